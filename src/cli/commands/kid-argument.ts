@@ -1,0 +1,13 @@
+// The kid of get/del/update: `-kid=KID` or the first word; further words are stray.
+import { usageError } from '../../errors.js';
+import { warnStray } from '../argv.js';
+
+export function kidArgument(words: readonly string[], option: string | undefined): string {
+  const [first, ...rest] = words;
+  const kid = option ?? first;
+  warnStray(option === undefined ? rest : words);
+  if (kid === undefined || kid.trim() === '') {
+    throw usageError('kid is missing; give the kid printed by `ktimer add` (ktimer get KID or -kid=KID)');
+  }
+  return kid;
+}

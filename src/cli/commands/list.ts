@@ -1,0 +1,23 @@
+// ktimer list [-starttime=T -endtime=T -offset=N -count=N]: tasks by next run, one page.
+import type { ListQuery } from '../../service/task-service.js';
+import { warnStray } from '../argv.js';
+import type { CliContext } from '../context.js';
+import { taskTable } from '../format.js';
+
+export async function run(ctx: CliContext, words: string[], opts: ListQuery): Promise<void> {
+  warnStray(words);
+  const page = await (await ctx.service()).list(opts);
+  for (const kid of page.corrupt) {
+    process.stderr.write(
+      `ktimer: warning: task ${kid} holds corrupt data in Redis; delete it with \`ktimer del ${kid}\`\n`,
+    );
+  }
+  const first = page.tasks.length === 0 ? 0 : page.offset + 1;
+  const last = page.offset + page.tasks.length;
+  const footer =
+    page.total === 0
+      ? 'no tasks in this window.'
+      : `tasks ${first}-${last} of ${page.total}${last < page.total ? ` (next page: -offset=${last})` : ''}.`;
+  const human = page.tasks.length === 0 ? footer : `${taskTable(page.tasks)}\n${footer}`;
+  ctx.print(human, page);
+}

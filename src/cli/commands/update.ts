@@ -1,0 +1,16 @@
+// ktimer update -kid= [-type= -time= -limit= -command=]: changes a task, keeping its kid.
+import type { TaskInput } from '../../tasks/task-rules.js';
+import type { CliContext } from '../context.js';
+import { taskInput } from './add.js';
+import { kidArgument } from './kid-argument.js';
+
+export async function run(
+  ctx: CliContext,
+  words: string[],
+  opts: TaskInput & { kid?: string },
+): Promise<void> {
+  const kid = kidArgument(words, opts.kid);
+  await ctx.prepareChangeLog();
+  const task = await (await ctx.service()).update(kid, taskInput(opts));
+  ctx.print(`operating result:[true] newkid:[${task.kid}]`, { result: true, kid: task.kid, task });
+}

@@ -1,0 +1,93 @@
+// What every command action needs: the global options, the config (loaded on first use), the
+// task service (Redis connected on first use), and output in human or --json form.
+import type { Config } from '../config/config.js';
+import { findConfig } from '../config/find-config.js';
+import { loadConfig } from '../config/load-config.js';
+import type { TaskChange, TaskService } from '../service/task-service.js';
+import type { RedisClient } from '../store/scripts.js';
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+export class CliContext {
+  private cfg: Config | undefined;
+  private client: RedisClient | undefined;
+  private svc: TaskService | undefined;
+
+  constructor(readonly options: GlobalOptions) {}
+
+  get json(): boolean {
+    return this.options.json === true;
+  }
+
+  get configPath(): string {
+    return findConfig(this.options.config).path;
+  }
+
+  get config(): Config {
+    this.cfg ??= loadConfig(this.configPath);
+    return this.cfg;
+  }
+
+  /** A connected client; one per command run, closed by close(). */
+  async redis(): Promise<RedisClient> {
+    if (!this.client) {
+      const { connectRedis } = await import('../store/redis-client.js');
+      this.client = await connectRedis(this.config);
+    }
+    return this.client;
+  }
+
+  async service(): Promise<TaskService> {
+    if (!this.svc) {
+      const config = this.config;
+      const [{ TaskService }, { TaskStore }, { storeKeys }] = await Promise.all([
+        import('../service/task-service.js'),
+        import('../store/task-store.js'),
+        import('../store/keys.js'),
+      ]);
+      let store: InstanceType<typeof TaskStore> | undefined;
+      this.svc = new TaskService({
+        config,
+        store: async () => {
+          store ??= new TaskStore(await this.redis(), storeKeys(config.keys));
+          return store;
+        },
+        onChange: (change) => this.logChange(change),
+      });
+    }
+    return this.svc;
+  }
+
+  private changes: ((change: TaskChange) => void) | undefined;
+
+  /** runed.log gets every change; pino is loaded only by commands that change something. */
+  private logChange(change: TaskChange): void {
+    this.changes?.(change);
+  }
+
+  /** Call before a changing command runs, so the logger is ready when the change happens. */
+  async prepareChangeLog(): Promise<void> {
+    const [{ oneshotLogger }, { logTaskChange }] = await Promise.all([
+      import('../log/oneshot-logger.js'),
+      import('../log/task-change-log.js'),
+    ]);
+    const logger = oneshotLogger(this.config.log.runed);
+    this.changes = (change) => logTaskChange(logger, change, 'cli');
+  }
+
+  /** Prints the human form, or the data as one JSON document with --json. */
+  print(human: string, data: unknown): void {
+    process.stdout.write(this.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      await client.quit().catch(() => client.disconnect());
+    }
+  }
+}

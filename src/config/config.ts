@@ -1,0 +1,63 @@
+// The typed, frozen configuration every part of ktimer reads; built by load-config.ts.
+import type { HostPort } from './values.js';
+
+export interface LogFileConfig {
+  readonly open: boolean;
+  /** Absolute path of the live file. */
+  readonly path: string;
+}
+
+export interface Config {
+  /** Absolute path of the conf.ini in use. */
+  readonly file: string;
+  readonly pidfile: string;
+  readonly task: {
+    readonly maxNum: number;
+    readonly maxDay: number;
+    /** A timer overdue by more than this is dropped; 0 = never drop. */
+    readonly expireLimitSec: number;
+    /** Kill a running task after this long; 0 = no limit. */
+    readonly timeoutSec: number;
+    /** Shell commands running at once; more wait their turn. */
+    readonly shellConcurrency: number;
+    /** URL calls in flight at once. */
+    readonly urlConcurrency: number;
+    /** On stop, how long running tasks may go on before they are killed. */
+    readonly shutdownGraceSec: number;
+    readonly defaultTimer: string;
+    readonly defaultTicker: string;
+  };
+  readonly keys: {
+    readonly pool: string;
+    readonly trun: string;
+    readonly lock: string;
+  };
+  readonly web: {
+    readonly enable: boolean;
+    readonly port: number;
+    readonly bindIp: string;
+    readonly allowIp: readonly string[];
+    readonly passwd: string;
+    readonly allowEmptyPasswd: boolean;
+  };
+  readonly redis: {
+    readonly host: string;
+    readonly port: number;
+    readonly db: number;
+    readonly user: string;
+    readonly passwd: string;
+    readonly sentinels: readonly HostPort[];
+    readonly sentinelName: string;
+    readonly cluster: readonly HostPort[];
+    readonly connectTimeoutMs: number;
+  };
+  readonly log: {
+    readonly dir: string;
+    readonly serve: LogFileConfig;
+    readonly error: LogFileConfig;
+    readonly runed: LogFileConfig;
+    readonly webac: LogFileConfig;
+    readonly maxSizeBytes: number;
+    readonly maxBackup: number;
+  };
+}

@@ -1,0 +1,17 @@
+// Which conf.ini to use: --config, then $KTIMER_CONFIG, then conf.ini in the install directory.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root: the directory that holds bin/, src/ or dist/ and the shipped conf.ini. */
+export const INSTALL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const SHIPPED_CONFIG = resolve(INSTALL_DIR, 'conf.ini');
+
+export type ConfigSource = 'option' | 'env' | 'install';
+
+export function findConfig(option: string | undefined): { path: string; source: ConfigSource } {
+  if (option !== undefined && option !== '') return { path: resolve(option), source: 'option' };
+  const env = process.env.KTIMER_CONFIG;
+  if (env !== undefined && env !== '') return { path: resolve(env), source: 'env' };
+  return { path: SHIPPED_CONFIG, source: 'install' };
+}

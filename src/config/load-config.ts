@@ -1,0 +1,174 @@
+// conf.ini → Config: every key typed and range-checked, relative paths resolved against the
+// directory of the file, defaults as in the shipped conf.ini.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { KtimerError } from '../errors.js';
+import type { Config, LogFileConfig } from './config.js';
+import { parseIni } from './parse-ini.js';
+import { SectionReader } from './section-reader.js';
+import {
+  readAllowList,
+  readBool,
+  readHostPorts,
+  readInt,
+  readIp,
+  readNonEmpty,
+  readSize,
+  type ValueSite,
+} from './values.js';
+
+const SECTIONS = ['default', 'web', 'redis', 'log', 'task'] as const;
+
+export function loadConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint =
+      code === 'ENOENT' ? 'run `ktimer init` to create it, or pass --config PATH' : 'check its permissions';
+    throw new KtimerError('config', `cannot read config file ${file} (${code ?? 'error'}); ${hint}`, {
+      cause: err,
+    });
+  }
+  return buildConfig(text, file);
+}
+
+export function buildConfig(text: string, file: string): Config {
+  const sections = parseIni(text, file);
+  for (const name of Object.keys(sections)) {
+    if (!(SECTIONS as readonly string[]).includes(name)) {
+      throw new KtimerError(
+        'config',
+        `${file}: unknown section [${name}]; expected one of [${SECTIONS.join('] [')}]`,
+      );
+    }
+  }
+  const dir = dirname(file);
+  const reader = (section: string, prefix?: string) =>
+    new SectionReader(file, section, sections[section] ?? {}, prefix);
+
+  const d = reader('default');
+  const str = (r: SectionReader, key: string, fallback: string) => {
+    const { value, site } = r.get(key, fallback);
+    return readNonEmpty(site, value);
+  };
+  const int = (r: SectionReader, key: string, fallback: number, min: number, max: number) => {
+    const { value, site } = r.get(key, String(fallback));
+    return readInt(site, value, min, max);
+  };
+  const bool = (r: SectionReader, key: string, fallback: boolean) => {
+    const { value, site } = r.get(key, fallback ? '1' : '0');
+    return readBool(site, value);
+  };
+  const raw = (r: SectionReader, key: string, fallback: string) => r.get(key, fallback).value;
+
+  const pidfile = resolve(dir, str(d, 'pidfile', 'runtime/ktimer.pid'));
+  // task_lcok_key is the historical (misspelt) name; task_lock_key is accepted as well.
+  const lockFallback = d.get('task_lock_key', '').value || 'ktimer:tasks:lock';
+  const taskDefaults = {
+    maxNum: int(d, 'task_max_num', 500000, 1, 100_000_000),
+    maxDay: int(d, 'task_max_day', 100, 1, 3650),
+    expireLimitSec: int(d, 'task_expire_limit', 60, 0, 315_360_000),
+    timeoutSec: int(d, 'task_timeout', 0, 0, 604_800),
+    shellConcurrency: int(d, 'task_concurrency', 64, 1, 10_000),
+    urlConcurrency: int(d, 'task_url_concurrency', 1000, 1, 100_000),
+    shutdownGraceSec: int(d, 'shutdown_grace', 30, 0, 3600),
+  };
+  const keys = {
+    pool: readKeyName(d, 'task_pool_key', 'ktimer:tasks:all'),
+    trun: readKeyName(d, 'task_trun_key', 'ktimer:tasks:second'),
+    lock: readKeyName(d, 'task_lcok_key', lockFallback),
+  };
+  d.checkUnknown();
+
+  const w = reader('web', 'web');
+  const web = {
+    enable: bool(w, 'web.enable', true),
+    port: int(w, 'web.port', 9558, 1, 65535),
+    bindIp: typed(w, 'web.bind_ip', '127.0.0.1', readIp),
+    allowIp: typed(w, 'web.allow_ip', '127.,::1', readAllowList),
+    passwd: raw(w, 'web.passwd', ''),
+    allowEmptyPasswd: bool(w, 'web.allow_empty_passwd', false),
+  };
+  w.checkUnknown();
+
+  const r = reader('redis', 'redis');
+  const redis = {
+    host: str(r, 'redis.host', '127.0.0.1'),
+    port: int(r, 'redis.port', 6379, 1, 65535),
+    db: int(r, 'redis.db', 0, 0, 100_000),
+    user: raw(r, 'redis.user', ''),
+    passwd: raw(r, 'redis.passwd', ''),
+    sentinels: typed(r, 'redis.sentinels', '', readHostPorts),
+    sentinelName: raw(r, 'redis.sentinel_name', 'mymaster'),
+    cluster: typed(r, 'redis.cluster', '', readHostPorts),
+    connectTimeoutMs: int(r, 'redis.connect_timeout', 3, 1, 120) * 1000,
+  };
+  r.checkUnknown();
+  if (redis.sentinels.length > 0 && redis.cluster.length > 0) {
+    throw new KtimerError('config', `${file}: [redis] sets both redis.sentinels and redis.cluster; use one`);
+  }
+  if (redis.cluster.length > 0 && redis.db !== 0) {
+    throw new KtimerError(
+      'config',
+      `${file}: [redis] redis.db = ${redis.db} with redis.cluster; Redis Cluster has only db 0`,
+    );
+  }
+
+  const l = reader('log', 'log');
+  const logDir = resolve(dir, str(l, 'log.dir', 'log'));
+  const logFile = (name: string): LogFileConfig => ({
+    open: bool(l, `log.${name}_open`, true),
+    path: resolve(logDir, str(l, `log.${name}_file`, `${name}.log`)),
+  });
+  const log = {
+    dir: logDir,
+    serve: logFile('serve'),
+    error: logFile('error'),
+    runed: logFile('runed'),
+    webac: logFile('webac'),
+    maxSizeBytes: typed(l, 'log.maxsize', '50M', readSize),
+    maxBackup: int(l, 'log.maxbackup', 5, 0, 1000),
+  };
+  l.checkUnknown();
+
+  const t = reader('task');
+  const task = {
+    ...taskDefaults,
+    defaultTimer: raw(t, 'default_timer', ''),
+    defaultTicker: raw(t, 'default_ticker', ''),
+  };
+  t.checkUnknown();
+
+  return deepFreeze({ file, pidfile, task, keys, web, redis, log });
+}
+
+function typed<T>(
+  r: SectionReader,
+  key: string,
+  fallback: string,
+  read: (site: ValueSite, value: string) => T,
+): T {
+  const { value, site } = r.get(key, fallback);
+  return read(site, value);
+}
+
+function readKeyName(r: SectionReader, key: string, fallback: string): string {
+  const { value, site } = r.get(key, fallback);
+  if (!/^[^\s]{1,200}$/.test(value)) {
+    throw new KtimerError(
+      'config',
+      `${site.file}: [${site.section}] ${site.key} = "${value}" is invalid; expected a Redis key name without spaces`,
+    );
+  }
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

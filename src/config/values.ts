@@ -1,0 +1,99 @@
+// Readers for one conf.ini value each: they return the typed value or throw a message that
+// names the file, the key, the value found and the form expected.
+import { isIP } from 'node:net';
+import { KtimerError } from '../errors.js';
+
+export interface ValueSite {
+  file: string;
+  section: string;
+  key: string;
+}
+
+function bad(site: ValueSite, value: string, expected: string): KtimerError {
+  return new KtimerError(
+    'config',
+    `${site.file}: [${site.section}] ${site.key} = "${value}" is invalid; expected ${expected}`,
+  );
+}
+
+export function readInt(site: ValueSite, value: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(value)) throw bad(site, value, `a whole number from ${min} to ${max}`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw bad(site, value, `a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+export function readBool(site: ValueSite, value: string): boolean {
+  const v = value.toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw bad(site, value, '1 or 0');
+}
+
+export function readNonEmpty(site: ValueSite, value: string): string {
+  if (value === '') throw bad(site, value, 'a non-empty value');
+  return value;
+}
+
+const SIZE = /^(\d+)\s*([kmg]?)b?$/i;
+const UNIT: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+export function readSize(site: ValueSite, value: string): number {
+  const m = SIZE.exec(value);
+  const bytes = m ? Number(m[1]) * (UNIT[(m[2] ?? '').toLowerCase()] ?? 1) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) {
+    throw bad(site, value, 'a size of at least 1K, such as 512K, 10M or 1G');
+  }
+  return bytes;
+}
+
+export function readIp(site: ValueSite, value: string): string {
+  if (isIP(value) === 0) throw bad(site, value, 'an IPv4 or IPv6 address, such as 127.0.0.1 or ::1');
+  return value;
+}
+
+export function readList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export function readHostPorts(site: ValueSite, value: string): HostPort[] {
+  return readList(value).map((entry) => {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(entry);
+    const port = m ? Number(m[3]) : 0;
+    if (!m || port < 1 || port > 65535) {
+      throw bad(site, value, 'a comma-separated list of host:port, such as 10.0.0.1:26379,10.0.0.2:26379');
+    }
+    return { host: (m[1] ?? m[2]) as string, port };
+  });
+}
+
+/** A `web_allow_ip` entry: an address prefix ("127.", "10.0.0.1") or a CIDR range. */
+export function readAllowList(site: ValueSite, value: string): string[] {
+  const entries = readList(value);
+  for (const entry of entries) {
+    const cidr = /^([^/]+)\/(\d{1,3})$/.exec(entry);
+    if (cidr) {
+      const family = isIP(cidr[1] ?? '');
+      const bits = Number(cidr[2]);
+      if (family === 0 || bits > (family === 4 ? 32 : 128)) {
+        throw bad(site, value, 'address prefixes or CIDR ranges, such as 127.,10.0.0.0/8,::1');
+      }
+    } else if (!/^[0-9a-fA-F.:]+$/.test(entry)) {
+      throw bad(site, value, 'address prefixes or CIDR ranges, such as 127.,10.0.0.0/8,::1');
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,40 @@
+// `ktimer init`: writes a missing conf.ini from the shipped one, or fills in an empty
+// web_passwd, always with a fresh random password and mode 0600 (it holds secrets).
+
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { KtimerError } from '../errors.js';
+import { INSTALL_DIR, SHIPPED_CONFIG } from './find-config.js';
+
+/** A pristine copy of the shipped conf.ini, made by the build, for when conf.ini itself is gone. */
+const PRISTINE_CONFIG = resolve(INSTALL_DIR, 'dist', 'conf.ini.default');
+
+const PASSWD_LINE = /^(\s*web[._]passwd\s*=)[ \t]*$/m;
+
+export const newPassword = (): string => randomBytes(18).toString('base64url');
+
+export type ConfigPreparation = 'created' | 'password-set' | 'unchanged';
+
+export function prepareConfig(path: string): ConfigPreparation {
+  if (!existsSync(path)) {
+    const template = [SHIPPED_CONFIG, PRISTINE_CONFIG].find((p) => p !== path && existsSync(p));
+    if (!template)
+      throw new KtimerError(
+        'config',
+        `cannot create ${path}: the shipped conf.ini is missing; reinstall ktimer`,
+      );
+    const text = readFileSync(template, 'utf8').replace(PASSWD_LINE, `$1 ${newPassword()}`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+    return 'created';
+  }
+  const text = readFileSync(path, 'utf8');
+  // An empty password kept on purpose (web_allow_empty_passwd = 1) is left alone.
+  if (!PASSWD_LINE.test(text) || /^\s*web[._]allow_empty_passwd\s*=\s*(1|true|yes|on)\s*$/im.test(text)) {
+    return 'unchanged';
+  }
+  writeFileSync(path, text.replace(PASSWD_LINE, `$1 ${newPassword()}`));
+  chmodSync(path, 0o600);
+  return 'password-set';
+}

@@ -1,0 +1,50 @@
+// The pidfile: one daemon per file. Written atomically (temp file + rename), so a reader never
+// sees half a pid; a dead pid or garbage in it means the file is stale and may be replaced.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type PidState =
+  | { state: 'running'; pid: number }
+  | { state: 'stale'; detail: string }
+  | { state: 'absent' };
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, owned by another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readPidfile(path: string): PidState {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'absent' };
+    throw err;
+  }
+  const pid = /^\s*(\d{1,10})\s*$/.test(text) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(pid) || pid <= 1)
+    return { state: 'stale', detail: `it holds no pid ("${text.slice(0, 20).trim()}")` };
+  if (!isAlive(pid)) return { state: 'stale', detail: `pid ${pid} is not running` };
+  return { state: 'running', pid };
+}
+
+export function writePidfile(path: string, pid: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${pid}.tmp`;
+  writeFileSync(tmp, `${pid}\n`, { mode: 0o644 });
+  renameSync(tmp, path);
+}
+
+/** Removes the pidfile if it still names `pid` (a newer daemon may own it by now). */
+export function removePidfile(path: string, pid: number): void {
+  try {
+    if (readFileSync(path, 'utf8').trim() === String(pid)) rmSync(path, { force: true });
+  } catch {
+    // already gone
+  }
+}

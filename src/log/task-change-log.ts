@@ -1,0 +1,19 @@
+// One runed.log line for every add, update, del and clear (spec §7), whichever front end made it.
+import type { Logger } from 'pino';
+import type { TaskChange } from '../service/task-service.js';
+
+export function logTaskChange(logger: Logger, change: TaskChange, by: 'cli' | 'web'): void {
+  logger.info({ event: change.op, by, ...changeFields(change) }, `task ${change.op}`);
+}
+
+function changeFields(change: TaskChange): Record<string, unknown> {
+  switch (change.op) {
+    case 'add':
+    case 'update':
+      return { kid: change.kid, task: change.task };
+    case 'del':
+      return { kids: change.kids, removed: change.removed };
+    case 'clear':
+      return { removed: change.removed };
+  }
+}

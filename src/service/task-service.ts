@@ -1,0 +1,175 @@
+// The one implementation of the task commands (count, get, add, update, del, clear, list),
+// shared by the command line and the web API. Input is checked before any Redis round trip.
+import type { Config } from '../config/config.js';
+import { KtimerError, usageError } from '../errors.js';
+import type { TaskStore } from '../store/task-store.js';
+import { newKid, normalizeKid } from '../tasks/kid.js';
+import { decodeTask, type Task, type TaskWithKid, toSec } from '../tasks/task.js';
+import {
+  checkUpdateInput,
+  firstRunMs,
+  parseTaskSpec,
+  parseTaskUpdate,
+  parseWhole,
+  type TaskInput,
+  type TaskRules,
+} from '../tasks/task-rules.js';
+
+/** What changed, for runed.log. */
+export type TaskChange =
+  | { op: 'add'; kid: string; task: Task }
+  | { op: 'update'; kid: string; task: Task }
+  | { op: 'del'; kids: string[]; removed: number }
+  | { op: 'clear'; removed: number };
+
+export interface ListQuery {
+  starttime?: string | undefined;
+  endtime?: string | undefined;
+  offset?: string | undefined;
+  count?: string | undefined;
+}
+
+export interface ListResult {
+  total: number;
+  offset: number;
+  count: number;
+  tasks: TaskWithKid[];
+  /** Kids in the window whose stored JSON is not a valid task. */
+  corrupt: string[];
+}
+
+export interface TaskServiceDeps {
+  config: Config;
+  /** The store, connected on first use (one-shot commands check their input first). */
+  store: () => Promise<TaskStore>;
+  /** "Now" in unix ms; by default the Redis server's clock. */
+  nowMs?: (store: TaskStore) => Promise<number>;
+  onChange?: (change: TaskChange) => void;
+}
+
+export const LIST_DEFAULT_COUNT = 100;
+export const LIST_MAX_COUNT = 1000;
+export const DEL_MAX_KIDS = 1000;
+const UPDATE_ATTEMPTS = 5;
+
+export class TaskService {
+  private readonly rules: TaskRules;
+
+  constructor(private readonly deps: TaskServiceDeps) {
+    const t = deps.config.task;
+    this.rules = { maxDay: t.maxDay, defaultTimer: t.defaultTimer, defaultTicker: t.defaultTicker };
+  }
+
+  async count(): Promise<number> {
+    return (await this.deps.store()).count();
+  }
+
+  async get(kidInput: string): Promise<TaskWithKid> {
+    const kid = normalizeKid(kidInput);
+    const stored = await (await this.deps.store()).get(kid);
+    if (!stored) throw notFound(kid);
+    return { kid, ...stored.task };
+  }
+
+  async add(input: TaskInput): Promise<TaskWithKid> {
+    const spec = parseTaskSpec(input, this.rules);
+    const store = await this.deps.store();
+    const nowMs = await this.now(store);
+    const task: Task = {
+      ...spec,
+      run_num: 0,
+      run_lasttime: 0,
+      run_nexttime: toSec(firstRunMs(spec.type, spec.time, this.rules.maxDay, nowMs)),
+    };
+    const kid = newKid();
+    const res = await store.add(kid, task, this.deps.config.task.maxNum);
+    if (res === 'full') {
+      throw new KtimerError(
+        'limit',
+        `the store holds task_max_num = ${this.deps.config.task.maxNum} tasks already; delete some or raise task_max_num in ${this.deps.config.file}`,
+      );
+    }
+    if (res === 'exists') throw new KtimerError('internal', `kid ${kid} exists already; try again`);
+    this.deps.onChange?.({ op: 'add', kid, task });
+    return { kid, ...task };
+  }
+
+  async update(kidInput: string, input: TaskInput): Promise<TaskWithKid> {
+    const kid = normalizeKid(kidInput);
+    checkUpdateInput(input);
+    const store = await this.deps.store();
+    // Compare-and-set: a daemon firing the task between our read and write makes us read again.
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const stored = await store.get(kid);
+      if (!stored) throw notFound(kid);
+      const { spec, nextRunMs } = parseTaskUpdate(input, stored.task, this.rules, await this.now(store));
+      const task: Task = { ...stored.task, ...spec, run_nexttime: toSec(nextRunMs) };
+      const res = await store.update(kid, stored.raw, task);
+      if (res === 'missing') throw notFound(kid);
+      if (res === 'updated') {
+        this.deps.onChange?.({ op: 'update', kid, task });
+        return { kid, ...task };
+      }
+    }
+    throw new KtimerError('internal', `task ${kid} kept changing while it was updated; try again`);
+  }
+
+  /** Deletes tasks; returns how many existed. */
+  async del(kidInputs: readonly string[]): Promise<number> {
+    if (kidInputs.length === 0) throw usageError('kid is missing; give the kid printed by `ktimer add`');
+    if (kidInputs.length > DEL_MAX_KIDS)
+      throw usageError(`too many kids (${kidInputs.length}); at most ${DEL_MAX_KIDS} at once`);
+    const kids = [...new Set(kidInputs.map(normalizeKid))];
+    const removed = await (await this.deps.store()).del(kids);
+    this.deps.onChange?.({ op: 'del', kids, removed });
+    return removed;
+  }
+
+  async clear(): Promise<number> {
+    const removed = await (await this.deps.store()).clear();
+    this.deps.onChange?.({ op: 'clear', removed });
+    return removed;
+  }
+
+  async list(query: ListQuery): Promise<ListResult> {
+    const from = optionalWhole('starttime', query.starttime, 0, 'a unix timestamp in seconds');
+    const to = optionalWhole('endtime', query.endtime, 0, 'a unix timestamp in seconds');
+    if (from !== null && to !== null && from > to) {
+      throw usageError(`starttime ${from} is after endtime ${to}; swap them`);
+    }
+    const offset = optionalWhole('offset', query.offset, 0, 'a whole number >= 0') ?? 0;
+    const count =
+      optionalWhole('count', query.count, 1, `a whole number from 1 to ${LIST_MAX_COUNT}`) ??
+      LIST_DEFAULT_COUNT;
+    if (count > LIST_MAX_COUNT)
+      throw usageError(`count ${count} is invalid; expected a whole number from 1 to ${LIST_MAX_COUNT}`);
+    const store = await this.deps.store();
+    const page = await store.list(
+      from === null ? null : from * 1000,
+      to === null ? null : to * 1000,
+      offset,
+      count,
+    );
+    const tasks: TaskWithKid[] = [];
+    const corrupt: string[] = [];
+    for (const row of page.rows) {
+      try {
+        tasks.push({ kid: row.kid, ...decodeTask(row.kid, row.raw ?? '') });
+      } catch {
+        corrupt.push(row.kid);
+      }
+    }
+    return { total: page.total, offset, count, tasks, corrupt };
+  }
+
+  private now(store: TaskStore): Promise<number> {
+    return this.deps.nowMs ? this.deps.nowMs(store) : store.timeMs();
+  }
+}
+
+function optionalWhole(name: string, value: string | undefined, min: number, what: string): number | null {
+  return value === undefined ? null : parseWhole(name, value, min, what);
+}
+
+const notFound = (kid: string): KtimerError =>
+  new KtimerError('not_found', `task ${kid} does not exist (it may have fired already); see \`ktimer list\``);

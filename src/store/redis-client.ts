@@ -1,0 +1,104 @@
+// Builds the ioredis client from [redis]: a single server, Sentinel or Cluster. Two profiles:
+// a one-shot command fails fast and never retries; the daemon reconnects with backoff.
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '../config/config.js';
+import { KtimerError, messageOf } from '../errors.js';
+import { storeKeys } from './keys.js';
+import type { RedisClient } from './scripts.js';
+
+export type ClientProfile = 'oneshot' | 'daemon';
+
+/** Backoff between reconnect attempts of the daemon: 100 ms doubling up to 5 s. */
+export const reconnectDelayMs = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt, 6), 5000);
+
+export function describeRedis(cfg: Config): string {
+  const r = cfg.redis;
+  if (r.cluster.length > 0) return `cluster ${r.cluster.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  if (r.sentinels.length > 0) {
+    return `sentinel master ${r.sentinelName} via ${r.sentinels.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  }
+  return `${r.host}:${r.port} db ${r.db}`;
+}
+
+export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
+  const r = cfg.redis;
+  const oneshot = profile === 'oneshot';
+  const base: RedisOptions = {
+    username: r.user || undefined,
+    password: r.passwd || undefined,
+    db: r.db,
+    connectTimeout: r.connectTimeoutMs,
+    lazyConnect: true,
+    // A one-shot command fails at once when Redis is away; the daemon's loop retries itself.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: oneshot ? 0 : 1,
+    // A lost reply must not be replayed: a claim sent twice would claim twice.
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: oneshot ? r.connectTimeoutMs + 2000 : undefined,
+    retryStrategy: oneshot ? () => null : reconnectDelayMs,
+  };
+  let client: RedisClient;
+  if (r.cluster.length > 0) {
+    checkClusterSlots(cfg);
+    client = new Cluster(
+      r.cluster.map((n) => ({ host: n.host, port: n.port })),
+      {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: oneshot ? () => null : reconnectDelayMs,
+        redisOptions: { ...base, db: undefined, lazyConnect: undefined },
+      },
+    );
+  } else if (r.sentinels.length > 0) {
+    client = new Redis({
+      ...base,
+      sentinels: r.sentinels.map((n) => ({ host: n.host, port: n.port })),
+      name: r.sentinelName,
+      sentinelRetryStrategy: oneshot ? () => null : reconnectDelayMs,
+    });
+  } else {
+    client = new Redis({ ...base, host: r.host, port: r.port });
+  }
+  // Errors reach callers through the promises; the event would otherwise print a stack.
+  client.on('error', () => {});
+  return client;
+}
+
+/** Connects a one-shot client, or throws one clear line saying what failed and where. */
+export async function connectRedis(cfg: Config, profile: ClientProfile = 'oneshot'): Promise<RedisClient> {
+  const client = createRedis(cfg, profile);
+  try {
+    await client.connect();
+    if (client instanceof Redis && cfg.redis.cluster.length === 0) await client.ping();
+  } catch (err) {
+    client.disconnect();
+    throw redisError(cfg, err);
+  }
+  return client;
+}
+
+/** A KtimerError('redis') naming the server, the reason and what to check. */
+export function redisError(cfg: Config, err: unknown): KtimerError {
+  if (err instanceof KtimerError) return err;
+  const reason = messageOf(err).replace(/\s+/g, ' ');
+  let hint = `check [redis] in ${cfg.file} and that redis-server is running`;
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(reason))
+    hint = `check redis.user / redis.passwd in ${cfg.file}`;
+  else if (/DB index is out of range/i.test(reason)) hint = `check redis.db in ${cfg.file}`;
+  return new KtimerError('redis', `Redis ${describeRedis(cfg)} failed: ${reason}; ${hint}`, { cause: err });
+}
+
+/** Lua scripts touch several keys at once; in a cluster they must all live in one slot. */
+function checkClusterSlots(cfg: Config): void {
+  const keys = storeKeys(cfg.keys);
+  const names = Object.values(keys);
+  const slots = new Set(names.map((k) => calculateSlot(k)));
+  if (slots.size > 1) {
+    throw new KtimerError(
+      'config',
+      `${cfg.file}: with redis.cluster the task keys must share a hash tag so ktimer's scripts stay on one slot; ` +
+        'set task_pool_key = {ktimer}:tasks:all, task_trun_key = {ktimer}:tasks:second, task_lcok_key = {ktimer}:tasks:lock',
+    );
+  }
+}

@@ -1,0 +1,17 @@
+// Task ids: a version-4 UUID as 32 lowercase hex digits; the dashed form is accepted on input.
+import { v4 as uuidv4 } from 'uuid';
+import { usageError } from '../errors.js';
+
+export const newKid = (): string => uuidv4().replace(/-/g, '');
+
+const PLAIN = /^[0-9a-f]{32}$/;
+const DASHED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The kid in its stored form, or a usage error. */
+export function normalizeKid(input: string): string {
+  const kid = input.trim().toLowerCase();
+  if (PLAIN.test(kid)) return kid;
+  if (DASHED.test(kid)) return kid.replace(/-/g, '');
+  const shown = input.length > 60 ? `${input.slice(0, 60)}...` : input;
+  throw usageError(`kid "${shown}" is invalid; expected 32 hex digits as printed by \`ktimer add\``);
+}
