@@ -17,12 +17,6 @@ export function localIso(ms: number): string {
   );
 }
 
-/** One line, control characters shown as "?", long text cut with "...". */
-export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
-}
-
 export function taskTable(tasks: readonly TaskWithKid[]): string {
   const header = ['KID', 'TYPE', 'TIME', 'LIMIT', 'RUNS', 'NEXT RUN', 'COMMAND'];
   const rows = tasks.map((t) => [
