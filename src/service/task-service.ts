@@ -2,9 +2,10 @@
 // shared by the command line and the web API. Input is checked before any Redis round trip.
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
+import { redisError } from '../store/redis-client.js';
 import type { TaskStore } from '../store/task-store.js';
 import { newKid, normalizeKid } from '../tasks/kid.js';
-import { decodeTask, type Task, type TaskWithKid, toSec } from '../tasks/task.js';
+import { decodeTask, type Task, type TaskSpec, type TaskWithKid, toSec } from '../tasks/task.js';
 import {
   checkUpdateInput,
   firstRunMs,
@@ -60,20 +61,32 @@ export class TaskService {
     this.rules = { maxDay: t.maxDay, defaultTimer: t.defaultTimer, defaultTicker: t.defaultTicker };
   }
 
+  /** Runs `fn` against the store; a Redis failure becomes a KtimerError('redis') naming the server. */
+  private async withStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.deps.store());
+    } catch (err) {
+      throw err instanceof KtimerError ? err : redisError(this.deps.config, err);
+    }
+  }
+
   async count(): Promise<number> {
-    return (await this.deps.store()).count();
+    return this.withStore((store) => store.count());
   }
 
   async get(kidInput: string): Promise<TaskWithKid> {
     const kid = normalizeKid(kidInput);
-    const stored = await (await this.deps.store()).get(kid);
+    const stored = await this.withStore((store) => store.get(kid));
     if (!stored) throw notFound(kid);
     return { kid, ...stored.task };
   }
 
   async add(input: TaskInput): Promise<TaskWithKid> {
     const spec = parseTaskSpec(input, this.rules);
-    const store = await this.deps.store();
+    return this.withStore((store) => this.addTo(store, spec));
+  }
+
+  private async addTo(store: TaskStore, spec: TaskSpec): Promise<TaskWithKid> {
     const nowMs = await this.now(store);
     const task: Task = {
       ...spec,
@@ -97,7 +110,10 @@ export class TaskService {
   async update(kidInput: string, input: TaskInput): Promise<TaskWithKid> {
     const kid = normalizeKid(kidInput);
     checkUpdateInput(input);
-    const store = await this.deps.store();
+    return this.withStore((store) => this.updateIn(store, kid, input));
+  }
+
+  private async updateIn(store: TaskStore, kid: string, input: TaskInput): Promise<TaskWithKid> {
     // Compare-and-set: a daemon firing the task between our read and write makes us read again.
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const stored = await store.get(kid);
@@ -120,13 +136,13 @@ export class TaskService {
     if (kidInputs.length > DEL_MAX_KIDS)
       throw usageError(`too many kids (${kidInputs.length}); at most ${DEL_MAX_KIDS} at once`);
     const kids = [...new Set(kidInputs.map(normalizeKid))];
-    const removed = await (await this.deps.store()).del(kids);
+    const removed = await this.withStore((store) => store.del(kids));
     this.deps.onChange?.({ op: 'del', kids, removed });
     return removed;
   }
 
   async clear(): Promise<number> {
-    const removed = await (await this.deps.store()).clear();
+    const removed = await this.withStore((store) => store.clear());
     this.deps.onChange?.({ op: 'clear', removed });
     return removed;
   }

@@ -1,0 +1,106 @@
+// Runs the real bin/ktimer as a user would, and writes conf.ini files for tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'ktimer');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const env = { ...process.env, KTIMER_CONFIG: undefined, KTIMER_DEBUG: undefined, ...options.env };
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface TestConfigOptions {
+  redisPort: number;
+  /** Key prefix, so that tests sharing one Redis do not see each other's tasks. */
+  prefix?: string;
+  /** Extra lines per section, e.g. { default: ['task_max_num = 3'] }. */
+  extra?: Partial<Record<'default' | 'web' | 'redis' | 'log' | 'task', string[]>>;
+  dir?: string;
+}
+
+/** Writes a conf.ini in a fresh temp dir (pidfile and logs inside it); returns its path. */
+export function writeTestConfig(options: TestConfigOptions): string {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ktimer-test-'));
+  const prefix = options.prefix ?? `kt${Math.random().toString(36).slice(2, 8)}`;
+  const extra = options.extra ?? {};
+  const lines = (section: keyof NonNullable<TestConfigOptions['extra']>) => (extra[section] ?? []).join('\n');
+  const text = `[default]
+pidfile = runtime/ktimer.pid
+task_pool_key = ${prefix}:tasks:all
+task_trun_key = ${prefix}:tasks:second
+task_lcok_key = ${prefix}:tasks:lock
+${lines('default')}
+[web]
+web_enable = 0
+web_passwd = test-password
+${lines('web')}
+[redis]
+redis.host = 127.0.0.1
+redis.port = ${options.redisPort}
+redis.connect_timeout = 2
+${lines('redis')}
+[log]
+log.dir = log
+${lines('log')}
+[task]
+default_timer = echo -e Hello Ktimer
+default_ticker = date --rfc-3339=ns
+${lines('task')}
+`;
+  const file = join(dir, 'conf.ini');
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The JSON lines of a log file (empty when it does not exist yet). */
+export function readLogLines(file: string): Record<string, unknown>[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
