@@ -16,6 +16,9 @@ export class CliContext {
   private client: RedisClient | undefined;
   private svc: TaskService | undefined;
 
+  /** Exit status for a command that succeeds but reports a state (status: 3 = stopped). */
+  exitCode = 0;
+
   constructor(readonly options: GlobalOptions) {}
 
   get json(): boolean {

@@ -3,7 +3,7 @@
 import { CommanderError } from 'commander';
 import { exitCodeOf, KtimerError, messageOf } from '../errors.js';
 import { normalizeArgv } from './argv.js';
-import { buildProgram } from './program.js';
+import { buildProgram, outcome } from './program.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const args = normalizeArgv(argv);
@@ -13,7 +13,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     await buildProgram().parseAsync(args, { from: 'user' });
-    return 0;
+    return outcome.exitCode;
   } catch (err) {
     return report(err);
   }

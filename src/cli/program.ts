@@ -23,6 +23,9 @@ Run \`ktimer help COMMAND\` for the options of one command.`;
 
 const KID_ARG = 'the task id (or -kid=KID); further words are ignored with a warning';
 
+/** Exit status set by the command that ran (0 unless it reports a state, like status). */
+export const outcome = { exitCode: 0 };
+
 function action(name: string) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
@@ -31,6 +34,7 @@ function action(name: string) {
     try {
       const mod = (await import(`./commands/${name}.js`)) as { run: Action };
       await mod.run(ctx, words, cmd.opts());
+      outcome.exitCode = ctx.exitCode;
     } finally {
       await ctx.close();
     }
@@ -111,6 +115,35 @@ export function buildProgram(): Command {
     .option('--count <n>', 'rows to show, 1..1000 (default 100)')
     .argument('[stray...]', 'ignored, with a warning')
     .action(action('list'));
+
+  const daemonFlag = (cmd: Command): Command =>
+    cmd.option('-d, --daemon', 'detach: run in the background, return once it is up');
+  daemonFlag(
+    program.command('start').description('run the daemon (in the foreground, as systemd wants; -d detaches)'),
+  ).action(action('start'));
+  program
+    .command('stop')
+    .description('stop the daemon: SIGTERM, wait for running tasks (shutdown_grace), SIGKILL after')
+    .action(action('stop'));
+  daemonFlag(program.command('restart').description('stop, then start')).action(action('restart'));
+  program
+    .command('status')
+    .description('is the daemon running? exit 0 if so, 3 if not')
+    .action(action('status'));
+  program
+    .command('info')
+    .description('pid, uptime, version, config, task count, Redis health, tasks running now')
+    .action(action('info'));
+  const unitOptions = (cmd: Command): Command =>
+    cmd
+      .option('--print', 'print the unit, write nothing')
+      .option('--unit-dir <dir>', 'write the unit here instead of /etc/systemd/system (no systemctl calls)');
+  unitOptions(
+    program.command('install').description('install and enable a systemd unit running `ktimer start`'),
+  ).action(action('install'));
+  unitOptions(program.command('remove').description('disable and remove the systemd unit')).action(
+    action('remove'),
+  );
 
   for (const cmd of program.commands) {
     // Stray words (`abc="x*y=z" efg` in the original notes) are warned about, not refused.

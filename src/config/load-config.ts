@@ -129,7 +129,7 @@ export function buildConfig(text: string, file: string): Config {
     runed: logFile('runed'),
     webac: logFile('webac'),
     maxSizeBytes: typed(l, 'log.maxsize', '50M', readSize),
-    maxBackup: int(l, 'log.maxbackup', 5, 0, 1000),
+    maxBackup: int(l, 'log.maxbackup', 5, 1, 1000),
   };
   l.checkUnknown();
 

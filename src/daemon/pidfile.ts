@@ -1,6 +1,6 @@
 // The pidfile: one daemon per file. Written atomically (temp file + rename), so a reader never
 // sees half a pid; a dead pid or garbage in it means the file is stale and may be replaced.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type PidState =
@@ -18,6 +18,16 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** After a reboot a pid may belong to another program; Linux tells through /proc. */
+function looksLikeKtimer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ktimer');
+  } catch (err) {
+    // No /proc (not Linux): trust the pid.
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
+  }
+}
+
 export function readPidfile(path: string): PidState {
   let text: string;
   try {
@@ -30,6 +40,7 @@ export function readPidfile(path: string): PidState {
   if (!Number.isSafeInteger(pid) || pid <= 1)
     return { state: 'stale', detail: `it holds no pid ("${text.slice(0, 20).trim()}")` };
   if (!isAlive(pid)) return { state: 'stale', detail: `pid ${pid} is not running` };
+  if (!looksLikeKtimer(pid)) return { state: 'stale', detail: `pid ${pid} is another program now` };
   return { state: 'running', pid };
 }
 
@@ -40,10 +51,12 @@ export function writePidfile(path: string, pid: number): void {
   renameSync(tmp, path);
 }
 
-/** Removes the pidfile if it still names `pid` (a newer daemon may own it by now). */
-export function removePidfile(path: string, pid: number): void {
+/** Removes the pidfile if it still names `pid` (a newer daemon may own it by now), or if `stale`. */
+export function removePidfile(path: string, pid: number, stale = false): void {
   try {
-    if (readFileSync(path, 'utf8').trim() === String(pid)) rmSync(path, { force: true });
+    if (stale ? readPidfile(path).state === 'stale' : readFileSync(path, 'utf8').trim() === String(pid)) {
+      rmSync(path, { force: true });
+    }
   } catch {
     // already gone
   }

@@ -1,0 +1,2 @@
+// ktimer remove: see install.ts.
+export { remove as run } from './install.js';

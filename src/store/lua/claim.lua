@@ -1,0 +1,118 @@
+-- claim: take the fires that are due, atomically, so that each fire goes to exactly one daemon
+-- even when many share this Redis. A claimed fire is leased to its daemon until it is begun
+-- (begin.lua); a lease that runs out (the daemon died, or its reply was lost) is taken over.
+-- KEYS[1] pool hash (kid -> task JSON)
+-- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
+-- KEYS[3] leases sorted set (fire id -> deadline, unix ms)
+-- KEYS[4] fires hash (fire id -> fire JSON)
+-- ARGV[1] now, unix ms (from the daemon's Redis-synchronised clock)
+-- ARGV[2] owner: the claiming daemon's id
+-- ARGV[3] lease, ms
+-- ARGV[4] max shell fires to claim, ARGV[5] max URL fires to claim
+-- ARGV[6] task_expire_limit, seconds (0 = never drop)
+-- ARGV[7..] fire ids this owner has started since its last claim: their records are removed
+-- Returns { next_due_ms, entry, entry, ... } where next_due_ms is the earliest schedule score or
+-- lease deadline left (ms, -1 when none) and each entry is a flat array:
+--   { 'fire', fire_json }           claimed: run it after begin.lua
+--   { 'expired', kid, task_json }   a timer overdue beyond the expire limit: removed, not run
+--   { 'corrupt', kid, raw }         task data that is not a valid task: removed
+--   { 'abandoned', fire_json }      begun by a daemon that vanished before finishing: not re-run
+local now_ms = tonumber(ARGV[1])
+local now = now_ms / 1000
+local owner = ARGV[2]
+local lease_ms = tonumber(ARGV[3])
+local room = { shell = tonumber(ARGV[4]), url = tonumber(ARGV[5]) }
+local expire_limit = tonumber(ARGV[6])
+local out = { -1 }
+
+for i = 7, #ARGV do
+  redis.call('HDEL', KEYS[4], ARGV[i])
+  redis.call('ZREM', KEYS[3], ARGV[i])
+end
+
+local function kind_of(command)
+  if string.find(command, '^[Hh][Tt][Tt][Pp][Ss]?://') then return 'url' end
+  return 'shell'
+end
+
+local function lease(fire_id, fire)
+  fire.owner = owner
+  fire.state = 'leased'
+  local json = cjson.encode(fire)
+  redis.call('HSET', KEYS[4], fire_id, json)
+  redis.call('ZADD', KEYS[3], now_ms + lease_ms, fire_id)
+  out[#out + 1] = { 'fire', json }
+end
+
+-- 1. Leases that ran out: take the leased ones over, drop the begun ones.
+local overdue = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms, 'LIMIT', 0, room.shell + room.url + 100)
+for _, fire_id in ipairs(overdue) do
+  local raw = redis.call('HGET', KEYS[4], fire_id)
+  local ok, fire = pcall(cjson.decode, raw or '')
+  if not ok or type(fire) ~= 'table' then
+    redis.call('ZREM', KEYS[3], fire_id)
+    redis.call('HDEL', KEYS[4], fire_id)
+  elseif fire.state == 'started' then
+    redis.call('ZREM', KEYS[3], fire_id)
+    redis.call('HDEL', KEYS[4], fire_id)
+    out[#out + 1] = { 'abandoned', raw }
+  else
+    local kind = kind_of(tostring(fire.command))
+    if room[kind] > 0 then
+      room[kind] = room[kind] - 1
+      fire.retaken_from = fire.owner
+      lease(fire_id, fire)
+    end
+  end
+end
+
+-- 2. Due tasks, in order of due time. A task whose kind has no room stays scheduled.
+local scan = room.shell + room.url + 100
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES', 'LIMIT', 0, scan)
+for i = 1, #due, 2 do
+  if room.shell + room.url <= 0 then break end
+  local kid = due[i]
+  local score = tonumber(due[i + 1])
+  local raw = redis.call('HGET', KEYS[1], kid)
+  local ok, task = pcall(cjson.decode, raw or '')
+  if not raw then
+    redis.call('ZREM', KEYS[2], kid)
+  elseif not ok or type(task) ~= 'table' or type(task.command) ~= 'string'
+      or (task.type ~= 'timer' and task.type ~= 'ticker') or type(task.time) ~= 'number' then
+    redis.call('ZREM', KEYS[2], kid)
+    redis.call('HDEL', KEYS[1], kid)
+    out[#out + 1] = { 'corrupt', kid, raw }
+  elseif task.type == 'timer' and expire_limit > 0 and now - score > expire_limit then
+    redis.call('ZREM', KEYS[2], kid)
+    redis.call('HDEL', KEYS[1], kid)
+    out[#out + 1] = { 'expired', kid, raw }
+  else
+    local kind = kind_of(task.command)
+    if room[kind] > 0 then
+      room[kind] = room[kind] - 1
+      local run_num = (tonumber(task.run_num) or 0) + 1
+      local limit = tonumber(task.limit) or 0
+      task.run_num = run_num
+      task.run_lasttime = now
+      if task.type == 'timer' or (limit > 0 and run_num >= limit) then
+        redis.call('ZREM', KEYS[2], kid)
+        redis.call('HDEL', KEYS[1], kid)
+      else
+        task.run_nexttime = now + task.time
+        redis.call('HSET', KEYS[1], kid, cjson.encode(task))
+        redis.call('ZADD', KEYS[2], task.run_nexttime, kid)
+      end
+      lease(kid .. ':' .. run_num, {
+        id = kid .. ':' .. run_num, kid = kid, type = task.type, command = task.command,
+        due = score, run_num = run_num, limit = limit, claimed = now_ms,
+      })
+    end
+  end
+end
+
+-- 3. When to look again: the earliest schedule score or lease deadline.
+local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if head[2] then out[1] = math.floor(tonumber(head[2]) * 1000 + 0.5) end
+local lease_head = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+if lease_head[2] and (out[1] < 0 or tonumber(lease_head[2]) < out[1]) then out[1] = tonumber(lease_head[2]) end
+return out
