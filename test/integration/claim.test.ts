@@ -1,0 +1,201 @@
+// The claim/begin/finish scripts against a real Redis: each fire goes to one daemon, leases
+// are taken over when they run out, timers expire, corrupt data is removed.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { type ClaimRequest, FireStore } from '../../src/store/fire-store.js';
+import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
+import { TaskStore } from '../../src/store/task-store.js';
+import type { Task } from '../../src/tasks/task.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+let redis: RedisServer;
+let client: Redis;
+let keys: StoreKeys;
+let tasks: TaskStore;
+let fires: FireStore;
+let n = 0;
+
+const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
+
+before(async () => {
+  redis = await RedisServer.start();
+  client = redis.client();
+});
+after(async () => {
+  client.disconnect();
+  await redis.destroy();
+});
+beforeEach(() => {
+  n++;
+  keys = storeKeys({ pool: `c${n}:all`, trun: `c${n}:second`, lock: `c${n}:lock` });
+  tasks = new TaskStore(client, keys);
+  fires = new FireStore(client, keys);
+});
+
+const task = (over: Partial<Task> = {}): Task => ({
+  type: 'timer',
+  time: 5,
+  limit: 1,
+  command: 'echo hi',
+  run_num: 0,
+  run_lasttime: 0,
+  run_nexttime: T0 / 1000,
+  ...over,
+});
+
+const claim = (over: Partial<ClaimRequest> = {}) =>
+  fires.claim({ nowMs: T0, owner: 'A', leaseMs: 5000, maxShell: 100, maxUrl: 100, expireLimitSec: 60, started: [], ...over });
+
+test('a due timer is claimed once and removed from hash and schedule', async () => {
+  await tasks.add('k1', task(), 100);
+  const first = await claim();
+  assert.equal(first.entries.length, 1);
+  const entry = first.entries[0];
+  assert.equal(entry?.kind, 'fire');
+  if (entry?.kind !== 'fire') return;
+  assert.equal(entry.fire.kid, 'k1');
+  assert.equal(entry.fire.id, 'k1:1');
+  assert.equal(entry.fire.due, T0 / 1000);
+  assert.equal(await client.hlen(keys.pool), 0);
+  assert.equal(await client.zcard(keys.schedule), 0);
+  const second = await claim({ owner: 'B' });
+  assert.equal(second.entries.length, 0);
+});
+
+test('a task not yet due is not claimed, and its due time is reported', async () => {
+  await tasks.add('k1', task({ run_nexttime: (T0 + 1500) / 1000 }), 100);
+  const res = await claim();
+  assert.equal(res.entries.length, 0);
+  assert.equal(res.nextDueMs, T0 + 1500);
+  const later = await claim({ nowMs: T0 + 1499 });
+  assert.equal(later.entries.length, 0, 'never early, not even by a millisecond');
+  const due = await claim({ nowMs: T0 + 1500 });
+  assert.equal(due.entries.length, 1);
+});
+
+test('a ticker is rescheduled at now + time and removed at its limit', async () => {
+  await tasks.add('t', task({ type: 'ticker', time: 10, limit: 2 }), 100);
+  const one = await claim({ nowMs: T0 + 300 });
+  assert.equal(one.entries.length, 1);
+  assert.deepEqual(await fires.begin(T0 + 300, 'A', 60_000, ['t:1']), [true]);
+  const stored = await tasks.get('t');
+  assert.equal(stored?.task.run_num, 1);
+  assert.equal(stored?.task.run_lasttime, (T0 + 300) / 1000);
+  assert.equal(stored?.task.run_nexttime, (T0 + 10_300) / 1000);
+  assert.equal(Number(await client.zscore(keys.schedule, 't')), (T0 + 10_300) / 1000);
+  const two = await claim({ nowMs: T0 + 10_300 });
+  assert.equal(two.entries.length, 1);
+  assert.equal(await tasks.get('t'), null, 'removed after its 2nd fire');
+  assert.equal(await client.zcard(keys.schedule), 0);
+});
+
+test('an overdue ticker fires once and continues from now', async () => {
+  await tasks.add('t', task({ type: 'ticker', time: 1, limit: 0 }), 100);
+  const res = await claim({ nowMs: T0 + 3_600_000 });
+  assert.equal(res.entries.length, 1);
+  assert.equal((await tasks.get('t'))?.task.run_nexttime, (T0 + 3_601_000) / 1000);
+});
+
+test('a timer overdue beyond task_expire_limit is dropped; 0 never drops', async () => {
+  await tasks.add('old', task(), 100);
+  await tasks.add('fresh', task({ run_nexttime: (T0 + 30_000) / 1000 }), 100);
+  const res = await claim({ nowMs: T0 + 61_000 });
+  const kinds = res.entries.map((e) => `${e.kind}:${'kid' in e ? e.kid : e.fire.kid}`).sort();
+  assert.deepEqual(kinds, ['expired:old', 'fire:fresh']);
+  assert.equal(await client.hlen(keys.pool), 0);
+  await tasks.add('older', task(), 100);
+  const keep = await claim({ nowMs: T0 + 86_400_000, expireLimitSec: 0 });
+  assert.equal(keep.entries[0]?.kind, 'fire');
+});
+
+test('corrupt task JSON is removed and reported, and does not block the others', async () => {
+  await client.hset(keys.pool, 'bad', '{not json');
+  await client.zadd(keys.schedule, T0 / 1000, 'bad');
+  await client.hset(keys.pool, 'worse', JSON.stringify({ type: 'weird', time: 1, command: 'x' }));
+  await client.zadd(keys.schedule, T0 / 1000, 'worse');
+  await tasks.add('good', task(), 100);
+  const res = await claim();
+  const kinds = res.entries.map((e) => e.kind).sort();
+  assert.deepEqual(kinds, ['corrupt', 'corrupt', 'fire']);
+  assert.equal(await client.hlen(keys.pool), 0);
+  assert.equal(await client.zcard(keys.schedule), 0);
+});
+
+test('a schedule entry without its task is dropped silently', async () => {
+  await client.zadd(keys.schedule, T0 / 1000, 'ghost');
+  const res = await claim();
+  assert.equal(res.entries.length, 0);
+  assert.equal(await client.zcard(keys.schedule), 0);
+});
+
+test('room per kind: URL and shell fires are counted apart; the rest stays scheduled', async () => {
+  for (let i = 0; i < 3; i++) await tasks.add(`s${i}`, task(), 100);
+  for (let i = 0; i < 3; i++) await tasks.add(`u${i}`, task({ command: 'http://127.0.0.1:1/x' }), 100);
+  const res = await claim({ maxShell: 1, maxUrl: 2 });
+  const fired = res.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire.kid[0]] : []));
+  assert.equal(fired.filter((k) => k === 's').length, 1);
+  assert.equal(fired.filter((k) => k === 'u').length, 2);
+  assert.equal(await client.zcard(keys.schedule), 3);
+  assert.equal(res.nextDueMs, T0, 'what is left is due now');
+});
+
+test('only the lease holder may begin; begin again by the holder succeeds', async () => {
+  await tasks.add('k', task(), 100);
+  await claim({ owner: 'A' });
+  assert.deepEqual(await fires.begin(T0, 'B', 60_000, ['k:1']), [false]);
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, ['k:1']), [true]);
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, ['k:1']), [true], 'a lost reply can be retried');
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, ['nope:1']), [false]);
+});
+
+test('a lease that runs out is taken over by another daemon, and the old holder cannot begin it', async () => {
+  await tasks.add('k', task(), 100);
+  await claim({ owner: 'A' });
+  const early = await claim({ owner: 'B', nowMs: T0 + 4999 });
+  assert.equal(early.entries.length, 0, 'the lease still holds');
+  assert.equal(early.nextDueMs, T0 + 5000, 'the lease deadline is when to look again');
+  const taken = await claim({ owner: 'B', nowMs: T0 + 5000 });
+  assert.equal(taken.entries.length, 1);
+  const entry = taken.entries[0];
+  assert.ok(entry?.kind === 'fire' && entry.fire.retaken_from === 'A' && entry.fire.owner === 'B');
+  assert.deepEqual(await fires.begin(T0 + 5001, 'A', 60_000, ['k:1']), [false]);
+  assert.deepEqual(await fires.begin(T0 + 5001, 'B', 60_000, ['k:1']), [true]);
+});
+
+test('a begun fire is never handed out again: acked by the next claim, or reported abandoned', async () => {
+  await tasks.add('k', task(), 100);
+  await tasks.add('j', task(), 100);
+  await claim({ owner: 'A' });
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, ['k:1', 'j:1']), [true, true]);
+  // A reports k started; j's daemon "dies" before reporting.
+  await claim({ owner: 'A', started: ['k:1'] });
+  assert.equal(await client.hexists(keys.fires, 'k:1'), 0);
+  const later = await claim({ owner: 'B', nowMs: T0 + 60_000 });
+  assert.deepEqual(
+    later.entries.map((e) => e.kind),
+    ['abandoned'],
+  );
+  assert.equal(await client.hlen(keys.fires), 0);
+  assert.equal(await client.zcard(keys.leases), 0);
+});
+
+test('finish removes only the records of its owner', async () => {
+  await tasks.add('k', task(), 100);
+  await claim({ owner: 'A' });
+  await fires.begin(T0, 'A', 60_000, ['k:1']);
+  assert.equal(await fires.finish('B', ['k:1']), 0);
+  assert.equal(await fires.finish('A', ['k:1']), 1);
+  assert.equal(await client.hlen(keys.fires), 0);
+});
+
+test('concurrent claims by many owners hand each fire out once', async () => {
+  for (let i = 0; i < 500; i++) await tasks.add(`k${i}`, task({ run_nexttime: (T0 - i) / 1000 }), 1000);
+  const owners = ['A', 'B', 'C', 'D'];
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => claim({ owner: owners[i % 4], maxShell: 40 })),
+  );
+  const kids = replies.flatMap((r) => r.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire.kid] : [])));
+  assert.equal(kids.length, 500);
+  assert.equal(new Set(kids).size, 500);
+});
