@@ -1,0 +1,190 @@
+// The daemon's lifecycle as users drive it: start -d, status, stop, restart, double start,
+// stale pidfiles, foreground start under a supervisor, SIGHUP, install --print.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
+import { TestDaemon } from '../helpers/daemon.js';
+import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+let redis: RedisServer;
+const daemons: TestDaemon[] = [];
+
+before(async () => {
+  redis = await RedisServer.start();
+});
+afterEach(() => {
+  for (const d of daemons.splice(0)) d.kill();
+});
+after(() => redis.destroy());
+
+function newDaemon(extra?: Parameters<typeof writeTestConfig>[0]['extra']): TestDaemon {
+  const d = new TestDaemon(writeTestConfig({ redisPort: redis.port, extra }));
+  daemons.push(d);
+  return d;
+}
+
+test('start -d returns once the daemon is up; status, stop', async () => {
+  const d = newDaemon();
+  const stopped = await d.cli(['status']);
+  assert.equal(stopped.code, 3);
+  assert.equal(stopped.stdout, 'ktimer is stopped\n');
+  const start = await d.start();
+  assert.match(start.stdout, /^ktimer started \[\d+\]\n$/);
+  // No race: the pidfile and the process exist the moment start -d returns.
+  assert.equal(d.pidfileText()?.trim(), String(d.pid));
+  const status = await d.cli(['status']);
+  assert.equal(status.code, 0);
+  assert.equal(status.stdout, `ktimer is running [${d.pid}]\n`);
+  const json = await d.cli(['status', '--json']);
+  assert.deepEqual(JSON.parse(json.stdout), { running: true, pid: d.pid });
+  const stop = await d.cli(['stop']);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.equal(stop.stdout, 'ktimer stopped\n');
+  assert.equal(d.alive(), false);
+  assert.equal(existsSync(d.pidfile), false);
+  const serve = d.log('serve').map((e) => e.event);
+  assert.ok(serve.includes('start') && serve.includes('stop'), `serve.log: ${serve}`);
+  assert.equal((await d.cli(['stop'])).stdout, 'ktimer is not running\n');
+});
+
+test('a second start reports the running pid and starts nothing', async () => {
+  const d = newDaemon();
+  await d.start();
+  const again = await d.cli(['start', '-d']);
+  assert.equal(again.code, 0);
+  assert.equal(again.stdout, `ktimer is already running [${d.pid}]\n`);
+  assert.equal(d.pidfileText()?.trim(), String(d.pid));
+  // Two starts racing: exactly one daemon.
+  const e = newDaemon();
+  const [a, b] = await Promise.all([e.cli(['start', '-d']), e.cli(['start', '-d'])]);
+  const started = [a, b].filter((r) => /ktimer started/.test(r.stdout));
+  assert.equal(started.length, 1, `${a.stdout}${a.stderr} | ${b.stdout}${b.stderr}`);
+  e.pid = Number(/\[(\d+)\]/.exec(started[0]?.stdout ?? '')?.[1]);
+});
+
+test('a stale pidfile (dead pid, or garbage) is replaced', async () => {
+  const d = newDaemon();
+  await d.start();
+  const old = d.pid;
+  d.kill('SIGKILL');
+  await d.waitExit();
+  assert.equal(d.pidfileText()?.trim(), String(old), 'SIGKILL leaves the pidfile behind');
+  assert.equal((await d.cli(['status'])).code, 3);
+  await d.start();
+  assert.notEqual(d.pid, old);
+  await d.cli(['stop']);
+  writeFileSync(d.pidfile, 'garbage\n');
+  assert.equal((await d.cli(['status'])).code, 3);
+  await d.start();
+  assert.equal(d.pidfileText()?.trim(), String(d.pid));
+});
+
+test('restart -d gives a new daemon', async () => {
+  const d = newDaemon();
+  await d.start();
+  const old = d.pid;
+  const res = await d.cli(['restart', '-d']);
+  assert.equal(res.code, 0, res.stderr);
+  const m = /ktimer stopped\nktimer started \[(\d+)\]\n$/.exec(res.stdout);
+  assert.ok(m, res.stdout);
+  d.pid = Number(m[1]);
+  assert.notEqual(d.pid, old);
+  assert.equal(d.alive(), true);
+});
+
+test('start in the foreground (systemd): runs until SIGTERM, exits 0, removes the pidfile', async () => {
+  const d = newDaemon();
+  const child = spawn(process.execPath, [BIN, 'start', '--config', d.config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  await waitFor(() => /ktimer started \[\d+\]/.test(out), { what: 'foreground start' });
+  d.pid = child.pid ?? 0;
+  assert.equal((await d.cli(['status'])).code, 0);
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.equal(existsSync(d.pidfile), false);
+});
+
+test('SIGHUP reopens the log files (logrotate moved them)', async () => {
+  const d = newDaemon();
+  await d.start();
+  const serve = join(d.dir, 'log', 'serve.log');
+  await waitFor(() => existsSync(serve), { what: 'serve.log' });
+  renameSync(serve, `${serve}.old`);
+  process.kill(d.pid, 'SIGHUP');
+  await waitFor(() => existsSync(serve) && readFileSync(serve, 'utf8').includes('"event":"reopen"'), {
+    what: 'reopened serve.log',
+  });
+  assert.equal(d.alive(), true);
+});
+
+test('start -d reports a web port in use as a clear error and leaves nothing running', async () => {
+  const port = await freePort();
+  const blocker = (await import('node:net')).createServer().listen(port, '127.0.0.1');
+  try {
+    const d = newDaemon({ web: ['web_enable = 1', `web_port = ${port}`] });
+    const res = await d.cli(['start', '-d']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /web API cannot listen on 127\.0\.0\.1:\d+: address already in use/);
+    assert.equal((await d.cli(['status'])).code, 3);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('start -d with Redis unreachable starts anyway, warns, and keeps retrying', async () => {
+  const d = new TestDaemon(writeTestConfig({ redisPort: await freePort() }));
+  daemons.push(d);
+  const res = await d.start();
+  assert.match(res.stderr, /Redis is not reachable yet/);
+  assert.equal(d.alive(), true);
+  const info = await d.cli(['info']);
+  assert.equal(info.code, 0);
+  assert.match(info.stdout, /UNAVAILABLE/);
+});
+
+test('info shows pid, uptime, version, config, tasks, Redis health', async () => {
+  const d = newDaemon();
+  await d.start();
+  await d.add(['-time=300', '-command=true']);
+  const res = await d.cli(['info']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, new RegExp(`ktimer is running \\[${d.pid}\\]`));
+  assert.match(res.stdout, /uptime: +\d/);
+  assert.match(res.stdout, /config: +\/.*conf\.ini/);
+  assert.match(res.stdout, /tasks: +1\n/);
+  assert.match(res.stdout, /redis: .*healthy \(Redis \d/);
+  const json = JSON.parse((await d.cli(['info', '--json'])).stdout);
+  assert.equal(json.pid, d.pid);
+  assert.equal(json.tasks, 1);
+  assert.equal(json.redis.healthy, true);
+});
+
+test('install --print shows a unit that runs `ktimer start` in the foreground with this config', async () => {
+  const d = newDaemon();
+  const res = await d.cli(['install', '--print']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /ExecStart=.*bin\/ktimer start --config .*conf\.ini/);
+  assert.match(res.stdout, /Restart=on-failure/);
+  const dir = d.dir;
+  const written = await d.cli(['install', '--unit-dir', dir]);
+  assert.equal(written.code, 0, written.stderr);
+  assert.ok(existsSync(join(dir, 'ktimer.service')));
+  const removed = await d.cli(['remove', '--unit-dir', dir]);
+  assert.equal(removed.code, 0);
+  assert.equal(existsSync(join(dir, 'ktimer.service')), false);
+  if (!existsSync('/run/systemd/system')) {
+    const refused = await runCli(['install', '--config', d.config]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /systemd is not running on this machine/);
+  }
+});
