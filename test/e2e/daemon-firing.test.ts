@@ -8,6 +8,7 @@ import { TestDaemon } from '../helpers/daemon.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
+const PREFIX = 'firing';
 let redis: RedisServer;
 let d: TestDaemon;
 let sink: Server;
@@ -19,6 +20,7 @@ before(async () => {
   d = new TestDaemon(
     writeTestConfig({
       redisPort: redis.port,
+      prefix: PREFIX,
       extra: { default: ['task_timeout = 2', 'task_expire_limit = 60'] },
     }),
   );
@@ -133,7 +135,7 @@ test('URL tasks: GET with kid and timer_id; kt_post turns into a form POST; 500 
 test('a timer overdue beyond task_expire_limit is dropped and logged as expired', async () => {
   // Written straight into Redis as if the daemon had been down for two minutes.
   const client = redis.client();
-  const prefix = (await client.keys('*:tasks:all'))[0]?.replace(/:tasks:all$/, '') ?? '';
+  const prefix = PREFIX;
   const due = Date.now() / 1000 - 120;
   const task = {
     type: 'timer',
@@ -161,7 +163,7 @@ test('a timer overdue beyond task_expire_limit is dropped and logged as expired'
 
 test('200 shell tasks in a row: all fire once, the daemon stays alive', async () => {
   const client = redis.client();
-  const prefix = (await client.keys('*:tasks:*'))[0]?.split(':')[0] ?? '';
+  const prefix = PREFIX;
   const due = Date.now() / 1000 + 1;
   const kids: string[] = [];
   const multi = client.multi();

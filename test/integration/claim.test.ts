@@ -45,7 +45,16 @@ const task = (over: Partial<Task> = {}): Task => ({
 });
 
 const claim = (over: Partial<ClaimRequest> = {}) =>
-  fires.claim({ nowMs: T0, owner: 'A', leaseMs: 5000, maxShell: 100, maxUrl: 100, expireLimitSec: 60, started: [], ...over });
+  fires.claim({
+    nowMs: T0,
+    owner: 'A',
+    leaseMs: 5000,
+    maxShell: 100,
+    maxUrl: 100,
+    expireLimitSec: 60,
+    started: [],
+    ...over,
+  });
 
 test('a due timer is claimed once and removed from hash and schedule', async () => {
   await tasks.add('k1', task(), 100);

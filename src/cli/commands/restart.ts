@@ -1,0 +1,10 @@
+// ktimer restart [-d]: stop, then start.
+import type { CliContext } from '../context.js';
+import { run as start } from './start.js';
+import { stopDaemon } from './stop.js';
+
+export async function run(ctx: CliContext, words: string[], opts: { daemon?: boolean }): Promise<void> {
+  const stopped = await stopDaemon(ctx);
+  if (stopped && !ctx.json) process.stdout.write('ktimer stopped\n');
+  await start(ctx, words, opts);
+}

@@ -1,0 +1,82 @@
+// Runs a shell task: /bin/bash -c in its own process group, output tail kept, KTIMER_KID and
+// KTIMER_DUE in its environment, an optional timeout that kills the whole group.
+import { spawn } from 'node:child_process';
+import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
+import { TailBuffer } from './tail-buffer.js';
+
+const OUTPUT_TAIL_BYTES = 4096;
+const KILL_AFTER_TERM_MS = 2000;
+
+export function runShell(req: FireRequest): RunningTask {
+  const startedMs = Date.now();
+  const tail = new TailBuffer(OUTPUT_TAIL_BYTES);
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn('/bin/bash', ['-c', req.command], {
+      // Own process group: a timeout or shutdown kills everything the command started.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KTIMER_KID: req.kid, KTIMER_DUE: (req.dueMs / 1000).toFixed(3) },
+    });
+  } catch (err) {
+    const result = {
+      ...emptyResult('shell', startedMs),
+      error: `cannot start /bin/bash: ${(err as Error).message}`,
+    };
+    return { result: Promise.resolve(result), kill: () => {} };
+  }
+  const pid = child.pid;
+  const killGroup = (signal: NodeJS.Signals): void => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  child.stdout?.on('data', (c: Buffer) => tail.push(c));
+  child.stderr?.on('data', (c: Buffer) => tail.push(c));
+
+  let timedOut = false;
+  const timer =
+    req.timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          killGroup('SIGTERM');
+          // Whatever ignored SIGTERM goes now, even if bash itself has exited.
+          setTimeout(() => killGroup('SIGKILL'), KILL_AFTER_TERM_MS).unref();
+        }, req.timeoutMs)
+      : undefined;
+
+  const result = new Promise<RunResult>((resolve) => {
+    let settled = false;
+    const finish = (r: Partial<RunResult>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // A background process may still hold the pipes: take what came and let go of them.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve({
+        ...emptyResult('shell', startedMs),
+        durationMs: Date.now() - startedMs,
+        timedOut,
+        output: tail.text(),
+        ...r,
+      });
+    };
+    child.on('error', (err) => finish({ error: `cannot start /bin/bash: ${err.message}` }));
+    child.on('exit', (code, signal) => {
+      // Let output already written to the pipe arrive before the tail is taken.
+      setImmediate(() =>
+        finish({
+          ok: code === 0 && !timedOut,
+          exitCode: code,
+          signal,
+          error: timedOut ? `timed out after ${req.timeoutMs} ms: process group killed` : null,
+        }),
+      );
+    });
+  });
+  return { result, kill: killGroup };
+}

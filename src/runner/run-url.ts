@@ -1,0 +1,115 @@
+// Runs a URL task (spec §6): GET with kid and timer_id added to the query; a kt_post=JSON
+// object turns it into a form POST of those fields; 30 s timeout; status and body head kept.
+import http from 'node:http';
+import https from 'node:https';
+import { VERSION } from '../version.js';
+import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
+
+const MAX_TIMEOUT_MS = 30_000;
+const BODY_HEAD_BYTES = 1024;
+
+// One keep-alive pool per protocol for all tasks: a burst reuses connections.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256 }),
+};
+
+export interface UrlCall {
+  url: URL;
+  /** The form body for POST, or null for GET. */
+  form: string | null;
+}
+
+/** The request a URL task makes: kt_post removed and turned into a form, kid and timer_id added. */
+export function urlCall(command: string, kid: string): UrlCall {
+  const url = new URL(command);
+  const post = url.searchParams.get('kt_post');
+  let form: string | null = null;
+  if (post !== null) {
+    url.searchParams.delete('kt_post');
+    const fields = JSON.parse(post) as Record<string, unknown>;
+    const body = new URLSearchParams();
+    for (const [key, value] of Object.entries(fields)) {
+      body.append(key, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+    }
+    form = body.toString();
+  }
+  url.searchParams.append('kid', kid);
+  url.searchParams.append('timer_id', kid);
+  return { url, form };
+}
+
+export function runUrl(req: FireRequest): RunningTask {
+  const startedMs = Date.now();
+  const timeoutMs = Math.min(req.timeoutMs || MAX_TIMEOUT_MS, MAX_TIMEOUT_MS);
+  const done = (r: Partial<RunResult>): RunResult => ({
+    ...emptyResult('url', startedMs),
+    durationMs: Date.now() - startedMs,
+    ...r,
+  });
+  let call: UrlCall;
+  try {
+    call = urlCall(req.command, req.kid);
+  } catch (err) {
+    return {
+      result: Promise.resolve(done({ error: `bad URL task: ${(err as Error).message}` })),
+      kill: () => {},
+    };
+  }
+  const protocol = call.url.protocol as keyof typeof agents;
+  const transport = protocol === 'https:' ? https : http;
+  const headers: http.OutgoingHttpHeaders = { 'user-agent': `ktimer/${VERSION}` };
+  if (call.form !== null) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    headers['content-length'] = Buffer.byteLength(call.form);
+  }
+  const controller = new AbortController();
+  let timedOut = false;
+  const result = new Promise<RunResult>((resolve) => {
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const finish = (r: Partial<RunResult>): void => {
+      clearTimeout(timer);
+      resolve(done(r));
+    };
+    let request: http.ClientRequest;
+    try {
+      request = transport.request(call.url, {
+        method: call.form === null ? 'GET' : 'POST',
+        headers,
+        agent: agents[protocol],
+        signal: controller.signal,
+      });
+    } catch (err) {
+      finish({ error: `cannot call ${call.url.origin}: ${(err as Error).message}` });
+      return;
+    }
+    request.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const head: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < BODY_HEAD_BYTES) head.push(chunk.subarray(0, BODY_HEAD_BYTES - size));
+        size += chunk.length;
+      });
+      const end = (): void =>
+        finish({
+          ok: status >= 200 && status < 400,
+          httpStatus: status,
+          output: Buffer.concat(head).toString('utf8'),
+          error: status >= 400 ? `HTTP ${status}` : null,
+        });
+      res.on('end', end);
+      res.on('error', () => end());
+      res.on('aborted', () => end());
+    });
+    request.on('error', (err) => {
+      const why = timedOut ? `no answer within ${timeoutMs} ms` : err.message;
+      finish({ timedOut, error: `${call.url.origin}: ${why}` });
+    });
+    request.end(call.form ?? undefined);
+  });
+  return { result, kill: () => controller.abort() };
+}
