@@ -27,18 +27,6 @@ export const LEASE_MS = 5000;
 /** A begun fire's record outlives a daemon that died before reporting it started this long. */
 const STARTED_KEEP_MS = 60_000;
 
-// Loaded only when web_enable = 1.
-const WEB_MODULE: string = '../web/web-server.js';
-interface WebModule {
-  startWebServer(deps: {
-    config: Config;
-    service: TaskService;
-    info: () => Promise<Record<string, unknown>>;
-    accessLog: DaemonLogs['webac'];
-    errorLog: DaemonLogs['error'];
-  }): Promise<{ host: string; port: number; close(): Promise<void> }>;
-}
-
 export interface RunningDaemon {
   /** Redis reached at start-up, or the reason it was not (the daemon keeps retrying). */
   redisProblem: string | null;
@@ -146,7 +134,7 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
   let web: { close(): Promise<void> } | undefined;
   if (config.web.enable) {
     try {
-      const { startWebServer } = (await import(WEB_MODULE)) as WebModule;
+      const { startWebServer } = await import('../web/web-server.js');
       const server = await startWebServer({
         config,
         service,

@@ -1,0 +1,84 @@
+// The API's actions: each maps request parameters onto the same TaskService the command line
+// uses, so validation and messages are the same.
+import { KtimerError, usageError } from '../errors.js';
+import type { TaskService } from '../service/task-service.js';
+import type { Params } from './request.js';
+
+export interface ActionResult {
+  data: unknown;
+  msg: string;
+  /** Extra top-level fields of the reply (list: total, offset). */
+  extra?: Record<string, unknown>;
+}
+
+export interface ActionDeps {
+  service: TaskService;
+  info: () => Promise<Record<string, unknown>>;
+}
+
+const TASK_FIELDS = ['type', 'time', 'limit', 'command'] as const;
+
+function taskInput(params: Params) {
+  return Object.fromEntries(TASK_FIELDS.map((f) => [f, params.get(f)]));
+}
+
+function kidParam(params: Params): string {
+  const kid = params.get('kid');
+  if (kid === undefined || kid.trim() === '')
+    throw usageError('kid is missing; give the kid returned by add');
+  return kid;
+}
+
+type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>;
+
+export const ACTIONS: Record<string, Action> = {
+  count: async (_p, { service }) => ({ data: await service.count(), msg: 'ok' }),
+  get: async (p, { service }) => ({ data: await service.get(kidParam(p)), msg: 'ok' }),
+  add: async (p, { service }) => {
+    const task = await service.add(taskInput(p));
+    return { data: task.kid, msg: 'ok' };
+  },
+  update: async (p, { service }) => {
+    const task = await service.update(kidParam(p), taskInput(p));
+    return { data: task.kid, msg: 'ok' };
+  },
+  del: async (p, { service }) => {
+    const kids = kidParam(p)
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== '');
+    const removed = await service.del(kids);
+    if (removed === 0)
+      throw new KtimerError(
+        'not_found',
+        `no task with kid ${kids.length === 1 ? kids[0] : 'among those given'}`,
+      );
+    return { data: removed, msg: 'ok' };
+  },
+  list: async (p, { service }) => {
+    const page = await service.list({
+      starttime: p.get('starttime'),
+      endtime: p.get('endtime'),
+      offset: p.get('offset'),
+      count: p.get('count'),
+    });
+    return {
+      data: page.tasks,
+      msg: `tasks ${page.tasks.length === 0 ? 0 : page.offset + 1}-${page.offset + page.tasks.length} of ${page.total}`,
+      extra: { total: page.total, offset: page.offset },
+    };
+  },
+  info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),
+};
+
+export function actionOf(params: Params): Action {
+  const name = params.get('action');
+  if (name === undefined || name === '')
+    throw usageError(`action is missing; expected one of ${Object.keys(ACTIONS).join(', ')}`);
+  const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
+  if (!action)
+    throw usageError(
+      `action "${name.slice(0, 40)}" is unknown; expected one of ${Object.keys(ACTIONS).join(', ')}`,
+    );
+  return action;
+}

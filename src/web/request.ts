@@ -1,0 +1,88 @@
+// Reading an API request's parameters: the query string, plus a form body on POST, within
+// size and shape limits. Anything malformed is a BadRequest naming what is wrong.
+import type { IncomingMessage } from 'node:http';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_URL_CHARS = 16 * 1024;
+
+export class BadRequest extends Error {
+  constructor(
+    readonly status: 400 | 404 | 405 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Params = Map<string, string>;
+
+/** Decodes a urlencoded string strictly: bad escapes, bad UTF-8 and repeated names are refused. */
+export function parseUrlEncoded(text: string, into: Params): void {
+  if (text === '') return;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const rawKey = eq < 0 ? pair : pair.slice(0, eq);
+    const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
+    const key = decode(rawKey, 'a parameter name');
+    const value = decode(rawValue, `parameter ${key.slice(0, 40)}`);
+    if (into.has(key)) throw new BadRequest(400, `parameter ${key.slice(0, 40)} is given more than once`);
+    into.set(key, value);
+  }
+}
+
+function decode(raw: string, what: string): string {
+  let text: string;
+  try {
+    text = decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    throw new BadRequest(400, `${what} is not valid percent-encoded UTF-8`);
+  }
+  if (text.includes('\uFFFD')) throw new BadRequest(400, `${what} is not valid UTF-8`);
+  return text;
+}
+
+export async function readParams(req: IncomingMessage): Promise<{ path: string; params: Params }> {
+  const url = req.url ?? '/';
+  if (url.length > MAX_URL_CHARS)
+    throw new BadRequest(400, `the URL is longer than ${MAX_URL_CHARS} characters`);
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const params: Params = new Map();
+  parseUrlEncoded(q < 0 ? '' : url.slice(q + 1), params);
+  if (req.method === 'POST') {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) throw new BadRequest(413, `the body is over ${MAX_BODY_BYTES / 1024} KiB`);
+    const body = await readBody(req);
+    if (body.length > 0 && type !== 'application/x-www-form-urlencoded') {
+      throw new BadRequest(
+        400,
+        'the body must be application/x-www-form-urlencoded (a form), not ' + (type || 'untyped'),
+      );
+    }
+    const text = body.toString('utf8');
+    if (Buffer.byteLength(text) !== body.length || text.includes('\uFFFD'))
+      throw new BadRequest(400, 'the body is not valid UTF-8');
+    parseUrlEncoded(text, params);
+  }
+  return { path, params };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BadRequest(413, `the body is over ${MAX_BODY_BYTES / 1024} KiB`));
+        req.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', () => reject(new BadRequest(400, 'the request body could not be read')));
+  });
+}
