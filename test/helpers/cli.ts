@@ -63,6 +63,10 @@ export function writeTestConfig(options: TestConfigOptions): string {
   const prefix = options.prefix ?? `kt${Math.random().toString(36).slice(2, 8)}`;
   const extra = options.extra ?? {};
   const lines = (section: keyof NonNullable<TestConfigOptions['extra']>) => (extra[section] ?? []).join('\n');
+  // A default line is left out when `extra` sets the same key.
+  const keyOf = (line: string) => line.split('=')[0]?.trim();
+  const dflt = (section: keyof NonNullable<TestConfigOptions['extra']>, line: string) =>
+    (extra[section] ?? []).some((l) => keyOf(l) === keyOf(line)) ? '' : line;
   const text = `[default]
 pidfile = runtime/ktimer.pid
 task_pool_key = ${prefix}:tasks:all
@@ -70,20 +74,20 @@ task_trun_key = ${prefix}:tasks:second
 task_lcok_key = ${prefix}:tasks:lock
 ${lines('default')}
 [web]
-web_enable = 0
-web_passwd = test-password
+${dflt('web', 'web_enable = 0')}
+${dflt('web', 'web_passwd = test-password')}
 ${lines('web')}
 [redis]
 redis.host = 127.0.0.1
 redis.port = ${options.redisPort}
-redis.connect_timeout = 2
+${dflt('redis', 'redis.connect_timeout = 2')}
 ${lines('redis')}
 [log]
-log.dir = log
+${dflt('log', 'log.dir = log')}
 ${lines('log')}
 [task]
-default_timer = echo -e Hello Ktimer
-default_ticker = date --rfc-3339=ns
+${dflt('task', 'default_timer = echo -e Hello Ktimer')}
+${dflt('task', 'default_ticker = date --rfc-3339=ns')}
 ${lines('task')}
 `;
   const file = join(dir, 'conf.ini');
