@@ -1,0 +1,353 @@
+// The web API over real HTTP against a running daemon and a private Redis: every action, every
+// status code, auth, the allow-list, hostile input, webac.log.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, test } from 'node:test';
+import { runCli, writeTestConfig } from '../helpers/cli.js';
+import { TestDaemon } from '../helpers/daemon.js';
+import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+const PASSWD = 'web-test-secret';
+let redis: RedisServer;
+let d: TestDaemon;
+let port = 0;
+
+interface Reply {
+  http: number;
+  body: { status: boolean; code: number; data: unknown; msg: string; total?: number };
+  ms: number;
+}
+
+function call(
+  params: Record<string, string> | string,
+  opts: {
+    method?: string;
+    body?: string | Buffer;
+    contentType?: string;
+    path?: string;
+    host?: string;
+    port?: number;
+  } = {},
+): Promise<Reply> {
+  const query = typeof params === 'string' ? params : new URLSearchParams(params).toString();
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: opts.host ?? '127.0.0.1',
+        port: opts.port ?? port,
+        method: opts.method ?? 'GET',
+        path: `${opts.path ?? '/'}${query ? `?${query}` : ''}`,
+        headers:
+          opts.body !== undefined
+            ? { 'content-type': opts.contentType ?? 'application/x-www-form-urlencoded' }
+            : {},
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          try {
+            resolve({ http: res.statusCode ?? 0, body: JSON.parse(text), ms: Date.now() - started });
+          } catch {
+            reject(new Error(`not JSON (${res.statusCode}): ${text.slice(0, 200)}`));
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+const api = (action: string, params: Record<string, string> = {}) =>
+  call({ action, passwd: PASSWD, ...params });
+
+before(async () => {
+  redis = await RedisServer.start();
+  port = await freePort();
+  d = new TestDaemon(
+    writeTestConfig({
+      redisPort: redis.port,
+      extra: {
+        web: [
+          'web_enable = 1',
+          `web_port = ${port}`,
+          `web_passwd = ${PASSWD}`,
+          'web_allow_ip = 127.0.0.1,::1',
+        ],
+      },
+    }),
+  );
+  await d.start();
+});
+after(async () => {
+  d.kill();
+  await redis.destroy();
+});
+
+test('add, get, update, list, count, del, info: the same service as the command line', async () => {
+  const add = await api('add', { type: 'ticker', time: '600', limit: '3', command: 'echo web' });
+  assert.equal(add.http, 200);
+  assert.equal(add.body.status, true);
+  assert.equal(add.body.code, 200);
+  const kid = add.body.data as string;
+  assert.match(kid, /^[0-9a-f]{32}$/);
+  const cli = await d.cli(['get', kid, '--json']);
+  assert.equal(JSON.parse(cli.stdout).command, 'echo web', 'the CLI sees what the API added');
+  const get = await api('get', { kid });
+  assert.deepEqual((get.body.data as { kid: string; limit: number }).limit, 3);
+  assert.equal((get.body.data as { kid: string }).kid, kid);
+  const upd = await call({ action: 'update', passwd: PASSWD, kid, limit: '7' }, { method: 'POST', body: '' });
+  assert.equal(upd.body.data, kid);
+  assert.equal(((await api('get', { kid })).body.data as { limit: number }).limit, 7);
+  const second = (await api('add', { time: '900', command: 'true' })).body.data as string;
+  const list = await api('list');
+  assert.deepEqual(
+    (list.body.data as { kid: string }[]).map((t) => t.kid),
+    [kid, second],
+  );
+  assert.equal(list.body.total, 2);
+  const page = await api('list', { offset: '1', count: '1' });
+  assert.deepEqual(
+    (page.body.data as { kid: string }[]).map((t) => t.kid),
+    [second],
+  );
+  assert.equal((await api('count')).body.data, 2);
+  const del = await api('del', { kid: `${kid},${second}` });
+  assert.equal(del.body.data, 2);
+  assert.equal((await api('count')).body.data, 0);
+  const info = await api('info');
+  assert.equal((info.body.data as { pid: number }).pid, d.pid);
+});
+
+test('a form POST body works like a query string', async () => {
+  const res = await call('', {
+    method: 'POST',
+    body: `action=add&passwd=${PASSWD}&time=60&command=${encodeURIComponent('echo a&b')}`,
+  });
+  assert.equal(res.http, 200);
+  assert.equal(
+    ((await api('get', { kid: res.body.data as string })).body.data as { command: string }).command,
+    'echo a&b',
+  );
+});
+
+test('400 names the bad parameter, with the messages of the command line', async () => {
+  const web = await api('add', { time: 'abc' });
+  assert.equal(web.http, 400);
+  assert.equal(web.body.code, 400);
+  assert.equal(web.body.status, false);
+  const cli = await d.cli(['add', '-time=abc']);
+  assert.equal(cli.stderr, `ktimer: error: ${web.body.msg}\n`);
+  for (const [params, word] of [
+    [{ type: 'weekly' }, 'type'],
+    [{ limit: '-1' }, 'limit'],
+    [{ type: 'timer', limit: '3' }, 'limit'],
+    [{ command: '' }, 'command'],
+    [{ time: '99999999999999999999' }, 'time'],
+  ] as const) {
+    const r = await api('add', params);
+    assert.equal(r.http, 400, JSON.stringify(params));
+    assert.match(r.body.msg, new RegExp(word));
+  }
+  assert.match((await call({ passwd: PASSWD })).body.msg, /action is missing/);
+  assert.match((await api('explode')).body.msg, /action "explode" is unknown/);
+  assert.match((await api('get')).body.msg, /kid is missing/);
+  assert.match((await api('get', { kid: 'xyz' })).body.msg, /kid "xyz" is invalid/);
+  assert.match((await api('count', { colour: 'red' })).body.msg, /parameter colour is unknown/);
+  assert.match(
+    (await call(`action=count&passwd=${PASSWD}&time=1&time=2`)).body.msg,
+    /time is given more than once/,
+  );
+  assert.equal(
+    (await api('count')).body.data,
+    1,
+    'nothing was stored by the bad requests (one task from the POST test)',
+  );
+});
+
+test('401: wrong or missing password; repeated failures are slowed down', async () => {
+  const wrong = await call({ action: 'count', passwd: 'nope' });
+  assert.equal(wrong.http, 401);
+  assert.equal(wrong.body.code, 401);
+  assert.equal((await call({ action: 'count' })).http, 401);
+  for (let i = 0; i < 4; i++) await call({ action: 'count', passwd: 'nope' });
+  const slow = await call({ action: 'count', passwd: 'nope' });
+  assert.equal(slow.http, 401);
+  assert.ok(slow.ms >= 200, `the 7th failure answered in ${slow.ms} ms`);
+  const ok = await api('count');
+  assert.equal(ok.http, 200, 'the right password still works');
+});
+
+test('404: unknown kid, unknown path; 405: other methods; 413: body over 64 KiB', async () => {
+  const missing = await api('get', { kid: 'f'.repeat(32) });
+  assert.equal(missing.http, 404);
+  assert.equal((await api('del', { kid: 'f'.repeat(32) })).http, 404);
+  assert.equal((await api('update', { kid: 'f'.repeat(32), time: '5' })).http, 404);
+  assert.equal((await call({ action: 'count', passwd: PASSWD }, { path: '/admin' })).http, 404);
+  assert.equal((await call({ action: 'count', passwd: PASSWD }, { path: '/debug/pprof' })).http, 404);
+  assert.equal((await call({ action: 'count', passwd: PASSWD }, { method: 'PUT' })).http, 405);
+  assert.equal((await call({ action: 'count', passwd: PASSWD }, { method: 'DELETE' })).http, 405);
+  const huge = await call('', {
+    method: 'POST',
+    body: `action=add&passwd=${PASSWD}&command=${'x'.repeat(70 * 1024)}`,
+  });
+  assert.equal(huge.http, 413);
+  assert.equal(huge.body.code, 413);
+});
+
+test('401 for an address outside web_allow_ip; the API listens on web_bind_ip only', async () => {
+  const p2 = await freePort();
+  const other = new TestDaemon(
+    writeTestConfig({
+      redisPort: redis.port,
+      extra: {
+        web: [
+          'web_enable = 1',
+          `web_port = ${p2}`,
+          `web_passwd = ${PASSWD}`,
+          'web_allow_ip = 10.0.0.0/8,127.0.0.10',
+        ],
+      },
+    }),
+  );
+  await other.start();
+  try {
+    const res = await call({ action: 'count', passwd: PASSWD }, { port: p2 });
+    assert.equal(res.http, 401);
+    assert.match(res.body.msg, /address 127\.0\.0\.1 is not allowed/);
+    // Bound to 127.0.0.1: another loopback address does not answer.
+    await assert.rejects(
+      call({ action: 'count', passwd: PASSWD }, { port: p2, host: '127.0.0.2' }),
+      /ECONNREFUSED/,
+    );
+  } finally {
+    other.kill();
+  }
+});
+
+test('an empty web_passwd stops the daemon from starting, with a clear error', async () => {
+  const p2 = await freePort();
+  const cfg = writeTestConfig({
+    redisPort: redis.port,
+    extra: { web: ['web_enable = 1', `web_port = ${p2}`, 'web_passwd ='] },
+  });
+  const res = await runCli(['start', '-d', '--config', cfg]);
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /web_passwd is empty.*ktimer init.*web_allow_empty_passwd = 1/);
+  assert.equal((await runCli(['status', '--config', cfg])).code, 3);
+});
+
+test('webac.log: one line per request, the password masked everywhere', async () => {
+  await api('count');
+  await call({ action: 'count', passwd: 'wrong-secret-x' });
+  await waitFor(() => d.log('webac').length >= 2, { what: 'webac lines' });
+  const lines = d.log('webac');
+  const last = lines.find((l) => l.action === 'count' && l.status === 200);
+  assert.ok(last);
+  assert.equal(last.address, '127.0.0.1');
+  assert.equal(last.method, 'GET');
+  assert.equal(typeof last.duration_ms, 'number');
+  for (const name of ['webac', 'serve', 'error', 'runed'] as const) {
+    const text = JSON.stringify(d.log(name));
+    assert.doesNotMatch(text, new RegExp(PASSWD), `${name}.log holds the password`);
+    assert.doesNotMatch(text, /wrong-secret-x/, `${name}.log holds a tried password`);
+  }
+});
+
+test('hostile input gets 4xx and the daemon keeps serving and firing', async () => {
+  const hostile: [string, Parameters<typeof call>[1]][] = [
+    [`action=get&passwd=${PASSWD}&kid=%E0%A4%A`, {}],
+    [`action=get&passwd=${PASSWD}&kid=%FF%FE`, {}],
+    [`action=add&passwd=${PASSWD}&command=%00`, {}],
+    [`action=add&passwd=${PASSWD}&time=1e308`, {}],
+    [`action=add&passwd=${PASSWD}&time=-0`, {}],
+    [`action=add&passwd=${PASSWD}&limit=NaN`, {}],
+    [`action=list&passwd=${PASSWD}&count=100000000000000000000`, {}],
+    [`action=list&passwd=${PASSWD}&starttime=20&endtime=10`, {}],
+    [`action=get&passwd=${PASSWD}&kid=${'a'.repeat(5000)}`, {}],
+    [`action=del&passwd=${PASSWD}&kid=${Array(2000).fill('a'.repeat(32)).join(',')}`, {}],
+    [`action=get&passwd=${PASSWD}&kid=../../etc/passwd`, {}],
+    [`action=add&passwd=${PASSWD}&command=${encodeURIComponent('http://[bad')}`, {}],
+    ['', { method: 'POST', body: '{"action":"count"}', contentType: 'application/json' }],
+    ['', { method: 'POST', body: Buffer.from([0xff, 0xfe, 0x3d, 0x26]) }],
+    [`action=count&passwd=${'p'.repeat(15000)}`, {}],
+  ];
+  for (const [query, opts] of hostile) {
+    const res = await call(query, opts);
+    assert.ok(res.http >= 400 && res.http < 500, `${query.slice(0, 80)} → ${res.http}`);
+  }
+  // Random requests: never a 5xx, never a dead daemon.
+  const words = [
+    'count',
+    'get',
+    'del',
+    'add',
+    'update',
+    'list',
+    'info',
+    '',
+    'x',
+    '%',
+    '%%',
+    '\u00e9',
+    '../',
+    '0',
+    '-1',
+  ];
+  const keys = [
+    'action',
+    'passwd',
+    'kid',
+    'time',
+    'limit',
+    'type',
+    'command',
+    'starttime',
+    'endtime',
+    'count',
+    'offset',
+    'zz',
+  ];
+  let seed = 42;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const batch: Promise<Reply | Error>[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const parts = Array.from({ length: 1 + rnd(5) }, () => {
+      const key = keys[rnd(keys.length)] as string;
+      const value = key === 'passwd' && rnd(2) ? PASSWD : (words[rnd(words.length)] as string);
+      return `${key}=${rnd(3) ? encodeURIComponent(value) : value}`;
+    });
+    batch.push(call(parts.join('&')).catch((e: Error) => e));
+    if (batch.length === 50) {
+      for (const r of await Promise.all(batch)) {
+        assert.ok(!(r instanceof Error), String(r));
+        assert.ok(r.http < 500, `${r.http}: ${r.body.msg}`);
+      }
+      batch.length = 0;
+    }
+  }
+  assert.equal(d.alive(), true);
+  assert.equal((await api('count')).http, 200);
+  const kid = await d.add(['-time=1', '-command=true']);
+  await d.waitForFires(1, 10_000, (e) => e.kid === kid);
+});
+
+test('503 while Redis is down, 200 again after', async () => {
+  await redis.stop();
+  try {
+    const res = await api('count');
+    assert.equal(res.http, 503);
+    assert.match(res.body.msg, /Redis/);
+  } finally {
+    await redis.launch();
+  }
+  await waitFor(async () => (await api('count')).http === 200, { what: 'API back', timeoutMs: 15_000 });
+});
