@@ -320,11 +320,13 @@ test('hostile input gets 4xx and the daemon keeps serving and firing', async () 
   };
   const batch: Promise<Reply | Error>[] = [];
   for (let i = 0; i < 2000; i++) {
-    const parts = Array.from({ length: 1 + rnd(5) }, () => {
+    // The right password on almost every request: this is about parsing, not the 401 slow-down.
+    const parts = [rnd(20) ? `passwd=${PASSWD}` : 'passwd=wrong'];
+    for (let k = rnd(5); k >= 0; k--) {
       const key = keys[rnd(keys.length)] as string;
-      const value = key === 'passwd' && rnd(2) ? PASSWD : (words[rnd(words.length)] as string);
-      return `${key}=${rnd(3) ? encodeURIComponent(value) : value}`;
-    });
+      const value = words[rnd(words.length)] as string;
+      parts.push(`${key}=${rnd(3) ? encodeURIComponent(value) : value}`);
+    }
     batch.push(call(parts.join('&')).catch((e: Error) => e));
     if (batch.length === 50) {
       for (const r of await Promise.all(batch)) {
