@@ -35,7 +35,7 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
     maxRetriesPerRequest: oneshot ? 0 : 1,
     // A lost reply must not be replayed: a claim sent twice would claim twice.
     autoResendUnfulfilledCommands: false,
-    commandTimeout: oneshot ? r.connectTimeoutMs + 2000 : undefined,
+    commandTimeout: oneshot ? r.connectTimeoutMs : undefined,
     retryStrategy: oneshot ? () => null : reconnectDelayMs,
   };
   let client: RedisClient;
@@ -68,12 +68,32 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
 /** Connects a one-shot client, or throws one clear line saying what failed and where. */
 export async function connectRedis(cfg: Config, profile: ClientProfile = 'oneshot'): Promise<RedisClient> {
   const client = createRedis(cfg, profile);
+  // The socket's own error (ECONNREFUSED, ...) says more than ioredis' "Connection is closed".
+  let socketError: unknown;
+  client.on('error', (err) => {
+    socketError ??= err;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  // A frozen server accepts the TCP connection but never answers: bound the whole handshake.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${cfg.redis.connectTimeoutMs / 1000} s`)),
+      cfg.redis.connectTimeoutMs,
+    );
+  });
   try {
-    await client.connect();
-    if (client instanceof Redis && cfg.redis.cluster.length === 0) await client.ping();
+    await Promise.race([
+      (async () => {
+        await client.connect();
+        if (client instanceof Redis && cfg.redis.cluster.length === 0) await client.ping();
+      })(),
+      deadline,
+    ]);
   } catch (err) {
     client.disconnect();
-    throw redisError(cfg, err);
+    throw redisError(cfg, socketError ?? err);
+  } finally {
+    clearTimeout(timer);
   }
   return client;
 }

@@ -12,12 +12,14 @@ export async function run(ctx: CliContext, words: string[], opts: ListQuery): Pr
       `ktimer: warning: task ${kid} holds corrupt data in Redis; delete it with \`ktimer del ${kid}\`\n`,
     );
   }
-  const first = page.tasks.length === 0 ? 0 : page.offset + 1;
-  const last = page.offset + page.tasks.length;
-  const footer =
-    page.total === 0
-      ? 'no tasks in this window.'
-      : `tasks ${first}-${last} of ${page.total}${last < page.total ? ` (next page: -offset=${last})` : ''}.`;
+  const rows = page.tasks.length + page.corrupt.length;
+  const first = rows === 0 ? 0 : page.offset + 1;
+  const last = page.offset + rows;
+  let footer: string;
+  if (page.total === 0) footer = 'no tasks in this window.';
+  else if (rows === 0) footer = `no tasks at offset ${page.offset}: the window holds ${page.total}.`;
+  else
+    footer = `tasks ${first}-${last} of ${page.total}${last < page.total ? ` (next page: -offset=${last})` : ''}.`;
   const human = page.tasks.length === 0 ? footer : `${taskTable(page.tasks)}\n${footer}`;
   ctx.print(human, page);
 }

@@ -1,0 +1,90 @@
+// Which conf.ini is used, and `ktimer init`.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT, runCli, writeTestConfig } from '../helpers/cli.js';
+import { freePort, RedisServer } from '../helpers/redis-server.js';
+
+let redis: RedisServer;
+
+before(async () => {
+  redis = await RedisServer.start();
+});
+after(() => redis.destroy());
+
+test('lookup order: --config, then $KTIMER_CONFIG, then conf.ini beside bin/', async () => {
+  const a = writeTestConfig({ redisPort: redis.port, extra: { default: ['task_max_num = 11'] } });
+  const b = writeTestConfig({ redisPort: redis.port, extra: { default: ['task_max_num = 22'] } });
+  const info = async (args: string[], env: Record<string, string | undefined> = {}) =>
+    JSON.parse((await runCli(['info', '--json', ...args], { env })).stdout).config as string;
+  assert.equal(await info(['--config', a], { KTIMER_CONFIG: b }), a);
+  assert.equal(await info(['-config=' + a]), a);
+  assert.equal(await info([], { KTIMER_CONFIG: b }), b);
+  assert.equal(await info([]), join(ROOT, 'conf.ini'));
+  const missing = await runCli(['count', '--config', '/nonexistent/k.ini']);
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /cannot read config file \/nonexistent\/k\.ini \(ENOENT\); run `ktimer init` to create it/,
+  );
+});
+
+test('relative paths in conf.ini resolve against its directory, wherever ktimer runs from', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ktimer-rel-'));
+  const config = writeTestConfig({ redisPort: redis.port, dir, extra: { default: [] } });
+  const res = await runCli(['info', '--json', '--config', config], { cwd: '/' });
+  assert.equal(JSON.parse(res.stdout).pidfile, join(dir, 'runtime', 'ktimer.pid'));
+});
+
+test('init creates a missing conf.ini: random web_passwd, mode 0600, one line per check', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ktimer-init-'));
+  const path = join(dir, 'sub', 'conf.ini');
+  const res = await runCli(['init', '--config', path]);
+  // The shipped config points at 127.0.0.1:6379, which may or may not run here.
+  assert.ok(res.code === 0 || res.code === 1, res.stderr);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  const text = readFileSync(path, 'utf8');
+  const passwd = /^web_passwd = (\S+)$/m.exec(text)?.[1];
+  assert.ok(passwd && passwd.length >= 20, 'a generated password');
+  const lines = res.stdout.trim().split('\n');
+  assert.deepEqual(
+    lines.map((l) => l.split(':')[0]),
+    ['config file', 'config values', 'redis', 'log dir', 'runtime dir', 'pidfile'],
+  );
+  assert.match(lines[0] ?? '', /ok .*created, mode 0600, web_passwd generated/);
+  const other = join(dir, 'other.ini');
+  await runCli(['init', '--config', other]);
+  assert.notEqual(
+    /^web_passwd = (\S+)$/m.exec(readFileSync(other, 'utf8'))?.[1],
+    passwd,
+    'a fresh password each time',
+  );
+  const again = await runCli(['init', '--config', path]);
+  assert.equal(readFileSync(path, 'utf8'), text, 'an existing config is left alone');
+  assert.match(again.stdout, /^config file: +ok +\//);
+});
+
+test('init fills in an empty web_passwd of an existing file, and checks everything', async () => {
+  const config = writeTestConfig({ redisPort: redis.port, extra: { web: ['web_passwd ='] } });
+  const res = await runCli(['init', '--config', config]);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, /config file: +ok .*web_passwd was empty: generated/);
+  assert.match(res.stdout, /redis: +ok .*answers \(Redis \d/);
+  assert.match(res.stdout, /log dir: +ok/);
+  assert.match(res.stdout, /pidfile: +ok .*no daemon running/);
+  assert.match(readFileSync(config, 'utf8'), /^web_passwd = \S{20,}$/m);
+  assert.equal(statSync(config).mode & 0o777, 0o600);
+  assert.equal(JSON.parse((await runCli(['init', '--json', '--config', config])).stdout).ok, true);
+});
+
+test('init with Redis unreachable: the file is still made, the redis check fails, exit 1', async () => {
+  const config = writeTestConfig({ redisPort: await freePort() });
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^web_passwd = .*$/m, 'web_passwd ='));
+  const res = await runCli(['init', '--config', config]);
+  assert.equal(res.code, 1);
+  assert.match(res.stdout, /redis: +FAILED +Redis 127\.0\.0\.1:\d+ db 0 failed/);
+  assert.match(res.stderr, /init found 1 problem\(s\)/);
+  assert.match(readFileSync(config, 'utf8'), /^web_passwd = \S{20,}$/m);
+});

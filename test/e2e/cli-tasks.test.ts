@@ -1,0 +1,223 @@
+// The task commands end to end: bin/ktimer against a private Redis, output lines of spec §5,
+// --json, both option styles, the Redis layout of spec §4, runed.log entries.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { readLogLines, runCli, writeTestConfig } from '../helpers/cli.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+let redis: RedisServer;
+let client: Redis;
+
+before(async () => {
+  redis = await RedisServer.start();
+  client = redis.client();
+});
+after(async () => {
+  client.disconnect();
+  await redis.destroy();
+});
+
+function setup(extra?: Parameters<typeof writeTestConfig>[0]['extra']) {
+  const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
+  const config = writeTestConfig({ redisPort: redis.port, prefix, extra });
+  const kt = (...args: string[]) => runCli([...args, '--config', config]);
+  const add = async (...args: string[]) => {
+    const res = await kt('add', ...args);
+    assert.equal(res.code, 0, res.stderr);
+    return /newkid:\[([0-9a-f]{32})\]/.exec(res.stdout)?.[1] as string;
+  };
+  return { prefix, config, kt, add, pool: `${prefix}:tasks:all`, schedule: `${prefix}:tasks:second` };
+}
+
+test('version and help', async () => {
+  const v = await runCli(['version']);
+  assert.equal(v.code, 0);
+  assert.match(v.stdout, /^Version \d+\.\d+\.\d+ \[\d{4}\.\d{1,2}\]\n$/);
+  assert.deepEqual(Object.keys(JSON.parse((await runCli(['version', '--json'])).stdout)), [
+    'version',
+    'pubdate',
+  ]);
+  for (const args of [['help'], ['-h'], ['--help'], ['-help']]) {
+    const h = await runCli(args);
+    assert.equal(h.code, 0, args.join(' '));
+    assert.match(h.stdout, /Examples:/);
+    for (const cmd of ['add', 'update', 'list', 'start', 'stop', 'status', 'info', 'install', 'init']) {
+      assert.match(h.stdout, new RegExp(`\\b${cmd}\\b`));
+    }
+  }
+  const ha = await runCli(['help', 'add']);
+  assert.equal(ha.code, 0);
+  assert.match(ha.stdout, /--type/);
+  assert.match(ha.stdout, /--command/);
+});
+
+test('add, get, count, del, clear: the output lines of the spec, and the Redis layout', async () => {
+  const { kt, add, pool, schedule } = setup();
+  assert.equal((await kt('count')).stdout, 'there are [0] tasks.\n');
+  const res = await kt('add', '-type=ticker', '-time=5', '-limit=3', '-command=date --rfc-3339=ns');
+  assert.equal(res.code, 0);
+  assert.match(res.stdout, /^operating result:\[true\] newkid:\[[0-9a-f]{32}\]\n$/);
+  assert.equal(res.stderr, '');
+  const kid = /newkid:\[(\w+)\]/.exec(res.stdout)?.[1] as string;
+  const stored = JSON.parse((await client.hget(pool, kid)) ?? '');
+  assert.deepEqual(Object.keys(stored), [
+    'type',
+    'time',
+    'limit',
+    'command',
+    'run_num',
+    'run_lasttime',
+    'run_nexttime',
+  ]);
+  assert.equal(stored.type, 'ticker');
+  assert.equal(stored.command, 'date --rfc-3339=ns');
+  assert.equal(Number(await client.zscore(schedule, kid)), stored.run_nexttime);
+  const nowSec = Number((await client.time())[0]);
+  assert.ok(
+    stored.run_nexttime > nowSec + 3 && stored.run_nexttime < nowSec + 7,
+    'due in 5 s by the Redis clock',
+  );
+  const get = await kt('get', kid);
+  assert.equal(get.code, 0);
+  assert.ok(get.stdout.startsWith('task detail info:\n{\n  "kid": '));
+  assert.deepEqual(JSON.parse(get.stdout.slice('task detail info:\n'.length)), { kid, ...stored });
+  assert.equal((await kt('get', `-kid=${kid}`)).code, 0);
+  assert.equal((await kt('count')).stdout, 'there are [1] tasks.\n');
+  await add('-time=60');
+  assert.equal((await kt('del', kid)).stdout, 'operating result:[true]\n');
+  assert.equal(await client.zscore(schedule, kid), null);
+  assert.equal((await kt('clear')).stdout, 'operating result:[true]\n');
+  assert.equal(await client.hlen(pool), 0);
+  assert.equal(await client.zcard(schedule), 0);
+});
+
+test('--json on every data command: one JSON document', async () => {
+  const { kt, add } = setup();
+  const kid = await add('-time=60', '-command=true');
+  const docs = await Promise.all([
+    kt('count', '--json'),
+    kt('get', kid, '--json'),
+    kt('list', '--json'),
+    kt('add', '-time=9', '--json'),
+    kt('update', `-kid=${kid}`, '-time=30', '--json'),
+  ]);
+  for (const d of docs) {
+    assert.equal(d.code, 0, d.stderr);
+    assert.equal(d.stdout.trim().split('\n').length, 1);
+    JSON.parse(d.stdout);
+  }
+  assert.deepEqual(JSON.parse(docs[0]?.stdout ?? ''), { count: 1 });
+  assert.equal(JSON.parse(docs[1]?.stdout ?? '').kid, kid);
+  assert.equal(JSON.parse(docs[3]?.stdout ?? '').result, true);
+  assert.deepEqual(JSON.parse((await kt('del', kid, '--json')).stdout), { result: true, removed: 1 });
+  assert.equal(JSON.parse((await kt('clear', '--json')).stdout).result, true);
+});
+
+test('Go-style and GNU-style options, stray words ignored with a warning', async () => {
+  const { kt } = setup();
+  for (const args of [
+    ['-type=ticker', '-time=7'],
+    ['--type', 'ticker', '--time', '7'],
+    ['--type=ticker', '--time=7'],
+  ]) {
+    const res = await kt('add', ...args, '--json');
+    assert.equal(res.code, 0, res.stderr);
+    const task = JSON.parse(res.stdout).task;
+    assert.equal(task.type, 'ticker');
+    assert.equal(task.time, 7);
+  }
+  const stray = await kt(
+    'add',
+    '-type=ticker',
+    '-time=5',
+    '-limit=3',
+    '-command=date --rfc-3339=ns',
+    'abc=x*y=z',
+    'efg',
+  );
+  assert.equal(stray.code, 0);
+  assert.match(stray.stderr, /warning: ignoring stray argument "abc=x\*y=z"/);
+  assert.match(stray.stderr, /warning: ignoring stray argument "efg"/);
+  assert.match(stray.stdout, /operating result:\[true\]/);
+});
+
+test('absolute timestamps; the dashed kid form', async () => {
+  const { kt, add } = setup();
+  const at = Math.floor(Date.now() / 1000) + 3600;
+  const kid = await add(`-time=${at}`, '-command=true');
+  assert.equal(JSON.parse((await kt('get', kid, '--json')).stdout).run_nexttime, at);
+  const dashed = `${kid.slice(0, 8)}-${kid.slice(8, 12)}-${kid.slice(12, 16)}-${kid.slice(16, 20)}-${kid.slice(20)}`;
+  assert.equal((await kt('get', dashed.toUpperCase())).code, 0);
+});
+
+test('update keeps the kid and unspecified fields; reschedules only on a new time or type', async () => {
+  const { kt, add, schedule } = setup();
+  const kid = await add('-type=ticker', '-time=600', '-limit=5', '-command=date');
+  const before = Number(await client.zscore(schedule, kid));
+  const cmd = await kt('update', `-kid=${kid}`, '-command=ls');
+  assert.equal(cmd.stdout, `operating result:[true] newkid:[${kid}]\n`);
+  const t1 = JSON.parse((await kt('get', kid, '--json')).stdout);
+  assert.deepEqual([t1.type, t1.time, t1.limit, t1.command], ['ticker', 600, 5, 'ls']);
+  assert.equal(t1.run_nexttime, before, 'not rescheduled');
+  await kt('update', kid, '-time=30');
+  const t2 = JSON.parse((await kt('get', kid, '--json')).stdout);
+  assert.ok(t2.run_nexttime < before - 500, 'rescheduled from now');
+  assert.equal(Number(await client.zscore(schedule, kid)), t2.run_nexttime);
+  assert.equal((await kt('update', `-kid=${kid}`)).code, 2, 'nothing to update');
+  assert.equal((await kt('update', '-kid=' + 'f'.repeat(32), '-time=5')).code, 1);
+});
+
+test('task_max_num is enforced, even by 20 adds at once', async () => {
+  const { kt, pool } = setup({ default: ['task_max_num = 5'] });
+  const results = await Promise.all(Array.from({ length: 20 }, () => kt('add', '-time=60', '-command=true')));
+  assert.equal(results.filter((r) => r.code === 0).length, 5);
+  const refused = results.filter((r) => r.code !== 0);
+  assert.ok(refused.every((r) => r.code === 1 && /task_max_num = 5/.test(r.stderr)));
+  assert.equal(await client.hlen(pool), 5);
+});
+
+test('get and del of an unknown kid exit 1', async () => {
+  const { kt } = setup();
+  const get = await kt('get', 'f'.repeat(32));
+  assert.equal(get.code, 1);
+  assert.equal(
+    get.stderr,
+    `ktimer: error: task ${'f'.repeat(32)} does not exist (it may have fired already); see \`ktimer list\`\n`,
+  );
+  assert.equal((await kt('del', 'f'.repeat(32))).code, 1);
+});
+
+test('corrupt task data: get fails naming the kid, list warns and goes on', async () => {
+  const { kt, add, pool, schedule } = setup();
+  await add('-time=60', '-command=true');
+  const bad = 'c'.repeat(32);
+  await client.hset(pool, bad, '{broken');
+  await client.zadd(schedule, Date.now() / 1000 + 30, bad);
+  const get = await kt('get', bad);
+  assert.equal(get.code, 1);
+  assert.match(get.stderr, new RegExp(`task ${bad} holds corrupt data in Redis.*ktimer del ${bad}`));
+  const list = await kt('list');
+  assert.equal(list.code, 0);
+  assert.match(list.stderr, new RegExp(`warning: task ${bad} holds corrupt data`));
+  assert.match(list.stdout, /tasks 1-2 of 2\./);
+  assert.equal((await kt('del', bad)).code, 0, 'corrupt data can be deleted');
+});
+
+test('runed.log gets add, update, del and clear; nothing when log.runed_open = 0', async () => {
+  const { kt, add, config } = setup();
+  const kid = await add('-time=60');
+  await kt('update', kid, '-time=90');
+  await kt('del', kid);
+  await kt('clear');
+  const runed = readLogLines(join(config, '..', 'log', 'runed.log'));
+  assert.deepEqual(
+    runed.map((e) => `${e.event}/${e.by}`),
+    ['add/cli', 'update/cli', 'del/cli', 'clear/cli'],
+  );
+  assert.equal(runed[0]?.kid, kid);
+  const off = setup({ log: ['log.runed_open = 0'] });
+  await off.add('-time=60');
+  assert.deepEqual(readLogLines(join(off.config, '..', 'log', 'runed.log')), []);
+});

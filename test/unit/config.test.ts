@@ -1,0 +1,127 @@
+// conf.ini → Config: defaults, spellings, paths, and a clear error for every bad value.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SHIPPED_CONFIG } from '../../src/config/find-config.js';
+import { buildConfig, loadConfig } from '../../src/config/load-config.js';
+import { KtimerError } from '../../src/errors.js';
+
+const FILE = '/etc/kt/conf.ini';
+const build = (text: string) => buildConfig(text, FILE);
+const fails = (text: string, pattern: RegExp) =>
+  assert.throws(
+    () => build(text),
+    (err: unknown) => err instanceof KtimerError && err.code === 'config' && pattern.test(err.message),
+    `expected ${pattern}`,
+  );
+
+test('an empty file gives the documented defaults, paths resolved beside the file', () => {
+  const c = build('');
+  assert.equal(c.file, FILE);
+  assert.equal(c.pidfile, '/etc/kt/runtime/ktimer.pid');
+  assert.equal(c.log.dir, '/etc/kt/log');
+  assert.equal(c.log.runed.path, '/etc/kt/log/runed.log');
+  assert.equal(c.task.maxNum, 500000);
+  assert.equal(c.task.maxDay, 100);
+  assert.equal(c.task.expireLimitSec, 60);
+  assert.deepEqual(c.keys, {
+    pool: 'ktimer:tasks:all',
+    trun: 'ktimer:tasks:second',
+    lock: 'ktimer:tasks:lock',
+  });
+  assert.equal(c.web.port, 9558);
+  assert.equal(c.web.bindIp, '127.0.0.1');
+  assert.equal(c.redis.port, 6379);
+  assert.equal(Object.isFrozen(c.web), true);
+});
+
+test('the shipped conf.ini loads', () => {
+  const c = loadConfig(SHIPPED_CONFIG);
+  assert.equal(c.task.defaultTimer, 'echo -e Hello Ktimer');
+  assert.equal(c.task.defaultTicker, 'date --rfc-3339=ns');
+  assert.deepEqual(c.web.allowIp, ['127.', '::1']);
+});
+
+test('[web] keys in both spellings; both with different values is an error', () => {
+  assert.equal(build('[web]\nweb_port = 1234').web.port, 1234);
+  assert.equal(build('[web]\nweb.port = 1234').web.port, 1234);
+  assert.equal(build('[web]\nweb.enable = 0').web.enable, false);
+  assert.equal(build('[redis]\nredis_port = 7000').redis.port, 7000);
+  assert.equal(build('[web]\nweb.port = 1234\nweb_port = 1234').web.port, 1234);
+  fails('[web]\nweb.port = 1234\nweb_port = 4321', /sets both web\.port and web_port/);
+});
+
+test('relative paths resolve against the conf file directory; absolute stay', () => {
+  const c = build('[default]\npidfile = run/k.pid\n[log]\nlog.dir = /var/log/kt\nlog.runed_file = fires.log');
+  assert.equal(c.pidfile, '/etc/kt/run/k.pid');
+  assert.equal(c.log.runed.path, '/var/log/kt/fires.log');
+});
+
+test('the historical task_lcok_key, and task_lock_key', () => {
+  assert.equal(build('[default]\ntask_lcok_key = a:lock').keys.lock, 'a:lock');
+  assert.equal(build('[default]\ntask_lock_key = b:lock').keys.lock, 'b:lock');
+});
+
+test('every bad value names the file, the key and the expected form', () => {
+  fails(
+    '[default]\ntask_max_num = lots',
+    /\/etc\/kt\/conf\.ini: \[default\] task_max_num = "lots" is invalid; expected a whole number from 1 to/,
+  );
+  fails('[default]\ntask_max_num = 0', /task_max_num = "0" is invalid/);
+  fails('[default]\ntask_max_day = 1.5', /task_max_day/);
+  fails('[default]\ntask_expire_limit = -1', /task_expire_limit/);
+  fails('[default]\ntask_concurrency = 0', /task_concurrency/);
+  fails('[default]\npidfile =', /pidfile = "" is invalid; expected a non-empty value/);
+  fails('[default]\ntask_pool_key = a b', /task_pool_key = "a b" is invalid; expected a Redis key name/);
+  fails('[web]\nweb_enable = maybe', /web_enable = "maybe" is invalid; expected 1 or 0/);
+  fails('[web]\nweb_port = 70000', /web_port = "70000" is invalid; expected a whole number from 1 to 65535/);
+  fails(
+    '[web]\nweb_bind_ip = localhost',
+    /web_bind_ip = "localhost" is invalid; expected an IPv4 or IPv6 address/,
+  );
+  fails('[web]\nweb_allow_ip = 127.,evil.com', /web_allow_ip .* expected address prefixes or CIDR ranges/);
+  fails('[web]\nweb_allow_ip = 10.0.0.0/33', /web_allow_ip/);
+  fails('[redis]\nredis.port = abc', /\[redis\] redis\.port = "abc"/);
+  fails(
+    '[redis]\nredis.sentinels = host',
+    /redis\.sentinels = "host" is invalid; expected a comma-separated list of host:port/,
+  );
+  fails('[redis]\nredis.cluster = a:1\nredis.sentinels = b:2', /both redis\.sentinels and redis\.cluster/);
+  fails('[redis]\nredis.cluster = a:1\nredis.db = 2', /Redis Cluster has only db 0/);
+  fails('[log]\nlog.maxsize = huge', /log\.maxsize = "huge" is invalid; expected a size/);
+  fails('[log]\nlog.maxbackup = 0', /log\.maxbackup/);
+});
+
+test('malformed lines, keys outside sections, duplicates, unknown keys and sections', () => {
+  fails(
+    '[default]\njust words',
+    /conf\.ini:2: cannot read "just words"; expected "key = value" or "\[section\]"/,
+  );
+  fails('pidfile = x', /conf\.ini:1: "pidfile" is outside any section/);
+  fails(
+    '[default]\ntask_max_num = 1\ntask_max_num = 2',
+    /conf\.ini:3: key task_max_num appears twice in \[default\]/,
+  );
+  fails('[default]\ntask_max_nmu = 5', /unknown key task_max_nmu in \[default\]/);
+  fails('[webb]\nx = 1', /unknown section \[webb\]/);
+  fails('[]\n', /bad section name/);
+});
+
+test('values with ; or # must be quoted; inline comments are stripped', () => {
+  assert.equal(build('[default]\ntask_max_num = 10   ; a comment').task.maxNum, 10);
+  assert.equal(build('[task]\ndefault_timer = "echo a; echo b"').task.defaultTimer, 'echo a; echo b');
+});
+
+test('a missing or unreadable file says what to do', () => {
+  assert.throws(
+    () => loadConfig('/nonexistent/conf.ini'),
+    (e: unknown) =>
+      e instanceof KtimerError &&
+      /cannot read config file \/nonexistent\/conf\.ini \(ENOENT\); run `ktimer init`/.test(e.message),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'ktimer-cfg-'));
+  writeFileSync(join(dir, 'conf.ini'), '[web]\nweb_port = 1\n');
+  assert.equal(loadConfig(join(dir, 'conf.ini')).web.port, 1);
+});
