@@ -56,7 +56,6 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
   }
   const fires = new FireStore(client, keys);
   const clock = new RedisClock({ serverTimeMs: () => fires.serverTimeMs() });
-  let scheduler: Scheduler | undefined;
   const dispatcher = new Dispatcher({
     fires,
     clock,
@@ -71,11 +70,11 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
     runed: logs.runed,
     error: logs.error,
     onSlotFree: () => {
-      scheduler?.slotFreed();
+      sched.slotFreed();
       stateWriter.touch();
     },
   });
-  scheduler = new Scheduler({
+  const sched: Scheduler = new Scheduler({
     fires,
     clock,
     dispatcher,
@@ -86,7 +85,6 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
     error: logs.error,
     runed: logs.runed,
   });
-  const sched = scheduler;
 
   const state = (): DaemonState => ({
     pid: process.pid,

@@ -4,9 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname } from 'node:path';
 
 export type PidState =
-  | { state: 'running'; pid: number }
-  | { state: 'stale'; detail: string }
-  | { state: 'absent' };
+  { state: 'running'; pid: number } | { state: 'stale'; detail: string } | { state: 'absent' };
 
 export function isAlive(pid: number): boolean {
   try {
