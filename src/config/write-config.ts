@@ -11,6 +11,7 @@ import { INSTALL_DIR, SHIPPED_CONFIG } from './find-config.js';
 const PRISTINE_CONFIG = resolve(INSTALL_DIR, 'dist', 'conf.ini.default');
 
 const PASSWD_LINE = /^(\s*web[._]passwd\s*=)[ \t]*$/m;
+const ANY_PASSWD_LINE = /^(\s*web[._]passwd\s*=).*$/m;
 
 export const newPassword = (): string => randomBytes(18).toString('base64url');
 
