@@ -19,13 +19,14 @@ export type ConfigPreparation = 'created' | 'password-set' | 'unchanged';
 
 export function prepareConfig(path: string): ConfigPreparation {
   if (!existsSync(path)) {
-    const template = [SHIPPED_CONFIG, PRISTINE_CONFIG].find((p) => p !== path && existsSync(p));
+    // The pristine copy first: the install's conf.ini may hold that install's secrets by now.
+    const template = [PRISTINE_CONFIG, SHIPPED_CONFIG].find((p) => p !== path && existsSync(p));
     if (!template)
       throw new KtimerError(
         'config',
         `cannot create ${path}: the shipped conf.ini is missing; reinstall ktimer`,
       );
-    const text = readFileSync(template, 'utf8').replace(PASSWD_LINE, `$1 ${newPassword()}`);
+    const text = readFileSync(template, 'utf8').replace(ANY_PASSWD_LINE, `$1 ${newPassword()}`);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
     return 'created';
