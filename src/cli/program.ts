@@ -26,13 +26,36 @@ const KID_ARG = 'the task id (or -kid=KID); further words are ignored with a war
 /** Exit status set by the command that ran (0 unless it reports a state, like status). */
 export const outcome = { exitCode: 0 };
 
-function action(name: string) {
+type CommandModule = { run: Action };
+
+// Each command's module is loaded only when it runs (a literal import per command, so a bundler
+// can see them).
+const COMMANDS = {
+  version: () => import('./commands/version.js'),
+  init: () => import('./commands/init.js'),
+  count: () => import('./commands/count.js'),
+  clear: () => import('./commands/clear.js'),
+  get: () => import('./commands/get.js'),
+  del: () => import('./commands/del.js'),
+  add: () => import('./commands/add.js'),
+  update: () => import('./commands/update.js'),
+  list: () => import('./commands/list.js'),
+  start: () => import('./commands/start.js'),
+  stop: () => import('./commands/stop.js'),
+  restart: () => import('./commands/restart.js'),
+  status: () => import('./commands/status.js'),
+  info: () => import('./commands/info.js'),
+  install: () => import('./commands/install.js'),
+  remove: () => import('./commands/remove.js'),
+} as unknown as Record<string, () => Promise<CommandModule>>;
+
+function action(name: keyof typeof COMMANDS) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const words = (cmd.args ?? []) as string[];
     const ctx = new CliContext(cmd.optsWithGlobals());
     try {
-      const mod = (await import(`./commands/${name}.js`)) as { run: Action };
+      const mod = await (COMMANDS[name] as () => Promise<CommandModule>)();
       await mod.run(ctx, words, cmd.opts());
       outcome.exitCode = ctx.exitCode;
     } finally {

@@ -2,10 +2,13 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: the directory that holds bin/, src/ or dist/ and the shipped conf.ini. */
+/** The package root (this file sits two levels below it, in src/config or dist/bundle). */
 export const INSTALL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const SHIPPED_CONFIG = resolve(INSTALL_DIR, 'conf.ini');
+
+/** The ktimer executable, for the detached daemon and the systemd unit. */
+export const BIN = resolve(INSTALL_DIR, 'bin', 'ktimer');
 
 export type ConfigSource = 'option' | 'env' | 'install';
 

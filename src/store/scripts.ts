@@ -32,6 +32,7 @@ function define(client: RedisClient, name: ScriptName): void {
     defined.set(client, names);
   }
   if (names.has(name)) return;
+  // Beside this module: src/store/lua under tsx, dist/bundle/lua in the build.
   const lua = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
   client.defineCommand(`kt_${name}`, { numberOfKeys: SCRIPTS[name], lua });
   names.add(name);

@@ -193,10 +193,16 @@ test('200 shell tasks in a row: all fire once, the daemon stays alive', async ()
 
 test('SIGTERM lets a running task finish, then the daemon exits 0', async () => {
   const kid = await d.add(['-time=1', '-command=sleep 1; echo finished']);
-  await waitFor(async () => JSON.parse((await d.cli(['info', '--json'])).stdout).running_tasks?.shell >= 1, {
-    what: 'task running',
-    timeoutMs: 10_000,
-  });
+  await waitFor(
+    async () =>
+      (JSON.parse((await d.cli(['info', '--json'])).stdout).running_tasks?.tasks ?? []).some(
+        (t: { kid: string }) => t.kid === kid,
+      ),
+    {
+      what: 'task running',
+      timeoutMs: 10_000,
+    },
+  );
   const stop = await d.cli(['stop']);
   assert.equal(stop.stdout, 'ktimer stopped\n');
   const [fire] = d.fires().filter(byKid(kid));

@@ -2,12 +2,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { systemdUnit, UNIT_NAME } from '../../daemon/systemd-unit.js';
 import { KtimerError, messageOf } from '../../errors.js';
+import { BIN } from '../../config/find-config.js';
 import type { CliContext } from '../context.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ktimer', import.meta.url));
 const SYSTEM_DIR = '/etc/systemd/system';
 
 interface UnitOptions {

@@ -1,12 +1,11 @@
 // ktimer start [-d]: runs the daemon in the foreground (for systemd), or detached with -d,
 // returning once it is up.
-import { fileURLToPath } from 'node:url';
 import { detachDaemon, detachStage, reportStartup, startDetached } from '../../daemon/detach.js';
 import { readPidfile } from '../../daemon/pidfile.js';
 import { messageOf } from '../../errors.js';
+import { BIN } from '../../config/find-config.js';
 import type { CliContext } from '../context.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ktimer', import.meta.url));
 
 export async function run(ctx: CliContext, _words: string[], opts: { daemon?: boolean }): Promise<void> {
   const stage = detachStage();
