@@ -15,7 +15,9 @@ await build({
   target: 'node20',
   logLevel: 'warning',
   // ioredis and friends are CommonJS: give their `require` calls a real require.
-  banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);",
+  },
 });
 mkdirSync('dist/bundle/lua', { recursive: true });
 cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });

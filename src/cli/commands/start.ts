@@ -6,7 +6,6 @@ import { messageOf } from '../../errors.js';
 import { BIN } from '../../config/find-config.js';
 import type { CliContext } from '../context.js';
 
-
 export async function run(ctx: CliContext, _words: string[], opts: { daemon?: boolean }): Promise<void> {
   const stage = detachStage();
   if (stage === 'daemon') return runDaemon(ctx, true);
