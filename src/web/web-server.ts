@@ -84,7 +84,13 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   };
 
   const server = createServer(
-    { requestTimeout: 10_000, headersTimeout: 5_000, maxHeaderSize: 16_384 },
+    // A client that sends its headers or body too slowly is cut off (checked every second).
+    {
+      requestTimeout: 10_000,
+      headersTimeout: 5_000,
+      maxHeaderSize: 16_384,
+      connectionsCheckingInterval: 1_000,
+    },
     (req, res) => {
       const started = performance.now();
       const address = canonicalAddress(req.socket.remoteAddress ?? '');
@@ -108,11 +114,17 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   );
   server.maxConnections = 1024;
   server.keepAliveTimeout = 5_000;
-  server.on('clientError', (err, socket) => {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const [status, reason, msg] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request came too slowly']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'the headers are over 16 KiB']
+          : [400, 'Bad Request', 'malformed HTTP request'];
     if (socket.writable) {
-      const body = JSON.stringify({ status: false, code: 400, data: null, msg: 'malformed HTTP request' });
+      const body = JSON.stringify({ status: false, code: status, data: null, msg });
       socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
       );
     } else {
       socket.destroy();
@@ -120,7 +132,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     deps.accessLog.info(
       {
         address: (socket as { remoteAddress?: string }).remoteAddress,
-        status: 400,
+        status,
         err: (err as Error).message,
       },
       'malformed request',

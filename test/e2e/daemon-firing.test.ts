@@ -210,3 +210,42 @@ test('SIGTERM lets a running task finish, then the daemon exits 0', async () => 
   assert.match(String(fire?.output), /finished/);
   await d.start();
 });
+
+test('task_concurrency bounds the shell commands running at once; the others wait, none is dropped', async () => {
+  const prefix = 'bounded';
+  const b = new TestDaemon(
+    writeTestConfig({ redisPort: redis.port, prefix, extra: { default: ['task_concurrency = 2'] } }),
+  );
+  await b.start();
+  try {
+    const client = redis.client();
+    const due = Date.now() / 1000 + 1;
+    const multi = client.multi();
+    for (let i = 0; i < 6; i++) {
+      const kid = `${i}`.padStart(32, 'd');
+      const task = {
+        type: 'timer',
+        time: 1,
+        limit: 1,
+        command: 'sleep 0.5',
+        run_num: 0,
+        run_lasttime: 0,
+        run_nexttime: due,
+      };
+      multi.hset(`${prefix}:tasks:all`, kid, JSON.stringify(task)).zadd(`${prefix}:tasks:second`, due, kid);
+    }
+    await multi.exec();
+    client.disconnect();
+    const fires = await b.waitForFires(6, 20_000);
+    assert.equal(new Set(fires.map((f) => f.kid)).size, 6);
+    const spans = fires.map((f) => ({
+      start: (f.started as number) * 1000,
+      end: (f.started as number) * 1000 + (f.duration_ms as number),
+    }));
+    const overlapAt = (t: number) => spans.filter((s) => s.start <= t && t < s.end).length;
+    const most = Math.max(...spans.map((s) => overlapAt(s.start)));
+    assert.ok(most <= 2, `${most} ran at once`);
+  } finally {
+    b.kill();
+  }
+});

@@ -2,7 +2,7 @@
 // stale pidfiles, foreground start under a supervisor, SIGHUP, install --print.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
@@ -186,5 +186,20 @@ test('install --print shows a unit that runs `ktimer start` in the foreground wi
     const refused = await runCli(['install', '--config', d.config]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /systemd is not running on this machine/);
+  }
+});
+
+test('logs rotate by size: NAME.1 .. NAME.<maxbackup>, the live file keeps its name', async () => {
+  const d = newDaemon({ log: ['log.maxsize = 2K', 'log.maxbackup = 2'] });
+  await d.start();
+  for (let i = 0; i < 12; i++) await d.add(['-time=1', `-command=echo ${'x'.repeat(300)}`]);
+  const dir = join(d.dir, 'log');
+  await waitFor(() => existsSync(join(dir, 'runed.log.2')), { what: 'runed.log.2', timeoutMs: 15_000 });
+  assert.equal(existsSync(join(dir, 'runed.log')), true);
+  assert.equal(existsSync(join(dir, 'runed.log.3')), false, 'no more than log.maxbackup rotated files');
+  // A file is rotated at the first write past the size (lines the command line appends count
+  // only from then): about 2K, never far beyond.
+  for (const name of ['runed.log.1', 'runed.log.2']) {
+    assert.ok(statSync(join(dir, name)).size <= 8192, `${name} is ${statSync(join(dir, name)).size} bytes`);
   }
 });

@@ -353,3 +353,33 @@ test('503 while Redis is down, 200 again after', async () => {
   }
   await waitFor(async () => (await api('count')).http === 200, { what: 'API back', timeoutMs: 15_000 });
 });
+
+test('a client that never finishes its headers is cut off; huge headers get 431', async () => {
+  const { connect } = await import('node:net');
+  const started = Date.now();
+  const closed = await new Promise<string>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write('GET /?action=count HTTP/1.1\r\nHost: x\r\n'),
+    );
+    let got = '';
+    socket.on('data', (b: Buffer) => {
+      got += b.toString();
+    });
+    socket.on('close', () => resolve(got));
+  });
+  assert.ok(Date.now() - started < 9000, `held ${Date.now() - started} ms`);
+  assert.match(closed, /^HTTP\/1\.1 408 /);
+  const big = await new Promise<string>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`),
+    );
+    let got = '';
+    socket.on('data', (b: Buffer) => {
+      got += b.toString();
+    });
+    socket.on('close', () => resolve(got));
+    socket.on('error', () => resolve(got));
+  });
+  assert.match(big, /^HTTP\/1\.1 431 /);
+  assert.equal((await api('count')).http, 200);
+});
