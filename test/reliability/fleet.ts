@@ -1,0 +1,177 @@
+// Shared pieces of the fault tests: an HTTP sink that counts every call per kid, bulk seeding
+// of tasks in the spec's Redis layout, several daemons on one Redis, and the figures report.
+import { createServer, type Server } from 'node:http';
+import type { Cluster, Redis } from 'ioredis';
+import { writeTestConfig } from '../helpers/cli.js';
+import { TestDaemon } from '../helpers/daemon.js';
+
+export class Sink {
+  /** kid -> arrival times, unix ms. */
+  readonly hits = new Map<string, number[]>();
+  private server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const kid = new URL(req.url ?? '/', 'http://x').searchParams.get('kid') ?? '?';
+      const at = Date.now();
+      const list = this.hits.get(kid);
+      if (list) list.push(at);
+      else this.hits.set(kid, [at]);
+      res.end('ok');
+    });
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  url(path = '/hit'): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const v of this.hits.values()) n += v.length;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => this.server?.close(() => r()));
+  }
+}
+
+export interface PlannedTask {
+  kid: string;
+  type: 'timer' | 'ticker';
+  time: number;
+  limit: number;
+  command: string;
+  dueSec: number;
+}
+
+/** Writes tasks straight into Redis (hash + schedule), as `ktimer add` stores them. */
+export async function seed(client: Redis | Cluster, prefix: string, tasks: PlannedTask[]): Promise<void> {
+  for (let i = 0; i < tasks.length; i += 1000) {
+    const multi = client.multi();
+    for (const t of tasks.slice(i, i + 1000)) {
+      const json = JSON.stringify({
+        type: t.type,
+        time: t.time,
+        limit: t.limit,
+        command: t.command,
+        run_num: 0,
+        run_lasttime: 0,
+        run_nexttime: t.dueSec,
+      });
+      multi.hset(`${prefix}:tasks:all`, t.kid, json).zadd(`${prefix}:tasks:second`, t.dueSec, t.kid);
+    }
+    await multi.exec();
+  }
+}
+
+/** `timers` timers due uniformly over [startSec, startSec + spreadSec), plus tickers. */
+export function plan(opts: {
+  /** Hex digits that start every kid of this plan, so plans never share a kid. */
+  tag: string;
+  sinkUrl: string;
+  startSec: number;
+  spreadSec: number;
+  timers: number;
+  tickers: number;
+  tickerEverySec: number;
+  tickerLimit: number;
+}): PlannedTask[] {
+  const tasks: PlannedTask[] = [];
+  for (let i = 0; i < opts.timers; i++) {
+    const kid = `${opts.tag}a${i.toString(16).padStart(31 - opts.tag.length, '0')}`;
+    const dueSec = Math.round((opts.startSec + (opts.spreadSec * i) / opts.timers) * 1000) / 1000;
+    tasks.push({ kid, type: 'timer', time: 5, limit: 1, command: opts.sinkUrl, dueSec });
+  }
+  for (let i = 0; i < opts.tickers; i++) {
+    const kid = `${opts.tag}b${i.toString(16).padStart(31 - opts.tag.length, '0')}`;
+    const dueSec = Math.round((opts.startSec + (i % 10) / 10) * 1000) / 1000;
+    tasks.push({
+      kid,
+      type: 'ticker',
+      time: opts.tickerEverySec,
+      limit: opts.tickerLimit,
+      command: opts.sinkUrl,
+      dueSec,
+    });
+  }
+  return tasks;
+}
+
+export function expectedFires(tasks: PlannedTask[]): Map<string, number> {
+  return new Map(tasks.map((t) => [t.kid, t.type === 'timer' ? 1 : t.limit]));
+}
+
+export interface Tally {
+  expected: number;
+  fired: number;
+  duplicates: number;
+  lost: number;
+  early: number;
+  lateness: { p50: number; p99: number; max: number };
+}
+
+/** Compares what the sink got with what was planned (timers' lateness from their due time). */
+export function tally(
+  tasks: PlannedTask[],
+  sink: Sink,
+  excused: Set<string> = new Set(),
+): Tally & { lostKids: string[] } {
+  const expected = expectedFires(tasks);
+  let fired = 0;
+  let duplicates = 0;
+  let lost = 0;
+  let early = 0;
+  const lostKids: string[] = [];
+  const late: number[] = [];
+  for (const t of tasks) {
+    const hits = sink.hits.get(t.kid) ?? [];
+    const want = expected.get(t.kid) ?? 0;
+    fired += hits.length;
+    if (hits.length > want) duplicates += hits.length - want;
+    if (hits.length < want && !excused.has(t.kid)) {
+      lost += want - hits.length;
+      lostKids.push(t.kid);
+    }
+    if (t.type === 'timer' && hits[0] !== undefined) {
+      const ms = hits[0] - t.dueSec * 1000;
+      if (ms < 0) early++;
+      late.push(ms);
+    }
+  }
+  late.sort((a, b) => a - b);
+  const q = (p: number) => Math.round(late[Math.min(late.length - 1, Math.floor(p * late.length))] ?? 0);
+  return {
+    expected: [...expected.values()].reduce((a, b) => a + b, 0),
+    fired,
+    duplicates,
+    lost,
+    early,
+    lateness: { p50: q(0.5), p99: q(0.99), max: Math.round(late.at(-1) ?? 0) },
+    lostKids,
+  };
+}
+
+/** Prints the figures of one fault test, for README to quote. */
+export function report(name: string, figures: Record<string, unknown>): void {
+  process.stdout.write(`# FIGURES ${name}: ${JSON.stringify(figures)}\n`);
+}
+
+/** N daemons sharing one Redis and one key prefix, each with its own pidfile and logs. */
+export async function startFleet(
+  n: number,
+  opts: { redisPort: number; prefix: string; extra?: Parameters<typeof writeTestConfig>[0]['extra'] },
+): Promise<TestDaemon[]> {
+  const daemons = Array.from(
+    { length: n },
+    () =>
+      new TestDaemon(writeTestConfig({ redisPort: opts.redisPort, prefix: opts.prefix, extra: opts.extra })),
+  );
+  await Promise.all(daemons.map((d) => d.start()));
+  return daemons;
+}
