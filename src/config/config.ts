@@ -50,6 +50,8 @@ export interface Config {
     readonly sentinelName: string;
     readonly cluster: readonly HostPort[];
     readonly connectTimeoutMs: number;
+    /** Replicas that must have a fire's claim before it runs (WAIT); 0 = do not wait. */
+    readonly waitReplicas: number;
   };
   readonly log: {
     readonly dir: string;

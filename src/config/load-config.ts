@@ -104,6 +104,7 @@ export function buildConfig(text: string, file: string): Config {
     sentinelName: raw(r, 'redis.sentinel_name', 'mymaster'),
     cluster: typed(r, 'redis.cluster', '', readHostPorts),
     connectTimeoutMs: int(r, 'redis.connect_timeout', 3, 1, 120) * 1000,
+    waitReplicas: int(r, 'redis.wait_replicas', 0, 0, 16),
   };
   r.checkUnknown();
   if (redis.sentinels.length > 0 && redis.cluster.length > 0) {

@@ -69,6 +69,7 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
     startedKeepMs: STARTED_KEEP_MS,
     runed: logs.runed,
     error: logs.error,
+    waitReplicas: config.redis.waitReplicas,
     onSlotFree: () => {
       sched.slotFreed();
       stateWriter.touch();

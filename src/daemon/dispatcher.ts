@@ -26,7 +26,14 @@ export interface DispatcherDeps {
   error: Logger;
   /** Called when a slot frees up, so the loop can claim more. */
   onSlotFree: () => void;
+  /** Replicas that must confirm a fire's claim before it runs (redis.wait_replicas). */
+  waitReplicas: number;
 }
+
+/** How long WAIT waits for replicas, and how long a doubtful batch waits for a failover to show. */
+const WAIT_REPLICAS_MS = 500;
+const FAILOVER_SETTLE_MS = 1500;
+const CONFIRM_ROUNDS = 3;
 
 interface Running {
   fire: Fire;
@@ -96,20 +103,60 @@ export class Dispatcher {
     for (const f of fires) this.reserved[kindOf(f.command)]++;
     this.beginning++;
     try {
-      const allowed = await this.begin(fires, shouldGiveUp);
+      const allowed = await this.beginConfirmed(fires, shouldGiveUp);
       fires.forEach((fire, i) => {
         this.reserved[kindOf(fire.command)]--;
         if (allowed[i]) this.start(fire);
         else
           this.deps.runed.info(
             { event: 'lost', kid: fire.kid, fire_id: fire.id },
-            'fire taken over by another daemon; not run here',
+            'fire held by another daemon (or undone by a failover); not run here',
           );
       });
     } finally {
       this.beginning--;
     }
     this.deps.onSlotFree();
+  }
+
+  /**
+   * Begins fires and, with replicas (redis.wait_replicas > 0), makes sure the begin survives a
+   * failover: a claim only the old master had is undone by it, and the new master hands the
+   * task out again. So a batch runs once the replicas have it (WAIT). Failing that, it waits a
+   * moment (a failover is noticed in about a second) and asks the master it now talks to which
+   * of these fires are still ours (begin is idempotent for its owner), then waits for the
+   * replicas again. After three rounds it runs what it holds: a replica is down or re-syncing,
+   * and the master did not change.
+   */
+  private async beginConfirmed(fires: Fire[], shouldGiveUp: () => boolean): Promise<boolean[]> {
+    const allowed = await this.begin(fires, shouldGiveUp);
+    const n = this.deps.waitReplicas;
+    for (let round = 0; n > 0 && allowed.some(Boolean) && round < CONFIRM_ROUNDS; round++) {
+      try {
+        if ((await this.deps.fires.replicasConfirming(n, WAIT_REPLICAS_MS)) >= n) return allowed;
+      } catch {
+        // no answer: ask again below
+      }
+      await new Promise((r) => setTimeout(r, FAILOVER_SETTLE_MS));
+      const held = fires.filter((_, i) => allowed[i]);
+      const again = await this.begin(held, shouldGiveUp);
+      held.forEach((fire, j) => {
+        if (!again[j]) {
+          allowed[fires.indexOf(fire)] = false;
+          this.deps.error.warn(
+            { event: 'undone', kid: fire.kid, fire_id: fire.id },
+            'a failover undid this claim: the new master hands the task out again',
+          );
+        }
+      });
+    }
+    if (n > 0 && allowed.some(Boolean)) {
+      this.deps.error.warn(
+        { event: 'unconfirmed', fires: allowed.filter(Boolean).length, replicas: n },
+        `no ${n} replica(s) confirmed these fires; running them (the master did not change)`,
+      );
+    }
+    return allowed;
   }
 
   private async begin(fires: Fire[], shouldGiveUp: () => boolean): Promise<boolean[]> {

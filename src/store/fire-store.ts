@@ -93,6 +93,11 @@ export class FireStore {
     return reply.map((v) => v === 1);
   }
 
+  /** WAIT: how many replicas have every write made so far on this connection. */
+  async replicasConfirming(count: number, timeoutMs: number): Promise<number> {
+    return Number(await this.client.call('WAIT', count, timeoutMs));
+  }
+
   /** The server's clock, unix ms with microsecond precision. */
   async serverTimeMs(): Promise<number> {
     const [sec, usec] = await this.client.time();

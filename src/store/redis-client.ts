@@ -32,11 +32,17 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
     lazyConnect: true,
     // A one-shot command fails at once when Redis is away; the daemon's loop retries itself.
     enableOfflineQueue: false,
-    maxRetriesPerRequest: oneshot ? 0 : 1,
+    // 0: a command in flight when the connection drops fails at once. (With 1, ioredis keeps it
+    // past the first reconnect and, as it does not resend it, its promise never settles.)
+    maxRetriesPerRequest: 0,
     // A lost reply must not be replayed: a claim sent twice would claim twice.
     autoResendUnfulfilledCommands: false,
-    commandTimeout: oneshot ? r.connectTimeoutMs : undefined,
+    // No await on Redis may hang the loop, whatever the network does.
+    commandTimeout: oneshot ? r.connectTimeoutMs : 15_000,
     retryStrategy: oneshot ? () => null : reconnectDelayMs,
+    // After a Sentinel failover the old master turns replica and refuses writes: reconnect, so
+    // that the client asks the sentinels for the new master.
+    reconnectOnError: (err) => /^READONLY/.test(err.message),
   };
   let client: RedisClient;
   if (r.cluster.length > 0) {
@@ -56,6 +62,9 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
       sentinels: r.sentinels.map((n) => ({ host: n.host, port: n.port })),
       name: r.sentinelName,
       sentinelRetryStrategy: oneshot ? () => null : reconnectDelayMs,
+      // Listen for +switch-master on the sentinels and move to the new master at once, so no
+      // daemon keeps claiming on a demoted master (its writes would be discarded).
+      failoverDetector: !oneshot,
     });
   } else {
     client = new Redis({ ...base, host: r.host, port: r.port });
