@@ -1,0 +1,90 @@
+// Redis Cluster on loopback (3 masters, started here): with hash-tagged keys, add, fire, list
+// and del work through the cluster client; keys that would span slots are refused.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { runCli, writeTestConfig } from '../helpers/cli.js';
+import { TestDaemon } from '../helpers/daemon.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
+import { report } from './fleet.js';
+
+const nodes: RedisServer[] = [];
+let seeds = '';
+
+before(async () => {
+  for (let i = 0; i < 3; i++) {
+    nodes.push(
+      await RedisServer.start({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] }),
+    );
+  }
+  execFileSync(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    { stdio: 'ignore' },
+  );
+  const c = nodes[0]?.client();
+  await waitFor(async () => /cluster_state:ok/.test((await c?.call('CLUSTER', 'INFO')) as string), {
+    what: 'cluster_state:ok',
+    timeoutMs: 20_000,
+  });
+  c?.disconnect();
+  seeds = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
+});
+after(async () => {
+  for (const n of nodes) await n.destroy();
+});
+
+test('with {hash-tagged} keys: add, fire, list, update, del through the cluster', async () => {
+  const config = writeTestConfig({
+    redisPort: 1,
+    prefix: '{kt}',
+    extra: { redis: [`redis.cluster = ${seeds}`] },
+  });
+  const d = new TestDaemon(config);
+  await d.start();
+  try {
+    const kid = await d.add(['-time=1', '-command=echo cluster']);
+    const ticker = await d.add(['-type=ticker', '-time=1', '-limit=2', '-command=true']);
+    const keep = await d.add(['-time=600', '-command=true']);
+    const [fire] = await d.waitForFires(1, 15_000, (e) => e.kid === kid);
+    assert.equal(fire?.ok, true);
+    assert.equal(fire?.output, 'cluster\n');
+    await d.waitForFires(2, 15_000, (e) => e.kid === ticker);
+    const list = JSON.parse((await d.cli(['list', '--json'])).stdout);
+    assert.deepEqual(
+      list.tasks.map((t: { kid: string }) => t.kid),
+      [keep],
+    );
+    assert.equal((await d.cli(['update', keep, '-limit=0'])).code, 0);
+    assert.equal((await d.cli(['count'])).stdout, 'there are [1] tasks.\n');
+    assert.equal((await d.cli(['del', keep])).code, 0);
+    assert.equal((await d.cli(['count'])).stdout, 'there are [0] tasks.\n');
+    const info = JSON.parse((await d.cli(['info', '--json'])).stdout);
+    assert.equal(info.redis.healthy, true);
+    report('cluster', { nodes: 3, fired: d.fires().length, lateness_ms: fire?.lateness_ms });
+  } finally {
+    d.kill();
+  }
+});
+
+test('keys without a shared hash tag are refused with a clear error', async () => {
+  const config = writeTestConfig({
+    redisPort: 1,
+    prefix: 'kt',
+    extra: { redis: [`redis.cluster = ${seeds}`] },
+  });
+  const res = await runCli(['count', '--config', config]);
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /with redis\.cluster the task keys must share a hash tag.*\{ktimer\}:tasks:all/);
+  const start = await runCli(['start', '-d', '--config', config]);
+  assert.equal(start.code, 1);
+  assert.match(start.stderr, /must share a hash tag/);
+});
