@@ -8,7 +8,11 @@ import { waitFor } from './wait.js';
 export class TestDaemon {
   pid = 0;
 
-  constructor(readonly config: string) {}
+  constructor(
+    readonly config: string,
+    /** Extra environment for the daemon's process (e.g. LD_PRELOAD for a skewed clock). */
+    private readonly env: Record<string, string> = {},
+  ) {}
 
   get dir(): string {
     return dirname(this.config);
@@ -32,7 +36,7 @@ export class TestDaemon {
   }
 
   async start(): Promise<CliResult> {
-    const res = await this.cli(['start', '-d']);
+    const res = await runCli(['start', '-d', '--config', this.config], { env: this.env });
     const m = /ktimer started \[(\d+)\]/.exec(res.stdout);
     if (res.code !== 0 || !m) throw new Error(`start -d failed (${res.code}): ${res.stdout} ${res.stderr}`);
     this.pid = Number(m[1]);
