@@ -160,20 +160,19 @@ export class Dispatcher {
   }
 
   private async begin(fires: Fire[], shouldGiveUp: () => boolean): Promise<boolean[]> {
-    const ids = fires.map((f) => f.id);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.deps.fires.begin(
           this.deps.clock.nowMs(),
           this.deps.owner,
           this.deps.startedKeepMs,
-          ids,
+          fires,
         );
       } catch (err) {
-        if (shouldGiveUp()) return ids.map(() => false);
+        if (shouldGiveUp()) return fires.map(() => false);
         if (attempt === 0)
           this.deps.error.warn(
-            { event: 'begin_retry', err: messageOf(err), fires: ids.length },
+            { event: 'begin_retry', err: messageOf(err), fires: fires.length },
             'cannot begin fires; retrying',
           );
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));

@@ -19,6 +19,8 @@ export interface Fire {
   /** When it was claimed, unix ms. */
   claimed: number;
   owner: string;
+  /** Names this lease: only its holder may begin the fire. */
+  token: string;
   /** Set when the fire was taken over from a daemon whose lease ran out. */
   retaken_from?: string;
 }
@@ -80,16 +82,21 @@ export class FireStore {
     return { nextDueMs: reply[0] < 0 ? null : reply[0], entries };
   }
 
-  /** Marks fires started; true for each fire this owner may run. */
-  async begin(nowMs: number, owner: string, keepMs: number, ids: readonly string[]): Promise<boolean[]> {
-    if (ids.length === 0) return [];
+  /** Marks fires started; true for each fire whose lease (id and token) this owner holds. */
+  async begin(
+    nowMs: number,
+    owner: string,
+    keepMs: number,
+    fires: readonly Pick<Fire, 'id' | 'token'>[],
+  ): Promise<boolean[]> {
+    if (fires.length === 0) return [];
     const reply = await runScript(
       this.client,
       'begin',
       [this.keys.leases, this.keys.fires],
-      [Math.floor(nowMs), owner, keepMs, ...ids],
+      [Math.floor(nowMs), owner, keepMs, ...fires.flatMap((f) => [f.id, f.token])],
     );
-    if (!Array.isArray(reply) || reply.length !== ids.length) throw unexpected('begin', reply);
+    if (!Array.isArray(reply) || reply.length !== fires.length) throw unexpected('begin', reply);
     return reply.map((v) => v === 1);
   }
 

@@ -44,6 +44,10 @@ const task = (over: Partial<Task> = {}): Task => ({
   ...over,
 });
 
+/** The claimed fires of a reply, for begin(). */
+const firesOf = (reply: Awaited<ReturnType<FireStore['claim']>>) =>
+  reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
+
 const claim = (over: Partial<ClaimRequest> = {}) =>
   fires.claim({
     nowMs: T0,
@@ -87,7 +91,7 @@ test('a ticker is rescheduled at now + time and removed at its limit', async () 
   await tasks.add('t', task({ type: 'ticker', time: 10, limit: 2 }), 100);
   const one = await claim({ nowMs: T0 + 300 });
   assert.equal(one.entries.length, 1);
-  assert.deepEqual(await fires.begin(T0 + 300, 'A', 60_000, ['t:1']), [true]);
+  assert.deepEqual(await fires.begin(T0 + 300, 'A', 60_000, firesOf(one)), [true]);
   const stored = await tasks.get('t');
   assert.equal(stored?.task.run_num, 1);
   assert.equal(stored?.task.run_lasttime, (T0 + 300) / 1000);
@@ -151,16 +155,17 @@ test('room per kind: URL and shell fires are counted apart; the rest stays sched
 
 test('only the lease holder may begin; begin again by the holder succeeds', async () => {
   await tasks.add('k', task(), 100);
-  await claim({ owner: 'A' });
-  assert.deepEqual(await fires.begin(T0, 'B', 60_000, ['k:1']), [false]);
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, ['k:1']), [true]);
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, ['k:1']), [true], 'a lost reply can be retried');
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, ['nope:1']), [false]);
+  const held = firesOf(await claim({ owner: 'A' }));
+  assert.deepEqual(await fires.begin(T0, 'B', 60_000, held), [false]);
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, [{ id: 'k:1', token: 'forged' }]), [false]);
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, held), [true]);
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, held), [true], 'a lost reply can be retried');
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, [{ id: 'nope:1', token: 'x' }]), [false]);
 });
 
 test('a lease that runs out is taken over by another daemon, and the old holder cannot begin it', async () => {
   await tasks.add('k', task(), 100);
-  await claim({ owner: 'A' });
+  const first = firesOf(await claim({ owner: 'A' }));
   const early = await claim({ owner: 'B', nowMs: T0 + 4999 });
   assert.equal(early.entries.length, 0, 'the lease still holds');
   assert.equal(early.nextDueMs, T0 + 5000, 'the lease deadline is when to look again');
@@ -168,15 +173,25 @@ test('a lease that runs out is taken over by another daemon, and the old holder 
   assert.equal(taken.entries.length, 1);
   const entry = taken.entries[0];
   assert.ok(entry?.kind === 'fire' && entry.fire.retaken_from === 'A' && entry.fire.owner === 'B');
-  assert.deepEqual(await fires.begin(T0 + 5001, 'A', 60_000, ['k:1']), [false]);
-  assert.deepEqual(await fires.begin(T0 + 5001, 'B', 60_000, ['k:1']), [true]);
+  assert.deepEqual(await fires.begin(T0 + 5001, 'A', 60_000, first), [false]);
+  assert.deepEqual(await fires.begin(T0 + 5001, 'B', 60_000, firesOf(taken)), [true]);
+});
+
+test('a fire claimed again by the same daemon is begun only through its newest lease', async () => {
+  await tasks.add('k', task(), 100);
+  const first = firesOf(await claim({ owner: 'A' }));
+  const again = firesOf(await claim({ owner: 'A', nowMs: T0 + 5000 }));
+  assert.equal(again[0]?.id, first[0]?.id);
+  assert.notEqual(again[0]?.token, first[0]?.token);
+  assert.deepEqual(await fires.begin(T0 + 5001, 'A', 60_000, first), [false], 'the older lease is void');
+  assert.deepEqual(await fires.begin(T0 + 5001, 'A', 60_000, again), [true]);
 });
 
 test('a begun fire is never handed out again: acked by the next claim, or reported abandoned', async () => {
   await tasks.add('k', task(), 100);
   await tasks.add('j', task(), 100);
-  await claim({ owner: 'A' });
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, ['k:1', 'j:1']), [true, true]);
+  const both = firesOf(await claim({ owner: 'A' }));
+  assert.deepEqual(await fires.begin(T0, 'A', 60_000, both), [true, true]);
   // A reports k started; j's daemon "dies" before reporting.
   await claim({ owner: 'A', started: ['k:1'] });
   assert.equal(await client.hexists(keys.fires, 'k:1'), 0);
@@ -191,8 +206,7 @@ test('a begun fire is never handed out again: acked by the next claim, or report
 
 test('finish removes only the records of its owner', async () => {
   await tasks.add('k', task(), 100);
-  await claim({ owner: 'A' });
-  await fires.begin(T0, 'A', 60_000, ['k:1']);
+  await fires.begin(T0, 'A', 60_000, firesOf(await claim({ owner: 'A' })));
   assert.equal(await fires.finish('B', ['k:1']), 0);
   assert.equal(await fires.finish('A', ['k:1']), 1);
   assert.equal(await client.hlen(keys.fires), 0);

@@ -35,8 +35,13 @@ local function kind_of(command)
   return 'shell'
 end
 
+-- Each lease gets its own token: a begin must show it, so a fire claimed again (after a lease
+-- ran out, or after a failover undid the first claim) is begun only through its newest claim.
+local seq = 0
 local function lease(fire_id, fire)
+  seq = seq + 1
   fire.owner = owner
+  fire.token = owner .. '/' .. now_ms .. '/' .. seq
   fire.state = 'leased'
   local json = cjson.encode(fire)
   redis.call('HSET', KEYS[4], fire_id, json)
