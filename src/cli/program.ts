@@ -117,6 +117,10 @@ export function buildProgram(): Command {
     program
       .command('add')
       .description('add a task; prints its kid')
+      .option(
+        '--file <path>',
+        'add one task per line of a JSON-lines file (- = stdin), in atomic batches of 1,000',
+      )
       .argument('[stray...]', 'ignored, with a warning'),
   ).action(action('add'));
   taskOptions(

@@ -51,6 +51,8 @@ export interface TaskServiceDeps {
 export const LIST_DEFAULT_COUNT = 100;
 export const LIST_MAX_COUNT = 1000;
 export const DEL_MAX_KIDS = 1000;
+/** Tasks per add_many script: big enough to amortise the round trip, small enough not to stall Redis. */
+export const BULK_BATCH = 1000;
 const UPDATE_ATTEMPTS = 5;
 
 export class TaskService {
@@ -105,6 +107,44 @@ export class TaskService {
     if (res === 'exists') throw new KtimerError('internal', `kid ${kid} exists already; try again`);
     this.deps.onChange?.({ op: 'add', kid, task });
     return { kid, ...task };
+  }
+
+  /**
+   * Adds checked task specs in batches of BULK_BATCH, each one script: a batch is stored whole
+   * or not at all. Returns the kids added; a batch refused (task_max_num) ends the run with an
+   * error saying how many were added before it.
+   */
+  async addSpecs(specs: readonly TaskSpec[]): Promise<string[]> {
+    return this.withStore(async (store) => {
+      const nowMs = await this.now(store);
+      const kids: string[] = [];
+      for (let i = 0; i < specs.length; i += BULK_BATCH) {
+        const batch = specs.slice(i, i + BULK_BATCH).map((spec) => ({
+          kid: newKid(),
+          task: {
+            ...spec,
+            run_num: 0,
+            run_lasttime: 0,
+            run_nexttime: toSec(firstRunMs(spec.type, spec.time, this.rules.maxDay, nowMs)),
+          },
+        }));
+        const res = await store.addMany(batch, this.deps.config.task.maxNum);
+        if (res !== 'added') {
+          throw new KtimerError(
+            'limit',
+            `${kids.length} tasks added, then the batch starting at task ${i + 1} was refused: ` +
+              (res === 'full'
+                ? `it would pass task_max_num = ${this.deps.config.task.maxNum} (${this.deps.config.file})`
+                : 'a generated kid exists already; try again'),
+          );
+        }
+        for (const { kid, task } of batch) {
+          kids.push(kid);
+          this.deps.onChange?.({ op: 'add', kid, task });
+        }
+      }
+      return kids;
+    });
   }
 
   async update(kidInput: string, input: TaskInput): Promise<TaskWithKid> {

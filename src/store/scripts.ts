@@ -8,6 +8,7 @@ export type RedisClient = Redis | Cluster;
 /** Script name -> number of KEYS it takes. */
 const SCRIPTS = {
   add: 2,
+  add_many: 2,
   update: 2,
   del: 2,
   clear: 2,

@@ -51,6 +51,16 @@ export class TaskStore {
     throw unexpected('add', res);
   }
 
+  /** Adds a batch atomically: all of it, or none when it would pass maxNum or a kid exists. */
+  async addMany(tasks: readonly { kid: string; task: Task }[], maxNum: number): Promise<AddResult> {
+    const args = tasks.flatMap(({ kid, task }) => [kid, encodeTask(task), task.run_nexttime]);
+    const res = await runScript(this.client, 'add_many', this.taskKeys, [maxNum, ...args]);
+    if (res === tasks.length) return 'added';
+    if (res === -1) return 'full';
+    if (res === -2) return 'exists';
+    throw unexpected('add_many', res);
+  }
+
   async update(kid: string, expectedRaw: string, task: Task): Promise<UpdateResult> {
     const res = await runScript(this.client, 'update', this.taskKeys, [
       kid,

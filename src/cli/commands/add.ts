@@ -1,10 +1,16 @@
 // ktimer add -type= -time= -limit= -command=: adds one task.
 import type { TaskInput } from '../../tasks/task-rules.js';
+import { usageError } from '../../errors.js';
 import { warnStray } from '../argv.js';
 import type { CliContext } from '../context.js';
 
-export async function run(ctx: CliContext, words: string[], opts: TaskInput): Promise<void> {
+export async function run(
+  ctx: CliContext,
+  words: string[],
+  opts: TaskInput & { file?: string },
+): Promise<void> {
   warnStray(words);
+  if (opts.file !== undefined) return addFile(ctx, opts);
   const input = taskInput(opts);
   await ctx.prepareChangeLog();
   const task = await (await ctx.service()).add(input);
@@ -17,3 +23,20 @@ export const taskInput = (opts: TaskInput): TaskInput => ({
   limit: opts.limit,
   command: opts.command,
 });
+
+async function addFile(ctx: CliContext, opts: TaskInput & { file?: string }): Promise<void> {
+  const file = opts.file as string;
+  if (Object.values(taskInput(opts)).some((v) => v !== undefined)) {
+    throw usageError('--file takes the tasks from the file; drop -type, -time, -limit and -command');
+  }
+  const { parseBulk, readBulkFile } = await import('../bulk-input.js');
+  const t = ctx.config.task;
+  const specs = parseBulk(readBulkFile(file), file === '-' ? 'stdin' : file, {
+    maxDay: t.maxDay,
+    defaultTimer: t.defaultTimer,
+    defaultTicker: t.defaultTicker,
+  });
+  await ctx.prepareChangeLog();
+  const kids = await (await ctx.service()).addSpecs(specs);
+  ctx.print(`operating result:[true] added:[${kids.length}]`, { result: true, added: kids.length, kids });
+}

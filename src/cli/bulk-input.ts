@@ -1,0 +1,63 @@
+// `ktimer add --file FILE` (or `-` for stdin): one JSON task per line, each checked by the same
+// rules as `add`; every bad line is reported with its line number and nothing is stored.
+import { readFileSync } from 'node:fs';
+import { KtimerError, messageOf } from '../errors.js';
+import type { TaskSpec } from '../tasks/task.js';
+import { parseTaskSpec, type TaskInput, type TaskRules } from '../tasks/task-rules.js';
+
+const FIELDS = new Set(['type', 'time', 'limit', 'command']);
+const MAX_REPORTED = 20;
+
+export function readBulkFile(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    throw new KtimerError(
+      'usage',
+      `cannot read ${path === '-' ? 'stdin' : path}: ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`,
+    );
+  }
+}
+
+/** The task specs of a JSON-lines text; throws one usage error listing the bad lines. */
+export function parseBulk(text: string, name: string, rules: TaskRules): TaskSpec[] {
+  const specs: TaskSpec[] = [];
+  const bad: string[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    try {
+      specs.push(parseTaskSpec(lineInput(line), rules));
+    } catch (err) {
+      bad.push(`${name}:${index + 1}: ${messageOf(err)}`);
+    }
+  });
+  if (bad.length > 0) {
+    const shown = bad.slice(0, MAX_REPORTED);
+    const more = bad.length > shown.length ? `; and ${bad.length - shown.length} more` : '';
+    throw new KtimerError('usage', `${bad.length} bad line(s), nothing added: ${shown.join('; ')}${more}`);
+  }
+  if (specs.length === 0) throw new KtimerError('usage', `${name} holds no tasks (one JSON object per line)`);
+  return specs;
+}
+
+function lineInput(line: string): TaskInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new Error('not a JSON object, such as {"type":"timer","time":10,"command":"date"}');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('not a JSON object, such as {"type":"timer","time":10,"command":"date"}');
+  }
+  const input: TaskInput = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!FIELDS.has(key))
+      throw new Error(`unknown field "${key.slice(0, 40)}"; expected type, time, limit, command`);
+    if (typeof v !== 'string' && typeof v !== 'number')
+      throw new Error(`field ${key} must be a string or a number`);
+    input[key as keyof TaskInput] = String(v);
+  }
+  return input;
+}
