@@ -72,10 +72,12 @@ export function startDetached(bin: string, args: readonly string[]): Promise<Det
 
 /** Stage 2: detaches the daemon, handing it our fd 3, and exits. */
 export function detachDaemon(bin: string, args: readonly string[]): void {
+  // Set in our own environment, not through the `env` option: daemonize-process would then
+  // hand the daemon that one variable as its whole environment (no PATH, no HOME, ...).
+  process.env[STAGE_ENV] = 'daemon';
   daemonizeProcess({
     script: bin,
     arguments: [...args],
-    env: { [STAGE_ENV]: 'daemon' },
     cwd: '/',
     stdio: ['ignore', 'ignore', 'ignore', READY_FD],
   });

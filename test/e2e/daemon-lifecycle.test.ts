@@ -203,3 +203,12 @@ test('logs rotate by size: NAME.1 .. NAME.<maxbackup>, the live file keeps its n
     assert.ok(statSync(join(dir, name)).size <= 8192, `${name} is ${statSync(join(dir, name)).size} bytes`);
   }
 });
+
+test('the detached daemon keeps the environment it was started with (PATH, HOME, ...)', async () => {
+  const d = new TestDaemon(writeTestConfig({ redisPort: redis.port }), { KT_CANARY: 'tweet' });
+  daemons.push(d);
+  await d.start();
+  const kid = await d.add(['-time=1', '-command=echo "$KT_CANARY|$HOME|$PATH"']);
+  const [fire] = await d.waitForFires(1, 10_000, (e) => e.kid === kid);
+  assert.equal(fire?.output, `tweet|${process.env.HOME}|${process.env.PATH}\n`);
+});

@@ -52,7 +52,10 @@ for (const [skew, tag] of [
       client.disconnect();
       await waitFor(() => tally(tasks, sink).lost === 0, { what: 'every fire', timeoutMs: 20_000 });
       const t = tally(tasks, sink);
-      report(`clock-skew${skew}`, { fired: t.fired, early: t.early, lateness_ms: t.lateness });
+      // The skew is real: the daemon itself sees it.
+      const seen = JSON.parse((await d.cli(['info', '--json'])).stdout).daemon_clock_skew_ms as number;
+      assert.ok(Math.abs(seen - (skew === '+5s' ? 5000 : -5000)) < 1000, `daemon clock skew ${seen} ms`);
+      report(`clock-skew${skew}`, { skew_ms: seen, fired: t.fired, early: t.early, lateness_ms: t.lateness });
       assert.equal(t.early, 0);
       assert.ok(t.lateness.max < 1000, `max lateness ${t.lateness.max} ms`);
     } finally {

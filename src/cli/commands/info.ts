@@ -46,6 +46,8 @@ export async function run(ctx: CliContext): Promise<void> {
     tasks: redis.tasks,
     redis,
     daemon_redis_healthy: state?.redis.healthy ?? null,
+    /** The daemon's clock minus the Redis server's, ms (it fires on the Redis clock). */
+    daemon_clock_skew_ms: state?.redis.skew_ms ?? null,
     web: config.web.enable ? (state?.web.listening ?? `${config.web.bindIp}:${config.web.port}`) : null,
     fired_total: state?.fired_total ?? null,
     failed_total: state?.failed_total ?? null,
@@ -65,6 +67,7 @@ export async function run(ctx: CliContext): Promise<void> {
   if (state) {
     lines.push(
       `fired:     ${state.fired_total} since start, ${state.failed_total} failed`,
+      `clock:     ${state.redis.skew_ms} ms off the Redis clock (tasks fire on the Redis clock)`,
       `running:   ${state.running.shell} shell, ${state.running.url} url`,
       ...state.running.tasks.map(
         (t) => `  ${t.kid} ${t.kind} since ${localIso(t.started_ms)}: ${t.command.slice(0, 60)}`,

@@ -1,0 +1,95 @@
+// What every benchmark needs: a private Redis, a URL sink, ktimer daemons and BullMQ, all on
+// this machine and started by the benchmark itself.
+import { createServer, type Server } from 'node:http';
+import { writeTestConfig } from '../../test/helpers/cli.js';
+import { TestDaemon } from '../../test/helpers/daemon.js';
+import { RedisServer } from '../../test/helpers/redis-server.js';
+
+export { RedisServer, TestDaemon, writeTestConfig };
+
+/** Records when each kid's call arrived (unix ms, sink clock = Redis clock on this machine). */
+export class Sink {
+  readonly arrivals = new Map<string, number>();
+  count = 0;
+  private server: Server | undefined;
+  port = 0;
+  private waiters: { n: number; resolve: () => void }[] = [];
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const at = Date.now();
+      const kid = new URL(req.url ?? '/', 'http://x').searchParams.get('kid') ?? '?';
+      if (!this.arrivals.has(kid)) this.arrivals.set(kid, at);
+      this.count++;
+      for (const w of this.waiters) if (this.count >= w.n) w.resolve();
+      res.end('ok');
+    });
+    this.server.keepAliveTimeout = 60_000;
+    this.server.maxConnections = 10_000;
+    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', 1024, r));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  url(path = '/hit'): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  reset(): void {
+    this.arrivals.clear();
+    this.count = 0;
+  }
+
+  /** Resolves once `n` calls arrived, or rejects after `timeoutMs`. */
+  waitFor(n: number, timeoutMs: number): Promise<void> {
+    if (this.count >= n) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`sink got ${this.count} of ${n} calls in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        n,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => this.server?.close(() => r()));
+  }
+}
+
+/** Writes tasks into ktimer's Redis layout in pipelined batches (the daemon cannot tell). */
+export async function seedKtimer(
+  client: import('ioredis').Redis,
+  prefix: string,
+  tasks: { kid: string; command: string; dueSec: number; type?: 'timer' | 'ticker'; time?: number }[],
+): Promise<void> {
+  for (let i = 0; i < tasks.length; i += 5000) {
+    const p = client.pipeline();
+    for (const t of tasks.slice(i, i + 5000)) {
+      const json = JSON.stringify({
+        type: t.type ?? 'timer',
+        time: t.time ?? 5,
+        limit: 1,
+        command: t.command,
+        run_num: 0,
+        run_lasttime: 0,
+        run_nexttime: t.dueSec,
+      });
+      p.hset(`${prefix}:tasks:all`, t.kid, json).zadd(`${prefix}:tasks:second`, t.dueSec, t.kid);
+    }
+    await p.exec();
+  }
+}
+
+export const kidOf = (n: number, tag = 'k'): string => `${tag}${n.toString(16).padStart(31, '0')}`;
+
+export async function redisNowMs(client: import('ioredis').Redis): Promise<number> {
+  const [s, us] = await client.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}
