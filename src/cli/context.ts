@@ -77,9 +77,12 @@ export class CliContext {
       import('../log/oneshot-logger.js'),
       import('../log/task-change-log.js'),
     ]);
-    const logger = oneshotLogger(this.config.log.runed);
-    this.changes = (change) => logTaskChange(logger, change, 'cli');
+    const log = oneshotLogger(this.config.log.runed);
+    this.changes = (change) => logTaskChange(log.logger, change, 'cli');
+    this.flushLog = log.flush;
   }
+
+  private flushLog: (() => void) | undefined;
 
   /** Prints the human form, or the data as one JSON document with --json. */
   print(human: string, data: unknown): void {
@@ -87,6 +90,7 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
+    this.flushLog?.();
     const client = this.client;
     this.client = undefined;
     if (client) {

@@ -3,7 +3,7 @@
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
 import { redisError } from '../store/redis-client.js';
-import type { TaskStore } from '../store/task-store.js';
+import type { AddResult, TaskStore } from '../store/task-store.js';
 import { newKid, normalizeKid } from '../tasks/kid.js';
 import { decodeTask, type Task, type TaskSpec, type TaskWithKid, toSec } from '../tasks/task.js';
 import {
@@ -53,6 +53,7 @@ export const LIST_MAX_COUNT = 1000;
 export const DEL_MAX_KIDS = 1000;
 /** Tasks per add_many script: big enough to amortise the round trip, small enough not to stall Redis. */
 export const BULK_BATCH = 1000;
+const BULK_IN_FLIGHT = 4;
 const UPDATE_ATTEMPTS = 5;
 
 export class TaskService {
@@ -117,31 +118,55 @@ export class TaskService {
   async addSpecs(specs: readonly TaskSpec[]): Promise<string[]> {
     return this.withStore(async (store) => {
       const nowMs = await this.now(store);
-      const kids: string[] = [];
+      const batches: { kid: string; task: Task }[][] = [];
       for (let i = 0; i < specs.length; i += BULK_BATCH) {
-        const batch = specs.slice(i, i + BULK_BATCH).map((spec) => ({
-          kid: newKid(),
-          task: {
-            ...spec,
-            run_num: 0,
-            run_lasttime: 0,
-            run_nexttime: toSec(firstRunMs(spec.type, spec.time, this.rules.maxDay, nowMs)),
-          },
-        }));
-        const res = await store.addMany(batch, this.deps.config.task.maxNum);
-        if (res !== 'added') {
-          throw new KtimerError(
-            'limit',
-            `${kids.length} tasks added, then the batch starting at task ${i + 1} was refused: ` +
-              (res === 'full'
-                ? `it would pass task_max_num = ${this.deps.config.task.maxNum} (${this.deps.config.file})`
-                : 'a generated kid exists already; try again'),
+        batches.push(
+          specs.slice(i, i + BULK_BATCH).map((spec) => ({
+            kid: newKid(),
+            task: {
+              ...spec,
+              run_num: 0,
+              run_lasttime: 0,
+              run_nexttime: toSec(firstRunMs(spec.type, spec.time, this.rules.maxDay, nowMs)),
+            },
+          })),
+        );
+      }
+      // A few batches in flight at once: Redis runs one while the next is on its way.
+      const results: AddResult[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < batches.length) {
+          const index = next++;
+          results[index] = await store.addMany(
+            batches[index] as { kid: string; task: Task }[],
+            this.deps.config.task.maxNum,
           );
+        }
+      };
+      await Promise.all(Array.from({ length: BULK_IN_FLIGHT }, worker));
+      const kids: string[] = [];
+      const refused: number[] = [];
+      batches.forEach((batch, index) => {
+        if (results[index] !== 'added') {
+          refused.push(index);
+          return;
         }
         for (const { kid, task } of batch) {
           kids.push(kid);
           this.deps.onChange?.({ op: 'add', kid, task });
         }
+      });
+      if (refused.length > 0) {
+        const first = (refused[0] as number) * BULK_BATCH + 1;
+        const why =
+          results[refused[0] as number] === 'full'
+            ? `they would pass task_max_num = ${this.deps.config.task.maxNum} (${this.deps.config.file})`
+            : 'a generated kid exists already; try again';
+        throw new KtimerError(
+          'limit',
+          `${kids.length} tasks added; ${refused.length} batch(es) of up to ${BULK_BATCH} refused, the first starting at task ${first}: ${why}`,
+        );
       }
       return kids;
     });

@@ -1,0 +1,241 @@
+// Benchmark 2, bursts: 20,000 URL tasks due at the same instant (fired per second, time until
+// the last); 2,000 shell tasks due at once (commands started per second) beside the rate at
+// which this machine spawns `/bin/bash -c true` from Node and from bash.
+// Run alone: node --import tsx bench/burst.ts
+import { execFileSync, spawn } from 'node:child_process';
+import { Bull, callSink, spawnTrue } from './lib/bull.js';
+import { fmt, printSection, ratio, type Section } from './lib/report.js';
+import {
+  kidOf,
+  RedisServer,
+  redisNowMs,
+  Sink,
+  seedKtimer,
+  TestDaemon,
+  writeTestConfig,
+} from './lib/setup.js';
+import { median } from './lib/stats.js';
+
+const URLS = 20_000;
+const SHELLS = 2_000;
+const LEAD_MS = 5000;
+const SHELL_CONCURRENCY = 64;
+
+interface Burst {
+  perSec: number;
+  lastMs: number;
+}
+
+function rateOf(times: number[], dueMs: number): Burst {
+  const s = [...times].sort((a, b) => a - b);
+  const span = ((s.at(-1) ?? 0) - (s[0] ?? 0)) / 1000;
+  return { perSec: span > 0 ? (s.length - 1) / span : Number.NaN, lastMs: (s.at(-1) ?? Number.NaN) - dueMs };
+}
+
+async function ktimerUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
+  const client = redis.client();
+  const due = (await redisNowMs(client)) + LEAD_MS;
+  await seedKtimer(
+    client,
+    'b',
+    Array.from({ length: URLS }, (_, i) => ({
+      kid: kidOf(i, 'u'),
+      command: sink.url('/k'),
+      dueSec: due / 1000,
+    })),
+  );
+  client.disconnect();
+  const d = new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'b' }));
+  await d.start();
+  sink.reset();
+  await sink.waitFor(URLS, LEAD_MS + 120_000);
+  d.kill();
+  return rateOf([...sink.arrivals.values()], due);
+}
+
+async function bullUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
+  const bull = new Bull('b', redis.port);
+  const due = Date.now() + LEAD_MS;
+  await bull.addBulk(
+    Array.from({ length: URLS }, (_, i) => ({
+      name: 'u',
+      data: { kid: kidOf(i, 'u') },
+      delayMs: due - Date.now(),
+    })),
+  );
+  sink.reset();
+  bull.work((data) => callSink(`${sink.url('/b')}?kid=${data.kid as string}`), 1000);
+  await sink.waitFor(URLS, LEAD_MS + 300_000);
+  await bull.close();
+  return rateOf([...sink.arrivals.values()], due);
+}
+
+async function ktimerShell(redis: RedisServer): Promise<Burst> {
+  const client = redis.client();
+  const due = (await redisNowMs(client)) + LEAD_MS;
+  await seedKtimer(
+    client,
+    's',
+    Array.from({ length: SHELLS }, (_, i) => ({ kid: kidOf(i, 's'), command: 'true', dueSec: due / 1000 })),
+  );
+  client.disconnect();
+  const d = new TestDaemon(
+    writeTestConfig({
+      redisPort: redis.port,
+      prefix: 's',
+      extra: { default: [`task_concurrency = ${SHELL_CONCURRENCY}`] },
+    }),
+  );
+  await d.start();
+  const fires = await d.waitForFires(SHELLS, LEAD_MS + 120_000);
+  d.kill();
+  return rateOf(
+    fires.map((f) => (f.started as number) * 1000),
+    due,
+  );
+}
+
+async function bullShell(redis: RedisServer): Promise<Burst> {
+  const bull = new Bull('s', redis.port);
+  const due = Date.now() + LEAD_MS;
+  await bull.addBulk(
+    Array.from({ length: SHELLS }, (_, i) => ({ name: 's', data: { i }, delayMs: due - Date.now() })),
+  );
+  const starts: number[] = [];
+  let done: () => void = () => {};
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
+  bull.work(async () => {
+    starts.push(Date.now());
+    await spawnTrue();
+    if (starts.length === SHELLS) done();
+  }, SHELL_CONCURRENCY);
+  await finished;
+  await bull.close();
+  return rateOf(starts, due);
+}
+
+/** Node: spawn `/bin/bash -c true` as fast as it can with a fixed number in flight. */
+async function rawNode(): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < SHELLS) {
+      next++;
+      await new Promise<void>((resolve) => {
+        const c = spawn('/bin/bash', ['-c', 'true'], { stdio: 'ignore' });
+        c.on('exit', () => resolve());
+        c.on('error', () => resolve());
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: SHELL_CONCURRENCY }, worker));
+  return SHELLS / ((performance.now() - started) / 1000);
+}
+
+/** bash: a loop of `/bin/bash -c true`, one after another (how fast the shell itself spawns). */
+function rawBash(): number {
+  const started = performance.now();
+  execFileSync('/bin/bash', ['-c', `for i in $(seq ${SHELLS}); do /bin/bash -c true; done`]);
+  return SHELLS / ((performance.now() - started) / 1000);
+}
+
+export async function runBurst(reps: number): Promise<Section> {
+  const sink = new Sink();
+  await sink.start();
+  const runs: Record<string, number[]> = {
+    ku: [],
+    kl: [],
+    bu: [],
+    bl: [],
+    ks: [],
+    bs: [],
+    node: [],
+    bash: [],
+  };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const [key, fn] of [
+      ['k', ktimerUrl],
+      ['b', bullUrl],
+    ] as const) {
+      const redis = await RedisServer.start();
+      try {
+        const r = await fn(redis, sink);
+        runs[`${key}u`]?.push(r.perSec);
+        runs[`${key}l`]?.push(r.lastMs);
+        process.stdout.write(
+          `burst rep ${rep + 1} url ${key === 'k' ? 'ktimer' : 'bullmq'}: ${JSON.stringify(r)}\n`,
+        );
+      } finally {
+        await redis.destroy();
+      }
+    }
+    for (const [key, fn] of [
+      ['ks', ktimerShell],
+      ['bs', bullShell],
+    ] as const) {
+      const redis = await RedisServer.start();
+      try {
+        const r = await fn(redis);
+        runs[key]?.push(r.perSec);
+        process.stdout.write(
+          `burst rep ${rep + 1} shell ${key === 'ks' ? 'ktimer' : 'bullmq'}: ${JSON.stringify(r)}\n`,
+        );
+      } finally {
+        await redis.destroy();
+      }
+    }
+    runs.node?.push(await rawNode());
+    runs.bash?.push(rawBash());
+    process.stdout.write(
+      `burst rep ${rep + 1} raw spawn: node ${fmt(runs.node?.at(-1) ?? 0)}/s, bash ${fmt(runs.bash?.at(-1) ?? 0)}/s\n`,
+    );
+  }
+  await sink.close();
+  const m = (k: string) => median(runs[k] ?? []);
+  const ks = m('ks');
+  return {
+    title: `2. Bursts: ${URLS} URL tasks due at one instant; ${SHELLS} shell tasks due at once (median of ${reps})`,
+    command: 'node --import tsx bench/burst.ts',
+    rows: [
+      {
+        measure: 'URL burst, fired per second',
+        ktimer: `${fmt(m('ku'), 0)}/s`,
+        peer: `${fmt(m('bu'), 0)}/s (concurrency 1000)`,
+        ratio: `ktimer/BullMQ ${ratio(m('ku'), m('bu'))}`,
+        target: '>= 5,000/s',
+        met: m('ku') >= 5000,
+      },
+      {
+        measure: 'URL burst, last fired after the due time',
+        ktimer: `${fmt(m('kl') / 1000, 2)} s`,
+        peer: `${fmt(m('bl') / 1000, 2)} s`,
+        ratio: `BullMQ/ktimer ${ratio(m('bl'), m('kl'))}`,
+        target: '',
+        met: null,
+      },
+      {
+        measure: `shell burst, commands started per second (${SHELL_CONCURRENCY} at once)`,
+        ktimer: `${fmt(ks, 0)}/s`,
+        peer: `${fmt(m('bs'), 0)}/s (spawning processor)`,
+        ratio: `ktimer/BullMQ ${ratio(ks, m('bs'))}`,
+        target: '>= 1.5x BullMQ',
+        met: ks >= 1.5 * m('bs'),
+      },
+      {
+        measure: 'shell burst beside the raw spawn rate',
+        ktimer: `${fmt(ks, 0)}/s`,
+        peer: `bash loop ${fmt(m('bash'), 0)}/s, Node spawn ${fmt(m('node'), 0)}/s`,
+        ratio: `ktimer/bash ${ratio(ks, m('bash'))}`,
+        target: '>= 80 % of bash',
+        met: ks >= 0.8 * m('bash'),
+      },
+    ],
+    notes: [],
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printSection(await runBurst(Number(process.env.BENCH_REPS ?? 3)));
+}
