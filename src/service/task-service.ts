@@ -158,14 +158,15 @@ export class TaskService {
         }
       });
       if (refused.length > 0) {
-        const first = (refused[0] as number) * BULK_BATCH + 1;
+        const notAdded = specs.length - kids.length;
+        const starts = refused.map((index) => `task ${index * BULK_BATCH + 1}`).join(', ');
         const why =
           results[refused[0] as number] === 'full'
             ? `they would pass task_max_num = ${this.deps.config.task.maxNum} (${this.deps.config.file})`
             : 'a generated kid exists already; try again';
         throw new KtimerError(
           'limit',
-          `${kids.length} tasks added; ${refused.length} batch(es) of up to ${BULK_BATCH} refused, the first starting at task ${first}: ${why}`,
+          `${kids.length} tasks added, ${notAdded} not: the batch of up to ${BULK_BATCH} starting at ${starts} was refused, ${why}`,
         );
       }
       return kids;

@@ -81,7 +81,7 @@ test('batches are all-or-nothing within task_max_num', async () => {
   assert.equal(res.code, 1);
   assert.match(
     res.stderr,
-    /1000 tasks added, then the batch starting at task 1001 was refused: it would pass task_max_num = 1500/,
+    /1000 tasks added, 800 not: the batch of up to 1000 starting at task 1001 was refused, they would pass task_max_num = 1500/,
   );
   assert.equal(await client.hlen(pool), 1000);
 });
