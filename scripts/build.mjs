@@ -6,7 +6,8 @@ import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  // The shell runner's worker thread is a file of its own (new Worker(url)).
+  entryPoints: { main: 'src/cli/main.ts', 'shell-thread': 'src/runner/shell-thread.ts' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

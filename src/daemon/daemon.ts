@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { KtimerError, messageOf } from '../errors.js';
 import { type DaemonLogs, openDaemonLogs } from '../log/daemon-logs.js';
 import { logTaskChange } from '../log/task-change-log.js';
-import { runShell } from '../runner/run-shell.js';
+import { ShellPool } from '../runner/shell-pool.js';
 import { runUrl } from '../runner/run-url.js';
 import { TaskService } from '../service/task-service.js';
 import { FireStore } from '../store/fire-store.js';
@@ -56,11 +56,12 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
   }
   const fires = new FireStore(client, keys);
   const clock = new RedisClock({ serverTimeMs: () => fires.serverTimeMs() });
+  const shells = new ShellPool();
   const dispatcher = new Dispatcher({
     fires,
     clock,
     owner,
-    runners: { shell: runShell, url: runUrl },
+    runners: { shell: (req) => shells.run(req), url: runUrl },
     limits: {
       shell: config.task.shellConcurrency,
       url: config.task.urlConcurrency,
@@ -189,6 +190,7 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
         { event: 'killed', count: killed },
         'tasks still running after shutdown_grace were killed',
       );
+    await shells.close();
     await fires.finish(owner, dispatcher.takeStarted()).catch(() => 0);
     await client.quit().catch(() => client.disconnect());
     removeState(stateFile);

@@ -42,6 +42,8 @@ export class Scheduler {
   private lastSyncMs = 0;
   /** The loop waits for a free slot: due fires are left that it has no room for. */
   private starved = false;
+  /** A slot freed since the current pass began (its wake-up may have come mid-pass). */
+  private freedSincePass = false;
   passes = 0;
 
   constructor(private readonly deps: SchedulerDeps) {}
@@ -70,6 +72,7 @@ export class Scheduler {
 
   /** A slot freed: wake the loop if it waits for one (coalesced, not once per finished task). */
   slotFreed(): void {
+    this.freedSincePass = true;
     if (!this.starved) return;
     this.starved = false;
     setImmediate(() => this.wake());
@@ -78,6 +81,7 @@ export class Scheduler {
   /** One claim at the clock's now; public so tests can drive the loop against a real Redis. */
   async pass(): Promise<PassResult> {
     const d = this.deps;
+    this.freedSincePass = false;
     const maxShell = Math.min(d.dispatcher.free('shell'), CLAIM_BATCH);
     const maxUrl = Math.min(d.dispatcher.free('url'), CLAIM_BATCH);
     const started = d.dispatcher.takeStarted();
@@ -157,7 +161,9 @@ export class Scheduler {
     if (res.full && res.claimed > 0 && room) return now;
     const due = res.nextDueMs ?? Number.POSITIVE_INFINITY;
     if (due <= Math.floor(res.nowMs)) {
-      // Due fires are left that no slot can take: wait until a slot frees (or the next second).
+      // Due fires are left. A slot that freed during the pass woke nobody: claim again now.
+      if (this.freedSincePass && room) return now;
+      // No slot can take them: wait until one frees (or the next second).
       this.starved = true;
       return nextSecond;
     }
