@@ -1,0 +1,92 @@
+// The loop against a real Redis: a slot that frees while a claim is under way is claimed again
+// at once (its wake-up came mid-pass and woke nobody; the loop once waited for its next second).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { Dispatcher } from '../../src/daemon/dispatcher.js';
+import { RedisClock } from '../../src/daemon/redis-clock.js';
+import { Scheduler } from '../../src/daemon/scheduler.js';
+import { type ClaimRequest, FireStore } from '../../src/store/fire-store.js';
+import { storeKeys } from '../../src/store/keys.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+let redis: RedisServer;
+let client: Redis;
+
+before(async () => {
+  redis = await RedisServer.start();
+  client = redis.client();
+});
+after(async () => {
+  client.disconnect();
+  await redis.destroy();
+});
+
+test('a slot freed during a claim is refilled by the next pass at once, not at the next second', async () => {
+  const keys = storeKeys({ pool: 's:all', trun: 's:second', lock: 's:lock' });
+  const [sec] = await client.time();
+  const due = Number(sec) - 1;
+  const task = {
+    type: 'timer',
+    time: 5,
+    limit: 1,
+    command: 'true',
+    run_num: 0,
+    run_lasttime: 0,
+    run_nexttime: due,
+  };
+  await client.hset(keys.pool, 'a'.repeat(32), JSON.stringify(task));
+  await client.zadd(keys.schedule, due, 'a'.repeat(32));
+
+  let shellFree = 0;
+  const dispatched: { atMs: number }[] = [];
+  const dispatcher = {
+    free: (kind: string) => (kind === 'shell' ? shellFree : 0),
+    takeStarted: () => [],
+    returnStarted: () => {},
+    dispatch: async (fires: unknown[]) => {
+      dispatched.push(...fires.map(() => ({ atMs: Date.now() })));
+    },
+  } as unknown as Dispatcher;
+
+  const ref: { sched?: Scheduler } = {};
+  let firstClaimDoneMs = 0;
+  class SlotFreedMidClaim extends FireStore {
+    private calls = 0;
+    override async claim(req: ClaimRequest) {
+      if (this.calls++ > 0) return super.claim(req);
+      // Just past a second boundary, so that "the next second" is far away; the slot frees
+      // after this pass computed its room (0) and before its reply is in.
+      await new Promise((r) => setTimeout(r, 1020 - (Date.now() % 1000)));
+      shellFree = 1;
+      ref.sched?.slotFreed();
+      const reply = await super.claim(req);
+      firstClaimDoneMs = Date.now();
+      return reply;
+    }
+  }
+  const fires = new SlotFreedMidClaim(client, keys);
+  const silent = pino({ level: 'silent' });
+  const sched = new Scheduler({
+    fires,
+    clock: new RedisClock({ serverTimeMs: () => fires.serverTimeMs() }),
+    dispatcher,
+    owner: 'test',
+    leaseMs: 5000,
+    expireLimitSec: 60,
+    serve: silent,
+    error: silent,
+    runed: silent,
+  });
+  ref.sched = sched;
+  sched.start();
+  try {
+    await waitFor(() => dispatched.length === 1, { what: 'the due task dispatched', timeoutMs: 5000 });
+    const after = (dispatched[0]?.atMs ?? 0) - firstClaimDoneMs;
+    assert.ok(after < 400, `claimed ${after} ms after the slot freed`);
+  } finally {
+    await sched.stop();
+  }
+});
