@@ -5,6 +5,7 @@ import { findConfig } from '../config/find-config.js';
 import { loadConfig } from '../config/load-config.js';
 import type { TaskChange, TaskService } from '../service/task-service.js';
 import type { RedisClient } from '../store/scripts.js';
+import { runStats } from './run-stats.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -39,6 +40,7 @@ export class CliContext {
     if (!this.client) {
       const { connectRedis } = await import('../store/redis-client.js');
       this.client = await connectRedis(this.config);
+      runStats.usedRedis = true;
     }
     return this.client;
   }

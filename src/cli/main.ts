@@ -5,6 +5,8 @@ import { exitCodeOf, KtimerError, messageOf } from '../errors.js';
 import { normalizeArgv } from './argv.js';
 import { buildProgram, outcome } from './program.js';
 
+export { runStats } from './run-stats.js';
+
 export async function main(argv: readonly string[]): Promise<number> {
   const args = normalizeArgv(argv);
   if (args.length === 0) {

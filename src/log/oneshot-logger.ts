@@ -1,30 +1,52 @@
-// A pino logger for a one-shot command: buffered appends to one log file, written out by
-// flush() before the command exits; silent when the file is switched off (`*_open = 0`) or
-// cannot be opened (the command still succeeds).
-import { type Logger, pino } from 'pino';
+// runed.log lines for a one-shot command (add, update, del, clear): the same JSON lines pino
+// writes for the daemon ({"level","time","pid",...fields,"msg"}), buffered and appended by
+// flush() before the command exits. Not pino itself: loading it cost 10 ms of a 100 ms `add`
+// (bench/RESULTS.md). Silent when the file is switched off (`*_open = 0`); a file that cannot
+// be written is a warning, not a failure (the change is stored already).
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { LogFileConfig } from '../config/config.js';
+import type { LineLogger } from './task-change-log.js';
 
 export interface OneshotLog {
-  logger: Logger;
+  logger: LineLogger;
   flush(): void;
 }
 
+/** pino's numeric levels, so both writers' lines read the same. */
+const LEVELS = { info: 30, warn: 40 } as const;
+/** Written out whenever this much is buffered: `add --file` logs one line per task. */
+const FLUSH_AT = 64 * 1024;
+
 export function oneshotLogger(file: LogFileConfig): OneshotLog {
-  const silent = { logger: pino({ enabled: false }), flush: () => {} };
-  if (!file.open) return silent;
-  try {
-    // Buffered: `add --file` logs one line per task, and a write per line would cost more than
-    // storing the tasks.
-    const dest = pino.destination({
-      dest: file.path,
-      sync: true,
-      minLength: 8192,
-      mkdir: true,
-      append: true,
-    });
-    return { logger: pino({ base: { pid: process.pid } }, dest), flush: () => dest.flushSync() };
-  } catch (err) {
-    process.stderr.write(`ktimer: warning: cannot write ${file.path}: ${(err as Error).message}\n`);
-    return silent;
-  }
+  if (!file.open) return { logger: { info: () => {}, warn: () => {} }, flush: () => {} };
+  let buffered: string[] = [];
+  let size = 0;
+  let failed = false;
+  const flush = (): void => {
+    if (buffered.length === 0 || failed) return;
+    const text = buffered.join('');
+    buffered = [];
+    size = 0;
+    try {
+      mkdirSync(dirname(file.path), { recursive: true });
+      appendFileSync(file.path, text);
+    } catch (err) {
+      failed = true;
+      process.stderr.write(`ktimer: warning: cannot write ${file.path}: ${(err as Error).message}\n`);
+    }
+  };
+  const write = (level: keyof typeof LEVELS, fields: object, msg: string): void => {
+    const line = `${JSON.stringify({ level: LEVELS[level], time: Date.now(), pid: process.pid, ...fields, msg })}\n`;
+    buffered.push(line);
+    size += line.length;
+    if (size >= FLUSH_AT) flush();
+  };
+  return {
+    logger: {
+      info: (fields, msg) => write('info', fields, msg),
+      warn: (fields, msg) => write('warn', fields, msg),
+    },
+    flush,
+  };
 }

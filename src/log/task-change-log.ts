@@ -1,8 +1,13 @@
 // One runed.log line for every add, update, del and clear (spec §7), whichever front end made it.
-import type { Logger } from 'pino';
 import type { TaskChange } from '../service/task-service.js';
 
-export function logTaskChange(logger: Logger, change: TaskChange, by: 'cli' | 'web'): void {
+/** What a change log needs of a logger: pino's Logger, or the one-shot line writer. */
+export interface LineLogger {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+}
+
+export function logTaskChange(logger: LineLogger, change: TaskChange, by: 'cli' | 'web'): void {
   logger.info({ event: change.op, by, ...changeFields(change) }, `task ${change.op}`);
 }
 

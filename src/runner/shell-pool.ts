@@ -7,7 +7,7 @@ import type { FromShellThread, ToShellThread } from './shell-thread-messages.js'
 
 /** In dist/bundle, the built file; under tsx (tests), the TypeScript source through tsx. */
 function newThread(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./shell-thread.js', import.meta.url));
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./shell-thread.cjs', import.meta.url));
   const source = JSON.stringify(new URL('./shell-thread.ts', import.meta.url).href);
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${source}); });`, {
     eval: true,
