@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'src/cli/main.ts', 'shell-thread': 'src/runner/shell-thread.ts' },
+  entryPoints: { main: 'src/cli/main.ts', 'shell-spawner': 'src/runner/shell-spawner.ts' },
   outdir: 'dist/bundle',
   outExtension: { '.js': '.cjs' },
   bundle: true,

@@ -30,6 +30,8 @@ export interface RunningTask {
   /** Never rejects. */
   readonly result: Promise<RunResult>;
   kill(signal?: NodeJS.Signals): void;
+  /** A shell command's pid (= its process group), once started. */
+  readonly pid?: number | null;
 }
 
 export const emptyResult = (kind: RunResult['kind'], startedMs: number): RunResult => ({

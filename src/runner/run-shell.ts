@@ -78,5 +78,5 @@ export function runShell(req: FireRequest): RunningTask {
       );
     });
   });
-  return { result, kill: killGroup };
+  return { result, kill: killGroup, pid: pid ?? null };
 }

@@ -1,78 +1,149 @@
-// Runs shell tasks on a worker thread (shell-thread.ts) instead of the daemon's main thread.
-// If the thread dies, the tasks it ran are reported failed (their processes keep running in
-// their own process groups, unobserved) and the next task starts a new thread.
-import { Worker } from 'node:worker_threads';
+// Runs shell tasks in spawner processes (shell-spawner.ts) instead of on the daemon's thread.
+// One spawner, started with the first shell task; a second one while the first cannot start
+// commands as fast as they come (a burst); a spawner idle for a minute exits. If a spawner
+// dies, the tasks it ran are reported failed (their processes keep running in their own
+// process groups, unobserved) and the next task starts a new one.
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
-import type { FromShellThread, ToShellThread } from './shell-thread-messages.js';
+import type { FromSpawner, ToSpawner } from './spawner-messages.js';
 
-/** In dist/bundle, the built file; under tsx (tests), the TypeScript source through tsx. */
-function newThread(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./shell-thread.cjs', import.meta.url));
-  const source = JSON.stringify(new URL('./shell-thread.ts', import.meta.url).href);
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${source}); });`, {
-    eval: true,
-  });
-}
+const MAX_SPAWNERS = 2;
+/** Commands sent to a spawner and not yet started by it, beyond which a second one helps. */
+const BACKLOG_FOR_SECOND = 4;
+const IDLE_EXIT_MS = 60_000;
 
 interface Pending {
   resolve: (r: RunResult) => void;
   startedMs: number;
 }
 
+class Spawner {
+  readonly pending = new Map<number, Pending>();
+  /** Sent, not yet reported started. */
+  backlog = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly proc: ChildProcess,
+    private readonly onIdle: () => void,
+  ) {}
+
+  send(msg: ToSpawner): void {
+    clearTimeout(this.idleTimer);
+    this.proc.ref();
+    this.proc.channel?.ref();
+    this.proc.send(msg);
+  }
+
+  settled(): void {
+    if (this.pending.size > 0) return;
+    // Idle: it must not keep a stopping daemon alive, and it goes after a while.
+    this.proc.unref();
+    this.proc.channel?.unref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(this.onIdle, IDLE_EXIT_MS).unref();
+  }
+}
+
+/** In dist/bundle, the built file; under tsx (tests), the TypeScript source through tsx. */
+function startSpawner(): ChildProcess {
+  const ts = import.meta.url.endsWith('.ts');
+  const file = fileURLToPath(new URL(ts ? './shell-spawner.ts' : './shell-spawner.cjs', import.meta.url));
+  return fork(file, [], {
+    execArgv: ts ? ['--import', 'tsx'] : [],
+    serialization: 'advanced',
+    // Its own process group: a Ctrl-C or a group kill meant for the daemon does not reach it.
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
 export class ShellPool {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private readonly spawners: Spawner[] = [];
   private nextId = 0;
+
+  /** The spawner processes alive now (for tests). */
+  get pids(): number[] {
+    return this.spawners.map((s) => s.proc.pid ?? 0);
+  }
+
+  /** Commands sent and not yet started (for tests). */
+  get waiting(): number {
+    return this.spawners.reduce((n, s) => n + s.backlog, 0);
+  }
 
   run(req: FireRequest): RunningTask {
     const id = this.nextId++;
     const startedMs = Date.now();
-    const result = new Promise<RunResult>((resolve) => this.pending.set(id, { resolve, startedMs }));
-    this.send({ op: 'run', id, req });
-    this.worker?.ref();
+    const spawner = this.pick();
+    const result = new Promise<RunResult>((resolve) => spawner.pending.set(id, { resolve, startedMs }));
+    spawner.backlog++;
+    spawner.send({ op: 'run', id, req });
     return {
       result,
       kill: (signal: NodeJS.Signals = 'SIGTERM') => {
-        if (this.pending.has(id)) this.send({ op: 'kill', id, signal });
+        if (spawner.pending.has(id) && this.spawners.includes(spawner))
+          spawner.send({ op: 'kill', id, signal });
       },
     };
   }
 
-  /** Ends the thread (the daemon is stopping and its tasks are over). */
+  /** Ends the spawners (the daemon is stopping and its tasks are over). */
   async close(): Promise<void> {
-    const w = this.worker;
-    if (!w) return;
-    this.lost(w, 'the daemon stopped');
-    await w.terminate();
+    await Promise.all([...this.spawners].map((s) => this.retire(s, 'the daemon stopped')));
   }
 
-  private send(msg: ToShellThread): void {
-    this.thread().postMessage(msg);
+  /** The spawner with the least backlog; a new one if all are behind and there is room. */
+  private pick(): Spawner {
+    const best = this.spawners.reduce<Spawner | undefined>(
+      (a, s) => (a === undefined || s.backlog < a.backlog ? s : a),
+      undefined,
+    );
+    if (best && (best.backlog < BACKLOG_FOR_SECOND || this.spawners.length >= MAX_SPAWNERS)) return best;
+    return this.start();
   }
 
-  private thread(): Worker {
-    if (this.worker) return this.worker;
-    const w = newThread();
-    w.on('message', (msg: FromShellThread) => {
-      const p = this.pending.get(msg.id);
+  private start(): Spawner {
+    const proc = startSpawner();
+    const spawner: Spawner = new Spawner(proc, () => void this.retire(spawner, 'idle'));
+    proc.on('message', (msg: FromSpawner) => {
+      if (msg.op === 'started') {
+        spawner.backlog--;
+        return;
+      }
+      const p = spawner.pending.get(msg.id);
       if (!p) return;
-      this.pending.delete(msg.id);
+      spawner.pending.delete(msg.id);
       p.resolve(msg.result);
-      // An idle thread must not keep a stopping daemon alive.
-      if (this.pending.size === 0) w.unref();
+      spawner.settled();
     });
-    w.on('error', (err) => this.lost(w, `shell runner thread failed: ${err.message}`));
-    w.on('exit', (code) => this.lost(w, `shell runner thread exited (code ${code})`));
-    this.worker = w;
-    return w;
+    proc.on('error', (err) => this.lost(spawner, `shell spawner failed: ${err.message}`));
+    proc.on('exit', (code, signal) =>
+      this.lost(spawner, `shell spawner exited (${signal ?? `code ${code}`})`),
+    );
+    this.spawners.push(spawner);
+    return spawner;
   }
 
-  private lost(w: Worker, why: string): void {
-    if (this.worker !== w) return;
-    this.worker = undefined;
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
+  private async retire(spawner: Spawner, why: string): Promise<void> {
+    if (!this.lost(spawner, why)) return;
+    if (spawner.proc.exitCode !== null || spawner.proc.signalCode !== null) return;
+    const exited = new Promise((r) => spawner.proc.once('exit', r));
+    spawner.proc.ref(); // an idle spawner is unref'd: wait for it all the same
+    spawner.proc.disconnect();
+    await exited;
+  }
+
+  /** Forgets a spawner and fails what it ran; false if it was gone already. */
+  private lost(spawner: Spawner, why: string): boolean {
+    const i = this.spawners.indexOf(spawner);
+    if (i < 0) return false;
+    this.spawners.splice(i, 1);
+    for (const [id, p] of spawner.pending) {
+      spawner.pending.delete(id);
       p.resolve({ ...emptyResult('shell', p.startedMs), error: `${why}; the command's outcome is unknown` });
     }
+    return true;
   }
 }

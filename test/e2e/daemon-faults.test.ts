@@ -1,6 +1,7 @@
 // Faults under a running daemon: SIGKILL and restart, Redis stopped and restarted. Nothing is
 // lost, nothing fires twice, the daemon lives on.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
@@ -8,6 +9,29 @@ import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
 let redis: RedisServer;
+
+/** Processes whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        return readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const daemons: TestDaemon[] = [];
 
 before(async () => {
@@ -24,8 +48,12 @@ test('kill -9 and restart: the ticker keeps firing, each run once', async () => 
   await d.start();
   const kid = await d.add(['-type=ticker', '-time=1', '-limit=6', '-command=echo tick']);
   await d.waitForFires(2, 10_000, (e) => e.kid === kid);
+  const spawners = childrenOf(d.pid);
+  assert.equal(spawners.length, 1, 'one shell spawner process');
   d.kill('SIGKILL');
   await d.waitExit();
+  // The spawner sees its daemon go and exits: nothing is left behind.
+  await waitFor(() => spawners.every((pid) => !alive(pid)), { what: 'the spawner gone', timeoutMs: 5000 });
   await d.start();
   const fires = await d.waitForFires(6, 20_000, (e) => e.kid === kid);
   const runs = fires.map((f) => f.run_num as number);

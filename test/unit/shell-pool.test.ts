@@ -1,8 +1,10 @@
-// The daemon runs shell tasks on a worker thread: the same results as runShell in-process,
-// kills reach the process group, and a thread that goes away fails its tasks clearly.
+// The daemon runs shell tasks in spawner processes: the same results as runShell in-process,
+// kills reach the process group, a second spawner in a burst, signals meant for the daemon's
+// group are ignored, and a spawner that goes away fails its tasks clearly.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ShellPool } from '../../src/runner/shell-pool.js';
+import { waitFor } from '../helpers/wait.js';
 
 const req = (command: string, timeoutMs = 0) => ({
   kid: 'k'.repeat(32),
@@ -11,7 +13,7 @@ const req = (command: string, timeoutMs = 0) => ({
   timeoutMs,
 });
 
-test('commands run on the thread: exit code, signal, output, environment', async () => {
+test('commands run in the spawner: exit code, signal, output, environment', async () => {
   const pool = new ShellPool();
   try {
     const [ok, bad, killed] = await Promise.all([
@@ -31,11 +33,11 @@ test('commands run on the thread: exit code, signal, output, environment', async
   }
 });
 
-test('kill() from the main thread ends the command; a timeout is enforced on the thread', async () => {
+test('kill() from the daemon ends the command; a timeout is enforced in the spawner', async () => {
   const pool = new ShellPool();
   try {
     const t = pool.run(req('sleep 30'));
-    setTimeout(() => t.kill('SIGTERM'), 100);
+    setTimeout(() => t.kill('SIGTERM'), 300);
     const r = await t.result;
     assert.equal(r.signal, 'SIGTERM');
     const timed = await pool.run(req('sleep 30', 200)).result;
@@ -46,15 +48,52 @@ test('kill() from the main thread ends the command; a timeout is enforced on the
   }
 });
 
-test('closing the thread fails what it ran, with the reason; the next command gets a new thread', async () => {
+test('a burst gets a second spawner, never more; SIGTERM or SIGINT to a spawner is ignored', async () => {
   const pool = new ShellPool();
-  const pending = pool.run(req('sleep 0.5; echo late')).result;
-  await new Promise((r) => setTimeout(r, 100));
+  try {
+    const burst = Array.from({ length: 100 }, () => pool.run(req('sleep 1')));
+    assert.equal(pool.pids.length, 2);
+    await waitFor(() => pool.waiting === 0, { what: 'both spawners up', timeoutMs: 10_000 });
+    for (const pid of pool.pids) {
+      process.kill(pid, 'SIGTERM');
+      process.kill(pid, 'SIGINT');
+    }
+    const results = await Promise.all(burst.map((t) => t.result));
+    assert.ok(
+      results.every((r) => r.ok),
+      JSON.stringify(results.find((r) => !r.ok)),
+    );
+    assert.equal(pool.pids.length, 2);
+  } finally {
+    await pool.close();
+  }
+  assert.equal(pool.pids.length, 0);
+});
+
+test('a spawner that dies fails what it ran, with the reason; the next command gets a new one', async () => {
+  const pool = new ShellPool();
+  try {
+    const pending = pool.run(req('sleep 2; echo late')).result;
+    const [pid] = pool.pids;
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(pid as number, 'SIGKILL');
+    const r = await pending;
+    assert.equal(r.ok, false);
+    assert.match(r.error ?? '', /shell spawner exited \(SIGKILL\); the command's outcome is unknown/);
+    const again = await pool.run(req('echo again')).result;
+    assert.equal(again.output, 'again\n');
+    assert.notEqual(pool.pids[0], pid);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('closing fails what still runs, with the reason', async () => {
+  const pool = new ShellPool();
+  const pending = pool.run(req('sleep 2; echo late')).result;
+  await new Promise((r) => setTimeout(r, 200));
   await pool.close();
   const r = await pending;
   assert.equal(r.ok, false);
   assert.match(r.error ?? '', /the daemon stopped; the command's outcome is unknown/);
-  const again = await pool.run(req('echo again')).result;
-  assert.equal(again.output, 'again\n');
-  await pool.close();
 });
