@@ -6,6 +6,8 @@ import { TailBuffer } from './tail-buffer.js';
 
 const OUTPUT_TAIL_BYTES = 4096;
 const KILL_AFTER_TERM_MS = 2000;
+/** How long output may trail the exit of bash (pipes held by a background process). */
+const OUTPUT_GRACE_MS = 200;
 
 export function runShell(req: FireRequest): RunningTask {
   const startedMs = Date.now();
@@ -67,15 +69,16 @@ export function runShell(req: FireRequest): RunningTask {
     };
     child.on('error', (err) => finish({ error: `cannot start /bin/bash: ${err.message}` }));
     child.on('exit', (code, signal) => {
-      // Let output already written to the pipe arrive before the tail is taken.
-      setImmediate(() =>
-        finish({
-          ok: code === 0 && !timedOut,
-          exitCode: code,
-          signal,
-          error: timedOut ? `timed out after ${req.timeoutMs} ms: process group killed` : null,
-        }),
-      );
+      const outcome = {
+        ok: code === 0 && !timedOut,
+        exitCode: code,
+        signal,
+        error: timedOut ? `timed out after ${req.timeoutMs} ms: process group killed` : null,
+      };
+      // The output still in the pipes arrives before 'close'; a background process that
+      // holds them open would delay 'close' for good, so it gets a short grace instead.
+      child.once('close', () => finish(outcome));
+      setTimeout(() => finish(outcome), OUTPUT_GRACE_MS).unref();
     });
   });
   return { result, kill: killGroup, pid: pid ?? null };
