@@ -57,6 +57,7 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
   const fires = new FireStore(client, keys);
   const clock = new RedisClock({ serverTimeMs: () => fires.serverTimeMs() });
   const shells = new ShellPool();
+  shells.warm();
   const dispatcher = new Dispatcher({
     fires,
     clock,

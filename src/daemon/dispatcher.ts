@@ -196,7 +196,11 @@ export class Dispatcher {
     );
   }
 
-  private finished(fire: Fire, kind: FireKind, startedMs: number, result: RunResult): void {
+  private finished(fire: Fire, kind: FireKind, handedMs: number, result: RunResult): void {
+    // When the process or request really started (a spawner starts a command a little after the
+    // hand-over), moved onto the Redis clock the due times are on.
+    const startedMs =
+      result.startedMs > 0 ? result.startedMs + (this.deps.clock.nowMs() - Date.now()) : handedMs;
     this.running.delete(fire.id);
     this.active[kind]--;
     const entry = {

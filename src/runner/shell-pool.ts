@@ -1,6 +1,7 @@
 // Runs shell tasks in spawner processes (shell-spawner.ts) instead of on the daemon's thread.
-// One spawner, started with the first shell task; a second one while the first cannot start
-// commands as fast as they come (a burst); a spawner idle for a minute exits. If a spawner
+// One spawner, kept (started with the daemon: booting one costs ~50 ms, which a task due now
+// must not wait for); a second one while the first cannot start commands as fast as they come
+// (a burst), which exits after a minute idle. If a spawner
 // dies, the tasks it ran are reported failed (their processes keep running in their own
 // process groups, unobserved) and the next task starts a new one.
 import { type ChildProcess, fork } from 'node:child_process';
@@ -27,6 +28,7 @@ class Spawner {
   constructor(
     readonly proc: ChildProcess,
     private readonly onIdle: () => void,
+    private readonly idleExitMs: number,
   ) {}
 
   send(msg: ToSpawner): void {
@@ -42,7 +44,7 @@ class Spawner {
     this.proc.unref();
     this.proc.channel?.unref();
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(this.onIdle, IDLE_EXIT_MS).unref();
+    this.idleTimer = setTimeout(this.onIdle, this.idleExitMs).unref();
   }
 }
 
@@ -62,6 +64,8 @@ function startSpawner(): ChildProcess {
 export class ShellPool {
   private readonly spawners: Spawner[] = [];
   private nextId = 0;
+
+  constructor(private readonly idleExitMs = IDLE_EXIT_MS) {}
 
   /** The spawner processes alive now (for tests). */
   get pids(): number[] {
@@ -89,6 +93,11 @@ export class ShellPool {
     };
   }
 
+  /** Starts the first spawner now, so that the first shell task does not wait for it. */
+  warm(): void {
+    if (this.spawners.length === 0) this.start().settled();
+  }
+
   /** Ends the spawners (the daemon is stopping and its tasks are over). */
   async close(): Promise<void> {
     await Promise.all([...this.spawners].map((s) => this.retire(s, 'the daemon stopped')));
@@ -106,7 +115,14 @@ export class ShellPool {
 
   private start(): Spawner {
     const proc = startSpawner();
-    const spawner: Spawner = new Spawner(proc, () => void this.retire(spawner, 'idle'));
+    // The last spawner stays: only an extra one goes when idle.
+    const spawner: Spawner = new Spawner(
+      proc,
+      () => {
+        if (this.spawners.length > 1) void this.retire(spawner, 'idle');
+      },
+      this.idleExitMs,
+    );
     proc.on('message', (msg: FromSpawner) => {
       if (msg.op === 'started') {
         spawner.backlog--;

@@ -46,10 +46,12 @@ test('kill -9 and restart: the ticker keeps firing, each run once', async () => 
   const d = new TestDaemon(writeTestConfig({ redisPort: redis.port }));
   daemons.push(d);
   await d.start();
-  const kid = await d.add(['-type=ticker', '-time=1', '-limit=6', '-command=echo tick']);
-  await d.waitForFires(2, 10_000, (e) => e.kid === kid);
+  // The shell spawner is up before any task, so the first one does not wait for it to boot.
   const spawners = childrenOf(d.pid);
   assert.equal(spawners.length, 1, 'one shell spawner process');
+  const kid = await d.add(['-type=ticker', '-time=1', '-limit=6', '-command=echo tick']);
+  await d.waitForFires(2, 10_000, (e) => e.kid === kid);
+  assert.deepEqual(childrenOf(d.pid), spawners, 'the same spawner ran the ticks');
   d.kill('SIGKILL');
   await d.waitExit();
   // The spawner sees its daemon go and exits: nothing is left behind.

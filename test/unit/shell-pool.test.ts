@@ -15,6 +15,8 @@ const req = (command: string, timeoutMs = 0) => ({
 
 test('commands run in the spawner: exit code, signal, output, environment', async () => {
   const pool = new ShellPool();
+  pool.warm();
+  assert.equal(pool.pids.length, 1, 'warm() starts the first spawner before any task');
   try {
     const [ok, bad, killed] = await Promise.all([
       pool.run(req('echo "$KTIMER_KID" >&2; echo out')).result,
@@ -48,8 +50,8 @@ test('kill() from the daemon ends the command; a timeout is enforced in the spaw
   }
 });
 
-test('a burst gets a second spawner, never more; SIGTERM or SIGINT to a spawner is ignored', async () => {
-  const pool = new ShellPool();
+test('a burst gets a second spawner, never more, gone once idle; SIGTERM or SIGINT to a spawner is ignored', async () => {
+  const pool = new ShellPool(500);
   try {
     const burst = Array.from({ length: 100 }, () => pool.run(req('sleep 1')));
     assert.equal(pool.pids.length, 2);
@@ -64,6 +66,11 @@ test('a burst gets a second spawner, never more; SIGTERM or SIGINT to a spawner 
       JSON.stringify(results.find((r) => !r.ok)),
     );
     assert.equal(pool.pids.length, 2);
+    // Idle: the extra spawner goes, the first one stays for the next task.
+    await waitFor(() => pool.pids.length === 1, { what: 'the extra spawner gone', timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(pool.pids.length, 1);
+    assert.equal((await pool.run(req('echo still')).result).output, 'still\n');
   } finally {
     await pool.close();
   }
