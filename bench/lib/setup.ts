@@ -1,11 +1,12 @@
 // What every benchmark needs: a private Redis, a URL sink, ktimer daemons and BullMQ, all on
 // this machine and started by the benchmark itself.
 import { createServer, type Server } from 'node:http';
-import { writeTestConfig } from '../../test/helpers/cli.js';
+import { taskKeys, writeTestConfig } from '../../test/helpers/cli.js';
 import { TestDaemon } from '../../test/helpers/daemon.js';
-import { RedisServer } from '../../test/helpers/redis-server.js';
+import { freePort, RedisServer } from '../../test/helpers/redis-server.js';
+import { storedTask, storeTasks } from '../../test/helpers/stored-tasks.js';
 
-export { RedisServer, TestDaemon, writeTestConfig };
+export { freePort, RedisServer, TestDaemon, writeTestConfig };
 
 /** Records when each kid's call arrived (unix ms, sink clock = Redis clock on this machine). */
 export class Sink {
@@ -63,28 +64,20 @@ export class Sink {
   }
 }
 
-/** Writes tasks into ktimer's Redis layout in pipelined batches (the daemon cannot tell). */
-export async function seedKtimer(
+/** Writes tasks into ktimer's Redis layout (the daemon cannot tell them from added ones). */
+export function seedKtimer(
   client: import('ioredis').Redis,
   prefix: string,
   tasks: { kid: string; command: string; dueSec: number; type?: 'timer' | 'ticker'; time?: number }[],
 ): Promise<void> {
-  for (let i = 0; i < tasks.length; i += 5000) {
-    const p = client.pipeline();
-    for (const t of tasks.slice(i, i + 5000)) {
-      const json = JSON.stringify({
-        type: t.type ?? 'timer',
-        time: t.time ?? 5,
-        limit: 1,
-        command: t.command,
-        run_num: 0,
-        run_lasttime: 0,
-        run_nexttime: t.dueSec,
-      });
-      p.hset(`${prefix}:tasks:all`, t.kid, json).zadd(`${prefix}:tasks:second`, t.dueSec, t.kid);
-    }
-    await p.exec();
-  }
+  return storeTasks(
+    client,
+    taskKeys(prefix),
+    tasks.map((t) => [
+      t.kid,
+      storedTask({ type: t.type ?? 'timer', time: t.time ?? 5, command: t.command, run_nexttime: t.dueSec }),
+    ]),
+  );
 }
 
 export const kidOf = (n: number, tag = 'k'): string => `${tag}${n.toString(16).padStart(31, '0')}`;

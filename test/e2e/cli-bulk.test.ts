@@ -3,29 +3,17 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { runCli, writeTestConfig } from '../helpers/cli.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { test } from 'node:test';
+import { prefixedConfig, runCli, type TestConfigOptions } from '../helpers/cli.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
-let client: Redis;
+const redis = usePrivateRedis();
 
-before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-});
-after(async () => {
-  client.disconnect();
-  await redis.destroy();
-});
-
-function setup(extra?: Parameters<typeof writeTestConfig>[0]['extra']) {
-  const prefix = `b${Math.random().toString(36).slice(2, 8)}`;
-  const config = writeTestConfig({ redisPort: redis.port, prefix, extra });
+function setup(extra?: TestConfigOptions['extra']) {
+  const { config, pool } = prefixedConfig(redis.server.port, extra);
   return {
     config,
-    pool: `${prefix}:tasks:all`,
+    pool,
     file: (name: string, text: string) => {
       const path = join(config, '..', name);
       writeFileSync(path, text);
@@ -45,10 +33,10 @@ test('2,500 tasks from a file, each stored as `add` stores it', async () => {
   const res = await kt(['add', '--file', file('t.jsonl', `${lines.join('\n')}\n`)]);
   assert.equal(res.code, 0, res.stderr);
   assert.equal(res.stdout, 'operating result:[true] added:[2500]\n');
-  assert.equal(await client.hlen(pool), 2500);
+  assert.equal(await redis.client.hlen(pool), 2500);
   const json = await kt(['add', '--file', file('one.jsonl', '{"type":"ticker","time":7}\n'), '--json']);
   const kid = JSON.parse(json.stdout).kids[0];
-  const task = JSON.parse((await client.hget(pool, kid)) ?? '');
+  const task = JSON.parse((await redis.client.hget(pool, kid)) ?? '');
   assert.deepEqual([task.type, task.time, task.limit, task.command], ['ticker', 7, 0, 'date --rfc-3339=ns']);
 });
 
@@ -56,7 +44,7 @@ test('stdin with -', async () => {
   const { kt, pool } = setup();
   const res = await kt(['add', '--file', '-'], '{"time":30,"command":"true"}\n\n# a comment\n{"time":31}\n');
   assert.equal(res.code, 0, res.stderr);
-  assert.equal(await client.hlen(pool), 2);
+  assert.equal(await redis.client.hlen(pool), 2);
 });
 
 test('bad lines: each reported with its number, exit 2, nothing stored', async () => {
@@ -68,7 +56,7 @@ test('bad lines: each reported with its number, exit 2, nothing stored', async (
   assert.match(res.stderr, /5 bad line\(s\), nothing added/);
   for (const n of [2, 3, 4, 5, 6]) assert.match(res.stderr, new RegExp(`bad\\.jsonl:${n}: `));
   assert.doesNotMatch(res.stderr, /bad\.jsonl:1:/);
-  assert.equal(await client.hlen(pool), 0);
+  assert.equal(await redis.client.hlen(pool), 0);
   assert.equal((await kt(['add', '--file', '/nonexistent.jsonl'])).code, 2);
   assert.equal((await kt(['add', '--file', file('empty.jsonl', '\n')])).code, 2);
   assert.equal((await kt(['add', '--file', path, '-time=5'])).code, 2);
@@ -83,5 +71,5 @@ test('batches are all-or-nothing within task_max_num', async () => {
     res.stderr,
     /1000 tasks added, 800 not: the batch of up to 1000 starting at task 1001 was refused, they would pass task_max_num = 1500/,
   );
-  assert.equal(await client.hlen(pool), 1000);
+  assert.equal(await redis.client.hlen(pool), 1000);
 });

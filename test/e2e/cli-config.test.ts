@@ -3,20 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ROOT, runCli, writeTestConfig } from '../helpers/cli.js';
-import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
-
-before(async () => {
-  redis = await RedisServer.start();
-});
-after(() => redis.destroy());
+const redis = usePrivateRedis();
 
 test('lookup order: --config, then $KTIMER_CONFIG, then conf.ini beside bin/', async () => {
-  const a = writeTestConfig({ redisPort: redis.port, extra: { default: ['task_max_num = 11'] } });
-  const b = writeTestConfig({ redisPort: redis.port, extra: { default: ['task_max_num = 22'] } });
+  const a = writeTestConfig({ redisPort: redis.server.port, extra: { default: ['task_max_num = 11'] } });
+  const b = writeTestConfig({ redisPort: redis.server.port, extra: { default: ['task_max_num = 22'] } });
   const info = async (args: string[], env: Record<string, string | undefined> = {}) =>
     JSON.parse((await runCli(['info', '--json', ...args], { env })).stdout).config as string;
   assert.equal(await info(['--config', a], { KTIMER_CONFIG: b }), a);
@@ -33,7 +28,7 @@ test('lookup order: --config, then $KTIMER_CONFIG, then conf.ini beside bin/', a
 
 test('relative paths in conf.ini resolve against its directory, wherever ktimer runs from', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ktimer-rel-'));
-  const config = writeTestConfig({ redisPort: redis.port, dir, extra: { default: [] } });
+  const config = writeTestConfig({ redisPort: redis.server.port, dir, extra: { default: [] } });
   const res = await runCli(['info', '--json', '--config', config], { cwd: '/' });
   assert.equal(JSON.parse(res.stdout).pidfile, join(dir, 'runtime', 'ktimer.pid'));
 });
@@ -67,7 +62,7 @@ test('init creates a missing conf.ini: random web_passwd, mode 0600, one line pe
 });
 
 test('init fills in an empty web_passwd of an existing file, and checks everything', async () => {
-  const config = writeTestConfig({ redisPort: redis.port, extra: { web: ['web_passwd ='] } });
+  const config = writeTestConfig({ redisPort: redis.server.port, extra: { web: ['web_passwd ='] } });
   const res = await runCli(['init', '--config', config]);
   assert.equal(res.code, 0, res.stdout + res.stderr);
   assert.match(res.stdout, /config file: +ok .*web_passwd was empty: generated/);

@@ -1,24 +1,17 @@
 // Bad input, end to end: exit 2, one line on stderr, no stack trace, nothing stored. Redis
 // away: exit 1, clearly, within seconds.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { type CliResult, runCli, writeTestConfig } from '../helpers/cli.js';
-import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { before, test } from 'node:test';
+import { type CliResult, runCli, taskKeys, writeTestConfig } from '../helpers/cli.js';
+import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
-let client: Redis;
+const redis = usePrivateRedis();
 let config: string;
 const PREFIX = 'errs';
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  config = writeTestConfig({ redisPort: redis.port, prefix: PREFIX });
-});
-after(async () => {
-  client.disconnect();
-  await redis.destroy();
+  await redis.ready();
+  config = writeTestConfig({ redisPort: redis.server.port, prefix: PREFIX });
 });
 
 const kt = (...args: string[]) => runCli([...args, '--config', config]);
@@ -34,7 +27,8 @@ function oneLineError(res: CliResult, code: number, pattern: RegExp): void {
 }
 
 async function stored(): Promise<number> {
-  return (await client.hlen(`${PREFIX}:tasks:all`)) + (await client.zcard(`${PREFIX}:tasks:second`));
+  const { pool, schedule } = taskKeys(PREFIX);
+  return (await redis.client.hlen(pool)) + (await redis.client.zcard(schedule));
 }
 
 test('unknown commands and options are usage errors with a hint to ktimer help', async () => {
@@ -91,20 +85,20 @@ test('Redis unreachable: exit 1 with a clear line within a few seconds', async (
 });
 
 test('Redis frozen (SIGSTOP): the command fails within seconds instead of hanging', async () => {
-  redis.pause();
+  redis.server.pause();
   try {
     const started = Date.now();
     const res = await kt('count');
     assert.ok(Date.now() - started < 12_000, `took ${Date.now() - started} ms`);
     oneLineError(res, 1, /Redis .* failed/);
   } finally {
-    redis.resume();
+    redis.server.resume();
   }
   assert.equal((await kt('count')).code, 0);
 });
 
 test('a bad conf.ini: exit 1 naming file and key; KTIMER_DEBUG shows the stack', async () => {
-  const bad = writeTestConfig({ redisPort: redis.port, extra: { default: ['task_max_num = many'] } });
+  const bad = writeTestConfig({ redisPort: redis.server.port, extra: { default: ['task_max_num = many'] } });
   const res = await runCli(['count', '--config', bad]);
   oneLineError(
     res,

@@ -1,45 +1,30 @@
 // ktimer list: ordered by next run, a window, pages of 100 by default with the total shown.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { runCli, writeTestConfig } from '../helpers/cli.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { before, test } from 'node:test';
+import { runCli, taskKeys, writeTestConfig } from '../helpers/cli.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 
-let redis: RedisServer;
-let client: Redis;
+const redis = usePrivateRedis();
 let config: string;
 const PREFIX = 'lst';
 const BASE = Math.floor(Date.now() / 1000) + 86400;
 
 before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-  config = writeTestConfig({ redisPort: redis.port, prefix: PREFIX });
+  await redis.ready();
+  config = writeTestConfig({ redisPort: redis.server.port, prefix: PREFIX });
   // 150 tasks, stored in the spec's layout, due one second apart from BASE, inserted shuffled.
   const order = Array.from({ length: 150 }, (_, i) => i).sort(
     (a, b) => ((a * 7919) % 150) - ((b * 7919) % 150),
   );
-  const multi = client.multi();
-  for (const i of order) {
-    const kid = i.toString(16).padStart(32, '0');
-    const task = {
-      type: 'timer',
-      time: 5,
-      limit: 1,
-      command: `echo ${i}`,
-      run_num: 0,
-      run_lasttime: 0,
-      run_nexttime: BASE + i,
-    };
-    multi
-      .hset(`${PREFIX}:tasks:all`, kid, JSON.stringify(task))
-      .zadd(`${PREFIX}:tasks:second`, BASE + i, kid);
-  }
-  await multi.exec();
-});
-after(async () => {
-  client.disconnect();
-  await redis.destroy();
+  await storeTasks(
+    redis.client,
+    taskKeys(PREFIX),
+    order.map((i) => [
+      i.toString(16).padStart(32, '0'),
+      storedTask({ command: `echo ${i}`, run_nexttime: BASE + i }),
+    ]),
+  );
 });
 
 const kt = (...args: string[]) => runCli([...args, '--config', config]);

@@ -8,23 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, writeTestConfig } from '../helpers/cli.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
+const redis = usePrivateRedis();
 let install: string;
 let config: string;
 
 before(async () => {
-  redis = await RedisServer.start();
+  await redis.ready();
   install = mkdtempSync(join(tmpdir(), 'ktimer-install-'));
   cpSync(join(ROOT, 'bin'), join(install, 'bin'), { recursive: true });
   cpSync(join(ROOT, 'dist'), join(install, 'dist'), { recursive: true });
   rmSync(join(install, 'dist', 'bundle', 'main.cjs.cache'), { force: true });
-  config = writeTestConfig({ redisPort: redis.port });
+  config = writeTestConfig({ redisPort: redis.server.port });
 });
-after(async () => {
+after(() => {
   rmSync(install, { recursive: true, force: true });
-  await redis.destroy();
 });
 
 const cacheFile = () => join(install, 'dist', 'bundle', 'main.cjs.cache');

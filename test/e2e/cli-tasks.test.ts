@@ -2,33 +2,21 @@
 // --json, both option styles, the Redis layout of spec §4, runed.log entries.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { readLogLines, runCli, writeTestConfig } from '../helpers/cli.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { test } from 'node:test';
+import { prefixedConfig, readLogLines, runCli, type TestConfigOptions } from '../helpers/cli.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
-let client: Redis;
+const redis = usePrivateRedis();
 
-before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-});
-after(async () => {
-  client.disconnect();
-  await redis.destroy();
-});
-
-function setup(extra?: Parameters<typeof writeTestConfig>[0]['extra']) {
-  const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
-  const config = writeTestConfig({ redisPort: redis.port, prefix, extra });
+function setup(extra?: TestConfigOptions['extra']) {
+  const { config, pool, schedule } = prefixedConfig(redis.server.port, extra);
   const kt = (...args: string[]) => runCli([...args, '--config', config]);
   const add = async (...args: string[]) => {
     const res = await kt('add', ...args);
     assert.equal(res.code, 0, res.stderr);
     return /newkid:\[([0-9a-f]{32})\]/.exec(res.stdout)?.[1] as string;
   };
-  return { prefix, config, kt, add, pool: `${prefix}:tasks:all`, schedule: `${prefix}:tasks:second` };
+  return { config, kt, add, pool, schedule };
 }
 
 test('version and help', async () => {
@@ -61,7 +49,7 @@ test('add, get, count, del, clear: the output lines of the spec, and the Redis l
   assert.match(res.stdout, /^operating result:\[true\] newkid:\[[0-9a-f]{32}\]\n$/);
   assert.equal(res.stderr, '');
   const kid = /newkid:\[(\w+)\]/.exec(res.stdout)?.[1] as string;
-  const stored = JSON.parse((await client.hget(pool, kid)) ?? '');
+  const stored = JSON.parse((await redis.client.hget(pool, kid)) ?? '');
   assert.deepEqual(Object.keys(stored), [
     'type',
     'time',
@@ -73,8 +61,8 @@ test('add, get, count, del, clear: the output lines of the spec, and the Redis l
   ]);
   assert.equal(stored.type, 'ticker');
   assert.equal(stored.command, 'date --rfc-3339=ns');
-  assert.equal(Number(await client.zscore(schedule, kid)), stored.run_nexttime);
-  const nowSec = Number((await client.time())[0]);
+  assert.equal(Number(await redis.client.zscore(schedule, kid)), stored.run_nexttime);
+  const nowSec = Number((await redis.client.time())[0]);
   assert.ok(
     stored.run_nexttime > nowSec + 3 && stored.run_nexttime < nowSec + 7,
     'due in 5 s by the Redis clock',
@@ -87,10 +75,10 @@ test('add, get, count, del, clear: the output lines of the spec, and the Redis l
   assert.equal((await kt('count')).stdout, 'there are [1] tasks.\n');
   await add('-time=60');
   assert.equal((await kt('del', kid)).stdout, 'operating result:[true]\n');
-  assert.equal(await client.zscore(schedule, kid), null);
+  assert.equal(await redis.client.zscore(schedule, kid), null);
   assert.equal((await kt('clear')).stdout, 'operating result:[true]\n');
-  assert.equal(await client.hlen(pool), 0);
-  assert.equal(await client.zcard(schedule), 0);
+  assert.equal(await redis.client.hlen(pool), 0);
+  assert.equal(await redis.client.zcard(schedule), 0);
 });
 
 test('--json on every data command: one JSON document', async () => {
@@ -158,7 +146,7 @@ test('absolute timestamps; the dashed kid form', async () => {
 test('update keeps the kid and unspecified fields; reschedules only on a new time or type', async () => {
   const { kt, add, schedule } = setup();
   const kid = await add('-type=ticker', '-time=600', '-limit=5', '-command=date');
-  const before = Number(await client.zscore(schedule, kid));
+  const before = Number(await redis.client.zscore(schedule, kid));
   const cmd = await kt('update', `-kid=${kid}`, '-command=ls');
   assert.equal(cmd.stdout, `operating result:[true] newkid:[${kid}]\n`);
   const t1 = JSON.parse((await kt('get', kid, '--json')).stdout);
@@ -167,7 +155,7 @@ test('update keeps the kid and unspecified fields; reschedules only on a new tim
   await kt('update', kid, '-time=30');
   const t2 = JSON.parse((await kt('get', kid, '--json')).stdout);
   assert.ok(t2.run_nexttime < before - 500, 'rescheduled from now');
-  assert.equal(Number(await client.zscore(schedule, kid)), t2.run_nexttime);
+  assert.equal(Number(await redis.client.zscore(schedule, kid)), t2.run_nexttime);
   assert.equal((await kt('update', `-kid=${kid}`)).code, 2, 'nothing to update');
   assert.equal((await kt('update', '-kid=' + 'f'.repeat(32), '-time=5')).code, 1);
 });
@@ -178,7 +166,7 @@ test('task_max_num is enforced, even by 20 adds at once', async () => {
   assert.equal(results.filter((r) => r.code === 0).length, 5);
   const refused = results.filter((r) => r.code !== 0);
   assert.ok(refused.every((r) => r.code === 1 && /task_max_num = 5/.test(r.stderr)));
-  assert.equal(await client.hlen(pool), 5);
+  assert.equal(await redis.client.hlen(pool), 5);
 });
 
 test('get and del of an unknown kid exit 1', async () => {
@@ -196,8 +184,8 @@ test('corrupt task data: get fails naming the kid, list warns and goes on', asyn
   const { kt, add, pool, schedule } = setup();
   await add('-time=60', '-command=true');
   const bad = 'c'.repeat(32);
-  await client.hset(pool, bad, '{broken');
-  await client.zadd(schedule, Date.now() / 1000 + 30, bad);
+  await redis.client.hset(pool, bad, '{broken');
+  await redis.client.zadd(schedule, Date.now() / 1000 + 30, bad);
   const get = await kt('get', bad);
   assert.equal(get.code, 1);
   assert.match(get.stderr, new RegExp(`task ${bad} holds corrupt data in Redis.*ktimer del ${bad}`));

@@ -1,49 +1,23 @@
 // Faults under a running daemon: SIGKILL and restart, Redis stopped and restarted. Nothing is
 // lost, nothing fires twice, the daemon lives on.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { alive, childrenOf } from '../helpers/proc.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
-let redis: RedisServer;
+const redis = usePrivateRedis({ aof: true });
 
-/** Processes whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        return readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const daemons: TestDaemon[] = [];
 
-before(async () => {
-  redis = await RedisServer.start({ aof: true });
-});
-after(async () => {
+after(() => {
   for (const d of daemons) d.kill();
-  await redis.destroy();
 });
 
 test('kill -9 and restart: the ticker keeps firing, each run once', async () => {
-  const d = new TestDaemon(writeTestConfig({ redisPort: redis.port }));
+  const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port }));
   daemons.push(d);
   await d.start();
   // The shell spawner is up before any task, so the first one does not wait for it to boot.
@@ -71,7 +45,7 @@ test('kill -9 and restart: the ticker keeps firing, each run once', async () => 
 });
 
 test('Redis stopped and restarted under a running daemon: it survives and fires what came due', async () => {
-  const d = new TestDaemon(writeTestConfig({ redisPort: redis.port }));
+  const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port }));
   daemons.push(d);
   await d.start();
   const kids = [
@@ -80,7 +54,7 @@ test('Redis stopped and restarted under a running daemon: it survives and fires 
   ];
   const lastDueMs =
     JSON.parse((await d.cli(['get', kids[1] as string, '--json'])).stdout).run_nexttime * 1000;
-  await redis.stop();
+  await redis.server.stop();
   const down = await d.cli(['count']);
   assert.equal(down.code, 1, 'the command line fails clearly while Redis is down');
   assert.match(down.stderr, /^ktimer: error: Redis .* failed: .*; check \[redis\]/);
@@ -91,7 +65,7 @@ test('Redis stopped and restarted under a running daemon: it survives and fires 
   // Both tasks come due while Redis is away.
   await waitFor(() => Date.now() > lastDueMs + 500, { what: 'the tasks to come due', timeoutMs: 10_000 });
   assert.equal(d.alive(), true);
-  await redis.launch();
+  await redis.server.launch();
   for (const kid of kids) await d.waitForFires(1, 20_000, (e) => e.kid === kid);
   await waitFor(() => d.log('serve').find((e) => e.event === 'redis_up'), { what: 'redis_up in serve.log' });
   for (const kid of kids) assert.equal(d.fires().filter((e) => e.kid === kid).length, 1);

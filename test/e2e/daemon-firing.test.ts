@@ -3,23 +3,24 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
-import { writeTestConfig } from '../helpers/cli.js';
+import { taskKeys, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PREFIX = 'firing';
-let redis: RedisServer;
+const redis = usePrivateRedis();
 let d: TestDaemon;
 let sink: Server;
 let sinkPort = 0;
 const hits: { method: string; url: string; body: string; atMs: number }[] = [];
 
 before(async () => {
-  redis = await RedisServer.start();
+  await redis.ready();
   d = new TestDaemon(
     writeTestConfig({
-      redisPort: redis.port,
+      redisPort: redis.server.port,
       prefix: PREFIX,
       extra: { default: ['task_timeout = 2', 'task_expire_limit = 60'] },
     }),
@@ -39,10 +40,9 @@ before(async () => {
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
   sinkPort = (sink.address() as { port: number }).port;
 });
-after(async () => {
+after(() => {
   d.kill();
   sink.close();
-  await redis.destroy();
 });
 
 const byKid = (kid: string) => (e: Record<string, unknown>) => e.kid === kid;
@@ -134,23 +134,11 @@ test('URL tasks: GET with kid and timer_id; kt_post turns into a form POST; 500 
 
 test('a timer overdue beyond task_expire_limit is dropped and logged as expired', async () => {
   // Written straight into Redis as if the daemon had been down for two minutes.
-  const client = redis.client();
-  const prefix = PREFIX;
+  const keys = taskKeys(PREFIX);
   const due = Date.now() / 1000 - 120;
-  const task = {
-    type: 'timer',
-    time: 5,
-    limit: 1,
-    command: 'true',
-    run_num: 0,
-    run_lasttime: 0,
-    run_nexttime: due,
-  };
-  await client.hset(`${prefix}:tasks:all`, 'e'.repeat(32), JSON.stringify(task));
-  await client.zadd(`${prefix}:tasks:second`, due, 'e'.repeat(32));
-  await client.hset(`${prefix}:tasks:all`, 'c'.repeat(32), '{corrupt');
-  await client.zadd(`${prefix}:tasks:second`, due, 'c'.repeat(32));
-  client.disconnect();
+  await storeTasks(redis.client, keys, [['e'.repeat(32), storedTask({ run_nexttime: due })]]);
+  await redis.client.hset(keys.pool, 'c'.repeat(32), '{corrupt');
+  await redis.client.zadd(keys.schedule, due, 'c'.repeat(32));
   await waitFor(() => d.log('runed').find((e) => e.event === 'expired' && e.kid === 'e'.repeat(32)), {
     what: 'expired entry',
   });
@@ -162,27 +150,13 @@ test('a timer overdue beyond task_expire_limit is dropped and logged as expired'
 });
 
 test('200 shell tasks in a row: all fire once, the daemon stays alive', async () => {
-  const client = redis.client();
-  const prefix = PREFIX;
   const due = Date.now() / 1000 + 1;
-  const kids: string[] = [];
-  const multi = client.multi();
-  for (let i = 0; i < 200; i++) {
-    const kid = `${i}`.padStart(32, 'b');
-    kids.push(kid);
-    const task = {
-      type: 'timer',
-      time: 1,
-      limit: 1,
-      command: `echo ${i}`,
-      run_num: 0,
-      run_lasttime: 0,
-      run_nexttime: due,
-    };
-    multi.hset(`${prefix}:tasks:all`, kid, JSON.stringify(task)).zadd(`${prefix}:tasks:second`, due, kid);
-  }
-  await multi.exec();
-  client.disconnect();
+  const kids = Array.from({ length: 200 }, (_, i) => `${i}`.padStart(32, 'b'));
+  await storeTasks(
+    redis.client,
+    taskKeys(PREFIX),
+    kids.map((kid, i) => [kid, storedTask({ time: 1, command: `echo ${i}`, run_nexttime: due })]),
+  );
   const set = new Set(kids);
   const fires = await d.waitForFires(200, 30_000, (e) => set.has(String(e.kid)));
   assert.equal(new Set(fires.map((f) => f.kid)).size, 200);
@@ -214,28 +188,19 @@ test('SIGTERM lets a running task finish, then the daemon exits 0', async () => 
 test('task_concurrency bounds the shell commands running at once; the others wait, none is dropped', async () => {
   const prefix = 'bounded';
   const b = new TestDaemon(
-    writeTestConfig({ redisPort: redis.port, prefix, extra: { default: ['task_concurrency = 2'] } }),
+    writeTestConfig({ redisPort: redis.server.port, prefix, extra: { default: ['task_concurrency = 2'] } }),
   );
   await b.start();
   try {
-    const client = redis.client();
     const due = Date.now() / 1000 + 1;
-    const multi = client.multi();
-    for (let i = 0; i < 6; i++) {
-      const kid = `${i}`.padStart(32, 'd');
-      const task = {
-        type: 'timer',
-        time: 1,
-        limit: 1,
-        command: 'sleep 0.5',
-        run_num: 0,
-        run_lasttime: 0,
-        run_nexttime: due,
-      };
-      multi.hset(`${prefix}:tasks:all`, kid, JSON.stringify(task)).zadd(`${prefix}:tasks:second`, due, kid);
-    }
-    await multi.exec();
-    client.disconnect();
+    await storeTasks(
+      redis.client,
+      taskKeys(prefix),
+      Array.from({ length: 6 }, (_, i) => [
+        `${i}`.padStart(32, 'd'),
+        storedTask({ time: 1, command: 'sleep 0.5', run_nexttime: due }),
+      ]),
+    );
     const fires = await b.waitForFires(6, 20_000);
     assert.equal(new Set(fires.map((f) => f.kid)).size, 6);
     const spans = fires.map((f) => ({

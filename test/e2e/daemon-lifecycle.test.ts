@@ -4,25 +4,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
-let redis: RedisServer;
+const redis = usePrivateRedis();
 const daemons: TestDaemon[] = [];
 
-before(async () => {
-  redis = await RedisServer.start();
-});
 afterEach(() => {
   for (const d of daemons.splice(0)) d.kill();
 });
-after(() => redis.destroy());
 
 function newDaemon(extra?: Parameters<typeof writeTestConfig>[0]['extra']): TestDaemon {
-  const d = new TestDaemon(writeTestConfig({ redisPort: redis.port, extra }));
+  const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port, extra }));
   daemons.push(d);
   return d;
 }
@@ -205,7 +201,7 @@ test('logs rotate by size: NAME.1 .. NAME.<maxbackup>, the live file keeps its n
 });
 
 test('the detached daemon keeps the environment it was started with (PATH, HOME, ...)', async () => {
-  const d = new TestDaemon(writeTestConfig({ redisPort: redis.port }), { KT_CANARY: 'tweet' });
+  const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port }), { KT_CANARY: 'tweet' });
   daemons.push(d);
   await d.start();
   const kid = await d.add(['-time=1', '-command=echo "$KT_CANARY|$HOME|$PATH"']);

@@ -5,11 +5,11 @@ import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PASSWD = 'web-test-secret';
-let redis: RedisServer;
+const redis = usePrivateRedis();
 let d: TestDaemon;
 let port = 0;
 
@@ -67,11 +67,11 @@ const api = (action: string, params: Record<string, string> = {}) =>
   call({ action, passwd: PASSWD, ...params });
 
 before(async () => {
-  redis = await RedisServer.start();
+  await redis.ready();
   port = await freePort();
   d = new TestDaemon(
     writeTestConfig({
-      redisPort: redis.port,
+      redisPort: redis.server.port,
       extra: {
         web: [
           'web_enable = 1',
@@ -84,9 +84,8 @@ before(async () => {
   );
   await d.start();
 });
-after(async () => {
+after(() => {
   d.kill();
-  await redis.destroy();
 });
 
 test('add, get, update, list, count, del, info: the same service as the command line', async () => {
@@ -204,7 +203,7 @@ test('401 for an address outside web_allow_ip; the API listens on web_bind_ip on
   const p2 = await freePort();
   const other = new TestDaemon(
     writeTestConfig({
-      redisPort: redis.port,
+      redisPort: redis.server.port,
       extra: {
         web: [
           'web_enable = 1',
@@ -233,7 +232,7 @@ test('401 for an address outside web_allow_ip; the API listens on web_bind_ip on
 test('an empty web_passwd stops the daemon from starting, with a clear error', async () => {
   const p2 = await freePort();
   const cfg = writeTestConfig({
-    redisPort: redis.port,
+    redisPort: redis.server.port,
     extra: { web: ['web_enable = 1', `web_port = ${p2}`, 'web_passwd ='] },
   });
   const res = await runCli(['start', '-d', '--config', cfg]);
@@ -343,13 +342,13 @@ test('hostile input gets 4xx and the daemon keeps serving and firing', async () 
 });
 
 test('503 while Redis is down, 200 again after', async () => {
-  await redis.stop();
+  await redis.server.stop();
   try {
     const res = await api('count');
     assert.equal(res.http, 503);
     assert.match(res.body.msg, /Redis/);
   } finally {
-    await redis.launch();
+    await redis.server.launch();
   }
   await waitFor(async () => (await api('count')).http === 200, { what: 'API back', timeoutMs: 15_000 });
 });

@@ -57,10 +57,18 @@ export interface TestConfigOptions {
   dir?: string;
 }
 
+const randomPrefix = () => `kt${Math.random().toString(36).slice(2, 8)}`;
+
+/** The task keys a test config names under `prefix`: the pool hash and the schedule sorted set. */
+export function taskKeys(prefix: string): { pool: string; schedule: string } {
+  return { pool: `${prefix}:tasks:all`, schedule: `${prefix}:tasks:second` };
+}
+
 /** Writes a conf.ini in a fresh temp dir (pidfile and logs inside it); returns its path. */
 export function writeTestConfig(options: TestConfigOptions): string {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ktimer-test-'));
-  const prefix = options.prefix ?? `kt${Math.random().toString(36).slice(2, 8)}`;
+  const prefix = options.prefix ?? randomPrefix();
+  const keys = taskKeys(prefix);
   const extra = options.extra ?? {};
   const lines = (section: keyof NonNullable<TestConfigOptions['extra']>) => (extra[section] ?? []).join('\n');
   // A default line is left out when `extra` sets the same key.
@@ -69,8 +77,8 @@ export function writeTestConfig(options: TestConfigOptions): string {
     (extra[section] ?? []).some((l) => keyOf(l) === keyOf(line)) ? '' : line;
   const text = `[default]
 pidfile = runtime/ktimer.pid
-task_pool_key = ${prefix}:tasks:all
-task_trun_key = ${prefix}:tasks:second
+task_pool_key = ${keys.pool}
+task_trun_key = ${keys.schedule}
 task_lcok_key = ${prefix}:tasks:lock
 ${lines('default')}
 [web]
@@ -93,6 +101,15 @@ ${lines('task')}
   const file = join(dir, 'conf.ini');
   writeFileSync(file, text);
   return file;
+}
+
+/**
+ * A conf.ini under a fresh random key prefix, so that the tests of a file, sharing one Redis,
+ * never see each other's tasks: the prefix, the config's path, and the task keys under it.
+ */
+export function prefixedConfig(redisPort: number, extra?: TestConfigOptions['extra']) {
+  const prefix = randomPrefix();
+  return { prefix, config: writeTestConfig({ redisPort, prefix, extra }), ...taskKeys(prefix) };
 }
 
 /** The JSON lines of a log file (empty when it does not exist yet). */

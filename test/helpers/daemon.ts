@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type CliResult, readLogLines, runCli } from './cli.js';
+import { alive } from './proc.js';
 import { waitFor } from './wait.js';
 
 export class TestDaemon {
@@ -44,13 +45,7 @@ export class TestDaemon {
   }
 
   alive(): boolean {
-    if (!this.pid) return false;
-    try {
-      process.kill(this.pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return this.pid !== 0 && alive(this.pid);
   }
 
   /** The kid printed by `add`. */

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait.js';
 
@@ -104,6 +105,53 @@ export class RedisServer {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** What usePrivateRedis() gives a test file. */
+export interface PrivateRedis {
+  /** The file's redis-server, once `before` has run: its port, stop/launch/pause/resume. */
+  readonly server: RedisServer;
+  /** One client of it for the whole file, made on first use and disconnected after the tests. */
+  readonly client: Redis;
+  /**
+   * Resolves when the server is up. Node 20 starts a file's top-level `before` hooks as they are
+   * registered, side by side, so a `before` hook of the file that needs the server awaits this.
+   */
+  ready(): Promise<void>;
+}
+
+/**
+ * Gives the calling test file its own redis-server: registers a node:test `before` hook that
+ * starts it, and an `after` hook that disconnects the client and destroys the server.
+ */
+export function usePrivateRedis(options: RedisServerOptions = {}): PrivateRedis {
+  let server: RedisServer | undefined;
+  let client: Redis | undefined;
+  let starting: Promise<void> | undefined;
+  const ready = () =>
+    (starting ??= RedisServer.start(options).then((started) => {
+      server = started;
+    }));
+  before(() => ready());
+  after(async () => {
+    client?.disconnect();
+    await server?.destroy();
+  });
+  const up = (): RedisServer => {
+    if (!server)
+      throw new Error('usePrivateRedis(): the server is not up yet; await ready() in a before hook');
+    return server;
+  };
+  return {
+    get server() {
+      return up();
+    },
+    get client() {
+      client ??= up().client();
+      return client;
+    },
+    ready,
+  };
 }
 
 export function freePort(): Promise<number> {

@@ -1,16 +1,15 @@
 // The claim/begin/finish scripts against a real Redis: each fire goes to one daemon, leases
 // are taken over when they run out, timers expire, corrupt data is removed.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { beforeEach, test } from 'node:test';
 import { type ClaimRequest, FireStore } from '../../src/store/fire-store.js';
 import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
 import { TaskStore } from '../../src/store/task-store.js';
 import type { Task } from '../../src/tasks/task.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { storedTask } from '../helpers/stored-tasks.js';
 
-let redis: RedisServer;
-let client: Redis;
+const redis = usePrivateRedis();
 let keys: StoreKeys;
 let tasks: TaskStore;
 let fires: FireStore;
@@ -18,31 +17,15 @@ let n = 0;
 
 const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
 
-before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-});
-after(async () => {
-  client.disconnect();
-  await redis.destroy();
-});
 beforeEach(() => {
   n++;
   keys = storeKeys({ pool: `c${n}:all`, trun: `c${n}:second`, lock: `c${n}:lock` });
-  tasks = new TaskStore(client, keys);
-  fires = new FireStore(client, keys);
+  tasks = new TaskStore(redis.client, keys);
+  fires = new FireStore(redis.client, keys);
 });
 
-const task = (over: Partial<Task> = {}): Task => ({
-  type: 'timer',
-  time: 5,
-  limit: 1,
-  command: 'echo hi',
-  run_num: 0,
-  run_lasttime: 0,
-  run_nexttime: T0 / 1000,
-  ...over,
-});
+const task = (over: Partial<Task> = {}): Task =>
+  storedTask({ command: 'echo hi', run_nexttime: T0 / 1000, ...over });
 
 /** The claimed fires of a reply, for begin(). */
 const firesOf = (reply: Awaited<ReturnType<FireStore['claim']>>) =>
@@ -70,8 +53,8 @@ test('a due timer is claimed once and removed from hash and schedule', async () 
   assert.equal(entry.fire.kid, 'k1');
   assert.equal(entry.fire.id, 'k1:1');
   assert.equal(entry.fire.due, T0 / 1000);
-  assert.equal(await client.hlen(keys.pool), 0);
-  assert.equal(await client.zcard(keys.schedule), 0);
+  assert.equal(await redis.client.hlen(keys.pool), 0);
+  assert.equal(await redis.client.zcard(keys.schedule), 0);
   const second = await claim({ owner: 'B' });
   assert.equal(second.entries.length, 0);
 });
@@ -96,11 +79,11 @@ test('a ticker is rescheduled at now + time and removed at its limit', async () 
   assert.equal(stored?.task.run_num, 1);
   assert.equal(stored?.task.run_lasttime, (T0 + 300) / 1000);
   assert.equal(stored?.task.run_nexttime, (T0 + 10_300) / 1000);
-  assert.equal(Number(await client.zscore(keys.schedule, 't')), (T0 + 10_300) / 1000);
+  assert.equal(Number(await redis.client.zscore(keys.schedule, 't')), (T0 + 10_300) / 1000);
   const two = await claim({ nowMs: T0 + 10_300 });
   assert.equal(two.entries.length, 1);
   assert.equal(await tasks.get('t'), null, 'removed after its 2nd fire');
-  assert.equal(await client.zcard(keys.schedule), 0);
+  assert.equal(await redis.client.zcard(keys.schedule), 0);
 });
 
 test('an overdue ticker fires once and continues from now', async () => {
@@ -116,30 +99,30 @@ test('a timer overdue beyond task_expire_limit is dropped; 0 never drops', async
   const res = await claim({ nowMs: T0 + 61_000 });
   const kinds = res.entries.map((e) => `${e.kind}:${'kid' in e ? e.kid : e.fire.kid}`).sort();
   assert.deepEqual(kinds, ['expired:old', 'fire:fresh']);
-  assert.equal(await client.hlen(keys.pool), 0);
+  assert.equal(await redis.client.hlen(keys.pool), 0);
   await tasks.add('older', task(), 100);
   const keep = await claim({ nowMs: T0 + 86_400_000, expireLimitSec: 0 });
   assert.equal(keep.entries[0]?.kind, 'fire');
 });
 
 test('corrupt task JSON is removed and reported, and does not block the others', async () => {
-  await client.hset(keys.pool, 'bad', '{not json');
-  await client.zadd(keys.schedule, T0 / 1000, 'bad');
-  await client.hset(keys.pool, 'worse', JSON.stringify({ type: 'weird', time: 1, command: 'x' }));
-  await client.zadd(keys.schedule, T0 / 1000, 'worse');
+  await redis.client.hset(keys.pool, 'bad', '{not json');
+  await redis.client.zadd(keys.schedule, T0 / 1000, 'bad');
+  await redis.client.hset(keys.pool, 'worse', JSON.stringify({ type: 'weird', time: 1, command: 'x' }));
+  await redis.client.zadd(keys.schedule, T0 / 1000, 'worse');
   await tasks.add('good', task(), 100);
   const res = await claim();
   const kinds = res.entries.map((e) => e.kind).sort();
   assert.deepEqual(kinds, ['corrupt', 'corrupt', 'fire']);
-  assert.equal(await client.hlen(keys.pool), 0);
-  assert.equal(await client.zcard(keys.schedule), 0);
+  assert.equal(await redis.client.hlen(keys.pool), 0);
+  assert.equal(await redis.client.zcard(keys.schedule), 0);
 });
 
 test('a schedule entry without its task is dropped silently', async () => {
-  await client.zadd(keys.schedule, T0 / 1000, 'ghost');
+  await redis.client.zadd(keys.schedule, T0 / 1000, 'ghost');
   const res = await claim();
   assert.equal(res.entries.length, 0);
-  assert.equal(await client.zcard(keys.schedule), 0);
+  assert.equal(await redis.client.zcard(keys.schedule), 0);
 });
 
 test('room per kind: URL and shell fires are counted apart; the rest stays scheduled', async () => {
@@ -149,7 +132,7 @@ test('room per kind: URL and shell fires are counted apart; the rest stays sched
   const fired = res.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire.kid[0]] : []));
   assert.equal(fired.filter((k) => k === 's').length, 1);
   assert.equal(fired.filter((k) => k === 'u').length, 2);
-  assert.equal(await client.zcard(keys.schedule), 3);
+  assert.equal(await redis.client.zcard(keys.schedule), 3);
   assert.equal(res.nextDueMs, T0, 'what is left is due now');
 });
 
@@ -194,14 +177,14 @@ test('a begun fire is never handed out again: acked by the next claim, or report
   assert.deepEqual(await fires.begin(T0, 'A', 60_000, both), [true, true]);
   // A reports k started; j's daemon "dies" before reporting.
   await claim({ owner: 'A', started: ['k:1'] });
-  assert.equal(await client.hexists(keys.fires, 'k:1'), 0);
+  assert.equal(await redis.client.hexists(keys.fires, 'k:1'), 0);
   const later = await claim({ owner: 'B', nowMs: T0 + 60_000 });
   assert.deepEqual(
     later.entries.map((e) => e.kind),
     ['abandoned'],
   );
-  assert.equal(await client.hlen(keys.fires), 0);
-  assert.equal(await client.zcard(keys.leases), 0);
+  assert.equal(await redis.client.hlen(keys.fires), 0);
+  assert.equal(await redis.client.zcard(keys.leases), 0);
 });
 
 test('finish removes only the records of its owner', async () => {
@@ -209,7 +192,7 @@ test('finish removes only the records of its owner', async () => {
   await fires.begin(T0, 'A', 60_000, firesOf(await claim({ owner: 'A' })));
   assert.equal(await fires.finish('B', ['k:1']), 0);
   assert.equal(await fires.finish('A', ['k:1']), 1);
-  assert.equal(await client.hlen(keys.fires), 0);
+  assert.equal(await redis.client.hlen(keys.fires), 0);
 });
 
 test('concurrent claims by many owners hand each fire out once', async () => {

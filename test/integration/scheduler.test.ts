@@ -1,44 +1,23 @@
 // The loop against a real Redis: a slot that frees while a claim is under way is claimed again
 // at once (its wake-up came mid-pass and woke nobody; the loop once waited for its next second).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { test } from 'node:test';
 import { pino } from 'pino';
 import type { Dispatcher } from '../../src/daemon/dispatcher.js';
 import { RedisClock } from '../../src/daemon/redis-clock.js';
 import { Scheduler } from '../../src/daemon/scheduler.js';
 import { type ClaimRequest, FireStore } from '../../src/store/fire-store.js';
 import { storeKeys } from '../../src/store/keys.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import { waitFor } from '../helpers/wait.js';
 
-let redis: RedisServer;
-let client: Redis;
-
-before(async () => {
-  redis = await RedisServer.start();
-  client = redis.client();
-});
-after(async () => {
-  client.disconnect();
-  await redis.destroy();
-});
+const redis = usePrivateRedis();
 
 test('a slot freed during a claim is refilled by the next pass at once, not at the next second', async () => {
   const keys = storeKeys({ pool: 's:all', trun: 's:second', lock: 's:lock' });
-  const [sec] = await client.time();
-  const due = Number(sec) - 1;
-  const task = {
-    type: 'timer',
-    time: 5,
-    limit: 1,
-    command: 'true',
-    run_num: 0,
-    run_lasttime: 0,
-    run_nexttime: due,
-  };
-  await client.hset(keys.pool, 'a'.repeat(32), JSON.stringify(task));
-  await client.zadd(keys.schedule, due, 'a'.repeat(32));
+  const [sec] = await redis.client.time();
+  await storeTasks(redis.client, keys, [['a'.repeat(32), storedTask({ run_nexttime: Number(sec) - 1 })]]);
 
   let shellFree = 0;
   const dispatched: { atMs: number }[] = [];
@@ -67,7 +46,7 @@ test('a slot freed during a claim is refilled by the next pass at once, not at t
       return reply;
     }
   }
-  const fires = new SlotFreedMidClaim(client, keys);
+  const fires = new SlotFreedMidClaim(redis.client, keys);
   const silent = pino({ level: 'silent' });
   const sched = new Scheduler({
     fires,

@@ -5,20 +5,20 @@ import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 import { report } from './fleet.js';
 
 const PASSWD = 'fuzz-secret';
-let redis: RedisServer;
+const redis = usePrivateRedis();
 let d: TestDaemon;
 let port = 0;
 
 before(async () => {
-  redis = await RedisServer.start();
+  await redis.ready();
   port = await freePort();
   d = new TestDaemon(
     writeTestConfig({
-      redisPort: redis.port,
+      redisPort: redis.server.port,
       extra: {
         web: ['web_enable = 1', `web_port = ${port}`, `web_passwd = ${PASSWD}`],
         default: ['task_max_num = 100000'],
@@ -27,9 +27,8 @@ before(async () => {
   );
   await d.start();
 });
-after(async () => {
+after(() => {
   d.kill();
-  await redis.destroy();
 });
 
 /** A small seeded generator, so a failure can be replayed. */

@@ -5,24 +5,20 @@ import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 import { plan, report, seed, Sink, tally } from './fleet.js';
 
 const FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-let redis: RedisServer;
+const redis = usePrivateRedis();
 let sink: Sink;
 
 before(async () => {
   assert.ok(existsSync(FAKETIME), `${FAKETIME} is missing: apt-get install -y faketime`);
-  redis = await RedisServer.start();
   sink = new Sink();
   await sink.start();
 });
-after(async () => {
-  await sink.close();
-  await redis.destroy();
-});
+after(() => sink.close());
 
 for (const [skew, tag] of [
   ['+5s', '0a'],
@@ -30,14 +26,13 @@ for (const [skew, tag] of [
 ] as const) {
   test(`a daemon whose clock is ${skew} off fires on Redis time`, async () => {
     const prefix = `skew${tag}`;
-    const d = new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix }), {
+    const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port, prefix }), {
       FAKETIME: skew,
       LD_PRELOAD: FAKETIME,
     });
     await d.start();
     try {
-      const client = redis.client();
-      const nowSec = Number((await client.time())[0]);
+      const nowSec = Number((await redis.client.time())[0]);
       const tasks = plan({
         tag,
         sinkUrl: sink.url(),
@@ -48,8 +43,7 @@ for (const [skew, tag] of [
         tickerEverySec: 1,
         tickerLimit: 1,
       });
-      await seed(client, prefix, tasks);
-      client.disconnect();
+      await seed(redis.client, prefix, tasks);
       await waitFor(() => tally(tasks, sink).lost === 0, { what: 'every fire', timeoutMs: 20_000 });
       const t = tally(tasks, sink);
       // The skew is real: the daemon itself sees it.

@@ -2,8 +2,9 @@
 // of tasks in the spec's Redis layout, several daemons on one Redis, and the figures report.
 import { createServer, type Server } from 'node:http';
 import type { Cluster, Redis } from 'ioredis';
-import { writeTestConfig } from '../helpers/cli.js';
+import { taskKeys, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
+import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 
 export class Sink {
   /** kid -> arrival times, unix ms. */
@@ -51,23 +52,15 @@ export interface PlannedTask {
 }
 
 /** Writes tasks straight into Redis (hash + schedule), as `ktimer add` stores them. */
-export async function seed(client: Redis | Cluster, prefix: string, tasks: PlannedTask[]): Promise<void> {
-  for (let i = 0; i < tasks.length; i += 1000) {
-    const multi = client.multi();
-    for (const t of tasks.slice(i, i + 1000)) {
-      const json = JSON.stringify({
-        type: t.type,
-        time: t.time,
-        limit: t.limit,
-        command: t.command,
-        run_num: 0,
-        run_lasttime: 0,
-        run_nexttime: t.dueSec,
-      });
-      multi.hset(`${prefix}:tasks:all`, t.kid, json).zadd(`${prefix}:tasks:second`, t.dueSec, t.kid);
-    }
-    await multi.exec();
-  }
+export function seed(client: Redis | Cluster, prefix: string, tasks: PlannedTask[]): Promise<void> {
+  return storeTasks(
+    client,
+    taskKeys(prefix),
+    tasks.map((t) => [
+      t.kid,
+      storedTask({ type: t.type, time: t.time, limit: t.limit, command: t.command, run_nexttime: t.dueSec }),
+    ]),
+  );
 }
 
 /** `timers` timers due uniformly over [startSec, startSec + spreadSec), plus tickers. */

@@ -1,0 +1,30 @@
+// Tasks written straight into Redis in the spec's layout (§4), as `ktimer add` stores them: for
+// tests that need what the command line cannot make (overdue, many at once, a fixed kid).
+import type { Cluster, Redis } from 'ioredis';
+import type { Task } from '../../src/tasks/task.js';
+
+/** A timer never run yet, due at `run_nexttime`: 5 s, limit 1, `true`, unless `fields` say otherwise. */
+export function storedTask(fields: Partial<Task> & Pick<Task, 'run_nexttime'>): Task {
+  return { type: 'timer', time: 5, limit: 1, command: 'true', run_num: 0, run_lasttime: 0, ...fields };
+}
+
+/**
+ * Stores each task under its kid, its JSON in the pool hash and its next run in the schedule, in
+ * MULTI batches of 1,000 (hash and schedule agree after each batch, as after `ktimer add`).
+ */
+export async function storeTasks(
+  client: Redis | Cluster,
+  keys: { pool: string; schedule: string },
+  tasks: Iterable<readonly [kid: string, task: Task]>,
+): Promise<void> {
+  let multi = client.multi();
+  let queued = 0;
+  for (const [kid, task] of tasks) {
+    multi.hset(keys.pool, kid, JSON.stringify(task)).zadd(keys.schedule, task.run_nexttime, kid);
+    if (++queued % 1000 === 0) {
+      await multi.exec();
+      multi = client.multi();
+    }
+  }
+  await multi.exec();
+}
