@@ -31,6 +31,13 @@ export interface PassResult {
 
 /** Most fires one claim takes of a kind, so one script never blocks Redis for long. */
 const CLAIM_BATCH = 1000;
+/**
+ * Due tasks of a kind without room that a claim passes over to reach the other kind: a few in
+ * most claims (a burst makes one per freed slot, and each task passed over costs Redis a
+ * lookup), as many as there is room for at most every DEEP_SKIP_MS.
+ */
+const SHALLOW_SKIP = 32;
+const DEEP_SKIP_MS = 100;
 const CLOCK_RESYNC_MS = 15_000;
 
 export class Scheduler {
@@ -40,6 +47,7 @@ export class Scheduler {
   private failingSince: number | null = null;
   private failures = 0;
   private lastSyncMs = 0;
+  private lastDeepSkipMs = 0;
   /** The loop waits for a free slot: due fires are left that it has no room for. */
   private starved = false;
   /** A slot freed since the current pass began (its wake-up may have come mid-pass). */
@@ -87,6 +95,11 @@ export class Scheduler {
     const started = d.dispatcher.takeStarted();
     let reply: Awaited<ReturnType<FireStore['claim']>>;
     const nowMs = d.clock.nowMs();
+    let maxSkip = SHALLOW_SKIP;
+    if (nowMs - this.lastDeepSkipMs >= DEEP_SKIP_MS) {
+      maxSkip += maxShell + maxUrl;
+      this.lastDeepSkipMs = nowMs;
+    }
     try {
       reply = await d.fires.claim({
         nowMs,
@@ -95,6 +108,7 @@ export class Scheduler {
         maxShell,
         maxUrl,
         expireLimitSec: d.expireLimitSec,
+        maxSkip,
         started,
       });
     } catch (err) {

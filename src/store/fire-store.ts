@@ -38,6 +38,11 @@ export interface ClaimRequest {
   maxShell: number;
   maxUrl: number;
   expireLimitSec: number;
+  /**
+   * How many due tasks of a kind without room the claim may pass over to reach the other kind
+   * (each costs Redis a lookup); default: as many as there is room for, plus 100.
+   */
+  maxSkip?: number;
   /** Fires this owner has started since its last claim. */
   started: readonly string[];
 }
@@ -67,6 +72,7 @@ export class FireStore {
         req.maxShell,
         req.maxUrl,
         req.expireLimitSec,
+        req.maxSkip ?? req.maxShell + req.maxUrl + 100,
         ...req.started,
       ],
     );

@@ -7,7 +7,7 @@ import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
 import { TaskStore } from '../../src/store/task-store.js';
 import type { Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
-import { storedTask } from '../helpers/stored-tasks.js';
+import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 
 const redis = usePrivateRedis();
 let keys: StoreKeys;
@@ -134,6 +134,44 @@ test('room per kind: URL and shell fires are counted apart; the rest stays sched
   assert.equal(fired.filter((k) => k === 'u').length, 2);
   assert.equal(await redis.client.zcard(keys.schedule), 3);
   assert.equal(res.nextDueMs, T0, 'what is left is due now');
+});
+
+test('a claim passes over at most maxSkip due tasks of a full kind to reach the other kind', async () => {
+  // 300 shell tasks due first, one URL task due behind them; room for shell runs out at once.
+  await storeTasks(redis.client, keys, [
+    ...Array.from({ length: 300 }, (_, i) => [`s${i}`, task({ run_nexttime: T0 / 1000 - 10 })] as const),
+    ['u', task({ command: 'https://127.0.0.1:1/x', run_nexttime: T0 / 1000 - 1 })] as const,
+  ]);
+  const kinds = (res: Awaited<ReturnType<typeof claim>>) => firesOf(res).map((f) => f.kid[0]);
+  assert.deepEqual(kinds(await claim({ maxShell: 2, maxUrl: 10, maxSkip: 100 })), ['s', 's']);
+  assert.equal(await redis.client.zscore(keys.schedule, 'u'), String(T0 / 1000 - 1), 'not reached');
+  const deep = await claim({ maxShell: 2, maxUrl: 10, maxSkip: 400 });
+  assert.deepEqual(kinds(deep).sort(), ['s', 's', 'u']);
+  assert.equal(await redis.client.zcard(keys.schedule), 296, 'the shell tasks passed over stay');
+});
+
+test('a URL ticker rescheduled by a claim (its JSON rewritten by Redis) is still known as a URL task', async () => {
+  await tasks.add('t', task({ type: 'ticker', time: 1, limit: 0, command: 'http://127.0.0.1:1/x' }), 100);
+  await tasks.add('s', task({ run_nexttime: T0 / 1000 + 0.5 }), 100);
+  assert.equal(firesOf(await claim()).length, 1);
+  assert.match((await redis.client.hget(keys.pool, 't')) ?? '', /http:\\\/\\\//, 'cjson escapes the slashes');
+  // One second on: the shell task comes first and has no room, the URL ticker behind it has.
+  const res = await claim({ nowMs: T0 + 1000, maxShell: 0, maxUrl: 1, maxSkip: 1 });
+  assert.deepEqual(
+    firesOf(res).map((f) => f.kid),
+    ['t'],
+  );
+});
+
+test('a ticker whose interval is not above 0 is corrupt: removed and reported, not fired in a loop', async () => {
+  await redis.client.hset(keys.pool, 'z', JSON.stringify(task({ type: 'ticker', time: 0, limit: 0 })));
+  await redis.client.zadd(keys.schedule, T0 / 1000, 'z');
+  const res = await claim();
+  assert.deepEqual(
+    res.entries.map((e) => e.kind),
+    ['corrupt'],
+  );
+  assert.equal(await redis.client.zcard(keys.schedule), 0);
 });
 
 test('only the lease holder may begin; begin again by the holder succeeds', async () => {
