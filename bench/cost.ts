@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { BIN } from '../test/helpers/cli.js';
-import { childrenOf } from '../test/helpers/proc.js';
+import { childrenOf, cpuTimeMs } from '../test/helpers/proc.js';
 import { Bull } from './lib/bull.js';
 import { fmt, printSection, ratio, type Section } from './lib/report.js';
 import { freePort, RedisServer, redisNowMs, TestDaemon, writeTestConfig } from './lib/setup.js';
@@ -106,11 +106,6 @@ async function bytesPerTask(): Promise<Memory> {
   return { ktimer, bull: bullBytes, hash, zset, jsonLength: (json ?? '').length, count };
 }
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
-}
-
 function rssMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
   return kb / 1024;
@@ -148,12 +143,11 @@ async function idleAt500k(): Promise<Idle> {
     // Let it settle, then sample its CPU time over a while.
     await new Promise((r) => setTimeout(r, 3000));
     const pids = withChildren(d.pid);
-    const t0 = pids.reduce((n, p) => n + cpuTicks(p), 0);
+    const used = () => pids.reduce((n, p) => n + cpuTimeMs(p).self, 0);
+    const t0 = used();
     const w0 = performance.now();
     await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
-    const ticks = pids.reduce((n, p) => n + cpuTicks(p), 0) - t0;
-    const hz = Number(execFileSync('getconf', ['CLK_TCK']).toString());
-    const cpu = ((ticks / hz) * 1000 * 100) / (performance.now() - w0);
+    const cpu = ((used() - t0) * 100) / (performance.now() - w0);
     const rss = pids.reduce((n, p) => n + rssMb(p), 0);
     const count = await countAt(redis, config, 'idle:tasks:all');
     // What an operator's script sees: one HTTP request, a new connection each time.

@@ -17,11 +17,23 @@ export function callSink(url: string): Promise<void> {
   });
 }
 
-export function spawnTrue(): Promise<void> {
+/**
+ * What a BullMQ job that runs a shell command does, as ktimer does for a shell task: start
+ * `/bin/bash -c` in its own process group, keep the tail of its output, and return the exit
+ * code with it (a job's result).
+ */
+export function runCommand(command: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/bash', ['-c', 'true'], { stdio: 'ignore' });
-    child.on('exit', () => resolve());
-    child.on('error', () => resolve());
+    const chunks: Buffer[] = [];
+    const child = spawn('/bin/bash', ['-c', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (c: Buffer) => {
+      chunks.push(c);
+      if (chunks.length > 64) chunks.shift();
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('close', (code) => resolve({ code, output: Buffer.concat(chunks).subarray(-4096).toString() }));
+    child.on('error', () => resolve({ code: null, output: '' }));
   });
 }
 

@@ -1,5 +1,6 @@
-// What the system tells about a process: is it alive, its children (for tests and benchmarks
-// that follow a daemon's helper processes, its shell spawner).
+// What the system tells about a process: is it alive, its children, the CPU time it used (for
+// tests and benchmarks that follow a daemon and its helper processes, its shell spawners).
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Processes whose parent is `pid`. */
@@ -24,4 +25,23 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+let ticksPerSec = 0;
+
+/**
+ * CPU time, in ms, that `pid` used (user + system), and that its children used once it reaped
+ * them; zeros when the process is gone.
+ */
+export function cpuTimeMs(pid: number): { self: number; children: number } {
+  ticksPerSec ||= Number(execFileSync('getconf', ['CLK_TCK']).toString());
+  let fields: string[];
+  try {
+    fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  } catch {
+    return { self: 0, children: 0 };
+  }
+  // After the ") ": state is field 0, utime 11, stime 12, cutime 13, cstime 14.
+  const ms = (a: number, b: number) => ((Number(fields[a]) + Number(fields[b])) * 1000) / ticksPerSec;
+  return { self: ms(11, 12), children: ms(13, 14) };
 }

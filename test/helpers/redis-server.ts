@@ -33,6 +33,11 @@ export class RedisServer {
     return server;
   }
 
+  /** The server's process id (while it runs). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   get running(): boolean {
     return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
   }
