@@ -1,9 +1,12 @@
-// Builds dist/bundle: the CLI and daemon as one CommonJS file (esbuild), the shell runner's
-// worker thread beside it, the Lua scripts, and a pristine copy of conf.ini for `ktimer init`.
+// Builds dist/bundle: the CLI and daemon as one CommonJS file (esbuild), the Node shell spawner
+// beside it, the native shell spawner (C, where a compiler is found), the Lua scripts, and a
+// pristine copy of conf.ini for `ktimer init`.
 // One CommonJS file because a one-shot command's cost is mostly loading code: Node's ESM
 // loader (resolving, linking a dozen chunks) cost 5-8 ms more per command, and only a classic
 // script can use a V8 code cache on Node 20 (bin/ktimer). Modules imported with import() stay
 // lazy: esbuild wraps them, so `count` does not run the daemon's or the web API's code.
+import { spawnSync } from 'node:child_process';
+import process from 'node:process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -24,3 +27,16 @@ await build({
 mkdirSync('dist/bundle/lua', { recursive: true });
 cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });
 cpSync('conf.ini', 'dist/conf.ini.default');
+
+// The native shell spawner starts commands ~20x cheaper than Node (src/runner/native-spawner.ts).
+// Without a C compiler the daemon uses Node spawners instead: slower bursts, same behaviour.
+const cc = process.env.CC || 'cc';
+const compiled = spawnSync(
+  cc,
+  ['-O2', '-std=gnu11', '-Wall', '-o', 'dist/bundle/ktimer-spawn', 'src/runner/native/ktimer-spawn.c'],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
+if (compiled.status !== 0) {
+  const why = compiled.error ? `${cc} not found` : `${cc} failed`;
+  process.stderr.write(`build: native shell spawner not built (${why}); the daemon will use Node spawners\n`);
+}

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { KtimerError, messageOf } from '../errors.js';
 import { type DaemonLogs, openDaemonLogs } from '../log/daemon-logs.js';
 import { logTaskChange } from '../log/task-change-log.js';
-import { ShellPool } from '../runner/shell-pool.js';
+import { chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { runUrl } from '../runner/run-url.js';
 import { TaskService } from '../service/task-service.js';
 import { FireStore } from '../store/fire-store.js';
@@ -38,6 +38,7 @@ export interface RunningDaemon {
 }
 
 export async function startDaemon(config: Config): Promise<RunningDaemon> {
+  const spawner = chooseSpawner();
   acquirePidfile(config.pidfile, process.pid);
   mkdirSync(config.log.dir, { recursive: true });
   const logs = openDaemonLogs(config);
@@ -56,7 +57,7 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
   }
   const fires = new FireStore(client, keys);
   const clock = new RedisClock({ serverTimeMs: () => fires.serverTimeMs() });
-  const shells = new ShellPool();
+  const shells = new ShellPool(undefined, spawner);
   shells.warm();
   const dispatcher = new Dispatcher({
     fires,
@@ -166,6 +167,7 @@ export async function startDaemon(config: Config): Promise<RunningDaemon> {
       config: config.file,
       redis: describeRedis(config),
       web: webAddress,
+      shell_spawner: spawner.kind,
     },
     'ktimer daemon started',
   );

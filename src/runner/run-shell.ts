@@ -1,12 +1,13 @@
 // Runs a shell task: /bin/bash -c in its own process group, output tail kept, KTIMER_KID and
 // KTIMER_DUE in its environment, an optional timeout that kills the whole group.
 import { spawn } from 'node:child_process';
+import { armTimeout, killGroup, timeoutError } from './group-kill.js';
 import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
 import { TailBuffer } from './tail-buffer.js';
 
+/** The output kept of a command, and how long it may trail the exit of bash (pipes held by a
+ * background process); native/ktimer-spawn.c keeps the same. */
 const OUTPUT_TAIL_BYTES = 4096;
-const KILL_AFTER_TERM_MS = 2000;
-/** How long output may trail the exit of bash (pipes held by a background process). */
 const OUTPUT_GRACE_MS = 200;
 
 export function runShell(req: FireRequest): RunningTask {
@@ -28,27 +29,13 @@ export function runShell(req: FireRequest): RunningTask {
     return { result: Promise.resolve(result), kill: () => {} };
   }
   const pid = child.pid;
-  const killGroup = (signal: NodeJS.Signals): void => {
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // the group is gone already
-    }
-  };
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
   child.stderr?.on('data', (c: Buffer) => tail.push(c));
 
   let timedOut = false;
-  const timer =
-    req.timeoutMs > 0
-      ? setTimeout(() => {
-          timedOut = true;
-          killGroup('SIGTERM');
-          // Whatever ignored SIGTERM goes now, even if bash itself has exited.
-          setTimeout(() => killGroup('SIGKILL'), KILL_AFTER_TERM_MS).unref();
-        }, req.timeoutMs)
-      : undefined;
+  const timer = armTimeout(pid, req.timeoutMs, () => {
+    timedOut = true;
+  });
 
   const result = new Promise<RunResult>((resolve) => {
     let settled = false;
@@ -73,7 +60,7 @@ export function runShell(req: FireRequest): RunningTask {
         ok: code === 0 && !timedOut,
         exitCode: code,
         signal,
-        error: timedOut ? `timed out after ${req.timeoutMs} ms: process group killed` : null,
+        error: timedOut ? timeoutError(req.timeoutMs) : null,
       };
       // The output still in the pipes arrives before 'close'; a background process that
       // holds them open would delay 'close' for good, so it gets a short grace instead.
@@ -81,5 +68,5 @@ export function runShell(req: FireRequest): RunningTask {
       setTimeout(() => finish(outcome), OUTPUT_GRACE_MS).unref();
     });
   });
-  return { result, kill: killGroup, pid: pid ?? null };
+  return { result, kill: (signal: NodeJS.Signals) => killGroup(pid, signal), pid: pid ?? null };
 }

@@ -1,13 +1,42 @@
-// Runs shell tasks in spawner processes (shell-spawner.ts) instead of on the daemon's thread.
-// One spawner, kept (started with the daemon: booting one costs ~50 ms, which a task due now
-// must not wait for); a second one while the first cannot start commands as fast as they come
-// (a burst), which exits after a minute idle. If a spawner
-// dies, the tasks it ran are reported failed (their processes keep running in their own
-// process groups, unobserved) and the next task starts a new one.
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Runs shell tasks in spawner processes instead of on the daemon's thread: the native helper
+// where it was built, else Node processes running shell-spawner.ts (spawner-process.ts).
+// One spawner, kept (started with the daemon, so that a task due now does not wait for one to
+// boot); a second one while the first cannot start commands as fast as they come (a burst),
+// which exits after a minute idle. If a spawner dies, the tasks it ran are reported failed
+// (their processes keep running in their own process groups, unobserved) and the next task
+// starts a new one.
+import { KtimerError } from '../errors.js';
+import { NativeSpawnerProcess, nativeSpawnerPath } from './native-spawner.js';
 import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
 import type { FromSpawner, ToSpawner } from './spawner-messages.js';
+import { NodeSpawnerProcess, type SpawnerProcess } from './spawner-process.js';
+
+export type SpawnerKind = 'native' | 'node';
+
+/**
+ * Which spawner runs shell tasks: $KTIMER_SPAWNER (`native` or `node`) when set, else the
+ * native helper when it was built.
+ */
+export function chooseSpawner(env: NodeJS.ProcessEnv = process.env): {
+  kind: SpawnerKind;
+  file: string | null;
+} {
+  const wanted = env.KTIMER_SPAWNER ?? '';
+  if (!['', 'native', 'node'].includes(wanted))
+    throw new KtimerError(
+      'usage',
+      `KTIMER_SPAWNER is "${wanted}"; expected native, node, or nothing (native where built)`,
+    );
+  if (wanted === 'node') return { kind: 'node', file: null };
+  const file = nativeSpawnerPath();
+  if (file) return { kind: 'native', file };
+  if (wanted === 'native')
+    throw new KtimerError(
+      'daemon',
+      'KTIMER_SPAWNER=native, but the native shell spawner was not built: run `npm run build` where a C compiler (cc) is installed',
+    );
+  return { kind: 'node', file: null };
+}
 
 const MAX_SPAWNERS = 2;
 /** Commands sent to a spawner and not yet started by it, beyond which a second one helps. */
@@ -26,46 +55,40 @@ class Spawner {
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly proc: ChildProcess,
+    readonly proc: SpawnerProcess,
     private readonly onIdle: () => void,
     private readonly idleExitMs: number,
   ) {}
 
   send(msg: ToSpawner): void {
     clearTimeout(this.idleTimer);
-    this.proc.ref();
-    this.proc.channel?.ref();
+    this.proc.hold(true);
     this.proc.send(msg);
   }
 
   settled(): void {
     if (this.pending.size > 0) return;
     // Idle: it must not keep a stopping daemon alive, and it goes after a while.
-    this.proc.unref();
-    this.proc.channel?.unref();
+    this.proc.hold(false);
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(this.onIdle, this.idleExitMs).unref();
   }
-}
-
-/** In dist/bundle, the built file; under tsx (tests), the TypeScript source through tsx. */
-function startSpawner(): ChildProcess {
-  const ts = import.meta.url.endsWith('.ts');
-  const file = fileURLToPath(new URL(ts ? './shell-spawner.ts' : './shell-spawner.cjs', import.meta.url));
-  return fork(file, [], {
-    execArgv: ts ? ['--import', 'tsx'] : [],
-    serialization: 'advanced',
-    // Its own process group: a Ctrl-C or a group kill meant for the daemon does not reach it.
-    detached: true,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
 }
 
 export class ShellPool {
   private readonly spawners: Spawner[] = [];
   private nextId = 0;
 
-  constructor(private readonly idleExitMs = IDLE_EXIT_MS) {}
+  readonly kind: SpawnerKind;
+  private readonly nativeFile: string | null;
+
+  constructor(
+    private readonly idleExitMs = IDLE_EXIT_MS,
+    spawner = chooseSpawner(),
+  ) {
+    this.kind = spawner.kind;
+    this.nativeFile = spawner.file;
+  }
 
   /** The spawner processes alive now (for tests). */
   get pids(): number[] {
@@ -114,7 +137,7 @@ export class ShellPool {
   }
 
   private start(): Spawner {
-    const proc = startSpawner();
+    const proc = this.nativeFile ? new NativeSpawnerProcess(this.nativeFile) : new NodeSpawnerProcess();
     // The last spawner stays: only an extra one goes when idle.
     const spawner: Spawner = new Spawner(
       proc,
@@ -144,11 +167,7 @@ export class ShellPool {
 
   private async retire(spawner: Spawner, why: string): Promise<void> {
     if (!this.lost(spawner, why)) return;
-    if (spawner.proc.exitCode !== null || spawner.proc.signalCode !== null) return;
-    const exited = new Promise((r) => spawner.proc.once('exit', r));
-    spawner.proc.ref(); // an idle spawner is unref'd: wait for it all the same
-    spawner.proc.disconnect();
-    await exited;
+    await spawner.proc.end();
   }
 
   /** Forgets a spawner and fails what it ran; false if it was gone already. */

@@ -208,3 +208,24 @@ test('the detached daemon keeps the environment it was started with (PATH, HOME,
   const [fire] = await d.waitForFires(1, 10_000, (e) => e.kid === kid);
   assert.equal(fire?.output, `tweet|${process.env.HOME}|${process.env.PATH}\n`);
 });
+
+test('KTIMER_SPAWNER picks the shell spawner (serve.log names it); an unknown one is refused and nothing starts', async () => {
+  for (const kind of ['node', 'native']) {
+    const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port }), { KTIMER_SPAWNER: kind });
+    daemons.push(d);
+    await d.start();
+    const kid = await d.add(['-time=1', '-command=echo "ran by $KTIMER_KID"; exit 3']);
+    const [fire] = await d.waitForFires(1, 10_000, (e) => e.kid === kid);
+    assert.equal(fire?.output, `ran by ${kid}\n`);
+    assert.equal(fire?.exit_code, 3);
+    assert.equal(d.log('serve').find((e) => e.event === 'start')?.shell_spawner, kind);
+  }
+  const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port }), { KTIMER_SPAWNER: 'fast' });
+  const res = await runCli(['start', '-d', '--config', d.config], { env: { KTIMER_SPAWNER: 'fast' } });
+  assert.equal(res.code, 2);
+  assert.equal(
+    res.stderr,
+    'ktimer: error: KTIMER_SPAWNER is "fast"; expected native, node, or nothing (native where built)\n',
+  );
+  assert.equal(existsSync(d.pidfile), false);
+});

@@ -3,6 +3,7 @@
 import { detachDaemon, detachStage, reportStartup, startDetached } from '../../daemon/detach.js';
 import { readPidfile } from '../../daemon/pidfile.js';
 import { messageOf } from '../../errors.js';
+import { chooseSpawner } from '../../runner/shell-pool.js';
 import { BIN } from '../../config/find-config.js';
 import type { CliContext } from '../context.js';
 
@@ -17,6 +18,8 @@ export async function run(ctx: CliContext, _words: string[], opts: { daemon?: bo
     ctx.print(`ktimer is already running [${pid.pid}]`, { started: false, running: true, pid: pid.pid });
     return;
   }
+  // A bad KTIMER_SPAWNER is refused here, with its exit status, rather than by the detached daemon.
+  chooseSpawner();
   if (!opts.daemon) return runDaemon(ctx, false);
   const started = await startDetached(BIN, args);
   for (const w of started.warnings) process.stderr.write(`ktimer: warning: ${w}\n`);
