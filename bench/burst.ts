@@ -278,13 +278,11 @@ function shellCostNote(costs: ShellCost[], bashPerSec: number): string {
   const c = (k: keyof ShellCost) => fmt(median(costs.map((x) => x[k])), 2);
   return (
     `Where a shell burst's CPU goes, per task (median): \`bash -c true\` itself ${c('bash')} ms, ` +
-    `ktimer's spawner processes ${c('spawners')} ms (Node's spawn: a fork of a Node process and ` +
-    `its exec, the pipes that keep the output), the daemon ${c('daemon')} ms (claim, begin, ` +
-    `hand-over, runed.log), Redis ${c('redis')} ms; the bash loop spends ${fmt(1000 / bashPerSec, 2)} ms a ` +
-    'spawn on one core. On 2 cores the spawn itself is the limit: what remains would take a ' +
-    "spawner that is not a Node process (posix_spawn from a small native helper), since Node's " +
-    'fork costs the same whatever its flags (measured with --max-semi-space-size, ' +
-    '--max-old-space-size, --single-threaded).'
+    `ktimer's spawner ${c('spawners')} ms (native: posix_spawn from a small C process; a Node ` +
+    'spawner, used where no C compiler built it, takes about 1 ms: a fork of a Node process ' +
+    `whatever its flags), the daemon ${c('daemon')} ms (claim, begin, hand-over, runed.log), ` +
+    `Redis ${c('redis')} ms. The bash loop spends ${fmt(1000 / bashPerSec, 2)} ms a spawn on one core; ` +
+    'ktimer overlaps its spawns on both.'
   );
 }
 
