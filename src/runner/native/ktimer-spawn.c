@@ -304,6 +304,6 @@ int main(void) {
         remove_child(i);
       }
     }
-    if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP))) read_requests();
+    if (ready > 0 && fds[0].revents) read_requests(); /* data, end, or an error that ends us */
   }
 }
