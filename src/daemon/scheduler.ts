@@ -3,7 +3,7 @@
 // the dispatcher. Redis failures are logged once per outage and retried with backoff.
 import type { Logger } from 'pino';
 import { messageOf } from '../errors.js';
-import type { FireStore } from '../store/fire-store.js';
+import { type FireStore, fullSkip } from '../store/fire-store.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { RedisClock } from './redis-clock.js';
 
@@ -34,7 +34,7 @@ const CLAIM_BATCH = 1000;
 /**
  * Due tasks of a kind without room that a claim passes over to reach the other kind: a few in
  * most claims (a burst makes one per freed slot, and each task passed over costs Redis a
- * lookup), as many as there is room for at most every DEEP_SKIP_MS.
+ * lookup), fullSkip() at most every DEEP_SKIP_MS.
  */
 const SHALLOW_SKIP = 32;
 const DEEP_SKIP_MS = 100;
@@ -95,11 +95,9 @@ export class Scheduler {
     const started = d.dispatcher.takeStarted();
     let reply: Awaited<ReturnType<FireStore['claim']>>;
     const nowMs = d.clock.nowMs();
-    let maxSkip = SHALLOW_SKIP;
-    if (nowMs - this.lastDeepSkipMs >= DEEP_SKIP_MS) {
-      maxSkip += maxShell + maxUrl;
-      this.lastDeepSkipMs = nowMs;
-    }
+    const deep = nowMs - this.lastDeepSkipMs >= DEEP_SKIP_MS;
+    if (deep) this.lastDeepSkipMs = nowMs;
+    const maxSkip = deep ? fullSkip({ maxShell, maxUrl }) : SHALLOW_SKIP;
     try {
       reply = await d.fires.claim({
         nowMs,

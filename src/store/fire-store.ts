@@ -40,7 +40,7 @@ export interface ClaimRequest {
   expireLimitSec: number;
   /**
    * How many due tasks of a kind without room the claim may pass over to reach the other kind
-   * (each costs Redis a lookup); default: as many as there is room for, plus 100.
+   * (each costs Redis a lookup); default: fullSkip().
    */
   maxSkip?: number;
   /** Fires this owner has started since its last claim. */
@@ -52,6 +52,10 @@ export interface ClaimReply {
   nextDueMs: number | null;
   entries: ClaimEntry[];
 }
+
+/** Passing over as many due tasks as there are free slots, plus 100. */
+export const fullSkip = (req: Pick<ClaimRequest, 'maxShell' | 'maxUrl'>): number =>
+  req.maxShell + req.maxUrl + 100;
 
 export class FireStore {
   constructor(
@@ -72,7 +76,7 @@ export class FireStore {
         req.maxShell,
         req.maxUrl,
         req.expireLimitSec,
-        req.maxSkip ?? req.maxShell + req.maxUrl + 100,
+        req.maxSkip ?? fullSkip(req),
         ...req.started,
       ],
     );

@@ -69,3 +69,49 @@ test('a slot freed during a claim is refilled by the next pass at once, not at t
     await sched.stop();
   }
 });
+
+test('a claim looks past 32 waiting tasks of a full kind, and past all the room allows every 100 ms', async () => {
+  const keys = storeKeys({ pool: 'k:all', trun: 'k:second', lock: 'k:lock' });
+  let localMs = Date.now(); // the daemon's local clock, moved by hand
+  const fires = new FireStore(redis.client, keys);
+  const clock = new RedisClock({ serverTimeMs: () => fires.serverTimeMs() }, () => localMs);
+  await clock.sync();
+  const nowSec = clock.nowMs() / 1000;
+  // 50 shell tasks due, no shell slot free; a URL task due behind them, URL slots free.
+  await storeTasks(
+    redis.client,
+    keys,
+    Array.from({ length: 50 }, (_, i) => [`s${i}`, storedTask({ run_nexttime: nowSec - 5 })] as const),
+  );
+  const claimed: string[] = [];
+  const dispatcher = {
+    free: (kind: string) => (kind === 'shell' ? 0 : 10),
+    takeStarted: () => [],
+    returnStarted: () => {},
+    dispatch: async (batch: { kid: string }[]) => {
+      claimed.push(...batch.map((f) => f.kid));
+    },
+  } as unknown as Dispatcher;
+  const silent = pino({ level: 'silent' });
+  const sched = new Scheduler({
+    fires,
+    clock,
+    dispatcher,
+    owner: 'test',
+    leaseMs: 5000,
+    expireLimitSec: 0,
+    serve: silent,
+    error: silent,
+    runed: silent,
+  });
+  await sched.pass(); // the first pass looks as far as it may; nothing for it yet
+  await storeTasks(redis.client, keys, [
+    ['u', storedTask({ command: 'http://127.0.0.1:1/x', run_nexttime: nowSec - 4 })],
+  ]);
+  localMs += 50;
+  await sched.pass();
+  assert.deepEqual(claimed, [], '50 shell tasks in front: beyond the 32 of a quick claim');
+  localMs += 60;
+  await sched.pass();
+  assert.deepEqual(claimed, ['u'], '100 ms after the last far look, the next claim looks far');
+});

@@ -102,14 +102,12 @@ local function claim_task(kid, score, task)
 end
 
 -- The kind of stored task JSON without decoding it (nil when it is not written the usual way):
--- a plain search, since a pattern search over the whole value costs as much as decoding it.
--- cjson writes the slashes of a URL escaped (\/).
+-- kind_of on the start of the command, found by a plain search (a pattern search over the whole
+-- value costs as much as decoding it); cjson writes the slashes of a URL escaped (\/).
 local function raw_kind(raw)
   local at = string.find(raw, '"command":"', 1, true)
   if not at then return nil end
-  local head = string.lower(string.sub(raw, at + 11, at + 22))
-  if string.find(head, '^https?:\\?/\\?/') then return 'url' end
-  return 'shell'
+  return kind_of((string.gsub(string.sub(raw, at + 11, at + 22), '\\/', '/')))
 end
 
 local skipped = 0
