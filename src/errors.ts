@@ -60,6 +60,9 @@ export function httpStatusOf(err: unknown): number {
   return err instanceof KtimerError ? HTTP[err.code] : 500;
 }
 
+/** The code of an error we raised, read back from text (a detached daemon's start-up report). */
+export const errorCodeFrom = (text: string): ErrorCode | null => (text in EXIT ? (text as ErrorCode) : null);
+
 export const usageError = (message: string): KtimerError => new KtimerError('usage', message);
 
 /** A message for an error we did not raise ourselves (a bug, or a library's error). */

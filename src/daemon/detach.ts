@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { daemonizeProcess } from 'daemonize-process';
-import { KtimerError } from '../errors.js';
+import { errorCodeFrom, KtimerError } from '../errors.js';
 
 export const STAGE_ENV = 'KTIMER_DETACH_STAGE';
 const READY_FD = 3;
@@ -53,8 +53,11 @@ export function startDetached(bin: string, args: readonly string[]): Promise<Det
       const lines = report.split('\n').filter((l) => l !== '');
       const error = lines.find((l) => l.startsWith('error '));
       const ok = lines.find((l) => l.startsWith('ok '));
-      if (error) reject(new KtimerError('daemon', error.slice(6)));
-      else if (ok)
+      if (error) {
+        // "error CODE message"
+        const [, code = '', message = ''] = /^error (\S+) (.*)$/.exec(error) ?? [];
+        reject(new KtimerError(errorCodeFrom(code) ?? 'daemon', message || error.slice(6)));
+      } else if (ok)
         resolve({
           pid: Number(ok.slice(3)),
           warnings: lines.filter((l) => l.startsWith('warn ')).map((l) => l.slice(5)),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
+import { nativeSkip } from '../helpers/native-spawner.js';
 import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -210,7 +211,7 @@ test('the detached daemon keeps the environment it was started with (PATH, HOME,
 });
 
 test('KTIMER_SPAWNER picks the shell spawner (serve.log names it); an unknown one is refused and nothing starts', async () => {
-  for (const kind of ['node', 'native']) {
+  for (const kind of nativeSkip ? ['node'] : ['node', 'native']) {
     const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port }), { KTIMER_SPAWNER: kind });
     daemons.push(d);
     await d.start();

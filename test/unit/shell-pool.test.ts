@@ -2,16 +2,10 @@
 // runShell in-process: kills reach the process group, a second spawner in a burst, signals
 // meant for the daemon's group are ignored, and a spawner that goes away fails its tasks clearly.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { nativeSpawnerPath } from '../../src/runner/native-spawner.js';
 import { chooseSpawner, ShellPool, type SpawnerKind } from '../../src/runner/shell-pool.js';
+import { nativeSkip } from '../helpers/native-spawner.js';
 import { waitFor } from '../helpers/wait.js';
-
-// Where a C compiler is installed, the build must have made the native spawner.
-const ccFound = spawnSync('cc', ['--version']).status === 0;
-const nativeSkip =
-  ccFound || nativeSpawnerPath() ? false : 'no C compiler here: the native spawner is not built';
 
 const req = (command: string, timeoutMs = 0) => ({
   kid: 'k'.repeat(32),

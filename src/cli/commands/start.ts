@@ -2,8 +2,7 @@
 // returning once it is up.
 import { detachDaemon, detachStage, reportStartup, startDetached } from '../../daemon/detach.js';
 import { readPidfile } from '../../daemon/pidfile.js';
-import { messageOf } from '../../errors.js';
-import { chooseSpawner } from '../../runner/shell-pool.js';
+import { KtimerError, messageOf } from '../../errors.js';
 import { BIN } from '../../config/find-config.js';
 import type { CliContext } from '../context.js';
 
@@ -18,8 +17,6 @@ export async function run(ctx: CliContext, _words: string[], opts: { daemon?: bo
     ctx.print(`ktimer is already running [${pid.pid}]`, { started: false, running: true, pid: pid.pid });
     return;
   }
-  // A bad KTIMER_SPAWNER is refused here, with its exit status, rather than by the detached daemon.
-  chooseSpawner();
   if (!opts.daemon) return runDaemon(ctx, false);
   const started = await startDetached(BIN, args);
   for (const w of started.warnings) process.stderr.write(`ktimer: warning: ${w}\n`);
@@ -47,7 +44,9 @@ async function runDaemon(ctx: CliContext, detached: boolean): Promise<void> {
     daemon.run();
     code = await daemon.done;
   } catch (err) {
-    if (detached) reportStartup([`error ${messageOf(err).replace(/\s*\n\s*/g, ' ')}`]);
+    // The code goes along, so `start -d` exits as `start` would (2 for a usage error, ...).
+    const code = err instanceof KtimerError ? err.code : 'daemon';
+    if (detached) reportStartup([`error ${code} ${messageOf(err).replace(/\s*\n\s*/g, ' ')}`]);
     throw err;
   }
   process.exit(code);
