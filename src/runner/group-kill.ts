@@ -29,6 +29,3 @@ export function armTimeout(
     setTimeout(() => killGroup(pgid, 'SIGKILL'), KILL_AFTER_TERM_MS).unref();
   }, timeoutMs);
 }
-
-export const timeoutError = (timeoutMs: number): string =>
-  `timed out after ${timeoutMs} ms: process group killed`;

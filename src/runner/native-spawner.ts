@@ -6,8 +6,8 @@ import { EventEmitter } from 'node:events';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { armTimeout, killGroup, timeoutError } from './group-kill.js';
-import { emptyResult, type FireRequest, type RunResult } from './run-result.js';
+import { armTimeout, killGroup } from './group-kill.js';
+import { type FireRequest, shellEnded, shellNotStarted } from './run-result.js';
 import type { FromSpawner, ToSpawner } from './spawner-messages.js';
 import { endChild, type SpawnerProcess } from './spawner-process.js';
 
@@ -127,26 +127,20 @@ export class NativeSpawnerProcess extends EventEmitter implements SpawnerProcess
     this.tasks.delete(id);
     if (head[0] === 'F') {
       post({ op: 'started', id, pid: null });
-      const result = {
-        ...emptyResult('shell', Number(head[2])),
-        error: `cannot start /bin/bash: ${body.toString()}`,
-      };
-      post({ op: 'done', id, result });
+      post({ op: 'done', id, result: shellNotStarted(Number(head[2]), body.toString()) });
       return;
     }
     clearTimeout(task.timer);
     const bySignal = head[2] === 's';
     const value = Number(head[3]);
-    const result: RunResult = {
-      ...emptyResult('shell', task.startedMs),
-      durationMs: Number(head[4]) - task.startedMs,
-      ok: !bySignal && value === 0 && !task.timedOut,
+    const result = shellEnded({
+      startedMs: task.startedMs,
+      endedMs: Number(head[4]),
       exitCode: bySignal ? null : value,
       signal: bySignal ? (signalNames.get(value) ?? `signal ${value}`) : null,
-      timedOut: task.timedOut,
+      timedOutAfterMs: task.timedOut ? task.req.timeoutMs : 0,
       output: body.toString('utf8'),
-      error: task.timedOut ? timeoutError(task.req.timeoutMs) : null,
-    };
+    });
     post({ op: 'done', id, result });
   }
 }

@@ -46,3 +46,32 @@ export const emptyResult = (kind: RunResult['kind'], startedMs: number): RunResu
   output: '',
   error: null,
 });
+
+/** A shell command that could not be started. */
+export const shellNotStarted = (startedMs: number, why: string): RunResult => ({
+  ...emptyResult('shell', startedMs),
+  error: `cannot start /bin/bash: ${why}`,
+});
+
+/** How a shell command ended, as either spawner saw it (exit code or signal, the timeout). */
+export function shellEnded(e: {
+  startedMs: number;
+  endedMs: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** The timeout that killed it, ms; 0 when none did. */
+  timedOutAfterMs: number;
+  output: string;
+}): RunResult {
+  const timedOut = e.timedOutAfterMs > 0;
+  return {
+    ...emptyResult('shell', e.startedMs),
+    durationMs: e.endedMs - e.startedMs,
+    ok: e.exitCode === 0 && !timedOut,
+    exitCode: e.exitCode,
+    signal: e.signal,
+    timedOut,
+    output: e.output,
+    error: timedOut ? `timed out after ${e.timedOutAfterMs} ms: process group killed` : null,
+  };
+}

@@ -1,8 +1,14 @@
 // Runs a shell task: /bin/bash -c in its own process group, output tail kept, KTIMER_KID and
 // KTIMER_DUE in its environment, an optional timeout that kills the whole group.
 import { spawn } from 'node:child_process';
-import { armTimeout, killGroup, timeoutError } from './group-kill.js';
-import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
+import { armTimeout, killGroup } from './group-kill.js';
+import {
+  type FireRequest,
+  type RunningTask,
+  type RunResult,
+  shellEnded,
+  shellNotStarted,
+} from './run-result.js';
 import { TailBuffer } from './tail-buffer.js';
 
 /** The output kept of a command, and how long it may trail the exit of bash (pipes held by a
@@ -22,11 +28,7 @@ export function runShell(req: FireRequest): RunningTask {
       env: { ...process.env, KTIMER_KID: req.kid, KTIMER_DUE: (req.dueMs / 1000).toFixed(3) },
     });
   } catch (err) {
-    const result = {
-      ...emptyResult('shell', startedMs),
-      error: `cannot start /bin/bash: ${(err as Error).message}`,
-    };
-    return { result: Promise.resolve(result), kill: () => {} };
+    return { result: Promise.resolve(shellNotStarted(startedMs, (err as Error).message)), kill: () => {} };
   }
   const pid = child.pid;
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
@@ -39,33 +41,30 @@ export function runShell(req: FireRequest): RunningTask {
 
   const result = new Promise<RunResult>((resolve) => {
     let settled = false;
-    const finish = (r: Partial<RunResult>): void => {
+    const finish = (r: RunResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       // A background process may still hold the pipes: take what came and let go of them.
       child.stdout?.destroy();
       child.stderr?.destroy();
-      resolve({
-        ...emptyResult('shell', startedMs),
-        durationMs: Date.now() - startedMs,
-        timedOut,
-        output: tail.text(),
-        ...r,
-      });
+      resolve(r);
     };
-    child.on('error', (err) => finish({ error: `cannot start /bin/bash: ${err.message}` }));
-    child.on('exit', (code, signal) => {
-      const outcome = {
-        ok: code === 0 && !timedOut,
-        exitCode: code,
-        signal,
-        error: timedOut ? timeoutError(req.timeoutMs) : null,
-      };
+    child.on('error', (err) => finish(shellNotStarted(startedMs, err.message)));
+    child.on('exit', (exitCode, signal) => {
+      const end = () =>
+        shellEnded({
+          startedMs,
+          endedMs: Date.now(),
+          exitCode,
+          signal,
+          timedOutAfterMs: timedOut ? req.timeoutMs : 0,
+          output: tail.text(),
+        });
       // The output still in the pipes arrives before 'close'; a background process that
       // holds them open would delay 'close' for good, so it gets a short grace instead.
-      child.once('close', () => finish(outcome));
-      setTimeout(() => finish(outcome), OUTPUT_GRACE_MS).unref();
+      child.once('close', () => finish(end()));
+      setTimeout(() => finish(end()), OUTPUT_GRACE_MS).unref();
     });
   });
   return { result, kill: (signal: NodeJS.Signals) => killGroup(pid, signal), pid: pid ?? null };

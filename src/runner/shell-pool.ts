@@ -79,14 +79,12 @@ export class ShellPool {
   private readonly spawners: Spawner[] = [];
   private nextId = 0;
 
-  readonly kind: SpawnerKind;
   private readonly nativeFile: string | null;
 
   constructor(
     private readonly idleExitMs = IDLE_EXIT_MS,
     spawner = chooseSpawner(),
   ) {
-    this.kind = spawner.kind;
     this.nativeFile = spawner.file;
   }
 
