@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { alive, childrenOf } from '../helpers/proc.js';
+import { isAlive } from '../../src/daemon/pidfile.js';
+import { childrenOf } from '../helpers/proc.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -29,7 +30,7 @@ test('kill -9 and restart: the ticker keeps firing, each run once', async () => 
   d.kill('SIGKILL');
   await d.waitExit();
   // The spawner sees its daemon go and exits: nothing is left behind.
-  await waitFor(() => spawners.every((pid) => !alive(pid)), { what: 'the spawner gone', timeoutMs: 5000 });
+  await waitFor(() => spawners.every((pid) => !isAlive(pid)), { what: 'the spawner gone', timeoutMs: 5000 });
   await d.start();
   const fires = await d.waitForFires(6, 20_000, (e) => e.kid === kid);
   const runs = fires.map((f) => f.run_num as number);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type CliResult, readLogLines, runCli } from './cli.js';
-import { alive } from './proc.js';
+import { isAlive } from '../../src/daemon/pidfile.js';
 import { waitFor } from './wait.js';
 
 export class TestDaemon {
@@ -45,7 +45,7 @@ export class TestDaemon {
   }
 
   alive(): boolean {
-    return this.pid !== 0 && alive(this.pid);
+    return this.pid !== 0 && isAlive(this.pid);
   }
 
   /** The kid printed by `add`. */

@@ -1,4 +1,4 @@
-// What the system tells about a process: is it alive, its children, the CPU time it used (for
+// What the system tells about a process: its children, the CPU time it used (for
 // tests and benchmarks that follow a daemon and its helper processes, its shell spawners).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,16 +15,6 @@ export function childrenOf(pid: number): number[] {
       }
     })
     .map(Number);
-}
-
-/** Whether `pid` is a live process (signal 0 checks without sending anything). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 let ticksPerSec = 0;

@@ -1,7 +1,7 @@
 // Tasks written straight into Redis in the spec's layout (§4), as `ktimer add` stores them: for
 // tests that need what the command line cannot make (overdue, many at once, a fixed kid).
 import type { Cluster, Redis } from 'ioredis';
-import type { Task } from '../../src/tasks/task.js';
+import { encodeTask, type Task } from '../../src/tasks/task.js';
 
 /** A timer never run yet, due at `run_nexttime`: 5 s, limit 1, `true`, unless `fields` say otherwise. */
 export function storedTask(fields: Partial<Task> & Pick<Task, 'run_nexttime'>): Task {
@@ -20,7 +20,7 @@ export async function storeTasks(
   let multi = client.multi();
   let queued = 0;
   for (const [kid, task] of tasks) {
-    multi.hset(keys.pool, kid, JSON.stringify(task)).zadd(keys.schedule, task.run_nexttime, kid);
+    multi.hset(keys.pool, kid, encodeTask(task)).zadd(keys.schedule, task.run_nexttime, kid);
     if (++queued % 1000 === 0) {
       await multi.exec();
       multi = client.multi();
