@@ -116,12 +116,15 @@ local skipped = 0
 local budget = room.shell + room.url + max_skip + 100
 -- Pages grow from a few: room for 1,000 URL calls does not mean that any is due.
 local page_size = 32
-while budget > 0 and room.shell + room.url > 0 and skipped <= max_skip do
+local function going_on()
+  return budget > 0 and room.shell + room.url > 0 and skipped <= max_skip
+end
+while going_on() do
   local page = math.min(budget, room.shell + room.url + max_skip - skipped + 1, page_size)
   page_size = math.min(page_size * 2, 512)
   local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES', 'LIMIT', skipped, page)
   for i = 1, #due, 2 do
-    if budget <= 0 or room.shell + room.url <= 0 or skipped > max_skip then break end
+    if not going_on() then break end
     budget = budget - 1
     local kid = due[i]
     local score = tonumber(due[i + 1])
