@@ -208,15 +208,16 @@ export async function runBurst(reps: number): Promise<Section> {
         await redis.destroy();
       }
     }
-    for (const [key, fn] of [
+    const shellRuns: ['ks' | 'bs', (redis: RedisServer) => Promise<Burst & { cost?: ShellCost }>][] = [
       ['ks', ktimerShell],
       ['bs', bullShell],
-    ] as const) {
+    ];
+    for (const [key, fn] of shellRuns) {
       const redis = await RedisServer.start();
       try {
         const r = await fn(redis);
         runs[key]?.push(r.perSec);
-        if ('cost' in r) costs.push(r.cost as ShellCost);
+        if (r.cost) costs.push(r.cost);
         process.stdout.write(
           `burst rep ${rep + 1} shell ${key === 'ks' ? 'ktimer' : 'bullmq'}: ${JSON.stringify(r)}\n`,
         );
