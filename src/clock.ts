@@ -1,22 +1,83 @@
-// Where "now" comes from. Pure rules take `nowMs` as an argument; front ends pick a clock.
+// Where "now" comes from, and how to wait. Pure rules take `nowMs` as an argument; the daemon's
+// parts take a Clock, so tests drive them on a ManualClock (seconds pass in microseconds).
 
 export interface Clock {
-  /** Current unix time in milliseconds. */
+  /** Current unix time in milliseconds (may carry a fraction). */
   nowMs(): number;
+  /** Waits `ms` on this clock; `wake()` ends the wait early. */
+  sleep(ms: number): Sleep;
 }
 
-export const systemClock: Clock = { nowMs: () => Date.now() };
+export interface Sleep {
+  /** Resolves when the time is up (false) or on wake() (true). */
+  readonly done: Promise<boolean>;
+  wake(): void;
+}
 
-/** A clock whose time is set by hand: for tests. */
+/**
+ * The machine's clock: monotonic (performance.now) from the process's start instant, so an NTP
+ * step does not move a wait, with sub-millisecond precision; timers are real.
+ */
+export const systemClock: Clock = {
+  nowMs: () => performance.timeOrigin + performance.now(),
+  sleep(ms: number): Sleep {
+    let wake: () => void = () => {};
+    const done = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), Math.max(0, Math.ceil(ms)));
+      wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    return { done, wake: () => wake() };
+  },
+};
+
+/** Waits `ms` on `clock`, without a way to end it early. */
+export const pause = (clock: Clock, ms: number): Promise<boolean> => clock.sleep(ms).done;
+
+/** A clock whose time moves only by hand: for tests. Sleeps end when the time passes them. */
 export class ManualClock implements Clock {
+  private readonly sleepers = new Set<{ atMs: number; resolve: (woken: boolean) => void }>();
+
   constructor(private current: number) {}
+
   nowMs(): number {
     return this.current;
   }
+
+  sleep(ms: number): Sleep {
+    let sleeper: { atMs: number; resolve: (woken: boolean) => void } | undefined;
+    const done = new Promise<boolean>((resolve) => {
+      sleeper = { atMs: this.current + Math.max(0, ms), resolve };
+      this.sleepers.add(sleeper);
+    });
+    const wake = () => {
+      if (sleeper && this.sleepers.delete(sleeper)) sleeper.resolve(true);
+    };
+    if (ms <= 0) this.release();
+    return { done, wake };
+  }
+
+  /** Sleeps under way (a test waits for the code under test to reach its next wait). */
+  get sleeping(): number {
+    return this.sleepers.size;
+  }
+
   set(ms: number): void {
     this.current = ms;
+    this.release();
   }
+
   advance(ms: number): void {
-    this.current += ms;
+    this.set(this.current + ms);
+  }
+
+  private release(): void {
+    for (const s of [...this.sleepers].sort((a, b) => a.atMs - b.atMs)) {
+      if (s.atMs > this.current) continue;
+      this.sleepers.delete(s);
+      s.resolve(false);
+    }
   }
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { findConfig } from '../config/find-config.js';
 import { loadConfig } from '../config/load-config.js';
 import type { TaskChange, TaskService } from '../service/task-service.js';
-import type { RedisClient } from '../store/scripts.js';
+import type { Store } from '../store/open-store.js';
 import { runStats } from './run-stats.js';
 
 export interface GlobalOptions {
@@ -14,7 +14,8 @@ export interface GlobalOptions {
 
 export class CliContext {
   private cfg: Config | undefined;
-  private client: RedisClient | undefined;
+  private opened: Store | undefined;
+  private connected: Promise<Store> | undefined;
   private svc: TaskService | undefined;
 
   /** Exit status for a command that succeeds but reports a state (status: 3 = stopped). */
@@ -35,31 +36,32 @@ export class CliContext {
     return this.cfg;
   }
 
-  /** A connected client; one per command run, closed by close(). */
-  async redis(): Promise<RedisClient> {
-    if (!this.client) {
-      const { connectRedis } = await import('../store/redis-client.js');
-      this.client = await connectRedis(this.config);
-      runStats.usedRedis = true;
+  /** The store of this config, not connected yet (its address, say); closed by close(). */
+  async openStore(): Promise<Store> {
+    if (!this.opened) {
+      const { openStore } = await import('../store/open-store.js');
+      this.opened = openStore(this.config, 'oneshot');
     }
-    return this.client;
+    return this.opened;
+  }
+
+  /** The store, connected on first use; one connection per command run. */
+  store(): Promise<Store> {
+    this.connected ??= this.openStore().then(async (store) => {
+      await store.connect();
+      runStats.usedRedis = true;
+      return store;
+    });
+    return this.connected;
   }
 
   async service(): Promise<TaskService> {
     if (!this.svc) {
-      const config = this.config;
-      const [{ TaskService }, { TaskStore }, { storeKeys }] = await Promise.all([
-        import('../service/task-service.js'),
-        import('../store/task-store.js'),
-        import('../store/keys.js'),
-      ]);
-      let store: InstanceType<typeof TaskStore> | undefined;
+      const { TaskService } = await import('../service/task-service.js');
       this.svc = new TaskService({
-        config,
-        store: async () => {
-          store ??= new TaskStore(await this.redis(), storeKeys(config.keys));
-          return store;
-        },
+        config: this.config,
+        store: async () => (await this.store()).tasks,
+        nowMs: async () => (await this.store()).serverTimeMs(),
         onChange: (change) => this.logChange(change),
       });
     }
@@ -93,10 +95,8 @@ export class CliContext {
 
   async close(): Promise<void> {
     this.flushLog?.();
-    const client = this.client;
-    this.client = undefined;
-    if (client) {
-      await client.quit().catch(() => client.disconnect());
-    }
+    const store = this.opened;
+    this.opened = undefined;
+    await store?.close();
   }
 }

@@ -1,22 +1,40 @@
 // The daemon's loop: one pass per second, aligned to the second, plus a wake-up at the exact
 // due time of the earliest task. Each pass claims what is due (one Lua script) and hands it to
-// the dispatcher. Redis failures are logged once per outage and retried with backoff.
-import type { Logger } from 'pino';
+// the fire sink (the dispatcher). Redis failures are logged once per outage and retried with
+// backoff. Time comes from the injected clock, so tests run the loop on a manual one.
+import { backoffMs } from '../backoff.js';
+import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
-import { type FireStore, fullSkip } from '../store/fire-store.js';
-import type { Dispatcher } from './dispatcher.js';
-import type { RedisClock } from './redis-clock.js';
+import { type DaemonLogs } from '../log/daemon-logs.js';
+import { logClaimEntry } from '../log/fire-log.js';
+import { type ClaimReply, type ClaimRequest, type Fire, fullSkip } from '../store/open-store.js';
+import type { CommandKind } from '../tasks/task.js';
+
+/** Where claimed fires go: the dispatcher, as the loop sees it. */
+export interface FireSink {
+  /** Free slots for fires of this kind. */
+  room(kind: CommandKind): number;
+  /** Takes claimed fires and returns at once (they are begun and run in the background). */
+  dispatch(fires: Fire[]): void;
+}
+
+export interface Claimer {
+  claim(req: Omit<ClaimRequest, 'started'>): Promise<ClaimReply>;
+}
+
+/** The Redis clock as the loop needs it: "now", waits, and a resync now and then. */
+export interface LoopClock extends Clock {
+  syncIfOlder(maxAgeMs: number): Promise<void>;
+}
 
 export interface SchedulerDeps {
-  fires: FireStore;
-  clock: RedisClock;
-  dispatcher: Dispatcher;
+  claimer: Claimer;
+  sink: FireSink;
+  clock: LoopClock;
   owner: string;
   leaseMs: number;
   expireLimitSec: number;
-  serve: Logger;
-  error: Logger;
-  runed: Logger;
+  logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
 }
 
 export interface PassResult {
@@ -39,15 +57,15 @@ const CLAIM_BATCH = 1000;
 const SHALLOW_SKIP = 32;
 const DEEP_SKIP_MS = 100;
 const CLOCK_RESYNC_MS = 15_000;
+const RETRY_MAX_MS = 5000;
 
 export class Scheduler {
   private stopped = true;
-  private wakeUp: (() => void) | undefined;
+  private sleeping: Sleep | undefined;
   private loopDone: Promise<void> = Promise.resolve();
-  private failingSince: number | null = null;
+  private failingSinceMs: number | null = null;
   private failures = 0;
-  private lastSyncMs = 0;
-  private lastDeepSkipMs = 0;
+  private lastDeepSkipMs = Number.NEGATIVE_INFINITY;
   /** The loop waits for a free slot: due fires are left that it has no room for. */
   private starved = false;
   /** A slot freed since the current pass began (its wake-up may have come mid-pass). */
@@ -57,7 +75,7 @@ export class Scheduler {
   constructor(private readonly deps: SchedulerDeps) {}
 
   get redisHealthy(): boolean {
-    return this.failingSince === null;
+    return this.failingSinceMs === null;
   }
 
   start(): void {
@@ -75,7 +93,7 @@ export class Scheduler {
 
   /** Ends the current wait at once (Redis came back, stopping). */
   wake(): void {
-    this.wakeUp?.();
+    this.sleeping?.wake();
   }
 
   /** A slot freed: wake the loop if it waits for one (coalesced, not once per finished task). */
@@ -88,62 +106,34 @@ export class Scheduler {
 
   /** One claim at the clock's now; public so tests can drive the loop against a real Redis. */
   async pass(): Promise<PassResult> {
-    const d = this.deps;
+    const { clock, sink } = this.deps;
     this.freedSincePass = false;
-    const maxShell = Math.min(d.dispatcher.free('shell'), CLAIM_BATCH);
-    const maxUrl = Math.min(d.dispatcher.free('url'), CLAIM_BATCH);
-    const started = d.dispatcher.takeStarted();
-    let reply: Awaited<ReturnType<FireStore['claim']>>;
-    const nowMs = d.clock.nowMs();
+    const maxShell = Math.min(sink.room('shell'), CLAIM_BATCH);
+    const maxUrl = Math.min(sink.room('url'), CLAIM_BATCH);
+    const nowMs = clock.nowMs();
     const deep = nowMs - this.lastDeepSkipMs >= DEEP_SKIP_MS;
     if (deep) this.lastDeepSkipMs = nowMs;
-    const maxSkip = deep ? fullSkip({ maxShell, maxUrl }) : SHALLOW_SKIP;
-    try {
-      reply = await d.fires.claim({
-        nowMs,
-        owner: d.owner,
-        leaseMs: d.leaseMs,
-        maxShell,
-        maxUrl,
-        expireLimitSec: d.expireLimitSec,
-        maxSkip,
-        started,
-      });
-    } catch (err) {
-      d.dispatcher.returnStarted(started);
-      throw err;
-    }
-    const fires = [];
-    let shell = 0;
-    let url = 0;
+    const reply = await this.deps.claimer.claim({
+      nowMs,
+      owner: this.deps.owner,
+      leaseMs: this.deps.leaseMs,
+      maxShell,
+      maxUrl,
+      expireLimitSec: this.deps.expireLimitSec,
+      maxSkip: deep ? fullSkip({ maxShell, maxUrl }) : SHALLOW_SKIP,
+    });
+    const fires: Fire[] = [];
     for (const entry of reply.entries) {
-      if (entry.kind === 'fire') {
-        fires.push(entry.fire);
-        if (/^https?:\/\//i.test(entry.fire.command)) url++;
-        else shell++;
-      } else if (entry.kind === 'expired') {
-        d.runed.warn(
-          { event: 'expired', kid: entry.kid, task: entry.raw },
-          'timer overdue beyond task_expire_limit: dropped, not run',
-        );
-      } else if (entry.kind === 'corrupt') {
-        d.error.error(
-          { event: 'corrupt', kid: entry.kid, raw: entry.raw.slice(0, 2000) },
-          `task ${entry.kid} holds corrupt data: removed`,
-        );
-      } else {
-        d.error.warn(
-          { event: 'abandoned', kid: entry.fire.kid, fire_id: entry.fire.id, owner: entry.fire.owner },
-          'fire was begun by a daemon that vanished at once; it may not have run, and is not run again',
-        );
-      }
+      if (entry.kind === 'fire') fires.push(entry.fire);
+      else logClaimEntry(this.deps.logs, entry);
     }
-    void d.dispatcher.dispatch(fires, () => this.stopped);
+    sink.dispatch(fires);
+    const taken = (kind: CommandKind) => fires.filter((f) => f.kind === kind).length;
     return {
       claimed: fires.length,
       nowMs,
       nextDueMs: reply.nextDueMs,
-      full: (maxShell > 0 && shell >= maxShell) || (maxUrl > 0 && url >= maxUrl),
+      full: (maxShell > 0 && taken('shell') >= maxShell) || (maxUrl > 0 && taken('url') >= maxUrl),
     };
   }
 
@@ -151,14 +141,14 @@ export class Scheduler {
     while (!this.stopped) {
       let wakeAtMs: number;
       try {
-        await this.syncClockIfDue();
+        await this.deps.clock.syncIfOlder(CLOCK_RESYNC_MS);
         const res = await this.pass();
         this.passes++;
         this.recovered();
         wakeAtMs = this.nextWake(res);
       } catch (err) {
         this.failed(err);
-        wakeAtMs = this.deps.clock.nowMs() + Math.min(100 * 2 ** Math.min(this.failures, 6), 5000);
+        wakeAtMs = this.deps.clock.nowMs() + backoffMs(this.failures, RETRY_MAX_MS);
       }
       await this.sleepUntil(wakeAtMs);
     }
@@ -167,8 +157,8 @@ export class Scheduler {
   private nextWake(res: PassResult): number {
     const now = this.deps.clock.nowMs();
     const nextSecond = (Math.floor(now / 1000) + 1) * 1000;
-    const d = this.deps.dispatcher;
-    const room = d.free('shell') > 0 || d.free('url') > 0;
+    const sink = this.deps.sink;
+    const room = sink.room('shell') > 0 || sink.room('url') > 0;
     // A full claim means more may be due right now.
     if (res.full && res.claimed > 0 && room) return now;
     const due = res.nextDueMs ?? Number.POSITIVE_INFINITY;
@@ -182,50 +172,40 @@ export class Scheduler {
     return Math.min(nextSecond, due);
   }
 
-  private async syncClockIfDue(): Promise<void> {
-    const now = Date.now();
-    if (this.deps.clock.isSynced && now - this.lastSyncMs < CLOCK_RESYNC_MS) return;
-    await this.deps.clock.sync();
-    this.lastSyncMs = now;
-  }
-
-  /** Sleeps until `targetMs` on the Redis clock, re-arming after an early wake-up. */
+  /** Sleeps until `targetMs` on the clock, re-arming after a timer that fired early. */
   private async sleepUntil(targetMs: number): Promise<void> {
-    for (;;) {
-      if (this.stopped) return;
+    while (!this.stopped) {
       const delay = targetMs - this.deps.clock.nowMs();
       if (delay <= 0) return;
-      const woken = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), Math.ceil(delay));
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-      });
-      this.wakeUp = undefined;
+      this.sleeping = this.deps.clock.sleep(delay);
+      const woken = await this.sleeping.done;
+      this.sleeping = undefined;
       if (woken) return;
     }
   }
 
   private failed(err: unknown): void {
     this.failures++;
-    if (this.failingSince === null) {
-      this.failingSince = Date.now();
-      const msg = messageOf(err);
-      this.deps.serve.warn(
-        { event: 'redis_down', err: msg },
-        'Redis unavailable: claiming paused, retrying with backoff',
-      );
-      this.deps.error.error({ event: 'redis_down', err: msg }, 'Redis unavailable');
-    }
+    if (this.failingSinceMs !== null) return;
+    this.failingSinceMs = this.deps.clock.nowMs();
+    const msg = messageOf(err);
+    const { serve, error } = this.deps.logs;
+    serve.warn(
+      { event: 'redis_down', err: msg },
+      'Redis unavailable: claiming paused, retrying with backoff',
+    );
+    error.error({ event: 'redis_down', err: msg }, 'Redis unavailable');
   }
 
   private recovered(): void {
-    if (this.failingSince !== null) {
-      const downMs = Date.now() - this.failingSince;
-      this.deps.serve.info({ event: 'redis_up', down_ms: downMs }, 'Redis available again: claiming resumed');
+    if (this.failingSinceMs !== null) {
+      const downMs = Math.round(this.deps.clock.nowMs() - this.failingSinceMs);
+      this.deps.logs.serve.info(
+        { event: 'redis_up', down_ms: downMs },
+        'Redis available again: claiming resumed',
+      );
     }
-    this.failingSince = null;
+    this.failingSinceMs = null;
     this.failures = 0;
   }
 }

@@ -127,13 +127,14 @@ export class NativeSpawnerProcess extends EventEmitter implements SpawnerProcess
     this.tasks.delete(id);
     if (head[0] === 'F') {
       post({ op: 'started', id, pid: null });
-      post({ op: 'done', id, result: shellNotStarted(Number(head[2]), body.toString()) });
+      post({ op: 'done', id, result: shellNotStarted(body.toString()) });
       return;
     }
     clearTimeout(task.timer);
     const bySignal = head[2] === 's';
     const value = Number(head[3]);
     const result = shellEnded({
+      handedMs: task.req.handedMs ?? task.startedMs,
       startedMs: task.startedMs,
       endedMs: Number(head[4]),
       exitCode: bySignal ? null : value,

@@ -1,4 +1,5 @@
-// What the daemon asks a runner to do, and what it reports back.
+// What the daemon asks a runner to do, and what it reports back. Runners report durations; the
+// daemon puts them on its own (Redis) clock.
 
 export interface FireRequest {
   kid: string;
@@ -8,12 +9,18 @@ export interface FireRequest {
   dueMs: number;
   /** 0 = no limit (shell); URL calls are always capped at 30 s. */
   timeoutMs: number;
+  /**
+   * Date.now() when the runner layer took it (set by the shell pool, so that a spawner process
+   * on this machine can tell how long the request waited for it).
+   */
+  handedMs?: number;
 }
 
 export interface RunResult {
   kind: 'shell' | 'url';
-  /** Date.now() when the process was spawned / the request sent. */
-  startedMs: number;
+  /** From the hand-over until the process was spawned / the request sent, ms. */
+  startDelayMs: number;
+  /** From that start until the end, ms. */
   durationMs: number;
   /** shell: exit code 0; url: HTTP status 200-399. */
   ok: boolean;
@@ -34,9 +41,9 @@ export interface RunningTask {
   readonly pid?: number | null;
 }
 
-export const emptyResult = (kind: RunResult['kind'], startedMs: number): RunResult => ({
+export const emptyResult = (kind: RunResult['kind']): RunResult => ({
   kind,
-  startedMs,
+  startDelayMs: 0,
   durationMs: 0,
   ok: false,
   exitCode: null,
@@ -48,13 +55,15 @@ export const emptyResult = (kind: RunResult['kind'], startedMs: number): RunResu
 });
 
 /** A shell command that could not be started. */
-export const shellNotStarted = (startedMs: number, why: string): RunResult => ({
-  ...emptyResult('shell', startedMs),
+export const shellNotStarted = (why: string): RunResult => ({
+  ...emptyResult('shell'),
   error: `cannot start /bin/bash: ${why}`,
 });
 
 /** How a shell command ended, as either spawner saw it (exit code or signal, the timeout). */
 export function shellEnded(e: {
+  /** Date.now() of the hand-over, of the spawn, of the end. */
+  handedMs: number;
   startedMs: number;
   endedMs: number;
   exitCode: number | null;
@@ -65,7 +74,8 @@ export function shellEnded(e: {
 }): RunResult {
   const timedOut = e.timedOutAfterMs > 0;
   return {
-    ...emptyResult('shell', e.startedMs),
+    ...emptyResult('shell'),
+    startDelayMs: Math.max(0, e.startedMs - e.handedMs),
     durationMs: e.endedMs - e.startedMs,
     ok: e.exitCode === 0 && !timedOut,
     exitCode: e.exitCode,

@@ -18,6 +18,7 @@ const OUTPUT_GRACE_MS = 200;
 
 export function runShell(req: FireRequest): RunningTask {
   const startedMs = Date.now();
+  const handedMs = req.handedMs ?? startedMs;
   const tail = new TailBuffer(OUTPUT_TAIL_BYTES);
   let child: ReturnType<typeof spawn>;
   try {
@@ -28,7 +29,7 @@ export function runShell(req: FireRequest): RunningTask {
       env: { ...process.env, KTIMER_KID: req.kid, KTIMER_DUE: (req.dueMs / 1000).toFixed(3) },
     });
   } catch (err) {
-    return { result: Promise.resolve(shellNotStarted(startedMs, (err as Error).message)), kill: () => {} };
+    return { result: Promise.resolve(shellNotStarted((err as Error).message)), kill: () => {} };
   }
   const pid = child.pid;
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
@@ -50,10 +51,11 @@ export function runShell(req: FireRequest): RunningTask {
       child.stderr?.destroy();
       resolve(r);
     };
-    child.on('error', (err) => finish(shellNotStarted(startedMs, err.message)));
+    child.on('error', (err) => finish(shellNotStarted(err.message)));
     child.on('exit', (exitCode, signal) => {
       const end = () =>
         shellEnded({
+          handedMs,
           startedMs,
           endedMs: Date.now(),
           exitCode,

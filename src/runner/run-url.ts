@@ -43,7 +43,7 @@ export function runUrl(req: FireRequest): RunningTask {
   const startedMs = Date.now();
   const timeoutMs = Math.min(req.timeoutMs || MAX_TIMEOUT_MS, MAX_TIMEOUT_MS);
   const done = (r: Partial<RunResult>): RunResult => ({
-    ...emptyResult('url', startedMs),
+    ...emptyResult('url'),
     durationMs: Date.now() - startedMs,
     ...r,
   });

@@ -45,7 +45,6 @@ const IDLE_EXIT_MS = 60_000;
 
 interface Pending {
   resolve: (r: RunResult) => void;
-  startedMs: number;
 }
 
 class Spawner {
@@ -100,11 +99,11 @@ export class ShellPool {
 
   run(req: FireRequest): RunningTask {
     const id = this.nextId++;
-    const startedMs = Date.now();
     const spawner = this.pick();
-    const result = new Promise<RunResult>((resolve) => spawner.pending.set(id, { resolve, startedMs }));
+    const result = new Promise<RunResult>((resolve) => spawner.pending.set(id, { resolve }));
     spawner.backlog++;
-    spawner.send({ op: 'run', id, req });
+    // Wall clock, same machine: the spawner measures from it how long the command waited.
+    spawner.send({ op: 'run', id, req: { ...req, handedMs: Date.now() } });
     return {
       result,
       kill: (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -175,7 +174,7 @@ export class ShellPool {
     this.spawners.splice(i, 1);
     for (const [id, p] of spawner.pending) {
       spawner.pending.delete(id);
-      p.resolve({ ...emptyResult('shell', p.startedMs), error: `${why}; the command's outcome is unknown` });
+      p.resolve({ ...emptyResult('shell'), error: `${why}; the command's outcome is unknown` });
     }
     return true;
   }

@@ -2,8 +2,7 @@
 // shared by the command line and the web API. Input is checked before any Redis round trip.
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
-import { redisError } from '../store/redis-client.js';
-import type { AddResult, TaskStore } from '../store/task-store.js';
+import type { AddResult, NewTask, TaskStore } from '../store/open-store.js';
 import { newKid, normalizeKid } from '../tasks/kid.js';
 import { decodeTask, type Task, type TaskSpec, type TaskWithKid, toSec } from '../tasks/task.js';
 import {
@@ -41,10 +40,13 @@ export interface ListResult {
 
 export interface TaskServiceDeps {
   config: Config;
-  /** The store, connected on first use (one-shot commands check their input first). */
+  /**
+   * The task store, connected on first use (one-shot commands check their input first). Its
+   * failures are KtimerError('redis') already: 503 on the web API, exit 1 on the command line.
+   */
   store: () => Promise<TaskStore>;
-  /** "Now" in unix ms; by default the Redis server's clock. */
-  nowMs?: (store: TaskStore) => Promise<number>;
+  /** "Now" in unix ms on the Redis server's clock (every machine's due times agree). */
+  nowMs: () => Promise<number>;
   onChange?: (change: TaskChange) => void;
 }
 
@@ -64,13 +66,8 @@ export class TaskService {
     this.rules = { maxDay: t.maxDay, defaultTimer: t.defaultTimer, defaultTicker: t.defaultTicker };
   }
 
-  /** Runs `fn` against the store; a Redis failure becomes a KtimerError('redis') naming the server. */
   private async withStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
-    try {
-      return await fn(await this.deps.store());
-    } catch (err) {
-      throw err instanceof KtimerError ? err : redisError(this.deps.config, err);
-    }
+    return fn(await this.deps.store());
   }
 
   async count(): Promise<number> {
@@ -90,7 +87,7 @@ export class TaskService {
   }
 
   private async addTo(store: TaskStore, spec: TaskSpec): Promise<TaskWithKid> {
-    const nowMs = await this.now(store);
+    const nowMs = await this.deps.nowMs();
     const task: Task = {
       ...spec,
       run_num: 0,
@@ -117,8 +114,8 @@ export class TaskService {
    */
   async addSpecs(specs: readonly TaskSpec[]): Promise<string[]> {
     return this.withStore(async (store) => {
-      const nowMs = await this.now(store);
-      const batches: { kid: string; task: Task }[][] = [];
+      const nowMs = await this.deps.nowMs();
+      const batches: NewTask[][] = [];
       for (let i = 0; i < specs.length; i += BULK_BATCH) {
         batches.push(
           specs.slice(i, i + BULK_BATCH).map((spec) => ({
@@ -138,10 +135,7 @@ export class TaskService {
       const worker = async () => {
         while (next < batches.length) {
           const index = next++;
-          results[index] = await store.addMany(
-            batches[index] as { kid: string; task: Task }[],
-            this.deps.config.task.maxNum,
-          );
+          results[index] = await store.addMany(batches[index] as NewTask[], this.deps.config.task.maxNum);
         }
       };
       await Promise.all(Array.from({ length: BULK_IN_FLIGHT }, worker));
@@ -184,7 +178,7 @@ export class TaskService {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const stored = await store.get(kid);
       if (!stored) throw notFound(kid);
-      const { spec, nextRunMs } = parseTaskUpdate(input, stored.task, this.rules, await this.now(store));
+      const { spec, nextRunMs } = parseTaskUpdate(input, stored.task, this.rules, await this.deps.nowMs());
       const task: Task = { ...stored.task, ...spec, run_nexttime: toSec(nextRunMs) };
       const res = await store.update(kid, stored.raw, task);
       if (res === 'missing') throw notFound(kid);
@@ -225,13 +219,7 @@ export class TaskService {
       LIST_DEFAULT_COUNT;
     if (count > LIST_MAX_COUNT)
       throw usageError(`count ${count} is invalid; expected a whole number from 1 to ${LIST_MAX_COUNT}`);
-    const store = await this.deps.store();
-    const page = await store.list(
-      from === null ? null : from * 1000,
-      to === null ? null : to * 1000,
-      offset,
-      count,
-    );
+    const page = await this.withStore((store) => store.list({ fromSec: from, toSec: to, offset, count }));
     const tasks: TaskWithKid[] = [];
     const corrupt: string[] = [];
     for (const row of page.rows) {
@@ -242,10 +230,6 @@ export class TaskService {
       }
     }
     return { total: page.total, offset, count, tasks, corrupt };
-  }
-
-  private now(store: TaskStore): Promise<number> {
-    return this.deps.nowMs ? this.deps.nowMs(store) : store.timeMs();
   }
 }
 

@@ -1,16 +1,18 @@
 // Builds the ioredis client from [redis]: a single server, Sentinel or Cluster. Two profiles:
-// a one-shot command fails fast and never retries; the daemon reconnects with backoff.
+// a one-shot command fails fast and never retries; the daemon reconnects with backoff. Used
+// only inside store/ (open-store.ts is the door).
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config/config.js';
+import { backoffMs } from '../backoff.js';
 import { KtimerError, messageOf } from '../errors.js';
 import { storeKeys } from './keys.js';
-import type { RedisClient } from './scripts.js';
+import type { RedisClient } from './script.js';
 
 export type ClientProfile = 'oneshot' | 'daemon';
 
 /** Backoff between reconnect attempts of the daemon: 100 ms doubling up to 5 s. */
-export const reconnectDelayMs = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt, 6), 5000);
+const reconnectDelayMs = (attempt: number): number => backoffMs(attempt, 5000);
 
 export function describeRedis(cfg: Config): string {
   const r = cfg.redis;
@@ -74,16 +76,25 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
   return client;
 }
 
-/** Connects a one-shot client, or throws one clear line saying what failed and where. */
-export async function connectRedis(cfg: Config, profile: ClientProfile = 'oneshot'): Promise<RedisClient> {
-  const client = createRedis(cfg, profile);
+/**
+ * The first connection; throws one clear line saying what failed and where. A one-shot client
+ * bounds the whole handshake (a frozen server accepts the TCP connection but never answers) and
+ * lets go of the socket on failure; the daemon's keeps reconnecting in the background.
+ */
+export async function connectClient(client: RedisClient, cfg: Config, profile: ClientProfile): Promise<void> {
+  if (profile === 'daemon') {
+    await client.connect().catch((err: unknown) => {
+      throw redisError(cfg, err);
+    });
+    return;
+  }
   // The socket's own error (ECONNREFUSED, ...) says more than ioredis' "Connection is closed".
   let socketError: unknown;
-  client.on('error', (err) => {
+  const onError = (err: unknown) => {
     socketError ??= err;
-  });
+  };
+  client.on('error', onError);
   let timer: NodeJS.Timeout | undefined;
-  // A frozen server accepts the TCP connection but never answers: bound the whole handshake.
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error(`no answer within ${cfg.redis.connectTimeoutMs / 1000} s`)),
@@ -103,8 +114,8 @@ export async function connectRedis(cfg: Config, profile: ClientProfile = 'onesho
     throw redisError(cfg, socketError ?? err);
   } finally {
     clearTimeout(timer);
+    client.off('error', onError);
   }
-  return client;
 }
 
 /** A KtimerError('redis') naming the server, the reason and what to check. */

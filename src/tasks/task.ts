@@ -3,6 +3,11 @@ import { KtimerError } from '../errors.js';
 
 export type TaskType = 'timer' | 'ticker';
 
+/** What a command is: a shell command, or an http(s) URL to call. */
+export type CommandKind = 'shell' | 'url';
+
+export const isTaskType = (value: unknown): value is TaskType => value === 'timer' || value === 'ticker';
+
 /** What a user specifies. */
 export interface TaskSpec {
   type: TaskType;
@@ -42,7 +47,7 @@ export function decodeTask(kid: string, json: string): Task {
   }
   if (typeof value !== 'object' || value === null) throw corrupt(kid, 'not an object');
   const v = value as Record<string, unknown>;
-  if (v.type !== 'timer' && v.type !== 'ticker') throw corrupt(kid, 'bad type');
+  if (!isTaskType(v.type)) throw corrupt(kid, 'bad type');
   for (const field of ['time', 'limit', 'run_num', 'run_lasttime', 'run_nexttime'] as const) {
     if (typeof v[field] !== 'number' || !Number.isFinite(v[field])) throw corrupt(kid, `bad ${field}`);
   }
@@ -65,4 +70,5 @@ function corrupt(kid: string, why: string): KtimerError {
   );
 }
 
+/** The one rule of what a URL task is (claim.lua's kind_of says the same for the daemon). */
 export const isUrlCommand = (command: string): boolean => /^https?:\/\//i.test(command);

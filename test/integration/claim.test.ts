@@ -2,27 +2,40 @@
 // are taken over when they run out, timers expire, corrupt data is removed.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { type ClaimRequest, FireStore } from '../../src/store/fire-store.js';
-import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
-import { TaskStore } from '../../src/store/task-store.js';
+import type { StoreKeys } from '../../src/store/keys.js';
+import type { ClaimRequest, FireStore, TaskStore } from '../../src/store/open-store.js';
 import type { Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
+import { storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 let keys: StoreKeys;
 let tasks: TaskStore;
-let fires: FireStore;
+/** One fire store per daemon (owner): each keeps its own started fires. */
+let firesOf_: Map<string, FireStore>;
 let n = 0;
 
 const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
 
 beforeEach(() => {
   n++;
-  keys = storeKeys({ pool: `c${n}:all`, trun: `c${n}:second`, lock: `c${n}:lock` });
-  tasks = new TaskStore(redis.client, keys);
-  fires = new FireStore(redis.client, keys);
+  keys = testKeys(`c${n}`);
+  tasks = storesOn(redis.client, keys).tasks;
+  firesOf_ = new Map();
 });
+
+const fires = (owner: string): FireStore => {
+  let store = firesOf_.get(owner);
+  if (!store) {
+    store = storesOn(redis.client, keys).fires;
+    firesOf_.set(owner, store);
+  }
+  return store;
+};
+
+const begin = (nowMs: number, owner: string, keepMs: number, batch: { id: string; token: string }[]) =>
+  fires(owner).begin({ nowMs, owner, keepMs, fires: batch });
 
 const task = (over: Partial<Task> = {}): Task =>
   storedTask({ command: 'echo hi', run_nexttime: T0 / 1000, ...over });
@@ -31,17 +44,20 @@ const task = (over: Partial<Task> = {}): Task =>
 const firesOf = (reply: Awaited<ReturnType<FireStore['claim']>>) =>
   reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
 
-const claim = (over: Partial<ClaimRequest> = {}) =>
-  fires.claim({
+const claim = ({ started = [], ...over }: Partial<ClaimRequest> = {}) => {
+  const req = {
     nowMs: T0,
     owner: 'A',
     leaseMs: 5000,
     maxShell: 100,
     maxUrl: 100,
     expireLimitSec: 60,
-    started: [],
     ...over,
-  });
+  };
+  const store = fires(req.owner);
+  for (const id of started) store.started(id);
+  return store.claim(req);
+};
 
 test('a due timer is claimed once and removed from hash and schedule', async () => {
   await tasks.add('k1', task(), 100);
@@ -74,7 +90,7 @@ test('a ticker is rescheduled at now + time and removed at its limit', async () 
   await tasks.add('t', task({ type: 'ticker', time: 10, limit: 2 }), 100);
   const one = await claim({ nowMs: T0 + 300 });
   assert.equal(one.entries.length, 1);
-  assert.deepEqual(await fires.begin(T0 + 300, 'A', 60_000, firesOf(one)), [true]);
+  assert.deepEqual(await begin(T0 + 300, 'A', 60_000, firesOf(one)), [true]);
   const stored = await tasks.get('t');
   assert.equal(stored?.task.run_num, 1);
   assert.equal(stored?.task.run_lasttime, (T0 + 300) / 1000);
@@ -178,11 +194,11 @@ test('a ticker whose interval is not above 0 is corrupt: removed and reported, n
 test('only the lease holder may begin; begin again by the holder succeeds', async () => {
   await tasks.add('k', task(), 100);
   const held = firesOf(await claim({ owner: 'A' }));
-  assert.deepEqual(await fires.begin(T0, 'B', 60_000, held), [false]);
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, [{ id: 'k:1', token: 'forged' }]), [false]);
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, held), [true]);
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, held), [true], 'a lost reply can be retried');
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, [{ id: 'nope:1', token: 'x' }]), [false]);
+  assert.deepEqual(await begin(T0, 'B', 60_000, held), [false]);
+  assert.deepEqual(await begin(T0, 'A', 60_000, [{ id: 'k:1', token: 'forged' }]), [false]);
+  assert.deepEqual(await begin(T0, 'A', 60_000, held), [true]);
+  assert.deepEqual(await begin(T0, 'A', 60_000, held), [true], 'a lost reply can be retried');
+  assert.deepEqual(await begin(T0, 'A', 60_000, [{ id: 'nope:1', token: 'x' }]), [false]);
 });
 
 test('a lease that runs out is taken over by another daemon, and the old holder cannot begin it', async () => {
@@ -195,8 +211,8 @@ test('a lease that runs out is taken over by another daemon, and the old holder 
   assert.equal(taken.entries.length, 1);
   const entry = taken.entries[0];
   assert.ok(entry?.kind === 'fire' && entry.fire.retaken_from === 'A' && entry.fire.owner === 'B');
-  assert.deepEqual(await fires.begin(T0 + 5001, 'A', 60_000, first), [false]);
-  assert.deepEqual(await fires.begin(T0 + 5001, 'B', 60_000, firesOf(taken)), [true]);
+  assert.deepEqual(await begin(T0 + 5001, 'A', 60_000, first), [false]);
+  assert.deepEqual(await begin(T0 + 5001, 'B', 60_000, firesOf(taken)), [true]);
 });
 
 test('a fire claimed again by the same daemon is begun only through its newest lease', async () => {
@@ -205,15 +221,15 @@ test('a fire claimed again by the same daemon is begun only through its newest l
   const again = firesOf(await claim({ owner: 'A', nowMs: T0 + 5000 }));
   assert.equal(again[0]?.id, first[0]?.id);
   assert.notEqual(again[0]?.token, first[0]?.token);
-  assert.deepEqual(await fires.begin(T0 + 5001, 'A', 60_000, first), [false], 'the older lease is void');
-  assert.deepEqual(await fires.begin(T0 + 5001, 'A', 60_000, again), [true]);
+  assert.deepEqual(await begin(T0 + 5001, 'A', 60_000, first), [false], 'the older lease is void');
+  assert.deepEqual(await begin(T0 + 5001, 'A', 60_000, again), [true]);
 });
 
 test('a begun fire is never handed out again: acked by the next claim, or reported abandoned', async () => {
   await tasks.add('k', task(), 100);
   await tasks.add('j', task(), 100);
   const both = firesOf(await claim({ owner: 'A' }));
-  assert.deepEqual(await fires.begin(T0, 'A', 60_000, both), [true, true]);
+  assert.deepEqual(await begin(T0, 'A', 60_000, both), [true, true]);
   // A reports k started; j's daemon "dies" before reporting.
   await claim({ owner: 'A', started: ['k:1'] });
   assert.equal(await redis.client.hexists(keys.fires, 'k:1'), 0);
@@ -228,9 +244,12 @@ test('a begun fire is never handed out again: acked by the next claim, or report
 
 test('finish removes only the records of its owner', async () => {
   await tasks.add('k', task(), 100);
-  await fires.begin(T0, 'A', 60_000, firesOf(await claim({ owner: 'A' })));
-  assert.equal(await fires.finish('B', ['k:1']), 0);
-  assert.equal(await fires.finish('A', ['k:1']), 1);
+  await begin(T0, 'A', 60_000, firesOf(await claim({ owner: 'A' })));
+  fires('B').started('k:1');
+  assert.equal(await fires('B').finishStarted('B'), 0);
+  fires('A').started('k:1');
+  assert.equal(await fires('A').finishStarted('A'), 1);
+  assert.equal(await fires('A').finishStarted('A'), 0, 'forgotten once');
   assert.equal(await redis.client.hlen(keys.fires), 0);
 });
 

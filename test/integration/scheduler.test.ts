@@ -1,117 +1,202 @@
-// The loop against a real Redis: a slot that frees while a claim is under way is claimed again
-// at once (its wake-up came mid-pass and woke nobody; the loop once waited for its next second).
+// The loop on a manual clock against a real Redis: the scripts take "now" as an argument, so the
+// clock alone decides what is due. A pass due in seconds is tested in milliseconds of real time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pino } from 'pino';
-import type { Dispatcher } from '../../src/daemon/dispatcher.js';
-import { RedisClock } from '../../src/daemon/redis-clock.js';
-import { Scheduler } from '../../src/daemon/scheduler.js';
-import { type ClaimRequest, FireStore } from '../../src/store/fire-store.js';
-import { storeKeys } from '../../src/store/keys.js';
+import { ManualClock } from '../../src/clock.js';
+import { type FireSink, type LoopClock, Scheduler } from '../../src/daemon/scheduler.js';
+import type { Claimer } from '../../src/daemon/scheduler.js';
+import type { Fire } from '../../src/store/open-store.js';
+import type { CommandKind } from '../../src/tasks/task.js';
+import { memoryLogs } from '../helpers/memory-logs.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
+import { storesOn, testKeys } from '../helpers/stores.js';
 import { waitFor } from '../helpers/wait.js';
 
 const redis = usePrivateRedis();
+const T0 = 1_800_000_000_000; // a whole second, unix ms
+let n = 0;
 
-test('a slot freed during a claim is refilled by the next pass at once, not at the next second', async () => {
-  const keys = storeKeys({ pool: 's:all', trun: 's:second', lock: 's:lock' });
-  const [sec] = await redis.client.time();
-  await storeTasks(redis.client, keys, [['a'.repeat(32), storedTask({ run_nexttime: Number(sec) - 1 })]]);
-
-  let shellFree = 0;
-  const dispatched: { atMs: number }[] = [];
-  const dispatcher = {
-    free: (kind: string) => (kind === 'shell' ? shellFree : 0),
-    takeStarted: () => [],
-    returnStarted: () => {},
-    dispatch: async (fires: unknown[]) => {
-      dispatched.push(...fires.map(() => ({ atMs: Date.now() })));
-    },
-  } as unknown as Dispatcher;
-
-  const ref: { sched?: Scheduler } = {};
-  let firstClaimDoneMs = 0;
-  class SlotFreedMidClaim extends FireStore {
-    private calls = 0;
-    override async claim(req: ClaimRequest) {
-      if (this.calls++ > 0) return super.claim(req);
-      // Just past a second boundary, so that "the next second" is far away; the slot frees
-      // after this pass computed its room (0) and before its reply is in.
-      await new Promise((r) => setTimeout(r, 1020 - (Date.now() % 1000)));
-      shellFree = 1;
-      ref.sched?.slotFreed();
-      const reply = await super.claim(req);
-      firstClaimDoneMs = Date.now();
-      return reply;
-    }
+/** A sink that takes what it is given and has `room` slots of each kind. */
+class TestSink implements FireSink {
+  readonly fires: Fire[] = [];
+  constructor(public free: Record<CommandKind, number> = { shell: 10, url: 10 }) {}
+  room(kind: CommandKind): number {
+    return this.free[kind];
   }
-  const fires = new SlotFreedMidClaim(redis.client, keys);
-  const silent = pino({ level: 'silent' });
+  dispatch(fires: Fire[]): void {
+    this.fires.push(...fires);
+  }
+}
+
+function setup(
+  options: { sink?: TestSink; claimer?: (real: Claimer) => Claimer; expireLimitSec?: number } = {},
+) {
+  const keys = testKeys(`s${++n}`);
+  const { fires } = storesOn(redis.client, keys);
+  const clock: ManualClock & LoopClock = Object.assign(new ManualClock(T0), { syncIfOlder: async () => {} });
+  const sink = options.sink ?? new TestSink();
+  const logs = memoryLogs();
   const sched = new Scheduler({
-    fires,
-    clock: new RedisClock({ serverTimeMs: () => fires.serverTimeMs() }),
-    dispatcher,
+    claimer: options.claimer ? options.claimer(fires) : fires,
+    sink,
+    clock,
     owner: 'test',
     leaseMs: 5000,
-    expireLimitSec: 60,
-    serve: silent,
-    error: silent,
-    runed: silent,
+    expireLimitSec: options.expireLimitSec ?? 60,
+    logs,
   });
-  ref.sched = sched;
+  const store = (tasks: [string, number, string?][]) =>
+    storeTasks(
+      redis.client,
+      keys,
+      tasks.map(
+        ([kid, dueMs, command = 'true']) =>
+          [kid, storedTask({ run_nexttime: dueMs / 1000, command })] as const,
+      ),
+    );
+  /** Resolves once the loop waits on the clock again. */
+  const idle = () => waitFor(() => clock.sleeping > 0, { what: 'the loop to sleep', intervalMs: 2 });
+  return { clock, sink, logs, sched, store, idle };
+}
+
+test('a task due in 3 s fires when the clock reaches it, never before, in milliseconds of real time', async () => {
+  const { clock, sink, sched, store, idle } = setup();
+  await store([['a', T0 + 3000]]);
+  const realStart = performance.now();
   sched.start();
   try {
-    await waitFor(() => dispatched.length === 1, { what: 'the due task dispatched', timeoutMs: 5000 });
-    const after = (dispatched[0]?.atMs ?? 0) - firstClaimDoneMs;
-    assert.ok(after < 400, `claimed ${after} ms after the slot freed`);
+    await idle();
+    clock.advance(2999);
+    await idle();
+    assert.equal(sink.fires.length, 0, 'not early, not by a millisecond');
+    clock.advance(1);
+    await waitFor(() => sink.fires.length === 1, { what: 'the fire', intervalMs: 2 });
+    assert.equal(sink.fires[0]?.due, (T0 + 3000) / 1000);
+    assert.ok(performance.now() - realStart < 2000, 'seconds on the clock, not in real time');
+  } finally {
+    await sched.stop();
+  }
+});
+
+test('between seconds the loop sleeps exactly until the earliest due time', async () => {
+  const { clock, sink, sched, store, idle } = setup();
+  await store([['a', T0 + 1250]]);
+  sched.start();
+  try {
+    await idle();
+    clock.advance(1000); // the per-second pass: nothing due yet
+    await idle();
+    clock.advance(249);
+    await idle();
+    assert.equal(sink.fires.length, 0);
+    clock.advance(1); // T0 + 1250: the exact wake-up
+    await waitFor(() => sink.fires.length === 1, { what: 'the fire at its due time', intervalMs: 2 });
+  } finally {
+    await sched.stop();
+  }
+});
+
+test('a slot freed during a claim is refilled by the next pass at once, not at the next second', async () => {
+  const sink = new TestSink({ shell: 0, url: 0 });
+  const ref: { sched?: Scheduler } = {};
+  let calls = 0;
+  const { sched, store } = setup({
+    sink,
+    claimer: (real) => ({
+      claim: async (req) => {
+        if (calls++ === 0) {
+          // The slot frees after this pass computed its room (0), before its reply is in.
+          sink.free.shell = 1;
+          ref.sched?.slotFreed();
+        }
+        return real.claim(req);
+      },
+    }),
+  });
+  ref.sched = sched;
+  await store([['a', T0 - 1000]]);
+  sched.start();
+  try {
+    // The clock never moves: only a pass without waiting for the next second can claim it.
+    await waitFor(() => sink.fires.length === 1, { what: 'the due task claimed', timeoutMs: 3000 });
   } finally {
     await sched.stop();
   }
 });
 
 test('a claim looks past 32 waiting tasks of a full kind, and past all the room allows every 100 ms', async () => {
-  const keys = storeKeys({ pool: 'k:all', trun: 'k:second', lock: 'k:lock' });
-  let localMs = Date.now(); // the daemon's local clock, moved by hand
-  const fires = new FireStore(redis.client, keys);
-  const clock = new RedisClock({ serverTimeMs: () => fires.serverTimeMs() }, () => localMs);
-  await clock.sync();
-  const nowSec = clock.nowMs() / 1000;
-  // 50 shell tasks due, no shell slot free; a URL task due behind them, URL slots free.
-  await storeTasks(
-    redis.client,
-    keys,
-    Array.from({ length: 50 }, (_, i) => [`s${i}`, storedTask({ run_nexttime: nowSec - 5 })] as const),
-  );
-  const claimed: string[] = [];
-  const dispatcher = {
-    free: (kind: string) => (kind === 'shell' ? 0 : 10),
-    takeStarted: () => [],
-    returnStarted: () => {},
-    dispatch: async (batch: { kid: string }[]) => {
-      claimed.push(...batch.map((f) => f.kid));
-    },
-  } as unknown as Dispatcher;
-  const silent = pino({ level: 'silent' });
-  const sched = new Scheduler({
-    fires,
-    clock,
-    dispatcher,
-    owner: 'test',
-    leaseMs: 5000,
-    expireLimitSec: 0,
-    serve: silent,
-    error: silent,
-    runed: silent,
-  });
+  const sink = new TestSink({ shell: 0, url: 10 });
+  const { clock, sched, store } = setup({ sink, expireLimitSec: 0 });
+  await store(Array.from({ length: 50 }, (_, i) => [`s${i}`, T0 - 5000] as [string, number]));
   await sched.pass(); // the first pass looks as far as it may; nothing for it yet
-  await storeTasks(redis.client, keys, [
-    ['u', storedTask({ command: 'http://127.0.0.1:1/x', run_nexttime: nowSec - 4 })],
-  ]);
-  localMs += 50;
+  await store([['u', T0 - 4000, 'http://127.0.0.1:1/x']]);
+  clock.advance(50);
   await sched.pass();
-  assert.deepEqual(claimed, [], '50 shell tasks in front: beyond the 32 of a quick claim');
-  localMs += 60;
+  assert.equal(sink.fires.length, 0, '50 shell tasks in front: beyond the 32 of a quick claim');
+  clock.advance(60);
   await sched.pass();
-  assert.deepEqual(claimed, ['u'], '100 ms after the last far look, the next claim looks far');
+  assert.deepEqual(
+    sink.fires.map((f) => [f.kid, f.kind]),
+    [['u', 'url']],
+    '100 ms after the last far look, the next claim looks far',
+  );
+});
+
+test('Redis failing: logged once, retried with backoff on the clock, logged again when it answers', async () => {
+  let failing = true;
+  let attempts = 0;
+  const { clock, logs, sched, idle, sink, store } = setup({
+    claimer: (real) => ({
+      claim: (req) => {
+        attempts++;
+        return failing ? Promise.reject(new Error('connection refused')) : real.claim(req);
+      },
+    }),
+  });
+  await store([['a', T0 + 500]]);
+  sched.start();
+  try {
+    await idle();
+    assert.equal(attempts, 1);
+    assert.equal(sched.redisHealthy, false);
+    clock.advance(199);
+    await idle();
+    assert.equal(attempts, 1, 'the first retry waits 200 ms');
+    clock.advance(1);
+    await waitFor(() => attempts === 2, { what: 'the first retry' });
+    await idle();
+    clock.advance(400);
+    await waitFor(() => attempts === 3, { what: 'the second retry, 400 ms later' });
+    failing = false;
+    await idle();
+    clock.advance(800);
+    await waitFor(() => sink.fires.length === 1, { what: 'the fire once Redis answers' });
+    assert.equal(logs.events('serve', 'redis_down').length, 1, 'one redis_down per outage');
+    assert.equal(logs.events('error', 'redis_down').length, 1);
+    assert.deepEqual(
+      logs.events('serve', 'redis_up').map((e) => e.down_ms),
+      [1400],
+    );
+    assert.equal(sched.redisHealthy, true);
+  } finally {
+    await sched.stop();
+  }
+});
+
+test('expired, corrupt and abandoned entries of a claim are logged, not dispatched', async () => {
+  const { sched, store, logs, sink } = setup({ expireLimitSec: 60 });
+  await store([['old', T0 - 61_000]]);
+  await redis.client.hset(testKeys(`s${n}`).pool, 'bad', '{not json');
+  await redis.client.zadd(testKeys(`s${n}`).schedule, T0 / 1000, 'bad');
+  await sched.pass();
+  assert.equal(sink.fires.length, 0);
+  assert.deepEqual(
+    logs.events('runed', 'expired').map((e) => e.kid),
+    ['old'],
+  );
+  assert.deepEqual(
+    logs.events('error', 'corrupt').map((e) => e.kid),
+    ['bad'],
+  );
 });

@@ -11,7 +11,7 @@ export async function run(ctx: CliContext): Promise<void> {
   const config = ctx.config;
   const pid = readPidfile(config.pidfile);
   const state = pid.state === 'running' ? readState(stateFileOf(config.pidfile)) : null;
-  const { describeRedis } = await import('../../store/redis-client.js');
+  const store = await ctx.openStore();
   const redis: {
     address: string;
     healthy: boolean;
@@ -19,15 +19,14 @@ export async function run(ctx: CliContext): Promise<void> {
     error: string | null;
     tasks: number | null;
   } = {
-    address: describeRedis(config),
+    address: store.address,
     healthy: false,
     version: null,
     error: null,
     tasks: null,
   };
   try {
-    const client = await ctx.redis();
-    redis.version = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? null;
+    redis.version = (await (await ctx.store()).serverInfo()).version;
     redis.tasks = await (await ctx.service()).count();
     redis.healthy = true;
   } catch (err) {

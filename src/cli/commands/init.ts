@@ -39,11 +39,9 @@ export async function run(ctx: CliContext): Promise<void> {
   if (configOk) {
     const c = ctx.config;
     await attempt('redis', async () => {
-      const client = await ctx.redis();
-      const info = await client.info('server');
-      const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
-      const { describeRedis } = await import('../../store/redis-client.js');
-      return `${describeRedis(c)} answers (Redis ${version})`;
+      const store = await ctx.store();
+      const { version } = await store.serverInfo();
+      return `${store.address} answers (Redis ${version ?? 'unknown'})`;
     });
     await attempt('log dir', () => writableDir(c.log.dir));
     await attempt('runtime dir', () => writableDir(dirname(c.pidfile)));

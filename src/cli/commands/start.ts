@@ -30,7 +30,7 @@ export async function run(ctx: CliContext, _words: string[], opts: { daemon?: bo
 async function runDaemon(ctx: CliContext, detached: boolean): Promise<void> {
   let code: number;
   try {
-    const { startDaemon } = await import('../../daemon/daemon.js');
+    const { startDaemon } = await import('../../daemon/lifecycle.js');
     const daemon = await startDaemon(ctx.config);
     const warnings = daemon.redisProblem
       ? [`Redis is not reachable yet (${daemon.redisProblem}); the daemon keeps retrying`]

@@ -15,7 +15,8 @@
 -- ARGV[8..] fire ids this owner has started since its last claim: their records are removed
 -- Returns { next_due_ms, entry, entry, ... } where next_due_ms is the earliest schedule score or
 -- lease deadline left (ms, -1 when none) and each entry is a flat array:
---   { 'fire', fire_json }           claimed: run it after begin.lua
+--   { 'fire', fire_json }           claimed: run it after begin.lua; its kind (shell or url)
+--                                   is decided here, once
 --   { 'expired', kid, task_json }   a timer overdue beyond the expire limit: removed, not run
 --   { 'corrupt', kid, raw }         task data that is not a valid task: removed
 --   { 'abandoned', fire_json }      begun by a daemon that vanished before finishing: not re-run
@@ -57,7 +58,9 @@ local overdue = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms, 'LIMIT', 0,
 for _, fire_id in ipairs(overdue) do
   local raw = redis.call('HGET', KEYS[4], fire_id)
   local ok, fire = pcall(cjson.decode, raw or '')
-  if not ok or type(fire) ~= 'table' then
+  if not ok or type(fire) ~= 'table' or type(fire.kid) ~= 'string' or type(fire.command) ~= 'string'
+      or type(fire.due) ~= 'number' or type(fire.run_num) ~= 'number' then
+    -- Not a record this script wrote: nothing can be run from it.
     redis.call('ZREM', KEYS[3], fire_id)
     redis.call('HDEL', KEYS[4], fire_id)
   elseif fire.state == 'started' then
@@ -65,9 +68,10 @@ for _, fire_id in ipairs(overdue) do
     redis.call('HDEL', KEYS[4], fire_id)
     out[#out + 1] = { 'abandoned', raw }
   else
-    local kind = kind_of(tostring(fire.command))
+    local kind = (fire.kind == 'url' or fire.kind == 'shell') and fire.kind or kind_of(tostring(fire.command))
     if room[kind] > 0 then
       room[kind] = room[kind] - 1
+      fire.kind = kind
       fire.retaken_from = fire.owner
       lease(fire_id, fire)
     end
@@ -96,7 +100,7 @@ local function claim_task(kid, score, task)
     redis.call('ZADD', KEYS[2], task.run_nexttime, kid)
   end
   lease(kid .. ':' .. run_num, {
-    id = kid .. ':' .. run_num, kid = kid, type = task.type, command = task.command,
+    id = kid .. ':' .. run_num, kid = kid, type = task.type, kind = kind, command = task.command,
     due = score, run_num = run_num, limit = limit, claimed = now_ms,
   })
 end

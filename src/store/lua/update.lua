@@ -5,13 +5,13 @@
 -- ARGV[2] task JSON as read by the caller
 -- ARGV[3] new task JSON
 -- ARGV[4] new run_nexttime, unix seconds
--- Returns 1 updated, 0 no such task, -1 the task changed since it was read (read it again).
+-- Returns 1 updated, 0 no such task, -3 the task changed since it was read (read it again).
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then
   return 0
 end
 if current ~= ARGV[2] then
-  return -1
+  return -3
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])

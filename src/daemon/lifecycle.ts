@@ -1,0 +1,164 @@
+// The daemon's life: take the pidfile, open the logs, assemble the parts, reach Redis (retrying in
+// the background), start the web API, run the loop; on SIGTERM/SIGINT stop it all in reverse
+// order and let running tasks finish for shutdown_grace. SIGHUP reopens the logs.
+import { mkdirSync } from 'node:fs';
+import { type Clock, systemClock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { messageOf } from '../errors.js';
+import { type DaemonLogs, openDaemonLogs } from '../log/daemon-logs.js';
+import { chooseSpawner } from '../runner/shell-pool.js';
+import { VERSION } from '../version.js';
+import { assembleDaemon, type DaemonParts, startWeb, type WebHandle } from './assemble.js';
+import { DaemonStatus } from './daemon-status.js';
+import { removePidfile } from './pidfile.js';
+import { acquirePidfile } from './pidfile-lock.js';
+import { removeState, stateFileOf } from './state-file.js';
+
+/** How often the state file is refreshed while nothing else changes it. */
+const STATE_REFRESH_MS = 5000;
+
+export interface RunningDaemon {
+  /** Redis reached at start-up, or the reason it was not (the daemon keeps retrying). */
+  redisProblem: string | null;
+  webAddress: string | null;
+  /** Starts firing tasks (after start-up was reported, so no task inherits the report pipe). */
+  run(): void;
+  /** Resolves when the daemon has shut down, with the exit code. */
+  done: Promise<number>;
+}
+
+interface Started {
+  config: Config;
+  logs: DaemonLogs;
+  parts: DaemonParts;
+  web: WebHandle | null;
+  status: DaemonStatus;
+}
+
+export async function startDaemon(config: Config, local: Clock = systemClock): Promise<RunningDaemon> {
+  const spawner = chooseSpawner();
+  acquirePidfile(config.pidfile, process.pid);
+  const logs = await undoOnFailure(config, null, async () => {
+    mkdirSync(config.log.dir, { recursive: true });
+    return openDaemonLogs(config);
+  });
+  const parts = await undoOnFailure(config, { logs }, async () =>
+    assembleDaemon({ config, logs, spawner, local }),
+  );
+  parts.shells.warm();
+  const redisProblem = await firstConnection(parts, logs);
+  const status = new DaemonStatus(config, parts, local, stateFileOf(config.pidfile));
+  const web = await undoOnFailure(config, { logs, parts }, () =>
+    startWeb(config, parts, logs, async () => status.info()),
+  );
+  status.webAddress = web?.address ?? null;
+  const started: Started = { config, logs, parts, web, status };
+  parts.dispatcher.onSlotFree(() => status.touch());
+  status.touch();
+  const refresh = setInterval(() => status.touch(), STATE_REFRESH_MS);
+  logs.serve.info(
+    {
+      event: 'start',
+      version: VERSION,
+      owner: parts.owner,
+      config: config.file,
+      redis: parts.store.address,
+      web: status.webAddress,
+      shell_spawner: spawner.kind,
+    },
+    'ktimer daemon started',
+  );
+  const done = onSignals(logs, (signal) => {
+    clearInterval(refresh);
+    return shutdown(started, signal);
+  });
+  return { redisProblem, webAddress: status.webAddress, run: () => parts.scheduler.start(), done };
+}
+
+/**
+ * Runs a start-up step; if it fails, lets go of what was taken before it (the pidfile always,
+ * then the logs and the parts) and rethrows.
+ */
+async function undoOnFailure<T>(
+  config: Config,
+  taken: { logs: DaemonLogs; parts?: DaemonParts } | null,
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (taken?.parts) {
+      await taken.parts.shells.close();
+      await taken.parts.store.close();
+    }
+    removePidfile(config.pidfile, process.pid);
+    await taken?.logs.close();
+    throw err;
+  }
+}
+
+/** The first connection: waited for, so `start -d` can say whether Redis answered; not fatal. */
+async function firstConnection(parts: DaemonParts, logs: DaemonLogs): Promise<string | null> {
+  try {
+    await parts.store.connect();
+    await parts.clock.sync();
+    return null;
+  } catch (err) {
+    const problem = messageOf(err);
+    logs.serve.warn({ event: 'redis_down', err: problem }, 'Redis not reachable at start-up; retrying');
+    return problem;
+  }
+}
+
+/** Installs the signal handlers; the promise resolves with the exit code once stopped. */
+function onSignals(logs: DaemonLogs, stop: (signal: string) => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stopOn = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      void stop(signal).then(() => resolve(0));
+    };
+    process.on('SIGTERM', () => stopOn('SIGTERM'));
+    process.on('SIGINT', () => stopOn('SIGINT'));
+    process.on('SIGHUP', () => {
+      logs.reopen();
+      logs.serve.info({ event: 'reopen' }, 'received SIGHUP: log files reopened');
+    });
+    process.on('unhandledRejection', (reason) => {
+      logs.error.error(
+        { event: 'unhandled_rejection', err: messageOf(reason) },
+        'unhandled promise rejection',
+      );
+    });
+  });
+}
+
+/**
+ * Stops in reverse order of start: no more claims, no more requests, running tasks finish (or
+ * are killed after shutdown_grace), spawners end, started fires are forgotten, Redis let go,
+ * state file and pidfile removed, logs flushed.
+ */
+async function shutdown({ config, logs, parts, web, status }: Started, signal: string): Promise<void> {
+  const { scheduler, dispatcher, shells, store, owner } = parts;
+  logs.serve.info(
+    { event: 'stopping', signal, running: dispatcher.runningCount },
+    `received ${signal}: stopping`,
+  );
+  status.stop();
+  await scheduler.stop();
+  await web?.close().catch(() => {});
+  const killed = await dispatcher.drain(config.task.shutdownGraceSec * 1000);
+  if (killed > 0)
+    logs.serve.warn(
+      { event: 'killed', count: killed },
+      'tasks still running after shutdown_grace were killed',
+    );
+  await shells.close();
+  await store.fires.finishStarted(owner).catch(() => 0);
+  await store.close();
+  removeState(stateFileOf(config.pidfile));
+  removePidfile(config.pidfile, process.pid);
+  logs.serve.info({ event: 'stop', fired_total: dispatcher.firedTotal }, 'ktimer daemon stopped');
+  await logs.close();
+}

@@ -1,0 +1,62 @@
+// What the daemon writes about fires (spec §7): one runed.log `fire` entry per fire run (and an
+// error.log entry when it failed), and the claim's other outcomes: expired, corrupt, abandoned.
+import type { RunResult } from '../runner/run-result.js';
+import type { ClaimEntry, Fire } from '../store/open-store.js';
+import type { DaemonLogs } from './daemon-logs.js';
+
+type FireLogs = Pick<DaemonLogs, 'runed' | 'error'>;
+
+export function logClaimEntry(logs: FireLogs, entry: Exclude<ClaimEntry, { kind: 'fire' }>): void {
+  if (entry.kind === 'expired') {
+    logs.runed.warn(
+      { event: 'expired', kid: entry.kid, task: entry.raw },
+      'timer overdue beyond task_expire_limit: dropped, not run',
+    );
+  } else if (entry.kind === 'corrupt') {
+    logs.error.error(
+      { event: 'corrupt', kid: entry.kid, raw: entry.raw.slice(0, 2000) },
+      `task ${entry.kid} holds corrupt data: removed`,
+    );
+  } else {
+    logs.error.warn(
+      { event: 'abandoned', kid: entry.fire.kid, fire_id: entry.fire.id, owner: entry.fire.owner },
+      'fire was begun by a daemon that vanished at once; it may not have run, and is not run again',
+    );
+  }
+}
+
+/** A fire that ran: `startedMs` is when its process or request really started (Redis clock). */
+export function logFire(logs: FireLogs, fire: Fire, startedMs: number, result: RunResult): void {
+  const entry = {
+    event: 'fire',
+    kid: fire.kid,
+    fire_id: fire.id,
+    type: fire.type,
+    kind: fire.kind,
+    command: fire.command,
+    run_num: fire.run_num,
+    limit: fire.limit,
+    due: fire.due,
+    started: Math.round(startedMs) / 1000,
+    lateness_ms: Math.round((startedMs - fire.due * 1000) * 10) / 10,
+    duration_ms: Math.round(result.durationMs),
+    ok: result.ok,
+    exit_code: result.exitCode,
+    signal: result.signal,
+    http_status: result.httpStatus,
+    timed_out: result.timedOut,
+    output: result.output,
+    error: result.error,
+    ...(fire.retaken_from ? { retaken_from: fire.retaken_from } : {}),
+  };
+  logs.runed.info(entry, result.ok ? 'task fired' : 'task failed');
+  if (!result.ok) logs.error.error(entry, `task ${fire.kid} failed: ${describeFailure(result)}`);
+}
+
+function describeFailure(r: RunResult): string {
+  if (r.timedOut) return `timed out after ${Math.round(r.durationMs)} ms`;
+  if (r.error) return r.error;
+  if (r.httpStatus !== null) return `HTTP ${r.httpStatus}`;
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit code ${r.exitCode}`;
+}

@@ -1,0 +1,92 @@
+// Beginning fires so that the begin survives a failover. A claim only the old master had is
+// undone by a Sentinel failover, and the new master hands the task out again; so with replicas
+// (redis.wait_replicas > 0) a batch runs once the replicas have its begin (WAIT). Failing that,
+// it waits a moment (a failover is noticed in about a second), asks the master it now talks to
+// which of these fires are still ours (begin is idempotent for its owner), and waits for the
+// replicas again. After three rounds it runs what it holds: a replica is down or re-syncing, and
+// the master did not change. While Redis is away the begin is retried with backoff: a fire this
+// daemon holds is begun by nobody else.
+import { backoffMs } from '../backoff.js';
+import { type Clock, pause } from '../clock.js';
+import type { Fire } from './fire-record.js';
+import type { BeginRequest } from './fire-scripts.js';
+
+const WAIT_REPLICAS_MS = 500;
+const FAILOVER_SETTLE_MS = 1500;
+const CONFIRM_ROUNDS = 3;
+const RETRY_MAX_MS = 2000;
+
+export interface DurableBeginOptions {
+  owner: string;
+  /** How long a begun record is kept if this daemon never reports it started. */
+  keepMs: number;
+  /** The Redis clock: "now" of each begin, and the waits. */
+  clock: Clock;
+  /** True once the daemon stops: a begin still failing then is given up (nothing runs). */
+  shouldGiveUp(): boolean;
+  /** The first failed attempt of a batch (later ones are retried quietly). */
+  onRetry(err: unknown): void;
+}
+
+export interface DurableBegin {
+  /** One per fire: run it. */
+  allowed: boolean[];
+  /** Fires whose claim a failover undid: the new master hands them out again. */
+  undone: Fire[];
+  /** Fires run although the replicas did not confirm them (0 without wait_replicas). */
+  unconfirmed: number;
+  /** redis.wait_replicas: how many replicas were asked to confirm. */
+  replicas: number;
+}
+
+interface Beginner {
+  begin(req: BeginRequest): Promise<boolean[]>;
+  replicasConfirming(count: number, timeoutMs: number): Promise<number>;
+}
+
+export async function beginDurably(
+  store: Beginner,
+  fires: readonly Fire[],
+  options: DurableBeginOptions & { waitReplicas: number },
+): Promise<DurableBegin> {
+  const allowed = await beginRetrying(store, fires, options);
+  const n = options.waitReplicas;
+  const undone: Fire[] = [];
+  for (let round = 0; n > 0 && allowed.some(Boolean) && round < CONFIRM_ROUNDS; round++) {
+    if (await confirmed(store, n)) return { allowed, undone, unconfirmed: 0, replicas: n };
+    await pause(options.clock, FAILOVER_SETTLE_MS);
+    const held = fires.filter((_, i) => allowed[i]);
+    const again = await beginRetrying(store, held, options);
+    held.forEach((fire, j) => {
+      if (again[j]) return;
+      allowed[fires.indexOf(fire)] = false;
+      undone.push(fire);
+    });
+  }
+  return { allowed, undone, unconfirmed: n > 0 ? allowed.filter(Boolean).length : 0, replicas: n };
+}
+
+async function confirmed(store: Beginner, n: number): Promise<boolean> {
+  try {
+    return (await store.replicasConfirming(n, WAIT_REPLICAS_MS)) >= n;
+  } catch {
+    return false; // no answer: ask the master again
+  }
+}
+
+async function beginRetrying(
+  store: Beginner,
+  fires: readonly Fire[],
+  options: DurableBeginOptions,
+): Promise<boolean[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { owner, keepMs, clock } = options;
+      return await store.begin({ nowMs: clock.nowMs(), owner, keepMs, fires });
+    } catch (err) {
+      if (options.shouldGiveUp()) return fires.map(() => false);
+      if (attempt === 0) options.onRetry(err);
+      await pause(options.clock, backoffMs(attempt, RETRY_MAX_MS));
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// The one door into the store: everything the command line, the web API and the daemon need of
+// Redis, built from conf.ini. Nothing outside store/ imports another file of it (ARCHITECTURE.md).
+// Every failure comes out as a KtimerError('redis') naming the server and what to check.
+import type { Config } from '../config/config.js';
+import { FireStore } from './fire-store.js';
+import { storeKeys } from './keys.js';
+import { RedisAccess } from './redis-access.js';
+import { type ClientProfile, connectClient, createRedis, describeRedis, redisError } from './redis-client.js';
+import { TaskStore } from './task-store.js';
+
+export type { DurableBegin, DurableBeginOptions } from './durable-begin.js';
+export type { Fire } from './fire-record.js';
+export { type ClaimEntry, type ClaimReply, type ClaimRequest, fullSkip } from './fire-scripts.js';
+export type { FireStore } from './fire-store.js';
+export type { ClientProfile } from './redis-client.js';
+export type { AddResult, ListPage, ListWindow, NewTask, TaskStore, UpdateResult } from './task-store.js';
+
+export interface Store {
+  readonly tasks: TaskStore;
+  readonly fires: FireStore;
+  /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
+  readonly address: string;
+  /**
+   * The first connection. One-shot: fails fast, bounded by redis.connect_timeout. Daemon: on
+   * failure the client keeps reconnecting with backoff in the background.
+   */
+  connect(): Promise<void>;
+  /** The server's clock, unix ms with microsecond precision: the clock every machine shares. */
+  serverTimeMs(): Promise<number>;
+  serverInfo(): Promise<{ version: string | null }>;
+  /** Connection events, for the daemon's serve.log. */
+  on(event: 'ready' | 'close', listener: () => void): void;
+  close(): Promise<void>;
+}
+
+/** The store of `config`, not yet connected (the client is made; a bad Cluster config throws). */
+export function openStore(config: Config, profile: ClientProfile): Store {
+  const client = createRedis(config, profile);
+  const redis = new RedisAccess(client, storeKeys(config.keys), (err) => redisError(config, err));
+  return {
+    tasks: new TaskStore(redis),
+    fires: new FireStore(redis, config.redis.waitReplicas),
+    address: describeRedis(config),
+    connect: () => connectClient(client, config, profile),
+    serverTimeMs: () =>
+      redis.call(async (c) => {
+        const [sec, usec] = await c.time();
+        return Number(sec) * 1000 + Number(usec) / 1000;
+      }),
+    serverInfo: () =>
+      redis.call(async (c) => ({ version: /redis_version:(\S+)/.exec(await c.info('server'))?.[1] ?? null })),
+    on: (event, listener) => {
+      client.on(event, listener);
+    },
+    close: () =>
+      client.quit().then(
+        () => undefined,
+        () => client.disconnect(),
+      ),
+  };
+}

@@ -1,0 +1,28 @@
+// What the task and fire stores share: one client, the key names, and one way to turn any Redis
+// failure into the error a user sees (KtimerError('redis') naming the server and what to check).
+import type { KtimerError } from '../errors.js';
+import type { StoreKeys } from './keys.js';
+import { type RedisClient, runScript, type Script } from './script.js';
+
+/** Turns a failure of a Redis call into the error a user sees. */
+export type RedisFailure = (err: unknown) => KtimerError;
+
+export class RedisAccess {
+  constructor(
+    readonly client: RedisClient,
+    readonly keys: StoreKeys,
+    private readonly failure: RedisFailure,
+  ) {}
+
+  script<A, R>(script: Script<A, R>, args: A): Promise<R> {
+    return this.call(() => runScript(this.client, this.keys, script, args));
+  }
+
+  async call<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.client);
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+}

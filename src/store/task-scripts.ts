@@ -1,0 +1,91 @@
+// Definitions of the scripts that change or page through tasks (lua/add.lua, add_many, update,
+// del, clear, list): keys, arguments and checked replies. Times go in as unix seconds, the unit
+// of the schedule's scores.
+import { encodeTask, type Task } from '../tasks/task.js';
+import { countReply, type Script, STATUS, statusReply, unexpectedReply } from './script.js';
+
+export interface NewTask {
+  kid: string;
+  task: Task;
+}
+
+export const ADD: Script<NewTask & { maxNum: number }, 'done' | 'full' | 'exists'> = {
+  name: 'add',
+  keys: ['pool', 'schedule'],
+  encode: ({ kid, task, maxNum }) => [kid, encodeTask(task), task.run_nexttime, maxNum],
+  decode: (reply) => statusReply('add', reply, ['done', 'full', 'exists']),
+};
+
+/** Replies the number added (the whole batch), or why nothing was. */
+export const ADD_MANY: Script<{ tasks: readonly NewTask[]; maxNum: number }, number | 'full' | 'exists'> = {
+  name: 'add_many',
+  keys: ['pool', 'schedule'],
+  encode: ({ tasks, maxNum }) => [
+    maxNum,
+    ...tasks.flatMap(({ kid, task }) => [kid, encodeTask(task), task.run_nexttime]),
+  ],
+  decode: (reply) =>
+    reply === STATUS.full || reply === STATUS.exists
+      ? statusReply('add_many', reply, ['full', 'exists'])
+      : countReply('add_many', reply),
+};
+
+export const UPDATE: Script<
+  { kid: string; expectedRaw: string; task: Task },
+  'done' | 'missing' | 'changed'
+> = {
+  name: 'update',
+  keys: ['pool', 'schedule'],
+  encode: ({ kid, expectedRaw, task }) => [kid, expectedRaw, encodeTask(task), task.run_nexttime],
+  decode: (reply) => statusReply('update', reply, ['done', 'missing', 'changed']),
+};
+
+export const DEL: Script<readonly string[], number> = {
+  name: 'del',
+  keys: ['pool', 'schedule'],
+  encode: (kids) => [...kids],
+  decode: (reply) => countReply('del', reply),
+};
+
+export const CLEAR: Script<void, number> = {
+  name: 'clear',
+  keys: ['pool', 'schedule'],
+  encode: () => [],
+  decode: (reply) => countReply('clear', reply),
+};
+
+export interface ListWindow {
+  /** Window ends, unix seconds; null = open. */
+  fromSec: number | null;
+  toSec: number | null;
+  offset: number;
+  count: number;
+}
+
+export interface ListPage {
+  total: number;
+  /** raw is null for a kid in the schedule whose hash entry is missing. */
+  rows: { kid: string; raw: string | null }[];
+}
+
+export const LIST: Script<ListWindow, ListPage> = {
+  name: 'list',
+  keys: ['pool', 'schedule'],
+  encode: ({ fromSec, toSec, offset, count }) => [
+    fromSec === null ? '-inf' : String(fromSec),
+    toSec === null ? '+inf' : String(toSec),
+    offset,
+    count,
+  ],
+  decode: (reply) => {
+    if (!Array.isArray(reply) || reply.length % 2 !== 1) throw unexpectedReply('list', reply);
+    const rows: ListPage['rows'] = [];
+    for (let i = 1; i < reply.length; i += 2) {
+      const [kid, raw] = [reply[i], reply[i + 1]];
+      if (typeof kid !== 'string' || (typeof raw !== 'string' && raw !== null))
+        throw unexpectedReply('list', reply);
+      rows.push({ kid, raw });
+    }
+    return { total: countReply('list', reply[0]), rows };
+  },
+};

@@ -1,0 +1,23 @@
+// The task and fire stores over a test's own client and key names: what openStore() builds from
+// conf.ini, for integration tests that give each test its own keys on one redis-server.
+import type { Cluster, Redis } from 'ioredis';
+import { KtimerError, messageOf } from '../../src/errors.js';
+import { FireStore } from '../../src/store/fire-store.js';
+import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
+import { RedisAccess } from '../../src/store/redis-access.js';
+import { TaskStore } from '../../src/store/task-store.js';
+
+/** Key names under `prefix` (prefix:all, prefix:second, prefix:lock...). */
+export const testKeys = (prefix: string): StoreKeys =>
+  storeKeys({ pool: `${prefix}:all`, trun: `${prefix}:second`, lock: `${prefix}:lock` });
+
+export function storesOn(
+  client: Redis | Cluster,
+  keys: StoreKeys,
+  waitReplicas = 0,
+): { tasks: TaskStore; fires: FireStore } {
+  const access = new RedisAccess(client, keys, (err) =>
+    err instanceof KtimerError ? err : new KtimerError('redis', messageOf(err)),
+  );
+  return { tasks: new TaskStore(access), fires: new FireStore(access, waitReplicas) };
+}
