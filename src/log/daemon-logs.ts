@@ -1,4 +1,4 @@
-// The daemon's four logs (spec §7): pino JSON lines in serve/error/runed/webac files, each
+// The daemon's four logs (README "Logs"): pino JSON lines in serve/error/runed/webac files, each
 // switched by its *_open key. Files rotate by size (rotating-file-stream, classic NAME.1 ..
 // NAME.<maxbackup>) while the live file keeps its plain name; reopen() (SIGHUP) starts new
 // streams so an external logrotate that moved the files is followed.

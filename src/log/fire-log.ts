@@ -1,4 +1,4 @@
-// What the daemon writes about fires (spec §7): one runed.log `fire` entry per fire run (and an
+// What the daemon writes about fires (README "Logs"): one runed.log `fire` entry per fire run (and an
 // error.log entry when it failed), and the claim's other outcomes: expired, corrupt, abandoned.
 import type { RunResult } from '../runner/run-result.js';
 import type { ClaimEntry, Fire } from '../store/open-store.js';

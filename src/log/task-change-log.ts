@@ -1,4 +1,4 @@
-// One runed.log line for every add, update, del and clear (spec §7), whichever front end made it.
+// One runed.log line for every add, update, del and clear (README "Logs"), whichever front end made it.
 import type { TaskChange } from '../service/task-service.js';
 
 /** What a change log needs of a logger: pino's Logger, or the one-shot line writer. */

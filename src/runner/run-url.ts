@@ -1,4 +1,4 @@
-// Runs a URL task (spec §6): GET with kid and timer_id added to the query; a kt_post=JSON
+// Runs a URL task (README "The daemon"): GET with kid and timer_id added to the query; a kt_post=JSON
 // object turns it into a form POST of those fields; 30 s timeout; status and body head kept.
 import http from 'node:http';
 import https from 'node:https';

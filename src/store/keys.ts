@@ -1,4 +1,4 @@
-// Every Redis key name ktimer uses, built in one place from conf.ini (spec §4).
+// Every Redis key name ktimer uses, built in one place from conf.ini (README "Redis layout").
 import type { Config } from '../config/config.js';
 
 export interface StoreKeys {

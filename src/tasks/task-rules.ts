@@ -1,4 +1,4 @@
-// The pure rules of spec §3: what a new or changed task is, and when it runs first.
+// The pure rules of README "Tasks": what a new or changed task is, and when it runs first.
 // No I/O here: `nowMs` comes in as an argument.
 import { usageError } from '../errors.js';
 import { oneLine } from '../text.js';

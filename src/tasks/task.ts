@@ -1,4 +1,4 @@
-// The task model: what is stored in Redis (as JSON, spec §4) and how it is read back.
+// The task model: what is stored in Redis (as JSON; README "Redis layout") and how it is read back.
 import { KtimerError } from '../errors.js';
 
 export type TaskType = 'timer' | 'ticker';

@@ -13,7 +13,7 @@ const BASE = Math.floor(Date.now() / 1000) + 86400;
 before(async () => {
   await redis.ready();
   config = writeTestConfig({ redisPort: redis.server.port, prefix: PREFIX });
-  // 150 tasks, stored in the spec's layout, due one second apart from BASE, inserted shuffled.
+  // 150 tasks, stored in the README's Redis layout, due one second apart from BASE, inserted shuffled.
   const order = Array.from({ length: 150 }, (_, i) => i).sort(
     (a, b) => ((a * 7919) % 150) - ((b * 7919) % 150),
   );

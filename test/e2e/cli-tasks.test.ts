@@ -1,5 +1,5 @@
-// The task commands end to end: bin/ktimer against a private Redis, output lines of spec §5,
-// --json, both option styles, the Redis layout of spec §4, runed.log entries.
+// The task commands end to end: bin/ktimer against a private Redis, output lines of README "Commands",
+// --json, both option styles, the Redis layout of README, runed.log entries.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';

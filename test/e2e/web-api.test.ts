@@ -344,9 +344,12 @@ test('hostile input gets 4xx and the daemon keeps serving and firing', async () 
 test('503 while Redis is down, 200 again after', async () => {
   await redis.server.stop();
   try {
-    const res = await api('count');
-    assert.equal(res.http, 503);
-    assert.match(res.body.msg, /Redis/);
+    // list too: it once skipped the store's error wrapping and answered 500.
+    for (const action of ['count', 'list', 'get']) {
+      const res = await api(action, action === 'get' ? { kid: 'a'.repeat(32) } : {});
+      assert.equal(res.http, 503, action);
+      assert.match(res.body.msg, /Redis/);
+    }
   } finally {
     await redis.server.launch();
   }

@@ -1,4 +1,4 @@
-// Tasks written straight into Redis in the spec's layout (§4), as `ktimer add` stores them: for
+// Tasks written straight into Redis in the layout of README "Redis layout", as `ktimer add` stores them: for
 // tests that need what the command line cannot make (overdue, many at once, a fixed kid).
 import type { Cluster, Redis } from 'ioredis';
 import { encodeTask, type Task } from '../../src/tasks/task.js';

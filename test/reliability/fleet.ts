@@ -1,5 +1,5 @@
 // Shared pieces of the fault tests: an HTTP sink that counts every call per kid, bulk seeding
-// of tasks in the spec's Redis layout, several daemons on one Redis, and the figures report.
+// of tasks in the Redis layout of README, several daemons on one Redis, and the figures report.
 import { createServer, type Server } from 'node:http';
 import type { Cluster, Redis } from 'ioredis';
 import { taskKeys, writeTestConfig } from '../helpers/cli.js';

@@ -82,3 +82,10 @@ test('200 tasks in a row all complete', async () => {
     Array.from({ length: 200 }, (_, i) => `${i}\n`),
   );
 });
+
+test('a runner reports durations: how long the command waited since its hand-over, and how long it ran', async () => {
+  const handedMs = Date.now() - 1000; // as a spawner sees a request that queued for a second
+  const r = await runShell({ kid: 'k', command: 'sleep 0.2', dueMs: 0, timeoutMs: 0, handedMs }).result;
+  assert.ok(r.startDelayMs >= 1000 && r.startDelayMs < 1500, `start delay ${r.startDelayMs} ms`);
+  assert.ok(r.durationMs >= 200 && r.durationMs < 1500, `duration ${r.durationMs} ms`);
+});

@@ -34,6 +34,8 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
         assert.equal(bad.exitCode, 7);
         assert.equal(bad.ok, false);
         assert.equal(killed.signal, 'SIGKILL');
+        for (const r of [ok, bad, killed])
+          assert.ok(r.startDelayMs >= 0 && r.startDelayMs < 5000, 'a duration');
       } finally {
         await pool.close();
       }
@@ -43,7 +45,8 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
       const pool = new ShellPool(undefined, spawner);
       try {
         const t = pool.run(req('sleep 30'));
-        setTimeout(() => t.kill('SIGTERM'), 300);
+        await waitFor(() => pool.waiting === 0, { what: 'the command started' });
+        t.kill('SIGTERM');
         const r = await t.result;
         assert.equal(r.signal, 'SIGTERM');
         const timed = await pool.run(req('sleep 30', 200)).result;
@@ -72,6 +75,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
         assert.equal(pool.pids.length, 2);
         // Idle: the extra spawner goes, the first one stays for the next task.
         await waitFor(() => pool.pids.length === 1, { what: 'the extra spawner gone', timeoutMs: 5000 });
+        // Something that must not happen has no event to wait for: twice the idle time.
         await new Promise((r) => setTimeout(r, 1000));
         assert.equal(pool.pids.length, 1);
         assert.equal((await pool.run(req('echo still')).result).output, 'still\n');
@@ -86,7 +90,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
       try {
         const pending = pool.run(req('sleep 2; echo late')).result;
         const [pid] = pool.pids;
-        await new Promise((r) => setTimeout(r, 200));
+        await waitFor(() => pool.waiting === 0, { what: 'the command started' });
         process.kill(pid as number, 'SIGKILL');
         const r = await pending;
         assert.equal(r.ok, false);
@@ -102,7 +106,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     test('closing fails what still runs, with the reason', async () => {
       const pool = new ShellPool(undefined, spawner);
       const pending = pool.run(req('sleep 2; echo late')).result;
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor(() => pool.waiting === 0, { what: 'the command started' });
       await pool.close();
       const r = await pending;
       assert.equal(r.ok, false);

@@ -1,4 +1,4 @@
-// The pure task rules of spec §3, with "now" passed in.
+// The pure task rules of README "Tasks", with "now" passed in.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';

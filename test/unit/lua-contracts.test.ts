@@ -1,0 +1,87 @@
+// Each Lua script and its TypeScript definition describe one contract: the keys in the
+// script's header are the definition's keys, in order, and the status codes the script returns
+// are those of the one table (STATUS). A script changed on one side only fails here.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import * as fireScripts from '../../src/store/fire-scripts.js';
+import { type Script, STATUS } from '../../src/store/script.js';
+import * as taskScripts from '../../src/store/task-scripts.js';
+
+const LUA_DIR = new URL('../../src/store/lua/', import.meta.url);
+
+/** Every script definition the stores use: the exported objects with a name and keys. */
+const definitions = ([...Object.values(taskScripts), ...Object.values(fireScripts)] as unknown[]).filter(
+  (v): v is Script<unknown, unknown> => typeof v === 'object' && v !== null && 'name' in v && 'keys' in v,
+);
+
+test('every Lua file has one definition, and every definition a Lua file', () => {
+  const files = readdirSync(LUA_DIR)
+    .filter((f) => f.endsWith('.lua'))
+    .map((f) => f.slice(0, -4))
+    .sort();
+  assert.deepEqual(definitions.map((d) => d.name).sort(), files);
+});
+
+for (const def of definitions) {
+  test(`${def.name}.lua: its header names the definition's keys in order, its codes are in STATUS`, () => {
+    const lua = readFileSync(new URL(`${def.name}.lua`, LUA_DIR), 'utf8');
+    const header = lua
+      .split('\n')
+      .filter((l) => l.startsWith('--'))
+      .join('\n');
+    const named = [...header.matchAll(/KEYS\[(\d+)\] (\w+)/g)].map((m) => [Number(m[1]), m[2]]);
+    assert.deepEqual(
+      named,
+      def.keys.map((k, i) => [i + 1, k]),
+      'KEYS[i] in the header, by the name of the definition',
+    );
+    const used = [...lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
+    assert.ok(Math.max(...used) <= def.keys.length, 'no key beyond those defined');
+    const codes = [...lua.matchAll(/^\s*return (-?\d+)\s*$/gm)].map((m) => Number(m[1]));
+    const known = new Set<number>(Object.values(STATUS));
+    for (const code of codes) assert.ok(known.has(code), `return ${code} is not in STATUS`);
+  });
+}
+
+test('replies are checked: anything a script would not send is an internal error, never a guess', () => {
+  const internal = (fn: () => unknown) => assert.throws(fn, { name: 'KtimerError', code: 'internal' });
+  assert.equal(taskScripts.ADD.decode(STATUS.exists), 'exists');
+  internal(() => taskScripts.ADD.decode(STATUS.changed));
+  internal(() => taskScripts.UPDATE.decode(7));
+  assert.equal(taskScripts.ADD_MANY.decode(3), 3);
+  internal(() => taskScripts.ADD_MANY.decode(-7));
+  internal(() => taskScripts.DEL.decode('2'));
+  assert.deepEqual(taskScripts.LIST.decode([2, 'a', '{}', 'b', null]), {
+    total: 2,
+    rows: [
+      { kid: 'a', raw: '{}' },
+      { kid: 'b', raw: null },
+    ],
+  });
+  internal(() => taskScripts.LIST.decode([1, 'a']));
+  const fire = {
+    id: 'k:1',
+    kid: 'k',
+    type: 'timer',
+    kind: 'url',
+    command: 'http://x/',
+    due: 1,
+    run_num: 1,
+    limit: 1,
+    claimed: 1000,
+    owner: 'A',
+    token: 't',
+  };
+  const reply = fireScripts.CLAIM.decode([5, ['fire', JSON.stringify(fire)]]);
+  assert.deepEqual(reply, { nextDueMs: 5, entries: [{ kind: 'fire', fire }] });
+  internal(() => fireScripts.CLAIM.decode([5, ['fire', JSON.stringify({ ...fire, kind: 'ftp' })]]));
+  internal(() => fireScripts.CLAIM.decode([5, ['fire', JSON.stringify({ ...fire, token: undefined })]]));
+  internal(() => fireScripts.CLAIM.decode([5, ['mystery', 'x']]));
+  // An abandoned record may come from an older daemon: read for its log line, whatever it holds.
+  assert.deepEqual(fireScripts.CLAIM.decode([-1, ['abandoned', '{"kid":"k"}']]), {
+    nextDueMs: null,
+    entries: [{ kind: 'abandoned', fire: { id: '?', kid: 'k', owner: '?' } }],
+  });
+  internal(() => fireScripts.BEGIN.decode([1, 2]));
+});
