@@ -52,10 +52,10 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     on: (event, listener) => {
       client.on(event, listener);
     },
-    close: () =>
-      client.quit().then(
-        () => undefined,
-        () => client.disconnect(),
-      ),
+    // QUIT lets the server finish what was sent; a client that is not connected must not try to.
+    close: async () => {
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    },
   };
 }
