@@ -161,7 +161,9 @@ export class Dispatcher implements FireSink {
     const task = this.deps.runners[fire.kind](req);
     this.running.set(fire.id, { fire, task, handedMs });
     this.active[fire.kind]++;
-    this.deps.fires.started(fire.id);
+    // Its begun record goes only once the command is really under way: a daemon that dies
+    // before leaves the record, and the fire is reported abandoned rather than lost unseen.
+    void task.started.then(() => this.deps.fires.started(fire.id));
     this.firedTotal++;
     task.result.then(
       (result) => this.finished(fire, handedMs, result),

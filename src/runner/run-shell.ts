@@ -29,7 +29,11 @@ export function runShell(req: FireRequest): RunningTask {
       env: { ...process.env, KTIMER_KID: req.kid, KTIMER_DUE: (req.dueMs / 1000).toFixed(3) },
     });
   } catch (err) {
-    return { result: Promise.resolve(shellNotStarted((err as Error).message)), kill: () => {} };
+    return {
+      started: Promise.resolve(),
+      result: Promise.resolve(shellNotStarted((err as Error).message)),
+      kill: () => {},
+    };
   }
   const pid = child.pid;
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
@@ -69,5 +73,11 @@ export function runShell(req: FireRequest): RunningTask {
       setTimeout(() => finish(end()), OUTPUT_GRACE_MS).unref();
     });
   });
-  return { result, kill: (signal: NodeJS.Signals) => killGroup(pid, signal), pid: pid ?? null };
+  // spawn() returns once the process exists (or failed to start).
+  return {
+    started: Promise.resolve(),
+    result,
+    kill: (signal: NodeJS.Signals) => killGroup(pid, signal),
+    pid: pid ?? null,
+  };
 }

@@ -26,6 +26,8 @@ let n = 0;
 interface HeldRun {
   req: FireRequest;
   kills: NodeJS.Signals[];
+  /** The command is under way (a runner says so once its process exists or its request is sent). */
+  start(): void;
   end(result: Partial<RunResult>): void;
 }
 
@@ -41,12 +43,24 @@ function setup(
     (kind: CommandKind) =>
     (req: FireRequest): RunningTask => {
       let end: (r: RunResult) => void = () => {};
+      let start: () => void = () => {};
       const result = new Promise<RunResult>((resolve) => {
         end = resolve;
       });
-      const run: HeldRun = { req, kills: [], end: (r) => end({ ...emptyResult(kind), ok: true, ...r }) };
+      const started = new Promise<void>((resolve) => {
+        start = resolve;
+      });
+      const run: HeldRun = {
+        req,
+        kills: [],
+        start,
+        end: (r) => {
+          start();
+          end({ ...emptyResult(kind), ok: true, ...r });
+        },
+      };
       runs.push(run);
-      return { result, kill: (signal = 'SIGTERM') => run.kills.push(signal) };
+      return { started, result, kill: (signal = 'SIGTERM') => run.kills.push(signal) };
     };
   const owner = options.owner ?? 'A';
   const make = (fires: Pick<FireStore, 'beginDurably' | 'started'>) =>
@@ -216,4 +230,31 @@ test('with wait_replicas: a claim undone meanwhile (the record gone) is not run'
   clock.advance(1500);
   await waitFor(() => logs.events('error', 'undone').length === 1, { what: 'undone logged' });
   assert.equal(runs.length, 0);
+});
+
+test('a begun record is kept until the runner says the command is under way, then goes with the next claim', async () => {
+  const { clock, runs, claim, dispatcher, stores, keys } = setup();
+  const fires = await claim([T0]);
+  dispatcher.dispatch(fires);
+  await waitFor(() => runs.length === 1, { what: 'the run' });
+  const id = (fires[0] as Fire).id;
+  const nextClaim = () =>
+    stores.fires.claim({
+      nowMs: clock.nowMs(),
+      owner: 'A',
+      leaseMs: 5000,
+      maxShell: 1,
+      maxUrl: 1,
+      expireLimitSec: 0,
+    });
+  await nextClaim();
+  assert.equal(
+    await redis.client.hexists(keys.fires, id),
+    1,
+    'not under way yet: a daemon dying now leaves it',
+  );
+  runs[0]?.start();
+  await new Promise((r) => setImmediate(r));
+  await nextClaim();
+  assert.equal(await redis.client.hexists(keys.fires, id), 0, 'under way: forgotten by the next claim');
 });

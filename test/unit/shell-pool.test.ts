@@ -67,12 +67,21 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
           process.kill(pid, 'SIGTERM');
           process.kill(pid, 'SIGINT');
         }
-        const results = await Promise.all(burst.map((t) => t.result));
+        let most = 0;
+        const results = await Promise.all(
+          burst.map((t) =>
+            t.result.then((r) => {
+              most = Math.max(most, pool.pids.length);
+              return r;
+            }),
+          ),
+        );
         assert.ok(
           results.every((r) => r.ok),
           JSON.stringify(results.find((r) => !r.ok)),
         );
-        assert.equal(pool.pids.length, 2);
+        // (A spawner done with its share may already have gone idle: count while they finish.)
+        assert.equal(most, 2, 'never more than two');
         // Idle: the extra spawner goes, the first one stays for the next task.
         await waitFor(() => pool.pids.length === 1, { what: 'the extra spawner gone', timeoutMs: 5000 });
         // Something that must not happen has no event to wait for: twice the idle time.
