@@ -1,0 +1,74 @@
+// Calendar schedules: cron expressions in an IANA time zone, through croner (expressions, zones
+// and DST; no date arithmetic of our own). Pure: "after" is always an argument.
+//
+// DST, as croner does it and the tests pin: a job at a fixed local time (single values for
+// seconds, minutes and hours, such as 02:30) runs once a day: at the first instant after a
+// spring-forward gap, and at the first occurrence of a time that happens twice. Other jobs
+// (every 15 minutes, hourly) follow the clock in absolute time: no gap, no double.
+import { Cron } from 'croner';
+import { usageError } from '../errors.js';
+import { oneLine } from '../text.js';
+
+const NICKNAMES = ['@yearly', '@monthly', '@weekly', '@daily', '@hourly'];
+const CACHE_MAX = 10_000;
+const compiled = new Map<string, Cron>();
+
+/** An IANA zone name as given, or a usage error saying it is unknown. */
+export function checkZone(tz: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz;
+  } catch {
+    throw usageError(
+      `time zone "${oneLine(tz, 43)}" is unknown; give an IANA name such as Europe/Berlin or UTC`,
+    );
+  }
+}
+
+/** The expression, checked in `tz`: 5 fields (minutes) or 6 (seconds first), or a nickname. */
+export function checkCron(expr: string, tz: string): string {
+  const text = expr.trim().replace(/\s+/g, ' ');
+  const fields = text.split(' ').length;
+  if (text.startsWith('@') ? !NICKNAMES.includes(text.toLowerCase()) : fields < 5 || fields > 6) {
+    throw usageError(
+      `cron "${oneLine(expr, 43)}" is invalid: give 5 fields (minute hour day month weekday), ` +
+        `6 (second first), or @hourly, @daily, @weekly, @monthly, @yearly`,
+    );
+  }
+  checkZone(tz);
+  const job = cronOf(text, tz);
+  if (job.nextRun(new Date(0)) === null)
+    throw usageError(`cron "${oneLine(expr, 43)}" never runs; check its day and month fields`);
+  return text;
+}
+
+/** The next `n` run times strictly after `afterMs`, unix ms (fewer if the expression ends). */
+export function cronRunsAfter(expr: string, tz: string, afterMs: number, n: number): number[] {
+  const job = cronOf(expr, tz);
+  const runs: number[] = [];
+  let from = new Date(afterMs);
+  while (runs.length < n) {
+    const next = job.nextRun(from);
+    if (!next) break;
+    runs.push(next.getTime());
+    from = next;
+  }
+  return runs;
+}
+
+/** Compiled once per expression and zone: compiling costs about as much as finding a run. */
+function cronOf(expr: string, tz: string): Cron {
+  const key = `${expr}\u0000${tz}`;
+  let job = compiled.get(key);
+  if (!job) {
+    try {
+      job = new Cron(expr, { paused: true, timezone: tz, mode: '5-or-6-parts' });
+    } catch (err) {
+      const why = (err instanceof Error ? err.message : String(err)).replace(/^CronPattern: /, '');
+      throw usageError(`cron "${oneLine(expr, 43)}" is invalid: ${oneLine(why, 120)}`);
+    }
+    if (compiled.size >= CACHE_MAX) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(key, job);
+  }
+  return job;
+}
