@@ -9,6 +9,7 @@ import { SectionReader } from './section-reader.js';
 import {
   readAllowList,
   readBool,
+  readFileMode,
   readHostPorts,
   readInt,
   readIp,
@@ -119,9 +120,11 @@ export function buildConfig(text: string, file: string): Config {
 
   const l = reader('log', 'log');
   const logDir = resolve(dir, str(l, 'log.dir', 'log'));
+  const fileMode = typed(l, 'log.file_mode', '0640', readFileMode);
   const logFile = (name: string): LogFileConfig => ({
     open: bool(l, `log.${name}_open`, true),
     path: resolve(logDir, str(l, `log.${name}_file`, `${name}.log`)),
+    mode: fileMode,
   });
   const log = {
     dir: logDir,
@@ -131,6 +134,7 @@ export function buildConfig(text: string, file: string): Config {
     webac: logFile('webac'),
     maxSizeBytes: typed(l, 'log.maxsize', '50M', readSize),
     maxBackup: int(l, 'log.maxbackup', 5, 1, 1000),
+    fileMode,
   };
   l.checkUnknown();
 
