@@ -21,18 +21,28 @@ import {
 const SECTIONS = ['default', 'web', 'redis', 'log', 'task'] as const;
 
 export function loadConfig(file: string): Config {
-  let text: string;
+  return buildConfig(readConfigText(file), file);
+}
+
+/** The text of a conf.ini, or an error saying why it cannot be read and what to do. */
+export function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') {
+      throw new KtimerError(
+        'config',
+        `config file ${file} is a directory; point --config or $KTIMER_CONFIG at the conf.ini file itself`,
+        { cause: err },
+      );
+    }
     const hint =
       code === 'ENOENT' ? 'run `ktimer init` to create it, or pass --config PATH' : 'check its permissions';
     throw new KtimerError('config', `cannot read config file ${file} (${code ?? 'error'}); ${hint}`, {
       cause: err,
     });
   }
-  return buildConfig(text, file);
 }
 
 export function buildConfig(text: string, file: string): Config {

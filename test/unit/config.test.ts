@@ -139,4 +139,11 @@ test('a missing or unreadable file says what to do', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ktimer-cfg-'));
   writeFileSync(join(dir, 'conf.ini'), '[web]\nweb_port = 1\n');
   assert.equal(loadConfig(join(dir, 'conf.ini')).web.port, 1);
+  assert.throws(
+    () => loadConfig(dir),
+    (e: unknown) =>
+      e instanceof KtimerError &&
+      e.message ===
+        `config file ${dir} is a directory; point --config or $KTIMER_CONFIG at the conf.ini file itself`,
+  );
 });
