@@ -1,18 +1,10 @@
 // "Did you mean ...?" for unknown commands and options.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { buildProgram } from '../../src/cli/program.js';
 import { didYouMean, similar } from '../../src/cli/suggest.js';
 
-const COMMANDS = ['version', 'init', 'count', 'clear', 'get', 'del', 'add', 'update', 'list'].concat([
-  'start',
-  'stop',
-  'restart',
-  'status',
-  'info',
-  'install',
-  'remove',
-  'help',
-]);
+const COMMANDS = [...buildProgram([]).commands.map((c) => c.name()), 'help'];
 
 test('a name the word begins comes first, then one- or two-edit slips', () => {
   assert.deepEqual(similar('stat', COMMANDS), ['status', 'start']);
