@@ -65,17 +65,22 @@ export function commandHelp(name: string): string {
   return `\nExamples:\n${help.examples.map((e) => `  ${e}`).join('\n')}${notes}`;
 }
 
+/** A few examples of `ktimer help`, taken from the commands' own. */
+const OVERVIEW_PICKS: [name: string, index: number][] = [
+  ['init', 0],
+  ['add', 0],
+  ['add', 1],
+  ['add', 2],
+  ['get', 0],
+  ['update', 0],
+  ['del', 0],
+  ['list', 1],
+  ['count', 1],
+];
+
 export const OVERVIEW = `
 Examples:
-  ktimer init                                   create conf.ini (if missing) and check the setup
-  ktimer add -type=timer -time=10 -command="echo -e Hello Ktimer"
-  ktimer add -type=ticker -time=5 -limit=3 -command="date --rfc-3339=ns"
-  ktimer add -time=${TOMORROW} -command="https://example.com/hook?kt_post={\\"a\\":1}"
-  ktimer get ${KID}
-  ktimer update -kid=${KID} -time=30 -limit=6
-  ktimer del ${KID}
-  ktimer list -starttime=$(date +%s) -endtime=${TOMORROW} -count=20
-  ktimer count --json
+${OVERVIEW_PICKS.map(([name, i]) => `  ${COMMAND_HELP[name]?.examples[i] ?? ''}`).join('\n')}
 
 Options are accepted Go-style (-time=5) and GNU-style (--time 5, --time=5).
 Exit status: 0 success, 1 failure (Redis down, unknown kid, ...), 2 usage error, 3 daemon stopped (status).

@@ -39,8 +39,7 @@ async function helpExamples(): Promise<string[]> {
   return texts
     .flatMap((t) => t.stdout.split('\n'))
     .map((l) => l.trim())
-    .flatMap((l) => RUNNABLE.exec(l)?.[1] ?? [])
-    .map((l) => l.replace(/\s{2,}\S.*$/, '')); // the overview's notes beside a command
+    .flatMap((l) => RUNNABLE.exec(l)?.[1] ?? []);
 }
 
 function runExample(line: string): { code: number | null; output: string } {
