@@ -44,11 +44,18 @@ const HTTP: Record<ErrorCode, number> = {
 
 export class KtimerError extends Error {
   readonly code: ErrorCode;
+  /** More of what went wrong, for a --json failure document (init: its checks). */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, options);
     this.name = 'KtimerError';
     this.code = code;
+    this.details = options?.details;
   }
 }
 

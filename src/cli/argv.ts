@@ -1,5 +1,7 @@
 // Go-style options (`-type=timer`, as the original ktimer and its notes use) rewritten to the
 // GNU form commander reads (`--type=timer`). Single-letter flags (-d, -h) are left alone.
+// Also what to do with stray words, the words no command takes.
+import { usageError } from '../errors.js';
 
 /** Options that take a value: the word after `--name` is that value, never rewritten. */
 export const VALUE_OPTIONS = new Set([
@@ -50,4 +52,41 @@ export function warnStray(words: readonly string[]): void {
   for (const word of words) {
     process.stderr.write(`ktimer: warning: ignoring stray argument ${JSON.stringify(word)}\n`);
   }
+}
+
+/**
+ * Stray words of any command: warned about, except right after a -command of one word, where
+ * they are almost always the rest of an unquoted command (`-command=echo hi there`): storing
+ * `echo` would be wrong, so that is a usage error showing the quoted form. After a command that
+ * holds a space, it was quoted, and the words are stray as in the original notes
+ * (`-command="date --rfc-3339=ns" abc="x*y=z" efg`).
+ */
+export function checkStray(argv: readonly string[], stray: readonly string[], command: unknown): void {
+  if (stray.length === 0) return;
+  if (typeof command === 'string' && !/\s/.test(command)) {
+    const rest = wordsAfterCommand(argv);
+    if (rest.length > 0 && rest[0] === stray[0]) {
+      throw usageError(
+        `stray words after -command (${rest.map((w) => JSON.stringify(w)).join(' ')}); ` +
+          `quote the command: -command=${JSON.stringify([command, ...rest].join(' '))}`,
+      );
+    }
+  }
+  warnStray(stray);
+}
+
+/** The words that follow the value of the last --command, up to the next option. */
+function wordsAfterCommand(argv: readonly string[]): string[] {
+  let next = -1;
+  argv.forEach((arg, i) => {
+    if (arg.startsWith('--command=')) next = i + 1;
+    else if (arg === '--command') next = i + 2;
+  });
+  if (next < 0) return [];
+  const words: string[] = [];
+  for (const arg of argv.slice(next)) {
+    if (arg.startsWith('-')) break;
+    words.push(arg);
+  }
+  return words;
 }

@@ -1,27 +1,13 @@
 // The commander program: every command, its options and its help. Actions live in
 // commands/<name>.ts and are imported only when their command runs (keeps start-up lean).
 import { Command, Option } from 'commander';
+import { checkStray } from './argv.js';
 import { CliContext } from './context.js';
+import { commandHelp, OVERVIEW } from './help-text.js';
 
 type Action = (ctx: CliContext, words: string[], opts: Record<string, string | undefined>) => Promise<void>;
 
-const EXAMPLES = `
-Examples:
-  ktimer init                                   create conf.ini (if missing) and check the setup
-  ktimer add -type=timer -time=10 -command="echo -e Hello Ktimer"
-  ktimer add -type=ticker -time=5 -limit=3 -command="date --rfc-3339=ns"
-  ktimer add -time=1767225600 -command="https://example.com/hook?kt_post={\\"a\\":1}"
-  ktimer get 912ec803b2ce49e4a541068d495ab570
-  ktimer update -kid=912ec803b2ce49e4a541068d495ab570 -time=30 -limit=6
-  ktimer del 912ec803b2ce49e4a541068d495ab570
-  ktimer list -starttime=1767225600 -endtime=1767312000 -count=20
-  ktimer count --json
-
-Options are accepted Go-style (-time=5) and GNU-style (--time 5, --time=5).
-Exit status: 0 success, 1 failure (Redis down, unknown kid, ...), 2 usage error, 3 daemon stopped (status).
-Run \`ktimer help COMMAND\` for the options of one command.`;
-
-const KID_ARG = 'the task id (or -kid=KID); further words are ignored with a warning';
+const KID_ARG = 'the task id (or -kid=KID)';
 
 /** Exit status set by the command that ran (0 unless it reports a state, like status). */
 export const outcome = { exitCode: 0 };
@@ -49,10 +35,12 @@ const COMMANDS = {
   remove: () => import('./commands/remove.js'),
 } as unknown as Record<string, () => Promise<CommandModule>>;
 
-function action(name: keyof typeof COMMANDS) {
+function commandAction(name: keyof typeof COMMANDS, argv: readonly string[]) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const words = (cmd.args ?? []) as string[];
+    // Words beyond the command's arguments, for every command alike.
+    checkStray(argv, words.slice(cmd.registeredArguments.length), cmd.opts().command);
     const ctx = new CliContext(cmd.optsWithGlobals());
     try {
       const mod = await (COMMANDS[name] as () => Promise<CommandModule>)();
@@ -64,18 +52,21 @@ function action(name: keyof typeof COMMANDS) {
   };
 }
 
-const taskOptions = (cmd: Command): Command =>
-  cmd
-    .option('--type <type>', 'timer (fires once, the default) or ticker (fires every -time seconds)')
+/** The task fields; `add` names their defaults, `update` keeps a field not given. */
+const taskOptions = (cmd: Command, defaults: boolean): Command => {
+  const dflt = (text: string) => (defaults ? ` (default ${text})` : '');
+  return cmd
+    .option('--type <type>', `timer (fires once) or ticker (fires every -time seconds)${dflt('timer')}`)
     .option(
       '--time <seconds>',
-      "delay in seconds (default 5), or a unix timestamp beyond task_max_day days; a ticker's interval",
+      `delay in seconds, or a unix timestamp beyond task_max_day days; a ticker's interval${dflt('5')}`,
     )
-    .option('--limit <n>', 'ticker: number of fires, 0 = without end (default); timer: 0 or 1')
+    .option('--limit <n>', `ticker: number of fires, 0 = without end; timer: 0 or 1${dflt('0')}`)
     .option(
       '--command <cmd>',
-      'shell command (run with /bin/bash -c) or http(s) URL; default: [task] in conf.ini',
+      `shell command (run with /bin/bash -c) or http(s) URL${dflt('[task] in conf.ini')}`,
     );
+};
 
 const kidOption = (cmd: Command): Command =>
   cmd
@@ -86,15 +77,17 @@ const kidOption = (cmd: Command): Command =>
       if (o.kid === undefined && o.key !== undefined) c.setOptionValue('kid', o.key);
     });
 
-export function buildProgram(): Command {
+/** The program for one run; `argv` is the command line it will parse (normalized). */
+export function buildProgram(argv: readonly string[]): Command {
+  const action = (name: keyof typeof COMMANDS) => commandAction(name, argv);
   const program = new Command('ktimer')
     .description(
       'ktimer: one-shot timers and repeating tickers (shell commands or URLs), fired by a daemon, stored in Redis',
     )
     .option('--config <path>', 'conf.ini to use (default: $KTIMER_CONFIG, else conf.ini beside bin/)')
     .option('--json', 'print the result as one JSON document')
-    .addHelpText('after', EXAMPLES)
-    .showSuggestionAfterError(true)
+    .addHelpText('after', OVERVIEW)
+    .showSuggestionAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
@@ -120,8 +113,8 @@ export function buildProgram(): Command {
       .option(
         '--file <path>',
         'add one task per line of a JSON-lines file (- = stdin), in atomic batches of 1,000',
-      )
-      .argument('[stray...]', 'ignored, with a warning'),
+      ),
+    true,
   ).action(action('add'));
   taskOptions(
     kidOption(
@@ -132,6 +125,7 @@ export function buildProgram(): Command {
         )
         .argument('[kid]', KID_ARG),
     ),
+    false,
   ).action(action('update'));
   program
     .command('list')
@@ -140,13 +134,14 @@ export function buildProgram(): Command {
     .option('--endtime <ts>', 'window end, unix timestamp (default: no end)')
     .option('--offset <n>', 'rows to skip (default 0)')
     .option('--count <n>', 'rows to show, 1..1000 (default 100)')
-    .argument('[stray...]', 'ignored, with a warning')
     .action(action('list'));
 
   const daemonFlag = (cmd: Command): Command =>
     cmd.option('-d, --daemon', 'detach: run in the background, return once it is up');
   daemonFlag(
-    program.command('start').description('run the daemon (in the foreground, as systemd wants; -d detaches)'),
+    program
+      .command('start')
+      .description('run the daemon (in the foreground, as systemd wants; -d detaches); exit 1 if one runs'),
   ).action(action('start'));
   program
     .command('stop')
@@ -161,24 +156,31 @@ export function buildProgram(): Command {
     .command('info')
     .description('pid, uptime, version, config, task count, Redis health, tasks running now')
     .action(action('info'));
-  const unitOptions = (cmd: Command): Command =>
-    cmd
-      .option('--print', 'print the unit, write nothing')
-      .option('--unit-dir <dir>', 'write the unit here instead of /etc/systemd/system (no systemctl calls)');
-  unitOptions(
-    program.command('install').description('install and enable a systemd unit running `ktimer start`'),
+  const unitDir = (cmd: Command, what: string): Command =>
+    cmd.option(
+      '--unit-dir <dir>',
+      `${what} the unit there instead of /etc/systemd/system (no systemctl calls)`,
+    );
+  unitDir(
+    program
+      .command('install')
+      .description('install and enable a systemd unit running `ktimer start`')
+      .option('--print', 'print the unit, write nothing'),
+    'write',
   ).action(action('install'));
-  unitOptions(program.command('remove').description('disable and remove the systemd unit')).action(
+  unitDir(program.command('remove').description('disable and remove the systemd unit'), 'remove').action(
     action('remove'),
   );
 
   for (const cmd of program.commands) {
-    // Stray words (`abc="x*y=z" efg` in the original notes) are warned about, not refused.
+    // Stray words (`abc="x*y=z" efg` in the original notes) are warned about, not refused
+    // (checkStray); unknown names get the suggestions of suggest.ts, not commander's.
     cmd
       .allowExcessArguments(true)
       .exitOverride()
       .configureOutput({ outputError: () => {} })
-      .showSuggestionAfterError(true);
+      .showSuggestionAfterError(false)
+      .addHelpText('after', commandHelp(cmd.name()));
   }
   return program;
 }

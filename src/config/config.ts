@@ -5,6 +5,8 @@ export interface LogFileConfig {
   readonly open: boolean;
   /** Absolute path of the live file. */
   readonly path: string;
+  /** Mode a new file gets (log.file_mode, less the umask). */
+  readonly mode: number;
 }
 
 export interface Config {
@@ -61,5 +63,7 @@ export interface Config {
     readonly webac: LogFileConfig;
     readonly maxSizeBytes: number;
     readonly maxBackup: number;
+    /** Mode of new log files and of the daemon's state file: they hold whole commands. */
+    readonly fileMode: number;
   };
 }

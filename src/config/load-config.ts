@@ -9,6 +9,7 @@ import { SectionReader } from './section-reader.js';
 import {
   readAllowList,
   readBool,
+  readFileMode,
   readHostPorts,
   readInt,
   readIp,
@@ -20,18 +21,28 @@ import {
 const SECTIONS = ['default', 'web', 'redis', 'log', 'task'] as const;
 
 export function loadConfig(file: string): Config {
-  let text: string;
+  return buildConfig(readConfigText(file), file);
+}
+
+/** The text of a conf.ini, or an error saying why it cannot be read and what to do. */
+export function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') {
+      throw new KtimerError(
+        'config',
+        `config file ${file} is a directory; point --config or $KTIMER_CONFIG at the conf.ini file itself`,
+        { cause: err },
+      );
+    }
     const hint =
       code === 'ENOENT' ? 'run `ktimer init` to create it, or pass --config PATH' : 'check its permissions';
     throw new KtimerError('config', `cannot read config file ${file} (${code ?? 'error'}); ${hint}`, {
       cause: err,
     });
   }
-  return buildConfig(text, file);
 }
 
 export function buildConfig(text: string, file: string): Config {
@@ -119,9 +130,11 @@ export function buildConfig(text: string, file: string): Config {
 
   const l = reader('log', 'log');
   const logDir = resolve(dir, str(l, 'log.dir', 'log'));
+  const fileMode = typed(l, 'log.file_mode', '0640', readFileMode);
   const logFile = (name: string): LogFileConfig => ({
     open: bool(l, `log.${name}_open`, true),
     path: resolve(logDir, str(l, `log.${name}_file`, `${name}.log`)),
+    mode: fileMode,
   });
   const log = {
     dir: logDir,
@@ -131,6 +144,7 @@ export function buildConfig(text: string, file: string): Config {
     webac: logFile('webac'),
     maxSizeBytes: typed(l, 'log.maxsize', '50M', readSize),
     maxBackup: int(l, 'log.maxbackup', 5, 1, 1000),
+    fileMode,
   };
   l.checkUnknown();
 

@@ -52,6 +52,19 @@ export function readSize(site: ValueSite, value: string): number {
   return bytes;
 }
 
+/** An octal file mode ("0640", "600") the owner can read and write, executable by nobody. */
+export function readFileMode(site: ValueSite, value: string): number {
+  const mode = /^0?[0-7]{3}$/.test(value) ? parseInt(value, 8) : Number.NaN;
+  if (Number.isNaN(mode) || (mode & 0o600) !== 0o600 || (mode & 0o111) !== 0) {
+    throw bad(
+      site,
+      value,
+      'an octal file mode with owner read and write and no execute bit, such as 0640 or 0600',
+    );
+  }
+  return mode;
+}
+
 export function readIp(site: ValueSite, value: string): string {
   if (isIP(value) === 0) throw bad(site, value, 'an IPv4 or IPv6 address, such as 127.0.0.1 or ::1');
   return value;

@@ -70,7 +70,7 @@ export class DaemonStatus {
     this.writeTimer = undefined;
     this.lastWriteMs = this.local.nowMs();
     try {
-      writeState(this.stateFile, this.snapshot());
+      writeState(this.stateFile, this.snapshot(), this.config.log.fileMode);
     } catch {
       // runtime dir gone or full: info will say the state is unknown
     }

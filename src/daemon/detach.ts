@@ -11,10 +11,20 @@ export const STAGE_ENV = 'KTIMER_DETACH_STAGE';
 const READY_FD = 3;
 const START_TIMEOUT_MS = 30_000;
 
+/** daemonize-process marks the process it starts with this variable, and skips detaching when set. */
+const DAEMONIZE_ENV = '_DAEMONIZE_PROCESS';
+
 export type DetachStage = 'helper' | 'daemon' | undefined;
 
-export function detachStage(): DetachStage {
+/**
+ * Which stage this process is, read once: the variables are taken out of the environment, so
+ * that no task (nor the spawners that start them) inherits them. A task running `ktimer start
+ * -d` would otherwise start a daemon in the foreground of its own process, never detached.
+ */
+export function takeDetachStage(): DetachStage {
   const stage = process.env[STAGE_ENV];
+  delete process.env[STAGE_ENV];
+  delete process.env[DAEMONIZE_ENV];
   return stage === 'helper' || stage === 'daemon' ? stage : undefined;
 }
 

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import { exposedSecretsWarning } from '../config/exposed-secrets.js';
 import { messageOf } from '../errors.js';
 import { type DaemonLogs, openDaemonLogs } from '../log/daemon-logs.js';
 import { chooseSpawner } from '../runner/shell-pool.js';
@@ -56,6 +57,15 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   parts.dispatcher.onSlotFree(() => status.touch());
   status.touch();
   const refresh = setInterval(() => status.touch(), STATE_REFRESH_MS);
+  logStart(started, spawner.kind);
+  const done = onSignals(logs, (signal) => {
+    clearInterval(refresh);
+    return shutdown(started, signal);
+  });
+  return { redisProblem, webAddress: status.webAddress, run: () => parts.scheduler.start(), done };
+}
+
+function logStart({ config, logs, parts, status }: Started, spawner: string): void {
   logs.serve.info(
     {
       event: 'start',
@@ -64,15 +74,13 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
       config: config.file,
       redis: parts.store.address,
       web: status.webAddress,
-      shell_spawner: spawner.kind,
+      shell_spawner: spawner,
     },
     'ktimer daemon started',
   );
-  const done = onSignals(logs, (signal) => {
-    clearInterval(refresh);
-    return shutdown(started, signal);
-  });
-  return { redisProblem, webAddress: status.webAddress, run: () => parts.scheduler.start(), done };
+  // `start` said it on stderr too; serve.log keeps it for whoever reads the logs later.
+  const exposed = exposedSecretsWarning(config);
+  if (exposed) logs.serve.warn({ event: 'config_exposed', file: config.file }, exposed);
 }
 
 /**

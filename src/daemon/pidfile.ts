@@ -1,7 +1,10 @@
 // The pidfile: one daemon per file. Written atomically (temp file + rename), so a reader never
-// sees half a pid; a dead pid or garbage in it means the file is stale and may be replaced.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// sees half a pid. A pid is trusted only when that process holds the pidfile open (see
+// daemon-identity.ts): a dead pid, another program, or garbage means the file is stale.
+import { closeSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic, writeFileAtomicOpen } from '../atomic-write.js';
+import { isDaemonOf } from './daemon-identity.js';
 
 export type PidState =
   { state: 'running'; pid: number } | { state: 'stale'; detail: string } | { state: 'absent' };
@@ -16,16 +19,7 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** After a reboot a pid may belong to another program; Linux tells through /proc. */
-function looksLikeKtimer(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ktimer');
-  } catch (err) {
-    // No /proc (not Linux): trust the pid.
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
-  }
-}
-
+/** What status, start, stop, restart, info and init all go by: is the daemon of this pidfile running? */
 export function readPidfile(path: string): PidState {
   let text: string;
   try {
@@ -38,15 +32,22 @@ export function readPidfile(path: string): PidState {
   if (!Number.isSafeInteger(pid) || pid <= 1)
     return { state: 'stale', detail: `it holds no pid ("${text.slice(0, 20).trim()}")` };
   if (!isAlive(pid)) return { state: 'stale', detail: `pid ${pid} is not running` };
-  if (!looksLikeKtimer(pid)) return { state: 'stale', detail: `pid ${pid} is another program now` };
+  if (!isDaemonOf(pid, path))
+    return { state: 'stale', detail: `pid ${pid} is not the ktimer daemon of this pidfile` };
   return { state: 'running', pid };
 }
 
+/** The pidfile this process wrote for itself, held open for as long as it runs. */
+const held = new Map<string, number>();
+
 export function writePidfile(path: string, pid: number): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${pid}.tmp`;
-  writeFileSync(tmp, `${pid}\n`, { mode: 0o644 });
-  renameSync(tmp, path);
+  if (pid !== process.pid) {
+    writeFileAtomic(path, `${pid}\n`, 0o644);
+    return;
+  }
+  release(path);
+  held.set(path, writeFileAtomicOpen(path, `${pid}\n`, 0o644));
 }
 
 /** Removes the pidfile if it still names `pid` (a newer daemon may own it by now), or if `stale`. */
@@ -58,4 +59,12 @@ export function removePidfile(path: string, pid: number, stale = false): void {
   } catch {
     // already gone
   }
+  if (pid === process.pid) release(path);
+}
+
+function release(path: string): void {
+  const fd = held.get(path);
+  if (fd === undefined) return;
+  held.delete(path);
+  closeSync(fd);
 }

@@ -1,6 +1,8 @@
 // runtime/<pidfile name>.state.json: what the running daemon is doing, for `ktimer info`.
-// Rewritten atomically at most once a second while something changes.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// Rewritten atomically at most once a second while something changes. It lists the commands
+// running now, so it gets the mode of the log files (log.file_mode), not 0644.
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
 
 export interface DaemonState {
   pid: number;
@@ -22,10 +24,9 @@ export interface DaemonState {
 
 export const stateFileOf = (pidfile: string): string => `${pidfile.replace(/\.pid$/, '')}.state.json`;
 
-export function writeState(path: string, state: DaemonState): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state)}\n`);
-  renameSync(tmp, path);
+/** Writes the state; a new file gets `mode` (log.file_mode). */
+export function writeState(path: string, state: DaemonState, mode: number): void {
+  writeFileAtomic(path, `${JSON.stringify(state)}\n`, mode);
 }
 
 export function readState(path: string): DaemonState | null {

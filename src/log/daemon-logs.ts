@@ -1,11 +1,13 @@
 // The daemon's four logs (README "Logs"): pino JSON lines in serve/error/runed/webac files, each
 // switched by its *_open key. Files rotate by size (rotating-file-stream, classic NAME.1 ..
 // NAME.<maxbackup>) while the live file keeps its plain name; reopen() (SIGHUP) starts new
-// streams so an external logrotate that moved the files is followed.
+// streams so an external logrotate that moved the files is followed. New files get
+// log.file_mode, and URL credentials are masked in every line.
 import { basename, dirname } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 import type { Config, LogFileConfig } from '../config/config.js';
+import { maskUrlUserinfo } from './mask-userinfo.js';
 
 export interface DaemonLogs {
   serve: Logger;
@@ -52,6 +54,7 @@ class ReopenableFile {
       path: dirname(this.file.path),
       size: `${Math.max(1, Math.ceil(this.config.log.maxSizeBytes / 1024))}K`,
       rotate: this.config.log.maxBackup,
+      mode: this.file.mode,
     });
     // A full disk or a removed directory must not kill the daemon; say it once on stderr.
     stream.on('error', (err) =>
@@ -67,7 +70,7 @@ export function openDaemonLogs(config: Config): DaemonLogs {
     if (!file.open) return pino({ enabled: false });
     const target = new ReopenableFile(file, config);
     files.push(target);
-    return pino({ base: { pid: process.pid } }, target);
+    return pino({ base: { pid: process.pid }, hooks: { streamWrite: maskUrlUserinfo } }, target);
   };
   return {
     serve: logger(config.log.serve),

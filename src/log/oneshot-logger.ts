@@ -2,10 +2,12 @@
 // writes for the daemon ({"level","time","pid",...fields,"msg"}), buffered and appended by
 // flush() before the command exits. Not pino itself: loading it cost 10 ms of a 100 ms `add`
 // (bench/RESULTS.md). Silent when the file is switched off (`*_open = 0`); a file that cannot
-// be written is a warning, not a failure (the change is stored already).
+// be written is a warning, not a failure (the change is stored already). As the daemon's: new
+// files get log.file_mode, URL credentials are masked.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LogFileConfig } from '../config/config.js';
+import { maskUrlUserinfo } from './mask-userinfo.js';
 import type { LineLogger } from './task-change-log.js';
 
 export interface OneshotLog {
@@ -30,14 +32,15 @@ export function oneshotLogger(file: LogFileConfig): OneshotLog {
     size = 0;
     try {
       mkdirSync(dirname(file.path), { recursive: true });
-      appendFileSync(file.path, text);
+      appendFileSync(file.path, text, { mode: file.mode });
     } catch (err) {
       failed = true;
       process.stderr.write(`ktimer: warning: cannot write ${file.path}: ${(err as Error).message}\n`);
     }
   };
   const write = (level: keyof typeof LEVELS, fields: object, msg: string): void => {
-    const line = `${JSON.stringify({ level: LEVELS[level], time: Date.now(), pid: process.pid, ...fields, msg })}\n`;
+    const json = JSON.stringify({ level: LEVELS[level], time: Date.now(), pid: process.pid, ...fields, msg });
+    const line = `${maskUrlUserinfo(json)}\n`;
     buffered.push(line);
     size += line.length;
     if (size >= FLUSH_AT) flush();

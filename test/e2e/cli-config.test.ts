@@ -1,6 +1,6 @@
 // Which conf.ini is used, and `ktimer init`.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -26,6 +26,22 @@ test('lookup order: --config, then $KTIMER_CONFIG, then conf.ini beside bin/', a
   );
 });
 
+test('KTIMER_CONFIG (or --config) naming a directory says so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ktimer-dir-'));
+  for (const res of [
+    await runCli(['count'], { env: { KTIMER_CONFIG: dir } }),
+    await runCli(['init', '--config', dir]),
+  ]) {
+    assert.equal(res.code, 1);
+    assert.match(
+      res.stderr + res.stdout,
+      new RegExp(
+        `config file ${dir} is a directory; point --config or \\$KTIMER_CONFIG at the conf\\.ini file itself`,
+      ),
+    );
+  }
+});
+
 test('relative paths in conf.ini resolve against its directory, wherever ktimer runs from', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ktimer-rel-'));
   const config = writeTestConfig({ redisPort: redis.server.port, dir, extra: { default: [] } });
@@ -35,7 +51,7 @@ test('relative paths in conf.ini resolve against its directory, wherever ktimer 
 
 test('init creates a missing conf.ini: random web_passwd, mode 0600, one line per check', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ktimer-init-'));
-  const path = join(dir, 'sub', 'conf.ini');
+  const path = join(dir, 'conf.ini');
   const res = await runCli(['init', '--config', path]);
   // The shipped config points at 127.0.0.1:6379, which may or may not run here.
   assert.ok(res.code === 0 || res.code === 1, res.stderr);
@@ -59,6 +75,27 @@ test('init creates a missing conf.ini: random web_passwd, mode 0600, one line pe
   const again = await runCli(['init', '--config', path]);
   assert.equal(readFileSync(path, 'utf8'), text, 'an existing config is left alone');
   assert.match(again.stdout, /^config file: +ok +\//);
+});
+
+test('init says which directories it creates, and refuses a conf.ini whose directory is missing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ktimer-init-'));
+  const res = await runCli(['init', '--config', join(dir, 'conf.ini')]);
+  assert.match(res.stdout, new RegExp(`log dir: +ok +${dir}/log created, writable\n`));
+  assert.match(res.stdout, new RegExp(`runtime dir: +ok +${dir}/runtime created, writable\n`));
+  const again = await runCli(['init', '--config', join(dir, 'conf.ini')]);
+  assert.match(again.stdout, new RegExp(`log dir: +ok +${dir}/log is writable\n`));
+  // A mistyped path: nothing is made.
+  const typo = join(dir, 'ktimr', 'conf.ini');
+  const refused = await runCli(['init', '--config', typo, '--json']);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stdout,
+    new RegExp(
+      `"check":"config file","ok":false,"detail":"cannot create ${typo}: directory ${dir}/ktimr does not exist`,
+    ),
+  );
+  assert.equal(JSON.parse(refused.stdout).code, 'config');
+  assert.equal(existsSync(join(dir, 'ktimr')), false);
 });
 
 test('init fills in an empty web_passwd of an existing file, and checks everything', async () => {

@@ -1,8 +1,12 @@
-// Bad input, end to end: exit 2, one line on stderr, no stack trace, nothing stored. Redis
-// away: exit 1, clearly, within seconds.
+// Bad input, end to end: exit 2, one line on stderr (and with --json a document on stdout), no
+// stack trace, nothing stored. Redis away: exit 1, clearly, within seconds. A closed stdout.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { type CliResult, runCli, taskKeys, writeTestConfig } from '../helpers/cli.js';
+import { BIN, type CliResult, runCli, taskKeys, writeTestConfig } from '../helpers/cli.js';
 import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 
 const redis = usePrivateRedis();
@@ -16,8 +20,8 @@ before(async () => {
 
 const kt = (...args: string[]) => runCli([...args, '--config', config]);
 
-function oneLineError(res: CliResult, code: number, pattern: RegExp): void {
-  assert.equal(res.code, code, `exit ${res.code}: ${res.stderr}`);
+function oneLineError(res: CliResult, code: number, pattern: RegExp, why?: string): void {
+  assert.equal(res.code, code, `exit ${res.code}: ${res.stderr} ${why ?? ''}`);
   assert.equal(res.stdout, '');
   const lines = res.stderr.split('\n').filter((l) => l !== '');
   assert.equal(lines.length, 1, res.stderr);
@@ -32,11 +36,80 @@ async function stored(): Promise<number> {
 }
 
 test('unknown commands and options are usage errors with a hint to ktimer help', async () => {
-  oneLineError(await kt('bogus'), 2, /unknown command 'bogus'.*see `ktimer help`/);
-  oneLineError(await kt('add', '-bogus=1'), 2, /unknown option '--bogus=1'.*see `ktimer help`/);
+  oneLineError(await kt('bogus'), 2, /unknown command 'bogus'; see `ktimer help`$/);
+  oneLineError(await kt('add', '-bogus=1'), 2, /unknown option '--bogus=1'; see `ktimer help`$/);
   oneLineError(await kt('add', '--tim=5'), 2, /Did you mean --time\?/);
   oneLineError(await kt('add', '--time'), 2, /argument missing/);
   oneLineError(await runCli([]), 2, /no command given; see `ktimer help`/);
+});
+
+test('suggestions: a command the word begins, and slips in an option name whatever its value', async () => {
+  oneLineError(
+    await kt('stat'),
+    2,
+    /unknown command 'stat' \(Did you mean status or start\?\); see `ktimer help`$/,
+  );
+  oneLineError(await kt('statsu'), 2, /\(Did you mean status\?\)/);
+  oneLineError(
+    await kt('add', '-comand=echo hi'),
+    2,
+    /unknown option '--comand=echo hi' \(Did you mean --command\?\)/,
+  );
+  oneLineError(await kt('add', '-limt=3'), 2, /\(Did you mean --limit\?\)/);
+  oneLineError(await kt('list', '--ofset', '3'), 2, /\(Did you mean --offset\?\)/);
+  assert.equal(await stored(), 0);
+});
+
+test('an unquoted command (stray words right after a one-word -command) is refused; nothing stored', async () => {
+  const res = await kt('add', '-command=echo', 'hi', 'there', '-time=3600');
+  oneLineError(
+    res,
+    2,
+    /stray words after -command \("hi" "there"\); quote the command: -command="echo hi there"$/,
+  );
+  oneLineError(await kt('add', '--command', 'echo', 'hi'), 2, /quote the command: -command="echo hi"$/);
+  oneLineError(
+    await kt('update', 'f'.repeat(32), '-command=ls', '-la'),
+    2,
+    /unknown option '--la'/,
+    'an option after it is an option',
+  );
+  assert.equal(await stored(), 0);
+});
+
+test('--json on failure: {"ok":false,"code","error"} on stdout, the same one line on stderr', async () => {
+  const cases: [string[], number, string][] = [
+    [['add', '-time=abc', '--json'], 2, 'usage'],
+    [['--json', 'bogus'], 2, 'usage'],
+    [['get', 'f'.repeat(32), '--json'], 1, 'not_found'],
+    [['count', '--json', '--config', '/nonexistent/k.ini'], 1, 'config'],
+  ];
+  for (const [args, exitCode, code] of cases) {
+    const res = await (args.includes('--config') ? runCli(args) : kt(...args));
+    assert.equal(res.code, exitCode, args.join(' '));
+    const line = res.stderr.trim();
+    assert.equal(line.split('\n').length, 1);
+    assert.deepEqual(JSON.parse(res.stdout), {
+      ok: false,
+      code,
+      error: line.replace(/^ktimer: error: /, ''),
+    });
+  }
+  const closed = writeTestConfig({ redisPort: await freePort() });
+  const down = JSON.parse((await runCli(['count', '--json', '--config', closed])).stdout);
+  assert.equal(down.code, 'redis');
+});
+
+test('output to a closed pipe (`ktimer help | head -1`) ends quietly, exit 0', async () => {
+  // Once in five, before: a 25-line EPIPE stack trace and exit 1. `true` closes at once.
+  const script = `for i in $(seq 1 25); do
+    "${process.execPath}" "${BIN}" help 2>>"$ERR" | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"
+    "${process.execPath}" "${BIN}" help 2>>"$ERR" | true; echo "\${PIPESTATUS[0]}"
+  done`;
+  const err = join(mkdtempSync(join(tmpdir(), 'ktimer-pipe-')), 'stderr');
+  const res = spawnSync('bash', ['-c', script], { env: { ...process.env, ERR: err }, encoding: 'utf8' });
+  assert.deepEqual([...new Set(res.stdout.trim().split('\n'))], ['0']);
+  assert.equal(readFileSync(err, 'utf8'), '');
 });
 
 test('every bad task value: exit 2, a message naming it, nothing stored', async () => {

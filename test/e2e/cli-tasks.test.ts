@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { buildProgram } from '../../src/cli/program.js';
 import { prefixedConfig, readLogLines, runCli, type TestConfigOptions } from '../helpers/cli.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 
@@ -39,6 +40,25 @@ test('version and help', async () => {
   assert.equal(ha.code, 0);
   assert.match(ha.stdout, /--type/);
   assert.match(ha.stdout, /--command/);
+});
+
+test('help CMD: examples for every command; update names no defaults; remove offers no --print', async () => {
+  const names = buildProgram([]).commands.map((c) => c.name());
+  assert.ok(names.length >= 16);
+  for (const name of names) {
+    const h = await runCli(['help', name]);
+    assert.equal(h.code, 0, name);
+    assert.match(
+      h.stdout,
+      new RegExp(`\\nExamples:\\n {2}(sudo |mkdir -p units && )?ktimer ${name}\\b`),
+      name,
+    );
+  }
+  const update = (await runCli(['help', 'update'])).stdout;
+  assert.doesNotMatch(update, /default/, 'update keeps what is not given');
+  assert.match((await runCli(['help', 'add'])).stdout, /\(default 5\)/);
+  assert.doesNotMatch((await runCli(['help', 'remove'])).stdout, /--print/);
+  assert.match((await runCli(['help', 'start'])).stdout, /already running .*exit 1/);
 });
 
 test('add, get, count, del, clear: the output lines of the spec, and the Redis layout', async () => {
@@ -132,6 +152,34 @@ test('Go-style and GNU-style options, stray words ignored with a warning', async
   assert.match(stray.stderr, /warning: ignoring stray argument "abc=x\*y=z"/);
   assert.match(stray.stderr, /warning: ignoring stray argument "efg"/);
   assert.match(stray.stdout, /operating result:\[true\]/);
+});
+
+test('stray words are warned about by every command alike', async () => {
+  const { kt, add } = setup();
+  const kid = await add('-time=60');
+  const cases = [
+    ['count', 'extra'],
+    ['status', 'extra'],
+    ['version', 'extra'],
+    ['list', 'extra'],
+    ['get', kid, 'extra'],
+    ['get', `-kid=${kid}`, 'extra'],
+    ['clear', 'extra'],
+  ];
+  for (const args of cases) {
+    const res = await kt(...args);
+    assert.ok(res.code === 0 || res.code === 3, `${args.join(' ')}: ${res.stderr}`);
+    assert.equal(res.stderr, 'ktimer: warning: ignoring stray argument "extra"\n', args.join(' '));
+  }
+});
+
+test('list shows a command with control and bidi characters harmlessly', async () => {
+  const { kt, add } = setup();
+  await add('-time=60', '-command=echo \u009b2J \u202egnp.sh \u2066x\u2069 \u200f');
+  const res = await kt('list');
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /echo \?2J \?gnp\.sh \?x\? \?\n/);
+  assert.doesNotMatch(res.stdout, /[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
 });
 
 test('absolute timestamps; the dashed kid form', async () => {

@@ -1,10 +1,12 @@
 // The daemon's lifecycle as users drive it: start -d, status, stop, restart, double start,
-// stale pidfiles, foreground start under a supervisor, SIGHUP, install --print.
+// stale and forged pidfiles, foreground start under a supervisor, SIGHUP, install, the
+// environment tasks get.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, test } from 'node:test';
+import { isAlive } from '../../src/daemon/pidfile.js';
 import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
 import { nativeSkip } from '../helpers/native-spawner.js';
@@ -48,12 +50,15 @@ test('start -d returns once the daemon is up; status, stop', async () => {
   assert.equal((await d.cli(['stop'])).stdout, 'ktimer is not running\n');
 });
 
-test('a second start reports the running pid and starts nothing', async () => {
+test('a second start fails (exit 1) naming the running pid, and starts nothing', async () => {
   const d = newDaemon();
   await d.start();
-  const again = await d.cli(['start', '-d']);
-  assert.equal(again.code, 0);
-  assert.equal(again.stdout, `ktimer is already running [${d.pid}]\n`);
+  for (const args of [['start', '-d'], ['start']]) {
+    const again = await d.cli(args);
+    assert.equal(again.code, 1, args.join(' '));
+    assert.equal(again.stdout, '');
+    assert.match(again.stderr, new RegExp(`^ktimer: error: ktimer is already running \\[${d.pid}\\]; `));
+  }
   assert.equal(d.pidfileText()?.trim(), String(d.pid));
   // Two starts racing: exactly one daemon.
   const e = newDaemon();
@@ -78,6 +83,38 @@ test('a stale pidfile (dead pid, or garbage) is replaced', async () => {
   assert.equal((await d.cli(['status'])).code, 3);
   await d.start();
   assert.equal(d.pidfileText()?.trim(), String(d.pid));
+});
+
+test('a pidfile naming another process is not trusted: status, start -d, stop and info see no daemon, and never signal it', async () => {
+  const d = newDaemon();
+  // The review's impostor: "ktimer" in its command line, its pid written into the pidfile.
+  const impostor = spawn('bash', ['-c', 'sleep 300; : tail ktimer'], { stdio: 'ignore' });
+  // A real ktimer daemon too, of another pidfile.
+  const other = newDaemon();
+  await other.start();
+  try {
+    for (const pid of [impostor.pid, other.pid]) {
+      mkdirSync(dirname(d.pidfile), { recursive: true });
+      writeFileSync(d.pidfile, `${pid}\n`);
+      const status = await d.cli(['status']);
+      assert.equal(status.code, 3, `status with pid ${pid}: ${status.stdout}`);
+      assert.equal(status.stdout, 'ktimer is stopped\n');
+      assert.equal(JSON.parse((await d.cli(['info', '--json'])).stdout).running, false);
+      const stop = await d.cli(['stop']);
+      assert.equal(stop.stdout, 'ktimer is not running\n');
+      assert.equal(existsSync(d.pidfile), false, 'stop removed the stale pidfile');
+      writeFileSync(d.pidfile, `${pid}\n`);
+      await d.start();
+      assert.notEqual(d.pid, pid);
+      assert.equal((await d.cli(['status'])).stdout, `ktimer is running [${d.pid}]\n`);
+      const stopped = await d.cli(['stop']);
+      assert.equal(stopped.stdout, 'ktimer stopped\n');
+    }
+    assert.equal(isAlive(impostor.pid ?? 0), true, 'the impostor was never signalled');
+    assert.equal(other.alive(), true, 'the other daemon was never signalled');
+  } finally {
+    impostor.kill('SIGKILL');
+  }
 });
 
 test('restart -d gives a new daemon', async () => {
@@ -176,6 +213,18 @@ test('install --print shows a unit that runs `ktimer start` in the foreground wi
   const written = await d.cli(['install', '--unit-dir', dir]);
   assert.equal(written.code, 0, written.stderr);
   assert.ok(existsSync(join(dir, 'ktimer.service')));
+  // Only written: it says what it did not do.
+  assert.equal(
+    written.stdout,
+    `installed ${join(dir, 'ktimer.service')}; not enabled: run \`systemctl daemon-reload && systemctl enable --now ktimer.service\`\n`,
+  );
+  const missing = await d.cli(['install', '--unit-dir', join(dir, 'nope')]);
+  assert.equal(missing.code, 1);
+  assert.equal(
+    missing.stderr,
+    `ktimer: error: cannot write ${join(dir, 'nope', 'ktimer.service')}: directory ${join(dir, 'nope')} does not exist; create it or pass another --unit-dir\n`,
+  );
+  assert.match((await d.cli(['remove', '--print', '--unit-dir', dir])).stderr, /unknown option '--print'/);
   const removed = await d.cli(['remove', '--unit-dir', dir]);
   assert.equal(removed.code, 0);
   assert.equal(existsSync(join(dir, 'ktimer.service')), false);
@@ -214,6 +263,28 @@ test('the detached daemon keeps the environment it was started with (PATH, HOME,
   const kid = await d.add(['-time=1', '-command=echo "$KT_CANARY|$HOME|$PATH"']);
   const [fire] = await d.waitForFires(1, 10_000, (e) => e.kid === kid);
   assert.equal(fire?.output, `tweet|${process.env.HOME}|${process.env.PATH}\n`);
+});
+
+test("tasks do not inherit ktimer's internal variables: a task's own `start -d` detaches its daemon", async () => {
+  const d = newDaemon();
+  await d.start();
+  const env = await d.add([
+    '-time=1',
+    '-command=env | grep -c -e KTIMER_DETACH_STAGE -e _DAEMONIZE_PROCESS; true',
+  ]);
+  const [envFire] = await d.waitForFires(1, 10_000, (e) => e.kid === env);
+  assert.equal(envFire?.output, '0\n');
+  const inner = newDaemon();
+  const kid = await d.add([
+    '-time=1',
+    `-command=${process.execPath} ${BIN} start -d --config ${inner.config}`,
+  ]);
+  // Before, the inner daemon ran in the foreground of the task, which never ended.
+  const [fire] = await d.waitForFires(1, 20_000, (e) => e.kid === kid);
+  assert.equal(fire?.exit_code, 0, String(fire?.output));
+  inner.pid = Number(/ktimer started \[(\d+)\]/.exec(String(fire?.output))?.[1]);
+  assert.equal(inner.alive(), true);
+  assert.equal((await inner.cli(['status'])).code, 0);
 });
 
 test('KTIMER_SPAWNER picks the shell spawner (serve.log names it); an unknown one is refused and nothing starts', async () => {

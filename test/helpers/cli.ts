@@ -99,7 +99,8 @@ ${dflt('task', 'default_ticker = date --rfc-3339=ns')}
 ${lines('task')}
 `;
   const file = join(dir, 'conf.ini');
-  writeFileSync(file, text);
+  // 0600, as `ktimer init` writes it: it holds a password (`start` warns otherwise).
+  writeFileSync(file, text, { mode: 0o600 });
   return file;
 }
 

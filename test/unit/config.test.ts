@@ -92,6 +92,21 @@ test('every bad value names the file, the key and the expected form', () => {
   fails('[redis]\nredis.cluster = a:1\nredis.db = 2', /Redis Cluster has only db 0/);
   fails('[log]\nlog.maxsize = huge', /log\.maxsize = "huge" is invalid; expected a size/);
   fails('[log]\nlog.maxbackup = 0', /log\.maxbackup/);
+  for (const mode of ['0755', '0400', '0648', 'rw-r-----', '0o640', '01640']) {
+    fails(`[log]\nlog.file_mode = ${mode}`, /log\.file_mode = ".*" is invalid; expected an octal file mode/);
+  }
+});
+
+test('log.file_mode: 0640 by default, any owner-writable mode in octal; every log file gets it', () => {
+  assert.equal(build('').log.fileMode, 0o640);
+  assert.equal(build('').log.runed.mode, 0o640);
+  const c = build('[log]\nlog_file_mode = 0600');
+  assert.equal(c.log.fileMode, 0o600);
+  assert.deepEqual(
+    [c.log.serve, c.log.error, c.log.runed, c.log.webac].map((f) => f.mode),
+    [0o600, 0o600, 0o600, 0o600],
+  );
+  assert.equal(build('[log]\nlog.file_mode = 660').log.fileMode, 0o660);
 });
 
 test('malformed lines, keys outside sections, duplicates, unknown keys and sections', () => {
@@ -124,4 +139,11 @@ test('a missing or unreadable file says what to do', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ktimer-cfg-'));
   writeFileSync(join(dir, 'conf.ini'), '[web]\nweb_port = 1\n');
   assert.equal(loadConfig(join(dir, 'conf.ini')).web.port, 1);
+  assert.throws(
+    () => loadConfig(dir),
+    (e: unknown) =>
+      e instanceof KtimerError &&
+      e.message ===
+        `config file ${dir} is a directory; point --config or $KTIMER_CONFIG at the conf.ini file itself`,
+  );
 });

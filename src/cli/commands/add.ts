@@ -1,15 +1,13 @@
 // ktimer add -type= -time= -limit= -command=: adds one task.
 import type { TaskInput } from '../../tasks/task-rules.js';
 import { usageError } from '../../errors.js';
-import { warnStray } from '../argv.js';
 import type { CliContext } from '../context.js';
 
 export async function run(
   ctx: CliContext,
-  words: string[],
+  _words: string[],
   opts: TaskInput & { file?: string },
 ): Promise<void> {
-  warnStray(words);
   if (opts.file !== undefined) return addFile(ctx, opts);
   const input = taskInput(opts);
   await ctx.prepareChangeLog();

@@ -26,16 +26,18 @@ export async function run(ctx: CliContext): Promise<void> {
   };
 
   const path = ctx.configPath;
-  await attempt('config file', () => {
+  const fileOk = await attempt('config file', () => {
     const done = prepareConfig(path);
     if (done === 'created') return `${path} (created, mode 0600, web_passwd generated)`;
     if (done === 'password-set') return `${path} (web_passwd was empty: generated, mode set to 0600)`;
     return path;
   });
-  const configOk = await attempt('config values', () => {
-    const c = ctx.config;
-    return `${c.task.maxNum} tasks at most, web API ${c.web.enable ? `on ${c.web.bindIp}:${c.web.port}` : 'off'}`;
-  });
+  const configOk =
+    fileOk &&
+    (await attempt('config values', () => {
+      const c = ctx.config;
+      return `${c.task.maxNum} tasks at most, web API ${c.web.enable ? `on ${c.web.bindIp}:${c.web.port}` : 'off'}`;
+    }));
   if (configOk) {
     const c = ctx.config;
     await attempt('redis', async () => {
@@ -58,23 +60,27 @@ export async function run(ctx: CliContext): Promise<void> {
   const human = checks
     .map((c) => `${`${c.check}:`.padEnd(width)} ${c.ok ? 'ok' : 'FAILED'}  ${c.detail}`)
     .join('\n');
-  ctx.print(human, { ok, checks });
+  // A failure's --json document is main's, with the checks in it: one document either way.
+  if (ok || !ctx.json) ctx.print(human, { ok, checks });
   if (!ok) {
     throw new KtimerError(
       'config',
       `init found ${checks.filter((c) => !c.ok).length} problem(s); fix them and run \`ktimer init\` again`,
+      { details: { checks } },
     );
   }
 }
 
+/** Checks (and creates) a directory, saying when it made it: a mistyped path shows here. */
 function writableDir(dir: string): string {
+  let created: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    created = mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new Error(
       `${dir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`,
     );
   }
-  return `${dir} is writable`;
+  return created === undefined ? `${dir} is writable` : `${dir} created, writable`;
 }

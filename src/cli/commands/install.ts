@@ -1,4 +1,5 @@
-// ktimer install / remove: write or remove the systemd unit (--print shows it, writes nothing).
+// ktimer install / remove: write or remove the systemd unit (install --print shows it, writes
+// nothing; remove has no --print: there is nothing to show).
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import type { CliContext } from '../context.js';
 const SYSTEM_DIR = '/etc/systemd/system';
 
 interface UnitOptions {
+  /** install only. */
   print?: boolean;
   unitDir?: string;
 }
@@ -47,16 +49,26 @@ export async function install(ctx: CliContext, _w: string[], opts: UnitOptions):
   try {
     writeFileSync(path, unit, { mode: 0o644 });
   } catch (err) {
-    throw new KtimerError(
-      'daemon',
-      `cannot write ${path} (${(err as NodeJS.ErrnoException).code}); run as root or pass --unit-dir`,
-    );
+    throw new KtimerError('daemon', `cannot write ${path}: ${whyNotWritable(err, dir)}`);
   }
-  if (!opts.unitDir) {
-    systemctl(['daemon-reload']);
-    systemctl(['enable', UNIT_NAME]);
+  if (opts.unitDir) {
+    // Only written, as asked: say what is left to do.
+    const next = ['systemctl daemon-reload', `systemctl enable --now ${UNIT_NAME}`];
+    ctx.print(`installed ${path}; not enabled: run \`${next.join(' && ')}\``, { installed: path, next });
+    return;
   }
+  systemctl(['daemon-reload']);
+  systemctl(['enable', UNIT_NAME]);
   ctx.print(`installed ${path}; start it with: systemctl start ktimer`, { installed: path });
+}
+
+function whyNotWritable(err: unknown, dir: string): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `directory ${dir} does not exist; create it or pass another --unit-dir`;
+  if (code === 'ENOTDIR') return `${dir} is not a directory; pass a directory as --unit-dir`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `permission denied (${code}); run as root or pass --unit-dir`;
+  return `${code ?? messageOf(err)}`;
 }
 
 export async function remove(ctx: CliContext, _w: string[], opts: UnitOptions): Promise<void> {

@@ -1,11 +1,12 @@
-// The kid of get/del/update: `-kid=KID` or the first word; further words are stray.
+// The kid of get/del/update: `-kid=KID` or the first word (further words are stray, warned
+// about by checkStray like any command's).
 import { usageError } from '../../errors.js';
 import { warnStray } from '../argv.js';
 
 export function kidArgument(words: readonly string[], option: string | undefined): string {
-  const [first, ...rest] = words;
+  const [first] = words;
   const kid = option ?? first;
-  warnStray(option === undefined ? rest : words);
+  if (option !== undefined && first !== undefined) warnStray([first]);
   if (kid === undefined || kid.trim() === '') {
     throw usageError('kid is missing; give the kid printed by `ktimer add` (ktimer get KID or -kid=KID)');
   }

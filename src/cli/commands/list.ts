@@ -1,11 +1,9 @@
 // ktimer list [-starttime=T -endtime=T -offset=N -count=N]: tasks by next run, one page.
 import type { ListQuery } from '../../service/task-service.js';
-import { warnStray } from '../argv.js';
 import type { CliContext } from '../context.js';
 import { taskTable } from '../format.js';
 
-export async function run(ctx: CliContext, words: string[], opts: ListQuery): Promise<void> {
-  warnStray(words);
+export async function run(ctx: CliContext, _words: string[], opts: ListQuery): Promise<void> {
   const page = await (await ctx.service()).list(opts);
   for (const kid of page.corrupt) {
     process.stderr.write(

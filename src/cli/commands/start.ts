@@ -1,21 +1,27 @@
 // ktimer start [-d]: runs the daemon in the foreground (for systemd), or detached with -d,
-// returning once it is up.
-import { detachDaemon, detachStage, reportStartup, startDetached } from '../../daemon/detach.js';
+// returning once it is up. A daemon already running is a failure (exit 1).
+import { detachDaemon, reportStartup, startDetached, takeDetachStage } from '../../daemon/detach.js';
 import { readPidfile } from '../../daemon/pidfile.js';
 import { KtimerError, messageOf } from '../../errors.js';
 import { BIN } from '../../config/find-config.js';
+import { exposedSecretsWarning } from '../../config/exposed-secrets.js';
 import type { CliContext } from '../context.js';
 
 export async function run(ctx: CliContext, _words: string[], opts: { daemon?: boolean }): Promise<void> {
-  const stage = detachStage();
+  const stage = takeDetachStage();
   if (stage === 'daemon') return runDaemon(ctx, true);
   const args = ['start', '-d', '--config', ctx.configPath];
   if (stage === 'helper') return detachDaemon(BIN, args);
   const config = ctx.config;
+  // Said here, in the process the operator started, so it reaches them once.
+  const exposed = exposedSecretsWarning(config);
+  if (exposed) process.stderr.write(`ktimer: warning: ${exposed}\n`);
   const pid = readPidfile(config.pidfile);
   if (pid.state === 'running') {
-    ctx.print(`ktimer is already running [${pid.pid}]`, { started: false, running: true, pid: pid.pid });
-    return;
+    throw new KtimerError(
+      'daemon',
+      `ktimer is already running [${pid.pid}]; see \`ktimer status\`, or \`ktimer restart\` to replace it`,
+    );
   }
   if (!opts.daemon) return runDaemon(ctx, false);
   const started = await startDetached(BIN, args);

@@ -1,0 +1,88 @@
+// The examples of `ktimer help` and `ktimer help CMD`. Every one must work whenever it is run:
+// times are computed by the shell (`$(date -d tomorrow +%s)`), never a fixed timestamp that
+// will one day lie in the past (a test runs the `ktimer add` lines).
+
+const KID = '912ec803b2ce49e4a541068d495ab570';
+const TOMORROW = '$(date -d tomorrow +%s)';
+
+/** Per command: example lines, then notes (shown under the examples). */
+export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[] }> = {
+  version: { examples: ['ktimer version', 'ktimer version --json'] },
+  init: {
+    examples: ['ktimer init', 'ktimer init --config /etc/ktimer/conf.ini'],
+    notes: ['The directory of the conf.ini must exist; log/ and runtime/ are created beside it.'],
+  },
+  count: { examples: ['ktimer count', 'ktimer count --json'] },
+  clear: { examples: ['ktimer clear'] },
+  get: { examples: [`ktimer get ${KID}`, `ktimer get -kid=${KID} --json`] },
+  del: { examples: [`ktimer del ${KID}`, `ktimer del -kid=${KID}`] },
+  add: {
+    examples: [
+      'ktimer add -type=timer -time=10 -command="echo -e Hello Ktimer"',
+      'ktimer add -type=ticker -time=5 -limit=3 -command="date --rfc-3339=ns"',
+      `ktimer add -time=${TOMORROW} -command="https://example.com/hook?kt_post={\\"a\\":1}"`,
+      'ktimer add --file tasks.jsonl',
+    ],
+    notes: ['Quote a command of several words: -command="echo hi there".'],
+  },
+  update: {
+    examples: [`ktimer update -kid=${KID} -time=30 -limit=6`, `ktimer update ${KID} -command="date"`],
+  },
+  list: {
+    examples: [
+      'ktimer list',
+      `ktimer list -starttime=$(date +%s) -endtime=${TOMORROW} -count=20`,
+      'ktimer list -offset=100 --json',
+    ],
+  },
+  start: {
+    examples: ['ktimer start -d', 'ktimer start            # in the foreground, as systemd runs it'],
+    notes: ['A daemon already running for this pidfile is a failure: exit 1, nothing started.'],
+  },
+  stop: { examples: ['ktimer stop'] },
+  restart: { examples: ['ktimer restart -d'] },
+  status: {
+    examples: ['ktimer status', 'ktimer status --json'],
+    notes: ['Exit status: 0 running, 3 stopped.'],
+  },
+  info: { examples: ['ktimer info', 'ktimer info --json'] },
+  install: {
+    examples: [
+      'sudo ktimer install',
+      'ktimer install --print',
+      'mkdir -p units && ktimer install --unit-dir units',
+    ],
+    notes: ['With --unit-dir the unit is only written: run systemctl daemon-reload and enable yourself.'],
+  },
+  remove: { examples: ['sudo ktimer remove', 'ktimer remove --unit-dir units'] },
+};
+
+/** The text under `ktimer help CMD`. */
+export function commandHelp(name: string): string {
+  const help = COMMAND_HELP[name];
+  if (!help) return '';
+  const notes = help.notes ? `\n\n${help.notes.join('\n')}` : '';
+  return `\nExamples:\n${help.examples.map((e) => `  ${e}`).join('\n')}${notes}`;
+}
+
+/** A few examples of `ktimer help`, taken from the commands' own. */
+const OVERVIEW_PICKS: [name: string, index: number][] = [
+  ['init', 0],
+  ['add', 0],
+  ['add', 1],
+  ['add', 2],
+  ['get', 0],
+  ['update', 0],
+  ['del', 0],
+  ['list', 1],
+  ['count', 1],
+];
+
+export const OVERVIEW = `
+Examples:
+${OVERVIEW_PICKS.map(([name, i]) => `  ${COMMAND_HELP[name]?.examples[i] ?? ''}`).join('\n')}
+
+Options are accepted Go-style (-time=5) and GNU-style (--time 5, --time=5).
+Exit status: 0 success, 1 failure (Redis down, unknown kid, ...), 2 usage error, 3 daemon stopped (status).
+With --json a failure prints {"ok":false,"code":"...","error":"..."} on stdout too.
+Run \`ktimer help COMMAND\` for the options and examples of one command.`;
