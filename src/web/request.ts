@@ -16,6 +16,27 @@ export class BadRequest extends Error {
 
 export type Params = Map<string, string>;
 
+/** The parameters of the API; any other is refused (after the password check). */
+export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
+  'action',
+  'passwd',
+  'type',
+  'time',
+  'limit',
+  'command',
+  'kid',
+  'starttime',
+  'endtime',
+  'offset',
+  'count',
+]);
+
+export function checkParams(params: Params): void {
+  for (const key of params.keys()) {
+    if (!KNOWN_PARAMS.has(key)) throw new BadRequest(400, `parameter ${key.slice(0, 40)} is unknown`);
+  }
+}
+
 /** Decodes a urlencoded string strictly: bad escapes, bad UTF-8 and repeated names are refused. */
 export function parseUrlEncoded(text: string, into: Params): void {
   if (text === '') return;

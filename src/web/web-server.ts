@@ -5,10 +5,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { httpStatusOf, KtimerError, messageOf } from '../errors.js';
 import type { TaskService } from '../service/task-service.js';
-import { actionOf } from './actions.js';
+import { actionOf, knownActionName } from './actions.js';
 import { AllowList, canonicalAddress } from './allow-list.js';
 import { FailureThrottle, passwordMatches } from './auth.js';
-import { BadRequest, type Params, readParams } from './request.js';
+import { maskedUrl } from './masked-url.js';
+import { BadRequest, checkParams, readParams } from './request.js';
 
 export interface WebDeps {
   config: Config;
@@ -23,20 +24,6 @@ export interface WebServer {
   readonly host: string;
   close(): Promise<void>;
 }
-
-const KNOWN_PARAMS = new Set([
-  'action',
-  'passwd',
-  'type',
-  'time',
-  'limit',
-  'command',
-  'kid',
-  'starttime',
-  'endtime',
-  'offset',
-  'count',
-]);
 
 interface Reply {
   code: number;
@@ -70,7 +57,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     const { path, params } = await readParams(req);
     if (path !== '/')
       return { reply: { code: 404, data: null, msg: `no such path ${path.slice(0, 60)}; the API is at /` } };
-    const action = params.get('action')?.slice(0, 40);
+    const action = knownActionName(params.get('action'));
     const delay = throttle.delayMs(address);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (!passwordMatches(config.web.passwd, params.get('passwd'))) {
@@ -105,7 +92,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
               action,
               status: reply.code,
               duration_ms: Math.round((performance.now() - started) * 10) / 10,
-              url: masked(req.url),
+              url: maskedUrl(req.url),
             },
             'web request',
           );
@@ -163,12 +150,6 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   };
 }
 
-function checkParams(params: Params): void {
-  for (const key of params.keys()) {
-    if (!KNOWN_PARAMS.has(key)) throw new BadRequest(400, `parameter ${key.slice(0, 40)} is unknown`);
-  }
-}
-
 function errorReply(err: unknown, errorLog: Logger): Reply {
   if (err instanceof BadRequest) return { code: err.status, data: null, msg: err.message };
   if (err instanceof KtimerError) {
@@ -194,9 +175,4 @@ function send(res: ServerResponse, reply: Reply): void {
   // After a refused body the rest of the upload is not read: close the connection.
   if (reply.code === 413) res.setHeader('connection', 'close');
   res.end(body);
-}
-
-/** The URL as logged: the password never appears. */
-export function masked(url: string | undefined): string {
-  return (url ?? '').slice(0, 2000).replace(/([?&]passwd=)[^&]*/gi, '$1***');
 }

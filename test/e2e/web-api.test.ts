@@ -242,9 +242,16 @@ test('an empty web_passwd stops the daemon from starting, with a clear error', a
 });
 
 test('webac.log: one line per request, the password masked everywhere', async () => {
+  const before = d.log('webac').length;
   await api('count');
   await call({ action: 'count', passwd: 'wrong-secret-x' });
-  await waitFor(() => d.log('webac').length >= 2, { what: 'webac lines' });
+  // Spellings the parser reads as passwd, or that carry it inside another value.
+  assert.equal((await call(`action=count&pass%77d=${PASSWD}`)).http, 200, 'pass%77d is passwd');
+  assert.equal((await call(`action=count&%70%61%73%73%77%64=${PASSWD}`)).http, 200);
+  assert.equal((await call(`action=count;passwd=${PASSWD}`)).http, 401, '; does not separate');
+  assert.equal((await call(`action=count&PassWD=${PASSWD}`)).http, 401, 'names are case-sensitive');
+  await call(`action=count&passwd=${PASSWD}&kid=%FF`);
+  await waitFor(() => d.log('webac').length >= before + 7, { what: 'webac lines' });
   const lines = d.log('webac');
   const last = lines.find((l) => l.action === 'count' && l.status === 200);
   assert.ok(last);
@@ -256,6 +263,15 @@ test('webac.log: one line per request, the password masked everywhere', async ()
     assert.doesNotMatch(text, new RegExp(PASSWD), `${name}.log holds the password`);
     assert.doesNotMatch(text, /wrong-secret-x/, `${name}.log holds a tried password`);
   }
+  const logged = lines.slice(before);
+  assert.ok(
+    logged.every((l) => l.action === undefined || l.action === 'count'),
+    `the parsed action is logged, not the raw text: ${JSON.stringify(logged.map((l) => l.action))}`,
+  );
+  assert.ok(
+    logged.some((l) => l.url === '/?action=count&passwd=***'),
+    'the usual spelling reads as before',
+  );
 });
 
 test('hostile input gets 4xx and the daemon keeps serving and firing', async () => {
