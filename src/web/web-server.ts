@@ -8,6 +8,7 @@ import type { TaskService } from '../service/task-service.js';
 import { actionOf, knownActionName } from './actions.js';
 import { AllowList, canonicalAddress } from './allow-list.js';
 import { FailureThrottle, passwordMatches } from './auth.js';
+import { gateConnections } from './connection-gate.js';
 import { maskedUrl } from './masked-url.js';
 import { BadRequest, checkParams, readParams } from './request.js';
 
@@ -48,9 +49,6 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     req: IncomingMessage,
     address: string,
   ): Promise<{ reply: Reply; action?: string }> => {
-    if (!allow.allows(address)) {
-      return { reply: { code: 401, data: null, msg: `address ${address} is not allowed (web_allow_ip)` } };
-    }
     if (req.method !== 'GET' && req.method !== 'POST') {
       return { reply: { code: 405, data: null, msg: 'use GET or POST' } };
     }
@@ -100,6 +98,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     },
   );
   server.maxConnections = 1024;
+  gateConnections(server, allow, deps.accessLog);
   server.keepAliveTimeout = 5_000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     const [status, reason, msg] =

@@ -2,6 +2,7 @@
 // status code, auth, the allow-list, hostile input, webac.log.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
@@ -28,6 +29,8 @@ function call(
     path?: string;
     host?: string;
     port?: number;
+    /** The client's own address (any 127.x.y.z on loopback), to call as another peer. */
+    localAddress?: string;
   } = {},
 ): Promise<Reply> {
   const query = typeof params === 'string' ? params : new URLSearchParams(params).toString();
@@ -37,6 +40,7 @@ function call(
       {
         host: opts.host ?? '127.0.0.1',
         port: opts.port ?? port,
+        localAddress: opts.localAddress,
         method: opts.method ?? 'GET',
         path: `${opts.path ?? '/'}${query ? `?${query}` : ''}`,
         headers:
@@ -199,7 +203,35 @@ test('404: unknown kid, unknown path; 405: other methods; 413: body over 64 KiB'
   assert.equal(huge.body.code, 413);
 });
 
-test('401 for an address outside web_allow_ip; the API listens on web_bind_ip only', async () => {
+/** Opens `n` connections from `localAddress`, each sending one header line and no more. */
+async function openIdle(n: number, localAddress: string, toPort: number) {
+  const sockets: Socket[] = [];
+  const closed = new Set<Socket>();
+  // In batches, so the listen backlog never overflows (a dropped SYN is retried only after 1 s).
+  for (let i = 0; i < n; i += 100) {
+    await Promise.all(
+      Array.from(
+        { length: Math.min(100, n - i) },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = connect({ port: toPort, host: '127.0.0.1', localAddress }, () => {
+              socket.write('GET /?action=count HTTP/1.1\r\n');
+              resolve();
+            });
+            socket.on('error', () => {});
+            socket.on('close', () => {
+              closed.add(socket);
+              resolve();
+            });
+            sockets.push(socket);
+          }),
+      ),
+    );
+  }
+  return { open: () => sockets.length - closed.size, destroy: () => sockets.forEach((s) => s.destroy()) };
+}
+
+test('an address outside web_allow_ip is cut off as it connects; one address holds at most 64 connections', async () => {
   const p2 = await freePort();
   const other = new TestDaemon(
     writeTestConfig({
@@ -209,22 +241,37 @@ test('401 for an address outside web_allow_ip; the API listens on web_bind_ip on
           'web_enable = 1',
           `web_port = ${p2}`,
           `web_passwd = ${PASSWD}`,
-          'web_allow_ip = 10.0.0.0/8,127.0.0.10',
+          'web_allow_ip = 127.0.0.1,127.0.0.20',
         ],
       },
     }),
   );
   await other.start();
+  // Before: 1,030 such connections held all 1,024 slots and an allowed client got no answer.
+  const strangers = await openIdle(1030, '127.0.0.10', p2);
+  const greedy = await openIdle(1030, '127.0.0.20', p2);
   try {
-    const res = await call({ action: 'count', passwd: PASSWD }, { port: p2 });
-    assert.equal(res.http, 401);
-    assert.match(res.body.msg, /address 127\.0\.0\.1 is not allowed/);
+    for (let i = 0; i < 20; i++) {
+      const res = await call({ action: 'count', passwd: PASSWD }, { port: p2 });
+      assert.equal(res.http, 200);
+    }
+    await waitFor(() => strangers.open() === 0, { what: 'every connection from 127.0.0.10 closed' });
+    assert.ok(greedy.open() <= 64, `127.0.0.20 holds ${greedy.open()} connections`);
+    await waitFor(
+      () =>
+        other
+          .log('webac')
+          .find((l) => l.address === '127.0.0.10' && /not in web_allow_ip/.test(String(l.refused))),
+      { what: 'the refusal in webac.log' },
+    );
     // Bound to 127.0.0.1: another loopback address does not answer.
     await assert.rejects(
       call({ action: 'count', passwd: PASSWD }, { port: p2, host: '127.0.0.2' }),
       /ECONNREFUSED/,
     );
   } finally {
+    strangers.destroy();
+    greedy.destroy();
     other.kill();
   }
 });
