@@ -7,10 +7,10 @@ import { httpStatusOf, KtimerError, messageOf } from '../errors.js';
 import type { TaskService } from '../service/task-service.js';
 import { actionOf, knownActionName } from './actions.js';
 import { AllowList, canonicalAddress } from './allow-list.js';
-import { FailureThrottle, passwordMatches } from './auth.js';
+import { LoginGuard, MAX_UNCHECKED_PER_ADDRESS } from './auth.js';
 import { gateConnections } from './connection-gate.js';
 import { maskedUrl } from './masked-url.js';
-import { BadRequest, checkParams, readParams } from './request.js';
+import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm, requestTarget } from './request.js';
 
 export interface WebDeps {
   config: Config;
@@ -43,29 +43,32 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     );
   }
   const allow = new AllowList(config.web.allowIp);
-  const throttle = new FailureThrottle();
+  const guard = new LoginGuard(config.web.passwd);
+  const fail = (code: number, msg: string): Reply => ({ code, data: null, msg });
 
-  const handle = async (
-    req: IncomingMessage,
-    address: string,
-  ): Promise<{ reply: Reply; action?: string }> => {
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      return { reply: { code: 405, data: null, msg: 'use GET or POST' } };
-    }
-    const { path, params } = await readParams(req);
-    if (path !== '/')
-      return { reply: { code: 404, data: null, msg: `no such path ${path.slice(0, 60)}; the API is at /` } };
-    const action = knownActionName(params.get('action'));
-    const delay = throttle.delayMs(address);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    if (!passwordMatches(config.web.passwd, params.get('passwd'))) {
-      throttle.fail(address);
-      return { reply: { code: 401, data: null, msg: 'wrong or missing passwd' }, action };
-    }
-    throttle.succeed(address);
+  // Path, method and password are checked before a byte of the body is read: a flood of bodies
+  // from anyone who does not know the password costs the daemon (and its firing) next to nothing.
+  const handle = async (req: IncomingMessage, address: string, params: Params): Promise<Reply> => {
+    if (req.method !== 'GET' && req.method !== 'POST') return fail(405, 'use GET or POST');
+    const { path, query } = requestTarget(req);
+    if (path !== '/') return fail(404, `no such path ${path.slice(0, 60)}; the API is at /`);
+    parseUrlEncoded(query, params);
+    // The password may come in the query string; only when it does not is the body read for it.
+    const bodyHoldsPasswd = req.method === 'POST' && !params.has('passwd');
+    const verdict = await guard.check(address, async () => {
+      if (bodyHoldsPasswd) await readForm(req, params);
+      return params.get('passwd');
+    });
+    if (verdict === 'busy')
+      return fail(
+        429,
+        `too many requests from ${address} whose passwd is not checked yet (${MAX_UNCHECKED_PER_ADDRESS} at most); retry later`,
+      );
+    if (verdict === 'wrong') return fail(401, 'wrong or missing passwd');
+    if (req.method === 'POST' && !bodyHoldsPasswd) await readForm(req, params);
     checkParams(params);
     const result = await actionOf(params)(params, deps);
-    return { reply: { code: 200, data: result.data, msg: result.msg, extra: result.extra }, action };
+    return { code: 200, data: result.data, msg: result.msg, extra: result.extra };
   };
 
   const server = createServer(
@@ -79,15 +82,16 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     (req, res) => {
       const started = performance.now();
       const address = canonicalAddress(req.socket.remoteAddress ?? '');
-      handle(req, address)
-        .catch((err: unknown) => ({ reply: errorReply(err, deps.errorLog), action: undefined }))
-        .then(({ reply, action }) => {
+      const params: Params = new Map();
+      handle(req, address, params)
+        .catch((err: unknown) => errorReply(err, deps.errorLog))
+        .then((reply) => {
           send(res, reply);
           deps.accessLog.info(
             {
               address,
               method: req.method,
-              action,
+              action: knownActionName(params.get('action')),
               status: reply.code,
               duration_ms: Math.round((performance.now() - started) * 10) / 10,
               url: maskedUrl(req.url),

@@ -81,7 +81,8 @@ before(async () => {
           'web_enable = 1',
           `web_port = ${port}`,
           `web_passwd = ${PASSWD}`,
-          'web_allow_ip = 127.0.0.1,::1',
+          // 127.0.0.2 and .3 are peers of their own (localAddress), with a slow-down of their own.
+          'web_allow_ip = 127.0.0.1,127.0.0.2,127.0.0.3,::1',
         ],
       },
     }),
@@ -184,6 +185,57 @@ test('401: wrong or missing password; repeated failures are slowed down', async 
   assert.ok(slow.ms >= 200, `the 7th failure answered in ${slow.ms} ms`);
   const ok = await api('count');
   assert.equal(ok.http, 200, 'the right password still works');
+});
+
+test('429: parallel guessing from one address is bounded; the right password is never slowed down', async () => {
+  const from = { localAddress: '127.0.0.2' };
+  const guess = () => call({ action: 'count', passwd: 'guess' }, from);
+  for (let i = 0; i < 5; i++) assert.equal((await guess()).http, 401, 'five failures are free');
+  const replies = await Promise.all(Array.from({ length: 40 }, guess));
+  const held = replies.filter((r) => r.http === 401);
+  const refused = replies.filter((r) => r.http === 429);
+  assert.equal(held.length + refused.length, 40, replies.map((r) => r.http).join(' '));
+  assert.ok(held.length <= 16, `${held.length} guesses checked at once`);
+  assert.ok(refused.length >= 24);
+  assert.equal(refused[0]?.body.code, 429);
+  assert.match(refused[0]?.body.msg ?? '', /too many requests/);
+  assert.ok(Math.max(...held.map((r) => r.ms)) >= 2000, 'the checked guesses were slowed down');
+  const ok = await call({ action: 'count', passwd: PASSWD }, from);
+  assert.equal(ok.http, 200);
+  assert.ok(ok.ms < 1000, `the right password from a slowed-down address took ${ok.ms} ms`);
+  assert.equal((await api('count')).http, 200, 'other addresses are not refused');
+});
+
+/** Sends `head` (request line and headers) and no more; resolves the reply's status line. */
+function headOnly(head: string, localAddress?: string): Promise<{ status: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', localAddress }, () => socket.write(head));
+    let got = '';
+    socket.setEncoding('utf8').on('data', (c: string) => {
+      got += c;
+      const line = /^HTTP\/1\.1 (\d+ [^\r]*)\r\n/.exec(got);
+      if (line?.[1]) {
+        resolve({ status: line[1], ms: Date.now() - started });
+        socket.destroy();
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`closed without a reply: ${got.slice(0, 200)}`)));
+  });
+}
+
+test('a wrong path, method or query password is answered before any of the body is read', async () => {
+  const body = 'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 65536\r\n\r\n';
+  const early = async (head: string, status: RegExp) => {
+    const reply = await headOnly(`${head}\r\nHost: x\r\n${body}`, '127.0.0.3');
+    assert.match(reply.status, status, head);
+    assert.ok(reply.ms < 3000, `${head}: ${reply.ms} ms`);
+  };
+  await early(`POST /upload?passwd=${PASSWD} HTTP/1.1`, /^404 /);
+  await early('POST /wp-login.php HTTP/1.1', /^404 /);
+  await early(`PUT /?passwd=${PASSWD} HTTP/1.1`, /^405 /);
+  await early('POST /?action=count&passwd=guess HTTP/1.1', /^401 /);
 });
 
 test('404: unknown kid, unknown path; 405: other methods; 413: body over 64 KiB', async () => {
