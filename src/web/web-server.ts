@@ -175,7 +175,8 @@ function send(res: ServerResponse, reply: Reply): void {
   res.statusCode = reply.code;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('cache-control', 'no-store');
-  // After a refused body the rest of the upload is not read: close the connection.
-  if (reply.code === 413) res.setHeader('connection', 'close');
+  // A reply sent before the whole request came (a body refused or not needed) leaves the rest
+  // of the upload unread: the connection is closed instead of reading it to keep it alive.
+  if (!res.req.complete) res.setHeader('connection', 'close');
   res.end(body);
 }

@@ -206,36 +206,51 @@ test('429: parallel guessing from one address is bounded; the right password is 
   assert.equal((await api('count')).http, 200, 'other addresses are not refused');
 });
 
-/** Sends `head` (request line and headers) and no more; resolves the reply's status line. */
-function headOnly(head: string, localAddress?: string): Promise<{ status: string; ms: number }> {
+/** Writes `text` on a new connection; resolves the heads of the first `count` replies. */
+function exchange(text: string, count = 1, localAddress?: string): Promise<{ heads: string[]; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', localAddress }, () => socket.write(head));
+    const socket = connect({ port, host: '127.0.0.1', localAddress }, () => socket.write(text));
     let got = '';
+    const heads: string[] = [];
     socket.setEncoding('utf8').on('data', (c: string) => {
       got += c;
-      const line = /^HTTP\/1\.1 (\d+ [^\r]*)\r\n/.exec(got);
-      if (line?.[1]) {
-        resolve({ status: line[1], ms: Date.now() - started });
+      for (let end = got.indexOf('\r\n\r\n'); end >= 0; end = got.indexOf('\r\n\r\n')) {
+        const head = got.slice(0, end);
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (got.length < end + 4 + length) break;
+        heads.push(head);
+        got = got.slice(end + 4 + length);
+      }
+      if (heads.length >= count) {
+        resolve({ heads, ms: Date.now() - started });
         socket.destroy();
       }
     });
     socket.on('error', reject);
-    socket.on('close', () => reject(new Error(`closed without a reply: ${got.slice(0, 200)}`)));
+    socket.on('close', () => reject(new Error(`closed after ${heads.length} replies: ${got.slice(0, 200)}`)));
   });
 }
 
 test('a wrong path, method or query password is answered before any of the body is read', async () => {
   const body = 'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 65536\r\n\r\n';
   const early = async (head: string, status: RegExp) => {
-    const reply = await headOnly(`${head}\r\nHost: x\r\n${body}`, '127.0.0.3');
-    assert.match(reply.status, status, head);
+    const reply = await exchange(`${head}\r\nHost: x\r\n${body}`, 1, '127.0.0.3');
+    assert.match(reply.heads[0] ?? '', status, head);
+    assert.match(reply.heads[0] ?? '', /\r\nconnection: close/i, 'the unread body is not read later either');
     assert.ok(reply.ms < 3000, `${head}: ${reply.ms} ms`);
   };
-  await early(`POST /upload?passwd=${PASSWD} HTTP/1.1`, /^404 /);
-  await early('POST /wp-login.php HTTP/1.1', /^404 /);
-  await early(`PUT /?passwd=${PASSWD} HTTP/1.1`, /^405 /);
-  await early('POST /?action=count&passwd=guess HTTP/1.1', /^401 /);
+  await early(`POST /upload?passwd=${PASSWD} HTTP/1.1`, /^HTTP\/1\.1 404 /);
+  await early('POST /wp-login.php HTTP/1.1', /^HTTP\/1\.1 404 /);
+  await early(`PUT /?passwd=${PASSWD} HTTP/1.1`, /^HTTP\/1\.1 405 /);
+  await early('POST /?action=count&passwd=guess HTTP/1.1', /^HTTP\/1\.1 401 /);
+  // A refused request without a body keeps its connection.
+  const kept = await exchange(
+    `GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /?action=count&passwd=${PASSWD} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    2,
+  );
+  assert.match(kept.heads[0] ?? '', /^HTTP\/1\.1 404 [^]*\r\nconnection: keep-alive/i);
+  assert.match(kept.heads[1] ?? '', /^HTTP\/1\.1 200 /);
 });
 
 test('404: unknown kid, unknown path; 405: other methods; 413: body over 64 KiB', async () => {
