@@ -71,11 +71,17 @@ export const ACTIONS: Record<string, Action> = {
   info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),
 };
 
+/** `name` when it names an action, else undefined (what webac.log shows as the action). */
+export function knownActionName(name: string | undefined): string | undefined {
+  return name !== undefined && Object.hasOwn(ACTIONS, name) ? name : undefined;
+}
+
 export function actionOf(params: Params): Action {
   const name = params.get('action');
   if (name === undefined || name === '')
     throw usageError(`action is missing; expected one of ${Object.keys(ACTIONS).join(', ')}`);
-  const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
+  const known = knownActionName(name);
+  const action = known === undefined ? undefined : ACTIONS[known];
   if (!action)
     throw usageError(
       `action "${name.slice(0, 40)}" is unknown; expected one of ${Object.keys(ACTIONS).join(', ')}`,

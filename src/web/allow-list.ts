@@ -1,9 +1,12 @@
 // web_allow_ip matching: address prefixes and CIDR ranges, IPv4 and IPv6. A prefix matches
 // only at an address boundary: "10.0.0." or "10.0.0.0/24" let 10.0.0.10 in, "10.0.0.1" does
-// not (the original ktimer's string prefix did).
+// not (the original ktimer's string prefix did); a prefix matches addresses of its own family only.
 import { isIP } from 'node:net';
 
-type Rule = { kind: 'cidr'; family: 4 | 6; bits: bigint; mask: bigint } | { kind: 'prefix'; text: string };
+type Family = 4 | 6;
+type Rule =
+  | { kind: 'cidr'; family: Family; bits: bigint; mask: bigint }
+  | { kind: 'prefix'; family: Family; text: string };
 
 /** IPv4-mapped IPv6 (::ffff:127.0.0.1) is read as IPv4. */
 export function canonicalAddress(address: string): string {
@@ -30,7 +33,7 @@ function ipv6Bits(address: string): bigint {
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g || '0', 16)), 0n);
 }
 
-function bitsOf(address: string): { family: 4 | 6; bits: bigint } | null {
+function bitsOf(address: string): { family: Family; bits: bigint } | null {
   const family = isIP(address);
   if (family === 4) return { family, bits: ipv4Bits(address) };
   if (family === 6) return { family, bits: ipv6Bits(address) };
@@ -58,7 +61,17 @@ function parseRule(entry: string): Rule {
       mask: whole.family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n,
     };
   }
-  return { kind: 'prefix', text: entry.toLowerCase() };
+  return { kind: 'prefix', family: prefixFamily(entry), text: entry.toLowerCase() };
+}
+
+/**
+ * The family a prefix is written in: a dot says IPv4, a colon IPv6; a bare number up to 255 is
+ * read as IPv4's first byte ("10" is 10.x.x.x, never 10::), anything else as an IPv6 group.
+ */
+function prefixFamily(entry: string): Family {
+  if (entry.includes(':')) return 6;
+  if (entry.includes('.')) return 4;
+  return /^\d{1,3}$/.test(entry) && Number(entry) <= 255 ? 4 : 6;
 }
 
 export class AllowList {
@@ -77,7 +90,7 @@ export class AllowList {
         return parsed !== null && parsed.family === rule.family && (parsed.bits & rule.mask) === rule.bits;
       // A partial prefix ("127.", "10.0.", "fe80:") must end at a separator to match.
       const p = rule.text;
-      if (!address.startsWith(p)) return false;
+      if (parsed?.family !== rule.family || !address.startsWith(p)) return false;
       return (
         p.endsWith('.') ||
         p.endsWith(':') ||

@@ -1,5 +1,6 @@
-// Reading an API request's parameters: the query string, plus a form body on POST, within
-// size and shape limits. Anything malformed is a BadRequest naming what is wrong.
+// Reading an API request's parameters: the query string, and apart from it a form body on POST
+// (read only once the request is worth it), within size and shape limits. Anything malformed
+// is a BadRequest naming what is wrong.
 import type { IncomingMessage } from 'node:http';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -15,6 +16,27 @@ export class BadRequest extends Error {
 }
 
 export type Params = Map<string, string>;
+
+/** The parameters of the API; any other is refused (after the password check). */
+export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
+  'action',
+  'passwd',
+  'type',
+  'time',
+  'limit',
+  'command',
+  'kid',
+  'starttime',
+  'endtime',
+  'offset',
+  'count',
+]);
+
+export function checkParams(params: Params): void {
+  for (const key of params.keys()) {
+    if (!KNOWN_PARAMS.has(key)) throw new BadRequest(400, `parameter ${key.slice(0, 40)} is unknown`);
+  }
+}
 
 /** Decodes a urlencoded string strictly: bad escapes, bad UTF-8 and repeated names are refused. */
 export function parseUrlEncoded(text: string, into: Params): void {
@@ -42,31 +64,31 @@ function decode(raw: string, what: string): string {
   return text;
 }
 
-export async function readParams(req: IncomingMessage): Promise<{ path: string; params: Params }> {
+/** The path and the query string of a request; nothing of its body is read. */
+export function requestTarget(req: IncomingMessage): { path: string; query: string } {
   const url = req.url ?? '/';
   if (url.length > MAX_URL_CHARS)
     throw new BadRequest(400, `the URL is longer than ${MAX_URL_CHARS} characters`);
   const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const params: Params = new Map();
-  parseUrlEncoded(q < 0 ? '' : url.slice(q + 1), params);
-  if (req.method === 'POST') {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) throw new BadRequest(413, `the body is over ${MAX_BODY_BYTES / 1024} KiB`);
-    const body = await readBody(req);
-    if (body.length > 0 && type !== 'application/x-www-form-urlencoded') {
-      throw new BadRequest(
-        400,
-        'the body must be application/x-www-form-urlencoded (a form), not ' + (type || 'untyped'),
-      );
-    }
-    const text = body.toString('utf8');
-    if (Buffer.byteLength(text) !== body.length || text.includes('\uFFFD'))
-      throw new BadRequest(400, 'the body is not valid UTF-8');
-    parseUrlEncoded(text, params);
+  return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+}
+
+/** Reads a POST's form body (64 KiB at most) into `params`. */
+export async function readForm(req: IncomingMessage, params: Params): Promise<void> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new BadRequest(413, `the body is over ${MAX_BODY_BYTES / 1024} KiB`);
+  const body = await readBody(req);
+  if (body.length > 0 && type !== 'application/x-www-form-urlencoded') {
+    throw new BadRequest(
+      400,
+      'the body must be application/x-www-form-urlencoded (a form), not ' + (type || 'untyped'),
+    );
   }
-  return { path, params };
+  const text = body.toString('utf8');
+  if (Buffer.byteLength(text) !== body.length || text.includes('\uFFFD'))
+    throw new BadRequest(400, 'the body is not valid UTF-8');
+  parseUrlEncoded(text, params);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -1,14 +1,16 @@
-// The HTTP API inside the daemon (spec §8): GET or form POST on / with an action, the password
+// The HTTP API inside the daemon (README "Web API"): GET or form POST on / with an action, the password
 // and task fields; JSON replies {status, code, data, msg} whose code is the HTTP status.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { httpStatusOf, KtimerError, messageOf } from '../errors.js';
 import type { TaskService } from '../service/task-service.js';
-import { actionOf } from './actions.js';
+import { actionOf, knownActionName } from './actions.js';
 import { AllowList, canonicalAddress } from './allow-list.js';
-import { FailureThrottle, passwordMatches } from './auth.js';
-import { BadRequest, type Params, readParams } from './request.js';
+import { LoginGuard, MAX_UNCHECKED_PER_ADDRESS } from './auth.js';
+import { gateConnections } from './connection-gate.js';
+import { maskedUrl } from './masked-url.js';
+import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm, requestTarget } from './request.js';
 
 export interface WebDeps {
   config: Config;
@@ -23,20 +25,6 @@ export interface WebServer {
   readonly host: string;
   close(): Promise<void>;
 }
-
-const KNOWN_PARAMS = new Set([
-  'action',
-  'passwd',
-  'type',
-  'time',
-  'limit',
-  'command',
-  'kid',
-  'starttime',
-  'endtime',
-  'offset',
-  'count',
-]);
 
 interface Reply {
   code: number;
@@ -55,32 +43,32 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     );
   }
   const allow = new AllowList(config.web.allowIp);
-  const throttle = new FailureThrottle();
+  const guard = new LoginGuard(config.web.passwd);
+  const fail = (code: number, msg: string): Reply => ({ code, data: null, msg });
 
-  const handle = async (
-    req: IncomingMessage,
-    address: string,
-  ): Promise<{ reply: Reply; action?: string }> => {
-    if (!allow.allows(address)) {
-      return { reply: { code: 401, data: null, msg: `address ${address} is not allowed (web_allow_ip)` } };
-    }
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      return { reply: { code: 405, data: null, msg: 'use GET or POST' } };
-    }
-    const { path, params } = await readParams(req);
-    if (path !== '/')
-      return { reply: { code: 404, data: null, msg: `no such path ${path.slice(0, 60)}; the API is at /` } };
-    const action = params.get('action')?.slice(0, 40);
-    const delay = throttle.delayMs(address);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    if (!passwordMatches(config.web.passwd, params.get('passwd'))) {
-      throttle.fail(address);
-      return { reply: { code: 401, data: null, msg: 'wrong or missing passwd' }, action };
-    }
-    throttle.succeed(address);
+  // Path, method and password are checked before a byte of the body is read: a flood of bodies
+  // from anyone who does not know the password costs the daemon (and its firing) next to nothing.
+  const handle = async (req: IncomingMessage, address: string, params: Params): Promise<Reply> => {
+    if (req.method !== 'GET' && req.method !== 'POST') return fail(405, 'use GET or POST');
+    const { path, query } = requestTarget(req);
+    if (path !== '/') return fail(404, `no such path ${path.slice(0, 60)}; the API is at /`);
+    parseUrlEncoded(query, params);
+    // The password may come in the query string; only when it does not is the body read for it.
+    const bodyHoldsPasswd = req.method === 'POST' && !params.has('passwd');
+    const verdict = await guard.check(address, async () => {
+      if (bodyHoldsPasswd) await readForm(req, params);
+      return params.get('passwd');
+    });
+    if (verdict === 'busy')
+      return fail(
+        429,
+        `too many requests from ${address} whose passwd is not checked yet (${MAX_UNCHECKED_PER_ADDRESS} at most); retry later`,
+      );
+    if (verdict === 'wrong') return fail(401, 'wrong or missing passwd');
+    if (req.method === 'POST' && !bodyHoldsPasswd) await readForm(req, params);
     checkParams(params);
     const result = await actionOf(params)(params, deps);
-    return { reply: { code: 200, data: result.data, msg: result.msg, extra: result.extra }, action };
+    return { code: 200, data: result.data, msg: result.msg, extra: result.extra };
   };
 
   const server = createServer(
@@ -94,18 +82,19 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     (req, res) => {
       const started = performance.now();
       const address = canonicalAddress(req.socket.remoteAddress ?? '');
-      handle(req, address)
-        .catch((err: unknown) => ({ reply: errorReply(err, deps.errorLog), action: undefined }))
-        .then(({ reply, action }) => {
+      const params: Params = new Map();
+      handle(req, address, params)
+        .catch((err: unknown) => errorReply(err, deps.errorLog))
+        .then((reply) => {
           send(res, reply);
           deps.accessLog.info(
             {
               address,
               method: req.method,
-              action,
+              action: knownActionName(params.get('action')),
               status: reply.code,
               duration_ms: Math.round((performance.now() - started) * 10) / 10,
-              url: masked(req.url),
+              url: maskedUrl(req.url),
             },
             'web request',
           );
@@ -113,6 +102,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     },
   );
   server.maxConnections = 1024;
+  gateConnections(server, allow, deps.accessLog);
   server.keepAliveTimeout = 5_000;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     const [status, reason, msg] =
@@ -163,12 +153,6 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   };
 }
 
-function checkParams(params: Params): void {
-  for (const key of params.keys()) {
-    if (!KNOWN_PARAMS.has(key)) throw new BadRequest(400, `parameter ${key.slice(0, 40)} is unknown`);
-  }
-}
-
 function errorReply(err: unknown, errorLog: Logger): Reply {
   if (err instanceof BadRequest) return { code: err.status, data: null, msg: err.message };
   if (err instanceof KtimerError) {
@@ -191,12 +175,8 @@ function send(res: ServerResponse, reply: Reply): void {
   res.statusCode = reply.code;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('cache-control', 'no-store');
-  // After a refused body the rest of the upload is not read: close the connection.
-  if (reply.code === 413) res.setHeader('connection', 'close');
+  // A reply sent before the whole request came (a body refused or not needed) leaves the rest
+  // of the upload unread: the connection is closed instead of reading it to keep it alive.
+  if (!res.req.complete) res.setHeader('connection', 'close');
   res.end(body);
-}
-
-/** The URL as logged: the password never appears. */
-export function masked(url: string | undefined): string {
-  return (url ?? '').slice(0, 2000).replace(/([?&]passwd=)[^&]*/gi, '$1***');
 }

@@ -2,6 +2,7 @@
 // status code, auth, the allow-list, hostile input, webac.log.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
@@ -28,6 +29,8 @@ function call(
     path?: string;
     host?: string;
     port?: number;
+    /** The client's own address (any 127.x.y.z on loopback), to call as another peer. */
+    localAddress?: string;
   } = {},
 ): Promise<Reply> {
   const query = typeof params === 'string' ? params : new URLSearchParams(params).toString();
@@ -37,6 +40,7 @@ function call(
       {
         host: opts.host ?? '127.0.0.1',
         port: opts.port ?? port,
+        localAddress: opts.localAddress,
         method: opts.method ?? 'GET',
         path: `${opts.path ?? '/'}${query ? `?${query}` : ''}`,
         headers:
@@ -77,7 +81,8 @@ before(async () => {
           'web_enable = 1',
           `web_port = ${port}`,
           `web_passwd = ${PASSWD}`,
-          'web_allow_ip = 127.0.0.1,::1',
+          // 127.0.0.2 and .3 are peers of their own (localAddress), with a slow-down of their own.
+          'web_allow_ip = 127.0.0.1,127.0.0.2,127.0.0.3,::1',
         ],
       },
     }),
@@ -182,6 +187,72 @@ test('401: wrong or missing password; repeated failures are slowed down', async 
   assert.equal(ok.http, 200, 'the right password still works');
 });
 
+test('429: parallel guessing from one address is bounded; the right password is never slowed down', async () => {
+  const from = { localAddress: '127.0.0.2' };
+  const guess = () => call({ action: 'count', passwd: 'guess' }, from);
+  for (let i = 0; i < 5; i++) assert.equal((await guess()).http, 401, 'five failures are free');
+  const replies = await Promise.all(Array.from({ length: 40 }, guess));
+  const held = replies.filter((r) => r.http === 401);
+  const refused = replies.filter((r) => r.http === 429);
+  assert.equal(held.length + refused.length, 40, replies.map((r) => r.http).join(' '));
+  assert.ok(held.length <= 16, `${held.length} guesses checked at once`);
+  assert.ok(refused.length >= 24);
+  assert.equal(refused[0]?.body.code, 429);
+  assert.match(refused[0]?.body.msg ?? '', /too many requests/);
+  assert.ok(Math.max(...held.map((r) => r.ms)) >= 2000, 'the checked guesses were slowed down');
+  const ok = await call({ action: 'count', passwd: PASSWD }, from);
+  assert.equal(ok.http, 200);
+  assert.ok(ok.ms < 1000, `the right password from a slowed-down address took ${ok.ms} ms`);
+  assert.equal((await api('count')).http, 200, 'other addresses are not refused');
+});
+
+/** Writes `text` on a new connection; resolves the heads of the first `count` replies. */
+function exchange(text: string, count = 1, localAddress?: string): Promise<{ heads: string[]; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', localAddress }, () => socket.write(text));
+    let got = '';
+    const heads: string[] = [];
+    socket.setEncoding('utf8').on('data', (c: string) => {
+      got += c;
+      for (let end = got.indexOf('\r\n\r\n'); end >= 0; end = got.indexOf('\r\n\r\n')) {
+        const head = got.slice(0, end);
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (got.length < end + 4 + length) break;
+        heads.push(head);
+        got = got.slice(end + 4 + length);
+      }
+      if (heads.length >= count) {
+        resolve({ heads, ms: Date.now() - started });
+        socket.destroy();
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`closed after ${heads.length} replies: ${got.slice(0, 200)}`)));
+  });
+}
+
+test('a wrong path, method or query password is answered before any of the body is read', async () => {
+  const body = 'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 65536\r\n\r\n';
+  const early = async (head: string, status: RegExp) => {
+    const reply = await exchange(`${head}\r\nHost: x\r\n${body}`, 1, '127.0.0.3');
+    assert.match(reply.heads[0] ?? '', status, head);
+    assert.match(reply.heads[0] ?? '', /\r\nconnection: close/i, 'the unread body is not read later either');
+    assert.ok(reply.ms < 3000, `${head}: ${reply.ms} ms`);
+  };
+  await early(`POST /upload?passwd=${PASSWD} HTTP/1.1`, /^HTTP\/1\.1 404 /);
+  await early('POST /wp-login.php HTTP/1.1', /^HTTP\/1\.1 404 /);
+  await early(`PUT /?passwd=${PASSWD} HTTP/1.1`, /^HTTP\/1\.1 405 /);
+  await early('POST /?action=count&passwd=guess HTTP/1.1', /^HTTP\/1\.1 401 /);
+  // A refused request without a body keeps its connection.
+  const kept = await exchange(
+    `GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /?action=count&passwd=${PASSWD} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    2,
+  );
+  assert.match(kept.heads[0] ?? '', /^HTTP\/1\.1 404 [^]*\r\nconnection: keep-alive/i);
+  assert.match(kept.heads[1] ?? '', /^HTTP\/1\.1 200 /);
+});
+
 test('404: unknown kid, unknown path; 405: other methods; 413: body over 64 KiB', async () => {
   const missing = await api('get', { kid: 'f'.repeat(32) });
   assert.equal(missing.http, 404);
@@ -199,7 +270,35 @@ test('404: unknown kid, unknown path; 405: other methods; 413: body over 64 KiB'
   assert.equal(huge.body.code, 413);
 });
 
-test('401 for an address outside web_allow_ip; the API listens on web_bind_ip only', async () => {
+/** Opens `n` connections from `localAddress`, each sending one header line and no more. */
+async function openIdle(n: number, localAddress: string, toPort: number) {
+  const sockets: Socket[] = [];
+  const closed = new Set<Socket>();
+  // In batches, so the listen backlog never overflows (a dropped SYN is retried only after 1 s).
+  for (let i = 0; i < n; i += 100) {
+    await Promise.all(
+      Array.from(
+        { length: Math.min(100, n - i) },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = connect({ port: toPort, host: '127.0.0.1', localAddress }, () => {
+              socket.write('GET /?action=count HTTP/1.1\r\n');
+              resolve();
+            });
+            socket.on('error', () => {});
+            socket.on('close', () => {
+              closed.add(socket);
+              resolve();
+            });
+            sockets.push(socket);
+          }),
+      ),
+    );
+  }
+  return { open: () => sockets.length - closed.size, destroy: () => sockets.forEach((s) => s.destroy()) };
+}
+
+test('an address outside web_allow_ip is cut off as it connects; one address holds at most 64 connections', async () => {
   const p2 = await freePort();
   const other = new TestDaemon(
     writeTestConfig({
@@ -209,22 +308,37 @@ test('401 for an address outside web_allow_ip; the API listens on web_bind_ip on
           'web_enable = 1',
           `web_port = ${p2}`,
           `web_passwd = ${PASSWD}`,
-          'web_allow_ip = 10.0.0.0/8,127.0.0.10',
+          'web_allow_ip = 127.0.0.1,127.0.0.20',
         ],
       },
     }),
   );
   await other.start();
+  // Before: 1,030 such connections held all 1,024 slots and an allowed client got no answer.
+  const strangers = await openIdle(1030, '127.0.0.10', p2);
+  const greedy = await openIdle(1030, '127.0.0.20', p2);
   try {
-    const res = await call({ action: 'count', passwd: PASSWD }, { port: p2 });
-    assert.equal(res.http, 401);
-    assert.match(res.body.msg, /address 127\.0\.0\.1 is not allowed/);
+    for (let i = 0; i < 20; i++) {
+      const res = await call({ action: 'count', passwd: PASSWD }, { port: p2 });
+      assert.equal(res.http, 200);
+    }
+    await waitFor(() => strangers.open() === 0, { what: 'every connection from 127.0.0.10 closed' });
+    assert.ok(greedy.open() <= 64, `127.0.0.20 holds ${greedy.open()} connections`);
+    await waitFor(
+      () =>
+        other
+          .log('webac')
+          .find((l) => l.address === '127.0.0.10' && /not in web_allow_ip/.test(String(l.refused))),
+      { what: 'the refusal in webac.log' },
+    );
     // Bound to 127.0.0.1: another loopback address does not answer.
     await assert.rejects(
       call({ action: 'count', passwd: PASSWD }, { port: p2, host: '127.0.0.2' }),
       /ECONNREFUSED/,
     );
   } finally {
+    strangers.destroy();
+    greedy.destroy();
     other.kill();
   }
 });
@@ -242,9 +356,16 @@ test('an empty web_passwd stops the daemon from starting, with a clear error', a
 });
 
 test('webac.log: one line per request, the password masked everywhere', async () => {
+  const before = d.log('webac').length;
   await api('count');
   await call({ action: 'count', passwd: 'wrong-secret-x' });
-  await waitFor(() => d.log('webac').length >= 2, { what: 'webac lines' });
+  // Spellings the parser reads as passwd, or that carry it inside another value.
+  assert.equal((await call(`action=count&pass%77d=${PASSWD}`)).http, 200, 'pass%77d is passwd');
+  assert.equal((await call(`action=count&%70%61%73%73%77%64=${PASSWD}`)).http, 200);
+  assert.equal((await call(`action=count;passwd=${PASSWD}`)).http, 401, '; does not separate');
+  assert.equal((await call(`action=count&PassWD=${PASSWD}`)).http, 401, 'names are case-sensitive');
+  await call(`action=count&passwd=${PASSWD}&kid=%FF`);
+  await waitFor(() => d.log('webac').length >= before + 7, { what: 'webac lines' });
   const lines = d.log('webac');
   const last = lines.find((l) => l.action === 'count' && l.status === 200);
   assert.ok(last);
@@ -256,6 +377,15 @@ test('webac.log: one line per request, the password masked everywhere', async ()
     assert.doesNotMatch(text, new RegExp(PASSWD), `${name}.log holds the password`);
     assert.doesNotMatch(text, /wrong-secret-x/, `${name}.log holds a tried password`);
   }
+  const logged = lines.slice(before);
+  assert.ok(
+    logged.every((l) => l.action === undefined || l.action === 'count'),
+    `the parsed action is logged, not the raw text: ${JSON.stringify(logged.map((l) => l.action))}`,
+  );
+  assert.ok(
+    logged.some((l) => l.url === '/?action=count&passwd=***'),
+    'the usual spelling reads as before',
+  );
 });
 
 test('hostile input gets 4xx and the daemon keeps serving and firing', async () => {

@@ -35,3 +35,15 @@ export function cpuTimeMs(pid: number): { self: number; children: number } {
   const ms = (a: number, b: number) => ((Number(fields[a]) + Number(fields[b])) * 1000) / ticksPerSec;
   return { self: ms(11, 12), children: ms(13, 14) };
 }
+
+/**
+ * Time, in ms, that the main thread of `pid` was ready to run but waited for a CPU (the
+ * scheduler's run queue); 0 when the process is gone or the kernel keeps no schedstat.
+ */
+export function runQueueWaitMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+}

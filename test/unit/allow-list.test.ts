@@ -23,6 +23,19 @@ test('the prefix trap: 10.0.0.1 lets in 10.0.0.1 only, not 10.0.0.10 or 10.0.0.1
   assert.equal(allows(['1'], '10.0.0.1'), false);
 });
 
+test('a prefix without a trailing separator matches its own family only', () => {
+  assert.equal(allows(['10'], '10.1.2.3'), true);
+  assert.equal(allows(['10'], '10::1'), false, 'a bare 10 is IPv4');
+  assert.equal(allows(['10'], '10:0:0:0:0:0:0:1'), false);
+  assert.equal(allows(['127'], '127::1'), false);
+  assert.equal(allows(['10.0'], '10::1'), false);
+  assert.equal(allows(['fe80'], 'fe80::1'), true, 'hex letters: IPv6');
+  assert.equal(allows(['2001'], '2001:db8::1'), true, 'over 255: IPv6');
+  assert.equal(allows(['fe80::1'], 'fe80::1'), true);
+  assert.equal(allows(['10:'], '10::1'), true, 'a trailing colon asks for IPv6');
+  assert.equal(allows(['10:'], '10.0.0.1'), false);
+});
+
 test('CIDR ranges, IPv4 and IPv6', () => {
   assert.equal(allows(['10.0.0.0/8'], '10.200.3.4'), true);
   assert.equal(allows(['10.0.0.0/8'], '11.0.0.1'), false);
