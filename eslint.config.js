@@ -9,7 +9,8 @@ export default tseslint.config(
   {
     rules: {
       'no-control-regex': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // `const { a: _, ...rest } = x` leaves a field out: the rest is what is used.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
 );

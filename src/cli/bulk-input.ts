@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { KtimerError, messageOf } from '../errors.js';
 import type { TaskSpec } from '../tasks/task.js';
-import { parseTaskSpec, type TaskInput, type TaskRules } from '../tasks/task-rules.js';
+import { parseTaskSpec, TASK_FIELDS, type TaskInput, type TaskRules } from '../tasks/task-rules.js';
 
-const FIELDS = new Set(['type', 'time', 'limit', 'command']);
+const FIELDS: ReadonlySet<string> = new Set(TASK_FIELDS);
 const MAX_REPORTED = 20;
 
 export function readBulkFile(path: string): string {
@@ -54,7 +54,7 @@ function lineInput(line: string): TaskInput {
   const input: TaskInput = {};
   for (const [key, v] of Object.entries(value)) {
     if (!FIELDS.has(key))
-      throw new Error(`unknown field "${key.slice(0, 40)}"; expected type, time, limit, command`);
+      throw new Error(`unknown field "${key.slice(0, 40)}"; expected ${TASK_FIELDS.join(', ')}`);
     if (typeof v !== 'string' && typeof v !== 'number')
       throw new Error(`field ${key} must be a string or a number`);
     input[key as keyof TaskInput] = String(v);

@@ -28,6 +28,8 @@ export interface Config {
     readonly shutdownGraceSec: number;
     readonly defaultTimer: string;
     readonly defaultTicker: string;
+    /** A cron task's time zone (and a -time date's) when the task gives none; IANA name. */
+    readonly timezone: string;
   };
   readonly keys: {
     readonly pool: string;

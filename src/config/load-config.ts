@@ -15,6 +15,7 @@ import {
   readIp,
   readNonEmpty,
   readSize,
+  readTimeZone,
   type ValueSite,
 } from './values.js';
 
@@ -153,6 +154,7 @@ export function buildConfig(text: string, file: string): Config {
     ...taskDefaults,
     defaultTimer: raw(t, 'default_timer', ''),
     defaultTicker: raw(t, 'default_ticker', ''),
+    timezone: typed(t, 'timezone', '', readTimeZone),
   };
   t.checkUnknown();
 

@@ -1,5 +1,6 @@
 // Readers for one conf.ini value each: they return the typed value or throw a message that
 // names the file, the key, the value found and the form expected.
+import { isTimeZone } from '../time-zone.js';
 import { isIP } from 'node:net';
 import { KtimerError } from '../errors.js';
 
@@ -33,6 +34,13 @@ export function readBool(site: ValueSite, value: string): boolean {
   if (TRUE.has(v)) return true;
   if (FALSE.has(v)) return false;
   throw bad(site, value, '1 or 0');
+}
+
+/** An IANA time zone name; empty means UTC. */
+export function readTimeZone(site: ValueSite, value: string): string {
+  const tz = value === '' ? 'UTC' : value;
+  if (!isTimeZone(tz)) throw bad(site, value, 'an IANA time zone such as Europe/Berlin or UTC (empty: UTC)');
+  return tz;
 }
 
 export function readNonEmpty(site: ValueSite, value: string): string {

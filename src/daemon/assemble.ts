@@ -11,6 +11,7 @@ import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { TaskService } from '../service/task-service.js';
 import { openStore, type Store } from '../store/open-store.js';
+import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
@@ -27,6 +28,7 @@ export interface DaemonParts {
   readonly clock: RedisClock;
   readonly shells: ShellPool;
   readonly dispatcher: Dispatcher;
+  readonly refiller: CronRefiller;
   readonly scheduler: Scheduler;
   /** The task commands, for the web API. */
   readonly service: TaskService;
@@ -58,9 +60,11 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     startedKeepMs: STARTED_KEEP_MS,
     logs,
   });
+  const refiller = new CronRefiller({ tasks: store.tasks, clock, logs });
   const scheduler = new Scheduler({
     claimer: store.fires,
     sink: dispatcher,
+    refills: refiller,
     clock,
     owner,
     leaseMs: LEASE_MS,
@@ -79,7 +83,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     nowMs: async () => (clock.isSynced ? clock.nowMs() : store.serverTimeMs()),
     onChange: (change) => logTaskChange(logs.runed, change, 'web'),
   });
-  return { owner, store, clock, shells, dispatcher, scheduler, service };
+  return { owner, store, clock, shells, dispatcher, refiller, scheduler, service };
 }
 
 export interface WebHandle {

@@ -8,6 +8,7 @@ import { messageOf } from '../errors.js';
 import { type DaemonLogs } from '../log/daemon-logs.js';
 import { logClaimEntry } from '../log/fire-log.js';
 import { type ClaimReply, type ClaimRequest, type Fire, fullSkip } from '../store/open-store.js';
+import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import type { CommandKind } from '../tasks/task.js';
 
 /** Where claimed fires go: the dispatcher, as the loop sees it. */
@@ -27,9 +28,15 @@ export interface LoopClock extends Clock {
   syncIfOlder(maxAgeMs: number): Promise<void>;
 }
 
+/** Where cron tasks that need run times computed go (daemon/cron-refill.ts). */
+export interface RefillSink {
+  request(kid: string, raw: string): void;
+}
+
 export interface SchedulerDeps {
   claimer: Claimer;
   sink: FireSink;
+  refills: RefillSink;
   clock: LoopClock;
   owner: string;
   leaseMs: number;
@@ -43,6 +50,8 @@ export interface PassResult {
   nowMs: number;
   /** Earliest due time or lease deadline left, unix ms (Redis clock). */
   nextDueMs: number | null;
+  /** What is still due now (see ClaimReply). */
+  dueLeft: ClaimReply['dueLeft'];
   /** A kind's room was used up: more may be due at once. */
   full: boolean;
 }
@@ -121,10 +130,12 @@ export class Scheduler {
       maxUrl,
       expireLimitSec: this.deps.expireLimitSec,
       maxSkip: deep ? fullSkip({ maxShell, maxUrl }) : SHALLOW_SKIP,
+      cronLowWater: CRON_LOW_WATER,
     });
     const fires: Fire[] = [];
     for (const entry of reply.entries) {
       if (entry.kind === 'fire') fires.push(entry.fire);
+      else if (entry.kind === 'refill') this.deps.refills.request(entry.kid, entry.raw);
       else logClaimEntry(this.deps.logs, entry);
     }
     sink.dispatch(fires);
@@ -133,6 +144,7 @@ export class Scheduler {
       claimed: fires.length,
       nowMs,
       nextDueMs: reply.nextDueMs,
+      dueLeft: reply.dueLeft,
       full: (maxShell > 0 && taken('shell') >= maxShell) || (maxUrl > 0 && taken('url') >= maxUrl),
     };
   }
@@ -159,16 +171,20 @@ export class Scheduler {
     const nextSecond = (Math.floor(now / 1000) + 1) * 1000;
     const sink = this.deps.sink;
     const room = sink.room('shell') > 0 || sink.room('url') > 0;
-    // A full claim means more may be due right now.
-    if (res.full && res.claimed > 0 && room) return now;
-    const due = res.nextDueMs ?? Number.POSITIVE_INFINITY;
-    if (due <= Math.floor(res.nowMs)) {
+    // A full claim, or one that stopped at its budget, means more may be due right now.
+    if ((res.full && res.claimed > 0) || res.dueLeft === 'more') {
+      if (room) return now;
+    }
+    if (res.dueLeft !== null) {
       // Due fires are left. A slot that freed during the pass woke nobody: claim again now.
       if (this.freedSincePass && room) return now;
       // No slot can take them: wait until one frees (or the next second).
       this.starved = true;
       return nextSecond;
     }
+    // The due time to the ms, rounded up (a score may carry a fraction of a ms); the float
+    // noise of seconds x 1000 is kept from rounding a whole ms up by one.
+    const due = res.nextDueMs === null ? Number.POSITIVE_INFINITY : Math.ceil(res.nextDueMs - 0.001);
     return Math.min(nextSecond, due);
   }
 

@@ -2,12 +2,19 @@
 // error.log entry when it failed), and the claim's other outcomes: expired, corrupt, abandoned.
 import type { RunResult } from '../runner/run-result.js';
 import type { ClaimEntry, Fire } from '../store/open-store.js';
+import type { Missed } from '../tasks/schedule.js';
 import type { DaemonLogs } from './daemon-logs.js';
 
 type FireLogs = Pick<DaemonLogs, 'runed' | 'error'>;
 
-export function logClaimEntry(logs: FireLogs, entry: Exclude<ClaimEntry, { kind: 'fire' }>): void {
-  if (entry.kind === 'expired') {
+/** What a claim reports besides its fires (refills go to the cron refiller, not to a log). */
+export type ClaimNote = Exclude<ClaimEntry, { kind: 'fire' } | { kind: 'refill' }>;
+
+export function logClaimEntry(logs: FireLogs, entry: ClaimNote): void {
+  if (entry.kind === 'missed') {
+    const { kid, kind: _, ...missed } = entry;
+    logMissed(logs, kid, missed);
+  } else if (entry.kind === 'expired') {
     logs.runed.warn(
       { event: 'expired', kid: entry.kid, task: entry.raw },
       'timer overdue beyond task_expire_limit: dropped, not run',
@@ -23,6 +30,27 @@ export function logClaimEntry(logs: FireLogs, entry: Exclude<ClaimEntry, { kind:
       'fire was begun by a daemon that vanished at once; it may not have run, and is not run again',
     );
   }
+}
+
+/** Runs of a ticker or cron task that its misfire policy did not fire (downtime). */
+export function logMissed(logs: FireLogs, kid: string, m: Missed): void {
+  const what =
+    m.policy === 'skip'
+      ? 'skipped'
+      : m.policy === 'once'
+        ? 'folded into the one fired'
+        : 'beyond the 100 fired';
+  logs.runed.warn(
+    {
+      event: 'missed',
+      kid,
+      misfire: m.policy,
+      missed: m.count,
+      first_due: m.firstDueMs / 1000,
+      next_due: m.nextDueMs / 1000,
+    },
+    `runs missed while no daemon could fire them: ${what} (misfire=${m.policy})`,
+  );
 }
 
 /** A fire that ran: `startedMs` is when its process or request really started (Redis clock). */

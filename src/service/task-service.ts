@@ -4,10 +4,10 @@ import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
 import type { AddResult, NewTask, TaskStore } from '../store/open-store.js';
 import { newKid, normalizeKid } from '../tasks/kid.js';
-import { decodeTask, type Task, type TaskSpec, type TaskWithKid, toSec } from '../tasks/task.js';
+import { decodeTask, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
+import { firstSchedule } from '../tasks/schedule.js';
 import {
   checkUpdateInput,
-  firstRunMs,
   parseTaskSpec,
   parseTaskUpdate,
   parseWhole,
@@ -50,6 +50,14 @@ export interface TaskServiceDeps {
   onChange?: (change: TaskChange) => void;
 }
 
+/** The task rules of a config: defaults and limits from conf.ini. */
+export const taskRulesOf = (config: Config): TaskRules => ({
+  maxDay: config.task.maxDay,
+  defaultTimer: config.task.defaultTimer,
+  defaultTicker: config.task.defaultTicker,
+  timezone: config.task.timezone,
+});
+
 export const LIST_DEFAULT_COUNT = 100;
 export const LIST_MAX_COUNT = 1000;
 export const DEL_MAX_KIDS = 1000;
@@ -62,8 +70,12 @@ export class TaskService {
   private readonly rules: TaskRules;
 
   constructor(private readonly deps: TaskServiceDeps) {
-    const t = deps.config.task;
-    this.rules = { maxDay: t.maxDay, defaultTimer: t.defaultTimer, defaultTicker: t.defaultTicker };
+    this.rules = taskRulesOf(deps.config);
+  }
+
+  /** A task never run yet, starting where its spec says from `nowMs`. */
+  private newTask(spec: TaskSpec, nowMs: number): Task {
+    return { ...spec, run_num: 0, run_lasttime: 0, ...firstSchedule(spec, this.rules.maxDay, nowMs) };
   }
 
   private async withStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
@@ -87,13 +99,7 @@ export class TaskService {
   }
 
   private async addTo(store: TaskStore, spec: TaskSpec): Promise<TaskWithKid> {
-    const nowMs = await this.deps.nowMs();
-    const task: Task = {
-      ...spec,
-      run_num: 0,
-      run_lasttime: 0,
-      run_nexttime: toSec(firstRunMs(spec.type, spec.time, this.rules.maxDay, nowMs)),
-    };
+    const task = this.newTask(spec, await this.deps.nowMs());
     const kid = newKid();
     const res = await store.add(kid, task, this.deps.config.task.maxNum);
     if (res === 'full') {
@@ -120,12 +126,7 @@ export class TaskService {
         batches.push(
           specs.slice(i, i + BULK_BATCH).map((spec) => ({
             kid: newKid(),
-            task: {
-              ...spec,
-              run_num: 0,
-              run_lasttime: 0,
-              run_nexttime: toSec(firstRunMs(spec.type, spec.time, this.rules.maxDay, nowMs)),
-            },
+            task: this.newTask(spec, nowMs),
           })),
         );
       }
@@ -169,7 +170,7 @@ export class TaskService {
 
   async update(kidInput: string, input: TaskInput): Promise<TaskWithKid> {
     const kid = normalizeKid(kidInput);
-    checkUpdateInput(input);
+    checkUpdateInput(input, this.rules);
     return this.withStore((store) => this.updateIn(store, kid, input));
   }
 
@@ -178,8 +179,17 @@ export class TaskService {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const stored = await store.get(kid);
       if (!stored) throw notFound(kid);
-      const { spec, nextRunMs } = parseTaskUpdate(input, stored.task, this.rules, await this.deps.nowMs());
-      const task: Task = { ...stored.task, ...spec, run_nexttime: toSec(nextRunMs) };
+      const { spec, reschedule } = parseTaskUpdate(input, stored.task, this.rules);
+      // Run state stays; the schedule too, unless a new type, time, cron or zone restarts it.
+      const { runs, parked, run_nexttime, run_num, run_lasttime } = stored.task;
+      const task: Task = reschedule
+        ? {
+            ...spec,
+            run_num,
+            run_lasttime,
+            ...firstSchedule(spec, this.rules.maxDay, await this.deps.nowMs()),
+          }
+        : { ...spec, run_num, run_lasttime, run_nexttime, runs, parked };
       const res = await store.update(kid, stored.raw, task);
       if (res === 'missing') throw notFound(kid);
       if (res === 'updated') {

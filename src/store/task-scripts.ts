@@ -40,6 +40,22 @@ export const UPDATE: Script<
   decode: (reply) => statusReply('update', reply, ['done', 'missing', 'changed']),
 };
 
+export interface Refill {
+  kid: string;
+  /** The task JSON as it was read: the write happens only if it is still that. */
+  expectedRaw: string;
+  task: Task;
+}
+
+/** Replies how many of the tasks were written (the others changed meanwhile). */
+export const REFILL: Script<readonly Refill[], number> = {
+  name: 'refill',
+  keys: ['pool', 'schedule'],
+  encode: (items) =>
+    items.flatMap(({ kid, expectedRaw, task }) => [kid, expectedRaw, encodeTask(task), task.run_nexttime]),
+  decode: (reply) => countReply('refill', reply),
+};
+
 export const DEL: Script<readonly string[], number> = {
   name: 'del',
   keys: ['pool', 'schedule'],

@@ -12,10 +12,12 @@ import {
   type ListPage,
   type ListWindow,
   type NewTask,
+  REFILL,
+  type Refill,
   UPDATE,
 } from './task-scripts.js';
 
-export type { ListPage, ListWindow, NewTask } from './task-scripts.js';
+export type { ListPage, ListWindow, NewTask, Refill } from './task-scripts.js';
 
 export type AddResult = 'added' | 'full' | 'exists';
 export type UpdateResult = 'updated' | 'missing' | 'changed';
@@ -52,6 +54,11 @@ export class TaskStore {
   async update(kid: string, expectedRaw: string, task: Task): Promise<UpdateResult> {
     const res = await this.redis.script(UPDATE, { kid, expectedRaw, task });
     return res === 'done' ? 'updated' : res;
+  }
+
+  /** New run times for cron tasks, each written only if the task is unchanged since read. */
+  refill(items: readonly Refill[]): Promise<number> {
+    return items.length === 0 ? Promise.resolve(0) : this.redis.script(REFILL, items);
   }
 
   del(kids: readonly string[]): Promise<number> {

@@ -5,9 +5,10 @@
 // seconds, minutes and hours, such as 02:30) runs once a day: at the first instant after a
 // spring-forward gap, and at the first occurrence of a time that happens twice. Other jobs
 // (every 15 minutes, hourly) follow the clock in absolute time: no gap, no double.
-import { Cron } from 'croner';
+import { Cron, CronDate } from 'croner';
 import { usageError } from '../errors.js';
 import { oneLine } from '../text.js';
+import { isTimeZone } from '../time-zone.js';
 
 const NICKNAMES = ['@yearly', '@monthly', '@weekly', '@daily', '@hourly'];
 const CACHE_MAX = 10_000;
@@ -15,14 +16,12 @@ const compiled = new Map<string, Cron>();
 
 /** An IANA zone name as given, or a usage error saying it is unknown. */
 export function checkZone(tz: string): string {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz;
-  } catch {
+  if (!isTimeZone(tz)) {
     throw usageError(
       `time zone "${oneLine(tz, 43)}" is unknown; give an IANA name such as Europe/Berlin or UTC`,
     );
   }
+  return tz;
 }
 
 /** The expression, checked in `tz`: 5 fields (minutes) or 6 (seconds first), or a nickname. */
@@ -54,6 +53,24 @@ export function cronRunsAfter(expr: string, tz: string, afterMs: number, n: numb
     from = next;
   }
   return runs;
+}
+
+/** Up to `n` run times at or before `atMs`, oldest first, unix ms. */
+export function cronRunsUpTo(expr: string, tz: string, atMs: number, n: number): number[] {
+  // croner counts a run earlier in the same second as the reference: one ms on includes `atMs`.
+  return cronOf(expr, tz)
+    .previousRuns(n, new Date(atMs + 1))
+    .map((d) => d.getTime())
+    .filter((ms) => ms <= atMs)
+    .reverse();
+}
+
+/**
+ * A local date-time (`2026-12-24T18:00:00`, valid calendar date) in `tz`, as unix ms. A time a
+ * spring-forward gap skips is read an hour on; one that happens twice, at its first occurrence.
+ */
+export function localTimeMs(local: string, tz: string): number {
+  return new CronDate(local, checkZone(tz)).getDate().getTime();
 }
 
 /** Compiled once per expression and zone: compiling costs about as much as finding a run. */

@@ -1,8 +1,20 @@
-// The pure rules of README "Tasks": what a new or changed task is, and when it runs first.
+// The pure rules of README "Tasks": what a new or changed task is.
 // No I/O here: `nowMs` comes in as an argument.
 import { usageError } from '../errors.js';
 import { oneLine } from '../text.js';
-import { isUrlCommand, type Task, type TaskSpec, type TaskType } from './task.js';
+import { checkCron, checkZone } from './cron.js';
+import { parseHumanTime } from './human-time.js';
+import {
+  isMisfire,
+  isTaskType,
+  isUrlCommand,
+  MISFIRES,
+  type Misfire,
+  TASK_TYPES,
+  type Task,
+  type TaskSpec,
+  type TaskType,
+} from './task.js';
 
 /** Task fields as a user typed them (command line or web form): all strings, all optional. */
 export interface TaskInput {
@@ -10,26 +22,28 @@ export interface TaskInput {
   time?: string | undefined;
   limit?: string | undefined;
   command?: string | undefined;
+  cron?: string | undefined;
+  tz?: string | undefined;
+  misfire?: string | undefined;
 }
+
+/** The names of TaskInput: the fields a command line, a web form or a file line may give. */
+export const TASK_FIELDS = ['type', 'time', 'limit', 'command', 'cron', 'tz', 'misfire'] as const;
 
 export interface TaskRules {
   maxDay: number;
   defaultTimer: string;
   defaultTicker: string;
-}
-
-export interface Scheduled {
-  spec: TaskSpec;
-  /** When it runs first (or next, for an update), unix milliseconds. */
-  nextRunMs: number;
+  /** [task] timezone: a cron task's zone (and a date's) when -tz is not given. */
+  timezone: string;
 }
 
 export const DEFAULT_TIME_SEC = 5;
 export const MAX_COMMAND_CHARS = 4096;
 
 export function parseType(value: string): TaskType {
-  if (value === 'timer' || value === 'ticker') return value;
-  throw usageError(`type "${clip(value)}" is invalid; expected timer or ticker`);
+  if (isTaskType(value)) return value;
+  throw usageError(`type "${clip(value)}" is invalid; expected ${TASK_TYPES.join(', ')}`);
 }
 
 /** A whole number >= min written in decimal digits: "5", not "5.0", "+5", "1e3" or "". */
@@ -42,7 +56,7 @@ export function parseWhole(name: string, value: string, min: number, what: strin
 }
 
 export function parseLimit(value: string, type: TaskType): number {
-  const limit = parseWhole('limit', value, 0, 'a whole number >= 0 (0 = a ticker without end)');
+  const limit = parseWhole('limit', value, 0, 'a whole number >= 0 (0 = without end)');
   if (type === 'timer' && limit > 1) {
     throw usageError(`limit ${limit} is invalid for a timer, which fires once; use 0 or 1, or -type=ticker`);
   }
@@ -83,92 +97,144 @@ function checkUrl(command: string): void {
   }
 }
 
-/**
- * When a task of `type` with `time` first runs: a delay up to task_max_day days, else an
- * absolute unix timestamp that lies ahead and within task_max_day days (timers only).
- */
-export function firstRunMs(type: TaskType, time: number, maxDay: number, nowMs: number): number {
-  const maxDelaySec = maxDay * 86400;
-  if (time <= maxDelaySec) return nowMs + time * 1000;
-  if (type === 'ticker') {
-    throw usageError(
-      `time ${time} is invalid for a ticker: it is the interval in seconds, at most ${maxDelaySec} (task_max_day = ${maxDay})`,
-    );
-  }
-  const nowSec = nowMs / 1000;
-  if (time <= nowSec) {
-    throw usageError(
-      `time ${time} is a unix timestamp in the past (now is ${Math.floor(nowSec)}); give a later one or a delay`,
-    );
-  }
-  if (time > nowSec + maxDelaySec) {
-    throw usageError(
-      `time ${time} lies more than ${maxDay} days ahead (task_max_day); give an earlier timestamp`,
-    );
-  }
-  return time * 1000;
-}
-
 /** The fields of a new task, checked; needs no clock, so bad input fails before any I/O. */
 export function parseTaskSpec(input: TaskInput, rules: TaskRules): TaskSpec {
   const type = input.type === undefined ? 'timer' : parseType(input.type);
-  const time = input.time === undefined ? DEFAULT_TIME_SEC : parseTime(input.time);
   const limit = input.limit === undefined ? defaultLimit(type) : parseLimit(input.limit, type);
   const command = input.command === undefined ? defaultCommand(type, rules) : parseCommand(input.command);
-  return { type, time, limit, command };
-}
-
-export function parseNewTask(input: TaskInput, rules: TaskRules, nowMs: number): Scheduled {
-  const spec = parseTaskSpec(input, rules);
-  return { spec, nextRunMs: firstRunMs(spec.type, spec.time, rules.maxDay, nowMs) };
+  const spec: TaskSpec = { type, limit, command, ...scheduleOf(input, type, rules, null) };
+  const misfire = parseMisfire(input.misfire, type);
+  if (misfire) spec.misfire = misfire;
+  return spec;
 }
 
 /** Checks the syntax of update fields before any I/O (the merge needs the stored task). */
-export function checkUpdateInput(input: TaskInput): void {
+export function checkUpdateInput(input: TaskInput, rules: TaskRules): void {
   if (Object.values(input).every((v) => v === undefined)) {
-    throw usageError('nothing to update; give at least one of -type, -time, -limit, -command');
+    throw usageError(
+      'nothing to update; give at least one of -type, -time, -limit, -command, -cron, -tz, -misfire',
+    );
   }
   const type = input.type === undefined ? undefined : parseType(input.type);
-  if (input.time !== undefined) parseTime(input.time);
+  if (input.time !== undefined) parseTime(input.time, type ?? 'timer', input.tz ?? rules.timezone, rules);
+  if (input.cron !== undefined) checkCron(input.cron, input.tz ?? rules.timezone);
+  else if (input.tz !== undefined) checkZone(input.tz);
   if (input.limit !== undefined) parseLimit(input.limit, type ?? 'ticker');
+  if (input.misfire !== undefined) parseMisfire(input.misfire, type ?? 'ticker');
   if (input.command !== undefined) parseCommand(input.command);
 }
 
 /**
- * A stored task with some fields changed. Unspecified fields keep their values; a new time or
- * type reschedules from now, otherwise the next run stays.
+ * A stored task with some fields changed. Unspecified fields keep their values; a new type, time,
+ * cron expression or zone reschedules it from now (`reschedule`), otherwise its runs stay.
  */
-export function parseTaskUpdate(input: TaskInput, current: Task, rules: TaskRules, nowMs: number): Scheduled {
-  checkUpdateInput(input);
+export function parseTaskUpdate(
+  input: TaskInput,
+  current: Task,
+  rules: TaskRules,
+): { spec: TaskSpec; reschedule: boolean } {
+  checkUpdateInput(input, rules);
   const type = input.type === undefined ? current.type : parseType(input.type);
   const typeChanged = type !== current.type;
-  const time = input.time === undefined ? current.time : parseTime(input.time);
   let limit: number;
   if (input.limit !== undefined) limit = parseLimit(input.limit, type);
   else limit = typeChanged ? defaultLimit(type) : current.limit;
   const command = input.command === undefined ? current.command : parseCommand(input.command);
-  if (type === 'ticker' && limit > 0 && current.run_num >= limit) {
+  if (type !== 'timer' && limit > 0 && current.run_num >= limit) {
     throw usageError(
-      `limit ${limit} is not above the ${current.run_num} runs this ticker has made; give a larger one or 0`,
+      `limit ${limit} is not above the ${current.run_num} runs this task has made; give a larger one or 0`,
     );
   }
-  const reschedule = typeChanged || time !== current.time;
-  const nextRunMs = reschedule
-    ? firstRunMs(type, time, rules.maxDay, nowMs)
-    : Math.round(current.run_nexttime * 1000);
-  return { spec: { type, time, limit, command }, nextRunMs };
+  const schedule = scheduleOf(input, type, rules, current);
+  const spec: TaskSpec = { type, limit, command, ...schedule };
+  const misfire = parseMisfire(input.misfire, type) ?? (type === 'timer' ? undefined : current.misfire);
+  if (misfire) spec.misfire = misfire;
+  const reschedule =
+    typeChanged || spec.time !== current.time || spec.cron !== current.cron || spec.tz !== current.tz;
+  return { spec, reschedule };
 }
 
-function parseTime(value: string): number {
-  return parseWhole('time', value, 1, 'a whole number of seconds above 0, or a future unix timestamp');
+/**
+ * When a task runs, from the input: `time` for a timer or ticker, `cron` and `tz` for a cron
+ * task; what is not given is taken from `current` (an update of the same type) or the defaults.
+ */
+function scheduleOf(
+  input: TaskInput,
+  type: TaskType,
+  rules: TaskRules,
+  current: Task | null,
+): Pick<TaskSpec, 'time' | 'cron' | 'tz'> {
+  if (type !== 'cron') {
+    if (input.cron !== undefined)
+      throw usageError('-cron is for -type=cron only; give -type=cron too, or -time');
+    if (type === 'ticker' && input.tz !== undefined)
+      throw usageError(
+        '-tz is for -type=cron and for a -time given as a date; a ticker runs every -time seconds',
+      );
+    if (input.time !== undefined)
+      return { time: parseTime(input.time, type, input.tz ?? rules.timezone, rules) };
+    if (!current) return { time: DEFAULT_TIME_SEC };
+    if (current.type === 'cron') throw usageError(`a ${type} needs -time; a cron task has none to keep`);
+    return { time: current.time };
+  }
+  if (input.time !== undefined)
+    throw usageError('-time is not for a cron task: its runs come from -cron; remove -time');
+  const kept = current?.type === 'cron' ? current : null;
+  const tz = checkZone(input.tz ?? kept?.tz ?? rules.timezone);
+  const cron = input.cron ?? kept?.cron;
+  if (cron === undefined)
+    throw usageError('a cron task needs -cron, such as -cron="0 30 3 * * *" (03:30:00 every day)');
+  return { time: 0, cron: checkCron(cron, tz), tz };
+}
+
+/**
+ * `-time`: whole seconds (a delay up to task_max_day days, else a unix timestamp), `+90s` /
+ * `+15m` / `+2h` / `+1d` (a delay), or an ISO 8601 date-time (a timestamp; timers only).
+ */
+function parseTime(value: string, type: TaskType, tz: string, rules: TaskRules): number {
+  const human = parseHumanTime('time', value, tz);
+  if (human === null)
+    return parseWhole(
+      'time',
+      value,
+      1,
+      'seconds above 0, +90s / +15m / +2h / +1d, or a date such as 2026-12-24T18:00',
+    );
+  if ('delaySec' in human) {
+    if (human.delaySec < 1) throw usageError(`time "${clip(value)}" is invalid; a delay must be above 0`);
+    if (human.delaySec > rules.maxDay * 86400)
+      throw usageError(`time "${clip(value)}" lies more than ${rules.maxDay} days ahead (task_max_day)`);
+    return human.delaySec;
+  }
+  if (type !== 'timer')
+    throw usageError(
+      `time "${clip(value)}" is a date; a ${type}'s -time is its interval, such as 300 or +5m`,
+    );
+  if (human.atMs % 1000 !== 0 || human.atMs <= rules.maxDay * 86400 * 1000)
+    throw usageError(`time "${clip(value)}" lies in the past; give a later date`);
+  return human.atMs / 1000;
+}
+
+export function parseMisfire(value: string | undefined, type: TaskType): Misfire | undefined {
+  if (value === undefined) return undefined;
+  if (type === 'timer')
+    throw usageError(
+      '-misfire is for tickers and cron tasks; a timer overdue beyond task_expire_limit is dropped, not run',
+    );
+  if (!isMisfire(value))
+    throw usageError(`misfire "${clip(value)}" is invalid; expected ${MISFIRES.join(', ')}`);
+  return value;
 }
 
 const defaultLimit = (type: TaskType): number => (type === 'timer' ? 1 : 0);
 
 function defaultCommand(type: TaskType, rules: TaskRules): string {
+  // A cron task repeats, as a ticker does: default_ticker.
   const command = type === 'timer' ? rules.defaultTimer : rules.defaultTicker;
   if (command === '') {
-    throw usageError(`command is missing and [task] default_${type} is empty; give -command`);
+    throw usageError(
+      `command is missing and [task] default_${type === 'timer' ? 'timer' : 'ticker'} is empty; give -command`,
+    );
   }
   return parseCommand(command);
 }

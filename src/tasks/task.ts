@@ -1,21 +1,37 @@
 // The task model: what is stored in Redis (as JSON; README "Redis layout") and how it is read back.
 import { KtimerError } from '../errors.js';
 
-export type TaskType = 'timer' | 'ticker';
+export const TASK_TYPES = ['timer', 'ticker', 'cron'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
 
 /** What a command is: a shell command, or an http(s) URL to call. */
 export type CommandKind = 'shell' | 'url';
 
-export const isTaskType = (value: unknown): value is TaskType => value === 'timer' || value === 'ticker';
+/**
+ * What a ticker or cron task does with runs it missed (its daemons were down, or Redis): `once`
+ * fires one of them and goes on with the next run in the future; `skip` fires none; `all` fires
+ * each (at most MAX_CATCH_UP, the latest ones), in order.
+ */
+export const MISFIRES = ['once', 'skip', 'all'] as const;
+export type Misfire = (typeof MISFIRES)[number];
+export const MAX_CATCH_UP = 100;
+
+export const isTaskType = (value: unknown): value is TaskType => TASK_TYPES.includes(value as TaskType);
+export const isMisfire = (value: unknown): value is Misfire => MISFIRES.includes(value as Misfire);
 
 /** What a user specifies. */
 export interface TaskSpec {
   type: TaskType;
-  /** Delay or interval in seconds, or an absolute unix timestamp (timers only). */
+  /** Timer: delay in seconds or a unix timestamp. Ticker: the interval. Cron: 0 (unused). */
   time: number;
-  /** Ticker: number of fires, 0 = without end. Timer: 0 or 1. */
+  /** Ticker and cron: number of fires, 0 = without end. Timer: 0 or 1. */
   limit: number;
   command: string;
+  /** Cron: the expression (5 fields, or 6 with seconds first) and its IANA time zone. */
+  cron?: string;
+  tz?: string;
+  /** Ticker and cron: what a late claim does with missed runs (stored only when not `once`). */
+  misfire?: Misfire;
 }
 
 /** A stored task: spec plus run state. Times are unix seconds with millisecond precision. */
@@ -23,6 +39,13 @@ export interface Task extends TaskSpec {
   run_num: number;
   run_lasttime: number;
   run_nexttime: number;
+  /** Cron: the run times after run_nexttime, computed ahead; the claim takes them in turn. */
+  runs?: number[];
+  /**
+   * Cron: the claim found no known run after a due one: nothing fired, run_nexttime is only when
+   * to look again, and the runs from this time on (unix seconds) are to be computed.
+   */
+  parked?: number;
 }
 
 export interface TaskWithKid extends Task {
@@ -32,9 +55,15 @@ export interface TaskWithKid extends Task {
 /** Unix seconds (3 decimals) from milliseconds: the unit of run_* fields and schedule scores. */
 export const toSec = (ms: number): number => Math.round(ms) / 1000;
 
+/** The stored JSON: the seven historical fields first; the others only where they apply. */
 export function encodeTask(task: Task): string {
   const { type, time, limit, command, run_num, run_lasttime, run_nexttime } = task;
-  return JSON.stringify({ type, time, limit, command, run_num, run_lasttime, run_nexttime });
+  const base = { type, time, limit, command, run_num, run_lasttime, run_nexttime };
+  if (type === 'timer') return JSON.stringify(base);
+  const misfire = task.misfire === 'once' ? undefined : task.misfire;
+  if (type === 'ticker') return JSON.stringify({ ...base, misfire });
+  const runs = task.runs?.length ? task.runs : undefined;
+  return JSON.stringify({ ...base, cron: task.cron, tz: task.tz, misfire, runs, parked: task.parked });
 }
 
 /** Parses stored JSON; throws a 'corrupt' error naming the kid when it is not a valid task. */
@@ -52,7 +81,7 @@ export function decodeTask(kid: string, json: string): Task {
     if (typeof v[field] !== 'number' || !Number.isFinite(v[field])) throw corrupt(kid, `bad ${field}`);
   }
   if (typeof v.command !== 'string') throw corrupt(kid, 'bad command');
-  return {
+  const task: Task = {
     type: v.type,
     time: v.time as number,
     limit: v.limit as number,
@@ -61,6 +90,22 @@ export function decodeTask(kid: string, json: string): Task {
     run_lasttime: v.run_lasttime as number,
     run_nexttime: v.run_nexttime as number,
   };
+  if (v.type === 'timer') return task;
+  if (v.misfire !== undefined && !isMisfire(v.misfire)) throw corrupt(kid, 'bad misfire');
+  task.misfire = v.misfire ?? 'once';
+  if (v.type === 'ticker') return task;
+  if (typeof v.cron !== 'string' || typeof v.tz !== 'string') throw corrupt(kid, 'bad cron or tz');
+  task.cron = v.cron;
+  task.tz = v.tz;
+  // cjson writes an empty array as {}: the claim never stores one, but read it as none.
+  const runs = Array.isArray(v.runs) ? v.runs : [];
+  if (!runs.every((r) => typeof r === 'number' && Number.isFinite(r))) throw corrupt(kid, 'bad runs');
+  if (runs.length > 0) task.runs = runs as number[];
+  if (v.parked !== undefined) {
+    if (typeof v.parked !== 'number' || !Number.isFinite(v.parked)) throw corrupt(kid, 'bad parked');
+    task.parked = v.parked;
+  }
+  return task;
 }
 
 function corrupt(kid: string, why: string): KtimerError {

@@ -2,6 +2,7 @@
 // uses, so validation and messages are the same.
 import { KtimerError, usageError } from '../errors.js';
 import type { TaskService } from '../service/task-service.js';
+import { TASK_FIELDS } from '../tasks/task-rules.js';
 import type { Params } from './request.js';
 
 export interface ActionResult {
@@ -15,8 +16,6 @@ export interface ActionDeps {
   service: TaskService;
   info: () => Promise<Record<string, unknown>>;
 }
-
-const TASK_FIELDS = ['type', 'time', 'limit', 'command'] as const;
 
 function taskInput(params: Params) {
   return Object.fromEntries(TASK_FIELDS.map((f) => [f, params.get(f)]));

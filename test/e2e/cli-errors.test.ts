@@ -114,7 +114,7 @@ test('output to a closed pipe (`ktimer help | head -1`) ends quietly, exit 0', a
 
 test('every bad task value: exit 2, a message naming it, nothing stored', async () => {
   const cases: [string[], RegExp][] = [
-    [['add', '-type=weekly'], /type "weekly" is invalid; expected timer or ticker/],
+    [['add', '-type=weekly'], /type "weekly" is invalid; expected timer, ticker, cron/],
     [['add', '-time=abc'], /time "abc" is invalid/],
     [['add', '-time=0'], /time "0" is invalid/],
     [['add', '-time=-5'], /time "-5" is invalid/],

@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
-import type { ClaimRequest, FireStore, TaskStore } from '../../src/store/open-store.js';
-import type { Task } from '../../src/tasks/task.js';
+import type { ClaimEntry, ClaimRequest, FireStore, TaskStore } from '../../src/store/open-store.js';
+import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src/tasks/schedule.js';
+import { decodeTask, type Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import { storesOn, testKeys } from '../helpers/stores.js';
@@ -86,7 +87,7 @@ test('a task not yet due is not claimed, and its due time is reported', async ()
   assert.equal(due.entries.length, 1);
 });
 
-test('a ticker is rescheduled at now + time and removed at its limit', async () => {
+test('a ticker is rescheduled on its grid (due + time, not from the claim) and removed at its limit', async () => {
   await tasks.add('t', task({ type: 'ticker', time: 10, limit: 2 }), 100);
   const one = await claim({ nowMs: T0 + 300 });
   assert.equal(one.entries.length, 1);
@@ -94,19 +95,79 @@ test('a ticker is rescheduled at now + time and removed at its limit', async () 
   const stored = await tasks.get('t');
   assert.equal(stored?.task.run_num, 1);
   assert.equal(stored?.task.run_lasttime, (T0 + 300) / 1000);
-  assert.equal(stored?.task.run_nexttime, (T0 + 10_300) / 1000);
-  assert.equal(Number(await redis.client.zscore(keys.schedule, 't')), (T0 + 10_300) / 1000);
-  const two = await claim({ nowMs: T0 + 10_300 });
+  assert.equal(stored?.task.run_nexttime, (T0 + 10_000) / 1000, 'a late claim does not move the grid');
+  assert.equal(Number(await redis.client.zscore(keys.schedule, 't')), (T0 + 10_000) / 1000);
+  const two = await claim({ nowMs: T0 + 10_000 });
   assert.equal(two.entries.length, 1);
   assert.equal(await tasks.get('t'), null, 'removed after its 2nd fire');
   assert.equal(await redis.client.zcard(keys.schedule), 0);
 });
 
-test('an overdue ticker fires once and continues from now', async () => {
+test('a 1-second ticker claimed late each time stays on its grid: run n is due at first + (n - 1) s', async () => {
+  await tasks.add('t', task({ type: 'ticker', time: 1, limit: 0, run_nexttime: (T0 + 123) / 1000 }), 100);
+  const dues: number[] = [];
+  for (let n = 0; n < 1000; n++) {
+    // Every claim 1 to 7 ms late: a drift of a few ms per run would show after 1,000.
+    const nowMs = T0 + 123 + n * 1000 + 1 + (n % 7);
+    const fired = firesOf(await claim({ nowMs }));
+    await begin(nowMs, 'A', 60_000, fired);
+    dues.push(...fired.map((f) => f.due));
+  }
+  assert.equal(dues.length, 1000);
+  assert.equal(dues[999], (T0 + 123 + 999_000) / 1000, 'the last is due at exactly first + 999 s');
+  assert.equal((await tasks.get('t'))?.task.run_nexttime, (T0 + 123 + 1_000_000) / 1000);
+});
+
+test('misfire once (the default): an overdue ticker fires once, the runs between are reported, the grid goes on', async () => {
   await tasks.add('t', task({ type: 'ticker', time: 1, limit: 0 }), 100);
-  const res = await claim({ nowMs: T0 + 3_600_000 });
-  assert.equal(res.entries.length, 1);
-  assert.equal((await tasks.get('t'))?.task.run_nexttime, (T0 + 3_601_000) / 1000);
+  const res = await claim({ nowMs: T0 + 3_600_500 });
+  assert.deepEqual(
+    firesOf(res).map((f) => f.due),
+    [T0 / 1000],
+  );
+  const missed = res.entries.find((e) => e.kind === 'missed');
+  assert.deepEqual(missed, {
+    kind: 'missed',
+    kid: 't',
+    policy: 'once',
+    count: 3600,
+    firstDueMs: T0 + 1000,
+    nextDueMs: T0 + 3_601_000,
+  });
+  assert.equal((await tasks.get('t'))?.task.run_nexttime, (T0 + 3_601_000) / 1000, 'the next slot after now');
+});
+
+test('misfire skip: an overdue ticker fires nothing and waits for its next slot; a timely one fires', async () => {
+  await tasks.add('t', task({ type: 'ticker', time: 10, limit: 0, misfire: 'skip' }), 100);
+  const late = await claim({ nowMs: T0 + 25_000 });
+  assert.deepEqual(firesOf(late), []);
+  assert.equal(late.entries.find((e) => e.kind === 'missed' && e.count === 3)?.kind, 'missed');
+  assert.equal((await tasks.get('t'))?.task.run_nexttime, (T0 + 30_000) / 1000);
+  assert.equal((await tasks.get('t'))?.task.run_num, 0, 'a skipped run does not count');
+  const timely = await claim({ nowMs: T0 + 30_004 });
+  assert.deepEqual(
+    firesOf(timely).map((f) => f.due),
+    [(T0 + 30_000) / 1000],
+  );
+});
+
+test('misfire all: every missed slot fires, in order, at most the latest 100', async () => {
+  await tasks.add('a', task({ type: 'ticker', time: 1, limit: 0, misfire: 'all' }), 100);
+  const res = await claim({ nowMs: T0 + 4_500 });
+  assert.deepEqual(
+    firesOf(res).map((f) => f.due * 1000 - T0),
+    [0, 1000, 2000, 3000, 4000],
+  );
+  assert.equal((await tasks.get('a'))?.task.run_nexttime, (T0 + 5000) / 1000);
+  await tasks.add('b', task({ type: 'ticker', time: 1, limit: 0, misfire: 'all' }), 100);
+  const long = await claim({ nowMs: T0 + 5000 + 150_000, maxShell: 1000 });
+  const dues = firesOf(long)
+    .filter((f) => f.kid === 'b')
+    .map((f) => f.due * 1000 - T0);
+  assert.equal(dues.length, 100);
+  assert.deepEqual([dues[0], dues[99]], [56_000, 155_000], 'the latest 100 of 156');
+  const missed = long.entries.find((e) => e.kind === 'missed' && e.kid === 'b');
+  assert.ok(missed?.kind === 'missed' && missed.count === 56 && missed.firstDueMs === T0);
 });
 
 test('a timer overdue beyond task_expire_limit is dropped; 0 never drops', async () => {
@@ -262,4 +323,80 @@ test('concurrent claims by many owners hand each fire out once', async () => {
   const kids = replies.flatMap((r) => r.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire.kid] : [])));
   assert.equal(kids.length, 500);
   assert.equal(new Set(kids).size, 500);
+});
+
+/** A cron task as `add` stores it: its first run and the runs it carries, from `nowMs`. */
+const cronTask = (cron: string, nowMs: number, over: Partial<Task> = {}): Task => {
+  const spec = { type: 'cron' as const, time: 0, limit: 0, command: 'echo hi', cron, tz: 'UTC', ...over };
+  return { ...spec, run_num: 0, run_lasttime: 0, ...firstSchedule(spec, 100, nowMs), ...over };
+};
+
+test('a cron task fires at the runs it carries, takes them in turn, and asks for more when low', async () => {
+  await tasks.add('c', cronTask('* * * * * *', T0 - 500), 100); // every second: T0, T0+1 s, ...
+  const stored = (await tasks.get('c'))?.task;
+  assert.equal(stored?.run_nexttime, T0 / 1000);
+  assert.equal(stored?.runs?.length, CRON_AHEAD);
+  const dues: number[] = [];
+  let refill: ClaimEntry | undefined;
+  for (let s = 0; s <= CRON_AHEAD - CRON_LOW_WATER + 1 && !refill; s++) {
+    const res = await claim({ nowMs: T0 + s * 1000 + 2 });
+    await begin(T0 + s * 1000 + 2, 'A', 60_000, firesOf(res));
+    dues.push(...firesOf(res).map((f) => f.due * 1000 - T0));
+    refill = res.entries.find((e) => e.kind === 'refill');
+  }
+  // 10 carried: the 8th claim leaves 2, under the low water of 3.
+  assert.deepEqual(dues, [0, 1000, 2000, 3000, 4000, 5000, 6000, 7000]);
+  assert.ok(refill?.kind === 'refill' && refill.kid === 'c');
+  const asked = decodeTask('c', refill.raw);
+  assert.equal(asked.runs?.length, CRON_LOW_WATER - 1);
+  // The daemon's refill: computed from the task as the claim left it, written only if unchanged.
+  const planned = refillCron(asked, T0 + 7002);
+  assert.ok(planned);
+  assert.equal(await tasks.refill([{ kid: 'c', expectedRaw: refill.raw, task: planned.task }]), 1);
+  assert.equal((await tasks.get('c'))?.task.runs?.length, CRON_AHEAD);
+  assert.equal(
+    await tasks.refill([{ kid: 'c', expectedRaw: refill.raw, task: planned.task }]),
+    0,
+    'changed: not written again',
+  );
+});
+
+test('a cron task whose runs are all past is parked (nothing fires) until its runs are computed; misfire once fires one', async () => {
+  await tasks.add('c', cronTask('0 * * * * *', T0 - 1), 100); // every minute on the minute
+  const downUntil = T0 + 3_600_000 + 30_000; // an hour down
+  const parked = await claim({ nowMs: downUntil });
+  assert.deepEqual(firesOf(parked), []);
+  const ask = parked.entries.find((e) => e.kind === 'refill');
+  assert.ok(ask?.kind === 'refill');
+  const task = decodeTask('c', ask.raw);
+  assert.equal(task.parked, (await tasks.get('c'))?.task.parked);
+  assert.equal(task.run_nexttime, Math.floor(downUntil + 1000) / 1000, 'looked at again a second later');
+  const again = await claim({ nowMs: downUntil + 1000 });
+  assert.deepEqual(firesOf(again), [], 'still parked: nothing fires while its next run is unknown');
+  const planned = refillCron(
+    decodeTask('c', (await redis.client.hget(keys.pool, 'c')) ?? ''),
+    downUntil + 1000,
+  );
+  assert.ok(planned?.missed && planned.missed.policy === 'once');
+  await tasks.refill([
+    { kid: 'c', expectedRaw: (await redis.client.hget(keys.pool, 'c')) ?? '', task: planned.task },
+  ]);
+  const one = await claim({ nowMs: downUntil + 1001 });
+  const fired = firesOf(one).map((f) => f.due);
+  assert.equal(fired.length, 1, 'once: one run for the hour missed');
+  assert.equal((await tasks.get('c'))?.task.run_nexttime, (T0 + 3_660_000) / 1000, 'then the next minute');
+});
+
+test('cron misfire skip and all, within the runs carried', async () => {
+  await tasks.add('s', cronTask('* * * * * *', T0 - 1, { misfire: 'skip' }), 100);
+  await tasks.add('a', cronTask('* * * * * *', T0 - 1, { misfire: 'all' }), 100);
+  const res = await claim({ nowMs: T0 + 3500 });
+  assert.deepEqual(
+    firesOf(res).map((f) => `${f.kid}@${f.due * 1000 - T0}`),
+    ['a@0', 'a@1000', 'a@2000', 'a@3000'],
+  );
+  const skipped = res.entries.find((e) => e.kind === 'missed' && e.kid === 's');
+  assert.ok(skipped?.kind === 'missed' && skipped.count === 4 && skipped.nextDueMs === T0 + 4000);
+  assert.equal((await tasks.get('s'))?.task.run_nexttime, (T0 + 4000) / 1000);
+  assert.equal((await tasks.get('a'))?.task.run_nexttime, (T0 + 4000) / 1000);
 });

@@ -40,6 +40,7 @@ function setup(
   const sched = new Scheduler({
     claimer: options.claimer ? options.claimer(fires) : fires,
     sink,
+    refills: { request: () => {} },
     clock,
     owner: 'test',
     leaseMs: 5000,
@@ -199,4 +200,47 @@ test('expired, corrupt and abandoned entries of a claim are logged, not dispatch
     logs.events('error', 'corrupt').map((e) => e.kid),
     ['bad'],
   );
+});
+
+test('a score with a fraction of a millisecond fires within the same bound as the rest', async () => {
+  const { clock, sink, sched, idle } = setup();
+  // As redis-cli or another tool may write it: 1.5004 s after T0.
+  await storeTasks(redis.client, testKeys(`s${n}`), [
+    ['f', storedTask({ run_nexttime: (T0 + 1500.4) / 1000 })],
+  ]);
+  sched.start();
+  try {
+    await idle();
+    clock.advance(1000);
+    await idle();
+    clock.advance(500); // T0 + 1500: not yet due (1500.4)
+    await idle();
+    assert.equal(sink.fires.length, 0);
+    clock.advance(1); // T0 + 1501: the wake-up rounded up to the ms
+    await waitFor(() => sink.fires.length === 1, {
+      what: 'the fire 1 ms later, not a second later',
+      intervalMs: 2,
+    });
+  } finally {
+    await sched.stop();
+  }
+});
+
+test('a claim that stops at its budget with room left is followed by another at once', async () => {
+  const { sink, sched, store } = setup({ expireLimitSec: 60 });
+  // More expired timers than one claim looks at (room 10 + 10, skip 32, slack 100), then one due.
+  await store([
+    ...Array.from({ length: 400 }, (_, i) => [`x${i}`, T0 - 120_000] as [string, number]),
+    ['due', T0 - 1],
+  ]);
+  sched.start();
+  try {
+    // The clock never moves: only claims one after the other reach the due timer.
+    await waitFor(() => sink.fires.length === 1, {
+      what: 'the timer behind 400 expired ones',
+      timeoutMs: 5000,
+    });
+  } finally {
+    await sched.stop();
+  }
 });

@@ -16,7 +16,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   store: ['top', 'tasks', 'config'],
   service: ['top', 'tasks', 'config', 'store'],
   runner: ['top', 'tasks'],
-  log: ['top', 'config', 'service', 'runner', 'store'],
+  log: ['top', 'tasks', 'config', 'service', 'runner', 'store'],
   web: ['top', 'tasks', 'config', 'service'],
   daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'web'],
   cli: ['top', 'tasks', 'config', 'store', 'service', 'log', 'daemon'],

@@ -73,14 +73,25 @@ test('replies are checked: anything a script would not send is an internal error
     owner: 'A',
     token: 't',
   };
-  const reply = fireScripts.CLAIM.decode([5, ['fire', JSON.stringify(fire)]]);
-  assert.deepEqual(reply, { nextDueMs: 5, entries: [{ kind: 'fire', fire }] });
-  internal(() => fireScripts.CLAIM.decode([5, ['fire', JSON.stringify({ ...fire, kind: 'ftp' })]]));
-  internal(() => fireScripts.CLAIM.decode([5, ['fire', JSON.stringify({ ...fire, token: undefined })]]));
-  internal(() => fireScripts.CLAIM.decode([5, ['mystery', 'x']]));
+  const reply = fireScripts.CLAIM.decode(['0.005', -1, 0, ['fire', JSON.stringify(fire)]]);
+  assert.deepEqual(reply, { nextDueMs: 5, dueLeft: null, entries: [{ kind: 'fire', fire }] });
+  assert.equal(fireScripts.CLAIM.decode(['1.0004', 900, 2]).nextDueMs, 900, 'the earlier of score and lease');
+  assert.equal(fireScripts.CLAIM.decode([null, -1, 1]).dueLeft, 'room');
+  internal(() => fireScripts.CLAIM.decode([5, -1, 0]));
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 3]));
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, kind: 'ftp' })]]));
+  internal(() =>
+    fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, token: undefined })]]),
+  );
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['mystery', 'x']]));
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['missed', 'k', 'sometimes', 1, 2, 3]]));
+  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['missed', 'k', 'skip', 3, 1000, 4000]]).entries, [
+    { kind: 'missed', kid: 'k', policy: 'skip', count: 3, firstDueMs: 1000, nextDueMs: 4000 },
+  ]);
   // An abandoned record may come from an older daemon: read for its log line, whatever it holds.
-  assert.deepEqual(fireScripts.CLAIM.decode([-1, ['abandoned', '{"kid":"k"}']]), {
+  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['abandoned', '{"kid":"k"}']]), {
     nextDueMs: null,
+    dueLeft: null,
     entries: [{ kind: 'abandoned', fire: { id: '?', kid: 'k', owner: '?' } }],
   });
   internal(() => fireScripts.BEGIN.decode([1, 2]));

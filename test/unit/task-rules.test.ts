@@ -4,13 +4,15 @@ import { test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';
 import { newKid, normalizeKid } from '../../src/tasks/kid.js';
 import { decodeTask, encodeTask } from '../../src/tasks/task.js';
-import { firstRunMs, parseNewTask, parseTaskUpdate, type TaskRules } from '../../src/tasks/task-rules.js';
+import { firstRunMs, parseNewTask } from '../../src/tasks/schedule.js';
+import { parseTaskSpec, parseTaskUpdate, type TaskRules } from '../../src/tasks/task-rules.js';
 
 const NOW = 1_800_000_000_000;
 const rules: TaskRules = {
   maxDay: 100,
   defaultTimer: 'echo -e Hello Ktimer',
   defaultTicker: 'date --rfc-3339=ns',
+  timezone: 'Europe/Berlin',
 };
 const usage = (fn: () => unknown, pattern: RegExp) =>
   assert.throws(
@@ -64,8 +66,8 @@ test('time: whole seconds above 0 in plain digits only', () => {
   assert.equal(parseNewTask({ time: '007' }, rules, NOW).spec.time, 7);
 });
 
-test('type: timer or ticker', () => {
-  for (const bad of ['Timer', 'TICKER', 'cron', '', 'timer '])
+test('type: timer, ticker or cron', () => {
+  for (const bad of ['Timer', 'TICKER', 'CRON', 'calendar', '', 'timer '])
     usage(() => parseNewTask({ type: bad }, rules, NOW), /type ".*" is invalid/);
 });
 
@@ -106,18 +108,90 @@ const stored = {
   run_nexttime: 1_800_000_020,
 };
 
-test('update keeps unspecified fields and the next run unless time or type changes', () => {
-  const cmd = parseTaskUpdate({ command: 'ls' }, stored, rules, NOW);
+test('update keeps unspecified fields, and reschedules only for a new type, time, cron or zone', () => {
+  const cmd = parseTaskUpdate({ command: 'ls' }, stored, rules);
   assert.deepEqual(cmd.spec, { type: 'ticker', time: 10, limit: 5, command: 'ls' });
-  assert.equal(cmd.nextRunMs, 1_800_000_020_000);
-  const time = parseTaskUpdate({ time: '30' }, stored, rules, NOW);
-  assert.equal(time.nextRunMs, NOW + 30_000);
-  const type = parseTaskUpdate({ type: 'timer' }, stored, rules, NOW);
+  assert.equal(cmd.reschedule, false);
+  assert.equal(parseTaskUpdate({ time: '30' }, stored, rules).reschedule, true);
+  assert.equal(parseTaskUpdate({ time: '+10s' }, stored, rules).reschedule, false, 'the same interval');
+  const type = parseTaskUpdate({ type: 'timer' }, stored, rules);
   assert.deepEqual(type.spec, { type: 'timer', time: 10, limit: 1, command: 'date' });
-  assert.equal(type.nextRunMs, NOW + 10_000);
-  usage(() => parseTaskUpdate({}, stored, rules, NOW), /nothing to update/);
-  usage(() => parseTaskUpdate({ limit: '2' }, stored, rules, NOW), /not above the 2 runs/);
-  assert.equal(parseTaskUpdate({ limit: '0' }, stored, rules, NOW).spec.limit, 0);
+  assert.equal(type.reschedule, true);
+  usage(() => parseTaskUpdate({}, stored, rules), /nothing to update/);
+  usage(() => parseTaskUpdate({ limit: '2' }, stored, rules), /not above the 2 runs/);
+  assert.equal(parseTaskUpdate({ limit: '0' }, stored, rules).spec.limit, 0);
+  const toCron = parseTaskUpdate({ type: 'cron', cron: '@daily' }, stored, rules);
+  assert.deepEqual(toCron.spec, {
+    type: 'cron',
+    time: 0,
+    limit: 0,
+    command: 'date',
+    cron: '@daily',
+    tz: 'Europe/Berlin',
+  });
+  usage(() => parseTaskUpdate({ type: 'cron' }, stored, rules), /needs -cron/);
+  const cron = { ...stored, ...toCron.spec };
+  assert.equal(parseTaskUpdate({ tz: 'UTC' }, cron, rules).reschedule, true);
+  assert.equal(parseTaskUpdate({ misfire: 'skip' }, cron, rules).reschedule, false);
+  usage(() => parseTaskUpdate({ time: '60' }, cron, rules), /-time is not for a cron task/);
+});
+
+test('cron: -cron needed and checked, -tz or [task] timezone, no -time; -cron and -misfire only where they apply', () => {
+  const spec = parseTaskSpec({ type: 'cron', cron: ' 0  30 3 * * * ', command: 'x' }, rules);
+  assert.deepEqual(spec, {
+    type: 'cron',
+    time: 0,
+    limit: 0,
+    command: 'x',
+    cron: '0 30 3 * * *',
+    tz: 'Europe/Berlin',
+  });
+  assert.equal(
+    parseTaskSpec({ type: 'cron', cron: '@hourly', tz: 'America/New_York' }, rules).tz,
+    'America/New_York',
+  );
+  assert.equal(parseTaskSpec({ type: 'cron', cron: '@hourly', misfire: 'all' }, rules).misfire, 'all');
+  assert.equal(parseTaskSpec({ type: 'cron', cron: '@hourly', limit: '3' }, rules).limit, 3);
+  usage(() => parseTaskSpec({ type: 'cron' }, rules), /a cron task needs -cron/);
+  usage(
+    () => parseTaskSpec({ type: 'cron', cron: '@hourly', time: '5' }, rules),
+    /-time is not for a cron task/,
+  );
+  usage(() => parseTaskSpec({ type: 'cron', cron: '61 * * * *' }, rules), /cron "61 \* \* \* \*" is invalid/);
+  usage(
+    () => parseTaskSpec({ type: 'cron', cron: '@hourly', tz: 'Nowhere/Land' }, rules),
+    /time zone "Nowhere\/Land" is unknown/,
+  );
+  usage(() => parseTaskSpec({ cron: '@hourly' }, rules), /-cron is for -type=cron only/);
+  usage(() => parseTaskSpec({ type: 'ticker', tz: 'UTC' }, rules), /-tz is for -type=cron/);
+  usage(() => parseTaskSpec({ misfire: 'skip' }, rules), /-misfire is for tickers and cron tasks/);
+  usage(
+    () => parseTaskSpec({ type: 'ticker', misfire: 'sometimes' }, rules),
+    /misfire "sometimes" is invalid; expected once, skip, all/,
+  );
+  assert.equal(parseTaskSpec({ type: 'ticker', misfire: 'skip' }, rules).misfire, 'skip');
+});
+
+test('-time as people write it: +90s, +15m, +2h, +1d, or a date (its own offset, else -tz or [task] timezone)', () => {
+  const first = (input: Parameters<typeof parseNewTask>[0]) => parseNewTask(input, rules, NOW).nextRunMs;
+  assert.equal(first({ time: '+90s' }), NOW + 90_000);
+  assert.equal(first({ time: '+15m' }), NOW + 900_000);
+  assert.equal(first({ time: '+2h' }), NOW + 7_200_000);
+  assert.equal(first({ type: 'ticker', time: '+1d' }), NOW + 86_400_000, 'a ticker every day');
+  assert.equal(parseTaskSpec({ type: 'ticker', time: '+5m' }, rules).time, 300);
+  const day = new Date(NOW + 3 * 86_400_000).toISOString().slice(0, 10); // three days on, UTC
+  assert.equal(first({ time: `${day}T18:00Z` }), Date.parse(`${day}T18:00:00Z`));
+  assert.equal(first({ time: `${day}T18:00:30+05:30` }), Date.parse(`${day}T12:30:30Z`));
+  assert.equal(first({ time: `${day}T18:00`, tz: 'UTC' }), Date.parse(`${day}T18:00:00Z`));
+  const berlin = first({ time: `${day}T18:00` }); // rules.timezone
+  assert.ok(berlin === Date.parse(`${day}T17:00:00Z`) || berlin === Date.parse(`${day}T16:00:00Z`));
+  usage(() => first({ time: '+0s' }), /a delay must be above 0/);
+  usage(() => first({ time: '+101d' }), /more than 100 days ahead/);
+  usage(() => first({ time: '2020-01-01T00:00Z' }), /in the past/);
+  usage(() => first({ time: `${day}T25:00` }), /not a real date and time/);
+  usage(() => first({ time: '2027-02-30T10:00' }), /not a real date and time/);
+  usage(() => first({ type: 'ticker', time: `${day}T18:00Z` }), /a ticker's -time is its interval/);
+  usage(() => first({ time: '+5x' }), /^time "\+5x" is invalid/);
 });
 
 test('kid: UUIDv4 as 32 lowercase hex digits; dashed and upper case accepted on input', () => {
@@ -139,7 +213,7 @@ test('kid: UUIDv4 as 32 lowercase hex digits; dashed and upper case accepted on 
 });
 
 test('stored JSON round-trips; anything else is corrupt, naming the kid', () => {
-  const task = { ...stored };
+  const task = { ...stored, misfire: 'once' as const };
   assert.deepEqual(decodeTask('k', encodeTask(task)), task);
   assert.deepEqual(Object.keys(JSON.parse(encodeTask(task))), [
     'type',
@@ -150,7 +224,26 @@ test('stored JSON round-trips; anything else is corrupt, naming the kid', () => 
     'run_lasttime',
     'run_nexttime',
   ]);
-  for (const bad of ['{', '[]', 'null', '{"type":"x"}', JSON.stringify({ ...task, time: '5' })]) {
+  const cron = { ...task, type: 'cron' as const, time: 0, cron: '@daily', tz: 'UTC', runs: [1.5, 2.5] };
+  assert.deepEqual(decodeTask('c', encodeTask(cron)), cron);
+  const { runs: _, ...noRuns } = cron;
+  assert.deepEqual(decodeTask('c', encodeTask({ ...cron, misfire: 'all', runs: [], parked: 3 })), {
+    ...noRuns,
+    misfire: 'all',
+    parked: 3,
+  });
+  assert.equal(JSON.parse(encodeTask({ ...cron, misfire: 'skip' })).misfire, 'skip', 'stored when not once');
+  assert.equal(JSON.parse(encodeTask(task)).misfire, undefined, 'the default is not stored');
+  for (const bad of [
+    '{',
+    '[]',
+    'null',
+    '{"type":"x"}',
+    JSON.stringify({ ...task, time: '5' }),
+    JSON.stringify({ ...task, misfire: 'never' }),
+    JSON.stringify({ ...cron, cron: 5 }),
+    JSON.stringify({ ...cron, runs: ['x'] }),
+  ]) {
     assert.throws(
       () => decodeTask('abc', bad),
       (e: unknown) =>

@@ -1,5 +1,6 @@
 // ktimer add -type= -time= -limit= -command=: adds one task.
-import type { TaskInput } from '../../tasks/task-rules.js';
+import { taskRulesOf } from '../../service/task-service.js';
+import { TASK_FIELDS, type TaskInput } from '../../tasks/task-rules.js';
 import { usageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
@@ -15,25 +16,17 @@ export async function run(
   ctx.print(`operating result:[true] newkid:[${task.kid}]`, { result: true, kid: task.kid, task });
 }
 
-export const taskInput = (opts: TaskInput): TaskInput => ({
-  type: opts.type,
-  time: opts.time,
-  limit: opts.limit,
-  command: opts.command,
-});
+/** The task fields among a command's options. */
+export const taskInput = (opts: TaskInput): TaskInput =>
+  Object.fromEntries(TASK_FIELDS.map((f) => [f, opts[f]]));
 
 async function addFile(ctx: CliContext, opts: TaskInput & { file?: string }): Promise<void> {
   const file = opts.file as string;
   if (Object.values(taskInput(opts)).some((v) => v !== undefined)) {
-    throw usageError('--file takes the tasks from the file; drop -type, -time, -limit and -command');
+    throw usageError('--file takes the tasks from the file; drop the task options (-type, -time, ...)');
   }
   const { parseBulk, readBulkFile } = await import('../bulk-input.js');
-  const t = ctx.config.task;
-  const specs = parseBulk(readBulkFile(file), file === '-' ? 'stdin' : file, {
-    maxDay: t.maxDay,
-    defaultTimer: t.defaultTimer,
-    defaultTicker: t.defaultTicker,
-  });
+  const specs = parseBulk(readBulkFile(file), file === '-' ? 'stdin' : file, taskRulesOf(ctx.config));
   await ctx.prepareChangeLog();
   const kids = await (await ctx.service()).addSpecs(specs);
   ctx.print(`operating result:[true] added:[${kids.length}]`, { result: true, added: kids.length, kids });

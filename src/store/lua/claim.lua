@@ -1,35 +1,55 @@
 -- claim: take the fires that are due, atomically, so that each fire goes to exactly one daemon
 -- even when many share this Redis. A claimed fire is leased to its daemon until it is begun
 -- (begin.lua); a lease that runs out (the daemon died, or its reply was lost) is taken over.
+-- Each due task is moved on in the same step: a timer is removed; a ticker goes to the next slot
+-- of its grid (first due + n x interval); a cron task to the next of the run times it carries
+-- (computed ahead by the daemon, refill.lua). Runs missed by a late claim follow the task's
+-- misfire policy (once, skip, all).
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] leases sorted set (fire id -> deadline, unix ms)
 -- KEYS[4] fires hash (fire id -> fire JSON)
--- ARGV[1] now, unix ms (from the daemon's Redis-synchronised clock)
+-- ARGV[1] now, unix ms, with its fraction (from the daemon's Redis-synchronised clock)
 -- ARGV[2] owner: the claiming daemon's id
 -- ARGV[3] lease, ms
 -- ARGV[4] max shell fires to claim, ARGV[5] max URL fires to claim
 -- ARGV[6] task_expire_limit, seconds (0 = never drop)
 -- ARGV[7] max skip: how many due tasks whose kind has no room may be passed over to reach
 --         tasks of the other kind behind them
--- ARGV[8..] fire ids this owner has started since its last claim: their records are removed
--- Returns { next_due_ms, entry, entry, ... } where next_due_ms is the earliest schedule score or
--- lease deadline left (ms, -1 when none) and each entry is a flat array:
+-- ARGV[8] cron low water: a cron task carrying fewer run times than this is to be refilled
+-- ARGV[9..] fire ids this owner has started since its last claim: their records are removed
+-- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
+--   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
+--   next_lease_ms  the earliest lease deadline left (unix ms), or -1
+--   due_left       0: nothing due is left; 1: what is due waits for room; 2: this claim stopped
+--                  at its budget with room left (claim again at once)
+-- and each entry is a flat array:
 --   { 'fire', fire_json }           claimed: run it after begin.lua; its kind (shell or url)
 --                                   is decided here, once
 --   { 'expired', kid, task_json }   a timer overdue beyond the expire limit: removed, not run
 --   { 'corrupt', kid, raw }         task data that is not a valid task: removed
 --   { 'abandoned', fire_json }      begun by a daemon that vanished before finishing: not re-run
+--   { 'missed', kid, policy, n, first_due_ms, next_due_ms }
+--                                   n runs of a ticker or cron task not fired (once: all but
+--                                   the one fired; skip: all; all: beyond 100), from the first;
+--                                   the next due is next_due_ms
+--   { 'refill', kid, task_json }    a cron task that needs more run times (refill.lua)
 local now_ms = tonumber(ARGV[1])
 local now = now_ms / 1000
+-- Leases and tokens are in whole ms.
+local now_int = math.floor(now_ms)
 local owner = ARGV[2]
 local lease_ms = tonumber(ARGV[3])
 local room = { shell = tonumber(ARGV[4]), url = tonumber(ARGV[5]) }
 local expire_limit = tonumber(ARGV[6])
 local max_skip = tonumber(ARGV[7])
-local out = { -1 }
+local low_water = tonumber(ARGV[8])
+local out = { false, -1, 0 }
+-- A cron task whose next run is not known is looked at again after this (ms), until refilled.
+local PARK_RETRY_MS = 1000
+local MAX_CATCH_UP = 100
 
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   redis.call('HDEL', KEYS[4], ARGV[i])
   redis.call('ZREM', KEYS[3], ARGV[i])
 end
@@ -39,22 +59,27 @@ local function kind_of(command)
   return 'shell'
 end
 
+-- Scores are unix seconds with ms precision: computed on in whole ms, so a grid never drifts.
+local function to_ms(sec)
+  return math.floor(sec * 1000 + 0.5)
+end
+
 -- Each lease gets its own token: a begin must show it, so a fire claimed again (after a lease
 -- ran out, or after a failover undid the first claim) is begun only through its newest claim.
 local seq = 0
 local function lease(fire_id, fire)
   seq = seq + 1
   fire.owner = owner
-  fire.token = owner .. '/' .. now_ms .. '/' .. seq
+  fire.token = owner .. '/' .. now_int .. '/' .. seq
   fire.state = 'leased'
   local json = cjson.encode(fire)
   redis.call('HSET', KEYS[4], fire_id, json)
-  redis.call('ZADD', KEYS[3], now_ms + lease_ms, fire_id)
+  redis.call('ZADD', KEYS[3], now_int + lease_ms, fire_id)
   out[#out + 1] = { 'fire', json }
 end
 
 -- 1. Leases that ran out: take the leased ones over, drop the begun ones.
-local overdue = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms, 'LIMIT', 0, room.shell + room.url + 100)
+local overdue = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_int, 'LIMIT', 0, room.shell + room.url + 100)
 for _, fire_id in ipairs(overdue) do
   local raw = redis.call('HGET', KEYS[4], fire_id)
   local ok, fire = pcall(cjson.decode, raw or '')
@@ -78,31 +103,94 @@ for _, fire_id in ipairs(overdue) do
   end
 end
 
--- 2. Due tasks, in order of due time. A task whose kind has no room stays scheduled; up to
--- max_skip of them are passed over to reach tasks of the other kind. The range is read a page
--- at a time, no more than the claim can use (scores cost Redis more to send than the members):
--- the tasks handled leave it (removed, or rescheduled after now), so the next page starts after
--- the ones passed over. In a burst most
--- claims have room for a few and pass over many, so passing over is kept cheap: no decoding.
+-- 2. What a due task does now: the run to fire (its due time in ms, or nil for none), the next
+-- score in ms (nil: remove the task), and how many runs are not fired (first_ms: the first).
+local function ticker_plan(task, due_ms)
+  local period_ms = to_ms(task.time)
+  -- Slots due by now, this one included: more than one after downtime.
+  local slots = math.floor((now_ms - due_ms) / period_ms) + 1
+  if task.misfire == 'all' then
+    local dropped = math.max(0, slots - MAX_CATCH_UP)
+    local fire_ms = due_ms + dropped * period_ms
+    return fire_ms, fire_ms + period_ms, dropped, due_ms
+  elseif task.misfire == 'skip' and slots > 1 then
+    return nil, due_ms + slots * period_ms, slots, due_ms
+  end
+  return due_ms, due_ms + slots * period_ms, slots - 1, due_ms + period_ms
+end
+
+-- A cron task fires from the run times it carries; when they do not say what comes after the
+-- runs due now (all carried runs are due, or none is carried), it is parked instead: nothing
+-- fires, and the daemon computes the runs from the first due one on (refill.lua), misfire
+-- policy included. So a claim never guesses a calendar.
+local function cron_plan(task, due_ms)
+  local runs = type(task.runs) == 'table' and task.runs or {}
+  local i = 1
+  while runs[i] and to_ms(runs[i]) <= now_ms do i = i + 1 end
+  if task.parked or not runs[i] then
+    task.parked = task.parked or due_ms / 1000
+    task.runs = nil
+    return nil, now_int + PARK_RETRY_MS, 0, due_ms, true
+  end
+  local later_due = i - 1
+  task.runs = {}
+  if task.misfire == 'all' then
+    for j = 2, #runs do task.runs[j - 1] = runs[j] end
+    return due_ms, to_ms(runs[1]), 0, due_ms
+  end
+  for j = i + 1, #runs do task.runs[#task.runs + 1] = runs[j] end
+  if task.misfire == 'skip' and later_due > 0 then
+    return nil, to_ms(runs[i]), later_due + 1, due_ms
+  end
+  return due_ms, to_ms(runs[i]), later_due, runs[1] and to_ms(runs[1])
+end
+
+-- Set when a task was moved on to a time still due (a catch-up): the range is read again.
+local catching_up = false
+
 local function claim_task(kid, score, task)
   local kind = kind_of(task.command)
-  room[kind] = room[kind] - 1
-  local run_num = (tonumber(task.run_num) or 0) + 1
+  local due_ms = to_ms(score)
+  local fire_ms, next_ms, missed, first_missed_ms, parked
+  if task.type == 'timer' then
+    fire_ms = due_ms
+  elseif task.type == 'ticker' then
+    fire_ms, next_ms, missed, first_missed_ms = ticker_plan(task, due_ms)
+  else
+    fire_ms, next_ms, missed, first_missed_ms, parked = cron_plan(task, due_ms)
+  end
   local limit = tonumber(task.limit) or 0
-  task.run_num = run_num
-  task.run_lasttime = now
-  if task.type == 'timer' or (limit > 0 and run_num >= limit) then
+  local run_num = (tonumber(task.run_num) or 0) + (fire_ms and 1 or 0)
+  if fire_ms then
+    task.run_num = run_num
+    task.run_lasttime = now
+  end
+  if next_ms and missed > 0 then
+    out[#out + 1] = { 'missed', kid, task.misfire or 'once', missed, first_missed_ms, next_ms }
+  end
+  if not next_ms or (limit > 0 and run_num >= limit) then
     redis.call('ZREM', KEYS[2], kid)
     redis.call('HDEL', KEYS[1], kid)
   else
-    task.run_nexttime = now + task.time
-    redis.call('HSET', KEYS[1], kid, cjson.encode(task))
+    task.run_nexttime = next_ms / 1000
+    if next_ms <= now_ms then catching_up = true end
+    local carried = type(task.runs) == 'table' and #task.runs or 0
+    -- cjson would write an empty list as {}: none is stored instead.
+    if carried == 0 then task.runs = nil end
+    local json = cjson.encode(task)
+    redis.call('HSET', KEYS[1], kid, json)
     redis.call('ZADD', KEYS[2], task.run_nexttime, kid)
+    if parked or (task.type == 'cron' and carried < low_water) then
+      out[#out + 1] = { 'refill', kid, json }
+    end
   end
+  if not fire_ms then return false end
+  room[kind] = room[kind] - 1
   lease(kid .. ':' .. run_num, {
     id = kid .. ':' .. run_num, kid = kid, type = task.type, kind = kind, command = task.command,
-    due = score, run_num = run_num, limit = limit, claimed = now_ms,
+    due = fire_ms / 1000, run_num = run_num, limit = limit, claimed = now_int,
   })
+  return true
 end
 
 -- The kind of stored task JSON without decoding it (nil when it is not written the usual way):
@@ -114,9 +202,29 @@ local function raw_kind(raw)
   return kind_of((string.gsub(string.sub(raw, at + 11, at + 22), '\\/', '/')))
 end
 
+local function valid(task)
+  if type(task) ~= 'table' or type(task.command) ~= 'string' or type(task.time) ~= 'number' then
+    return false
+  end
+  if task.misfire ~= nil and task.misfire ~= 'once' and task.misfire ~= 'skip' and task.misfire ~= 'all' then
+    return false
+  end
+  if task.type == 'timer' then return true end
+  if task.type == 'ticker' then return task.time > 0 end
+  return task.type == 'cron' and type(task.cron) == 'string'
+    and (task.runs == nil or type(task.runs) == 'table')
+end
+
+-- 3. Due tasks, in order of due time. A task whose kind has no room stays scheduled; up to
+-- max_skip of them are passed over to reach tasks of the other kind. The range is read a page
+-- at a time, no more than the claim can use (scores cost Redis more to send than the members):
+-- the tasks handled leave it (removed, or rescheduled after now), so the next page starts after
+-- the ones passed over; a task rescheduled still due now (a catch-up) is met again further on.
+-- In a burst most claims have room for a few and pass over many, so passing over is kept
+-- cheap: no decoding.
 local skipped = 0
 -- Tasks looked at, at most: what there is room for, what may be passed over, and some slack for
--- removing corrupt and expired ones (the rest of those go in the next claims).
+-- removing corrupt and expired ones and parking cron tasks (the rest go in the next claims).
 local budget = room.shell + room.url + max_skip + 100
 -- Pages grow from a few: room for 1,000 URL calls does not mean that any is due.
 local page_size = 32
@@ -141,9 +249,7 @@ while going_on() do
       skipped = skipped + 1
     else
       local ok, task = pcall(cjson.decode, raw)
-      if not ok or type(task) ~= 'table' or type(task.command) ~= 'string'
-          or (task.type ~= 'timer' and task.type ~= 'ticker') or type(task.time) ~= 'number'
-          or (task.type == 'ticker' and task.time <= 0) then
+      if not ok or not valid(task) then
         redis.call('ZREM', KEYS[2], kid)
         redis.call('HDEL', KEYS[1], kid)
         out[#out + 1] = { 'corrupt', kid, raw }
@@ -158,12 +264,25 @@ while going_on() do
       end
     end
   end
-  if #due < page * 2 then break end
+  if #due < page * 2 and not catching_up then break end
+  catching_up = false
 end
 
--- 3. When to look again: the earliest schedule score or lease deadline.
+-- 4. What is left, and when to look again: the earliest schedule score (exact, as stored) and
+-- lease deadline. Due tasks beyond those passed over, with room and allowance left, mean the
+-- budget ran out: go on at once. Anything else still due (passed over, or a lease that ran out)
+-- waits for room.
+local room_left = room.shell + room.url > 0 and skipped <= max_skip
+if room_left and #redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', skipped, 1) > 0 then
+  out[3] = 2
+elseif #redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1) > 0 then
+  out[3] = 1
+end
 local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-if head[2] then out[1] = math.floor(tonumber(head[2]) * 1000 + 0.5) end
+if head[2] then out[1] = head[2] end
 local lease_head = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-if lease_head[2] and (out[1] < 0 or tonumber(lease_head[2]) < out[1]) then out[1] = tonumber(lease_head[2]) end
+if lease_head[2] then
+  out[2] = tonumber(lease_head[2])
+  if out[2] <= now_int and out[3] == 0 then out[3] = 1 end
+end
 return out

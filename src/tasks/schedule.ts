@@ -1,0 +1,123 @@
+// When a task runs, for all three types, as pure functions of the task and "now": the first run
+// of a new task, the run times a cron task carries ahead (and their refill), and the upcoming
+// runs that `ktimer next` shows. The claim (store/lua/claim.lua) follows the same rules in Redis.
+import { cronRunsAfter, cronRunsUpTo } from './cron.js';
+import { MAX_CATCH_UP, type Misfire, type Task, type TaskSpec, type TaskType, toSec } from './task.js';
+import { usageError } from '../errors.js';
+import { parseTaskSpec, type TaskInput, type TaskRules } from './task-rules.js';
+
+/** Run times a cron task carries after its next one; the claim asks for more below CRON_LOW_WATER. */
+export const CRON_AHEAD = 10;
+export const CRON_LOW_WATER = 3;
+
+/**
+ * When a timer or ticker with `time` first runs: a delay up to task_max_day days, else an
+ * absolute unix timestamp that lies ahead and within task_max_day days (timers only).
+ */
+export function firstRunMs(type: TaskType, time: number, maxDay: number, nowMs: number): number {
+  const maxDelaySec = maxDay * 86400;
+  if (time <= maxDelaySec) return nowMs + time * 1000;
+  if (type !== 'timer') {
+    throw usageError(
+      `time ${time} is invalid for a ${type}: it is the interval in seconds, at most ${maxDelaySec} (task_max_day = ${maxDay})`,
+    );
+  }
+  const nowSec = nowMs / 1000;
+  if (time <= nowSec) {
+    throw usageError(
+      `time ${time} is a unix timestamp in the past (now is ${Math.floor(nowSec)}); give a later one or a delay`,
+    );
+  }
+  if (time > nowSec + maxDelaySec) {
+    throw usageError(
+      `time ${time} lies more than ${maxDay} days ahead (task_max_day); give an earlier timestamp`,
+    );
+  }
+  return time * 1000;
+}
+
+/** A new task from user input: its checked spec and its first run (unix ms). */
+export function parseNewTask(
+  input: TaskInput,
+  rules: TaskRules,
+  nowMs: number,
+): { spec: TaskSpec; nextRunMs: number } {
+  const spec = parseTaskSpec(input, rules);
+  return { spec, nextRunMs: firstSchedule(spec, rules.maxDay, nowMs).run_nexttime * 1000 };
+}
+
+/** Where a new task starts: its first run and, for cron, the runs it carries after it. */
+export function firstSchedule(
+  spec: TaskSpec,
+  maxDay: number,
+  nowMs: number,
+): Pick<Task, 'run_nexttime' | 'runs'> {
+  if (spec.type !== 'cron') return { run_nexttime: toSec(firstRunMs(spec.type, spec.time, maxDay, nowMs)) };
+  const [first, ...runs] = cronRunsAfter(spec.cron ?? '', spec.tz ?? '', nowMs, CRON_AHEAD + 1).map(toSec);
+  return { run_nexttime: first ?? 0, runs };
+}
+
+/** Runs of a task that were not fired, as the daemon logs them. */
+export interface Missed {
+  policy: Misfire;
+  /** The first run not fired, unix ms. */
+  firstDueMs: number;
+  nextDueMs: number;
+  /** How many; null where counting them would cost a calendar walk (a cron task parked). */
+  count: number | null;
+}
+
+/**
+ * A cron task with more run times: topped up to CRON_AHEAD, or, when the claim parked it (it
+ * knew no run after those due), scheduled anew from the first run due by its misfire policy:
+ * `once` fires that run and goes on after now, `skip` goes on after now, `all` fires the runs
+ * due (the latest MAX_CATCH_UP) first. Null when it is not a cron task.
+ */
+export function refillCron(task: Task, nowMs: number): { task: Task; missed: Missed | null } | null {
+  if (task.type !== 'cron' || task.cron === undefined || task.tz === undefined) return null;
+  const { cron, tz } = task;
+  const carried = task.runs ?? [];
+  if (task.parked === undefined) {
+    const lastMs = (carried.at(-1) ?? task.run_nexttime) * 1000;
+    const more = cronRunsAfter(cron, tz, lastMs, Math.max(0, CRON_AHEAD - carried.length)).map(toSec);
+    return { task: { ...task, runs: [...carried, ...more] }, missed: null };
+  }
+  const firstDueMs = task.parked * 1000;
+  const future = cronRunsAfter(cron, tz, nowMs, CRON_AHEAD + 1);
+  const policy = task.misfire ?? 'once';
+  let queue: number[];
+  let missed: Missed | null = null;
+  const nextDueMs = future[0] ?? 0;
+  if (policy === 'all') {
+    const due = cronRunsUpTo(cron, tz, nowMs, MAX_CATCH_UP).filter((ms) => ms >= firstDueMs);
+    if (due.length === MAX_CATCH_UP && (due[0] as number) > firstDueMs)
+      missed = { policy, firstDueMs, nextDueMs: due[0] as number, count: null };
+    queue = [...due, ...future];
+  } else if (policy === 'once') {
+    // The first run due fires; those after it up to now do not.
+    queue = [firstDueMs, ...future];
+    const after = cronRunsAfter(cron, tz, firstDueMs, 1)[0];
+    if (after !== undefined && after <= nowMs) missed = { policy, firstDueMs: after, nextDueMs, count: null };
+  } else {
+    queue = future;
+    missed = { policy, firstDueMs, nextDueMs, count: null };
+  }
+  const [next, ...runs] = queue.map(toSec);
+  const { parked: _, ...rest } = task;
+  return { task: { ...rest, run_nexttime: next ?? 0, runs }, missed };
+}
+
+/** The next `n` run times of a stored task, unix ms, as far as its limit allows. */
+export function upcomingRuns(task: Task, n: number): number[] {
+  const left = task.type === 'timer' ? 1 : task.limit > 0 ? task.limit - task.run_num : n;
+  const count = Math.max(0, Math.min(n, left));
+  if (count === 0) return [];
+  const nextMs = task.run_nexttime * 1000;
+  if (task.type === 'timer') return [nextMs];
+  if (task.type === 'ticker') return Array.from({ length: count }, (_, i) => nextMs + i * task.time * 1000);
+  const cron = task.cron ?? '';
+  const tz = task.tz ?? '';
+  // Parked: the next run is not known yet; from the first one due on, as a refill would.
+  if (task.parked !== undefined) return cronRunsAfter(cron, tz, task.parked * 1000 - 1, count);
+  return [nextMs, ...cronRunsAfter(cron, tz, nextMs, count - 1)];
+}
