@@ -41,8 +41,24 @@ export function checkCron(expr: string, tz: string): string {
   return text;
 }
 
-/** The next `n` run times strictly after `afterMs`, unix ms (fewer if the expression ends). */
-export function cronRunsAfter(expr: string, tz: string, afterMs: number, n: number): number[] {
+/**
+ * The next `n` run times strictly after `afterMs`, unix ms (fewer if the expression ends). Kept
+ * for a while: after a restart, the many tasks sharing an expression ask for the same runs.
+ */
+export function cronRunsAfter(expr: string, tz: string, afterMs: number, n: number): readonly number[] {
+  const key = `${expr}\u0000${tz}\u0000${afterMs}\u0000${n}`;
+  let runs = recent.get(key);
+  if (!runs) {
+    runs = computeRunsAfter(expr, tz, afterMs, n);
+    if (recent.size >= CACHE_MAX) recent.delete(recent.keys().next().value as string);
+    recent.set(key, runs);
+  }
+  return runs;
+}
+
+const recent = new Map<string, readonly number[]>();
+
+function computeRunsAfter(expr: string, tz: string, afterMs: number, n: number): number[] {
   const job = cronOf(expr, tz);
   const runs: number[] = [];
   let from = new Date(afterMs);

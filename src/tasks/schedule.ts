@@ -99,7 +99,7 @@ export function refillCron(task: Task, nowMs: number): { task: Task; missed: Mis
     const after = cronRunsAfter(cron, tz, firstDueMs, 1)[0];
     if (after !== undefined && after <= nowMs) missed = { policy, firstDueMs: after, nextDueMs, count: null };
   } else {
-    queue = future;
+    queue = [...future];
     missed = { policy, firstDueMs, nextDueMs, count: null };
   }
   const [next, ...runs] = queue.map(toSec);
@@ -118,6 +118,6 @@ export function upcomingRuns(task: Task, n: number): number[] {
   const cron = task.cron ?? '';
   const tz = task.tz ?? '';
   // Parked: the next run is not known yet; from the first one due on, as a refill would.
-  if (task.parked !== undefined) return cronRunsAfter(cron, tz, task.parked * 1000 - 1, count);
+  if (task.parked !== undefined) return [...cronRunsAfter(cron, tz, task.parked * 1000 - 1, count)];
   return [nextMs, ...cronRunsAfter(cron, tz, nextMs, count - 1)];
 }

@@ -370,18 +370,19 @@ test('a cron task whose runs are all past is parked (nothing fires) until its ru
   assert.ok(ask?.kind === 'refill');
   const task = decodeTask('c', ask.raw);
   assert.equal(task.parked, (await tasks.get('c'))?.task.parked);
-  assert.equal(task.run_nexttime, Math.floor(downUntil + 1000) / 1000, 'looked at again a second later');
-  const again = await claim({ nowMs: downUntil + 1000 });
+  assert.equal(task.run_nexttime, Math.floor(downUntil + 5000) / 1000, 'looked at again 5 s later');
+  const again = await claim({ nowMs: downUntil + 5000 });
   assert.deepEqual(firesOf(again), [], 'still parked: nothing fires while its next run is unknown');
-  const planned = refillCron(
-    decodeTask('c', (await redis.client.hget(keys.pool, 'c')) ?? ''),
-    downUntil + 1000,
+  assert.deepEqual(
+    again.entries.find((e) => e.kind === 'refill'),
+    { kind: 'refill', kid: 'c', raw: ask.raw },
+    'asked again, with the same JSON: a refill computed meanwhile still applies',
   );
+  assert.equal(Number(await redis.client.zscore(keys.schedule, 'c')), Math.floor(downUntil + 10_000) / 1000);
+  const planned = refillCron(decodeTask('c', ask.raw), downUntil + 5000);
   assert.ok(planned?.missed && planned.missed.policy === 'once');
-  await tasks.refill([
-    { kid: 'c', expectedRaw: (await redis.client.hget(keys.pool, 'c')) ?? '', task: planned.task },
-  ]);
-  const one = await claim({ nowMs: downUntil + 1001 });
+  assert.equal(await tasks.refill([{ kid: 'c', expectedRaw: ask.raw, task: planned.task }]), 1);
+  const one = await claim({ nowMs: downUntil + 5001 });
   const fired = firesOf(one).map((f) => f.due);
   assert.equal(fired.length, 1, 'once: one run for the hour missed');
   assert.equal((await tasks.get('c'))?.task.run_nexttime, (T0 + 3_660_000) / 1000, 'then the next minute');

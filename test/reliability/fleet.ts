@@ -5,6 +5,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { taskKeys, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
+import { firstSchedule } from '../../src/tasks/schedule.js';
+import type { Task } from '../../src/tasks/task.js';
 
 export class Sink {
   /** kid -> arrival times, unix ms. */
@@ -44,11 +46,13 @@ export class Sink {
 
 export interface PlannedTask {
   kid: string;
-  type: 'timer' | 'ticker';
+  type: 'timer' | 'ticker' | 'cron';
   time: number;
   limit: number;
   command: string;
   dueSec: number;
+  /** Cron tasks: the expression (UTC), first run after dueSec. */
+  cron?: string;
 }
 
 /** Writes tasks straight into Redis (hash + schedule), as `ktimer add` stores them. */
@@ -56,11 +60,29 @@ export function seed(client: Redis | Cluster, prefix: string, tasks: PlannedTask
   return storeTasks(
     client,
     taskKeys(prefix),
-    tasks.map((t) => [
-      t.kid,
-      storedTask({ type: t.type, time: t.time, limit: t.limit, command: t.command, run_nexttime: t.dueSec }),
-    ]),
+    tasks.map((t) => [t.kid, storedFor(t)]),
   );
+}
+
+/** A cron task carries its run times ahead, as `add` computes them. */
+function storedFor(t: PlannedTask): Task {
+  if (t.type !== 'cron')
+    return storedTask({
+      type: t.type,
+      time: t.time,
+      limit: t.limit,
+      command: t.command,
+      run_nexttime: t.dueSec,
+    });
+  const spec = {
+    type: 'cron' as const,
+    time: 0,
+    limit: t.limit,
+    command: t.command,
+    cron: t.cron,
+    tz: 'UTC',
+  };
+  return { ...spec, run_num: 0, run_lasttime: 0, ...firstSchedule(spec, 100, t.dueSec * 1000) };
 }
 
 /** `timers` timers due uniformly over [startSec, startSec + spreadSec), plus tickers. */
@@ -74,6 +96,9 @@ export function plan(opts: {
   tickers: number;
   tickerEverySec: number;
   tickerLimit: number;
+  /** Cron tasks every second, limited: they use up their carried runs and are refilled. */
+  crons?: number;
+  cronLimit?: number;
 }): PlannedTask[] {
   const tasks: PlannedTask[] = [];
   for (let i = 0; i < opts.timers; i++) {
@@ -92,6 +117,12 @@ export function plan(opts: {
       command: opts.sinkUrl,
       dueSec,
     });
+  }
+  for (let i = 0; i < (opts.crons ?? 0); i++) {
+    const kid = `${opts.tag}c${i.toString(16).padStart(31 - opts.tag.length, '0')}`;
+    const limit = opts.cronLimit ?? 5;
+    const dueSec = opts.startSec;
+    tasks.push({ kid, type: 'cron', time: 0, limit, command: opts.sinkUrl, dueSec, cron: '* * * * * *' });
   }
   return tasks;
 }

@@ -45,8 +45,8 @@ local expire_limit = tonumber(ARGV[6])
 local max_skip = tonumber(ARGV[7])
 local low_water = tonumber(ARGV[8])
 local out = { false, -1, 0 }
--- A cron task whose next run is not known is looked at again after this (ms), until refilled.
-local PARK_RETRY_MS = 1000
+-- A parked cron task is looked at again after this (ms), in case no daemon refilled it.
+local PARK_RETRY_MS = 5000
 local MAX_CATCH_UP = 100
 
 for i = 9, #ARGV do
@@ -127,8 +127,8 @@ local function cron_plan(task, due_ms)
   local runs = type(task.runs) == 'table' and task.runs or {}
   local i = 1
   while runs[i] and to_ms(runs[i]) <= now_ms do i = i + 1 end
-  if task.parked or not runs[i] then
-    task.parked = task.parked or due_ms / 1000
+  if not runs[i] then
+    task.parked = due_ms / 1000
     task.runs = nil
     return nil, now_int + PARK_RETRY_MS, 0, due_ms, true
   end
@@ -148,9 +148,15 @@ end
 -- Set when a task was moved on to a time still due (a catch-up): the range is read again.
 local catching_up = false
 
-local function claim_task(kid, score, task)
+local function claim_task(kid, score, task, raw)
   local kind = kind_of(task.command)
   local due_ms = to_ms(score)
+  if task.type == 'cron' and task.parked then
+    -- Still parked: only its score moves, so the JSON a refill compares against stays the same.
+    redis.call('ZADD', KEYS[2], (now_int + PARK_RETRY_MS) / 1000, kid)
+    out[#out + 1] = { 'refill', kid, raw }
+    return false
+  end
   local fire_ms, next_ms, missed, first_missed_ms, parked
   if task.type == 'timer' then
     fire_ms = due_ms
@@ -258,7 +264,7 @@ while going_on() do
         redis.call('HDEL', KEYS[1], kid)
         out[#out + 1] = { 'expired', kid, raw }
       elseif room[kind_of(task.command)] > 0 then
-        claim_task(kid, score, task)
+        claim_task(kid, score, task, raw)
       else
         skipped = skipped + 1
       end
