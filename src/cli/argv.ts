@@ -1,5 +1,6 @@
 // Go-style options (`-type=timer`, as the original ktimer and its notes use) rewritten to the
-// GNU form commander reads (`--type=timer`). Single-letter flags (-d, -h) are left alone.
+// GNU form commander reads (`--type=timer`). Single-letter flags (-d, -h) are left alone; one
+// with a value (`-n=5`) becomes `-n 5`.
 // Also what to do with stray words, the words no command takes.
 import { usageError } from '../errors.js';
 
@@ -7,6 +8,9 @@ import { usageError } from '../errors.js';
 export const VALUE_OPTIONS = new Set([
   'type',
   'time',
+  'cron',
+  'tz',
+  'misfire',
   'limit',
   'command',
   'kid',
@@ -21,6 +25,8 @@ export const VALUE_OPTIONS = new Set([
 ]);
 
 const GO_STYLE = /^-([a-zA-Z][a-zA-Z0-9_-]+)(=[\s\S]*)?$/;
+/** `-n=5`: a single letter with a value, which commander would read as "=5". */
+const SHORT_VALUE = /^-([a-zA-Z])=([\s\S]*)$/;
 const GNU_NAME = /^--([a-zA-Z][a-zA-Z0-9_-]*)$/;
 
 export function normalizeArgv(args: readonly string[]): string[] {
@@ -36,6 +42,11 @@ export function normalizeArgv(args: readonly string[]): string[] {
     if (arg === '--') {
       afterDoubleDash = true;
       out.push(arg);
+      continue;
+    }
+    const short = SHORT_VALUE.exec(arg);
+    if (short) {
+      out.push(`-${short[1]}`, short[2] as string);
       continue;
     }
     const go = GO_STYLE.exec(arg);

@@ -1,38 +1,54 @@
-// Human output: local ISO times and the task table of `list`.
+// Human output of tasks: the tables of `list` and `next`, and the schedule in words beside the
+// stored fields (get, list --json).
+import type { NextRuns } from '../service/task-service.js';
+import { localIso } from '../tasks/iso-time.js';
+import { msOfSec, scheduleInWords } from '../tasks/schedule-words.js';
 import type { TaskWithKid } from '../tasks/task.js';
 import { oneLine } from '../text.js';
 
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+/** Runs made, of how many: `3/5`, or `3` without end. */
+export const runsInWords = (t: TaskWithKid): string =>
+  t.type === 'timer' ? `${t.run_num}/1` : t.limit > 0 ? `${t.run_num}/${t.limit}` : String(t.run_num);
 
-/** 2026-11-23T23:45:01.123+01:00: local time with its offset, so it reads and sorts right. */
-export function localIso(ms: number): string {
-  const d = new Date(ms);
-  const offsetMin = -d.getTimezoneOffset();
-  const sign = offsetMin >= 0 ? '+' : '-';
-  const abs = Math.abs(offsetMin);
-  return (
-    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}` +
-    `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
-  );
-}
+/**
+ * When it runs next, local time. A parked cron task's run_nexttime is only when the daemon looks
+ * again: its next run is being computed.
+ */
+export const nextRunInWords = (t: TaskWithKid): string =>
+  t.parked !== undefined ? 'computing' : localIso(msOfSec(t.run_nexttime));
 
-export function taskTable(tasks: readonly TaskWithKid[]): string {
-  const header = ['KID', 'TYPE', 'TIME', 'LIMIT', 'RUNS', 'NEXT RUN', 'COMMAND'];
-  const rows = tasks.map((t) => [
-    t.kid,
-    t.type,
-    String(t.time),
-    String(t.limit),
-    String(t.run_num),
-    localIso(t.run_nexttime * 1000),
-    oneLine(t.command, 60),
-  ]);
+/** The task as stored, with its schedule in words (the JSON of get and list). */
+export const withSchedule = (t: TaskWithKid): TaskWithKid & { schedule: string } => ({
+  ...t,
+  schedule: scheduleInWords(t),
+});
+
+/** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
+function table(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
+  const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function taskTable(tasks: readonly TaskWithKid[]): string {
+  const rows = tasks.map((t) => [
+    t.kid,
+    t.type,
+    oneLine(scheduleInWords(t), 60),
+    runsInWords(t),
+    nextRunInWords(t),
+    oneLine(t.command, 60),
+  ]);
+  return table(['KID', 'TYPE', 'SCHEDULE', 'RUNS', 'NEXT RUN', 'COMMAND'], rows);
+}
+
+/** `ktimer next`: the schedule in words, then one run a line, local and UTC. */
+export function nextTable(next: NextRuns): string {
+  const rows = next.runs.map((r) => [r.local, r.utc]);
+  const end = next.more ? [] : [next.runs.length === 0 ? 'no runs ahead.' : 'no runs after these.'];
+  return [oneLine(next.schedule, 120), table([`LOCAL (${next.tz})`, 'UTC'], rows), ...end].join('\n');
 }

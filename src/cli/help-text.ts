@@ -4,6 +4,7 @@
 
 const KID = '912ec803b2ce49e4a541068d495ab570';
 const TOMORROW = '$(date -d tomorrow +%s)';
+const TOMORROW_18H = '$(date -d tomorrow +%F)T18:00';
 
 /** Per command: example lines, then notes (shown under the examples). */
 export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[] }> = {
@@ -21,19 +22,35 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'ktimer add -type=timer -time=10 -command="echo -e Hello Ktimer"',
       'ktimer add -type=ticker -time=5 -limit=3 -command="date --rfc-3339=ns"',
       `ktimer add -time=${TOMORROW} -command="https://example.com/hook?kt_post={\\"a\\":1}"`,
+      'ktimer add -type=cron -cron="0 30 3 * * *" -tz=Europe/Berlin -command="echo nightly"',
+      'ktimer add -type=cron -cron="*/15 8-18 * * mon-fri" -misfire=skip -command="echo every quarter hour"',
+      'ktimer add -time=+15m -command="echo in a quarter of an hour"',
+      `ktimer add -time=${TOMORROW_18H} -command="echo at 18:00 tomorrow"`,
       'ktimer add --file tasks.jsonl',
     ],
-    notes: ['Quote a command of several words: -command="echo hi there".'],
+    notes: [
+      'Quote a command of several words: -command="echo hi there"; quote a cron expression too.',
+      'A cron expression has 5 fields (minute hour day month weekday) or 6 (second first); see README "Schedules".',
+    ],
   },
   update: {
-    examples: [`ktimer update -kid=${KID} -time=30 -limit=6`, `ktimer update ${KID} -command="date"`],
+    examples: [
+      `ktimer update -kid=${KID} -time=30 -limit=6`,
+      `ktimer update ${KID} -command="date"`,
+      `ktimer update ${KID} -cron="0 0 4 * * *" -tz=America/New_York`,
+    ],
   },
   list: {
     examples: [
       'ktimer list',
       `ktimer list -starttime=$(date +%s) -endtime=${TOMORROW} -count=20`,
       'ktimer list -offset=100 --json',
+      'ktimer list -starttime=now -endtime=+2h',
     ],
+  },
+  next: {
+    examples: [`ktimer next ${KID}`, `ktimer next -kid=${KID} -n 3 --json`],
+    notes: ["Local times are in the task's zone for cron tasks, in this machine's zone otherwise."],
   },
   start: {
     examples: ['ktimer start -d', 'ktimer start            # in the foreground, as systemd runs it'],
@@ -71,10 +88,12 @@ const OVERVIEW_PICKS: [name: string, index: number][] = [
   ['add', 0],
   ['add', 1],
   ['add', 2],
+  ['add', 3],
   ['get', 0],
   ['update', 0],
   ['del', 0],
   ['list', 1],
+  ['next', 0],
   ['count', 1],
 ];
 

@@ -26,6 +26,7 @@ const COMMANDS = {
   add: () => import('./commands/add.js'),
   update: () => import('./commands/update.js'),
   list: () => import('./commands/list.js'),
+  next: () => import('./commands/next.js'),
   start: () => import('./commands/start.js'),
   stop: () => import('./commands/stop.js'),
   restart: () => import('./commands/restart.js'),
@@ -56,12 +57,30 @@ function commandAction(name: keyof typeof COMMANDS, argv: readonly string[]) {
 const taskOptions = (cmd: Command, defaults: boolean): Command => {
   const dflt = (text: string) => (defaults ? ` (default ${text})` : '');
   return cmd
-    .option('--type <type>', `timer (fires once) or ticker (fires every -time seconds)${dflt('timer')}`)
     .option(
-      '--time <seconds>',
-      `delay in seconds, or a unix timestamp beyond task_max_day days; a ticker's interval${dflt('5')}`,
+      '--type <type>',
+      `timer (fires once), ticker (fires every -time seconds) or cron (at the times of -cron)${dflt('timer')}`,
     )
-    .option('--limit <n>', `ticker: number of fires, 0 = without end; timer: 0 or 1${dflt('0')}`)
+    .option(
+      '--time <time>',
+      `timer: a delay (10, +90s, +15m, +2h, +1d), a unix timestamp beyond task_max_day days, or a ` +
+        `date (2026-12-24T18:00); ticker: its interval (300 or +5m); not for cron${dflt('5')}`,
+    )
+    .option(
+      '--cron <expr>',
+      'cron: 5 fields (minute hour day month weekday), 6 with seconds first, or @hourly, @daily, ' +
+        '@weekly, @monthly, @yearly; quote it: -cron="0 30 3 * * *"',
+    )
+    .option(
+      '--tz <zone>',
+      `IANA time zone of -cron and of a -time date, such as Europe/Berlin${dflt('[task] timezone, else UTC')}`,
+    )
+    .option(
+      '--misfire <policy>',
+      'ticker and cron, runs missed while no daemon ran: once (fire one, go on), skip (fire none), ' +
+        `all (fire each, the latest 100)${dflt('once')}`,
+    )
+    .option('--limit <n>', `ticker and cron: number of fires, 0 = without end; timer: 0 or 1${dflt('0')}`)
     .option(
       '--command <cmd>',
       `shell command (run with /bin/bash -c) or http(s) URL${dflt('[task] in conf.ini')}`,
@@ -121,7 +140,7 @@ export function buildProgram(argv: readonly string[]): Command {
       program
         .command('update')
         .description(
-          'change a task; unspecified fields keep their values; a new time or type reschedules it from now',
+          'change a task; unspecified fields keep their values; a new type, time, cron or tz reschedules it from now',
         )
         .argument('[kid]', KID_ARG),
     ),
@@ -130,11 +149,18 @@ export function buildProgram(argv: readonly string[]): Command {
   program
     .command('list')
     .description('tasks whose next run lies in a window, ordered by next run, one page at a time')
-    .option('--starttime <ts>', 'window start, unix timestamp (default: no start)')
-    .option('--endtime <ts>', 'window end, unix timestamp (default: no end)')
+    .option('--starttime <time>', 'window start: a unix timestamp, now, +15m or a date (default: no start)')
+    .option('--endtime <time>', 'window end: a unix timestamp, now, +2h or a date (default: no end)')
     .option('--offset <n>', 'rows to skip (default 0)')
     .option('--count <n>', 'rows to show, 1..1000 (default 100)')
     .action(action('list'));
+  kidOption(
+    program
+      .command('next')
+      .description('print the next runs of a task, local time and UTC')
+      .argument('[kid]', KID_ARG)
+      .option('-n <n>', 'how many runs, 1..100 (default 10)'),
+  ).action(action('next'));
 
   const daemonFlag = (cmd: Command): Command =>
     cmd.option('-d, --daemon', 'detach: run in the background, return once it is up');

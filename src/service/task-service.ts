@@ -1,11 +1,15 @@
-// The one implementation of the task commands (count, get, add, update, del, clear, list),
+// The one implementation of the task commands (count, get, add, update, del, clear, list, next),
 // shared by the command line and the web API. Input is checked before any Redis round trip.
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
 import type { AddResult, NewTask, TaskStore } from '../store/open-store.js';
 import { newKid, normalizeKid } from '../tasks/kid.js';
 import { decodeTask, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
-import { firstSchedule } from '../tasks/schedule.js';
+import { parseWindowTime, windowSec } from '../tasks/human-time.js';
+import { isoInZone, shortIso, utcIso } from '../tasks/iso-time.js';
+import { firstSchedule, upcomingRuns } from '../tasks/schedule.js';
+import { scheduleInWords } from '../tasks/schedule-words.js';
+import { machineTimeZone } from '../time-zone.js';
 import {
   checkUpdateInput,
   parseTaskSpec,
@@ -38,6 +42,17 @@ export interface ListResult {
   corrupt: string[];
 }
 
+/** What `ktimer next` and the web API's next action show. */
+export interface NextRuns {
+  kid: string;
+  schedule: string;
+  /** The zone of `local`: the task's own (cron), else this machine's. */
+  tz: string;
+  runs: { unix_ms: number; utc: string; local: string }[];
+  /** Whether the task runs again after these (false at its limit, or for a timer). */
+  more: boolean;
+}
+
 export interface TaskServiceDeps {
   config: Config;
   /**
@@ -61,6 +76,8 @@ export const taskRulesOf = (config: Config): TaskRules => ({
 export const LIST_DEFAULT_COUNT = 100;
 export const LIST_MAX_COUNT = 1000;
 export const DEL_MAX_KIDS = 1000;
+export const NEXT_DEFAULT_RUNS = 10;
+export const NEXT_MAX_RUNS = 100;
 /** Tasks per add_many script: big enough to amortise the round trip, small enough not to stall Redis. */
 export const BULK_BATCH = 1000;
 const BULK_IN_FLIGHT = 4;
@@ -218,8 +235,7 @@ export class TaskService {
   }
 
   async list(query: ListQuery): Promise<ListResult> {
-    const from = optionalWhole('starttime', query.starttime, 0, 'a unix timestamp in seconds');
-    const to = optionalWhole('endtime', query.endtime, 0, 'a unix timestamp in seconds');
+    const [from, to] = await this.windowOf(query);
     if (from !== null && to !== null && from > to) {
       throw usageError(`starttime ${from} is after endtime ${to}; swap them`);
     }
@@ -240,6 +256,41 @@ export class TaskService {
       }
     }
     return { total: page.total, offset, count, tasks, corrupt };
+  }
+
+  /** list's window in unix seconds: timestamps, or `now`, `+15m` and dates (README "Schedules"). */
+  private async windowOf(query: ListQuery): Promise<[from: number | null, to: number | null]> {
+    const bounds = (['starttime', 'endtime'] as const).map((name) => {
+      const value = query[name];
+      return value === undefined ? null : parseWindowTime(name, value, this.rules.timezone);
+    });
+    // The clock is read only for a bound relative to now, after every bound is checked.
+    const nowMs = bounds.some((b) => b !== null && 'delaySec' in b) ? await this.deps.nowMs() : 0;
+    const [from = null, to = null] = bounds.map((b) => (b === null ? null : windowSec(b, nowMs)));
+    return [from, to];
+  }
+
+  /**
+   * The next `n` runs of a task (NEXT_DEFAULT_RUNS when not given), local and UTC: local in the
+   * task's zone for cron, this machine's zone otherwise. `more` says whether runs follow them.
+   */
+  async next(kidInput: string, nInput?: string): Promise<NextRuns> {
+    const n =
+      nInput === undefined
+        ? NEXT_DEFAULT_RUNS
+        : parseWhole('n', nInput, 1, `a whole number from 1 to ${NEXT_MAX_RUNS}`);
+    if (n > NEXT_MAX_RUNS)
+      throw usageError(`n "${n}" is invalid; expected a whole number from 1 to ${NEXT_MAX_RUNS}`);
+    const task = await this.get(kidInput);
+    const tz = task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
+    // One run more than shown says whether the task goes on after them.
+    const upcoming = upcomingRuns(task, n + 1).map(Math.round);
+    const runs = upcoming.slice(0, n).map((ms) => ({
+      unix_ms: ms,
+      utc: shortIso(utcIso(ms)),
+      local: shortIso(isoInZone(ms, tz)),
+    }));
+    return { kid: task.kid, schedule: scheduleInWords(task), tz, runs, more: upcoming.length > n };
   }
 }
 

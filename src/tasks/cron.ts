@@ -8,20 +8,21 @@
 import { Cron, CronDate } from 'croner';
 import { usageError } from '../errors.js';
 import { oneLine } from '../text.js';
-import { isTimeZone } from '../time-zone.js';
+import { canonicalZone } from '../time-zone.js';
 
 const NICKNAMES = ['@yearly', '@monthly', '@weekly', '@daily', '@hourly'];
 const CACHE_MAX = 10_000;
 const compiled = new Map<string, Cron>();
 
-/** An IANA zone name as given, or a usage error saying it is unknown. */
+/** An IANA zone name as the platform spells it, or a usage error saying it is unknown. */
 export function checkZone(tz: string): string {
-  if (!isTimeZone(tz)) {
+  const zone = canonicalZone(tz);
+  if (zone === null) {
     throw usageError(
       `time zone "${oneLine(tz, 43)}" is unknown; give an IANA name such as Europe/Berlin or UTC`,
     );
   }
-  return tz;
+  return zone;
 }
 
 /** The expression, checked in `tz`: 5 fields (minutes) or 6 (seconds first), or a nickname. */

@@ -33,3 +33,23 @@ export function parseHumanTime(name: string, value: string, tz: string): HumanTi
   const zone = offset === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
   return { atMs: Date.parse(`${local}${zone}`) };
 }
+
+/**
+ * A bound of `list`'s window: a unix timestamp in seconds (as ever), `now`, `+15m` (from now) or
+ * a date. Checked here, before any I/O; `windowSec` then places it on the clock.
+ */
+export function parseWindowTime(name: string, value: string, tz: string): HumanTime {
+  const text = value.trim();
+  if (text === 'now') return { delaySec: 0 };
+  if (/^\d{1,16}$/.test(text)) return { atMs: Number(text) * 1000 };
+  const human = parseHumanTime(name, text, tz);
+  if (human === null)
+    throw usageError(
+      `${name} "${oneLine(value, 43)}" is invalid; expected a unix timestamp, now, +15m, or a date such as 2026-12-24T18:00`,
+    );
+  return human;
+}
+
+/** Unix seconds of a window bound, "now" being `nowMs`. */
+export const windowSec = (time: HumanTime, nowMs: number): number =>
+  'atMs' in time ? time.atMs / 1000 : nowMs / 1000 + time.delaySec;

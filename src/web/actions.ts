@@ -8,7 +8,7 @@ import type { Params } from './request.js';
 export interface ActionResult {
   data: unknown;
   msg: string;
-  /** Extra top-level fields of the reply (list: total, offset). */
+  /** Extra top-level fields of the reply (list: total, offset; next: schedule, tz, more). */
   extra?: Record<string, unknown>;
 }
 
@@ -66,6 +66,10 @@ export const ACTIONS: Record<string, Action> = {
       msg: `tasks ${page.tasks.length === 0 ? 0 : page.offset + 1}-${page.offset + page.tasks.length} of ${page.total}`,
       extra: { total: page.total, offset: page.offset },
     };
+  },
+  next: async (p, { service }) => {
+    const next = await service.next(kidParam(p), p.get('n'));
+    return { data: next.runs, msg: 'ok', extra: { schedule: next.schedule, tz: next.tz, more: next.more } };
   },
   info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),
 };

@@ -24,6 +24,7 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'passwd',
   ...TASK_FIELDS,
   'kid',
+  'n',
   'starttime',
   'endtime',
   'offset',

@@ -1,6 +1,6 @@
 // Which conf.ini is used, and `ktimer init`.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -119,4 +119,35 @@ test('init with Redis unreachable: the file is still made, the redis check fails
   assert.match(res.stdout, /redis: +FAILED +Redis 127\.0\.0\.1:\d+ db 0 failed/);
   assert.match(res.stderr, /init found 1 problem\(s\)/);
   assert.match(readFileSync(config, 'utf8'), /^web_passwd = \S{20,}$/m);
+});
+
+test("init writes this machine's zone as [task] timezone, and fills an empty timezone line", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ktimer-init-'));
+  const path = join(dir, 'conf.ini');
+  const res = await runCli(['init', '--config', path], { env: { TZ: 'America/New_York' } });
+  assert.match(
+    res.stdout,
+    /config file: +ok .*created, mode 0600, web_passwd generated; timezone = America\/New_York/,
+  );
+  const text = readFileSync(path, 'utf8');
+  assert.match(text, /\[task\][^[]*\ntimezone = America\/New_York\n/);
+  assert.match(
+    readFileSync(join(ROOT, 'conf.ini'), 'utf8'),
+    /\[task\][^[]*; [^\n]*IANA time zone[^[]*Empty = UTC[^[]*\ntimezone =\n/,
+  );
+
+  // An existing file: an empty line is filled (its mode kept: no password was written), a set one kept.
+  const config = writeTestConfig({ redisPort: redis.server.port, extra: { task: ['timezone ='] } });
+  chmodSync(config, 0o640);
+  const fill = await runCli(['init', '--config', config], { env: { TZ: 'Asia/Tokyo' } });
+  assert.equal(fill.code, 0, fill.stdout + fill.stderr);
+  assert.match(
+    fill.stdout,
+    /config file: +ok .*\(timezone was empty: set to Asia\/Tokyo \(this machine's zone\)\)\n/,
+  );
+  assert.match(readFileSync(config, 'utf8'), /^timezone = Asia\/Tokyo$/m);
+  assert.equal(statSync(config).mode & 0o777, 0o640);
+  const kept = await runCli(['init', '--config', config], { env: { TZ: 'Europe/Berlin' } });
+  assert.match(kept.stdout, /^config file: +ok +\/\S+\n/);
+  assert.match(readFileSync(config, 'utf8'), /^timezone = Asia\/Tokyo$/m);
 });

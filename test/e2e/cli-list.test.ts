@@ -34,7 +34,7 @@ test('the first page: 100 rows in order of next run, the total shown', async () 
   const res = await kt('list');
   assert.equal(res.code, 0, res.stderr);
   const lines = res.stdout.trim().split('\n');
-  assert.match(lines[0] ?? '', /^KID +TYPE +TIME +LIMIT +RUNS +NEXT RUN +COMMAND$/);
+  assert.match(lines[0] ?? '', /^KID +TYPE +SCHEDULE +RUNS +NEXT RUN +COMMAND$/);
   assert.equal(lines.length, 102);
   assert.equal(lines[101], 'tasks 1-100 of 150 (next page: -offset=100).');
   const cmds = lines.slice(1, 101).map((l) => l.split(/\s+/).slice(-1)[0]);

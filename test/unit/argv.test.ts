@@ -32,3 +32,21 @@ test('stray words and words after -- are left as they are', () => {
   assert.deepEqual(normalizeArgv(['add', 'abc=x*y=z', 'efg']), ['add', 'abc=x*y=z', 'efg']);
   assert.deepEqual(normalizeArgv(['add', '--', '-time=5']), ['add', '--', '-time=5']);
 });
+
+test('a quoted cron expression is one word and survives whole; -n=5 becomes -n 5', () => {
+  // The shell hands `-cron="0 30 3 * * *"` over as one word, quotes gone, spaces and stars kept.
+  assert.deepEqual(normalizeArgv(['add', '-type=cron', '-cron=0 30 3 * * *', '-tz=Europe/Berlin']), [
+    'add',
+    '--type=cron',
+    '--cron=0 30 3 * * *',
+    '--tz=Europe/Berlin',
+  ]);
+  assert.deepEqual(normalizeArgv(['add', '--cron', '*/5 * * * *', '-misfire=all']), [
+    'add',
+    '--cron',
+    '*/5 * * * *',
+    '--misfire=all',
+  ]);
+  assert.deepEqual(normalizeArgv(['next', 'KID', '-n=5']), ['next', 'KID', '-n', '5']);
+  assert.deepEqual(normalizeArgv(['next', 'KID', '-n', '5']), ['next', 'KID', '-n', '5']);
+});

@@ -92,4 +92,5 @@ test('5 or 6 fields, nicknames, names, L and #; the rest is a usage error with t
   usage('0 0 30 2 *', 'UTC', /never runs/);
   usage('* * * * *', 'Mars/Base', /time zone "Mars\/Base" is unknown/);
   assert.equal(checkZone('America/New_York'), 'America/New_York');
+  assert.equal(checkZone('europe/berlin'), 'Europe/Berlin', 'stored as the platform spells it');
 });

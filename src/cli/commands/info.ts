@@ -5,7 +5,7 @@ import { readState, stateFileOf } from '../../daemon/state-file.js';
 import { messageOf } from '../../errors.js';
 import { PUBDATE, VERSION } from '../../version.js';
 import type { CliContext } from '../context.js';
-import { localIso } from '../format.js';
+import { localIso } from '../../tasks/iso-time.js';
 
 export async function run(ctx: CliContext): Promise<void> {
   const config = ctx.config;

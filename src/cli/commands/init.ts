@@ -28,9 +28,16 @@ export async function run(ctx: CliContext): Promise<void> {
   const path = ctx.configPath;
   const fileOk = await attempt('config file', () => {
     const done = prepareConfig(path);
-    if (done === 'created') return `${path} (created, mode 0600, web_passwd generated)`;
-    if (done === 'password-set') return `${path} (web_passwd was empty: generated, mode set to 0600)`;
-    return path;
+    const notes = done.created
+      ? ['created, mode 0600, web_passwd generated']
+      : done.passwordSet
+        ? ['web_passwd was empty: generated, mode set to 0600']
+        : [];
+    if (done.timezone !== null)
+      notes.push(
+        `timezone ${done.created ? '=' : 'was empty: set to'} ${done.timezone} (this machine's zone)`,
+      );
+    return notes.length === 0 ? path : `${path} (${notes.join('; ')})`;
   });
   const configOk =
     fileOk &&

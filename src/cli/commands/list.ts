@@ -1,7 +1,7 @@
 // ktimer list [-starttime=T -endtime=T -offset=N -count=N]: tasks by next run, one page.
 import type { ListQuery } from '../../service/task-service.js';
 import type { CliContext } from '../context.js';
-import { taskTable } from '../format.js';
+import { taskTable, withSchedule } from '../format.js';
 
 export async function run(ctx: CliContext, _words: string[], opts: ListQuery): Promise<void> {
   const page = await (await ctx.service()).list(opts);
@@ -19,5 +19,5 @@ export async function run(ctx: CliContext, _words: string[], opts: ListQuery): P
   else
     footer = `tasks ${first}-${last} of ${page.total}${last < page.total ? ` (next page: -offset=${last})` : ''}.`;
   const human = page.tasks.length === 0 ? footer : `${taskTable(page.tasks)}\n${footer}`;
-  ctx.print(human, page);
+  ctx.print(human, { ...page, tasks: page.tasks.map(withSchedule) });
 }
