@@ -34,6 +34,10 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       `ktimer list -starttime=$(date +%s) -endtime=${TOMORROW} -count=20`,
       'ktimer list -offset=100 --json',
     ],
+    notes: [
+      'A page ends with the cursor of the next (next page: -cursor=...): it costs the same at any depth',
+      'and keeps its place while tasks fire. -offset goes up to 10000.',
+    ],
   },
   start: {
     examples: ['ktimer start -d', 'ktimer start            # in the foreground, as systemd runs it'],

@@ -132,7 +132,8 @@ export function buildProgram(argv: readonly string[]): Command {
     .description('tasks whose next run lies in a window, ordered by next run, one page at a time')
     .option('--starttime <ts>', 'window start, unix timestamp (default: no start)')
     .option('--endtime <ts>', 'window end, unix timestamp (default: no end)')
-    .option('--offset <n>', 'rows to skip (default 0)')
+    .option('--offset <n>', 'rows to skip, at most 10000 (default 0); deeper, follow the cursor')
+    .option('--cursor <cursor>', 'start after the row of this cursor, printed by the page before')
     .option('--count <n>', 'rows to show, 1..1000 (default 100)')
     .action(action('list'));
 

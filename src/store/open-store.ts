@@ -13,7 +13,15 @@ export type { Fire } from './fire-record.js';
 export { type ClaimEntry, type ClaimReply, type ClaimRequest, fullSkip } from './fire-scripts.js';
 export type { FireStore } from './fire-store.js';
 export type { ClientProfile } from './redis-client.js';
-export type { AddResult, ListPage, ListWindow, NewTask, TaskStore, UpdateResult } from './task-store.js';
+export type {
+  AddResult,
+  ListAfter,
+  ListPage,
+  ListWindow,
+  NewTask,
+  TaskStore,
+  UpdateResult,
+} from './task-store.js';
 
 export interface Store {
   readonly tasks: TaskStore;

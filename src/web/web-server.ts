@@ -36,6 +36,7 @@ const KNOWN_PARAMS = new Set([
   'endtime',
   'offset',
   'count',
+  'cursor',
 ]);
 
 interface Reply {
