@@ -5,7 +5,14 @@ import type { Config } from '../config/config.js';
 import { FireStore } from './fire-store.js';
 import { storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
-import { type ClientProfile, connectClient, createRedis, describeRedis, redisError } from './redis-client.js';
+import {
+  type ClientProfile,
+  connectClient,
+  createRedis,
+  describeRedis,
+  failureReason,
+  redisError,
+} from './redis-client.js';
 import { TaskStore } from './task-store.js';
 
 export type { DurableBegin, DurableBeginOptions } from './durable-begin.js';
@@ -44,7 +51,9 @@ export interface Store {
 /** The store of `config`, not yet connected (the client is made; a bad Cluster config throws). */
 export function openStore(config: Config, profile: ClientProfile): Store {
   const client = createRedis(config, profile);
-  const redis = new RedisAccess(client, storeKeys(config.keys), (err) => redisError(config, err));
+  const redis = new RedisAccess(client, storeKeys(config.keys), async (err) =>
+    redisError(config, await failureReason(client, err)),
+  );
   return {
     tasks: new TaskStore(redis),
     fires: new FireStore(redis, config.redis.waitReplicas),
