@@ -144,11 +144,14 @@ export function buildProgram(argv: readonly string[]): Command {
       .command('start')
       .description('run the daemon (in the foreground, as systemd wants; -d detaches); exit 1 if one runs'),
   ).action(action('start'));
-  program
-    .command('stop')
-    .description('stop the daemon: SIGTERM, wait for running tasks (shutdown_grace), SIGKILL after')
-    .action(action('stop'));
-  daemonFlag(program.command('restart').description('stop, then start')).action(action('restart'));
+  const nowFlag = (cmd: Command): Command =>
+    cmd.option('--now', 'kill running tasks at once instead of waiting shutdown_grace (SIGQUIT)');
+  nowFlag(
+    program
+      .command('stop')
+      .description('stop the daemon: SIGTERM, wait for running tasks (shutdown_grace), SIGKILL after'),
+  ).action(action('stop'));
+  nowFlag(daemonFlag(program.command('restart').description('stop, then start'))).action(action('restart'));
   program
     .command('status')
     .description('is the daemon running? exit 0 if so, 3 if not')
