@@ -45,6 +45,11 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
     // After a Sentinel failover the old master turns replica and refuses writes: reconnect, so
     // that the client asks the sentinels for the new master.
     reconnectOnError: (err) => /^READONLY/.test(err.message),
+    // connect() resolves once the server answered INFO: a frozen server cannot pass for ready.
+    enableReadyCheck: true,
+    // No CLIENT SETINFO at connect: two round trips, and reading ioredis' package.json (which
+    // the bundle lacks) loaded fs/promises into every command.
+    disableClientInfo: true,
   };
   let client: RedisClient;
   if (r.cluster.length > 0) {
@@ -132,12 +137,6 @@ export async function connectClient(client: RedisClient, cfg: Config, profile: C
     });
     return;
   }
-  // The socket's own error (ECONNREFUSED, ...) says more than ioredis' "Connection is closed".
-  let socketError: unknown;
-  const onError = (err: unknown) => {
-    socketError ??= err;
-  };
-  client.on('error', onError);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -146,19 +145,14 @@ export async function connectClient(client: RedisClient, cfg: Config, profile: C
     );
   });
   try {
-    await Promise.race([
-      (async () => {
-        await client.connect();
-        if (client instanceof Redis && cfg.redis.cluster.length === 0) await client.ping();
-      })(),
-      deadline,
-    ]);
+    // Resolves once the server answered the ready check (INFO), so the handshake is bounded too.
+    await Promise.race([client.connect(), deadline]);
   } catch (err) {
     client.disconnect();
-    throw redisError(cfg, socketError ?? err);
+    // The socket's own error (ECONNREFUSED, ...) says more than ioredis' "Connection is closed".
+    throw redisError(cfg, connectionErrors.get(client) ?? err);
   } finally {
     clearTimeout(timer);
-    client.off('error', onError);
   }
 }
 
