@@ -69,9 +69,12 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     on: (event, listener) => {
       client.on(event, listener);
     },
-    // QUIT lets the server finish what was sent; a client that is not connected must not try to.
+    // The daemon's QUIT lets the server finish what was sent (a web request may be under way); a
+    // one-shot command has its replies already and spares the round trip. A client that is not
+    // connected must not try.
     close: async () => {
-      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      if (profile === 'daemon' && client.status === 'ready')
+        await client.quit().catch(() => client.disconnect());
       else client.disconnect();
     },
   };

@@ -45,8 +45,10 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
     // After a Sentinel failover the old master turns replica and refuses writes: reconnect, so
     // that the client asks the sentinels for the new master.
     reconnectOnError: (err) => /^READONLY/.test(err.message),
-    // connect() resolves once the server answered INFO: a frozen server cannot pass for ready.
-    enableReadyCheck: true,
+    // The daemon's connect waits for INFO to say the dataset is loaded (after a restart). A
+    // one-shot command spares that round trip: a server still loading answers its command
+    // with LOADING, which it reports, and commandTimeout bounds a server that never answers.
+    enableReadyCheck: !oneshot,
     // No CLIENT SETINFO at connect: two round trips, and reading ioredis' package.json (which
     // the bundle lacks) loaded fs/promises into every command.
     disableClientInfo: true,
@@ -77,8 +79,11 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
     client = new Redis({ ...base, host: r.host, port: r.port });
   }
   // Errors reach callers through the promises (the event would otherwise print a stack). The
-  // socket's own error is kept: it says why commands fail while the client is offline.
-  client.on('error', (err: Error) => connectionErrors.set(client, err));
+  // connection's own error is kept: it says why commands fail while the client is offline, or
+  // unauthenticated (a NOAUTH is only the consequence of a failed AUTH, kept instead).
+  client.on('error', (err: Error) => {
+    if (!NOAUTH.test(err.message)) connectionErrors.set(client, err);
+  });
   client.on('ready', () => connectionErrors.delete(client));
   return client;
 }
@@ -92,14 +97,18 @@ const OUTCOME_WAIT_MS = 1000;
 
 /** ioredis' words for a command sent while it is not connected: they say nothing of why. */
 const OFFLINE = /Stream isn't writeable|enableOfflineQueue|Connection is closed/i;
+const NOAUTH = /^NOAUTH/;
 
 /**
  * What to report for a failed command: the failure itself, or for ioredis' "not connected" the
  * connection's own error. None seen yet means the connection has just closed (Redis shutting
  * down closes it cleanly) and the reconnect is under way: its outcome says it (ECONNREFUSED).
+ * A command refused with NOAUTH after the connection's AUTH failed gets that failure (WRONGPASS).
  */
 export async function failureReason(client: RedisClient, err: unknown): Promise<unknown> {
-  if (!OFFLINE.test(messageOf(err))) return err;
+  const message = messageOf(err);
+  if (NOAUTH.test(message)) return connectionErrors.get(client) ?? err;
+  if (!OFFLINE.test(message)) return err;
   return connectionErrors.get(client) ?? (await reconnectOutcome(client)) ?? err;
 }
 
@@ -145,7 +154,6 @@ export async function connectClient(client: RedisClient, cfg: Config, profile: C
     );
   });
   try {
-    // Resolves once the server answered the ready check (INFO), so the handshake is bounded too.
     await Promise.race([client.connect(), deadline]);
   } catch (err) {
     client.disconnect();
