@@ -248,11 +248,7 @@ test('info shows pid, uptime, version, config, tasks, Redis health, and running 
   await d.start();
   // Running now: a command with a URL's credentials and an escape sequence in it.
   const kid = await d.add(['-time=1', '-command=sleep 15 # https://alice:s3cret@example.com/\u001b[2J']);
-  await waitFor(
-    async () =>
-      (JSON.parse((await d.cli(['info', '--json'])).stdout).running_tasks?.tasks ?? []).length === 1,
-    { what: 'the task running', timeoutMs: 10_000 },
-  );
+  await d.waitForRunning(1);
   const res = await d.cli(['info']);
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, new RegExp(`ktimer is running \\[${d.pid}\\]`));

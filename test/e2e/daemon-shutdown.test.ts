@@ -23,11 +23,7 @@ async function hungTask(graceSec: number): Promise<{ d: TestDaemon; kid: string 
   daemons.push(d);
   await d.start();
   const kid = await d.add(['-time=1', '-command=sleep 300']);
-  await waitFor(
-    async () =>
-      (JSON.parse((await d.cli(['info', '--json'])).stdout).running_tasks?.tasks ?? []).length === 1,
-    { what: 'the task running', timeoutMs: 10_000 },
-  );
+  await d.waitForRunning(1);
   return { d, kid };
 }
 
