@@ -19,6 +19,7 @@ export const VALUE_OPTIONS = new Set([
   'endtime',
   'offset',
   'count',
+  'cursor',
   'config',
   'file',
   'unit-dir',

@@ -47,6 +47,10 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'ktimer list -offset=100 --json',
       'ktimer list -starttime=now -endtime=+2h',
     ],
+    notes: [
+      'A page ends with the cursor of the next (next page: -cursor=...): it costs the same at any depth',
+      'and keeps its place while tasks fire. -offset goes up to 10000.',
+    ],
   },
   next: {
     examples: [`ktimer next ${KID}`, `ktimer next -kid=${KID} -n 3 --json`],
@@ -56,8 +60,15 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     examples: ['ktimer start -d', 'ktimer start            # in the foreground, as systemd runs it'],
     notes: ['A daemon already running for this pidfile is a failure: exit 1, nothing started.'],
   },
-  stop: { examples: ['ktimer stop'] },
-  restart: { examples: ['ktimer restart -d'] },
+  stop: {
+    examples: ['ktimer stop', 'ktimer stop --now'],
+    notes: [
+      'stop sends SIGTERM: the daemon claims no more and lets running tasks finish for shutdown_grace',
+      'seconds, then kills them. --now sends SIGQUIT: it kills them at once (also during a stop under',
+      'way). Killed tasks are logged with error "killed at shutdown" (runed.log, error.log).',
+    ],
+  },
+  restart: { examples: ['ktimer restart -d', 'ktimer restart -d --now'] },
   status: {
     examples: ['ktimer status', 'ktimer status --json'],
     notes: ['Exit status: 0 running, 3 stopped.'],

@@ -151,7 +151,8 @@ export function buildProgram(argv: readonly string[]): Command {
     .description('tasks whose next run lies in a window, ordered by next run, one page at a time')
     .option('--starttime <time>', 'window start: a unix timestamp, now, +15m or a date (default: no start)')
     .option('--endtime <time>', 'window end: a unix timestamp, now, +2h or a date (default: no end)')
-    .option('--offset <n>', 'rows to skip (default 0)')
+    .option('--offset <n>', 'rows to skip, at most 10000 (default 0); deeper, follow the cursor')
+    .option('--cursor <cursor>', 'start after the row of this cursor, printed by the page before')
     .option('--count <n>', 'rows to show, 1..1000 (default 100)')
     .action(action('list'));
   kidOption(
@@ -169,11 +170,14 @@ export function buildProgram(argv: readonly string[]): Command {
       .command('start')
       .description('run the daemon (in the foreground, as systemd wants; -d detaches); exit 1 if one runs'),
   ).action(action('start'));
-  program
-    .command('stop')
-    .description('stop the daemon: SIGTERM, wait for running tasks (shutdown_grace), SIGKILL after')
-    .action(action('stop'));
-  daemonFlag(program.command('restart').description('stop, then start')).action(action('restart'));
+  const nowFlag = (cmd: Command): Command =>
+    cmd.option('--now', 'kill running tasks at once instead of waiting shutdown_grace (SIGQUIT)');
+  nowFlag(
+    program
+      .command('stop')
+      .description('stop the daemon: SIGTERM, wait for running tasks (shutdown_grace), SIGKILL after'),
+  ).action(action('stop'));
+  nowFlag(daemonFlag(program.command('restart').description('stop, then start'))).action(action('restart'));
   program
     .command('status')
     .description('is the daemon running? exit 0 if so, 3 if not')

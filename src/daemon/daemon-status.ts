@@ -34,7 +34,12 @@ export class DaemonStatus {
       version: VERSION,
       started_at: this.startedAtMs,
       config: this.config.file,
-      redis: { address: store.address, healthy: scheduler.redisHealthy, skew_ms: Math.round(clock.skewMs) },
+      redis: {
+        address: store.address,
+        healthy: scheduler.redisHealthy,
+        skew_ms: Math.round(clock.skewMs),
+        error: scheduler.redisProblem,
+      },
       web: { listening: this.webAddress },
       fired_total: dispatcher.firedTotal,
       failed_total: dispatcher.failedTotal,

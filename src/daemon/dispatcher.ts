@@ -1,7 +1,7 @@
 // Runs claimed fires: begins them durably in Redis (so each is started once), starts the shell
 // command or URL call without blocking the loop, bounds how many run at once per kind, and logs
 // each outcome. Times are stamped on the injected (Redis) clock.
-import type { Clock } from '../clock.js';
+import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { logFire } from '../log/fire-log.js';
@@ -28,10 +28,14 @@ interface Running {
   task: RunningTask;
   /** Handed to the runner, unix ms (Redis clock). */
   handedMs: number;
+  /** Killed by the shutdown (after shutdown_grace, or at once): its log line says so. */
+  killedAtShutdown?: boolean;
 }
 
 /** After shutdown_grace: SIGTERM, then SIGKILL to what is left after half of this, ms. */
 const KILL_GRACE_MS = 5000;
+/** The `error` of a fire the shutdown killed, in runed.log and error.log. */
+export const KILLED_AT_SHUTDOWN = 'killed at shutdown';
 
 export class Dispatcher implements FireSink {
   private readonly running = new Map<string, Running>();
@@ -42,6 +46,9 @@ export class Dispatcher implements FireSink {
   private idleWaiters: (() => void)[] = [];
   private beginning = 0;
   private closing = false;
+  /** The wait for running tasks at shutdown, while it lasts; hurry() ends it. */
+  private grace: Sleep | undefined;
+  private killNow = false;
   private readonly beginOptions: DurableBeginOptions;
   firedTotal = 0;
   failedTotal = 0;
@@ -98,10 +105,18 @@ export class Dispatcher implements FireSink {
     });
   }
 
-  /** Waits for running tasks up to `graceMs`, then kills what is left; resolves when all ended. */
+  /**
+   * Waits for running tasks up to `graceMs` (less if hurry() is called), then kills what is left;
+   * resolves when all ended, with the number killed.
+   */
   async drain(graceMs: number): Promise<number> {
     this.closing = true;
-    await this.settled(graceMs);
+    if (!this.killNow) {
+      await this.settled(graceMs, (sleep) => {
+        this.grace = sleep;
+      });
+      this.grace = undefined;
+    }
     const killed = this.running.size;
     this.killAll('SIGTERM');
     if (!(await this.settled(KILL_GRACE_MS / 2))) {
@@ -109,6 +124,17 @@ export class Dispatcher implements FireSink {
       await this.settled(KILL_GRACE_MS / 2);
     }
     return killed;
+  }
+
+  /** Kills running tasks now instead of waiting shutdown_grace, before or during drain(). */
+  hurry(): void {
+    this.killNow = true;
+    this.grace?.wake();
+  }
+
+  /** hurry() was called: running tasks were not given shutdown_grace. */
+  get hurried(): boolean {
+    return this.killNow;
   }
 
   private async beginAndStart(fires: Fire[]): Promise<void> {
@@ -176,10 +202,12 @@ export class Dispatcher implements FireSink {
   }
 
   private finished(fire: Fire, handedMs: number, result: RunResult): void {
+    const killed = this.running.get(fire.id)?.killedAtShutdown === true && !result.ok;
     this.running.delete(fire.id);
     this.active[fire.kind]--;
     if (!result.ok) this.failedTotal++;
-    logFire(this.deps.logs, fire, handedMs + result.startDelayMs, result);
+    const logged = killed ? { ...result, error: KILLED_AT_SHUTDOWN } : result;
+    logFire(this.deps.logs, fire, handedMs + result.startDelayMs, logged);
     this.changed();
   }
 
@@ -192,16 +220,21 @@ export class Dispatcher implements FireSink {
     for (const w of waiters) w();
   }
 
-  /** True once nothing runs or begins; false when `ms` passed first. */
-  private async settled(ms: number): Promise<boolean> {
+  /** True once nothing runs or begins; false when `ms` passed first (or the sleep was woken). */
+  private async settled(ms: number, onSleep?: (sleep: Sleep) => void): Promise<boolean> {
     if (this.running.size === 0 && this.beginning === 0) return true;
     const sleep = this.deps.clock.sleep(ms);
+    onSleep?.(sleep);
     await Promise.race([sleep.done, new Promise<void>((r) => this.idleWaiters.push(r))]);
     sleep.wake();
     return this.running.size === 0 && this.beginning === 0;
   }
 
+  /** Kills what runs, at shutdown. */
   private killAll(signal: NodeJS.Signals): void {
-    for (const r of this.running.values()) r.task.kill(signal);
+    for (const r of this.running.values()) {
+      r.killedAtShutdown = true;
+      r.task.kill(signal);
+    }
   }
 }

@@ -1,6 +1,7 @@
 // The daemon's life: take the pidfile, open the logs, assemble the parts, reach Redis (retrying in
 // the background), start the web API, run the loop; on SIGTERM/SIGINT stop it all in reverse
-// order and let running tasks finish for shutdown_grace. SIGHUP reopens the logs.
+// order and let running tasks finish for shutdown_grace; SIGQUIT (stop --now) stops the same way
+// but kills running tasks at once, also cutting short a stop under way. SIGHUP reopens the logs.
 import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -58,9 +59,12 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   status.touch();
   const refresh = setInterval(() => status.touch(), STATE_REFRESH_MS);
   logStart(started, spawner.kind);
-  const done = onSignals(logs, (signal) => {
-    clearInterval(refresh);
-    return shutdown(started, signal);
+  const done = onSignals(logs, {
+    stop: (signal) => {
+      clearInterval(refresh);
+      return shutdown(started, signal);
+    },
+    hurry: () => parts.dispatcher.hurry(),
   });
   return { redisProblem, webAddress: status.webAddress, run: () => parts.scheduler.start(), done };
 }
@@ -118,17 +122,26 @@ async function firstConnection(parts: DaemonParts, logs: DaemonLogs): Promise<st
   }
 }
 
+/** What the signals do: stop (once), and kill running tasks without waiting (SIGQUIT). */
+interface SignalActions {
+  stop(signal: string): Promise<void>;
+  hurry(): void;
+}
+
 /** Installs the signal handlers; the promise resolves with the exit code once stopped. */
-function onSignals(logs: DaemonLogs, stop: (signal: string) => Promise<void>): Promise<number> {
+function onSignals(logs: DaemonLogs, actions: SignalActions): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stopOn = (signal: string) => {
+      // Before or during a stop: either way, running tasks are killed now.
+      if (signal === 'SIGQUIT') actions.hurry();
       if (stopping) return;
       stopping = true;
-      void stop(signal).then(() => resolve(0));
+      void actions.stop(signal).then(() => resolve(0));
     };
     process.on('SIGTERM', () => stopOn('SIGTERM'));
     process.on('SIGINT', () => stopOn('SIGINT'));
+    process.on('SIGQUIT', () => stopOn('SIGQUIT'));
     process.on('SIGHUP', () => {
       logs.reopen();
       logs.serve.info({ event: 'reopen' }, 'received SIGHUP: log files reopened');
@@ -144,7 +157,7 @@ function onSignals(logs: DaemonLogs, stop: (signal: string) => Promise<void>): P
 
 /**
  * Stops in reverse order of start: no more claims, no more requests, running tasks finish (or
- * are killed after shutdown_grace), spawners end, started fires are forgotten, Redis let go,
+ * are killed after shutdown_grace, or at once after SIGQUIT), spawners end, started fires are forgotten, Redis let go,
  * state file and pidfile removed, logs flushed.
  */
 async function shutdown({ config, logs, parts, web, status }: Started, signal: string): Promise<void> {
@@ -157,11 +170,15 @@ async function shutdown({ config, logs, parts, web, status }: Started, signal: s
   await scheduler.stop();
   await web?.close().catch(() => {});
   const killed = await dispatcher.drain(config.task.shutdownGraceSec * 1000);
-  if (killed > 0)
+  if (killed > 0) {
+    const reason = dispatcher.hurried ? 'SIGQUIT' : 'shutdown_grace';
     logs.serve.warn(
-      { event: 'killed', count: killed },
-      'tasks still running after shutdown_grace were killed',
+      { event: 'killed', count: killed, reason },
+      dispatcher.hurried
+        ? 'running tasks killed at once (SIGQUIT: ktimer stop --now)'
+        : 'tasks still running after shutdown_grace were killed',
     );
+  }
   await shells.close();
   await store.fires.finishStarted(owner).catch(() => 0);
   await store.close();

@@ -73,6 +73,8 @@ export class Scheduler {
   private sleeping: Sleep | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private failingSinceMs: number | null = null;
+  /** Why the last pass failed, while Redis is away (for status and info). */
+  private problem: string | null = null;
   private failures = 0;
   private lastDeepSkipMs = Number.NEGATIVE_INFINITY;
   /** The loop waits for a free slot: due fires are left that it has no room for. */
@@ -85,6 +87,11 @@ export class Scheduler {
 
   get redisHealthy(): boolean {
     return this.failingSinceMs === null;
+  }
+
+  /** Why Redis is away (the last failure's message), or null while it answers. */
+  get redisProblem(): string | null {
+    return this.problem;
   }
 
   start(): void {
@@ -202,9 +209,10 @@ export class Scheduler {
 
   private failed(err: unknown): void {
     this.failures++;
+    const msg = messageOf(err);
+    this.problem = msg;
     if (this.failingSinceMs !== null) return;
     this.failingSinceMs = this.deps.clock.nowMs();
-    const msg = messageOf(err);
     const { serve, error } = this.deps.logs;
     serve.warn(
       { event: 'redis_down', err: msg },
@@ -222,6 +230,7 @@ export class Scheduler {
       );
     }
     this.failingSinceMs = null;
+    this.problem = null;
     this.failures = 0;
   }
 }

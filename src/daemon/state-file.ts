@@ -10,7 +10,8 @@ export interface DaemonState {
   version: string;
   started_at: number;
   config: string;
-  redis: { address: string; healthy: boolean; skew_ms: number };
+  /** error: why the daemon cannot reach Redis (absent in an older daemon's file). */
+  redis: { address: string; healthy: boolean; skew_ms: number; error?: string | null };
   web: { listening: string | null };
   fired_total: number;
   failed_total: number;
@@ -21,6 +22,10 @@ export interface DaemonState {
   };
   updated_at: number;
 }
+
+/** Why the daemon of `state` cannot reach Redis; null while it can (or nothing is known). */
+export const daemonRedisProblem = (state: DaemonState | null): string | null =>
+  state?.redis.healthy === false ? (state.redis.error ?? 'unavailable') : null;
 
 export const stateFileOf = (pidfile: string): string => `${pidfile.replace(/\.pid$/, '')}.state.json`;
 

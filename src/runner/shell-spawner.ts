@@ -13,9 +13,9 @@ const post = (msg: FromSpawner): void => {
   process.send?.(msg);
 };
 
-// The daemon decides when tasks end: a Ctrl-C or SIGTERM meant for its process group must not
-// kill the spawner while the daemon lets the running tasks finish.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
+// The daemon decides when tasks end: a Ctrl-C (or Ctrl-\) or SIGTERM meant for its process group
+// must not kill the spawner while the daemon lets the running tasks finish (or kills them).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
 // The daemon went away (stopped, or killed): the commands keep running in their own groups.
 process.on('disconnect', () => process.exit(0));
 

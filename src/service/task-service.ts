@@ -18,6 +18,7 @@ import {
   type TaskInput,
   type TaskRules,
 } from '../tasks/task-rules.js';
+import { decodeCursor, encodeCursor } from './list-cursor.js';
 
 /** What changed, for runed.log. */
 export type TaskChange =
@@ -31,15 +32,20 @@ export interface ListQuery {
   endtime?: string | undefined;
   offset?: string | undefined;
   count?: string | undefined;
+  /** Where the page starts: the `next` of the page before ('' = the first page). */
+  cursor?: string | undefined;
 }
 
 export interface ListResult {
   total: number;
+  /** Rows of the window before this page. */
   offset: number;
   count: number;
   tasks: TaskWithKid[];
   /** Kids in the window whose stored JSON is not a valid task. */
   corrupt: string[];
+  /** The cursor of the next page; null on the last. */
+  next: string | null;
 }
 
 /** What `ktimer next` and the web API's next action show. */
@@ -75,6 +81,8 @@ export const taskRulesOf = (config: Config): TaskRules => ({
 
 export const LIST_DEFAULT_COUNT = 100;
 export const LIST_MAX_COUNT = 1000;
+/** Deeper pages go by cursor: rows shift under an offset as tasks fire and are added. */
+export const LIST_MAX_OFFSET = 10_000;
 export const DEL_MAX_KIDS = 1000;
 export const NEXT_DEFAULT_RUNS = 10;
 export const NEXT_MAX_RUNS = 100;
@@ -240,12 +248,22 @@ export class TaskService {
       throw usageError(`starttime ${from} is after endtime ${to}; swap them`);
     }
     const offset = optionalWhole('offset', query.offset, 0, 'a whole number >= 0') ?? 0;
+    if (offset > LIST_MAX_OFFSET) {
+      throw usageError(
+        `offset ${offset} is too deep (at most ${LIST_MAX_OFFSET}); page on with the cursor each page gives (next page: -cursor=...; in the web API: cursor)`,
+      );
+    }
     const count =
       optionalWhole('count', query.count, 1, `a whole number from 1 to ${LIST_MAX_COUNT}`) ??
       LIST_DEFAULT_COUNT;
     if (count > LIST_MAX_COUNT)
       throw usageError(`count ${count} is invalid; expected a whole number from 1 to ${LIST_MAX_COUNT}`);
-    const page = await this.withStore((store) => store.list({ fromSec: from, toSec: to, offset, count }));
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    if (after && query.offset !== undefined)
+      throw usageError('give a cursor or an offset, not both (the cursor says where the page starts)');
+    const page = await this.withStore((store) =>
+      store.list({ fromSec: from, toSec: to, count, offset, after }),
+    );
     const tasks: TaskWithKid[] = [];
     const corrupt: string[] = [];
     for (const row of page.rows) {
@@ -255,7 +273,16 @@ export class TaskService {
         corrupt.push(row.kid);
       }
     }
-    return { total: page.total, offset, count, tasks, corrupt };
+    const last = page.rows.at(-1);
+    const more = last !== undefined && page.position + page.rows.length < page.total;
+    return {
+      total: page.total,
+      offset: page.position,
+      count,
+      tasks,
+      corrupt,
+      next: more ? encodeCursor(last) : null,
+    };
   }
 
   /** list's window in unix seconds: timestamps, or `now`, `+15m` and dates (README "Schedules"). */

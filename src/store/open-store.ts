@@ -5,7 +5,14 @@ import type { Config } from '../config/config.js';
 import { FireStore } from './fire-store.js';
 import { storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
-import { type ClientProfile, connectClient, createRedis, describeRedis, redisError } from './redis-client.js';
+import {
+  type ClientProfile,
+  connectClient,
+  createRedis,
+  describeRedis,
+  failureReason,
+  redisError,
+} from './redis-client.js';
 import { TaskStore } from './task-store.js';
 
 export type { DurableBegin, DurableBeginOptions } from './durable-begin.js';
@@ -15,6 +22,7 @@ export type { FireStore } from './fire-store.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
+  ListAfter,
   ListPage,
   ListWindow,
   NewTask,
@@ -44,7 +52,9 @@ export interface Store {
 /** The store of `config`, not yet connected (the client is made; a bad Cluster config throws). */
 export function openStore(config: Config, profile: ClientProfile): Store {
   const client = createRedis(config, profile);
-  const redis = new RedisAccess(client, storeKeys(config.keys), (err) => redisError(config, err));
+  const redis = new RedisAccess(client, storeKeys(config.keys), async (err) =>
+    redisError(config, await failureReason(client, err)),
+  );
   return {
     tasks: new TaskStore(redis),
     fires: new FireStore(redis, config.redis.waitReplicas),
@@ -60,9 +70,12 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     on: (event, listener) => {
       client.on(event, listener);
     },
-    // QUIT lets the server finish what was sent; a client that is not connected must not try to.
+    // The daemon's QUIT lets the server finish what was sent (a web request may be under way); a
+    // one-shot command has its replies already and spares the round trip. A client that is not
+    // connected must not try.
     close: async () => {
-      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      if (profile === 'daemon' && client.status === 'ready')
+        await client.quit().catch(() => client.disconnect());
       else client.disconnect();
     },
   };

@@ -4,8 +4,8 @@ import type { KtimerError } from '../errors.js';
 import type { StoreKeys } from './keys.js';
 import { type RedisClient, runScript, type Script } from './script.js';
 
-/** Turns a failure of a Redis call into the error a user sees. */
-export type RedisFailure = (err: unknown) => KtimerError;
+/** Turns a failure of a Redis call into the error a user sees (it may wait to learn why). */
+export type RedisFailure = (err: unknown) => KtimerError | Promise<KtimerError>;
 
 export class RedisAccess {
   constructor(
@@ -22,7 +22,7 @@ export class RedisAccess {
     try {
       return await fn(this.client);
     } catch (err) {
-      throw this.failure(err);
+      throw await this.failure(err);
     }
   }
 }

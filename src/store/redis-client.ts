@@ -45,6 +45,13 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
     // After a Sentinel failover the old master turns replica and refuses writes: reconnect, so
     // that the client asks the sentinels for the new master.
     reconnectOnError: (err) => /^READONLY/.test(err.message),
+    // The daemon's connect waits for INFO to say the dataset is loaded (after a restart). A
+    // one-shot command spares that round trip: a server still loading answers its command
+    // with LOADING, which it reports, and commandTimeout bounds a server that never answers.
+    enableReadyCheck: !oneshot,
+    // No CLIENT SETINFO at connect: two round trips, and reading ioredis' package.json (which
+    // the bundle lacks) loaded fs/promises into every command.
+    disableClientInfo: true,
   };
   let client: RedisClient;
   if (r.cluster.length > 0) {
@@ -71,9 +78,60 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
   } else {
     client = new Redis({ ...base, host: r.host, port: r.port });
   }
-  // Errors reach callers through the promises; the event would otherwise print a stack.
-  client.on('error', () => {});
+  // Errors reach callers through the promises (the event would otherwise print a stack). The
+  // connection's own error is kept: it says why commands fail while the client is offline, or
+  // unauthenticated (a NOAUTH is only the consequence of a failed AUTH, kept instead).
+  client.on('error', (err: Error) => {
+    if (!NOAUTH.test(err.message)) connectionErrors.set(client, err);
+  });
+  client.on('ready', () => connectionErrors.delete(client));
   return client;
+}
+
+/** The last error of each client's connection (ECONNREFUSED, ...), until it is ready again. */
+const connectionErrors = new WeakMap<RedisClient, Error>();
+/** A reconnect's outcome being waited for, one wait per client however many commands failed. */
+const outcomes = new WeakMap<RedisClient, Promise<Error | undefined>>();
+/** How long a failed command waits for the reconnect under way to say why Redis is away. */
+const OUTCOME_WAIT_MS = 1000;
+
+/** ioredis' words for a command sent while it is not connected: they say nothing of why. */
+const OFFLINE = /Stream isn't writeable|enableOfflineQueue|Connection is closed/i;
+const NOAUTH = /^NOAUTH/;
+
+/**
+ * What to report for a failed command: the failure itself, or for ioredis' "not connected" the
+ * connection's own error. None seen yet means the connection has just closed (Redis shutting
+ * down closes it cleanly) and the reconnect is under way: its outcome says it (ECONNREFUSED).
+ * A command refused with NOAUTH after the connection's AUTH failed gets that failure (WRONGPASS).
+ */
+export async function failureReason(client: RedisClient, err: unknown): Promise<unknown> {
+  const message = messageOf(err);
+  if (NOAUTH.test(message)) return connectionErrors.get(client) ?? err;
+  if (!OFFLINE.test(message)) return err;
+  return connectionErrors.get(client) ?? (await reconnectOutcome(client)) ?? err;
+}
+
+function reconnectOutcome(client: RedisClient): Promise<Error | undefined> {
+  if (!['connect', 'connecting', 'reconnecting'].includes(client.status)) return Promise.resolve(undefined);
+  let outcome = outcomes.get(client);
+  if (!outcome) {
+    outcome = new Promise((resolve) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        client.off('error', done);
+        client.off('ready', done);
+        outcomes.delete(client);
+        resolve(err instanceof Error ? err : undefined);
+      };
+      const timer = setTimeout(done, OUTCOME_WAIT_MS);
+      timer.unref();
+      client.on('error', done);
+      client.on('ready', done);
+    });
+    outcomes.set(client, outcome);
+  }
+  return outcome;
 }
 
 /**
@@ -83,17 +141,11 @@ export function createRedis(cfg: Config, profile: ClientProfile): RedisClient {
  */
 export async function connectClient(client: RedisClient, cfg: Config, profile: ClientProfile): Promise<void> {
   if (profile === 'daemon') {
-    await client.connect().catch((err: unknown) => {
-      throw redisError(cfg, err);
+    await client.connect().catch(async (err: unknown) => {
+      throw redisError(cfg, await failureReason(client, err));
     });
     return;
   }
-  // The socket's own error (ECONNREFUSED, ...) says more than ioredis' "Connection is closed".
-  let socketError: unknown;
-  const onError = (err: unknown) => {
-    socketError ??= err;
-  };
-  client.on('error', onError);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -102,23 +154,20 @@ export async function connectClient(client: RedisClient, cfg: Config, profile: C
     );
   });
   try {
-    await Promise.race([
-      (async () => {
-        await client.connect();
-        if (client instanceof Redis && cfg.redis.cluster.length === 0) await client.ping();
-      })(),
-      deadline,
-    ]);
+    await Promise.race([client.connect(), deadline]);
   } catch (err) {
     client.disconnect();
-    throw redisError(cfg, socketError ?? err);
+    // The socket's own error (ECONNREFUSED, ...) says more than ioredis' "Connection is closed".
+    throw redisError(cfg, connectionErrors.get(client) ?? err);
   } finally {
     clearTimeout(timer);
-    client.off('error', onError);
   }
 }
 
-/** A KtimerError('redis') naming the server, the reason and what to check. */
+/**
+ * A KtimerError('redis') naming the server, the reason and what to check: `cannot reach Redis at
+ * HOST:PORT: ECONNREFUSED` when the network says so, else what Redis (or ioredis) said.
+ */
 export function redisError(cfg: Config, err: unknown): KtimerError {
   if (err instanceof KtimerError) return err;
   const reason = messageOf(err).replace(/\s+/g, ' ');
@@ -126,8 +175,21 @@ export function redisError(cfg: Config, err: unknown): KtimerError {
   if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(reason))
     hint = `check redis.user / redis.passwd in ${cfg.file}`;
   else if (/DB index is out of range/i.test(reason)) hint = `check redis.db in ${cfg.file}`;
-  return new KtimerError('redis', `Redis ${describeRedis(cfg)} failed: ${reason}; ${hint}`, { cause: err });
+  const code = (err as { code?: unknown } | null)?.code;
+  const what =
+    typeof code === 'string' && /^E[A-Z]+$/.test(code)
+      ? `cannot reach Redis at ${whereIs(cfg)}: ${code}`
+      : OFFLINE.test(reason)
+        ? `cannot reach Redis at ${whereIs(cfg)}: the connection is closed`
+        : `Redis ${describeRedis(cfg)} failed: ${reason}`;
+  return new KtimerError('redis', `${what}; ${hint}`, { cause: err });
 }
+
+/** Where the client connects: host:port for a single server. */
+const whereIs = (cfg: Config): string =>
+  cfg.redis.cluster.length === 0 && cfg.redis.sentinels.length === 0
+    ? `${cfg.redis.host}:${cfg.redis.port}`
+    : describeRedis(cfg);
 
 /** Lua scripts touch several keys at once; in a cluster they must all live in one slot. */
 function checkClusterSlots(cfg: Config): void {

@@ -70,38 +70,55 @@ export const CLEAR: Script<void, number> = {
   decode: (reply) => countReply('clear', reply),
 };
 
+/** A row of the schedule a page starts after: its score as Redis wrote it, and its kid. */
+export interface ListAfter {
+  score: string;
+  kid: string;
+}
+
 export interface ListWindow {
   /** Window ends, unix seconds; null = open. */
   fromSec: number | null;
   toSec: number | null;
-  offset: number;
   count: number;
+  /** Rows of the window to skip; ignored when `after` is given. */
+  offset: number;
+  /** The page starts after this row (the last row of the page before). */
+  after: ListAfter | null;
+}
+
+export interface ListRow extends ListAfter {
+  /** null for a kid in the schedule whose hash entry is missing. */
+  raw: string | null;
 }
 
 export interface ListPage {
   total: number;
-  /** raw is null for a kid in the schedule whose hash entry is missing. */
-  rows: { kid: string; raw: string | null }[];
+  /** The first row's index in the window, from 0. */
+  position: number;
+  rows: ListRow[];
 }
 
 export const LIST: Script<ListWindow, ListPage> = {
   name: 'list',
   keys: ['pool', 'schedule'],
-  encode: ({ fromSec, toSec, offset, count }) => [
+  encode: ({ fromSec, toSec, count, offset, after }) => [
     fromSec === null ? '-inf' : String(fromSec),
     toSec === null ? '+inf' : String(toSec),
-    offset,
     count,
+    offset,
+    after?.score ?? '',
+    after?.kid ?? '',
   ],
   decode: (reply) => {
-    if (!Array.isArray(reply) || reply.length % 2 !== 1) throw unexpectedReply('list', reply);
-    const rows: ListPage['rows'] = [];
-    for (let i = 1; i < reply.length; i += 2) {
-      const [kid, raw] = [reply[i], reply[i + 1]];
-      if (typeof kid !== 'string' || (typeof raw !== 'string' && raw !== null))
+    if (!Array.isArray(reply) || reply.length % 3 !== 2) throw unexpectedReply('list', reply);
+    const rows: ListRow[] = [];
+    for (let i = 2; i < reply.length; i += 3) {
+      const [kid, score, raw] = [reply[i], reply[i + 1], reply[i + 2]];
+      if (typeof kid !== 'string' || typeof score !== 'string' || (typeof raw !== 'string' && raw !== null))
         throw unexpectedReply('list', reply);
-      rows.push({ kid, raw });
+      rows.push({ kid, score, raw });
     }
-    return { total: countReply('list', reply[0]), rows };
+    return { total: countReply('list', reply[0]), position: countReply('list', reply[1]), rows };
   },
 };

@@ -17,7 +17,7 @@ import {
   UPDATE,
 } from './task-scripts.js';
 
-export type { ListPage, ListWindow, NewTask, Refill } from './task-scripts.js';
+export type { ListAfter, ListPage, ListWindow, NewTask, Refill } from './task-scripts.js';
 
 export type AddResult = 'added' | 'full' | 'exists';
 export type UpdateResult = 'updated' | 'missing' | 'changed';
@@ -69,7 +69,7 @@ export class TaskStore {
     return this.redis.script(CLEAR, undefined);
   }
 
-  /** Tasks whose next run lies in the window, in order of next run. */
+  /** A page of the tasks whose next run lies in the window, in order of next run. */
   list(window: ListWindow): Promise<ListPage> {
     return this.redis.script(LIST, window);
   }

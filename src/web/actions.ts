@@ -8,7 +8,7 @@ import type { Params } from './request.js';
 export interface ActionResult {
   data: unknown;
   msg: string;
-  /** Extra top-level fields of the reply (list: total, offset; next: schedule, tz, more). */
+  /** Extra top-level fields of the reply (list: total, offset, next; next: schedule, tz, more). */
   extra?: Record<string, unknown>;
 }
 
@@ -60,11 +60,12 @@ export const ACTIONS: Record<string, Action> = {
       endtime: p.get('endtime'),
       offset: p.get('offset'),
       count: p.get('count'),
+      cursor: p.get('cursor'),
     });
     return {
       data: page.tasks,
       msg: `tasks ${page.tasks.length === 0 ? 0 : page.offset + 1}-${page.offset + page.tasks.length} of ${page.total}`,
-      extra: { total: page.total, offset: page.offset },
+      extra: { total: page.total, offset: page.offset, next: page.next },
     };
   },
   next: async (p, { service }) => {

@@ -29,6 +29,7 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'endtime',
   'offset',
   'count',
+  'cursor',
 ]);
 
 export function checkParams(params: Params): void {

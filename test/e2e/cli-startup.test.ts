@@ -67,3 +67,30 @@ test('a missing build is one clear line, exit 1', () => {
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.equal(existsSync(join(install, 'dist')), false);
 });
+
+test('a one-shot command loads only the built-in modules it uses (start-up time, bench/add.ts)', () => {
+  // What Node loaded, written as the command exits: a preload, so nothing of ktimer changes.
+  const listFile = join(install, 'modules.txt');
+  const preload = join(install, 'module-list.cjs');
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(listFile)}, process.moduleLoadList.join('\\n')));\n`,
+  );
+  cpSync(join(ROOT, 'dist'), join(install, 'dist'), { recursive: true }); // the test before removed it
+  for (const args of [['add', '-time=600', '-command=true'], ['count']]) {
+    const r = spawnSync(
+      process.execPath,
+      ['-r', preload, join(install, 'bin', 'ktimer'), ...args, '--config', config],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const loaded = readFileSync(listFile, 'utf8').split('\n');
+    // commander's executable subcommands (child_process, and dgram with it), ioredis' TLS,
+    // redis-errors' asserts, fs/promises for ioredis' CLIENT SETINFO: none is used here.
+    for (const unused of ['child_process', 'dgram', 'tls', 'assert', 'internal/fs/promises']) {
+      assert.ok(!loaded.includes(`NativeModule ${unused}`), `${args[0]} loaded ${unused}`);
+    }
+  }
+});

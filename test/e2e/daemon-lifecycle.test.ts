@@ -39,7 +39,12 @@ test('start -d returns once the daemon is up; status, stop', async () => {
   assert.equal(status.code, 0);
   assert.equal(status.stdout, `ktimer is running [${d.pid}]\n`);
   const json = await d.cli(['status', '--json']);
-  assert.deepEqual(JSON.parse(json.stdout), { running: true, pid: d.pid });
+  assert.deepEqual(JSON.parse(json.stdout), {
+    running: true,
+    pid: d.pid,
+    redis_healthy: true,
+    redis_error: null,
+  });
   const stop = await d.cli(['stop']);
   assert.equal(stop.code, 0, stop.stderr);
   assert.equal(stop.stdout, 'ktimer stopped\n');
@@ -175,31 +180,91 @@ test('start -d reports a web port in use as a clear error and leaves nothing run
   }
 });
 
-test('start -d with Redis unreachable starts anyway, warns, and keeps retrying', async () => {
-  const d = new TestDaemon(writeTestConfig({ redisPort: await freePort() }));
+test('start -d with Redis unreachable starts anyway, warns, and keeps retrying; status and info say Redis is down', async () => {
+  const port = await freePort();
+  const d = new TestDaemon(writeTestConfig({ redisPort: port }));
   daemons.push(d);
   const res = await d.start();
   assert.match(res.stderr, /Redis is not reachable yet/);
   assert.equal(d.alive(), true);
+  const unreachable = `cannot reach Redis at 127.0.0.1:${port}: ECONNREFUSED; check [redis] in ${d.config} and that redis-server is running`;
+  // status: still "running" (exit 0), plus one line from the daemon's own view.
+  const status = await waitFor(
+    async () => {
+      const r = await d.cli(['status']);
+      return r.stdout.includes('Redis is unavailable') ? r : null;
+    },
+    { what: 'status to say Redis is down', timeoutMs: 10_000 },
+  );
+  assert.equal(status.code, 0);
+  assert.equal(
+    status.stdout,
+    `ktimer is running [${d.pid}]\nRedis is unavailable to the daemon, which keeps retrying: ${unreachable}\n`,
+  );
+  const statusJson = JSON.parse((await d.cli(['status', '--json'])).stdout);
+  assert.deepEqual(statusJson, { running: true, pid: d.pid, redis_healthy: false, redis_error: unreachable });
+  // info: prints what it knows, exit 1, one error line.
   const info = await d.cli(['info']);
-  assert.equal(info.code, 0);
-  assert.match(info.stdout, /UNAVAILABLE/);
+  assert.equal(info.code, 1);
+  assert.match(info.stdout, new RegExp(`^ktimer is running \\[${d.pid}\\]\n`));
+  assert.match(info.stdout, /UNAVAILABLE: cannot reach Redis/);
+  assert.equal(info.stderr, `ktimer: error: ${unreachable}\n`);
+  const json = await d.cli(['info', '--json']);
+  assert.equal(json.code, 1);
+  const doc = JSON.parse(json.stdout);
+  assert.equal(doc.running, true);
+  assert.equal(doc.redis.healthy, false);
+  assert.equal(doc.daemon_redis_error, unreachable);
 });
 
-test('info shows pid, uptime, version, config, tasks, Redis health', async () => {
+test('info with the daemon stopped: says so, the web API not running, exit 1 (--json too)', async () => {
+  const port = await freePort();
+  const d = newDaemon({ web: ['web_enable = 1', `web_port = ${port}`] });
+  const res = await d.cli(['info']);
+  assert.equal(res.code, 1);
+  assert.match(res.stdout, /^ktimer is stopped\n/);
+  assert.match(
+    res.stdout,
+    new RegExp(
+      `\\nweb api: +not running \\(the daemon is stopped; it would listen on 127\\.0\\.0\\.1:${port}\\)\\n`,
+    ),
+  );
+  assert.match(res.stdout, /\nredis: .*healthy/, 'Redis itself answers');
+  assert.equal(res.stderr, 'ktimer: error: the daemon is not running; start it with `ktimer start -d`\n');
+  const json = await d.cli(['info', '--json']);
+  assert.equal(json.code, 1);
+  const doc = JSON.parse(json.stdout);
+  assert.equal(doc.running, false);
+  assert.equal(doc.web, null, 'not listening');
+  assert.equal(doc.web_configured, `127.0.0.1:${port}`);
+  await d.start();
+  const up = await d.cli(['info']);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stdout, new RegExp(`\\nweb api: +127\\.0\\.0\\.1:${port}\\n`));
+});
+
+test('info shows pid, uptime, version, config, tasks, Redis health, and running commands as the logs do', async () => {
   const d = newDaemon();
   await d.start();
-  await d.add(['-time=300', '-command=true']);
+  // Running now: a command with a URL's credentials and an escape sequence in it.
+  const kid = await d.add(['-time=1', '-command=sleep 15 # https://alice:s3cret@example.com/\u001b[2J']);
+  await d.waitForRunning(1);
   const res = await d.cli(['info']);
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, new RegExp(`ktimer is running \\[${d.pid}\\]`));
   assert.match(res.stdout, /uptime: +\d/);
   assert.match(res.stdout, /config: +\/.*conf\.ini/);
-  assert.match(res.stdout, /tasks: +1\n/);
+  assert.match(res.stdout, /tasks: +0\n/);
   assert.match(res.stdout, /redis: .*healthy \(Redis \d/);
+  assert.ok(
+    res.stdout.includes(`  ${kid} shell since `) &&
+      res.stdout.includes(': sleep 15 # https://***@example.com/?[2J\n'),
+    res.stdout,
+  );
+  assert.doesNotMatch(res.stdout, /s3cret|\u001b/);
   const json = JSON.parse((await d.cli(['info', '--json'])).stdout);
   assert.equal(json.pid, d.pid);
-  assert.equal(json.tasks, 1);
+  assert.equal(json.tasks, 0);
   assert.equal(json.redis.healthy, true);
 });
 

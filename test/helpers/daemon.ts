@@ -70,6 +70,15 @@ export class TestDaemon {
     );
   }
 
+  /** Resolves once `info --json` (the daemon's state file) shows `count` tasks running. */
+  async waitForRunning(count: number, timeoutMs = 10_000): Promise<void> {
+    await waitFor(
+      async () =>
+        (JSON.parse((await this.cli(['info', '--json'])).stdout).running_tasks?.tasks ?? []).length === count,
+      { timeoutMs, what: `${count} tasks running` },
+    );
+  }
+
   /** Kills the daemon for sure (after a test, or to simulate a crash). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (this.alive()) process.kill(this.pid, signal);

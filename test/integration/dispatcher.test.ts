@@ -133,8 +133,8 @@ test('a fire whose lease another daemon holds is not run here, and its slot is g
   assert.equal(dispatcher.room('shell'), 4);
 });
 
-test('drain waits shutdown_grace on the clock, then SIGTERM, then SIGKILL to what is left', async () => {
-  const { clock, runs, claim, dispatcher } = setup();
+test('drain waits shutdown_grace on the clock, then SIGTERM, then SIGKILL to what is left, logged killed at shutdown', async () => {
+  const { clock, logs, runs, claim, dispatcher } = setup();
   dispatcher.dispatch(await claim([T0]));
   await waitFor(() => runs.length === 1, { what: 'the run' });
   const run = runs[0] as HeldRun;
@@ -155,6 +155,39 @@ test('drain waits shutdown_grace on the clock, then SIGTERM, then SIGKILL to wha
   run.end({ ok: false, signal: 'SIGKILL' });
   await waitFor(() => killed !== null, { what: 'drain to end' });
   assert.equal(killed, 1);
+  const [entry] = logs.events('runed', 'fire');
+  assert.equal(entry?.error, 'killed at shutdown', 'not error: null');
+  assert.equal(entry?.signal, 'SIGKILL');
+  assert.equal(logs.events('error', 'fire')[0]?.error, 'killed at shutdown');
+});
+
+test('hurry (stop --now) ends the grace at once: SIGTERM now, logged killed at shutdown; a task that ended alone is not', async () => {
+  const { clock, logs, runs, claim, dispatcher } = setup();
+  dispatcher.dispatch(await claim([T0, T0]));
+  await waitFor(() => runs.length === 2, { what: 'the runs' });
+  const [done, hung] = runs as [HeldRun, HeldRun];
+  const drained = dispatcher.drain(30_000);
+  await waitFor(() => clock.sleeping === 1, { what: 'drain to wait' });
+  done.end({});
+  await waitFor(() => logs.events('runed', 'fire').length === 1, { what: 'the first fire logged' });
+  assert.equal(dispatcher.hurried, false);
+  dispatcher.hurry();
+  await waitFor(() => hung.kills.length === 1, { what: 'SIGTERM without the clock moving' });
+  assert.deepEqual(hung.kills, ['SIGTERM']);
+  hung.end({ ok: false, signal: 'SIGTERM' });
+  assert.equal(await drained, 1);
+  assert.equal(dispatcher.hurried, true);
+  const errors = logs.events('runed', 'fire').map((e) => e.error);
+  assert.deepEqual(errors, [null, 'killed at shutdown']);
+  // Hurried before the drain began: no grace at all.
+  const other = setup();
+  other.dispatcher.dispatch(await other.claim([T0]));
+  await waitFor(() => other.runs.length === 1, { what: 'the run' });
+  other.dispatcher.hurry();
+  const drainedAtOnce = other.dispatcher.drain(30_000);
+  await waitFor(() => other.runs[0]?.kills.length === 1, { what: 'SIGTERM at once' });
+  other.runs[0]?.end({ ok: false, signal: 'SIGTERM' });
+  assert.equal(await drainedAtOnce, 1);
 });
 
 test('drain ends as soon as the last task does', async () => {

@@ -52,14 +52,16 @@ test('replies are checked: anything a script would not send is an internal error
   assert.equal(taskScripts.ADD_MANY.decode(3), 3);
   internal(() => taskScripts.ADD_MANY.decode(-7));
   internal(() => taskScripts.DEL.decode('2'));
-  assert.deepEqual(taskScripts.LIST.decode([2, 'a', '{}', 'b', null]), {
-    total: 2,
+  assert.deepEqual(taskScripts.LIST.decode([5, 3, 'a', '1.5', '{}', 'b', '2', null]), {
+    total: 5,
+    position: 3,
     rows: [
-      { kid: 'a', raw: '{}' },
-      { kid: 'b', raw: null },
+      { kid: 'a', score: '1.5', raw: '{}' },
+      { kid: 'b', score: '2', raw: null },
     ],
   });
-  internal(() => taskScripts.LIST.decode([1, 'a']));
+  internal(() => taskScripts.LIST.decode([1, 0, 'a', '{}']));
+  internal(() => taskScripts.LIST.decode([1, 0, 'a', 1.5, '{}']));
   const fire = {
     id: 'k:1',
     kid: 'k',

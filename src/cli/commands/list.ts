@@ -1,4 +1,5 @@
-// ktimer list [-starttime=T -endtime=T -offset=N -count=N]: tasks by next run, one page.
+// ktimer list [-starttime=T -endtime=T -offset=N|-cursor=C -count=N]: tasks by next run, one page,
+// and the cursor of the next.
 import type { ListQuery } from '../../service/task-service.js';
 import type { CliContext } from '../context.js';
 import { taskTable, withSchedule } from '../format.js';
@@ -17,7 +18,7 @@ export async function run(ctx: CliContext, _words: string[], opts: ListQuery): P
   if (page.total === 0) footer = 'no tasks in this window.';
   else if (rows === 0) footer = `no tasks at offset ${page.offset}: the window holds ${page.total}.`;
   else
-    footer = `tasks ${first}-${last} of ${page.total}${last < page.total ? ` (next page: -offset=${last})` : ''}.`;
+    footer = `tasks ${first}-${last} of ${page.total}${page.next ? ` (next page: -cursor=${page.next})` : ''}.`;
   const human = page.tasks.length === 0 ? footer : `${taskTable(page.tasks)}\n${footer}`;
   ctx.print(human, { ...page, tasks: page.tasks.map(withSchedule) });
 }

@@ -1,10 +1,14 @@
-// ktimer restart [-d]: stop, then start.
+// ktimer restart [-d] [--now]: stop (--now: running tasks killed at once), then start.
 import type { CliContext } from '../context.js';
 import { run as start } from './start.js';
 import { stopDaemon } from './stop.js';
 
-export async function run(ctx: CliContext, words: string[], opts: { daemon?: boolean }): Promise<void> {
-  const stopped = await stopDaemon(ctx);
+export async function run(
+  ctx: CliContext,
+  words: string[],
+  opts: { daemon?: boolean; now?: boolean },
+): Promise<void> {
+  const stopped = await stopDaemon(ctx, opts.now === true);
   if (stopped && !ctx.json) process.stdout.write('ktimer stopped\n');
   await start(ctx, words, opts);
 }

@@ -1,16 +1,22 @@
-// ktimer stop: SIGTERM, wait for the graceful exit (bounded), SIGKILL after, pidfile removed.
+// ktimer stop [--now]: SIGTERM (the daemon lets running tasks finish for shutdown_grace), or
+// SIGQUIT with --now (it kills them at once); waits for the exit (bounded), SIGKILL after,
+// pidfile removed. Says on stderr what it waits for.
 import { isAlive, readPidfile, removePidfile } from '../../daemon/pidfile.js';
+import { readState, stateFileOf } from '../../daemon/state-file.js';
 import { KtimerError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
-export async function run(ctx: CliContext): Promise<void> {
-  const stopped = await stopDaemon(ctx);
+export async function run(ctx: CliContext, _words: string[], opts: { now?: boolean }): Promise<void> {
+  const stopped = await stopDaemon(ctx, opts.now === true);
   if (stopped === null) ctx.print('ktimer is not running', { stopped: false, running: false });
   else ctx.print('ktimer stopped', { stopped: true, pid: stopped.pid, killed: stopped.killed });
 }
 
-/** Stops the daemon of this config; null when none was running. */
-export async function stopDaemon(ctx: CliContext): Promise<{ pid: number; killed: boolean } | null> {
+/** Stops the daemon of this config (killing its running tasks at once if `now`); null when none was running. */
+export async function stopDaemon(
+  ctx: CliContext,
+  now = false,
+): Promise<{ pid: number; killed: boolean } | null> {
   const config = ctx.config;
   const state = readPidfile(config.pidfile);
   if (state.state !== 'running') {
@@ -18,11 +24,13 @@ export async function stopDaemon(ctx: CliContext): Promise<{ pid: number; killed
     return null;
   }
   const { pid } = state;
-  signal(pid, 'SIGTERM');
-  // The daemon itself waits shutdown_grace for running tasks, then kills them (5 s more).
-  const graceMs = (config.task.shutdownGraceSec + 10) * 1000;
+  const graceSec = now ? 0 : config.task.shutdownGraceSec;
+  signal(pid, now ? 'SIGQUIT' : 'SIGTERM');
+  sayWhatItWaitsFor(runningTasks(config.pidfile), graceSec);
+  // The daemon itself waits the grace for running tasks, then kills them (5 s more).
+  const waitMs = (graceSec + 10) * 1000;
   let killed = false;
-  if (!(await exited(pid, graceMs))) {
+  if (!(await exited(pid, waitMs))) {
     killed = true;
     signal(pid, 'SIGKILL');
     if (!(await exited(pid, 5000))) {
@@ -31,6 +39,22 @@ export async function stopDaemon(ctx: CliContext): Promise<{ pid: number; killed
   }
   removePidfile(config.pidfile, pid);
   return { pid, killed };
+}
+
+/** Tasks the daemon runs now, from its state file (rewritten within a second of a change). */
+function runningTasks(pidfile: string): number {
+  const running = readState(stateFileOf(pidfile))?.running;
+  return running ? running.shell + running.url : 0;
+}
+
+function sayWhatItWaitsFor(tasks: number, graceSec: number): void {
+  if (tasks === 0) return;
+  const what = tasks === 1 ? '1 running task' : `${tasks} running tasks`;
+  process.stderr.write(
+    graceSec === 0
+      ? `ktimer: killing ${what}\n`
+      : `ktimer: waiting for ${what}, up to ${graceSec} s (shutdown_grace; \`ktimer stop --now\` kills ${tasks === 1 ? 'it' : 'them'} at once)\n`,
+  );
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

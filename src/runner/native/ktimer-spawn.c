@@ -13,8 +13,8 @@
  *   "F <id> <started_ms> <length>\n" + message bytes   could not start
  *   "D <id> x|s <code|signal> <ended_ms> <length>\n" + output bytes   ended (exit code or signal)
  * Times are unix ms with a fraction. End of stdin (the daemon went away) ends this process;
- * the commands go on in their own groups. SIGINT, SIGTERM and SIGHUP are ignored: the daemon
- * decides when tasks end, even when a signal meant for its process group reaches this one.
+ * the commands go on in their own groups. SIGINT, SIGTERM, SIGQUIT and SIGHUP are ignored: the
+ * daemon decides when tasks end, even when a signal meant for its process group reaches this one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -234,6 +234,7 @@ static void reap(void) {
 int main(void) {
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) die("pipe");

@@ -1,17 +1,71 @@
--- list: one page of tasks whose next run lies in a window, in order of next run, with the
--- total in the window; one round trip.
+-- list: one page of tasks whose next run lies in a window, in order of next run (then kid, as
+-- the sorted set orders them), with the total in the window; one round trip. Rows are reached
+-- by their rank in the schedule, never by walking to them (ZRANGEBYSCORE ... LIMIT offset walks
+-- `offset` rows), so a page costs O(log n + count) wherever it lies.
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set
 -- ARGV[1] window start (unix seconds or -inf), ARGV[2] window end (unix seconds or +inf)
--- ARGV[3] offset, ARGV[4] count
--- Returns { total, kid1, json1, kid2, json2, ... } (json is false for a kid missing from the hash).
-local total = redis.call('ZCOUNT', KEYS[2], ARGV[1], ARGV[2])
-local kids = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], ARGV[2], 'LIMIT', ARGV[3], ARGV[4])
-local out = { total }
+-- ARGV[3] count: rows at most
+-- ARGV[4] offset: rows of the window to skip (when there is no cursor)
+-- ARGV[5] cursor score, ARGV[6] cursor kid: the page starts after this row ('' '' = no cursor);
+--         the row may be gone or rescheduled since: the page starts where it would stand
+-- Returns { total, position, kid1, score1, json1, kid2, score2, json2, ... }: position is the
+-- first row's index in the window (0-based), each score as Redis writes it, json false for a
+-- kid missing from the hash.
+local schedule = KEYS[2]
+local from, to = ARGV[1], ARGV[2]
+local count, offset = tonumber(ARGV[3]), tonumber(ARGV[4])
+local after_score, after_kid = ARGV[5], ARGV[6]
+
+-- Rows whose score is below `score` (a score string, or -inf): the rank where it starts.
+local function rank_of_score(score)
+  if score == '-inf' then return 0 end
+  return redis.call('ZCOUNT', schedule, '-inf', '(' .. score)
+end
+
+-- Byte order, as the sorted set orders members of one score (Lua's < follows the locale).
+local function before(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- The rank of the first row after (score, kid).
+local function rank_after(score, kid)
+  local current = redis.call('ZSCORE', schedule, kid)
+  if current and tonumber(current) == tonumber(score) then
+    return redis.call('ZRANK', schedule, kid) + 1
+  end
+  -- Gone or moved: find its place among the rows of that score by bisection on the kid.
+  local lo = rank_of_score(score)
+  local hi = lo + redis.call('ZCOUNT', schedule, score, score)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local member = redis.call('ZRANGE', schedule, mid, mid)[1]
+    if before(kid, member) then hi = mid else lo = mid + 1 end
+  end
+  return lo
+end
+
+local total = redis.call('ZCOUNT', schedule, from, to)
+local start = rank_of_score(from)
+local first = start + offset
+if after_score ~= '' then first = math.max(start, rank_after(after_score, after_kid)) end
+local out = { total, first - start }
+if count <= 0 or first >= start + total then return out end
+local rows = redis.call('ZRANGE', schedule, first, first + count - 1, 'WITHSCORES')
+local last = to == '+inf' and math.huge or tonumber(to)
+local kids = {}
+for i = 1, #rows, 2 do
+  if tonumber(rows[i + 1]) > last then break end
+  kids[#kids + 1] = rows[i]
+  out[#out + 1] = rows[i]
+  out[#out + 1] = rows[i + 1]
+  out[#out + 1] = false
+end
 if #kids > 0 then
   local values = redis.call('HMGET', KEYS[1], unpack(kids))
-  for i = 1, #kids do
-    out[#out + 1] = kids[i]
-    out[#out + 1] = values[i]
-  end
+  for i = 1, #kids do out[2 + 3 * i] = values[i] end
 end
 return out
