@@ -1,6 +1,7 @@
 // The daemon's life: take the pidfile, open the logs, assemble the parts, reach Redis (retrying in
-// the background), start the web API, run the loop; on SIGTERM/SIGINT stop it all in reverse
-// order and let running tasks finish for shutdown_grace. SIGHUP reopens the logs.
+// the background), start the web API (in its own thread), run the loop; on SIGTERM/SIGINT stop
+// it all in reverse order and let running tasks finish for shutdown_grace. SIGHUP reopens the
+// logs, the web API thread's webac.log too.
 import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -50,15 +51,20 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   const redisProblem = await firstConnection(parts, logs);
   const status = new DaemonStatus(config, parts, local, stateFileOf(config.pidfile));
   const web = await undoOnFailure(config, { logs, parts }, () =>
-    startWeb(config, parts, logs, async () => status.info()),
+    startWeb(config, logs, {
+      info: () => status.info(),
+      onListening: (address) => {
+        status.webAddress = address;
+        status.touch();
+      },
+    }),
   );
-  status.webAddress = web?.address ?? null;
   const started: Started = { config, logs, parts, web, status };
   parts.dispatcher.onSlotFree(() => status.touch());
   status.touch();
   const refresh = setInterval(() => status.touch(), STATE_REFRESH_MS);
   logStart(started, spawner.kind);
-  const done = onSignals(logs, (signal) => {
+  const done = onSignals(started, (signal) => {
     clearInterval(refresh);
     return shutdown(started, signal);
   });
@@ -119,7 +125,7 @@ async function firstConnection(parts: DaemonParts, logs: DaemonLogs): Promise<st
 }
 
 /** Installs the signal handlers; the promise resolves with the exit code once stopped. */
-function onSignals(logs: DaemonLogs, stop: (signal: string) => Promise<void>): Promise<number> {
+function onSignals({ logs, web }: Started, stop: (signal: string) => Promise<void>): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stopOn = (signal: string) => {
@@ -131,6 +137,7 @@ function onSignals(logs: DaemonLogs, stop: (signal: string) => Promise<void>): P
     process.on('SIGINT', () => stopOn('SIGINT'));
     process.on('SIGHUP', () => {
       logs.reopen();
+      web?.reopen();
       logs.serve.info({ event: 'reopen' }, 'received SIGHUP: log files reopened');
     });
     process.on('unhandledRejection', (reason) => {
