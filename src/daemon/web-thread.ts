@@ -3,6 +3,8 @@
 // lines it sends, answers its questions about the daemon's state, passes on SIGHUP, and closes
 // it. A thread that dies is logged in error.log and started again after a backoff, while the
 // main thread goes on firing.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { backoffMs } from '../backoff.js';
 import type { Config } from '../config/config.js';
@@ -26,13 +28,17 @@ export interface WebThreadOptions {
   onListening: (address: string | null) => void;
 }
 
-/** In dist/bundle, the built file beside this one; under tsx (tests), the TypeScript source. */
-function workerEntry(): { file: URL; execArgv: string[] } {
-  const ts = import.meta.url.endsWith('.ts');
-  return {
-    file: new URL(ts ? './web-worker.ts' : './web-worker.cjs', import.meta.url),
-    execArgv: ts ? ['--import', 'tsx'] : [],
-  };
+/**
+ * In dist/bundle, the built web-worker.cjs beside this file; under tsx (tests), the TypeScript
+ * source through tsx's require hooks (on Node 20 a worker thread does not take tsx's hooks).
+ */
+function newWorker(data: WebWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./web-worker.cjs', import.meta.url), { workerData: data });
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const source = fileURLToPath(new URL('./web-worker.ts', import.meta.url));
+  const boot = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(source)});`;
+  return new Worker(boot, { eval: true, workerData: data });
 }
 
 export class WebThread {
@@ -49,9 +55,7 @@ export class WebThread {
   /** Starts the thread: resolves once it listens, rejects with its start-up error. */
   start(): Promise<void> {
     this.starting = new Promise<void>((resolve, reject) => {
-      const { file, execArgv } = workerEntry();
-      const data: WebWorkerData = { config: this.opts.config };
-      const worker = new Worker(file, { workerData: data, execArgv });
+      const worker = newWorker({ config: this.opts.config });
       let listening = false;
       let crash: unknown;
       worker.on('message', (msg: FromWebThread) => {
@@ -135,7 +139,10 @@ export class WebThread {
   private restart(): void {
     this.start().then(
       () =>
-        this.opts.logs.serve.info({ event: 'web_restarted', web: this.address }, 'web API thread started again'),
+        this.opts.logs.serve.info(
+          { event: 'web_restarted', web: this.address },
+          'web API thread started again',
+        ),
       (err: unknown) => this.died(`could not start again: ${messageOf(err)}`),
     );
   }

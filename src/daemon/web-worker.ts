@@ -81,7 +81,11 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
   port.on('message', (msg: ToWebThread) => {
     if (msg.type === 'info') info.answer(msg.info);
     else if (msg.type === 'reopen') webac.reopen();
-    else void server.close().then(stop).then(() => process.exit(0));
+    else
+      void server
+        .close()
+        .then(stop)
+        .then(() => process.exit(0));
   });
   post({ type: 'listening', address: `${server.host}:${server.port}` });
 }
