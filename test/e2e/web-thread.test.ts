@@ -61,7 +61,7 @@ after(() => {
 });
 
 test('the loop fires on time while the web API thread is stuck, and the API answers again after', async () => {
-  const kids = [];
+  const kids: string[] = [];
   for (const time of [2, 2, 3, 3, 4]) kids.push(await d.add([`-time=${time}`, '-command=true']));
   await fault('block 6000');
   await assert.rejects(api('count', {}, 1000), /aborted|timeout/i, 'the API thread is really stuck');
