@@ -1,9 +1,10 @@
 // The web API's own thread (a worker_threads Worker started by web-thread.ts; built as
 // dist/bundle/web-worker.cjs). Sockets, parsing, the password check, the actions and webac.log
-// all run here, never on the thread that claims and fires. It has its own Redis connection and
-// task service; "now" for an add is the Redis server's clock. Lines for error.log and runed.log
-// (failed requests, task changes) go to the main thread, which owns those files; the daemon's
-// state for the info action comes from it too.
+// all run here, never on the thread that claims and fires, and at a lower CPU priority than it.
+// It has its own Redis connection and task service; "now" for an add is the Redis server's
+// clock. Lines for error.log and runed.log (failed requests, task changes) go to the main
+// thread, which owns those files; the daemon's state for the info action comes from it too.
+import { getPriority, setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { KtimerError, messageOf } from '../errors.js';
 import { openLogFile } from '../log/daemon-logs.js';
@@ -15,6 +16,8 @@ import type { FromWebThread, LogLine, ToWebThread, WebWorkerData } from './web-m
 
 /** An info answer is reused this long: a flood of info requests asks the main thread twice a second at most. */
 const INFO_MAX_AGE_MS = 500;
+/** How much nicer than the daemon this thread runs: when CPUs are short, the loop goes first. */
+const NICER_BY = 10;
 
 type Post = (msg: FromWebThread) => void;
 
@@ -46,7 +49,18 @@ class InfoFromMain {
   }
 }
 
+/** On Linux a nice value belongs to a thread: this lowers the web API's thread alone. */
+function yieldToTheLoop(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(Math.min(19, getPriority() + NICER_BY));
+  } catch {
+    // not permitted here: the thread keeps the daemon's priority
+  }
+}
+
 async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> {
+  yieldToTheLoop();
   const post: Post = (msg) => port.postMessage(msg);
   const webac = openLogFile(config.log.webac, config);
   const store = openStore(config, 'daemon');

@@ -4,7 +4,7 @@
 // daemon's. Faults are real: test/helpers/web-worker-fault.cjs, loaded into the daemon with
 // NODE_OPTIONS, blocks or crashes the web API's thread alone.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,21 @@ test('the loop fires on time while the web API thread is stuck, and the API answ
     what: 'the API answering again',
     timeoutMs: 10_000,
   });
+});
+
+/** The nice value of each thread of `pid`. */
+function niceOfThreads(pid: number): { tid: number; nice: number }[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => ({
+    tid: Number(tid),
+    // After the ") ": state is field 0, nice 16.
+    nice: Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]),
+  }));
+}
+
+test('the web API thread runs 10 nicer than the loop: short of CPUs, firing goes first', () => {
+  const threads = niceOfThreads(d.pid);
+  assert.equal(threads.find((t) => t.tid === d.pid)?.nice, 0, 'the main thread keeps its priority');
+  assert.equal(threads.filter((t) => t.nice === 10).length, 1, JSON.stringify(threads));
 });
 
 test('a web API thread that dies is logged in error.log and started again; firing goes on', async () => {
@@ -171,7 +186,7 @@ test('stop closes the web API thread with the daemon: the port is free again', a
   assert.ok(serve.includes('stop'), serve.join(' '));
 });
 
-test('start -d fails with the web API own error for a bind address the machine lacks', async () => {
+test("start -d fails with the web API's own error for a bind address the machine lacks", async () => {
   const cfg = writeTestConfig({
     redisPort: redis.server.port,
     extra: { web: ['web_enable = 1', `web_port = ${await freePort()}`, 'web_bind_ip = 192.0.2.1'] },
