@@ -5,6 +5,7 @@
 // clock. Lines for error.log and runed.log (failed requests, task changes) go to the main
 // thread, which owns those files; the daemon's state for the info action comes from it too.
 import { getPriority, setPriority } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { KtimerError, messageOf } from '../errors.js';
 import { openLogFile } from '../log/daemon-logs.js';
@@ -18,6 +19,8 @@ import type { FromWebThread, LogLine, ToWebThread, WebWorkerData } from './web-m
 const INFO_MAX_AGE_MS = 500;
 /** How much nicer than the daemon this thread runs: when CPUs are short, the loop goes first. */
 const NICER_BY = 10;
+/** How long it waits for its Redis connection before it listens all the same. */
+const CONNECT_WAIT_MS = 1000;
 
 type Post = (msg: FromWebThread) => void;
 
@@ -76,8 +79,9 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
     await store.close();
     await webac.close();
   };
-  // Redis away is no reason not to listen (requests get 503 until it is back), as in the daemon.
-  await store.connect().catch(() => {});
+  // Connected first, so the first requests get no 503; but Redis away or slow is no reason not
+  // to listen (requests get 503 until it is back), nor to hold up `start -d` twice.
+  await Promise.race([store.connect().catch(() => {}), sleep(CONNECT_WAIT_MS)]);
   const server = await startWebServer({
     config,
     service,
