@@ -1,11 +1,13 @@
 // Benchmark 5, firing under a web API flood: timers due over 20 s while 256 keep-alive clients
 // (64 from each of 4 loopback addresses, the most one address may hold) post 64 KiB forms as
 // fast as they are answered: half to a wrong path, half to / with a wrong passwd in the body.
-// Lateness is the daemon's own (runed.log lateness_ms), beside the same timers without flood.
+// Lateness is the daemon's own (runed.log lateness_ms), beside the same timers without flood,
+// and beside the same flood sent to another daemon on this machine (this one's web API off):
+// what the machine's CPUs leave, wherever the web API runs.
 // Run alone: node --import tsx bench/web-flood.ts
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { cpuTimeMs, runQueueWaitMs } from '../test/helpers/proc.js';
+import { cpuTimeMs, mainThreadCpuMs, runQueueWaitMs } from '../test/helpers/proc.js';
 import { fmt, printSection, ratio, type Section } from './lib/report.js';
 import {
   freePort,
@@ -28,10 +30,14 @@ const FORM = Buffer.from(`action=add&passwd=wrong&command=${'x'.repeat(64 * 1024
 interface Run extends Latency {
   /** Flood requests answered per second. */
   answeredPerSec: number;
-  /** The daemon's CPU, in % of a core, and the share of the run its main thread spent waiting for a CPU. */
+  /** The daemon's CPU, in % of a core: all its threads, its main thread (the loop); the share of the run its main thread spent waiting for a CPU. */
   daemonCpuPct: number;
+  mainCpuPct: number;
   runQueuePct: number;
 }
+
+/** No flood; the daemon's own web API flooded; the flood sent to another daemon (this one's web API off). */
+type Mode = 'quiet' | 'flooded' | 'elsewhere';
 
 interface Flood {
   stop(): Promise<number>;
@@ -86,7 +92,7 @@ function flood(port: number): Flood {
   };
 }
 
-async function firingRun(redis: RedisServer, prefix: string, flooded: boolean): Promise<Run> {
+async function firingRun(redis: RedisServer, prefix: string, mode: Mode): Promise<Run> {
   const client = redis.client();
   const now = await redisNowMs(client);
   await seedKtimer(
@@ -100,60 +106,67 @@ async function firingRun(redis: RedisServer, prefix: string, flooded: boolean): 
   );
   client.disconnect();
   const port = await freePort();
-  const daemon = new TestDaemon(
-    writeTestConfig({
-      redisPort: redis.port,
-      prefix,
-      extra: {
-        web: ['web_enable = 1', `web_port = ${port}`, 'web_passwd = bench-secret', 'web_allow_ip = 127.'],
-      },
-    }),
-  );
+  const daemonOn = (web: boolean, keyPrefix: string) =>
+    new TestDaemon(
+      writeTestConfig({
+        redisPort: redis.port,
+        prefix: keyPrefix,
+        extra: {
+          web: [
+            `web_enable = ${web ? 1 : 0}`,
+            `web_port = ${port}`,
+            'web_passwd = bench-secret',
+            'web_allow_ip = 127.',
+          ],
+        },
+      }),
+    );
+  const daemon = daemonOn(mode !== 'elsewhere', prefix);
+  const other = mode === 'elsewhere' ? daemonOn(true, `${prefix}x`) : undefined;
   await daemon.start();
-  const started = { ms: Date.now(), cpu: cpuTimeMs(daemon.pid).self, waited: runQueueWaitMs(daemon.pid) };
-  const load = flooded ? flood(port) : undefined;
+  await other?.start();
+  const cpu = () => ({ all: cpuTimeMs(daemon.pid).self, main: mainThreadCpuMs(daemon.pid) });
+  const started = { ms: Date.now(), cpu: cpu(), waited: runQueueWaitMs(daemon.pid) };
+  const load = mode === 'quiet' ? undefined : flood(port);
   try {
     const fires = await daemon.waitForFires(TIMERS, LEAD_MS + SPREAD_MS + 60_000);
     const wallMs = Date.now() - started.ms;
-    const cpu = cpuTimeMs(daemon.pid).self - started.cpu;
+    const used = cpu();
     const waited = runQueueWaitMs(daemon.pid) - started.waited;
     const answered = (await load?.stop()) ?? 0;
+    const pct = (ms: number) => Math.round((100 * ms) / wallMs);
     return {
       ...latency(fires.map((f) => Number(f.lateness_ms))),
       answeredPerSec: Math.round((answered * 1000) / wallMs),
-      daemonCpuPct: Math.round((100 * cpu) / wallMs),
-      runQueuePct: Math.round((100 * waited) / wallMs),
+      daemonCpuPct: pct(used.all - started.cpu.all),
+      mainCpuPct: pct(used.main - started.cpu.main),
+      runQueuePct: pct(waited),
     };
   } finally {
     await load?.stop();
     daemon.kill();
+    other?.kill();
   }
 }
 
 export async function runWebFlood(reps: number): Promise<Section> {
-  const quiet: Run[] = [];
-  const loud: Run[] = [];
+  const runs: Record<Mode, Run[]> = { quiet: [], flooded: [], elsewhere: [] };
   const loads: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     const redis = await RedisServer.start();
     try {
-      for (const [runs, flooded] of [
-        [quiet, false],
-        [loud, true],
-      ] as const) {
-        const figures = await firingRun(redis, `flood${rep}${flooded ? 'f' : 'q'}`, flooded);
-        runs.push(figures);
+      for (const mode of ['quiet', 'flooded', 'elsewhere'] as const) {
+        const figures = await firingRun(redis, `flood${rep}${mode[0]}`, mode);
+        runs[mode].push(figures);
         loads.push(loadavg()[0] ?? 0);
-        process.stdout.write(
-          `web flood rep ${rep + 1} ${flooded ? 'flooded' : 'quiet'}: ${JSON.stringify(figures)}\n`,
-        );
+        process.stdout.write(`web flood rep ${rep + 1} ${mode}: ${JSON.stringify(figures)}\n`);
       }
     } finally {
       await redis.destroy();
     }
   }
-  const q = medianOf(quiet as unknown as Record<string, number>[]) as unknown as Run;
-  const f = medianOf(loud as unknown as Record<string, number>[]) as unknown as Run;
+  const median = (of: Run[]) => medianOf(of as unknown as Record<string, number>[]) as unknown as Run;
+  const [q, f, e] = [median(runs.quiet), median(runs.flooded), median(runs.elsewhere)];
   const ms = (x: number) => `${fmt(x)} ms`;
   const row = (measure: keyof Latency, target = '', met: boolean | null = null) => ({
     measure: `lateness ${measure}`,
@@ -163,6 +176,7 @@ export async function runWebFlood(reps: number): Promise<Section> {
     target,
     met,
   });
+  const cpu = (r: Run) => `${r.daemonCpuPct} %; ${r.mainCpuPct} %; ${r.runQueuePct} % of the time`;
   return {
     title: `5. Firing under a web API flood: ${TIMERS} shell timers over ${SPREAD_MS / 1000} s, ${ADDRESSES.length * CLIENTS_PER_ADDRESS} clients posting 64 KiB forms (median of ${reps})`,
     command: 'node --import tsx bench/web-flood.ts',
@@ -172,24 +186,33 @@ export async function runWebFlood(reps: number): Promise<Section> {
       row('p99', '<= 20 ms', f.p99 <= 20),
       row('max'),
       {
+        measure:
+          "lateness p99, the same flood sent to another daemon on this machine (this one's web API off)",
+        ktimer: ms(e.p99),
+        peer: `own web API flooded ${ms(f.p99)}`,
+        ratio: `own/other ${ratio(f.p99, e.p99)}`,
+        target: '',
+        met: null,
+      },
+      {
         measure: 'flood requests answered',
         ktimer: `${f.answeredPerSec}/s`,
-        peer: '',
+        peer: `by the other daemon ${e.answeredPerSec}/s`,
         ratio: '',
         target: '',
         met: null,
       },
       {
-        measure: "daemon CPU; its main thread's wait for a CPU",
-        ktimer: `${f.daemonCpuPct} %; ${f.runQueuePct} % of the time`,
-        peer: `without flood ${q.daemonCpuPct} %; ${q.runQueuePct} %`,
+        measure: "daemon CPU, all threads; its main thread (the loop); the main thread's wait for a CPU",
+        ktimer: cpu(f),
+        peer: `without flood ${cpu(q)}`,
         ratio: '',
         target: '',
         met: null,
       },
     ],
     notes: [
-      `The flood: from each of ${ADDRESSES.join(', ')}, ${CLIENTS_PER_ADDRESS} clients, half posting to /upload (404 before the body is read), half to / with a wrong passwd in the body (401 after the slow-down, or 429 at once beyond 16 such requests an address). A reply sent before the body was read closes the connection, so those clients connect again. Lateness is runed.log's lateness_ms: the start of each \`true\` against its due time. Load average (1 min) after each run, quiet and flooded: ${loads.map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores.`,
+      `The flood: from each of ${ADDRESSES.join(', ')}, ${CLIENTS_PER_ADDRESS} clients, half posting to /upload (404 before the body is read), half to / with a wrong passwd in the body (401 after the slow-down, or 429 at once beyond 16 such requests an address). A reply sent before the body was read closes the connection, so those clients connect again. Lateness is runed.log's lateness_ms: the start of each \`true\` against its due time. Load average (1 min) after each run, quiet, flooded, flood elsewhere: ${loads.map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores.`,
     ],
   };
 }

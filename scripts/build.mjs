@@ -1,6 +1,7 @@
 // Builds dist/bundle: the CLI and daemon as one CommonJS file (esbuild), the Node shell spawner
-// beside it, the native shell spawner (C, where a compiler is found), the Lua scripts, and a
-// pristine copy of conf.ini for `ktimer init`.
+// and the web API's worker thread beside it (each its own entry, loaded by the daemon from its
+// own file: src/runner/spawner-process.ts, src/daemon/web-thread.ts), the native shell spawner
+// (C, where a compiler is found), the Lua scripts, and a pristine copy of conf.ini for `ktimer init`.
 // One CommonJS file because a one-shot command's cost is mostly loading code: Node's ESM
 // loader (resolving, linking a dozen chunks) cost 5-8 ms more per command, and only a classic
 // script can use a V8 code cache on Node 20 (bin/ktimer). Modules imported with import() stay
@@ -98,7 +99,11 @@ await build({
 if (readFileSync('dist/bundle/main.cjs').some((byte) => byte > 0x7f)) {
   throw new Error('dist/bundle/main.cjs is not ASCII: bin/ktimer reads it as latin1');
 }
-await build({ ...common, entryPoints: { 'shell-spawner': 'src/runner/shell-spawner.ts' }, banner: { js: MODULE_URL } });
+await build({
+  ...common,
+  entryPoints: { 'shell-spawner': 'src/runner/shell-spawner.ts', 'web-worker': 'src/daemon/web-worker.ts' },
+  banner: { js: MODULE_URL },
+});
 mkdirSync('dist/bundle/lua', { recursive: true });
 cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });
 cpSync('conf.ini', 'dist/conf.ini.default');

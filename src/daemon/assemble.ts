@@ -1,20 +1,19 @@
 // Builds the daemon's parts from conf.ini and wires them together: the store, the Redis clock,
-// the shell spawners and URL runner, the dispatcher, the loop, the task service and the web API.
+// the shell spawners and URL runner, the dispatcher, the loop, and the web API's thread.
 // Nothing here starts anything; lifecycle.ts does, in order, and stops them in reverse.
 import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
-import { logTaskChange } from '../log/task-change-log.js';
 import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
-import { TaskService } from '../service/task-service.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
+import { WebThread } from './web-thread.js';
 
 /** A claimed fire not begun within this time is taken over by another daemon. */
 export const LEASE_MS = 5000;
@@ -30,8 +29,6 @@ export interface DaemonParts {
   readonly dispatcher: Dispatcher;
   readonly refiller: CronRefiller;
   readonly scheduler: Scheduler;
-  /** The task commands, for the web API. */
-  readonly service: TaskService;
 }
 
 export interface AssembleOptions {
@@ -77,39 +74,34 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     scheduler.wake();
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
-  const service = new TaskService({
-    config,
-    store: async () => store.tasks,
-    nowMs: async () => (clock.isSynced ? clock.nowMs() : store.serverTimeMs()),
-    onChange: (change) => logTaskChange(logs.runed, change, 'web'),
-  });
-  return { owner, store, clock, shells, dispatcher, refiller, scheduler, service };
+  return { owner, store, clock, shells, dispatcher, refiller, scheduler };
 }
 
 export interface WebHandle {
   /** host:port it listens on. */
   readonly address: string;
+  /** Reopens webac.log (SIGHUP). */
+  reopen(): void;
   close(): Promise<void>;
 }
 
-/** Starts the web API when [web] enables it (null otherwise); `info` answers its info action. */
-export async function startWeb(
-  config: Config,
-  parts: DaemonParts,
-  logs: DaemonLogs,
-  info: () => Promise<Record<string, unknown>>,
-): Promise<WebHandle | null> {
+export interface WebHooks {
+  /** The daemon's state, for the info action. */
+  info: () => Record<string, unknown>;
+  /** Where it listens; null while its thread is down. */
+  onListening: (address: string | null) => void;
+}
+
+/**
+ * Starts the web API when [web] enables it (null otherwise), in a thread of its own
+ * (web-thread.ts): its sockets, requests and webac.log never hold up the loop.
+ */
+export async function startWeb(config: Config, logs: DaemonLogs, hooks: WebHooks): Promise<WebHandle | null> {
   if (!config.web.enable) return null;
   try {
-    const { startWebServer } = await import('../web/web-server.js');
-    const server = await startWebServer({
-      config,
-      service: parts.service,
-      info,
-      accessLog: logs.webac,
-      errorLog: logs.error,
-    });
-    return { address: `${server.host}:${server.port}`, close: () => server.close() };
+    const web = new WebThread({ config, logs, ...hooks });
+    await web.start();
+    return web;
   } catch (err) {
     logs.error.error({ event: 'start_failed', err: messageOf(err) }, 'web API failed to start');
     throw err instanceof KtimerError

@@ -1,7 +1,8 @@
 // The daemon's life: take the pidfile, open the logs, assemble the parts, reach Redis (retrying in
-// the background), start the web API, run the loop; on SIGTERM/SIGINT stop it all in reverse
-// order and let running tasks finish for shutdown_grace; SIGQUIT (stop --now) stops the same way
-// but kills running tasks at once, also cutting short a stop under way. SIGHUP reopens the logs.
+// the background), start the web API (in its own thread), run the loop; on SIGTERM/SIGINT stop
+// it all in reverse order and let running tasks finish for shutdown_grace; SIGQUIT (stop --now)
+// stops the same way but kills running tasks at once, also cutting short a stop under way.
+// SIGHUP reopens the logs, the web API thread's webac.log too.
 import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -51,15 +52,20 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   const redisProblem = await firstConnection(parts, logs);
   const status = new DaemonStatus(config, parts, local, stateFileOf(config.pidfile));
   const web = await undoOnFailure(config, { logs, parts }, () =>
-    startWeb(config, parts, logs, async () => status.info()),
+    startWeb(config, logs, {
+      info: () => status.info(),
+      onListening: (address) => {
+        status.webAddress = address;
+        status.touch();
+      },
+    }),
   );
-  status.webAddress = web?.address ?? null;
   const started: Started = { config, logs, parts, web, status };
   parts.dispatcher.onSlotFree(() => status.touch());
   status.touch();
   const refresh = setInterval(() => status.touch(), STATE_REFRESH_MS);
   logStart(started, spawner.kind);
-  const done = onSignals(logs, {
+  const done = onSignals(started, {
     stop: (signal) => {
       clearInterval(refresh);
       return shutdown(started, signal);
@@ -129,7 +135,7 @@ interface SignalActions {
 }
 
 /** Installs the signal handlers; the promise resolves with the exit code once stopped. */
-function onSignals(logs: DaemonLogs, actions: SignalActions): Promise<number> {
+function onSignals({ logs, web }: Started, actions: SignalActions): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stopOn = (signal: string) => {
@@ -144,6 +150,7 @@ function onSignals(logs: DaemonLogs, actions: SignalActions): Promise<number> {
     process.on('SIGQUIT', () => stopOn('SIGQUIT'));
     process.on('SIGHUP', () => {
       logs.reopen();
+      web?.reopen();
       logs.serve.info({ event: 'reopen' }, 'received SIGHUP: log files reopened');
     });
     process.on('unhandledRejection', (reason) => {

@@ -1,8 +1,10 @@
-// The daemon's four logs (README "Logs"): pino JSON lines in serve/error/runed/webac files, each
+// The daemon's logs (README "Logs"): pino JSON lines in serve/error/runed/webac files, each
 // switched by its *_open key. Files rotate by size (rotating-file-stream, classic NAME.1 ..
 // NAME.<maxbackup>) while the live file keeps its plain name; reopen() (SIGHUP) starts new
 // streams so an external logrotate that moved the files is followed. New files get
-// log.file_mode, and URL credentials are masked in every line.
+// log.file_mode, and URL credentials are masked in every line. The main thread holds serve,
+// error and runed (openDaemonLogs); webac.log belongs to the web API's thread, which opens it
+// with openLogFile: one writer per file.
 import { basename, dirname } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
@@ -13,7 +15,6 @@ export interface DaemonLogs {
   serve: Logger;
   error: Logger;
   runed: Logger;
-  webac: Logger;
   /** Closes and reopens every file. */
   reopen(): void;
   /** Flushes and closes every file. */
@@ -64,19 +65,35 @@ class ReopenableFile {
   }
 }
 
-export function openDaemonLogs(config: Config): DaemonLogs {
-  const files: ReopenableFile[] = [];
-  const logger = (file: LogFileConfig): Logger => {
-    if (!file.open) return pino({ enabled: false });
-    const target = new ReopenableFile(file, config);
-    files.push(target);
-    return pino({ base: { pid: process.pid }, hooks: { streamWrite: maskUrlUserinfo } }, target);
-  };
+/** One log file's logger; switched off (*_open = 0), a logger that writes nothing. */
+export interface LogFile {
+  readonly logger: Logger;
+  /** Closes and reopens the file (SIGHUP). */
+  reopen(): void;
+  /** Flushes and closes the file. */
+  close(): Promise<void>;
+}
+
+export function openLogFile(file: LogFileConfig, config: Config): LogFile {
+  if (!file.open) return { logger: pino({ enabled: false }), reopen: () => {}, close: async () => {} };
+  const target = new ReopenableFile(file, config);
   return {
-    serve: logger(config.log.serve),
-    error: logger(config.log.error),
-    runed: logger(config.log.runed),
-    webac: logger(config.log.webac),
+    logger: pino({ base: { pid: process.pid }, hooks: { streamWrite: maskUrlUserinfo } }, target),
+    reopen: () => target.reopen(),
+    close: () => target.close(),
+  };
+}
+
+/** The main thread's logs: serve, error and runed. */
+export function openDaemonLogs(config: Config): DaemonLogs {
+  const serve = openLogFile(config.log.serve, config);
+  const error = openLogFile(config.log.error, config);
+  const runed = openLogFile(config.log.runed, config);
+  const files = [serve, error, runed];
+  return {
+    serve: serve.logger,
+    error: error.logger,
+    runed: runed.logger,
     reopen: () => {
       for (const f of files) f.reopen();
     },

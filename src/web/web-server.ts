@@ -12,12 +12,17 @@ import { gateConnections } from './connection-gate.js';
 import { maskedUrl } from './masked-url.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm, requestTarget } from './request.js';
 
+/** What the API writes to error.log: a pino Logger, or one that hands lines to another thread. */
+export interface ErrorLog {
+  error(fields: object, msg: string): void;
+}
+
 export interface WebDeps {
   config: Config;
   service: TaskService;
   info: () => Promise<Record<string, unknown>>;
   accessLog: Logger;
-  errorLog: Logger;
+  errorLog: ErrorLog;
 }
 
 export interface WebServer {
@@ -153,7 +158,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   };
 }
 
-function errorReply(err: unknown, errorLog: Logger): Reply {
+function errorReply(err: unknown, errorLog: ErrorLog): Reply {
   if (err instanceof BadRequest) return { code: err.status, data: null, msg: err.message };
   if (err instanceof KtimerError) {
     const code = httpStatusOf(err);

@@ -19,21 +19,34 @@ export function childrenOf(pid: number): number[] {
 
 let ticksPerSec = 0;
 
+/** The fields of a /proc stat file after the command name (state is field 0); null when gone. */
+function statFields(file: string): string[] | null {
+  ticksPerSec ||= Number(execFileSync('getconf', ['CLK_TCK']).toString());
+  try {
+    return readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const ticksMs = (fields: string[], a: number, b: number) =>
+  ((Number(fields[a]) + Number(fields[b])) * 1000) / ticksPerSec;
+
 /**
  * CPU time, in ms, that `pid` used (user + system), and that its children used once it reaped
  * them; zeros when the process is gone.
  */
 export function cpuTimeMs(pid: number): { self: number; children: number } {
-  ticksPerSec ||= Number(execFileSync('getconf', ['CLK_TCK']).toString());
-  let fields: string[];
-  try {
-    fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  } catch {
-    return { self: 0, children: 0 };
-  }
-  // After the ") ": state is field 0, utime 11, stime 12, cutime 13, cstime 14.
-  const ms = (a: number, b: number) => ((Number(fields[a]) + Number(fields[b])) * 1000) / ticksPerSec;
-  return { self: ms(11, 12), children: ms(13, 14) };
+  const fields = statFields(`/proc/${pid}/stat`);
+  if (!fields) return { self: 0, children: 0 };
+  // utime is field 11, stime 12, cutime 13, cstime 14.
+  return { self: ticksMs(fields, 11, 12), children: ticksMs(fields, 13, 14) };
+}
+
+/** CPU time, in ms, of the main thread of `pid` alone (not its worker threads); 0 when gone. */
+export function mainThreadCpuMs(pid: number): number {
+  const fields = statFields(`/proc/${pid}/task/${pid}/stat`);
+  return fields ? ticksMs(fields, 11, 12) : 0;
 }
 
 /**

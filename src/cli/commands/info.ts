@@ -99,7 +99,12 @@ export async function run(ctx: CliContext): Promise<void> {
 function webLine(running: boolean, state: DaemonState | null, configured: string | null): string {
   if (configured === null) return 'off (web_enable = 0)';
   if (!running) return `not running (the daemon is stopped; it would listen on ${configured})`;
-  return state?.web.listening ?? `unknown (no state file from the daemon; configured ${configured})`;
+  if (!state) return `unknown (no state file from the daemon; configured ${configured})`;
+  // The web API's thread is starting, or being restarted after it died (error.log says why).
+  return (
+    state.web.listening ??
+    `not listening now (its thread is starting or restarting; configured ${configured})`
+  );
 }
 
 /** What the running daemon does: fires, its clock, the tasks running now. */

@@ -1,0 +1,119 @@
+// The web API's own thread (a worker_threads Worker started by web-thread.ts; built as
+// dist/bundle/web-worker.cjs). Sockets, parsing, the password check, the actions and webac.log
+// all run here, never on the thread that claims and fires, and at a lower CPU priority than it.
+// It has its own Redis connection and task service; "now" for an add is the Redis server's
+// clock. Lines for error.log and runed.log (failed requests, task changes) go to the main
+// thread, which owns those files; the daemon's state for the info action comes from it too.
+import { getPriority, setPriority } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { KtimerError, messageOf } from '../errors.js';
+import { openLogFile } from '../log/daemon-logs.js';
+import { type LineLogger, logTaskChange } from '../log/task-change-log.js';
+import { TaskService } from '../service/task-service.js';
+import { openStore } from '../store/open-store.js';
+import { type ErrorLog, startWebServer } from '../web/web-server.js';
+import type { FromWebThread, LogLine, ToWebThread, WebWorkerData } from './web-messages.js';
+
+/** An info answer is reused this long: a flood of info requests asks the main thread twice a second at most. */
+const INFO_MAX_AGE_MS = 500;
+/** How much nicer than the daemon this thread runs: when CPUs are short, the loop goes first. */
+const NICER_BY = 10;
+/** How long it waits for its Redis connection before it listens all the same. */
+const CONNECT_WAIT_MS = 1000;
+
+type Post = (msg: FromWebThread) => void;
+
+/** A logger whose lines the main thread writes, unchanged, into `file`. */
+function forwardTo(file: LogLine['file'], post: Post): LineLogger & ErrorLog {
+  const line = (level: LogLine['level']) => (fields: object, msg: string) =>
+    post({ type: 'log', line: { file, level, fields, msg } });
+  return { info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/** The daemon's state, asked of the main thread: one question at a time, its answer reused briefly. */
+class InfoFromMain {
+  private last: { atMs: number; info: Record<string, unknown> } | undefined;
+  private readonly waiting: ((info: Record<string, unknown>) => void)[] = [];
+
+  constructor(private readonly ask: () => void) {}
+
+  get(): Promise<Record<string, unknown>> {
+    const last = this.last;
+    if (last && performance.now() - last.atMs < INFO_MAX_AGE_MS) return Promise.resolve(last.info);
+    return new Promise((resolve) => {
+      if (this.waiting.push(resolve) === 1) this.ask();
+    });
+  }
+
+  answer(info: Record<string, unknown>): void {
+    this.last = { atMs: performance.now(), info };
+    for (const resolve of this.waiting.splice(0)) resolve(info);
+  }
+}
+
+/** On Linux a nice value belongs to a thread: this lowers the web API's thread alone. */
+function yieldToTheLoop(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(Math.min(19, getPriority() + NICER_BY));
+  } catch {
+    // not permitted here: the thread keeps the daemon's priority
+  }
+}
+
+async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> {
+  yieldToTheLoop();
+  const post: Post = (msg) => port.postMessage(msg);
+  const webac = openLogFile(config.log.webac, config);
+  const store = openStore(config, 'daemon');
+  const info = new InfoFromMain(() => post({ type: 'info_request' }));
+  const runed = forwardTo('runed', post);
+  const service = new TaskService({
+    config,
+    store: async () => store.tasks,
+    nowMs: () => store.serverTimeMs(),
+    onChange: (change) => logTaskChange(runed, change, 'web'),
+  });
+  const stop = async () => {
+    await store.close();
+    await webac.close();
+  };
+  // Connected first, so the first requests get no 503; but Redis away or slow is no reason not
+  // to listen (requests get 503 until it is back), nor to hold up `start -d` twice.
+  await Promise.race([store.connect().catch(() => {}), sleep(CONNECT_WAIT_MS)]);
+  const server = await startWebServer({
+    config,
+    service,
+    info: () => info.get(),
+    accessLog: webac.logger,
+    errorLog: forwardTo('error', post),
+  }).catch((err: unknown) => {
+    post(failure(err));
+    return null;
+  });
+  if (!server) {
+    await stop();
+    return process.exit(1);
+  }
+  port.on('message', (msg: ToWebThread) => {
+    if (msg.type === 'info') info.answer(msg.info);
+    else if (msg.type === 'reopen') webac.reopen();
+    else
+      void server
+        .close()
+        .then(stop)
+        .then(() => process.exit(0));
+  });
+  post({ type: 'listening', address: `${server.host}:${server.port}` });
+}
+
+/** Why it cannot start, as the one line `start -d` prints. */
+function failure(err: unknown): FromWebThread {
+  return err instanceof KtimerError
+    ? { type: 'failed', code: err.code, message: err.message }
+    : { type: 'failed', code: 'daemon', message: `web API failed to start: ${messageOf(err)}` };
+}
+
+if (!parentPort) throw new Error('web-worker runs in a worker thread of the daemon (web-thread.ts)');
+void run(parentPort, workerData as WebWorkerData);
