@@ -53,7 +53,7 @@ export async function runAdd(reps: number): Promise<Section> {
         delayMs: 3_600_000,
       }));
       const tb = performance.now();
-      await bull.addBulk(jobs, 1000);
+      await bull.addBulk(jobs, { batch: 1000 });
       bulkB.push(BULK / ((performance.now() - tb) / 1000));
       await bull.close();
       process.stdout.write(

@@ -65,12 +65,14 @@ async function ktimerUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
 async function bullUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
   const bull = new Bull('b', redis.port);
   const due = Date.now() + LEAD_MS;
+  // Completed jobs kept, with their result: ktimer keeps a record of every run (README "Run history").
   await bull.addBulk(
     Array.from({ length: URLS }, (_, i) => ({
       name: 'u',
       data: { kid: kidOf(i, 'u') },
       delayMs: due - Date.now(),
     })),
+    { keepCompleted: true },
   );
   sink.reset();
   bull.work((data) => callSink(`${sink.url('/b')}?kid=${data.kid as string}`), 1000);
@@ -136,6 +138,7 @@ async function bullShell(redis: RedisServer): Promise<Burst> {
   const due = Date.now() + LEAD_MS;
   await bull.addBulk(
     Array.from({ length: SHELLS }, (_, i) => ({ name: 's', data: { i }, delayMs: due - Date.now() })),
+    { keepCompleted: true },
   );
   const starts: number[] = [];
   let done: () => void = () => {};
@@ -144,8 +147,9 @@ async function bullShell(redis: RedisServer): Promise<Burst> {
   });
   bull.work(async () => {
     starts.push(Date.now());
-    await runCommand('true');
+    const result = await runCommand('true');
     if (starts.length === SHELLS) done();
+    return result;
   }, SHELL_CONCURRENCY);
   await finished;
   await bull.close();

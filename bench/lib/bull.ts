@@ -54,17 +54,25 @@ export class Bull {
     this.queue = new Queue(name, { connection: { host: '127.0.0.1', port } });
   }
 
-  async addBulk(jobs: BullJob[], batch = 1000): Promise<void> {
+  /**
+   * Adds delayed jobs in batches. `keepCompleted`: completed jobs stay in Redis with their result
+   * (BullMQ's default), as ktimer keeps a record of every run; else they are removed at once, as
+   * ktimer removes a fired timer.
+   */
+  async addBulk(jobs: BullJob[], options: { batch?: number; keepCompleted?: boolean } = {}): Promise<void> {
+    const batch = options.batch ?? 1000;
+    const removeOnComplete = options.keepCompleted !== true;
     for (let i = 0; i < jobs.length; i += batch) {
       await this.queue.addBulk(
         jobs
           .slice(i, i + batch)
-          .map((j) => ({ name: j.name, data: j.data, opts: { delay: j.delayMs, removeOnComplete: true } })),
+          .map((j) => ({ name: j.name, data: j.data, opts: { delay: j.delayMs, removeOnComplete } })),
       );
     }
   }
 
-  work(processor: (data: Record<string, unknown>) => Promise<void>, concurrency: number): void {
+  /** Processes jobs; what `processor` resolves with is the job's result (kept with a completed job). */
+  work(processor: (data: Record<string, unknown>) => Promise<unknown>, concurrency: number): void {
     this.worker = new Worker(this.name, async (job) => processor(job.data as Record<string, unknown>), {
       connection: { host: '127.0.0.1', port: this.port, maxRetriesPerRequest: null },
       concurrency,

@@ -3,6 +3,7 @@
 import type { Config } from '../config/config.js';
 import { findConfig } from '../config/find-config.js';
 import { loadConfig } from '../config/load-config.js';
+import type { HistoryService } from '../service/history-service.js';
 import type { TaskChange, TaskService } from '../service/task-service.js';
 import type { Store } from '../store/open-store.js';
 import { runStats } from './run-stats.js';
@@ -66,6 +67,16 @@ export class CliContext {
       });
     }
     return this.svc;
+  }
+
+  /** The run history (history, runs, output). */
+  async history(): Promise<HistoryService> {
+    const { HistoryService } = await import('../service/history-service.js');
+    return new HistoryService({
+      history: async () => (await this.store()).history,
+      nowMs: async () => (await this.store()).serverTimeMs(),
+      timezone: this.config.task.timezone,
+    });
   }
 
   private changes: ((change: TaskChange) => void) | undefined;

@@ -1,21 +1,16 @@
 // Human output of tasks: the tables of `list` and `next`, and the schedule in words beside the
 // stored fields (get, list --json).
-import type { NextRuns } from '../service/task-service.js';
+import type { NextRuns, TaskView } from '../service/task-service.js';
+import type { RunRecord, RunSummary } from '../store/open-store.js';
 import { localIso } from '../tasks/iso-time.js';
 import { msOfSec, scheduleInWords } from '../tasks/schedule-words.js';
 import type { TaskWithKid } from '../tasks/task.js';
 import { oneLine } from '../text.js';
+import { durationInWords, lastInWords, outcomeInWords, spanInWords } from './run-words.js';
 
 /** Runs made, of how many: `3/5`, or `3` without end. */
 export const runsInWords = (t: TaskWithKid): string =>
   t.type === 'timer' ? `${t.run_num}/1` : t.limit > 0 ? `${t.run_num}/${t.limit}` : String(t.run_num);
-
-/**
- * When it runs next, local time. A parked cron task's run_nexttime is only when the daemon looks
- * again: its next run is being computed.
- */
-export const nextRunInWords = (t: TaskWithKid): string =>
-  t.parked !== undefined ? 'computing' : localIso(msOfSec(t.run_nexttime));
 
 /** The task as stored, with its schedule in words (the JSON of get and list). */
 export const withSchedule = (t: TaskWithKid): TaskWithKid & { schedule: string } => ({
@@ -34,16 +29,50 @@ function table(header: readonly string[], rows: readonly string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function taskTable(tasks: readonly TaskWithKid[]): string {
+/** list's NEXT column: `in 4m 10s` (`due` when it is, `computing` for a parked cron task). */
+export function nextInWords(t: TaskWithKid, nowMs: number): string {
+  if (t.parked !== undefined) return 'computing';
+  const ms = msOfSec(t.run_nexttime) - nowMs;
+  return ms <= 0 ? 'due' : `in ${spanInWords(ms)}`;
+}
+
+export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
   const rows = tasks.map((t) => [
     t.kid,
     t.type,
     oneLine(scheduleInWords(t), 60),
     runsInWords(t),
-    nextRunInWords(t),
+    lastInWords(t, nowMs),
+    nextInWords(t, nowMs),
     oneLine(t.command, 60),
   ]);
-  return table(['KID', 'TYPE', 'SCHEDULE', 'RUNS', 'NEXT RUN', 'COMMAND'], rows);
+  return table(['KID', 'TYPE', 'SCHEDULE', 'RUNS', 'LAST', 'NEXT', 'COMMAND'], rows);
+}
+
+/** `ktimer history`: a task's runs, newest first. */
+export function historyTable(runs: readonly RunRecord[]): string {
+  const rows = runs.map((r) => [
+    r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
+    r.started === undefined ? '' : localIso(r.started * 1000),
+    outcomeInWords(r),
+    durationInWords(r.duration_ms),
+    r.lateness_ms === undefined ? '' : `${r.lateness_ms} ms`,
+    r.host,
+    oneLine(r.error ?? '', 60),
+  ]);
+  return table(['RUN', 'STARTED', 'RESULT', 'DURATION', 'LATE', 'HOST', 'ERROR'], rows);
+}
+
+/** `ktimer runs`: runs of every task, newest first. */
+export function runsTable(runs: readonly RunSummary[]): string {
+  const rows = runs.map((r) => [
+    r.started === undefined ? '' : localIso(r.started * 1000),
+    r.fire_id,
+    outcomeInWords(r),
+    durationInWords(r.duration_ms),
+    r.host,
+  ]);
+  return table(['STARTED', 'FIRE', 'RESULT', 'DURATION', 'HOST'], rows);
 }
 
 /** `ktimer next`: the schedule in words, then one run a line, local and UTC. */

@@ -56,6 +56,18 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     examples: [`ktimer next ${KID}`, `ktimer next -kid=${KID} -n 3 --json`],
     notes: ["Local times are in the task's zone for cron tasks, in this machine's zone otherwise."],
   },
+  history: {
+    examples: [`ktimer history ${KID}`, `ktimer history -kid=${KID} -n 5 --json`],
+    notes: ['Kept in Redis: history_per_task runs per task, none older than history_max_age (conf.ini).'],
+  },
+  runs: {
+    examples: ['ktimer runs', 'ktimer runs --failed --since 1h', 'ktimer runs -n 200 --json'],
+    notes: ['Every daemon sharing the Redis puts its runs here; history_max_runs are kept.'],
+  },
+  output: {
+    examples: [`ktimer output ${KID}:3`],
+    notes: ['The fire id (KID:RUN) is in the FIRE column of history and runs.'],
+  },
   start: {
     examples: ['ktimer start -d', 'ktimer start            # in the foreground, as systemd runs it'],
     notes: ['A daemon already running for this pidfile is a failure: exit 1, nothing started.'],

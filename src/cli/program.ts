@@ -27,6 +27,9 @@ const COMMANDS = {
   update: () => import('./commands/update.js'),
   list: () => import('./commands/list.js'),
   next: () => import('./commands/next.js'),
+  history: () => import('./commands/history.js'),
+  runs: () => import('./commands/runs.js'),
+  output: () => import('./commands/output.js'),
   start: () => import('./commands/start.js'),
   stop: () => import('./commands/stop.js'),
   restart: () => import('./commands/restart.js'),
@@ -162,6 +165,25 @@ export function buildProgram(argv: readonly string[]): Command {
       .argument('[kid]', KID_ARG)
       .option('-n <n>', 'how many runs, 1..100 (default 10)'),
   ).action(action('next'));
+  kidOption(
+    program
+      .command('history')
+      .description("a task's runs, newest first: when, how long, how it ended, where (also a fired timer's)")
+      .argument('[kid]', KID_ARG)
+      .option('-n <n>', 'how many runs, 1..1000 (default 20)'),
+  ).action(action('history'));
+  program
+    .command('runs')
+    .description('the runs of every task, from every daemon, newest first')
+    .option('--failed', 'only runs that failed or were lost')
+    .option('--since <time>', 'only since then: 1h, 30m, 2d ago, a date, or a unix timestamp')
+    .option('-n <n>', 'how many runs, 1..1000 (default 50)')
+    .action(action('runs'));
+  program
+    .command('output')
+    .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
+    .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
+    .action(action('output'));
 
   const daemonFlag = (cmd: Command): Command =>
     cmd.option('-d, --daemon', 'detach: run in the background, return once it is up');

@@ -26,10 +26,21 @@ export interface Config {
     readonly urlConcurrency: number;
     /** On stop, how long running tasks may go on before they are killed. */
     readonly shutdownGraceSec: number;
+    /** A begun fire whose daemon stopped renewing its lease this long is recorded lost. */
+    readonly lostAfterSec: number;
     readonly defaultTimer: string;
     readonly defaultTicker: string;
     /** A cron task's time zone (and a -time date's) when the task gives none; IANA name. */
     readonly timezone: string;
+  };
+  /** The run history kept in Redis (README "Run history"). */
+  readonly history: {
+    /** Records kept per task, newest first; 0 = none. */
+    readonly perTask: number;
+    /** Records older than this go, seconds. */
+    readonly maxAgeSec: number;
+    /** Runs kept across all tasks for `ktimer runs`; 0 = none. */
+    readonly maxRuns: number;
   };
   readonly keys: {
     readonly pool: string;

@@ -14,6 +14,7 @@ import {
   readInt,
   readIp,
   readNonEmpty,
+  readDuration,
   readSize,
   readTimeZone,
   type ValueSite,
@@ -86,6 +87,12 @@ export function buildConfig(text: string, file: string): Config {
     shellConcurrency: int(d, 'task_concurrency', 64, 1, 10_000),
     urlConcurrency: int(d, 'task_url_concurrency', 1000, 1, 100_000),
     shutdownGraceSec: int(d, 'shutdown_grace', 30, 0, 3600),
+    lostAfterSec: int(d, 'task_lost_after', 60, 4, 3600),
+  };
+  const history = {
+    perTask: int(d, 'history_per_task', 100, 0, 10_000),
+    maxAgeSec: typed(d, 'history_max_age', '7d', (site, v) => readDuration(site, v, 60, 3650 * 86_400)),
+    maxRuns: int(d, 'history_max_runs', 100_000, 0, 100_000_000),
   };
   const keys = {
     pool: readKeyName(d, 'task_pool_key', 'ktimer:tasks:all'),
@@ -158,7 +165,7 @@ export function buildConfig(text: string, file: string): Config {
   };
   t.checkUnknown();
 
-  return deepFreeze({ file, pidfile, task, keys, web, redis, log });
+  return deepFreeze({ file, pidfile, task, keys, history, web, redis, log });
 }
 
 function typed<T>(

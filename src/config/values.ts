@@ -36,6 +36,18 @@ export function readBool(site: ValueSite, value: string): boolean {
   throw bad(site, value, '1 or 0');
 }
 
+const DURATION = /^(\d{1,9})\s*([smhd]?)$/i;
+const DURATION_SEC: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration in seconds: `3600`, `90s`, `15m`, `12h`, `7d`; from `minSec` to `maxSec`. */
+export function readDuration(site: ValueSite, value: string, minSec: number, maxSec: number): number {
+  const m = DURATION.exec(value);
+  const sec = m ? Number(m[1]) * (DURATION_SEC[(m[2] ?? '').toLowerCase()] ?? 1) : Number.NaN;
+  if (!Number.isSafeInteger(sec) || sec < minSec || sec > maxSec)
+    throw bad(site, value, `a duration from ${minSec} s to ${maxSec / 86_400} days, such as 3600, 12h or 7d`);
+  return sec;
+}
+
 /** An IANA time zone name; empty means UTC. */
 export function readTimeZone(site: ValueSite, value: string): string {
   const tz = value === '' ? 'UTC' : value;

@@ -11,14 +11,13 @@ import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
+import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
 import { WebThread } from './web-thread.js';
 
 /** A claimed fire not begun within this time is taken over by another daemon. */
 export const LEASE_MS = 5000;
-/** A begun fire's record outlives a daemon that died before reporting it started this long. */
-const STARTED_KEEP_MS = 60_000;
 
 export interface DaemonParts {
   /** This daemon's name in leases: host:pid:random. */
@@ -27,6 +26,8 @@ export interface DaemonParts {
   readonly clock: RedisClock;
   readonly shells: ShellPool;
   readonly dispatcher: Dispatcher;
+  /** Puts fires on record (run history) and keeps the leases of those running. */
+  readonly recorder: RunRecorder;
   readonly refiller: CronRefiller;
   readonly scheduler: Scheduler;
 }
@@ -40,21 +41,34 @@ export interface AssembleOptions {
 }
 
 export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions): DaemonParts {
-  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;
+  const host = hostname();
+  const owner = `${host}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;
   const store = openStore(config, 'daemon');
   const clock = new RedisClock(store, local);
   const shells = new ShellPool(undefined, spawner);
-  const dispatcher = new Dispatcher({
+  const recorder = new RunRecorder({
     fires: store.fires,
     clock,
     owner,
+    host,
+    pid: process.pid,
+    // A begun fire's lease: renewed while it runs; once it runs out (its daemon gone), lost.
+    keepMs: config.task.lostAfterSec * 1000,
+    logs,
+  });
+  const dispatcher = new Dispatcher({
+    fires: store.fires,
+    recorder,
+    clock,
+    owner,
+    host,
     runners: { shell: (req) => shells.run(req), url: runUrl },
     limits: {
       shell: config.task.shellConcurrency,
       url: config.task.urlConcurrency,
       timeoutMs: config.task.timeoutSec * 1000,
     },
-    startedKeepMs: STARTED_KEEP_MS,
+    startedKeepMs: config.task.lostAfterSec * 1000,
     logs,
   });
   const refiller = new CronRefiller({ tasks: store.tasks, clock, logs });
@@ -74,7 +88,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     scheduler.wake();
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
-  return { owner, store, clock, shells, dispatcher, refiller, scheduler };
+  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler };
 }
 
 export interface WebHandle {

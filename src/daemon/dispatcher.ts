@@ -1,6 +1,7 @@
 // Runs claimed fires: begins them durably in Redis (so each is started once), starts the shell
-// command or URL call without blocking the loop, bounds how many run at once per kind, and logs
-// each outcome. Times are stamped on the injected (Redis) clock.
+// command or URL call without blocking the loop, bounds how many run at once per kind, logs each
+// outcome and hands it to the recorder (run history). Times are stamped on the injected (Redis)
+// clock.
 import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
@@ -8,17 +9,22 @@ import { logFire } from '../log/fire-log.js';
 import { emptyResult, type FireRequest, type RunningTask, type RunResult } from '../runner/run-result.js';
 import type { DurableBegin, DurableBeginOptions, Fire, FireStore } from '../store/open-store.js';
 import type { CommandKind } from '../tasks/task.js';
+import type { RunRecorder } from './run-recorder.js';
 import type { FireSink } from './scheduler.js';
 
 export type Runners = Record<CommandKind, (req: FireRequest) => RunningTask>;
 
 export interface DispatcherDeps {
-  fires: Pick<FireStore, 'beginDurably' | 'started'>;
+  fires: Pick<FireStore, 'beginDurably'>;
+  /** Where running and ended fires go on record. */
+  recorder: Pick<RunRecorder, 'started' | 'finished'>;
   clock: Clock;
   owner: string;
+  /** This machine, as runed.log lines and run records name it. */
+  host: string;
   runners: Runners;
   limits: Record<CommandKind, number> & { timeoutMs: number };
-  /** How long a begun record is kept if this daemon never reports it started. */
+  /** How long a begun fire's lease lasts before this daemon renews it (or it is recorded lost). */
   startedKeepMs: number;
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
 }
@@ -153,7 +159,7 @@ export class Dispatcher implements FireSink {
       if (begun.allowed[i]) this.start(fire);
       else
         this.deps.logs.runed.info(
-          { event: 'lost', kid: fire.kid, fire_id: fire.id },
+          { event: 'not_ours', kid: fire.kid, fire_id: fire.id },
           'fire held by another daemon (or undone by a failover); not run here',
         );
     });
@@ -187,9 +193,7 @@ export class Dispatcher implements FireSink {
     const task = this.deps.runners[fire.kind](req);
     this.running.set(fire.id, { fire, task, handedMs });
     this.active[fire.kind]++;
-    // Its begun record goes only once the command is really under way: a daemon that dies
-    // before leaves the record, and the fire is reported abandoned rather than lost unseen.
-    void task.started.then(() => this.deps.fires.started(fire.id));
+    this.deps.recorder.started(fire);
     this.firedTotal++;
     task.result.then(
       (result) => this.finished(fire, handedMs, result),
@@ -207,7 +211,8 @@ export class Dispatcher implements FireSink {
     this.active[fire.kind]--;
     if (!result.ok) this.failedTotal++;
     const logged = killed ? { ...result, error: KILLED_AT_SHUTDOWN } : result;
-    logFire(this.deps.logs, fire, handedMs + result.startDelayMs, logged);
+    logFire(this.deps.logs, fire, handedMs + result.startDelayMs, logged, this.deps.host);
+    this.deps.recorder.finished(fire, handedMs + result.startDelayMs, logged);
     this.changed();
   }
 

@@ -168,7 +168,7 @@ function onSignals({ logs, web }: Started, actions: SignalActions): Promise<numb
  * state file and pidfile removed, logs flushed.
  */
 async function shutdown({ config, logs, parts, web, status }: Started, signal: string): Promise<void> {
-  const { scheduler, dispatcher, shells, store, owner } = parts;
+  const { scheduler, dispatcher, shells, store } = parts;
   logs.serve.info(
     { event: 'stopping', signal, running: dispatcher.runningCount },
     `received ${signal}: stopping`,
@@ -187,7 +187,8 @@ async function shutdown({ config, logs, parts, web, status }: Started, signal: s
     );
   }
   await shells.close();
-  await store.fires.finishStarted(owner).catch(() => 0);
+  // The runs that ended go on record (those the daemon could not record go lost, from their lease).
+  await parts.recorder.close();
   await store.close();
   removeState(stateFileOf(config.pidfile));
   removePidfile(config.pidfile, process.pid);

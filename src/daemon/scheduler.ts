@@ -20,7 +20,7 @@ export interface FireSink {
 }
 
 export interface Claimer {
-  claim(req: Omit<ClaimRequest, 'started'>): Promise<ClaimReply>;
+  claim(req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply>;
 }
 
 /** The Redis clock as the loop needs it: "now", waits, and a resync now and then. */

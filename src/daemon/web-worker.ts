@@ -10,6 +10,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { KtimerError, messageOf } from '../errors.js';
 import { openLogFile } from '../log/daemon-logs.js';
 import { type LineLogger, logTaskChange } from '../log/task-change-log.js';
+import { HistoryService } from '../service/history-service.js';
 import { TaskService } from '../service/task-service.js';
 import { openStore } from '../store/open-store.js';
 import { type ErrorLog, startWebServer } from '../web/web-server.js';
@@ -75,6 +76,11 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
     nowMs: () => store.serverTimeMs(),
     onChange: (change) => logTaskChange(runed, change, 'web'),
   });
+  const history = new HistoryService({
+    history: async () => store.history,
+    nowMs: () => store.serverTimeMs(),
+    timezone: config.task.timezone,
+  });
   const stop = async () => {
     await store.close();
     await webac.close();
@@ -85,6 +91,7 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
   const server = await startWebServer({
     config,
     service,
+    history,
     info: () => info.get(),
     accessLog: webac.logger,
     errorLog: forwardTo('error', post),

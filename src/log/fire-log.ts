@@ -1,5 +1,6 @@
-// What the daemon writes about fires (README "Logs"): one runed.log `fire` entry per fire run (and an
-// error.log entry when it failed), and the claim's other outcomes: expired, corrupt, abandoned.
+// What the daemon writes about fires (README "Logs"): one runed.log `fire` entry per fire run (at
+// error level when it failed, and then in error.log too), and the claim's other outcomes:
+// expired, corrupt, lost, missed.
 import type { RunResult } from '../runner/run-result.js';
 import type { ClaimEntry, Fire } from '../store/open-store.js';
 import type { Missed } from '../tasks/schedule.js';
@@ -25,10 +26,11 @@ export function logClaimEntry(logs: FireLogs, entry: ClaimNote): void {
       `task ${entry.kid} holds corrupt data: removed`,
     );
   } else {
-    logs.error.warn(
-      { event: 'abandoned', kid: entry.fire.kid, fire_id: entry.fire.id, owner: entry.fire.owner },
-      'fire was begun by a daemon that vanished at once; it may not have run, and is not run again',
-    );
+    const r = entry.record;
+    const fields = { event: 'lost', kid: r.kid, fire_id: r.fire_id, host: r.host, pid: r.pid, due: r.due };
+    const msg = 'a run was begun by a daemon that stopped before it ended: recorded lost; not run again';
+    logs.runed.error(fields, msg);
+    logs.error.error(fields, msg);
   }
 }
 
@@ -54,7 +56,13 @@ export function logMissed(logs: FireLogs, kid: string, m: Missed): void {
 }
 
 /** A fire that ran: `startedMs` is when its process or request really started (Redis clock). */
-export function logFire(logs: FireLogs, fire: Fire, startedMs: number, result: RunResult): void {
+export function logFire(
+  logs: FireLogs,
+  fire: Fire,
+  startedMs: number,
+  result: RunResult,
+  host: string,
+): void {
   const entry = {
     event: 'fire',
     kid: fire.kid,
@@ -75,10 +83,17 @@ export function logFire(logs: FireLogs, fire: Fire, startedMs: number, result: R
     timed_out: result.timedOut,
     output: result.output,
     error: result.error,
+    host,
     ...(fire.retaken_from ? { retaken_from: fire.retaken_from } : {}),
   };
-  logs.runed.info(entry, result.ok ? 'task fired' : 'task failed');
-  if (!result.ok) logs.error.error(entry, `task ${fire.kid} failed: ${describeFailure(result)}`);
+  if (result.ok) {
+    logs.runed.info(entry, 'task fired');
+    return;
+  }
+  // At error level in runed.log too: `pino-pretty -L error` shows the failures.
+  const msg = `task ${fire.kid} failed: ${describeFailure(result)}`;
+  logs.runed.error(entry, msg);
+  logs.error.error(entry, msg);
 }
 
 function describeFailure(r: RunResult): string {

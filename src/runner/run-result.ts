@@ -34,11 +34,6 @@ export interface RunResult {
 }
 
 export interface RunningTask {
-  /**
-   * Resolves once the command's process exists or the request is on its way (or it failed to
-   * be either): from then on a daemon that dies has run it. Never rejects.
-   */
-  readonly started: Promise<void>;
   /** Never rejects. */
   readonly result: Promise<RunResult>;
   kill(signal?: NodeJS.Signals): void;

@@ -29,11 +29,7 @@ export function runShell(req: FireRequest): RunningTask {
       env: { ...process.env, KTIMER_KID: req.kid, KTIMER_DUE: (req.dueMs / 1000).toFixed(3) },
     });
   } catch (err) {
-    return {
-      started: Promise.resolve(),
-      result: Promise.resolve(shellNotStarted((err as Error).message)),
-      kill: () => {},
-    };
+    return { result: Promise.resolve(shellNotStarted((err as Error).message)), kill: () => {} };
   }
   const pid = child.pid;
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
@@ -73,11 +69,5 @@ export function runShell(req: FireRequest): RunningTask {
       setTimeout(() => finish(end()), OUTPUT_GRACE_MS).unref();
     });
   });
-  // spawn() returns once the process exists (or failed to start).
-  return {
-    started: Promise.resolve(),
-    result,
-    kill: (signal: NodeJS.Signals) => killGroup(pid, signal),
-    pid: pid ?? null,
-  };
+  return { result, kill: (signal: NodeJS.Signals) => killGroup(pid, signal), pid: pid ?? null };
 }

@@ -52,7 +52,6 @@ export function runUrl(req: FireRequest): RunningTask {
     call = urlCall(req.command, req.kid);
   } catch (err) {
     return {
-      started: Promise.resolve(),
       result: Promise.resolve(done({ error: `bad URL task: ${(err as Error).message}` })),
       kill: () => {},
     };
@@ -66,11 +65,6 @@ export function runUrl(req: FireRequest): RunningTask {
   }
   const controller = new AbortController();
   let timedOut = false;
-  // Started once the request is written to the socket (after connecting), or once it failed.
-  let sent: () => void = () => {};
-  const started = new Promise<void>((r) => {
-    sent = r;
-  });
   const result = new Promise<RunResult>((resolve) => {
     const timer = setTimeout(() => {
       timedOut = true;
@@ -78,7 +72,6 @@ export function runUrl(req: FireRequest): RunningTask {
     }, timeoutMs);
     const finish = (r: Partial<RunResult>): void => {
       clearTimeout(timer);
-      sent();
       resolve(done(r));
     };
     let request: http.ClientRequest;
@@ -116,8 +109,7 @@ export function runUrl(req: FireRequest): RunningTask {
       const why = timedOut ? `no answer within ${timeoutMs} ms` : err.message;
       finish({ timedOut, error: `${call.url.origin}: ${why}` });
     });
-    request.once('finish', () => sent());
     request.end(call.form ?? undefined);
   });
-  return { started, result, kill: () => controller.abort() };
+  return { result, kill: () => controller.abort() };
 }

@@ -45,7 +45,6 @@ const IDLE_EXIT_MS = 60_000;
 
 interface Pending {
   resolve: (r: RunResult) => void;
-  started: () => void;
 }
 
 class Spawner {
@@ -101,24 +100,11 @@ export class ShellPool {
   run(req: FireRequest): RunningTask {
     const id = this.nextId++;
     const spawner = this.pick();
-    let started: () => void = () => {};
-    const startedPromise = new Promise<void>((r) => {
-      started = r;
-    });
-    const result = new Promise<RunResult>((resolve) =>
-      spawner.pending.set(id, {
-        resolve: (r) => {
-          started();
-          resolve(r);
-        },
-        started,
-      }),
-    );
+    const result = new Promise<RunResult>((resolve) => spawner.pending.set(id, { resolve }));
     spawner.backlog++;
     // Wall clock, same machine: the spawner measures from it how long the command waited.
     spawner.send({ op: 'run', id, req: { ...req, handedMs: Date.now() } });
     return {
-      started: startedPromise,
       result,
       kill: (signal: NodeJS.Signals = 'SIGTERM') => {
         if (spawner.pending.has(id) && this.spawners.includes(spawner))
@@ -160,7 +146,6 @@ export class ShellPool {
     proc.on('message', (msg: FromSpawner) => {
       if (msg.op === 'started') {
         spawner.backlog--;
-        spawner.pending.get(msg.id)?.started();
         return;
       }
       const p = spawner.pending.get(msg.id);

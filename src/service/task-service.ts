@@ -2,7 +2,7 @@
 // shared by the command line and the web API. Input is checked before any Redis round trip.
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
-import type { AddResult, NewTask, TaskStore } from '../store/open-store.js';
+import type { AddResult, NewTask, RunSummary, TaskStore } from '../store/open-store.js';
 import { newKid, normalizeKid } from '../tasks/kid.js';
 import { decodeTask, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
 import { parseWindowTime, windowSec } from '../tasks/human-time.js';
@@ -36,12 +36,40 @@ export interface ListQuery {
   cursor?: string | undefined;
 }
 
+/** A task's last run, as `get` and `list` show it beside the task (README "Run history"). */
+export interface LastRunFields {
+  last_result?: RunSummary['result'];
+  last_ok?: boolean;
+  last_exit?: number;
+  last_http?: number;
+  last_signal?: string;
+  last_duration_ms?: number;
+  /** Unix seconds. */
+  last_started?: number;
+  last_host?: string;
+  last_fire_id?: string;
+}
+
+export type TaskView = TaskWithKid & LastRunFields;
+
+export function lastRunFields(s: RunSummary | null): LastRunFields {
+  if (!s) return {};
+  const fields: LastRunFields = { last_result: s.result, last_ok: s.ok, last_fire_id: s.fire_id };
+  if (s.exit_code !== undefined) fields.last_exit = s.exit_code;
+  if (s.http_status !== undefined) fields.last_http = s.http_status;
+  if (s.signal !== undefined) fields.last_signal = s.signal;
+  if (s.duration_ms !== undefined) fields.last_duration_ms = s.duration_ms;
+  if (s.started !== undefined) fields.last_started = s.started;
+  fields.last_host = s.host;
+  return fields;
+}
+
 export interface ListResult {
   total: number;
   /** Rows of the window before this page. */
   offset: number;
   count: number;
-  tasks: TaskWithKid[];
+  tasks: TaskView[];
   /** Kids in the window whose stored JSON is not a valid task. */
   corrupt: string[];
   /** The cursor of the next page; null on the last. */
@@ -111,11 +139,14 @@ export class TaskService {
     return this.withStore((store) => store.count());
   }
 
-  async get(kidInput: string): Promise<TaskWithKid> {
+  /** One task, with its last run (README "Run history"). */
+  async get(kidInput: string): Promise<TaskView> {
     const kid = normalizeKid(kidInput);
-    const stored = await this.withStore((store) => store.get(kid));
+    const [stored, [last]] = await this.withStore((store) =>
+      Promise.all([store.get(kid), store.lastRuns([kid])]),
+    );
     if (!stored) throw notFound(kid);
-    return { kid, ...stored.task };
+    return { kid, ...stored.task, ...lastRunFields(last ?? null) };
   }
 
   async add(input: TaskInput): Promise<TaskWithKid> {
@@ -264,7 +295,7 @@ export class TaskService {
     const page = await this.withStore((store) =>
       store.list({ fromSec: from, toSec: to, count, offset, after }),
     );
-    const tasks: TaskWithKid[] = [];
+    const tasks: TaskView[] = [];
     const corrupt: string[] = [];
     for (const row of page.rows) {
       try {
@@ -273,6 +304,8 @@ export class TaskService {
         corrupt.push(row.kid);
       }
     }
+    const lastRuns = await this.withStore((store) => store.lastRuns(tasks.map((t) => t.kid)));
+    tasks.forEach((t, i) => Object.assign(t, lastRunFields(lastRuns[i] ?? null)));
     const last = page.rows.at(-1);
     const more = last !== undefined && page.position + page.rows.length < page.total;
     return {

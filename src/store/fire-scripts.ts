@@ -3,20 +3,30 @@
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import { isMisfire, type Misfire } from '../tasks/task.js';
 import { decodeFire, type Fire } from './fire-record.js';
+import { decodeRunRecord, encodeRunRecord, type RunRecord } from './run-record.js';
 import { countReply, type Script, unexpectedReply } from './script.js';
 
 export type ClaimEntry =
   | { kind: 'fire'; fire: Fire }
   | { kind: 'expired'; kid: string; raw: string }
   | { kind: 'corrupt'; kid: string; raw: string }
-  | { kind: 'abandoned'; fire: AbandonedFire }
+  /** Begun by a daemon that vanished before it finished: recorded lost (the record). */
+  | { kind: 'lost'; record: RunRecord }
   /** Runs of a ticker or cron task that were not fired, from firstDueMs on, by its misfire policy. */
   | { kind: 'missed'; kid: string; policy: Misfire; count: number; firstDueMs: number; nextDueMs: number }
   /** A cron task that needs its next run times computed (as stored now: raw). */
   | { kind: 'refill'; kid: string; raw: string };
 
-/** A fire begun by a daemon that vanished before it reported the command started. */
-export type AbandonedFire = Pick<Fire, 'id' | 'kid' | 'owner'>;
+/** What the history keeps, as claim.lua and finish.lua need it. */
+export interface HistoryRules {
+  /** Records per task (0: none). */
+  perTask: number;
+  maxAgeMs: number;
+  /** Runs kept in the stream across tasks (0: none). */
+  maxRuns: number;
+  /** Each task's history list is this + kid. */
+  listPrefix: string;
+}
 
 export interface ClaimRequest {
   nowMs: number;
@@ -32,8 +42,7 @@ export interface ClaimRequest {
   maxSkip?: number;
   /** A cron task carrying fewer run times than this is reported for a refill; default CRON_LOW_WATER. */
   cronLowWater?: number;
-  /** Fires this owner has started since its last claim: their records are removed. */
-  started: readonly string[];
+  history: HistoryRules;
 }
 
 export interface ClaimReply {
@@ -53,7 +62,7 @@ export const fullSkip = (req: Pick<ClaimRequest, 'maxShell' | 'maxUrl'>): number
 
 export const CLAIM: Script<ClaimRequest, ClaimReply> = {
   name: 'claim',
-  keys: ['pool', 'schedule', 'leases', 'fires'],
+  keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last'],
   encode: (req) => [
     // With its fraction: a score written with sub-ms precision is due exactly when it says.
     req.nowMs,
@@ -64,7 +73,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply> = {
     req.expireLimitSec,
     req.maxSkip ?? fullSkip(req),
     req.cronLowWater ?? CRON_LOW_WATER,
-    ...req.started,
+    ...historyArgs(req.history),
   ],
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
@@ -89,7 +98,7 @@ function claimEntry(item: unknown): ClaimEntry {
   if (!Array.isArray(item)) throw unexpectedReply('claim', item);
   const [kind, a, b] = item as unknown[];
   if (kind === 'fire') return { kind, fire: decodeFire('claim', a) };
-  if (kind === 'abandoned') return { kind, fire: decodeAbandoned(a) };
+  if (kind === 'lost') return { kind, record: decodeRunRecord('claim', a) };
   if ((kind === 'expired' || kind === 'corrupt') && typeof a === 'string')
     return { kind, kid: a, raw: typeof b === 'string' ? b : '' };
   if (kind === 'refill' && typeof a === 'string' && typeof b === 'string') return { kind, kid: a, raw: b };
@@ -113,18 +122,12 @@ function claimEntry(item: unknown): ClaimEntry {
 
 const isWhole = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v);
 
-/** Only logged: read leniently (the record may come from an older daemon). */
-function decodeAbandoned(json: unknown): AbandonedFire {
-  let v: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(String(json));
-    if (typeof parsed === 'object' && parsed !== null) v = parsed as Record<string, unknown>;
-  } catch {
-    // logged with what is known
-  }
-  const text = (x: unknown) => (typeof x === 'string' ? x : '?');
-  return { id: text(v.id), kid: text(v.kid), owner: text(v.owner) };
-}
+const historyArgs = (h: HistoryRules): (string | number)[] => [
+  h.listPrefix,
+  h.perTask,
+  h.maxAgeMs,
+  h.maxRuns,
+];
 
 export interface BeginRequest {
   nowMs: number;
@@ -139,22 +142,53 @@ export const BEGIN: Script<BeginRequest, boolean[]> = {
   name: 'begin',
   keys: ['leases', 'fires'],
   encode: (req) => [
-    // With its fraction: a score written with sub-ms precision is due exactly when it says.
-    req.nowMs,
+    Math.floor(req.nowMs),
     req.owner,
     req.keepMs,
     ...req.fires.flatMap((f) => [f.id, f.token]),
   ],
-  decode: (reply) => {
-    if (!Array.isArray(reply) || !reply.every((v) => v === 0 || v === 1))
-      throw unexpectedReply('begin', reply);
-    return reply.map((v) => v === 1);
-  },
+  decode: (reply) => flags('begin', reply),
 };
 
-export const FINISH: Script<{ owner: string; ids: readonly string[] }, number> = {
+export interface FinishRequest {
+  owner: string;
+  nowMs: number;
+  history: HistoryRules;
+  runs: readonly { fire: Pick<Fire, 'id' | 'token'>; record: RunRecord }[];
+}
+
+/** One boolean per run: true when recorded (this owner held its lease), false when not. */
+export const FINISH: Script<FinishRequest, boolean[]> = {
   name: 'finish',
-  keys: ['leases', 'fires'],
-  encode: ({ owner, ids }) => [owner, ...ids],
-  decode: (reply) => countReply('finish', reply),
+  keys: ['leases', 'fires', 'runs', 'last'],
+  encode: (req) => [
+    req.owner,
+    Math.floor(req.nowMs),
+    ...historyArgs(req.history),
+    ...req.runs.flatMap(({ fire, record }) => [fire.id, fire.token, encodeRunRecord(record)]),
+  ],
+  decode: (reply) => flags('finish', reply),
 };
+
+export interface RenewRequest {
+  owner: string;
+  deadlineMs: number;
+  fires: readonly Pick<Fire, 'id' | 'token'>[];
+}
+
+/** Renews the leases of a daemon's fires still running: no claim records them lost meanwhile. */
+export const RENEW: Script<RenewRequest, number> = {
+  name: 'renew',
+  keys: ['leases', 'fires'],
+  encode: ({ owner, deadlineMs, fires }) => [
+    owner,
+    Math.floor(deadlineMs),
+    ...fires.flatMap((f) => [f.id, f.token]),
+  ],
+  decode: (reply) => countReply('renew', reply),
+};
+
+function flags(script: string, reply: unknown): boolean[] {
+  if (!Array.isArray(reply) || !reply.every((v) => v === 0 || v === 1)) throw unexpectedReply(script, reply);
+  return reply.map((v) => v === 1);
+}

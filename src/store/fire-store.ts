@@ -1,6 +1,6 @@
-// The daemon's side of the store: claim due fires, begin them, forget them once started
-// (lua/claim.lua, begin.lua, finish.lua). Each call is one script, one round trip; the ids of
-// fires started since the last claim ride along with the next claim.
+// The daemon's side of the store: claim due fires, begin them, keep the leases of those still
+// running, and put them on record when they end (lua/claim.lua, begin.lua, renew.lua,
+// finish.lua). Each call is one script, one round trip, for a batch.
 import { type DurableBegin, type DurableBeginOptions, beginDurably } from './durable-begin.js';
 import type { Fire } from './fire-record.js';
 import {
@@ -10,34 +10,24 @@ import {
   type ClaimReply,
   type ClaimRequest,
   FINISH,
+  type FinishRequest,
+  type HistoryRules,
+  RENEW,
+  type RenewRequest,
 } from './fire-scripts.js';
 import type { RedisAccess } from './redis-access.js';
 
 export class FireStore {
-  /** Fires started since the last claim: the next claim removes their records. */
-  private startedIds: string[] = [];
-
   constructor(
     private readonly redis: RedisAccess,
     /** Replicas that must confirm a begin before its fire runs (redis.wait_replicas). */
     private readonly waitReplicas: number,
+    /** What the history keeps ([default] history_*). */
+    private readonly history: HistoryRules,
   ) {}
 
-  /** A begun fire's command has started: its record can go (with the next claim). */
-  started(id: string): void {
-    this.startedIds.push(id);
-  }
-
-  async claim(req: Omit<ClaimRequest, 'started'>): Promise<ClaimReply> {
-    const started = this.startedIds;
-    this.startedIds = [];
-    try {
-      return await this.redis.script(CLAIM, { ...req, started });
-    } catch (err) {
-      // Not delivered: the next claim takes them.
-      this.startedIds = started.concat(this.startedIds);
-      throw err;
-    }
+  claim(req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
+    return this.redis.script(CLAIM, { ...req, history: this.history });
   }
 
   /** Marks fires started, one round trip; true for each fire whose lease this owner holds. */
@@ -55,10 +45,15 @@ export class FireStore {
     return this.redis.call(async (client) => Number(await client.call('WAIT', count, timeoutMs)));
   }
 
-  /** Forgets the started fires now (at shutdown, when no claim will follow). */
-  async finishStarted(owner: string): Promise<number> {
-    const ids = this.startedIds;
-    this.startedIds = [];
-    return ids.length === 0 ? 0 : this.redis.script(FINISH, { owner, ids });
+  /** Keeps the leases of fires still running until `deadlineMs`; returns how many it kept. */
+  renew(req: RenewRequest): Promise<number> {
+    return req.fires.length === 0 ? Promise.resolve(0) : this.redis.script(RENEW, req);
+  }
+
+  /** Puts ended fires on record, once each: true for each this owner held (and recorded). */
+  finish(req: Omit<FinishRequest, 'history'>): Promise<boolean[]> {
+    return req.runs.length === 0
+      ? Promise.resolve([])
+      : this.redis.script(FINISH, { ...req, history: this.history });
   }
 }

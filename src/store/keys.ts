@@ -6,10 +6,16 @@ export interface StoreKeys {
   readonly pool: string;
   /** Sorted set kid -> run_nexttime (unix seconds). */
   readonly schedule: string;
-  /** Sorted set fire id -> lease deadline (unix ms): fires claimed by a daemon, not yet finished starting. */
+  /** Sorted set fire id -> lease deadline (unix ms): fires claimed, or begun and not finished. */
   readonly leases: string;
   /** Hash fire id -> fire JSON (what to run, who holds it). */
   readonly fires: string;
+  /** Prefix of each task's history list (prefix + kid: run records, newest first). */
+  readonly history: string;
+  /** Stream of every run across tasks (a summary each), for `ktimer runs`. */
+  readonly runs: string;
+  /** Hash kid -> the task's last run (a summary). */
+  readonly last: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -18,5 +24,9 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     schedule: keys.trun,
     leases: `${keys.lock}:leases`,
     fires: `${keys.lock}:fires`,
+    // Under the lock key's name, so that with Redis Cluster they share its hash tag (one slot).
+    history: `${keys.lock}:history:`,
+    runs: `${keys.lock}:runs`,
+    last: `${keys.lock}:last`,
   };
 }

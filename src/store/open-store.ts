@@ -3,6 +3,7 @@
 // Every failure comes out as a KtimerError('redis') naming the server and what to check.
 import type { Config } from '../config/config.js';
 import { FireStore } from './fire-store.js';
+import { HistoryStore } from './history-store.js';
 import { storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
 import {
@@ -17,8 +18,16 @@ import { TaskStore } from './task-store.js';
 
 export type { DurableBegin, DurableBeginOptions } from './durable-begin.js';
 export type { Fire } from './fire-record.js';
-export { type ClaimEntry, type ClaimReply, type ClaimRequest, fullSkip } from './fire-scripts.js';
+export {
+  type ClaimEntry,
+  type ClaimReply,
+  type ClaimRequest,
+  fullSkip,
+  type HistoryRules,
+} from './fire-scripts.js';
+export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record.js';
 export type { FireStore } from './fire-store.js';
+export type { HistoryStore, RunsQuery } from './history-store.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
@@ -34,6 +43,8 @@ export type {
 export interface Store {
   readonly tasks: TaskStore;
   readonly fires: FireStore;
+  /** The run history: a task's runs, every task's, one run's record. */
+  readonly history: HistoryStore;
   /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
   readonly address: string;
   /**
@@ -52,12 +63,21 @@ export interface Store {
 /** The store of `config`, not yet connected (the client is made; a bad Cluster config throws). */
 export function openStore(config: Config, profile: ClientProfile): Store {
   const client = createRedis(config, profile);
-  const redis = new RedisAccess(client, storeKeys(config.keys), async (err) =>
+  const keys = storeKeys(config.keys);
+  const redis = new RedisAccess(client, keys, async (err) =>
     redisError(config, await failureReason(client, err)),
   );
+  const h = config.history;
+  const historyRules = {
+    perTask: h.perTask,
+    maxAgeMs: h.maxAgeSec * 1000,
+    maxRuns: h.maxRuns,
+    listPrefix: keys.history,
+  };
   return {
     tasks: new TaskStore(redis),
-    fires: new FireStore(redis, config.redis.waitReplicas),
+    fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
+    history: new HistoryStore(redis),
     address: describeRedis(config),
     connect: () => connectClient(client, config, profile),
     serverTimeMs: () =>

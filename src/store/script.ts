@@ -64,10 +64,19 @@ function register(client: RedisClient, script: Script<never, unknown>): void {
     defined.set(client, names);
   }
   if (names.has(script.name)) return;
-  // Beside this module: src/store/lua under tsx, dist/bundle/lua in the build.
-  const lua = readFileSync(new URL(`./lua/${script.name}.lua`, import.meta.url), 'utf8');
+  const lua = readLua(`${script.name}.lua`);
   client.defineCommand(`kt_${script.name}`, { numberOfKeys: script.keys.length, lua });
   names.add(script.name);
+}
+
+/**
+ * A script's source, with each `--#include FILE` line replaced by lua/FILE: code two scripts
+ * share (Redis runs each script alone, with no modules). Beside this module: src/store/lua under
+ * tsx, dist/bundle/lua in the build.
+ */
+export function readLua(file: string): string {
+  const text = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+  return text.replace(/^--#include (\S+)$/gm, (_, included: string) => readLua(included));
 }
 
 /** Runs `script` with its keys from `keys`; resolves with the checked reply. */

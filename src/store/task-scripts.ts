@@ -58,14 +58,14 @@ export const REFILL: Script<readonly Refill[], number> = {
 
 export const DEL: Script<readonly string[], number> = {
   name: 'del',
-  keys: ['pool', 'schedule'],
+  keys: ['pool', 'schedule', 'last'],
   encode: (kids) => [...kids],
   decode: (reply) => countReply('del', reply),
 };
 
 export const CLEAR: Script<void, number> = {
   name: 'clear',
-  keys: ['pool', 'schedule'],
+  keys: ['pool', 'schedule', 'last'],
   encode: () => [],
   decode: (reply) => countReply('clear', reply),
 };

@@ -3,6 +3,7 @@
 // as a KtimerError('redis') naming the server.
 import { decodeTask, type Task } from '../tasks/task.js';
 import type { RedisAccess } from './redis-access.js';
+import { decodeRunRecord, type RunSummary } from './run-record.js';
 import {
   ADD,
   ADD_MANY,
@@ -59,6 +60,19 @@ export class TaskStore {
   /** New run times for cron tasks, each written only if the task is unchanged since read. */
   refill(items: readonly Refill[]): Promise<number> {
     return items.length === 0 ? Promise.resolve(0) : this.redis.script(REFILL, items);
+  }
+
+  /** Each task's last run (a summary), or null where it has none on record. */
+  async lastRuns(kids: readonly string[]): Promise<(RunSummary | null)[]> {
+    if (kids.length === 0) return [];
+    const raw = await this.redis.call((client) => client.hmget(this.redis.keys.last, ...kids));
+    return raw.map((r) => {
+      try {
+        return r === null ? null : decodeRunRecord('last', r);
+      } catch {
+        return null;
+      }
+    });
   }
 
   del(kids: readonly string[]): Promise<number> {

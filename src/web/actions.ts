@@ -1,6 +1,7 @@
 // The API's actions: each maps request parameters onto the same TaskService the command line
 // uses, so validation and messages are the same.
 import { KtimerError, usageError } from '../errors.js';
+import type { HistoryService } from '../service/history-service.js';
 import type { TaskService } from '../service/task-service.js';
 import { TASK_FIELDS } from '../tasks/task-rules.js';
 import type { Params } from './request.js';
@@ -14,6 +15,7 @@ export interface ActionResult {
 
 export interface ActionDeps {
   service: TaskService;
+  history: HistoryService;
   info: () => Promise<Record<string, unknown>>;
 }
 
@@ -71,6 +73,16 @@ export const ACTIONS: Record<string, Action> = {
   next: async (p, { service }) => {
     const next = await service.next(kidParam(p), p.get('n'));
     return { data: next.runs, msg: 'ok', extra: { schedule: next.schedule, tz: next.tz, more: next.more } };
+  },
+  history: async (p, { history }) => {
+    const runs = await history.ofTask(kidParam(p), p.get('n'));
+    return { data: runs, msg: `${runs.length} runs` };
+  },
+  runs: async (p, { history }) => {
+    const failed = p.get('failed');
+    if (failed !== undefined && failed !== '0' && failed !== '1') throw usageError('failed must be 0 or 1');
+    const runs = await history.runs({ failed: failed === '1', since: p.get('since'), count: p.get('n') });
+    return { data: runs, msg: `${runs.length} runs` };
   },
   info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),
 };

@@ -30,6 +30,8 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'offset',
   'count',
   'cursor',
+  'failed',
+  'since',
 ]);
 
 export function checkParams(params: Params): void {

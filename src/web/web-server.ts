@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { httpStatusOf, KtimerError, messageOf } from '../errors.js';
+import type { HistoryService } from '../service/history-service.js';
 import type { TaskService } from '../service/task-service.js';
 import { actionOf, knownActionName } from './actions.js';
 import { AllowList, canonicalAddress } from './allow-list.js';
@@ -20,6 +21,8 @@ export interface ErrorLog {
 export interface WebDeps {
   config: Config;
   service: TaskService;
+  /** The run history (history and runs actions). */
+  history: HistoryService;
   info: () => Promise<Record<string, unknown>>;
   accessLog: Logger;
   errorLog: ErrorLog;

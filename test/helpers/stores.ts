@@ -2,6 +2,7 @@
 // conf.ini, for integration tests that give each test its own keys on one redis-server.
 import type { Cluster, Redis } from 'ioredis';
 import { KtimerError, messageOf } from '../../src/errors.js';
+import type { HistoryRules } from '../../src/store/fire-scripts.js';
 import { FireStore } from '../../src/store/fire-store.js';
 import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
@@ -11,13 +12,23 @@ import { TaskStore } from '../../src/store/task-store.js';
 export const testKeys = (prefix: string): StoreKeys =>
   storeKeys({ pool: `${prefix}:all`, trun: `${prefix}:second`, lock: `${prefix}:lock` });
 
+/** conf.ini's default history rules, over `keys`. */
+export const historyRules = (keys: StoreKeys, over: Partial<HistoryRules> = {}): HistoryRules => ({
+  perTask: 100,
+  maxAgeMs: 7 * 86_400_000,
+  maxRuns: 100_000,
+  listPrefix: keys.history,
+  ...over,
+});
+
 export function storesOn(
   client: Redis | Cluster,
   keys: StoreKeys,
   waitReplicas = 0,
+  history: HistoryRules = historyRules(keys),
 ): { tasks: TaskStore; fires: FireStore } {
   const access = new RedisAccess(client, keys, (err) =>
     err instanceof KtimerError ? err : new KtimerError('redis', messageOf(err)),
   );
-  return { tasks: new TaskStore(access), fires: new FireStore(access, waitReplicas) };
+  return { tasks: new TaskStore(access), fires: new FireStore(access, waitReplicas, history) };
 }

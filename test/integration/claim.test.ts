@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
-import type { ClaimEntry, ClaimRequest, FireStore, TaskStore } from '../../src/store/open-store.js';
+import type {
+  ClaimEntry,
+  ClaimRequest,
+  Fire,
+  FireStore,
+  RunRecord,
+  TaskStore,
+} from '../../src/store/open-store.js';
 import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src/tasks/schedule.js';
 import { decodeTask, type Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
@@ -18,6 +25,24 @@ let firesOf_: Map<string, FireStore>;
 let n = 0;
 
 const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
+
+/** The record a daemon would write when `fire` ended well. */
+const runOf = (fire: Fire): RunRecord => ({
+  fire_id: fire.id,
+  kid: fire.kid,
+  type: fire.type,
+  kind: fire.kind,
+  due: fire.due,
+  started: fire.due,
+  finished: fire.due + 0.01,
+  duration_ms: 10,
+  result: 'ok',
+  ok: true,
+  exit_code: 0,
+  host: 'h',
+  trigger: 'schedule',
+  attempt: 1,
+});
 
 beforeEach(() => {
   n++;
@@ -45,7 +70,7 @@ const task = (over: Partial<Task> = {}): Task =>
 const firesOf = (reply: Awaited<ReturnType<FireStore['claim']>>) =>
   reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
 
-const claim = ({ started = [], ...over }: Partial<ClaimRequest> = {}) => {
+const claim = (over: Partial<Omit<ClaimRequest, 'history'>> = {}) => {
   const req = {
     nowMs: T0,
     owner: 'A',
@@ -55,9 +80,7 @@ const claim = ({ started = [], ...over }: Partial<ClaimRequest> = {}) => {
     expireLimitSec: 60,
     ...over,
   };
-  const store = fires(req.owner);
-  for (const id of started) store.started(id);
-  return store.claim(req);
+  return fires(req.owner).claim(req);
 };
 
 test('a due timer is claimed once and removed from hash and schedule', async () => {
@@ -174,7 +197,9 @@ test('a timer overdue beyond task_expire_limit is dropped; 0 never drops', async
   await tasks.add('old', task(), 100);
   await tasks.add('fresh', task({ run_nexttime: (T0 + 30_000) / 1000 }), 100);
   const res = await claim({ nowMs: T0 + 61_000 });
-  const kinds = res.entries.map((e) => `${e.kind}:${'kid' in e ? e.kid : e.fire.kid}`).sort();
+  const kinds = res.entries
+    .map((e) => `${e.kind}:${'kid' in e ? e.kid : e.kind === 'fire' ? e.fire.kid : '?'}`)
+    .sort();
   assert.deepEqual(kinds, ['expired:old', 'fire:fresh']);
   assert.equal(await redis.client.hlen(keys.pool), 0);
   await tasks.add('older', task(), 100);
@@ -286,32 +311,53 @@ test('a fire claimed again by the same daemon is begun only through its newest l
   assert.deepEqual(await begin(T0 + 5001, 'A', 60_000, again), [true]);
 });
 
-test('a begun fire is never handed out again: acked by the next claim, or reported abandoned', async () => {
+test('a begun fire is never handed out again: its run is put on record, or recorded lost when its lease runs out', async () => {
   await tasks.add('k', task(), 100);
   await tasks.add('j', task(), 100);
-  const both = firesOf(await claim({ owner: 'A' }));
-  assert.deepEqual(await begin(T0, 'A', 60_000, both), [true, true]);
-  // A reports k started; j's daemon "dies" before reporting.
-  await claim({ owner: 'A', started: ['k:1'] });
-  assert.equal(await redis.client.hexists(keys.fires, 'k:1'), 0);
+  const A = 'host:42:ab'; // host:pid:tag, as a daemon names itself
+  const both = firesOf(await claim({ owner: A }));
+  assert.deepEqual(await begin(T0, A, 60_000, both), [true, true]);
+  const byKid = (kid: string) => both.find((f) => f.kid === kid) as Fire;
+  const [k, j] = [byKid('k'), byKid('j')];
+  // A puts k on record; j's daemon "dies" before it ends.
+  assert.deepEqual(
+    await fires(A).finish({ owner: A, nowMs: T0 + 10, runs: [{ fire: k, record: runOf(k) }] }),
+    [true],
+  );
+  assert.equal(await redis.client.hexists(keys.fires, k.id), 0);
+  const early = await claim({ owner: 'B', nowMs: T0 + 59_999 });
+  assert.deepEqual(early.entries, [], 'the lease of a begun fire holds');
   const later = await claim({ owner: 'B', nowMs: T0 + 60_000 });
   assert.deepEqual(
-    later.entries.map((e) => e.kind),
-    ['abandoned'],
+    later.entries.map((e) => (e.kind === 'lost' ? `lost:${e.record.fire_id}` : e.kind)),
+    [`lost:${j.id}`],
   );
   assert.equal(await redis.client.hlen(keys.fires), 0);
   assert.equal(await redis.client.zcard(keys.leases), 0);
+  const lost = JSON.parse((await redis.client.lindex(`${keys.history}j`, 0)) ?? '{}');
+  assert.equal(lost.result, 'lost');
+  assert.equal(lost.host, 'host', 'from the owner host:pid:tag');
+  assert.equal(lost.pid, 42);
 });
 
-test('finish removes only the records of its owner', async () => {
+test('finish records only the runs whose lease its owner holds, and each only once', async () => {
   await tasks.add('k', task(), 100);
-  await begin(T0, 'A', 60_000, firesOf(await claim({ owner: 'A' })));
-  fires('B').started('k:1');
-  assert.equal(await fires('B').finishStarted('B'), 0);
-  fires('A').started('k:1');
-  assert.equal(await fires('A').finishStarted('A'), 1);
-  assert.equal(await fires('A').finishStarted('A'), 0, 'forgotten once');
-  assert.equal(await redis.client.hlen(keys.fires), 0);
+  const [k] = firesOf(await claim({ owner: 'A' })) as [Fire];
+  await begin(T0, 'A', 60_000, [k]);
+  const run = { fire: k, record: runOf(k) };
+  assert.deepEqual(await fires('B').finish({ owner: 'B', nowMs: T0, runs: [run] }), [false]);
+  assert.deepEqual(
+    await fires('A').finish({ owner: 'A', nowMs: T0, runs: [{ ...run, fire: { ...k, token: 'x' } }] }),
+    [false],
+  );
+  assert.deepEqual(await fires('A').finish({ owner: 'A', nowMs: T0, runs: [run] }), [true]);
+  assert.deepEqual(
+    await fires('A').finish({ owner: 'A', nowMs: T0, runs: [run] }),
+    [false],
+    'a retried finish records nothing again',
+  );
+  assert.equal(await redis.client.llen(`${keys.history}k`), 1);
+  assert.equal(await redis.client.xlen(keys.runs), 1);
 });
 
 test('concurrent claims by many owners hand each fire out once', async () => {

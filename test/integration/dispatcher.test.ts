@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { Dispatcher } from '../../src/daemon/dispatcher.js';
+import { RunRecorder } from '../../src/daemon/run-recorder.js';
 import {
   emptyResult,
   type FireRequest,
@@ -26,13 +27,17 @@ let n = 0;
 interface HeldRun {
   req: FireRequest;
   kills: NodeJS.Signals[];
-  /** The command is under way (a runner says so once its process exists or its request is sent). */
-  start(): void;
   end(result: Partial<RunResult>): void;
 }
 
 function setup(
-  options: { owner?: string; waitReplicas?: number; limits?: Record<CommandKind, number> } = {},
+  options: {
+    owner?: string;
+    waitReplicas?: number;
+    limits?: Record<CommandKind, number>;
+    /** The recorder's renewals on the dispatcher's clock (else on a clock of their own, which no test moves). */
+    renewOnSameClock?: boolean;
+  } = {},
 ) {
   const keys = testKeys(`d${++n}`);
   const stores = storesOn(redis.client, keys, options.waitReplicas ?? 0);
@@ -43,31 +48,31 @@ function setup(
     (kind: CommandKind) =>
     (req: FireRequest): RunningTask => {
       let end: (r: RunResult) => void = () => {};
-      let start: () => void = () => {};
       const result = new Promise<RunResult>((resolve) => {
         end = resolve;
       });
-      const started = new Promise<void>((resolve) => {
-        start = resolve;
-      });
-      const run: HeldRun = {
-        req,
-        kills: [],
-        start,
-        end: (r) => {
-          start();
-          end({ ...emptyResult(kind), ok: true, ...r });
-        },
-      };
+      const run: HeldRun = { req, kills: [], end: (r) => end({ ...emptyResult(kind), ok: true, ...r }) };
       runs.push(run);
-      return { started, result, kill: (signal = 'SIGTERM') => run.kills.push(signal) };
+      return { result, kill: (signal = 'SIGTERM') => run.kills.push(signal) };
     };
   const owner = options.owner ?? 'A';
-  const make = (fires: Pick<FireStore, 'beginDurably' | 'started'>) =>
+  // The recorder is real: it puts the runs on record in this Redis.
+  const recorder = new RunRecorder({
+    fires: stores.fires,
+    clock: options.renewOnSameClock ? clock : new ManualClock(T0),
+    owner,
+    host: 'h',
+    pid: 1,
+    keepMs: 60_000,
+    logs,
+  });
+  const make = (fires: Pick<FireStore, 'beginDurably'>) =>
     new Dispatcher({
       fires,
+      recorder,
       clock,
       owner,
+      host: 'h',
       runners: { shell: runner('shell'), url: runner('url') },
       limits: { ...(options.limits ?? { shell: 4, url: 4 }), timeoutMs: 0 },
       startedKeepMs: 60_000,
@@ -90,11 +95,11 @@ function setup(
     });
     return reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
   };
-  return { keys, stores, clock, logs, runs, make, claim, dispatcher: make(stores.fires) };
+  return { keys, stores, clock, logs, runs, make, claim, recorder, dispatcher: make(stores.fires) };
 }
 
 test('a fire is begun, run and logged with its real start on the Redis clock; its slot is held meanwhile', async () => {
-  const { clock, logs, runs, claim, dispatcher, stores, keys } = setup();
+  const { clock, logs, runs, claim, dispatcher, keys } = setup();
   const fires = await claim([T0]);
   clock.advance(12);
   dispatcher.dispatch(fires);
@@ -110,25 +115,34 @@ test('a fire is begun, run and logged with its real start on the Redis clock; it
   assert.equal(entry?.lateness_ms, 19);
   assert.equal(entry?.kind, 'shell');
   assert.equal(dispatcher.room('shell'), 4, 'the slot is free again');
-  const record = JSON.parse((await redis.client.hget(keys.fires, fires[0]?.id ?? '')) ?? '{}');
-  assert.equal(record.state, 'started', 'begun in Redis before it ran');
-  // The started fire's record goes with the next claim.
-  await stores.fires.claim({
-    nowMs: clock.nowMs(),
-    owner: 'A',
-    leaseMs: 5000,
-    maxShell: 1,
-    maxUrl: 1,
-    expireLimitSec: 0,
+  // Its run goes on record, and its lease with it.
+  const id = fires[0]?.id ?? '';
+  await waitFor(async () => (await redis.client.hexists(keys.fires, id)) === 0, {
+    what: 'the run on record',
   });
-  assert.equal(await redis.client.hexists(keys.fires, fires[0]?.id ?? ''), 0);
+  const kid = fires[0]?.kid ?? '';
+  const run = JSON.parse((await redis.client.lindex(`${keys.history}${kid}`, 0)) ?? '{}');
+  assert.deepEqual(
+    [
+      run.fire_id,
+      run.result,
+      run.started,
+      run.lateness_ms,
+      run.duration_ms,
+      run.host,
+      run.trigger,
+      run.attempt,
+    ],
+    [id, 'ok', (T0 + 19) / 1000, 19, 30, 'h', 'schedule', 1],
+  );
+  assert.equal(JSON.parse((await redis.client.hget(keys.last, kid)) ?? '{}').fire_id, id);
 });
 
 test('a fire whose lease another daemon holds is not run here, and its slot is given back', async () => {
   const { logs, runs, claim, dispatcher } = setup({ owner: 'B' });
   const fires = await claim([T0], 'A');
   dispatcher.dispatch(fires);
-  await waitFor(() => logs.events('runed', 'lost').length === 1, { what: 'the lost fire logged' });
+  await waitFor(() => logs.events('runed', 'not_ours').length === 1, { what: 'the fire logged as not ours' });
   assert.equal(runs.length, 0);
   assert.equal(dispatcher.room('shell'), 4);
 });
@@ -265,29 +279,25 @@ test('with wait_replicas: a claim undone meanwhile (the record gone) is not run'
   assert.equal(runs.length, 0);
 });
 
-test('a begun record is kept until the runner says the command is under way, then goes with the next claim', async () => {
-  const { clock, runs, claim, dispatcher, stores, keys } = setup();
+test('a running fire keeps its lease while it runs (renewed), so no claim records it lost', async () => {
+  const { clock, runs, claim, dispatcher, stores, keys } = setup({ renewOnSameClock: true });
   const fires = await claim([T0]);
   dispatcher.dispatch(fires);
   await waitFor(() => runs.length === 1, { what: 'the run' });
   const id = (fires[0] as Fire).id;
-  const nextClaim = () =>
-    stores.fires.claim({
-      nowMs: clock.nowMs(),
-      owner: 'A',
-      leaseMs: 5000,
-      maxShell: 1,
-      maxUrl: 1,
-      expireLimitSec: 0,
+  const claimAt = (nowMs: number) =>
+    stores.fires.claim({ nowMs, owner: 'B', leaseMs: 5000, maxShell: 1, maxUrl: 1, expireLimitSec: 0 });
+  // Three minutes of a long command, renewed every 15 s (each renewal lasts 60 s).
+  for (let s = 0; s < 12; s++) {
+    await waitFor(() => clock.sleeping >= 1, { what: 'the renewal wait' });
+    clock.advance(15_000);
+    await waitFor(async () => Number(await redis.client.zscore(keys.leases, id)) >= clock.nowMs() + 59_000, {
+      what: 'the lease renewed',
     });
-  await nextClaim();
-  assert.equal(
-    await redis.client.hexists(keys.fires, id),
-    1,
-    'not under way yet: a daemon dying now leaves it',
-  );
-  runs[0]?.start();
-  await new Promise((r) => setImmediate(r));
-  await nextClaim();
-  assert.equal(await redis.client.hexists(keys.fires, id), 0, 'under way: forgotten by the next claim');
+    assert.deepEqual((await claimAt(clock.nowMs())).entries, [], 'not taken for lost');
+  }
+  runs[0]?.end({ durationMs: 180_000 });
+  await waitFor(async () => (await redis.client.hexists(keys.fires, id)) === 0, {
+    what: 'the run on record',
+  });
 });

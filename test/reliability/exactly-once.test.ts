@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
-import { type PlannedTask, plan, report, seed, Sink, startFleet, tally } from './fleet.js';
+import { checkRecords, type PlannedTask, plan, report, seed, Sink, startFleet, tally } from './fleet.js';
 
 const TIMERS = 10_000;
 const TICKERS = 50;
@@ -67,7 +67,7 @@ async function settle(tasks: PlannedTask[], lastDueMs: number, excused: () => Se
 }
 
 test('3 daemons, one Redis, 10,000 timers + 50 tickers + 50 cron tasks over 20 s: no duplicate, no miss, none early', async () => {
-  const { tasks, daemons, lastDueMs } = await setup('fleet');
+  const { client, tasks, daemons, lastDueMs } = await setup('fleet');
   await settle(tasks, lastDueMs);
   const t = tally(tasks, sink);
   const perDaemon = daemons.map((d) => d.fires().length);
@@ -82,6 +82,11 @@ test('3 daemons, one Redis, 10,000 timers + 50 tickers + 50 cron tasks over 20 s
   });
   assert.equal(t.duplicates, 0);
   assert.equal(t.lost, 0, `lost: ${t.lostKids.slice(0, 5)}`);
+  const records = await checkRecords(client, 'fleet', sink, tasks);
+  report('three-daemons-records', records);
+  assert.equal(records.duplicates, 0, 'a run on record twice');
+  assert.equal(records.pending, 0, 'begun fires not on record');
+  assert.deepEqual(records.unrecorded.slice(0, 5), [], 'fires that ran and are not on record');
   assert.equal(t.early, 0);
   assert.ok(
     perDaemon.every((n) => n > 0),
@@ -131,10 +136,15 @@ test('the same with a daemon SIGKILLed every 3 s and restarted: nothing lost, no
   });
   assert.equal(t.duplicates, 0);
   assert.equal(t.lost, 0, `lost: ${t.lostKids.slice(0, 5)}`);
+  const records = await checkRecords(client, 'chaos', sink, tasks);
+  report('sigkill-chaos-records', records);
+  assert.equal(records.duplicates, 0, 'a run on record twice');
+  assert.equal(records.pending, 0, 'begun fires not on record');
+  assert.deepEqual(records.unrecorded.slice(0, 5), [], 'fires that ran and are not on record');
 });
 
 test('Redis shut down for 10 s mid-run and restarted from its AOF: nothing lost, nothing doubled', async () => {
-  const { redis, tasks, daemons, lastDueMs, startMs } = await setup('outage', true);
+  const { redis, client, tasks, daemons, lastDueMs, startMs } = await setup('outage', true);
   await waitFor(() => Date.now() > startMs + 6000, { what: 'mid-run', timeoutMs: 15_000 });
   const firedBefore = tally(tasks, sink).fired;
   await redis.stop();
@@ -154,5 +164,10 @@ test('Redis shut down for 10 s mid-run and restarted from its AOF: nothing lost,
   });
   assert.equal(t.duplicates, 0);
   assert.equal(t.lost, 0, `lost: ${t.lostKids.slice(0, 5)}`);
+  const records = await checkRecords(client, 'outage', sink, tasks);
+  report('redis-outage-records', records);
+  assert.equal(records.duplicates, 0, 'a run on record twice');
+  assert.equal(records.pending, 0, 'begun fires not on record');
+  assert.deepEqual(records.unrecorded.slice(0, 5), [], 'fires that ran and are not on record');
   assert.ok(daemons.every((d) => d.alive()));
 });

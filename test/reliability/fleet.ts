@@ -181,6 +181,56 @@ export function tally(
   };
 }
 
+export type RecordCheck = {
+  /** Runs on record in the runs stream (ok, failed or lost). */
+  records: number;
+  /** Fire ids on record more than once: must be 0. */
+  duplicates: number;
+  lost: number;
+  /** Kids whose sink calls outnumber their records: a fire that ran and is not on record. */
+  unrecorded: string[];
+  /** Fires begun and not yet on record (their lease still held). */
+  pending: number;
+};
+
+/**
+ * Every begun fire on record exactly once: waits until no begun fire is pending (ended and
+ * recorded, or recorded lost once its daemon's lease ran out), then compares the runs stream
+ * with what the sink got.
+ */
+export async function checkRecords(
+  client: Redis | Cluster,
+  prefix: string,
+  sink: Sink,
+  tasks: readonly PlannedTask[],
+  timeoutMs = 60_000,
+): Promise<RecordCheck> {
+  const lock = `${prefix}:tasks:lock`;
+  const deadline = Date.now() + timeoutMs;
+  while ((await client.hlen(`${lock}:fires`)) > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 250));
+  const entries = await client.xrange(`${lock}:runs`, '-', '+');
+  const seen = new Map<string, number>();
+  const perKid = new Map<string, number>();
+  let lost = 0;
+  for (const [, fields] of entries) {
+    const s = JSON.parse(fields[1] ?? '{}') as { fire_id: string; kid: string; result: string };
+    seen.set(s.fire_id, (seen.get(s.fire_id) ?? 0) + 1);
+    perKid.set(s.kid, (perKid.get(s.kid) ?? 0) + 1);
+    if (s.result === 'lost') lost++;
+  }
+  const unrecorded = [...sink.hits]
+    .filter(([kid, hits]) => kid !== '?' && hits.length > (perKid.get(kid) ?? 0))
+    .map(([kid]) => kid);
+  return {
+    records: entries.length,
+    duplicates: [...seen.values()].filter((n) => n > 1).length,
+    lost,
+    unrecorded,
+    pending: await client.hlen(`${lock}:fires`),
+  };
+}
+
 /** Prints the figures of one fault test, for README to quote. */
 export function report(name: string, figures: Record<string, unknown>): void {
   process.stdout.write(`# FIGURES ${name}: ${JSON.stringify(figures)}\n`);
@@ -191,10 +241,11 @@ export async function startFleet(
   n: number,
   opts: { redisPort: number; prefix: string; extra?: Parameters<typeof writeTestConfig>[0]['extra'] },
 ): Promise<TestDaemon[]> {
+  // Runs begun by a killed daemon are recorded lost 5 s on (60 s by default): the tests wait less.
+  const extra = { ...opts.extra, default: ['task_lost_after = 5', ...(opts.extra?.default ?? [])] };
   const daemons = Array.from(
     { length: n },
-    () =>
-      new TestDaemon(writeTestConfig({ redisPort: opts.redisPort, prefix: opts.prefix, extra: opts.extra })),
+    () => new TestDaemon(writeTestConfig({ redisPort: opts.redisPort, prefix: opts.prefix, extra })),
   );
   await Promise.all(daemons.map((d) => d.start()));
   return daemons;

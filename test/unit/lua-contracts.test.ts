@@ -90,11 +90,14 @@ test('replies are checked: anything a script would not send is an internal error
   assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['missed', 'k', 'skip', 3, 1000, 4000]]).entries, [
     { kind: 'missed', kid: 'k', policy: 'skip', count: 3, firstDueMs: 1000, nextDueMs: 4000 },
   ]);
-  // An abandoned record may come from an older daemon: read for its log line, whatever it holds.
-  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['abandoned', '{"kid":"k"}']]), {
+  const lost = { fire_id: 'k:1', kid: 'k', result: 'lost', ok: false, host: 'h', due: 1, finished: 2 };
+  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['lost', JSON.stringify(lost)]]), {
     nextDueMs: null,
     dueLeft: null,
-    entries: [{ kind: 'abandoned', fire: { id: '?', kid: 'k', owner: '?' } }],
+    entries: [{ kind: 'lost', record: lost }],
   });
+  internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', '{"kid":"k"}']]));
+  assert.deepEqual(fireScripts.FINISH.decode([1, 0]), [true, false]);
+  internal(() => fireScripts.FINISH.decode(2));
   internal(() => fireScripts.BEGIN.decode([1, 2]));
 });

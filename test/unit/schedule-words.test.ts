@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nextTable, runsInWords, taskTable, withSchedule } from '../../src/cli/format.js';
+import type { TaskView } from '../../src/service/task-service.js';
 import { isoInZone, localIso, shortIso, utcIso } from '../../src/tasks/iso-time.js';
 import { intervalInWords, msOfSec, scheduleInWords } from '../../src/tasks/schedule-words.js';
 import type { TaskWithKid } from '../../src/tasks/task.js';
@@ -73,21 +74,32 @@ test('ISO times in a zone carry its offset on both sides of a DST change; UTC en
   assert.equal(msOfSec(1763941387.279), 1763941387279);
 });
 
-test("list's table: SCHEDULE and RUNS (made/limit) columns; a parked cron task's next run is computing", () => {
-  const rows = [
-    task({ time: 900, limit: 5, run_num: 3 }),
-    task({ time: 60, limit: 0, run_num: 7 }),
-    task({ type: 'timer', limit: 1 }),
+test("list's table: SCHEDULE, RUNS (made/limit), LAST (how and when) and NEXT (in how long) columns", () => {
+  const now = msOfSec(1796000000);
+  const rows: TaskView[] = [
+    {
+      ...task({ time: 900, limit: 5, run_num: 3, run_nexttime: 1796000250 }),
+      last_result: 'ok',
+      last_ok: true,
+      last_started: 1795999880,
+    },
+    {
+      ...task({ time: 60, limit: 0, run_num: 7, run_nexttime: 1796000000 }),
+      last_result: 'failed',
+      last_ok: false,
+      last_exit: 7,
+      last_started: 1795999995,
+    },
+    task({ type: 'timer', limit: 1, run_nexttime: 1796003723 }),
     task({ type: 'cron', time: 0, cron: '*/5 * * * *', tz: 'UTC', parked: 1796000000 }),
   ];
   assert.deepEqual(rows.map(runsInWords), ['3/5', '7', '0/1', '0']);
-  const lines = taskTable(rows).split('\n');
-  assert.match(lines[0] ?? '', /^KID +TYPE +SCHEDULE +RUNS +NEXT RUN +COMMAND$/);
-  assert.match(
-    lines[1] ?? '',
-    /^a{32} {2}ticker {2}every 15m +3\/5 +2026-12-2\dT\d\d:00:00\.000[+-]\d\d:\d\d {2}true$/,
-  );
-  assert.match(lines[4] ?? '', /^a{32} {2}cron +cron \*\/5 \* \* \* \* UTC +0 +computing +true$/);
+  const lines = taskTable(rows, now).split('\n');
+  assert.match(lines[0] ?? '', /^KID +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND$/);
+  assert.match(lines[1] ?? '', /^a{32} {2}ticker {2}every 15m +3\/5 +ok 2m 0s ago +in 4m 10s +true$/);
+  assert.match(lines[2] ?? '', / exit 7 5s ago +due +true$/);
+  assert.match(lines[3] ?? '', / 0\/1 +— +in 1h 2m +true$/);
+  assert.match(lines[4] ?? '', /^a{32} {2}cron +cron \*\/5 \* \* \* \* UTC +0 +— +computing +true$/);
   assert.equal(withSchedule(rows[0] as TaskWithKid).schedule, 'every 15m');
 });
 

@@ -19,6 +19,6 @@ export async function run(ctx: CliContext, _words: string[], opts: ListQuery): P
   else if (rows === 0) footer = `no tasks at offset ${page.offset}: the window holds ${page.total}.`;
   else
     footer = `tasks ${first}-${last} of ${page.total}${page.next ? ` (next page: -cursor=${page.next})` : ''}.`;
-  const human = page.tasks.length === 0 ? footer : `${taskTable(page.tasks)}\n${footer}`;
+  const human = page.tasks.length === 0 ? footer : `${taskTable(page.tasks, Date.now())}\n${footer}`;
   ctx.print(human, { ...page, tasks: page.tasks.map(withSchedule) });
 }

@@ -9,6 +9,7 @@
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] leases sorted set (fire id -> deadline, unix ms)
 -- KEYS[4] fires hash (fire id -> fire JSON)
+-- KEYS[5] runs stream, KEYS[6] last-run hash (include/record-run.lua)
 -- ARGV[1] now, unix ms, with its fraction (from the daemon's Redis-synchronised clock)
 -- ARGV[2] owner: the claiming daemon's id
 -- ARGV[3] lease, ms
@@ -17,7 +18,8 @@
 -- ARGV[7] max skip: how many due tasks whose kind has no room may be passed over to reach
 --         tasks of the other kind behind them
 -- ARGV[8] cron low water: a cron task carrying fewer run times than this is to be refilled
--- ARGV[9..] fire ids this owner has started since its last claim: their records are removed
+-- ARGV[9] history list key prefix (+ kid: the lists share KEYS[1]'s hash tag), ARGV[10] records
+--         per task, ARGV[11] max age of a record, ms, ARGV[12] runs kept in the stream
 -- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
@@ -28,7 +30,8 @@
 --                                   is decided here, once
 --   { 'expired', kid, task_json }   a timer overdue beyond the expire limit: removed, not run
 --   { 'corrupt', kid, raw }         task data that is not a valid task: removed
---   { 'abandoned', fire_json }      begun by a daemon that vanished before finishing: not re-run
+--   { 'lost', record_json }         begun by a daemon that vanished before it finished: put on
+--                                   record as lost (history, runs, last run), not run again
 --   { 'missed', kid, policy, n, first_due_ms, next_due_ms }
 --                                   n runs of a ticker or cron task not fired (once: all but
 --                                   the one fired; skip: all; all: beyond 100), from the first;
@@ -48,10 +51,24 @@ local out = { false, -1, 0 }
 -- A parked cron task is looked at again after this (ms), in case no daemon refilled it.
 local PARK_RETRY_MS = 5000
 local MAX_CATCH_UP = 100
+local HISTORY = {
+  prefix = ARGV[9], per_task = tonumber(ARGV[10]), max_age_ms = tonumber(ARGV[11]),
+  max_runs = tonumber(ARGV[12]), now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6],
+}
+--#include include/record-run.lua
 
-for i = 9, #ARGV do
-  redis.call('HDEL', KEYS[4], ARGV[i])
-  redis.call('ZREM', KEYS[3], ARGV[i])
+-- A begun fire whose daemon is gone: nobody knows how it ended. On record as lost.
+local function record_lost(fire)
+  local host, pid = string.match(tostring(fire.owner), '^(.*):(%d+):[^:]*$')
+  local rec = {
+    fire_id = fire.id, kid = fire.kid, type = fire.type, kind = fire.kind, due = fire.due,
+    started = tonumber(fire.started) and fire.started / 1000 or nil, finished = now_int / 1000,
+    result = 'lost', ok = false, host = host or fire.owner, pid = tonumber(pid),
+    trigger = fire.trigger or 'schedule', attempt = fire.attempt or 1,
+    error = 'its daemon ' .. tostring(fire.owner) .. ' stopped before the run ended',
+  }
+  record_run(rec)
+  out[#out + 1] = { 'lost', cjson.encode(rec) }
 end
 
 local function kind_of(command)
@@ -91,7 +108,8 @@ for _, fire_id in ipairs(overdue) do
   elseif fire.state == 'started' then
     redis.call('ZREM', KEYS[3], fire_id)
     redis.call('HDEL', KEYS[4], fire_id)
-    out[#out + 1] = { 'abandoned', raw }
+    fire.id = fire.id or fire_id
+    record_lost(fire)
   else
     local kind = (fire.kind == 'url' or fire.kind == 'shell') and fire.kind or kind_of(tostring(fire.command))
     if room[kind] > 0 then
@@ -273,6 +291,8 @@ while going_on() do
   if #due < page * 2 and not catching_up then break end
   catching_up = false
 end
+
+trim_runs()
 
 -- 4. What is left, and when to look again: the earliest schedule score (exact, as stored) and
 -- lease deadline. Due tasks beyond those passed over, with room and allowance left, mean the

@@ -1,10 +1,12 @@
--- del: remove tasks from the hash and the schedule together.
--- KEYS[1] pool hash, KEYS[2] schedule sorted set
+-- del: remove tasks from the hash and the schedule together, and their last run. Their history
+-- stays until it ages out (history_max_age), as a fired timer's does.
+-- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] last-run hash
 -- ARGV[1..n] kids
 -- Returns how many tasks existed and were removed.
 local removed = 0
 for i = 1, #ARGV do
   removed = removed + redis.call('HDEL', KEYS[1], ARGV[i])
   redis.call('ZREM', KEYS[2], ARGV[i])
+  redis.call('HDEL', KEYS[3], ARGV[i])
 end
 return removed

@@ -1,0 +1,80 @@
+// The run history, for the command line and the web API alike: a task's runs, the runs of every
+// task (failures only, since a time), one run's record. Input is checked before any round trip.
+import { KtimerError, usageError } from '../errors.js';
+import type { HistoryStore, RunRecord, RunSummary } from '../store/open-store.js';
+import { parseHumanTime } from '../tasks/human-time.js';
+import { normalizeKid } from '../tasks/kid.js';
+import { parseWhole } from '../tasks/task-rules.js';
+
+export interface HistoryServiceDeps {
+  history: () => Promise<HistoryStore>;
+  /** "Now" on the Redis server's clock (the stream's ids are its ms). */
+  nowMs: () => Promise<number>;
+  /** [task] timezone, for a --since date without an offset. */
+  timezone: string;
+}
+
+export interface RunsQuery {
+  failed?: boolean | undefined;
+  /** `1h`, `30m`, `2d` ago, a date (ISO 8601), or a unix timestamp. */
+  since?: string | undefined;
+  count?: string | undefined;
+}
+
+export const HISTORY_DEFAULT = 20;
+export const RUNS_DEFAULT = 50;
+export const RUNS_MAX = 1000;
+
+const AGO = /^(\d{1,9})([smhd])$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export class HistoryService {
+  constructor(private readonly deps: HistoryServiceDeps) {}
+
+  /** A task's runs, newest first: also a timer's that has fired and is gone. */
+  async ofTask(kidInput: string, countInput?: string): Promise<RunRecord[]> {
+    const kid = normalizeKid(kidInput);
+    const count = countOf(countInput, HISTORY_DEFAULT);
+    return (await this.deps.history()).ofTask(kid, count);
+  }
+
+  /** The runs of every task, newest first. */
+  async runs(q: RunsQuery): Promise<RunSummary[]> {
+    const count = countOf(q.count, RUNS_DEFAULT);
+    const sinceMs = q.since === undefined ? null : await this.sinceMs(q.since);
+    return (await this.deps.history()).runs({ sinceMs, count, failedOnly: q.failed === true });
+  }
+
+  /** One run's record (its output with it), by the fire id `history` and `runs` print. */
+  async byFireId(fireId: string): Promise<RunRecord> {
+    const id = fireId.trim();
+    const m = /^([0-9a-f]{32}):(\d{1,15})$/.exec(id);
+    if (!m)
+      throw usageError(
+        `fire id "${id.slice(0, 50)}" is invalid; expected KID:RUN as printed by \`ktimer history\``,
+      );
+    const record = await (await this.deps.history()).byFireId(id);
+    if (!record)
+      throw new KtimerError(
+        'not_found',
+        `run ${id} is not on record (history_per_task and history_max_age bound it)`,
+      );
+    return record;
+  }
+
+  private async sinceMs(value: string): Promise<number> {
+    const ago = AGO.exec(value.trim());
+    if (ago) return (await this.deps.nowMs()) - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS];
+    const human = parseHumanTime('since', value, this.deps.timezone);
+    if (human && 'atMs' in human) return human.atMs;
+    if (human) throw usageError(`since "${value}" is invalid; a time ago is written without +: 1h, 30m, 2d`);
+    return parseWhole('since', value, 0, 'a time ago (1h, 30m, 2d), a date, or a unix timestamp') * 1000;
+  }
+}
+
+function countOf(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = parseWhole('n', value, 1, `a whole number from 1 to ${RUNS_MAX}`);
+  if (n > RUNS_MAX) throw usageError(`n ${n} is invalid; expected a whole number from 1 to ${RUNS_MAX}`);
+  return n;
+}

@@ -1,0 +1,39 @@
+-- record-run (included by claim.lua and finish.lua, see store/script.ts): one run on record. Its
+-- record goes first into its task's history list (newest first, at most HISTORY.per_task, none
+-- older than HISTORY.max_age_ms), a summary into the runs stream (at most HISTORY.max_runs) and
+-- into the task's last run. The including script sets HISTORY = { prefix, per_task, max_age_ms,
+-- max_runs, now_ms, runs_key, last_key } before calling record_run.
+local SUMMARY_FIELDS = { 'fire_id', 'kid', 'result', 'ok', 'started', 'duration_ms', 'exit_code',
+  'signal', 'http_status', 'host' }
+
+local function record_run(rec)
+  local summary = {}
+  for _, f in ipairs(SUMMARY_FIELDS) do summary[f] = rec[f] end
+  local summary_json = cjson.encode(summary)
+  if HISTORY.per_task > 0 then
+    local key = HISTORY.prefix .. rec.kid
+    redis.call('LPUSH', key, cjson.encode(rec))
+    redis.call('LTRIM', key, 0, HISTORY.per_task - 1)
+    -- Records past the age leave from the old end, a few per run (the next runs take the rest).
+    for _ = 1, 4 do
+      local ok, oldest = pcall(cjson.decode, redis.call('LINDEX', key, -1) or '')
+      local finished = ok and type(oldest) == 'table' and tonumber(oldest.finished)
+      if not finished or finished * 1000 >= HISTORY.now_ms - HISTORY.max_age_ms then break end
+      redis.call('RPOP', key)
+    end
+    redis.call('PEXPIRE', key, HISTORY.max_age_ms)
+  end
+  if HISTORY.max_runs > 0 then
+    HISTORY.last_id = redis.call('XADD', HISTORY.runs_key, 'MAXLEN', '~', HISTORY.max_runs, '*', 's', summary_json)
+  end
+  redis.call('HSET', HISTORY.last_key, rec.kid, summary_json)
+end
+
+-- Runs past the age leave the stream, once per script (approximate trimming is cheap). Ages are
+-- taken from the stream's own ids (the server's clock when they were added), newest first.
+local function trim_runs()
+  local newest = HISTORY.last_id and tonumber(string.match(HISTORY.last_id, '^(%d+)'))
+  if newest then
+    redis.call('XTRIM', HISTORY.runs_key, 'MINID', '~', math.max(0, newest - HISTORY.max_age_ms))
+  end
+end

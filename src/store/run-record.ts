@@ -1,0 +1,76 @@
+// A run on record: what the history keeps of one fire (the task's history list, and a summary in
+// the runs stream and as the task's last run). Written by the daemon when a fire ends
+// (finish.lua), or by a claim when the daemon that began it vanished (result `lost`).
+import type { CommandKind, TaskType } from '../tasks/task.js';
+import { unexpectedReply } from './script.js';
+
+export type RunOutcome = 'ok' | 'failed' | 'lost';
+/** What started the run: the schedule (later: by hand, a retry). */
+export type RunTrigger = 'schedule';
+
+export interface RunRecord {
+  fire_id: string;
+  kid: string;
+  type: TaskType;
+  kind: CommandKind;
+  /** Unix seconds (ms precision): when it was due, started, ended (lost: when found lost). */
+  due: number;
+  started?: number;
+  finished: number;
+  lateness_ms?: number;
+  duration_ms?: number;
+  result: RunOutcome;
+  ok: boolean;
+  exit_code?: number;
+  signal?: string;
+  http_status?: number;
+  timed_out?: boolean;
+  error?: string;
+  /** Shell: the last 4 KiB of stdout and stderr; URL: the first 1 KiB of the body. */
+  output?: string;
+  /** The daemon that ran it. */
+  host: string;
+  pid?: number;
+  trigger: RunTrigger;
+  attempt: number;
+}
+
+/** What the runs stream and the task's last run keep of a record. */
+export type RunSummary = Pick<
+  RunRecord,
+  | 'fire_id'
+  | 'kid'
+  | 'result'
+  | 'ok'
+  | 'started'
+  | 'duration_ms'
+  | 'exit_code'
+  | 'signal'
+  | 'http_status'
+  | 'host'
+>;
+
+/** JSON without the fields that say nothing (null, empty output): a few bytes per run add up. */
+export function encodeRunRecord(record: RunRecord): string {
+  return JSON.stringify(record, (_, v: unknown) => (v === null || v === '' ? undefined : v));
+}
+
+/** A record or summary from Redis, its identity checked (`where` names the reply it came in). */
+export function decodeRunRecord(where: string, json: unknown): RunRecord {
+  let value: unknown;
+  try {
+    value = typeof json === 'string' ? JSON.parse(json) : null;
+  } catch {
+    value = null;
+  }
+  const v = value as Partial<RunRecord> | null;
+  if (
+    v === null ||
+    typeof v !== 'object' ||
+    typeof v.fire_id !== 'string' ||
+    typeof v.kid !== 'string' ||
+    (v.result !== 'ok' && v.result !== 'failed' && v.result !== 'lost')
+  )
+    throw unexpectedReply(where, json);
+  return v as RunRecord;
+}

@@ -1,0 +1,165 @@
+// The run history against a real Redis: what finish.lua and claim.lua put on record, how much is
+// kept (per task, by age, across tasks), and what the history reads give back.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Fire, RunRecord } from '../../src/store/open-store.js';
+import { HistoryStore } from '../../src/store/history-store.js';
+import { RedisAccess } from '../../src/store/redis-access.js';
+import { KtimerError } from '../../src/errors.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { storedTask } from '../helpers/stored-tasks.js';
+import { historyRules, storesOn, testKeys } from '../helpers/stores.js';
+
+const redis = usePrivateRedis();
+const T0 = 1_800_000_000_000;
+let n = 0;
+
+function setup(rules: Parameters<typeof historyRules>[1] = {}) {
+  const keys = testKeys(`h${++n}`);
+  const stores = storesOn(redis.client, keys, 0, historyRules(keys, rules));
+  const history = new HistoryStore(
+    new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e))),
+  );
+  /** Claims, begins and finishes `runs` fires of a 1-second ticker `kid`, the i-th ok unless failed(i). */
+  const fireTicker = async (
+    kid: string,
+    runs: number,
+    failed = (_i: number) => false,
+    startMs = T0,
+    from = 0,
+  ) => {
+    if (from === 0)
+      await stores.tasks.add(
+        kid,
+        storedTask({ type: 'ticker', time: 1, limit: 0, command: 'true', run_nexttime: startMs / 1000 }),
+        100,
+      );
+    for (let i = from; i < from + runs; i++) {
+      const nowMs = startMs + i * 1000;
+      const reply = await stores.fires.claim({
+        nowMs,
+        owner: 'A',
+        leaseMs: 5000,
+        maxShell: 10,
+        maxUrl: 10,
+        expireLimitSec: 0,
+      });
+      const fires = reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
+      await stores.fires.begin({ nowMs, owner: 'A', keepMs: 60_000, fires });
+      const done = await stores.fires.finish({
+        owner: 'A',
+        nowMs: nowMs + 5,
+        runs: fires.map((f) => ({ fire: f, record: recordOf(f, nowMs, failed(i)) })),
+      });
+      assert.deepEqual(
+        done,
+        fires.map(() => true),
+      );
+    }
+  };
+  return { keys, stores, history, fireTicker };
+}
+
+const recordOf = (fire: Fire, startedMs: number, failed: boolean): RunRecord => ({
+  fire_id: fire.id,
+  kid: fire.kid,
+  type: fire.type,
+  kind: fire.kind,
+  due: fire.due,
+  started: startedMs / 1000,
+  finished: (startedMs + 5) / 1000,
+  lateness_ms: startedMs - fire.due * 1000,
+  duration_ms: 5,
+  result: failed ? 'failed' : 'ok',
+  ok: !failed,
+  exit_code: failed ? 7 : 0,
+  output: failed ? 'boom\n' : 'fine\n',
+  host: 'h1',
+  pid: 11,
+  trigger: 'schedule',
+  attempt: 1,
+});
+
+test("a task's runs, newest first, each once, with its last run beside the task", async () => {
+  const { keys, stores, history, fireTicker } = setup();
+  await fireTicker('t', 5, (i) => i === 3);
+  const runs = await history.ofTask('t', 20);
+  assert.deepEqual(
+    runs.map((r) => [r.fire_id, r.result, r.exit_code]),
+    [
+      ['t:5', 'ok', 0],
+      ['t:4', 'failed', 7],
+      ['t:3', 'ok', 0],
+      ['t:2', 'ok', 0],
+      ['t:1', 'ok', 0],
+    ],
+  );
+  assert.equal((await history.ofTask('t', 2)).length, 2);
+  assert.equal((await history.byFireId('t:4'))?.output, 'boom\n');
+  assert.equal(await history.byFireId('t:99'), null);
+  const [last] = await stores.tasks.lastRuns(['t']);
+  assert.deepEqual([last?.fire_id, last?.result, last?.host], ['t:5', 'ok', 'h1']);
+  assert.equal((last as Record<string, unknown>).output, undefined, 'the summary carries no output');
+  assert.equal(await redis.client.xlen(keys.runs), 5);
+});
+
+test('bounded: history_per_task records per task, none past history_max_age, history_max_runs across tasks', async () => {
+  const { keys, history, fireTicker } = setup({ perTask: 10, maxAgeMs: 60_000, maxRuns: 50 });
+  await fireTicker('t', 30);
+  assert.equal(await redis.client.llen(`${keys.history}t`), 10, 'the newest 10');
+  assert.equal((await history.ofTask('t', 100))[0]?.fire_id, 't:30');
+  const ttl = await redis.client.pttl(`${keys.history}t`);
+  assert.ok(ttl > 50_000 && ttl <= 60_000, `a list nobody adds to expires (pttl ${ttl})`);
+  // A run 2 minutes after the others: the old ones go (a few per run).
+  await fireTicker('u', 1, () => false, T0 + 30_000);
+  await fireTicker('t2', 1, () => false, T0 + 120_000);
+  await fireTicker('t3', 60);
+  assert.ok(
+    (await redis.client.xlen(keys.runs)) <= 50 + 100,
+    'the stream is trimmed near 50 (approximately)',
+  );
+});
+
+test('a ticker firing every second keeps the same memory once its bounds are reached', async () => {
+  const { keys, fireTicker } = setup({ perTask: 100, maxRuns: 200 });
+  const usage = async () =>
+    Number(await redis.client.memory('USAGE', `${keys.history}t`)) +
+    Number(await redis.client.memory('USAGE', keys.runs));
+  await fireTicker('t', 300);
+  const before = await usage();
+  await fireTicker('t', 300, () => false, T0, 300);
+  const after = await usage();
+  assert.ok(after < before * 1.25, `flat: ${before} B after 300 runs, ${after} B after 600`);
+  assert.equal(await redis.client.llen(`${keys.history}t`), 100);
+});
+
+test('the runs of every task, newest first: only failures, only since a time', async () => {
+  const { history, fireTicker } = setup();
+  await fireTicker('a', 3, (i) => i === 1);
+  await fireTicker('b', 3, (i) => i === 2);
+  const all = await history.runs({ sinceMs: null, count: 50, failedOnly: false });
+  assert.equal(all.length, 6);
+  assert.deepEqual(
+    all.slice(0, 2).map((r) => r.fire_id),
+    ['b:3', 'b:2'],
+  );
+  const failed = await history.runs({ sinceMs: null, count: 50, failedOnly: true });
+  assert.deepEqual(
+    failed.map((r) => r.fire_id),
+    ['b:3', 'a:2'],
+  );
+  assert.equal(
+    (await history.runs({ sinceMs: Date.now() + 60_000, count: 50, failedOnly: false })).length,
+    0,
+  );
+  assert.equal((await history.runs({ sinceMs: null, count: 4, failedOnly: false })).length, 4);
+});
+
+test('a deleted task loses its last run; its history stays until it ages out', async () => {
+  const { keys, stores, history, fireTicker } = setup();
+  await fireTicker('t', 2);
+  assert.equal(await stores.tasks.del(['t']), 1);
+  assert.deepEqual(await stores.tasks.lastRuns(['t']), [null]);
+  assert.equal((await history.ofTask('t', 10)).length, 2);
+  assert.equal(await redis.client.hexists(keys.last, 't'), 0);
+});
