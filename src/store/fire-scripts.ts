@@ -139,8 +139,7 @@ export const BEGIN: Script<BeginRequest, boolean[]> = {
   name: 'begin',
   keys: ['leases', 'fires'],
   encode: (req) => [
-    // With its fraction: a score written with sub-ms precision is due exactly when it says.
-    req.nowMs,
+    Math.floor(req.nowMs),
     req.owner,
     req.keepMs,
     ...req.fires.flatMap((f) => [f.id, f.token]),
