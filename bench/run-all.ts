@@ -6,12 +6,13 @@ import { runBurst } from './burst.js';
 import { runCost } from './cost.js';
 import { runLateness } from './lateness.js';
 import { machine, printSection, type Section } from './lib/report.js';
+import { runSchedules } from './schedules.js';
 import { runWebFlood } from './web-flood.js';
 
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const started = new Date();
 const sections: Section[] = [];
-for (const run of [runLateness, runBurst, runAdd, runCost, runWebFlood]) {
+for (const run of [runLateness, runBurst, runAdd, runCost, runWebFlood, runSchedules]) {
   const section = await run(reps);
   printSection(section);
   sections.push(section);
