@@ -41,7 +41,7 @@ function rateOf(times: number[], dueMs: number): Burst {
   return { perSec: span > 0 ? (s.length - 1) / span : Number.NaN, lastMs: (s.at(-1) ?? Number.NaN) - dueMs };
 }
 
-async function ktimerUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
+export async function ktimerUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
   const client = redis.client();
   const due = (await redisNowMs(client)) + LEAD_MS;
   await seedKtimer(
@@ -62,7 +62,7 @@ async function ktimerUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
   return rateOf([...sink.arrivals.values()], due);
 }
 
-async function bullUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
+export async function bullUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
   const bull = new Bull('b', redis.port);
   const due = Date.now() + LEAD_MS;
   // Completed jobs kept, with their result: ktimer keeps a record of every run (README "Run history").

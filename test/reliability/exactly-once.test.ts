@@ -110,13 +110,23 @@ test('the same with a daemon SIGKILLed every 3 s and restarted: nothing lost, no
     await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
   }
   // A fire that a killed daemon had begun (its command started, or about to) is never run
-  // again: those are the only ones excused. Their records stay in Redis for a minute.
+  // again: those are the only ones excused. Such a fire is begun in Redis until its lease runs
+  // out, then on record as lost, naming the killed daemon's pid.
   const begunByDead = async () => {
     const all = await client.hgetall('chaos:tasks:lock:fires');
     const kids = new Set<string>();
     for (const raw of Object.values(all)) {
       const fire = JSON.parse(raw) as { kid: string; owner: string; state: string };
       if (fire.state === 'started' && deadOwners.has(fire.owner.split(':')[1] ?? '')) kids.add(fire.kid);
+    }
+    for (const [, fields] of await client.xrange('chaos:tasks:lock:runs', '-', '+')) {
+      const run = JSON.parse(fields[1] ?? '{}') as { kid: string; fire_id: string; result: string };
+      if (run.result !== 'lost') continue;
+      const history = await client.lrange(`chaos:tasks:lock:history:${run.kid}`, 0, -1);
+      const record = history
+        .map((r) => JSON.parse(r) as { fire_id: string; pid?: number })
+        .find((r) => r.fire_id === run.fire_id);
+      if (deadOwners.has(String(record?.pid))) kids.add(run.kid);
     }
     return kids;
   };
