@@ -92,9 +92,6 @@ const common = {
 await build({
   ...common,
   entryPoints: { main: 'src/cli/main.ts' },
-  // undici (the URL runner's HTTP client) is half again the size of all the rest: loaded from
-  // node_modules by the daemon alone, so a one-shot command never reads it.
-  external: ['undici'],
   banner: { js: `(function (exports, require, module, __filename, __dirname) {${MODULE_URL}` },
   footer: { js: '\n})' },
   charset: 'ascii',

@@ -1,17 +1,18 @@
 // Runs a URL task (README "The daemon"): GET with kid and timer_id added to the query; a kt_post=JSON
 // object turns it into a form POST of those fields; 30 s timeout; status and body head kept.
-// Requests go through undici (README "Dependencies"): a URL burst makes thousands of requests a
-// second on the daemon's main thread, and undici's costs about half of what node:http's does.
-import { Agent, request } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { VERSION } from '../version.js';
 import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
 
 const MAX_TIMEOUT_MS = 30_000;
 const BODY_HEAD_BYTES = 1024;
 
-// One keep-alive pool for all tasks: a burst reuses its connections (up to 1024 per origin, as
-// many as the URL concurrency lets run at once by default).
-const agent = new Agent({ connections: 1024, keepAliveTimeout: 4000 });
+// One keep-alive pool per protocol for all tasks: a burst reuses connections.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256 }),
+};
 
 export interface UrlCall {
   url: URL;
@@ -55,56 +56,60 @@ export function runUrl(req: FireRequest): RunningTask {
       kill: () => {},
     };
   }
-  const headers: Record<string, string> = { 'user-agent': `ktimer/${VERSION}` };
-  if (call.form !== null) headers['content-type'] = 'application/x-www-form-urlencoded';
+  const protocol = call.url.protocol as keyof typeof agents;
+  const transport = protocol === 'https:' ? https : http;
+  const headers: http.OutgoingHttpHeaders = { 'user-agent': `ktimer/${VERSION}` };
+  if (call.form !== null) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    headers['content-length'] = Buffer.byteLength(call.form);
+  }
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  const result = request(call.url, {
-    method: call.form === null ? 'GET' : 'POST',
-    headers,
-    body: call.form ?? undefined,
-    dispatcher: agent,
-    signal: controller.signal,
-  })
-    .then(
-      ({ statusCode: status, body }) =>
-        new Promise<RunResult>((resolve) => {
-          const head: Buffer[] = [];
-          let size = 0;
-          body.on('data', (chunk: Buffer) => {
-            if (size < BODY_HEAD_BYTES) head.push(chunk.subarray(0, BODY_HEAD_BYTES - size));
-            size += chunk.length;
-          });
-          const end = (): void =>
-            resolve(
-              done({
-                ok: status >= 200 && status < 400,
-                httpStatus: status,
-                output: Buffer.concat(head).toString('utf8'),
-                error: status >= 400 ? `HTTP ${status}` : null,
-              }),
-            );
-          body.on('end', end);
-          body.on('error', end);
-        }),
-    )
-    .catch((err: unknown) => {
-      const why = timedOut ? `no answer within ${timeoutMs} ms` : errorText(err);
-      return done({ timedOut, error: `${call.url.origin}: ${why}` });
-    })
-    .finally(() => clearTimeout(timer));
+  const result = new Promise<RunResult>((resolve) => {
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const finish = (r: Partial<RunResult>): void => {
+      clearTimeout(timer);
+      resolve(done(r));
+    };
+    let request: http.ClientRequest;
+    try {
+      request = transport.request(call.url, {
+        method: call.form === null ? 'GET' : 'POST',
+        headers,
+        agent: agents[protocol],
+        signal: controller.signal,
+      });
+    } catch (err) {
+      finish({ error: `cannot call ${call.url.origin}: ${(err as Error).message}` });
+      return;
+    }
+    request.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const head: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < BODY_HEAD_BYTES) head.push(chunk.subarray(0, BODY_HEAD_BYTES - size));
+        size += chunk.length;
+      });
+      const end = (): void =>
+        finish({
+          ok: status >= 200 && status < 400,
+          httpStatus: status,
+          output: Buffer.concat(head).toString('utf8'),
+          error: status >= 400 ? `HTTP ${status}` : null,
+        });
+      res.on('end', end);
+      res.on('error', () => end());
+      res.on('aborted', () => end());
+    });
+    request.on('error', (err) => {
+      const why = timedOut ? `no answer within ${timeoutMs} ms` : err.message;
+      finish({ timedOut, error: `${call.url.origin}: ${why}` });
+    });
+    request.end(call.form ?? undefined);
+  });
   return { result, kill: () => controller.abort() };
-}
-
-/** What went wrong with a request, with the system's code (ECONNREFUSED, ...) where there is one. */
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause instanceof Error ? err.cause : null;
-  const code = (err as { code?: unknown }).code ?? (cause as { code?: unknown } | null)?.code;
-  const message = cause && err.message === 'fetch failed' ? cause.message : err.message;
-  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
