@@ -247,8 +247,8 @@ export async function runBurst(reps: number): Promise<Section> {
         ktimer: `${fmt(m('ku'), 0)}/s`,
         peer: `${fmt(m('bu'), 0)}/s (concurrency 1000)`,
         ratio: `ktimer/BullMQ ${ratio(m('ku'), m('bu'))}`,
-        target: '>= 5,000/s',
-        met: m('ku') >= 5000,
+        target: '>= 5,000/s and >= 2x BullMQ (both keeping every run)',
+        met: m('ku') >= 5000 && m('ku') >= 2 * m('bu'),
       },
       {
         measure: 'URL burst, last fired after the due time',
