@@ -16,6 +16,8 @@ export interface StoreKeys {
   readonly runs: string;
   /** Hash kid -> the task's last run (a summary). */
   readonly last: string;
+  /** Hash task name -> kid: names are unique (README "Tasks"); kept by the scripts that write tasks. */
+  readonly names: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -28,5 +30,6 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     history: `${keys.lock}:history:`,
     runs: `${keys.lock}:runs`,
     last: `${keys.lock}:last`,
+    names: `${keys.lock}:names`,
   };
 }

@@ -31,11 +31,15 @@ export type { HistoryStore, RunsQuery } from './history-store.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
+  BatchNameTaken,
+  BatchResult,
   ListAfter,
   ListPage,
   ListWindow,
+  NameTaken,
   NewTask,
   Refill,
+  StoredTask,
   TaskStore,
   UpdateResult,
 } from './task-store.js';

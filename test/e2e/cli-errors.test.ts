@@ -129,7 +129,7 @@ test('every bad task value: exit 2, a message naming it, nothing stored', async 
     [['add', `-command=${'x'.repeat(5000)}`], /5000 characters long; at most 4096/],
     [['add', '-command=http://[oops'], /looks like a URL but is not a valid one/],
     [['add', '-command=http://h/?kt_post=notjson'], /kt_post/],
-    [['get', 'nonsense'], /kid "nonsense" is invalid/],
+    [['get', 'non$ense'], /kid "non\$ense" is invalid/],
     [['get'], /kid is missing/],
     [['del', '-kid=123'], /kid "123" is invalid/],
     [['update', 'f'.repeat(32)], /nothing to update/],
