@@ -24,7 +24,11 @@ export const URL_TIMEOUT_MS = 30_000;
  * shell command or a URL call alike (a URL task may be given more than 30 s); else task_timeout
  * (`taskTimeoutMs`), which a URL call never exceeds URL_TIMEOUT_MS.
  */
-export function fireTimeoutMs(kind: 'shell' | 'url', ownSec: number | undefined, taskTimeoutMs: number): number {
+export function fireTimeoutMs(
+  kind: 'shell' | 'url',
+  ownSec: number | undefined,
+  taskTimeoutMs: number,
+): number {
   if (ownSec !== undefined) return ownSec * 1000;
   if (kind === 'url') return Math.min(taskTimeoutMs || URL_TIMEOUT_MS, URL_TIMEOUT_MS);
   return taskTimeoutMs;

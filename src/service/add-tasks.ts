@@ -49,7 +49,9 @@ export function changedTask(
   fresh: Pick<Task, 'run_nexttime' | 'runs'> | null,
 ): Task {
   const { runs, parked, run_nexttime, run_num, run_lasttime } = current;
-  return fresh ? { ...spec, run_num, run_lasttime, ...fresh } : { ...spec, run_num, run_lasttime, run_nexttime, runs, parked };
+  return fresh
+    ? { ...spec, run_num, run_lasttime, ...fresh }
+    : { ...spec, run_num, run_lasttime, run_nexttime, runs, parked };
 }
 
 export class TaskAdder {
@@ -83,7 +85,10 @@ export class TaskAdder {
       // Null: the holder was deleted or moved on meanwhile; the add is tried again.
       if (replaced) return { task: replaced, replaced: true };
     }
-    throw new KtimerError('internal', `the task named "${spec.name}" kept changing while it was added; try again`);
+    throw new KtimerError(
+      'internal',
+      `the task named "${spec.name}" kept changing while it was added; try again`,
+    );
   }
 
   /** Replaces the task `kid` (read now, unless `stored` is that read); null when it changed first. */
@@ -114,14 +119,18 @@ export class TaskAdder {
   async addSpecs(store: TaskStore, specs: readonly TaskSpec[], replace: boolean): Promise<BulkOutcome> {
     const names = specs.flatMap((s) => (s.name === undefined ? [] : [s.name]));
     // parseBulk says which lines; this guards any other caller (two tasks cannot share a name).
-    if (new Set(names).size !== names.length) throw usageError('two tasks are given the same name; names are unique');
+    if (new Set(names).size !== names.length)
+      throw usageError('two tasks are given the same name; names are unique');
     const nowMs = await this.deps.nowMs();
     const kids: string[] = new Array<string>(specs.length);
     const held = await this.heldNames(store, specs);
     const first = held[0];
     if (first && !replace) throw nameTaken(specs[first.index]?.name ?? '', first.stored.kid, held.length - 1);
     // Every replacement is computed before any write: one that is refused refuses the file.
-    const plans = held.map((h) => ({ ...h, task: this.replacement(specs[h.index] as TaskSpec, h.stored.task, nowMs) }));
+    const plans = held.map((h) => ({
+      ...h,
+      task: this.replacement(specs[h.index] as TaskSpec, h.stored.task, nowMs),
+    }));
     let added = 0;
     let replaced = 0;
     await inFlight(plans, REPLACE_IN_FLIGHT, async (plan) => {
@@ -188,7 +197,9 @@ export class TaskAdder {
     store: TaskStore,
     specs: readonly TaskSpec[],
   ): Promise<{ index: number; stored: StoredTask & { kid: string } }[]> {
-    const named = specs.flatMap((spec, index) => (spec.name === undefined ? [] : [{ name: spec.name, index }]));
+    const named = specs.flatMap((spec, index) =>
+      spec.name === undefined ? [] : [{ name: spec.name, index }],
+    );
     const held: { index: number; stored: StoredTask & { kid: string } }[] = [];
     for (let i = 0; i < named.length; i += BULK_BATCH) {
       const chunk = named.slice(i, i + BULK_BATCH);
@@ -214,7 +225,11 @@ export class TaskAdder {
 }
 
 /** Runs `fn` over `items`, at most `limit` at once (Redis runs one while the next is on its way). */
-async function inFlight<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function inFlight<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) await fn(items[next++] as T);

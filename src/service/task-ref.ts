@@ -20,7 +20,10 @@ export async function resolveKid(ref: string, store: () => Promise<NameLookup>):
  * The kids of several refs (del), all checked before the round trip; a name no task holds is
  * left out, as a kid no task has removes nothing.
  */
-export async function resolveKids(refs: readonly string[], store: () => Promise<NameLookup>): Promise<string[]> {
+export async function resolveKids(
+  refs: readonly string[],
+  store: () => Promise<NameLookup>,
+): Promise<string[]> {
   const parsed = refs.map(parseTaskRef);
   const names = parsed.flatMap((p) => ('name' in p ? [p.name] : []));
   const named = names.length === 0 ? [] : await (await store()).kidsOfNames(names);

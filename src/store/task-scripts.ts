@@ -25,7 +25,9 @@ export const ADD: Script<NewTask & { maxNum: number }, 'done' | 'full' | 'exists
   keys: ['pool', 'schedule', 'names'],
   encode: ({ kid, task, maxNum }) => [kid, encodeTask(task), task.run_nexttime, maxNum, task.name ?? ''],
   decode: (reply) =>
-    typeof reply === 'string' ? holderReply('add', reply) : statusReply('add', reply, ['done', 'full', 'exists']),
+    typeof reply === 'string'
+      ? holderReply('add', reply)
+      : statusReply('add', reply, ['done', 'full', 'exists']),
 };
 
 /** A task of a batch (its index, from 0) whose name another task holds. */

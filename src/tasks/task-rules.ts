@@ -184,7 +184,10 @@ export function parseTaskUpdate(
 
 /** Whether `spec` moves the runs of `current`: a new type, time, cron expression or zone. */
 export const reschedules = (spec: TaskSpec, current: Task): boolean =>
-  spec.type !== current.type || spec.time !== current.time || spec.cron !== current.cron || spec.tz !== current.tz;
+  spec.type !== current.type ||
+  spec.time !== current.time ||
+  spec.cron !== current.cron ||
+  spec.tz !== current.tz;
 
 /** A changed task's limit must leave it runs to make (`add --replace` too: its run count stays). */
 export function checkLimitAhead(type: TaskType, limit: number, current: Task): void {

@@ -34,7 +34,7 @@ function flagParam(params: Params, name: string): boolean {
 function kidParam(params: Params): string {
   const kid = params.get('kid');
   if (kid === undefined || kid.trim() === '')
-    throw usageError('kid is missing; give the kid returned by add, or the task\'s name');
+    throw usageError("kid is missing; give the kid returned by add, or the task's name");
   return kid;
 }
 
@@ -87,7 +87,11 @@ export const ACTIONS: Record<string, Action> = {
     return { data: runs, msg: `${runs.length} runs` };
   },
   runs: async (p, { history }) => {
-    const runs = await history.runs({ failed: flagParam(p, 'failed'), since: p.get('since'), count: p.get('n') });
+    const runs = await history.runs({
+      failed: flagParam(p, 'failed'),
+      since: p.get('since'),
+      count: p.get('n'),
+    });
     return { data: runs, msg: `${runs.length} runs` };
   },
   info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),

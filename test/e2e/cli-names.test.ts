@@ -39,7 +39,14 @@ function oneLineError(res: CliResult, code: number, pattern: RegExp): void {
 
 test('a name works wherever a kid does: get, update, next, list, del', async () => {
   const { kt, json, names } = setup();
-  const added = await json('add', '-type=ticker', '-time=600', '-name=report', '-timeout=90', '-command=date');
+  const added = await json(
+    'add',
+    '-type=ticker',
+    '-time=600',
+    '-name=report',
+    '-timeout=90',
+    '-command=date',
+  );
   const { kid } = added;
   assert.equal(added.replaced, false);
   assert.deepEqual(await names(), { report: kid });
@@ -126,7 +133,14 @@ test('a name held by another task: add and update refuse it (exit 1, naming its 
 test('add --file with names: loaded twice, the same tasks (refused without --replace, kept with it)', async () => {
   const { kt, json, pool, file, names } = setup();
   const lines = [
-    { name: 'nightly', type: 'cron', cron: '0 30 3 * * *', tz: 'Europe/Berlin', command: 'echo n', timeout: 600 },
+    {
+      name: 'nightly',
+      type: 'cron',
+      cron: '0 30 3 * * *',
+      tz: 'Europe/Berlin',
+      command: 'echo n',
+      timeout: 600,
+    },
     { name: 'poll', type: 'ticker', time: 30, command: 'https://example.com/poll' },
     { name: 'once', time: 3600, command: 'echo once' },
   ];
@@ -135,7 +149,11 @@ test('add --file with names: loaded twice, the same tasks (refused without --rep
   assert.deepEqual([first.added, first.replaced], [3, 0]);
   const stored = await redis.client.hgetall(pool);
 
-  oneLineError(await kt('add', '--file', path), 1, /name "nightly" is taken by task [0-9a-f]{32} \(and 2 more/);
+  oneLineError(
+    await kt('add', '--file', path),
+    1,
+    /name "nightly" is taken by task [0-9a-f]{32} \(and 2 more/,
+  );
   assert.deepEqual(await redis.client.hgetall(pool), stored, 'refused before anything was written');
 
   const again = await kt('add', '--file', path, '--replace');
@@ -146,7 +164,11 @@ test('add --file with names: loaded twice, the same tasks (refused without --rep
   assert.deepEqual(second.kids, first.kids, 'the same kids, in the order of the file');
 
   // One line changed, one added: one replaced in place, one new.
-  const changed = file('changed.jsonl', [{ ...lines[1], time: 60 }, lines[0], { name: 'extra', time: 90 }]);
+  const changed = file('changed.jsonl', [
+    { ...lines[1], time: 60 },
+    lines[0] as object,
+    { name: 'extra', time: 90 },
+  ]);
   const third = await json('add', '--file', changed, '--replace');
   assert.deepEqual([third.added, third.replaced], [1, 2]);
   assert.equal(await redis.client.hlen(pool), 4);

@@ -101,20 +101,35 @@ function api(action: string, params: Record<string, string> = {}): Promise<Reply
 }
 
 test('the web API: names and timeouts on add and update, 409 for a name taken, replace=1, a name for a kid', async () => {
-  const add = await api('add', { type: 'ticker', time: '600', name: 'web-job', timeout: '20', command: 'echo a' });
+  const add = await api('add', {
+    type: 'ticker',
+    time: '600',
+    name: 'web-job',
+    timeout: '20',
+    command: 'echo a',
+  });
   assert.equal(add.http, 200, add.body.msg);
   assert.equal(add.body.replaced, false);
   const kid = add.body.data as string;
 
   const dup = await api('add', { time: '60', name: 'web-job' });
   assert.equal(dup.http, 409);
-  assert.match(dup.body.msg, new RegExp(`name "web-job" is taken by task ${kid}; give --replace \\(web API: replace=1\\)`));
+  assert.match(
+    dup.body.msg,
+    new RegExp(`name "web-job" is taken by task ${kid}; give --replace \\(web API: replace=1\\)`),
+  );
   assert.equal((await api('add', { time: '60', name: 'web-job', replace: 'x' })).http, 400);
   assert.equal((await api('add', { time: '60', timeout: '0' })).http, 400);
   assert.equal((await api('add', { time: '60', name: '9lives' })).http, 400);
   assert.equal((await api('count')).body.data, 1, 'nothing stored');
 
-  const replaced = await api('add', { type: 'ticker', time: '600', name: 'web-job', command: 'echo b', replace: '1' });
+  const replaced = await api('add', {
+    type: 'ticker',
+    time: '600',
+    name: 'web-job',
+    command: 'echo b',
+    replace: '1',
+  });
   assert.equal(replaced.http, 200, replaced.body.msg);
   assert.deepEqual([replaced.body.data, replaced.body.replaced], [kid, true]);
 

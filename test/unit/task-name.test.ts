@@ -41,7 +41,10 @@ test('-timeout: whole seconds 1..604800 on add; on update 0 takes it away', () =
   assert.equal(parseTaskSpec({ timeout: '30' }, rules).timeout, 30);
   assert.equal(parseTaskSpec({ timeout: '604800' }, rules).timeout, 604_800);
   for (const bad of ['0', '-1', '1.5', '1e3', '', 'x', '604801'])
-    usage(() => parseTaskSpec({ timeout: bad }, rules), /timeout .*is invalid; expected whole seconds from 1/);
+    usage(
+      () => parseTaskSpec({ timeout: bad }, rules),
+      /timeout .*is invalid; expected whole seconds from 1/,
+    );
   const current: Task = {
     type: 'ticker',
     time: 5,
@@ -62,7 +65,15 @@ test('-timeout: whole seconds 1..604800 on add; on update 0 takes it away', () =
 });
 
 test('stored JSON: name and timeout last, only when given; a task without them is stored as before', () => {
-  const timer: Task = { type: 'timer', time: 5, limit: 1, command: 'true', run_num: 0, run_lasttime: 0, run_nexttime: 9 };
+  const timer: Task = {
+    type: 'timer',
+    time: 5,
+    limit: 1,
+    command: 'true',
+    run_num: 0,
+    run_lasttime: 0,
+    run_nexttime: 9,
+  };
   assert.equal(
     encodeTask(timer),
     '{"type":"timer","time":5,"limit":1,"command":"true","run_num":0,"run_lasttime":0,"run_nexttime":9}',

@@ -31,7 +31,9 @@ async function addFile(ctx: CliContext, opts: AddOptions): Promise<void> {
   const { parseBulk, readBulkFile } = await import('../bulk-input.js');
   const specs = parseBulk(readBulkFile(file), file === '-' ? 'stdin' : file, taskRulesOf(ctx.config));
   await ctx.prepareChangeLog();
-  const { kids, added, replaced } = await (await ctx.service()).addSpecs(specs, {
+  const { kids, added, replaced } = await (
+    await ctx.service()
+  ).addSpecs(specs, {
     replace: opts.replace === true,
   });
   const human = `operating result:[true] added:[${added}]${opts.replace ? ` replaced:[${replaced}]` : ''}`;
