@@ -38,7 +38,7 @@ async function stored(): Promise<number> {
 test('unknown commands and options are usage errors with a hint to ktimer help', async () => {
   oneLineError(await kt('bogus'), 2, /unknown command 'bogus'; see `ktimer help`$/);
   oneLineError(await kt('add', '-bogus=1'), 2, /unknown option '--bogus=1'; see `ktimer help`$/);
-  oneLineError(await kt('add', '--tim=5'), 2, /Did you mean --time\?/);
+  oneLineError(await kt('add', '--tim=5'), 2, /Did you mean --time\b/);
   oneLineError(await kt('add', '--time'), 2, /argument missing/);
   oneLineError(await runCli([]), 2, /no command given; see `ktimer help`/);
 });

@@ -82,7 +82,7 @@ test("list's LAST and NEXT columns, get's last_* fields", async () => {
   assert.match(list.stdout, /KID +NAME +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND/);
   assert.match(
     list.stdout,
-    new RegExp(`${kid} +ticker +every 10m +\\d+ +ok \\d+s ago +in (9m \\d+s|10m 0s) +true`),
+    new RegExp(`${kid} +— +ticker +every 10m +\\d+ +ok \\d+s ago +in (9m \\d+s|10m 0s) +true`),
   );
   await d.cli(['del', kid]);
 });
