@@ -467,3 +467,21 @@ test('misfire skip: the only run due, claimed more than task_expire_limit late, 
   await tasks.add('x', task({ type: 'ticker', time: 3600, limit: 0, misfire: 'skip' }), 100);
   assert.equal(firesOf(await claim({ nowMs: T0 + 30_000, expireLimitSec: 60 })).length, 1);
 });
+
+test('beginning a begun fire again keeps its lease (a daemon waiting for replicas begins again)', async () => {
+  await tasks.add('r', task(), 100);
+  const A = 'host:7:ab';
+  const held = firesOf(await claim({ owner: A }));
+  assert.deepEqual(await begin(T0, A, 5000, held), [true]);
+  // Waiting for replicas, the daemon begins again every ~2 s: the lease moves on each time...
+  assert.deepEqual(await begin(T0 + 4000, A, 5000, held), [true]);
+  assert.deepEqual((await claim({ owner: 'B', nowMs: T0 + 8999 })).entries, [], 'still held at T0 + 9 s');
+  // ...and never back: a begin with an older "now" leaves a later deadline alone.
+  assert.deepEqual(await begin(T0 + 1000, A, 5000, held), [true]);
+  assert.equal(Number(await redis.client.zscore(keys.leases, held[0]?.id ?? '')), T0 + 9000);
+  const lost = await claim({ owner: 'B', nowMs: T0 + 9000 });
+  assert.deepEqual(
+    lost.entries.map((e) => e.kind),
+    ['lost'],
+  );
+});
