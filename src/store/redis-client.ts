@@ -144,6 +144,7 @@ export async function connectClient(client: RedisClient, cfg: Config, profile: C
     await client.connect().catch(async (err: unknown) => {
       throw redisError(cfg, await failureReason(client, err));
     });
+    await selectDb(client, cfg);
     return;
   }
   let timer: NodeJS.Timeout | undefined;
@@ -155,6 +156,7 @@ export async function connectClient(client: RedisClient, cfg: Config, profile: C
   });
   try {
     await Promise.race([client.connect(), deadline]);
+    await selectDb(client, cfg);
   } catch (err) {
     client.disconnect();
     // The socket's own error (ECONNREFUSED, ...) says more than ioredis' "Connection is closed".
@@ -162,6 +164,19 @@ export async function connectClient(client: RedisClient, cfg: Config, profile: C
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * ioredis selects redis.db at connect, but a SELECT the server refuses (a db beyond its
+ * `databases`) only emits an error event and leaves the connection on db 0, where every command
+ * would then go. Selecting again, awaited, turns that into a failed start.
+ */
+async function selectDb(client: RedisClient, cfg: Config): Promise<void> {
+  if (cfg.redis.db === 0 || client instanceof Cluster) return;
+  await client.select(cfg.redis.db).catch((err: unknown) => {
+    client.disconnect();
+    throw redisError(cfg, err);
+  });
 }
 
 /**

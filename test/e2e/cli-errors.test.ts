@@ -161,6 +161,20 @@ test('Redis unreachable: exit 1 with a clear line within a few seconds', async (
   oneLineError(await runCli(['add', '-time=x', '--config', closed]), 2, /time "x"/);
 });
 
+test("redis.db beyond the server's databases: exit 1 naming redis.db; nothing stored in db 0", async () => {
+  const beyond = writeTestConfig({
+    redisPort: redis.server.port,
+    prefix: 'db99',
+    extra: { redis: ['redis.db = 99'] },
+  });
+  oneLineError(
+    await runCli(['add', '-time=3600', '-command=true', '--config', beyond]),
+    1,
+    /Redis 127\.0\.0\.1:\d+ db 99 failed: ERR DB index is out of range; check redis\.db in .*conf\.ini/,
+  );
+  assert.equal(await redis.client.exists(taskKeys('db99').pool), 0);
+});
+
 test('Redis frozen (SIGSTOP): the command fails within seconds instead of hanging', async () => {
   redis.server.pause();
   try {

@@ -447,3 +447,41 @@ test('cron misfire skip and all, within the runs carried', async () => {
   assert.equal((await tasks.get('s'))?.task.run_nexttime, (T0 + 4000) / 1000);
   assert.equal((await tasks.get('a'))?.task.run_nexttime, (T0 + 4000) / 1000);
 });
+
+test('misfire skip: the only run due, claimed more than task_expire_limit late, is missed too', async () => {
+  // A daily job whose daemons were down for 12 hours: its one run due is not fired 12 hours late.
+  await tasks.add('d', cronTask('0 0 * * *', T0 - 1, { misfire: 'skip' }), 100);
+  const dueMs = ((await tasks.get('d'))?.task.run_nexttime ?? 0) * 1000;
+  const late = await claim({ nowMs: dueMs + 12 * 3_600_000, expireLimitSec: 60 });
+  assert.deepEqual(firesOf(late), []);
+  const missed = late.entries.find((e) => e.kind === 'missed' && e.kid === 'd');
+  assert.ok(missed?.kind === 'missed' && missed.count === 1 && missed.nextDueMs === dueMs + 86_400_000);
+  assert.equal((await tasks.get('d'))?.task.run_num, 0);
+  // A ticker every hour, 50 minutes late: the same.
+  await tasks.add('h', task({ type: 'ticker', time: 3600, limit: 0, misfire: 'skip' }), 100);
+  assert.deepEqual(firesOf(await claim({ nowMs: T0 + 3_000_000, expireLimitSec: 60 })), []);
+  assert.equal((await tasks.get('h'))?.task.run_nexttime, (T0 + 3_600_000) / 1000);
+  // Within the limit, or with the limit off (0), the run fires: it is late, not missed.
+  await tasks.add('w', task({ type: 'ticker', time: 3600, limit: 0, misfire: 'skip' }), 100);
+  assert.equal(firesOf(await claim({ nowMs: T0 + 3_000_000, expireLimitSec: 0 })).length, 1);
+  await tasks.add('x', task({ type: 'ticker', time: 3600, limit: 0, misfire: 'skip' }), 100);
+  assert.equal(firesOf(await claim({ nowMs: T0 + 30_000, expireLimitSec: 60 })).length, 1);
+});
+
+test('beginning a begun fire again keeps its lease (a daemon waiting for replicas begins again)', async () => {
+  await tasks.add('r', task(), 100);
+  const A = 'host:7:ab';
+  const held = firesOf(await claim({ owner: A }));
+  assert.deepEqual(await begin(T0, A, 5000, held), [true]);
+  // Waiting for replicas, the daemon begins again every ~2 s: the lease moves on each time...
+  assert.deepEqual(await begin(T0 + 4000, A, 5000, held), [true]);
+  assert.deepEqual((await claim({ owner: 'B', nowMs: T0 + 8999 })).entries, [], 'still held at T0 + 9 s');
+  // ...and never back: a begin with an older "now" leaves a later deadline alone.
+  assert.deepEqual(await begin(T0 + 1000, A, 5000, held), [true]);
+  assert.equal(Number(await redis.client.zscore(keys.leases, held[0]?.id ?? '')), T0 + 9000);
+  const lost = await claim({ owner: 'B', nowMs: T0 + 9000 });
+  assert.deepEqual(
+    lost.entries.map((e) => e.kind),
+    ['lost'],
+  );
+});

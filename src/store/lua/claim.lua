@@ -131,6 +131,13 @@ end
 
 -- 2. What a due task does now: the run to fire (its due time in ms, or nil for none), the next
 -- score in ms (nil: remove the task), and how many runs are not fired (first_ms: the first).
+
+-- A run claimed more than task_expire_limit after its time was missed, even when it is the only
+-- one due: misfire skip does not fire it (a daily job does not run 12 hours late).
+local function stale(due_ms)
+  return expire_limit > 0 and now_ms - due_ms > expire_limit * 1000
+end
+
 local function ticker_plan(task, due_ms)
   local period_ms = to_ms(task.time)
   -- Slots due by now, this one included: more than one after downtime.
@@ -139,7 +146,7 @@ local function ticker_plan(task, due_ms)
     local dropped = math.max(0, slots - MAX_CATCH_UP)
     local fire_ms = due_ms + dropped * period_ms
     return fire_ms, fire_ms + period_ms, dropped, due_ms
-  elseif task.misfire == 'skip' and slots > 1 then
+  elseif task.misfire == 'skip' and (slots > 1 or stale(due_ms)) then
     return nil, due_ms + slots * period_ms, slots, due_ms
   end
   return due_ms, due_ms + slots * period_ms, slots - 1, due_ms + period_ms
@@ -165,7 +172,7 @@ local function cron_plan(task, due_ms)
     return due_ms, to_ms(runs[1]), 0, due_ms
   end
   for j = i + 1, #runs do task.runs[#task.runs + 1] = runs[j] end
-  if task.misfire == 'skip' and later_due > 0 then
+  if task.misfire == 'skip' and (later_due > 0 or stale(due_ms)) then
     return nil, to_ms(runs[i]), later_due + 1, due_ms
   end
   return due_ms, to_ms(runs[i]), later_due, runs[1] and to_ms(runs[1])
