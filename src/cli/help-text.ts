@@ -132,6 +132,7 @@ const OVERVIEW_PICKS: [name: string, index: number][] = [
   ['get', 0],
   ['update', 0],
   ['del', 0],
+  ['pause', 0],
   ['list', 1],
   ['next', 0],
   ['count', 1],

@@ -4,6 +4,7 @@ import { KtimerError, usageError } from '../errors.js';
 import type { HistoryService } from '../service/history-service.js';
 import type { TaskService } from '../service/task-service.js';
 import { TASK_FIELDS } from '../tasks/task-rules.js';
+import { PAUSE_ACTIONS } from './pause-actions.js';
 import type { Params } from './request.js';
 
 export interface ActionResult {
@@ -30,25 +31,7 @@ function kidParam(params: Params): string {
   return kid;
 }
 
-type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>;
-
-/** del, pause, resume: `kid` may be a comma-separated list. */
-const kidList = (params: Params): string[] =>
-  kidParam(params)
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k !== '');
-
-/** pause and resume: `all=1` for every task, else the kids given (not both). */
-function everyTask(params: Params): boolean {
-  const all = params.get('all');
-  if (all !== undefined && all !== '0' && all !== '1') throw usageError('all must be 0 or 1');
-  if (all === '1' && params.get('kid') !== undefined) throw usageError('give kid or all=1, not both');
-  return all === '1';
-}
-
-const noneFound = (kids: readonly string[]): KtimerError =>
-  new KtimerError('not_found', `no task with kid ${kids.length === 1 ? kids[0] : 'among those given'}`);
+export type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>;
 
 export const ACTIONS: Record<string, Action> = {
   count: async (_p, { service }) => ({ data: await service.count(), msg: 'ok' }),
@@ -62,36 +45,19 @@ export const ACTIONS: Record<string, Action> = {
     return { data: task.kid, msg: 'ok' };
   },
   del: async (p, { service }) => {
-    const kids = kidList(p);
+    const kids = kidParam(p)
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== '');
     const removed = await service.del(kids);
-    if (removed === 0) throw noneFound(kids);
+    if (removed === 0)
+      throw new KtimerError(
+        'not_found',
+        `no task with kid ${kids.length === 1 ? kids[0] : 'among those given'}`,
+      );
     return { data: removed, msg: 'ok' };
   },
-  // data: how many this request paused (resumed); msg adds those that already were (were not).
-  pause: async (p, { service }) => {
-    if (everyTask(p)) return { data: await service.pauses.pauseAll(), msg: 'ok' };
-    const kids = kidList(p);
-    const outcomes = await service.pauses.pause(kids);
-    if (outcomes.every((o) => o.state === 'missing')) throw noneFound(kids);
-    const paused = outcomes.filter((o) => o.state === 'paused').length;
-    const already = outcomes.filter((o) => o.state === 'was_paused').length;
-    return { data: paused, msg: already === 0 ? 'ok' : `ok; ${already} paused already` };
-  },
-  resume: async (p, { service }) => {
-    if (everyTask(p)) {
-      const { resumed, corrupt } = await service.pauses.resumeAll();
-      return {
-        data: resumed,
-        msg: corrupt.length === 0 ? 'ok' : `ok; ${corrupt.length} with corrupt data left paused`,
-      };
-    }
-    const kids = kidList(p);
-    const outcomes = await service.pauses.resume(kids);
-    if (outcomes.every((o) => o.state === 'missing')) throw noneFound(kids);
-    const resumed = outcomes.filter((o) => o.state === 'resumed').length;
-    const running = outcomes.filter((o) => o.state === 'not_paused').length;
-    return { data: resumed, msg: running === 0 ? 'ok' : `ok; ${running} not paused` };
-  },
+  ...PAUSE_ACTIONS,
   list: async (p, { service }) => {
     const page = await service.list({
       starttime: p.get('starttime'),
