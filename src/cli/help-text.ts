@@ -15,7 +15,10 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
   },
   count: { examples: ['ktimer count', 'ktimer count --json'] },
   clear: {
-    examples: ['ktimer clear --yes', 'ktimer clear            # deletes nothing: says how many it would, exit 2'],
+    examples: [
+      'ktimer clear --yes',
+      'ktimer clear            # deletes nothing: says how many it would, exit 2',
+    ],
   },
   get: { examples: [`ktimer get ${KID}`, `ktimer get -kid=${KID} --json`] },
   del: { examples: [`ktimer del ${KID}`, `ktimer del -kid=${KID}`] },

@@ -23,6 +23,8 @@ function changeFields(change: TaskChange): Record<string, unknown> {
       return { removed: change.removed };
     case 'pause':
     case 'resume':
-      return change.kids === 'all' ? { all: true, count: change.count } : { kids: change.kids, count: change.count };
+      return change.kids === 'all'
+        ? { all: true, count: change.count }
+        : { kids: change.kids, count: change.count };
   }
 }

@@ -354,7 +354,8 @@ export class TaskService {
     const task = await this.get(kidInput);
     const tz = task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
     const schedule = scheduleInWords(task);
-    if (task.paused !== undefined) return { kid: task.kid, schedule, tz, runs: [], more: false, paused: task.paused };
+    if (task.paused !== undefined)
+      return { kid: task.kid, schedule, tz, runs: [], more: false, paused: task.paused };
     // One run more than shown says whether the task goes on after them.
     const upcoming = upcomingRuns(task, n + 1).map(Math.round);
     const runs = upcoming.slice(0, n).map((ms) => ({

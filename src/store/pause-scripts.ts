@@ -33,6 +33,5 @@ export const RESUME: Script<readonly Resume[], ResumeStatus[]> = {
   keys: ['pool', 'schedule', 'paused'],
   encode: (items) =>
     items.flatMap(({ kid, expectedRaw, task }) => [kid, expectedRaw, encodeTask(task), task.run_nexttime]),
-  decode: (reply) =>
-    statuses('resume', reply, ['done', 'missing', 'changed', 'already']),
+  decode: (reply) => statuses('resume', reply, ['done', 'missing', 'changed', 'already']),
 };

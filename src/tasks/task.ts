@@ -67,7 +67,15 @@ export function encodeTask(task: Task): string {
   const misfire = task.misfire === 'once' ? undefined : task.misfire;
   if (type === 'ticker') return JSON.stringify({ ...base, misfire, paused });
   const runs = task.runs?.length ? task.runs : undefined;
-  return JSON.stringify({ ...base, cron: task.cron, tz: task.tz, misfire, runs, parked: task.parked, paused });
+  return JSON.stringify({
+    ...base,
+    cron: task.cron,
+    tz: task.tz,
+    misfire,
+    runs,
+    parked: task.parked,
+    paused,
+  });
 }
 
 /** Parses stored JSON; throws a 'corrupt' error naming the kid when it is not a valid task. */

@@ -88,7 +88,10 @@ test('pause and resume KID: kept as it was, shown as paused by get, list and nex
   );
   assert.equal((await json('list', '-endtime=+1d')).total, 1, 'a window with an end: no paused task');
   const next = await kt('next', kid);
-  assert.match(next.stdout, new RegExp(`^every 10m\\npaused since \\S+: no runs until \`ktimer resume ${kid}\`\\.\\n$`));
+  assert.match(
+    next.stdout,
+    new RegExp(`^every 10m\\npaused since \\S+: no runs until \`ktimer resume ${kid}\`\\.\\n$`),
+  );
   assert.deepEqual((await json('next', kid)).runs, []);
   // Again: nothing changes, and it says so.
   assert.equal((await kt('pause', kid)).stdout, `task ${kid} was paused already.\n`);
@@ -105,9 +108,15 @@ test('pause and resume KID: kept as it was, shown as paused by get, list and nex
   assert.equal(Number(await redis.client.zscore(schedule, kid)), updated.run_nexttime);
   assert.equal(await redis.client.zscore(paused, kid), null);
   assert.equal((await json('get', kid)).paused, undefined);
-  assert.match((await kt('resume', kid)).stdout, new RegExp(`^task ${kid} is not paused; nothing to do\\.\\n$`));
+  assert.match(
+    (await kt('resume', kid)).stdout,
+    new RegExp(`^task ${kid} is not paused; nothing to do\\.\\n$`),
+  );
   await json('pause', kid);
-  assert.match((await kt('resume', kid)).stdout, new RegExp(`^task ${kid} resumed; next run \\S+ \\(in 1[45]m \\d+s\\)\\.\\n$`));
+  assert.match(
+    (await kt('resume', kid)).stdout,
+    new RegExp(`^task ${kid} resumed; next run \\S+ \\(in 1[45]m \\d+s\\)\\.\\n$`),
+  );
   await json('pause', kid);
   assert.deepEqual(await json('del', kid), { result: true, removed: 1 });
   assert.equal(await redis.client.exists(paused), 0, 'del removes it from the paused set');
@@ -115,10 +124,18 @@ test('pause and resume KID: kept as it was, shown as paused by get, list and nex
 
 test('pause --all and resume --all; usage errors; an unknown kid; runed.log', async () => {
   const { kt, json, add, config, schedule } = setup();
-  const kids = [await add('-time=600'), await add('-type=ticker', '-time=60'), await add('-type=cron', '-cron=@daily')];
+  const kids = [
+    await add('-time=600'),
+    await add('-type=ticker', '-time=60'),
+    await add('-type=cron', '-cron=@daily'),
+  ];
   assert.deepEqual(await json('pause', '--all'), { result: true, paused: 3 });
   assert.equal(await redis.client.zcard(schedule), 0);
-  assert.equal((await kt('pause', '-all')).stdout, 'paused 0 tasks.\n', 'Go-style, and nothing left to pause');
+  assert.equal(
+    (await kt('pause', '-all')).stdout,
+    'paused 0 tasks.\n',
+    'Go-style, and nothing left to pause',
+  );
   const list = (await json('list')).tasks.map((t: { kid: string }) => t.kid);
   assert.deepEqual(list, [...kids].sort(), 'paused tasks list in order of kid');
   assert.equal((await kt('resume', '--all')).stdout, 'resumed 3 tasks.\n');
@@ -200,7 +217,10 @@ test('the daemon never fires a paused task, and fires it on its grid after resum
   await waitFor(() => Date.now() / 1000 > pausedAtSec + 3.5, { what: 'three slots while paused' });
   const beforeResume = fires();
   const firstDue = beforeResume[0]?.due as number;
-  assert.ok(beforeResume.every((e) => (e.due as number) <= pausedAtSec), 'nothing due after the pause fired');
+  assert.ok(
+    beforeResume.every((e) => (e.due as number) <= pausedAtSec),
+    'nothing due after the pause fired',
+  );
   const resumed = await d.cli(['resume', kid, '--json']);
   assert.equal(resumed.code, 0, resumed.stderr);
   const next = JSON.parse(resumed.stdout).run_nexttime as number;
@@ -211,17 +231,24 @@ test('the daemon never fires a paused task, and fires it on its grid after resum
   const dues = after.map((e) => e.due as number);
   assert.ok(Math.abs((dues[0] as number) - next) < 0.0015, 'the first run after resume is the next slot');
   for (let i = 1; i < dues.length; i++) {
-    assert.ok(Math.abs((dues[i] as number) - (dues[i - 1] as number) - 1) < 0.0015, `one slot apart: ${dues}`);
+    assert.ok(
+      Math.abs((dues[i] as number) - (dues[i - 1] as number) - 1) < 0.0015,
+      `one slot apart: ${dues}`,
+    );
   }
   assert.equal((await d.cli(['del', kid])).code, 0);
 });
 
 test('web API: pause and resume by kid (a list) or all=1', async () => {
-  const one = (await api({ action: 'add', type: 'ticker', time: '600', command: 'true' })).body.data as string;
+  const one = (await api({ action: 'add', type: 'ticker', time: '600', command: 'true' })).body
+    .data as string;
   const two = (await api({ action: 'add', time: '600', command: 'true' })).body.data as string;
   const paused = await api({ action: 'pause', kid: one });
   assert.deepEqual([paused.http, paused.body.data, paused.body.msg], [200, 1, 'ok']);
-  assert.equal(typeof ((await api({ action: 'get', kid: one })).body.data as { paused: number }).paused, 'number');
+  assert.equal(
+    typeof ((await api({ action: 'get', kid: one })).body.data as { paused: number }).paused,
+    'number',
+  );
   const again = await api({ action: 'pause', kid: `${one},${two}` });
   assert.deepEqual([again.body.data, again.body.msg], [1, 'ok; 1 paused already']);
   const resumed = await api({ action: 'resume', kid: one });

@@ -37,15 +37,38 @@ beforeEach(() => {
 });
 
 const ticker = (over: Partial<Task> = {}): Task =>
-  storedTask({ type: 'ticker', time: 10, limit: 0, misfire: 'once', run_nexttime: (T0 + 10_000) / 1000, ...over });
+  storedTask({
+    type: 'ticker',
+    time: 10,
+    limit: 0,
+    misfire: 'once',
+    run_nexttime: (T0 + 10_000) / 1000,
+    ...over,
+  });
 
 const cron = (expr: string, over: Partial<Task> = {}): Task => {
-  const spec = { type: 'cron' as const, time: 0, limit: 0, command: 'true', cron: expr, tz: 'UTC', misfire: 'once' as const };
+  const spec = {
+    type: 'cron' as const,
+    time: 0,
+    limit: 0,
+    command: 'true',
+    cron: expr,
+    tz: 'UTC',
+    misfire: 'once' as const,
+  };
   return { ...spec, run_num: 0, run_lasttime: 0, ...firstSchedule(spec, 100, T0), ...over };
 };
 
 const claim = (at: number, over: Partial<Omit<ClaimRequest, 'history'>> = {}) =>
-  fires.claim({ nowMs: at, owner: 'A', leaseMs: 5000, maxShell: 100, maxUrl: 100, expireLimitSec: 60, ...over });
+  fires.claim({
+    nowMs: at,
+    owner: 'A',
+    leaseMs: 86_400_000, // fires are never begun here: a lease running out would hand them out again
+    maxShell: 100,
+    maxUrl: 100,
+    expireLimitSec: 60,
+    ...over,
+  });
 
 /** The due times (unix ms) of the fires a claim at `at` hands out. */
 const firedAt = async (at: number): Promise<number[]> =>
@@ -196,7 +219,14 @@ test('update keeps a paused task paused (out of the schedule); del and clear rem
 });
 
 test('list: paused tasks come last, by kid, in a window without an end; the cursor walks across', async () => {
-  const [a, b, c, p1, p2, p3] = ['a', 'b', 'c', 'p1', 'p2', 'p3'].map(K) as [string, string, string, string, string, string];
+  const [a, b, c, p1, p2, p3] = ['a', 'b', 'c', 'p1', 'p2', 'p3'].map(K) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   await storeTasks(redis.client, keys, [
     [a, ticker({ run_nexttime: (T0 + 1000) / 1000 })],
     [b, ticker({ run_nexttime: (T0 + 2000) / 1000 })],

@@ -9,7 +9,14 @@ const T0 = Date.parse('2026-12-01T10:00:00Z');
 const base = { command: 'true', run_num: 4, run_lasttime: T0 / 1000 - 60 };
 
 test('a ticker keeps its grid: the first slot after now, never one before', () => {
-  const ticker: Task = { ...base, type: 'ticker', time: 7, limit: 0, run_nexttime: (T0 + 123) / 1000, paused: 1 };
+  const ticker: Task = {
+    ...base,
+    type: 'ticker',
+    time: 7,
+    limit: 0,
+    run_nexttime: (T0 + 123) / 1000,
+    paused: 1,
+  };
   const at = (nowMs: number) => resumedTask(ticker, nowMs).run_nexttime * 1000;
   assert.equal(at(T0), T0 + 123, 'paused briefly: its next slot is still ahead');
   assert.equal(at(T0 + 123), T0 + 7123, 'a slot due exactly now is passed: it was due while paused');
@@ -25,7 +32,14 @@ test('a ticker keeps its grid: the first slot after now, never one before', () =
 });
 
 test('a timer keeps a time still ahead; one that passed while paused is due now', () => {
-  const timer: Task = { ...base, type: 'timer', time: 60, limit: 1, run_nexttime: (T0 + 60_000) / 1000, paused: 1 };
+  const timer: Task = {
+    ...base,
+    type: 'timer',
+    time: 60,
+    limit: 1,
+    run_nexttime: (T0 + 60_000) / 1000,
+    paused: 1,
+  };
   assert.equal(resumedTask(timer, T0 + 1000).run_nexttime, (T0 + 60_000) / 1000);
   assert.equal(resumedTask(timer, T0 + 3_600_000.4).run_nexttime, (T0 + 3_600_001) / 1000);
 });

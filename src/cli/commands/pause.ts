@@ -4,7 +4,11 @@ import { KtimerError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { pauseTarget } from './pause-target.js';
 
-export async function run(ctx: CliContext, words: string[], opts: { kid?: string; all?: boolean }): Promise<void> {
+export async function run(
+  ctx: CliContext,
+  words: string[],
+  opts: { kid?: string; all?: boolean },
+): Promise<void> {
   const target = pauseTarget('pause', words, opts);
   await ctx.prepareChangeLog();
   const { pauses } = await ctx.service();

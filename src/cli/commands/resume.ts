@@ -6,7 +6,11 @@ import type { CliContext } from '../context.js';
 import { spanInWords } from '../run-words.js';
 import { pauseTarget } from './pause-target.js';
 
-export async function run(ctx: CliContext, words: string[], opts: { kid?: string; all?: boolean }): Promise<void> {
+export async function run(
+  ctx: CliContext,
+  words: string[],
+  opts: { kid?: string; all?: boolean },
+): Promise<void> {
   const target = pauseTarget('resume', words, opts);
   await ctx.prepareChangeLog();
   const { pauses } = await ctx.service();
