@@ -35,7 +35,10 @@ export type {
   ListPage,
   ListWindow,
   NewTask,
+  PauseStatus,
   Refill,
+  Resume,
+  ResumeStatus,
   TaskStore,
   UpdateResult,
 } from './task-store.js';

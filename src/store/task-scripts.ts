@@ -35,7 +35,7 @@ export const UPDATE: Script<
   'done' | 'missing' | 'changed'
 > = {
   name: 'update',
-  keys: ['pool', 'schedule'],
+  keys: ['pool', 'schedule', 'paused'],
   encode: ({ kid, expectedRaw, task }) => [kid, expectedRaw, encodeTask(task), task.run_nexttime],
   decode: (reply) => statusReply('update', reply, ['done', 'missing', 'changed']),
 };
@@ -58,14 +58,14 @@ export const REFILL: Script<readonly Refill[], number> = {
 
 export const DEL: Script<readonly string[], number> = {
   name: 'del',
-  keys: ['pool', 'schedule', 'last'],
+  keys: ['pool', 'schedule', 'last', 'paused'],
   encode: (kids) => [...kids],
   decode: (reply) => countReply('del', reply),
 };
 
 export const CLEAR: Script<void, number> = {
   name: 'clear',
-  keys: ['pool', 'schedule', 'last'],
+  keys: ['pool', 'schedule', 'last', 'paused'],
   encode: () => [],
   decode: (reply) => countReply('clear', reply),
 };
@@ -101,7 +101,7 @@ export interface ListPage {
 
 export const LIST: Script<ListWindow, ListPage> = {
   name: 'list',
-  keys: ['pool', 'schedule'],
+  keys: ['pool', 'schedule', 'paused'],
   encode: ({ fromSec, toSec, count, offset, after }) => [
     fromSec === null ? '-inf' : String(fromSec),
     toSec === null ? '+inf' : String(toSec),

@@ -46,6 +46,8 @@ export interface Task extends TaskSpec {
    * to look again, and the runs from this time on (unix seconds) are to be computed.
    */
   parked?: number;
+  /** Paused since (unix seconds): it is in the paused set, not the schedule, and never fires. */
+  paused?: number;
 }
 
 export interface TaskWithKid extends Task {
@@ -59,11 +61,21 @@ export const toSec = (ms: number): number => Math.round(ms) / 1000;
 export function encodeTask(task: Task): string {
   const { type, time, limit, command, run_num, run_lasttime, run_nexttime } = task;
   const base = { type, time, limit, command, run_num, run_lasttime, run_nexttime };
-  if (type === 'timer') return JSON.stringify(base);
+  // Last, and only while paused: a task never paused keeps the JSON older readers know.
+  const paused = task.paused;
+  if (type === 'timer') return JSON.stringify({ ...base, paused });
   const misfire = task.misfire === 'once' ? undefined : task.misfire;
-  if (type === 'ticker') return JSON.stringify({ ...base, misfire });
+  if (type === 'ticker') return JSON.stringify({ ...base, misfire, paused });
   const runs = task.runs?.length ? task.runs : undefined;
-  return JSON.stringify({ ...base, cron: task.cron, tz: task.tz, misfire, runs, parked: task.parked });
+  return JSON.stringify({
+    ...base,
+    cron: task.cron,
+    tz: task.tz,
+    misfire,
+    runs,
+    parked: task.parked,
+    paused,
+  });
 }
 
 /** Parses stored JSON; throws a 'corrupt' error naming the kid when it is not a valid task. */
@@ -90,6 +102,10 @@ export function decodeTask(kid: string, json: string): Task {
     run_lasttime: v.run_lasttime as number,
     run_nexttime: v.run_nexttime as number,
   };
+  if (v.paused !== undefined) {
+    if (typeof v.paused !== 'number' || !Number.isFinite(v.paused)) throw corrupt(kid, 'bad paused');
+    task.paused = v.paused;
+  }
   if (v.type === 'timer') return task;
   if (v.misfire !== undefined && !isMisfire(v.misfire)) throw corrupt(kid, 'bad misfire');
   task.misfire = v.misfire ?? 'once';
