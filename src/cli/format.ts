@@ -28,6 +28,7 @@ function table(header: readonly string[], rows: readonly string[][]): string {
 
 /** list's NEXT column: `in 4m 10s` (`due` when it is, `computing` for a parked cron task). */
 export function nextInWords(t: TaskWithKid, nowMs: number): string {
+  if (t.paused !== undefined) return 'paused';
   if (t.parked !== undefined) return 'computing';
   const ms = msOfSec(t.run_nexttime) - nowMs;
   return ms <= 0 ? 'due' : `in ${spanInWords(ms)}`;
@@ -75,6 +76,10 @@ export function runsTable(runs: readonly RunSummary[]): string {
 
 /** `ktimer next`: the schedule in words, then one run a line, local and UTC. */
 export function nextTable(next: NextRuns): string {
+  if (next.paused !== undefined) {
+    const since = localIso(Math.round(next.paused * 1000));
+    return `${oneLine(next.schedule, 120)}\npaused since ${since}: no runs until \`ktimer resume ${next.kid}\`.`;
+  }
   const rows = next.runs.map((r) => [r.local, r.utc]);
   const end = next.more ? [] : [next.runs.length === 0 ? 'no runs ahead.' : 'no runs after these.'];
   return [oneLine(next.schedule, 120), table([`LOCAL (${next.tz})`, 'UTC'], rows), ...end].join('\n');

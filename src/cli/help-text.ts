@@ -14,7 +14,12 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: ['The directory of the conf.ini must exist; log/ and runtime/ are created beside it.'],
   },
   count: { examples: ['ktimer count', 'ktimer count --json'] },
-  clear: { examples: ['ktimer clear'] },
+  clear: {
+    examples: [
+      'ktimer clear --yes',
+      'ktimer clear            # deletes nothing: says how many it would, exit 2',
+    ],
+  },
   get: { examples: [`ktimer get ${KID}`, `ktimer get -kid=${KID} --json`, 'ktimer get backup'] },
   del: { examples: [`ktimer del ${KID}`, `ktimer del -kid=${KID}`, 'ktimer del backup'] },
   add: {
@@ -57,6 +62,21 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: [
       'A page ends with the cursor of the next (next page: -cursor=...): it costs the same at any depth',
       'and keeps its place while tasks fire. -offset goes up to 10000.',
+    ],
+  },
+  pause: {
+    examples: [`ktimer pause ${KID}`, `ktimer pause -kid=${KID} --json`, 'ktimer pause --all'],
+    notes: [
+      'A paused task never fires; list shows it last, NEXT "paused". A run already under way goes on.',
+      'update keeps it paused; del deletes it.',
+    ],
+  },
+  resume: {
+    examples: [`ktimer resume ${KID}`, 'ktimer resume --all --json'],
+    notes: [
+      'A ticker goes on at the next slot of its grid after now, a cron task at the next time of its',
+      'expression: the runs missed while paused are not made up. A timer whose time passed while',
+      'paused fires once, right away.',
     ],
   },
   next: {
@@ -122,6 +142,7 @@ const OVERVIEW_PICKS: [name: string, index: number][] = [
   ['get', 0],
   ['update', 0],
   ['del', 0],
+  ['pause', 0],
   ['list', 1],
   ['next', 0],
   ['count', 1],

@@ -30,6 +30,8 @@ const COMMANDS = {
   history: () => import('./commands/history.js'),
   runs: () => import('./commands/runs.js'),
   output: () => import('./commands/output.js'),
+  pause: () => import('./commands/pause.js'),
+  resume: () => import('./commands/resume.js'),
   start: () => import('./commands/start.js'),
   stop: () => import('./commands/stop.js'),
   restart: () => import('./commands/restart.js'),
@@ -131,7 +133,11 @@ export function buildProgram(argv: readonly string[]): Command {
     )
     .action(action('init'));
   program.command('count').description('print the number of tasks').action(action('count'));
-  program.command('clear').description('delete every task').action(action('clear'));
+  program
+    .command('clear')
+    .description('delete every task; without --yes, only say how many it would delete (exit 2)')
+    .option('--yes', 'really delete every task')
+    .action(action('clear'));
   kidOption(program.command('get').description('print one task').argument('[kid]', KID_ARG)).action(
     action('get'),
   );
@@ -193,6 +199,18 @@ export function buildProgram(argv: readonly string[]): Command {
     .option('--since <time>', 'only since then: 1h, 30m, 2d ago, a date, or a unix timestamp')
     .option('-n <n>', 'how many runs, 1..1000 (default 50)')
     .action(action('runs'));
+  for (const [name, what] of [
+    ['pause', 'stop a task from firing; it keeps its kid, schedule and history'],
+    ['resume', 'let a paused task fire again, from the next run of its schedule (no catch-up)'],
+  ] as const) {
+    kidOption(
+      program
+        .command(name)
+        .description(what)
+        .argument('[kid]', KID_ARG)
+        .option('--all', `${name} every task`),
+    ).action(action(name));
+  }
   program
     .command('output')
     .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")

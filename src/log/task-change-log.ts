@@ -1,4 +1,5 @@
-// One runed.log line for every add, update, del and clear (README "Logs"), whichever front end made it.
+// One runed.log line for every add, update, del, clear, pause and resume (README "Logs"), whichever
+// front end made it.
 import type { TaskChange } from '../service/task-service.js';
 
 /** What a change log needs of a logger: pino's Logger, or the one-shot line writer. */
@@ -20,5 +21,10 @@ function changeFields(change: TaskChange): Record<string, unknown> {
       return { kids: change.kids, removed: change.removed };
     case 'clear':
       return { removed: change.removed };
+    case 'pause':
+    case 'resume':
+      return change.kids === 'all'
+        ? { all: true, count: change.count }
+        : { kids: change.kids, count: change.count };
   }
 }

@@ -40,18 +40,19 @@ const REPLACE_IN_FLIGHT = 16;
 export const WRITE_ATTEMPTS = 5;
 
 /**
- * A task with a new spec, its run count kept (fire ids KID:N never repeat). Its runs stay, unless
- * `fresh` gives new ones (a new type, time, cron expression or zone: from now).
+ * A task with a new spec, its run count kept (fire ids KID:N never repeat), paused if it was.
+ * Its runs stay, unless `fresh` gives new ones (a new type, time, cron expression or zone: from
+ * now).
  */
 export function changedTask(
   spec: TaskSpec,
   current: Task,
   fresh: Pick<Task, 'run_nexttime' | 'runs'> | null,
 ): Task {
-  const { runs, parked, run_nexttime, run_num, run_lasttime } = current;
+  const { runs, parked, run_nexttime, run_num, run_lasttime, paused } = current;
   return fresh
-    ? { ...spec, run_num, run_lasttime, ...fresh }
-    : { ...spec, run_num, run_lasttime, run_nexttime, runs, parked };
+    ? { ...spec, run_num, run_lasttime, ...fresh, paused }
+    : { ...spec, run_num, run_lasttime, run_nexttime, runs, parked, paused };
 }
 
 export class TaskAdder {

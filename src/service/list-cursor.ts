@@ -9,12 +9,13 @@ export function encodeCursor(row: ListAfter): string {
   return Buffer.from(`${row.score} ${row.kid}`).toString('base64url');
 }
 
-const PLAIN = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?) ([\s\S]{1,200})$/i;
+// The score of a paused task's row is `inf` (it has no next run; list shows it last).
+const PLAIN = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|inf) ([\s\S]{1,200})$/i;
 
 export function decodeCursor(text: string): ListAfter {
   const plain = /^[\w-]{1,400}$/.test(text) ? Buffer.from(text, 'base64url').toString('utf8') : '';
   const m = PLAIN.exec(plain);
-  if (!m || !Number.isFinite(Number(m[1]))) {
+  if (!m || (m[1] !== 'inf' && !Number.isFinite(Number(m[1])))) {
     throw usageError(
       `cursor "${oneLine(text, 40)}" is invalid; give the cursor a page of list printed for the next one`,
     );

@@ -31,6 +31,21 @@ export async function resolveKids(
   return [...kids, ...named.filter((k): k is string => k !== null)];
 }
 
+/**
+ * The kid of each ref, in order (pause, resume): a name no task holds stays as given, so the
+ * caller reports it missing by the word the user typed.
+ */
+export async function resolveEach(
+  refs: readonly string[],
+  store: () => Promise<NameLookup>,
+): Promise<string[]> {
+  const parsed = refs.map(parseTaskRef);
+  const names = parsed.flatMap((p) => ('name' in p ? [p.name] : []));
+  const found = names.length === 0 ? [] : await (await store()).kidsOfNames(names);
+  let next = 0;
+  return parsed.map((p) => ('kid' in p ? p.kid : (found[next++] ?? p.name)));
+}
+
 export const noSuchName = (name: string): KtimerError =>
   new KtimerError(
     'not_found',

@@ -23,13 +23,16 @@ import { nameTakenForUpdate, resolveKid, resolveKids } from './task-ref.js';
 
 export type { AddOutcome, BulkOutcome } from './add-tasks.js';
 export { BULK_BATCH } from './add-tasks.js';
+import { PauseResume } from './pause-resume.js';
 
 /** What changed, for runed.log. */
 export type TaskChange =
   | { op: 'add'; kid: string; task: Task }
   | { op: 'update'; kid: string; task: Task }
   | { op: 'del'; kids: string[]; removed: number }
-  | { op: 'clear'; removed: number };
+  | { op: 'clear'; removed: number }
+  /** kids: those given, or 'all' (--all); count: how many changed state. */
+  | { op: 'pause' | 'resume'; kids: string[] | 'all'; count: number };
 
 export interface ListQuery {
   starttime?: string | undefined;
@@ -101,6 +104,8 @@ export interface NextRuns {
   runs: { unix_ms: number; utc: string; local: string }[];
   /** Whether the task runs again after these (false at its limit, or for a timer). */
   more: boolean;
+  /** Paused since (unix seconds): no runs until it is resumed. */
+  paused?: number;
 }
 
 export interface TaskServiceDeps {
@@ -134,9 +139,12 @@ export const NEXT_MAX_RUNS = 100;
 export class TaskService {
   private readonly rules: TaskRules;
   private readonly adder: TaskAdder;
+  /** pause and resume (service/pause-resume.ts). */
+  readonly pauses: PauseResume;
 
   constructor(private readonly deps: TaskServiceDeps) {
     this.rules = taskRulesOf(deps.config);
+    this.pauses = new PauseResume(deps);
     this.adder = new TaskAdder({
       config: deps.config,
       rules: this.rules,
@@ -197,7 +205,8 @@ export class TaskService {
       const stored = await store.get(kid);
       if (!stored) throw notFound(kid);
       const { spec, reschedule } = parseTaskUpdate(input, stored.task, this.rules);
-      // Run state stays; the schedule too, unless a new type, time, cron or zone restarts it.
+      // Run state stays; the schedule too, unless a new type, time, cron or zone restarts it. A
+      // paused task stays paused (resume starts it from its schedule as it is then).
       const fresh = reschedule ? firstSchedule(spec, this.rules.maxDay, await this.deps.nowMs()) : null;
       const task = changedTask(spec, stored.task, fresh);
       const res = await store.update(kid, stored, task);
@@ -298,6 +307,9 @@ export class TaskService {
       throw usageError(`n "${n}" is invalid; expected a whole number from 1 to ${NEXT_MAX_RUNS}`);
     const task = await this.get(ref);
     const tz = task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
+    const schedule = scheduleInWords(task);
+    if (task.paused !== undefined)
+      return { kid: task.kid, schedule, tz, runs: [], more: false, paused: task.paused };
     // One run more than shown says whether the task goes on after them.
     const upcoming = upcomingRuns(task, n + 1).map(Math.round);
     const runs = upcoming.slice(0, n).map((ms) => ({
@@ -305,7 +317,7 @@ export class TaskService {
       utc: shortIso(utcIso(ms)),
       local: shortIso(isoInZone(ms, tz)),
     }));
-    return { kid: task.kid, schedule: scheduleInWords(task), tz, runs, more: upcoming.length > n };
+    return { kid: task.kid, schedule, tz, runs, more: upcoming.length > n };
   }
 }
 

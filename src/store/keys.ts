@@ -16,6 +16,8 @@ export interface StoreKeys {
   readonly runs: string;
   /** Hash kid -> the task's last run (a summary). */
   readonly last: string;
+  /** Sorted set kid -> 0 (ordered by kid): paused tasks, which are not in the schedule. */
+  readonly paused: string;
   /** Hash task name -> kid: names are unique (README "Tasks"); kept by the scripts that write tasks. */
   readonly names: string;
 }
@@ -30,6 +32,7 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     history: `${keys.lock}:history:`,
     runs: `${keys.lock}:runs`,
     last: `${keys.lock}:last`,
+    paused: `${keys.lock}:paused`,
     names: `${keys.lock}:names`,
   };
 }

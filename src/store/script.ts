@@ -25,7 +25,7 @@ export interface Script<Args, Reply> {
  * The status codes scripts return, one meaning each (a script's header says which it uses).
  * The Lua files return these numbers.
  */
-export const STATUS = { done: 1, missing: 0, full: -1, exists: -2, changed: -3 } as const;
+export const STATUS = { done: 1, missing: 0, full: -1, exists: -2, changed: -3, already: -4 } as const;
 export type Status = keyof typeof STATUS;
 
 const statusByCode = new Map<unknown, Status>(

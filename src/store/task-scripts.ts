@@ -65,7 +65,7 @@ export const UPDATE: Script<
   'done' | 'missing' | 'changed' | NameTaken
 > = {
   name: 'update',
-  keys: ['pool', 'schedule', 'names'],
+  keys: ['pool', 'schedule', 'paused', 'names'],
   encode: ({ kid, expectedRaw, oldName, task }) => [
     kid,
     expectedRaw,
@@ -98,14 +98,14 @@ export const REFILL: Script<readonly Refill[], number> = {
 
 export const DEL: Script<readonly string[], number> = {
   name: 'del',
-  keys: ['pool', 'schedule', 'last', 'names'],
+  keys: ['pool', 'schedule', 'last', 'paused', 'names'],
   encode: (kids) => [...kids],
   decode: (reply) => countReply('del', reply),
 };
 
 export const CLEAR: Script<void, number> = {
   name: 'clear',
-  keys: ['pool', 'schedule', 'last', 'names'],
+  keys: ['pool', 'schedule', 'last', 'paused', 'names'],
   encode: () => [],
   decode: (reply) => countReply('clear', reply),
 };
@@ -141,7 +141,7 @@ export interface ListPage {
 
 export const LIST: Script<ListWindow, ListPage> = {
   name: 'list',
-  keys: ['pool', 'schedule'],
+  keys: ['pool', 'schedule', 'paused'],
   encode: ({ fromSec, toSec, count, offset, after }) => [
     fromSec === null ? '-inf' : String(fromSec),
     toSec === null ? '+inf' : String(toSec),

@@ -2,7 +2,9 @@
 // schedule always agree; reads are single commands or one script. Any Redis failure comes out
 // as a KtimerError('redis') naming the server.
 import { decodeTask, type Task } from '../tasks/task.js';
+import { PAUSE, type PauseStatus, RESUME, type Resume, type ResumeStatus } from './pause-scripts.js';
 import type { RedisAccess } from './redis-access.js';
+import { unexpectedReply } from './script.js';
 import { decodeRunRecord, type RunSummary } from './run-record.js';
 import {
   ADD,
@@ -29,6 +31,7 @@ export type {
   NewTask,
   Refill,
 } from './task-scripts.js';
+export type { PauseStatus, Resume, ResumeStatus } from './pause-scripts.js';
 
 /** `NameTaken`: the task's name is another task's (its kid); nothing was written. */
 export type AddResult = 'added' | 'full' | 'exists' | NameTaken;
@@ -117,4 +120,37 @@ export class TaskStore {
   list(window: ListWindow): Promise<ListPage> {
     return this.redis.script(LIST, window);
   }
+
+  /** Takes tasks out of the schedule, paused since `nowSec`; one status per kid, in order. */
+  async pause(kids: readonly string[], nowSec: number): Promise<PauseStatus[]> {
+    if (kids.length === 0) return [];
+    return sameCount('pause', kids.length, await this.redis.script(PAUSE, { nowSec, kids }));
+  }
+
+  /** Puts paused tasks back in the schedule, each only if unchanged since read; in order. */
+  async resume(items: readonly Resume[]): Promise<ResumeStatus[]> {
+    if (items.length === 0) return [];
+    return sameCount('resume', items.length, await this.redis.script(RESUME, items));
+  }
+
+  /** The kids of the first `count` tasks of the schedule (pause --all takes them in turn). */
+  scheduledHead(count: number): Promise<string[]> {
+    return this.redis.call((client) => client.zrange(this.redis.keys.schedule, 0, count - 1));
+  }
+
+  /** Up to `count` paused tasks after kid `after` ('' = from the first), in order of kid. */
+  async pausedAfter(after: string, count: number): Promise<{ kid: string; raw: string | null }[]> {
+    const { paused, pool } = this.redis.keys;
+    const kids = await this.redis.call((client) =>
+      client.zrangebylex(paused, after === '' ? '-' : `(${after}`, '+', 'LIMIT', 0, count),
+    );
+    if (kids.length === 0) return [];
+    const raws = await this.redis.call((client) => client.hmget(pool, ...kids));
+    return kids.map((kid, i) => ({ kid, raw: raws[i] ?? null }));
+  }
+}
+
+function sameCount<T>(script: string, expected: number, statuses: T[]): T[] {
+  if (statuses.length !== expected) throw unexpectedReply(script, statuses);
+  return statuses;
 }

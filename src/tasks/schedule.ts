@@ -121,3 +121,24 @@ export function upcomingRuns(task: Task, n: number): number[] {
   if (task.parked !== undefined) return [...cronRunsAfter(cron, tz, task.parked * 1000 - 1, count)];
   return [nextMs, ...cronRunsAfter(cron, tz, nextMs, count - 1)];
 }
+
+/**
+ * A paused task resumed at `nowMs` (README "Pause and resume"): no longer paused, and its next
+ * run the first of its own schedule after now, so the runs it missed while paused never fire.
+ * A ticker keeps its grid (first due + n x time); a cron task gets its run times from its
+ * expression anew. A timer keeps its time if still ahead; one whose time passed while paused
+ * fires once, now: it never ran, and a one-shot job held back is still wanted.
+ */
+export function resumedTask(task: Task, nowMs: number): Task {
+  const { paused: _paused, parked: _parked, runs: _runs, ...rest } = task;
+  const dueMs = Math.round(task.run_nexttime * 1000);
+  if (task.type === 'timer') return { ...rest, run_nexttime: toSec(Math.max(dueMs, Math.ceil(nowMs))) };
+  if (task.type === 'ticker') {
+    if (dueMs > nowMs) return { ...rest, run_nexttime: task.run_nexttime };
+    // Whole ms, as the claim counts them, so the grid never drifts.
+    const periodMs = Math.round(task.time * 1000);
+    const slots = Math.floor((nowMs - dueMs) / periodMs) + 1;
+    return { ...rest, run_nexttime: toSec(dueMs + slots * periodMs) };
+  }
+  return { ...rest, ...firstSchedule(task, 0, nowMs) };
+}

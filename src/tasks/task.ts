@@ -53,6 +53,8 @@ export interface Task extends TaskSpec {
    * to look again, and the runs from this time on (unix seconds) are to be computed.
    */
   parked?: number;
+  /** Paused since (unix seconds): it is in the paused set, not the schedule, and never fires. */
+  paused?: number;
 }
 
 export interface TaskWithKid extends Task {
@@ -66,11 +68,12 @@ export const toSec = (ms: number): number => Math.round(ms) / 1000;
 export function encodeTask(task: Task): string {
   const { type, time, limit, command, run_num, run_lasttime, run_nexttime } = task;
   const base = { type, time, limit, command, run_num, run_lasttime, run_nexttime };
-  // Last, and only when given: a task without them is stored as before.
-  const labels = { name: task.name, timeout: task.timeout };
-  if (type === 'timer') return JSON.stringify({ ...base, ...labels });
+  // Last, and only when given (paused: only while paused): a task without them keeps the JSON
+  // older readers know.
+  const extra = { name: task.name, timeout: task.timeout, paused: task.paused };
+  if (type === 'timer') return JSON.stringify({ ...base, ...extra });
   const misfire = task.misfire === 'once' ? undefined : task.misfire;
-  if (type === 'ticker') return JSON.stringify({ ...base, misfire, ...labels });
+  if (type === 'ticker') return JSON.stringify({ ...base, misfire, ...extra });
   const runs = task.runs?.length ? task.runs : undefined;
   return JSON.stringify({
     ...base,
@@ -79,7 +82,7 @@ export function encodeTask(task: Task): string {
     misfire,
     runs,
     parked: task.parked,
-    ...labels,
+    ...extra,
   });
 }
 
@@ -114,6 +117,10 @@ export function decodeTask(kid: string, json: string): Task {
   if (v.timeout !== undefined) {
     if (!Number.isSafeInteger(v.timeout) || (v.timeout as number) < 1) throw corrupt(kid, 'bad timeout');
     task.timeout = v.timeout as number;
+  }
+  if (v.paused !== undefined) {
+    if (typeof v.paused !== 'number' || !Number.isFinite(v.paused)) throw corrupt(kid, 'bad paused');
+    task.paused = v.paused;
   }
   if (v.type === 'timer') return task;
   if (v.misfire !== undefined && !isMisfire(v.misfire)) throw corrupt(kid, 'bad misfire');

@@ -4,6 +4,7 @@ import { KtimerError, usageError } from '../errors.js';
 import type { HistoryService } from '../service/history-service.js';
 import { type TaskService, withLabels } from '../service/task-service.js';
 import { TASK_FIELDS } from '../tasks/task-rules.js';
+import { PAUSE_ACTIONS } from './pause-actions.js';
 import type { Params } from './request.js';
 
 export interface ActionResult {
@@ -38,7 +39,7 @@ function kidParam(params: Params): string {
   return kid;
 }
 
-type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>;
+export type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>;
 
 export const ACTIONS: Record<string, Action> = {
   count: async (_p, { service }) => ({ data: await service.count(), msg: 'ok' }),
@@ -64,6 +65,7 @@ export const ACTIONS: Record<string, Action> = {
       );
     return { data: removed, msg: 'ok' };
   },
+  ...PAUSE_ACTIONS,
   list: async (p, { service }) => {
     const page = await service.list({
       starttime: p.get('starttime'),
@@ -80,7 +82,8 @@ export const ACTIONS: Record<string, Action> = {
   },
   next: async (p, { service }) => {
     const next = await service.next(kidParam(p), p.get('n'));
-    return { data: next.runs, msg: 'ok', extra: { schedule: next.schedule, tz: next.tz, more: next.more } };
+    const { schedule, tz, more, paused } = next;
+    return { data: next.runs, msg: 'ok', extra: { schedule, tz, more, paused } };
   },
   history: async (p, { history }) => {
     const { runs } = await history.ofTask(kidParam(p), p.get('n'));

@@ -33,6 +33,7 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'failed',
   'since',
   'replace',
+  'all',
 ]);
 
 export function checkParams(params: Params): void {

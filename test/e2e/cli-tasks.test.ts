@@ -105,7 +105,7 @@ test('add, get, count, del, clear: the output lines of the spec, and the Redis l
   await add('-time=60');
   assert.equal((await kt('del', kid)).stdout, 'operating result:[true]\n');
   assert.equal(await redis.client.zscore(schedule, kid), null);
-  assert.equal((await kt('clear')).stdout, 'operating result:[true]\n');
+  assert.equal((await kt('clear', '--yes')).stdout, 'operating result:[true]\n');
   assert.equal(await redis.client.hlen(pool), 0);
   assert.equal(await redis.client.zcard(schedule), 0);
 });
@@ -132,7 +132,7 @@ test('--json on every data command: one JSON document', async () => {
   assert.equal(JSON.parse(docs[1]?.stdout ?? '').kid, kid);
   assert.equal(JSON.parse(docs[3]?.stdout ?? '').result, true);
   assert.deepEqual(JSON.parse((await kt('del', kid, '--json')).stdout), { result: true, removed: 1 });
-  assert.equal(JSON.parse((await kt('clear', '--json')).stdout).result, true);
+  assert.equal(JSON.parse((await kt('clear', '--yes', '--json')).stdout).result, true);
 });
 
 test('Go-style and GNU-style options, stray words ignored with a warning', async () => {
@@ -173,7 +173,7 @@ test('stray words are warned about by every command alike', async () => {
     ['list', 'extra'],
     ['get', kid, 'extra'],
     ['get', `-kid=${kid}`, 'extra'],
-    ['clear', 'extra'],
+    ['clear', '--yes', 'extra'],
   ];
   for (const args of cases) {
     const res = await kt(...args);
@@ -258,7 +258,7 @@ test('runed.log gets add, update, del and clear; nothing when log.runed_open = 0
   const kid = await add('-time=60');
   await kt('update', kid, '-time=90');
   await kt('del', kid);
-  await kt('clear');
+  await kt('clear', '--yes');
   const runed = readLogLines(join(config, '..', 'log', 'runed.log'));
   assert.deepEqual(
     runed.map((e) => `${e.event}/${e.by}`),

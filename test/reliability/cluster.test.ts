@@ -42,7 +42,7 @@ after(async () => {
   for (const n of nodes) await n.destroy();
 });
 
-test('with {hash-tagged} keys: add, fire, list, update, del through the cluster', async () => {
+test('with {hash-tagged} keys: add, fire, list, update, pause, resume, del through the cluster', async () => {
   const config = writeTestConfig({
     redisPort: 1,
     prefix: '{kt}',
@@ -64,6 +64,10 @@ test('with {hash-tagged} keys: add, fire, list, update, del through the cluster'
       [keep],
     );
     assert.equal((await d.cli(['update', keep, '-limit=0'])).code, 0);
+    // pause, list and resume: the paused set shares the tag, so their scripts stay on one slot.
+    assert.equal((await d.cli(['pause', keep])).code, 0);
+    assert.equal(JSON.parse((await d.cli(['list', '--json'])).stdout).tasks[0]?.paused > 0, true);
+    assert.equal((await d.cli(['resume', '--all'])).stdout, 'resumed 1 task.\n');
     assert.equal((await d.cli(['count'])).stdout, 'there are [1] tasks.\n');
     assert.equal((await d.cli(['del', keep])).code, 0);
     assert.equal((await d.cli(['count'])).stdout, 'there are [0] tasks.\n');

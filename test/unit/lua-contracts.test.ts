@@ -5,13 +5,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as fireScripts from '../../src/store/fire-scripts.js';
+import * as pauseScripts from '../../src/store/pause-scripts.js';
 import { type Script, STATUS } from '../../src/store/script.js';
 import * as taskScripts from '../../src/store/task-scripts.js';
 
 const LUA_DIR = new URL('../../src/store/lua/', import.meta.url);
 
 /** Every script definition the stores use: the exported objects with a name and keys. */
-const definitions = ([...Object.values(taskScripts), ...Object.values(fireScripts)] as unknown[]).filter(
+const definitions = (
+  [...Object.values(taskScripts), ...Object.values(fireScripts), ...Object.values(pauseScripts)] as unknown[]
+).filter(
   (v): v is Script<unknown, unknown> => typeof v === 'object' && v !== null && 'name' in v && 'keys' in v,
 );
 
@@ -110,6 +113,11 @@ test('replies are checked: anything a script would not send is an internal error
     entries: [{ kind: 'lost', record: lost }],
   });
   internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', '{"kid":"k"}']]));
+  assert.deepEqual(pauseScripts.PAUSE.decode([1, 0, -4]), ['done', 'missing', 'already']);
+  internal(() => pauseScripts.PAUSE.decode([-3]));
+  internal(() => pauseScripts.PAUSE.decode(1));
+  assert.deepEqual(pauseScripts.RESUME.decode([1, -3, -4, 0]), ['done', 'changed', 'already', 'missing']);
+  internal(() => pauseScripts.RESUME.decode([-1]));
   assert.deepEqual(fireScripts.FINISH.decode([1, 0]), [true, false]);
   internal(() => fireScripts.FINISH.decode(2));
   internal(() => fireScripts.BEGIN.decode([1, 2]));

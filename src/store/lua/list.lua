@@ -2,16 +2,20 @@
 -- the sorted set orders them), with the total in the window; one round trip. Rows are reached
 -- by their rank in the schedule, never by walking to them (ZRANGEBYSCORE ... LIMIT offset walks
 -- `offset` rows), so a page costs O(log n + count) wherever it lies.
--- KEYS[1] pool hash, KEYS[2] schedule sorted set
+-- Paused tasks have no next run: they come after the scheduled ones, in order of kid, in a
+-- window without an end, with the score 'inf'.
+-- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] paused sorted set (kid -> 0)
 -- ARGV[1] window start (unix seconds or -inf), ARGV[2] window end (unix seconds or +inf)
 -- ARGV[3] count: rows at most
 -- ARGV[4] offset: rows of the window to skip (when there is no cursor)
--- ARGV[5] cursor score, ARGV[6] cursor kid: the page starts after this row ('' '' = no cursor);
---         the row may be gone or rescheduled since: the page starts where it would stand
+-- ARGV[5] cursor score, ARGV[6] cursor kid: the page starts after this row ('' '' = no cursor;
+--         score 'inf': a paused row); the row may be gone, rescheduled, paused or resumed since:
+--         the page starts where it would stand
 -- Returns { total, position, kid1, score1, json1, kid2, score2, json2, ... }: position is the
--- first row's index in the window (0-based), each score as Redis writes it, json false for a
--- kid missing from the hash.
+-- first row's index in the window (0-based), each score as Redis writes it ('inf' for a paused
+-- task), json false for a kid missing from the hash.
 local schedule = KEYS[2]
+local paused = KEYS[3]
 local from, to = ARGV[1], ARGV[2]
 local count, offset = tonumber(ARGV[3]), tonumber(ARGV[4])
 local after_score, after_kid = ARGV[5], ARGV[6]
@@ -48,21 +52,36 @@ local function rank_after(score, kid)
   return lo
 end
 
-local total = redis.call('ZCOUNT', schedule, from, to)
+local scheduled = redis.call('ZCOUNT', schedule, from, to)
+local total = scheduled + (to == '+inf' and redis.call('ZCARD', paused) or 0)
 local start = rank_of_score(from)
-local first = start + offset
-if after_score ~= '' then first = math.max(start, rank_after(after_score, after_kid)) end
-local out = { total, first - start }
-if count <= 0 or first >= start + total then return out end
-local rows = redis.call('ZRANGE', schedule, first, first + count - 1, 'WITHSCORES')
-local last = to == '+inf' and math.huge or tonumber(to)
+local position = offset
+if after_score == 'inf' then
+  -- Paused rows share one score: ordered by kid, so the cursor's place is a count by kid.
+  position = scheduled + redis.call('ZLEXCOUNT', paused, '-', '[' .. after_kid)
+elseif after_score ~= '' then
+  position = math.max(start, rank_after(after_score, after_kid)) - start
+end
+local out = { total, position }
+if count <= 0 or position >= total then return out end
 local kids = {}
-for i = 1, #rows, 2 do
-  if tonumber(rows[i + 1]) > last then break end
-  kids[#kids + 1] = rows[i]
-  out[#out + 1] = rows[i]
-  out[#out + 1] = rows[i + 1]
+local function add(kid, score)
+  kids[#kids + 1] = kid
+  out[#out + 1] = kid
+  out[#out + 1] = score
   out[#out + 1] = false
+end
+if position < scheduled then
+  local first = start + position
+  local last_rank = math.min(first + count, start + scheduled) - 1
+  local rows = redis.call('ZRANGE', schedule, first, last_rank, 'WITHSCORES')
+  for i = 1, #rows, 2 do add(rows[i], rows[i + 1]) end
+end
+if #kids < count and total > scheduled then
+  local from_rank = math.max(0, position - scheduled)
+  for _, kid in ipairs(redis.call('ZRANGE', paused, from_rank, from_rank + count - #kids - 1)) do
+    add(kid, 'inf')
+  end
 end
 if #kids > 0 then
   local values = redis.call('HMGET', KEYS[1], unpack(kids))
