@@ -61,6 +61,10 @@ test('a name works wherever a kid does: get, update, next, list, del', async () 
   const upd = await json('get', 'report');
   assert.deepEqual([upd.limit, upd.timeout, upd.kid], [5, 30, kid]);
   assert.equal((await json('next', 'report', '-n', '2')).kid, kid);
+  // pause and resume take the name through the same resolution.
+  assert.match((await kt('pause', 'report')).stdout, new RegExp(`task ${kid} paused`));
+  assert.equal(typeof (await json('get', 'report')).paused, 'number');
+  assert.match((await kt('resume', 'report')).stdout, new RegExp(`task ${kid} resumed`));
 
   const list = await kt('list');
   assert.match(list.stdout, /^KID +NAME +TYPE/);

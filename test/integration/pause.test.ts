@@ -308,6 +308,7 @@ test('pause --all and resume --all go through every task, batch by batch, and ar
 
 test('bad kids are refused before any round trip', async () => {
   await assert.rejects(pauses.pause([]), { code: 'usage' });
-  await assert.rejects(pauses.resume(['not-a-kid']), { code: 'usage' });
+  // A word that is neither a kid nor a task name (`not-a-kid` would be a name: resolved, missing).
+  await assert.rejects(pauses.resume(['not a kid']), { code: 'usage' });
   await assert.rejects(pauses.pause(Array.from({ length: 1001 }, (_, i) => `${i}`)), { code: 'usage' });
 });

@@ -104,6 +104,7 @@ test('a replaced task keeps its run count; its runs too unless its schedule chan
     run_nexttime: 160,
     runs: undefined,
     parked: undefined,
+    paused: undefined,
   });
   const moved = parseTaskSpec({ type: 'ticker', time: '30' }, rules);
   assert.equal(reschedules(moved, current), true);
