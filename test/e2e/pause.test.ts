@@ -4,31 +4,16 @@
 // with no burst of the runs it missed. The web API's pause and resume actions. clear without
 // --yes deletes nothing (README "Pause and resume", "Commands").
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { prefixedConfig, readLogLines, runCli, writeTestConfig } from '../helpers/cli.js';
-import { TestDaemon } from '../helpers/daemon.js';
-import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
+import { test } from 'node:test';
+import { prefixedConfig, readLogLines, runCli } from '../helpers/cli.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { useWebDaemon } from '../helpers/web-daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
-const PASSWD = 'pause-test';
 const redis = usePrivateRedis();
-let d: TestDaemon;
-let port = 0;
-
-before(async () => {
-  await redis.ready();
-  port = await freePort();
-  d = new TestDaemon(
-    writeTestConfig({
-      redisPort: redis.server.port,
-      extra: { web: ['web_enable = 1', `web_port = ${port}`, `web_passwd = ${PASSWD}`] },
-    }),
-  );
-  await d.start();
-});
-after(() => d.kill());
+const web = useWebDaemon(redis, 'pause-test');
+const api = (params: Record<string, string>) => web.api(params);
 
 /** bin/ktimer on a config of its own (no daemon): the commands alone. */
 function setup() {
@@ -41,19 +26,6 @@ function setup() {
   };
   const add = async (...args: string[]) => (await json('add', ...args)).kid as string;
   return { config, kt, json, add, pool, schedule, paused: `${prefix}:tasks:lock:paused` };
-}
-
-function api(params: Record<string, string>): Promise<{ http: number; body: Record<string, unknown> }> {
-  const query = new URLSearchParams({ passwd: PASSWD, ...params }).toString();
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: `/?${query}` }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ http: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 test('pause and resume KID: kept as it was, shown as paused by get, list and next; --json', async () => {
@@ -209,11 +181,11 @@ test('clear deletes nothing without --yes: it says how many it would, exit 2', a
 
 test('the daemon never fires a paused task, and fires it on its grid after resume, with no burst', async () => {
   // misfire=all: even a task that catches up every run it missed in downtime skips a pause.
-  const kid = await d.add(['-type=ticker', '-time=1', '-misfire=all', '-command=true']);
-  const fires = () => d.fires().filter((e) => e.kid === kid);
-  await d.waitForFires(2, 15_000, (e) => e.kid === kid);
-  assert.equal((await d.cli(['pause', kid])).code, 0);
-  const pausedAtSec = JSON.parse((await d.cli(['get', kid, '--json'])).stdout).paused as number;
+  const kid = await web.daemon.add(['-type=ticker', '-time=1', '-misfire=all', '-command=true']);
+  const fires = () => web.daemon.fires().filter((e) => e.kid === kid);
+  await web.daemon.waitForFires(2, 15_000, (e) => e.kid === kid);
+  assert.equal((await web.daemon.cli(['pause', kid])).code, 0);
+  const pausedAtSec = JSON.parse((await web.daemon.cli(['get', kid, '--json'])).stdout).paused as number;
   // A fire claimed just before the pause may still be logged; after that, none for 3.5 s (3 slots).
   await waitFor(() => Date.now() / 1000 > pausedAtSec + 3.5, { what: 'three slots while paused' });
   const beforeResume = fires();
@@ -222,12 +194,12 @@ test('the daemon never fires a paused task, and fires it on its grid after resum
     beforeResume.every((e) => (e.due as number) <= pausedAtSec),
     'nothing due after the pause fired',
   );
-  const resumed = await d.cli(['resume', kid, '--json']);
+  const resumed = await web.daemon.cli(['resume', kid, '--json']);
   assert.equal(resumed.code, 0, resumed.stderr);
   const next = JSON.parse(resumed.stdout).run_nexttime as number;
   assert.ok(next > pausedAtSec + 3.5, 'the next slot after now');
   assert.ok(Number.isInteger(Math.round((next - firstDue) * 1000) / 1000), 'on the grid of its first run');
-  await d.waitForFires(beforeResume.length + 2, 15_000, (e) => e.kid === kid);
+  await web.daemon.waitForFires(beforeResume.length + 2, 15_000, (e) => e.kid === kid);
   const after = fires().slice(beforeResume.length);
   const dues = after.map((e) => e.due as number);
   assert.ok(Math.abs((dues[0] as number) - next) < 0.0015, 'the first run after resume is the next slot');
@@ -237,7 +209,7 @@ test('the daemon never fires a paused task, and fires it on its grid after resum
       `one slot apart: ${dues}`,
     );
   }
-  assert.equal((await d.cli(['del', kid])).code, 0);
+  assert.equal((await web.daemon.cli(['del', kid])).code, 0);
 });
 
 test('web API: pause and resume by kid (a list) or all=1', async () => {
@@ -272,7 +244,7 @@ test('web API: pause and resume by kid (a list) or all=1', async () => {
   }
   await waitFor(
     () =>
-      d
+      web.daemon
         .log('runed')
         .filter((e) => e.by === 'web' && (e.event === 'pause' || e.event === 'resume'))
         .map((e) => `${e.event}:${e.count}`)
