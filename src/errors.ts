@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'usage' // bad command line or parameter value: nothing was done
   | 'config' // conf.ini missing, malformed or out of range
   | 'not_found' // unknown kid
+  | 'exists' // a task name held by another task
   | 'redis' // Redis unreachable or failing
   | 'limit' // task_max_num reached
   | 'corrupt' // task data in Redis is not valid
@@ -18,6 +19,7 @@ const EXIT: Record<ErrorCode, number> = {
   usage: 2,
   config: 1,
   not_found: 1,
+  exists: 1,
   redis: 1,
   limit: 1,
   corrupt: 1,
@@ -32,6 +34,7 @@ const HTTP: Record<ErrorCode, number> = {
   usage: 400,
   config: 500,
   not_found: 404,
+  exists: 409,
   redis: 503,
   limit: 400,
   corrupt: 500,

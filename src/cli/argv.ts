@@ -11,6 +11,8 @@ export const VALUE_OPTIONS = new Set([
   'cron',
   'tz',
   'misfire',
+  'name',
+  'timeout',
   'limit',
   'command',
   'kid',

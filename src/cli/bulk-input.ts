@@ -1,5 +1,6 @@
 // `ktimer add --file FILE` (or `-` for stdin): one JSON task per line, each checked by the same
-// rules as `add`; every bad line is reported with its line number and nothing is stored.
+// rules as `add`; every bad line is reported with its line number and nothing is stored. A name
+// given on two lines is a bad line: names are unique.
 import { readFileSync } from 'node:fs';
 import { KtimerError, messageOf } from '../errors.js';
 import type { TaskSpec } from '../tasks/task.js';
@@ -23,11 +24,19 @@ export function readBulkFile(path: string): string {
 export function parseBulk(text: string, name: string, rules: TaskRules): TaskSpec[] {
   const specs: TaskSpec[] = [];
   const bad: string[] = [];
+  /** Line number of each name. */
+  const named = new Map<string, number>();
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     try {
-      specs.push(parseTaskSpec(lineInput(line), rules));
+      const spec = parseTaskSpec(lineInput(line), rules);
+      if (spec.name !== undefined) {
+        const first = named.get(spec.name);
+        if (first !== undefined) throw new Error(`name "${spec.name}" is on line ${first} already`);
+        named.set(spec.name, index + 1);
+      }
+      specs.push(spec);
     } catch (err) {
       bad.push(`${name}:${index + 1}: ${messageOf(err)}`);
     }

@@ -72,8 +72,10 @@ export class CliContext {
   /** The run history (history, runs, output). */
   async history(): Promise<HistoryService> {
     const { HistoryService } = await import('../service/history-service.js');
+    const service = await this.service();
     return new HistoryService({
       history: async () => (await this.store()).history,
+      resolveKid: (ref) => service.resolveKid(ref),
       nowMs: async () => (await this.store()).serverTimeMs(),
       timezone: this.config.task.timezone,
     });

@@ -1,6 +1,6 @@
 // Human output of tasks: the tables of `list` and `next`, and the schedule in words beside the
 // stored fields (get, list --json).
-import type { NextRuns, TaskView } from '../service/task-service.js';
+import { type NextRuns, type TaskView, withLabels } from '../service/task-service.js';
 import type { RunRecord, RunSummary } from '../store/open-store.js';
 import { localIso } from '../tasks/iso-time.js';
 import { msOfSec, scheduleInWords } from '../tasks/schedule-words.js';
@@ -12,11 +12,8 @@ import { durationInWords, lastInWords, outcomeInWords, spanInWords } from './run
 export const runsInWords = (t: TaskWithKid): string =>
   t.type === 'timer' ? `${t.run_num}/1` : t.limit > 0 ? `${t.run_num}/${t.limit}` : String(t.run_num);
 
-/** The task as stored, with its schedule in words (the JSON of get and list). */
-export const withSchedule = (t: TaskWithKid): TaskWithKid & { schedule: string } => ({
-  ...t,
-  schedule: scheduleInWords(t),
-});
+/** The task as stored, with `name` and `timeout` and its schedule in words (the JSON of get and list). */
+export const withSchedule = (t: TaskWithKid) => ({ ...withLabels(t), schedule: scheduleInWords(t) });
 
 /** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
 function table(header: readonly string[], rows: readonly string[][]): string {
@@ -40,6 +37,7 @@ export function nextInWords(t: TaskWithKid, nowMs: number): string {
 export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
   const rows = tasks.map((t) => [
     t.kid,
+    t.name === undefined ? '—' : oneLine(t.name, 64),
     t.type,
     oneLine(scheduleInWords(t), 60),
     runsInWords(t),
@@ -47,7 +45,7 @@ export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
     nextInWords(t, nowMs),
     oneLine(t.command, 60),
   ]);
-  return table(['KID', 'TYPE', 'SCHEDULE', 'RUNS', 'LAST', 'NEXT', 'COMMAND'], rows);
+  return table(['KID', 'NAME', 'TYPE', 'SCHEDULE', 'RUNS', 'LAST', 'NEXT', 'COMMAND'], rows);
 }
 
 /** `ktimer history`: a task's runs, newest first. */

@@ -20,8 +20,8 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'ktimer clear            # deletes nothing: says how many it would, exit 2',
     ],
   },
-  get: { examples: [`ktimer get ${KID}`, `ktimer get -kid=${KID} --json`] },
-  del: { examples: [`ktimer del ${KID}`, `ktimer del -kid=${KID}`] },
+  get: { examples: [`ktimer get ${KID}`, `ktimer get -kid=${KID} --json`, 'ktimer get backup'] },
+  del: { examples: [`ktimer del ${KID}`, `ktimer del -kid=${KID}`, 'ktimer del backup'] },
   add: {
     examples: [
       'ktimer add -type=timer -time=10 -command="echo -e Hello Ktimer"',
@@ -32,9 +32,14 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'ktimer add -time=+15m -command="echo in a quarter of an hour"',
       `ktimer add -time=${TOMORROW_18H} -command="echo at 18:00 tomorrow"`,
       'ktimer add --file tasks.jsonl',
+      'ktimer add -type=cron -cron="0 0 2 * * *" -name=backup -timeout=3600 -command="echo backup" --replace',
+      'ktimer add --file tasks.jsonl --replace',
     ],
     notes: [
       'Quote a command of several words: -command="echo hi there"; quote a cron expression too.',
+      '-name: a unique label every command takes in place of the kid; a name held already is refused',
+      '(exit 1) unless --replace, which replaces that task in place (same kid, history kept).',
+      '-timeout: seconds a run may take (shell: its process group is killed; URL: abandoned).',
       'A cron expression has 5 fields (minute hour day month weekday) or 6 (second first); see README "Schedules".',
     ],
   },
@@ -43,7 +48,9 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       `ktimer update -kid=${KID} -time=30 -limit=6`,
       `ktimer update ${KID} -command="date"`,
       `ktimer update ${KID} -cron="0 0 4 * * *" -tz=America/New_York`,
+      'ktimer update backup -timeout=600 -name=nightly-backup',
     ],
+    notes: ['-name= removes the name; -timeout=0 goes back to task_timeout.'],
   },
   list: {
     examples: [
@@ -77,7 +84,7 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: ["Local times are in the task's zone for cron tasks, in this machine's zone otherwise."],
   },
   history: {
-    examples: [`ktimer history ${KID}`, `ktimer history -kid=${KID} -n 5 --json`],
+    examples: [`ktimer history ${KID}`, `ktimer history -kid=${KID} -n 5 --json`, 'ktimer history backup'],
     notes: ['Kept in Redis: history_per_task runs per task, none older than history_max_age (conf.ini).'],
   },
   runs: {
@@ -85,8 +92,8 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: ['Every daemon sharing the Redis puts its runs here; history_max_runs are kept.'],
   },
   output: {
-    examples: [`ktimer output ${KID}:3`],
-    notes: ['The fire id (KID:RUN) is in the FIRE column of history and runs.'],
+    examples: [`ktimer output ${KID}:3`, 'ktimer output backup:3'],
+    notes: ['The fire id (KID:RUN) is in the FIRE column of history and runs; NAME:RUN works too.'],
   },
   start: {
     examples: ['ktimer start -d', 'ktimer start            # in the foreground, as systemd runs it'],

@@ -7,7 +7,7 @@ import { commandHelp, OVERVIEW } from './help-text.js';
 
 type Action = (ctx: CliContext, words: string[], opts: Record<string, string | undefined>) => Promise<void>;
 
-const KID_ARG = 'the task id (or -kid=KID)';
+const KID_ARG = 'the task id or its name (or -kid=KID)';
 
 /** Exit status set by the command that ran (0 unless it reports a state, like status). */
 export const outcome = { exitCode: 0 };
@@ -89,12 +89,22 @@ const taskOptions = (cmd: Command, defaults: boolean): Command => {
     .option(
       '--command <cmd>',
       `shell command (run with /bin/bash -c) or http(s) URL${dflt('[task] in conf.ini')}`,
+    )
+    .option(
+      '--name <name>',
+      'a unique label, taken in place of the kid by every command: a letter, then letters, digits, . _ -' +
+        (defaults ? '' : '; -name= removes it'),
+    )
+    .option(
+      '--timeout <sec>',
+      `seconds a run may take before it is killed (a URL call abandoned), 1..604800, instead of task_timeout` +
+        (defaults ? '' : '; 0 goes back to task_timeout'),
     );
 };
 
 const kidOption = (cmd: Command): Command =>
   cmd
-    .option('--kid <kid>', 'task id printed by add (32 hex digits; the dashed form is accepted)')
+    .option('--kid <kid>', 'task id printed by add (32 hex digits; the dashed form is accepted), or its name')
     .addOption(new Option('--key <kid>', 'old spelling of --kid').hideHelp())
     .hook('preAction', (c) => {
       const o = c.opts();
@@ -141,6 +151,10 @@ export function buildProgram(argv: readonly string[]): Command {
       .option(
         '--file <path>',
         'add one task per line of a JSON-lines file (- = stdin), in atomic batches of 1,000',
+      )
+      .option(
+        '--replace',
+        'a task holding -name already is replaced (its kid and history stay) instead of refused',
       ),
     true,
   ).action(action('add'));

@@ -6,7 +6,13 @@ import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { logFire } from '../log/fire-log.js';
-import { emptyResult, type FireRequest, type RunningTask, type RunResult } from '../runner/run-result.js';
+import {
+  emptyResult,
+  type FireRequest,
+  fireTimeoutMs,
+  type RunningTask,
+  type RunResult,
+} from '../runner/run-result.js';
 import type { DurableBegin, DurableBeginOptions, Fire, FireStore } from '../store/open-store.js';
 import type { CommandKind } from '../tasks/task.js';
 import type { RunRecorder } from './run-recorder.js';
@@ -23,6 +29,7 @@ export interface DispatcherDeps {
   /** This machine, as runed.log lines and run records name it. */
   host: string;
   runners: Runners;
+  /** Slots per kind, and task_timeout (ms, 0 = none) for tasks without a timeout of their own. */
   limits: Record<CommandKind, number> & { timeoutMs: number };
   /** How long a begun fire's lease lasts before this daemon renews it (or it is recorded lost). */
   startedKeepMs: number;
@@ -188,7 +195,7 @@ export class Dispatcher implements FireSink {
       kid: fire.kid,
       command: fire.command,
       dueMs: fire.due * 1000,
-      timeoutMs: this.deps.limits.timeoutMs,
+      timeoutMs: fireTimeoutMs(fire.kind, fire.timeout, this.deps.limits.timeoutMs),
     };
     const task = this.deps.runners[fire.kind](req);
     this.running.set(fire.id, { fire, task, handedMs });

@@ -7,13 +7,31 @@ export interface FireRequest {
   command: string;
   /** Unix ms the fire was due (run_nexttime). */
   dueMs: number;
-  /** 0 = no limit (shell); URL calls are always capped at 30 s. */
+  /** How long it may run (fireTimeoutMs); 0 = no limit for a shell command, URL_TIMEOUT_MS for a URL. */
   timeoutMs: number;
   /**
    * Date.now() when the runner layer took it (set by the shell pool, so that a spawner process
    * on this machine can tell how long the request waited for it).
    */
   handedMs?: number;
+}
+
+/** A URL call's limit when none is set, and task_timeout's ceiling for URL calls. */
+export const URL_TIMEOUT_MS = 30_000;
+
+/**
+ * How long a fire may run, ms (0 = no limit): the task's own -timeout (whole seconds), for a
+ * shell command or a URL call alike (a URL task may be given more than 30 s); else task_timeout
+ * (`taskTimeoutMs`), which a URL call never exceeds URL_TIMEOUT_MS.
+ */
+export function fireTimeoutMs(
+  kind: 'shell' | 'url',
+  ownSec: number | undefined,
+  taskTimeoutMs: number,
+): number {
+  if (ownSec !== undefined) return ownSec * 1000;
+  if (kind === 'url') return Math.min(taskTimeoutMs || URL_TIMEOUT_MS, URL_TIMEOUT_MS);
+  return taskTimeoutMs;
 }
 
 export interface RunResult {

@@ -1,11 +1,17 @@
 // Runs a URL task (README "The daemon"): GET with kid and timer_id added to the query; a kt_post=JSON
-// object turns it into a form POST of those fields; 30 s timeout; status and body head kept.
+// object turns it into a form POST of those fields; a timeout (30 s unless the task or task_timeout
+// says less, or the task more: fireTimeoutMs); status and body head kept.
 import http from 'node:http';
 import https from 'node:https';
 import { VERSION } from '../version.js';
-import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
+import {
+  emptyResult,
+  type FireRequest,
+  type RunningTask,
+  type RunResult,
+  URL_TIMEOUT_MS,
+} from './run-result.js';
 
-const MAX_TIMEOUT_MS = 30_000;
 const BODY_HEAD_BYTES = 1024;
 
 // One keep-alive pool per protocol for all tasks: a burst reuses connections. As many kept idle
@@ -43,7 +49,7 @@ export function urlCall(command: string, kid: string): UrlCall {
 
 export function runUrl(req: FireRequest): RunningTask {
   const startedMs = Date.now();
-  const timeoutMs = Math.min(req.timeoutMs || MAX_TIMEOUT_MS, MAX_TIMEOUT_MS);
+  const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : URL_TIMEOUT_MS;
   const done = (r: Partial<RunResult>): RunResult => ({
     ...emptyResult('url'),
     durationMs: Date.now() - startedMs,

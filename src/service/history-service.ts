@@ -3,11 +3,16 @@
 import { KtimerError, usageError } from '../errors.js';
 import type { HistoryStore, RunRecord, RunSummary } from '../store/open-store.js';
 import { parseHumanTime } from '../tasks/human-time.js';
-import { normalizeKid } from '../tasks/kid.js';
 import { parseWhole } from '../tasks/task-rules.js';
+import { isKid } from '../tasks/kid.js';
+import { isTaskName } from '../tasks/task-name.js';
+
+const isTaskRef = (value: string): boolean => isKid(value) || isTaskName(value);
 
 export interface HistoryServiceDeps {
   history: () => Promise<HistoryStore>;
+  /** A KID argument to its kid: a kid, or a task's name (TaskService.resolveKid). */
+  resolveKid: (ref: string) => Promise<string>;
   /** "Now" on the Redis server's clock (the stream's ids are its ms). */
   nowMs: () => Promise<number>;
   /** [task] timezone, for a --since date without an offset. */
@@ -32,10 +37,10 @@ export class HistoryService {
   constructor(private readonly deps: HistoryServiceDeps) {}
 
   /** A task's runs, newest first: also a timer's that has fired and is gone. */
-  async ofTask(kidInput: string, countInput?: string): Promise<RunRecord[]> {
-    const kid = normalizeKid(kidInput);
+  async ofTask(ref: string, countInput?: string): Promise<{ kid: string; runs: RunRecord[] }> {
     const count = countOf(countInput, HISTORY_DEFAULT);
-    return (await this.deps.history()).ofTask(kid, count);
+    const kid = await this.deps.resolveKid(ref);
+    return { kid, runs: await (await this.deps.history()).ofTask(kid, count) };
   }
 
   /** The runs of every task, newest first. */
@@ -45,14 +50,15 @@ export class HistoryService {
     return (await this.deps.history()).runs({ sinceMs, count, failedOnly: q.failed === true });
   }
 
-  /** One run's record (its output with it), by the fire id `history` and `runs` print. */
+  /** One run's record (its output with it), by the fire id `history` and `runs` print, or NAME:RUN. */
   async byFireId(fireId: string): Promise<RunRecord> {
-    const id = fireId.trim();
-    const m = /^([0-9a-f]{32}):(\d{1,15})$/.exec(id);
-    if (!m)
+    const m = /^([^:]+):(\d{1,15})$/.exec(fireId.trim());
+    const kid = m && isTaskRef(m[1] as string) ? await this.deps.resolveKid(m[1] as string) : null;
+    if (!m || !kid)
       throw usageError(
-        `fire id "${id.slice(0, 50)}" is invalid; expected KID:RUN as printed by \`ktimer history\``,
+        `fire id "${fireId.trim().slice(0, 50)}" is invalid; expected KID:RUN as printed by \`ktimer history\` (or NAME:RUN)`,
       );
+    const id = `${kid}:${Number(m[2])}`;
     const record = await (await this.deps.history()).byFireId(id);
     if (!record)
       throw new KtimerError(

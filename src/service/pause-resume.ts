@@ -3,9 +3,9 @@
 // run state and history; resumed, it goes on at the next run of its own schedule after now.
 import { KtimerError, usageError } from '../errors.js';
 import type { PauseStatus, Resume, TaskStore } from '../store/open-store.js';
-import { normalizeKid } from '../tasks/kid.js';
 import { resumedTask } from '../tasks/schedule.js';
 import { decodeTask, type Task, toSec } from '../tasks/task.js';
+import { resolveEach } from './task-ref.js';
 import type { TaskServiceDeps } from './task-service.js';
 
 /** Tasks per script of --all: each batch is one atomic script, short enough not to stall Redis. */
@@ -40,13 +40,16 @@ const PAUSE_STATE: Record<PauseStatus, PauseOutcome['state']> = {
   missing: 'missing',
 };
 
-/** The kids of a pause or resume, checked before any round trip. */
-function kidsOf(inputs: readonly string[]): string[] {
+/** The kids of a pause or resume (kids or task names), checked before any round trip. */
+async function kidsOf(
+  inputs: readonly string[],
+  store: Pick<TaskServiceDeps, 'store'>['store'],
+): Promise<string[]> {
   if (inputs.length === 0)
     throw usageError('kid is missing; give the kid printed by `ktimer add`, or --all for every task');
   if (inputs.length > PAUSE_MAX_KIDS)
     throw usageError(`too many kids (${inputs.length}); at most ${PAUSE_MAX_KIDS} at once, or --all`);
-  return [...new Set(inputs.map(normalizeKid))];
+  return [...new Set(await resolveEach(inputs, store))];
 }
 
 export class PauseResume {
@@ -54,7 +57,7 @@ export class PauseResume {
 
   /** Pauses the tasks given; a task paused already keeps its paused-since time. */
   async pause(kidInputs: readonly string[]): Promise<PauseOutcome[]> {
-    const kids = kidsOf(kidInputs);
+    const kids = await kidsOf(kidInputs, this.deps.store);
     const store = await this.deps.store();
     const statuses = await store.pause(kids, toSec(await this.deps.nowMs()));
     const outcomes = kids.map((kid, i) => ({ kid, state: PAUSE_STATE[statuses[i] ?? 'missing'] }));
@@ -83,7 +86,7 @@ export class PauseResume {
 
   /** Resumes the tasks given at the next run of their schedules after now. */
   async resume(kidInputs: readonly string[]): Promise<ResumeOutcome[]> {
-    const kids = kidsOf(kidInputs);
+    const kids = await kidsOf(kidInputs, this.deps.store);
     const store = await this.deps.store();
     const nowMs = await this.deps.nowMs();
     const outcomes: ResumeOutcome[] = [];

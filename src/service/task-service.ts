@@ -2,8 +2,7 @@
 // shared by the command line and the web API. Input is checked before any Redis round trip.
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
-import type { AddResult, NewTask, RunSummary, TaskStore } from '../store/open-store.js';
-import { newKid, normalizeKid } from '../tasks/kid.js';
+import type { RunSummary, TaskStore } from '../store/open-store.js';
 import { decodeTask, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
 import { parseWindowTime, windowSec } from '../tasks/human-time.js';
 import { isoInZone, shortIso, utcIso } from '../tasks/iso-time.js';
@@ -18,7 +17,12 @@ import {
   type TaskInput,
   type TaskRules,
 } from '../tasks/task-rules.js';
+import { type AddOutcome, type BulkOutcome, changedTask, TaskAdder, WRITE_ATTEMPTS } from './add-tasks.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { nameTakenForUpdate, resolveKid, resolveKids } from './task-ref.js';
+
+export type { AddOutcome, BulkOutcome } from './add-tasks.js';
+export { BULK_BATCH } from './add-tasks.js';
 import { PauseResume } from './pause-resume.js';
 
 /** What changed, for runed.log. */
@@ -54,6 +58,18 @@ export interface LastRunFields {
 }
 
 export type TaskView = TaskWithKid & LastRunFields;
+
+/**
+ * A task as get and list show it (command line --json and web API): `name` and `timeout` always
+ * there, null where the task has none of its own, so a reader need not know they are optional.
+ */
+export const withLabels = <T extends TaskWithKid>(
+  t: T,
+): Omit<T, 'name' | 'timeout'> & { name: string | null; timeout: number | null } => ({
+  ...t,
+  name: t.name ?? null,
+  timeout: t.timeout ?? null,
+});
 
 export function lastRunFields(s: RunSummary | null): LastRunFields {
   if (!s) return {};
@@ -119,28 +135,31 @@ export const LIST_MAX_OFFSET = 10_000;
 export const DEL_MAX_KIDS = 1000;
 export const NEXT_DEFAULT_RUNS = 10;
 export const NEXT_MAX_RUNS = 100;
-/** Tasks per add_many script: big enough to amortise the round trip, small enough not to stall Redis. */
-export const BULK_BATCH = 1000;
-const BULK_IN_FLIGHT = 4;
-const UPDATE_ATTEMPTS = 5;
 
 export class TaskService {
   private readonly rules: TaskRules;
+  private readonly adder: TaskAdder;
   /** pause and resume (service/pause-resume.ts). */
   readonly pauses: PauseResume;
 
   constructor(private readonly deps: TaskServiceDeps) {
     this.rules = taskRulesOf(deps.config);
     this.pauses = new PauseResume(deps);
-  }
-
-  /** A task never run yet, starting where its spec says from `nowMs`. */
-  private newTask(spec: TaskSpec, nowMs: number): Task {
-    return { ...spec, run_num: 0, run_lasttime: 0, ...firstSchedule(spec, this.rules.maxDay, nowMs) };
+    this.adder = new TaskAdder({
+      config: deps.config,
+      rules: this.rules,
+      nowMs: deps.nowMs,
+      onChange: (op, kid, task) => deps.onChange?.({ op, kid, task }),
+    });
   }
 
   private async withStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
     return fn(await this.deps.store());
+  }
+
+  /** The kid a KID argument stands for: a kid, or a task's name (task-ref.ts). */
+  resolveKid(ref: string): Promise<string> {
+    return resolveKid(ref, this.deps.store);
   }
 
   async count(): Promise<number> {
@@ -148,8 +167,8 @@ export class TaskService {
   }
 
   /** One task, with its last run (README "Run history"). */
-  async get(kidInput: string): Promise<TaskView> {
-    const kid = normalizeKid(kidInput);
+  async get(ref: string): Promise<TaskView> {
+    const kid = await this.resolveKid(ref);
     const [stored, [last]] = await this.withStore((store) =>
       Promise.all([store.get(kid), store.lastRuns([kid])]),
     );
@@ -157,107 +176,42 @@ export class TaskService {
     return { kid, ...stored.task, ...lastRunFields(last ?? null) };
   }
 
-  async add(input: TaskInput): Promise<TaskWithKid> {
-    const spec = parseTaskSpec(input, this.rules);
-    return this.withStore((store) => this.addTo(store, spec));
-  }
-
-  private async addTo(store: TaskStore, spec: TaskSpec): Promise<TaskWithKid> {
-    const task = this.newTask(spec, await this.deps.nowMs());
-    const kid = newKid();
-    const res = await store.add(kid, task, this.deps.config.task.maxNum);
-    if (res === 'full') {
-      throw new KtimerError(
-        'limit',
-        `the store holds task_max_num = ${this.deps.config.task.maxNum} tasks already; delete some or raise task_max_num in ${this.deps.config.file}`,
-      );
-    }
-    if (res === 'exists') throw new KtimerError('internal', `kid ${kid} exists already; try again`);
-    this.deps.onChange?.({ op: 'add', kid, task });
-    return { kid, ...task };
-  }
-
   /**
-   * Adds checked task specs in batches of BULK_BATCH, each one script: a batch is stored whole
-   * or not at all. Returns the kids added; a batch refused (task_max_num) ends the run with an
-   * error saying how many were added before it.
+   * Adds a task. A name held by another task refuses it (exit 1), unless `replace`: that task is
+   * then replaced, keeping its kid (add-tasks.ts).
    */
-  async addSpecs(specs: readonly TaskSpec[]): Promise<string[]> {
-    return this.withStore(async (store) => {
-      const nowMs = await this.deps.nowMs();
-      const batches: NewTask[][] = [];
-      for (let i = 0; i < specs.length; i += BULK_BATCH) {
-        batches.push(
-          specs.slice(i, i + BULK_BATCH).map((spec) => ({
-            kid: newKid(),
-            task: this.newTask(spec, nowMs),
-          })),
-        );
-      }
-      // A few batches in flight at once: Redis runs one while the next is on its way.
-      const results: AddResult[] = [];
-      let next = 0;
-      const worker = async () => {
-        while (next < batches.length) {
-          const index = next++;
-          results[index] = await store.addMany(batches[index] as NewTask[], this.deps.config.task.maxNum);
-        }
-      };
-      await Promise.all(Array.from({ length: BULK_IN_FLIGHT }, worker));
-      const kids: string[] = [];
-      const refused: number[] = [];
-      batches.forEach((batch, index) => {
-        if (results[index] !== 'added') {
-          refused.push(index);
-          return;
-        }
-        for (const { kid, task } of batch) {
-          kids.push(kid);
-          this.deps.onChange?.({ op: 'add', kid, task });
-        }
-      });
-      if (refused.length > 0) {
-        const notAdded = specs.length - kids.length;
-        const starts = refused.map((index) => `task ${index * BULK_BATCH + 1}`).join(', ');
-        const why =
-          results[refused[0] as number] === 'full'
-            ? `they would pass task_max_num = ${this.deps.config.task.maxNum} (${this.deps.config.file})`
-            : 'a generated kid exists already; try again';
-        throw new KtimerError(
-          'limit',
-          `${kids.length} tasks added, ${notAdded} not: the batch of up to ${BULK_BATCH} starting at ${starts} was refused, ${why}`,
-        );
-      }
-      return kids;
-    });
+  async add(input: TaskInput, options: { replace?: boolean } = {}): Promise<AddOutcome> {
+    const spec = parseTaskSpec(input, this.rules);
+    const replace = options.replace === true;
+    if (replace && spec.name === undefined)
+      throw usageError('--replace replaces the task of the same name; give -name too');
+    return this.withStore((store) => this.adder.add(store, spec, replace));
   }
 
-  async update(kidInput: string, input: TaskInput): Promise<TaskWithKid> {
-    const kid = normalizeKid(kidInput);
+  /** Adds checked task specs (add --file): in atomic batches, names held refused or replaced. */
+  async addSpecs(specs: readonly TaskSpec[], options: { replace?: boolean } = {}): Promise<BulkOutcome> {
+    return this.withStore((store) => this.adder.addSpecs(store, specs, options.replace === true));
+  }
+
+  async update(ref: string, input: TaskInput): Promise<TaskWithKid> {
     checkUpdateInput(input, this.rules);
+    const kid = await this.resolveKid(ref);
     return this.withStore((store) => this.updateIn(store, kid, input));
   }
 
   private async updateIn(store: TaskStore, kid: string, input: TaskInput): Promise<TaskWithKid> {
     // Compare-and-set: a daemon firing the task between our read and write makes us read again.
-    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const stored = await store.get(kid);
       if (!stored) throw notFound(kid);
       const { spec, reschedule } = parseTaskUpdate(input, stored.task, this.rules);
       // Run state stays; the schedule too, unless a new type, time, cron or zone restarts it. A
       // paused task stays paused (resume starts it from its schedule as it is then).
-      const { runs, parked, run_nexttime, run_num, run_lasttime, paused } = stored.task;
-      const task: Task = reschedule
-        ? {
-            ...spec,
-            run_num,
-            run_lasttime,
-            ...firstSchedule(spec, this.rules.maxDay, await this.deps.nowMs()),
-            paused,
-          }
-        : { ...spec, run_num, run_lasttime, run_nexttime, runs, parked, paused };
-      const res = await store.update(kid, stored.raw, task);
+      const fresh = reschedule ? firstSchedule(spec, this.rules.maxDay, await this.deps.nowMs()) : null;
+      const task = changedTask(spec, stored.task, fresh);
+      const res = await store.update(kid, stored, task);
       if (res === 'missing') throw notFound(kid);
+      if (typeof res === 'object') throw nameTakenForUpdate(spec.name ?? '', res.takenBy);
       if (res === 'updated') {
         this.deps.onChange?.({ op: 'update', kid, task });
         return { kid, ...task };
@@ -266,12 +220,12 @@ export class TaskService {
     throw new KtimerError('internal', `task ${kid} kept changing while it was updated; try again`);
   }
 
-  /** Deletes tasks; returns how many existed. */
-  async del(kidInputs: readonly string[]): Promise<number> {
-    if (kidInputs.length === 0) throw usageError('kid is missing; give the kid printed by `ktimer add`');
-    if (kidInputs.length > DEL_MAX_KIDS)
-      throw usageError(`too many kids (${kidInputs.length}); at most ${DEL_MAX_KIDS} at once`);
-    const kids = [...new Set(kidInputs.map(normalizeKid))];
+  /** Deletes tasks by kid or name; returns how many existed. */
+  async del(refs: readonly string[]): Promise<number> {
+    if (refs.length === 0) throw usageError('kid is missing; give the kid printed by `ktimer add`');
+    if (refs.length > DEL_MAX_KIDS)
+      throw usageError(`too many kids (${refs.length}); at most ${DEL_MAX_KIDS} at once`);
+    const kids = [...new Set(await resolveKids(refs, this.deps.store))];
     const removed = await this.withStore((store) => store.del(kids));
     this.deps.onChange?.({ op: 'del', kids, removed });
     return removed;
@@ -344,14 +298,14 @@ export class TaskService {
    * The next `n` runs of a task (NEXT_DEFAULT_RUNS when not given), local and UTC: local in the
    * task's zone for cron, this machine's zone otherwise. `more` says whether runs follow them.
    */
-  async next(kidInput: string, nInput?: string): Promise<NextRuns> {
+  async next(ref: string, nInput?: string): Promise<NextRuns> {
     const n =
       nInput === undefined
         ? NEXT_DEFAULT_RUNS
         : parseWhole('n', nInput, 1, `a whole number from 1 to ${NEXT_MAX_RUNS}`);
     if (n > NEXT_MAX_RUNS)
       throw usageError(`n "${n}" is invalid; expected a whole number from 1 to ${NEXT_MAX_RUNS}`);
-    const task = await this.get(kidInput);
+    const task = await this.get(ref);
     const tz = task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
     const schedule = scheduleInWords(task);
     if (task.paused !== undefined)

@@ -22,6 +22,8 @@ export interface Fire {
   token: string;
   /** Set when the fire was taken over from a daemon whose lease ran out. */
   retaken_from?: string;
+  /** The task's own timeout, whole seconds (-timeout); absent: task_timeout applies. */
+  timeout?: number;
 }
 
 const STRINGS = ['id', 'kid', 'command', 'owner', 'token'] as const;
@@ -36,7 +38,8 @@ export function decodeFire(script: string, json: unknown): Fire {
     NUMBERS.every((f) => typeof v[f] === 'number' && Number.isFinite(v[f])) &&
     isTaskType(v.type) &&
     (v.kind === 'shell' || v.kind === 'url') &&
-    (v.retaken_from === undefined || typeof v.retaken_from === 'string');
+    (v.retaken_from === undefined || typeof v.retaken_from === 'string') &&
+    (v.timeout === undefined || (Number.isSafeInteger(v.timeout) && (v.timeout as number) >= 1));
   if (!valid) throw unexpectedReply(script, json);
   const fire: Fire = {
     id: v.id as string,
@@ -52,6 +55,7 @@ export function decodeFire(script: string, json: unknown): Fire {
     token: v.token as string,
   };
   if (typeof v.retaken_from === 'string') fire.retaken_from = v.retaken_from;
+  if (typeof v.timeout === 'number') fire.timeout = v.timeout;
   return fire;
 }
 

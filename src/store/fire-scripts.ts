@@ -62,7 +62,7 @@ export const fullSkip = (req: Pick<ClaimRequest, 'maxShell' | 'maxUrl'>): number
 
 export const CLAIM: Script<ClaimRequest, ClaimReply> = {
   name: 'claim',
-  keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last'],
+  keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last', 'names'],
   encode: (req) => [
     // With its fraction: a score written with sub-ms precision is due exactly when it says.
     req.nowMs,

@@ -18,6 +18,8 @@ export interface StoreKeys {
   readonly last: string;
   /** Sorted set kid -> 0 (ordered by kid): paused tasks, which are not in the schedule. */
   readonly paused: string;
+  /** Hash task name -> kid: names are unique (README "Tasks"); kept by the scripts that write tasks. */
+  readonly names: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -31,5 +33,6 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     runs: `${keys.lock}:runs`,
     last: `${keys.lock}:last`,
     paused: `${keys.lock}:paused`,
+    names: `${keys.lock}:names`,
   };
 }

@@ -31,14 +31,18 @@ export type { HistoryStore, RunsQuery } from './history-store.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
+  BatchNameTaken,
+  BatchResult,
   ListAfter,
   ListPage,
   ListWindow,
+  NameTaken,
   NewTask,
   PauseStatus,
   Refill,
   Resume,
   ResumeStatus,
+  StoredTask,
   TaskStore,
   UpdateResult,
 } from './task-store.js';

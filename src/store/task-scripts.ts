@@ -9,35 +9,75 @@ export interface NewTask {
   task: Task;
 }
 
-export const ADD: Script<NewTask & { maxNum: number }, 'done' | 'full' | 'exists'> = {
+/** The name is held by another task: its kid. */
+export interface NameTaken {
+  takenBy: string;
+}
+
+/** A kid as a script replies it (the holder of a name), or an unexpected reply. */
+function holderReply(script: string, reply: unknown): NameTaken {
+  if (typeof reply !== 'string' || reply === '') throw unexpectedReply(script, reply);
+  return { takenBy: reply };
+}
+
+export const ADD: Script<NewTask & { maxNum: number }, 'done' | 'full' | 'exists' | NameTaken> = {
   name: 'add',
-  keys: ['pool', 'schedule'],
-  encode: ({ kid, task, maxNum }) => [kid, encodeTask(task), task.run_nexttime, maxNum],
-  decode: (reply) => statusReply('add', reply, ['done', 'full', 'exists']),
+  keys: ['pool', 'schedule', 'names'],
+  encode: ({ kid, task, maxNum }) => [kid, encodeTask(task), task.run_nexttime, maxNum, task.name ?? ''],
+  decode: (reply) =>
+    typeof reply === 'string'
+      ? holderReply('add', reply)
+      : statusReply('add', reply, ['done', 'full', 'exists']),
 };
 
+/** A task of a batch (its index, from 0) whose name another task holds. */
+export interface BatchNameTaken extends NameTaken {
+  index: number;
+}
+
 /** Replies the number added (the whole batch), or why nothing was. */
-export const ADD_MANY: Script<{ tasks: readonly NewTask[]; maxNum: number }, number | 'full' | 'exists'> = {
+export const ADD_MANY: Script<
+  { tasks: readonly NewTask[]; maxNum: number },
+  number | 'full' | 'exists' | BatchNameTaken[]
+> = {
   name: 'add_many',
-  keys: ['pool', 'schedule'],
+  keys: ['pool', 'schedule', 'names'],
   encode: ({ tasks, maxNum }) => [
     maxNum,
-    ...tasks.flatMap(({ kid, task }) => [kid, encodeTask(task), task.run_nexttime]),
+    ...tasks.flatMap(({ kid, task }) => [kid, encodeTask(task), task.run_nexttime, task.name ?? '']),
   ],
-  decode: (reply) =>
-    reply === STATUS.full || reply === STATUS.exists
+  decode: (reply) => {
+    if (Array.isArray(reply)) {
+      if (reply.length === 0 || reply.length % 2 !== 0) throw unexpectedReply('add_many', reply);
+      const taken: BatchNameTaken[] = [];
+      for (let i = 0; i < reply.length; i += 2)
+        taken.push({ index: countReply('add_many', reply[i]) - 1, ...holderReply('add_many', reply[i + 1]) });
+      return taken;
+    }
+    return reply === STATUS.full || reply === STATUS.exists
       ? statusReply('add_many', reply, ['full', 'exists'])
-      : countReply('add_many', reply),
+      : countReply('add_many', reply);
+  },
 };
 
 export const UPDATE: Script<
-  { kid: string; expectedRaw: string; task: Task },
-  'done' | 'missing' | 'changed'
+  { kid: string; expectedRaw: string; oldName: string | undefined; task: Task },
+  'done' | 'missing' | 'changed' | NameTaken
 > = {
   name: 'update',
-  keys: ['pool', 'schedule', 'paused'],
-  encode: ({ kid, expectedRaw, task }) => [kid, expectedRaw, encodeTask(task), task.run_nexttime],
-  decode: (reply) => statusReply('update', reply, ['done', 'missing', 'changed']),
+  keys: ['pool', 'schedule', 'paused', 'names'],
+  encode: ({ kid, expectedRaw, oldName, task }) => [
+    kid,
+    expectedRaw,
+    encodeTask(task),
+    task.run_nexttime,
+    oldName ?? '',
+    task.name ?? '',
+  ],
+  decode: (reply) =>
+    typeof reply === 'string'
+      ? holderReply('update', reply)
+      : statusReply('update', reply, ['done', 'missing', 'changed']),
 };
 
 export interface Refill {
@@ -58,14 +98,14 @@ export const REFILL: Script<readonly Refill[], number> = {
 
 export const DEL: Script<readonly string[], number> = {
   name: 'del',
-  keys: ['pool', 'schedule', 'last', 'paused'],
+  keys: ['pool', 'schedule', 'last', 'paused', 'names'],
   encode: (kids) => [...kids],
   decode: (reply) => countReply('del', reply),
 };
 
 export const CLEAR: Script<void, number> = {
   name: 'clear',
-  keys: ['pool', 'schedule', 'last', 'paused'],
+  keys: ['pool', 'schedule', 'last', 'paused', 'names'],
   encode: () => [],
   decode: (reply) => countReply('clear', reply),
 };

@@ -12,19 +12,31 @@ import {
   CLEAR,
   DEL,
   LIST,
+  type BatchNameTaken,
   type ListPage,
   type ListWindow,
+  type NameTaken,
   type NewTask,
   REFILL,
   type Refill,
   UPDATE,
 } from './task-scripts.js';
 
-export type { ListAfter, ListPage, ListWindow, NewTask, Refill } from './task-scripts.js';
+export type {
+  BatchNameTaken,
+  ListAfter,
+  ListPage,
+  ListWindow,
+  NameTaken,
+  NewTask,
+  Refill,
+} from './task-scripts.js';
 export type { PauseStatus, Resume, ResumeStatus } from './pause-scripts.js';
 
-export type AddResult = 'added' | 'full' | 'exists';
-export type UpdateResult = 'updated' | 'missing' | 'changed';
+/** `NameTaken`: the task's name is another task's (its kid); nothing was written. */
+export type AddResult = 'added' | 'full' | 'exists' | NameTaken;
+export type BatchResult = 'added' | 'full' | 'exists' | BatchNameTaken[];
+export type UpdateResult = 'updated' | 'missing' | 'changed' | NameTaken;
 
 export interface StoredTask {
   task: Task;
@@ -44,19 +56,37 @@ export class TaskStore {
     return raw === null ? null : { task: decodeTask(kid, raw), raw };
   }
 
+  /** Tasks as stored (JSON, undecoded), null where a kid has none. */
+  rawTasks(kids: readonly string[]): Promise<(string | null)[]> {
+    if (kids.length === 0) return Promise.resolve([]);
+    return this.redis.call((client) => client.hmget(this.redis.keys.pool, ...kids));
+  }
+
+  /** The kid each name stands for, null where none (the kid may be gone: a corrupt task's). */
+  kidsOfNames(names: readonly string[]): Promise<(string | null)[]> {
+    if (names.length === 0) return Promise.resolve([]);
+    return this.redis.call((client) => client.hmget(this.redis.keys.names, ...names));
+  }
+
   async add(kid: string, task: Task, maxNum: number): Promise<AddResult> {
     const res = await this.redis.script(ADD, { kid, task, maxNum });
     return res === 'done' ? 'added' : res;
   }
 
   /** Adds a batch atomically: all of it, or none when it would pass maxNum or a kid exists. */
-  async addMany(tasks: readonly NewTask[], maxNum: number): Promise<AddResult> {
+  async addMany(tasks: readonly NewTask[], maxNum: number): Promise<BatchResult> {
     const res = await this.redis.script(ADD_MANY, { tasks, maxNum });
     return typeof res === 'number' ? 'added' : res;
   }
 
-  async update(kid: string, expectedRaw: string, task: Task): Promise<UpdateResult> {
-    const res = await this.redis.script(UPDATE, { kid, expectedRaw, task });
+  /** Compare-and-set on the JSON read (`expected`, holding the name it had); the name moves with it. */
+  async update(kid: string, expected: StoredTask, task: Task): Promise<UpdateResult> {
+    const res = await this.redis.script(UPDATE, {
+      kid,
+      expectedRaw: expected.raw,
+      oldName: expected.task.name,
+      task,
+    });
     return res === 'done' ? 'updated' : res;
   }
 

@@ -7,6 +7,12 @@ export const newKid = (): string => uuidv4().replace(/-/g, '');
 const PLAIN = /^[0-9a-f]{32}$/;
 const DASHED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Whether `input` has a kid's form (either spelling, any case): never a task name. */
+export function isKid(input: string): boolean {
+  const kid = input.trim().toLowerCase();
+  return PLAIN.test(kid) || DASHED.test(kid);
+}
+
 /** The kid in its stored form, or a usage error. */
 export function normalizeKid(input: string): string {
   const kid = input.trim().toLowerCase();

@@ -4,10 +4,12 @@ import { usageError } from '../errors.js';
 import { oneLine } from '../text.js';
 import { checkCron, checkZone } from './cron.js';
 import { parseHumanTime } from './human-time.js';
+import { parseName } from './task-name.js';
 import {
   isMisfire,
   isTaskType,
   isUrlCommand,
+  MAX_TIMEOUT_SEC,
   MISFIRES,
   type Misfire,
   TASK_TYPES,
@@ -25,10 +27,22 @@ export interface TaskInput {
   cron?: string | undefined;
   tz?: string | undefined;
   misfire?: string | undefined;
+  name?: string | undefined;
+  timeout?: string | undefined;
 }
 
 /** The names of TaskInput: the fields a command line, a web form or a file line may give. */
-export const TASK_FIELDS = ['type', 'time', 'limit', 'command', 'cron', 'tz', 'misfire'] as const;
+export const TASK_FIELDS = [
+  'type',
+  'time',
+  'limit',
+  'command',
+  'cron',
+  'tz',
+  'misfire',
+  'name',
+  'timeout',
+] as const;
 
 export interface TaskRules {
   maxDay: number;
@@ -105,14 +119,27 @@ export function parseTaskSpec(input: TaskInput, rules: TaskRules): TaskSpec {
   const spec: TaskSpec = { type, limit, command, ...scheduleOf(input, type, rules, null) };
   const misfire = parseMisfire(input.misfire, type);
   if (misfire) spec.misfire = misfire;
+  if (input.name !== undefined) spec.name = parseName(input.name);
+  if (input.timeout !== undefined) spec.timeout = parseTimeout(input.timeout, 1);
   return spec;
+}
+
+/**
+ * `-timeout`: whole seconds a run may take, from `min` (update: 0 = none of its own) to
+ * MAX_TIMEOUT_SEC, as task_timeout is bounded.
+ */
+export function parseTimeout(value: string, min: 0 | 1): number {
+  const what = `whole seconds from ${min} to ${MAX_TIMEOUT_SEC}${min === 0 ? ' (0: back to task_timeout)' : ''}`;
+  const timeout = parseWhole('timeout', value, min, what);
+  if (timeout > MAX_TIMEOUT_SEC) throw usageError(`timeout ${timeout} is invalid; expected ${what}`);
+  return timeout;
 }
 
 /** Checks the syntax of update fields before any I/O (the merge needs the stored task). */
 export function checkUpdateInput(input: TaskInput, rules: TaskRules): void {
   if (Object.values(input).every((v) => v === undefined)) {
     throw usageError(
-      'nothing to update; give at least one of -type, -time, -limit, -command, -cron, -tz, -misfire',
+      'nothing to update; give at least one of -type, -time, -limit, -command, -cron, -tz, -misfire, -name, -timeout',
     );
   }
   const type = input.type === undefined ? undefined : parseType(input.type);
@@ -122,6 +149,8 @@ export function checkUpdateInput(input: TaskInput, rules: TaskRules): void {
   if (input.limit !== undefined) parseLimit(input.limit, type ?? 'ticker');
   if (input.misfire !== undefined) parseMisfire(input.misfire, type ?? 'ticker');
   if (input.command !== undefined) parseCommand(input.command);
+  if (input.name !== undefined && input.name !== '') parseName(input.name);
+  if (input.timeout !== undefined) parseTimeout(input.timeout, 0);
 }
 
 /**
@@ -140,18 +169,33 @@ export function parseTaskUpdate(
   if (input.limit !== undefined) limit = parseLimit(input.limit, type);
   else limit = typeChanged ? defaultLimit(type) : current.limit;
   const command = input.command === undefined ? current.command : parseCommand(input.command);
+  checkLimitAhead(type, limit, current);
+  const schedule = scheduleOf(input, type, rules, current);
+  const spec: TaskSpec = { type, limit, command, ...schedule };
+  const misfire = parseMisfire(input.misfire, type) ?? (type === 'timer' ? undefined : current.misfire);
+  if (misfire) spec.misfire = misfire;
+  // -name= and -timeout=0 take the task's own away; not given, they stay.
+  const name = input.name === undefined ? current.name : input.name === '' ? '' : parseName(input.name);
+  if (name) spec.name = name;
+  const timeout = input.timeout === undefined ? current.timeout : parseTimeout(input.timeout, 0);
+  if (timeout) spec.timeout = timeout;
+  return { spec, reschedule: reschedules(spec, current) };
+}
+
+/** Whether `spec` moves the runs of `current`: a new type, time, cron expression or zone. */
+export const reschedules = (spec: TaskSpec, current: Task): boolean =>
+  spec.type !== current.type ||
+  spec.time !== current.time ||
+  spec.cron !== current.cron ||
+  spec.tz !== current.tz;
+
+/** A changed task's limit must leave it runs to make (`add --replace` too: its run count stays). */
+export function checkLimitAhead(type: TaskType, limit: number, current: Task): void {
   if (type !== 'timer' && limit > 0 && current.run_num >= limit) {
     throw usageError(
       `limit ${limit} is not above the ${current.run_num} runs this task has made; give a larger one or 0`,
     );
   }
-  const schedule = scheduleOf(input, type, rules, current);
-  const spec: TaskSpec = { type, limit, command, ...schedule };
-  const misfire = parseMisfire(input.misfire, type) ?? (type === 'timer' ? undefined : current.misfire);
-  if (misfire) spec.misfire = misfire;
-  const reschedule =
-    typeChanged || spec.time !== current.time || spec.cron !== current.cron || spec.tz !== current.tz;
-  return { spec, reschedule };
 }
 
 /**

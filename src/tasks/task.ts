@@ -32,7 +32,14 @@ export interface TaskSpec {
   tz?: string;
   /** Ticker and cron: what a late claim does with missed runs (stored only when not `once`). */
   misfire?: Misfire;
+  /** A unique label accepted in place of the kid (task-name.ts); stored only when given. */
+  name?: string;
+  /** Seconds a run may take, instead of task_timeout (MAX_TIMEOUT_SEC at most); only when given. */
+  timeout?: number;
 }
+
+/** A per-task timeout's ceiling, as task_timeout's: 7 days. */
+export const MAX_TIMEOUT_SEC = 604_800;
 
 /** A stored task: spec plus run state. Times are unix seconds with millisecond precision. */
 export interface Task extends TaskSpec {
@@ -61,11 +68,12 @@ export const toSec = (ms: number): number => Math.round(ms) / 1000;
 export function encodeTask(task: Task): string {
   const { type, time, limit, command, run_num, run_lasttime, run_nexttime } = task;
   const base = { type, time, limit, command, run_num, run_lasttime, run_nexttime };
-  // Last, and only while paused: a task never paused keeps the JSON older readers know.
-  const paused = task.paused;
-  if (type === 'timer') return JSON.stringify({ ...base, paused });
+  // Last, and only when given (paused: only while paused): a task without them keeps the JSON
+  // older readers know.
+  const extra = { name: task.name, timeout: task.timeout, paused: task.paused };
+  if (type === 'timer') return JSON.stringify({ ...base, ...extra });
   const misfire = task.misfire === 'once' ? undefined : task.misfire;
-  if (type === 'ticker') return JSON.stringify({ ...base, misfire, paused });
+  if (type === 'ticker') return JSON.stringify({ ...base, misfire, ...extra });
   const runs = task.runs?.length ? task.runs : undefined;
   return JSON.stringify({
     ...base,
@@ -74,7 +82,7 @@ export function encodeTask(task: Task): string {
     misfire,
     runs,
     parked: task.parked,
-    paused,
+    ...extra,
   });
 }
 
@@ -102,6 +110,14 @@ export function decodeTask(kid: string, json: string): Task {
     run_lasttime: v.run_lasttime as number,
     run_nexttime: v.run_nexttime as number,
   };
+  if (v.name !== undefined) {
+    if (typeof v.name !== 'string') throw corrupt(kid, 'bad name');
+    task.name = v.name;
+  }
+  if (v.timeout !== undefined) {
+    if (!Number.isSafeInteger(v.timeout) || (v.timeout as number) < 1) throw corrupt(kid, 'bad timeout');
+    task.timeout = v.timeout as number;
+  }
   if (v.paused !== undefined) {
     if (typeof v.paused !== 'number' || !Number.isFinite(v.paused)) throw corrupt(kid, 'bad paused');
     task.paused = v.paused;

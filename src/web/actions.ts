@@ -2,7 +2,7 @@
 // uses, so validation and messages are the same.
 import { KtimerError, usageError } from '../errors.js';
 import type { HistoryService } from '../service/history-service.js';
-import type { TaskService } from '../service/task-service.js';
+import { type TaskService, withLabels } from '../service/task-service.js';
 import { TASK_FIELDS } from '../tasks/task-rules.js';
 import { PAUSE_ACTIONS } from './pause-actions.js';
 import type { Params } from './request.js';
@@ -24,10 +24,18 @@ function taskInput(params: Params) {
   return Object.fromEntries(TASK_FIELDS.map((f) => [f, params.get(f)]));
 }
 
+/** A 0/1 flag parameter: absent is false. */
+function flagParam(params: Params, name: string): boolean {
+  const value = params.get(name);
+  if (value !== undefined && value !== '0' && value !== '1') throw usageError(`${name} must be 0 or 1`);
+  return value === '1';
+}
+
+/** The task of `kid`: its kid, or its name (every action taking a kid takes a name). */
 function kidParam(params: Params): string {
   const kid = params.get('kid');
   if (kid === undefined || kid.trim() === '')
-    throw usageError('kid is missing; give the kid returned by add');
+    throw usageError("kid is missing; give the kid returned by add, or the task's name");
   return kid;
 }
 
@@ -35,10 +43,10 @@ export type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>
 
 export const ACTIONS: Record<string, Action> = {
   count: async (_p, { service }) => ({ data: await service.count(), msg: 'ok' }),
-  get: async (p, { service }) => ({ data: await service.get(kidParam(p)), msg: 'ok' }),
+  get: async (p, { service }) => ({ data: withLabels(await service.get(kidParam(p))), msg: 'ok' }),
   add: async (p, { service }) => {
-    const task = await service.add(taskInput(p));
-    return { data: task.kid, msg: 'ok' };
+    const { task, replaced } = await service.add(taskInput(p), { replace: flagParam(p, 'replace') });
+    return { data: task.kid, msg: 'ok', extra: { replaced } };
   },
   update: async (p, { service }) => {
     const task = await service.update(kidParam(p), taskInput(p));
@@ -53,7 +61,7 @@ export const ACTIONS: Record<string, Action> = {
     if (removed === 0)
       throw new KtimerError(
         'not_found',
-        `no task with kid ${kids.length === 1 ? kids[0] : 'among those given'}`,
+        `no task with kid or name ${kids.length === 1 ? kids[0] : 'among those given'}`,
       );
     return { data: removed, msg: 'ok' };
   },
@@ -67,7 +75,7 @@ export const ACTIONS: Record<string, Action> = {
       cursor: p.get('cursor'),
     });
     return {
-      data: page.tasks,
+      data: page.tasks.map(withLabels),
       msg: `tasks ${page.tasks.length === 0 ? 0 : page.offset + 1}-${page.offset + page.tasks.length} of ${page.total}`,
       extra: { total: page.total, offset: page.offset, next: page.next },
     };
@@ -78,13 +86,15 @@ export const ACTIONS: Record<string, Action> = {
     return { data: next.runs, msg: 'ok', extra: { schedule, tz, more, paused } };
   },
   history: async (p, { history }) => {
-    const runs = await history.ofTask(kidParam(p), p.get('n'));
+    const { runs } = await history.ofTask(kidParam(p), p.get('n'));
     return { data: runs, msg: `${runs.length} runs` };
   },
   runs: async (p, { history }) => {
-    const failed = p.get('failed');
-    if (failed !== undefined && failed !== '0' && failed !== '1') throw usageError('failed must be 0 or 1');
-    const runs = await history.runs({ failed: failed === '1', since: p.get('since'), count: p.get('n') });
+    const runs = await history.runs({
+      failed: flagParam(p, 'failed'),
+      since: p.get('since'),
+      count: p.get('n'),
+    });
     return { data: runs, msg: `${runs.length} runs` };
   },
   info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),

@@ -32,6 +32,7 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'cursor',
   'failed',
   'since',
+  'replace',
   'all',
 ]);
 

@@ -38,7 +38,7 @@ async function stored(): Promise<number> {
 test('unknown commands and options are usage errors with a hint to ktimer help', async () => {
   oneLineError(await kt('bogus'), 2, /unknown command 'bogus'; see `ktimer help`$/);
   oneLineError(await kt('add', '-bogus=1'), 2, /unknown option '--bogus=1'; see `ktimer help`$/);
-  oneLineError(await kt('add', '--tim=5'), 2, /Did you mean --time\?/);
+  oneLineError(await kt('add', '--tim=5'), 2, /Did you mean --time\b/);
   oneLineError(await kt('add', '--time'), 2, /argument missing/);
   oneLineError(await runCli([]), 2, /no command given; see `ktimer help`/);
 });
@@ -129,7 +129,7 @@ test('every bad task value: exit 2, a message naming it, nothing stored', async 
     [['add', `-command=${'x'.repeat(5000)}`], /5000 characters long; at most 4096/],
     [['add', '-command=http://[oops'], /looks like a URL but is not a valid one/],
     [['add', '-command=http://h/?kt_post=notjson'], /kt_post/],
-    [['get', 'nonsense'], /kid "nonsense" is invalid/],
+    [['get', 'non$ense'], /kid "non\$ense" is invalid/],
     [['get'], /kid is missing/],
     [['del', '-kid=123'], /kid "123" is invalid/],
     [['update', 'f'.repeat(32)], /nothing to update/],

@@ -36,7 +36,7 @@ test('the first page: 100 rows in order of next run, the total shown', async () 
   const res = await kt('list');
   assert.equal(res.code, 0, res.stderr);
   const lines = res.stdout.trim().split('\n');
-  assert.match(lines[0] ?? '', /^KID +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND$/);
+  assert.match(lines[0] ?? '', /^KID +NAME +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND$/);
   assert.equal(lines.length, 102);
   assert.match(lines[101] ?? '', /^tasks 1-100 of 150 \(next page: -cursor=[\w-]+\)\.$/);
   const cmds = lines.slice(1, 101).map((l) => l.split(/\s+/).slice(-1)[0]);

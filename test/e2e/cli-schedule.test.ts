@@ -160,7 +160,7 @@ test('list and get show the schedule in words; RUNS made/limit; a parked cron ta
   const list = await kt('list');
   assert.equal(list.code, 0, list.stderr);
   const rows = list.stdout.split('\n');
-  assert.match(rows[0] ?? '', /^KID +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND$/);
+  assert.match(rows[0] ?? '', /^KID +NAME +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND$/);
   const row = (kid: string) => rows.find((r) => r.startsWith(kid)) ?? '';
   assert.match(row('c'.repeat(32)), / cron \*\/5 \* \* \* \* UTC +0 +— +computing +true$/);
   assert.match(row(ticker), / every 90s +0\/5 +— +in \d+[smhd]( \d+[smhd])? +true$/);

@@ -90,12 +90,14 @@ test('add, get, count, del, clear: the output lines of the spec, and the Redis l
   const get = await kt('get', kid);
   assert.equal(get.code, 0);
   assert.ok(get.stdout.startsWith('task detail info:\n{\n  "kid": '));
-  // get shows the misfire policy, which is stored only when it is not the default, and the
-  // schedule in words.
+  // get shows the misfire policy, which is stored only when it is not the default, name and
+  // timeout (null: none of its own), and the schedule in words.
   assert.deepEqual(JSON.parse(get.stdout.slice('task detail info:\n'.length)), {
     kid,
     ...stored,
     misfire: 'once',
+    name: null,
+    timeout: null,
     schedule: 'every 5s',
   });
   assert.equal((await kt('get', `-kid=${kid}`)).code, 0);

@@ -59,10 +59,10 @@ test("list's LAST and NEXT columns, get's last_* fields", async () => {
   assert.ok(task.last_started > 0);
   assert.equal(typeof task.last_host, 'string');
   const list = await web.daemon.cli(['list']);
-  assert.match(list.stdout, /KID +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND/);
+  assert.match(list.stdout, /KID +NAME +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND/);
   assert.match(
     list.stdout,
-    new RegExp(`${kid} +ticker +every 10m +\\d+ +ok \\d+s ago +in (9m \\d+s|10m 0s) +true`),
+    new RegExp(`${kid} +— +ticker +every 10m +\\d+ +ok \\d+s ago +in (9m \\d+s|10m 0s) +true`),
   );
   await web.daemon.cli(['del', kid]);
 });

@@ -48,7 +48,7 @@ test('pause and resume KID: kept as it was, shown as paused by get, list and nex
   const list = await kt('list');
   const lines = list.stdout.trim().split('\n');
   assert.match(lines[1] ?? '', new RegExp(`^${other} .* in \\d+m \\d+s +true$`));
-  assert.match(lines[2] ?? '', new RegExp(`^${kid} +ticker +every 10m +0/5 +— +paused +echo paused$`));
+  assert.match(lines[2] ?? '', new RegExp(`^${kid} +— +ticker +every 10m +0/5 +— +paused +echo paused$`));
   assert.equal(lines[3], 'tasks 1-2 of 2.');
   const listed = (await json('list')).tasks;
   assert.deepEqual(
@@ -124,7 +124,8 @@ test('pause --all and resume --all; usage errors; an unknown kid; runed.log', as
       [[], /kid is missing/],
       [[kids[0] as string, '--all'], /give a kid or --all, not both/],
       [['--all', `-kid=${kids[0]}`], /give a kid or --all, not both/],
-      [['nope'], /kid "nope" is invalid/],
+      // `nope` would be a task name (resolved, then not found): this is neither a kid nor a name.
+      [['n:ope'], /kid "n:ope" is invalid/],
     ] as const) {
       const res = await kt(cmd, ...args);
       assert.equal(res.code, 2, `${cmd} ${args.join(' ')}`);

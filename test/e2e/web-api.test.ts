@@ -161,7 +161,7 @@ test('400 names the bad parameter, with the messages of the command line', async
   assert.match((await call({ passwd: PASSWD })).body.msg, /action is missing/);
   assert.match((await api('explode')).body.msg, /action "explode" is unknown/);
   assert.match((await api('get')).body.msg, /kid is missing/);
-  assert.match((await api('get', { kid: 'xyz' })).body.msg, /kid "xyz" is invalid/);
+  assert.match((await api('get', { kid: 'x:y' })).body.msg, /kid "x:y" is invalid/);
   assert.match((await api('count', { colour: 'red' })).body.msg, /parameter colour is unknown/);
   assert.match(
     (await call(`action=count&passwd=${PASSWD}&time=1&time=2`)).body.msg,

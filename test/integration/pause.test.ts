@@ -208,7 +208,7 @@ test('update keeps a paused task paused (out of the schedule); del and clear rem
   const stored = await tasks.get(T);
   assert.ok(stored);
   const changed = { ...stored.task, command: 'echo changed', run_nexttime: (T0 + 1000) / 1000 };
-  assert.equal(await tasks.update(T, stored.raw, changed), 'updated');
+  assert.equal(await tasks.update(T, stored, changed), 'updated');
   assert.equal(await inSchedule(T), false);
   assert.equal(await inPaused(T), true);
   assert.deepEqual(await firedAt(T0 + 60_000), []);
@@ -308,6 +308,7 @@ test('pause --all and resume --all go through every task, batch by batch, and ar
 
 test('bad kids are refused before any round trip', async () => {
   await assert.rejects(pauses.pause([]), { code: 'usage' });
-  await assert.rejects(pauses.resume(['not-a-kid']), { code: 'usage' });
+  // A word that is neither a kid nor a task name (`not-a-kid` would be a name: resolved, missing).
+  await assert.rejects(pauses.resume(['not a kid']), { code: 'usage' });
   await assert.rejects(pauses.pause(Array.from({ length: 1001 }, (_, i) => `${i}`)), { code: 'usage' });
 });

@@ -52,6 +52,16 @@ test('replies are checked: anything a script would not send is an internal error
   assert.equal(taskScripts.ADD.decode(STATUS.exists), 'exists');
   internal(() => taskScripts.ADD.decode(STATUS.changed));
   internal(() => taskScripts.UPDATE.decode(7));
+  // A name taken: the scripts reply the holder's kid; add_many each task taken, by its index.
+  assert.deepEqual(taskScripts.ADD.decode('k1'), { takenBy: 'k1' });
+  assert.deepEqual(taskScripts.UPDATE.decode('k2'), { takenBy: 'k2' });
+  internal(() => taskScripts.ADD.decode(''));
+  assert.deepEqual(taskScripts.ADD_MANY.decode([1, 'k1', 3, 'k2']), [
+    { index: 0, takenBy: 'k1' },
+    { index: 2, takenBy: 'k2' },
+  ]);
+  internal(() => taskScripts.ADD_MANY.decode([1]));
+  internal(() => taskScripts.ADD_MANY.decode([]));
   assert.equal(taskScripts.ADD_MANY.decode(3), 3);
   internal(() => taskScripts.ADD_MANY.decode(-7));
   internal(() => taskScripts.DEL.decode('2'));
@@ -88,6 +98,9 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() =>
     fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, token: undefined })]]),
   );
+  const timed = fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, timeout: 7 })]]);
+  assert.deepEqual(timed.entries, [{ kind: 'fire', fire: { ...fire, timeout: 7 } }]);
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, timeout: 0.5 })]]));
   internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['mystery', 'x']]));
   internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['missed', 'k', 'sometimes', 1, 2, 3]]));
   assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['missed', 'k', 'skip', 3, 1000, 4000]]).entries, [

@@ -95,11 +95,11 @@ test("list's table: SCHEDULE, RUNS (made/limit), LAST (how and when) and NEXT (i
   ];
   assert.deepEqual(rows.map(runsInWords), ['3/5', '7', '0/1', '0']);
   const lines = taskTable(rows, now).split('\n');
-  assert.match(lines[0] ?? '', /^KID +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND$/);
-  assert.match(lines[1] ?? '', /^a{32} {2}ticker {2}every 15m +3\/5 +ok 2m 0s ago +in 4m 10s +true$/);
+  assert.match(lines[0] ?? '', /^KID +NAME +TYPE +SCHEDULE +RUNS +LAST +NEXT +COMMAND$/);
+  assert.match(lines[1] ?? '', /^a{32} {2}— {5}ticker {2}every 15m +3\/5 +ok 2m 0s ago +in 4m 10s +true$/);
   assert.match(lines[2] ?? '', / exit 7 5s ago +due +true$/);
   assert.match(lines[3] ?? '', / 0\/1 +— +in 1h 2m +true$/);
-  assert.match(lines[4] ?? '', /^a{32} {2}cron +cron \*\/5 \* \* \* \* UTC +0 +— +computing +true$/);
+  assert.match(lines[4] ?? '', /^a{32} {2}— +cron +cron \*\/5 \* \* \* \* UTC +0 +— +computing +true$/);
   assert.equal(withSchedule(rows[0] as TaskWithKid).schedule, 'every 15m');
 });
 

@@ -1,26 +1,29 @@
-// ktimer add -type= -time= -limit= -command=: adds one task.
+// ktimer add -type= -time= -limit= -command= [-name= [--replace]]: adds one task, or a file's.
 import { taskRulesOf } from '../../service/task-service.js';
 import { TASK_FIELDS, type TaskInput } from '../../tasks/task-rules.js';
 import { usageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
-export async function run(
-  ctx: CliContext,
-  _words: string[],
-  opts: TaskInput & { file?: string },
-): Promise<void> {
+type AddOptions = TaskInput & { file?: string; replace?: boolean };
+
+export async function run(ctx: CliContext, _words: string[], opts: AddOptions): Promise<void> {
   if (opts.file !== undefined) return addFile(ctx, opts);
   const input = taskInput(opts);
   await ctx.prepareChangeLog();
-  const task = await (await ctx.service()).add(input);
-  ctx.print(`operating result:[true] newkid:[${task.kid}]`, { result: true, kid: task.kid, task });
+  const { task, replaced } = await (await ctx.service()).add(input, { replace: opts.replace === true });
+  ctx.print(`operating result:[true] newkid:[${task.kid}]${replaced ? ' replaced:[true]' : ''}`, {
+    result: true,
+    kid: task.kid,
+    replaced,
+    task,
+  });
 }
 
 /** The task fields among a command's options. */
 export const taskInput = (opts: TaskInput): TaskInput =>
   Object.fromEntries(TASK_FIELDS.map((f) => [f, opts[f]]));
 
-async function addFile(ctx: CliContext, opts: TaskInput & { file?: string }): Promise<void> {
+async function addFile(ctx: CliContext, opts: AddOptions): Promise<void> {
   const file = opts.file as string;
   if (Object.values(taskInput(opts)).some((v) => v !== undefined)) {
     throw usageError('--file takes the tasks from the file; drop the task options (-type, -time, ...)');
@@ -28,6 +31,11 @@ async function addFile(ctx: CliContext, opts: TaskInput & { file?: string }): Pr
   const { parseBulk, readBulkFile } = await import('../bulk-input.js');
   const specs = parseBulk(readBulkFile(file), file === '-' ? 'stdin' : file, taskRulesOf(ctx.config));
   await ctx.prepareChangeLog();
-  const kids = await (await ctx.service()).addSpecs(specs);
-  ctx.print(`operating result:[true] added:[${kids.length}]`, { result: true, added: kids.length, kids });
+  const { kids, added, replaced } = await (
+    await ctx.service()
+  ).addSpecs(specs, {
+    replace: opts.replace === true,
+  });
+  const human = `operating result:[true] added:[${added}]${opts.replace ? ` replaced:[${replaced}]` : ''}`;
+  ctx.print(human, { result: true, added, replaced, kids });
 }

@@ -1,13 +1,13 @@
-// ktimer del KID: deletes one task; an unknown kid is a failure (exit 1).
+// ktimer del KID (or NAME): deletes one task; an unknown kid or name is a failure (exit 1).
 import { KtimerError } from '../../errors.js';
-import { normalizeKid } from '../../tasks/kid.js';
 import type { CliContext } from '../context.js';
 import { kidArgument } from './kid-argument.js';
 
 export async function run(ctx: CliContext, words: string[], opts: { kid?: string }): Promise<void> {
-  const kid = normalizeKid(kidArgument(words, opts.kid));
+  const service = await ctx.service();
+  const kid = await service.resolveKid(kidArgument(words, opts.kid));
   await ctx.prepareChangeLog();
-  const removed = await (await ctx.service()).del([kid]);
+  const removed = await service.del([kid]);
   if (removed === 0) {
     throw new KtimerError(
       'not_found',

@@ -8,7 +8,7 @@ export async function run(
   words: string[],
   opts: { kid?: string; n?: string },
 ): Promise<void> {
-  const kid = kidArgument(words, opts.kid);
-  const runs = await (await ctx.history()).ofTask(kid, opts.n);
+  const ref = kidArgument(words, opts.kid);
+  const { kid, runs } = await (await ctx.history()).ofTask(ref, opts.n);
   ctx.print(runs.length === 0 ? `no runs of ${kid} on record.` : historyTable(runs), { kid, runs });
 }

@@ -1,5 +1,5 @@
-// The kid of get/del/update: `-kid=KID` or the first word (further words are stray, warned
-// about by checkStray like any command's).
+// The kid of get/del/update/next/history: `-kid=KID` or the first word, a kid or a task's name
+// (resolved by TaskService.resolveKid; further words are stray, warned about by checkStray).
 import { usageError } from '../../errors.js';
 import { warnStray } from '../argv.js';
 

@@ -10,6 +10,7 @@
 -- KEYS[3] leases sorted set (fire id -> deadline, unix ms)
 -- KEYS[4] fires hash (fire id -> fire JSON)
 -- KEYS[5] runs stream, KEYS[6] last-run hash (include/record-run.lua)
+-- KEYS[7] names hash (task name -> kid): a task removed here frees its name
 -- ARGV[1] now, unix ms, with its fraction (from the daemon's Redis-synchronised clock)
 -- ARGV[2] owner: the claiming daemon's id
 -- ARGV[3] lease, ms
@@ -69,6 +70,13 @@ local function record_lost(fire)
   }
   record_run(rec)
   out[#out + 1] = { 'lost', cjson.encode(rec) }
+end
+
+-- A task leaving the hash frees its name, if the name is still its own.
+local function free_name(kid, task)
+  if type(task.name) == 'string' and redis.call('HGET', KEYS[7], task.name) == kid then
+    redis.call('HDEL', KEYS[7], task.name)
+  end
 end
 
 local function kind_of(command)
@@ -202,6 +210,7 @@ local function claim_task(kid, score, task, raw)
   if not next_ms or (limit > 0 and run_num >= limit) then
     redis.call('ZREM', KEYS[2], kid)
     redis.call('HDEL', KEYS[1], kid)
+    free_name(kid, task)
   else
     task.run_nexttime = next_ms / 1000
     if next_ms <= now_ms then catching_up = true end
@@ -220,6 +229,10 @@ local function claim_task(kid, score, task, raw)
   lease(kid .. ':' .. run_num, {
     id = kid .. ':' .. run_num, kid = kid, type = task.type, kind = kind, command = task.command,
     due = fire_ms / 1000, run_num = run_num, limit = limit, claimed = now_int,
+    -- The task's own timeout (seconds), for the daemon that runs it; none: task_timeout.
+    -- Checked as fire-record.ts checks it: a stray value must not make the whole reply unreadable.
+    timeout = (type(task.timeout) == 'number' and task.timeout >= 1 and task.timeout <= 2^53
+      and task.timeout == math.floor(task.timeout)) and task.timeout or nil,
   })
   return true
 end
@@ -287,6 +300,7 @@ while going_on() do
       elseif task.type == 'timer' and overdue then
         redis.call('ZREM', KEYS[2], kid)
         redis.call('HDEL', KEYS[1], kid)
+        free_name(kid, task)
         out[#out + 1] = { 'expired', kid, raw }
       elseif room[kind_of(task.command)] > 0 then
         claim_task(kid, score, task, raw)

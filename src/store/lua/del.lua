@@ -1,13 +1,26 @@
 -- del: remove tasks from the hash and the schedule (or the paused set) together, and their last
--- run. Their history stays until it ages out (history_max_age), as a fired timer's does.
+-- run and name. Their history stays until it ages out (history_max_age), as a fired timer's does.
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] last-run hash, KEYS[4] paused sorted set
+-- KEYS[5] names hash (task name -> kid)
 -- ARGV[1..n] kids
 -- Returns how many tasks existed and were removed.
 local removed = 0
 for i = 1, #ARGV do
-  removed = removed + redis.call('HDEL', KEYS[1], ARGV[i])
-  redis.call('ZREM', KEYS[2], ARGV[i])
-  redis.call('HDEL', KEYS[3], ARGV[i])
-  redis.call('ZREM', KEYS[4], ARGV[i])
+  local kid = ARGV[i]
+  local raw = redis.call('HGET', KEYS[1], kid)
+  if raw then
+    -- Its name, if it has one that is still its own (a task without one costs no decoding).
+    if string.find(raw, '"name":', 1, true) then
+      local ok, task = pcall(cjson.decode, raw)
+      if ok and type(task) == 'table' and type(task.name) == 'string'
+          and redis.call('HGET', KEYS[5], task.name) == kid then
+        redis.call('HDEL', KEYS[5], task.name)
+      end
+    end
+    removed = removed + redis.call('HDEL', KEYS[1], kid)
+  end
+  redis.call('ZREM', KEYS[2], kid)
+  redis.call('HDEL', KEYS[3], kid)
+  redis.call('ZREM', KEYS[4], kid)
 end
 return removed

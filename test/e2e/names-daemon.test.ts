@@ -1,0 +1,156 @@
+// Per-task timeouts and names with a real daemon: a task's own -timeout kills its command (or
+// abandons its URL call) long before task_timeout would; its runs read back by name (history,
+// output NAME:RUN); and names through the web API (add, 409, replace=1, get, update, next,
+// history, del).
+import assert from 'node:assert/strict';
+import { createServer, request, type Server } from 'node:http';
+import { after, before, test } from 'node:test';
+import { writeTestConfig } from '../helpers/cli.js';
+import { TestDaemon } from '../helpers/daemon.js';
+import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+const PASSWD = 'names-test';
+const redis = usePrivateRedis();
+let d: TestDaemon;
+let port = 0;
+/** Answers nothing, ever: a URL task's call can only time out. */
+let hang: Server;
+let hangPort = 0;
+
+before(async () => {
+  await redis.ready();
+  port = await freePort();
+  d = new TestDaemon(
+    writeTestConfig({
+      redisPort: redis.server.port,
+      extra: {
+        default: ['task_timeout = 60'],
+        web: ['web_enable = 1', `web_port = ${port}`, `web_passwd = ${PASSWD}`],
+      },
+    }),
+  );
+  await d.start();
+  hang = createServer(() => {});
+  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+  hangPort = (hang.address() as { port: number }).port;
+});
+after(() => {
+  d.kill();
+  hang.closeAllConnections();
+  hang.close();
+});
+
+const json = async (args: string[]) => {
+  const res = await d.cli([...args, '--json']);
+  assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+};
+
+test('-timeout=1 kills `sleep 30` after 1 s while task_timeout is 60; its runs read back by name', async () => {
+  const kid = await d.add(['-type=ticker', '-time=1', '-name=slow', '-timeout=1', '-command=sleep 30']);
+  const [fire] = await d.waitForFires(1, 15_000, (e) => e.kid === kid);
+  assert.ok(fire);
+  assert.equal(fire.timed_out, true, JSON.stringify(fire));
+  assert.equal(fire.ok, false);
+  const ms = fire.duration_ms as number;
+  assert.ok(ms >= 900 && ms < 5000, `killed after ${ms} ms`);
+  const history = await waitFor(
+    async () => {
+      const h = await json(['history', 'slow']);
+      return h.runs.length > 0 ? h : null;
+    },
+    { what: 'a run of slow on record' },
+  );
+  assert.equal(history.kid, kid);
+  assert.equal(history.runs[0].timed_out, true);
+  const fireId = history.runs[0].fire_id as string;
+  const output = await d.cli(['output', `slow:${fireId.split(':')[1]}`, '--json']);
+  assert.equal(output.code, 0, output.stderr);
+  assert.equal(JSON.parse(output.stdout).fire_id, fireId);
+  assert.equal((await d.cli(['del', 'slow'])).code, 0);
+});
+
+test('a URL task with -timeout=1 is abandoned after 1 s, not the 30 s of URL calls', async () => {
+  const kid = await d.add(['-time=1', '-timeout=1', `-command=http://127.0.0.1:${hangPort}/hang`]);
+  const [fire] = await d.waitForFires(1, 15_000, (e) => e.kid === kid);
+  assert.ok(fire);
+  assert.equal(fire.timed_out, true, JSON.stringify(fire));
+  const ms = fire.duration_ms as number;
+  assert.ok(ms >= 900 && ms < 5000, `abandoned after ${ms} ms`);
+});
+
+interface Reply {
+  http: number;
+  body: { status: boolean; code: number; data: unknown; msg: string; replaced?: boolean };
+}
+
+function api(action: string, params: Record<string, string> = {}): Promise<Reply> {
+  const query = new URLSearchParams({ action, passwd: PASSWD, ...params }).toString();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: `/?${query}` }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => {
+        text += c;
+      });
+      res.on('end', () => resolve({ http: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the web API: names and timeouts on add and update, 409 for a name taken, replace=1, a name for a kid', async () => {
+  const add = await api('add', {
+    type: 'ticker',
+    time: '600',
+    name: 'web-job',
+    timeout: '20',
+    command: 'echo a',
+  });
+  assert.equal(add.http, 200, add.body.msg);
+  assert.equal(add.body.replaced, false);
+  const kid = add.body.data as string;
+
+  const dup = await api('add', { time: '60', name: 'web-job' });
+  assert.equal(dup.http, 409);
+  assert.match(
+    dup.body.msg,
+    new RegExp(`name "web-job" is taken by task ${kid}; give --replace \\(web API: replace=1\\)`),
+  );
+  assert.equal((await api('add', { time: '60', name: 'web-job', replace: 'x' })).http, 400);
+  assert.equal((await api('add', { time: '60', timeout: '0' })).http, 400);
+  assert.equal((await api('add', { time: '60', name: '9lives' })).http, 400);
+  assert.equal((await api('count')).body.data, 1, 'nothing stored');
+
+  const replaced = await api('add', {
+    type: 'ticker',
+    time: '600',
+    name: 'web-job',
+    command: 'echo b',
+    replace: '1',
+  });
+  assert.equal(replaced.http, 200, replaced.body.msg);
+  assert.deepEqual([replaced.body.data, replaced.body.replaced], [kid, true]);
+
+  const got = (await api('get', { kid: 'web-job' })).body.data as Record<string, unknown>;
+  assert.deepEqual([got.kid, got.name, got.timeout, got.command], [kid, 'web-job', null, 'echo b']);
+  const upd = await api('update', { kid: 'web-job', timeout: '45', name: 'web-job-2' });
+  assert.equal(upd.http, 200, upd.body.msg);
+  const renamed = (await api('get', { kid: 'web-job-2' })).body.data as Record<string, unknown>;
+  assert.deepEqual([renamed.kid, renamed.timeout], [kid, 45]);
+  assert.equal((await api('get', { kid: 'web-job' })).http, 404);
+  const list = (await api('list')).body.data as Record<string, unknown>[];
+  assert.deepEqual(
+    list.map((t) => [t.name, t.timeout]),
+    [['web-job-2', 45]],
+  );
+  assert.equal((await api('next', { kid: 'web-job-2', n: '2' })).http, 200);
+  assert.equal((await api('history', { kid: 'web-job-2' })).http, 200);
+
+  const other = (await api('add', { time: '600', name: 'web-other' })).body.data as string;
+  const del = await api('del', { kid: `web-job-2,web-other,nobody,${'f'.repeat(32)}` });
+  assert.deepEqual([del.http, del.body.data], [200, 2]);
+  assert.equal((await api('get', { kid: other })).http, 404);
+  assert.equal((await api('del', { kid: 'nobody' })).http, 404);
+});
