@@ -26,6 +26,11 @@ export interface HistoryRules {
   maxRuns: number;
   /** Each task's history list is this + kid. */
   listPrefix: string;
+  /**
+   * task_lost_after, ms: the claim records a begun fire lost once its lease ran out, but not
+   * within this long of a Redis restart (nobody could renew while it was down).
+   */
+  lostAfterMs: number;
 }
 
 export interface ClaimRequest {
@@ -74,6 +79,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply> = {
     req.maxSkip ?? fullSkip(req),
     req.cronLowWater ?? CRON_LOW_WATER,
     ...historyArgs(req.history),
+    req.history.lostAfterMs,
   ],
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);

@@ -80,6 +80,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     maxAgeMs: h.maxAgeSec * 1000,
     maxRuns: h.maxRuns,
     listPrefix: keys.history,
+    lostAfterMs: config.task.lostAfterSec * 1000,
   };
   return {
     tasks: new TaskStore(redis),

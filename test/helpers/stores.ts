@@ -18,6 +18,7 @@ export const historyRules = (keys: StoreKeys, over: Partial<HistoryRules> = {}):
   maxAgeMs: 7 * 86_400_000,
   maxRuns: 100_000,
   listPrefix: keys.history,
+  lostAfterMs: 60_000,
   ...over,
 });
 

@@ -15,7 +15,7 @@ import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src
 import { decodeTask, type Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
-import { storesOn, testKeys } from '../helpers/stores.js';
+import { historyRules, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 let keys: StoreKeys;
@@ -482,6 +482,37 @@ test('beginning a begun fire again keeps its lease (a daemon waiting for replica
   const lost = await claim({ owner: 'B', nowMs: T0 + 9000 });
   assert.deepEqual(
     lost.entries.map((e) => e.kind),
+    ['lost'],
+  );
+});
+
+test('within task_lost_after of a Redis restart a run-out lease of a begun fire is kept, not recorded lost', async () => {
+  // Nobody could renew while Redis was down: its daemon, reconnecting, renews or begins it again.
+  const [sec, usec] = await redis.client.time();
+  const nowMs = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+  const up = Number(/uptime_in_seconds:(\d+)/.exec(await redis.client.info('server'))?.[1]);
+  await tasks.add('g', task({ run_nexttime: nowMs / 1000 }), 100);
+  const A = 'host:9:ab';
+  const held = firesOf(await claim({ owner: A, nowMs }));
+  assert.deepEqual(await begin(nowMs, A, 1000, held), [true]);
+  const withGrace = (lostAfterMs: number) =>
+    storesOn(redis.client, keys, 0, historyRules(keys, { lostAfterMs })).fires.claim({
+      nowMs: nowMs + 6000,
+      owner: 'B',
+      leaseMs: 5000,
+      maxShell: 100,
+      maxUrl: 100,
+      expireLimitSec: 60,
+    });
+  // The server started `up` s ago: a grace of up + 30 s has not passed.
+  assert.deepEqual((await withGrace((up + 30) * 1000)).entries, []);
+  const deadline = Number(await redis.client.zscore(keys.leases, held[0]?.id ?? ''));
+  assert.ok(deadline > nowMs + 20_000, `kept until the grace ends (${deadline - nowMs} ms on)`);
+  assert.deepEqual(await begin(nowMs + 6500, A, 1000, held), [true], 'its daemon begins it again');
+  // Without the grace (task_lost_after long past the restart) it is recorded lost.
+  await redis.client.zadd(keys.leases, nowMs, held[0]?.id ?? '');
+  assert.deepEqual(
+    (await withGrace(0)).entries.map((e) => e.kind),
     ['lost'],
   );
 });

@@ -21,6 +21,8 @@
 -- ARGV[8] cron low water: a cron task carrying fewer run times than this is to be refilled
 -- ARGV[9] history list key prefix (+ kid: the lists share KEYS[1]'s hash tag), ARGV[10] records
 --         per task, ARGV[11] max age of a record, ms, ARGV[12] runs kept in the stream
+-- ARGV[13] task_lost_after, ms: no begun fire is recorded lost within this long of a Redis
+--          restart (its daemon could not renew its lease while Redis was down)
 -- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
@@ -57,6 +59,21 @@ local HISTORY = {
   max_runs = tonumber(ARGV[12]), now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6],
 }
 --#include include/record-run.lua
+
+-- Until when, unix ms, a begun fire whose lease ran out is kept rather than recorded lost: a
+-- Redis restart less than task_lost_after ago, and nobody could renew while it was down; its
+-- daemon, reconnecting, renews it or begins it again. Read (INFO) only when such a lease ran out.
+local restart_grace_ms
+local function restart_grace()
+  if restart_grace_ms == nil then
+    -- On the server's own clock (the daemons' "now" follows it): when it started, plus the grace.
+    local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
+    local t = redis.call('TIME')
+    local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    restart_grace_ms = up and (server_ms - up * 1000 + tonumber(ARGV[13])) or 0
+  end
+  return restart_grace_ms
+end
 
 -- A begun fire whose daemon is gone: nobody knows how it ended. On record as lost.
 local function record_lost(fire)
@@ -113,6 +130,8 @@ for _, fire_id in ipairs(overdue) do
     -- Not a record this script wrote: nothing can be run from it.
     redis.call('ZREM', KEYS[3], fire_id)
     redis.call('HDEL', KEYS[4], fire_id)
+  elseif fire.state == 'started' and restart_grace() > now_int then
+    redis.call('ZADD', KEYS[3], restart_grace(), fire_id)
   elseif fire.state == 'started' then
     redis.call('ZREM', KEYS[3], fire_id)
     redis.call('HDEL', KEYS[4], fire_id)
