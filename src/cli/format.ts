@@ -1,6 +1,6 @@
 // Human output of tasks: the tables of `list` and `next`, and the schedule in words beside the
 // stored fields (get, list --json).
-import { type NextRuns, type TaskView, withLabels } from '../service/task-service.js';
+import type { NextRuns, TaskView } from '../service/task-service.js';
 import type { RunRecord, RunSummary } from '../store/open-store.js';
 import { localIso } from '../tasks/iso-time.js';
 import { msOfSec, scheduleInWords } from '../tasks/schedule-words.js';
@@ -13,7 +13,6 @@ export const runsInWords = (t: TaskWithKid): string =>
   t.type === 'timer' ? `${t.run_num}/1` : t.limit > 0 ? `${t.run_num}/${t.limit}` : String(t.run_num);
 
 /** The task as stored, with `name` and `timeout` and its schedule in words (the JSON of get and list). */
-export const withSchedule = (t: TaskWithKid) => ({ ...withLabels(t), schedule: scheduleInWords(t) });
 
 /** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
 function table(header: readonly string[], rows: readonly string[][]): string {

@@ -71,6 +71,9 @@ export const withLabels = <T extends TaskWithKid>(
   timeout: t.timeout ?? null,
 });
 
+/** As withLabels, with the schedule in words beside the stored fields (get and list, everywhere). */
+export const withSchedule = (t: TaskWithKid) => ({ ...withLabels(t), schedule: scheduleInWords(t) });
+
 export function lastRunFields(s: RunSummary | null): LastRunFields {
   if (!s) return {};
   const fields: LastRunFields = { last_result: s.result, last_ok: s.ok, last_fire_id: s.fire_id };

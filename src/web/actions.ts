@@ -2,7 +2,7 @@
 // uses, so validation and messages are the same.
 import { KtimerError, usageError } from '../errors.js';
 import type { HistoryService } from '../service/history-service.js';
-import { type TaskService, withLabels } from '../service/task-service.js';
+import { type TaskService, withSchedule } from '../service/task-service.js';
 import { TASK_FIELDS } from '../tasks/task-rules.js';
 import { PAUSE_ACTIONS } from './pause-actions.js';
 import type { Params } from './request.js';
@@ -43,7 +43,7 @@ export type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>
 
 export const ACTIONS: Record<string, Action> = {
   count: async (_p, { service }) => ({ data: await service.count(), msg: 'ok' }),
-  get: async (p, { service }) => ({ data: withLabels(await service.get(kidParam(p))), msg: 'ok' }),
+  get: async (p, { service }) => ({ data: withSchedule(await service.get(kidParam(p))), msg: 'ok' }),
   add: async (p, { service }) => {
     const { task, replaced } = await service.add(taskInput(p), { replace: flagParam(p, 'replace') });
     return { data: task.kid, msg: 'ok', extra: { replaced } };
@@ -75,7 +75,7 @@ export const ACTIONS: Record<string, Action> = {
       cursor: p.get('cursor'),
     });
     return {
-      data: page.tasks.map(withLabels),
+      data: page.tasks.map(withSchedule),
       msg: `tasks ${page.tasks.length === 0 ? 0 : page.offset + 1}-${page.offset + page.tasks.length} of ${page.total}`,
       extra: { total: page.total, offset: page.offset, next: page.next },
     };

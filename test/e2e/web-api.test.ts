@@ -105,6 +105,9 @@ test('add, get, update, list, count, del, info: the same service as the command 
   const get = await api('get', { kid });
   assert.deepEqual((get.body.data as { kid: string; limit: number }).limit, 3);
   assert.equal((get.body.data as { kid: string }).kid, kid);
+  // The same task as the command line's --json shows it, the schedule in words included.
+  assert.deepEqual(get.body.data, JSON.parse(cli.stdout));
+  assert.equal((get.body.data as { schedule: string }).schedule, 'every 10m');
   const upd = await call({ action: 'update', passwd: PASSWD, kid, limit: '7' }, { method: 'POST', body: '' });
   assert.equal(upd.body.data, kid);
   assert.equal(((await api('get', { kid })).body.data as { limit: number }).limit, 7);
@@ -113,6 +116,13 @@ test('add, get, update, list, count, del, info: the same service as the command 
   assert.deepEqual(
     (list.body.data as { kid: string }[]).map((t) => t.kid),
     [kid, second],
+  );
+  assert.deepEqual(
+    (list.body.data as { schedule: string }[]).map((t) => t.schedule),
+    [
+      'every 10m',
+      (JSON.parse((await d.cli(['get', second, '--json'])).stdout) as { schedule: string }).schedule,
+    ],
   );
   assert.equal(list.body.total, 2);
   const page = await api('list', { offset: '1', count: '1' });

@@ -1,8 +1,8 @@
 // A task's schedule in words and its times as ISO text, as list, get and next show them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nextTable, runsInWords, taskTable, withSchedule } from '../../src/cli/format.js';
-import type { TaskView } from '../../src/service/task-service.js';
+import { nextTable, runsInWords, taskTable } from '../../src/cli/format.js';
+import { type TaskView, withSchedule } from '../../src/service/task-service.js';
 import { isoInZone, localIso, shortIso, utcIso } from '../../src/tasks/iso-time.js';
 import { intervalInWords, msOfSec, scheduleInWords } from '../../src/tasks/schedule-words.js';
 import type { TaskWithKid } from '../../src/tasks/task.js';

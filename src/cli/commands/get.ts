@@ -1,6 +1,6 @@
 // ktimer get KID: one task as indented JSON, with its schedule in words.
 import type { CliContext } from '../context.js';
-import { withSchedule } from '../format.js';
+import { withSchedule } from '../../service/task-service.js';
 import { kidArgument } from './kid-argument.js';
 
 export async function run(ctx: CliContext, words: string[], opts: { kid?: string }): Promise<void> {

@@ -2,7 +2,8 @@
 // and the cursor of the next.
 import type { ListQuery } from '../../service/task-service.js';
 import type { CliContext } from '../context.js';
-import { taskTable, withSchedule } from '../format.js';
+import { withSchedule } from '../../service/task-service.js';
+import { taskTable } from '../format.js';
 
 export async function run(ctx: CliContext, _words: string[], opts: ListQuery): Promise<void> {
   const page = await (await ctx.service()).list(opts);
