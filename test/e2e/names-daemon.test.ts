@@ -3,53 +3,43 @@
 // output NAME:RUN); and names through the web API (add, 409, replace=1, get, update, next,
 // history, del).
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
-import { writeTestConfig } from '../helpers/cli.js';
-import { TestDaemon } from '../helpers/daemon.js';
-import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { useWebDaemon } from '../helpers/web-daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
-const PASSWD = 'names-test';
 const redis = usePrivateRedis();
-let d: TestDaemon;
-let port = 0;
+const web = useWebDaemon(redis, 'names-test', { default: ['task_timeout = 60'] });
 /** Answers nothing, ever: a URL task's call can only time out. */
 let hang: Server;
 let hangPort = 0;
 
 before(async () => {
-  await redis.ready();
-  port = await freePort();
-  d = new TestDaemon(
-    writeTestConfig({
-      redisPort: redis.server.port,
-      extra: {
-        default: ['task_timeout = 60'],
-        web: ['web_enable = 1', `web_port = ${port}`, `web_passwd = ${PASSWD}`],
-      },
-    }),
-  );
-  await d.start();
   hang = createServer(() => {});
   await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
   hangPort = (hang.address() as { port: number }).port;
 });
 after(() => {
-  d.kill();
   hang.closeAllConnections();
   hang.close();
 });
 
 const json = async (args: string[]) => {
-  const res = await d.cli([...args, '--json']);
+  const res = await web.daemon.cli([...args, '--json']);
   assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
   return JSON.parse(res.stdout);
 };
 
 test('-timeout=1 kills `sleep 30` after 1 s while task_timeout is 60; its runs read back by name', async () => {
-  const kid = await d.add(['-type=ticker', '-time=1', '-name=slow', '-timeout=1', '-command=sleep 30']);
-  const [fire] = await d.waitForFires(1, 15_000, (e) => e.kid === kid);
+  const kid = await web.daemon.add([
+    '-type=ticker',
+    '-time=1',
+    '-name=slow',
+    '-timeout=1',
+    '-command=sleep 30',
+  ]);
+  const [fire] = await web.daemon.waitForFires(1, 15_000, (e) => e.kid === kid);
   assert.ok(fire);
   assert.equal(fire.timed_out, true, JSON.stringify(fire));
   assert.equal(fire.ok, false);
@@ -65,40 +55,24 @@ test('-timeout=1 kills `sleep 30` after 1 s while task_timeout is 60; its runs r
   assert.equal(history.kid, kid);
   assert.equal(history.runs[0].timed_out, true);
   const fireId = history.runs[0].fire_id as string;
-  const output = await d.cli(['output', `slow:${fireId.split(':')[1]}`, '--json']);
+  const output = await web.daemon.cli(['output', `slow:${fireId.split(':')[1]}`, '--json']);
   assert.equal(output.code, 0, output.stderr);
   assert.equal(JSON.parse(output.stdout).fire_id, fireId);
-  assert.equal((await d.cli(['del', 'slow'])).code, 0);
+  assert.equal((await web.daemon.cli(['del', 'slow'])).code, 0);
 });
 
 test('a URL task with -timeout=1 is abandoned after 1 s, not the 30 s of URL calls', async () => {
-  const kid = await d.add(['-time=1', '-timeout=1', `-command=http://127.0.0.1:${hangPort}/hang`]);
-  const [fire] = await d.waitForFires(1, 15_000, (e) => e.kid === kid);
+  const kid = await web.daemon.add(['-time=1', '-timeout=1', `-command=http://127.0.0.1:${hangPort}/hang`]);
+  const [fire] = await web.daemon.waitForFires(1, 15_000, (e) => e.kid === kid);
   assert.ok(fire);
   assert.equal(fire.timed_out, true, JSON.stringify(fire));
   const ms = fire.duration_ms as number;
   assert.ok(ms >= 900 && ms < 5000, `abandoned after ${ms} ms`);
 });
 
-interface Reply {
-  http: number;
-  body: { status: boolean; code: number; data: unknown; msg: string; replaced?: boolean };
-}
-
-function api(action: string, params: Record<string, string> = {}): Promise<Reply> {
-  const query = new URLSearchParams({ action, passwd: PASSWD, ...params }).toString();
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: `/?${query}` }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ http: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+type ReplyBody = { status: boolean; code: number; data: unknown; msg: string; replaced?: boolean };
+const api = (action: string, params: Record<string, string> = {}) =>
+  web.api<ReplyBody>({ action, ...params });
 
 test('the web API: names and timeouts on add and update, 409 for a name taken, replace=1, a name for a kid', async () => {
   const add = await api('add', {
