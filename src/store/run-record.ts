@@ -44,11 +44,14 @@ export type RunSummary = Pick<
   | 'ok'
   | 'started'
   | 'duration_ms'
+  | 'lateness_ms'
   | 'exit_code'
   | 'signal'
   | 'http_status'
   | 'host'
->;
+> &
+  /** Only when not the schedule's, and not a first attempt. */
+  Partial<Pick<RunRecord, 'trigger' | 'attempt'>>;
 
 /** JSON without the fields that say nothing (null, empty output): a few bytes per run add up. */
 export function encodeRunRecord(record: RunRecord): string {

@@ -3,12 +3,15 @@
 -- older than HISTORY.max_age_ms), a summary into the runs stream (at most HISTORY.max_runs) and
 -- into the task's last run. The including script sets HISTORY = { prefix, per_task, max_age_ms,
 -- max_runs, now_ms, runs_key, last_key } before calling record_run.
-local SUMMARY_FIELDS = { 'fire_id', 'kid', 'result', 'ok', 'started', 'duration_ms', 'exit_code',
-  'signal', 'http_status', 'host' }
+local SUMMARY_FIELDS = { 'fire_id', 'kid', 'result', 'ok', 'started', 'duration_ms', 'lateness_ms',
+  'exit_code', 'signal', 'http_status', 'host' }
 
 local function record_run(rec)
   local summary = {}
   for _, f in ipairs(SUMMARY_FIELDS) do summary[f] = rec[f] end
+  -- What started it and which attempt, only when not the usual (the schedule, a first attempt).
+  if rec.trigger ~= 'schedule' then summary.trigger = rec.trigger end
+  if rec.attempt ~= 1 then summary.attempt = rec.attempt end
   local summary_json = cjson.encode(summary)
   if HISTORY.per_task > 0 then
     local key = HISTORY.prefix .. rec.kid
