@@ -217,3 +217,20 @@ test('the examples of `ktimer help run` work', async () => {
   }
   assert.equal((await kt('del', kid)).code, 0);
 });
+
+test('run --wait ends when the retry it waits for is cancelled by a pause', async () => {
+  const kid = await web.daemon.add(['-time=600', '-retries=1', '-retry_delay=60', '-command=exit 4']);
+  const waiting = kt('run', kid, '--wait');
+  await waitFor(async () => (await historyOf(kid))[0]?.retry_at !== undefined, {
+    what: 'the first attempt on record, its retry waiting',
+  });
+  assert.equal((await kt('pause', kid)).code, 0);
+  const res = await Promise.race([
+    waiting,
+    new Promise<null>((r) => setTimeout(() => r(null), 10_000).unref()),
+  ]);
+  assert.ok(res, 'run --wait still waiting 10 s after the pause cancelled the retry');
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, new RegExp(`run ${kid}:1\\.2 .*cancelled`));
+  assert.equal((await kt('del', kid)).code, 0);
+});
