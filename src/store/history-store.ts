@@ -34,6 +34,18 @@ export class HistoryStore {
     return hit === undefined ? null : (readable([hit])[0] ?? null);
   }
 
+  /**
+   * Whether fire `fireId` is still to run or running: in the fires hash (pending, leased, begun,
+   * or a retry waiting) or queued behind its task's run under way (overlap=queue).
+   */
+  async handedOut(fireId: string): Promise<boolean> {
+    const kid = fireId.slice(0, fireId.lastIndexOf(':'));
+    const [inFires, queued] = await this.redis.call((c) =>
+      Promise.all([c.hexists(this.redis.keys.fires, fireId), c.hget(this.redis.keys.queued, kid)]),
+    );
+    return inFires === 1 || (queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`));
+  }
+
   /** Runs of every task, newest first, as the stream keeps them (a summary each). */
   async runs(q: RunsQuery): Promise<RunSummary[]> {
     const out: RunSummary[] = [];
