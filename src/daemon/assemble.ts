@@ -6,11 +6,13 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
+import { Metrics } from '../metrics/metrics.js';
 import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
+import type { LoopHealth } from './health.js';
 import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
@@ -30,6 +32,8 @@ export interface DaemonParts {
   readonly recorder: RunRecorder;
   readonly refiller: CronRefiller;
   readonly scheduler: Scheduler;
+  /** What /metrics shows (README "Metrics"). */
+  readonly metrics: Metrics;
 }
 
 export interface AssembleOptions {
@@ -46,6 +50,12 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const store = openStore(config, 'daemon');
   const clock = new RedisClock(store, local);
   const shells = new ShellPool(undefined, spawner);
+  // Its sources are read at a scrape, once the parts below exist.
+  const metrics: Metrics = new Metrics({
+    running: (kind): number => dispatcher.countRunning(kind),
+    redisUp: (): boolean => scheduler.redisHealthy,
+    taskCounts: () => store.tasks.counts(),
+  });
   const recorder = new RunRecorder({
     fires: store.fires,
     clock,
@@ -70,6 +80,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     },
     startedKeepMs: config.task.lostAfterSec * 1000,
     logs,
+    metrics,
   });
   const refiller = new CronRefiller({ tasks: store.tasks, clock, logs });
   const scheduler = new Scheduler({
@@ -81,6 +92,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     leaseMs: LEASE_MS,
     expireLimitSec: config.task.expireLimitSec,
     logs,
+    metrics,
   });
   dispatcher.onSlotFree(() => scheduler.slotFreed());
   store.on('ready', () => {
@@ -88,7 +100,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     scheduler.wake();
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
-  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler };
+  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, metrics };
 }
 
 export interface WebHandle {
@@ -102,6 +114,10 @@ export interface WebHandle {
 export interface WebHooks {
   /** The daemon's state, for the info action. */
   info: () => Record<string, unknown>;
+  /** The Prometheus text, for /metrics. */
+  metrics: () => Promise<string>;
+  /** The loop's health, for /healthz. */
+  health: () => LoopHealth;
   /** Where it listens; null while its thread is down. */
   onListening: (address: string | null) => void;
 }
@@ -113,7 +129,7 @@ export interface WebHooks {
 export async function startWeb(config: Config, logs: DaemonLogs, hooks: WebHooks): Promise<WebHandle | null> {
   if (!config.web.enable) return null;
   try {
-    const web = new WebThread({ config, logs, ...hooks });
+    const web = new WebThread({ config, logs, stdout: logs.stdout, ...hooks });
     await web.start();
     return web;
   } catch (err) {

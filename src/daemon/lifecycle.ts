@@ -15,10 +15,7 @@ import { assembleDaemon, type DaemonParts, startWeb, type WebHandle } from './as
 import { DaemonStatus } from './daemon-status.js';
 import { removePidfile } from './pidfile.js';
 import { acquirePidfile } from './pidfile-lock.js';
-import { removeState, stateFileOf } from './state-file.js';
-
-/** How often the state file is refreshed while nothing else changes it. */
-const STATE_REFRESH_MS = 5000;
+import { removeState, STATE_REFRESH_MS, stateFileOf } from './state-file.js';
 
 export interface RunningDaemon {
   /** Redis reached at start-up, or the reason it was not (the daemon keeps retrying). */
@@ -42,7 +39,7 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   const spawner = chooseSpawner();
   acquirePidfile(config.pidfile, process.pid);
   const logs = await undoOnFailure(config, null, async () => {
-    mkdirSync(config.log.dir, { recursive: true });
+    if (!config.log.stdout) mkdirSync(config.log.dir, { recursive: true });
     return openDaemonLogs(config);
   });
   const parts = await undoOnFailure(config, { logs }, async () =>
@@ -54,6 +51,8 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   const web = await undoOnFailure(config, { logs, parts }, () =>
     startWeb(config, logs, {
       info: () => status.info(),
+      metrics: () => parts.metrics.scrape(),
+      health: () => status.health(),
       onListening: (address) => {
         status.webAddress = address;
         status.touch();

@@ -7,6 +7,7 @@ import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import { type DaemonLogs } from '../log/daemon-logs.js';
 import { logClaimEntry } from '../log/fire-log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { type ClaimReply, type ClaimRequest, type Fire, fullSkip } from '../store/open-store.js';
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import type { CommandKind } from '../tasks/task.js';
@@ -42,6 +43,8 @@ export interface SchedulerDeps {
   leaseMs: number;
   expireLimitSec: number;
   logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
+  /** Claim durations and runs found lost (README "Metrics"). */
+  metrics?: Pick<Metrics, 'claimTook' | 'runRecorded'>;
 }
 
 export interface PassResult {
@@ -82,6 +85,8 @@ export class Scheduler {
   /** A slot freed since the current pass began (its wake-up may have come mid-pass). */
   private freedSincePass = false;
   passes = 0;
+  /** When the last claim succeeded, on the loop's clock (ms); null before the first. */
+  private lastClaimMs: number | null = null;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -92,6 +97,11 @@ export class Scheduler {
   /** Why Redis is away (the last failure's message), or null while it answers. */
   get redisProblem(): string | null {
     return this.problem;
+  }
+
+  /** Since the last successful claim, ms (health: /healthz, `ktimer check`); null before the first. */
+  msSinceClaim(): number | null {
+    return this.lastClaimMs === null ? null : Math.max(0, this.deps.clock.nowMs() - this.lastClaimMs);
   }
 
   start(): void {
@@ -129,6 +139,7 @@ export class Scheduler {
     const nowMs = clock.nowMs();
     const deep = nowMs - this.lastDeepSkipMs >= DEEP_SKIP_MS;
     if (deep) this.lastDeepSkipMs = nowMs;
+    const claimStartedMs = performance.now();
     const reply = await this.deps.claimer.claim({
       nowMs,
       owner: this.deps.owner,
@@ -139,11 +150,16 @@ export class Scheduler {
       maxSkip: deep ? fullSkip({ maxShell, maxUrl }) : SHALLOW_SKIP,
       cronLowWater: CRON_LOW_WATER,
     });
+    this.deps.metrics?.claimTook(performance.now() - claimStartedMs);
+    this.lastClaimMs = nowMs;
     const fires: Fire[] = [];
     for (const entry of reply.entries) {
       if (entry.kind === 'fire') fires.push(entry.fire);
       else if (entry.kind === 'refill') this.deps.refills.request(entry.kid, entry.raw);
-      else logClaimEntry(this.deps.logs, entry);
+      else {
+        if (entry.kind === 'lost') this.deps.metrics?.runRecorded(entry.record.kind, 'lost');
+        logClaimEntry(this.deps.logs, entry);
+      }
     }
     sink.dispatch(fires);
     const taken = (kind: CommandKind) => fires.filter((f) => f.kind === kind).length;

@@ -18,7 +18,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   runner: ['top', 'tasks'],
   log: ['top', 'tasks', 'config', 'service', 'runner', 'store'],
   web: ['top', 'tasks', 'config', 'service'],
-  daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'web'],
+  metrics: ['top', 'tasks'],
+  daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'web', 'metrics'],
   cli: ['top', 'tasks', 'config', 'store', 'service', 'log', 'daemon'],
 };
 
@@ -28,6 +29,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   'cluster-key-slot': ['store'],
   commander: ['cli'],
   pino: ['log', 'daemon', 'web'],
+  'prom-client': ['metrics'],
   'node:http': ['web', 'runner'],
 };
 
