@@ -61,6 +61,8 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   );
   const started: Started = { config, logs, parts, web, status };
   parts.dispatcher.onSlotFree(() => status.touch());
+  // `ktimer check` right after `start -d` sees the loop up within a second, not at the next refresh.
+  void parts.scheduler.firstClaim.then(() => status.touch());
   status.touch();
   const refresh = setInterval(() => status.touch(), STATE_REFRESH_MS);
   logStart(started, spawner.kind);

@@ -87,6 +87,11 @@ export class Scheduler {
   passes = 0;
   /** When the last claim succeeded, on the loop's clock (ms); null before the first. */
   private lastClaimMs: number | null = null;
+  private claimedOnce: () => void = () => {};
+  /** Resolves at the first successful claim (the state file then says the loop is up). */
+  readonly firstClaim = new Promise<void>((resolve) => {
+    this.claimedOnce = resolve;
+  });
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -152,6 +157,7 @@ export class Scheduler {
     });
     this.deps.metrics?.claimTook(performance.now() - claimStartedMs);
     this.lastClaimMs = nowMs;
+    this.claimedOnce();
     const fires: Fire[] = [];
     for (const entry of reply.entries) {
       if (entry.kind === 'fire') fires.push(entry.fire);
