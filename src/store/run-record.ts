@@ -73,9 +73,15 @@ export function decodeRunRecord(where: string, json: unknown): RunRecord {
     v === null ||
     typeof v !== 'object' ||
     typeof v.fire_id !== 'string' ||
-    typeof v.kid !== 'string' ||
+    !v.fire_id.includes(':') ||
+    (v.kid !== undefined && typeof v.kid !== 'string') ||
     (v.result !== 'ok' && v.result !== 'failed' && v.result !== 'lost' && v.result !== 'skipped')
   )
     throw unexpectedReply(where, json);
+  // What Redis keeps leaves out what the rest says (include/record-run.lua `stored`).
+  v.kid ??= v.fire_id.slice(0, v.fire_id.lastIndexOf(':'));
+  v.ok ??= v.result === 'ok';
+  v.trigger ??= 'schedule';
+  v.attempt ??= 1;
   return v as RunRecord;
 }

@@ -1,5 +1,6 @@
 // The claim/begin/finish scripts against a real Redis: each fire goes to one daemon, leases
 // are taken over when they run out, timers expire, corrupt data is removed.
+import { decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
@@ -337,7 +338,7 @@ test('a begun fire is never handed out again: its run is put on record, or recor
   );
   assert.equal(await redis.client.hlen(keys.fires), 0);
   assert.equal(await redis.client.zcard(keys.leases), 0);
-  const lost = JSON.parse((await redis.client.lindex(`${keys.history}j`, 0)) ?? '{}');
+  const lost = decodeRunRecord('test', await redis.client.lindex(`${keys.history}j`, 0));
   assert.equal(lost.result, 'lost');
   assert.equal(lost.host, 'host', 'from the owner host:pid:tag');
   assert.equal(lost.pid, 42);

@@ -4,6 +4,7 @@
 // is gone); finish.lua hands out the retry of a failed run as a pending fire k:N.A, not for a task
 // paused or deleted meanwhile, and del/pause cancel a waiting one; record-run.lua counts failures
 // in a row.
+import { decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
@@ -99,7 +100,7 @@ const ticker = (over: Partial<Task> = {}): Task =>
   });
 
 const history = async (kid: string): Promise<RunRecord[]> =>
-  (await redis.client.lrange(`${keys.history}${kid}`, 0, -1)).map((r) => JSON.parse(r) as RunRecord);
+  (await redis.client.lrange(`${keys.history}${kid}`, 0, -1)).map((r) => decodeRunRecord('test', r));
 
 const storedFire = async (id: string): Promise<Record<string, unknown> | null> => {
   const raw = await redis.client.hget(keys.fires, id);

@@ -9,16 +9,30 @@
 local SUMMARY_FIELDS = { 'fire_id', 'kid', 'result', 'ok', 'started', 'duration_ms', 'lateness_ms',
   'exit_code', 'signal', 'http_status', 'host' }
 
+-- Fields a stored record leaves out, as they are read back from the others (run-record.ts
+-- decodeRunRecord): the kid (in fire_id), ok (result is ok), trigger schedule and attempt 1.
+-- A few bytes a run, kept for every run.
+local function stored(rec)
+  rec.kid = nil
+  rec.ok = nil
+  if rec.trigger == 'schedule' then rec.trigger = nil end
+  if rec.attempt == 1 then rec.attempt = nil end
+  return rec
+end
+
 local function record_run(rec)
   local summary = {}
   for _, f in ipairs(SUMMARY_FIELDS) do summary[f] = rec[f] end
   -- What started it and which attempt, only when not the usual (the schedule, a first attempt).
   if rec.trigger ~= 'schedule' then summary.trigger = rec.trigger end
   if rec.attempt ~= 1 then summary.attempt = rec.attempt end
-  local summary_json = cjson.encode(summary)
+  local kid, result, retry_at = rec.kid, rec.result, rec.retry_at
+  local summary_json = cjson.encode(stored(summary))
   if HISTORY.per_task > 0 then
-    local key = HISTORY.prefix .. rec.kid
-    redis.call('LPUSH', key, cjson.encode(rec))
+    local key = HISTORY.prefix .. kid
+    local copy = {}
+    for f, v in pairs(rec) do copy[f] = v end
+    redis.call('LPUSH', key, cjson.encode(stored(copy)))
     redis.call('LTRIM', key, 0, HISTORY.per_task - 1)
     -- Records past the age leave from the old end, a few per run (the next runs take the rest).
     for _ = 1, 4 do
@@ -32,13 +46,13 @@ local function record_run(rec)
   if HISTORY.max_runs > 0 then
     HISTORY.last_id = redis.call('XADD', HISTORY.runs_key, 'MAXLEN', '~', HISTORY.max_runs, '*', 's', summary_json)
   end
-  redis.call('HSET', HISTORY.last_key, rec.kid, summary_json)
-  local streak_key = HISTORY.streak_prefix .. rec.kid
-  if rec.result == 'ok' then
+  redis.call('HSET', HISTORY.last_key, kid, summary_json)
+  local streak_key = HISTORY.streak_prefix .. kid
+  if result == 'ok' then
     local before = tonumber(redis.call('GET', streak_key)) or 0
     if before > 0 then redis.call('DEL', streak_key) end
     return -before
-  elseif (rec.result == 'failed' or rec.result == 'lost') and rec.retry_at == nil then
+  elseif (result == 'failed' or result == 'lost') and retry_at == nil then
     local n = redis.call('INCR', streak_key)
     -- A streak no run has added to for as long as the history keeps runs is forgotten.
     redis.call('PEXPIRE', streak_key, math.max(HISTORY.max_age_ms, 1000))
