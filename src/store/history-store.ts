@@ -2,7 +2,7 @@
 // a task's runs, newest first; the runs of every task (the runs stream); one run's record, for
 // its output. Plain reads, one or a few commands each.
 import type { RedisAccess } from './redis-access.js';
-import { decodeRunRecord, type RunRecord, type RunSummary } from './run-record.js';
+import { decodeRunRecord, decodeRunsEntry, type RunRecord, type RunSummary } from './run-record.js';
 
 export interface RunsQuery {
   /** Only runs put on record at or after this, unix ms (the stream's ids are ms). */
@@ -57,7 +57,7 @@ export class HistoryStore {
         c.xrevrange(this.redis.keys.runs, end, start, 'COUNT', page),
       );
       for (const [, fields] of entries) {
-        const summary = readable([fields[1] ?? ''])[0];
+        const summary = readableEntry(fields);
         if (summary && (!q.failedOnly || summary.result === 'failed' || summary.result === 'lost'))
           out.push(summary);
         if (out.length >= q.count) break;
@@ -67,6 +67,15 @@ export class HistoryStore {
       end = `(${last}`;
     }
     return out;
+  }
+}
+
+/** A runs stream entry that reads as a summary, else null (one damaged entry hides nothing else). */
+function readableEntry(fields: readonly string[]): RunSummary | null {
+  try {
+    return decodeRunsEntry('runs', fields);
+  } catch {
+    return null;
   }
 }
 

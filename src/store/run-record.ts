@@ -85,3 +85,22 @@ export function decodeRunRecord(where: string, json: unknown): RunRecord {
   v.attempt ??= 1;
   return v as RunRecord;
 }
+
+/** The runs stream's fields, in the order record-run.lua writes them (numbers: the rest). */
+const STREAM_TEXT = new Set(['fire_id', 'result', 'signal', 'host', 'trigger']);
+
+/**
+ * A runs stream entry's fields as a summary: one field per summary field, empty where none
+ * (started_ms in unix ms); an entry of ktimer 1.2 holds the summary as JSON in its field `s`.
+ */
+export function decodeRunsEntry(where: string, fields: readonly string[]): RunSummary {
+  if (fields.length === 2 && fields[0] === 's') return decodeRunRecord(where, fields[1]);
+  const v: Record<string, string | number> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [name, value] = [fields[i] as string, fields[i + 1] as string];
+    if (value === '') continue;
+    if (name === 'started_ms') v.started = Number(value) / 1000;
+    else v[name] = STREAM_TEXT.has(name) ? value : Number(value);
+  }
+  return decodeRunRecord(where, JSON.stringify(v));
+}

@@ -1,7 +1,7 @@
 -- record-run (included by claim.lua and finish.lua, see store/script.ts): one run on record. Its
 -- record goes first into its task's history list (newest first, at most HISTORY.per_task, none
--- older than HISTORY.max_age_ms), a summary into the runs stream (at most HISTORY.max_runs) and
--- into the task's last run. The including script sets HISTORY = { prefix, per_task, max_age_ms,
+-- older than HISTORY.max_age_ms), a summary into the runs stream (at most HISTORY.max_runs; one
+-- stream field per summary field) and into the task's last run (JSON). The including script sets HISTORY = { prefix, per_task, max_age_ms,
 -- max_runs, now_ms, runs_key, last_key, streak_prefix } (a local) before calling record_run.
 -- record_run returns the task's failures in a row, for alerts: after a failure or a lost run that
 -- no retry follows, how many there are now (>= 1); after a success, minus how many there were
@@ -44,7 +44,16 @@ local function record_run(rec)
     redis.call('PEXPIRE', key, HISTORY.max_age_ms)
   end
   if HISTORY.max_runs > 0 then
-    HISTORY.last_id = redis.call('XADD', HISTORY.runs_key, 'MAXLEN', '~', HISTORY.max_runs, '*', 's', summary_json)
+    -- The same fields in the same order in every entry (empty where none): a stream node keeps
+    -- their names once, and each entry only its values (run-record.ts decodeRunsEntry).
+    local v = function(x) return x == nil and '' or x end
+    local started = tonumber(rec.started)
+    HISTORY.last_id = redis.call('XADD', HISTORY.runs_key, 'MAXLEN', '~', HISTORY.max_runs, '*',
+      'fire_id', rec.fire_id, 'result', result,
+      'started_ms', started and math.floor(started * 1000 + 0.5) or '',
+      'duration_ms', v(rec.duration_ms), 'lateness_ms', v(rec.lateness_ms),
+      'exit_code', v(rec.exit_code), 'signal', v(rec.signal), 'http_status', v(rec.http_status),
+      'host', v(rec.host), 'trigger', v(summary.trigger), 'attempt', v(summary.attempt))
   end
   redis.call('HSET', HISTORY.last_key, kid, summary_json)
   local streak_key = HISTORY.streak_prefix .. kid
