@@ -16,13 +16,12 @@ import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src
 import { decodeTask, type Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
-import { historyRules, storesOn, testKeys } from '../helpers/stores.js';
+import { fireStoresByOwner, historyRules, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 let keys: StoreKeys;
 let tasks: TaskStore;
 /** One fire store per daemon (owner): each keeps its own started fires. */
-let firesOf_: Map<string, FireStore>;
 let n = 0;
 
 const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
@@ -49,17 +48,12 @@ beforeEach(() => {
   n++;
   keys = testKeys(`c${n}`);
   tasks = storesOn(redis.client, keys).tasks;
-  firesOf_ = new Map();
+  ownerStores.reset();
 });
 
-const fires = (owner: string): FireStore => {
-  let store = firesOf_.get(owner);
-  if (!store) {
-    store = storesOn(redis.client, keys).fires;
-    firesOf_.set(owner, store);
-  }
-  return store;
-};
+/** One fire store per daemon (owner). */
+const ownerStores = fireStoresByOwner(redis.client, () => keys);
+const fires = (owner: string): FireStore => ownerStores.of(owner);
 
 const begin = (nowMs: number, owner: string, keepMs: number, batch: { id: string; token: string }[]) =>
   fires(owner).begin({ nowMs, owner, keepMs, fires: batch });

@@ -12,7 +12,7 @@ import type { ClaimReply, Fire, FireStore, RunRecord, TaskStore } from '../../sr
 import type { Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask } from '../helpers/stored-tasks.js';
-import { storesOn, testKeys } from '../helpers/stores.js';
+import { fireStoresByOwner, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
@@ -20,24 +20,17 @@ const LEASE_MS = 5000;
 const KEEP_MS = 60_000;
 let keys: StoreKeys;
 let tasks: TaskStore;
-let stores: Map<string, FireStore>;
 let n = 0;
 
 beforeEach(() => {
   keys = testKeys(`ctl${++n}`);
   tasks = storesOn(redis.client, keys).tasks;
-  stores = new Map();
+  ownerStores.reset();
 });
 
 /** One fire store per daemon (owner). */
-const fires = (owner: string): FireStore => {
-  let store = stores.get(owner);
-  if (!store) {
-    store = storesOn(redis.client, keys).fires;
-    stores.set(owner, store);
-  }
-  return store;
-};
+const ownerStores = fireStoresByOwner(redis.client, () => keys);
+const fires = (owner: string): FireStore => ownerStores.of(owner);
 
 const claim = (nowMs: number, owner = 'A'): Promise<ClaimReply> =>
   fires(owner).claim({ nowMs, owner, leaseMs: LEASE_MS, maxShell: 100, maxUrl: 100, expireLimitSec: 60 });
