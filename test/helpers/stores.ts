@@ -37,15 +37,15 @@ export function storesOn(
 
 /**
  * One fire store per daemon (owner), as each daemon keeps its own; over the keys `keysNow()`
- * gives (a test file's current keys). `reset()` forgets them (a new test, new keys).
+ * gives (a test file's current keys), on the client `clientNow()` gives. `reset()` forgets them.
  */
-export function fireStoresByOwner(client: Redis | Cluster, keysNow: () => StoreKeys) {
+export function fireStoresByOwner(clientNow: () => Redis | Cluster, keysNow: () => StoreKeys) {
   const stores = new Map<string, FireStore>();
   return {
     of(owner: string): FireStore {
       let store = stores.get(owner);
       if (!store) {
-        store = storesOn(client, keysNow()).fires;
+        store = storesOn(clientNow(), keysNow()).fires;
         stores.set(owner, store);
       }
       return store;

@@ -52,7 +52,10 @@ beforeEach(() => {
 });
 
 /** One fire store per daemon (owner). */
-const ownerStores = fireStoresByOwner(redis.client, () => keys);
+const ownerStores = fireStoresByOwner(
+  () => redis.client,
+  () => keys,
+);
 const fires = (owner: string): FireStore => ownerStores.of(owner);
 
 const begin = (nowMs: number, owner: string, keepMs: number, batch: { id: string; token: string }[]) =>

@@ -29,7 +29,10 @@ beforeEach(() => {
 });
 
 /** One fire store per daemon (owner). */
-const ownerStores = fireStoresByOwner(redis.client, () => keys);
+const ownerStores = fireStoresByOwner(
+  () => redis.client,
+  () => keys,
+);
 const fires = (owner: string): FireStore => ownerStores.of(owner);
 
 const claim = (nowMs: number, owner = 'A'): Promise<ClaimReply> =>
