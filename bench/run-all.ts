@@ -6,6 +6,7 @@ import { runBurst } from './burst.js';
 import { runCost } from './cost.js';
 import { runHistory } from './history.js';
 import { runLateness } from './lateness.js';
+import { runObserved } from './observed.js';
 import { machine, printSection, type Section } from './lib/report.js';
 import { runSchedules } from './schedules.js';
 import { runWebFlood } from './web-flood.js';
@@ -13,7 +14,16 @@ import { runWebFlood } from './web-flood.js';
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const started = new Date();
 const sections: Section[] = [];
-for (const run of [runLateness, runBurst, runAdd, runCost, runWebFlood, runSchedules, runHistory]) {
+for (const run of [
+  runLateness,
+  runBurst,
+  runAdd,
+  runCost,
+  runWebFlood,
+  runSchedules,
+  runHistory,
+  runObserved,
+]) {
   const section = await run(reps);
   printSection(section);
   sections.push(section);

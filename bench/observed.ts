@@ -1,0 +1,230 @@
+// Benchmark 8, the cost of being watched: timers' firing lateness with a dashboard open (its live
+// feed followed, its task list and runs read again as fires come, as the page does) and a
+// Prometheus scraper polling /metrics and /healthz every second, beside the same daemon with its
+// web API on and nobody calling it, in the same repetition.
+// Run alone: node --import tsx bench/observed.ts
+import { request } from 'node:http';
+import { fmt, printSection, ratio, type Section } from './lib/report.js';
+import {
+  freePort,
+  kidOf,
+  RedisServer,
+  redisNowMs,
+  Sink,
+  seedKtimer,
+  TestDaemon,
+  writeTestConfig,
+} from './lib/setup.js';
+import { type Latency, latency, medianOf } from './lib/stats.js';
+
+const DUE = 2000;
+const PENDING = 20_000;
+const SPREAD_MS = 20_000;
+const LEAD_MS = 6000;
+const PASSWD = 'bench-secret';
+const TOKEN = 'bench-metrics-token';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function call(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body = '',
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => {
+        text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A Prometheus scraper: /metrics (Bearer) and /healthz, every second, until stopped. */
+function scrape(port: number, stop: { done: boolean }): Promise<number> {
+  return (async () => {
+    let scrapes = 0;
+    while (!stop.done) {
+      const started = Date.now();
+      const m = await call(port, 'GET', '/metrics', { authorization: `Bearer ${TOKEN}` });
+      const h = await call(port, 'GET', '/healthz', {});
+      if (m.status !== 200 || !m.body.includes('ktimer_fires_total'))
+        throw new Error(`/metrics: ${m.status}`);
+      if (h.status !== 200) throw new Error(`/healthz: ${h.status} ${h.body}`);
+      scrapes++;
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
+    }
+    return scrapes;
+  })();
+}
+
+/**
+ * A dashboard open: logged in, its page loaded, the live feed followed, and on fires (at most
+ * once a second, as the page's views reload) the task list and the last runs read again.
+ */
+async function dashboard(port: number, stop: { done: boolean }): Promise<number> {
+  const form = 'application/x-www-form-urlencoded';
+  const login = await call(port, 'POST', '/ui/login', { 'content-type': form }, `passwd=${PASSWD}`);
+  const cookie = String(login.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+  if (login.status !== 200 || cookie === '') throw new Error(`login: ${login.status} ${login.body}`);
+  for (const file of ['/ui', '/ui/app.js', '/ui/app.css']) await call(port, 'GET', file, { cookie });
+  const csrf = (
+    JSON.parse((await call(port, 'GET', '/ui/session', { cookie })).body) as { data: { csrf: string } }
+  ).data.csrf;
+  const api = (params: string) =>
+    call(port, 'POST', '/ui/api', { cookie, 'content-type': form, 'x-ktimer-csrf': csrf }, params);
+  let events = 0;
+  let dirty = false;
+  const live = request(
+    { host: '127.0.0.1', port, path: '/ui/live', headers: { cookie, accept: 'text/event-stream' } },
+    (res) => {
+      res.setEncoding('utf8').on('data', (chunk: string) => {
+        const n = chunk.split('\n\n').length - 1;
+        events += n;
+        if (n > 0) dirty = true;
+      });
+    },
+  );
+  live.on('error', () => {});
+  live.end();
+  let reloads = 0;
+  while (!stop.done) {
+    if (dirty) {
+      dirty = false;
+      const [list, runs] = await Promise.all([api('action=list&count=50'), api('action=runs&n=200')]);
+      if (list.status !== 200 || runs.status !== 200) throw new Error(`api: ${list.status} ${runs.status}`);
+      reloads++;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  live.destroy();
+  if (events === 0) throw new Error('the live feed gave no event');
+  return reloads;
+}
+
+async function run(
+  redis: RedisServer,
+  sink: Sink,
+  watched: boolean,
+): Promise<Latency & { scrapes: number; reloads: number }> {
+  const client = redis.client();
+  const now = await redisNowMs(client);
+  const due = Array.from({ length: DUE }, (_, i) => now + LEAD_MS + Math.floor((SPREAD_MS * i) / DUE));
+  await seedKtimer(
+    client,
+    'obs',
+    Array.from({ length: PENDING }, (_, i) => ({
+      kid: kidOf(i, 'f'),
+      command: 'true',
+      dueSec: now / 1000 + 86_400 + i,
+    })),
+  );
+  await seedKtimer(
+    client,
+    'obs',
+    due.map((d, i) => ({ kid: kidOf(i, 'd'), command: sink.url('/k'), dueSec: d / 1000 })),
+  );
+  client.disconnect();
+  const port = await freePort();
+  const daemon = new TestDaemon(
+    writeTestConfig({
+      redisPort: redis.port,
+      prefix: 'obs',
+      extra: {
+        web: ['web_enable = 1', `web_port = ${port}`, `web_passwd = ${PASSWD}`, `metrics_token = ${TOKEN}`],
+      },
+    }),
+  );
+  await daemon.start();
+  sink.reset();
+  const stop = { done: false };
+  const watchers = watched
+    ? Promise.all([scrape(port, stop), dashboard(port, stop)])
+    : Promise.resolve([0, 0]);
+  try {
+    await sink.waitFor(DUE, LEAD_MS + SPREAD_MS + 30_000);
+  } finally {
+    stop.done = true;
+  }
+  const [scrapes = 0, reloads = 0] = await watchers;
+  daemon.kill();
+  const lat = latency(due.map((d, i) => (sink.arrivals.get(kidOf(i, 'd')) ?? Number.NaN) - d));
+  return { ...lat, scrapes, reloads };
+}
+
+export async function runObserved(reps: number): Promise<Section> {
+  const sink = new Sink();
+  await sink.start();
+  const watched: Latency[] = [];
+  const quiet: Latency[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    for (const [runs, isWatched] of [
+      [watched, true],
+      [quiet, false],
+    ] as const) {
+      const redis = await RedisServer.start();
+      try {
+        const { scrapes, reloads, ...figures } = await run(redis, sink, isWatched);
+        runs.push(figures);
+        process.stdout.write(
+          `observed rep ${rep + 1} ${isWatched ? 'watched' : 'quiet'}: ${JSON.stringify({ ...figures, scrapes, reloads })}\n`,
+        );
+      } finally {
+        await redis.destroy();
+      }
+    }
+  }
+  await sink.close();
+  const w = medianOf(watched as unknown as Record<string, number>[]) as unknown as Latency;
+  const q = medianOf(quiet as unknown as Record<string, number>[]) as unknown as Latency;
+  const ms = (x: number) => `${fmt(x)} ms`;
+  return {
+    title: `8. Watched: ${DUE} URL timers over ${SPREAD_MS / 1000} s with a dashboard open and /metrics + /healthz scraped every second (median of ${reps})`,
+    command: 'node --import tsx bench/observed.ts',
+    rows: [
+      {
+        measure: 'p50',
+        ktimer: ms(w.p50),
+        peer: `unwatched ${ms(q.p50)}`,
+        ratio: `watched/unwatched ${ratio(w.p50, q.p50)}`,
+        target: '',
+        met: null,
+      },
+      {
+        measure: 'p99',
+        ktimer: ms(w.p99),
+        peer: `unwatched ${ms(q.p99)}`,
+        ratio: `watched/unwatched ${ratio(w.p99, q.p99)}`,
+        target: '<= 10 ms',
+        met: w.p99 <= 10,
+      },
+      { measure: 'max', ktimer: ms(w.max), peer: `unwatched ${ms(q.max)}`, ratio: '', target: '', met: null },
+      {
+        measure: 'fired early',
+        ktimer: String(w.early),
+        peer: String(q.early),
+        ratio: '',
+        target: '0',
+        met: w.early === 0,
+      },
+    ],
+    notes: [
+      'The dashboard: logged in, page loaded, the live feed (SSE) followed; when fires came, at most once a second, the task list (50) and the last 200 runs read again through /ui/api. The scraper: /metrics with its Bearer token and /healthz, once a second.',
+    ],
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printSection(await runObserved(Number(process.env.BENCH_REPS ?? 3)));
+  process.exit(0);
+}
