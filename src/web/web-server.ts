@@ -11,6 +11,7 @@ import { AllowList, canonicalAddress } from './allow-list.js';
 import { LoginGuard, MAX_UNCHECKED_PER_ADDRESS } from './auth.js';
 import { gateConnections } from './connection-gate.js';
 import { maskedUrl } from './masked-url.js';
+import { Dashboard, type DashboardDeps, isDashboardPath } from './ui/dashboard.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm, requestTarget } from './request.js';
 
 /** What the API writes to error.log: a pino Logger, or one that hands lines to another thread. */
@@ -26,6 +27,8 @@ export interface WebDeps {
   info: () => Promise<Record<string, unknown>>;
   accessLog: Logger;
   errorLog: ErrorLog;
+  /** The dashboard at /ui: its built files and the runs stream (web/ui/dashboard.ts). */
+  dashboard: DashboardDeps;
 }
 
 export interface WebServer {
@@ -53,12 +56,24 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   const allow = new AllowList(config.web.allowIp);
   const guard = new LoginGuard(config.web.passwd);
   const fail = (code: number, msg: string): Reply => ({ code, data: null, msg });
+  const dashboard = new Dashboard(
+    { ...deps, errorLog: (msg) => deps.errorLog.error({ event: 'web_error', err: msg }, 'dashboard') },
+    guard,
+    config.web.port,
+  );
 
   // Path, method and password are checked before a byte of the body is read: a flood of bodies
   // from anyone who does not know the password costs the daemon (and its firing) next to nothing.
-  const handle = async (req: IncomingMessage, address: string, params: Params): Promise<Reply> => {
+  // Null: the dashboard answered itself (a file, the live feed).
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    address: string,
+    params: Params,
+  ): Promise<Reply | null> => {
     if (req.method !== 'GET' && req.method !== 'POST') return fail(405, 'use GET or POST');
     const { path, query } = requestTarget(req);
+    if (isDashboardPath(path)) return dashboard.handle(req, res, address, path, query, params);
     if (path !== '/') return fail(404, `no such path ${path.slice(0, 60)}; the API is at /`);
     parseUrlEncoded(query, params);
     // The password may come in the query string; only when it does not is the body read for it.
@@ -91,16 +106,16 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
       const started = performance.now();
       const address = canonicalAddress(req.socket.remoteAddress ?? '');
       const params: Params = new Map();
-      handle(req, address, params)
+      handle(req, res, address, params)
         .catch((err: unknown) => errorReply(err, deps.errorLog))
         .then((reply) => {
-          send(res, reply);
+          if (reply) send(res, reply);
           deps.accessLog.info(
             {
               address,
               method: req.method,
               action: knownActionName(params.get('action')),
-              status: reply.code,
+              status: res.statusCode,
               duration_ms: Math.round((performance.now() - started) * 10) / 10,
               url: maskedUrl(req.url),
             },
@@ -155,6 +170,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     port: config.web.port,
     close: () =>
       new Promise<void>((resolve) => {
+        dashboard.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
