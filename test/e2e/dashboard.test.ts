@@ -148,7 +148,7 @@ test('the live feed needs a session, and streams each run as it is put on record
       command: 'echo live',
     });
     const kid = added.body.data;
-    const text = await waitFor(() => events.join('').includes(kid) && events.join(''), {
+    const text = await waitFor(() => (events.join('').includes(kid) ? events.join('') : null), {
       what: 'the run in the feed',
     });
     const data = /event: run\ndata: (.*)\n\n/.exec(text)?.[1] ?? '';
