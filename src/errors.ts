@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'config' // conf.ini missing, malformed or out of range
   | 'not_found' // unknown kid
   | 'exists' // a task name held by another task
+  | 'busy' // the task's run is under way and its overlap policy refuses another (run)
   | 'redis' // Redis unreachable or failing
   | 'limit' // task_max_num reached
   | 'corrupt' // task data in Redis is not valid
@@ -20,6 +21,7 @@ const EXIT: Record<ErrorCode, number> = {
   config: 1,
   not_found: 1,
   exists: 1,
+  busy: 1,
   redis: 1,
   limit: 1,
   corrupt: 1,
@@ -35,6 +37,7 @@ const HTTP: Record<ErrorCode, number> = {
   config: 500,
   not_found: 404,
   exists: 409,
+  busy: 409,
   redis: 503,
   limit: 400,
   corrupt: 500,

@@ -6,7 +6,7 @@ import { localIso } from '../tasks/iso-time.js';
 import { msOfSec, scheduleInWords } from '../tasks/schedule-words.js';
 import type { TaskWithKid } from '../tasks/task.js';
 import { oneLine } from '../text.js';
-import { durationInWords, lastInWords, outcomeInWords, spanInWords } from './run-words.js';
+import { durationInWords, lastInWords, outcomeInWords, spanInWords, triggerInWords } from './run-words.js';
 
 /** Runs made, of how many: `3/5`, or `3` without end. */
 export const runsInWords = (t: TaskWithKid): string =>
@@ -52,13 +52,14 @@ export function historyTable(runs: readonly RunRecord[]): string {
   const rows = runs.map((r) => [
     r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
     r.started === undefined ? '' : localIso(r.started * 1000),
+    triggerInWords(r),
     outcomeInWords(r),
     durationInWords(r.duration_ms),
     r.lateness_ms === undefined ? '' : `${r.lateness_ms} ms`,
     r.host,
     oneLine(r.error ?? '', 60),
   ]);
-  return table(['RUN', 'STARTED', 'RESULT', 'DURATION', 'LATE', 'HOST', 'ERROR'], rows);
+  return table(['RUN', 'STARTED', 'BY', 'RESULT', 'DURATION', 'LATE', 'HOST', 'ERROR'], rows);
 }
 
 /** `ktimer runs`: runs of every task, newest first. */
@@ -66,11 +67,12 @@ export function runsTable(runs: readonly RunSummary[]): string {
   const rows = runs.map((r) => [
     r.started === undefined ? '' : localIso(r.started * 1000),
     r.fire_id,
+    triggerInWords(r),
     outcomeInWords(r),
     durationInWords(r.duration_ms),
     r.host,
   ]);
-  return table(['STARTED', 'FIRE', 'RESULT', 'DURATION', 'HOST'], rows);
+  return table(['STARTED', 'FIRE', 'BY', 'RESULT', 'DURATION', 'HOST'], rows);
 }
 
 /** `ktimer next`: the schedule in words, then one run a line, local and UTC. */

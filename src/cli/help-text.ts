@@ -34,12 +34,16 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'ktimer add --file tasks.jsonl',
       'ktimer add -type=cron -cron="0 0 2 * * *" -name=backup -timeout=3600 -command="echo backup" --replace',
       'ktimer add --file tasks.jsonl --replace',
+      'ktimer add -type=ticker -time=60 -overlap=skip -command="sleep 90"',
+      'ktimer add -type=cron -cron="0 */5 * * * *" -retries=3 -retry_delay=30 -command="https://example.com/ping"',
     ],
     notes: [
       'Quote a command of several words: -command="echo hi there"; quote a cron expression too.',
       '-name: a unique label every command takes in place of the kid; a name held already is refused',
       '(exit 1) unless --replace, which replaces that task in place (same kid, history kept).',
       '-timeout: seconds a run may take (shell: its process group is killed; URL: abandoned).',
+      '-overlap: what a run due while the one before still runs does (allow, skip, queue).',
+      '-retries, -retry_delay: a failed run is retried after retry_delay s, then twice as long each time.',
       'A cron expression has 5 fields (minute hour day month weekday) or 6 (second first); see README "Schedules".',
     ],
   },
@@ -77,6 +81,14 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'A ticker goes on at the next slot of its grid after now, a cron task at the next time of its',
       'expression: the runs missed while paused are not made up. A timer whose time passed while',
       'paused fires once, right away.',
+    ],
+  },
+  run: {
+    examples: [`ktimer run ${KID}`, 'ktimer run backup --wait', `ktimer run -kid=${KID} --json`],
+    notes: [
+      'The run is recorded with trigger "manual" (history BY column) and takes the next run number.',
+      'The schedule stays as it is. A task with -overlap=skip whose run is under way is not run (exit 1);',
+      'with queue, the run starts when that one ends. --wait exits 0 if the run (after its retries) succeeded, 1 if not.',
     ],
   },
   next: {

@@ -32,6 +32,7 @@ const COMMANDS = {
   output: () => import('./commands/output.js'),
   pause: () => import('./commands/pause.js'),
   resume: () => import('./commands/resume.js'),
+  run: () => import('./commands/run.js'),
   start: () => import('./commands/start.js'),
   stop: () => import('./commands/stop.js'),
   restart: () => import('./commands/restart.js'),
@@ -99,6 +100,20 @@ const taskOptions = (cmd: Command, defaults: boolean): Command => {
       '--timeout <sec>',
       `seconds a run may take before it is killed (a URL call abandoned), 1..604800, instead of task_timeout` +
         (defaults ? '' : '; 0 goes back to task_timeout'),
+    )
+    .option(
+      '--overlap <policy>',
+      'a run due while the previous one still runs (on any daemon): allow (run it), skip (do not; on ' +
+        `record as skipped), queue (run it after; one waits at most)${dflt('allow')}`,
+    )
+    .option(
+      '--retries <n>',
+      'retry a failed run (exit code, timeout, connection error, HTTP >= 500) up to n times, 0..100' +
+        (defaults ? '' : '; 0: no retries'),
+    )
+    .option(
+      '--retry_delay <sec>',
+      `seconds before the first retry, 1..3600; each next waits twice as long (with jitter, 1 h at most)${dflt('10')}`,
     );
 };
 
@@ -211,6 +226,13 @@ export function buildProgram(argv: readonly string[]): Command {
         .option('--all', `${name} every task`),
     ).action(action(name));
   }
+  kidOption(
+    program
+      .command('run')
+      .description('fire a task once, now, whatever its schedule (a paused one too); prints the fire id')
+      .argument('[kid]', KID_ARG)
+      .option('--wait', 'wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not'),
+  ).action(action('run'));
   program
     .command('output')
     .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")

@@ -3,17 +3,21 @@
 import type { RunSummary } from '../store/open-store.js';
 import type { LastRunFields } from '../service/task-service.js';
 
-/** `ok`, `exit 7`, `http 503`, `killed SIGTERM`, `lost`, `failed`. */
+/** `ok`, `exit 7`, `http 503`, `killed SIGTERM`, `lost`, `skipped`, `failed`. */
 export function outcomeInWords(
   r: Pick<RunSummary, 'result' | 'exit_code' | 'http_status' | 'signal'>,
 ): string {
-  if (r.result === 'lost') return 'lost';
+  if (r.result === 'lost' || r.result === 'skipped') return r.result;
   if (r.result === 'ok') return 'ok';
   if (r.http_status !== undefined) return `http ${r.http_status}`;
   if (r.signal !== undefined) return `killed ${r.signal}`;
   if (r.exit_code !== undefined) return `exit ${r.exit_code}`;
   return 'failed';
 }
+
+/** What started a run: `schedule`, `manual`, `retry 2` (its attempt). */
+export const triggerInWords = (r: Pick<RunSummary, 'trigger' | 'attempt'>): string =>
+  r.trigger === 'retry' ? `retry ${r.attempt ?? ''}`.trim() : (r.trigger ?? 'schedule');
 
 /** A span as people say it: `45s`, `4m 10s`, `2h 5m`, `3d 4h`. */
 export function spanInWords(ms: number): string {

@@ -1,11 +1,13 @@
 // Puts the daemon's fires on record in Redis: keeps the leases of those running (so that no claim
 // takes them for lost while they run), and writes each one's run record when it ends, in
 // batches (one finish.lua round trip for all that ended in one turn of the event loop). A record
-// is written once: finish.lua records only a fire this daemon still holds.
+// is written once: finish.lua records only a fire this daemon still holds. A failed run of a task
+// with -retries goes on record with the time of its retry, which finish.lua hands out.
 import { backoffMs } from '../backoff.js';
 import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
+import { isRetryable, retryWaitMs } from '../runner/retry-rule.js';
 import type { RunResult } from '../runner/run-result.js';
 import type { Fire, FireStore, RunRecord } from '../store/open-store.js';
 
@@ -23,17 +25,29 @@ export interface RunRecorderDeps {
   pid: number;
   /** How long a lease lasts from a begin or a renewal; renewed every quarter of it. */
   keepMs: number;
-  logs: Pick<DaemonLogs, 'error'>;
+  logs: Pick<DaemonLogs, 'error' | 'runed'>;
+  /** Each run put on record, with its task's failures in a row (Finished.streak): alerts, metrics. */
+  onRecorded?: (record: RunRecord, streak: number) => void;
+  /** Retry waits' jitter (tests fix it). */
+  random?: () => number;
+}
+
+interface Queued {
+  fire: Pick<Fire, 'id' | 'token'>;
+  record: RunRecord;
+  retryAtMs: number | null;
 }
 
 export class RunRecorder {
   private readonly running = new Map<string, Pick<Fire, 'id' | 'token'>>();
-  private queue: { fire: Pick<Fire, 'id' | 'token'>; record: RunRecord }[] = [];
+  private queue: Queued[] = [];
   private flushing: Promise<void> | null = null;
   private renewSleep: Sleep | undefined;
   private renewing = false;
   private closing = false;
   recorded = 0;
+  /** Retries handed out. */
+  retries = 0;
 
   constructor(private readonly deps: RunRecorderDeps) {}
 
@@ -46,7 +60,7 @@ export class RunRecorder {
   /** A fire ended: its record goes with the next batch. */
   finished(fire: Fire, startedMs: number, result: RunResult): void {
     this.running.delete(fire.id);
-    this.queue.push({ fire, record: this.record(fire, startedMs, result) });
+    this.queue.push(this.record(fire, startedMs, result));
     this.flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
   }
 
@@ -57,9 +71,17 @@ export class RunRecorder {
     while (this.flushing) await this.flushing;
   }
 
-  private record(fire: Fire, startedMs: number, r: RunResult): RunRecord {
+  private record(fire: Fire, startedMs: number, r: RunResult): Queued {
     const nowMs = this.deps.clock.nowMs();
-    return {
+    const attempt = fire.attempt ?? 1;
+    const retryAtMs =
+      fire.retries !== undefined &&
+      fire.retry_delay !== undefined &&
+      attempt <= fire.retries &&
+      isRetryable(r)
+        ? nowMs + retryWaitMs(fire.retry_delay, attempt, this.deps.random)
+        : null;
+    const record: RunRecord = {
       fire_id: fire.id,
       kid: fire.kid,
       type: fire.type,
@@ -79,9 +101,11 @@ export class RunRecorder {
       output: r.output,
       host: this.deps.host,
       pid: this.deps.pid,
-      trigger: 'schedule',
-      attempt: 1,
+      trigger: fire.trigger ?? 'schedule',
+      attempt,
+      ...(retryAtMs !== null ? { retry_at: Math.round(retryAtMs) / 1000 } : {}),
     };
+    return { fire, record, retryAtMs };
   }
 
   private async flush(): Promise<void> {
@@ -94,9 +118,13 @@ export class RunRecorder {
           nowMs: this.deps.clock.nowMs(),
           runs: batch,
         });
-        this.recorded += held.filter(Boolean).length;
-        held.forEach((ok, i) => {
-          if (!ok) this.notHeld(batch[i]?.record);
+        held.forEach(({ recorded, streak }, i) => {
+          const record = batch[i]?.record;
+          if (!record) return;
+          if (!recorded) return this.notHeld(record);
+          this.recorded++;
+          if (record.retry_at !== undefined && streak === 0) this.retrying(record);
+          this.deps.onRecorded?.(record, streak);
         });
         attempt = -1;
       } catch (err) {
@@ -120,9 +148,23 @@ export class RunRecorder {
     this.flushing = null;
   }
 
+  /** A failed run whose retry finish.lua handed out (streak 0: it did; a paused or deleted task's is not). */
+  private retrying(record: RunRecord): void {
+    this.retries++;
+    this.deps.logs.runed.info(
+      {
+        event: 'retry',
+        kid: record.kid,
+        fire_id: record.fire_id,
+        attempt: record.attempt + 1,
+        at: record.retry_at,
+      },
+      `run failed: attempt ${record.attempt + 1} is due at ${new Date((record.retry_at ?? 0) * 1000).toISOString()}`,
+    );
+  }
+
   /** A fire another daemon took over, or already recorded lost: said in error.log. */
-  private notHeld(record: RunRecord | undefined): void {
-    if (!record) return;
+  private notHeld(record: RunRecord): void {
     this.deps.logs.error.warn(
       { event: 'finished_after_lost', kid: record.kid, fire_id: record.fire_id, result: record.result },
       'a run ended after it had been recorded lost (its lease ran out); this record is not kept',

@@ -1,6 +1,6 @@
 // What the daemon writes about fires (README "Logs"): one runed.log `fire` entry per fire run (at
 // error level when it failed, and then in error.log too), and the claim's other outcomes:
-// expired, corrupt, lost, missed.
+// expired, corrupt, lost, missed, skipped.
 import type { RunResult } from '../runner/run-result.js';
 import type { ClaimEntry, Fire } from '../store/open-store.js';
 import type { Missed } from '../tasks/schedule.js';
@@ -24,6 +24,12 @@ export function logClaimEntry(logs: FireLogs, entry: ClaimNote): void {
     logs.error.error(
       { event: 'corrupt', kid: entry.kid, raw: entry.raw.slice(0, 2000) },
       `task ${entry.kid} holds corrupt data: removed`,
+    );
+  } else if (entry.kind === 'skipped') {
+    const r = entry.record;
+    logs.runed.warn(
+      { event: 'skipped', kid: r.kid, fire_id: r.fire_id, due: r.due, error: r.error },
+      'a run came due while the one before it was under way: skipped (overlap); on record',
     );
   } else {
     const r = entry.record;
@@ -85,6 +91,8 @@ export function logFire(
     error: result.error,
     host,
     ...(fire.retaken_from ? { retaken_from: fire.retaken_from } : {}),
+    ...(fire.trigger ? { trigger: fire.trigger } : {}),
+    ...(fire.attempt ? { attempt: fire.attempt } : {}),
   };
   if (result.ok) {
     logs.runed.info(entry, 'task fired');

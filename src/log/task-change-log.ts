@@ -21,6 +21,8 @@ function changeFields(change: TaskChange): Record<string, unknown> {
       return { kids: change.kids, removed: change.removed };
     case 'clear':
       return { removed: change.removed };
+    case 'run':
+      return { kid: change.kid, fire_id: change.fire_id, state: change.state };
     case 'pause':
     case 'resume':
       return change.kids === 'all'

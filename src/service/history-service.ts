@@ -50,15 +50,41 @@ export class HistoryService {
     return (await this.deps.history()).runs({ sinceMs, count, failedOnly: q.failed === true });
   }
 
+  /**
+   * Waits for the run `fireId` (of a run by hand) to end, through its retries: resolves with the
+   * record of its last attempt. `onSlow` is told once when nothing is on record after `slowMs`
+   * (no daemon may be running).
+   */
+  async waitFor(
+    fireId: string,
+    opts: { pollMs?: number; slowMs?: number; onSlow?: () => void } = {},
+  ): Promise<RunRecord> {
+    const { pollMs = 200, slowMs = 10_000 } = opts;
+    const started = Date.now();
+    let slowTold = false;
+    let id = fireId;
+    for (;;) {
+      const record = await (await this.deps.history()).byFireId(id);
+      if (record && record.retry_at === undefined) return record;
+      // Failed, to be retried: wait for the next attempt (kid:run.attempt).
+      if (record) id = `${fireId.replace(/\.\d+$/, '')}.${record.attempt + 1}`;
+      if (!record && !slowTold && Date.now() - started > slowMs) {
+        slowTold = true;
+        opts.onSlow?.();
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
   /** One run's record (its output with it), by the fire id `history` and `runs` print, or NAME:RUN. */
   async byFireId(fireId: string): Promise<RunRecord> {
-    const m = /^([^:]+):(\d{1,15})$/.exec(fireId.trim());
+    const m = /^([^:]+):(\d{1,15}(?:\.\d{1,3})?)$/.exec(fireId.trim());
     const kid = m && isTaskRef(m[1] as string) ? await this.deps.resolveKid(m[1] as string) : null;
     if (!m || !kid)
       throw usageError(
-        `fire id "${fireId.trim().slice(0, 50)}" is invalid; expected KID:RUN as printed by \`ktimer history\` (or NAME:RUN)`,
+        `fire id "${fireId.trim().slice(0, 50)}" is invalid; expected KID:RUN (KID:RUN.ATTEMPT for a retry) as printed by \`ktimer history\` (or NAME:RUN)`,
       );
-    const id = `${kid}:${Number(m[2])}`;
+    const id = `${kid}:${(m[2] as string).split('.').map(Number).join('.')}`;
     const record = await (await this.deps.history()).byFireId(id);
     if (!record)
       throw new KtimerError(

@@ -3,7 +3,7 @@
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
 import type { RunSummary, TaskStore } from '../store/open-store.js';
-import { decodeTask, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
+import { decodeTask, type Overlap, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
 import { parseWindowTime, windowSec } from '../tasks/human-time.js';
 import { isoInZone, shortIso, utcIso } from '../tasks/iso-time.js';
 import { firstSchedule, upcomingRuns } from '../tasks/schedule.js';
@@ -33,7 +33,16 @@ export type TaskChange =
   | { op: 'del'; kids: string[]; removed: number }
   | { op: 'clear'; removed: number }
   /** kids: those given, or 'all' (--all); count: how many changed state. */
-  | { op: 'pause' | 'resume'; kids: string[] | 'all'; count: number };
+  | { op: 'pause' | 'resume'; kids: string[] | 'all'; count: number }
+  /** A run by hand: handed out, or queued behind the run under way (overlap=queue). */
+  | { op: 'run'; kid: string; fire_id: string; state: RunNowOutcome['state'] };
+
+/** What `ktimer run` did: the run's fire id; queued: it waits for the run under way. */
+export interface RunNowOutcome {
+  kid: string;
+  fire_id: string;
+  state: 'started' | 'queued';
+}
 
 export interface ListQuery {
   starttime?: string | undefined;
@@ -63,15 +72,25 @@ export interface LastRunFields {
 export type TaskView = TaskWithKid & LastRunFields;
 
 /**
- * A task as get and list show it (command line --json and web API): `name` and `timeout` always
- * there, null where the task has none of its own, so a reader need not know they are optional.
+ * A task as get and list show it (command line --json and web API): `name`, `timeout`, `overlap`
+ * and the retries always there (null, allow or 0 where the task has none of its own), so a
+ * reader need not know they are optional.
  */
 export const withLabels = <T extends TaskWithKid>(
   t: T,
-): Omit<T, 'name' | 'timeout'> & { name: string | null; timeout: number | null } => ({
+): Omit<T, 'name' | 'timeout' | 'overlap' | 'retries' | 'retry_delay'> & {
+  name: string | null;
+  timeout: number | null;
+  overlap: Overlap;
+  retries: number;
+  retry_delay: number | null;
+} => ({
   ...t,
   name: t.name ?? null,
   timeout: t.timeout ?? null,
+  overlap: t.overlap ?? 'allow',
+  retries: t.retries ?? 0,
+  retry_delay: t.retry_delay ?? null,
 });
 
 /** As withLabels, with the schedule in words beside the stored fields (get and list, everywhere). */
@@ -166,6 +185,34 @@ export class TaskService {
   /** The kid a KID argument stands for: a kid, or a task's name (task-ref.ts). */
   resolveKid(ref: string): Promise<string> {
     return resolveKid(ref, this.deps.store);
+  }
+
+  /**
+   * Fires the task once, now, by hand (README "Run now"): the next claim of any one daemon takes
+   * it; the schedule stays as it is, a paused task's too.
+   */
+  async runNow(ref: string): Promise<RunNowOutcome> {
+    const kid = await this.resolveKid(ref);
+    const nowMs = await this.deps.nowMs();
+    const res = await this.withStore((store) => store.runNow(kid, nowMs));
+    if (res === 'missing') throw notFound(kid);
+    if (res === 'corrupt')
+      throw new KtimerError(
+        'corrupt',
+        `task ${kid} holds corrupt data in Redis; delete it with \`ktimer del ${kid}\``,
+      );
+    if (res.how === 'busy')
+      throw new KtimerError(
+        'busy',
+        `task ${kid} is running (${res.fireId}) and its overlap is skip: not run; run it again once that run ends, or set -overlap=queue`,
+      );
+    const outcome: RunNowOutcome = {
+      kid,
+      fire_id: res.fireId,
+      state: res.how === 'fire' ? 'started' : 'queued',
+    };
+    this.deps.onChange?.({ op: 'run', ...outcome });
+    return outcome;
   }
 
   async count(): Promise<number> {

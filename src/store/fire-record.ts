@@ -24,6 +24,14 @@ export interface Fire {
   retaken_from?: string;
   /** The task's own timeout, whole seconds (-timeout); absent: task_timeout applies. */
   timeout?: number;
+  /** What started it; absent: the schedule. */
+  trigger?: 'manual' | 'retry';
+  /** A retry: which attempt (2, 3 ...), and the first attempt's fire id. */
+  attempt?: number;
+  first?: string;
+  /** Retries of a failed run (-retries) and the first one's delay, seconds; absent: none. */
+  retries?: number;
+  retry_delay?: number;
 }
 
 const STRINGS = ['id', 'kid', 'command', 'owner', 'token'] as const;
@@ -39,7 +47,12 @@ export function decodeFire(script: string, json: unknown): Fire {
     isTaskType(v.type) &&
     (v.kind === 'shell' || v.kind === 'url') &&
     (v.retaken_from === undefined || typeof v.retaken_from === 'string') &&
-    (v.timeout === undefined || (Number.isSafeInteger(v.timeout) && (v.timeout as number) >= 1));
+    optionalWhole(v.timeout, 1) &&
+    optionalWhole(v.attempt, 1) &&
+    optionalWhole(v.retries, 1) &&
+    optionalWhole(v.retry_delay, 1) &&
+    (v.trigger === undefined || v.trigger === 'manual' || v.trigger === 'retry') &&
+    (v.first === undefined || typeof v.first === 'string');
   if (!valid) throw unexpectedReply(script, json);
   const fire: Fire = {
     id: v.id as string,
@@ -56,8 +69,18 @@ export function decodeFire(script: string, json: unknown): Fire {
   };
   if (typeof v.retaken_from === 'string') fire.retaken_from = v.retaken_from;
   if (typeof v.timeout === 'number') fire.timeout = v.timeout;
+  if (v.trigger === 'manual' || v.trigger === 'retry') fire.trigger = v.trigger;
+  if (typeof v.attempt === 'number') fire.attempt = v.attempt;
+  if (typeof v.first === 'string') fire.first = v.first;
+  if (typeof v.retries === 'number' && typeof v.retry_delay === 'number') {
+    fire.retries = v.retries;
+    fire.retry_delay = v.retry_delay;
+  }
   return fire;
 }
+
+const optionalWhole = (v: unknown, min: number): boolean =>
+  v === undefined || (Number.isSafeInteger(v) && (v as number) >= min);
 
 function parseObject(json: unknown): Record<string, unknown> | null {
   try {

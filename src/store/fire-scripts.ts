@@ -10,8 +10,10 @@ export type ClaimEntry =
   | { kind: 'fire'; fire: Fire }
   | { kind: 'expired'; kid: string; raw: string }
   | { kind: 'corrupt'; kid: string; raw: string }
-  /** Begun by a daemon that vanished before it finished: recorded lost (the record). */
-  | { kind: 'lost'; record: RunRecord }
+  /** Begun by a daemon that vanished before it finished: recorded lost (the record; streak: failures in a row now). */
+  | { kind: 'lost'; record: RunRecord; streak: number }
+  /** Came due while the task's previous run was under way (overlap): recorded skipped. */
+  | { kind: 'skipped'; record: RunRecord }
   /** Runs of a ticker or cron task that were not fired, from firstDueMs on, by its misfire policy. */
   | { kind: 'missed'; kid: string; policy: Misfire; count: number; firstDueMs: number; nextDueMs: number }
   /** A cron task that needs its next run times computed (as stored now: raw). */
@@ -31,6 +33,8 @@ export interface HistoryRules {
    * within this long of a Redis restart (nobody could renew while it was down).
    */
   lostAfterMs: number;
+  /** Each task's count of failures in a row is this + kid. */
+  streakPrefix: string;
 }
 
 export interface ClaimRequest {
@@ -67,7 +71,7 @@ export const fullSkip = (req: Pick<ClaimRequest, 'maxShell' | 'maxUrl'>): number
 
 export const CLAIM: Script<ClaimRequest, ClaimReply> = {
   name: 'claim',
-  keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last', 'names'],
+  keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last', 'names', 'running', 'queued', 'retrying'],
   encode: (req) => [
     // With its fraction: a score written with sub-ms precision is due exactly when it says.
     req.nowMs,
@@ -80,6 +84,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply> = {
     req.cronLowWater ?? CRON_LOW_WATER,
     ...historyArgs(req.history),
     req.history.lostAfterMs,
+    req.history.streakPrefix,
   ],
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
@@ -104,7 +109,9 @@ function claimEntry(item: unknown): ClaimEntry {
   if (!Array.isArray(item)) throw unexpectedReply('claim', item);
   const [kind, a, b] = item as unknown[];
   if (kind === 'fire') return { kind, fire: decodeFire('claim', a) };
-  if (kind === 'lost') return { kind, record: decodeRunRecord('claim', a) };
+  if (kind === 'lost' && isWhole(b))
+    return { kind, record: decodeRunRecord('claim', a), streak: b as number };
+  if (kind === 'skipped') return { kind, record: decodeRunRecord('claim', a) };
   if ((kind === 'expired' || kind === 'corrupt') && typeof a === 'string')
     return { kind, kid: a, raw: typeof b === 'string' ? b : '' };
   if (kind === 'refill' && typeof a === 'string' && typeof b === 'string') return { kind, kid: a, raw: b };
@@ -160,20 +167,59 @@ export interface FinishRequest {
   owner: string;
   nowMs: number;
   history: HistoryRules;
-  runs: readonly { fire: Pick<Fire, 'id' | 'token'>; record: RunRecord }[];
+  /** retryAtMs: when a failed run is retried (unix ms), null: it is not (record.retry_at says the same). */
+  runs: readonly { fire: Pick<Fire, 'id' | 'token'>; record: RunRecord; retryAtMs?: number | null }[];
 }
 
-/** One boolean per run: true when recorded (this owner held its lease), false when not. */
-export const FINISH: Script<FinishRequest, boolean[]> = {
+/**
+ * Per run: recorded (this owner held its lease) or not; and the task's failures in a row: after
+ * a failure no retry follows, how many now (>= 1); after a success, minus how many there were.
+ */
+export interface Finished {
+  recorded: boolean;
+  streak: number;
+}
+
+export const FINISH: Script<FinishRequest, Finished[]> = {
   name: 'finish',
-  keys: ['leases', 'fires', 'runs', 'last'],
+  keys: ['leases', 'fires', 'runs', 'last', 'running', 'queued', 'retrying', 'pool', 'paused'],
   encode: (req) => [
     req.owner,
     Math.floor(req.nowMs),
     ...historyArgs(req.history),
-    ...req.runs.flatMap(({ fire, record }) => [fire.id, fire.token, encodeRunRecord(record)]),
+    req.history.streakPrefix,
+    ...req.runs.flatMap(({ fire, record, retryAtMs }) => [
+      fire.id,
+      fire.token,
+      encodeRunRecord(record),
+      retryAtMs == null ? 0 : Math.round(retryAtMs),
+    ]),
   ],
-  decode: (reply) => flags('finish', reply),
+  decode: (reply) => {
+    if (!Array.isArray(reply)) throw unexpectedReply('finish', reply);
+    return reply.map((pair: unknown) => {
+      if (!Array.isArray(pair) || (pair[0] !== 0 && pair[0] !== 1) || !isWhole(pair[1]))
+        throw unexpectedReply('finish', reply);
+      return { recorded: pair[0] === 1, streak: pair[1] as number };
+    });
+  },
+};
+
+/** How a run by hand went: handed out, waiting for the run under way, or not run (overlap=skip). */
+export type RunNow = { how: 'fire' | 'queued' | 'busy'; fireId: string } | 'missing' | 'corrupt';
+
+export const RUN: Script<{ kid: string; nowMs: number }, RunNow> = {
+  name: 'run',
+  keys: ['pool', 'leases', 'fires', 'running', 'queued'],
+  encode: ({ kid, nowMs }) => [kid, Math.floor(nowMs)],
+  decode: (reply) => {
+    if (reply === 0) return 'missing';
+    if (!Array.isArray(reply) || typeof reply[1] !== 'string') throw unexpectedReply('run', reply);
+    const [how, fireId] = reply as [unknown, string];
+    if (how === 'corrupt') return 'corrupt';
+    if (how !== 'fire' && how !== 'queued' && how !== 'busy') throw unexpectedReply('run', reply);
+    return { how, fireId };
+  },
 };
 
 export interface RenewRequest {

@@ -10,6 +10,7 @@ import {
   type ClaimReply,
   type ClaimRequest,
   FINISH,
+  type Finished,
   type FinishRequest,
   type HistoryRules,
   RENEW,
@@ -50,8 +51,8 @@ export class FireStore {
     return req.fires.length === 0 ? Promise.resolve(0) : this.redis.script(RENEW, req);
   }
 
-  /** Puts ended fires on record, once each: true for each this owner held (and recorded). */
-  finish(req: Omit<FinishRequest, 'history'>): Promise<boolean[]> {
+  /** Puts ended fires on record, once each (recorded: this owner held it), retries where asked. */
+  finish(req: Omit<FinishRequest, 'history'>): Promise<Finished[]> {
     return req.runs.length === 0
       ? Promise.resolve([])
       : this.redis.script(FINISH, { ...req, history: this.history });

@@ -8,7 +8,7 @@ export interface RunsQuery {
   /** Only runs put on record at or after this, unix ms (the stream's ids are ms). */
   sinceMs: number | null;
   count: number;
-  /** Only runs that did not end well (failed or lost). */
+  /** Only runs that did not end well (failed or lost; not those skipped). */
   failedOnly: boolean;
 }
 
@@ -46,7 +46,8 @@ export class HistoryStore {
       );
       for (const [, fields] of entries) {
         const summary = readable([fields[1] ?? ''])[0];
-        if (summary && (!q.failedOnly || !summary.ok)) out.push(summary);
+        if (summary && (!q.failedOnly || summary.result === 'failed' || summary.result === 'lost'))
+          out.push(summary);
         if (out.length >= q.count) break;
       }
       const last = entries.at(-1)?.[0];

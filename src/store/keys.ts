@@ -20,6 +20,14 @@ export interface StoreKeys {
   readonly paused: string;
   /** Hash task name -> kid: names are unique (README "Tasks"); kept by the scripts that write tasks. */
   readonly names: string;
+  /** Hash kid -> fire id: the fire running (or retried) now of a task with overlap skip or queue. */
+  readonly running: string;
+  /** Hash kid -> fire JSON: the one run of an overlap=queue task waiting for the running one. */
+  readonly queued: string;
+  /** Hash kid -> fire id: a task's retry waiting for its time (del and pause cancel it). */
+  readonly retrying: string;
+  /** Prefix of each task's count of failures in a row (prefix + kid), for alerts. */
+  readonly streak: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -34,5 +42,9 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     last: `${keys.lock}:last`,
     paused: `${keys.lock}:paused`,
     names: `${keys.lock}:names`,
+    running: `${keys.lock}:running`,
+    queued: `${keys.lock}:queued`,
+    retrying: `${keys.lock}:retrying`,
+    streak: `${keys.lock}:streak:`,
   };
 }

@@ -23,8 +23,10 @@ export {
   type ClaimEntry,
   type ClaimReply,
   type ClaimRequest,
+  type Finished,
   fullSkip,
   type HistoryRules,
+  type RunNow,
 } from './fire-scripts.js';
 export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record.js';
 export type { FireStore } from './fire-store.js';
@@ -85,6 +87,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     maxRuns: h.maxRuns,
     listPrefix: keys.history,
     lostAfterMs: config.task.lostAfterSec * 1000,
+    streakPrefix: keys.streak,
   };
   return {
     tasks: new TaskStore(redis),

@@ -15,7 +15,7 @@ function statuses<S extends ResumeStatus>(script: string, reply: unknown, allowe
 
 export const PAUSE: Script<{ nowSec: number; kids: readonly string[] }, PauseStatus[]> = {
   name: 'pause',
-  keys: ['pool', 'schedule', 'paused'],
+  keys: ['pool', 'schedule', 'paused', 'queued', 'retrying', 'leases', 'fires'],
   encode: ({ nowSec, kids }) => [nowSec, ...kids],
   decode: (reply) => statuses('pause', reply, ['done', 'missing', 'already']),
 };

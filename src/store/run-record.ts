@@ -4,9 +4,9 @@
 import type { CommandKind, TaskType } from '../tasks/task.js';
 import { unexpectedReply } from './script.js';
 
-export type RunOutcome = 'ok' | 'failed' | 'lost';
-/** What started the run: the schedule (later: by hand, a retry). */
-export type RunTrigger = 'schedule';
+export type RunOutcome = 'ok' | 'failed' | 'lost' | 'skipped';
+/** What started the run: the schedule, a person (`ktimer run`), or the retry of a failed run. */
+export type RunTrigger = 'schedule' | 'manual' | 'retry';
 
 export interface RunRecord {
   fire_id: string;
@@ -33,6 +33,8 @@ export interface RunRecord {
   pid?: number;
   trigger: RunTrigger;
   attempt: number;
+  /** A failed run to be retried: when its retry is due, unix seconds. */
+  retry_at?: number;
 }
 
 /** What the runs stream and the task's last run keep of a record. */
@@ -72,7 +74,7 @@ export function decodeRunRecord(where: string, json: unknown): RunRecord {
     typeof v !== 'object' ||
     typeof v.fire_id !== 'string' ||
     typeof v.kid !== 'string' ||
-    (v.result !== 'ok' && v.result !== 'failed' && v.result !== 'lost')
+    (v.result !== 'ok' && v.result !== 'failed' && v.result !== 'lost' && v.result !== 'skipped')
   )
     throw unexpectedReply(where, json);
   return v as RunRecord;

@@ -98,7 +98,7 @@ export const REFILL: Script<readonly Refill[], number> = {
 
 export const DEL: Script<readonly string[], number> = {
   name: 'del',
-  keys: ['pool', 'schedule', 'last', 'paused', 'names'],
+  keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
   encode: (kids) => [...kids],
   decode: (reply) => countReply('del', reply),
 };

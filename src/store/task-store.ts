@@ -21,6 +21,7 @@ import {
   type Refill,
   UPDATE,
 } from './task-scripts.js';
+import { RUN, type RunNow } from './fire-scripts.js';
 
 export type {
   BatchNameTaken,
@@ -106,6 +107,11 @@ export class TaskStore {
         return null;
       }
     });
+  }
+
+  /** Hands out one run of the task now, by hand (lua/run.lua); its schedule stays as it is. */
+  runNow(kid: string, nowMs: number): Promise<RunNow> {
+    return this.redis.script(RUN, { kid, nowMs });
   }
 
   del(kids: readonly string[]): Promise<number> {

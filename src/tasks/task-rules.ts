@@ -6,11 +6,17 @@ import { checkCron, checkZone } from './cron.js';
 import { parseHumanTime } from './human-time.js';
 import { parseName } from './task-name.js';
 import {
+  DEFAULT_RETRY_DELAY_SEC,
   isMisfire,
+  isOverlap,
   isTaskType,
   isUrlCommand,
+  MAX_RETRIES,
+  MAX_RETRY_DELAY_SEC,
   MAX_TIMEOUT_SEC,
   MISFIRES,
+  OVERLAPS,
+  type Overlap,
   type Misfire,
   TASK_TYPES,
   type Task,
@@ -29,6 +35,9 @@ export interface TaskInput {
   misfire?: string | undefined;
   name?: string | undefined;
   timeout?: string | undefined;
+  overlap?: string | undefined;
+  retries?: string | undefined;
+  retry_delay?: string | undefined;
 }
 
 /** The names of TaskInput: the fields a command line, a web form or a file line may give. */
@@ -42,6 +51,9 @@ export const TASK_FIELDS = [
   'misfire',
   'name',
   'timeout',
+  'overlap',
+  'retries',
+  'retry_delay',
 ] as const;
 
 export interface TaskRules {
@@ -121,7 +133,45 @@ export function parseTaskSpec(input: TaskInput, rules: TaskRules): TaskSpec {
   if (misfire) spec.misfire = misfire;
   if (input.name !== undefined) spec.name = parseName(input.name);
   if (input.timeout !== undefined) spec.timeout = parseTimeout(input.timeout, 1);
+  const overlap = input.overlap === undefined ? undefined : parseOverlap(input.overlap);
+  if (overlap && overlap !== 'allow') spec.overlap = overlap;
+  Object.assign(spec, retriesOf(input, undefined));
   return spec;
+}
+
+export function parseOverlap(value: string): Overlap {
+  if (isOverlap(value)) return value;
+  throw usageError(`overlap "${clip(value)}" is invalid; expected ${OVERLAPS.join(', ')}`);
+}
+
+/**
+ * -retries and -retry_delay, over what `current` has (update): { retries, retry_delay } when the
+ * task retries, {} when not (-retries=0 takes them away). A delay without retries is refused.
+ */
+export function retriesOf(
+  input: Pick<TaskInput, 'retries' | 'retry_delay'>,
+  current: Pick<TaskSpec, 'retries' | 'retry_delay'> | undefined,
+): Pick<TaskSpec, 'retries' | 'retry_delay'> {
+  const retries =
+    input.retries === undefined
+      ? (current?.retries ?? 0)
+      : parseWhole('retries', input.retries, 0, `a whole number from 0 to ${MAX_RETRIES}`);
+  if (retries > MAX_RETRIES)
+    throw usageError(`retries ${retries} is invalid; expected a whole number from 0 to ${MAX_RETRIES}`);
+  const what = `whole seconds from 1 to ${MAX_RETRY_DELAY_SEC}`;
+  const delay =
+    input.retry_delay === undefined
+      ? (current?.retry_delay ?? DEFAULT_RETRY_DELAY_SEC)
+      : parseWhole('retry_delay', input.retry_delay, 1, what);
+  if (delay > MAX_RETRY_DELAY_SEC) throw usageError(`retry_delay ${delay} is invalid; expected ${what}`);
+  if (retries === 0) {
+    if (input.retry_delay !== undefined)
+      throw usageError(
+        'retry_delay needs retries; give -retries=N too (how many times a failed run is retried)',
+      );
+    return {};
+  }
+  return { retries, retry_delay: delay };
 }
 
 /**
@@ -139,7 +189,7 @@ export function parseTimeout(value: string, min: 0 | 1): number {
 export function checkUpdateInput(input: TaskInput, rules: TaskRules): void {
   if (Object.values(input).every((v) => v === undefined)) {
     throw usageError(
-      'nothing to update; give at least one of -type, -time, -limit, -command, -cron, -tz, -misfire, -name, -timeout',
+      'nothing to update; give at least one of -type, -time, -limit, -command, -cron, -tz, -misfire, -name, -timeout, -overlap, -retries, -retry_delay',
     );
   }
   const type = input.type === undefined ? undefined : parseType(input.type);
@@ -151,6 +201,10 @@ export function checkUpdateInput(input: TaskInput, rules: TaskRules): void {
   if (input.command !== undefined) parseCommand(input.command);
   if (input.name !== undefined && input.name !== '') parseName(input.name);
   if (input.timeout !== undefined) parseTimeout(input.timeout, 0);
+  if (input.overlap !== undefined) parseOverlap(input.overlap);
+  // retry_delay alone is checked against the stored task's retries in parseTaskUpdate.
+  if (input.retries !== undefined || input.retry_delay !== undefined)
+    retriesOf(input, { retries: input.retries === undefined ? 1 : undefined });
 }
 
 /**
@@ -179,6 +233,9 @@ export function parseTaskUpdate(
   if (name) spec.name = name;
   const timeout = input.timeout === undefined ? current.timeout : parseTimeout(input.timeout, 0);
   if (timeout) spec.timeout = timeout;
+  const overlap = input.overlap === undefined ? current.overlap : parseOverlap(input.overlap);
+  if (overlap && overlap !== 'allow') spec.overlap = overlap;
+  Object.assign(spec, retriesOf(input, current));
   return { spec, reschedule: reschedules(spec, current) };
 }
 

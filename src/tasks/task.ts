@@ -16,7 +16,24 @@ export const MISFIRES = ['once', 'skip', 'all'] as const;
 export type Misfire = (typeof MISFIRES)[number];
 export const MAX_CATCH_UP = 100;
 
+/**
+ * What a run that comes due while the task's previous run is still running (on any daemon) does:
+ * `allow` runs it anyway; `skip` does not run it (on record as skipped); `queue` runs it when the
+ * running one ends, one such run at most (any more are skipped).
+ */
+export const OVERLAPS = ['allow', 'skip', 'queue'] as const;
+export type Overlap = (typeof OVERLAPS)[number];
+
+/** Retries of a failed run: at most this many; the first waits retry_delay, each next twice as long. */
+export const MAX_RETRIES = 100;
+/** A first retry's delay, seconds, at most; the doubled delays are capped at MAX_RETRY_WAIT_SEC. */
+export const MAX_RETRY_DELAY_SEC = 3600;
+export const MAX_RETRY_WAIT_SEC = 3600;
+/** -retries without -retry_delay. */
+export const DEFAULT_RETRY_DELAY_SEC = 10;
+
 export const isTaskType = (value: unknown): value is TaskType => TASK_TYPES.includes(value as TaskType);
+export const isOverlap = (value: unknown): value is Overlap => OVERLAPS.includes(value as Overlap);
 export const isMisfire = (value: unknown): value is Misfire => MISFIRES.includes(value as Misfire);
 
 /** What a user specifies. */
@@ -36,6 +53,11 @@ export interface TaskSpec {
   name?: string;
   /** Seconds a run may take, instead of task_timeout (MAX_TIMEOUT_SEC at most); only when given. */
   timeout?: number;
+  /** Stored only when not `allow`. */
+  overlap?: Overlap;
+  /** Retries of a failed run (1..MAX_RETRIES) and the first one's delay, seconds; only when given. */
+  retries?: number;
+  retry_delay?: number;
 }
 
 /** A per-task timeout's ceiling, as task_timeout's: 7 days. */
@@ -70,7 +92,14 @@ export function encodeTask(task: Task): string {
   const base = { type, time, limit, command, run_num, run_lasttime, run_nexttime };
   // Last, and only when given (paused: only while paused): a task without them keeps the JSON
   // older readers know.
-  const extra = { name: task.name, timeout: task.timeout, paused: task.paused };
+  const extra = {
+    name: task.name,
+    timeout: task.timeout,
+    overlap: task.overlap === 'allow' ? undefined : task.overlap,
+    retries: task.retries,
+    retry_delay: task.retries ? task.retry_delay : undefined,
+    paused: task.paused,
+  };
   if (type === 'timer') return JSON.stringify({ ...base, ...extra });
   const misfire = task.misfire === 'once' ? undefined : task.misfire;
   if (type === 'ticker') return JSON.stringify({ ...base, misfire, ...extra });
@@ -117,6 +146,17 @@ export function decodeTask(kid: string, json: string): Task {
   if (v.timeout !== undefined) {
     if (!Number.isSafeInteger(v.timeout) || (v.timeout as number) < 1) throw corrupt(kid, 'bad timeout');
     task.timeout = v.timeout as number;
+  }
+  if (v.overlap !== undefined) {
+    if (!isOverlap(v.overlap)) throw corrupt(kid, 'bad overlap');
+    task.overlap = v.overlap;
+  }
+  if (v.retries !== undefined) {
+    if (!Number.isSafeInteger(v.retries) || (v.retries as number) < 1) throw corrupt(kid, 'bad retries');
+    if (!Number.isSafeInteger(v.retry_delay) || (v.retry_delay as number) < 1)
+      throw corrupt(kid, 'bad retry_delay');
+    task.retries = v.retries as number;
+    task.retry_delay = v.retry_delay as number;
   }
   if (v.paused !== undefined) {
     if (typeof v.paused !== 'number' || !Number.isFinite(v.paused)) throw corrupt(kid, 'bad paused');

@@ -66,6 +66,10 @@ export const ACTIONS: Record<string, Action> = {
     return { data: removed, msg: 'ok' };
   },
   ...PAUSE_ACTIONS,
+  run: async (p, { service }) => {
+    const outcome = await service.runNow(kidParam(p));
+    return { data: { fire_id: outcome.fire_id, state: outcome.state }, msg: 'ok' };
+  },
   list: async (p, { service }) => {
     const page = await service.list({
       starttime: p.get('starttime'),

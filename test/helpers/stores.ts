@@ -19,6 +19,7 @@ export const historyRules = (keys: StoreKeys, over: Partial<HistoryRules> = {}):
   maxRuns: 100_000,
   listPrefix: keys.history,
   lostAfterMs: 60_000,
+  streakPrefix: keys.streak,
   ...over,
 });
 

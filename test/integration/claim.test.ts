@@ -83,6 +83,9 @@ const claim = (over: Partial<Omit<ClaimRequest, 'history'>> = {}) => {
   return fires(req.owner).claim(req);
 };
 
+/** Which runs finish put on record. */
+const recorded = (done: { recorded: boolean }[]): boolean[] => done.map((d) => d.recorded);
+
 test('a due timer is claimed once and removed from hash and schedule', async () => {
   await tasks.add('k1', task(), 100);
   const first = await claim();
@@ -321,7 +324,7 @@ test('a begun fire is never handed out again: its run is put on record, or recor
   const [k, j] = [byKid('k'), byKid('j')];
   // A puts k on record; j's daemon "dies" before it ends.
   assert.deepEqual(
-    await fires(A).finish({ owner: A, nowMs: T0 + 10, runs: [{ fire: k, record: runOf(k) }] }),
+    recorded(await fires(A).finish({ owner: A, nowMs: T0 + 10, runs: [{ fire: k, record: runOf(k) }] })),
     [true],
   );
   assert.equal(await redis.client.hexists(keys.fires, k.id), 0);
@@ -345,14 +348,16 @@ test('finish records only the runs whose lease its owner holds, and each only on
   const [k] = firesOf(await claim({ owner: 'A' })) as [Fire];
   await begin(T0, 'A', 60_000, [k]);
   const run = { fire: k, record: runOf(k) };
-  assert.deepEqual(await fires('B').finish({ owner: 'B', nowMs: T0, runs: [run] }), [false]);
+  assert.deepEqual(recorded(await fires('B').finish({ owner: 'B', nowMs: T0, runs: [run] })), [false]);
   assert.deepEqual(
-    await fires('A').finish({ owner: 'A', nowMs: T0, runs: [{ ...run, fire: { ...k, token: 'x' } }] }),
+    recorded(
+      await fires('A').finish({ owner: 'A', nowMs: T0, runs: [{ ...run, fire: { ...k, token: 'x' } }] }),
+    ),
     [false],
   );
-  assert.deepEqual(await fires('A').finish({ owner: 'A', nowMs: T0, runs: [run] }), [true]);
+  assert.deepEqual(recorded(await fires('A').finish({ owner: 'A', nowMs: T0, runs: [run] })), [true]);
   assert.deepEqual(
-    await fires('A').finish({ owner: 'A', nowMs: T0, runs: [run] }),
+    recorded(await fires('A').finish({ owner: 'A', nowMs: T0, runs: [run] })),
     [false],
     'a retried finish records nothing again',
   );

@@ -107,18 +107,53 @@ test('replies are checked: anything a script would not send is an internal error
     { kind: 'missed', kid: 'k', policy: 'skip', count: 3, firstDueMs: 1000, nextDueMs: 4000 },
   ]);
   const lost = { fire_id: 'k:1', kid: 'k', result: 'lost', ok: false, host: 'h', due: 1, finished: 2 };
-  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['lost', JSON.stringify(lost)]]), {
+  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['lost', JSON.stringify(lost), 2]]), {
     nextDueMs: null,
     dueLeft: null,
-    entries: [{ kind: 'lost', record: lost }],
+    entries: [{ kind: 'lost', record: lost, streak: 2 }],
   });
-  internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', '{"kid":"k"}']]));
+  internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', JSON.stringify(lost)]]));
+  internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', '{"kid":"k"}', 1]]));
+  const skipped = { ...lost, result: 'skipped' };
+  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['skipped', JSON.stringify(skipped)]]).entries, [
+    { kind: 'skipped', record: skipped },
+  ]);
+  internal(() =>
+    fireScripts.CLAIM.decode([null, -1, 0, ['skipped', JSON.stringify({ ...lost, result: 'meh' })]]),
+  );
+  const retry = { ...fire, trigger: 'retry', attempt: 2, first: 'k:1', retries: 3, retry_delay: 5 };
+  assert.deepEqual(fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify(retry)]]).entries, [
+    { kind: 'fire', fire: retry },
+  ]);
+  internal(() =>
+    fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, trigger: 'cosmic ray' })]]),
+  );
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, attempt: 0 })]]));
   assert.deepEqual(pauseScripts.PAUSE.decode([1, 0, -4]), ['done', 'missing', 'already']);
   internal(() => pauseScripts.PAUSE.decode([-3]));
   internal(() => pauseScripts.PAUSE.decode(1));
   assert.deepEqual(pauseScripts.RESUME.decode([1, -3, -4, 0]), ['done', 'changed', 'already', 'missing']);
   internal(() => pauseScripts.RESUME.decode([-1]));
-  assert.deepEqual(fireScripts.FINISH.decode([1, 0]), [true, false]);
+  assert.deepEqual(
+    fireScripts.FINISH.decode([
+      [1, 0],
+      [0, 0],
+      [1, -3],
+    ]),
+    [
+      { recorded: true, streak: 0 },
+      { recorded: false, streak: 0 },
+      { recorded: true, streak: -3 },
+    ],
+  );
   internal(() => fireScripts.FINISH.decode(2));
+  internal(() => fireScripts.FINISH.decode([1, 0]));
+  internal(() => fireScripts.FINISH.decode([[2, 0]]));
+  assert.deepEqual(fireScripts.RUN.decode(0), 'missing');
+  assert.deepEqual(fireScripts.RUN.decode(['fire', 'k:3']), { how: 'fire', fireId: 'k:3' });
+  assert.deepEqual(fireScripts.RUN.decode(['busy', 'k:2']), { how: 'busy', fireId: 'k:2' });
+  assert.deepEqual(fireScripts.RUN.decode(['corrupt', '']), 'corrupt');
+  internal(() => fireScripts.RUN.decode(['later', 'k:3']));
+  internal(() => fireScripts.RUN.decode(1));
   internal(() => fireScripts.BEGIN.decode([1, 2]));
 });

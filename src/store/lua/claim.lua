@@ -4,13 +4,18 @@
 -- Each due task is moved on in the same step: a timer is removed; a ticker goes to the next slot
 -- of its grid (first due + n x interval); a cron task to the next of the run times it carries
 -- (computed ahead by the daemon, refill.lua). Runs missed by a late claim follow the task's
--- misfire policy (once, skip, all).
+-- misfire policy (once, skip, all). A run of a task with -overlap=skip|queue that comes due while
+-- the task's previous run is under way is skipped (on record) or queued (include/overlap.lua).
+-- Fires handed out without an owner (a run by hand, run.lua; a retry, finish.lua; a queued run)
+-- wait in the leases set as pending until their time, and are taken here like a lapsed lease.
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] leases sorted set (fire id -> deadline, unix ms)
 -- KEYS[4] fires hash (fire id -> fire JSON)
 -- KEYS[5] runs stream, KEYS[6] last-run hash (include/record-run.lua)
 -- KEYS[7] names hash (task name -> kid): a task removed here frees its name
+-- KEYS[8] running hash, KEYS[9] queued hash (include/overlap.lua), KEYS[10] retrying hash
+--         (kid -> its retry waiting: taken here, it no longer waits)
 -- ARGV[1] now, unix ms, with its fraction (from the daemon's Redis-synchronised clock)
 -- ARGV[2] owner: the claiming daemon's id
 -- ARGV[3] lease, ms
@@ -23,6 +28,7 @@
 --         per task, ARGV[11] max age of a record, ms, ARGV[12] runs kept in the stream
 -- ARGV[13] task_lost_after, ms: no begun fire is recorded lost within this long of a Redis
 --          restart (its daemon could not renew its lease while Redis was down)
+-- ARGV[14] failures-in-a-row key prefix (+ kid; include/record-run.lua)
 -- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
@@ -33,8 +39,11 @@
 --                                   is decided here, once
 --   { 'expired', kid, task_json }   a timer overdue beyond the expire limit: removed, not run
 --   { 'corrupt', kid, raw }         task data that is not a valid task: removed
---   { 'lost', record_json }         begun by a daemon that vanished before it finished: put on
---                                   record as lost (history, runs, last run), not run again
+--   { 'lost', record_json, streak } begun by a daemon that vanished before it finished: put on
+--                                   record as lost (history, runs, last run), not run again;
+--                                   streak: the task's failures in a row now
+--   { 'skipped', record_json }      came due while the task's previous run was under way
+--                                   (overlap skip, or queue with one queued already): on record
 --   { 'missed', kid, policy, n, first_due_ms, next_due_ms }
 --                                   n runs of a ticker or cron task not fired (once: all but
 --                                   the one fired; skip: all; all: beyond 100), from the first;
@@ -57,8 +66,12 @@ local MAX_CATCH_UP = 100
 local HISTORY = {
   prefix = ARGV[9], per_task = tonumber(ARGV[10]), max_age_ms = tonumber(ARGV[11]),
   max_runs = tonumber(ARGV[12]), now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6],
+  streak_prefix = ARGV[14],
 }
 --#include include/record-run.lua
+local OVERLAP = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], leases_key = KEYS[3], now_ms = now_int }
+--#include include/overlap.lua
+--#include include/fire-of.lua
 
 -- Until when, unix ms, a begun fire whose lease ran out is kept rather than recorded lost: a
 -- Redis restart less than task_lost_after ago, and nobody could renew while it was down; its
@@ -75,18 +88,38 @@ local function restart_grace()
   return restart_grace_ms
 end
 
--- A begun fire whose daemon is gone: nobody knows how it ended. On record as lost.
+-- The host and pid in a daemon id (host:pid:random).
+local function host_pid(daemon)
+  local host, pid = string.match(tostring(daemon), '^(.*):(%d+):[^:]*$')
+  return host or tostring(daemon), tonumber(pid)
+end
+
+-- A begun fire whose daemon is gone: nobody knows how it ended. On record as lost (not retried:
+-- it may have run), and its task is free to run again.
 local function record_lost(fire)
-  local host, pid = string.match(tostring(fire.owner), '^(.*):(%d+):[^:]*$')
+  local host, pid = host_pid(fire.owner)
   local rec = {
     fire_id = fire.id, kid = fire.kid, type = fire.type, kind = fire.kind, due = fire.due,
     started = tonumber(fire.started) and fire.started / 1000 or nil, finished = now_int / 1000,
-    result = 'lost', ok = false, host = host or fire.owner, pid = tonumber(pid),
+    result = 'lost', ok = false, host = host, pid = pid,
     trigger = fire.trigger or 'schedule', attempt = fire.attempt or 1,
     error = 'its daemon ' .. tostring(fire.owner) .. ' stopped before the run ended',
   }
+  local streak = record_run(rec)
+  out[#out + 1] = { 'lost', cjson.encode(rec), streak }
+  release(fire.kid, fire.id)
+end
+
+-- A run that came due while the task's previous one was under way: on record, not run.
+local function record_skipped(fire, why)
+  local host, pid = host_pid(owner)
+  local rec = {
+    fire_id = fire.id, kid = fire.kid, type = fire.type, kind = fire.kind, due = fire.due,
+    finished = now_int / 1000, result = 'skipped', ok = false, host = host, pid = pid,
+    trigger = 'schedule', attempt = 1, error = why,
+  }
   record_run(rec)
-  out[#out + 1] = { 'lost', cjson.encode(rec) }
+  out[#out + 1] = { 'skipped', cjson.encode(rec) }
 end
 
 -- A task leaving the hash frees its name, if the name is still its own.
@@ -94,11 +127,6 @@ local function free_name(kid, task)
   if type(task.name) == 'string' and redis.call('HGET', KEYS[7], task.name) == kid then
     redis.call('HDEL', KEYS[7], task.name)
   end
-end
-
-local function kind_of(command)
-  if string.find(command, '^[Hh][Tt][Tt][Pp][Ss]?://') then return 'url' end
-  return 'shell'
 end
 
 -- Scores are unix seconds with ms precision: computed on in whole ms, so a grid never drifts.
@@ -142,7 +170,11 @@ for _, fire_id in ipairs(overdue) do
     if room[kind] > 0 then
       room[kind] = room[kind] - 1
       fire.kind = kind
+      -- A pending fire (by hand, a retry, a queued run) has had no owner: it is taken, not retaken.
       fire.retaken_from = fire.owner
+      if fire.state == 'pending' and redis.call('HGET', KEYS[10], fire.kid) == fire_id then
+        redis.call('HDEL', KEYS[10], fire.kid)
+      end
       lease(fire_id, fire)
     end
   end
@@ -244,15 +276,22 @@ local function claim_task(kid, score, task, raw)
     end
   end
   if not fire_ms then return false end
+  local fire = fire_of(kid, task, kind, fire_ms / 1000, run_num, limit, now_int)
+  local overlap = task.overlap
+  if (overlap == 'skip' or overlap == 'queue') and busy(kid) then
+    local running = redis.call('HGET', KEYS[8], kid)
+    if overlap == 'queue' and redis.call('HEXISTS', KEYS[9], kid) == 0 then
+      fire.state = 'queued'
+      redis.call('HSET', KEYS[9], kid, cjson.encode(fire))
+    else
+      record_skipped(fire, 'its run ' .. tostring(running) .. ' was still under way (overlap=' .. overlap ..
+        (overlap == 'queue' and ', one run queued already)' or ')'))
+    end
+    return false
+  end
   room[kind] = room[kind] - 1
-  lease(kid .. ':' .. run_num, {
-    id = kid .. ':' .. run_num, kid = kid, type = task.type, kind = kind, command = task.command,
-    due = fire_ms / 1000, run_num = run_num, limit = limit, claimed = now_int,
-    -- The task's own timeout (seconds), for the daemon that runs it; none: task_timeout.
-    -- Checked as fire-record.ts checks it: a stray value must not make the whole reply unreadable.
-    timeout = (type(task.timeout) == 'number' and task.timeout >= 1 and task.timeout <= 2^53
-      and task.timeout == math.floor(task.timeout)) and task.timeout or nil,
-  })
+  if overlap == 'skip' or overlap == 'queue' then redis.call('HSET', KEYS[8], kid, fire.id) end
+  lease(fire.id, fire)
   return true
 end
 

@@ -2,8 +2,12 @@
 -- run and name. Their history stays until it ages out (history_max_age), as a fired timer's does.
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] last-run hash, KEYS[4] paused sorted set
 -- KEYS[5] names hash (task name -> kid)
+-- KEYS[6] queued hash, KEYS[7] retrying hash, KEYS[8] leases sorted set, KEYS[9] fires hash:
+--         a run waiting for its turn (overlap=queue) or for its retry is dropped with its task
 -- ARGV[1..n] kids
 -- Returns how many tasks existed and were removed.
+local WAITING = { queued_key = KEYS[6], retrying_key = KEYS[7], leases_key = KEYS[8], fires_key = KEYS[9] }
+--#include include/cancel-waiting.lua
 local removed = 0
 for i = 1, #ARGV do
   local kid = ARGV[i]
@@ -22,5 +26,6 @@ for i = 1, #ARGV do
   redis.call('ZREM', KEYS[2], kid)
   redis.call('HDEL', KEYS[3], kid)
   redis.call('ZREM', KEYS[4], kid)
+  cancel_waiting(kid)
 end
 return removed

@@ -4,9 +4,13 @@
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] paused sorted set (kid -> 0, so ordered by kid)
+-- KEYS[4] queued hash, KEYS[5] retrying hash, KEYS[6] leases sorted set, KEYS[7] fires hash:
+--         a run waiting for its turn (overlap=queue) or for its retry is dropped (it would fire)
 -- ARGV[1] now, unix seconds (fractional): the paused-since time stored in the JSON
 -- ARGV[2..] kids
 -- Returns one code per kid, in order: 1 paused, 0 no such task, -4 paused already.
+local WAITING = { queued_key = KEYS[4], retrying_key = KEYS[5], leases_key = KEYS[6], fires_key = KEYS[7] }
+--#include include/cancel-waiting.lua
 local now = tonumber(ARGV[1])
 local codes = {}
 for i = 2, #ARGV do
@@ -28,6 +32,7 @@ for i = 2, #ARGV do
       if type(task.runs) == 'table' and #task.runs == 0 then task.runs = nil end
       redis.call('HSET', KEYS[1], kid, cjson.encode(task))
     end
+    cancel_waiting(kid)
     if already then
       codes[#codes + 1] = -4
     else

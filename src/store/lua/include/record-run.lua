@@ -2,7 +2,10 @@
 -- record goes first into its task's history list (newest first, at most HISTORY.per_task, none
 -- older than HISTORY.max_age_ms), a summary into the runs stream (at most HISTORY.max_runs) and
 -- into the task's last run. The including script sets HISTORY = { prefix, per_task, max_age_ms,
--- max_runs, now_ms, runs_key, last_key } before calling record_run.
+-- max_runs, now_ms, runs_key, last_key, streak_prefix } (a local) before calling record_run.
+-- record_run returns the task's failures in a row, for alerts: after a failure or a lost run that
+-- no retry follows, how many there are now (>= 1); after a success, minus how many there were
+-- (0 when none); 0 otherwise (skipped; a failure to be retried).
 local SUMMARY_FIELDS = { 'fire_id', 'kid', 'result', 'ok', 'started', 'duration_ms', 'lateness_ms',
   'exit_code', 'signal', 'http_status', 'host' }
 
@@ -30,6 +33,18 @@ local function record_run(rec)
     HISTORY.last_id = redis.call('XADD', HISTORY.runs_key, 'MAXLEN', '~', HISTORY.max_runs, '*', 's', summary_json)
   end
   redis.call('HSET', HISTORY.last_key, rec.kid, summary_json)
+  local streak_key = HISTORY.streak_prefix .. rec.kid
+  if rec.result == 'ok' then
+    local before = tonumber(redis.call('GET', streak_key)) or 0
+    if before > 0 then redis.call('DEL', streak_key) end
+    return -before
+  elseif (rec.result == 'failed' or rec.result == 'lost') and rec.retry_at == nil then
+    local n = redis.call('INCR', streak_key)
+    -- A streak no run has added to for as long as the history keeps runs is forgotten.
+    redis.call('PEXPIRE', streak_key, math.max(HISTORY.max_age_ms, 1000))
+    return n
+  end
+  return 0
 end
 
 -- Runs past the age leave the stream, once per script (approximate trimming is cheap). Ages are

@@ -1,0 +1,44 @@
+-- run: fire a task once, now, by hand (`ktimer run`), leaving its schedule as it is (a paused
+-- task too). The run takes the task's next run number and is handed out as a pending fire (no
+-- owner) whose lease has run out, so the next claim of any one daemon takes it: exactly once.
+-- A task with -overlap=skip whose run is under way is not run; with queue, the run waits for it
+-- (include/overlap.lua).
+-- KEYS[1] pool hash, KEYS[2] leases sorted set, KEYS[3] fires hash
+-- KEYS[4] running hash, KEYS[5] queued hash
+-- ARGV[1] kid, ARGV[2] now, unix ms (whole)
+-- Returns 0 (no such task), or { how, fire id }: how is 'fire' (handed out), 'queued' (waits
+-- for the run under way), 'busy' (overlap=skip: not run; the fire id is the run under way's),
+-- or 'corrupt' (the task's data is not a task; the fire id is '').
+local kid = ARGV[1]
+local now_ms = tonumber(ARGV[2])
+local OVERLAP = { running_key = KEYS[4], queued_key = KEYS[5], fires_key = KEYS[3], leases_key = KEYS[2], now_ms = now_ms }
+--#include include/overlap.lua
+--#include include/fire-of.lua
+
+local raw = redis.call('HGET', KEYS[1], kid)
+if not raw then return 0 end
+local ok, task = pcall(cjson.decode, raw)
+if not ok or type(task) ~= 'table' or type(task.command) ~= 'string' then return { 'corrupt', '' } end
+local overlap = task.overlap
+if (overlap == 'skip' or overlap == 'queue') and busy(kid) then
+  if overlap == 'skip' then return { 'busy', redis.call('HGET', KEYS[4], kid) } end
+  local queued = redis.call('HGET', KEYS[5], kid)
+  if queued then return { 'queued', cjson.decode(queued).id } end
+end
+local run_num = (tonumber(task.run_num) or 0) + 1
+task.run_num = run_num
+-- cjson would write an empty list as {}: none is stored instead.
+if type(task.runs) == 'table' and #task.runs == 0 then task.runs = nil end
+redis.call('HSET', KEYS[1], kid, cjson.encode(task))
+local fire = fire_of(kid, task, kind_of(task.command), now_ms / 1000, run_num, tonumber(task.limit) or 0, now_ms)
+fire.trigger = 'manual'
+if (overlap == 'skip' or overlap == 'queue') and busy(kid) then
+  fire.state = 'queued'
+  redis.call('HSET', KEYS[5], kid, cjson.encode(fire))
+  return { 'queued', fire.id }
+end
+fire.state = 'pending'
+redis.call('HSET', KEYS[3], fire.id, cjson.encode(fire))
+redis.call('ZADD', KEYS[2], now_ms, fire.id)
+if overlap == 'skip' or overlap == 'queue' then redis.call('HSET', KEYS[4], kid, fire.id) end
+return { 'fire', fire.id }
