@@ -23,9 +23,10 @@ export function taskActions(task: TaskRow, changed: (gone?: boolean) => void): H
       if (done) changed();
     }),
     button('Run now', label, async () => {
-      const reply = await attempt(() => call<{ fire_id: string }>('run', { kid: task.kid }));
+      const reply = await attempt(() => call<{ fire_id: string; state: string }>('run', { kid: task.kid }));
       if (reply) {
-        notify(`${label}: run ${reply.data.fire_id} started`);
+        // started, or queued behind the run under way (overlap=queue)
+        notify(`${label}: run ${reply.data.fire_id} ${reply.data.state}`);
         changed();
       }
     }),

@@ -5,7 +5,20 @@ import { fill, field, h } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { TaskRow, UpcomingRun } from './types.js';
 
-const FIELDS = ['name', 'type', 'time', 'cron', 'tz', 'limit', 'misfire', 'timeout', 'command'] as const;
+const FIELDS = [
+  'name',
+  'type',
+  'time',
+  'cron',
+  'tz',
+  'limit',
+  'misfire',
+  'timeout',
+  'overlap',
+  'retries',
+  'retry_delay',
+  'command',
+] as const;
 type FieldName = (typeof FIELDS)[number];
 
 export function showTaskForm(main: HTMLElement, kid: string | null): () => void {
@@ -30,6 +43,16 @@ export function showTaskForm(main: HTMLElement, kid: string | null): () => void 
       h('option', { value: 'all' }, 'all'),
     ),
     timeout: input('timeout', { inputmode: 'numeric', placeholder: 'task_timeout' }),
+    overlap: h(
+      'select',
+      { name: 'overlap' },
+      ...['allow', 'skip', 'queue'].map((o) => h('option', { value: o }, o)),
+    ),
+    retries: input('retries', { inputmode: 'numeric', placeholder: '0 = none' }),
+    retry_delay: input('retry_delay', {
+      inputmode: 'numeric',
+      placeholder: 'seconds before the first retry',
+    }),
     command: h('textarea', {
       name: 'command',
       rows: 3,
@@ -113,7 +136,13 @@ export function showTaskForm(main: HTMLElement, kid: string | null): () => void 
       const before = formValue(original, f);
       if (v[f] === before) continue;
       // Cleared: a name goes (name=), a timeout goes back to task_timeout (0).
-      params[f] = v[f] === '' && f === 'timeout' ? '0' : v[f] === '' && f === 'misfire' ? 'once' : v[f];
+      if (v[f] === '' && f === 'retry_delay') continue;
+      params[f] =
+        v[f] === '' && (f === 'timeout' || f === 'retries')
+          ? '0'
+          : v[f] === '' && f === 'misfire'
+            ? 'once'
+            : v[f];
     }
     if (original !== null && Object.keys(params).length === 0) return notify('Nothing changed.');
     const reply = await attempt(() =>
@@ -145,6 +174,13 @@ export function showTaskForm(main: HTMLElement, kid: string | null): () => void 
           rows.limit,
           rows.misfire,
           field('Timeout (seconds)', controls.timeout),
+          field(
+            'While a run is under way',
+            controls.overlap,
+            'allow: start the next one too; skip it; or queue it',
+          ),
+          field('Retries', controls.retries, 'of a failed run; each waits twice as long as the one before'),
+          field('Retry delay (seconds)', controls.retry_delay),
           field('Command', controls.command),
         ),
         h(
@@ -199,6 +235,12 @@ function formValue(t: TaskRow, f: FieldName): string {
       return t.type === 'cron' ? '' : String(t.time);
     case 'limit':
       return t.type === 'timer' ? '' : String(t.limit);
+    case 'overlap':
+      return t.overlap;
+    case 'retries':
+      return t.retries > 0 ? String(t.retries) : '';
+    case 'retry_delay':
+      return t.retry_delay === null ? '' : String(t.retry_delay);
     default:
       return t[f] ?? '';
   }

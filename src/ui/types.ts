@@ -13,6 +13,9 @@ export interface TaskRow {
   misfire?: string;
   name: string | null;
   timeout: number | null;
+  overlap: 'allow' | 'skip' | 'queue';
+  retries: number;
+  retry_delay: number | null;
   run_num: number;
   run_nexttime: number;
   paused?: number;

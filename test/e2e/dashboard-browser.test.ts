@@ -87,7 +87,7 @@ test('a session in the dashboard: log in, add a ticker, watch it fire, pause, ru
 
     // Pause it from the tasks table.
     await page.getByRole('link', { name: 'Tasks' }).click();
-    const row = page.locator('tr', { has: page.getByRole('link', { name: 'browser-tick' }) });
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'browser-tick', exact: true }) });
     await row.getByRole('button', { name: 'Pause browser-tick' }).click();
     await row.getByText('paused', { exact: true }).waitFor();
     await row.getByRole('button', { name: 'Resume browser-tick' }).waitFor();
@@ -96,9 +96,9 @@ test('a session in the dashboard: log in, add a ticker, watch it fire, pause, ru
     await row.getByRole('button', { name: 'Run now browser-tick' }).click();
     // The notice said "paused"; what it says next is the run's fire id, or why not.
     const said = await page.locator('#notice').filter({ hasNotText: 'paused' }).textContent();
-    const fireId = /run (\S+) started/.exec(said ?? '')?.[1];
+    const fireId = /run (\S+) (started|queued)/.exec(said ?? '')?.[1];
     assert.ok(fireId, `run now: ${said}`);
-    await row.getByRole('link', { name: 'browser-tick' }).click();
+    await row.getByRole('link', { name: 'browser-tick', exact: true }).click();
     const run = page.locator(`tr[data-fire="${fireId}"]`);
     await run.waitFor();
     await run.getByText('Output').click();
