@@ -109,7 +109,9 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
       handle(req, res, address, params)
         .catch((err: unknown) => errorReply(err, deps.errorLog))
         .then((reply) => {
-          if (reply) send(res, reply);
+          // A failure after the dashboard began its answer (a file, the feed) can only close it.
+          if (reply && !res.headersSent) send(res, reply);
+          else if (reply) res.destroy();
           deps.accessLog.info(
             {
               address,
