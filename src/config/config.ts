@@ -68,6 +68,16 @@ export interface Config {
     /** Replicas that must have a fire's claim before it runs (WAIT); 0 = do not wait. */
     readonly waitReplicas: number;
   };
+  /** Alerts (README "Alerts"): run records POSTed to a URL when a task fails, and recovers. */
+  readonly notify: {
+    /** http(s) URL, or '' for none. */
+    readonly onFailure: string;
+    readonly onRecovery: string;
+    /** Failures in a row before on_failure is called (each one from then on is). */
+    readonly failureThreshold: number;
+    /** How long one POST may take before it counts as failed, ms. */
+    readonly timeoutMs: number;
+  };
   readonly log: {
     readonly dir: string;
     readonly serve: LogFileConfig;

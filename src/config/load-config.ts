@@ -11,6 +11,7 @@ import {
   readBool,
   readFileMode,
   readHostPorts,
+  readHttpUrl,
   readInt,
   readIp,
   readNonEmpty,
@@ -20,7 +21,7 @@ import {
   type ValueSite,
 } from './values.js';
 
-const SECTIONS = ['default', 'web', 'redis', 'log', 'task'] as const;
+const SECTIONS = ['default', 'web', 'redis', 'log', 'task', 'notify'] as const;
 
 export function loadConfig(file: string): Config {
   return buildConfig(readConfigText(file), file);
@@ -156,6 +157,15 @@ export function buildConfig(text: string, file: string): Config {
   };
   l.checkUnknown();
 
+  const n = reader('notify');
+  const notify = {
+    onFailure: typed(n, 'on_failure', '', readHttpUrl),
+    onRecovery: typed(n, 'on_recovery', '', readHttpUrl),
+    failureThreshold: int(n, 'failure_threshold', 1, 1, 10_000),
+    timeoutMs: int(n, 'timeout', 10, 1, 300) * 1000,
+  };
+  n.checkUnknown();
+
   const t = reader('task');
   const task = {
     ...taskDefaults,
@@ -165,7 +175,7 @@ export function buildConfig(text: string, file: string): Config {
   };
   t.checkUnknown();
 
-  return deepFreeze({ file, pidfile, task, keys, history, web, redis, log });
+  return deepFreeze({ file, pidfile, task, keys, history, web, redis, log, notify });
 }
 
 function typed<T>(

@@ -17,6 +17,20 @@ function bad(site: ValueSite, value: string, expected: string): KtimerError {
   );
 }
 
+/** An http(s) URL, or '' (none). */
+export function readHttpUrl(site: ValueSite, value: string): string {
+  if (value === '') return '';
+  let url: URL | null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw bad(site, value.slice(0, 80), 'an http(s) URL, or nothing');
+  return value;
+}
+
 export function readInt(site: ValueSite, value: string, min: number, max: number): number {
   if (!/^-?\d+$/.test(value)) throw bad(site, value, `a whole number from ${min} to ${max}`);
   const n = Number(value);

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
+import { Notifier } from '../notify/notifier.js';
 import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { openStore, type Store } from '../store/open-store.js';
@@ -30,6 +31,8 @@ export interface DaemonParts {
   readonly recorder: RunRecorder;
   readonly refiller: CronRefiller;
   readonly scheduler: Scheduler;
+  /** Alerts ([notify]): failures and recoveries POSTed, in the background. */
+  readonly notifier: Notifier;
 }
 
 export interface AssembleOptions {
@@ -46,6 +49,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const store = openStore(config, 'daemon');
   const clock = new RedisClock(store, local);
   const shells = new ShellPool(undefined, spawner);
+  const notifier = new Notifier({ notify: config.notify, host, logs });
   const recorder = new RunRecorder({
     fires: store.fires,
     clock,
@@ -55,6 +59,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     // A begun fire's lease: renewed while it runs; once it runs out (its daemon gone), lost.
     keepMs: config.task.lostAfterSec * 1000,
     logs,
+    onRecorded: (record, streak) => notifier.runRecorded(record, streak),
   });
   const dispatcher = new Dispatcher({
     fires: store.fires,
@@ -81,6 +86,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     leaseMs: LEASE_MS,
     expireLimitSec: config.task.expireLimitSec,
     logs,
+    onLost: (record, streak) => notifier.runRecorded(record, streak),
   });
   dispatcher.onSlotFree(() => scheduler.slotFreed());
   store.on('ready', () => {
@@ -88,7 +94,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     scheduler.wake();
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
-  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler };
+  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier };
 }
 
 export interface WebHandle {

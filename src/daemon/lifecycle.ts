@@ -19,6 +19,8 @@ import { removeState, stateFileOf } from './state-file.js';
 
 /** How often the state file is refreshed while nothing else changes it. */
 const STATE_REFRESH_MS = 5000;
+/** At shutdown, alerts under way are given this long to go out. */
+const NOTIFY_GRACE_MS = 3000;
 
 export interface RunningDaemon {
   /** Redis reached at start-up, or the reason it was not (the daemon keeps retrying). */
@@ -189,6 +191,8 @@ async function shutdown({ config, logs, parts, web, status }: Started, signal: s
   await shells.close();
   // The runs that ended go on record (those the daemon could not record go lost, from their lease).
   await parts.recorder.close();
+  // Alerts of the last runs: a little while, not shutdown_grace (a receiver may be down).
+  await parts.notifier.close(NOTIFY_GRACE_MS);
   await store.close();
   removeState(stateFileOf(config.pidfile));
   removePidfile(config.pidfile, process.pid);

@@ -7,7 +7,13 @@ import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import { type DaemonLogs } from '../log/daemon-logs.js';
 import { logClaimEntry } from '../log/fire-log.js';
-import { type ClaimReply, type ClaimRequest, type Fire, fullSkip } from '../store/open-store.js';
+import {
+  type ClaimReply,
+  type ClaimRequest,
+  type Fire,
+  fullSkip,
+  type RunRecord,
+} from '../store/open-store.js';
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import type { CommandKind } from '../tasks/task.js';
 
@@ -42,6 +48,8 @@ export interface SchedulerDeps {
   leaseMs: number;
   expireLimitSec: number;
   logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
+  /** A run this claim recorded lost, with its task's failures in a row (alerts). */
+  onLost?: (record: RunRecord, streak: number) => void;
 }
 
 export interface PassResult {
@@ -143,7 +151,10 @@ export class Scheduler {
     for (const entry of reply.entries) {
       if (entry.kind === 'fire') fires.push(entry.fire);
       else if (entry.kind === 'refill') this.deps.refills.request(entry.kid, entry.raw);
-      else logClaimEntry(this.deps.logs, entry);
+      else {
+        logClaimEntry(this.deps.logs, entry);
+        if (entry.kind === 'lost') this.deps.onLost?.(entry.record, entry.streak);
+      }
     }
     sink.dispatch(fires);
     const taken = (kind: CommandKind) => fires.filter((f) => f.kind === kind).length;

@@ -38,8 +38,8 @@ test('every run of a task on record, newest first, with its output; its last run
   assert.ok(first.lateness_ms >= 0 && first.lateness_ms < 1000);
   assert.equal(typeof first.host, 'string');
   const human = await web.daemon.cli(['history', kid]);
-  assert.match(human.stdout, /^RUN +STARTED +RESULT +DURATION +LATE +HOST/);
-  assert.match(human.stdout, /\n3 +\S+ +exit 1 /);
+  assert.match(human.stdout, /^RUN +STARTED +BY +RESULT +DURATION +LATE +HOST/);
+  assert.match(human.stdout, /\n3 +\S+ +schedule +exit 1 /);
   const out = await web.daemon.cli(['output', `${kid}:2`]);
   assert.equal(out.stdout, `run ${kid}\n`);
   // The ticker is gone after its limit: history still has it, and `get` says it is gone.

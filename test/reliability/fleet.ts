@@ -16,11 +16,14 @@ export class Sink {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
-      const kid = new URL(req.url ?? '/', 'http://x').searchParams.get('kid') ?? '?';
+      const url = new URL(req.url ?? '/', 'http://x');
+      const kid = url.searchParams.get('kid') ?? '?';
       const at = Date.now();
-      const list = this.hits.get(kid);
-      if (list) list.push(at);
-      else this.hits.set(kid, [at]);
+      const list = this.hits.get(kid) ?? [];
+      list.push(at);
+      this.hits.set(kid, list);
+      // /flaky: every call fails (500) but each third, so a run retried twice succeeds.
+      res.statusCode = url.pathname.startsWith('/flaky') && list.length % 3 !== 0 ? 500 : 200;
       res.end('ok');
     });
     this.server.keepAliveTimeout = 30_000;

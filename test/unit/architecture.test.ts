@@ -17,8 +17,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   service: ['top', 'tasks', 'config', 'store'],
   runner: ['top', 'tasks'],
   log: ['top', 'tasks', 'config', 'service', 'runner', 'store'],
+  notify: ['top', 'config', 'store'],
   web: ['top', 'tasks', 'config', 'service'],
-  daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'web'],
+  daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'notify', 'web'],
   cli: ['top', 'tasks', 'config', 'store', 'service', 'log', 'daemon'],
   // The dashboard's browser code: it talks to the daemon over HTTP only.
   ui: [],

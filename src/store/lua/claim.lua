@@ -235,6 +235,14 @@ local catching_up = false
 local function claim_task(kid, score, task, raw)
   local kind = kind_of(task.command)
   local due_ms = to_ms(score)
+  local limit = tonumber(task.limit) or 0
+  if task.type ~= 'timer' and limit > 0 and (tonumber(task.run_num) or 0) >= limit then
+    -- Runs by hand (run.lua) made up its limit: it is done, as after its last scheduled run.
+    redis.call('ZREM', KEYS[2], kid)
+    redis.call('HDEL', KEYS[1], kid)
+    free_name(kid, task)
+    return false
+  end
   if task.type == 'cron' and task.parked then
     -- Still parked: only its score moves, so the JSON a refill compares against stays the same.
     redis.call('ZADD', KEYS[2], (now_int + PARK_RETRY_MS) / 1000, kid)
@@ -249,7 +257,6 @@ local function claim_task(kid, score, task, raw)
   else
     fire_ms, next_ms, missed, first_missed_ms, parked = cron_plan(task, due_ms)
   end
-  local limit = tonumber(task.limit) or 0
   local run_num = (tonumber(task.run_num) or 0) + (fire_ms and 1 or 0)
   if fire_ms then
     task.run_num = run_num
