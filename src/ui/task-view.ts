@@ -38,6 +38,8 @@ export function showTask(main: HTMLElement, kid: string): () => void {
         ...fact('State', t.paused !== undefined ? `paused since ${timeOfSec(t.paused)}` : 'active'),
         ...fact('Runs made', `${t.run_num}${t.limit > 0 ? ` of ${t.limit}` : ''}`),
         ...fact('Timeout', t.timeout === null ? 'task_timeout' : `${t.timeout} s`),
+        ...fact('While a run is under way', t.overlap),
+        ...fact('Retries', t.retries > 0 ? `${t.retries}, the first after ${t.retry_delay ?? 0} s` : 'none'),
         ...fact('Command', h('pre', { class: 'command' }, t.command)),
       ),
     );
