@@ -21,6 +21,26 @@ test('a wrong password is refused and sets no cookie', async () => {
   assert.equal(reply.headers['set-cookie'], undefined);
 });
 
+test('wrong passwords are slowed down as the API slows them (one count for both doors)', async () => {
+  // 3 (or 4, after the test above) here and 2 on the API: 5 would be free on either door alone.
+  for (let i = 0; i < 3; i++)
+    assert.equal(
+      (await uiCall(web.port, '/ui/login', { method: 'POST', form: { passwd: `no${i}` } })).status,
+      401,
+    );
+  for (let i = 0; i < 2; i++)
+    assert.equal((await web.api({ action: 'count', passwd: `api-no${i}` })).http, 401);
+  const started = Date.now();
+  const slowed = await uiCall(web.port, '/ui/login', { method: 'POST', form: { passwd: 'no-again' } });
+  assert.equal(slowed.status, 401);
+  assert.ok(
+    Date.now() - started >= 200,
+    `a wrong password after 5 answered after ${Date.now() - started} ms`,
+  );
+  // A right one answers at once, and ends the slow-down.
+  await uiLogin(web.port, PASSWD);
+});
+
 test('login sets an HttpOnly, SameSite=Strict session cookie for /ui; the session gives the CSRF token', async () => {
   const { cookie, csrf, setCookie } = await uiLogin(web.port, PASSWD);
   assert.match(setCookie, new RegExp(`^ktimer_session_${web.port}=[\\w-]{43}; `));
