@@ -125,15 +125,34 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: ['Exit status: 0 running, 3 stopped.'],
   },
   info: { examples: ['ktimer info', 'ktimer info --json'] },
+  check: {
+    examples: [
+      'ktimer check',
+      'ktimer check --json',
+      'ktimer check >/dev/null || systemctl restart ktimer   # in a watchdog script',
+    ],
+    notes: [
+      'Exit status: 0 healthy (the loop claimed within 2 s, Redis answers), 1 not, with the reason on one line.',
+      'Needs no web API: it reads the pidfile and the state file (rewritten every 5 s) and pings Redis.',
+    ],
+  },
   install: {
     examples: [
       'sudo ktimer install',
+      'sudo ktimer install --run-as ktimer',
+      'ktimer install --user',
       'ktimer install --print',
       'mkdir -p units && ktimer install --unit-dir units',
     ],
-    notes: ['With --unit-dir the unit is only written: run systemctl daemon-reload and enable yourself.'],
+    notes: [
+      'With --unit-dir the unit is only written: run systemctl daemon-reload and enable yourself.',
+      "--run-as USER[:GROUP] writes User= and Group= (the group defaults to the user's own); that user",
+      'must read conf.ini and write the log and runtime dirs. --user installs a user unit, driven by',
+      'systemctl --user (loginctl enable-linger keeps it running while you are logged out).',
+      'With log.dir = - in conf.ini every log line goes to journald: journalctl -u ktimer.',
+    ],
   },
-  remove: { examples: ['sudo ktimer remove', 'ktimer remove --unit-dir units'] },
+  remove: { examples: ['sudo ktimer remove', 'ktimer remove --user', 'ktimer remove --unit-dir units'] },
 };
 
 /** The text under `ktimer help CMD`. */

@@ -38,6 +38,7 @@ const COMMANDS = {
   restart: () => import('./commands/restart.js'),
   status: () => import('./commands/status.js'),
   info: () => import('./commands/info.js'),
+  check: () => import('./commands/check.js'),
   install: () => import('./commands/install.js'),
   remove: () => import('./commands/remove.js'),
 } as unknown as Record<string, () => Promise<CommandModule>>;
@@ -262,21 +263,33 @@ export function buildProgram(argv: readonly string[]): Command {
     .command('info')
     .description('pid, uptime, version, config, task count, Redis health, tasks running now')
     .action(action('info'));
+  program
+    .command('check')
+    .description(
+      'is the daemon healthy (its loop claims, Redis answers)? exit 0 if so, 1 with the reason if not',
+    )
+    .action(action('check'));
   const unitDir = (cmd: Command, what: string): Command =>
     cmd.option(
       '--unit-dir <dir>',
       `${what} the unit there instead of /etc/systemd/system (no systemctl calls)`,
     );
+  const userUnit = (cmd: Command): Command =>
+    cmd.option('--user', 'a user unit (~/.config/systemd/user, systemctl --user), run as you');
   unitDir(
-    program
-      .command('install')
-      .description('install and enable a systemd unit running `ktimer start`')
-      .option('--print', 'print the unit, write nothing'),
+    userUnit(
+      program
+        .command('install')
+        .description('install and enable a systemd unit running `ktimer start`')
+        .option('--print', 'print the unit, write nothing')
+        .option('--run-as <user>', 'USER or USER:GROUP the system unit runs the daemon as (User=, Group=)'),
+    ),
     'write',
   ).action(action('install'));
-  unitDir(program.command('remove').description('disable and remove the systemd unit'), 'remove').action(
-    action('remove'),
-  );
+  unitDir(
+    userUnit(program.command('remove').description('disable and remove the systemd unit')),
+    'remove',
+  ).action(action('remove'));
 
   for (const cmd of program.commands) {
     // Stray words (`abc="x*y=z" efg` in the original notes) are warned about, not refused

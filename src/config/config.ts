@@ -1,7 +1,11 @@
 // The typed, frozen configuration every part of ktimer reads; built by load-config.ts.
 import type { HostPort } from './values.js';
 
+/** The daemon's log files, by the name `log.dir = -` gives their lines (`"log":"runed"`). */
+export type LogName = 'serve' | 'error' | 'runed' | 'webac';
+
 export interface LogFileConfig {
+  readonly name: LogName;
   readonly open: boolean;
   /** Absolute path of the live file. */
   readonly path: string;
@@ -54,6 +58,8 @@ export interface Config {
     readonly allowIp: readonly string[];
     readonly passwd: string;
     readonly allowEmptyPasswd: boolean;
+    /** A Bearer token that lets a scraper read /metrics without web_passwd; empty = none. */
+    readonly metricsToken: string;
   };
   readonly redis: {
     readonly host: string;
@@ -79,7 +85,10 @@ export interface Config {
     readonly timeoutMs: number;
   };
   readonly log: {
+    /** Absolute path, or `-` (stdout). */
     readonly dir: string;
+    /** log.dir = -: every line to stdout, with a `log` field naming its file (journald). */
+    readonly stdout: boolean;
     readonly serve: LogFileConfig;
     readonly error: LogFileConfig;
     readonly runed: LogFileConfig;

@@ -14,9 +14,9 @@ export class SectionReader {
     private readonly prefix?: string,
   ) {}
 
-  /** The value of `key` (or its other spelling), with the site to name in errors. */
-  get(key: string, fallback: string): { value: string; site: ValueSite } {
-    const names = this.spellings(key);
+  /** The value of `key` (or its other spelling, or an alias), with the site to name in errors. */
+  get(key: string, fallback: string, aliases: readonly string[] = []): { value: string; site: ValueSite } {
+    const names = [...aliases, ...this.spellings(key)];
     let found: { name: string; value: string } | undefined;
     for (const name of names) {
       const value = this.values[name];

@@ -144,3 +144,13 @@ export function readAllowList(site: ValueSite, value: string): string[] {
   }
   return entries;
 }
+
+/** A secret sent in an HTTP header (metrics_token): printable ASCII without spaces, 16 characters or more. */
+export function readToken(site: ValueSite, value: string): string {
+  if (value === '' || /^[\x21-\x7e]{16,512}$/.test(value)) return value;
+  throw bad(
+    site,
+    '***',
+    'empty, or 16 to 512 printable characters without spaces, such as the output of `openssl rand -hex 24`',
+  );
+}

@@ -7,11 +7,13 @@ import type { Config } from '../config/config.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { Notifier } from '../notify/notifier.js';
+import { Metrics } from '../metrics/metrics.js';
 import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
+import type { LoopHealth } from './health.js';
 import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
@@ -33,6 +35,8 @@ export interface DaemonParts {
   readonly scheduler: Scheduler;
   /** Alerts ([notify]): failures and recoveries POSTed, in the background. */
   readonly notifier: Notifier;
+  /** What /metrics shows (README "Metrics"). */
+  readonly metrics: Metrics;
 }
 
 export interface AssembleOptions {
@@ -49,7 +53,18 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const store = openStore(config, 'daemon');
   const clock = new RedisClock(store, local);
   const shells = new ShellPool(undefined, spawner);
-  const notifier = new Notifier({ notify: config.notify, host, logs });
+  // Its sources are read at a scrape, once the parts below exist.
+  const metrics: Metrics = new Metrics({
+    running: (kind): number => dispatcher.countRunning(kind),
+    redisUp: (): boolean => scheduler.redisHealthy,
+    taskCounts: () => store.tasks.counts(),
+  });
+  const notifier = new Notifier({
+    notify: config.notify,
+    host,
+    logs,
+    onGivenUp: () => metrics.notificationFailed(),
+  });
   const recorder = new RunRecorder({
     fires: store.fires,
     clock,
@@ -59,7 +74,11 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     // A begun fire's lease: renewed while it runs; once it runs out (its daemon gone), lost.
     keepMs: config.task.lostAfterSec * 1000,
     logs,
-    onRecorded: (record, streak) => notifier.runRecorded(record, streak),
+    onRecorded: (record, streak) => {
+      // A failed run whose retry finish.lua handed out (streak 0: one for a paused task is not).
+      if (record.retry_at !== undefined && streak === 0) metrics.retryScheduled(record.kind);
+      notifier.runRecorded(record, streak);
+    },
   });
   const dispatcher = new Dispatcher({
     fires: store.fires,
@@ -75,6 +94,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     },
     startedKeepMs: config.task.lostAfterSec * 1000,
     logs,
+    metrics,
   });
   const refiller = new CronRefiller({ tasks: store.tasks, clock, logs });
   const scheduler = new Scheduler({
@@ -87,6 +107,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     expireLimitSec: config.task.expireLimitSec,
     logs,
     onLost: (record, streak) => notifier.runRecorded(record, streak),
+    metrics,
   });
   dispatcher.onSlotFree(() => scheduler.slotFreed());
   store.on('ready', () => {
@@ -94,7 +115,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     scheduler.wake();
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
-  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier };
+  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics };
 }
 
 export interface WebHandle {
@@ -108,6 +129,10 @@ export interface WebHandle {
 export interface WebHooks {
   /** The daemon's state, for the info action. */
   info: () => Record<string, unknown>;
+  /** The Prometheus text, for /metrics. */
+  metrics: () => Promise<string>;
+  /** The loop's health, for /healthz. */
+  health: () => LoopHealth;
   /** Where it listens; null while its thread is down. */
   onListening: (address: string | null) => void;
 }
@@ -119,7 +144,7 @@ export interface WebHooks {
 export async function startWeb(config: Config, logs: DaemonLogs, hooks: WebHooks): Promise<WebHandle | null> {
   if (!config.web.enable) return null;
   try {
-    const web = new WebThread({ config, logs, ...hooks });
+    const web = new WebThread({ config, logs, stdout: logs.stdout, ...hooks });
     await web.start();
     return web;
   } catch (err) {

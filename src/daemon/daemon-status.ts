@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { VERSION } from '../version.js';
 import type { DaemonParts } from './assemble.js';
+import type { LoopHealth } from './health.js';
 import { type DaemonState, writeState } from './state-file.js';
 
 const WRITE_EVERY_MS = 1000;
@@ -15,6 +16,7 @@ export class DaemonStatus {
   private readonly startedAtMs: number;
   private writeTimer: NodeJS.Timeout | undefined;
   private lastWriteMs = 0;
+  private stopping = false;
 
   constructor(
     private readonly config: Config,
@@ -48,7 +50,18 @@ export class DaemonStatus {
         url: dispatcher.countRunning('url'),
         tasks: dispatcher.snapshot(),
       },
+      health: this.health(),
       updated_at: Math.round(this.local.nowMs()),
+    };
+  }
+
+  /** The loop's health (/healthz; `ktimer check` reads it from the state file). */
+  health(): LoopHealth {
+    const age = this.parts.scheduler.msSinceClaim();
+    return {
+      claim_age_ms: age === null ? null : Math.round(age),
+      redis_error: this.parts.scheduler.redisProblem,
+      stopping: this.stopping,
     };
   }
 
@@ -67,6 +80,7 @@ export class DaemonStatus {
 
   /** No more writes (stopping). */
   stop(): void {
+    this.stopping = true;
     clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
   }

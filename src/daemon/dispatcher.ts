@@ -6,6 +6,7 @@ import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { logFire } from '../log/fire-log.js';
+import type { FireResult, Metrics } from '../metrics/metrics.js';
 import {
   emptyResult,
   type FireRequest,
@@ -34,6 +35,8 @@ export interface DispatcherDeps {
   /** How long a begun fire's lease lasts before this daemon renews it (or it is recorded lost). */
   startedKeepMs: number;
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
+  /** Each fire's result, lateness and duration (README "Metrics"). */
+  metrics?: Pick<Metrics, 'fireEnded'>;
 }
 
 interface Running {
@@ -218,8 +221,11 @@ export class Dispatcher implements FireSink {
     this.active[fire.kind]--;
     if (!result.ok) this.failedTotal++;
     const logged = killed ? { ...result, error: KILLED_AT_SHUTDOWN } : result;
-    logFire(this.deps.logs, fire, handedMs + result.startDelayMs, logged, this.deps.host);
-    this.deps.recorder.finished(fire, handedMs + result.startDelayMs, logged);
+    const startedMs = handedMs + result.startDelayMs;
+    logFire(this.deps.logs, fire, startedMs, logged, this.deps.host);
+    this.deps.recorder.finished(fire, startedMs, logged);
+    const outcome: FireResult = result.ok ? 'ok' : result.timedOut ? 'timed_out' : 'failed';
+    this.deps.metrics?.fireEnded(fire.kind, outcome, startedMs - fire.due * 1000, result.durationMs);
     this.changed();
   }
 

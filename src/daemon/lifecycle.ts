@@ -15,10 +15,8 @@ import { assembleDaemon, type DaemonParts, startWeb, type WebHandle } from './as
 import { DaemonStatus } from './daemon-status.js';
 import { removePidfile } from './pidfile.js';
 import { acquirePidfile } from './pidfile-lock.js';
-import { removeState, stateFileOf } from './state-file.js';
+import { removeState, STATE_REFRESH_MS, stateFileOf } from './state-file.js';
 
-/** How often the state file is refreshed while nothing else changes it. */
-const STATE_REFRESH_MS = 5000;
 /** At shutdown, alerts under way are given this long to go out. */
 const NOTIFY_GRACE_MS = 3000;
 
@@ -44,7 +42,7 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   const spawner = chooseSpawner();
   acquirePidfile(config.pidfile, process.pid);
   const logs = await undoOnFailure(config, null, async () => {
-    mkdirSync(config.log.dir, { recursive: true });
+    if (!config.log.stdout) mkdirSync(config.log.dir, { recursive: true });
     return openDaemonLogs(config);
   });
   const parts = await undoOnFailure(config, { logs }, async () =>
@@ -56,6 +54,8 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   const web = await undoOnFailure(config, { logs, parts }, () =>
     startWeb(config, logs, {
       info: () => status.info(),
+      metrics: () => parts.metrics.scrape(),
+      health: () => status.health(),
       onListening: (address) => {
         status.webAddress = address;
         status.touch();
@@ -64,6 +64,8 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   );
   const started: Started = { config, logs, parts, web, status };
   parts.dispatcher.onSlotFree(() => status.touch());
+  // `ktimer check` right after `start -d` sees the loop up within a second, not at the next refresh.
+  void parts.scheduler.firstClaim.then(() => status.touch());
   status.touch();
   const refresh = setInterval(() => status.touch(), STATE_REFRESH_MS);
   logStart(started, spawner.kind);

@@ -7,6 +7,7 @@ import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import { type DaemonLogs } from '../log/daemon-logs.js';
 import { logClaimEntry } from '../log/fire-log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import {
   type ClaimReply,
   type ClaimRequest,
@@ -50,6 +51,8 @@ export interface SchedulerDeps {
   logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
   /** A run this claim recorded lost, with its task's failures in a row (alerts). */
   onLost?: (record: RunRecord, streak: number) => void;
+  /** Claim durations and runs found lost (README "Metrics"). */
+  metrics?: Pick<Metrics, 'claimTook' | 'runRecorded'>;
 }
 
 export interface PassResult {
@@ -90,6 +93,13 @@ export class Scheduler {
   /** A slot freed since the current pass began (its wake-up may have come mid-pass). */
   private freedSincePass = false;
   passes = 0;
+  /** When the last claim succeeded, on the loop's clock (ms); null before the first. */
+  private lastClaimMs: number | null = null;
+  private claimedOnce: () => void = () => {};
+  /** Resolves at the first successful claim (the state file then says the loop is up). */
+  readonly firstClaim = new Promise<void>((resolve) => {
+    this.claimedOnce = resolve;
+  });
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -100,6 +110,11 @@ export class Scheduler {
   /** Why Redis is away (the last failure's message), or null while it answers. */
   get redisProblem(): string | null {
     return this.problem;
+  }
+
+  /** Since the last successful claim, ms (health: /healthz, `ktimer check`); null before the first. */
+  msSinceClaim(): number | null {
+    return this.lastClaimMs === null ? null : Math.max(0, this.deps.clock.nowMs() - this.lastClaimMs);
   }
 
   start(): void {
@@ -137,6 +152,7 @@ export class Scheduler {
     const nowMs = clock.nowMs();
     const deep = nowMs - this.lastDeepSkipMs >= DEEP_SKIP_MS;
     if (deep) this.lastDeepSkipMs = nowMs;
+    const claimStartedMs = performance.now();
     const reply = await this.deps.claimer.claim({
       nowMs,
       owner: this.deps.owner,
@@ -147,13 +163,19 @@ export class Scheduler {
       maxSkip: deep ? fullSkip({ maxShell, maxUrl }) : SHALLOW_SKIP,
       cronLowWater: CRON_LOW_WATER,
     });
+    this.deps.metrics?.claimTook(performance.now() - claimStartedMs);
+    this.lastClaimMs = nowMs;
+    this.claimedOnce();
     const fires: Fire[] = [];
     for (const entry of reply.entries) {
       if (entry.kind === 'fire') fires.push(entry.fire);
       else if (entry.kind === 'refill') this.deps.refills.request(entry.kid, entry.raw);
       else {
+        if (entry.kind === 'lost') {
+          this.deps.metrics?.runRecorded(entry.record.kind, 'lost');
+          this.deps.onLost?.(entry.record, entry.streak);
+        } else if (entry.kind === 'skipped') this.deps.metrics?.runRecorded(entry.record.kind, 'skipped');
         logClaimEntry(this.deps.logs, entry);
-        if (entry.kind === 'lost') this.deps.onLost?.(entry.record, entry.streak);
       }
     }
     sink.dispatch(fires);

@@ -3,6 +3,10 @@
 // running now, so it gets the mode of the log files (log.file_mode), not 0644.
 import { readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write.js';
+import type { LoopHealth } from './health.js';
+
+/** How often the daemon rewrites its state file while nothing else changes it. */
+export const STATE_REFRESH_MS = 5000;
 
 export interface DaemonState {
   pid: number;
@@ -20,6 +24,8 @@ export interface DaemonState {
     url: number;
     tasks: { kid: string; fire_id: string; kind: string; command: string; started_ms: number }[];
   };
+  /** The loop's health when the file was written (absent in an older daemon's file). */
+  health?: LoopHealth;
   updated_at: number;
 }
 

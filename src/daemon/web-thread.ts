@@ -10,6 +10,7 @@ import { backoffMs } from '../backoff.js';
 import type { Config } from '../config/config.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
+import type { LoopHealth } from './health.js';
 import type { FromWebThread, ToWebThread, WebWorkerData } from './web-messages.js';
 
 /** How long a closing thread may take before it is terminated. */
@@ -24,6 +25,11 @@ export interface WebThreadOptions {
   logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
   /** The daemon's state, for the info action. */
   info: () => Record<string, unknown>;
+  /** The Prometheus text (/metrics) and the loop's health (/healthz). */
+  metrics: () => Promise<string>;
+  health: () => LoopHealth;
+  /** log.dir = -: where the thread's webac lines go (the main thread's stdout). */
+  stdout?: (text: string) => void;
   /** Where it listens; null while it is down (died, not restarted yet). */
   onListening: (address: string | null) => void;
 }
@@ -115,11 +121,21 @@ export class WebThread {
 
   /** Lines for the main thread's logs, and questions about the daemon's state. */
   private relay(worker: Worker, msg: Exclude<FromWebThread, { type: 'listening' | 'failed' }>): void {
+    const answer = (reply: ToWebThread) => worker.postMessage(reply);
     if (msg.type === 'log') {
       const { file, level, fields, msg: text } = msg.line;
       this.opts.logs[file][level](fields, text);
+    } else if (msg.type === 'stdout') {
+      this.opts.stdout?.(msg.text);
+    } else if (msg.type === 'info_request') {
+      answer({ type: 'info', info: this.opts.info() });
+    } else if (msg.type === 'health_request') {
+      answer({ type: 'health', health: this.opts.health() });
     } else {
-      worker.postMessage({ type: 'info', info: this.opts.info() } satisfies ToWebThread);
+      this.opts.metrics().then(
+        (text) => answer({ type: 'metrics', text }),
+        (err: unknown) => answer({ type: 'metrics', text: null, error: messageOf(err) }),
+      );
     }
   }
 

@@ -13,12 +13,18 @@ import { openLogFile } from '../log/daemon-logs.js';
 import { type LineLogger, logTaskChange } from '../log/task-change-log.js';
 import { HistoryService } from '../service/history-service.js';
 import { TaskService } from '../service/task-service.js';
-import { openStore } from '../store/open-store.js';
+import { openStore, type Store } from '../store/open-store.js';
+import type { HealthReport } from '../web/metrics-route.js';
 import { type ErrorLog, startWebServer } from '../web/web-server.js';
+import { answerWithin, type LoopHealth, loopProblem } from './health.js';
 import type { FromWebThread, LogLine, ToWebThread, WebWorkerData } from './web-messages.js';
 
-/** An info answer is reused this long: a flood of info requests asks the main thread twice a second at most. */
+/** An info or metrics answer is reused this long: a flood asks the main thread twice a second at most. */
 const INFO_MAX_AGE_MS = 500;
+/** A health answer, this long: a probe sees the loop as it is now. */
+const HEALTH_MAX_AGE_MS = 100;
+/** /healthz waits this long for Redis to answer (a frozen server holds the call forever). */
+const PING_WAIT_MS = 1000;
 /** How much nicer than the daemon this thread runs: when CPUs are short, the loop goes first. */
 const NICER_BY = 10;
 /** How long it waits for its Redis connection before it listens all the same. */
@@ -33,24 +39,30 @@ function forwardTo(file: LogLine['file'], post: Post): LineLogger & ErrorLog {
   return { info: line('info'), warn: line('warn'), error: line('error') };
 }
 
-/** The daemon's state, asked of the main thread: one question at a time, its answer reused briefly. */
-class InfoFromMain {
-  private last: { atMs: number; info: Record<string, unknown> } | undefined;
-  private readonly waiting: ((info: Record<string, unknown>) => void)[] = [];
+/**
+ * A question for the main thread (the daemon's state, its metrics, its loop's health): one in
+ * flight at a time, its answer reused for `maxAgeMs`, so a flood of requests asks it rarely.
+ */
+class AskMain<T> {
+  private last: { atMs: number; value: T } | undefined;
+  private readonly waiting: ((value: T) => void)[] = [];
 
-  constructor(private readonly ask: () => void) {}
+  constructor(
+    private readonly ask: () => void,
+    private readonly maxAgeMs: number,
+  ) {}
 
-  get(): Promise<Record<string, unknown>> {
+  get(): Promise<T> {
     const last = this.last;
-    if (last && performance.now() - last.atMs < INFO_MAX_AGE_MS) return Promise.resolve(last.info);
+    if (last && performance.now() - last.atMs < this.maxAgeMs) return Promise.resolve(last.value);
     return new Promise((resolve) => {
       if (this.waiting.push(resolve) === 1) this.ask();
     });
   }
 
-  answer(info: Record<string, unknown>): void {
-    this.last = { atMs: performance.now(), info };
-    for (const resolve of this.waiting.splice(0)) resolve(info);
+  answer(value: T): void {
+    this.last = { atMs: performance.now(), value };
+    for (const resolve of this.waiting.splice(0)) resolve(value);
   }
 }
 
@@ -67,9 +79,14 @@ function yieldToTheLoop(): void {
 async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> {
   yieldToTheLoop();
   const post: Post = (msg) => port.postMessage(msg);
-  const webac = openLogFile(config.log.webac, config);
+  const webac = openLogFile(config.log.webac, config, (text) => post({ type: 'stdout', text }));
   const store = openStore(config, 'daemon');
-  const info = new InfoFromMain(() => post({ type: 'info_request' }));
+  const info = new AskMain<Record<string, unknown>>(() => post({ type: 'info_request' }), INFO_MAX_AGE_MS);
+  const metrics = new AskMain<{ text: string | null; error?: string }>(
+    () => post({ type: 'metrics_request' }),
+    INFO_MAX_AGE_MS,
+  );
+  const loop = new AskMain<LoopHealth>(() => post({ type: 'health_request' }), HEALTH_MAX_AGE_MS);
   const runed = forwardTo('runed', post);
   const service = new TaskService({
     config,
@@ -95,6 +112,12 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
     service,
     history,
     info: () => info.get(),
+    metrics: async () => {
+      const { text, error } = await metrics.get();
+      if (text === null) throw new Error(`metrics: ${error ?? 'unavailable'}`);
+      return text;
+    },
+    health: () => healthOf(loop, store),
     accessLog: webac.logger,
     errorLog: forwardTo('error', post),
     // Beside this file in dist/bundle: the page and its files, built from src/ui.
@@ -109,6 +132,8 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
   }
   port.on('message', (msg: ToWebThread) => {
     if (msg.type === 'info') info.answer(msg.info);
+    else if (msg.type === 'metrics') metrics.answer(msg);
+    else if (msg.type === 'health') loop.answer(msg.health);
     else if (msg.type === 'reopen') webac.reopen();
     else
       void server
@@ -117,6 +142,25 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
         .then(() => process.exit(0));
   });
   post({ type: 'listening', address: `${server.host}:${server.port}` });
+}
+
+/** /healthz: the main thread's loop (claimed within 2 s) and Redis (answers this thread's PING). */
+async function healthOf(loop: AskMain<LoopHealth>, store: Store): Promise<HealthReport> {
+  const [health, redisError] = await Promise.all([
+    loop.get(),
+    answerWithin(store.ping(), PING_WAIT_MS, 'Redis').then(
+      () => null,
+      (err: unknown) => messageOf(err),
+    ),
+  ]);
+  // Redis not answering explains a loop that cannot claim: it is named alone.
+  const reason = redisError ? `Redis does not answer: ${redisError}` : loopProblem(health);
+  return {
+    healthy: reason === null,
+    reason,
+    claim_age_ms: health.claim_age_ms,
+    redis: redisError ?? 'ok',
+  };
 }
 
 /** Why it cannot start, as the one line `start -d` prints. */

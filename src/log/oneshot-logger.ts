@@ -3,7 +3,8 @@
 // flush() before the command exits. Not pino itself: loading it cost 10 ms of a 100 ms `add`
 // (bench/RESULTS.md). Silent when the file is switched off (`*_open = 0`); a file that cannot
 // be written is a warning, not a failure (the change is stored already). As the daemon's: new
-// files get log.file_mode, URL credentials are masked.
+// files get log.file_mode, URL credentials are masked. With log.dir = - (the daemon's logs on
+// stdout, for journald) a command writes none: its stdout is its output, which scripts read.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LogFileConfig } from '../config/config.js';
@@ -21,7 +22,7 @@ const LEVELS = { info: 30, warn: 40 } as const;
 const FLUSH_AT = 64 * 1024;
 
 export function oneshotLogger(file: LogFileConfig): OneshotLog {
-  if (!file.open) return { logger: { info: () => {}, warn: () => {} }, flush: () => {} };
+  if (!file.open || file.path === '-') return { logger: { info: () => {}, warn: () => {} }, flush: () => {} };
   let buffered: string[] = [];
   let size = 0;
   let failed = false;

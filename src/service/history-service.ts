@@ -64,7 +64,18 @@ export class HistoryService {
     let slowTold = false;
     let id = fireId;
     for (;;) {
-      const record = await (await this.deps.history()).byFireId(id);
+      const store = await this.deps.history();
+      let record = await store.byFireId(id);
+      // Neither on record nor handed out: cancelled (its task paused or deleted while the run or
+      // its retry waited), unless it was put on record between the two reads.
+      if (!record && !(await store.handedOut(id))) {
+        record = await store.byFireId(id);
+        if (!record)
+          throw new KtimerError(
+            'not_found',
+            `run ${id} was cancelled before it started (its task was paused or deleted), or is not on record (history_per_task = 0)`,
+          );
+      }
       if (record && record.retry_at === undefined) return record;
       // Failed, to be retried: wait for the next attempt (kid:run.attempt).
       if (record) id = `${fireId.replace(/\.\d+$/, '')}.${record.attempt + 1}`;

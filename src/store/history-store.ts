@@ -2,7 +2,7 @@
 // a task's runs, newest first; the runs of every task (the runs stream); one run's record, for
 // its output. Plain reads, one or a few commands each.
 import type { RedisAccess } from './redis-access.js';
-import { decodeRunRecord, type RunRecord, type RunSummary } from './run-record.js';
+import { decodeRunRecord, decodeRunsEntry, type RunRecord, type RunSummary } from './run-record.js';
 
 export interface RunsQuery {
   /** Only runs put on record at or after this, unix ms (the stream's ids are ms). */
@@ -34,6 +34,18 @@ export class HistoryStore {
     return hit === undefined ? null : (readable([hit])[0] ?? null);
   }
 
+  /**
+   * Whether fire `fireId` is still to run or running: in the fires hash (pending, leased, begun,
+   * or a retry waiting) or queued behind its task's run under way (overlap=queue).
+   */
+  async handedOut(fireId: string): Promise<boolean> {
+    const kid = fireId.slice(0, fireId.lastIndexOf(':'));
+    const [inFires, queued] = await this.redis.call((c) =>
+      Promise.all([c.hexists(this.redis.keys.fires, fireId), c.hget(this.redis.keys.queued, kid)]),
+    );
+    return inFires === 1 || (queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`));
+  }
+
   /** Runs of every task, newest first, as the stream keeps them (a summary each). */
   async runs(q: RunsQuery): Promise<RunSummary[]> {
     const out: RunSummary[] = [];
@@ -45,7 +57,7 @@ export class HistoryStore {
         c.xrevrange(this.redis.keys.runs, end, start, 'COUNT', page),
       );
       for (const [, fields] of entries) {
-        const summary = readable([fields[1] ?? ''])[0];
+        const summary = readableEntry(fields);
         if (summary && (!q.failedOnly || summary.result === 'failed' || summary.result === 'lost'))
           out.push(summary);
         if (out.length >= q.count) break;
@@ -55,6 +67,15 @@ export class HistoryStore {
       end = `(${last}`;
     }
     return out;
+  }
+}
+
+/** A runs stream entry that reads as a summary, else null (one damaged entry hides nothing else). */
+function readableEntry(fields: readonly string[]): RunSummary | null {
+  try {
+    return decodeRunsEntry('runs', fields);
+  } catch {
+    return null;
   }
 }
 

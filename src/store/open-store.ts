@@ -68,6 +68,8 @@ export interface Store {
   /** The server's clock, unix ms with microsecond precision: the clock every machine shares. */
   serverTimeMs(): Promise<number>;
   serverInfo(): Promise<{ version: string | null }>;
+  /** Resolves when the server answers a PING (health checks). */
+  ping(): Promise<void>;
   /** Connection events, for the daemon's serve.log. */
   on(event: 'ready' | 'close', listener: () => void): void;
   close(): Promise<void>;
@@ -113,6 +115,10 @@ export function openStore(config: Config, profile: ClientProfile): Store {
       }),
     serverInfo: () =>
       redis.call(async (c) => ({ version: /redis_version:(\S+)/.exec(await c.info('server'))?.[1] ?? null })),
+    ping: () =>
+      redis.call(async (c) => {
+        await c.ping();
+      }),
     on: (event, listener) => {
       client.on(event, listener);
     },

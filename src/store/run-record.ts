@@ -73,9 +73,34 @@ export function decodeRunRecord(where: string, json: unknown): RunRecord {
     v === null ||
     typeof v !== 'object' ||
     typeof v.fire_id !== 'string' ||
-    typeof v.kid !== 'string' ||
+    !v.fire_id.includes(':') ||
+    (v.kid !== undefined && typeof v.kid !== 'string') ||
     (v.result !== 'ok' && v.result !== 'failed' && v.result !== 'lost' && v.result !== 'skipped')
   )
     throw unexpectedReply(where, json);
+  // What Redis keeps leaves out what the rest says (include/record-run.lua `stored`).
+  v.kid ??= v.fire_id.slice(0, v.fire_id.lastIndexOf(':'));
+  v.ok ??= v.result === 'ok';
+  v.trigger ??= 'schedule';
+  v.attempt ??= 1;
   return v as RunRecord;
+}
+
+/** The runs stream's fields, in the order record-run.lua writes them (numbers: the rest). */
+const STREAM_TEXT = new Set(['fire_id', 'result', 'signal', 'host', 'trigger']);
+
+/**
+ * A runs stream entry's fields as a summary: one field per summary field, empty where none
+ * (started_ms in unix ms); an entry of ktimer 1.2 holds the summary as JSON in its field `s`.
+ */
+export function decodeRunsEntry(where: string, fields: readonly string[]): RunSummary {
+  if (fields.length === 2 && fields[0] === 's') return decodeRunRecord(where, fields[1]);
+  const v: Record<string, string | number> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [name, value] = [fields[i] as string, fields[i + 1] as string];
+    if (value === '') continue;
+    if (name === 'started_ms') v.started = Number(value) / 1000;
+    else v[name] = STREAM_TEXT.has(name) ? value : Number(value);
+  }
+  return decodeRunRecord(where, JSON.stringify(v));
 }

@@ -105,7 +105,7 @@ export const DEL: Script<readonly string[], number> = {
 
 export const CLEAR: Script<void, number> = {
   name: 'clear',
-  keys: ['pool', 'schedule', 'last', 'paused', 'names'],
+  keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
   encode: () => [],
   decode: (reply) => countReply('clear', reply),
 };

@@ -52,6 +52,15 @@ export class TaskStore {
     return this.redis.call((client) => client.hlen(this.redis.keys.pool));
   }
 
+  /** Every task, paused ones included, and the paused ones: O(1) each (the daemon's metrics). */
+  async counts(): Promise<{ total: number; paused: number }> {
+    const { pool, paused } = this.redis.keys;
+    const [total, pausedCount] = await this.redis.call((client) =>
+      Promise.all([client.hlen(pool), client.zcard(paused)]),
+    );
+    return { total, paused: pausedCount };
+  }
+
   async get(kid: string): Promise<StoredTask | null> {
     const raw = await this.redis.call((client) => client.hget(this.redis.keys.pool, kid));
     return raw === null ? null : { task: decodeTask(kid, raw), raw };

@@ -11,6 +11,12 @@ import { AllowList, canonicalAddress } from './allow-list.js';
 import { LoginGuard, MAX_UNCHECKED_PER_ADDRESS } from './auth.js';
 import { gateConnections } from './connection-gate.js';
 import { maskedUrl } from './masked-url.js';
+import {
+  type HealthReport,
+  OBSERVABILITY_PATHS,
+  observabilityReply,
+  type RouteReply,
+} from './metrics-route.js';
 import { Dashboard, type DashboardDeps, isDashboardPath } from './ui/dashboard.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm, requestTarget } from './request.js';
 
@@ -25,6 +31,9 @@ export interface WebDeps {
   /** The run history (history and runs actions). */
   history: HistoryService;
   info: () => Promise<Record<string, unknown>>;
+  /** /metrics and /healthz (metrics-route.ts); without them those paths are 404. */
+  metrics?: () => Promise<string>;
+  health?: () => Promise<HealthReport>;
   accessLog: Logger;
   errorLog: ErrorLog;
   /** The dashboard at /ui: its built files and the runs stream (web/ui/dashboard.ts). */
@@ -37,10 +46,7 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-interface Reply {
-  code: number;
-  data: unknown;
-  msg: string;
+interface Reply extends RouteReply {
   extra?: Record<string, unknown>;
 }
 
@@ -55,6 +61,14 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   }
   const allow = new AllowList(config.web.allowIp);
   const guard = new LoginGuard(config.web.passwd);
+  const { metrics, health } = deps;
+  const observability = metrics &&
+    health && {
+      metrics,
+      health,
+      passwdGuard: guard,
+      tokenGuard: config.web.metricsToken === '' ? null : new LoginGuard(config.web.metricsToken),
+    };
   const fail = (code: number, msg: string): Reply => ({ code, data: null, msg });
   const dashboard = new Dashboard(
     { ...deps, errorLog: (msg) => deps.errorLog.error({ event: 'web_error', err: msg }, 'dashboard') },
@@ -73,6 +87,10 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   ): Promise<Reply | null> => {
     if (req.method !== 'GET' && req.method !== 'POST') return fail(405, 'use GET or POST');
     const { path, query } = requestTarget(req);
+    if (observability && OBSERVABILITY_PATHS.has(path)) {
+      parseUrlEncoded(query, params);
+      return observabilityReply(path, req, address, params, observability);
+    }
     if (isDashboardPath(path)) return dashboard.handle(req, res, address, path, query, params);
     if (path !== '/') return fail(404, `no such path ${path.slice(0, 60)}; the API is at /`);
     parseUrlEncoded(query, params);
@@ -191,6 +209,14 @@ function errorReply(err: unknown, errorLog: ErrorLog): Reply {
 }
 
 function send(res: ServerResponse, reply: Reply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.text) {
+    res.statusCode = reply.code;
+    res.setHeader('content-type', reply.text.contentType);
+    res.setHeader('cache-control', 'no-store');
+    res.end(reply.text.body);
+    return;
+  }
   const body = JSON.stringify({
     status: reply.code === 200,
     code: reply.code,

@@ -98,6 +98,9 @@ test('add, get, count, del, clear: the output lines of the spec, and the Redis l
     misfire: 'once',
     name: null,
     timeout: null,
+    overlap: 'allow',
+    retries: 0,
+    retry_delay: null,
     schedule: 'every 5s',
   });
   assert.equal((await kt('get', `-kid=${kid}`)).code, 0);

@@ -34,3 +34,22 @@ export function storesOn(
   );
   return { tasks: new TaskStore(access), fires: new FireStore(access, waitReplicas, history) };
 }
+
+/**
+ * One fire store per daemon (owner), as each daemon keeps its own; over the keys `keysNow()`
+ * gives (a test file's current keys), on the client `clientNow()` gives. `reset()` forgets them.
+ */
+export function fireStoresByOwner(clientNow: () => Redis | Cluster, keysNow: () => StoreKeys) {
+  const stores = new Map<string, FireStore>();
+  return {
+    of(owner: string): FireStore {
+      let store = stores.get(owner);
+      if (!store) {
+        store = storesOn(clientNow(), keysNow()).fires;
+        stores.set(owner, store);
+      }
+      return store;
+    },
+    reset: () => stores.clear(),
+  };
+}

@@ -1,5 +1,6 @@
 // The claim/begin/finish scripts against a real Redis: each fire goes to one daemon, leases
 // are taken over when they run out, timers expire, corrupt data is removed.
+import { decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
@@ -15,13 +16,12 @@ import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src
 import { decodeTask, type Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
-import { historyRules, storesOn, testKeys } from '../helpers/stores.js';
+import { fireStoresByOwner, historyRules, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 let keys: StoreKeys;
 let tasks: TaskStore;
 /** One fire store per daemon (owner): each keeps its own started fires. */
-let firesOf_: Map<string, FireStore>;
 let n = 0;
 
 const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
@@ -48,17 +48,15 @@ beforeEach(() => {
   n++;
   keys = testKeys(`c${n}`);
   tasks = storesOn(redis.client, keys).tasks;
-  firesOf_ = new Map();
+  ownerStores.reset();
 });
 
-const fires = (owner: string): FireStore => {
-  let store = firesOf_.get(owner);
-  if (!store) {
-    store = storesOn(redis.client, keys).fires;
-    firesOf_.set(owner, store);
-  }
-  return store;
-};
+/** One fire store per daemon (owner). */
+const ownerStores = fireStoresByOwner(
+  () => redis.client,
+  () => keys,
+);
+const fires = (owner: string): FireStore => ownerStores.of(owner);
 
 const begin = (nowMs: number, owner: string, keepMs: number, batch: { id: string; token: string }[]) =>
   fires(owner).begin({ nowMs, owner, keepMs, fires: batch });
@@ -337,7 +335,7 @@ test('a begun fire is never handed out again: its run is put on record, or recor
   );
   assert.equal(await redis.client.hlen(keys.fires), 0);
   assert.equal(await redis.client.zcard(keys.leases), 0);
-  const lost = JSON.parse((await redis.client.lindex(`${keys.history}j`, 0)) ?? '{}');
+  const lost = decodeRunRecord('test', await redis.client.lindex(`${keys.history}j`, 0));
   assert.equal(lost.result, 'lost');
   assert.equal(lost.host, 'host', 'from the owner host:pid:tag');
   assert.equal(lost.pid, 42);

@@ -1,5 +1,6 @@
 // The dispatcher on a manual clock against a real Redis: fires are claimed and begun by the real
 // scripts; the runners are stand-ins that end when the test says, so times are exact.
+import { decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
@@ -121,7 +122,7 @@ test('a fire is begun, run and logged with its real start on the Redis clock; it
     what: 'the run on record',
   });
   const kid = fires[0]?.kid ?? '';
-  const run = JSON.parse((await redis.client.lindex(`${keys.history}${kid}`, 0)) ?? '{}');
+  const run = decodeRunRecord('test', await redis.client.lindex(`${keys.history}${kid}`, 0));
   assert.deepEqual(
     [
       run.fire_id,

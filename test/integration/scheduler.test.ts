@@ -7,6 +7,7 @@ import { type FireSink, type LoopClock, Scheduler } from '../../src/daemon/sched
 import type { Claimer } from '../../src/daemon/scheduler.js';
 import type { Fire } from '../../src/store/open-store.js';
 import type { CommandKind } from '../../src/tasks/task.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
@@ -30,7 +31,12 @@ class TestSink implements FireSink {
 }
 
 function setup(
-  options: { sink?: TestSink; claimer?: (real: Claimer) => Claimer; expireLimitSec?: number } = {},
+  options: {
+    sink?: TestSink;
+    claimer?: (real: Claimer) => Claimer;
+    expireLimitSec?: number;
+    metrics?: Metrics;
+  } = {},
 ) {
   const keys = testKeys(`s${++n}`);
   const { fires } = storesOn(redis.client, keys);
@@ -46,6 +52,7 @@ function setup(
     leaseMs: 5000,
     expireLimitSec: options.expireLimitSec ?? 60,
     logs,
+    metrics: options.metrics,
   });
   const store = (tasks: [string, number, string?][]) =>
     storeTasks(
@@ -58,7 +65,7 @@ function setup(
     );
   /** Resolves once the loop waits on the clock again. */
   const idle = () => waitFor(() => clock.sleeping > 0, { what: 'the loop to sleep', intervalMs: 2 });
-  return { clock, sink, logs, sched, store, idle };
+  return { clock, sink, logs, sched, store, idle, fires };
 }
 
 test('a task due in 3 s fires when the clock reaches it, never before, in milliseconds of real time', async () => {
@@ -243,4 +250,37 @@ test('a claim that stops at its budget with room left is followed by another at 
   } finally {
     await sched.stop();
   }
+});
+
+test('metrics: every claim is timed, a run found lost is counted by its kind, the last claim is known', async () => {
+  const metrics = new Metrics({
+    running: () => 0,
+    redisUp: () => true,
+    taskCounts: async () => ({ total: 0, paused: 0 }),
+  });
+  const { clock, sink, sched, store, fires } = setup({ metrics });
+  assert.equal(sched.msSinceClaim(), null, 'no claim yet');
+  await store([['a', T0, 'sleep 100']]);
+  await sched.pass();
+  const [fire] = sink.fires;
+  assert.ok(fire);
+  // Begun by this daemon, which then "dies": its lease (60 s) runs out unrenewed.
+  assert.deepEqual(
+    await fires.begin({
+      nowMs: T0,
+      owner: 'test',
+      keepMs: 60_000,
+      fires: [{ id: fire.id, token: fire.token }],
+    }),
+    [true],
+  );
+  clock.advance(500);
+  assert.equal(sched.msSinceClaim(), 500);
+  clock.advance(60_000);
+  await sched.pass();
+  assert.equal(sched.msSinceClaim(), 0);
+  const text = await metrics.scrape();
+  assert.match(text, /^ktimer_fires_total\{kind="shell",result="lost"\} 1$/m);
+  assert.match(text, /^ktimer_fires_total\{kind="url",result="lost"\} 0$/m);
+  assert.match(text, /^ktimer_claim_duration_seconds_count 2$/m);
 });

@@ -2,6 +2,7 @@
 // one Redis, one SIGKILLed and restarted every 2 s (once up again), and Redis shut down for 3 s and restarted
 // from its AOF, while tasks are paused and resumed, run by hand, kept from overlapping
 // (-overlap=skip, a slow command) and retried (-retries, a receiver failing twice in three).
+import { decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,7 +148,8 @@ test('pause/resume, run now, overlap=skip and retries under kill -9 and a Redis 
   );
   const records: Run[] = [];
   for (const kid of kidOf.values())
-    for (const raw of await client.lrange(`${lock}:history:${kid}`, 0, -1)) records.push(JSON.parse(raw));
+    for (const raw of await client.lrange(`${lock}:history:${kid}`, 0, -1))
+      records.push(decodeRunRecord('test', raw) as unknown as Run);
   const byKid = (name: string) => records.filter((r) => r.kid === kidOf.get(name));
 
   // 1. No run on record twice; the stream agrees with the lists.

@@ -1,6 +1,7 @@
 // Exactly once, proven under load: 3 daemons on one Redis fire 10,000 timers, 50 tickers and 50
 // cron tasks (every second, 15 runs each: their carried run times are refilled as they go) over 20 s; then the same while daemons are SIGKILLed and restarted; then while Redis is shut
 // down for 10 s and restarted from its AOF. Each prints its figures.
+import { decodeRunRecord, decodeRunsEntry } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestDaemon } from '../helpers/daemon.js';
@@ -120,12 +121,10 @@ test('the same with a daemon SIGKILLed every 3 s and restarted: nothing lost, no
       if (fire.state === 'started' && deadOwners.has(fire.owner.split(':')[1] ?? '')) kids.add(fire.kid);
     }
     for (const [, fields] of await client.xrange('chaos:tasks:lock:runs', '-', '+')) {
-      const run = JSON.parse(fields[1] ?? '{}') as { kid: string; fire_id: string; result: string };
+      const run = decodeRunsEntry('test', fields);
       if (run.result !== 'lost') continue;
       const history = await client.lrange(`chaos:tasks:lock:history:${run.kid}`, 0, -1);
-      const record = history
-        .map((r) => JSON.parse(r) as { fire_id: string; pid?: number })
-        .find((r) => r.fire_id === run.fire_id);
+      const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
       if (deadOwners.has(String(record?.pid))) kids.add(run.kid);
     }
     return kids;

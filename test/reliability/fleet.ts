@@ -1,5 +1,6 @@
 // Shared pieces of the fault tests: an HTTP sink that counts every call per kid, bulk seeding
 // of tasks in the Redis layout of README, several daemons on one Redis, and the figures report.
+import { decodeRunsEntry } from '../../src/store/run-record.js';
 import { createServer, type Server } from 'node:http';
 import type { Cluster, Redis } from 'ioredis';
 import { taskKeys, writeTestConfig } from '../helpers/cli.js';
@@ -217,7 +218,7 @@ export async function checkRecords(
   const perKid = new Map<string, number>();
   let lost = 0;
   for (const [, fields] of entries) {
-    const s = JSON.parse(fields[1] ?? '{}') as { fire_id: string; kid: string; result: string };
+    const s = decodeRunsEntry('test', fields);
     seen.set(s.fire_id, (seen.get(s.fire_id) ?? 0) + 1);
     perKid.set(s.kid, (perKid.get(s.kid) ?? 0) + 1);
     if (s.result === 'lost') lost++;

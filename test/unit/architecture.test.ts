@@ -19,7 +19,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   log: ['top', 'tasks', 'config', 'service', 'runner', 'store'],
   notify: ['top', 'config', 'store'],
   web: ['top', 'tasks', 'config', 'service'],
-  daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'notify', 'web'],
+  metrics: ['top', 'tasks'],
+  daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'notify', 'web', 'metrics'],
   cli: ['top', 'tasks', 'config', 'store', 'service', 'log', 'daemon'],
   // The dashboard's browser code: it talks to the daemon over HTTP only.
   ui: [],
@@ -31,6 +32,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   'cluster-key-slot': ['store'],
   commander: ['cli'],
   pino: ['log', 'daemon', 'web'],
+  'prom-client': ['metrics'],
   'node:http': ['web', 'runner'],
   // Tests only: it drives the browser of the dashboard's test.
   'playwright-core': [],

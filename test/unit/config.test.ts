@@ -147,3 +147,32 @@ test('a missing or unreadable file says what to do', () => {
         `config file ${dir} is a directory; point --config or $KTIMER_CONFIG at the conf.ini file itself`,
   );
 });
+
+test('metrics_token: empty by default, in [web] as metrics_token or web_metrics_token, a short one refused without echoing it', () => {
+  assert.equal(build('').web.metricsToken, '');
+  const token = '0123456789abcdef0123';
+  assert.equal(build(`[web]\nmetrics_token = ${token}`).web.metricsToken, token);
+  assert.equal(build(`[web]\nweb_metrics_token = ${token}`).web.metricsToken, token);
+  assert.equal(build(`[web]\nweb.metrics_token = ${token}`).web.metricsToken, token);
+  fails(
+    '[web]\nmetrics_token = short-secret',
+    /\[web\] metrics_token = "\*\*\*" is invalid; expected empty, or 16 to 512/,
+  );
+  assert.throws(
+    () => build('[web]\nmetrics_token = short-secret'),
+    (err: Error) => !err.message.includes('short-secret'),
+  );
+  fails(`[web]\nmetrics_token = ${token}\nweb_metrics_token = ${token}x`, /sets both/);
+});
+
+test('log.dir = - sends the logs to stdout: no directory, each log keeps its name', () => {
+  const c = build('[log]\nlog.dir = -');
+  assert.equal(c.log.stdout, true);
+  assert.equal(c.log.dir, '-');
+  assert.equal(c.log.runed.path, '-');
+  assert.deepEqual(
+    [c.log.serve, c.log.error, c.log.runed, c.log.webac].map((f) => f.name),
+    ['serve', 'error', 'runed', 'webac'],
+  );
+  assert.equal(build('').log.stdout, false);
+});

@@ -110,13 +110,24 @@ test('replies are checked: anything a script would not send is an internal error
   assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['lost', JSON.stringify(lost), 2]]), {
     nextDueMs: null,
     dueLeft: null,
-    entries: [{ kind: 'lost', record: lost, streak: 2 }],
+    entries: [{ kind: 'lost', record: { ...lost, trigger: 'schedule', attempt: 1 }, streak: 2 }],
   });
   internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', JSON.stringify(lost)]]));
   internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', '{"kid":"k"}', 1]]));
+  // What Redis keeps leaves out the kid, ok, and the usual trigger and attempt: read back whole.
+  assert.deepEqual(
+    fireScripts.CLAIM.decode([null, -1, 0, ['lost', '{"fire_id":"k:1","result":"lost"}', 1]]).entries,
+    [
+      {
+        kind: 'lost',
+        record: { fire_id: 'k:1', kid: 'k', result: 'lost', ok: false, trigger: 'schedule', attempt: 1 },
+        streak: 1,
+      },
+    ],
+  );
   const skipped = { ...lost, result: 'skipped' };
   assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['skipped', JSON.stringify(skipped)]]).entries, [
-    { kind: 'skipped', record: skipped },
+    { kind: 'skipped', record: { ...skipped, trigger: 'schedule', attempt: 1 } },
   ]);
   internal(() =>
     fireScripts.CLAIM.decode([null, -1, 0, ['skipped', JSON.stringify({ ...lost, result: 'meh' })]]),

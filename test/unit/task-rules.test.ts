@@ -251,3 +251,105 @@ test('stored JSON round-trips; anything else is corrupt, naming the kid', () => 
     );
   }
 });
+
+test('-overlap: allow, skip or queue; allow (the default) is not stored; update sets and clears it', () => {
+  assert.equal(parseTaskSpec({ overlap: 'skip' }, rules).overlap, 'skip');
+  assert.equal(parseTaskSpec({ overlap: 'queue' }, rules).overlap, 'queue');
+  assert.equal('overlap' in parseTaskSpec({ overlap: 'allow' }, rules), false);
+  assert.equal('overlap' in parseTaskSpec({}, rules), false);
+  for (const bad of ['', 'Skip', 'never', 'queue ', '1'])
+    usage(
+      () => parseTaskSpec({ overlap: bad }, rules),
+      /overlap ".*" is invalid; expected allow, skip, queue/,
+    );
+  const skipping = { ...stored, overlap: 'skip' as const };
+  assert.equal(parseTaskUpdate({ command: 'ls' }, skipping, rules).spec.overlap, 'skip', 'kept');
+  assert.equal(parseTaskUpdate({ overlap: 'queue' }, skipping, rules).spec.overlap, 'queue');
+  assert.equal('overlap' in parseTaskUpdate({ overlap: 'allow' }, skipping, rules).spec, false);
+  assert.equal(parseTaskUpdate({ overlap: 'allow' }, skipping, rules).reschedule, false);
+  usage(() => parseTaskUpdate({ overlap: 'nope' }, skipping, rules), /overlap "nope" is invalid/);
+  const task = { ...stored, ...parseTaskSpec({ type: 'ticker', overlap: 'queue' }, rules) };
+  assert.equal(decodeTask('k', encodeTask(task)).overlap, 'queue', 'round-trips');
+  assert.doesNotMatch(encodeTask({ ...task, overlap: 'allow' }), /overlap/);
+});
+
+test('-retries and -retry_delay: whole numbers in range, the delay 10 s by default, never without retries', () => {
+  assert.deepEqual(pick(parseTaskSpec({ retries: '3' }, rules)), { retries: 3, retry_delay: 10 });
+  assert.deepEqual(pick(parseTaskSpec({ retries: '2', retry_delay: '30' }, rules)), {
+    retries: 2,
+    retry_delay: 30,
+  });
+  assert.deepEqual(pick(parseTaskSpec({ retries: '100', retry_delay: '3600' }, rules)), {
+    retries: 100,
+    retry_delay: 3600,
+  });
+  assert.deepEqual(pick(parseTaskSpec({ retries: '0' }, rules)), {}, '0: no retries, nothing stored');
+  assert.deepEqual(pick(parseTaskSpec({}, rules)), {});
+  for (const bad of ['-1', '1.5', 'two', '', '1e2', '+3'])
+    usage(
+      () => parseTaskSpec({ retries: bad }, rules),
+      /retries ".*" is invalid; expected a whole number from 0 to 100/,
+    );
+  usage(
+    () => parseTaskSpec({ retries: '101' }, rules),
+    /retries 101 is invalid; expected a whole number from 0 to 100/,
+  );
+  for (const bad of ['0', '-5', '2.5', 'ten', ''])
+    usage(
+      () => parseTaskSpec({ retries: '1', retry_delay: bad }, rules),
+      /retry_delay ".*" is invalid; expected whole seconds from 1 to 3600/,
+    );
+  usage(() => parseTaskSpec({ retries: '1', retry_delay: '3601' }, rules), /retry_delay 3601 is invalid/);
+  usage(() => parseTaskSpec({ retry_delay: '5' }, rules), /retry_delay needs retries; give -retries=N too/);
+  usage(
+    () => parseTaskSpec({ retries: '0', retry_delay: '5' }, rules),
+    /retry_delay needs retries; give -retries=N too/,
+  );
+  const task = { ...stored, ...parseTaskSpec({ type: 'ticker', retries: '2', retry_delay: '7' }, rules) };
+  assert.deepEqual(pick(decodeTask('k', encodeTask(task))), { retries: 2, retry_delay: 7 }, 'round-trips');
+});
+
+test('update: -retries and -retry_delay over the stored ones; -retries=0 removes both', () => {
+  const retrying = { ...stored, retries: 3, retry_delay: 20 };
+  assert.deepEqual(pick(parseTaskUpdate({ command: 'ls' }, retrying, rules).spec), {
+    retries: 3,
+    retry_delay: 20,
+  });
+  assert.deepEqual(pick(parseTaskUpdate({ retries: '5' }, retrying, rules).spec), {
+    retries: 5,
+    retry_delay: 20,
+  });
+  assert.deepEqual(pick(parseTaskUpdate({ retry_delay: '60' }, retrying, rules).spec), {
+    retries: 3,
+    retry_delay: 60,
+  });
+  const removed = parseTaskUpdate({ retries: '0' }, retrying, rules);
+  assert.deepEqual(pick(removed.spec), {}, '-retries=0 takes retries and delay away');
+  assert.equal(removed.reschedule, false);
+  assert.doesNotMatch(encodeTask({ ...retrying, ...removed.spec, retries: undefined }), /retr/);
+  usage(
+    () => parseTaskUpdate({ retries: '0', retry_delay: '5' }, retrying, rules),
+    /retry_delay needs retries/,
+  );
+  // A task without retries: a delay alone is refused; retries get the default delay.
+  usage(
+    () => parseTaskUpdate({ retry_delay: '5' }, stored, rules),
+    /retry_delay needs retries; give -retries=N too/,
+  );
+  assert.deepEqual(pick(parseTaskUpdate({ retries: '1' }, stored, rules).spec), {
+    retries: 1,
+    retry_delay: 10,
+  });
+  usage(() => parseTaskUpdate({ retries: 'x' }, stored, rules), /retries "x" is invalid/);
+  usage(
+    () => parseTaskUpdate({ retries: '1', retry_delay: '0' }, stored, rules),
+    /retry_delay "0" is invalid/,
+  );
+});
+
+const pick = (spec: { retries?: number | undefined; retry_delay?: number | undefined }) =>
+  Object.fromEntries(
+    Object.entries({ retries: spec.retries, retry_delay: spec.retry_delay }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );

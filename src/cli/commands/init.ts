@@ -52,7 +52,11 @@ export async function run(ctx: CliContext): Promise<void> {
       const { version } = await store.serverInfo();
       return `${store.address} answers (Redis ${version ?? 'unknown'})`;
     });
-    await attempt('log dir', () => writableDir(c.log.dir));
+    await attempt('log dir', () =>
+      c.log.stdout
+        ? '- (the daemon logs to stdout: run it in the foreground, as systemd does)'
+        : writableDir(c.log.dir),
+    );
     await attempt('runtime dir', () => writableDir(dirname(c.pidfile)));
     await attempt('pidfile', () => {
       const pid = readPidfile(c.pidfile);

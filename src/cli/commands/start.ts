@@ -5,7 +5,20 @@ import { readPidfile } from '../../daemon/pidfile.js';
 import { KtimerError, messageOf } from '../../errors.js';
 import { BIN } from '../../config/find-config.js';
 import { exposedSecretsWarning } from '../../config/exposed-secrets.js';
+import type { Config } from '../../config/config.js';
 import type { CliContext } from '../context.js';
+
+/**
+ * log.dir = - writes the logs to the daemon's stdout, which a detached daemon does not have
+ * (its stdout is /dev/null): they would be lost, so `start -d` is refused before anything starts.
+ */
+export function refuseDetachedStdout(config: Config, detach: boolean | undefined): void {
+  if (detach && config.log.stdout)
+    throw new KtimerError(
+      'config',
+      `${config.file}: [log] log.dir = - sends the logs to stdout, which start -d would lose; run \`ktimer start\` in the foreground (as systemd does: \`ktimer install\`) or set log.dir to a directory`,
+    );
+}
 
 export async function run(ctx: CliContext, _words: string[], opts: { daemon?: boolean }): Promise<void> {
   const stage = takeDetachStage();
@@ -13,6 +26,7 @@ export async function run(ctx: CliContext, _words: string[], opts: { daemon?: bo
   const args = ['start', '-d', '--config', ctx.configPath];
   if (stage === 'helper') return detachDaemon(BIN, args);
   const config = ctx.config;
+  refuseDetachedStdout(config, opts.daemon);
   // Said here, in the process the operator started, so it reaches them once.
   const exposed = exposedSecretsWarning(config);
   if (exposed) process.stderr.write(`ktimer: warning: ${exposed}\n`);

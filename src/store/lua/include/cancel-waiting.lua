@@ -1,4 +1,4 @@
--- cancel-waiting (included by del.lua and pause.lua): a task's runs that wait to be handed out,
+-- cancel-waiting (included by del.lua, pause.lua and clear.lua): a task's runs that wait to be handed out,
 -- dropped: its queued run (overlap=queue) and its retry, if no daemon has taken it yet. The
 -- including script declares local WAITING = { queued_key, retrying_key, leases_key, fires_key }.
 local function cancel_waiting(kid)

@@ -1,7 +1,7 @@
 -- record-run (included by claim.lua and finish.lua, see store/script.ts): one run on record. Its
 -- record goes first into its task's history list (newest first, at most HISTORY.per_task, none
--- older than HISTORY.max_age_ms), a summary into the runs stream (at most HISTORY.max_runs) and
--- into the task's last run. The including script sets HISTORY = { prefix, per_task, max_age_ms,
+-- older than HISTORY.max_age_ms), a summary into the runs stream (at most HISTORY.max_runs; one
+-- stream field per summary field) and into the task's last run (JSON). The including script sets HISTORY = { prefix, per_task, max_age_ms,
 -- max_runs, now_ms, runs_key, last_key, streak_prefix } (a local) before calling record_run.
 -- record_run returns the task's failures in a row, for alerts: after a failure or a lost run that
 -- no retry follows, how many there are now (>= 1); after a success, minus how many there were
@@ -9,16 +9,30 @@
 local SUMMARY_FIELDS = { 'fire_id', 'kid', 'result', 'ok', 'started', 'duration_ms', 'lateness_ms',
   'exit_code', 'signal', 'http_status', 'host' }
 
+-- Fields a stored record leaves out, as they are read back from the others (run-record.ts
+-- decodeRunRecord): the kid (in fire_id), ok (result is ok), trigger schedule and attempt 1.
+-- A few bytes a run, kept for every run.
+local function stored(rec)
+  rec.kid = nil
+  rec.ok = nil
+  if rec.trigger == 'schedule' then rec.trigger = nil end
+  if rec.attempt == 1 then rec.attempt = nil end
+  return rec
+end
+
 local function record_run(rec)
   local summary = {}
   for _, f in ipairs(SUMMARY_FIELDS) do summary[f] = rec[f] end
   -- What started it and which attempt, only when not the usual (the schedule, a first attempt).
   if rec.trigger ~= 'schedule' then summary.trigger = rec.trigger end
   if rec.attempt ~= 1 then summary.attempt = rec.attempt end
-  local summary_json = cjson.encode(summary)
+  local kid, result, retry_at = rec.kid, rec.result, rec.retry_at
+  local summary_json = cjson.encode(stored(summary))
   if HISTORY.per_task > 0 then
-    local key = HISTORY.prefix .. rec.kid
-    redis.call('LPUSH', key, cjson.encode(rec))
+    local key = HISTORY.prefix .. kid
+    local copy = {}
+    for f, v in pairs(rec) do copy[f] = v end
+    redis.call('LPUSH', key, cjson.encode(stored(copy)))
     redis.call('LTRIM', key, 0, HISTORY.per_task - 1)
     -- Records past the age leave from the old end, a few per run (the next runs take the rest).
     for _ = 1, 4 do
@@ -30,15 +44,24 @@ local function record_run(rec)
     redis.call('PEXPIRE', key, HISTORY.max_age_ms)
   end
   if HISTORY.max_runs > 0 then
-    HISTORY.last_id = redis.call('XADD', HISTORY.runs_key, 'MAXLEN', '~', HISTORY.max_runs, '*', 's', summary_json)
+    -- The same fields in the same order in every entry (empty where none): a stream node keeps
+    -- their names once, and each entry only its values (run-record.ts decodeRunsEntry).
+    local v = function(x) return x == nil and '' or x end
+    local started = tonumber(rec.started)
+    HISTORY.last_id = redis.call('XADD', HISTORY.runs_key, 'MAXLEN', '~', HISTORY.max_runs, '*',
+      'fire_id', rec.fire_id, 'result', result,
+      'started_ms', started and math.floor(started * 1000 + 0.5) or '',
+      'duration_ms', v(rec.duration_ms), 'lateness_ms', v(rec.lateness_ms),
+      'exit_code', v(rec.exit_code), 'signal', v(rec.signal), 'http_status', v(rec.http_status),
+      'host', v(rec.host), 'trigger', v(summary.trigger), 'attempt', v(summary.attempt))
   end
-  redis.call('HSET', HISTORY.last_key, rec.kid, summary_json)
-  local streak_key = HISTORY.streak_prefix .. rec.kid
-  if rec.result == 'ok' then
+  redis.call('HSET', HISTORY.last_key, kid, summary_json)
+  local streak_key = HISTORY.streak_prefix .. kid
+  if result == 'ok' then
     local before = tonumber(redis.call('GET', streak_key)) or 0
     if before > 0 then redis.call('DEL', streak_key) end
     return -before
-  elseif (rec.result == 'failed' or rec.result == 'lost') and rec.retry_at == nil then
+  elseif (result == 'failed' or result == 'lost') and retry_at == nil then
     local n = redis.call('INCR', streak_key)
     -- A streak no run has added to for as long as the history keeps runs is forgotten.
     redis.call('PEXPIRE', streak_key, math.max(HISTORY.max_age_ms, 1000))

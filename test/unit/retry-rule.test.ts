@@ -1,0 +1,81 @@
+// When a failed run is retried, and after how long (README "Retries"): the delay doubles with each
+// retry, with jitter of +-20 %, capped at MAX_RETRY_WAIT_SEC; an HTTP 4xx is not worth a retry.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isRetryable, retryWaitMs } from '../../src/runner/retry-rule.js';
+import { emptyResult, type RunResult } from '../../src/runner/run-result.js';
+import { MAX_RETRY_WAIT_SEC } from '../../src/tasks/task.js';
+
+const MID = () => 0.5; // no jitter: the factor is 0.8 + 0.4 x 0.5 = 1
+
+test('the wait doubles with each retry, from the delay', () => {
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((retry) => retryWaitMs(10, retry, MID)),
+    [10_000, 20_000, 40_000, 80_000, 160_000],
+  );
+  assert.equal(retryWaitMs(1, 1, MID), 1000);
+  assert.equal(retryWaitMs(3, 2, MID), 6000);
+});
+
+test('the wait is capped at MAX_RETRY_WAIT_SEC, also for huge retry numbers', () => {
+  const cap = MAX_RETRY_WAIT_SEC * 1000;
+  assert.equal(retryWaitMs(10, 10, MID), cap, '10 x 2^9 s is beyond the cap');
+  assert.equal(retryWaitMs(3600, 1, MID), cap);
+  assert.equal(
+    retryWaitMs(3600, 1, () => 0.999),
+    cap,
+    'jitter never lifts it above the cap',
+  );
+  assert.equal(retryWaitMs(1, 100, MID), cap);
+  assert.equal(retryWaitMs(1, 10_000, MID), cap);
+  assert.ok(Number.isFinite(retryWaitMs(3600, 1_000_000, MID)));
+  assert.equal(retryWaitMs(10, 9, MID), 2_560_000, 'just below the cap: not capped');
+});
+
+test('jitter: the doubled delay times 0.8 to 1.2, from the injected random', () => {
+  assert.equal(
+    retryWaitMs(10, 1, () => 0),
+    8000,
+  );
+  assert.equal(
+    retryWaitMs(10, 2, () => 0),
+    16_000,
+  );
+  assert.equal(
+    retryWaitMs(10, 1, () => 0.25),
+    9000,
+  );
+  assert.equal(
+    retryWaitMs(10, 1, () => 0.75),
+    11_000,
+  );
+  assert.ok(Math.abs(retryWaitMs(10, 1, () => 1 - Number.EPSILON) - 12_000) <= 1);
+  // With Math.random (the default), always within the bounds, and whole ms.
+  for (let i = 0; i < 1000; i++) {
+    const wait = retryWaitMs(5, 3);
+    assert.ok(wait >= 16_000 && wait <= 24_000, `${wait}`);
+    assert.ok(Number.isInteger(wait));
+  }
+});
+
+const result = (over: Partial<RunResult>): RunResult => ({ ...emptyResult('shell'), durationMs: 5, ...over });
+
+test('isRetryable: a failed run is, except an HTTP 4xx; a success never', () => {
+  assert.equal(isRetryable(result({ exitCode: 1 })), true, 'a non-zero exit');
+  assert.equal(isRetryable(result({ exitCode: 137, signal: 'SIGKILL' })), true, 'a signal');
+  assert.equal(isRetryable(result({ signal: 'SIGTERM', timedOut: true })), true, 'a timeout');
+  const url = { kind: 'url' as const };
+  assert.equal(isRetryable(result({ ...url, httpStatus: 503 })), true, 'HTTP 503');
+  assert.equal(isRetryable(result({ ...url, httpStatus: 500 })), true, 'HTTP 500');
+  assert.equal(isRetryable(result({ ...url, httpStatus: 404 })), false, 'HTTP 404');
+  assert.equal(isRetryable(result({ ...url, httpStatus: 400 })), false, 'HTTP 400');
+  assert.equal(isRetryable(result({ ...url, httpStatus: 429 })), false, 'HTTP 429: a 4xx');
+  assert.equal(
+    isRetryable(result({ ...url, error: 'connect ECONNREFUSED 127.0.0.1:9' })),
+    true,
+    'a connection error',
+  );
+  assert.equal(isRetryable(result({ ...url, timedOut: true, error: 'timed out' })), true, 'a URL timeout');
+  assert.equal(isRetryable(result({ ok: true, exitCode: 0 })), false);
+  assert.equal(isRetryable(result({ ...url, ok: true, httpStatus: 200 })), false);
+});

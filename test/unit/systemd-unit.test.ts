@@ -1,0 +1,36 @@
+// The systemd units `ktimer install` writes: system (optionally run as another user) and user.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildConfig } from '../../src/config/load-config.js';
+import { systemdUnit } from '../../src/daemon/systemd-unit.js';
+
+const config = buildConfig('[default]\nshutdown_grace = 10', '/opt/kt/conf.ini');
+const unit = (opts?: Parameters<typeof systemdUnit>[3]) =>
+  systemdUnit(config, '/usr/bin/node', '/opt/kt/bin/ktimer', opts);
+const lines = (text: string) => text.split('\n');
+
+test('the system unit: foreground start with this config, after Redis, no User= unless asked', () => {
+  const text = unit();
+  assert.ok(
+    lines(text).includes('ExecStart=/usr/bin/node /opt/kt/bin/ktimer start --config /opt/kt/conf.ini'),
+  );
+  assert.ok(lines(text).includes('After=network-online.target redis-server.service'));
+  assert.ok(lines(text).includes('WantedBy=multi-user.target'));
+  assert.ok(lines(text).includes('TimeoutStopSec=25'));
+  assert.ok(lines(text).includes('SyslogIdentifier=ktimer'));
+  assert.doesNotMatch(text, /^(User|Group)=/m);
+});
+
+test('--run-as: User= and Group= in [Service]', () => {
+  const text = unit({ runAs: { user: 'ktimer', group: 'daemon' } });
+  const service = text.slice(text.indexOf('[Service]'), text.indexOf('[Install]'));
+  assert.match(service, /^User=ktimer$/m);
+  assert.match(service, /^Group=daemon$/m);
+});
+
+test('--user: wanted by default.target, no ordering after system units, no User=', () => {
+  const text = unit({ user: true });
+  assert.ok(lines(text).includes('WantedBy=default.target'));
+  assert.doesNotMatch(text, /network-online|redis-server\.service|^User=/m);
+  assert.match(text, /^ExecStart=.* start --config \/opt\/kt\/conf\.ini$/m);
+});
