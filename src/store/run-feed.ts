@@ -2,7 +2,7 @@
 // on a connection of its own, since a blocked connection can send nothing else. Opened on first
 // use, so a daemon whose dashboard nobody watches holds no extra connection.
 import type { RedisAccess } from './redis-access.js';
-import { decodeRunRecord, type RunSummary } from './run-record.js';
+import { decodeRunsEntry, type RunSummary } from './run-record.js';
 import type { RedisClient } from './script.js';
 
 export interface FedRun {
@@ -39,7 +39,7 @@ export class RunFeed {
     const entries = reply?.[0]?.[1] ?? [];
     return entries.flatMap(([id, fields]) => {
       try {
-        return [{ id, run: decodeRunRecord('runs stream', fields[1]) as RunSummary }];
+        return [{ id, run: decodeRunsEntry('runs stream', fields) }];
       } catch {
         return [];
       }
