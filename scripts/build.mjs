@@ -104,6 +104,20 @@ await build({
   entryPoints: { 'shell-spawner': 'src/runner/shell-spawner.ts', 'web-worker': 'src/daemon/web-worker.ts' },
   banner: { js: MODULE_URL },
 });
+// The dashboard (src/ui): one script for the browser, its page and style sheet beside it in
+// dist/bundle/ui, where the web API's thread reads them (src/web/ui/assets.ts).
+await build({
+  entryPoints: { app: 'src/ui/main.ts' },
+  outdir: 'dist/bundle/ui',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  logLevel: 'warning',
+});
+await build({ entryPoints: { app: 'src/ui/app.css' }, outdir: 'dist/bundle/ui', bundle: true, minify: true, logLevel: 'warning' });
+cpSync('src/ui/index.html', 'dist/bundle/ui/index.html');
 mkdirSync('dist/bundle/lua', { recursive: true });
 cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });
 cpSync('conf.ini', 'dist/conf.ini.default');

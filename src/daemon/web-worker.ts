@@ -6,6 +6,7 @@
 // thread, which owns those files; the daemon's state for the info action comes from it too.
 import { getPriority, setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { KtimerError, messageOf } from '../errors.js';
 import { openLogFile } from '../log/daemon-logs.js';
@@ -119,6 +120,8 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
     health: () => healthOf(loop, store),
     accessLog: webac.logger,
     errorLog: forwardTo('error', post),
+    // Beside this file in dist/bundle: the page and its files, built from src/ui.
+    dashboard: { assetsDir: fileURLToPath(new URL('./ui/', import.meta.url)), runFeed: store.runFeed() },
   }).catch((err: unknown) => {
     post(failure(err));
     return null;

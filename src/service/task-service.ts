@@ -19,6 +19,7 @@ import {
 } from '../tasks/task-rules.js';
 import { type AddOutcome, type BulkOutcome, changedTask, TaskAdder, WRITE_ATTEMPTS } from './add-tasks.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { searchText, searchWindow } from './list-search.js';
 import { nameTakenForUpdate, resolveKid, resolveKids } from './task-ref.js';
 
 export type { AddOutcome, BulkOutcome } from './add-tasks.js';
@@ -50,6 +51,8 @@ export interface ListQuery {
   count?: string | undefined;
   /** Where the page starts: the `next` of the page before ('' = the first page). */
   cursor?: string | undefined;
+  /** Only tasks whose kid, name or command holds this text (list-search.ts). */
+  search?: string | undefined;
 }
 
 /** A task's last run, as `get` and `list` show it beside the task (README "Run history"). */
@@ -306,30 +309,38 @@ export class TaskService {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     if (after && query.offset !== undefined)
       throw usageError('give a cursor or an offset, not both (the cursor says where the page starts)');
-    const page = await this.withStore((store) =>
-      store.list({ fromSec: from, toSec: to, count, offset, after }),
-    );
-    const tasks: TaskView[] = [];
-    const corrupt: string[] = [];
-    for (const row of page.rows) {
-      try {
-        tasks.push({ kid: row.kid, ...decodeTask(row.kid, row.raw ?? '') });
-      } catch {
-        corrupt.push(row.kid);
+    const search = searchText(query.search);
+    if (search !== null && query.offset !== undefined)
+      throw usageError('a search pages on by cursor only; give the next of the page before, not an offset');
+    const store = await this.deps.store();
+    let result: Omit<ListResult, 'count'>;
+    if (search !== null) {
+      const window = { fromSec: from, toSec: to, after, count };
+      const found = await searchWindow((w) => store.list(w), decodeOrNull, window, search);
+      const { total, position, tasks, corrupt, resumeAfter } = found;
+      result = { total, offset: position, tasks, corrupt, next: resumeAfter && encodeCursor(resumeAfter) };
+    } else {
+      const page = await store.list({ fromSec: from, toSec: to, count, offset, after });
+      const tasks: TaskView[] = [];
+      const corrupt: string[] = [];
+      for (const row of page.rows) {
+        const task = decodeOrNull(row.kid, row.raw);
+        if (task) tasks.push(task);
+        else corrupt.push(row.kid);
       }
+      const last = page.rows.at(-1);
+      const more = last !== undefined && page.position + page.rows.length < page.total;
+      result = {
+        total: page.total,
+        offset: page.position,
+        tasks,
+        corrupt,
+        next: more ? encodeCursor(last) : null,
+      };
     }
-    const lastRuns = await this.withStore((store) => store.lastRuns(tasks.map((t) => t.kid)));
-    tasks.forEach((t, i) => Object.assign(t, lastRunFields(lastRuns[i] ?? null)));
-    const last = page.rows.at(-1);
-    const more = last !== undefined && page.position + page.rows.length < page.total;
-    return {
-      total: page.total,
-      offset: page.position,
-      count,
-      tasks,
-      corrupt,
-      next: more ? encodeCursor(last) : null,
-    };
+    const lastRuns = await store.lastRuns(result.tasks.map((t) => t.kid));
+    result.tasks.forEach((t, i) => Object.assign(t, lastRunFields(lastRuns[i] ?? null)));
+    return { ...result, count };
   }
 
   /** list's window in unix seconds: timestamps, or `now`, `+15m` and dates (README "Schedules"). */
@@ -349,25 +360,63 @@ export class TaskService {
    * task's zone for cron, this machine's zone otherwise. `more` says whether runs follow them.
    */
   async next(ref: string, nInput?: string): Promise<NextRuns> {
-    const n =
-      nInput === undefined
-        ? NEXT_DEFAULT_RUNS
-        : parseWhole('n', nInput, 1, `a whole number from 1 to ${NEXT_MAX_RUNS}`);
-    if (n > NEXT_MAX_RUNS)
-      throw usageError(`n "${n}" is invalid; expected a whole number from 1 to ${NEXT_MAX_RUNS}`);
+    const n = runCount(nInput);
     const task = await this.get(ref);
-    const tz = task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
-    const schedule = scheduleInWords(task);
-    if (task.paused !== undefined)
+    if (task.paused !== undefined) {
+      const { schedule, tz } = runsOf(task, 0);
       return { kid: task.kid, schedule, tz, runs: [], more: false, paused: task.paused };
-    // One run more than shown says whether the task goes on after them.
-    const upcoming = upcomingRuns(task, n + 1).map(Math.round);
-    const runs = upcoming.slice(0, n).map((ms) => ({
-      unix_ms: ms,
-      utc: shortIso(utcIso(ms)),
-      local: shortIso(isoInZone(ms, tz)),
-    }));
-    return { kid: task.kid, schedule, tz, runs, more: upcoming.length > n };
+    }
+    return { kid: task.kid, ...runsOf(task, n) };
+  }
+
+  /**
+   * The next `n` runs a task with these schedule fields (type, time, cron, tz, limit) would have
+   * if it were added now: the add form's preview, checked as add checks them.
+   */
+  async preview(input: TaskInput, nInput?: string): Promise<Omit<NextRuns, 'kid' | 'paused'>> {
+    const n = runCount(nInput);
+    const { type, time, cron, tz, limit } = input;
+    // The command plays no part in when a task runs: any valid one stands in for it.
+    const spec = parseTaskSpec({ type, time, cron, tz, limit, command: 'true' }, this.rules);
+    const nowMs = await this.deps.nowMs();
+    const task: Task = {
+      ...spec,
+      run_num: 0,
+      run_lasttime: 0,
+      ...firstSchedule(spec, this.rules.maxDay, nowMs),
+    };
+    return runsOf(task, n);
+  }
+}
+
+function runCount(nInput: string | undefined): number {
+  const n =
+    nInput === undefined
+      ? NEXT_DEFAULT_RUNS
+      : parseWhole('n', nInput, 1, `a whole number from 1 to ${NEXT_MAX_RUNS}`);
+  if (n > NEXT_MAX_RUNS)
+    throw usageError(`n "${n}" is invalid; expected a whole number from 1 to ${NEXT_MAX_RUNS}`);
+  return n;
+}
+
+/** A task's next `n` runs in words and times, local in its zone (cron) or this machine's. */
+function runsOf(task: Task, n: number): Omit<NextRuns, 'kid' | 'paused'> {
+  const tz = task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
+  // One run more than shown says whether the task goes on after them.
+  const upcoming = n === 0 ? [] : upcomingRuns(task, n + 1).map(Math.round);
+  const runs = upcoming.slice(0, n).map((ms) => ({
+    unix_ms: ms,
+    utc: shortIso(utcIso(ms)),
+    local: shortIso(isoInZone(ms, tz)),
+  }));
+  return { schedule: scheduleInWords(task), tz, runs, more: upcoming.length > n };
+}
+
+function decodeOrNull(kid: string, raw: string | null): TaskView | null {
+  try {
+    return { kid, ...decodeTask(kid, raw ?? '') };
+  } catch {
+    return null;
   }
 }
 

@@ -6,6 +6,7 @@ import { FireStore } from './fire-store.js';
 import { HistoryStore } from './history-store.js';
 import { storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
+import { RunFeed } from './run-feed.js';
 import {
   type ClientProfile,
   connectClient,
@@ -30,6 +31,7 @@ export {
 export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record.js';
 export type { FireStore } from './fire-store.js';
 export type { HistoryStore, RunsQuery } from './history-store.js';
+export type { FedRun, RunFeed } from './run-feed.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
@@ -54,6 +56,8 @@ export interface Store {
   readonly fires: FireStore;
   /** The run history: a task's runs, every task's, one run's record. */
   readonly history: HistoryStore;
+  /** A follower of the runs stream, on a connection of its own opened at its first read. */
+  runFeed(): RunFeed;
   /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
   readonly address: string;
   /**
@@ -92,6 +96,17 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
     address: describeRedis(config),
+    runFeed: () =>
+      new RunFeed(redis, async () => {
+        const blocking = createRedis(config, 'daemon');
+        try {
+          await connectClient(blocking, config, 'daemon');
+        } catch (err) {
+          blocking.disconnect();
+          throw err;
+        }
+        return blocking;
+      }),
     connect: () => connectClient(client, config, profile),
     serverTimeMs: () =>
       redis.call(async (c) => {

@@ -77,6 +77,7 @@ export const ACTIONS: Record<string, Action> = {
       offset: p.get('offset'),
       count: p.get('count'),
       cursor: p.get('cursor'),
+      search: p.get('search'),
     });
     return {
       data: page.tasks.map(withSchedule),
@@ -89,6 +90,10 @@ export const ACTIONS: Record<string, Action> = {
     const { schedule, tz, more, paused } = next;
     return { data: next.runs, msg: 'ok', extra: { schedule, tz, more, paused } };
   },
+  preview: async (p, { service }) => {
+    const { runs, schedule, tz, more } = await service.preview(taskInput(p), p.get('n'));
+    return { data: runs, msg: 'ok', extra: { schedule, tz, more } };
+  },
   history: async (p, { history }) => {
     const { runs } = await history.ofTask(kidParam(p), p.get('n'));
     return { data: runs, msg: `${runs.length} runs` };
@@ -100,6 +105,12 @@ export const ACTIONS: Record<string, Action> = {
       count: p.get('n'),
     });
     return { data: runs, msg: `${runs.length} runs` };
+  },
+  output: async (p, { history }) => {
+    const fireId = p.get('fire_id');
+    if (fireId === undefined || fireId.trim() === '')
+      throw usageError('fire_id is missing; give a fire id as history and runs show it (KID:RUN)');
+    return { data: await history.byFireId(fireId), msg: 'ok' };
   },
   info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),
 };

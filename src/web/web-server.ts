@@ -17,6 +17,7 @@ import {
   observabilityReply,
   type RouteReply,
 } from './metrics-route.js';
+import { Dashboard, type DashboardDeps, isDashboardPath } from './ui/dashboard.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm, requestTarget } from './request.js';
 
 /** What the API writes to error.log: a pino Logger, or one that hands lines to another thread. */
@@ -35,6 +36,8 @@ export interface WebDeps {
   health?: () => Promise<HealthReport>;
   accessLog: Logger;
   errorLog: ErrorLog;
+  /** The dashboard at /ui: its built files and the runs stream (web/ui/dashboard.ts). */
+  dashboard: DashboardDeps;
 }
 
 export interface WebServer {
@@ -67,16 +70,28 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
       tokenGuard: config.web.metricsToken === '' ? null : new LoginGuard(config.web.metricsToken),
     };
   const fail = (code: number, msg: string): Reply => ({ code, data: null, msg });
+  const dashboard = new Dashboard(
+    { ...deps, errorLog: (msg) => deps.errorLog.error({ event: 'web_error', err: msg }, 'dashboard') },
+    guard,
+    config.web.port,
+  );
 
   // Path, method and password are checked before a byte of the body is read: a flood of bodies
   // from anyone who does not know the password costs the daemon (and its firing) next to nothing.
-  const handle = async (req: IncomingMessage, address: string, params: Params): Promise<Reply> => {
+  // Null: the dashboard answered itself (a file, the live feed).
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    address: string,
+    params: Params,
+  ): Promise<Reply | null> => {
     if (req.method !== 'GET' && req.method !== 'POST') return fail(405, 'use GET or POST');
     const { path, query } = requestTarget(req);
     if (observability && OBSERVABILITY_PATHS.has(path)) {
       parseUrlEncoded(query, params);
       return observabilityReply(path, req, address, params, observability);
     }
+    if (isDashboardPath(path)) return dashboard.handle(req, res, address, path, query, params);
     if (path !== '/') return fail(404, `no such path ${path.slice(0, 60)}; the API is at /`);
     parseUrlEncoded(query, params);
     // The password may come in the query string; only when it does not is the body read for it.
@@ -109,16 +124,18 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
       const started = performance.now();
       const address = canonicalAddress(req.socket.remoteAddress ?? '');
       const params: Params = new Map();
-      handle(req, address, params)
+      handle(req, res, address, params)
         .catch((err: unknown) => errorReply(err, deps.errorLog))
         .then((reply) => {
-          send(res, reply);
+          // A failure after the dashboard began its answer (a file, the feed) can only close it.
+          if (reply && !res.headersSent) send(res, reply);
+          else if (reply) res.destroy();
           deps.accessLog.info(
             {
               address,
               method: req.method,
               action: knownActionName(params.get('action')),
-              status: reply.code,
+              status: res.statusCode,
               duration_ms: Math.round((performance.now() - started) * 10) / 10,
               url: maskedUrl(req.url),
             },
@@ -173,6 +190,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     port: config.web.port,
     close: () =>
       new Promise<void>((resolve) => {
+        dashboard.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

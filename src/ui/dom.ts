@@ -1,0 +1,60 @@
+// Building the page's elements. Text goes in as text nodes only, never as HTML: task commands,
+// names and outputs are user data, and nothing here can turn them into markup or script.
+
+export type Child = Node | string | number | null | undefined | false | Child[];
+type Listener = (event: Event) => void;
+export type Attrs = Record<string, string | number | boolean | Listener | null | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs | null = null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (typeof value === 'function') el.addEventListener(key.replace(/^on/, ''), value);
+    else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(parent: Node, children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(parent, child);
+    else parent.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces what `parent` holds. */
+export function fill(parent: Element, ...children: Child[]): void {
+  parent.replaceChildren();
+  append(parent, children);
+}
+
+/** An SVG element (the chart), attributes as given. */
+export function svg(
+  tag: string,
+  attrs: Record<string, string | number> = {},
+  ...children: Child[]
+): SVGElement {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
+  append(el, children);
+  return el;
+}
+
+let ids = 0;
+/** A fresh element id, to tie a label to its field. */
+export const newId = (prefix: string): string => `${prefix}-${++ids}`;
+
+/** A labelled form field: the label, then the control (and a hint, read with it). */
+export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
+  control.id ||= newId('f');
+  const hintEl = hint ? h('small', { id: `${control.id}-hint` }, hint) : null;
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintEl);
+}

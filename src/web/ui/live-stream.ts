@@ -1,0 +1,46 @@
+// One browser's live feed (server-sent events): each run as an event `run` whose data is the
+// run's summary as JSON (one line: JSON escapes newlines), a comment every 15 s so proxies and
+// browsers keep the connection, and the end when the session ends or the browser goes.
+import type { ServerResponse } from 'node:http';
+import type { LiveRuns } from './live-runs.js';
+
+const HEARTBEAT_MS = 15_000;
+/** Watchers of one web thread at most: each holds a connection (64 per address already). */
+export const MAX_WATCHERS = 100;
+
+/** Streams runs to `res` until the browser goes or `sessionHolds` says no; resolves then. */
+export function streamRuns(res: ServerResponse, live: LiveRuns, sessionHolds: () => boolean): Promise<void> {
+  if (live.watchers >= MAX_WATCHERS) {
+    res.statusCode = 503;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end(`the live feed has ${MAX_WATCHERS} watchers already; retry later\n`);
+    return Promise.resolve();
+  }
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  // The browser reconnects 3 s after a drop; runs put on record meanwhile are on the Runs page.
+  res.write('retry: 3000\n\n');
+  return new Promise((resolve) => {
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      clearInterval(heartbeat);
+      if (!res.writableEnded) res.end();
+      resolve();
+    };
+    const unsubscribe = live.subscribe((run) => {
+      if (!sessionHolds()) return end();
+      res.write(`event: run\ndata: ${JSON.stringify(run)}\n\n`);
+    });
+    const heartbeat = setInterval(() => {
+      if (!sessionHolds()) return end();
+      res.write(': still here\n\n');
+    }, HEARTBEAT_MS);
+    res.once('close', end);
+  });
+}

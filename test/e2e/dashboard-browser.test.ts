@@ -1,0 +1,120 @@
+// The dashboard in a real browser (Debian's headless Chromium, driven by playwright-core) against
+// a real daemon and Redis, as a person would use it: log in, add a ticker, see it fire in the
+// live feed, pause it, run it now, find that run in its history, delete it, log out.
+// On failure the page is kept as test-results/dashboard-failure.png (the path is printed).
+// KTIMER_SCREENSHOT=docs/dashboard.png also saves the Live page once the ticker has fired.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { ROOT } from '../helpers/cli.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { useWebDaemon } from '../helpers/web-daemon.js';
+
+const CHROMIUM = process.env.KTIMER_CHROMIUM ?? '/usr/bin/chromium';
+const PASSWD = 'browser-test-secret';
+const FAILURE_SHOT = join(ROOT, 'test-results', 'dashboard-failure.png');
+const redis = usePrivateRedis();
+const web = useWebDaemon(redis, PASSWD);
+let browser: Browser | undefined;
+
+before(async () => {
+  assert.ok(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} is missing: apt-get install -y chromium (or set KTIMER_CHROMIUM)`,
+  );
+  browser = await chromium.launch({ executablePath: CHROMIUM });
+});
+after(() => browser?.close());
+
+/** Runs `steps` on a fresh page; on failure keeps a screenshot and says where. */
+async function onPage(steps: (page: Page) => Promise<void>): Promise<void> {
+  if (!browser) throw new Error('the browser starts in the before hook');
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  try {
+    await steps(page);
+  } catch (err) {
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: FAILURE_SHOT, fullPage: true }).catch(() => {});
+    process.stderr.write(`dashboard test failed; screenshot: ${FAILURE_SHOT}\n`);
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+test('a session in the dashboard: log in, add a ticker, watch it fire, pause, run now, delete, log out', async () => {
+  await onPage(async (page) => {
+    await page.goto(`http://127.0.0.1:${web.port}/ui`);
+
+    await page.getByLabel('Password (web_passwd)').fill('not it');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').getByText('wrong password').waitFor();
+    await page.getByLabel('Password (web_passwd)').fill(PASSWD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+
+    // Add a ticker; the form previews its next 5 runs as it is typed.
+    await page.getByRole('link', { name: 'Add task' }).click();
+    await page.getByLabel('Name').fill('browser-tick');
+    await page.getByLabel('Type').selectOption('ticker');
+    await page.getByLabel('Time (seconds)').fill('1');
+    await page.getByLabel('Command').fill('echo "<img src=x onerror=alert(1)> tick"');
+    await page.locator('#preview li').nth(4).waitFor();
+    assert.equal(await page.locator('#preview li').count(), 5);
+    await page.getByLabel('Type').selectOption('cron');
+    await page.getByLabel('Cron expression').fill('0 30 3 * * *');
+    await page.getByText('cron 0 30 3 * * *').waitFor();
+    assert.match((await page.locator('#preview li').first().textContent()) ?? '', / 03:30:00/);
+    await page.getByLabel('Type').selectOption('ticker');
+    await page.getByRole('button', { name: 'Add task' }).click();
+    await page.getByRole('heading', { name: 'browser-tick' }).waitFor();
+    // The command is shown as text, not markup.
+    await page.locator('pre.command', { hasText: '<img src=x onerror=alert(1)> tick' }).waitFor();
+    assert.equal(await page.locator('img').count(), 0);
+
+    // It fires: the live feed shows it, and the chart has points.
+    await page.getByRole('link', { name: 'Live' }).click();
+    await page.locator('.feed li', { hasText: 'browser-tick' }).first().waitFor();
+    await page.locator('svg.chart circle').first().waitFor();
+    if (process.env.KTIMER_SCREENSHOT) {
+      await page.locator('.feed li').nth(5).waitFor();
+      await page.screenshot({ path: process.env.KTIMER_SCREENSHOT });
+    }
+
+    // Pause it from the tasks table.
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'browser-tick', exact: true }) });
+    await row.getByRole('button', { name: 'Pause browser-tick' }).click();
+    await row.getByText('paused', { exact: true }).waitFor();
+    await row.getByRole('button', { name: 'Resume browser-tick' }).waitFor();
+
+    // Run it now (paused or not), and find that run in its history.
+    await row.getByRole('button', { name: 'Run now browser-tick' }).click();
+    // The notice said "paused"; what it says next is the run's fire id, or why not.
+    const said = await page.locator('#notice').filter({ hasNotText: 'paused' }).textContent();
+    const fireId = /run (\S+) (started|queued)/.exec(said ?? '')?.[1];
+    assert.ok(fireId, `run now: ${said}`);
+    await row.getByRole('link', { name: 'browser-tick', exact: true }).click();
+    const run = page.locator(`tr[data-fire="${fireId}"]`);
+    await run.waitFor();
+    await run.getByText('Output').click();
+    await run.locator('pre', { hasText: '<img src=x onerror=alert(1)> tick' }).waitFor();
+
+    // Delete it.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete browser-tick' }).click();
+    await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+    await page.getByText('browser-tick deleted').waitFor();
+    assert.equal((await web.api({ action: 'get', kid: 'browser-tick' })).http, 404);
+
+    // Log out: the login form again, and the session is gone on the server.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Password (web_passwd)').waitFor();
+    await page.reload();
+    await page.getByLabel('Password (web_passwd)').waitFor();
+  });
+});
