@@ -55,8 +55,8 @@ export async function ktimerUrl(redis: RedisServer, sink: Sink): Promise<Burst> 
   );
   client.disconnect();
   const d = new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'b' }));
-  await d.start();
   sink.reset();
+  await d.start();
   await sink.waitFor(URLS, LEAD_MS + 120_000);
   d.kill();
   return rateOf([...sink.arrivals.values()], due);

@@ -39,8 +39,9 @@ async function ktimerRun(redis: RedisServer, sink: Sink): Promise<Latency> {
   );
   client.disconnect();
   const daemon = new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'lat' }));
-  await daemon.start();
+  // Before the start: a fire due as soon as the daemon is up must be counted.
   sink.reset();
+  await daemon.start();
   await sink.waitFor(DUE, LEAD_MS + SPREAD_MS + 30_000);
   daemon.kill();
   return latency(due.map((d, i) => (sink.arrivals.get(kidOf(i, 'd')) ?? Number.NaN) - d));

@@ -145,8 +145,9 @@ async function run(
       },
     }),
   );
-  await daemon.start();
+  // Before the start: a fire due as soon as the daemon is up must be counted.
   sink.reset();
+  await daemon.start();
   const stop = { done: false };
   const watchers = watched
     ? Promise.all([scrape(port, stop), dashboard(port, stop)])

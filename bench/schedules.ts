@@ -52,8 +52,8 @@ async function cronBesideTimers(sink: Sink): Promise<{ cron: Latency; timer: Lat
     ]);
     client.disconnect();
     const daemon = new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'sch' }));
-    await daemon.start();
     sink.reset();
+    await daemon.start();
     await sink.waitFor(CRONS * CRON_RUNS + TIMERS, LEAD_MS + spread + 60_000);
     const fires = daemon.fires();
     daemon.kill();

@@ -5,26 +5,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { isAlive } from '../../src/daemon/pidfile.js';
 import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
 import { nativeSkip } from '../helpers/native-spawner.js';
 import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
+import { useDaemons } from '../helpers/test-daemons.js';
 import { waitFor } from '../helpers/wait.js';
 
 const redis = usePrivateRedis();
-const daemons: TestDaemon[] = [];
-
-afterEach(() => {
-  for (const d of daemons.splice(0)) d.kill();
-});
-
-function newDaemon(extra?: Parameters<typeof writeTestConfig>[0]['extra']): TestDaemon {
-  const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port, extra }));
-  daemons.push(d);
-  return d;
-}
+const newDaemon = useDaemons(redis);
 
 test('start -d returns once the daemon is up; status, stop', async () => {
   const d = newDaemon();
@@ -182,8 +173,7 @@ test('start -d reports a web port in use as a clear error and leaves nothing run
 
 test('start -d with Redis unreachable starts anyway, warns, and keeps retrying; status and info say Redis is down', async () => {
   const port = await freePort();
-  const d = new TestDaemon(writeTestConfig({ redisPort: port }));
-  daemons.push(d);
+  const d = newDaemon(undefined, { redisPort: port });
   const res = await d.start();
   assert.match(res.stderr, /Redis is not reachable yet/);
   assert.equal(d.alive(), true);
@@ -322,8 +312,7 @@ test('logs rotate by size: NAME.1 .. NAME.<maxbackup>, the live file keeps its n
 });
 
 test('the detached daemon keeps the environment it was started with (PATH, HOME, ...)', async () => {
-  const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port }), { KT_CANARY: 'tweet' });
-  daemons.push(d);
+  const d = newDaemon(undefined, { env: { KT_CANARY: 'tweet' } });
   await d.start();
   const kid = await d.add(['-time=1', '-command=echo "$KT_CANARY|$HOME|$PATH"']);
   const [fire] = await d.waitForFires(1, 10_000, (e) => e.kid === kid);
@@ -354,8 +343,7 @@ test("tasks do not inherit ktimer's internal variables: a task's own `start -d` 
 
 test('KTIMER_SPAWNER picks the shell spawner (serve.log names it); an unknown one is refused and nothing starts', async () => {
   for (const kind of nativeSkip ? ['node'] : ['node', 'native']) {
-    const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port }), { KTIMER_SPAWNER: kind });
-    daemons.push(d);
+    const d = newDaemon(undefined, { env: { KTIMER_SPAWNER: kind } });
     await d.start();
     const kid = await d.add(['-time=1', '-command=echo "ran by $KTIMER_KID"; exit 3']);
     const [fire] = await d.waitForFires(1, 10_000, (e) => e.kid === kid);

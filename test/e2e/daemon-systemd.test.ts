@@ -5,24 +5,14 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, test } from 'node:test';
-import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
-import { TestDaemon } from '../helpers/daemon.js';
+import { test } from 'node:test';
+import { BIN, runCli } from '../helpers/cli.js';
 import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
+import { useDaemons } from '../helpers/test-daemons.js';
 import { waitFor } from '../helpers/wait.js';
 
 const redis = usePrivateRedis();
-const daemons: TestDaemon[] = [];
-
-afterEach(() => {
-  for (const d of daemons.splice(0)) d.kill();
-});
-
-function newDaemon(extra?: Parameters<typeof writeTestConfig>[0]['extra']): TestDaemon {
-  const d = new TestDaemon(writeTestConfig({ redisPort: redis.server.port, extra }));
-  daemons.push(d);
-  return d;
-}
+const newDaemon = useDaemons(redis);
 
 /** The JSON lines of a text (other lines, such as `ktimer started [PID]`, left out). */
 const jsonLines = (text: string): Record<string, unknown>[] =>
