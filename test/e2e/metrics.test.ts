@@ -13,6 +13,8 @@ const redis = usePrivateRedis();
 const web = useWebDaemon(redis, PASSWD, {
   // Exactly 127.0.0.1: a request from 127.0.0.2 (the same machine) is an address not allowed.
   web: [`metrics_token = ${TOKEN}`, 'web_allow_ip = 127.0.0.1,::1'],
+  // Alerts to a port nobody listens on: each failure's alert is tried 3 times and given up.
+  notify: ['on_failure = http://127.0.0.1:9/alerts', 'timeout = 1'],
 });
 
 interface Reply {
@@ -73,6 +75,26 @@ test('a scrape counts real fires by kind and result, with their lateness and dur
   assert.equal(series(text, 'ktimer_tasks'), 0);
   assert.equal(series(text, 'ktimer_running_tasks{kind="shell"}'), 0);
   assert.ok((series(text, 'process_resident_memory_bytes') ?? 0) > 0);
+});
+
+test('runs skipped by -overlap=skip, retries and alerts given up are counted', async () => {
+  const d = web.daemon;
+  await d.add(['-type=ticker', '-time=1', '-limit=4', '-overlap=skip', '-command=sleep 2.5']);
+  await d.add(['-time=1', '-retries=1', '-retry_delay=1', '-command=exit 4']);
+  const count = (body: string, name: string) => series(body, name) ?? 0;
+  const body = await waitFor(
+    async () => {
+      const res = (await scrape()).body;
+      const ok =
+        count(res, 'ktimer_fires_total{kind="shell",result="skipped"}') >= 1 &&
+        count(res, 'ktimer_retries_total{kind="shell"}') >= 1 &&
+        count(res, 'ktimer_notification_failures_total') >= 1;
+      return ok ? res : null;
+    },
+    { what: 'skipped, retried and alert failures in a scrape', timeoutMs: 30_000 },
+  );
+  assert.ok(count(body, 'ktimer_fires_total{kind="shell",result="skipped"}') >= 1);
+  assert.ok(d.log('error').some((e) => e.event === 'alert_failed'));
 });
 
 test('the task gauges count tasks and paused ones, from Redis, at the scrape', async () => {
