@@ -5,10 +5,10 @@ import { Bull, callSink } from './lib/bull.js';
 import { fmt, printSection, ratio, type Section } from './lib/report.js';
 import {
   kidOf,
-  RedisServer,
   redisNowMs,
+  RedisServer,
+  seedDueTimers,
   Sink,
-  seedKtimer,
   TestDaemon,
   writeTestConfig,
 } from './lib/setup.js';
@@ -20,24 +20,12 @@ const SPREAD_MS = 20_000;
 const LEAD_MS = 6000;
 
 async function ktimerRun(redis: RedisServer, sink: Sink): Promise<Latency> {
-  const client = redis.client();
-  const now = await redisNowMs(client);
-  const due = Array.from({ length: DUE }, (_, i) => now + LEAD_MS + Math.floor((SPREAD_MS * i) / DUE));
-  await seedKtimer(
-    client,
-    'lat',
-    Array.from({ length: PENDING }, (_, i) => ({
-      kid: kidOf(i, 'f'),
-      command: 'true',
-      dueSec: now / 1000 + 86_400 + i,
-    })),
-  );
-  await seedKtimer(
-    client,
-    'lat',
-    due.map((d, i) => ({ kid: kidOf(i, 'd'), command: sink.url('/k'), dueSec: d / 1000 })),
-  );
-  client.disconnect();
+  const due = await seedDueTimers(redis, sink, 'lat', {
+    count: DUE,
+    pending: PENDING,
+    leadMs: LEAD_MS,
+    spreadMs: SPREAD_MS,
+  });
   const daemon = new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'lat' }));
   // Before the start: a fire due as soon as the daemon is up must be counted.
   sink.reset();

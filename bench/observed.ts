@@ -9,9 +9,8 @@ import {
   freePort,
   kidOf,
   RedisServer,
-  redisNowMs,
+  seedDueTimers,
   Sink,
-  seedKtimer,
   TestDaemon,
   writeTestConfig,
 } from './lib/setup.js';
@@ -117,24 +116,12 @@ async function run(
   sink: Sink,
   watched: boolean,
 ): Promise<Latency & { scrapes: number; reloads: number }> {
-  const client = redis.client();
-  const now = await redisNowMs(client);
-  const due = Array.from({ length: DUE }, (_, i) => now + LEAD_MS + Math.floor((SPREAD_MS * i) / DUE));
-  await seedKtimer(
-    client,
-    'obs',
-    Array.from({ length: PENDING }, (_, i) => ({
-      kid: kidOf(i, 'f'),
-      command: 'true',
-      dueSec: now / 1000 + 86_400 + i,
-    })),
-  );
-  await seedKtimer(
-    client,
-    'obs',
-    due.map((d, i) => ({ kid: kidOf(i, 'd'), command: sink.url('/k'), dueSec: d / 1000 })),
-  );
-  client.disconnect();
+  const due = await seedDueTimers(redis, sink, 'obs', {
+    count: DUE,
+    pending: PENDING,
+    leadMs: LEAD_MS,
+    spreadMs: SPREAD_MS,
+  });
   const port = await freePort();
   const daemon = new TestDaemon(
     writeTestConfig({

@@ -86,3 +86,37 @@ export async function redisNowMs(client: import('ioredis').Redis): Promise<numbe
   const [s, us] = await client.time();
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 }
+
+/**
+ * The lateness runs' load under `prefix`: `count` URL timers calling the sink, due evenly over
+ * `spreadMs` from `leadMs` after now, and `pending` timers far ahead. Returns the due times (ms).
+ */
+export async function seedDueTimers(
+  redis: RedisServer,
+  sink: Sink,
+  prefix: string,
+  o: { count: number; pending: number; leadMs: number; spreadMs: number },
+): Promise<number[]> {
+  const client = redis.client();
+  const now = await redisNowMs(client);
+  const due = Array.from(
+    { length: o.count },
+    (_, i) => now + o.leadMs + Math.floor((o.spreadMs * i) / o.count),
+  );
+  await seedKtimer(
+    client,
+    prefix,
+    Array.from({ length: o.pending }, (_, i) => ({
+      kid: kidOf(i, 'f'),
+      command: 'true',
+      dueSec: now / 1000 + 86_400 + i,
+    })),
+  );
+  await seedKtimer(
+    client,
+    prefix,
+    due.map((d, i) => ({ kid: kidOf(i, 'd'), command: sink.url('/k'), dueSec: d / 1000 })),
+  );
+  client.disconnect();
+  return due;
+}

@@ -29,6 +29,20 @@ export function append(parent: Node, children: Child[]): void {
   }
 }
 
+/** A table: its column headings, then `body` (the rows' tbody). */
+export function table(
+  columns: readonly string[],
+  body: HTMLElement,
+  attrs: Attrs | null = null,
+): HTMLElement {
+  return h(
+    'table',
+    attrs,
+    h('thead', null, h('tr', null, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
+    body,
+  );
+}
+
 /** Replaces what `parent` holds. */
 export function fill(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();

@@ -1,7 +1,7 @@
 // The runs of every task across the fleet, newest first; failures only at the tick of a box.
 // A run's output is read when it is unfolded.
 import { call } from './api.js';
-import { fill, h } from './dom.js';
+import { fill, h, table } from './dom.js';
 import { endOf, ms, shortKid, timeOfSec } from './format.js';
 import { nameOf } from './names.js';
 import { attempt } from './notice.js';
@@ -33,22 +33,7 @@ export function showRuns(main: HTMLElement): void {
     ),
     h('div', { class: 'field inline' }, failed, h('label', { for: failed.id }, 'Failures only')),
     summary,
-    h(
-      'table',
-      null,
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          ...['Task', 'Fire', 'Result', 'Started', 'Lateness', 'Duration', 'Host', 'Output'].map((c) =>
-            h('th', { scope: 'col' }, c),
-          ),
-        ),
-      ),
-      body,
-    ),
+    table(['Task', 'Fire', 'Result', 'Started', 'Lateness', 'Duration', 'Host', 'Output'], body),
   );
   void load();
 }

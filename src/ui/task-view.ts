@@ -1,7 +1,7 @@
 // One task: its fields, its next runs, its actions and its history, each run's output folded
 // under it. The history is read again as soon as the live feed says the task ran.
 import { call } from './api.js';
-import { fill, h } from './dom.js';
+import { fill, h, table } from './dom.js';
 import { endOf, ms, timeOfSec } from './format.js';
 import { watchRuns } from './live-source.js';
 import { attempt } from './notice.js';
@@ -72,22 +72,9 @@ export function showTask(main: HTMLElement, kid: string): () => void {
       'section',
       null,
       h('h2', null, 'History'),
-      h(
-        'table',
-        { 'aria-label': 'History' },
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            ...['Fire', 'Result', 'Started', 'Lateness', 'Duration', 'Host', 'Output'].map((c) =>
-              h('th', { scope: 'col' }, c),
-            ),
-          ),
-        ),
-        history,
-      ),
+      table(['Fire', 'Result', 'Started', 'Lateness', 'Duration', 'Host', 'Output'], history, {
+        'aria-label': 'History',
+      }),
     ),
   );
   void reload();

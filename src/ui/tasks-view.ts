@@ -1,7 +1,7 @@
 // The tasks: a table searched by kid, name or command, a page at a time, with each task's
 // schedule in words, next run, last result, state and actions.
 import { call } from './api.js';
-import { fill, h } from './dom.js';
+import { fill, h, table } from './dom.js';
 import { endOf, shortKid, timeOfSec } from './format.js';
 import { learnNames } from './names.js';
 import { attempt } from './notice.js';
@@ -77,22 +77,7 @@ export function showTasks(main: HTMLElement): () => void {
     ),
     h('div', { class: 'field inline' }, h('label', { for: search.id }, 'Search'), search),
     summary,
-    h(
-      'table',
-      null,
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          ...['Task', 'Schedule', 'Next run', 'Last result', 'State', 'Actions'].map((c) =>
-            h('th', { scope: 'col' }, c),
-          ),
-        ),
-      ),
-      body,
-    ),
+    table(['Task', 'Schedule', 'Next run', 'Last result', 'State', 'Actions'], body),
     h('div', { class: 'pager' }, prev, next),
   );
   void load();
