@@ -74,9 +74,8 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     // A begun fire's lease: renewed while it runs; once it runs out (its daemon gone), lost.
     keepMs: config.task.lostAfterSec * 1000,
     logs,
-    onRecorded: (record, streak) => {
-      // A failed run whose retry finish.lua handed out (streak 0: one for a paused task is not).
-      if (record.retry_at !== undefined && streak === 0) metrics.retryScheduled(record.kind);
+    onRecorded: (record, streak, retried) => {
+      if (retried) metrics.retryScheduled(record.kind);
       notifier.runRecorded(record, streak);
     },
   });

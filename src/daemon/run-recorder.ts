@@ -27,7 +27,7 @@ export interface RunRecorderDeps {
   keepMs: number;
   logs: Pick<DaemonLogs, 'error' | 'runed'>;
   /** Each run put on record, with its task's failures in a row (Finished.streak): alerts, metrics. */
-  onRecorded?: (record: RunRecord, streak: number) => void;
+  onRecorded?: (record: RunRecord, streak: number, retried: boolean) => void;
   /** Retry waits' jitter (tests fix it). */
   random?: () => number;
 }
@@ -45,9 +45,6 @@ export class RunRecorder {
   private renewSleep: Sleep | undefined;
   private renewing = false;
   private closing = false;
-  recorded = 0;
-  /** Retries handed out. */
-  retries = 0;
 
   constructor(private readonly deps: RunRecorderDeps) {}
 
@@ -122,9 +119,12 @@ export class RunRecorder {
           const record = batch[i]?.record;
           if (!record) return;
           if (!recorded) return this.notHeld(record);
-          this.recorded++;
-          if (record.retry_at !== undefined && streak === 0) this.retrying(record);
-          this.deps.onRecorded?.(record, streak);
+          // finish.lua hands out the retry asked for unless the task was paused or deleted
+          // meanwhile: then the failure counts (streak > 0) and the record keeps no retry_at.
+          const retried = record.retry_at !== undefined && streak === 0;
+          if (retried) this.retrying(record);
+          else delete record.retry_at;
+          this.deps.onRecorded?.(record, streak, retried);
         });
         attempt = -1;
       } catch (err) {
@@ -150,7 +150,6 @@ export class RunRecorder {
 
   /** A failed run whose retry finish.lua handed out (streak 0: it did; a paused or deleted task's is not). */
   private retrying(record: RunRecord): void {
-    this.retries++;
     this.deps.logs.runed.info(
       {
         event: 'retry',

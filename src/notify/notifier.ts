@@ -47,15 +47,8 @@ export class Notifier {
   private inFlight = 0;
   private idle: (() => void)[] = [];
   private closing = false;
-  sent = 0;
-  failed = 0;
 
   constructor(private readonly deps: NotifierDeps) {}
-
-  /** Whether any alert is configured (without one, nothing is ever sent). */
-  get enabled(): boolean {
-    return this.deps.notify.onFailure !== '' || this.deps.notify.onRecovery !== '';
-  }
 
   /**
    * A run put on record, with its task's failures in a row (record-run.lua): after a failure for
@@ -120,7 +113,6 @@ export class Notifier {
       }
       why = await this.post(alert);
       if (why === '') {
-        this.sent++;
         this.deps.logs.runed.info(
           { event: 'alert', alert: alert.body.event, kid: alert.body.kid, fire_id: alert.body.fire_id },
           `${alert.body.event} alert sent`,
@@ -153,7 +145,6 @@ export class Notifier {
   }
 
   private giveUp(alert: Alert, why: string): void {
-    this.failed++;
     this.deps.onGivenUp?.();
     this.deps.logs.error.error(
       {
