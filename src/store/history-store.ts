@@ -29,8 +29,10 @@ export class HistoryStore {
   async byFireId(fireId: string): Promise<RunRecord | null> {
     const kid = fireId.slice(0, fireId.lastIndexOf(':'));
     const raw = await this.redis.call((c) => c.lrange(`${this.redis.keys.history}${kid}`, 0, -1));
-    // A plain search first: only the matching entry is decoded.
-    const hit = raw.find((r) => r.includes(`"fire_id":${JSON.stringify(fireId)}`));
+    // A plain search first: only the matching entry is decoded (a row starts with its fire id;
+    // a record ktimer 2.0 stored is an object).
+    const id = JSON.stringify(fireId);
+    const hit = raw.find((r) => r.startsWith(`[${id},`) || r.includes(`"fire_id":${id}`));
     return hit === undefined ? null : (readable([hit])[0] ?? null);
   }
 

@@ -60,7 +60,50 @@ export function encodeRunRecord(record: RunRecord): string {
   return JSON.stringify(record, (_, v: unknown) => (v === null || v === '' ? undefined : v));
 }
 
-/** A record or summary from Redis, its identity checked (`where` names the reply it came in). */
+/**
+ * A history list's record is a JSON array: these fields by position, null where none, the
+ * trailing ones left off (include/record-run.lua `RECORD_FIELDS`, the same list: new fields go
+ * at the end). kid and ok are not among them: decodeRunRecord reads them from the rest.
+ */
+export const RECORD_FIELDS = [
+  'fire_id',
+  'type',
+  'kind',
+  'due',
+  'started',
+  'finished',
+  'lateness_ms',
+  'duration_ms',
+  'result',
+  'exit_code',
+  'http_status',
+  'output',
+  'host',
+  'pid',
+  'error',
+  'signal',
+  'timed_out',
+  'trigger',
+  'attempt',
+  'retry_at',
+] as const satisfies readonly (keyof RunRecord)[];
+
+/** A stored row as the object it stands for: its fields by name, kid and ok where --json shows them. */
+function fromRow(row: unknown[]): Record<string, unknown> {
+  const v: Record<string, unknown> = {};
+  RECORD_FIELDS.forEach((name, i) => {
+    const value = row[i];
+    if (value !== null && value !== undefined) v[name] = value;
+    if (name === 'fire_id' && typeof value === 'string') v.kid = value.slice(0, value.lastIndexOf(':'));
+    if (name === 'result') v.ok = value === 'ok';
+  });
+  return v;
+}
+
+/**
+ * A record or summary from Redis, its identity checked (`where` names the reply it came in): a
+ * history row, or an object (a claim's reply, a task's last run, a record ktimer 2.0 stored).
+ */
 export function decodeRunRecord(where: string, json: unknown): RunRecord {
   let value: unknown;
   try {
@@ -68,6 +111,7 @@ export function decodeRunRecord(where: string, json: unknown): RunRecord {
   } catch {
     value = null;
   }
+  if (Array.isArray(value)) value = fromRow(value);
   const v = value as Partial<RunRecord> | null;
   if (
     v === null ||
@@ -78,7 +122,7 @@ export function decodeRunRecord(where: string, json: unknown): RunRecord {
     (v.result !== 'ok' && v.result !== 'failed' && v.result !== 'lost' && v.result !== 'skipped')
   )
     throw unexpectedReply(where, json);
-  // What Redis keeps leaves out what the rest says (include/record-run.lua `stored`).
+  // What Redis keeps leaves out what the rest says (include/record-run.lua).
   v.kid ??= v.fire_id.slice(0, v.fire_id.lastIndexOf(':'));
   v.ok ??= v.result === 'ok';
   v.trigger ??= 'schedule';

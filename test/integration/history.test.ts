@@ -163,3 +163,62 @@ test('a deleted task loses its last run; its history stays until it ages out', a
   assert.equal((await history.ofTask('t', 10)).length, 2);
   assert.equal(await redis.client.hexists(keys.last, 't'), 0);
 });
+
+test('a record is kept as a row of values, no field names, and read back whole', async () => {
+  const { keys, history, fireTicker } = setup();
+  await fireTicker('t', 2);
+  const raw = await redis.client.lindex(`${keys.history}t`, 0);
+  const [fire] = await history.ofTask('t', 1);
+  assert.ok(fire);
+  assert.deepEqual(JSON.parse(raw ?? ''), [
+    't:2',
+    'ticker',
+    'shell',
+    fire.due,
+    (T0 + 1000) / 1000,
+    (T0 + 1005) / 1000,
+    T0 + 1000 - fire.due * 1000,
+    5,
+    'ok',
+    0,
+    null,
+    'fine\n',
+    'h1',
+    11,
+  ]);
+  const given = { id: 't:2', kid: 't', type: 'ticker', kind: 'shell', due: fire.due } as Fire;
+  assert.deepEqual(fire, recordOf(given, T0 + 1000, false), 'every field the daemon gave');
+});
+
+test('records past history_max_age leave the list: rows, and objects as ktimer 2.0 stored them', async () => {
+  const { keys, history, fireTicker } = setup({ maxAgeMs: 60_000 });
+  await fireTicker('t', 3);
+  const old = {
+    fire_id: 't:0',
+    type: 'ticker',
+    kind: 'shell',
+    due: 1,
+    finished: T0 / 1000 - 3600,
+    result: 'ok',
+    host: 'h0',
+  };
+  await redis.client.rpush(`${keys.history}t`, JSON.stringify(old));
+  assert.deepEqual(
+    (await history.ofTask('t', 10)).map((r) => [r.fire_id, r.kid, r.ok]),
+    [
+      ['t:3', 't', true],
+      ['t:2', 't', true],
+      ['t:1', 't', true],
+      ['t:0', 't', true],
+    ],
+    'a 2.0 object is read as before',
+  );
+  assert.equal((await history.byFireId('t:0'))?.host, 'h0');
+  assert.equal((await history.byFireId('t:2'))?.fire_id, 't:2');
+  await fireTicker('t', 1, () => false, T0 + 120_000, 3);
+  assert.deepEqual(
+    (await history.ofTask('t', 10)).map((r) => r.fire_id),
+    ['t:4'],
+    'the object and the rows older than 60 s went',
+  );
+});

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as fireScripts from '../../src/store/fire-scripts.js';
 import * as pauseScripts from '../../src/store/pause-scripts.js';
 import { type Script, STATUS } from '../../src/store/script.js';
+import { RECORD_FIELDS } from '../../src/store/run-record.js';
 import * as taskScripts from '../../src/store/task-scripts.js';
 
 const LUA_DIR = new URL('../../src/store/lua/', import.meta.url);
@@ -167,4 +168,15 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() => fireScripts.RUN.decode(['later', 'k:3']));
   internal(() => fireScripts.RUN.decode(1));
   internal(() => fireScripts.BEGIN.decode([1, 2]));
+});
+
+test('include/record-run.lua stores a record in the field order run-record.ts reads it in', () => {
+  const lua = readFileSync(new URL('include/record-run.lua', LUA_DIR), 'utf8');
+  const list = /local RECORD_FIELDS = \{([^}]*)\}/.exec(lua)?.[1] ?? '';
+  assert.deepEqual(
+    [...list.matchAll(/'(\w+)'/g)].map((m) => m[1]),
+    [...RECORD_FIELDS],
+  );
+  const at = Number(/local FINISHED_AT = (\d+)/.exec(lua)?.[1]);
+  assert.equal(RECORD_FIELDS[at - 1], 'finished', 'FINISHED_AT is the position (from 1) of finished');
 });

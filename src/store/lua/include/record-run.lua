@@ -1,43 +1,61 @@
 -- record-run (included by claim.lua and finish.lua, see store/script.ts): one run on record. Its
 -- record goes first into its task's history list (newest first, at most HISTORY.per_task, none
 -- older than HISTORY.max_age_ms), a summary into the runs stream (at most HISTORY.max_runs; one
--- stream field per summary field) and into the task's last run (JSON). The including script sets HISTORY = { prefix, per_task, max_age_ms,
--- max_runs, now_ms, runs_key, last_key, streak_prefix } (a local) before calling record_run.
+-- stream field per summary field) and into the task's last run (JSON). The including script
+-- sets HISTORY = { prefix, per_task, max_age_ms, max_runs, now_ms, runs_key, last_key,
+-- streak_prefix } (a local) before calling record_run.
 -- record_run returns the task's failures in a row, for alerts: after a failure or a lost run that
 -- no retry follows, how many there are now (>= 1); after a success, minus how many there were
 -- (0 when none); 0 otherwise (skipped; a failure to be retried).
 local SUMMARY_FIELDS = { 'fire_id', 'kid', 'result', 'ok', 'started', 'duration_ms', 'lateness_ms',
   'exit_code', 'signal', 'http_status', 'host' }
 
--- Fields a stored record leaves out, as they are read back from the others (run-record.ts
--- decodeRunRecord): the kid (in fire_id), ok (result is ok), trigger schedule and attempt 1.
--- A few bytes a run, kept for every run.
-local function stored(rec)
-  rec.kid = nil
-  rec.ok = nil
-  if rec.trigger == 'schedule' then rec.trigger = nil end
-  if rec.attempt == 1 then rec.attempt = nil end
-  return rec
+-- A record in a history list is a JSON array, its fields by position in this order (run-record.ts
+-- RECORD_FIELDS, checked equal by test/unit/lua-contracts.test.ts; new fields go at the end):
+-- the names were a third of a record's bytes, kept for every run. Absent fields are null, and
+-- the trailing ones left off; so are those read back from the others (decodeRunRecord): the kid
+-- (in fire_id), ok (result is ok), trigger schedule and attempt 1.
+local RECORD_FIELDS = { 'fire_id', 'type', 'kind', 'due', 'started', 'finished', 'lateness_ms',
+  'duration_ms', 'result', 'exit_code', 'http_status', 'output', 'host', 'pid', 'error', 'signal',
+  'timed_out', 'trigger', 'attempt', 'retry_at' }
+local FINISHED_AT = 6
+
+local function stored_json(rec)
+  local row, last = {}, 0
+  for i, f in ipairs(RECORD_FIELDS) do
+    local v = rec[f]
+    if (f == 'trigger' and v == 'schedule') or (f == 'attempt' and v == 1) or v == '' then v = nil end
+    if v ~= nil then last = i end
+    row[i] = v == nil and cjson.null or v
+  end
+  for i = #RECORD_FIELDS, last + 1, -1 do row[i] = nil end
+  return cjson.encode(row)
+end
+
+-- When a stored record ended (unix s): a row, or an object as ktimer 2.0 stored it.
+local function finished_of(raw)
+  local ok, rec = pcall(cjson.decode, raw or '')
+  if not ok or type(rec) ~= 'table' then return nil end
+  return tonumber(rec[FINISHED_AT] or rec.finished)
 end
 
 local function record_run(rec)
   local summary = {}
   for _, f in ipairs(SUMMARY_FIELDS) do summary[f] = rec[f] end
-  -- What started it and which attempt, only when not the usual (the schedule, a first attempt).
+  -- What started it and which attempt, only when not the usual (the schedule, a first attempt);
+  -- kid and ok are read back from fire_id and result.
+  summary.kid, summary.ok = nil, nil
   if rec.trigger ~= 'schedule' then summary.trigger = rec.trigger end
   if rec.attempt ~= 1 then summary.attempt = rec.attempt end
   local kid, result, retry_at = rec.kid, rec.result, rec.retry_at
-  local summary_json = cjson.encode(stored(summary))
+  local summary_json = cjson.encode(summary)
   if HISTORY.per_task > 0 then
     local key = HISTORY.prefix .. kid
-    local copy = {}
-    for f, v in pairs(rec) do copy[f] = v end
-    redis.call('LPUSH', key, cjson.encode(stored(copy)))
+    redis.call('LPUSH', key, stored_json(rec))
     redis.call('LTRIM', key, 0, HISTORY.per_task - 1)
     -- Records past the age leave from the old end, a few per run (the next runs take the rest).
     for _ = 1, 4 do
-      local ok, oldest = pcall(cjson.decode, redis.call('LINDEX', key, -1) or '')
-      local finished = ok and type(oldest) == 'table' and tonumber(oldest.finished)
+      local finished = finished_of(redis.call('LINDEX', key, -1))
       if not finished or finished * 1000 >= HISTORY.now_ms - HISTORY.max_age_ms then break end
       redis.call('RPOP', key)
     end

@@ -1,0 +1,59 @@
+// A run record as Redis keeps it (include/record-run.lua): a row of values in RECORD_FIELDS'
+// order, or an object (a claim's reply, a task's last run, a record ktimer 2.0 stored); read
+// back with the fields a row leaves out.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeRunRecord, RECORD_FIELDS } from '../../src/store/run-record.js';
+
+test('a row with every field reads back as the record, kid and ok from fire_id and result', () => {
+  const row = RECORD_FIELDS.map((f) => `v-${f}`);
+  row[0] = 'nightly:3';
+  row[8] = 'failed';
+  const rec = decodeRunRecord('test', JSON.stringify(row)) as unknown as Record<string, unknown>;
+  assert.equal(rec.kid, 'nightly');
+  assert.equal(rec.ok, false);
+  assert.equal(rec.retry_at, 'v-retry_at', 'the last field');
+  assert.equal(rec.http_status, 'v-http_status');
+  assert.deepEqual(Object.keys(rec).sort(), [...RECORD_FIELDS, 'kid', 'ok'].sort());
+});
+
+test('a row: null where a field is absent, the trailing ones left off, the usual trigger and attempt restored', () => {
+  const rec = decodeRunRecord(
+    'test',
+    JSON.stringify(['a:b:7', 'timer', 'url', 10, null, 12, null, null, 'ok', null, 200]),
+  );
+  assert.deepEqual(rec, {
+    fire_id: 'a:b:7',
+    kid: 'a:b',
+    type: 'timer',
+    kind: 'url',
+    due: 10,
+    finished: 12,
+    result: 'ok',
+    ok: true,
+    http_status: 200,
+    trigger: 'schedule',
+    attempt: 1,
+  });
+});
+
+test('an object, as ktimer 2.0 stored a record, still reads', () => {
+  const rec = decodeRunRecord(
+    'test',
+    JSON.stringify({
+      fire_id: 'k:2',
+      type: 'ticker',
+      kind: 'shell',
+      due: 1,
+      finished: 2,
+      result: 'lost',
+      host: 'h',
+    }),
+  );
+  assert.deepEqual([rec.kid, rec.ok, rec.trigger, rec.attempt, rec.host], ['k', false, 'schedule', 1, 'h']);
+});
+
+test('a row without a run id or a known result is refused, naming where it came from', () => {
+  for (const bad of [['nokid', 'timer'], ['k:1', 't', 'shell', 1, null, 2, null, null, 'maybe'], []])
+    assert.throws(() => decodeRunRecord('history', JSON.stringify(bad)), /history/);
+});
