@@ -3,6 +3,7 @@
 // which this machine spawns `/bin/bash -c true` from Node and from bash.
 // Run alone: node --import tsx bench/burst.ts
 import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { childrenOf, cpuTimeMs } from '../test/helpers/proc.js';
 import { Bull, callSink, runCommand } from './lib/bull.js';
 import { fmt, printSection, ratio, type Section } from './lib/report.js';
@@ -79,6 +80,26 @@ export async function bullUrl(redis: RedisServer, sink: Sink): Promise<Burst> {
   await sink.waitFor(URLS, LEAD_MS + 300_000);
   await bull.close();
   return rateOf([...sink.arrivals.values()], due);
+}
+
+/**
+ * ktimer's URL runner alone in a process of its own, calling the sink 1,000 at once (the daemon's
+ * task_url_concurrency): what the burst could reach if claiming, beginning, recording and logging
+ * cost nothing (bench/lib/url-runner-alone.ts).
+ */
+export async function urlRunnerAlone(sink: Sink): Promise<Burst> {
+  sink.reset();
+  const script = fileURLToPath(new URL('./lib/url-runner-alone.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, sink.url('/c'), String(URLS), '1000'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  await sink.waitFor(URLS, 120_000);
+  if ((await exited) !== 0) throw new Error('url-runner-alone failed');
+  return rateOf(
+    [...sink.arrivals.values()],
+    [...sink.arrivals.values()].reduce((a, b) => Math.min(a, b)),
+  );
 }
 
 async function ktimerShell(redis: RedisServer): Promise<Burst & { cost: ShellCost }> {
@@ -187,6 +208,7 @@ export async function runBurst(reps: number): Promise<Section> {
   const runs: Record<string, number[]> = {
     ku: [],
     kl: [],
+    alone: [],
     bu: [],
     bl: [],
     ks: [],
@@ -212,6 +234,9 @@ export async function runBurst(reps: number): Promise<Section> {
         await redis.destroy();
       }
     }
+    const alone = await urlRunnerAlone(sink);
+    runs.alone?.push(alone.perSec);
+    process.stdout.write(`burst rep ${rep + 1} url runner alone: ${JSON.stringify(alone)}\n`);
     const shellRuns: ['ks' | 'bs', (redis: RedisServer) => Promise<Burst & { cost?: ShellCost }>][] = [
       ['ks', ktimerShell],
       ['bs', bullShell],
@@ -249,6 +274,15 @@ export async function runBurst(reps: number): Promise<Section> {
         ratio: `ktimer/BullMQ ${ratio(m('ku'), m('bu'))}`,
         target: '>= 5,000/s and >= 2x BullMQ (both keeping every run)',
         met: m('ku') >= 5000 && m('ku') >= 2 * m('bu'),
+      },
+      {
+        measure:
+          "URL burst ceiling: ktimer's URL runner alone (its own process, no Redis, no record, no log)",
+        ktimer: `${fmt(m('alone'), 0)}/s`,
+        peer: `${fmt(m('bu'), 0)}/s (BullMQ, as above)`,
+        ratio: `alone/BullMQ ${ratio(m('alone'), m('bu'))}; ktimer/alone ${ratio(m('ku'), m('alone'))}`,
+        target: '',
+        met: null,
       },
       {
         measure: 'URL burst, last fired after the due time',

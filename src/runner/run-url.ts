@@ -71,24 +71,24 @@ export function runUrl(req: FireRequest): RunningTask {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     headers['content-length'] = Buffer.byteLength(call.form);
   }
-  const controller = new AbortController();
+  // A timeout or a kill destroys the request (an AbortSignal per call cost a tenth of the
+  // client's CPU in a burst: its listeners are EventTarget ones).
+  let request: http.ClientRequest | undefined;
   let timedOut = false;
   const result = new Promise<RunResult>((resolve) => {
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      request?.destroy(new Error('timed out'));
     }, timeoutMs);
     const finish = (r: Partial<RunResult>): void => {
       clearTimeout(timer);
       resolve(done(r));
     };
-    let request: http.ClientRequest;
     try {
       request = transport.request(call.url, {
         method: call.form === null ? 'GET' : 'POST',
         headers,
         agent: agents[protocol],
-        signal: controller.signal,
       });
     } catch (err) {
       finish({ error: `cannot call ${call.url.origin}: ${(err as Error).message}` });
@@ -119,5 +119,5 @@ export function runUrl(req: FireRequest): RunningTask {
     });
     request.end(call.form ?? undefined);
   });
-  return { result, kill: () => controller.abort() };
+  return { result, kill: () => request?.destroy(new Error('the call was stopped')) };
 }

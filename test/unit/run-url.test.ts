@@ -19,6 +19,10 @@ before(async () => {
     req.on('end', () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', body, type: req.headers['content-type'] });
       if (req.url?.startsWith('/hang')) return; // never answers
+      if (req.url?.startsWith('/trickle')) {
+        res.write('first part'); // a head, then nothing more
+        return;
+      }
       if (req.url?.startsWith('/big')) {
         res.end('x'.repeat(1_000_000));
         return;
@@ -83,6 +87,25 @@ test('a server that never answers times out', async () => {
   assert.equal(r.timedOut, true);
   assert.match(r.error ?? '', /no answer within 300 ms/);
   assert.ok(Date.now() - started < 3000);
+});
+
+test('a body that stops coming: the run ends at the timeout, timed out', async () => {
+  const r = await run(`${base}/trickle`, 300);
+  assert.equal(r.ok, false);
+  assert.equal(r.timedOut, true);
+  assert.match(r.error ?? '', /no answer within 300 ms/);
+});
+
+test('kill ends a call under way at once, as a failure', async () => {
+  const started = Date.now();
+  const call = runUrl({ kid: 'abc', command: `${base}/hang`, dueMs: 0, timeoutMs: 30_000 });
+  await new Promise((r) => setTimeout(r, 100));
+  call.kill('SIGTERM');
+  const r = await call.result;
+  assert.equal(r.ok, false);
+  assert.equal(r.timedOut, false);
+  assert.match(r.error ?? '', /stopped/);
+  assert.ok(Date.now() - started < 2000);
 });
 
 test('connection refused and a bad URL: errors, never a throw', async () => {
