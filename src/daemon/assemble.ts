@@ -95,7 +95,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     logs,
     metrics,
   });
-  const refiller = new CronRefiller({ tasks: store.tasks, clock, logs });
+  const refiller = new CronRefiller({ tasks: store.tasks, clock, logs, metrics });
   const scheduler = new Scheduler({
     claimer: store.fires,
     sink: dispatcher,

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { logMissed } from '../log/fire-log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Refill, TaskStore } from '../store/open-store.js';
 import { refillCron } from '../tasks/schedule.js';
 import { decodeTask } from '../tasks/task.js';
@@ -20,6 +21,8 @@ export interface CronRefillDeps {
   /** The Redis clock: the misfire rules compare runs with its now. */
   clock: Clock;
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
+  /** Runs the misfire policy did not fire (README "Metrics"). */
+  metrics?: Pick<Metrics, 'runsMissed'>;
 }
 
 export class CronRefiller {
@@ -76,7 +79,11 @@ export class CronRefiller {
     try {
       const planned = refillCron(decodeTask(kid, raw), this.deps.clock.nowMs());
       if (!planned) return null;
-      if (planned.missed) logMissed(this.deps.logs, kid, planned.missed);
+      if (planned.missed) {
+        logMissed(this.deps.logs, kid, planned.missed);
+        // Uncounted (a long gap, counting would cost a calendar walk): the gap counts once.
+        this.deps.metrics?.runsMissed(planned.missed.policy, planned.missed.count ?? 1);
+      }
       this.refused.delete(kid);
       return { kid, expectedRaw: raw, task: planned.task };
     } catch (err) {

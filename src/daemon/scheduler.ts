@@ -52,7 +52,7 @@ export interface SchedulerDeps {
   /** A run this claim recorded lost, with its task's failures in a row (alerts). */
   onLost?: (record: RunRecord, streak: number) => void;
   /** Claim durations and runs found lost (README "Metrics"). */
-  metrics?: Pick<Metrics, 'claimTook' | 'runRecorded'>;
+  metrics?: Pick<Metrics, 'claimTook' | 'runRecorded' | 'runsMissed'>;
 }
 
 export interface PassResult {
@@ -175,6 +175,7 @@ export class Scheduler {
           this.deps.metrics?.runRecorded(entry.record.kind, 'lost');
           this.deps.onLost?.(entry.record, entry.streak);
         } else if (entry.kind === 'skipped') this.deps.metrics?.runRecorded(entry.record.kind, 'skipped');
+        else if (entry.kind === 'missed') this.deps.metrics?.runsMissed(entry.policy, entry.count);
         logClaimEntry(this.deps.logs, entry);
       }
     }

@@ -3,7 +3,7 @@
 // and Node's process metrics. One registry per daemon, on its main thread, where fires happen;
 // the web API's thread asks for the text (scrape()).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CommandKind } from '../tasks/task.js';
+import { type CommandKind, MISFIRES, type Misfire } from '../tasks/task.js';
 import { CLAIM_BUCKETS_SEC, DURATION_BUCKETS_SEC, LATENESS_BUCKETS_SEC } from './buckets.js';
 
 /** How a fire ended, as ktimer_fires_total counts it. */
@@ -35,6 +35,7 @@ export class Metrics {
   private readonly fires: Counter<'kind' | 'result'>;
   private readonly retries: Counter<'kind'>;
   private readonly notificationFailures: Counter;
+  private readonly missed: Counter<'misfire'>;
   private readonly lateness: Histogram<'kind'>;
   private readonly duration: Histogram<'kind'>;
   private readonly claim: Histogram;
@@ -56,6 +57,12 @@ export class Metrics {
     this.notificationFailures = new Counter({
       name: 'ktimer_notification_failures_total',
       help: 'Failure notifications (alerts) that could not be delivered',
+      registers,
+    });
+    this.missed = new Counter({
+      name: 'ktimer_missed_runs_total',
+      help: "Runs of tickers and cron tasks that came due while no daemon claimed them and were not fired, by the task's misfire policy",
+      labelNames: ['misfire'],
       registers,
     });
     this.lateness = new Histogram({
@@ -83,6 +90,7 @@ export class Metrics {
       for (const result of FIRE_RESULTS) this.fires.inc({ kind, result }, 0);
       this.retries.inc({ kind }, 0);
     }
+    for (const misfire of MISFIRES) this.missed.inc({ misfire }, 0);
     this.gauges(sources);
     collectDefaultMetrics({ register: this.registry });
   }
@@ -102,6 +110,11 @@ export class Metrics {
   /** A failed fire was scheduled to run again. */
   retryScheduled(kind: CommandKind): void {
     this.retries.inc({ kind });
+  }
+
+  /** `count` runs of a task were not fired: due while nobody claimed, and its misfire policy says so. */
+  runsMissed(misfire: Misfire, count: number): void {
+    this.missed.inc({ misfire }, count);
   }
 
   /** A failure notification (alert) could not be delivered. */

@@ -65,7 +65,7 @@ function setup(
     );
   /** Resolves once the loop waits on the clock again. */
   const idle = () => waitFor(() => clock.sleeping > 0, { what: 'the loop to sleep', intervalMs: 2 });
-  return { clock, sink, logs, sched, store, idle, fires };
+  return { clock, sink, logs, sched, store, idle, fires, keys };
 }
 
 test('a task due in 3 s fires when the clock reaches it, never before, in milliseconds of real time', async () => {
@@ -283,4 +283,29 @@ test('metrics: every claim is timed, a run found lost is counted by its kind, th
   assert.match(text, /^ktimer_fires_total\{kind="shell",result="lost"\} 1$/m);
   assert.match(text, /^ktimer_fires_total\{kind="url",result="lost"\} 0$/m);
   assert.match(text, /^ktimer_claim_duration_seconds_count 2$/m);
+});
+
+test('metrics: runs a ticker missed while nobody claimed are counted by its misfire policy', async () => {
+  const metrics = new Metrics({
+    running: () => 0,
+    redisUp: () => true,
+    taskCounts: async () => ({ total: 0, paused: 0 }),
+  });
+  const { sink, sched, keys } = setup({ metrics });
+  const task = (misfire: 'skip' | 'once') =>
+    storedTask({ type: 'ticker', time: 10, limit: 0, misfire, run_nexttime: (T0 - 60_500) / 1000 });
+  // Due 60.5 s ago, every 10 s: 7 runs past; skip fires none of them, once fires one.
+  await storeTasks(redis.client, keys, [
+    ['skipper', task('skip')],
+    ['oncer', task('once')],
+  ]);
+  await sched.pass();
+  assert.deepEqual(
+    sink.fires.map((f) => f.kid),
+    ['oncer'],
+  );
+  const text = await metrics.scrape();
+  assert.match(text, /^ktimer_missed_runs_total\{misfire="skip"\} 7$/m);
+  assert.match(text, /^ktimer_missed_runs_total\{misfire="once"\} 6$/m);
+  assert.match(text, /^ktimer_missed_runs_total\{misfire="all"\} 0$/m);
 });

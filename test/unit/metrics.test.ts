@@ -131,3 +131,13 @@ test('task counts that fail or hang: the scrape answers at once or within 0.5 s,
   assert.equal(value(text, 'ktimer_tasks'), 7);
   assert.equal(value(text, 'ktimer_tasks_paused'), 1);
 });
+
+test('missed runs by misfire policy, every policy there from the start', async () => {
+  const m = new Metrics(sources());
+  assert.equal(value(await m.scrape(), 'ktimer_missed_runs_total{misfire="all"}'), 0);
+  m.runsMissed('skip', 7);
+  m.runsMissed('skip', 1);
+  const text = await m.scrape();
+  assert.equal(value(text, 'ktimer_missed_runs_total{misfire="skip"}'), 8);
+  assert.equal(value(text, 'ktimer_missed_runs_total{misfire="once"}'), 0);
+});
