@@ -1,7 +1,7 @@
 // The run history, for the command line and the web API alike: a task's runs, the runs of every
 // task (failures only, since a time), one run's record. Input is checked before any round trip.
 import { KtimerError, usageError } from '../errors.js';
-import type { HistoryStore, RunRecord, RunSummary } from '../store/open-store.js';
+import { type HistoryStore, nextAttemptId, type RunRecord, type RunSummary } from '../store/open-store.js';
 import { parseHumanTime } from '../tasks/human-time.js';
 import { parseWhole } from '../tasks/task-rules.js';
 import { isKid } from '../tasks/kid.js';
@@ -78,7 +78,7 @@ export class HistoryService {
       }
       if (record && record.retry_at === undefined) return record;
       // Failed, to be retried: wait for the next attempt (kid:run.attempt).
-      if (record) id = `${fireId.replace(/\.\d+$/, '')}.${record.attempt + 1}`;
+      if (record) id = nextAttemptId(record);
       if (!record && !slowTold && Date.now() - started > slowMs) {
         slowTold = true;
         opts.onSlow?.();

@@ -29,6 +29,7 @@ export {
   type RunNow,
 } from './fire-scripts.js';
 export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record.js';
+export { nextAttemptId } from './run-record.js';
 export type { FireStore } from './fire-store.js';
 export type { HistoryStore, RunsQuery } from './history-store.js';
 export type { FedRun, RunFeed } from './run-feed.js';

@@ -37,6 +37,14 @@ export interface RunRecord {
   retry_at?: number;
 }
 
+/**
+ * The fire id of the attempt after `record`'s: the first attempt's id and the attempt,
+ * `kid:run.attempt`, as finish.lua's `retry` names it.
+ */
+export function nextAttemptId(record: Pick<RunRecord, 'fire_id' | 'attempt'>): string {
+  return `${record.fire_id.replace(/\.\d+$/, '')}.${record.attempt + 1}`;
+}
+
 /** What the runs stream and the task's last run keep of a record. */
 export type RunSummary = Pick<
   RunRecord,

@@ -3,7 +3,7 @@
 // back with the fields a row leaves out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeRunRecord, RECORD_FIELDS } from '../../src/store/run-record.js';
+import { decodeRunRecord, nextAttemptId, RECORD_FIELDS } from '../../src/store/run-record.js';
 
 test('a row with every field reads back as the record, kid and ok from fire_id and result', () => {
   const row = RECORD_FIELDS.map((f) => `v-${f}`);
@@ -56,4 +56,10 @@ test('an object, as ktimer 2.0 stored a record, still reads', () => {
 test('a row without a run id or a known result is refused, naming where it came from', () => {
   for (const bad of [['nokid', 'timer'], ['k:1', 't', 'shell', 1, null, 2, null, null, 'maybe'], []])
     assert.throws(() => decodeRunRecord('history', JSON.stringify(bad)), /history/);
+});
+
+test("the next attempt's fire id: the first attempt's id and the attempt", () => {
+  assert.equal(nextAttemptId({ fire_id: 'nightly:3', attempt: 1 }), 'nightly:3.2');
+  assert.equal(nextAttemptId({ fire_id: 'nightly:3.2', attempt: 2 }), 'nightly:3.3');
+  assert.equal(nextAttemptId({ fire_id: 'a:b:12.9', attempt: 9 }), 'a:b:12.10');
 });

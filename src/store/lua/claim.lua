@@ -285,7 +285,7 @@ local function claim_task(kid, score, task, raw)
   if not fire_ms then return false end
   local fire = fire_of(kid, task, kind, fire_ms / 1000, run_num, limit, now_int)
   local overlap = task.overlap
-  if (overlap == 'skip' or overlap == 'queue') and busy(kid) then
+  if keeps_one(task) and busy(kid) then
     local running = redis.call('HGET', KEYS[8], kid)
     if overlap == 'queue' and redis.call('HEXISTS', KEYS[9], kid) == 0 then
       fire.state = 'queued'
@@ -297,7 +297,7 @@ local function claim_task(kid, score, task, raw)
     return false
   end
   room[kind] = room[kind] - 1
-  if overlap == 'skip' or overlap == 'queue' then redis.call('HSET', KEYS[8], kid, fire.id) end
+  if keeps_one(task) then mark_running(kid, fire.id) end
   lease(fire.id, fire)
   return true
 end

@@ -23,7 +23,8 @@ local OVERLAP = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[
 --#include include/overlap.lua
 
 -- The retry of `fire` (as the fires hash held it): the next attempt, pending until retry_ms.
--- Its id is the first attempt's and the attempt: kid:run.attempt.
+-- Its id is the first attempt's and the attempt: kid:run.attempt (run-record.ts nextAttemptId
+-- reads it so).
 local function retry(fire, retry_ms)
   local attempt = (tonumber(fire.attempt) or 1) + 1
   local first = fire.first or fire.id

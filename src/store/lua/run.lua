@@ -20,7 +20,7 @@ if not raw then return 0 end
 local ok, task = pcall(cjson.decode, raw)
 if not ok or type(task) ~= 'table' or type(task.command) ~= 'string' then return { 'corrupt', '' } end
 local overlap = task.overlap
-if (overlap == 'skip' or overlap == 'queue') and busy(kid) then
+if keeps_one(task) and busy(kid) then
   if overlap == 'skip' then return { 'busy', redis.call('HGET', KEYS[4], kid) } end
   local queued = redis.call('HGET', KEYS[5], kid)
   if queued then return { 'queued', cjson.decode(queued).id } end
@@ -32,7 +32,7 @@ if type(task.runs) == 'table' and #task.runs == 0 then task.runs = nil end
 redis.call('HSET', KEYS[1], kid, cjson.encode(task))
 local fire = fire_of(kid, task, kind_of(task.command), now_ms / 1000, run_num, tonumber(task.limit) or 0, now_ms)
 fire.trigger = 'manual'
-if (overlap == 'skip' or overlap == 'queue') and busy(kid) then
+if keeps_one(task) and busy(kid) then
   fire.state = 'queued'
   redis.call('HSET', KEYS[5], kid, cjson.encode(fire))
   return { 'queued', fire.id }
@@ -40,5 +40,5 @@ end
 fire.state = 'pending'
 redis.call('HSET', KEYS[3], fire.id, cjson.encode(fire))
 redis.call('ZADD', KEYS[2], now_ms, fire.id)
-if overlap == 'skip' or overlap == 'queue' then redis.call('HSET', KEYS[4], kid, fire.id) end
+if keeps_one(task) then mark_running(kid, fire.id) end
 return { 'fire', fire.id }

@@ -4,6 +4,16 @@
 -- fire's lease: a fire whose daemon died is recorded lost, leaves the hash, and frees the task.
 -- The including script declares local OVERLAP = { running_key, queued_key, fires_key, leases_key, now_ms }.
 
+-- Whether a task's runs must not overlap (-overlap=skip|queue): they hold the running mark.
+local function keeps_one(task)
+  return task.overlap == 'skip' or task.overlap == 'queue'
+end
+
+-- Fire `id` of a task that keeps one run at a time is under way from now on.
+local function mark_running(kid, id)
+  redis.call('HSET', OVERLAP.running_key, kid, id)
+end
+
 -- The run waiting for the running one (overlap=queue), if any, is handed out now: a pending fire
 -- (no owner) whose lease ran out at once, so the next claim of any daemon takes it.
 local function promote_queued(kid)
@@ -15,7 +25,7 @@ local function promote_queued(kid)
   fire.state = 'pending'
   redis.call('HSET', OVERLAP.fires_key, fire.id, cjson.encode(fire))
   redis.call('ZADD', OVERLAP.leases_key, OVERLAP.now_ms, fire.id)
-  redis.call('HSET', OVERLAP.running_key, kid, fire.id)
+  mark_running(kid, fire.id)
 end
 
 -- Fire `id` of task `kid` is over (recorded, lost, or gone): the task is free, or runs its queued run.
