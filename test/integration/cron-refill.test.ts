@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { CronRefiller } from '../../src/daemon/cron-refill.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { CRON_AHEAD, firstSchedule } from '../../src/tasks/schedule.js';
 import { encodeTask, type Task } from '../../src/tasks/task.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
@@ -23,7 +24,12 @@ test('requests are computed in the background and written only where the task is
   const keys = testKeys('r1');
   const { tasks } = storesOn(redis.client, keys);
   const logs = memoryLogs();
-  const refiller = new CronRefiller({ tasks, clock: new ManualClock(T0 + 3_600_000), logs });
+  const metrics = new Metrics({
+    running: () => 0,
+    redisUp: () => true,
+    taskCounts: async () => ({ total: 0, paused: 0 }),
+  });
+  const refiller = new CronRefiller({ tasks, clock: new ManualClock(T0 + 3_600_000), logs, metrics });
   const low = cron('*/5 * * * *', { runs: [T0 / 1000 + 600] });
   const parked = cron('*/5 * * * *', { parked: T0 / 1000, runs: undefined, run_nexttime: T0 / 1000 + 3605 });
   const changed = cron('@hourly');
@@ -46,6 +52,12 @@ test('requests are computed in the background and written only where the task is
   assert.deepEqual(
     logs.events('runed', 'missed').map((e) => [e.kid, e.misfire]),
     [['parked', 'once']],
+  );
+  // The missed runs of a parked task go uncounted (a calendar walk): the gap counts once.
+  const missed = logs.events('runed', 'missed')[0]?.missed;
+  assert.match(
+    await metrics.scrape(),
+    new RegExp(`^ktimer_missed_runs_total\\{misfire="once"\\} ${missed ?? 1}$`, 'm'),
   );
   assert.equal(Number(await redis.client.zscore(keys.schedule, 'parked')), T0 / 1000);
   assert.equal((await tasks.get('changed'))?.task.runs?.length, CRON_AHEAD, 'left as it was');
