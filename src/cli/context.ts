@@ -75,7 +75,7 @@ export class CliContext {
     const service = await this.service();
     return new HistoryService({
       history: async () => (await this.store()).history,
-      resolveKid: (ref) => service.resolveKid(ref),
+      resolveKid: (ref) => service.resolveHistoryKid(ref),
       nowMs: async () => (await this.store()).serverTimeMs(),
       timezone: this.config.task.timezone,
     });

@@ -97,7 +97,10 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
   },
   history: {
     examples: [`ktimer history ${KID}`, `ktimer history -kid=${KID} -n 5 --json`, 'ktimer history backup'],
-    notes: ['Kept in Redis: history_per_task runs per task, none older than history_max_age (conf.ini).'],
+    notes: [
+      'Kept in Redis: history_per_task runs per task, none older than history_max_age (conf.ini).',
+      'A name leads to its task after it ended (fired, deleted) too, for as long as its history is kept.',
+    ],
   },
   runs: {
     examples: ['ktimer runs', 'ktimer runs --failed --since 1h', 'ktimer runs -n 200 --json'],
@@ -105,7 +108,10 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
   },
   output: {
     examples: [`ktimer output ${KID}:3`, 'ktimer output backup:3'],
-    notes: ['The fire id (KID:RUN) is in the FIRE column of history and runs; NAME:RUN works too.'],
+    notes: [
+      'The fire id (KID:RUN) is in the FIRE column of history and runs; NAME:RUN works too,',
+      'also after the task ended, as for history.',
+    ],
   },
   start: {
     examples: ['ktimer start -d', 'ktimer start            # in the foreground, as systemd runs it'],

@@ -96,7 +96,7 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
   });
   const history = new HistoryService({
     history: async () => store.history,
-    resolveKid: (ref) => service.resolveKid(ref),
+    resolveKid: (ref) => service.resolveHistoryKid(ref),
     nowMs: () => store.serverTimeMs(),
     timezone: config.task.timezone,
   });

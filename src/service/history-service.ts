@@ -11,7 +11,10 @@ const isTaskRef = (value: string): boolean => isKid(value) || isTaskName(value);
 
 export interface HistoryServiceDeps {
   history: () => Promise<HistoryStore>;
-  /** A KID argument to its kid: a kid, or a task's name (TaskService.resolveKid). */
+  /**
+   * A KID argument to the kid whose history it stands for: a kid, or a task's name, also one whose
+   * task has left while its history is kept (TaskService.resolveHistoryKid).
+   */
   resolveKid: (ref: string) => Promise<string>;
   /** "Now" on the Redis server's clock (the stream's ids are its ms). */
   nowMs: () => Promise<number>;

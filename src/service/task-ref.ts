@@ -1,17 +1,36 @@
 // The one way a KID argument becomes a kid, for every command and web action that takes one
 // (get, update, del, next, history, output, and the commands to come): a kid as it is, or a
-// task name looked up in the names hash (README "Tasks").
+// task name looked up in the names hash (README "Tasks"). History and output by name also find
+// the task that last held a name and has left since (resolveHistoryKid); the commands acting on
+// a live task do not.
 import { KtimerError } from '../errors.js';
 import type { TaskStore } from '../store/open-store.js';
 import { parseTaskRef } from '../tasks/task-name.js';
 
 export type NameLookup = Pick<TaskStore, 'kidsOfNames'>;
+export type HistoryNameLookup = Pick<TaskStore, 'historyKidOfName'>;
 
 /** The kid `ref` stands for; a kid costs no round trip, a name one. */
 export async function resolveKid(ref: string, store: () => Promise<NameLookup>): Promise<string> {
   const parsed = parseTaskRef(ref);
   if ('kid' in parsed) return parsed.kid;
   const [kid] = await (await store()).kidsOfNames([parsed.name]);
+  if (!kid) throw noSuchName(parsed.name);
+  return kid;
+}
+
+/**
+ * The kid whose run history `ref` stands for (history, output NAME:RUN): a kid as it is; a name
+ * held by a task now, or else by the task that last held it and has left (fired, at its limit,
+ * deleted, cleared) while its history is kept (history_max_age, README "Run history").
+ */
+export async function resolveHistoryKid(
+  ref: string,
+  store: () => Promise<HistoryNameLookup>,
+): Promise<string> {
+  const parsed = parseTaskRef(ref);
+  if ('kid' in parsed) return parsed.kid;
+  const kid = await (await store()).historyKidOfName(parsed.name);
   if (!kid) throw noSuchName(parsed.name);
   return kid;
 }

@@ -20,7 +20,7 @@ import {
 import { type AddOutcome, type BulkOutcome, changedTask, TaskAdder, WRITE_ATTEMPTS } from './add-tasks.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { searchText, searchWindow } from './list-search.js';
-import { nameTakenForUpdate, resolveKid, resolveKids } from './task-ref.js';
+import { nameTakenForUpdate, resolveHistoryKid, resolveKid, resolveKids } from './task-ref.js';
 
 export type { AddOutcome, BulkOutcome } from './add-tasks.js';
 export { BULK_BATCH } from './add-tasks.js';
@@ -185,6 +185,14 @@ export class TaskService {
   /** The kid a KID argument stands for: a kid, or a task's name (task-ref.ts). */
   resolveKid(ref: string): Promise<string> {
     return resolveKid(ref, this.deps.store);
+  }
+
+  /**
+   * The kid whose run history a KID argument stands for (history, output): as resolveKid, and a
+   * name also leads to the task that last held it after that task left (task-ref.ts).
+   */
+  resolveHistoryKid(ref: string): Promise<string> {
+    return resolveHistoryKid(ref, this.deps.store);
   }
 
   /**

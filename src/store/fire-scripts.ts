@@ -35,6 +35,11 @@ export interface HistoryRules {
   lostAfterMs: number;
   /** Each task's count of failures in a row is this + kid. */
   streakPrefix: string;
+  /**
+   * A task that leaves holding a name records it as this + name -> kid, kept maxAgeMs from its
+   * last run on record (lua/include/ended-name.lua): history and output by name.
+   */
+  endedNamePrefix: string;
 }
 
 export interface ClaimRequest {
@@ -85,6 +90,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply> = {
     ...historyArgs(req.history),
     req.history.lostAfterMs,
     req.history.streakPrefix,
+    req.history.endedNamePrefix,
   ],
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
@@ -188,6 +194,7 @@ export const FINISH: Script<FinishRequest, Finished[]> = {
     Math.floor(req.nowMs),
     ...historyArgs(req.history),
     req.history.streakPrefix,
+    req.history.endedNamePrefix,
     ...req.runs.flatMap(({ fire, record, retryAtMs }) => [
       fire.id,
       fire.token,

@@ -28,6 +28,12 @@ export interface StoreKeys {
   readonly retrying: string;
   /** Prefix of each task's count of failures in a row (prefix + kid), for alerts. */
   readonly streak: string;
+  /**
+   * Prefix of each ended task's name (prefix + name -> the kid that last held it): written when a
+   * named task leaves (fired, at its limit, deleted, cleared), expiring with its history, so that
+   * history and output by name go on working (README "Run history").
+   */
+  readonly endedName: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -46,5 +52,7 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     queued: `${keys.lock}:queued`,
     retrying: `${keys.lock}:retrying`,
     streak: `${keys.lock}:streak:`,
+    // Also under the lock key's name: its hash tag comes first, so the name after it never moves the slot.
+    endedName: `${keys.lock}:ended-name:`,
   };
 }

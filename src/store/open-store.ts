@@ -91,9 +91,10 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     listPrefix: keys.history,
     lostAfterMs: config.task.lostAfterSec * 1000,
     streakPrefix: keys.streak,
+    endedNamePrefix: keys.endedName,
   };
   return {
-    tasks: new TaskStore(redis),
+    tasks: new TaskStore(redis, historyRules.maxAgeMs),
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
     address: describeRedis(config),

@@ -96,17 +96,26 @@ export const REFILL: Script<readonly Refill[], number> = {
   decode: (reply) => countReply('refill', reply),
 };
 
-export const DEL: Script<readonly string[], number> = {
+/**
+ * Where a task that leaves records the name it held (prefix + name -> kid), and for how long:
+ * history_max_age, as its history (lua/include/ended-name.lua).
+ */
+export interface EndedNames {
+  prefix: string;
+  keepMs: number;
+}
+
+export const DEL: Script<{ kids: readonly string[]; ended: EndedNames }, number> = {
   name: 'del',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
-  encode: (kids) => [...kids],
+  encode: ({ kids, ended }) => [ended.prefix, ended.keepMs, ...kids],
   decode: (reply) => countReply('del', reply),
 };
 
-export const CLEAR: Script<void, number> = {
+export const CLEAR: Script<EndedNames, number> = {
   name: 'clear',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
-  encode: () => [],
+  encode: (ended) => [ended.prefix, ended.keepMs],
   decode: (reply) => countReply('clear', reply),
 };
 

@@ -11,6 +11,7 @@ import {
   ADD_MANY,
   CLEAR,
   DEL,
+  type EndedNames,
   LIST,
   type BatchNameTaken,
   type ListPage,
@@ -46,7 +47,16 @@ export interface StoredTask {
 }
 
 export class TaskStore {
-  constructor(private readonly redis: RedisAccess) {}
+  /** Where del and clear record the names of the tasks they remove (lua/include/ended-name.lua). */
+  private readonly ended: EndedNames;
+
+  constructor(
+    private readonly redis: RedisAccess,
+    /** history_max_age, ms: how long a removed task's name still leads to its history. */
+    historyMaxAgeMs: number,
+  ) {
+    this.ended = { prefix: redis.keys.endedName, keepMs: historyMaxAgeMs };
+  }
 
   count(): Promise<number> {
     return this.redis.call((client) => client.hlen(this.redis.keys.pool));
@@ -76,6 +86,19 @@ export class TaskStore {
   kidsOfNames(names: readonly string[]): Promise<(string | null)[]> {
     if (names.length === 0) return Promise.resolve([]);
     return this.redis.call((client) => client.hmget(this.redis.keys.names, ...names));
+  }
+
+  /**
+   * The kid whose history a name leads to: the task holding it now, else the task that last
+   * held it and left (fired, at its limit, deleted, cleared) while its history is kept
+   * (history_max_age); null when neither. Both are read at once: one round trip.
+   */
+  async historyKidOfName(name: string): Promise<string | null> {
+    const { names, endedName } = this.redis.keys;
+    const [live, ended] = await this.redis.call((client) =>
+      Promise.all([client.hget(names, name), client.get(endedName + name)]),
+    );
+    return live ?? ended;
   }
 
   async add(kid: string, task: Task, maxNum: number): Promise<AddResult> {
@@ -124,11 +147,11 @@ export class TaskStore {
   }
 
   del(kids: readonly string[]): Promise<number> {
-    return kids.length === 0 ? Promise.resolve(0) : this.redis.script(DEL, kids);
+    return kids.length === 0 ? Promise.resolve(0) : this.redis.script(DEL, { kids, ended: this.ended });
   }
 
   clear(): Promise<number> {
-    return this.redis.script(CLEAR, undefined);
+    return this.redis.script(CLEAR, this.ended);
   }
 
   /** A page of the tasks whose next run lies in the window, in order of next run. */

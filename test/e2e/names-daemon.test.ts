@@ -1,7 +1,7 @@
 // Per-task timeouts and names with a real daemon: a task's own -timeout kills its command (or
 // abandons its URL call) long before task_timeout would; its runs read back by name (history,
-// output NAME:RUN); and names through the web API (add, 409, replace=1, get, update, next,
-// history, del).
+// output NAME:RUN), also once a named timer has fired and is gone; and names through the web API
+// (add, 409, replace=1, get, update, next, history, output, del).
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
@@ -127,4 +127,53 @@ test('the web API: names and timeouts on add and update, 409 for a name taken, r
   assert.deepEqual([del.http, del.body.data], [200, 2]);
   assert.equal((await api('get', { kid: other })).http, 404);
   assert.equal((await api('del', { kid: 'nobody' })).http, 404);
+});
+
+test('a named timer that fired: history and output by name still read its run; get by name says it is gone', async () => {
+  const kid = await web.daemon.add(['-time=1', '-name=nightly', '-command=echo backed up']);
+  await web.daemon.waitForFires(1, 15_000, (e) => e.kid === kid);
+  const history = await waitFor(
+    async () => {
+      const h = await json(['history', 'nightly']);
+      return h.runs.length > 0 ? h : null;
+    },
+    { what: 'the run of nightly on record' },
+  );
+  assert.equal(history.kid, kid);
+  assert.deepEqual(
+    history.runs.map((r: { fire_id: string; result: string }) => [r.fire_id, r.result]),
+    [[`${kid}:1`, 'ok']],
+  );
+  const human = await web.daemon.cli(['history', 'nightly']);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /\n1 +\S+ +schedule +ok /);
+  const output = await web.daemon.cli(['output', 'nightly:1']);
+  assert.equal(output.code, 0, output.stderr);
+  assert.equal(output.stdout, 'backed up\n');
+  // The task is gone: the commands that act on a live task do not know the name.
+  for (const args of [
+    ['get', 'nightly'],
+    ['del', 'nightly'],
+    ['next', 'nightly'],
+    ['run', 'nightly'],
+  ]) {
+    const res = await web.daemon.cli(args);
+    assert.equal(res.code, 1, `${args.join(' ')}: ${res.stdout}`);
+    assert.match(res.stderr, /no task is named "nightly"/, args.join(' '));
+  }
+  // The web API alike.
+  const byName = await api('history', { kid: 'nightly' });
+  assert.equal(byName.http, 200, byName.body.msg);
+  assert.deepEqual(
+    (byName.body.data as { fire_id: string }[]).map((r) => r.fire_id),
+    [`${kid}:1`],
+  );
+  const out = await api('output', { fire_id: 'nightly:1' });
+  assert.equal(out.http, 200, out.body.msg);
+  assert.equal((out.body.data as { output: string }).output, 'backed up\n');
+  assert.equal((await api('get', { kid: 'nightly' })).http, 404);
+  // A name no task ever held: one line, as before.
+  const none = await web.daemon.cli(['history', 'never-held']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^ktimer: error: no task is named "never-held" .*\n$/);
 });

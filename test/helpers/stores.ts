@@ -20,6 +20,7 @@ export const historyRules = (keys: StoreKeys, over: Partial<HistoryRules> = {}):
   listPrefix: keys.history,
   lostAfterMs: 60_000,
   streakPrefix: keys.streak,
+  endedNamePrefix: keys.endedName,
   ...over,
 });
 
@@ -32,7 +33,10 @@ export function storesOn(
   const access = new RedisAccess(client, keys, (err) =>
     err instanceof KtimerError ? err : new KtimerError('redis', messageOf(err)),
   );
-  return { tasks: new TaskStore(access), fires: new FireStore(access, waitReplicas, history) };
+  return {
+    tasks: new TaskStore(access, history.maxAgeMs),
+    fires: new FireStore(access, waitReplicas, history),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
-// ktimer history KID [-n 20]: a task's runs, newest first (also a timer's that has fired).
+// ktimer history KID [-n 20]: a task's runs, newest first (also a timer's that has fired, by kid
+// or by name: TaskService.resolveHistoryKid).
 import type { CliContext } from '../context.js';
 import { historyTable } from '../format.js';
 import { kidArgument } from './kid-argument.js';

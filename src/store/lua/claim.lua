@@ -13,7 +13,8 @@
 -- KEYS[3] leases sorted set (fire id -> deadline, unix ms)
 -- KEYS[4] fires hash (fire id -> fire JSON)
 -- KEYS[5] runs stream, KEYS[6] last-run hash (include/record-run.lua)
--- KEYS[7] names hash (task name -> kid): a task removed here frees its name
+-- KEYS[7] names hash (task name -> kid): a task removed here frees its name, which stays on
+--         record for its history (include/ended-name.lua)
 -- KEYS[8] running hash, KEYS[9] queued hash (include/overlap.lua), KEYS[10] retrying hash
 --         (kid -> its retry waiting: taken here, it no longer waits)
 -- ARGV[1] now, unix ms, with its fraction (from the daemon's Redis-synchronised clock)
@@ -29,6 +30,8 @@
 -- ARGV[13] task_lost_after, ms: no begun fire is recorded lost within this long of a Redis
 --          restart (its daemon could not renew its lease while Redis was down)
 -- ARGV[14] failures-in-a-row key prefix (+ kid; include/record-run.lua)
+-- ARGV[15] ended-name key prefix (+ name: the kid of a task that left holding it, kept for
+--          ARGV[11]; include/ended-name.lua)
 -- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
@@ -69,6 +72,8 @@ local HISTORY = {
   streak_prefix = ARGV[14],
 }
 --#include include/record-run.lua
+local ENDED = { prefix = ARGV[15], keep_ms = HISTORY.max_age_ms }
+--#include include/ended-name.lua
 local OVERLAP = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], leases_key = KEYS[3], now_ms = now_int }
 --#include include/overlap.lua
 --#include include/fire-of.lua
@@ -106,6 +111,7 @@ local function record_lost(fire)
     error = 'its daemon ' .. tostring(fire.owner) .. ' stopped before the run ended',
   }
   local streak = record_run(rec)
+  keep_ended_name(fire.name, fire.kid)
   out[#out + 1] = { 'lost', cjson.encode(rec), streak }
   release(fire.kid, fire.id)
 end
@@ -119,13 +125,16 @@ local function record_skipped(fire, why)
     trigger = 'schedule', attempt = 1, error = why,
   }
   record_run(rec)
+  keep_ended_name(fire.name, fire.kid)
   out[#out + 1] = { 'skipped', cjson.encode(rec) }
 end
 
--- A task leaving the hash frees its name, if the name is still its own.
+-- A task leaving the hash frees its name, if the name is still its own; the name stays on
+-- record as its kid's for history and output by name.
 local function free_name(kid, task)
   if type(task.name) == 'string' and redis.call('HGET', KEYS[7], task.name) == kid then
     redis.call('HDEL', KEYS[7], task.name)
+    name_ended(task.name, kid)
   end
 end
 

@@ -9,7 +9,9 @@
 -- ARGV[1] owner, ARGV[2] now, unix ms
 -- ARGV[3] history list key prefix (+ kid), ARGV[4] records per task, ARGV[5] max age, ms,
 -- ARGV[6] runs kept in the stream, ARGV[7] failures-in-a-row key prefix (+ kid)
--- ARGV[8..] quadruples: fire id, lease token, run record JSON, when to retry it (unix ms; 0: not)
+-- ARGV[8] ended-name key prefix (+ name; include/ended-name.lua): a run of a task that left
+--         holding a name keeps that name's record as long as its history (ARGV[5])
+-- ARGV[9..] quadruples: fire id, lease token, run record JSON, when to retry it (unix ms; 0: not)
 -- Returns one pair per quadruple: { 1, streak } recorded (streak: include/record-run.lua),
 -- { 0, 0 } not this owner's (taken over, or recorded lost).
 local now_ms = tonumber(ARGV[2])
@@ -19,6 +21,8 @@ local HISTORY = {
   streak_prefix = ARGV[7],
 }
 --#include include/record-run.lua
+local ENDED = { prefix = ARGV[8], keep_ms = HISTORY.max_age_ms }
+--#include include/ended-name.lua
 local OVERLAP = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[2], leases_key = KEYS[1], now_ms = now_ms }
 --#include include/overlap.lua
 
@@ -34,6 +38,7 @@ local function retry(fire, retry_ms)
     command = fire.command, due = retry_ms / 1000, run_num = fire.run_num, limit = fire.limit,
     claimed = now_ms, timeout = fire.timeout, retries = fire.retries,
     retry_delay = fire.retry_delay, trigger = 'retry', attempt = attempt, state = 'pending',
+    name = fire.name,
   }
   redis.call('HSET', KEYS[2], id, cjson.encode(next_fire))
   redis.call('ZADD', KEYS[1], retry_ms, id)
@@ -52,7 +57,7 @@ local function may_retry(fire)
 end
 
 local out = {}
-for i = 8, #ARGV - 3, 4 do
+for i = 9, #ARGV - 3, 4 do
   local id = ARGV[i]
   local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], id) or '')
   if ok and type(fire) == 'table' and fire.owner == ARGV[1] and fire.token == ARGV[i + 1] then
@@ -63,6 +68,7 @@ for i = 8, #ARGV - 3, 4 do
       rec.retry_at = nil
     end
     local streak = record_run(rec)
+    keep_ended_name(fire.name, fire.kid)
     redis.call('HDEL', KEYS[2], id)
     redis.call('ZREM', KEYS[1], id)
     if retry_ms > 0 then retry(fire, retry_ms) else release(fire.kid, id) end

@@ -23,5 +23,8 @@ local function fire_of(kid, task, kind, due, run_num, limit, claimed)
     -- The task's own timeout (seconds), for the daemon that runs it; none: task_timeout.
     timeout = whole(task.timeout, 1),
     retries = retries, retry_delay = retries and whole(task.retry_delay, 1) or nil,
+    -- Its name, if a string: a run recorded after its task left keeps the name's record
+    -- (include/ended-name.lua). The daemon does not read it.
+    name = type(task.name) == 'string' and task.name or nil,
   }
 end
