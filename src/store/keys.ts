@@ -28,6 +28,12 @@ export interface StoreKeys {
   readonly retrying: string;
   /** Prefix of each task's count of failures in a row (prefix + kid), for alerts. */
   readonly streak: string;
+  /** Prefix of each dashboard session (prefix + the digest of its token): its CSRF token, expiring when idle. */
+  readonly uiSession: string;
+  /** The dashboard's logins counted in the current minute, across the fleet (a string, expiring). */
+  readonly uiLogins: string;
+  /** The fleet's session cookie id: the dashboard's cookie is named after it (a string, set once). */
+  readonly uiCookie: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -46,5 +52,8 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     queued: `${keys.lock}:queued`,
     retrying: `${keys.lock}:retrying`,
     streak: `${keys.lock}:streak:`,
+    uiSession: `${keys.lock}:ui:session:`,
+    uiLogins: `${keys.lock}:ui:logins`,
+    uiCookie: `${keys.lock}:ui:cookie`,
   };
 }
