@@ -1,9 +1,10 @@
 // The web API's own thread (a worker_threads Worker started by web-thread.ts; built as
 // dist/bundle/web-worker.cjs). Sockets, parsing, the password check, the actions and webac.log
 // all run here, never on the thread that claims and fires, and at a lower CPU priority than it.
-// It has its own Redis connection and task service; "now" for an add is the Redis server's
-// clock. Lines for error.log and runed.log (failed requests, task changes) go to the main
-// thread, which owns those files; the daemon's state for the info action comes from it too.
+// It has its own Redis connection and task service, and reads the dashboard's sessions in Redis;
+// "now" for an add is the Redis server's clock. Lines for error.log and runed.log (failed
+// requests, task changes) go to the main thread, which owns those files; the daemon's state for
+// the info action comes from it too.
 import { getPriority, setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { HistoryService } from '../service/history-service.js';
 import { TaskService } from '../service/task-service.js';
 import { openStore, type Store } from '../store/open-store.js';
 import type { HealthReport } from '../web/metrics-route.js';
+import { Sessions } from '../web/ui/sessions.js';
 import { type ErrorLog, startWebServer } from '../web/web-server.js';
 import { answerWithin, type LoopHealth, loopProblem } from './health.js';
 import type { FromWebThread, LogLine, ToWebThread, WebWorkerData } from './web-messages.js';
@@ -120,8 +122,13 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
     health: () => healthOf(loop, store),
     accessLog: webac.logger,
     errorLog: forwardTo('error', post),
-    // Beside this file in dist/bundle: the page and its files, built from src/ui.
-    dashboard: { assetsDir: fileURLToPath(new URL('./ui/', import.meta.url)), runFeed: store.runFeed() },
+    dashboard: {
+      // Beside this file in dist/bundle: the page and its files, built from src/ui.
+      assetsDir: fileURLToPath(new URL('./ui/', import.meta.url)),
+      runFeed: store.runFeed(),
+      // In Redis, on this thread's connection: shared by every daemon on it.
+      sessions: new Sessions(store.uiSessions),
+    },
   }).catch((err: unknown) => {
     post(failure(err));
     return null;

@@ -34,6 +34,12 @@ export interface StoreKeys {
    * history and output by name go on working (README "Run history").
    */
   readonly endedName: string;
+  /** Prefix of each dashboard session (prefix + the digest of its token): its CSRF token, expiring when idle. */
+  readonly uiSession: string;
+  /** The dashboard's logins counted in the current minute, across the fleet (a string, expiring). */
+  readonly uiLogins: string;
+  /** The fleet's session cookie id: the dashboard's cookie is named after it (a string, set once). */
+  readonly uiCookie: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -54,5 +60,8 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     streak: `${keys.lock}:streak:`,
     // Also under the lock key's name: its hash tag comes first, so the name after it never moves the slot.
     endedName: `${keys.lock}:ended-name:`,
+    uiSession: `${keys.lock}:ui:session:`,
+    uiLogins: `${keys.lock}:ui:logins`,
+    uiCookie: `${keys.lock}:ui:cookie`,
   };
 }

@@ -16,6 +16,7 @@ import {
   redisError,
 } from './redis-client.js';
 import { TaskStore } from './task-store.js';
+import { UiSessionStore } from './ui-session-store.js';
 
 export type { DurableBegin, DurableBeginOptions } from './durable-begin.js';
 export type { Fire } from './fire-record.js';
@@ -33,6 +34,7 @@ export { nextAttemptId } from './run-record.js';
 export type { FireStore } from './fire-store.js';
 export type { HistoryStore, RunsQuery } from './history-store.js';
 export type { FedRun, RunFeed } from './run-feed.js';
+export type { UiSessionStore } from './ui-session-store.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
@@ -57,6 +59,8 @@ export interface Store {
   readonly fires: FireStore;
   /** The run history: a task's runs, every task's, one run's record. */
   readonly history: HistoryStore;
+  /** The dashboard's login sessions, shared by every daemon on this Redis. */
+  readonly uiSessions: UiSessionStore;
   /** A follower of the runs stream, on a connection of its own opened at its first read. */
   runFeed(): RunFeed;
   /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
@@ -97,6 +101,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     tasks: new TaskStore(redis, historyRules.maxAgeMs),
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
+    uiSessions: new UiSessionStore(redis),
     address: describeRedis(config),
     runFeed: () =>
       new RunFeed(redis, async () => {

@@ -36,7 +36,7 @@ export interface WebDeps {
   health?: () => Promise<HealthReport>;
   accessLog: Logger;
   errorLog: ErrorLog;
-  /** The dashboard at /ui: its built files and the runs stream (web/ui/dashboard.ts). */
+  /** The dashboard at /ui: its built files, the runs stream and the sessions (web/ui/dashboard.ts). */
   dashboard: DashboardDeps;
 }
 
@@ -73,7 +73,6 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   const dashboard = new Dashboard(
     { ...deps, errorLog: (msg) => deps.errorLog.error({ event: 'web_error', err: msg }, 'dashboard') },
     guard,
-    config.web.port,
   );
 
   // Path, method and password are checked before a byte of the body is read: a flood of bodies

@@ -8,7 +8,14 @@ import { MAX_UNCHECKED_PER_ADDRESS } from '../auth.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm } from '../request.js';
 import { DashboardAssets } from './assets.js';
 import { LiveRuns, type RunSource } from './live-runs.js';
-import { cookieValue, csrfMatches, type Session, SESSION_IDLE_MS, Sessions } from './sessions.js';
+import {
+  cookieValue,
+  csrfMatches,
+  LOGINS_PER_MINUTE,
+  type Session,
+  SESSION_IDLE_MS,
+  type SessionStore,
+} from './sessions.js';
 import { streamRuns } from './live-stream.js';
 
 /** What the dashboard is given besides the API's actions. */
@@ -17,6 +24,8 @@ export interface DashboardDeps {
   assetsDir: string;
   /** The runs stream, followed for the live feed. */
   runFeed: RunSource;
+  /** The login sessions, in Redis: shared by every daemon on it (sessions.ts). */
+  sessions: SessionStore;
 }
 
 export interface DashboardReply {
@@ -40,19 +49,16 @@ const fail = (code: number, msg: string): DashboardReply => ({ code, data: null,
 
 export class Dashboard {
   private readonly assets: DashboardAssets;
-  private readonly sessions = new Sessions();
+  private readonly sessions: SessionStore;
   private readonly live: LiveRuns;
-  /** The cookie's name carries the port: daemons on one host keep their sessions apart. */
-  private readonly cookie: string;
 
   constructor(
     private readonly deps: ActionDeps & { dashboard: DashboardDeps; errorLog: (msg: string) => void },
     private readonly guard: LoginGuard,
-    port: number,
   ) {
     this.assets = new DashboardAssets(deps.dashboard.assetsDir);
     this.live = new LiveRuns(deps.dashboard.runFeed, deps.errorLog);
-    this.cookie = `ktimer_session_${port}`;
+    this.sessions = deps.dashboard.sessions;
   }
 
   close(): void {
@@ -81,8 +87,11 @@ export class Dashboard {
       return null;
     }
     if (route === 'login') return this.login(req, res, address, params);
-    const token = cookieValue(req.headers.cookie, this.cookie);
-    const session = this.sessions.find(token);
+    // Redis away: the session cannot be read, and the request gets the API's 503 with its reason
+    // (web-server.ts errorReply), never a 401 that would log the browser out.
+    const cookie = await this.sessions.cookieName();
+    const token = cookieValue(req.headers.cookie, cookie);
+    const session = await this.sessions.find(token);
     if (!session || token === undefined)
       return fail(401, 'not logged in, or the session ended; log in again');
     if (route === 'session') return { code: 200, data: { csrf: session.csrf }, msg: 'ok' };
@@ -94,8 +103,8 @@ export class Dashboard {
     if (!csrfMatches(session, headerOf(req, CSRF_HEADER)))
       return fail(403, `the ${CSRF_HEADER} header is missing or wrong; reload the page`);
     if (route === 'logout') {
-      this.sessions.end(token);
-      res.setHeader('set-cookie', this.cookieHeader('', 0));
+      await this.sessions.end(token);
+      res.setHeader('set-cookie', cookieHeader(cookie, '', 0));
       return { code: 200, data: null, msg: 'logged out' };
     }
     return this.action(req, query, params);
@@ -118,9 +127,15 @@ export class Dashboard {
         `too many logins from ${address} being checked (${MAX_UNCHECKED_PER_ADDRESS} at most); retry later`,
       );
     if (verdict === 'wrong') return fail(401, 'wrong password');
-    const { token, session } = this.sessions.open();
-    res.setHeader('set-cookie', this.cookieHeader(token, SESSION_IDLE_MS / 1000));
-    return loggedIn(session);
+    const cookie = await this.sessions.cookieName();
+    const opened = await this.sessions.open();
+    if (opened === 'busy')
+      return fail(
+        429,
+        `too many logins across the daemons this minute (${LOGINS_PER_MINUTE} at most); retry later`,
+      );
+    res.setHeader('set-cookie', cookieHeader(cookie, opened.token, SESSION_IDLE_MS / 1000));
+    return loggedIn(opened.session);
   }
 
   private async action(req: IncomingMessage, query: string, params: Params): Promise<DashboardReply> {
@@ -132,11 +147,13 @@ export class Dashboard {
     const result = await actionOf(params)(params, this.deps);
     return { code: 200, data: result.data, msg: result.msg, extra: result.extra };
   }
+}
 
-  // Secure is left out: the API is plain HTTP (put TLS in front and it could be added).
-  private cookieHeader(value: string, maxAgeSec: number): string {
-    return `${this.cookie}=${value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}`;
-  }
+// The cookie's name is the fleet's (sessions.ts cookieName): every daemon on one Redis reads the
+// same cookie, and fleets on other Redis servers (or lock keys) reached on one host keep theirs
+// apart. Secure is left out: the API is plain HTTP (put TLS in front and it could be added).
+function cookieHeader(name: string, value: string, maxAgeSec: number): string {
+  return `${name}=${value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}`;
 }
 
 const loggedIn = (session: Session): DashboardReply => ({

@@ -5,11 +5,23 @@ import type { ServerResponse } from 'node:http';
 import type { LiveRuns } from './live-runs.js';
 
 const HEARTBEAT_MS = 15_000;
+/**
+ * How often a watcher's session is asked after (one EXISTS in Redis), whatever the number of
+ * runs: a logout on any daemon, or the session's expiry, ends its feed within this.
+ */
+export const SESSION_CHECK_MS = 5_000;
 /** Watchers of one web thread at most: each holds a connection (64 per address already). */
 export const MAX_WATCHERS = 100;
 
-/** Streams runs to `res` until the browser goes or `sessionHolds` says no; resolves then. */
-export function streamRuns(res: ServerResponse, live: LiveRuns, sessionHolds: () => boolean): Promise<void> {
+/**
+ * Streams runs to `res` until the browser goes or `sessionHolds` says no (asked every
+ * SESSION_CHECK_MS); resolves then.
+ */
+export function streamRuns(
+  res: ServerResponse,
+  live: LiveRuns,
+  sessionHolds: () => Promise<boolean>,
+): Promise<void> {
   if (live.watchers >= MAX_WATCHERS) {
     res.statusCode = 503;
     res.setHeader('content-type', 'text/plain; charset=utf-8');
@@ -30,17 +42,31 @@ export function streamRuns(res: ServerResponse, live: LiveRuns, sessionHolds: ()
       ended = true;
       unsubscribe();
       clearInterval(heartbeat);
+      clearInterval(sessionCheck);
       if (!res.writableEnded) res.end();
       resolve();
     };
     const unsubscribe = live.subscribe((run) => {
-      if (!sessionHolds()) return end();
       res.write(`event: run\ndata: ${JSON.stringify(run)}\n\n`);
     });
-    const heartbeat = setInterval(() => {
-      if (!sessionHolds()) return end();
-      res.write(': still here\n\n');
-    }, HEARTBEAT_MS);
+    const heartbeat = setInterval(() => res.write(': still here\n\n'), HEARTBEAT_MS);
+    let asking = false;
+    const sessionCheck = setInterval(() => {
+      if (asking) return;
+      asking = true;
+      sessionHolds()
+        .then(
+          (holds) => {
+            if (!holds) end();
+          },
+          // Redis away: the session is not known to have ended (no logout for an outage); the
+          // feed, which reads Redis too, waits with it, and the next check asks again.
+          () => {},
+        )
+        .finally(() => {
+          asking = false;
+        });
+    }, SESSION_CHECK_MS);
     res.once('close', end);
   });
 }
