@@ -5,7 +5,7 @@
 import type { Fire, RunRecord } from '../src/store/open-store.js';
 import { taskKeys } from '../test/helpers/cli.js';
 import { storedTask, storeTasks } from '../test/helpers/stored-tasks.js';
-import { storesOn } from '../test/helpers/stores.js';
+import { claimBeginFinish, storesOn } from '../test/helpers/stores.js';
 import { storeKeys } from '../src/store/keys.js';
 import { Bull } from './lib/bull.js';
 import { fmt, printSection, ratio, type Section } from './lib/report.js';
@@ -46,20 +46,11 @@ async function ktimerBytes(outputBytes: number): Promise<number> {
     const before = await usedMemory(client);
     for (let n = 0; n < RUNS; n++) {
       const nowMs = T0 + n * 1000;
-      const reply = await fires.claim({
+      await claimBeginFinish(fires, {
         nowMs,
         owner: 'h:1:a',
-        leaseMs: 5000,
-        maxShell: 1000,
-        maxUrl: 10,
-        expireLimitSec: 0,
-      });
-      const fired = reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
-      await fires.begin({ nowMs, owner: 'h:1:a', keepMs: 60_000, fires: fired });
-      await fires.finish({
-        owner: 'h:1:a',
-        nowMs: nowMs + 3,
-        runs: fired.map((f) => ({ fire: f, record: recordOf(f, nowMs, output) })),
+        room: 1000,
+        recordOf: (f) => recordOf(f, nowMs, output),
       });
     }
     const after = await usedMemory(client);

@@ -4,6 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { KtimerError, messageOf } from '../../src/errors.js';
 import type { HistoryRules } from '../../src/store/fire-scripts.js';
 import { FireStore } from '../../src/store/fire-store.js';
+import type { Fire, RunRecord } from '../../src/store/open-store.js';
 import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import { TaskStore } from '../../src/store/task-store.js';
@@ -56,4 +57,40 @@ export function fireStoresByOwner(clientNow: () => Redis | Cluster, keysNow: () 
     },
     reset: () => stores.clear(),
   };
+}
+
+/**
+ * A daemon's round for the fires due at `nowMs`, as the loop, dispatcher and recorder do it: claim
+ * (room for 10 of a kind, unless `room` says more), begin, and finish each 5 ms later with the
+ * record `recordOf` makes (a retry at `retryAtMs` when given). Returns the fires and whether each
+ * went on record.
+ */
+export async function claimBeginFinish(
+  fires: FireStore,
+  o: {
+    nowMs: number;
+    owner?: string;
+    room?: number;
+    recordOf: (fire: Fire) => RunRecord;
+    retryAtMs?: number | null;
+  },
+): Promise<{ fired: Fire[]; recorded: boolean[] }> {
+  const owner = o.owner ?? 'A';
+  const room = o.room ?? 10;
+  const reply = await fires.claim({
+    nowMs: o.nowMs,
+    owner,
+    leaseMs: 5000,
+    maxShell: room,
+    maxUrl: room,
+    expireLimitSec: 0,
+  });
+  const fired = reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
+  await fires.begin({ nowMs: o.nowMs, owner, keepMs: 60_000, fires: fired });
+  const done = await fires.finish({
+    owner,
+    nowMs: o.nowMs + 5,
+    runs: fired.map((f) => ({ fire: f, record: o.recordOf(f), retryAtMs: o.retryAtMs ?? null })),
+  });
+  return { fired, recorded: done.map((d) => d.recorded) };
 }

@@ -8,7 +8,7 @@ import { RedisAccess } from '../../src/store/redis-access.js';
 import { KtimerError } from '../../src/errors.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask } from '../helpers/stored-tasks.js';
-import { historyRules, storesOn, testKeys } from '../helpers/stores.js';
+import { claimBeginFinish, historyRules, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 const T0 = 1_800_000_000_000;
@@ -36,24 +36,13 @@ function setup(rules: Parameters<typeof historyRules>[1] = {}) {
       );
     for (let i = from; i < from + runs; i++) {
       const nowMs = startMs + i * 1000;
-      const reply = await stores.fires.claim({
+      const { fired, recorded } = await claimBeginFinish(stores.fires, {
         nowMs,
-        owner: 'A',
-        leaseMs: 5000,
-        maxShell: 10,
-        maxUrl: 10,
-        expireLimitSec: 0,
-      });
-      const fires = reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
-      await stores.fires.begin({ nowMs, owner: 'A', keepMs: 60_000, fires });
-      const done = await stores.fires.finish({
-        owner: 'A',
-        nowMs: nowMs + 5,
-        runs: fires.map((f) => ({ fire: f, record: recordOf(f, nowMs, failed(i)) })),
+        recordOf: (f) => recordOf(f, nowMs, failed(i)),
       });
       assert.deepEqual(
-        done.map((d) => d.recorded),
-        fires.map(() => true),
+        recorded,
+        fired.map(() => true),
       );
     }
   };

@@ -15,7 +15,7 @@ import { RedisAccess } from '../../src/store/redis-access.js';
 import type { Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask } from '../helpers/stored-tasks.js';
-import { historyRules, storesOn, testKeys } from '../helpers/stores.js';
+import { claimBeginFinish, historyRules, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 const T0 = 1_800_000_000_000;
@@ -68,26 +68,16 @@ const recordOf = (fire: Fire, nowMs: number, ok = true, retryAt?: number): RunRe
 
 /** Claims at `nowMs`, begins and finishes what came (ok unless `ok` says not, retried at `retryAt`). */
 async function fireDue(nowMs: number, ok = true, retryAt?: number): Promise<Fire[]> {
-  const reply = await fires.claim({
+  const { fired, recorded } = await claimBeginFinish(fires, {
     nowMs,
-    owner: 'A',
-    leaseMs: 5000,
-    maxShell: 10,
-    maxUrl: 10,
-    expireLimitSec: 0,
-  });
-  const got = reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
-  await fires.begin({ nowMs, owner: 'A', keepMs: 60_000, fires: got });
-  const done = await fires.finish({
-    owner: 'A',
-    nowMs: nowMs + 5,
-    runs: got.map((f) => ({ fire: f, record: recordOf(f, nowMs, ok, retryAt), retryAtMs: retryAt ?? null })),
+    recordOf: (f) => recordOf(f, nowMs, ok, retryAt),
+    retryAtMs: retryAt,
   });
   assert.ok(
-    done.every((d) => d.recorded),
+    recorded.every((r) => r),
     'recorded',
   );
-  return got;
+  return fired;
 }
 
 const live = (ref: string) => resolveKid(ref, async () => tasks);
