@@ -96,6 +96,12 @@ export const RECORD_FIELDS = [
   'retry_at',
 ] as const satisfies readonly (keyof RunRecord)[];
 
+// Every field of a record is stored, by position or read back from the others (kid, ok): a field
+// added to RunRecord and not here fails to compile, rather than vanish from Redis.
+type Unstored = Exclude<keyof RunRecord, (typeof RECORD_FIELDS)[number] | 'kid' | 'ok'>;
+const everyFieldStored: [Unstored] extends [never] ? true : Unstored = true;
+void everyFieldStored;
+
 /** A stored row as the object it stands for: its fields by name, kid and ok where --json shows them. */
 function fromRow(row: unknown[]): Record<string, unknown> {
   const v: Record<string, unknown> = {};
