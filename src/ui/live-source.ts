@@ -1,19 +1,56 @@
 // The live feed of runs (server-sent events from /ui/live), for the Live page and a task's page.
+import { resumeSession } from './api.js';
 import type { RunSummary } from './types.js';
+
+/** The first wait before this page opens the feed again itself, and the longest, ms. */
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 30_000;
 
 export function watchRuns(
   onRun: (run: RunSummary) => void,
   onState: (connected: boolean) => void = () => {},
 ): () => void {
-  const source = new EventSource('/ui/live');
-  source.addEventListener('open', () => onState(true));
-  source.addEventListener('error', () => onState(false));
-  source.addEventListener('run', (event) => {
+  let source: EventSource | undefined;
+  let retryTimer: number | undefined;
+  let waitMs = RETRY_FIRST_MS;
+  let stopped = false;
+  const open = (): void => {
+    const s = new EventSource('/ui/live');
+    source = s;
+    s.addEventListener('open', () => {
+      waitMs = RETRY_FIRST_MS;
+      onState(true);
+    });
+    s.addEventListener('error', () => {
+      onState(false);
+      // The browser opens a dropped feed again by itself, but not one answered with other than
+      // 200 (503 while Redis is away, 401 once the session ended): then this page does, after a
+      // wait, unless the session is gone (resumeSession shows the login form).
+      if (stopped || s.readyState !== EventSource.CLOSED) return;
+      retryTimer = window.setTimeout(() => void reopen(), waitMs);
+      waitMs = Math.min(waitMs * 2, RETRY_MAX_MS);
+    });
+    s.addEventListener('run', (event) => {
+      try {
+        onRun(JSON.parse((event as MessageEvent<string>).data) as RunSummary);
+      } catch {
+        // not a run: ignored
+      }
+    });
+  };
+  const reopen = async (): Promise<void> => {
+    let held = true;
     try {
-      onRun(JSON.parse((event as MessageEvent<string>).data) as RunSummary);
+      held = await resumeSession();
     } catch {
-      // not a run: ignored
+      // The daemon or its Redis cannot say now: the feed's answer will tell.
     }
-  });
-  return () => source.close();
+    if (!stopped && held) open();
+  };
+  open();
+  return () => {
+    stopped = true;
+    window.clearTimeout(retryTimer);
+    source?.close();
+  };
 }

@@ -1,6 +1,7 @@
 // The dashboard in a real browser (Debian's headless Chromium, driven by playwright-core) against
 // a real daemon and Redis, as a person would use it: log in, add a ticker, see it fire in the
-// live feed, pause it, run it now, find that run in its history, delete it, log out.
+// live feed, pause it, run it now, find that run in its history, delete it, log out; and the
+// Live page opened while Redis is away, following the runs again once Redis is back.
 // On failure the page is kept as test-results/dashboard-failure.png (the path is printed).
 // KTIMER_SCREENSHOT=docs/dashboard.png also saves the Live page once the ticker has fired.
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ import { useWebDaemon } from '../helpers/web-daemon.js';
 const CHROMIUM = process.env.KTIMER_CHROMIUM ?? '/usr/bin/chromium';
 const PASSWD = 'browser-test-secret';
 const FAILURE_SHOT = join(ROOT, 'test-results', 'dashboard-failure.png');
-const redis = usePrivateRedis();
+// AOF: the second test restarts Redis, and the session and the ticker outlive it.
+const redis = usePrivateRedis({ aof: true });
 const web = useWebDaemon(redis, PASSWD);
 let browser: Browser | undefined;
 
@@ -116,5 +118,30 @@ test('a session in the dashboard: log in, add a ticker, watch it fire, pause, ru
     await page.getByLabel('Password (web_passwd)').waitFor();
     await page.reload();
     await page.getByLabel('Password (web_passwd)').waitFor();
+  });
+});
+
+test('the Live page opened while Redis is away follows the runs again once it is back', async () => {
+  await onPage(async (page) => {
+    await page.goto(`http://127.0.0.1:${web.port}/ui`);
+    await page.getByLabel('Password (web_passwd)').fill(PASSWD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+    const added = await web.api({
+      action: 'add',
+      type: 'ticker',
+      time: '1',
+      limit: '0',
+      command: 'echo back',
+    });
+    assert.equal(added.http, 200, JSON.stringify(added));
+
+    // Redis away: the feed is refused (503), and the page says it tries again.
+    await redis.server.stop();
+    await page.getByRole('link', { name: 'Live' }).click();
+    await page.getByText('reconnecting...').waitFor();
+    await redis.server.launch();
+    await page.getByText('connected: new runs appear at the top').waitFor({ timeout: 40_000 });
+    await page.locator('.feed li', { hasText: 'ok' }).first().waitFor({ timeout: 20_000 });
   });
 });
