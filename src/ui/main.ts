@@ -1,6 +1,6 @@
 // The dashboard's entry (built by scripts/build.mjs into dist/bundle/ui/app.js): the login
 // form or the page with its navigation, and the view the address's #hash names.
-import { logout, resumeSession, whenLoggedOut } from './api.js';
+import { ApiError, logout, resumeSession, whenLoggedOut } from './api.js';
 import { fill, h } from './dom.js';
 import { showLive } from './live-view.js';
 import { showLogin } from './login-view.js';
@@ -54,8 +54,13 @@ function showApp(): void {
       onclick: async () => {
         try {
           await logout();
-        } catch {
-          // the session is gone either way
+        } catch (err) {
+          // 401: the session had ended already (the login form is shown). Anything else (Redis
+          // away) leaves the session open on the server: say so, and stay.
+          if (!(err instanceof ApiError && err.code === 401)) {
+            notify(`not logged out: ${(err as Error).message}`, true);
+            return;
+          }
         }
         stopView?.();
         start();

@@ -12,6 +12,8 @@ export function showTask(main: HTMLElement, kid: string): () => void {
   const head = h('div');
   const upcoming = h('ol');
   const history = h('tbody');
+  // The page may be opened by the task's name (#/task/NAME): its kid, once get or the history says.
+  let ownKid = kid;
 
   const loadTask = async () => {
     const reply = await attempt(() => call<TaskRow>('get', { kid }));
@@ -22,6 +24,7 @@ export function showTask(main: HTMLElement, kid: string): () => void {
         h('p', null, 'This task is gone (a timer that fired, or deleted); its history is below.'),
       );
     const t = reply.data;
+    ownKid = t.kid;
     fill(
       head,
       h(
@@ -55,6 +58,7 @@ export function showTask(main: HTMLElement, kid: string): () => void {
   const loadHistory = async () => {
     const reply = await attempt(() => call<RunRecord[]>('history', { kid, n: '50' }));
     if (!reply) return;
+    ownKid = reply.data[0]?.kid ?? ownKid;
     fill(
       history,
       reply.data.length === 0
@@ -80,7 +84,7 @@ export function showTask(main: HTMLElement, kid: string): () => void {
   void reload();
   let pending: number | undefined;
   const stop = watchRuns((run) => {
-    if (run.kid !== kid) return;
+    if (run.kid !== ownKid) return;
     // Runs in a burst are read once.
     window.clearTimeout(pending);
     pending = window.setTimeout(() => void reload(), 100);

@@ -1,7 +1,8 @@
 // The dashboard in a real browser (Debian's headless Chromium, driven by playwright-core) against
 // a real daemon and Redis, as a person would use it: log in, add a ticker, see it fire in the
 // live feed, pause it, run it now, find that run in its history, delete it, log out; and the
-// Live page opened while Redis is away, following the runs again once Redis is back.
+// Live page opened while Redis is away (following the runs again once it is back; a logout that
+// cannot end the session says so), and a task page opened by name following its runs.
 // On failure the page is kept as test-results/dashboard-failure.png (the path is printed).
 // KTIMER_SCREENSHOT=docs/dashboard.png also saves the Live page once the ticker has fired.
 import assert from 'node:assert/strict';
@@ -121,7 +122,7 @@ test('a session in the dashboard: log in, add a ticker, watch it fire, pause, ru
   });
 });
 
-test('the Live page opened while Redis is away follows the runs again once it is back', async () => {
+test('Redis away: the Live page follows the runs again once it is back; log out says it could not', async () => {
   await onPage(async (page) => {
     await page.goto(`http://127.0.0.1:${web.port}/ui`);
     await page.getByLabel('Password (web_passwd)').fill(PASSWD);
@@ -132,16 +133,32 @@ test('the Live page opened while Redis is away follows the runs again once it is
       type: 'ticker',
       time: '1',
       limit: '0',
+      name: 'browser-back',
       command: 'echo back',
     });
     assert.equal(added.http, 200, JSON.stringify(added));
 
-    // Redis away: the feed is refused (503), and the page says it tries again.
+    // Redis away: the feed is refused (503), and the page says it tries again; a logout cannot
+    // end the session, and says so rather than show the login form.
     await redis.server.stop();
     await page.getByRole('link', { name: 'Live' }).click();
     await page.getByText('reconnecting...').waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#notice', { hasText: 'not logged out' }).waitFor();
+    await page.getByRole('heading', { name: 'Live' }).waitFor();
+
     await redis.server.launch();
     await page.getByText('connected: new runs appear at the top').waitFor({ timeout: 40_000 });
-    await page.locator('.feed li', { hasText: 'ok' }).first().waitFor({ timeout: 20_000 });
+    await page.locator('.feed li', { hasText: 'browser-back' }).first().waitFor({ timeout: 20_000 });
+
+    // A task's page opened by its name follows its runs as they come.
+    await page.goto(`http://127.0.0.1:${web.port}/ui#/task/browser-back`);
+    await page.getByRole('heading', { name: 'browser-back' }).waitFor();
+    const rows = page.locator('tr[data-fire]');
+    await rows.first().waitFor();
+    const before = await rows.count();
+    await page.waitForFunction((n) => document.querySelectorAll('tr[data-fire]').length > n, before, {
+      timeout: 15_000,
+    });
   });
 });
