@@ -5,6 +5,10 @@
 // paused or deleted meanwhile, and del/pause cancel a waiting one; record-run.lua counts failures
 // in a row.
 import { decodeRunRecord } from '../../src/store/run-record.js';
+import { ManualClock } from '../../src/clock.js';
+import { RunRecorder } from '../../src/daemon/run-recorder.js';
+import { emptyResult } from '../../src/runner/run-result.js';
+import { memoryLogs } from '../helpers/memory-logs.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
@@ -435,6 +439,45 @@ test('a task paused or deleted while its run went on is not retried', async () =
     assert.equal(rec?.retry_at, undefined, `${how}: the record says no retry`);
     assert.deepEqual(firesOf(await claim(T0 + 20_000)), []);
   }
+});
+
+test("the daemon's recorder: what it hands on (alerts, metrics) says retried only when finish.lua retried", async () => {
+  const handed: { fire_id: string; retry_at?: number; streak: number; retried: boolean }[] = [];
+  const recorder = new RunRecorder({
+    fires: fires('A'),
+    clock: new ManualClock(T0 + 100),
+    owner: 'A',
+    host: 'h',
+    pid: 1,
+    keepMs: KEEP_MS,
+    logs: memoryLogs(),
+    onRecorded: (record, streak, retried) =>
+      handed.push({ fire_id: record.fire_id, retry_at: record.retry_at, streak, retried }),
+    random: () => 0.5,
+  });
+  await tasks.add('kept', ticker({ time: 3600, retries: 2, retry_delay: 10 }), 100);
+  await tasks.add('paused', ticker({ time: 3600, retries: 2, retry_delay: 10 }), 100);
+  const got = await claimAndBegin(T0);
+  assert.equal(got.length, 2);
+  await tasks.pause(['paused'], T0 / 1000);
+  const failed = { ...emptyResult('shell'), exitCode: 3, error: 'exit 3' };
+  for (const fire of got) {
+    recorder.started(fire);
+    recorder.finished(fire, T0, failed);
+  }
+  await recorder.close();
+  const byId = new Map(handed.map((h) => [h.fire_id, h]));
+  assert.deepEqual(byId.get('kept:1'), {
+    fire_id: 'kept:1',
+    retry_at: (T0 + 100 + 10_000) / 1000,
+    streak: 0,
+    retried: true,
+  });
+  assert.deepEqual(
+    byId.get('paused:1'),
+    { fire_id: 'paused:1', retry_at: undefined, streak: 1, retried: false },
+    'a retry finish.lua declined: a failure that counts, and no retry_at in what alerts get',
+  );
 });
 
 test('a timer (gone from the hash once fired) is still retried; a ticker at its -limit too', async () => {
