@@ -21,7 +21,12 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     ],
   },
   get: { examples: [`ktimer get ${KID}`, `ktimer get -kid=${KID} --json`, 'ktimer get backup'] },
-  del: { examples: [`ktimer del ${KID}`, `ktimer del -kid=${KID}`, 'ktimer del backup'] },
+  del: {
+    examples: [`ktimer del ${KID}`, `ktimer del -kid=${KID}`, 'ktimer del backup'],
+    notes: [
+      "A fired timer's retries stop too: the one waiting is dropped (dropped:[1]), a run under way is not retried.",
+    ],
+  },
   add: {
     examples: [
       'ktimer add -type=timer -time=10 -command="echo -e Hello Ktimer"',

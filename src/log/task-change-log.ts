@@ -18,7 +18,7 @@ function changeFields(change: TaskChange): Record<string, unknown> {
     case 'update':
       return { kid: change.kid, task: change.task };
     case 'del':
-      return { kids: change.kids, removed: change.removed };
+      return { kids: change.kids, removed: change.removed, dropped: change.dropped };
     case 'clear':
       return { removed: change.removed };
     case 'run':

@@ -2,7 +2,7 @@
 // shared by the command line and the web API. Input is checked before any Redis round trip.
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
-import type { RunSummary, TaskStore } from '../store/open-store.js';
+import type { Deleted, RunSummary, TaskStore } from '../store/open-store.js';
 import { decodeTask, type Overlap, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
 import { parseWindowTime, windowSec } from '../tasks/human-time.js';
 import { isoInZone, shortIso, utcIso } from '../tasks/iso-time.js';
@@ -30,7 +30,7 @@ import { PauseResume } from './pause-resume.js';
 export type TaskChange =
   | { op: 'add'; kid: string; task: Task }
   | { op: 'update'; kid: string; task: Task }
-  | { op: 'del'; kids: string[]; removed: number }
+  | { op: 'del'; kids: string[]; removed: number; dropped: number }
   | { op: 'clear'; removed: number }
   /** kids: those given, or 'all' (--all); count: how many changed state. */
   | { op: 'pause' | 'resume'; kids: string[] | 'all'; count: number }
@@ -281,15 +281,19 @@ export class TaskService {
     throw new KtimerError('internal', `task ${kid} kept changing while it was updated; try again`);
   }
 
-  /** Deletes tasks by kid or name; returns how many existed. */
-  async del(refs: readonly string[]): Promise<number> {
+  /**
+   * Deletes tasks by kid or name: how many existed, and how many runs waiting to be handed out
+   * were dropped with them (a fired timer's retry waiting for its time, though the timer is no
+   * task any more). A run of theirs under way is not retried.
+   */
+  async del(refs: readonly string[]): Promise<Deleted> {
     if (refs.length === 0) throw usageError('kid is missing; give the kid printed by `ktimer add`');
     if (refs.length > DEL_MAX_KIDS)
       throw usageError(`too many kids (${refs.length}); at most ${DEL_MAX_KIDS} at once`);
     const kids = [...new Set(await resolveKids(refs, this.deps.store))];
-    const removed = await this.withStore((store) => store.del(kids));
-    this.deps.onChange?.({ op: 'del', kids, removed });
-    return removed;
+    const deleted = await this.withStore((store) => store.del(kids));
+    this.deps.onChange?.({ op: 'del', kids, ...deleted });
+    return deleted;
   }
 
   async clear(): Promise<number> {

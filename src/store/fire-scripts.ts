@@ -40,6 +40,8 @@ export interface HistoryRules {
    * last run on record (lua/include/ended-name.lua): history and output by name.
    */
   endedNamePrefix: string;
+  /** A deleted task's mark is this + kid (del.lua): its run under way is not retried. */
+  noRetryPrefix: string;
 }
 
 export interface ClaimRequest {
@@ -195,6 +197,7 @@ export const FINISH: Script<FinishRequest, Finished[]> = {
     ...historyArgs(req.history),
     req.history.streakPrefix,
     req.history.endedNamePrefix,
+    req.history.noRetryPrefix,
     ...req.runs.flatMap(({ fire, record, retryAtMs }) => [
       fire.id,
       fire.token,

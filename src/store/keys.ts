@@ -34,6 +34,11 @@ export interface StoreKeys {
    * history and output by name go on working (README "Run history").
    */
   readonly endedName: string;
+  /**
+   * Prefix of each deleted task's mark (prefix + kid), expiring with its history: a run of it
+   * under way when it was deleted is not retried (a fired timer is gone from the hash already).
+   */
+  readonly noRetry: string;
   /** Prefix of each dashboard session (prefix + the digest of its token): its CSRF token, expiring when idle. */
   readonly uiSession: string;
   /** The dashboard's logins counted in the current minute, across the fleet (a string, expiring). */
@@ -60,6 +65,7 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     streak: `${keys.lock}:streak:`,
     // Also under the lock key's name: its hash tag comes first, so the name after it never moves the slot.
     endedName: `${keys.lock}:ended-name:`,
+    noRetry: `${keys.lock}:no-retry:`,
     uiSession: `${keys.lock}:ui:session:`,
     uiLogins: `${keys.lock}:ui:logins`,
     uiCookie: `${keys.lock}:ui:cookie`,

@@ -40,6 +40,7 @@ export type {
   AddResult,
   BatchNameTaken,
   BatchResult,
+  Deleted,
   ListAfter,
   ListPage,
   ListWindow,
@@ -96,6 +97,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     lostAfterMs: config.task.lostAfterSec * 1000,
     streakPrefix: keys.streak,
     endedNamePrefix: keys.endedName,
+    noRetryPrefix: keys.noRetry,
   };
   return {
     tasks: new TaskStore(redis, historyRules.maxAgeMs),

@@ -105,11 +105,21 @@ export interface EndedNames {
   keepMs: number;
 }
 
-export const DEL: Script<{ kids: readonly string[]; ended: EndedNames }, number> = {
+/** What del did: tasks removed, and runs dropped that waited (a retry, a queued run). */
+export interface Deleted {
+  removed: number;
+  /** A fired timer is no task any more, but its retry waiting for its time is dropped and counted. */
+  dropped: number;
+}
+
+export const DEL: Script<{ kids: readonly string[]; ended: EndedNames; noRetryPrefix: string }, Deleted> = {
   name: 'del',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
-  encode: ({ kids, ended }) => [ended.prefix, ended.keepMs, ...kids],
-  decode: (reply) => countReply('del', reply),
+  encode: ({ kids, ended, noRetryPrefix }) => [ended.prefix, ended.keepMs, noRetryPrefix, ...kids],
+  decode: (reply) => {
+    if (!Array.isArray(reply) || reply.length !== 2) throw unexpectedReply('del', reply);
+    return { removed: countReply('del', reply[0]), dropped: countReply('del', reply[1]) };
+  },
 };
 
 export const CLEAR: Script<EndedNames, number> = {

@@ -11,6 +11,7 @@ import {
   ADD_MANY,
   CLEAR,
   DEL,
+  type Deleted,
   type EndedNames,
   LIST,
   type BatchNameTaken,
@@ -26,6 +27,7 @@ import { RUN, type RunNow } from './fire-scripts.js';
 
 export type {
   BatchNameTaken,
+  Deleted,
   ListAfter,
   ListPage,
   ListWindow,
@@ -146,8 +148,10 @@ export class TaskStore {
     return this.redis.script(RUN, { kid, nowMs });
   }
 
-  del(kids: readonly string[]): Promise<number> {
-    return kids.length === 0 ? Promise.resolve(0) : this.redis.script(DEL, { kids, ended: this.ended });
+  del(kids: readonly string[]): Promise<Deleted> {
+    return kids.length === 0
+      ? Promise.resolve({ removed: 0, dropped: 0 })
+      : this.redis.script(DEL, { kids, ended: this.ended, noRetryPrefix: this.redis.keys.noRetry });
   }
 
   clear(): Promise<number> {

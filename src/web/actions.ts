@@ -57,13 +57,14 @@ export const ACTIONS: Record<string, Action> = {
       .split(',')
       .map((k) => k.trim())
       .filter((k) => k !== '');
-    const removed = await service.del(kids);
-    if (removed === 0)
+    const { removed, dropped } = await service.del(kids);
+    if (removed === 0 && dropped === 0)
       throw new KtimerError(
         'not_found',
         `no task with kid or name ${kids.length === 1 ? kids[0] : 'among those given'}`,
       );
-    return { data: removed, msg: 'ok' };
+    // data stays the number of tasks deleted; runs dropped that waited (a fired timer's retry) are said in msg.
+    return { data: removed, msg: dropped > 0 ? `ok; ${dropped} waiting run(s) dropped` : 'ok' };
   },
   ...PAUSE_ACTIONS,
   run: async (p, { service }) => {

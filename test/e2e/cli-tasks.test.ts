@@ -134,7 +134,11 @@ test('--json on every data command: one JSON document', async () => {
   assert.deepEqual(JSON.parse(docs[0]?.stdout ?? ''), { count: 1 });
   assert.equal(JSON.parse(docs[1]?.stdout ?? '').kid, kid);
   assert.equal(JSON.parse(docs[3]?.stdout ?? '').result, true);
-  assert.deepEqual(JSON.parse((await kt('del', kid, '--json')).stdout), { result: true, removed: 1 });
+  assert.deepEqual(JSON.parse((await kt('del', kid, '--json')).stdout), {
+    result: true,
+    removed: 1,
+    dropped: 0,
+  });
   assert.equal(JSON.parse((await kt('clear', '--yes', '--json')).stdout).result, true);
 });
 

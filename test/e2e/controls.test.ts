@@ -234,3 +234,23 @@ test('run --wait ends when the retry it waits for is cancelled by a pause', asyn
   assert.match(res.stderr, new RegExp(`run ${kid}:1\\.2 .*cancelled`));
   assert.equal((await kt('del', kid)).code, 0);
 });
+
+test('del on a fired timer drops its retry waiting (exit 0); again, nothing is left (exit 1)', async () => {
+  const kid = await web.daemon.add(['-time=1', '-retries=3', '-retry_delay=60', '-command=exit 2']);
+  await waitFor(async () => (await historyOf(kid))[0]?.retry_at !== undefined, {
+    what: 'the first attempt on record, its retry waiting',
+  });
+  assert.equal((await kt('get', kid)).code, 1, 'the timer has fired: no task');
+  const del = await kt('del', kid);
+  assert.equal(del.code, 0, del.stderr);
+  assert.equal(del.stdout, 'operating result:[true] dropped:[1]\n');
+  const again = await kt('del', kid);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /does not exist/);
+  const api = await web.api({ action: 'del', kid });
+  assert.equal(api.http, 404);
+  assert.deepEqual(
+    (await historyOf(kid)).map((r) => r.fire_id),
+    [`${kid}:1`],
+  );
+});

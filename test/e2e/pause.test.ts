@@ -90,7 +90,7 @@ test('pause and resume KID: kept as it was, shown as paused by get, list and nex
     new RegExp(`^task ${kid} resumed; next run \\S+ \\(in 1[45]m \\d+s\\)\\.\\n$`),
   );
   await json('pause', kid);
-  assert.deepEqual(await json('del', kid), { result: true, removed: 1 });
+  assert.deepEqual(await json('del', kid), { result: true, removed: 1, dropped: 0 });
   assert.equal(await redis.client.exists(paused), 0, 'del removes it from the paused set');
 });
 

@@ -22,6 +22,7 @@ export const historyRules = (keys: StoreKeys, over: Partial<HistoryRules> = {}):
   lostAfterMs: 60_000,
   streakPrefix: keys.streak,
   endedNamePrefix: keys.endedName,
+  noRetryPrefix: keys.noRetry,
   ...over,
 });
 

@@ -430,7 +430,7 @@ test('a task paused or deleted while its run went on is not retried', async () =
     const [fire] = await claimAndBegin(T0);
     assert.ok(fire);
     if (how === 'pause') await tasks.pause([kid], T0 / 1000);
-    else assert.equal(await tasks.del([kid]), 1);
+    else assert.equal((await tasks.del([kid])).removed, 1);
     const done = await finish(fire, false, T0 + 100, T0 + 10_000);
     assert.deepEqual(done, { recorded: true, streak: 1 }, `${how}: a final failure`);
     assert.equal(await redis.client.hexists(keys.fires, `${kid}:1.2`), 0, `${how}: no retry`);
@@ -439,6 +439,31 @@ test('a task paused or deleted while its run went on is not retried', async () =
     assert.equal(rec?.retry_at, undefined, `${how}: the record says no retry`);
     assert.deepEqual(firesOf(await claim(T0 + 20_000)), []);
   }
+});
+
+test("del stops a fired timer's retries: the one waiting is dropped and counted, a run under way is not retried", async () => {
+  for (const kid of ['waits', 'runs']) {
+    await tasks.add(kid, storedTask({ run_nexttime: T0 / 1000, retries: 3, retry_delay: 10 }), 100);
+  }
+  const first = await claimAndBegin(T0);
+  assert.equal(first.length, 2);
+  const fireOf = (kid: string) => first.find((f) => f.kid === kid) as Fire;
+  // 'waits' fails: its retry waits for its time. Both timers are gone from the hash now.
+  assert.deepEqual(await finish(fireOf('waits'), false, T0 + 100, T0 + 10_000), {
+    recorded: true,
+    streak: 0,
+  });
+  assert.equal(await redis.client.hget(keys.retrying, 'waits'), 'waits:1.2');
+  assert.deepEqual(await tasks.del(['waits']), { removed: 0, dropped: 1 }, 'no task, one retry dropped');
+  assert.equal(await redis.client.hexists(keys.fires, 'waits:1.2'), 0);
+  // 'runs' is deleted while its run goes on: when it fails, it is not retried.
+  assert.deepEqual(await tasks.del(['runs']), { removed: 0, dropped: 0 });
+  assert.deepEqual(await finish(fireOf('runs'), false, T0 + 200, T0 + 10_000), { recorded: true, streak: 1 });
+  assert.equal(await redis.client.hexists(keys.fires, 'runs:1.2'), 0, 'no retry');
+  assert.equal((await history('runs'))[0]?.retry_at, undefined);
+  assert.deepEqual(firesOf(await claim(T0 + 60_000)), [], 'nothing left to hand out');
+  const ttl = await redis.client.pttl(`${keys.noRetry}runs`);
+  assert.ok(ttl > 0, `the mark expires (pttl ${ttl})`);
 });
 
 test("the daemon's recorder: what it hands on (alerts, metrics) says retried only when finish.lua retried", async () => {

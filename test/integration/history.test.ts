@@ -147,7 +147,7 @@ test('the runs of every task, newest first: only failures, only since a time', a
 test('a deleted task loses its last run; its history stays until it ages out', async () => {
   const { keys, stores, history, fireTicker } = setup();
   await fireTicker('t', 2);
-  assert.equal(await stores.tasks.del(['t']), 1);
+  assert.equal((await stores.tasks.del(['t'])).removed, 1);
   assert.deepEqual(await stores.tasks.lastRuns(['t']), [null]);
   assert.equal((await history.ofTask('t', 10)).length, 2);
   assert.equal(await redis.client.hexists(keys.last, 't'), 0);

@@ -125,7 +125,7 @@ test('a named ticker deleted (del), or cleared, keeps its history by name', asyn
   await tasks.add(kid('c'), timer({ type: 'ticker', time: 1, limit: 0 }), MAX);
   await fireDue(T0);
   await fireDue(T0 + 1000);
-  assert.equal(await tasks.del([kid('a')]), 1);
+  assert.equal((await tasks.del([kid('a')])).removed, 1);
   assert.equal(await redis.client.get(endedKey('tick')), kid('a'));
   await assertKeptForMaxAge('tick');
   assert.equal((await history.ofTask('tick')).runs.length, 2);

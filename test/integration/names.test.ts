@@ -74,11 +74,11 @@ test('del and clear free the names of the tasks they remove, and only theirs', a
   await tasks.add(kid('a'), timer({ name: 'one' }), MAX);
   await tasks.add(kid('b'), timer({ name: 'two' }), MAX);
   await tasks.add(kid('c'), timer(), MAX);
-  assert.equal(await tasks.del([kid('a'), kid('c'), kid('d')]), 2);
+  assert.equal((await tasks.del([kid('a'), kid('c'), kid('d')])).removed, 2);
   assert.deepEqual(await names(), { two: kid('b') });
   // A task whose name was taken over (by hand) does not take it from its new holder.
   await redis.client.hset(keys.names, 'two', kid('e'));
-  assert.equal(await tasks.del([kid('b')]), 1);
+  assert.equal((await tasks.del([kid('b')])).removed, 1);
   assert.deepEqual(await names(), { two: kid('e') });
   await tasks.add(kid('f'), timer({ name: 'three' }), MAX);
   assert.equal(await tasks.clear(), 1);

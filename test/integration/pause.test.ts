@@ -212,7 +212,7 @@ test('update keeps a paused task paused (out of the schedule); del and clear rem
   assert.equal(await inSchedule(T), false);
   assert.equal(await inPaused(T), true);
   assert.deepEqual(await firedAt(T0 + 60_000), []);
-  assert.equal(await tasks.del([T]), 1);
+  assert.equal((await tasks.del([T])).removed, 1);
   assert.equal(await inPaused(T), false);
   assert.equal(await tasks.clear(), 1);
   assert.equal(await redis.client.exists(keys.paused), 0);
@@ -302,7 +302,7 @@ test('pause --all and resume --all go through every task, batch by batch, and ar
     { op: 'pause', kids: 'all', count: count + 1 },
     { op: 'resume', kids: 'all', count },
   ]);
-  assert.equal(await tasks.del([bad]), 1);
+  assert.equal((await tasks.del([bad])).removed, 1);
   assert.equal(await redis.client.exists(keys.paused), 0);
 });
 

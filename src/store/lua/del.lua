@@ -7,14 +7,17 @@
 --         a run waiting for its turn (overlap=queue) or for its retry is dropped with its task
 -- ARGV[1] ended-name key prefix (+ name), ARGV[2] how long a name's record is kept, ms
 --         (history_max_age)
--- ARGV[3..] kids
--- Returns how many tasks existed and were removed.
+-- ARGV[3] no-retry key prefix (+ kid): set for each kid given, for ARGV[2], so that a run of it
+--         under way (a fired timer's too, which has left the hash) is not retried (finish.lua)
+-- ARGV[4..] kids
+-- Returns { how many tasks existed and were removed, how many waiting runs were dropped } (a
+-- fired timer is no task, but its retry waiting for its time is dropped and counted).
 local WAITING = { queued_key = KEYS[6], retrying_key = KEYS[7], leases_key = KEYS[8], fires_key = KEYS[9] }
 --#include include/cancel-waiting.lua
 local ENDED = { prefix = ARGV[1], keep_ms = tonumber(ARGV[2]) }
 --#include include/ended-name.lua
-local removed = 0
-for i = 3, #ARGV do
+local removed, dropped = 0, 0
+for i = 4, #ARGV do
   local kid = ARGV[i]
   local raw = redis.call('HGET', KEYS[1], kid)
   if raw then
@@ -32,6 +35,7 @@ for i = 3, #ARGV do
   redis.call('ZREM', KEYS[2], kid)
   redis.call('HDEL', KEYS[3], kid)
   redis.call('ZREM', KEYS[4], kid)
-  cancel_waiting(kid)
+  dropped = dropped + cancel_waiting(kid)
+  redis.call('SET', ARGV[3] .. kid, 1, 'PX', math.max(math.floor(tonumber(ARGV[2])), 1000))
 end
-return removed
+return { removed, dropped }

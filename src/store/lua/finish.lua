@@ -11,7 +11,8 @@
 -- ARGV[6] runs kept in the stream, ARGV[7] failures-in-a-row key prefix (+ kid)
 -- ARGV[8] ended-name key prefix (+ name; include/ended-name.lua): a run of a task that left
 --         holding a name keeps that name's record as long as its history (ARGV[5])
--- ARGV[9..] quadruples: fire id, lease token, run record JSON, when to retry it (unix ms; 0: not)
+-- ARGV[9] no-retry key prefix (+ kid): set by del, a deleted task's run is not retried
+-- ARGV[10..] quadruples: fire id, lease token, run record JSON, when to retry it (unix ms; 0: not)
 -- Returns one pair per quadruple: { 1, streak } recorded (streak: include/record-run.lua),
 -- { 0, 0 } not this owner's (taken over, or recorded lost).
 local now_ms = tonumber(ARGV[2])
@@ -48,16 +49,18 @@ local function retry(fire, retry_ms)
 end
 
 -- A task deleted or paused while its run went on is not retried. A task that ended (a timer, or
--- its last run by -limit) is: it is gone from the hash because its run was its last.
+-- its last run by -limit) is: it is gone from the hash because its run was its last, unless it
+-- was deleted since (del's mark: a fired timer can be deleted to stop its retries).
 local function may_retry(fire)
   if redis.call('ZSCORE', KEYS[9], fire.kid) then return false end
+  if redis.call('EXISTS', ARGV[9] .. fire.kid) == 1 then return false end
   if redis.call('HEXISTS', KEYS[8], fire.kid) == 1 then return true end
   local limit = tonumber(fire.limit) or 0
   return fire.type == 'timer' or (limit > 0 and (tonumber(fire.run_num) or 0) >= limit)
 end
 
 local out = {}
-for i = 9, #ARGV - 3, 4 do
+for i = 10, #ARGV - 3, 4 do
   local id = ARGV[i]
   local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], id) or '')
   if ok and type(fire) == 'table' and fire.owner == ARGV[1] and fire.token == ARGV[i + 1] then
