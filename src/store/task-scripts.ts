@@ -122,10 +122,10 @@ export const DEL: Script<{ kids: readonly string[]; ended: EndedNames; noRetryPr
   },
 };
 
-export const CLEAR: Script<EndedNames, number> = {
+export const CLEAR: Script<{ ended: EndedNames; noRetryPrefix: string }, number> = {
   name: 'clear',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
-  encode: (ended) => [ended.prefix, ended.keepMs],
+  encode: ({ ended, noRetryPrefix }) => [ended.prefix, ended.keepMs, noRetryPrefix],
   decode: (reply) => countReply('clear', reply),
 };
 

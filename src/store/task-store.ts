@@ -155,7 +155,7 @@ export class TaskStore {
   }
 
   clear(): Promise<number> {
-    return this.redis.script(CLEAR, this.ended);
+    return this.redis.script(CLEAR, { ended: this.ended, noRetryPrefix: this.redis.keys.noRetry });
   }
 
   /** A page of the tasks whose next run lies in the window, in order of next run. */

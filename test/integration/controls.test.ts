@@ -573,6 +573,16 @@ test('clear cancels every waiting retry and queued run, as del does', async () =
   assert.deepEqual((await claim(T0 + 10_000)).entries, [], 'nothing of the cleared tasks fires');
 });
 
+test("clear keeps a fired timer's run under way from being retried, as del does", async () => {
+  await tasks.add('t', storedTask({ run_nexttime: T0 / 1000, retries: 3, retry_delay: 10 }), 100);
+  const [fire] = await claimAndBegin(T0);
+  assert.ok(fire);
+  assert.equal(await tasks.clear(), 0, 'the timer left the hash when it was claimed');
+  assert.deepEqual(await finish(fire, false, T0 + 100, T0 + 10_000), { recorded: true, streak: 1 });
+  assert.equal(await redis.client.hexists(keys.fires, 't:1.2'), 0, 'no retry');
+  assert.ok((await redis.client.pttl(`${keys.noRetry}t`)) > 0);
+});
+
 test('a lost retry is on record as lost, with its attempt, and not retried again', async () => {
   await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 3, retry_delay: 1 }), 100);
   const [fire] = await claimAndBegin(T0);

@@ -1,12 +1,15 @@
 -- clear: remove every task (hash, schedule and paused set together), every task's last run and
 -- every name. The history stays until it ages out (history_max_age), and so does each name's
 -- record of its kid, for history by name (include/ended-name.lua). Runs waiting to be handed
--- out (queued, overlap=queue; retries not yet taken) are dropped with their tasks, as del does.
+-- out (queued, overlap=queue; retries not yet taken) are dropped with their tasks, as del does,
+-- and the kid of every fire claimed or under way is marked as del marks it, so that none of
+-- their runs is retried (a fired timer's run under way too; finish.lua).
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] last-run hash, KEYS[4] paused sorted set
 -- KEYS[5] names hash (task name -> kid)
 -- KEYS[6] queued hash, KEYS[7] retrying hash, KEYS[8] leases sorted set, KEYS[9] fires hash
 -- ARGV[1] ended-name key prefix (+ name), ARGV[2] how long a name's record is kept, ms
---         (history_max_age)
+--         (history_max_age), which is also how long a no-retry mark is kept
+-- ARGV[3] no-retry key prefix (+ kid)
 -- Returns how many tasks were removed.
 local WAITING = { queued_key = KEYS[6], retrying_key = KEYS[7], leases_key = KEYS[8], fires_key = KEYS[9] }
 --#include include/cancel-waiting.lua
@@ -14,6 +17,12 @@ local ENDED = { prefix = ARGV[1], keep_ms = tonumber(ARGV[2]) }
 --#include include/ended-name.lua
 local n = redis.call('HLEN', KEYS[1])
 for _, kid in ipairs(redis.call('HKEYS', KEYS[7])) do cancel_waiting(kid) end
+-- A fire id is kid:run (.attempt): its kid is what comes before the last colon.
+local keep_ms = math.max(math.floor(tonumber(ARGV[2])), 1000)
+for _, id in ipairs(redis.call('HKEYS', KEYS[9])) do
+  local kid = string.match(id, '^(.*):[^:]*$')
+  if kid then redis.call('SET', ARGV[3] .. kid, 1, 'PX', keep_ms) end
+end
 -- Every name in the hash is its task's (a name whose kid has left already was its last holder).
 local named = redis.call('HGETALL', KEYS[5])
 for i = 1, #named, 2 do name_ended(named[i], named[i + 1]) end
