@@ -7,8 +7,9 @@
 -- record_run returns the task's failures in a row, for alerts: after a failure or a lost run that
 -- no retry follows, how many there are now (>= 1); after a success, minus how many there were
 -- (0 when none); 0 otherwise (skipped; a failure to be retried).
-local SUMMARY_FIELDS = { 'fire_id', 'kid', 'result', 'ok', 'started', 'duration_ms', 'lateness_ms',
-  'exit_code', 'signal', 'http_status', 'host' }
+-- kid and ok are not among them: they are read back from fire_id and result.
+local SUMMARY_FIELDS = { 'fire_id', 'result', 'started', 'duration_ms', 'lateness_ms', 'exit_code',
+  'signal', 'http_status', 'host' }
 
 -- A record in a history list is a JSON array, its fields by position in this order (run-record.ts
 -- RECORD_FIELDS, checked equal by test/unit/lua-contracts.test.ts; new fields go at the end):
@@ -19,6 +20,7 @@ local RECORD_FIELDS = { 'fire_id', 'type', 'kind', 'due', 'started', 'finished',
   'duration_ms', 'result', 'exit_code', 'http_status', 'output', 'host', 'pid', 'error', 'signal',
   'timed_out', 'trigger', 'attempt', 'retry_at' }
 local FINISHED_AT = 6
+local FINISHED_IN_ROW = '^%[' .. string.rep('[^,]*,', FINISHED_AT - 1) .. '([^,%]]*)'
 
 local function stored_json(rec)
   local row, last = {}, 0
@@ -32,19 +34,21 @@ local function stored_json(rec)
   return cjson.encode(row)
 end
 
--- When a stored record ended (unix s): a row, or an object as ktimer 2.0 stored it.
+-- When a stored record ended (unix s): a row, or an object as ktimer 2.0 stored it. A row's
+-- first five values hold no comma (a fire id, two words, numbers or null): finished is read
+-- without decoding the rest, its output (up to 4 KiB) included, at every run.
 local function finished_of(raw)
+  local finished = string.match(raw or '', FINISHED_IN_ROW)
+  if finished then return tonumber(finished) end
   local ok, rec = pcall(cjson.decode, raw or '')
   if not ok or type(rec) ~= 'table' then return nil end
-  return tonumber(rec[FINISHED_AT] or rec.finished)
+  return tonumber(rec.finished)
 end
 
 local function record_run(rec)
   local summary = {}
   for _, f in ipairs(SUMMARY_FIELDS) do summary[f] = rec[f] end
-  -- What started it and which attempt, only when not the usual (the schedule, a first attempt);
-  -- kid and ok are read back from fire_id and result.
-  summary.kid, summary.ok = nil, nil
+  -- What started it and which attempt, only when not the usual (the schedule, a first attempt).
   if rec.trigger ~= 'schedule' then summary.trigger = rec.trigger end
   if rec.attempt ~= 1 then summary.attempt = rec.attempt end
   local kid, result, retry_at = rec.kid, rec.result, rec.retry_at
