@@ -2,7 +2,13 @@
 // a task's runs, newest first; the runs of every task (the runs stream); one run's record, for
 // its output. Plain reads, one or a few commands each.
 import type { RedisAccess } from './redis-access.js';
-import { decodeRunRecord, decodeRunsEntry, type RunRecord, type RunSummary } from './run-record.js';
+import {
+  decodeRunRecord,
+  decodeRunsEntry,
+  kidOfFireId,
+  type RunRecord,
+  type RunSummary,
+} from './run-record.js';
 
 export interface RunsQuery {
   /** Only runs put on record at or after this, unix ms (the stream's ids are ms). */
@@ -27,7 +33,7 @@ export class HistoryStore {
 
   /** One run's record, found in its task's history (the fire id is kid:run). */
   async byFireId(fireId: string): Promise<RunRecord | null> {
-    const kid = fireId.slice(0, fireId.lastIndexOf(':'));
+    const kid = kidOfFireId(fireId);
     const raw = await this.redis.call((c) => c.lrange(`${this.redis.keys.history}${kid}`, 0, -1));
     // A plain search first: only the matching entry is decoded (a row starts with its fire id;
     // a record ktimer 2.0 stored is an object).
@@ -41,7 +47,7 @@ export class HistoryStore {
    * or a retry waiting) or queued behind its task's run under way (overlap=queue).
    */
   async handedOut(fireId: string): Promise<boolean> {
-    const kid = fireId.slice(0, fireId.lastIndexOf(':'));
+    const kid = kidOfFireId(fireId);
     const [inFires, queued] = await this.redis.call((c) =>
       Promise.all([c.hexists(this.redis.keys.fires, fireId), c.hget(this.redis.keys.queued, kid)]),
     );

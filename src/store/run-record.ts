@@ -102,14 +102,14 @@ type Unstored = Exclude<keyof RunRecord, (typeof RECORD_FIELDS)[number] | 'kid' 
 const everyFieldStored: [Unstored] extends [never] ? true : Unstored = true;
 void everyFieldStored;
 
-/** A stored row as the object it stands for: its fields by name, kid and ok where --json shows them. */
+/** The kid of a fire id (`kid:run`, `kid:run.attempt`). */
+export const kidOfFireId = (fireId: string): string => fireId.slice(0, fireId.lastIndexOf(':'));
+
+/** A stored row as the object it stands for: its fields by name. */
 function fromRow(row: unknown[]): Record<string, unknown> {
   const v: Record<string, unknown> = {};
   RECORD_FIELDS.forEach((name, i) => {
-    const value = row[i];
-    if (value !== null && value !== undefined) v[name] = value;
-    if (name === 'fire_id' && typeof value === 'string') v.kid = value.slice(0, value.lastIndexOf(':'));
-    if (name === 'result') v.ok = value === 'ok';
+    if (row[i] !== null && row[i] !== undefined) v[name] = row[i];
   });
   return v;
 }
@@ -125,7 +125,11 @@ export function decodeRunRecord(where: string, json: unknown): RunRecord {
   } catch {
     value = null;
   }
-  if (Array.isArray(value)) value = fromRow(value);
+  return checkedRecord(where, Array.isArray(value) ? fromRow(value) : value, json);
+}
+
+/** `value` as a record, its identity checked, with what Redis leaves out read back from the rest. */
+function checkedRecord(where: string, value: unknown, reply: unknown): RunRecord {
   const v = value as Partial<RunRecord> | null;
   if (
     v === null ||
@@ -135,9 +139,9 @@ export function decodeRunRecord(where: string, json: unknown): RunRecord {
     (v.kid !== undefined && typeof v.kid !== 'string') ||
     (v.result !== 'ok' && v.result !== 'failed' && v.result !== 'lost' && v.result !== 'skipped')
   )
-    throw unexpectedReply(where, json);
+    throw unexpectedReply(where, reply);
   // What Redis keeps leaves out what the rest says (include/record-run.lua).
-  v.kid ??= v.fire_id.slice(0, v.fire_id.lastIndexOf(':'));
+  v.kid ??= kidOfFireId(v.fire_id);
   v.ok ??= v.result === 'ok';
   v.trigger ??= 'schedule';
   v.attempt ??= 1;
@@ -160,5 +164,5 @@ export function decodeRunsEntry(where: string, fields: readonly string[]): RunSu
     if (name === 'started_ms') v.started = Number(value) / 1000;
     else v[name] = STREAM_TEXT.has(name) ? value : Number(value);
   }
-  return decodeRunRecord(where, JSON.stringify(v));
+  return checkedRecord(where, v, fields);
 }
