@@ -115,13 +115,12 @@ export class RunRecorder {
           nowMs: this.deps.clock.nowMs(),
           runs: batch,
         });
-        held.forEach(({ recorded, streak }, i) => {
+        held.forEach(({ recorded, streak, retried }, i) => {
           const record = batch[i]?.record;
           if (!record) return;
           if (!recorded) return this.notHeld(record);
           // finish.lua hands out the retry asked for unless the task was paused or deleted
-          // meanwhile: then the failure counts (streak > 0) and the record keeps no retry_at.
-          const retried = record.retry_at !== undefined && streak === 0;
+          // meanwhile: then the record it kept, and the one handed on, have no retry_at.
           if (retried) this.retrying(record);
           else delete record.retry_at;
           this.deps.onRecorded?.(record, streak, retried);
@@ -148,7 +147,7 @@ export class RunRecorder {
     this.flushing = null;
   }
 
-  /** A failed run whose retry finish.lua handed out (streak 0: it did; a paused or deleted task's is not). */
+  /** A failed run whose retry finish.lua handed out. */
   private retrying(record: RunRecord): void {
     this.deps.logs.runed.info(
       {

@@ -186,6 +186,8 @@ export interface FinishRequest {
 export interface Finished {
   recorded: boolean;
   streak: number;
+  /** Its retry was handed out (one was asked for, and the task may be retried). */
+  retried: boolean;
 }
 
 export const FINISH: Script<FinishRequest, Finished[]> = {
@@ -207,10 +209,11 @@ export const FINISH: Script<FinishRequest, Finished[]> = {
   ],
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('finish', reply);
-    return reply.map((pair: unknown) => {
-      if (!Array.isArray(pair) || (pair[0] !== 0 && pair[0] !== 1) || !isWhole(pair[1]))
+    const flag = (v: unknown) => v === 0 || v === 1;
+    return reply.map((triple: unknown) => {
+      if (!Array.isArray(triple) || !flag(triple[0]) || !isWhole(triple[1]) || !flag(triple[2]))
         throw unexpectedReply('finish', reply);
-      return { recorded: pair[0] === 1, streak: pair[1] as number };
+      return { recorded: triple[0] === 1, streak: triple[1] as number, retried: triple[2] === 1 };
     });
   },
 };

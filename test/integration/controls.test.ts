@@ -346,7 +346,11 @@ test('retries: a failed run is retried as k:N.A, pending until its time, through
   const [first] = await claimAndBegin(T0);
   assert.deepEqual([first?.id, first?.retries, first?.retry_delay], ['k:1', 2, 10]);
   const retry2 = T0 + 10_000;
-  assert.deepEqual(await finish(first as Fire, false, T0 + 100, retry2), { recorded: true, streak: 0 });
+  assert.deepEqual(await finish(first as Fire, false, T0 + 100, retry2), {
+    recorded: true,
+    streak: 0,
+    retried: true,
+  });
   const pending = await storedFire('k:1.2');
   assert.deepEqual(
     [pending?.state, pending?.trigger, pending?.attempt, pending?.first, pending?.owner, pending?.due],
@@ -368,12 +372,20 @@ test('retries: a failed run is retried as k:N.A, pending until its time, through
   );
   assert.equal(await redis.client.hget(keys.retrying, 'k'), null, 'taken: no longer waiting');
   const retry3 = retry2 + 20_000;
-  assert.equal((await finish(second as Fire, false, retry2 + 100, retry3, 'B')).streak, 0);
+  assert.deepEqual(await finish(second as Fire, false, retry2 + 100, retry3, 'B'), {
+    recorded: true,
+    streak: 0,
+    retried: true,
+  });
   assert.equal((await storedFire('k:1.3'))?.first, 'k:1', 'the id stays on the first attempt');
   const [third] = await claimAndBegin(retry3);
   assert.deepEqual([third?.id, third?.attempt, third?.trigger], ['k:1.3', 3, 'retry']);
   // The last attempt fails too: no retry is asked for (attempt 3 > retries 2), a failure in a row.
-  assert.deepEqual(await finish(third as Fire, false, retry3 + 100), { recorded: true, streak: 1 });
+  assert.deepEqual(await finish(third as Fire, false, retry3 + 100), {
+    recorded: true,
+    streak: 1,
+    retried: false,
+  });
   assert.equal(await redis.client.hlen(keys.fires), 0);
   assert.equal(await redis.client.zcard(keys.leases), 0);
   assert.equal(await redis.client.exists(keys.retrying), 0);
@@ -398,7 +410,11 @@ test('retries never touch the schedule, and a retry that succeeds ends the chain
   const [second] = await claimAndBegin(T0 + 5000);
   assert.equal(second?.id, 'k:1.2');
   assert.equal(second?.run_num, 1);
-  assert.deepEqual(await finish(second as Fire, true, T0 + 5100), { recorded: true, streak: 0 });
+  assert.deepEqual(await finish(second as Fire, true, T0 + 5100), {
+    recorded: true,
+    streak: 0,
+    retried: false,
+  });
   assert.equal(await redis.client.hlen(keys.fires), 0);
   assert.deepEqual(
     firesOf(await claim(T0 + 60_000)).map((f) => f.id),
@@ -432,7 +448,11 @@ test('a task paused or deleted while its run went on is not retried', async () =
     if (how === 'pause') await tasks.pause([kid], T0 / 1000);
     else assert.equal((await tasks.del([kid])).removed, 1);
     const done = await finish(fire, false, T0 + 100, T0 + 10_000);
-    assert.deepEqual(done, { recorded: true, streak: 1 }, `${how}: a final failure`);
+    assert.deepEqual(
+      done,
+      { recorded: true, streak: 1, retried: false },
+      `${how}: a final failure, not retried`,
+    );
     assert.equal(await redis.client.hexists(keys.fires, `${kid}:1.2`), 0, `${how}: no retry`);
     assert.equal(await redis.client.hget(keys.retrying, kid), null);
     const [rec] = await history(kid);
@@ -452,13 +472,18 @@ test("del stops a fired timer's retries: the one waiting is dropped and counted,
   assert.deepEqual(await finish(fireOf('waits'), false, T0 + 100, T0 + 10_000), {
     recorded: true,
     streak: 0,
+    retried: true,
   });
   assert.equal(await redis.client.hget(keys.retrying, 'waits'), 'waits:1.2');
   assert.deepEqual(await tasks.del(['waits']), { removed: 0, dropped: 1 }, 'no task, one retry dropped');
   assert.equal(await redis.client.hexists(keys.fires, 'waits:1.2'), 0);
   // 'runs' is deleted while its run goes on: when it fails, it is not retried.
   assert.deepEqual(await tasks.del(['runs']), { removed: 0, dropped: 0 });
-  assert.deepEqual(await finish(fireOf('runs'), false, T0 + 200, T0 + 10_000), { recorded: true, streak: 1 });
+  assert.deepEqual(await finish(fireOf('runs'), false, T0 + 200, T0 + 10_000), {
+    recorded: true,
+    streak: 1,
+    retried: false,
+  });
   assert.equal(await redis.client.hexists(keys.fires, 'runs:1.2'), 0, 'no retry');
   assert.equal((await history('runs'))[0]?.retry_at, undefined);
   assert.deepEqual(firesOf(await claim(T0 + 60_000)), [], 'nothing left to hand out');
@@ -578,7 +603,11 @@ test("clear keeps a fired timer's run under way from being retried, as del does"
   const [fire] = await claimAndBegin(T0);
   assert.ok(fire);
   assert.equal(await tasks.clear(), 0, 'the timer left the hash when it was claimed');
-  assert.deepEqual(await finish(fire, false, T0 + 100, T0 + 10_000), { recorded: true, streak: 1 });
+  assert.deepEqual(await finish(fire, false, T0 + 100, T0 + 10_000), {
+    recorded: true,
+    streak: 1,
+    retried: false,
+  });
   assert.equal(await redis.client.hexists(keys.fires, 't:1.2'), 0, 'no retry');
   assert.ok((await redis.client.pttl(`${keys.noRetry}t`)) > 0);
 });

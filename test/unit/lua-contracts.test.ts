@@ -148,19 +148,21 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() => pauseScripts.RESUME.decode([-1]));
   assert.deepEqual(
     fireScripts.FINISH.decode([
-      [1, 0],
-      [0, 0],
-      [1, -3],
+      [1, 0, 1],
+      [0, 0, 0],
+      [1, -3, 0],
     ]),
     [
-      { recorded: true, streak: 0 },
-      { recorded: false, streak: 0 },
-      { recorded: true, streak: -3 },
+      { recorded: true, streak: 0, retried: true },
+      { recorded: false, streak: 0, retried: false },
+      { recorded: true, streak: -3, retried: false },
     ],
   );
   internal(() => fireScripts.FINISH.decode(2));
   internal(() => fireScripts.FINISH.decode([1, 0]));
-  internal(() => fireScripts.FINISH.decode([[2, 0]]));
+  internal(() => fireScripts.FINISH.decode([[2, 0, 0]]));
+  internal(() => fireScripts.FINISH.decode([[1, 0]]));
+  internal(() => fireScripts.FINISH.decode([[1, 0, 2]]));
   assert.deepEqual(fireScripts.RUN.decode(0), 'missing');
   assert.deepEqual(fireScripts.RUN.decode(['fire', 'k:3']), { how: 'fire', fireId: 'k:3' });
   assert.deepEqual(fireScripts.RUN.decode(['busy', 'k:2']), { how: 'busy', fireId: 'k:2' });

@@ -13,8 +13,9 @@
 --         holding a name keeps that name's record as long as its history (ARGV[5])
 -- ARGV[9] no-retry key prefix (+ kid): set by del, a deleted task's run is not retried
 -- ARGV[10..] quadruples: fire id, lease token, run record JSON, when to retry it (unix ms; 0: not)
--- Returns one pair per quadruple: { 1, streak } recorded (streak: include/record-run.lua),
--- { 0, 0 } not this owner's (taken over, or recorded lost).
+-- Returns one triple per quadruple: { 1, streak, retried } recorded (streak:
+-- include/record-run.lua; retried 1 when its retry was handed out, 0 when none was asked for or
+-- the task may not be retried), { 0, 0, 0 } not this owner's (taken over, or recorded lost).
 local now_ms = tonumber(ARGV[2])
 local HISTORY = {
   prefix = ARGV[3], per_task = tonumber(ARGV[4]), max_age_ms = tonumber(ARGV[5]),
@@ -75,9 +76,9 @@ for i = 10, #ARGV - 3, 4 do
     redis.call('HDEL', KEYS[2], id)
     redis.call('ZREM', KEYS[1], id)
     if retry_ms > 0 then retry(fire, retry_ms) else release(fire.kid, id) end
-    out[#out + 1] = { 1, streak }
+    out[#out + 1] = { 1, streak, retry_ms > 0 and 1 or 0 }
   else
-    out[#out + 1] = { 0, 0 }
+    out[#out + 1] = { 0, 0, 0 }
   end
 end
 trim_runs()
