@@ -97,11 +97,13 @@ export const REFILL: Script<readonly Refill[], number> = {
 };
 
 /**
- * Where a task that leaves records the name it held (prefix + name -> kid), and for how long:
- * history_max_age, as its history (lua/include/ended-name.lua).
+ * What a task removed by del or clear leaves behind (lua/include/ended-name.lua), kept keepMs
+ * (history_max_age, as its history): its name's record (namePrefix + name -> kid), for history
+ * by name, and its kid's no-retry mark (noRetryPrefix + kid), so no run of it is retried.
  */
-export interface EndedNames {
-  prefix: string;
+export interface LeftBehind {
+  namePrefix: string;
+  noRetryPrefix: string;
   keepMs: number;
 }
 
@@ -112,20 +114,20 @@ export interface Deleted {
   dropped: number;
 }
 
-export const DEL: Script<{ kids: readonly string[]; ended: EndedNames; noRetryPrefix: string }, Deleted> = {
+export const DEL: Script<{ kids: readonly string[]; left: LeftBehind }, Deleted> = {
   name: 'del',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
-  encode: ({ kids, ended, noRetryPrefix }) => [ended.prefix, ended.keepMs, noRetryPrefix, ...kids],
+  encode: ({ kids, left }) => [left.namePrefix, left.keepMs, left.noRetryPrefix, ...kids],
   decode: (reply) => {
     if (!Array.isArray(reply) || reply.length !== 2) throw unexpectedReply('del', reply);
     return { removed: countReply('del', reply[0]), dropped: countReply('del', reply[1]) };
   },
 };
 
-export const CLEAR: Script<{ ended: EndedNames; noRetryPrefix: string }, number> = {
+export const CLEAR: Script<LeftBehind, number> = {
   name: 'clear',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
-  encode: ({ ended, noRetryPrefix }) => [ended.prefix, ended.keepMs, noRetryPrefix],
+  encode: (left) => [left.namePrefix, left.keepMs, left.noRetryPrefix],
   decode: (reply) => countReply('clear', reply),
 };
 

@@ -12,7 +12,7 @@ import {
   CLEAR,
   DEL,
   type Deleted,
-  type EndedNames,
+  type LeftBehind,
   LIST,
   type BatchNameTaken,
   type ListPage,
@@ -49,15 +49,19 @@ export interface StoredTask {
 }
 
 export class TaskStore {
-  /** Where del and clear record the names of the tasks they remove (lua/include/ended-name.lua). */
-  private readonly ended: EndedNames;
+  /** What del and clear leave behind of the tasks they remove (lua/include/ended-name.lua). */
+  private readonly left: LeftBehind;
 
   constructor(
     private readonly redis: RedisAccess,
     /** history_max_age, ms: how long a removed task's name still leads to its history. */
     historyMaxAgeMs: number,
   ) {
-    this.ended = { prefix: redis.keys.endedName, keepMs: historyMaxAgeMs };
+    this.left = {
+      namePrefix: redis.keys.endedName,
+      noRetryPrefix: redis.keys.noRetry,
+      keepMs: historyMaxAgeMs,
+    };
   }
 
   count(): Promise<number> {
@@ -151,11 +155,11 @@ export class TaskStore {
   del(kids: readonly string[]): Promise<Deleted> {
     return kids.length === 0
       ? Promise.resolve({ removed: 0, dropped: 0 })
-      : this.redis.script(DEL, { kids, ended: this.ended, noRetryPrefix: this.redis.keys.noRetry });
+      : this.redis.script(DEL, { kids, left: this.left });
   }
 
   clear(): Promise<number> {
-    return this.redis.script(CLEAR, { ended: this.ended, noRetryPrefix: this.redis.keys.noRetry });
+    return this.redis.script(CLEAR, this.left);
   }
 
   /** A page of the tasks whose next run lies in the window, in order of next run. */

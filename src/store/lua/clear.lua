@@ -13,15 +13,14 @@
 -- Returns how many tasks were removed.
 local WAITING = { queued_key = KEYS[6], retrying_key = KEYS[7], leases_key = KEYS[8], fires_key = KEYS[9] }
 --#include include/cancel-waiting.lua
-local ENDED = { prefix = ARGV[1], keep_ms = tonumber(ARGV[2]) }
+local ENDED = { prefix = ARGV[1], keep_ms = tonumber(ARGV[2]), no_retry_prefix = ARGV[3] }
 --#include include/ended-name.lua
 local n = redis.call('HLEN', KEYS[1])
 for _, kid in ipairs(redis.call('HKEYS', KEYS[7])) do cancel_waiting(kid) end
 -- A fire id is kid:run (.attempt): its kid is what comes before the last colon.
-local keep_ms = math.max(math.floor(tonumber(ARGV[2])), 1000)
 for _, id in ipairs(redis.call('HKEYS', KEYS[9])) do
   local kid = string.match(id, '^(.*):[^:]*$')
-  if kid then redis.call('SET', ARGV[3] .. kid, 1, 'PX', keep_ms) end
+  if kid then mark_no_retry(kid) end
 end
 -- Every name in the hash is its task's (a name whose kid has left already was its last holder).
 local named = redis.call('HGETALL', KEYS[5])

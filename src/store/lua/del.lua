@@ -14,7 +14,7 @@
 -- fired timer is no task, but its retry waiting for its time is dropped and counted).
 local WAITING = { queued_key = KEYS[6], retrying_key = KEYS[7], leases_key = KEYS[8], fires_key = KEYS[9] }
 --#include include/cancel-waiting.lua
-local ENDED = { prefix = ARGV[1], keep_ms = tonumber(ARGV[2]) }
+local ENDED = { prefix = ARGV[1], keep_ms = tonumber(ARGV[2]), no_retry_prefix = ARGV[3] }
 --#include include/ended-name.lua
 local removed, dropped = 0, 0
 for i = 4, #ARGV do
@@ -36,6 +36,6 @@ for i = 4, #ARGV do
   redis.call('HDEL', KEYS[3], kid)
   redis.call('ZREM', KEYS[4], kid)
   dropped = dropped + cancel_waiting(kid)
-  redis.call('SET', ARGV[3] .. kid, 1, 'PX', math.max(math.floor(tonumber(ARGV[2])), 1000))
+  mark_no_retry(kid)
 end
 return { removed, dropped }

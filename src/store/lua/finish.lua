@@ -23,7 +23,7 @@ local HISTORY = {
   streak_prefix = ARGV[7],
 }
 --#include include/record-run.lua
-local ENDED = { prefix = ARGV[8], keep_ms = HISTORY.max_age_ms }
+local ENDED = { prefix = ARGV[8], keep_ms = HISTORY.max_age_ms, no_retry_prefix = ARGV[9] }
 --#include include/ended-name.lua
 local OVERLAP = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[2], leases_key = KEYS[1], now_ms = now_ms }
 --#include include/overlap.lua
@@ -54,7 +54,7 @@ end
 -- was deleted since (del's mark: a fired timer can be deleted to stop its retries).
 local function may_retry(fire)
   if redis.call('ZSCORE', KEYS[9], fire.kid) then return false end
-  if redis.call('EXISTS', ARGV[9] .. fire.kid) == 1 then return false end
+  if no_retry(fire.kid) then return false end
   if redis.call('HEXISTS', KEYS[8], fire.kid) == 1 then return true end
   local limit = tonumber(fire.limit) or 0
   return fire.type == 'timer' or (limit > 0 and (tonumber(fire.run_num) or 0) >= limit)

@@ -1,9 +1,13 @@
--- ended-name (included by claim.lua, finish.lua, del.lua and clear.lua, see store/script.ts): the
--- name a task held when it left (a timer fired, a task at its limit, deleted, cleared) stays on
--- record as prefix + name -> its kid, for as long as its history is kept, so that history and
--- output by name go on working (service/task-ref.ts resolveHistoryKid; the names hash, where a
--- live task holds the name, is read first). The including script sets ENDED = { prefix,
--- keep_ms } (a local) first: keep_ms is history_max_age.
+-- ended-name (included by claim.lua, finish.lua, del.lua and clear.lua, see store/script.ts): what
+-- a task that left (a timer fired, a task at its limit, deleted, cleared) leaves behind, for as
+-- long as its history is kept (history_max_age):
+-- - the name it held, as prefix + name -> its kid, so that history and output by name go on
+--   working (service/task-ref.ts resolveHistoryKid; the names hash, where a live task holds the
+--   name, is read first);
+-- - when it was deleted or cleared, its kid's no-retry mark: no run of it is retried, a fired
+--   timer's run under way included (it left the hash already; finish.lua may_retry).
+-- The including script sets ENDED = { prefix, keep_ms, no_retry_prefix } (a local) first:
+-- keep_ms is history_max_age; no_retry_prefix only where marks are made or read.
 local function ended_key_ms()
   return math.max(math.floor(ENDED.keep_ms), 1000)
 end
@@ -19,4 +23,14 @@ local function keep_ended_name(name, kid)
   if type(name) ~= 'string' then return end
   local key = ENDED.prefix .. name
   if redis.call('GET', key) == kid then redis.call('PEXPIRE', key, ended_key_ms()) end
+end
+
+-- Task `kid` was deleted (or cleared): none of its runs is retried from now on.
+local function mark_no_retry(kid)
+  redis.call('SET', ENDED.no_retry_prefix .. kid, 1, 'PX', ended_key_ms())
+end
+
+-- Whether task `kid` was deleted or cleared (mark_no_retry).
+local function no_retry(kid)
+  return redis.call('EXISTS', ENDED.no_retry_prefix .. kid) == 1
 end
