@@ -235,11 +235,17 @@ test('run --wait ends when the retry it waits for is cancelled by a pause', asyn
   assert.equal((await kt('del', kid)).code, 0);
 });
 
-test('del on a fired timer drops its retry waiting (exit 0); again, nothing is left (exit 1)', async () => {
-  const kid = await web.daemon.add(['-time=1', '-retries=3', '-retry_delay=60', '-command=exit 2']);
-  await waitFor(async () => (await historyOf(kid))[0]?.retry_at !== undefined, {
-    what: 'the first attempt on record, its retry waiting',
-  });
+test('del on a fired timer drops its retry waiting (exit 0; the web API says so); again, nothing is left (exit 1)', async () => {
+  const timer = ['-time=1', '-retries=3', '-retry_delay=60', '-command=exit 2'];
+  const kid = await web.daemon.add(timer);
+  const byApi = await web.daemon.add(timer);
+  for (const k of [kid, byApi])
+    await waitFor(async () => (await historyOf(k))[0]?.retry_at !== undefined, {
+      what: 'the first attempt on record, its retry waiting',
+    });
+  const viaApi = await web.api({ action: 'del', kid: byApi });
+  assert.equal(viaApi.http, 200);
+  assert.deepEqual([viaApi.body.data, viaApi.body.msg], [0, 'ok; 1 waiting run(s) dropped']);
   assert.equal((await kt('get', kid)).code, 1, 'the timer has fired: no task');
   const del = await kt('del', kid);
   assert.equal(del.code, 0, del.stderr);

@@ -1,5 +1,6 @@
 // Plain HTTP calls to the dashboard's server side (/ui), as a browser would make them: a
 // session cookie, the CSRF header, a form body. Headers and text come back as they are.
+import assert from 'node:assert/strict';
 import { request } from 'node:http';
 
 export interface UiCall {
@@ -69,4 +70,14 @@ export async function uiLogin(
     throw new Error(`login failed: ${reply.status} ${reply.text}`);
   const csrf = (reply.json?.data as { csrf: string }).csrf;
   return { cookie: setCookie.split(';')[0] as string, csrf, setCookie };
+}
+
+/** Asserts that daemon `port` refuses the session: no session read, no action taken (401 each). */
+export async function assertSessionRefused(
+  port: number,
+  session: { cookie: string; csrf: string },
+): Promise<void> {
+  assert.equal((await uiCall(port, '/ui/session', { cookie: session.cookie })).status, 401, '/ui/session');
+  const action = await uiCall(port, '/ui/api', { method: 'POST', ...session, form: { action: 'count' } });
+  assert.equal(action.status, 401, `/ui/api: ${action.text}`);
 }
