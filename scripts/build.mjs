@@ -104,10 +104,10 @@ await build({
   entryPoints: { 'shell-spawner': 'src/runner/shell-spawner.ts', 'web-worker': 'src/daemon/web-worker.ts' },
   banner: { js: MODULE_URL },
 });
-// The dashboard (src/ui): one script for the browser, its page and style sheet beside it in
-// dist/bundle/ui, where the web API's thread reads them (src/web/ui/assets.ts).
+// The dashboard (src/browser): one script for the browser, its page and style sheet beside it in
+// dist/bundle/ui, where the web API's thread reads them (src/web/dashboard/assets.ts).
 await build({
-  entryPoints: { app: 'src/ui/main.ts' },
+  entryPoints: { app: 'src/browser/main.ts' },
   outdir: 'dist/bundle/ui',
   bundle: true,
   format: 'iife',
@@ -116,8 +116,8 @@ await build({
   minify: true,
   logLevel: 'warning',
 });
-await build({ entryPoints: { app: 'src/ui/app.css' }, outdir: 'dist/bundle/ui', bundle: true, minify: true, logLevel: 'warning' });
-cpSync('src/ui/index.html', 'dist/bundle/ui/index.html');
+await build({ entryPoints: { app: 'src/browser/app.css' }, outdir: 'dist/bundle/ui', bundle: true, minify: true, logLevel: 'warning' });
+cpSync('src/browser/index.html', 'dist/bundle/ui/index.html');
 mkdirSync('dist/bundle/lua', { recursive: true });
 cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });
 cpSync('conf.ini', 'dist/conf.ini.default');

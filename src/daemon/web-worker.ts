@@ -16,7 +16,7 @@ import { HistoryService } from '../service/history-service.js';
 import { TaskService } from '../service/task-service.js';
 import { openStore, type Store } from '../store/open-store.js';
 import type { HealthReport } from '../web/metrics-route.js';
-import { Sessions } from '../web/ui/sessions.js';
+import { Sessions } from '../web/dashboard/sessions.js';
 import { type ErrorLog, startWebServer } from '../web/web-server.js';
 import { answerWithin, type LoopHealth, loopProblem } from './health.js';
 import type { FromWebThread, LogLine, ToWebThread, WebWorkerData } from './web-messages.js';
@@ -123,7 +123,7 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
     accessLog: webac.logger,
     errorLog: forwardTo('error', post),
     dashboard: {
-      // Beside this file in dist/bundle: the page and its files, built from src/ui.
+      // Beside this file in dist/bundle: the page and its files, built from src/browser.
       assetsDir: fileURLToPath(new URL('./ui/', import.meta.url)),
       runFeed: store.runFeed(),
       // In Redis, on this thread's connection: shared by every daemon on it.

@@ -17,7 +17,7 @@ import {
   observabilityReply,
   type RouteReply,
 } from './metrics-route.js';
-import { Dashboard, type DashboardDeps, isDashboardPath } from './ui/dashboard.js';
+import { Dashboard, type DashboardDeps, isDashboardPath } from './dashboard/dashboard.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm, requestTarget } from './request.js';
 
 /** What the API writes to error.log: a pino Logger, or one that hands lines to another thread. */
@@ -36,7 +36,7 @@ export interface WebDeps {
   health?: () => Promise<HealthReport>;
   accessLog: Logger;
   errorLog: ErrorLog;
-  /** The dashboard at /ui: its built files, the runs stream and the sessions (web/ui/dashboard.ts). */
+  /** The dashboard at /ui: its built files, the runs stream and the sessions (web/dashboard/dashboard.ts). */
   dashboard: DashboardDeps;
 }
 

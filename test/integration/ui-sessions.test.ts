@@ -1,4 +1,4 @@
-// The dashboard's sessions against a real Redis: web/ui/sessions.ts over the store's
+// The dashboard's sessions against a real Redis: web/dashboard/sessions.ts over the store's
 // UiSessionStore, as each daemon's web thread holds them. Two `Sessions` on two clients stand for
 // two daemons on one Redis.
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { KtimerError, messageOf } from '../../src/errors.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import { UiSessionStore } from '../../src/store/ui-session-store.js';
-import { type SessionLimits, sessionId, Sessions, SESSION_IDLE_MS } from '../../src/web/ui/sessions.js';
+import { type SessionLimits, sessionId, Sessions, SESSION_IDLE_MS } from '../../src/web/dashboard/sessions.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { testKeys } from '../helpers/stores.js';
 

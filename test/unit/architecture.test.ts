@@ -23,7 +23,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'notify', 'web', 'metrics'],
   cli: ['top', 'tasks', 'config', 'store', 'service', 'log', 'daemon'],
   // The dashboard's browser code: it talks to the daemon over HTTP only.
-  ui: [],
+  browser: [],
 };
 
 /** Packages that only the folders named may use. */
@@ -67,7 +67,7 @@ test('each folder imports only what ARCHITECTURE.md allows it', () => {
           wrong.push(`${relative(SRC, file)} -> ${spec} (${from} may not import ${to})`);
         if (to === 'store' && !target.endsWith('store/open-store.ts'))
           wrong.push(`${relative(SRC, file)} -> ${spec} (outside store/, only store/open-store.ts)`);
-      } else if (from === 'ui') {
+      } else if (from === 'browser') {
         wrong.push(`${relative(SRC, file)} -> ${spec} (the browser code imports no package)`);
       } else {
         const allowed = PACKAGES[spec];

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { cookieValue, csrfMatches, newToken, sessionId } from '../../src/web/ui/sessions.js';
+import { cookieValue, csrfMatches, newToken, sessionId } from '../../src/web/dashboard/sessions.js';
 
 test('tokens are 32 random bytes in base64url; a session is kept under the sha256 digest of its token', () => {
   const a = newToken();
