@@ -2,7 +2,9 @@
 // names and outputs are user data, and nothing here can turn them into markup or script.
 
 export type Child = Node | string | number | null | undefined | false | Child[];
-type Listener = (event: Event) => void;
+/** An event handler; one that returns a promise is awaited, and a rejection it lets through is
+ * reported in the console rather than lost (the views catch what they expect: notice.ts). */
+type Listener = (event: Event) => void | Promise<void>;
 export type Attrs = Record<string, string | number | boolean | Listener | null | undefined>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -13,12 +15,23 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs ?? {})) {
     if (value === null || value === undefined || value === false) continue;
-    if (typeof value === 'function') el.addEventListener(key.replace(/^on/, ''), value);
+    if (typeof value === 'function') el.addEventListener(key.replace(/^on/, ''), settled(value));
     else if (value === true) el.setAttribute(key, '');
     else el.setAttribute(key, String(value));
   }
   append(el, children);
   return el;
+}
+
+/** `listener` as the DOM takes it: returns nothing, and a rejected promise is logged. */
+export function settled(listener: Listener): (event: Event) => void {
+  return (event) => {
+    const done = listener(event);
+    if (done instanceof Promise)
+      done.catch((err: unknown) => {
+        console.error(err);
+      });
+  };
 }
 
 export function append(parent: Node, children: Child[]): void {

@@ -11,7 +11,7 @@ import { showTask } from './task-view.js';
 import { showTasks } from './tasks-view.js';
 
 /** A view draws itself into `main` and may return what stops it (a live feed, a timer). */
-export type View = (main: HTMLElement, arg: string) => (() => void) | void;
+export type View = (main: HTMLElement, arg: string) => (() => void) | undefined;
 
 const ROUTES: [RegExp, View][] = [
   [/^#\/tasks\/new$/, (main) => showTaskForm(main, null)],
@@ -23,7 +23,7 @@ const ROUTES: [RegExp, View][] = [
 ];
 
 const root = document.getElementById('app') as HTMLElement;
-let stopView: (() => void) | void;
+let stopView: (() => void) | undefined;
 
 function route(): void {
   stopView?.();
@@ -63,7 +63,7 @@ function showApp(): void {
           }
         }
         stopView?.();
-        start();
+        void start();
       },
     },
     'Log out',

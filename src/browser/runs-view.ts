@@ -1,13 +1,13 @@
 // The runs of every task across the fleet, newest first; failures only at the tick of a box.
 // A run's output is read when it is unfolded.
 import { call } from './api.js';
-import { fill, h, table } from './dom.js';
+import { fill, h, settled, table } from './dom.js';
 import { endOf, ms, shortKid, timeOfSec } from './format.js';
 import { nameOf } from './names.js';
 import { attempt } from './notice.js';
 import type { RunRecord, RunSummary } from './types.js';
 
-export function showRuns(main: HTMLElement): void {
+export function showRuns(main: HTMLElement): undefined {
   const failed = h('input', { type: 'checkbox', id: 'failed-only' });
   const body = h('tbody');
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
@@ -50,14 +50,19 @@ export function taskLink(kid: string): HTMLElement {
 function runRow(r: RunSummary): HTMLElement {
   const pre = h('pre');
   const details = h('details', null, h('summary', null, 'Output'), pre);
-  details.addEventListener('toggle', async () => {
-    if (!details.open || pre.dataset.loaded) return;
-    pre.dataset.loaded = '1';
-    const reply = await attempt(() => call<RunRecord>('output', { fire_id: r.fire_id }));
-    pre.textContent = reply
-      ? [reply.data.error ? `error: ${reply.data.error}\n` : '', reply.data.output ?? '(no output)'].join('')
-      : '';
-  });
+  details.addEventListener(
+    'toggle',
+    settled(async () => {
+      if (!details.open || pre.dataset.loaded) return;
+      pre.dataset.loaded = '1';
+      const reply = await attempt(() => call<RunRecord>('output', { fire_id: r.fire_id }));
+      pre.textContent = reply
+        ? [reply.data.error ? `error: ${reply.data.error}\n` : '', reply.data.output ?? '(no output)'].join(
+            '',
+          )
+        : '';
+    }),
+  );
   return h(
     'tr',
     null,

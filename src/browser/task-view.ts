@@ -8,6 +8,7 @@ import { attempt } from './notice.js';
 import { labelOf, taskActions } from './task-actions.js';
 import type { RunRecord, TaskRow, UpcomingRun } from './types.js';
 
+// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
 export function showTask(main: HTMLElement, kid: string): () => void {
   const head = h('div');
   const upcoming = h('ol');
@@ -17,12 +18,14 @@ export function showTask(main: HTMLElement, kid: string): () => void {
 
   const loadTask = async () => {
     const reply = await attempt(() => call<TaskRow>('get', { kid }));
-    if (!reply)
-      return fill(
+    if (!reply) {
+      fill(
         head,
         h('h1', null, 'Task'),
         h('p', null, 'This task is gone (a timer that fired, or deleted); its history is below.'),
       );
+      return;
+    }
     const t = reply.data;
     ownKid = t.kid;
     fill(

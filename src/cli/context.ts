@@ -96,7 +96,9 @@ export class CliContext {
     ]);
     const log = oneshotLogger(this.config.log.runed);
     this.changes = (change) => logTaskChange(log.logger, change, 'cli');
-    this.flushLog = log.flush;
+    this.flushLog = () => {
+      log.flush();
+    };
   }
 
   private flushLog: (() => void) | undefined;

@@ -47,6 +47,7 @@ export interface AssembleOptions {
   local: Clock;
 }
 
+// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
 export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions): DaemonParts {
   const host = hostname();
   const owner = `${host}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;

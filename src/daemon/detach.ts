@@ -23,8 +23,8 @@ export type DetachStage = 'helper' | 'daemon' | undefined;
  */
 export function takeDetachStage(): DetachStage {
   const stage = process.env[STAGE_ENV];
-  delete process.env[STAGE_ENV];
-  delete process.env[DAEMONIZE_ENV];
+  Reflect.deleteProperty(process.env, STAGE_ENV);
+  Reflect.deleteProperty(process.env, DAEMONIZE_ENV);
   return stage === 'helper' || stage === 'daemon' ? stage : undefined;
 }
 
@@ -42,7 +42,10 @@ export function startDetached(bin: string, args: readonly string[]): Promise<Det
     });
     let report = '';
     const pipe = helper.stdio[READY_FD] as Readable | null;
-    if (!pipe) return reject(new KtimerError('daemon', 'cannot open the start-up pipe to the daemon'));
+    if (!pipe) {
+      reject(new KtimerError('daemon', 'cannot open the start-up pipe to the daemon'));
+      return;
+    }
     pipe.setEncoding('utf8');
     pipe.on('data', (chunk: string) => {
       report += chunk;

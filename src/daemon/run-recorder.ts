@@ -118,7 +118,10 @@ export class RunRecorder {
         held.forEach(({ recorded, streak, retried }, i) => {
           const record = batch[i]?.record;
           if (!record) return;
-          if (!recorded) return this.notHeld(record);
+          if (!recorded) {
+            this.notHeld(record);
+            return;
+          }
           // finish.lua hands out the retry asked for unless the task was paused or deleted
           // meanwhile: then the record it kept, and the one handed on, have no retry_at.
           if (retried) this.retrying(record);
@@ -169,13 +172,18 @@ export class RunRecorder {
     );
   }
 
+  private isClosing(): boolean {
+    return this.closing;
+  }
+
   private async renewLoop(): Promise<void> {
     this.renewing = true;
     try {
       while (this.running.size > 0 && !this.closing) {
         this.renewSleep = this.deps.clock.sleep(this.deps.keepMs / 4);
         await this.renewSleep.done;
-        if (this.running.size === 0 || this.closing) break;
+        // A method, not the field: the compiler's narrowing cannot see close() run during the await.
+        if (this.running.size === 0 || this.isClosing()) break;
         const deadlineMs = this.deps.clock.nowMs() + this.deps.keepMs;
         await this.deps.fires
           .renew({ owner: this.deps.owner, deadlineMs, fires: [...this.running.values()] })

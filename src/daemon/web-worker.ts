@@ -78,6 +78,7 @@ function yieldToTheLoop(): void {
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
 async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> {
   yieldToTheLoop();
   const post: Post = (msg) => port.postMessage(msg);

@@ -47,6 +47,7 @@ export function urlCall(command: string, kid: string): UrlCall {
   return { url, form };
 }
 
+// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
 export function runUrl(req: FireRequest): RunningTask {
   const startedMs = Date.now();
   const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : URL_TIMEOUT_MS;

@@ -154,7 +154,7 @@ export class ShellPool {
       p.resolve(msg.result);
       spawner.settled();
     });
-    proc.on('error', (err) => this.lost(spawner, `shell spawner failed: ${err.message}`));
+    proc.on('error', (err: Error) => this.lost(spawner, `shell spawner failed: ${err.message}`));
     proc.on('exit', (code, signal) =>
       this.lost(spawner, `shell spawner exited (${signal ?? `code ${code}`})`),
     );

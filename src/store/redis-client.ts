@@ -6,7 +6,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config/config.js';
 import { backoffMs } from '../backoff.js';
 import { KtimerError, messageOf } from '../errors.js';
-import { storeKeys } from './keys.js';
+import { type StoreKeys, storeKeys } from './keys.js';
 import type { RedisClient } from './script.js';
 
 export type ClientProfile = 'oneshot' | 'daemon';
@@ -209,7 +209,7 @@ const whereIs = (cfg: Config): string =>
 /** Lua scripts touch several keys at once; in a cluster they must all live in one slot. */
 function checkClusterSlots(cfg: Config): void {
   const keys = storeKeys(cfg.keys);
-  const names = Object.values(keys);
+  const names = (Object.keys(keys) as (keyof StoreKeys)[]).map((k) => keys[k]);
   const slots = new Set(names.map((k) => calculateSlot(k)));
   if (slots.size > 1) {
     throw new KtimerError(

@@ -50,7 +50,7 @@ export function countReply(script: string, reply: unknown): number {
 export function unexpectedReply(script: string, reply: unknown): KtimerError {
   return new KtimerError(
     'internal',
-    `Redis script ${script} replied ${JSON.stringify(reply)?.slice(0, 200)}, which ktimer does not understand`,
+    `Redis script ${script} replied ${(JSON.stringify(reply) as string | undefined)?.slice(0, 200)}, which ktimer does not understand`,
   );
 }
 
@@ -86,7 +86,7 @@ export async function runScript<Args, Reply>(
   script: Script<Args, Reply>,
   args: Args,
 ): Promise<Reply> {
-  register(client, script as Script<never, unknown>);
+  register(client, script);
   const fn = (client as unknown as Record<string, ScriptFn>)[`kt_${script.name}`] as ScriptFn;
   const reply = await fn.call(client, ...script.keys.map((k) => keys[k]), ...script.encode(args));
   return script.decode(reply);

@@ -173,9 +173,10 @@ export const LIST: Script<ListWindow, ListPage> = {
   ],
   decode: (reply) => {
     if (!Array.isArray(reply) || reply.length % 3 !== 2) throw unexpectedReply('list', reply);
+    const values: unknown[] = reply;
     const rows: ListRow[] = [];
-    for (let i = 2; i < reply.length; i += 3) {
-      const [kid, score, raw] = [reply[i], reply[i + 1], reply[i + 2]];
+    for (let i = 2; i < values.length; i += 3) {
+      const [kid, score, raw] = [values[i], values[i + 1], values[i + 2]];
       if (typeof kid !== 'string' || typeof score !== 'string' || (typeof raw !== 'string' && raw !== null))
         throw unexpectedReply('list', reply);
       rows.push({ kid, score, raw });

@@ -26,9 +26,14 @@ export function gateConnections(server: Server, allow: AllowList, accessLog: Log
   };
   server.on('connection', (socket: Socket) => {
     const address = canonicalAddress(socket.remoteAddress ?? '');
-    if (!allow.allows(address)) return refuse(socket, address, 'not in web_allow_ip');
-    if (!held.take(address))
-      return refuse(socket, address, `holds ${MAX_CONNECTIONS_PER_ADDRESS} connections already`);
+    if (!allow.allows(address)) {
+      refuse(socket, address, 'not in web_allow_ip');
+      return;
+    }
+    if (!held.take(address)) {
+      refuse(socket, address, `holds ${MAX_CONNECTIONS_PER_ADDRESS} connections already`);
+      return;
+    }
     socket.once('close', () => held.release(address));
   });
 }

@@ -50,6 +50,7 @@ interface Reply extends RouteReply {
   extra?: Record<string, unknown>;
 }
 
+// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
 export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   const { config } = deps;
   if (config.web.passwd === '' && !config.web.allowEmptyPasswd) {
@@ -123,7 +124,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
       const started = performance.now();
       const address = canonicalAddress(req.socket.remoteAddress ?? '');
       const params: Params = new Map();
-      handle(req, res, address, params)
+      void handle(req, res, address, params)
         .catch((err: unknown) => errorReply(err, deps.errorLog))
         .then((reply) => {
           // A failure after the dashboard began its answer (a file, the feed) can only close it.

@@ -8,7 +8,12 @@ import type { Redis } from 'ioredis';
 import { KtimerError, messageOf } from '../../src/errors.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import { UiSessionStore } from '../../src/store/ui-session-store.js';
-import { type SessionLimits, sessionId, Sessions, SESSION_IDLE_MS } from '../../src/web/dashboard/sessions.js';
+import {
+  type SessionLimits,
+  sessionId,
+  Sessions,
+  SESSION_IDLE_MS,
+} from '../../src/web/dashboard/sessions.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { testKeys } from '../helpers/stores.js';
 

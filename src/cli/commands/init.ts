@@ -13,6 +13,7 @@ interface Check {
   detail: string;
 }
 
+// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
 export async function run(ctx: CliContext): Promise<void> {
   const checks: Check[] = [];
   const attempt = async (check: string, fn: () => string | Promise<string>): Promise<boolean> => {

@@ -127,7 +127,7 @@ function whyNotWritable(err: unknown, dir: string): string {
   if (code === 'ENOTDIR') return `${dir} is not a directory; pass a directory as --unit-dir`;
   if (code === 'EACCES' || code === 'EPERM')
     return `permission denied (${code}); run as root or pass --unit-dir`;
-  return `${code ?? messageOf(err)}`;
+  return code ?? messageOf(err);
 }
 
 export async function remove(ctx: CliContext, _w: string[], opts: UnitOptions): Promise<void> {

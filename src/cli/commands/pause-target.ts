@@ -6,7 +6,7 @@ export function pauseTarget(
   command: 'pause' | 'resume',
   words: readonly string[],
   opts: { kid?: string; all?: boolean },
-): string | 'all' {
+): string /* a kid, or 'all' */ {
   if (opts.all !== true) return kidArgument(words, opts.kid);
   if (opts.kid !== undefined || words.length > 0)
     throw usageError(`give a kid or --all, not both (ktimer ${command} KID, or ktimer ${command} --all)`);

@@ -22,9 +22,15 @@ export function refuseDetachedStdout(config: Config, detach: boolean | undefined
 
 export async function run(ctx: CliContext, _words: string[], opts: { daemon?: boolean }): Promise<void> {
   const stage = takeDetachStage();
-  if (stage === 'daemon') return runDaemon(ctx, true);
+  if (stage === 'daemon') {
+    await runDaemon(ctx, true);
+    return;
+  }
   const args = ['start', '-d', '--config', ctx.configPath];
-  if (stage === 'helper') return detachDaemon(BIN, args);
+  if (stage === 'helper') {
+    detachDaemon(BIN, args);
+    return;
+  }
   const config = ctx.config;
   refuseDetachedStdout(config, opts.daemon);
   // Said here, in the process the operator started, so it reaches them once.

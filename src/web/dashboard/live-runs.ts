@@ -21,6 +21,9 @@ export class LiveRuns {
   private readonly listeners = new Set<RunListener>();
   private reading = false;
   private closed = false;
+  private isClosed(): boolean {
+    return this.closed;
+  }
 
   constructor(
     private readonly source: RunSource,
@@ -59,7 +62,8 @@ export class LiveRuns {
           for (const listener of this.listeners) listener(run);
         }
       } catch (err) {
-        if (this.closed) break;
+        // A method, not the field: the compiler's narrowing cannot see close() run during the await.
+        if (this.isClosed()) break;
         // One line per outage, not one per retry.
         if (failures === 0) this.onError(`live feed: reading the runs stream failed: ${messageOf(err)}`);
         await sleep(backoffMs(failures++, MAX_RETRY_MS));
