@@ -1,6 +1,6 @@
 // What the API's actions answer (README "Web API"), as the page reads it.
 
-export type RunResult = 'ok' | 'failed' | 'lost';
+export type RunOutcome = 'ok' | 'failed' | 'lost';
 
 export interface TaskRow {
   kid: string;
@@ -20,7 +20,7 @@ export interface TaskRow {
   run_nexttime: number;
   paused?: number;
   schedule: string;
-  last_result?: RunResult;
+  last_result?: RunOutcome;
   last_started?: number;
   last_exit?: number;
   last_http?: number;
@@ -31,7 +31,7 @@ export interface TaskRow {
 export interface RunSummary {
   fire_id: string;
   kid: string;
-  result: RunResult;
+  result: RunOutcome;
   ok: boolean;
   started?: number;
   duration_ms?: number;

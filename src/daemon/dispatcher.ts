@@ -12,8 +12,8 @@ import {
   type FireRequest,
   fireTimeoutMs,
   type RunningTask,
-  type RunResult,
-} from '../runner/run-result.js';
+  type RunnerResult,
+} from '../runner/runner-result.js';
 import type { DurableBegin, DurableBeginOptions, Fire, FireStore } from '../store/open-store.js';
 import type { CommandKind } from '../tasks/task.js';
 import type { RunRecorder } from './run-recorder.js';
@@ -215,7 +215,7 @@ export class Dispatcher implements FireSink {
     );
   }
 
-  private finished(fire: Fire, handedMs: number, result: RunResult): void {
+  private finished(fire: Fire, handedMs: number, result: RunnerResult): void {
     const killed = this.running.get(fire.id)?.killedAtShutdown === true && !result.ok;
     this.running.delete(fire.id);
     this.active[fire.kind]--;

@@ -8,7 +8,7 @@ import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { isRetryable, retryWaitMs } from '../runner/retry-rule.js';
-import type { RunResult } from '../runner/run-result.js';
+import type { RunnerResult } from '../runner/runner-result.js';
 import type { Fire, FireStore, RunRecord } from '../store/open-store.js';
 
 const RETRY_MAX_MS = 5000;
@@ -55,7 +55,7 @@ export class RunRecorder {
   }
 
   /** A fire ended: its record goes with the next batch. */
-  finished(fire: Fire, startedMs: number, result: RunResult): void {
+  finished(fire: Fire, startedMs: number, result: RunnerResult): void {
     this.running.delete(fire.id);
     this.queue.push(this.record(fire, startedMs, result));
     this.flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
@@ -68,7 +68,7 @@ export class RunRecorder {
     while (this.flushing) await this.flushing;
   }
 
-  private record(fire: Fire, startedMs: number, r: RunResult): Queued {
+  private record(fire: Fire, startedMs: number, r: RunnerResult): Queued {
     const nowMs = this.deps.clock.nowMs();
     const attempt = fire.attempt ?? 1;
     const retryAtMs =

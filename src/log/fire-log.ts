@@ -1,7 +1,7 @@
 // What the daemon writes about fires (README "Logs"): one runed.log `fire` entry per fire run (at
 // error level when it failed, and then in error.log too), and the claim's other outcomes:
 // expired, corrupt, lost, missed, skipped.
-import type { RunResult } from '../runner/run-result.js';
+import type { RunnerResult } from '../runner/runner-result.js';
 import type { ClaimEntry, Fire } from '../store/open-store.js';
 import type { Missed } from '../tasks/schedule.js';
 import type { DaemonLogs } from './daemon-logs.js';
@@ -66,7 +66,7 @@ export function logFire(
   logs: FireLogs,
   fire: Fire,
   startedMs: number,
-  result: RunResult,
+  result: RunnerResult,
   host: string,
 ): void {
   const entry = {
@@ -104,7 +104,7 @@ export function logFire(
   logs.error.error(entry, msg);
 }
 
-function describeFailure(r: RunResult): string {
+function describeFailure(r: RunnerResult): string {
   if (r.timedOut) return `timed out after ${Math.round(r.durationMs)} ms`;
   if (r.error) return r.error;
   if (r.httpStatus !== null) return `HTTP ${r.httpStatus}`;

@@ -7,7 +7,7 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { armTimeout, killGroup } from './group-kill.js';
-import { type FireRequest, shellEnded, shellNotStarted } from './run-result.js';
+import { type FireRequest, shellEnded, shellNotStarted } from './runner-result.js';
 import type { FromSpawner, ToSpawner } from './spawner-messages.js';
 import { endChild, type SpawnerProcess } from './spawner-process.js';
 

@@ -1,13 +1,14 @@
 // When a failed run is retried (-retries, -retry_delay): what counts as a failure worth a retry,
 // and how long the retry waits. README "Retries".
 import { MAX_RETRY_WAIT_SEC } from '../tasks/task.js';
-import type { RunResult } from './run-result.js';
+import type { RunnerResult } from './runner-result.js';
 
 /**
  * A run worth retrying: a non-zero exit, a signal, a timeout, a connection error, or an HTTP
  * status of 500 or more. An HTTP 4xx is not: the same request would be refused again.
  */
-export const isRetryable = (r: RunResult): boolean => !r.ok && (r.httpStatus === null || r.httpStatus >= 500);
+export const isRetryable = (r: RunnerResult): boolean =>
+  !r.ok && (r.httpStatus === null || r.httpStatus >= 500);
 
 /** The jitter: each wait is its doubled delay times a factor from 0.8 to 1.2. */
 const JITTER = 0.2;

@@ -5,10 +5,10 @@ import { armTimeout, killGroup } from './group-kill.js';
 import {
   type FireRequest,
   type RunningTask,
-  type RunResult,
+  type RunnerResult,
   shellEnded,
   shellNotStarted,
-} from './run-result.js';
+} from './runner-result.js';
 import { TailBuffer } from './tail-buffer.js';
 
 /** The output kept of a command, and how long it may trail the exit of bash (pipes held by a
@@ -40,9 +40,9 @@ export function runShell(req: FireRequest): RunningTask {
     timedOut = true;
   });
 
-  const result = new Promise<RunResult>((resolve) => {
+  const result = new Promise<RunnerResult>((resolve) => {
     let settled = false;
-    const finish = (r: RunResult): void => {
+    const finish = (r: RunnerResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

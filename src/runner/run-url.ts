@@ -8,9 +8,9 @@ import {
   emptyResult,
   type FireRequest,
   type RunningTask,
-  type RunResult,
+  type RunnerResult,
   URL_TIMEOUT_MS,
-} from './run-result.js';
+} from './runner-result.js';
 
 const BODY_HEAD_BYTES = 1024;
 
@@ -51,7 +51,7 @@ export function urlCall(command: string, kid: string): UrlCall {
 export function runUrl(req: FireRequest): RunningTask {
   const startedMs = Date.now();
   const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : URL_TIMEOUT_MS;
-  const done = (r: Partial<RunResult>): RunResult => ({
+  const done = (r: Partial<RunnerResult>): RunnerResult => ({
     ...emptyResult('url'),
     durationMs: Date.now() - startedMs,
     ...r,
@@ -76,12 +76,12 @@ export function runUrl(req: FireRequest): RunningTask {
   // client's CPU in a burst: its listeners are EventTarget ones).
   let request: http.ClientRequest | undefined;
   let timedOut = false;
-  const result = new Promise<RunResult>((resolve) => {
+  const result = new Promise<RunnerResult>((resolve) => {
     const timer = setTimeout(() => {
       timedOut = true;
       request?.destroy(new Error('timed out'));
     }, timeoutMs);
-    const finish = (r: Partial<RunResult>): void => {
+    const finish = (r: Partial<RunnerResult>): void => {
       clearTimeout(timer);
       resolve(done(r));
     };

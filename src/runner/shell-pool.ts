@@ -7,7 +7,7 @@
 // starts a new one.
 import { KtimerError } from '../errors.js';
 import { NativeSpawnerProcess, nativeSpawnerPath } from './native-spawner.js';
-import { emptyResult, type FireRequest, type RunningTask, type RunResult } from './run-result.js';
+import { emptyResult, type FireRequest, type RunningTask, type RunnerResult } from './runner-result.js';
 import type { FromSpawner, ToSpawner } from './spawner-messages.js';
 import { NodeSpawnerProcess, type SpawnerProcess } from './spawner-process.js';
 
@@ -44,7 +44,7 @@ const BACKLOG_FOR_SECOND = 4;
 const IDLE_EXIT_MS = 60_000;
 
 interface Pending {
-  resolve: (r: RunResult) => void;
+  resolve: (r: RunnerResult) => void;
 }
 
 class Spawner {
@@ -100,7 +100,7 @@ export class ShellPool {
   run(req: FireRequest): RunningTask {
     const id = this.nextId++;
     const spawner = this.pick();
-    const result = new Promise<RunResult>((resolve) => spawner.pending.set(id, { resolve }));
+    const result = new Promise<RunnerResult>((resolve) => spawner.pending.set(id, { resolve }));
     spawner.backlog++;
     // Wall clock, same machine: the spawner measures from it how long the command waited.
     spawner.send({ op: 'run', id, req: { ...req, handedMs: Date.now() } });

@@ -4,7 +4,7 @@
 // exec, about 1 ms for a small process and more for the daemon with its heap, its Redis client
 // and 500,000 task ids; done on the daemon's thread it stalled the loop, done here it does not,
 // and two spawners overlap their waits in a burst (bench/RESULTS.md).
-import type { RunningTask } from './run-result.js';
+import type { RunningTask } from './runner-result.js';
 import { runShell } from './run-shell.js';
 import type { FromSpawner, ToSpawner } from './spawner-messages.js';
 

@@ -7,7 +7,7 @@
 import { decodeRunRecord } from '../../src/store/run-record.js';
 import { ManualClock } from '../../src/clock.js';
 import { RunRecorder } from '../../src/daemon/run-recorder.js';
-import { emptyResult } from '../../src/runner/run-result.js';
+import { emptyResult } from '../../src/runner/runner-result.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';

@@ -10,8 +10,8 @@ import {
   emptyResult,
   type FireRequest,
   type RunningTask,
-  type RunResult,
-} from '../../src/runner/run-result.js';
+  type RunnerResult,
+} from '../../src/runner/runner-result.js';
 import type { Fire, FireStore } from '../../src/store/open-store.js';
 import type { CommandKind } from '../../src/tasks/task.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
@@ -28,7 +28,7 @@ let n = 0;
 interface HeldRun {
   req: FireRequest;
   kills: NodeJS.Signals[];
-  end(result: Partial<RunResult>): void;
+  end(result: Partial<RunnerResult>): void;
 }
 
 function setup(
@@ -48,8 +48,8 @@ function setup(
   const runner =
     (kind: CommandKind) =>
     (req: FireRequest): RunningTask => {
-      let end: (r: RunResult) => void = () => {};
-      const result = new Promise<RunResult>((resolve) => {
+      let end: (r: RunnerResult) => void = () => {};
+      const result = new Promise<RunnerResult>((resolve) => {
         end = resolve;
       });
       const run: HeldRun = { req, kills: [], end: (r) => end({ ...emptyResult(kind), ok: true, ...r }) };

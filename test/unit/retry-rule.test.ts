@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isRetryable, retryWaitMs } from '../../src/runner/retry-rule.js';
-import { emptyResult, type RunResult } from '../../src/runner/run-result.js';
+import { emptyResult, type RunnerResult } from '../../src/runner/runner-result.js';
 import { MAX_RETRY_WAIT_SEC } from '../../src/tasks/task.js';
 
 const MID = () => 0.5; // no jitter: the factor is 0.8 + 0.4 x 0.5 = 1
@@ -58,7 +58,11 @@ test('jitter: the doubled delay times 0.8 to 1.2, from the injected random', () 
   }
 });
 
-const result = (over: Partial<RunResult>): RunResult => ({ ...emptyResult('shell'), durationMs: 5, ...over });
+const result = (over: Partial<RunnerResult>): RunnerResult => ({
+  ...emptyResult('shell'),
+  durationMs: 5,
+  ...over,
+});
 
 test('isRetryable: a failed run is, except an HTTP 4xx; a success never', () => {
   assert.equal(isRetryable(result({ exitCode: 1 })), true, 'a non-zero exit');

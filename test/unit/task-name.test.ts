@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';
-import { fireTimeoutMs } from '../../src/runner/run-result.js';
+import { fireTimeoutMs } from '../../src/runner/runner-result.js';
 import { changedTask } from '../../src/service/add-tasks.js';
 import { isTaskName, parseName, parseTaskRef } from '../../src/tasks/task-name.js';
 import { decodeTask, encodeTask, type Task } from '../../src/tasks/task.js';

@@ -1,5 +1,6 @@
-// What the daemon asks a runner to do, and what it reports back. Runners report durations; the
-// daemon puts them on its own (Redis) clock.
+// What the daemon asks a runner to do, and what the runner reports back (its RunnerResult; the run
+// recorded in the history has an outcome, RunOutcome, decided from it). Runners report durations;
+// the daemon puts them on its own (Redis) clock.
 
 export interface FireRequest {
   kid: string;
@@ -34,7 +35,7 @@ export function fireTimeoutMs(
   return taskTimeoutMs;
 }
 
-export interface RunResult {
+export interface RunnerResult {
   kind: 'shell' | 'url';
   /** From the hand-over until the process was spawned / the request sent, ms. */
   startDelayMs: number;
@@ -53,13 +54,13 @@ export interface RunResult {
 
 export interface RunningTask {
   /** Never rejects. */
-  readonly result: Promise<RunResult>;
+  readonly result: Promise<RunnerResult>;
   kill(signal?: NodeJS.Signals): void;
   /** A shell command's pid (= its process group), once started. */
   readonly pid?: number | null;
 }
 
-export const emptyResult = (kind: RunResult['kind']): RunResult => ({
+export const emptyResult = (kind: RunnerResult['kind']): RunnerResult => ({
   kind,
   startDelayMs: 0,
   durationMs: 0,
@@ -73,7 +74,7 @@ export const emptyResult = (kind: RunResult['kind']): RunResult => ({
 });
 
 /** A shell command that could not be started. */
-export const shellNotStarted = (why: string): RunResult => ({
+export const shellNotStarted = (why: string): RunnerResult => ({
   ...emptyResult('shell'),
   error: `cannot start /bin/bash: ${why}`,
 });
@@ -89,7 +90,7 @@ export function shellEnded(e: {
   /** The timeout that killed it, ms; 0 when none did. */
   timedOutAfterMs: number;
   output: string;
-}): RunResult {
+}): RunnerResult {
   const timedOut = e.timedOutAfterMs > 0;
   return {
     ...emptyResult('shell'),
