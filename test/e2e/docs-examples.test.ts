@@ -46,6 +46,8 @@ const files = [
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f}`),
 ];
+/** `KTIMER_DOCS=docs/x.md` runs the examples of that page alone (the other checks still read all). */
+const only = process.env.KTIMER_DOCS;
 const pages: Page[] = files.map((f) => readPage(f, readFileSync(join(ROOT, f), 'utf8')));
 const missingTools = TOOLS.filter((t) => spawnSync('bash', ['-c', `command -v ${t}`]).status !== 0);
 
@@ -159,7 +161,7 @@ async function runExamples(page: Page, skip: (why: string) => void): Promise<voi
   }
 }
 
-for (const page of pages.filter((p) => p.examples.length > 0)) {
+for (const page of pages.filter((p) => p.examples.length > 0 && (only === undefined || p.file === only))) {
   test(`${page.file}: every \`$ \` example prints what the page shows`, { timeout: 300_000 }, async (t) => {
     await resetFor(page);
     await runExamples(page, (why) => t.skip(why));
