@@ -219,7 +219,7 @@ function anchorsOf(text: string): Set<string> {
     const base = (m[1] ?? '')
       .trim()
       .toLowerCase()
-      .replace(/[^\p{L}\p{N}\- ]/gu, '')
+      .replace(/[^\p{L}\p{N}\-_ ]/gu, '')
       .replace(/ /g, '-');
     let slug = base;
     for (let n = 1; slugs.has(slug); n++) slug = `${base}-${n}`;

@@ -30,7 +30,7 @@ export class ShellSession {
       this.buffer += d;
       this.waiting?.();
     });
-    this.proc.stdin.write('exec 2>&1\n');
+    this.proc.stdin.write('exec 2>&1; __rc=0\n');
   }
 
   /**
@@ -41,7 +41,10 @@ export class ShellSession {
     const file = join(this.scripts, `${++this.count}.sh`);
     writeFileSync(file, `${command}\n`);
     this.buffer = '';
-    this.proc.stdin.write(`. '${file}' </dev/null; printf '\\n${this.marker} %s\\n' "$?"\n`);
+    // `$?` is the last command's status, as in a terminal: the marker's printf must not reset it.
+    this.proc.stdin.write(
+      `(exit $__rc); . '${file}' </dev/null; __rc=$?; printf '\\n${this.marker} %s\\n' "$__rc"\n`,
+    );
     const end = new RegExp(`\\n?${this.marker} (\\d+)\\n`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
