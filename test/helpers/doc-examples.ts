@@ -120,7 +120,7 @@ export const MASKS: readonly { what: string; pattern: RegExp; as: string }[] = [
     as: '<time>',
   },
   { what: 'a unix time (seconds, or ms)', pattern: /\b1\d{9}(?:\.\d{1,3})?\b|\b1\d{12}\b/g, as: '<unix>' },
-  { what: 'a JSON field in ms', pattern: /("\w+_ms":)\d+(?:\.\d+)?/g, as: '$1<ms>' },
+  { what: 'a JSON field in ms', pattern: /("\w+_ms": ?)\d+(?:\.\d+)?/g, as: '$1<ms>' },
   {
     what: 'a duration (12 ms, 0.4 s, 4m 10s, 3h 32m)',
     pattern: /\b\d+(?:\.\d+)? ?(?:ms|s|m|h|d)\b(?: \d+(?:\.\d+)? ?(?:ms|s|m|h|d)\b)*/g,
