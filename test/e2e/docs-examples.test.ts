@@ -37,7 +37,7 @@ import { waitFor } from '../helpers/wait.js';
 /** The web API's password in the examples' conf.ini (docs read it with awk, as a reader does). */
 const PASSWD = 'docs-example-passwd';
 /** Tools some examples call besides ktimer: where one is missing, the page's rest is skipped. */
-const TOOLS = ['curl', 'jq'];
+const TOOLS = ['curl', 'jq', 'redis-cli'];
 
 const redis = usePrivateRedis();
 const files = [
@@ -126,7 +126,13 @@ async function resetFor(page: Page): Promise<void> {
   }
   await redis.client.flushdb();
   if (page.daemonStopped && status.code === 0) await runCli(['stop', '--now', '--config', config]);
-  if (!page.daemonStopped && status.code !== 0) await startDaemon();
+  if (page.daemonStopped) return;
+  if (status.code !== 0) await startDaemon();
+  // Healthy, as a page expects a daemon that has been running: its loop has claimed.
+  await waitFor(async () => (await runCli(['check', '--config', config])).code === 0, {
+    timeoutMs: 15_000,
+    what: 'the daemon to be healthy',
+  });
 }
 
 function shownAndPrinted(example: Example, printed: string[]): string {

@@ -119,7 +119,7 @@ export const MASKS: readonly { what: string; pattern: RegExp; as: string }[] = [
     pattern: /\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?/g,
     as: '<time>',
   },
-  { what: 'a unix time (seconds, or ms)', pattern: /\b1\d{9}(?:\.\d{1,3})?\b|\b1\d{12}\b/g, as: '<unix>' },
+  { what: 'a unix time (seconds, or ms)', pattern: /\b1\d{9}(?:\.\d+)?\b|\b1\d{12}\b/g, as: '<unix>' },
   { what: 'a JSON field in ms', pattern: /("\w+_ms": ?)\d+(?:\.\d+)?/g, as: '$1<ms>' },
   {
     what: 'a duration (12 ms, 0.4 s, 4m 10s, 3h 32m)',
