@@ -254,3 +254,29 @@ test('every link between the pages leads to a page and a heading that are there'
   }
   assert.deepEqual(broken, []);
 });
+
+test('README.md is a front door: at most 300 lines, the two fresh-machine commands first in their section', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  assert.ok(readme.split('\n').length <= 300, `README.md has ${readme.split('\n').length} lines`);
+  // CI and the lead run the first two sh blocks of the section whose title says so.
+  const section = /^## [^\n]*(?:fresh machine|install)[^\n]*\n([\s\S]*?)(?=^## )/im.exec(readme)?.[1] ?? '';
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  assert.match(blocks[0] ?? '', /npm ci && \.\/bin\/ktimer init && \.\/bin\/ktimer start -d/);
+  assert.match(blocks[1] ?? '', /npm ci && npm test/);
+});
+
+test('every page of the guide opens with a table of contents of its sections', () => {
+  for (const { file, text } of texts.filter((t) => t.file.startsWith('docs/'))) {
+    const sections = [...text.matchAll(/^## (.+)$/gm)].length;
+    if (sections < 2) continue;
+    const anchors = anchorsOf(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('## '))
+        .join('\n'),
+    );
+    const linked = new Set([...text.matchAll(/\]\(#([^)\s]+)\)/g)].map((m) => m[1]));
+    const missing = [...anchors].filter((a) => !linked.has(a));
+    assert.deepEqual(missing, [], `${file}: sections missing from its table of contents`);
+  }
+});
