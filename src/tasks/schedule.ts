@@ -1,8 +1,12 @@
 // When a task runs, for all three types, as pure functions of the task and "now": the first run
 // of a new task, the run times a cron task carries ahead (and their refill), and the upcoming
-// runs that `ktimer next` shows. The claim (store/lua/claim.lua) follows the same rules in Redis.
+// run times that `ktimer next` shows. The claim (store/lua/claim.lua) follows the same rules in
+// Redis: a ticker's grid is src/runs/grid.ts, which both use.
+import { MAX_CATCH_UP } from '../runs/fire.js';
+import { nextSlotMs, periodMsOf } from '../runs/grid.js';
+import { msOfSec, secOfMs as toSec } from '../runs/units.js';
 import { cronRunsAfter, cronRunsUpTo } from './cron.js';
-import { MAX_CATCH_UP, type Misfire, type Task, type TaskSpec, type TaskType, toSec } from './task.js';
+import type { Misfire, Task, TaskSpec, TaskType } from './task.js';
 import { usageError } from '../errors.js';
 import { parseTaskSpec, type TaskInput, type TaskRules } from './task-rules.js';
 
@@ -43,7 +47,7 @@ export function parseNewTask(
   nowMs: number,
 ): { spec: TaskSpec; nextRunMs: number } {
   const spec = parseTaskSpec(input, rules);
-  return { spec, nextRunMs: firstSchedule(spec, rules.maxDay, nowMs).run_nexttime * 1000 };
+  return { spec, nextRunMs: msOfSec(firstSchedule(spec, rules.maxDay, nowMs).run_nexttime) };
 }
 
 /** Where a new task starts: its first run and, for cron, the runs it carries after it. */
@@ -78,11 +82,11 @@ export function refillCron(task: Task, nowMs: number): { task: Task; missed: Mis
   const { cron, tz } = task;
   const carried = task.runs ?? [];
   if (task.parked === undefined) {
-    const lastMs = (carried.at(-1) ?? task.run_nexttime) * 1000;
+    const lastMs = msOfSec(carried.at(-1) ?? task.run_nexttime);
     const more = cronRunsAfter(cron, tz, lastMs, Math.max(0, CRON_AHEAD - carried.length)).map(toSec);
     return { task: { ...task, runs: [...carried, ...more] }, missed: null };
   }
-  const firstDueMs = task.parked * 1000;
+  const firstDueMs = msOfSec(task.parked);
   const future = cronRunsAfter(cron, tz, nowMs, CRON_AHEAD + 1);
   const policy = task.misfire ?? 'once';
   let queue: number[];
@@ -112,13 +116,16 @@ export function upcomingRuns(task: Task, n: number): number[] {
   const left = task.type === 'timer' ? 1 : task.limit > 0 ? task.limit - task.run_num : n;
   const count = Math.max(0, Math.min(n, left));
   if (count === 0) return [];
-  const nextMs = task.run_nexttime * 1000;
+  const nextMs = msOfSec(task.run_nexttime);
   if (task.type === 'timer') return [nextMs];
-  if (task.type === 'ticker') return Array.from({ length: count }, (_, i) => nextMs + i * task.time * 1000);
+  if (task.type === 'ticker') {
+    const periodMs = periodMsOf(task.time);
+    return Array.from({ length: count }, (_, i) => nextMs + i * periodMs);
+  }
   const cron = task.cron ?? '';
   const tz = task.tz ?? '';
   // Parked: the next run is not known yet; from the first one due on, as a refill would.
-  if (task.parked !== undefined) return [...cronRunsAfter(cron, tz, task.parked * 1000 - 1, count)];
+  if (task.parked !== undefined) return [...cronRunsAfter(cron, tz, msOfSec(task.parked) - 1, count)];
   return [nextMs, ...cronRunsAfter(cron, tz, nextMs, count - 1)];
 }
 
@@ -131,14 +138,11 @@ export function upcomingRuns(task: Task, n: number): number[] {
  */
 export function resumedTask(task: Task, nowMs: number): Task {
   const { paused: _paused, parked: _parked, runs: _runs, ...rest } = task;
-  const dueMs = Math.round(task.run_nexttime * 1000);
+  const dueMs = msOfSec(task.run_nexttime);
   if (task.type === 'timer') return { ...rest, run_nexttime: toSec(Math.max(dueMs, Math.ceil(nowMs))) };
   if (task.type === 'ticker') {
     if (dueMs > nowMs) return { ...rest, run_nexttime: task.run_nexttime };
-    // Whole ms, as the claim counts them, so the grid never drifts.
-    const periodMs = Math.round(task.time * 1000);
-    const slots = Math.floor((nowMs - dueMs) / periodMs) + 1;
-    return { ...rest, run_nexttime: toSec(dueMs + slots * periodMs) };
+    return { ...rest, run_nexttime: toSec(nextSlotMs(dueMs, nowMs, periodMsOf(task.time))) };
   }
   return { ...rest, ...firstSchedule(task, 0, nowMs) };
 }
