@@ -9,7 +9,8 @@ import type { CommandKind, TaskType } from './kinds.js';
 /** How a recorded run went: ran well, ran and failed, begun and its daemon vanished, or not run (overlap). */
 export const RUN_OUTCOMES = ['ok', 'failed', 'lost', 'skipped'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
-export const isRunOutcome = (value: unknown): value is RunOutcome => RUN_OUTCOMES.includes(value as RunOutcome);
+export const isRunOutcome = (value: unknown): value is RunOutcome =>
+  RUN_OUTCOMES.includes(value as RunOutcome);
 
 export interface RunRecord {
   fire_id: string;

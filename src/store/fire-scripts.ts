@@ -179,7 +179,6 @@ function claimEntry(item: unknown): ClaimEntry {
 
 const isWhole = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v);
 
-
 export interface BeginRequest {
   nowMs: number;
   owner: string;
@@ -192,7 +191,10 @@ export interface BeginRequest {
 const LEASE_ARGV = { fire_id: 'string', token: 'string' } as const;
 const leaseOf = (f: Pick<Fire, 'id' | 'token'>) => ({ fire_id: f.id, token: f.token });
 
-const BEGIN_ARGV = { fixed: { now_ms: 'number', owner: 'string', keep_ms: 'number' }, each: LEASE_ARGV } as const;
+const BEGIN_ARGV = {
+  fixed: { now_ms: 'number', owner: 'string', keep_ms: 'number' },
+  each: LEASE_ARGV,
+} as const;
 
 /** One boolean per fire: true when this owner's lease (id and token) holds and it is begun. */
 export const BEGIN: Script<BeginRequest, boolean[], typeof BEGIN_ARGV> = {
@@ -293,7 +295,8 @@ export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
       const [recorded, streak, row] = triple as unknown[];
       if (recorded === 0 && streak === 0 && row === null)
         return { recorded: false, streak: 0, retried: false, record: null };
-      if (recorded !== 1 || !isWhole(streak) || typeof row !== 'string') throw unexpectedReply('finish', reply);
+      if (recorded !== 1 || !isWhole(streak) || typeof row !== 'string')
+        throw unexpectedReply('finish', reply);
       const record = decodeRunRecord('finish', row);
       return { recorded: true, streak: streak as number, retried: record.retry_at !== undefined, record };
     });

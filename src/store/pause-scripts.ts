@@ -1,7 +1,7 @@
 // Definitions of the scripts that pause and resume tasks (lua/pause.lua, resume.lua): keys,
 // arguments and checked replies, one status per task. README "Pause and resume".
 import type { Task } from '../tasks/task.js';
-import { NONE, type Script, statusReply, unexpectedReply } from './script.js';
+import { type Script, statusReply, unexpectedReply } from './script.js';
 import { SWAP_ARGV, swapOf } from './task-scripts.js';
 
 /** What became of one task: paused (or resumed), no such task, paused already (or not paused). */

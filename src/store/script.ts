@@ -140,7 +140,8 @@ export async function runScript<Args, Reply, A extends Argv>(
   register(client, script);
   // defineCommand put the script on the client as a method of that name (not in ioredis' types).
   const command: unknown = Reflect.get(client, `kt_${script.name}`);
-  if (typeof command !== 'function') throw new KtimerError('internal', `script ${script.name} is not defined`);
+  if (typeof command !== 'function')
+    throw new KtimerError('internal', `script ${script.name} is not defined`);
   const argv = argvOf(script.argv, script.encode(args));
   const reply: unknown = await Reflect.apply(command, client, [...script.keys.map((k) => keys[k]), ...argv]);
   return script.decode(reply);

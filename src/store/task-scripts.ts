@@ -31,7 +31,11 @@ function holderReply(script: string, reply: unknown): NameTaken {
 
 const ADD_ARGV = { fixed: { ...TASK_ROW, max_tasks: 'number' }, each: NONE } as const;
 
-export const ADD: Script<NewTask & { maxNum: number }, 'done' | 'full' | 'exists' | NameTaken, typeof ADD_ARGV> = {
+export const ADD: Script<
+  NewTask & { maxNum: number },
+  'done' | 'full' | 'exists' | NameTaken,
+  typeof ADD_ARGV
+> = {
   name: 'add',
   keys: ['pool', 'schedule', 'names'],
   argv: ADD_ARGV,
