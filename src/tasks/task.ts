@@ -65,7 +65,10 @@ export interface Task extends TaskSpec {
   run_num: number;
   run_lasttime: number;
   run_nexttime: number;
-  /** Cron: the run times after run_nexttime, computed ahead; the claim takes them in turn. */
+  /**
+   * Cron: the run times after run_nexttime, computed ahead; the claim takes them in turn. (Its
+   * stored name; elsewhere "runs" are runs made, on record.)
+   */
   runs?: number[];
   /**
    * Cron: the claim found no known run after a due one: nothing fired, run_nexttime is only when

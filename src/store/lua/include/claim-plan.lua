@@ -27,15 +27,15 @@ local function ticker_plan(c, task, due_ms)
   return due_ms, due_ms + slots * period_ms, slots - 1, due_ms + period_ms
 end
 
--- A cron task fires from the run times it carries; when they do not say what comes after the
--- runs due now (all carried runs are due, or none is carried), it is parked instead: nothing
--- fires, and the daemon computes the runs from the first due one on (refill.lua), misfire
--- policy included. So a claim never guesses a calendar.
+-- A cron task fires from the run times it carries (its JSON's `runs`); when they do not say what
+-- comes after the times due now (all carried times are due, or none is carried), it is parked
+-- instead: nothing fires, and the daemon computes the run times from the first due one on
+-- (refill.lua), misfire policy included. So a claim never guesses a calendar.
 local function cron_plan(c, task, due_ms)
-  local runs = type(task.runs) == 'table' and task.runs or {}
+  local times = type(task.runs) == 'table' and task.runs or {}
   local i = 1
-  while runs[i] and to_ms(runs[i]) <= c.now_ms do i = i + 1 end
-  if not runs[i] then
+  while times[i] and to_ms(times[i]) <= c.now_ms do i = i + 1 end
+  if not times[i] then
     task.parked = due_ms / 1000
     task.runs = nil
     return nil, c.now_int + PARK_RETRY_MS, 0, due_ms, true
@@ -43,14 +43,14 @@ local function cron_plan(c, task, due_ms)
   local later_due = i - 1
   task.runs = {}
   if task.misfire == 'all' then
-    for j = 2, #runs do task.runs[j - 1] = runs[j] end
-    return due_ms, to_ms(runs[1]), 0, due_ms
+    for j = 2, #times do task.runs[j - 1] = times[j] end
+    return due_ms, to_ms(times[1]), 0, due_ms
   end
-  for j = i + 1, #runs do task.runs[#task.runs + 1] = runs[j] end
+  for j = i + 1, #times do task.runs[#task.runs + 1] = times[j] end
   if task.misfire == 'skip' and (later_due > 0 or stale(c, due_ms)) then
-    return nil, to_ms(runs[i]), later_due + 1, due_ms
+    return nil, to_ms(times[i]), later_due + 1, due_ms
   end
-  return due_ms, to_ms(runs[i]), later_due, runs[1] and to_ms(runs[1])
+  return due_ms, to_ms(times[i]), later_due, times[1] and to_ms(times[1])
 end
 
 -- The plan of a due task of any type.
