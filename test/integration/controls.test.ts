@@ -2,7 +2,7 @@
 // pending fire that exactly one claim takes, leaving the schedule alone; -overlap=skip|queue keeps
 // a task's runs apart through the running mark (freed by finish, by a lost run, or when its fire
 // is gone); finish.lua hands out the retry of a failed run as a pending fire k:N.A, not for a task
-// paused or deleted meanwhile, and del/pause cancel a waiting one; record-run.lua counts failures
+// paused or deleted meanwhile, and del/pause cancel a waiting one; run-record.lua counts failures
 // in a row.
 import { decodeRunRecord } from '../../src/store/run-record.js';
 import { ManualClock } from '../../src/clock.js';
