@@ -1,6 +1,11 @@
 // The ids of a run's life. A task's kid (tasks/kid.ts makes it); a fire id `kid:run` for the run
 // numbered `run` of that task, and `kid:run.attempt` for its retries (attempt 2, 3 ...); a daemon's
-// owner id `host:pid:tag`, which leases and run records carry. Each rule has its Lua twin.
+// owner id `host:pid:tag`, which leases and run records carry. The rules Lua uses have a Lua twin.
+
+/** A kid as stored: a version-4 UUID as 32 lowercase hex digits. */
+export const KID_FORM = /^[0-9a-f]{32}$/;
+/** A kid as a person may also give it: the UUID's dashed form (any case, made lowercase first). */
+export const KID_DASHED_FORM = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The fire id of run number `runNum` of task `kid` (its first attempt). */
 export const fireIdOf = (kid: string, runNum: number): string => `${kid}:${runNum}`;
