@@ -120,8 +120,9 @@ await build({
 });
 await build({ entryPoints: { app: 'src/browser/app.css' }, outdir: 'dist/bundle/ui', bundle: true, minify: true, logLevel: 'warning' });
 cpSync('src/browser/index.html', 'dist/bundle/ui/index.html');
-// The Lua include generated from the TypeScript (committed, so the scripts read whole in review;
-// test/unit/lua-contracts.test.ts fails when it is stale): the generator is bundled and run here.
+// The Lua include generated from the TypeScript, beside the scripts that include it (not
+// committed: only the build writes it; test/unit/lua-contracts.test.ts fails when it is stale).
+// The generator is bundled and run here.
 await build({
   entryPoints: { 'lua-generated': 'src/store/lua-generated.ts' },
   outdir: 'dist/gen',
