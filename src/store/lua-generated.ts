@@ -1,8 +1,8 @@
 // The Lua include that scripts/build.mjs generates at every build (lua/include/generated.lua, not
-// committed), so that Lua follows
-// the TypeScript by construction: the run's life (src/runs/: fire states, outcomes, triggers, a
-// record's field order, the catch-up cap, the URL prefixes, and the rules with a Lua twin) and
-// every script's ARGV, read by the names its definition fills (ARGS.<script>()).
+// committed), so that Lua follows the TypeScript by construction: the run's life (src/runs/: fire
+// states, outcomes, triggers, a record's field order, the catch-up cap, the URL prefixes, and the
+// rules with a Lua twin) and every script's ARGV, read by the names its definition fills
+// (ARGS.<script>()).
 // test/unit/lua-contracts.test.ts fails when the file differs from what this makes.
 import { FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.js';
 import { GRID_LUA } from '../runs/grid.js';
