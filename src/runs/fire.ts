@@ -38,7 +38,12 @@ export const FIRE_TRANSITIONS: readonly {
   { from: 'leased', to: 'started', by: ['begin'], when: 'the holder of its newest lease begins it' },
   { from: 'started', to: null, by: ['finish'], when: 'its run ended: on record (ok or failed)' },
   { from: 'started', to: null, by: ['claim'], when: 'its lease ran out: its daemon is gone, on record lost' },
-  { from: 'pending', to: null, by: ['del', 'pause', 'clear'], when: 'its task was deleted or paused' },
+  {
+    from: 'pending',
+    to: null,
+    by: ['del', 'pause', 'clear'],
+    when: 'a retry waiting: its task was deleted or paused',
+  },
   { from: 'queued', to: null, by: ['del', 'pause', 'clear'], when: 'its task was deleted or paused' },
 ];
 
