@@ -164,6 +164,13 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     ],
   },
   remove: { examples: ['sudo ktimer remove', 'ktimer remove --user', 'ktimer remove --unit-dir units'] },
+  logout: {
+    examples: ['ktimer logout --all'],
+    notes: [
+      'Ends every dashboard session on every daemon sharing this Redis, at once (live feeds within 5 s).',
+      'A change of web_passwd ends the sessions opened with the old one; see docs/security.md.',
+    ],
+  },
 };
 
 /** The text under `ktimer help CMD`. */
