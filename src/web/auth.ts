@@ -56,9 +56,6 @@ export interface WrongPasswordCount {
   countWrong(windowMs: number): Promise<{ count: number; leftMs: number }>;
 }
 
-/** Wrong passwords (and metrics tokens) a minute across the fleet, whatever their addresses. */
-export const FLEET_WRONG_PER_MINUTE = 100;
-
 /**
  * The fleet's limit. Each daemon counts its own wrong passwords at once (so a burst of guesses
  * released together stops at the limit) and the fleet's in Redis (so guesses spread over the
@@ -72,8 +69,9 @@ export class FleetLimit {
 
   constructor(
     private readonly counter: WrongPasswordCount | null,
+    /** Wrong passwords (and metrics tokens) a minute across the fleet, whatever their addresses (web_wrong_passwd_per_minute). */
+    readonly perMinute: number,
     private readonly now: () => number = Date.now,
-    readonly perMinute = FLEET_WRONG_PER_MINUTE,
   ) {}
 
   /** How long password checks stay refused (0: they are not). */

@@ -66,7 +66,7 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
         'run `ktimer init` to generate one, set web_allow_empty_passwd = 1, or set web_enable = 0',
     );
   }
-  const limit = new FleetLimit(deps.wrongPasswords ?? null);
+  const limit = new FleetLimit(deps.wrongPasswords ?? null, config.web.wrongPasswdPerMinute);
   const guard = new LoginGuard(config.web.passwd, limit);
   const dashboard = new Dashboard(
     { ...deps, errorLog: (msg) => deps.errorLog.error({ event: 'web_error', err: msg }, 'dashboard') },

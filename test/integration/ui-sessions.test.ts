@@ -202,8 +202,8 @@ test("logins are counted across the fleet: past the minute's share, none is open
 test('wrong passwords are counted across the fleet: past the limit, every daemon refuses to check one', async () => {
   const { keys, store, close } = fleet();
   try {
-    const a = new FleetLimit(store(), Date.now, 5);
-    const b = new FleetLimit(store(), Date.now, 5);
+    const a = new FleetLimit(store(), 5);
+    const b = new FleetLimit(store(), 5);
     for (let i = 0; i < 3; i++) assert.ok(await a.wrong());
     assert.equal(a.lockedForMs(), 0);
     assert.ok(await b.wrong());
