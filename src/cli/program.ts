@@ -244,7 +244,9 @@ export function buildProgram(argv: readonly string[]): Command {
 
   program
     .command('logout')
-    .description('end every dashboard session of the fleet, on every daemon (web_passwd changes end them too)')
+    .description(
+      'end every dashboard session of the fleet, on every daemon (web_passwd changes end them too)',
+    )
     .option('--all', 'every session: the only kind the command line can end')
     .action(action('logout'));
 

@@ -35,11 +35,16 @@ export class UiSessionStore {
    * The record of session `id` (null when it has ended) and the fleet's epoch, in one round trip;
    * with `touchIdleMs`, the session's expiry is pushed to that much from now.
    */
-  async read(id: string, touchIdleMs: number | null): Promise<{ record: string | null; epoch: string | null }> {
+  async read(
+    id: string,
+    touchIdleMs: number | null,
+  ): Promise<{ record: string | null; epoch: string | null }> {
     const key = this.key(id);
     const epochKey = this.redis.keys.uiEpoch;
     const replies = await this.redis.call((c) =>
-      transaction(c, (m) => (touchIdleMs === null ? m.get(key) : m.get(key).pexpire(key, touchIdleMs)).get(epochKey)),
+      transaction(c, (m) =>
+        (touchIdleMs === null ? m.get(key) : m.get(key).pexpire(key, touchIdleMs)).get(epochKey),
+      ),
     );
     const record = replies[0];
     const epoch = replies[replies.length - 1];
@@ -66,7 +71,8 @@ export class UiSessionStore {
       m.set(epochKey, newEpoch(), 'NX').get(epochKey),
     );
     const epoch = rest[1];
-    if (typeof epoch !== 'string') throw new KtimerError('corrupt', `Redis key ${epochKey} is not a string; delete it`);
+    if (typeof epoch !== 'string')
+      throw new KtimerError('corrupt', `Redis key ${epochKey} is not a string; delete it`);
     return { count, leftMs, epoch };
   }
 
@@ -85,14 +91,15 @@ export class UiSessionStore {
     windowMs: number,
     more: (multi: Multi) => Multi = (m) => m,
   ): Promise<WindowCount & { rest: unknown[] }> {
-    const [count, ttl, ...rest] = await this.redis.call((c) => transaction(c, (m) => more(m.incr(key).pttl(key))));
+    const [count, ttl, ...rest] = await this.redis.call((c) =>
+      transaction(c, (m) => more(m.incr(key).pttl(key))),
+    );
     if (typeof count !== 'number' || typeof ttl !== 'number')
       throw new KtimerError('corrupt', `Redis key ${key} is not a count; delete it`);
     if (ttl >= 0) return { count, leftMs: ttl, rest };
     await this.redis.call((c) => c.pexpire(key, windowMs));
     return { count, leftMs: windowMs, rest };
   }
-
 }
 
 const newEpoch = (): string => randomBytes(12).toString('base64url');

@@ -90,7 +90,8 @@ export class FleetLimit {
     if (!this.counter) return true;
     try {
       const fleet = await this.counter.countWrong(WINDOW_MS);
-      if (fleet.count >= this.perMinute) this.lockedUntilMs = Math.max(this.lockedUntilMs, this.now() + fleet.leftMs);
+      if (fleet.count >= this.perMinute)
+        this.lockedUntilMs = Math.max(this.lockedUntilMs, this.now() + fleet.leftMs);
       return true;
     } catch {
       return false;

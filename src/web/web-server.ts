@@ -104,7 +104,12 @@ const SERVER_OPTIONS = {
 };
 const IDLE_SOCKET_MS = 30_000;
 
-type Handler = (req: IncomingMessage, res: ServerResponse, address: string, params: Params) => Promise<Reply | null>;
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  address: string,
+  params: Params,
+) => Promise<Reply | null>;
 
 /** /metrics and /healthz, when the daemon gave what they answer with. */
 function observabilityOf(deps: WebDeps, guard: LoginGuard): ObservabilityDeps | null {

@@ -52,7 +52,11 @@ test('a login on daemon A opens the dashboard on daemon B', async () => {
     form: { action: 'add', type: 'ticker', time: '3600', command: 'true', name: 'fleet-probe' },
   });
   assert.equal(add.status, 200, add.text);
-  const get = await uiCall(ports.a, '/ui/api', { method: 'POST', ...session, form: { action: 'get', kid: 'fleet-probe' } });
+  const get = await uiCall(ports.a, '/ui/api', {
+    method: 'POST',
+    ...session,
+    form: { action: 'get', kid: 'fleet-probe' },
+  });
   assert.equal(get.status, 200, get.text);
   // A token goes with the browser it was given to: another's cookie does not open it.
   const crossed = await uiCall(ports.b, '/ui/api', {
@@ -101,7 +105,11 @@ test('`ktimer logout --all` ends every session on every daemon, live feeds too; 
     const usage = await (daemons.a as TestDaemon).cli(['logout']);
     assert.equal(usage.code, 2, usage.stderr);
     assert.match(usage.stderr, /--all/);
-    assert.equal((await uiCall(ports.a, '/ui/session', one)).status, 200, 'logout without --all ends nothing');
+    assert.equal(
+      (await uiCall(ports.a, '/ui/session', one)).status,
+      200,
+      'logout without --all ends nothing',
+    );
     const startedAt = Date.now();
     const all = await (daemons.a as TestDaemon).cli(['logout', '--all']);
     assert.equal(all.code, 0, all.stderr);
@@ -125,7 +133,8 @@ test('Redis keeps a record under the digest of the token, expiring after 8 h idl
   for (const k of await redis.client.keys('*')) {
     for (const secret of [session.token, browser, PASSWD]) {
       assert.ok(!k.includes(secret), k);
-      if ((await redis.client.type(k)) === 'string') assert.ok(!(await redis.client.get(k))?.includes(secret), k);
+      if ((await redis.client.type(k)) === 'string')
+        assert.ok(!(await redis.client.get(k))?.includes(secret), k);
     }
   }
   // A use on the other daemon sets the idle time going again.
@@ -148,7 +157,10 @@ test('a session outlives a restart of the daemon that opened it', async () => {
 test('a session ends once web_passwd changes and the daemon restarts with it; the new password logs in', async () => {
   const a = daemons.a as TestDaemon;
   const session = await uiLogin(ports.a, PASSWD);
-  const changed = readFileSync(a.config, 'utf8').replace(`web_passwd = ${PASSWD}`, 'web_passwd = fleet-new-secret');
+  const changed = readFileSync(a.config, 'utf8').replace(
+    `web_passwd = ${PASSWD}`,
+    'web_passwd = fleet-new-secret',
+  );
   writeFileSync(a.config, changed);
   const restart = async () => {
     assert.equal((await a.cli(['stop'])).code, 0);
@@ -172,9 +184,17 @@ test('a session ends at the end of web_session_lifetime, however much it is used
   const key = `${LOCK}:ui:session:${createHash('sha256').update(session.token).digest('base64url')}`;
   const record = JSON.parse((await redis.client.get(key)) ?? '{}') as { born: number };
   // Opened 7 days less a minute ago: it holds; a minute more, and it has ended.
-  await redis.client.set(key, JSON.stringify({ ...record, born: Date.now() - 7 * 86_400_000 + 60_000 }), 'KEEPTTL');
+  await redis.client.set(
+    key,
+    JSON.stringify({ ...record, born: Date.now() - 7 * 86_400_000 + 60_000 }),
+    'KEEPTTL',
+  );
   assert.equal((await uiCall(ports.b, '/ui/session', session)).status, 200);
-  await redis.client.set(key, JSON.stringify({ ...record, born: Date.now() - 7 * 86_400_000 - 1000 }), 'KEEPTTL');
+  await redis.client.set(
+    key,
+    JSON.stringify({ ...record, born: Date.now() - 7 * 86_400_000 - 1000 }),
+    'KEEPTTL',
+  );
   await assertSessionRefused(ports.b, session);
 });
 

@@ -222,7 +222,12 @@ test("past the fleet's limit of wrong passwords, none is checked, whatever the a
       redisPort: redis.server.port,
       prefix: 'ktlimit',
       extra: {
-        web: ['web_enable = 1', `web_port = ${p2}`, `web_passwd = ${PASSWD}`, 'web_wrong_passwd_per_minute = 10'],
+        web: [
+          'web_enable = 1',
+          `web_port = ${p2}`,
+          `web_passwd = ${PASSWD}`,
+          'web_wrong_passwd_per_minute = 10',
+        ],
       },
     }),
   );
@@ -238,7 +243,10 @@ test("past the fleet's limit of wrong passwords, none is checked, whatever the a
     assert.deepEqual(statuses, [...Array<number>(10).fill(401), 429, 429]);
     const right = await call({ action: 'count', passwd: PASSWD }, { port: p2, localAddress: '127.0.1.99' });
     assert.equal(right.http, 429, 'refused unchecked, the right one too: else the limit would tell it apart');
-    assert.match(right.body.msg, /^too many wrong passwords across the fleet this minute \(10 at most\); none is checked for \d+ s/);
+    assert.match(
+      right.body.msg,
+      /^too many wrong passwords across the fleet this minute \(10 at most\); none is checked for \d+ s/,
+    );
     const login = await uiCall(p2, '/ui/login', { method: 'POST', form: { passwd: PASSWD } });
     assert.equal(login.status, 429);
     assert.equal(await redis.client.get('ktlimit:tasks:lock:web:wrong-passwd'), '10');
@@ -250,9 +258,24 @@ test("past the fleet's limit of wrong passwords, none is checked, whatever the a
 test('Host: the bind address, localhost or a name of web_hosts; any other is refused, login included', async () => {
   const hosted = (host: string, params: Record<string, string> = { action: 'count', passwd: PASSWD }) =>
     exchange(`GET /?${new URLSearchParams(params).toString()} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
-  for (const host of [`127.0.0.1:${port}`, '127.0.0.1', `localhost:${port}`, 'LOCALHOST', 'ktimer.example:8443', 'ktimer.example.'])
+  for (const host of [
+    `127.0.0.1:${port}`,
+    '127.0.0.1',
+    `localhost:${port}`,
+    'LOCALHOST',
+    'ktimer.example:8443',
+    'ktimer.example.',
+  ])
     assert.match((await hosted(host)).heads[0] ?? '', /^HTTP\/1\.1 200 /, host);
-  for (const host of ['attacker.example', `attacker.example:${port}`, '10.0.0.1', '[::1]', 'ktimer.example.evil', 'a b', ''])
+  for (const host of [
+    'attacker.example',
+    `attacker.example:${port}`,
+    '10.0.0.1',
+    '[::1]',
+    'ktimer.example.evil',
+    'a b',
+    '',
+  ])
     assert.match((await hosted(host)).heads[0] ?? '', /^HTTP\/1\.1 421 /, host);
   // A rebinding page: its own name as Host, and an Origin that matches it.
   const login = await exchange(
@@ -261,7 +284,11 @@ test('Host: the bind address, localhost or a name of web_hosts; any other is ref
   );
   assert.match(login.heads[0] ?? '', /^HTTP\/1\.1 421 /);
   assert.doesNotMatch(login.heads[0] ?? '', /set-cookie/i);
-  assert.match((await hosted('attacker.example', {})).heads[0] ?? '', /^HTTP\/1\.1 421 /, 'before any other check');
+  assert.match(
+    (await hosted('attacker.example', {})).heads[0] ?? '',
+    /^HTTP\/1\.1 421 /,
+    'before any other check',
+  );
 });
 
 /** Writes `text` on a new connection; resolves the heads of the first `count` replies. */

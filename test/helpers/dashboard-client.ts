@@ -99,9 +99,20 @@ export async function assertSessionRefused(port: number, session: UiSession): Pr
 export function openFeed(
   port: number,
   session: Partial<UiSession>,
-): Promise<{ status: number; type: string | undefined; chunks: string[]; ended: Promise<void>; close: () => void }> {
+): Promise<{
+  status: number;
+  type: string | undefined;
+  chunks: string[];
+  ended: Promise<void>;
+  close: () => void;
+}> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/ui/live', headers: uiHeaders(session, undefined) });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/ui/live',
+      headers: uiHeaders(session, undefined),
+    });
     req.on('response', (res) => {
       const chunks: string[] = [];
       res.setEncoding('utf8').on('data', (c: string) => chunks.push(c));

@@ -73,7 +73,12 @@ test('Redis holds a record under the digest of the token, never the token nor th
     const key = `${keys.uiSession}${sessionId(token)}`;
     const record = (await redis.client.get(key)) ?? '';
     for (const secret of [token, browser, RULES.passwd]) assert.ok(!record.includes(secret));
-    assert.deepEqual(Object.keys(JSON.parse(record) as object).sort(), ['born', 'browser', 'epoch', 'passwd']);
+    assert.deepEqual(Object.keys(JSON.parse(record) as object).sort(), [
+      'born',
+      'browser',
+      'epoch',
+      'passwd',
+    ]);
     const ttl = await redis.client.pttl(key);
     assert.ok(ttl > SESSION_IDLE_MS - 60_000 && ttl <= SESSION_IDLE_MS, `PTTL ${ttl}`);
     assert.deepEqual(await redis.client.keys(`${keys.uiSession}*`), [key]);

@@ -103,7 +103,9 @@ export class Sessions implements SessionStore {
     this.loginsPerMinute = rules.loginsPerMinute ?? LOGINS_PER_MINUTE;
   }
 
-  async open(browser: string | undefined): Promise<{ token: string; browser: string; session: Session } | 'busy'> {
+  async open(
+    browser: string | undefined,
+  ): Promise<{ token: string; browser: string; session: Session } | 'busy'> {
     const { count, epoch } = await this.records.countLogin(MINUTE_MS);
     if (count > this.loginsPerMinute) return 'busy';
     const token = newToken();
@@ -119,7 +121,8 @@ export class Sessions implements SessionStore {
   }
 
   async find({ token, browser }: Credentials, touch: boolean): Promise<Session | null> {
-    if (token === undefined || browser === undefined || !SECRET.test(token) || !SECRET.test(browser)) return null;
+    if (token === undefined || browser === undefined || !SECRET.test(token) || !SECRET.test(browser))
+      return null;
     const { record, epoch } = await this.records.read(sessionId(token), touch ? this.idleMs : null);
     const stored = parseRecord(record);
     if (!stored || stored.epoch !== epoch) return null;
@@ -141,7 +144,9 @@ function parseRecord(text: string | null): SessionRecord | null {
   try {
     const r = JSON.parse(text) as Partial<SessionRecord>;
     const fields = [r.browser, r.passwd, r.epoch];
-    return fields.every((f) => typeof f === 'string') && typeof r.born === 'number' ? (r as SessionRecord) : null;
+    return fields.every((f) => typeof f === 'string') && typeof r.born === 'number'
+      ? (r as SessionRecord)
+      : null;
   } catch {
     // An older record (a CSRF token alone): that session has ended.
     return null;
