@@ -112,10 +112,11 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: ['Every daemon sharing the Redis puts its runs here; history_max_runs are kept.'],
   },
   output: {
-    examples: [`ktimer output ${KID}:3`, 'ktimer output backup:3'],
+    examples: [`ktimer output ${KID}:3`, 'ktimer output backup:3', 'ktimer output backup:3 --raw > out.txt'],
     notes: [
       'The fire id (KID:RUN) is in the FIRE column of history and runs; NAME:RUN works too,',
       'also after the task ended, as for history.',
+      'Control characters (escape sequences, bidi overrides) are shown escaped (\\x1b); --raw prints them as they were.',
     ],
   },
   start: {

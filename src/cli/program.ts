@@ -240,6 +240,7 @@ export function buildProgram(argv: readonly string[]): Command {
     .command('output')
     .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
     .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
+    .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)')
     .action(action('output'));
 
   program

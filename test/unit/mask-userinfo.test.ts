@@ -56,7 +56,7 @@ test('a URL the parser refuses has its whole authority masked', () => {
     ['https://u:p@[bad/x', 'https://***/x'],
     ['http://u:s3cret@h:99999/', 'http://***/'],
     ['https://[bad', 'https://***'],
-  ]) {
+  ] as [string, string][]) {
     assert.throws(() => new URL(url));
     assert.equal(maskUrlUserinfo(JSON.stringify({ command: url })), JSON.stringify({ command: masked }), url);
   }
