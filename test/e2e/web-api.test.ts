@@ -68,6 +68,20 @@ function call(
   });
 }
 
+/** A daemon of its own, started, on a free port: with the [web] lines `web`, under key prefix `prefix`. */
+async function otherDaemon(web: string[], prefix?: string): Promise<{ daemon: TestDaemon; port: number }> {
+  const p2 = await freePort();
+  const daemon = new TestDaemon(
+    writeTestConfig({
+      redisPort: redis.server.port,
+      prefix,
+      extra: { web: ['web_enable = 1', `web_port = ${p2}`, `web_passwd = ${PASSWD}`, ...web] },
+    }),
+  );
+  await daemon.start();
+  return { daemon, port: p2 };
+}
+
 const api = (action: string, params: Record<string, string> = {}) =>
   call({ action, passwd: PASSWD, ...params });
 
@@ -216,22 +230,7 @@ test('the right password is never kept waiting by wrong ones in flight from its 
 });
 
 test("past the fleet's limit of wrong passwords, none is checked, whatever the address, until the minute ends", async () => {
-  const p2 = await freePort();
-  const other = new TestDaemon(
-    writeTestConfig({
-      redisPort: redis.server.port,
-      prefix: 'ktlimit',
-      extra: {
-        web: [
-          'web_enable = 1',
-          `web_port = ${p2}`,
-          `web_passwd = ${PASSWD}`,
-          'web_wrong_passwd_per_minute = 10',
-        ],
-      },
-    }),
-  );
-  await other.start();
+  const { daemon: other, port: p2 } = await otherDaemon(['web_wrong_passwd_per_minute = 10'], 'ktlimit');
   try {
     // One guess from each of 12 addresses: no address has its own slow-down to meet.
     const guesses = await Promise.all(
@@ -384,21 +383,7 @@ async function openIdle(n: number, localAddress: string, toPort: number) {
 }
 
 test('an address outside web_allow_ip is cut off as it connects; one address holds at most 64 connections', async () => {
-  const p2 = await freePort();
-  const other = new TestDaemon(
-    writeTestConfig({
-      redisPort: redis.server.port,
-      extra: {
-        web: [
-          'web_enable = 1',
-          `web_port = ${p2}`,
-          `web_passwd = ${PASSWD}`,
-          'web_allow_ip = 127.0.0.1,127.0.0.20',
-        ],
-      },
-    }),
-  );
-  await other.start();
+  const { daemon: other, port: p2 } = await otherDaemon(['web_allow_ip = 127.0.0.1,127.0.0.20']);
   // Before: 1,030 such connections held all 1,024 slots and an allowed client got no answer.
   const strangers = await openIdle(1030, '127.0.0.10', p2);
   const greedy = await openIdle(1030, '127.0.0.20', p2);
