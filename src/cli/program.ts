@@ -41,6 +41,7 @@ const COMMANDS = {
   check: () => import('./commands/check.js'),
   install: () => import('./commands/install.js'),
   remove: () => import('./commands/remove.js'),
+  logout: () => import('./commands/logout.js'),
 } as unknown as Record<string, () => Promise<CommandModule>>;
 
 function commandAction(name: keyof typeof COMMANDS, argv: readonly string[]) {
@@ -239,7 +240,16 @@ export function buildProgram(argv: readonly string[]): Command {
     .command('output')
     .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
     .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
+    .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)')
     .action(action('output'));
+
+  program
+    .command('logout')
+    .description(
+      'end every dashboard session of the fleet, on every daemon (web_passwd changes end them too)',
+    )
+    .option('--all', 'every session: the only kind the command line can end')
+    .action(action('logout'));
 
   const daemonFlag = (cmd: Command): Command =>
     cmd.option('-d, --daemon', 'detach: run in the background, return once it is up');

@@ -60,6 +60,12 @@ export interface Config {
     readonly allowEmptyPasswd: boolean;
     /** A Bearer token that lets a scraper read /metrics without web_passwd; empty = none. */
     readonly metricsToken: string;
+    /** Names a request's Host may give besides web_bind_ip and localhost (DNS rebinding). */
+    readonly hosts: readonly string[];
+    /** Wrong passwords a minute across the fleet; past them none is checked until the minute ends. */
+    readonly wrongPasswdPerMinute: number;
+    /** A dashboard session ends this long after its login, however much it is used. */
+    readonly sessionLifetimeSec: number;
   };
   readonly redis: {
     readonly host: string;

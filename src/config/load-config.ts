@@ -10,6 +10,7 @@ import {
   readAllowList,
   readBool,
   readFileMode,
+  readHostNames,
   readHostPorts,
   readHttpUrl,
   readInt,
@@ -114,6 +115,11 @@ export function buildConfig(text: string, file: string): Config {
     allowEmptyPasswd: bool(w, 'web.allow_empty_passwd', false),
     // `metrics_token`, as the issue asking for it named it; web_metrics_token as the section's others.
     metricsToken: readToken(...siteOf(w.get('web.metrics_token', '', ['metrics_token']))),
+    hosts: typed(w, 'web.hosts', '', readHostNames),
+    wrongPasswdPerMinute: int(w, 'web.wrong_passwd_per_minute', 100, 1, 1_000_000),
+    sessionLifetimeSec: typed(w, 'web.session_lifetime', '7d', (site, v) =>
+      readDuration(site, v, 60, 365 * 86_400),
+    ),
   };
   w.checkUnknown();
 

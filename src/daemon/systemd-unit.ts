@@ -3,6 +3,8 @@
 // daemon as another user (`--run-as`: User=, Group=); a user unit (`--user`) runs in the user's
 // own systemd manager, as that user. Its stdout goes to journald (log.dir = - puts the logs there).
 import type { Config } from '../config/config.js';
+import { KtimerError } from '../errors.js';
+import { oneLine } from '../text.js';
 
 export const UNIT_NAME = 'ktimer.service';
 
@@ -19,7 +21,13 @@ export function systemdUnit(
   binPath: string,
   opts: UnitOptions = {},
 ): string {
-  const quote = (s: string) => (/[\s"\\]/.test(s) ? `"${s.replace(/["\\]/g, '\\$&')}"` : s);
+  checkPath('the config path', config.file);
+  checkPath('the node path', nodePath);
+  checkPath('the ktimer path', binPath);
+  // systemd expands %-specifiers in every line, and $VARIABLES in ExecStart: doubled, they stay as written.
+  const quote = (s: string) =>
+    (/[\s"\\]/.test(s) ? `"${s.replace(/["\\]/g, '\\$&')}"` : s).replace(/%/g, '%%');
+  const arg = (s: string) => quote(s).replace(/\$/g, '$$$$');
   // A user manager cannot order itself after system units: it has none of them.
   const after = opts.user
     ? []
@@ -31,7 +39,7 @@ Documentation=file://${quote(binPath.replace(/\/bin\/ktimer$/, '/README.md'))}
 ${[...after, ''].join('\n')}
 [Service]
 Type=simple
-${[...runAs, ''].join('\n')}ExecStart=${quote(nodePath)} ${quote(binPath)} start --config ${quote(config.file)}
+${[...runAs, ''].join('\n')}ExecStart=${arg(nodePath)} ${arg(binPath)} start --config ${arg(config.file)}
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=2
@@ -44,4 +52,14 @@ SyslogIdentifier=ktimer
 [Install]
 WantedBy=${opts.user ? 'default.target' : 'multi-user.target'}
 `;
+}
+
+/** A path with a newline would end its line and add one of its own to the unit (ExecStartPre=...). */
+function checkPath(what: string, path: string): void {
+  if (/[\u0000-\u001f\u007f]/.test(path))
+    throw new KtimerError(
+      'usage',
+      `${what} ${JSON.stringify(oneLine(path, 200))} holds a newline or another control character, ` +
+        "which a unit's line cannot; move it to a path without one",
+    );
 }
