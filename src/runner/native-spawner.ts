@@ -171,7 +171,14 @@ export class NativeSpawnerProcess extends EventEmitter implements SpawnerProcess
 
   /** "D <id> x|s <value> <ended_ms> <t1> <h1> <l1> <t2> <h2> <l2>" and the kept bytes. */
   private ended(task: Task, head: string[], body: Buffer) {
-    const [t1, h1, l1, t2, h2, l2] = head.slice(5).map(Number) as [number, number, number, number, number, number];
+    const [t1, h1, l1, t2, h2, l2] = head.slice(5).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     let at = 0;
     const take = (n: number) => body.subarray(at, (at += n));
     const stdout = boundedText(take(h1), take(l1), t1);

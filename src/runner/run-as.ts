@@ -21,11 +21,22 @@ export interface PasswdEntry {
 export function lookupUser(name: string): Promise<PasswdEntry | null> {
   return new Promise((resolve, reject) => {
     execFile('getent', ['passwd', '--', name], { env: { PATH: '/usr/bin:/bin' } }, (err, out) => {
-      // getent exits 2 when the key is not found.
-      if (err) return err.code === 2 ? resolve(null) : reject(err);
+      if (err) {
+        // getent exits 2 when the key is not found.
+        if (err.code === 2) resolve(null);
+        else reject(new Error(`getent passwd ${name}: ${err.message}`));
+        return;
+      }
       const [entryName, , uid, gid, , home, shell] = out.trim().split('\n')[0]?.split(':') ?? [];
-      if (entryName === undefined || uid === undefined || gid === undefined) return resolve(null);
-      resolve({ name: entryName, uid: Number(uid), gid: Number(gid), home: home ?? '/', shell: shell ?? '' });
+      if (entryName === undefined || uid === undefined || gid === undefined) resolve(null);
+      else
+        resolve({
+          name: entryName,
+          uid: Number(uid),
+          gid: Number(gid),
+          home: home ?? '/',
+          shell: shell ?? '',
+        });
     });
   });
 }
@@ -102,7 +113,17 @@ export async function plannedLaunch(req: FireRequest): Promise<Launch> {
   const check = `[[ $UID == ${uid} && $EUID == ${uid} ]] || { echo "ktimer: uid $UID, not ${uid}: command not run" >&2; exit 126; }; exec /bin/bash -c "$1"`;
   return {
     file: SETPRIV,
-    args: [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', '/bin/bash', '-c', check, 'bash', req.command],
+    args: [
+      `--reuid=${user.uid}`,
+      `--regid=${user.gid}`,
+      '--init-groups',
+      '--',
+      '/bin/bash',
+      '-c',
+      check,
+      'bash',
+      req.command,
+    ],
     cwd,
     userEnv: userEnv(user),
   };

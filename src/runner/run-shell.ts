@@ -40,7 +40,12 @@ export function runShell(req: FireRequest, hooks: ShellHooks = {}): RunningTask 
   if (problem !== null) return notRun(shellNotRun(problem), hooks);
   if (req.cwd === undefined && req.user === undefined) {
     // The common case, started at once: no lookup, no check of a directory.
-    return start(req, { file: '/bin/bash', args: ['-c', req.command], cwd: undefined, userEnv: {} }, hooks, handedMs);
+    return start(
+      req,
+      { file: '/bin/bash', args: ['-c', req.command], cwd: undefined, userEnv: {} },
+      hooks,
+      handedMs,
+    );
   }
   let task: RunningTask | undefined;
   let stopped = false;

@@ -140,7 +140,9 @@ export function mergedTail(stdout: string, stderr: string): string {
   const both = stdout + stderr;
   if (both.length * 3 <= MERGED_TAIL_BYTES) return both; // surely short enough, whatever it holds
   const bytes = Buffer.from(both);
-  return bytes.length <= MERGED_TAIL_BYTES ? both : bytes.subarray(bytes.length - MERGED_TAIL_BYTES).toString();
+  return bytes.length <= MERGED_TAIL_BYTES
+    ? both
+    : bytes.subarray(bytes.length - MERGED_TAIL_BYTES).toString();
 }
 
 /** Output as it is printed (the live tail), in batches: see live-output.ts. */

@@ -22,10 +22,14 @@ export function startDriver(
   req: FireRequest,
   as?: { uid: number; gid: number },
 ): Driver {
-  const proc = spawn(process.execPath, ['--import', 'tsx', DRIVER, kind, String(orphans), JSON.stringify(req)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    ...as,
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', DRIVER, kind, String(orphans), JSON.stringify(req)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      ...as,
+    },
+  );
   const events: Record<string, unknown>[] = [];
   let rest = '';
   proc.stdout?.setEncoding('utf8').on('data', (text: string) => {

@@ -36,10 +36,15 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     /** Starts the command in a driver's pool, then kills the driver by SIGKILL once it runs. */
     async function killedMidRun(name: string, orphans: number | 'keep', exits: boolean, seconds: number) {
       const d = join(dir, `${kind}-${name}`);
-      const driver = startDriver(kind, orphans, { kid: 'k', command: command(d, exits, seconds), dueMs: 0, timeoutMs: 0 });
+      const driver = startDriver(kind, orphans, {
+        kid: 'k',
+        command: command(d, exits, seconds),
+        dueMs: 0,
+        timeoutMs: 0,
+      });
       const spawner = await driver.spawnerPid();
       const pidFile = join(d, 'pid');
-      const pgid = await waitFor(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')), {
+      const pgid = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0), {
         what: 'the command running',
         timeoutMs: 15_000,
       });

@@ -50,9 +50,12 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     const run = (command: string, more: Partial<FireRequest> = {}) => pool.run(req(command, more)).result;
 
     test('stdout and stderr apart; each bounded: its first and last halves around one marker line', async () => {
-      const r = await run("head -c 6000 /dev/zero | tr '\\0' a; echo MID; head -c 6000 /dev/zero | tr '\\0' b; echo oops >&2", {
-        outputMax: 1000,
-      });
+      const r = await run(
+        "head -c 6000 /dev/zero | tr '\\0' a; echo MID; head -c 6000 /dev/zero | tr '\\0' b; echo oops >&2",
+        {
+          outputMax: 1000,
+        },
+      );
       assert.equal(r.stderr, 'oops\n');
       assert.equal(r.stdout, `${'a'.repeat(500)}\n[ktimer: 11004 bytes cut]\n${'b'.repeat(500)}`);
       assert.match(r.output, /b{100}oops\n$/, 'output: the tail of stdout then stderr');
@@ -78,18 +81,30 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
       const r = await task.result;
       const ended = Date.now() - started;
       const first = chunks.find((c) => c.text === 'one\n');
-      assert.ok(first && first.atMs < ended - 800, `'one' came live: ${JSON.stringify(chunks)}, ended ${ended}`);
-      const text = (stream: string) => chunks.filter((c) => c.stream === stream).map((c) => c.text).join('');
+      assert.ok(
+        first && first.atMs < ended - 800,
+        `'one' came live: ${JSON.stringify(chunks)}, ended ${ended}`,
+      );
+      const text = (stream: string) =>
+        chunks
+          .filter((c) => c.stream === stream)
+          .map((c) => c.text)
+          .join('');
       assert.equal(text('stdout'), r.stdout);
       assert.equal(text('stderr'), 'two\n');
       // A chatty command: a few batches, not one message per line.
       const batches: OutputChunk[] = [];
       const t0 = Date.now();
-      const chatty = await pool.run(req('for i in $(seq 30000); do echo "line $i"; done'), (c) => batches.push(c)).result;
+      const chatty = await pool.run(req('for i in $(seq 30000); do echo "line $i"; done'), (c) =>
+        batches.push(c),
+      ).result;
       const most = Math.ceil((Date.now() - t0) / LIVE_INTERVAL_MS) * 2 + 2;
       assert.ok(batches.length <= most, `${batches.length} batches in ${Date.now() - t0} ms`);
       const printed = batches.reduce((n, c) => n + Buffer.byteLength(c.text) + c.droppedBytes, 0);
-      assert.equal(printed, Buffer.byteLength(Array.from({ length: 30000 }, (_, i) => `line ${i + 1}\n`).join('')));
+      assert.equal(
+        printed,
+        Buffer.byteLength(Array.from({ length: 30000 }, (_, i) => `line ${i + 1}\n`).join('')),
+      );
       assert.equal(chatty.exitCode, 0);
     });
 
@@ -104,7 +119,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
       assert.equal(existsSync(marker), false);
     });
 
-    test('the environment: the daemon\'s less KTIMER_*, the pool\'s, -env over them, the run\'s own last', async () => {
+    test("the environment: the daemon's less KTIMER_*, the pool's, -env over them, the run's own last", async () => {
       const r = await run(
         'echo "$KTIMER_TEST_INTERNAL|$KTIMER_CONFIG|$EVERY|$A|$KTIMER_KID|$KTIMER_FIRE_ID|$KTIMER_NAME|$KTIMER_DUE"; [ "$PATH" = "$DAEMON_PATH" ] && echo same PATH',
         {
@@ -121,26 +136,41 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
       assert.equal(bad.error, 'env: "A-B" is not a variable name (letters, digits, _)');
     });
 
-    test('-user as root: the user\'s uid, groups, HOME, USER, LOGNAME and SHELL; home as cwd (or /)', { skip: rootSkip }, async () => {
-      const show = 'id -u; id -g; id -G; echo "$HOME|$USER|$LOGNAME|$SHELL"; pwd';
-      const r = await run(show, { user: 'nobody' });
-      assert.equal(r.error, null, r.stderr);
-      const [uid, gid, groups, vars, cwd] = r.stdout.split('\n');
-      assert.equal(uid, execFileSync('id', ['-u', 'nobody']).toString().trim());
-      assert.equal(gid, execFileSync('id', ['-g', 'nobody']).toString().trim());
-      assert.equal(groups, execFileSync('id', ['-G', 'nobody']).toString().trim(), 'nobody\'s groups, none of root\'s');
-      const [, , , , , home, shell] = execFileSync('getent', ['passwd', 'nobody']).toString().trim().split(':');
-      assert.equal(vars, `${home}|nobody|nobody|${shell}`);
-      assert.equal(cwd, existsSync(home ?? '') ? home : '/');
-      const member = userWithGroups();
-      if (member) {
-        const m = await run('id -G', { user: member });
-        assert.equal(m.stdout.trim(), execFileSync('id', ['-G', member]).toString().trim(), `${member}'s groups`);
-      }
-      // -env still wins over the user's variables; an explicit cwd over the home.
-      const own = await run('echo "$HOME"; pwd', { user: 'nobody', env: { HOME: '/tmp' }, cwd: '/' });
-      assert.equal(own.stdout, '/tmp\n/\n');
-    });
+    test(
+      "-user as root: the user's uid, groups, HOME, USER, LOGNAME and SHELL; home as cwd (or /)",
+      { skip: rootSkip },
+      async () => {
+        const show = 'id -u; id -g; id -G; echo "$HOME|$USER|$LOGNAME|$SHELL"; pwd';
+        const r = await run(show, { user: 'nobody' });
+        assert.equal(r.error, null, r.stderr);
+        const [uid, gid, groups, vars, cwd] = r.stdout.split('\n');
+        assert.equal(uid, execFileSync('id', ['-u', 'nobody']).toString().trim());
+        assert.equal(gid, execFileSync('id', ['-g', 'nobody']).toString().trim());
+        assert.equal(
+          groups,
+          execFileSync('id', ['-G', 'nobody']).toString().trim(),
+          "nobody's groups, none of root's",
+        );
+        const [, , , , , home, shell] = execFileSync('getent', ['passwd', 'nobody'])
+          .toString()
+          .trim()
+          .split(':');
+        assert.equal(vars, `${home}|nobody|nobody|${shell}`);
+        assert.equal(cwd, existsSync(home ?? '') ? home : '/');
+        const member = userWithGroups();
+        if (member) {
+          const m = await run('id -G', { user: member });
+          assert.equal(
+            m.stdout.trim(),
+            execFileSync('id', ['-G', member]).toString().trim(),
+            `${member}'s groups`,
+          );
+        }
+        // -env still wins over the user's variables; an explicit cwd over the home.
+        const own = await run('echo "$HOME"; pwd', { user: 'nobody', env: { HOME: '/tmp' }, cwd: '/' });
+        assert.equal(own.stdout, '/tmp\n/\n');
+      },
+    );
 
     test('-user: a user this machine does not know fails the run with that reason, nothing run', async () => {
       const marker = join(dir, `unknown-user-${kind}`);
@@ -150,18 +180,25 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
       assert.equal(existsSync(marker), false);
     });
 
-    test('-user: a daemon running as nobody asked for another user fails the run, nothing run', { skip: rootSkip }, async () => {
-      const marker = join(dir, `as-daemon-${kind}`);
-      const nobody = Number(execFileSync('id', ['-u', 'nobody']).toString());
-      const driver = startDriver(kind, 'keep', req(`touch ${marker}`, { user: 'daemon' }), {
-        uid: nobody,
-        gid: Number(execFileSync('id', ['-g', 'nobody']).toString()),
-      });
-      const r = await driver.result(30_000);
-      assert.equal(r.ok, false);
-      assert.equal(r.error, `the daemon runs as uid ${nobody}, not root: it cannot run a command as daemon`);
-      assert.equal(existsSync(marker), false);
-      await driver.exited;
-    });
+    test(
+      '-user: a daemon running as nobody asked for another user fails the run, nothing run',
+      { skip: rootSkip },
+      async () => {
+        const marker = join(dir, `as-daemon-${kind}`);
+        const nobody = Number(execFileSync('id', ['-u', 'nobody']).toString());
+        const driver = startDriver(kind, 'keep', req(`touch ${marker}`, { user: 'daemon' }), {
+          uid: nobody,
+          gid: Number(execFileSync('id', ['-g', 'nobody']).toString()),
+        });
+        const r = await driver.result(30_000);
+        assert.equal(r.ok, false);
+        assert.equal(
+          r.error,
+          `the daemon runs as uid ${nobody}, not root: it cannot run a command as daemon`,
+        );
+        assert.equal(existsSync(marker), false);
+        await driver.exited;
+      },
+    );
   });
 }
