@@ -34,3 +34,11 @@ test('--user: wanted by default.target, no ordering after system units, no User=
   assert.doesNotMatch(text, /network-online|redis-server\.service|^User=/m);
   assert.match(text, /^ExecStart=.* start --config \/opt\/kt\/conf\.ini$/m);
 });
+
+test("KillMode: mixed (stop: SIGTERM to the daemon only; a dead daemon's commands killed); process with task_keep_orphans", () => {
+  assert.ok(lines(unit()).includes('KillMode=mixed'));
+  const keep = buildConfig('[default]\ntask_keep_orphans = 1', '/opt/kt/conf.ini');
+  const text = systemdUnit(keep, '/usr/bin/node', '/opt/kt/bin/ktimer');
+  assert.ok(lines(text).includes('KillMode=process'));
+  assert.doesNotMatch(text, /KillMode=mixed/);
+});
