@@ -1,7 +1,7 @@
 // [task] env_file's reader: NAME=VALUE lines, quotes, comments, export, the last line winning, and
 // one clear error (file:line) for anything else.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -84,4 +84,16 @@ test('readEnvFile reads the file; a missing one says which and what to do', () =
       err.message ===
         `cannot read env_file ${dir}/nope.env (ENOENT); fix the path in [task] env_file, or check its permissions`,
   );
+});
+
+test('the example of docs/running-tasks.md reads as it says', () => {
+  const doc = readFileSync(new URL('../../docs/running-tasks.md', import.meta.url), 'utf8');
+  const example = doc.split('```sh\n')[1]?.split('```')[0] ?? '';
+  assert.deepEqual(parseEnvFile(example, 'docs/running-tasks.md'), {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    GREETING: 'two words, a "quote" and a newline\n',
+    LITERAL: 'as written: $HOME \\n',
+    BACKUP_DIR: '/srv/backup',
+  });
 });
