@@ -56,10 +56,11 @@ test('kill -9 mid-run: its command gets SIGTERM, SIGKILL after shutdown_grace, a
   await d.start();
   const spawners = childrenOf(d.pid);
   const at = join(d.dir, 'orphan');
-  // It ignores SIGTERM (its trap only notes it) and would write `done` after 4 s.
+  // It ignores SIGTERM (its trap only notes when) and would write `done` after 4 s. (A loop over
+  // $(seq 40) would end at once if SIGTERM killed seq before the loop began.)
   await d.add([
     '-time=1',
-    `-command=mkdir -p ${at}; echo "$KTIMER_CONFIG" > ${at}/config; trap 'echo term >> ${at}/term' TERM; echo $$ > ${at}/pid; for i in $(seq 40); do sleep 0.1; done; touch ${at}/done`,
+    `-command=mkdir -p ${at}; echo "$KTIMER_CONFIG" > ${at}/config; trap 'date +%s%3N >> ${at}/term' TERM; echo $$ > ${at}/pid; for ((i = 0; i < 40; i++)); do sleep 0.1; done; date +%s%3N > ${at}/done`,
   ]);
   const pidFile = join(at, 'pid');
   const pgid = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0), {
@@ -75,7 +76,14 @@ test('kill -9 mid-run: its command gets SIGTERM, SIGKILL after shutdown_grace, a
   await waitFor(() => spawners.every((pid) => !isAlive(pid)), { what: 'the spawner gone', timeoutMs: 5000 });
   // Something that must not happen has no event to wait for: past the time it would have.
   await new Promise((r) => setTimeout(r, Math.max(0, startedMs + 5000 - Date.now())));
-  assert.equal(existsSync(join(at, 'done')), false, 'the command never finished');
+  const times = ['term', 'done'].map((f) =>
+    existsSync(join(at, f)) ? readFileSync(join(at, f), 'utf8') : '-',
+  );
+  assert.equal(
+    existsSync(join(at, 'done')),
+    false,
+    `never finished: started ${startedMs}, gone after ${goneMs} ms, term/done: ${times.join(' / ')}`,
+  );
   assert.equal(
     readFileSync(join(at, 'config'), 'utf8'),
     `${d.config}\n`,

@@ -26,10 +26,11 @@ const alive = (pid: number): boolean => {
 };
 
 /** A command that writes its pid, then works for `seconds` in steps, then writes `done`; on
- * SIGTERM it writes `term`, and exits too when `exits`. */
+ * SIGTERM it writes `term`, and exits too when `exits`. (Not a loop over $(seq N): a SIGTERM
+ * that killed seq before the loop began would end it at once.) */
 const command = (d: string, exits: boolean, seconds: number) =>
   `mkdir -p ${d}; trap 'echo term >> ${d}/term${exits ? '; exit 143' : ''}' TERM; echo $$ > ${d}/pid; ` +
-  `for i in $(seq ${seconds * 10}); do sleep 0.1; done; touch ${d}/done`;
+  `for ((i = 0; i < ${seconds * 10}; i++)); do sleep 0.1; done; touch ${d}/done`;
 
 for (const kind of ['native', 'node'] as SpawnerKind[]) {
   describe(`${kind} spawner`, { skip: kind === 'native' && nativeSkip }, () => {

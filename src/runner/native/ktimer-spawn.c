@@ -4,6 +4,8 @@
  * last bytes of its stdout and of its stderr apart, hands on its output as it is printed when asked
  * (the live tail), and reports how it ended.
  *
+ * Starting one command (its user, directory, environment) is start-command.c's.
+ *
  * Why C: a Node process starts a child by fork() of itself and waits for the exec, about 1 ms of
  * CPU a command whatever its flags; posix_spawn from this small process costs about 0.05 ms
  * (bench/RESULTS.md, shell burst). The daemon falls back to Node spawners without it.
@@ -31,11 +33,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "start-command.h"
 
 /* How long output may trail the exit of bash (pipes held by a background process). */
 #define OUTPUT_GRACE_MS 200.0
@@ -52,8 +53,6 @@
 #define LIVE_BATCH_BYTES 65536
 /* How often a spawner that lost its daemon looks whether its commands' groups are gone. */
 #define GONE_POLL_MS 100
-
-extern char **environ;
 
 struct stream {
   int fd; /* read end of its pipe; -1 once closed */
@@ -75,8 +74,6 @@ struct child {
 static struct child *children;
 static size_t n_children, cap_children;
 static int sig_pipe[2];
-static size_t n_environ;
-static posix_spawnattr_t attr;
 static int stop_orphans = 1;
 static long grace_ms;
 static int daemon_gone;
@@ -87,12 +84,12 @@ static double now_ms(void) {
   return t.tv_sec * 1000.0 + t.tv_nsec / 1e6;
 }
 
-static void die(const char *what) {
+void die(const char *what) {
   fprintf(stderr, "ktimer-spawn: %s: %s\n", what, strerror(errno));
   exit(1);
 }
 
-static void *need(void *p) {
+void *need(void *p) {
   if (!p) die("out of memory");
   return p;
 }
@@ -199,144 +196,6 @@ static void remove_child(size_t i) {
   children[i] = children[--n_children];
 }
 
-/* ---- Starting a command. ---- */
-
-/* A run's environment: this process's, then each entry given (a later name replaces an earlier). */
-static char **env_buf;
-static size_t env_cap;
-
-static void env_set(size_t *n, char *entry) {
-  size_t name_len = (size_t)(strchrnul(entry, '=') - entry) + 1;
-  for (size_t i = 0; i < *n; i++) {
-    if (strncmp(env_buf[i], entry, name_len) == 0) {
-      env_buf[i] = entry;
-      return;
-    }
-  }
-  env_buf[(*n)++] = entry;
-}
-
-/* The user a command runs as, looked up before the fork (the child only switches). */
-struct as_user {
-  uid_t uid;
-  gid_t gid;
-  int switch_ids;
-  char *name, *home, *vars[4];
-};
-
-/* Why the child could not exec, written to the parent through a close-on-exec pipe. */
-enum step { STEP_SETSID = 1, STEP_STDIO, STEP_SETGID, STEP_INITGROUPS, STEP_SETUID, STEP_VERIFY, STEP_CHDIR, STEP_EXEC };
-
-static void child_failed(int fd, int step) {
-  int report[2] = {step, errno};
-  ssize_t ignored = write(fd, report, sizeof report);
-  (void)ignored;
-  _exit(127);
-}
-
-/* In the child of fork(): its session, default signals, the pipes, the user (setgid, initgroups,
- * setuid, in that order, every return checked and the ids verified after), the directory, bash. */
-static void exec_child(int report, int out, int err, const struct as_user *u, const char *cwd, char **argv, char **envp) {
-  if (setsid() < 0) child_failed(report, STEP_SETSID);
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP: refused, fine */
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  int null = open("/dev/null", O_RDONLY);
-  if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) child_failed(report, STEP_STDIO);
-  if (u && u->switch_ids) {
-    if (setgid(u->gid) != 0) child_failed(report, STEP_SETGID);
-    if (initgroups(u->name, u->gid) != 0) child_failed(report, STEP_INITGROUPS);
-    if (setuid(u->uid) != 0) child_failed(report, STEP_SETUID);
-    uid_t ru, eu, su;
-    gid_t rg, eg, sg;
-    if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 || ru != u->uid || eu != u->uid ||
-        su != u->uid || rg != u->gid || eg != u->gid || sg != u->gid || (u->uid != 0 && setuid(0) == 0)) {
-      errno = EPERM;
-      child_failed(report, STEP_VERIFY);
-    }
-  }
-  if (cwd) {
-    if (chdir(cwd) != 0) child_failed(report, STEP_CHDIR);
-  } else if (u && chdir(u->home) != 0 && chdir("/") != 0) {
-    child_failed(report, STEP_CHDIR);
-  }
-  execve("/bin/bash", argv, envp);
-  child_failed(report, STEP_EXEC);
-}
-
-/* fork() for a command with a user or a directory; 0, or an errno with *reason set. */
-static int fork_child(pid_t *pid, int out, int err, const struct as_user *u, const char *cwd, char **argv, char **envp,
-                      char **reason) {
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) return errno;
-  *pid = fork();
-  if (*pid < 0) {
-    int e = errno;
-    close(report[0]);
-    close(report[1]);
-    return e;
-  }
-  if (*pid == 0) exec_child(report[1], out, err, u, cwd, argv, envp);
-  close(report[1]);
-  int failed[2];
-  ssize_t got;
-  do got = read(report[0], failed, sizeof failed);
-  while (got < 0 && errno == EINTR);
-  close(report[0]);
-  if (got != (ssize_t)sizeof failed) return 0; /* closed by the exec: bash runs */
-  int status;
-  while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  const char *name = u ? u->name : "";
-  const char *why = strerror(failed[1]);
-  int r = 0;
-  switch (failed[0]) {
-  case STEP_SETGID: r = asprintf(reason, "cannot run as %s: setgid(%d) failed: %s", name, (int)u->gid, why); break;
-  case STEP_INITGROUPS: r = asprintf(reason, "cannot run as %s: initgroups failed: %s", name, why); break;
-  case STEP_SETUID: r = asprintf(reason, "cannot run as %s: setuid(%d) failed: %s", name, (int)u->uid, why); break;
-  case STEP_VERIFY: r = asprintf(reason, "cannot run as %s: its ids did not take after the switch; not run", name); break;
-  case STEP_CHDIR: r = asprintf(reason, "cwd %s: %s", cwd ? cwd : u->home, why); break;
-  case STEP_EXEC: r = asprintf(reason, "cannot start /bin/bash: %s", why); break;
-  default: r = asprintf(reason, "cannot start the command (step %d): %s", failed[0], why); break;
-  }
-  if (r < 0) die("out of memory");
-  return failed[1] ? failed[1] : EPERM;
-}
-
-/* The user to run as: known here, and this process may become it; else *reason says why not. */
-static int find_user(const char *name, struct as_user *u, char **reason) {
-  errno = 0;
-  struct passwd *pw = getpwnam(name);
-  int r = 0;
-  if (!pw && errno != 0 && errno != ENOENT && errno != ESRCH)
-    r = asprintf(reason, "cannot look up user %s: %s", name, strerror(errno));
-  else if (!pw)
-    r = asprintf(reason, "user %s is not known on this machine", name);
-  else if (geteuid() != 0 && pw->pw_uid != geteuid())
-    r = asprintf(reason, "the daemon runs as uid %d, not root: it cannot run a command as %s", (int)geteuid(), name);
-  if (r < 0) die("out of memory");
-  if (!pw || *reason) return -1;
-  u->uid = pw->pw_uid;
-  u->gid = pw->pw_gid;
-  u->switch_ids = geteuid() == 0 && pw->pw_uid != 0;
-  u->name = need(strdup(pw->pw_name));
-  u->home = need(strdup(pw->pw_dir));
-  if (asprintf(&u->vars[0], "HOME=%s", pw->pw_dir) < 0 || asprintf(&u->vars[1], "USER=%s", pw->pw_name) < 0 ||
-      asprintf(&u->vars[2], "LOGNAME=%s", pw->pw_name) < 0 || asprintf(&u->vars[3], "SHELL=%s", pw->pw_shell) < 0)
-    die("out of memory");
-  return 0;
-}
-
-static void free_user(struct as_user *u) {
-  free(u->name);
-  free(u->home);
-  for (int i = 0; i < 4; i++) free(u->vars[i]);
-}
-
 struct request {
   long id;
   size_t output_max;
@@ -374,48 +233,16 @@ static void add_child(const struct request *q, pid_t pid, int out, int err, doub
 
 static void start(const struct request *q) {
   double started = now_ms();
-  struct as_user user, *u = NULL;
-  memset(&user, 0, sizeof user);
-  char *reason = NULL;
-  if (q->user[0] != '\0') {
-    if (find_user(q->user, &user, &reason) != 0) {
-      report_not_run(q->id, started, reason);
-      free(reason);
-      return;
-    }
-    u = &user;
-  }
-  /* The environment: this process's, the user's variables, then the request's entries. */
-  size_t n_env = 0, need_env = n_environ + 5;
-  for (size_t i = 0; i < q->env_len; i++) need_env += q->env[i] == '\0';
-  if (env_cap < need_env) env_buf = need(realloc(env_buf, (env_cap = need_env) * sizeof *env_buf));
-  for (char **e = environ; *e; e++) env_buf[n_env++] = *e;
-  if (u)
-    for (int i = 0; i < 4; i++) env_set(&n_env, u->vars[i]);
-  for (char *e = q->env; e < q->env + q->env_len; e += strlen(e) + 1) env_set(&n_env, e);
-  env_buf[n_env] = NULL;
-
-  int out[2] = {-1, -1}, err[2] = {-1, -1}, e = 0;
+  struct command cmd = {q->command, q->env, q->env_len, q->cwd, q->user};
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
   pid_t pid = 0;
-  char *argv[] = {"/bin/bash", "-c", q->command, NULL};
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    e = errno;
-  } else if (u || q->cwd[0] != '\0') {
-    e = fork_child(&pid, out[1], err[1], u, q->cwd[0] ? q->cwd : NULL, argv, env_buf, &reason);
-  } else {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    e = posix_spawn(&pid, "/bin/bash", &actions, &attr, argv, env_buf);
-    posix_spawn_file_actions_destroy(&actions);
-  }
+  char *reason = NULL;
+  int e = pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ? errno : 0;
+  if (e == 0 && start_command(&cmd, out[1], err[1], &pid, &reason) != 0) e = -1;
   for (int i = 0; i < 2; i++) {
     if (out[i] >= 0 && (i == 1 || e != 0)) close(out[i]);
     if (err[i] >= 0 && (i == 1 || e != 0)) close(err[i]);
   }
-  if (u) free_user(u);
   if (e != 0) {
     if (!reason && asprintf(&reason, "cannot start /bin/bash: %s", strerror(e)) < 0) die("out of memory");
     report_not_run(q->id, started, reason);
@@ -549,15 +376,7 @@ static void setup(int argc, char **argv) {
   sa.sa_handler = on_sigchld;
   sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
   if (sigaction(SIGCHLD, &sa, NULL) != 0) die("sigaction");
-  for (char **e = environ; *e; e++) n_environ++;
-  /* Commands start as from a fresh shell: default signal handling, nothing blocked. */
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  start_command_init();
 }
 
 /* How long poll may sleep: until a child's output grace ends, its live batch is due, or a look at orphans. */
@@ -565,16 +384,17 @@ static int poll_wait_ms(double now) {
   double wait = daemon_gone ? GONE_POLL_MS : -1;
   for (size_t i = 0; i < n_children; i++) {
     struct child *c = &children[i];
-    double left = -1;
-    if (c->exited) left = c->exited_ms + OUTPUT_GRACE_MS - now;
+    double left = -1; /* -1: nothing due for this child but its pipes */
+    if (c->exited) {
+      left = c->exited_ms + OUTPUT_GRACE_MS - now;
+      if (left < 0) left = 0;
+    }
     if (live_pending(c)) {
       double due = c->flushed_ms + LIVE_INTERVAL_MS - now;
+      if (due < 0) due = 0;
       if (left < 0 || due < left) left = due;
     }
-    if (c->exited || live_pending(c)) {
-      if (left < 0) left = 0;
-      if (wait < 0 || left < wait) wait = left;
-    }
+    if (left >= 0 && (wait < 0 || left < wait)) wait = left;
   }
   return wait < 0 ? -1 : (int)wait + 1;
 }
