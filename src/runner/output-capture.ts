@@ -37,7 +37,8 @@ function partialCharAtStart(tail: Buffer): number {
  */
 export function boundedText(head: Buffer, tail: Buffer, totalBytes: number): string {
   const kept = head.length + tail.length;
-  if (totalBytes <= kept) return Buffer.concat([head, tail]).toString('utf8');
+  if (totalBytes <= kept)
+    return tail.length === 0 ? head.toString('utf8') : Buffer.concat([head, tail]).toString('utf8');
   const headEnd = head.length - partialCharAtEnd(head);
   const tailStart = partialCharAtStart(tail);
   const cut = totalBytes - headEnd - (tail.length - tailStart);

@@ -22,13 +22,12 @@ export function taskBaseEnv(
 
 /** What a run sets over its base environment, in order (a later one wins): -env, then the run's own. */
 export function runEnv(req: FireRequest): [string, string][] {
-  const own: [string, string][] = [
-    ['KTIMER_KID', req.kid],
-    ['KTIMER_DUE', (req.dueMs / 1000).toFixed(3)],
-  ];
-  if (req.fireId !== undefined) own.push(['KTIMER_FIRE_ID', req.fireId]);
-  if (req.name !== undefined) own.push(['KTIMER_NAME', req.name]);
-  return [...Object.entries(req.env ?? {}), ...own];
+  // Per run, in a burst: no spreads.
+  const vars: [string, string][] = req.env ? Object.entries(req.env) : [];
+  vars.push(['KTIMER_KID', req.kid], ['KTIMER_DUE', (req.dueMs / 1000).toFixed(3)]);
+  if (req.fireId !== undefined) vars.push(['KTIMER_FIRE_ID', req.fireId]);
+  if (req.name !== undefined) vars.push(['KTIMER_NAME', req.name]);
+  return vars;
 }
 
 /** The variables -user sets (as cron and sudo do), under the task's own -env. */
@@ -46,10 +45,11 @@ const USER_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/;
 /** Why a request cannot run as it is (nothing is started), or null. */
 export function requestProblem(req: FireRequest): string | null {
   if (req.command.includes('\0')) return 'the command holds a NUL byte';
-  for (const [name, value] of Object.entries(req.env ?? {})) {
-    if (!ENV_NAME.test(name)) return `env: "${name}" is not a variable name (letters, digits, _)`;
-    if (value.includes('\0')) return `env ${name}: the value holds a NUL byte`;
-  }
+  if (req.env)
+    for (const [name, value] of Object.entries(req.env)) {
+      if (!ENV_NAME.test(name)) return `env: "${name}" is not a variable name (letters, digits, _)`;
+      if (value.includes('\0')) return `env ${name}: the value holds a NUL byte`;
+    }
   if (req.cwd !== undefined && (!req.cwd.startsWith('/') || req.cwd.includes('\0')))
     return `cwd "${req.cwd}" is not an absolute path`;
   if (req.user !== undefined && !USER_NAME.test(req.user)) return `user "${req.user}" is not a user name`;
