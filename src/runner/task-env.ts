@@ -50,8 +50,8 @@ export function requestProblem(req: FireRequest): string | null {
       if (!ENV_NAME.test(name)) return `env: "${name}" is not a variable name (letters, digits, _)`;
       if (value.includes('\0')) return `env ${name}: the value holds a NUL byte`;
     }
-  if (req.cwd !== undefined && (!req.cwd.startsWith('/') || req.cwd.includes('\0')))
-    return `cwd "${req.cwd}" is not an absolute path`;
+  if (req.cwd?.includes('\0')) return 'cwd: the path holds a NUL byte';
+  if (req.cwd !== undefined && !req.cwd.startsWith('/')) return `cwd "${req.cwd}" is not an absolute path`;
   if (req.user !== undefined && !USER_NAME.test(req.user)) return `user "${req.user}" is not a user name`;
   return null;
 }
