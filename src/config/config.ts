@@ -30,6 +30,11 @@ export interface Config {
     readonly urlConcurrency: number;
     /** On stop, how long running tasks may go on before they are killed. */
     readonly shutdownGraceSec: number;
+    /**
+     * When the daemon dies (killed, crashed), its commands go on alone (true) instead of being
+     * stopped by its spawners: SIGTERM, SIGKILL after shutdown_grace (docs/running-tasks.md).
+     */
+    readonly keepOrphans: boolean;
     /** A begun fire whose daemon stopped renewing its lease this long is recorded lost. */
     readonly lostAfterSec: number;
     readonly defaultTimer: string;

@@ -91,6 +91,7 @@ export function buildConfig(text: string, file: string): Config {
     shellConcurrency: int(d, 'task_concurrency', 64, 1, 10_000),
     urlConcurrency: int(d, 'task_url_concurrency', 1000, 1, 100_000),
     shutdownGraceSec: int(d, 'shutdown_grace', 30, 0, 3600),
+    keepOrphans: bool(d, 'task_keep_orphans', false),
     lostAfterSec: int(d, 'task_lost_after', 60, 4, 3600),
   };
   const history = {

@@ -15,6 +15,21 @@ export interface UnitOptions {
   runAs?: { user: string; group: string };
 }
 
+/**
+ * How systemd ends the unit's processes (docs/running-tasks.md). mixed: on stop, SIGTERM to the
+ * daemon only (it lets running tasks finish for shutdown_grace, then kills them), SIGKILL to
+ * whatever is left; when the daemon dies, systemd sends SIGKILL at once to what it left in the
+ * unit (spawners and commands). process, with task_keep_orphans = 1: what the daemon left goes on.
+ */
+function killMode(config: Config): string {
+  if (config.task.keepOrphans)
+    return `# task_keep_orphans = 1: commands a dead daemon left go on alone (systemd kills the daemon only).
+KillMode=process`;
+  return `# SIGTERM to the daemon only: it lets running tasks finish (shutdown_grace), then exits.
+# If it dies, systemd sends SIGKILL to every process it left in the unit (its commands too).
+KillMode=mixed`;
+}
+
 export function systemdUnit(
   config: Config,
   nodePath: string,
@@ -43,8 +58,7 @@ ${[...runAs, ''].join('\n')}ExecStart=${arg(nodePath)} ${arg(binPath)} start --c
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=2
-# SIGTERM to the daemon only: it lets running tasks finish (shutdown_grace), then exits.
-KillMode=mixed
+${killMode(config)}
 TimeoutStopSec=${config.task.shutdownGraceSec + 15}
 # Its stdout and stderr (all its logs with log.dir = -) are journald's, under this name.
 SyslogIdentifier=ktimer

@@ -58,3 +58,11 @@ test('a path with a newline is refused (it would add a line of its own); % and $
     /^ExecStart=\/usr\/bin\/node \/opt\/kt\/bin\/ktimer start --config \/opt\/100%%h\/\$\$HOME\/conf\.ini$/m,
   );
 });
+
+test("KillMode: mixed (stop: SIGTERM to the daemon only; a dead daemon's commands killed); process with task_keep_orphans", () => {
+  assert.ok(lines(unit()).includes('KillMode=mixed'));
+  const keep = buildConfig('[default]\ntask_keep_orphans = 1', '/opt/kt/conf.ini');
+  const text = systemdUnit(keep, '/usr/bin/node', '/opt/kt/bin/ktimer');
+  assert.ok(lines(text).includes('KillMode=process'));
+  assert.doesNotMatch(text, /KillMode=mixed/);
+});
