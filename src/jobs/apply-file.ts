@@ -22,14 +22,19 @@ const MAX_SHOWN = 50;
 /** The declaration of an apply file's text; `source` names it in messages (a path, or stdin). */
 export function parseApplyFile(text: string, source: string, rules: TaskRules): Declaration {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: false });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: false,
+  });
   const lineOf: LineOf = (node) => {
     const range = (node as { range?: [number, number, number] } | null)?.range;
     return range ? lines.linePos(range[0]).line : 1;
   };
   const syntax = doc.errors.map((err) => ({
     line: lines.linePos(err.pos[0]).line,
-    message: `${err.message.split('\n')[0] ?? ''}`.replace(/ at line \d+, column \d+:?$/, ''),
+    message: (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''),
   }));
   refuseIf(source, syntax.map(at(null)));
   const found = topLevel(doc, lineOf);
@@ -70,7 +75,7 @@ function topLevel(doc: Document, lineOf: LineOf): { group?: string; tasks: Pair[
   let group: string | undefined;
   let tasks: Pair[] = [];
   const seen = new Set<string>();
-  for (const pair of top.items as Pair[]) {
+  for (const pair of top.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const line = lineOf(pair.key);
     try {
@@ -79,7 +84,9 @@ function topLevel(doc: Document, lineOf: LineOf): { group?: string; tasks: Pair[
       if (key === 'group') group = parseGroup(textOf(resolve(pair.value, doc), 'group'));
       else if (key === 'tasks') tasks = taskPairs(resolve(pair.value, doc));
       else if (!key.startsWith('x-'))
-        throw new Error(`unknown key "${oneLine(key, 40)}"; an apply file has group and tasks (and x-... keys)`);
+        throw new Error(
+          `unknown key "${oneLine(key, 40)}"; an apply file has group and tasks (and x-... keys)`,
+        );
     } catch (err) {
       problems.push({ line, message: messageOf(err) });
     }
@@ -94,14 +101,17 @@ function topLevel(doc: Document, lineOf: LineOf): { group?: string; tasks: Pair[
 
 /** `tasks:` is a map of names to fields; empty (`tasks:` or `tasks: {}`) declares none. */
 function taskPairs(node: unknown): Pair[] {
-  if (isMap(node)) return node.items as Pair[];
+  if (isMap(node)) return node.items;
   if (node == null || (isScalar(node) && node.value === null)) return [];
   throw new Error('tasks must be a map of task names to their fields');
 }
 
 const at =
   (task: string | null) =>
-  (p: Problem): Problem => ({ line: p.line, message: task === null ? p.message : `task ${task}: ${p.message}` });
+  (p: Problem): Problem => ({
+    line: p.line,
+    message: task === null ? p.message : `task ${task}: ${p.message}`,
+  });
 
 /** Nothing is applied from a file with a problem: one usage error lists them, a line each. */
 function refuseIf(source: string, problems: readonly Problem[]): void {

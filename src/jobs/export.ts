@@ -2,7 +2,7 @@
 // Tasks by name, fields in one order (JOB_FIELDS), defaults left out: the same tasks always print
 // the same text, so a file kept in git shows only real changes. The crontab import prints its
 // file here too.
-import { Document, isMap, isScalar, isSeq, type Pair } from 'yaml';
+import { Document, isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import { formatOutputMax } from '../tasks/run-fields.js';
 import type { StoredJob } from './job.js';
 import { jobFields, type JobFields } from './job-fields.js';
@@ -29,41 +29,79 @@ export function exportJobs(tasks: readonly StoredJob[], group: string, format: F
   for (const task of tasks) {
     const reason = skipReason(task, group);
     if (reason === null && task.name !== undefined) kept.push({ name: task.name, fields: jobFields(task) });
-    else skipped.push({ kid: task.kid, ...(task.name === undefined ? {} : { name: task.name }), reason: reason ?? '' });
+    else
+      skipped.push({
+        kid: task.kid,
+        ...(task.name === undefined ? {} : { name: task.name }),
+        reason: reason ?? '',
+      });
   }
   return { text: applyFileText(group, kept, format), skipped };
 }
 
 function skipReason(task: StoredJob, group: string): string | null {
-  if (task.type === 'timer') return 'a one-shot timer is not declared state (apply files hold tickers and cron tasks)';
+  if (task.type === 'timer')
+    return 'a one-shot timer is not declared state (apply files hold tickers and cron tasks)';
   if (task.name === undefined)
     return `it has no name, which is its key in a file; give it one with \`ktimer update ${task.kid} -name=NAME\``;
-  if (task.group !== group) return task.group === undefined ? 'it has no group' : `it is of group ${task.group}`;
+  if (task.group !== group)
+    return task.group === undefined ? 'it has no group' : `it is of group ${task.group}`;
   return null;
 }
 
-/** An apply file's text: `group`, then `tasks` by name; a header comment on top (YAML only). */
+export interface TextOptions {
+  /** A comment on top (YAML). */
+  header?: string;
+  /** Tasks in the order given, not by name (an import, beside its crontab). */
+  inOrder?: boolean;
+  /** One env written once and named (`&env1`), the tasks with the same one pointing to it (YAML). */
+  shareEnv?: boolean;
+}
+
+/** An apply file's text: `group`, then `tasks` by name. */
 export function applyFileText(
   group: string,
   tasks: readonly FileTask[],
   format: FileFormat,
-  header?: string,
+  { header, inOrder = false, shareEnv = false }: TextOptions = {},
 ): string {
-  const sorted = [...tasks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = inOrder
+    ? tasks
+    : [...tasks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const body = { group, tasks: Object.fromEntries(sorted.map((t) => [t.name, written(t.fields)])) };
   if (format === 'json') return `${JSON.stringify(body, null, 2)}\n`;
   const doc = new Document(body);
   if (header !== undefined) doc.commentBefore = header;
   const map = doc.get('tasks', true);
   if (isMap(map))
-    for (const [i, pair] of (map.items as Pair[]).entries()) {
+    for (const [i, pair] of map.items.entries()) {
       const comment = sorted[i]?.comment;
       if (comment !== undefined && isScalar(pair.key)) pair.key.commentBefore = comment;
       const on = isMap(pair.value) ? pair.value.get('on', true) : undefined;
       if (isSeq(on)) on.flow = true;
     }
+  if (shareEnv && isMap(map)) shareEnvs(doc, map.items);
   // No folding: a long command stays on one line, as it was given.
   return doc.toString({ lineWidth: 0 });
+}
+
+/** The second and later tasks with an env equal to an earlier one's point to it (`*env1`). */
+function shareEnvs(doc: Document, tasks: readonly Pair[]): void {
+  const first = new Map<string, YAMLMap>();
+  for (const task of tasks) {
+    const env = isMap(task.value)
+      ? task.value.items.find((p) => isScalar(p.key) && p.key.value === 'env')
+      : undefined;
+    if (!env || !isMap(env.value)) continue;
+    const key = JSON.stringify(env.value.toJSON());
+    const seen = first.get(key);
+    if (!seen) first.set(key, env.value);
+    else
+      env.value = doc.createAlias(
+        seen,
+        seen.anchor ?? `env${[...first.values()].filter((m) => m.anchor).length + 1}`,
+      );
+  }
 }
 
 /** The fields as a file writes them: output_max as a size (`8k`). */

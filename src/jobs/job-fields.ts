@@ -39,7 +39,7 @@ export const SCHEDULE_FIELDS: readonly JobField[] = ['type', 'time', 'cron', 'tz
 /** The canonical fields of a checked spec or a stored task (run state is not a field). */
 export function jobFields(task: TaskSpec & RunFields): JobFields {
   const repeats = task.type !== 'timer';
-  const fields: JobFields = {
+  const all: JobFields = {
     type: task.type,
     time: task.type === 'cron' ? undefined : task.time,
     cron: task.type === 'cron' ? task.cron : undefined,
@@ -58,8 +58,8 @@ export function jobFields(task: TaskSpec & RunFields): JobFields {
     output_max: task.output_max,
     notify: task.notify === 'off' ? 'off' : undefined,
   };
-  for (const field of JOB_FIELDS) if (fields[field] === undefined) delete fields[field];
-  return fields;
+  // Left out, not undefined: what is compared and written is only what is there.
+  return Object.fromEntries(JOB_FIELDS.flatMap((f) => (all[f] === undefined ? [] : [[f, all[f]]])));
 }
 
 function sortedEnv(env: Readonly<Record<string, string>>): Record<string, string> {

@@ -3,7 +3,7 @@
 // checks them) and issue 24's (run-fields.ts). A scalar counts as the text it was written as:
 // `time: 010` is "010", `command: true` is "true", so YAML's idea of numbers and booleans
 // changes nothing. Each bad field is one message with its own line.
-import { isAlias, isMap, isScalar, isSeq, type Document, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type YAMLMap } from 'yaml';
 import { messageOf, usageError } from '../errors.js';
 import { checkCron, checkZone } from '../tasks/cron.js';
 import {
@@ -94,7 +94,7 @@ export function readJob(
 function fieldsOf(map: YAMLMap, doc: Document, lineOf: LineOf, problems: Problem[]): Field[] {
   const own: Field[] = [];
   const merged: Field[] = [];
-  for (const pair of map.items as Pair[]) {
+  for (const pair of map.items) {
     const line = lineOf(pair.key);
     if (isScalar(pair.key) && typeof pair.key.value === 'symbol') {
       const value = resolve(pair.value, doc);
@@ -169,7 +169,7 @@ function listOf(node: unknown, doc: Document): string | string[] {
 /** `env:` is a map of names to values. */
 function entriesOf(node: unknown, doc: Document): [string, string][] {
   if (!isMap(node)) throw usageError('env must be a map of names to values, such as env: {LANG: C.UTF-8}');
-  return (node.items as Pair[]).map((pair) => {
+  return node.items.map((pair) => {
     const name = textOf(pair.key, 'an env name');
     return [name, textOf(resolve(pair.value, doc), `env ${name}`)];
   });

@@ -36,7 +36,8 @@ export function planSummary(plan: Plan): string {
 }
 
 function changeText({ field, from, to }: FieldChange): string {
-  if (field.startsWith('env.')) return `${from === undefined ? '(none)' : '***'} -> ${to === undefined ? '(none)' : '***'}`;
+  if (field.startsWith('env.'))
+    return `${from === undefined ? '(none)' : '***'} -> ${to === undefined ? '(none)' : '***'}`;
   if (typeof from === 'string' && typeof to === 'string') {
     const [a, b] = around(from, to);
     return `${a} -> ${b}`;

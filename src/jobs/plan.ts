@@ -64,7 +64,8 @@ export function makePlan(declaration: Declaration, stored: readonly StoredJob[],
   const declared = new Set(declaration.jobs.map((j) => j.name));
   for (const task of stored) {
     if (task.group !== group || task.type === 'timer' || (task.name && declared.has(task.name))) continue;
-    if (prune) plan.remove.push(task.name === undefined ? { kid: task.kid } : { kid: task.kid, name: task.name });
+    if (prune)
+      plan.remove.push(task.name === undefined ? { kid: task.kid } : { kid: task.kid, name: task.name });
     else plan.kept++;
   }
   const byKey = <T extends { name?: string; kid: string }>(a: T, b: T) =>

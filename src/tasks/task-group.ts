@@ -8,6 +8,7 @@ import { isTaskName, MAX_NAME_CHARS } from './task-name.js';
 export const GROUP_RULE = `a letter, then letters, digits, . _ or - (at most ${MAX_NAME_CHARS} characters)`;
 
 export function parseGroup(value: string): string {
-  if (!isTaskName(value)) throw usageError(`group "${oneLine(value, 60)}" is invalid; expected ${GROUP_RULE}`);
+  if (!isTaskName(value))
+    throw usageError(`group "${oneLine(value, 60)}" is invalid; expected ${GROUP_RULE}`);
   return value;
 }

@@ -10,13 +10,33 @@ import { makePlan } from '../../src/jobs/plan.js';
 import { planLines } from '../../src/jobs/plan-text.js';
 import type { TaskRules } from '../../src/tasks/task-rules.js';
 
-const rules: TaskRules = { maxDay: 365, defaultTimer: 'echo hi', defaultTicker: 'date', timezone: 'Asia/Tokyo' };
+const rules: TaskRules = {
+  maxDay: 365,
+  defaultTimer: 'echo hi',
+  defaultTicker: 'date',
+  timezone: 'Asia/Tokyo',
+};
 
-const base = { time: 0, limit: 0, run_num: 0, run_lasttime: 0, run_nexttime: 1_800_000_000, misfire: 'once' as const };
+const base = {
+  time: 0,
+  limit: 0,
+  run_num: 0,
+  run_lasttime: 0,
+  run_nexttime: 1_800_000_000,
+  misfire: 'once' as const,
+};
 
 test('the YAML a person reads: group, tasks by name, fields in one order, defaults left out', () => {
   const tasks: StoredJob[] = [
-    { ...base, kid: 'k2', name: 'heartbeat', group: 'nightly', type: 'ticker', time: 300, command: 'echo alive' },
+    {
+      ...base,
+      kid: 'k2',
+      name: 'heartbeat',
+      group: 'nightly',
+      type: 'ticker',
+      time: 300,
+      command: 'echo alive',
+    },
     {
       ...base,
       kid: 'k1',
@@ -176,8 +196,12 @@ function generated(next: () => number, i: number): StoredJob {
     task.cron = pick(next, ['0 30 3 * * *', '*/5 * * * *', '@daily', '0 0 9 * * 1-5', '0 0 0 1 jan,jul *']);
     task.tz = pick(next, ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo']);
   }
-  if (next() < 0.3) Object.assign(task, { retries: pick(next, [1, 3, 100]), retry_delay: pick(next, [1, 10, 3600]) });
-  if (next() < 0.5) task.env = Object.fromEntries(Array.from({ length: 1 + Math.floor(next() * 4) }, (_, j) => [`V${j}`, awkward()]));
+  if (next() < 0.3)
+    Object.assign(task, { retries: pick(next, [1, 3, 100]), retry_delay: pick(next, [1, 10, 3600]) });
+  if (next() < 0.5)
+    task.env = Object.fromEntries(
+      Array.from({ length: 1 + Math.floor(next() * 4) }, (_, j) => [`V${j}`, awkward()]),
+    );
   for (const key of Object.keys(task) as (keyof StoredJob)[]) if (task[key] === undefined) delete task[key];
   return task;
 }
@@ -196,7 +220,11 @@ for (const format of ['yaml', 'json'] as FileFormat[]) {
       }
       assert.deepEqual(lines, ['0 to add, 0 to change, 0 to remove, 25 unchanged'], `seed ${seed}:\n${text}`);
       const shuffled = [...tasks].sort(() => next() - 0.5);
-      assert.equal(exportJobs(shuffled, 'g', format).text, text, `seed ${seed}: the same tasks, the same text`);
+      assert.equal(
+        exportJobs(shuffled, 'g', format).text,
+        text,
+        `seed ${seed}: the same tasks, the same text`,
+      );
     }
   });
 }

@@ -6,7 +6,12 @@ import { KtimerError } from '../../src/errors.js';
 import { parseApplyFile } from '../../src/jobs/apply-file.js';
 import type { TaskRules } from '../../src/tasks/task-rules.js';
 
-const rules: TaskRules = { maxDay: 365, defaultTimer: 'echo hi', defaultTicker: 'date', timezone: 'Europe/Berlin' };
+const rules: TaskRules = {
+  maxDay: 365,
+  defaultTimer: 'echo hi',
+  defaultTicker: 'date',
+  timezone: 'Europe/Berlin',
+};
 
 /** The problems of a file that is refused, as its usage error's lines. */
 function problems(text: string): string[] {
@@ -70,19 +75,32 @@ tasks:
     output_max: 8192,
     notify: 'off',
   });
-  assert.deepEqual(decl.jobs[1]?.spec, { type: 'ticker', time: 300, limit: 0, command: 'echo alive', name: 'heartbeat' });
+  assert.deepEqual(decl.jobs[1]?.spec, {
+    type: 'ticker',
+    time: 300,
+    limit: 0,
+    command: 'echo alive',
+    name: 'heartbeat',
+  });
 });
 
 test('JSON is read the same, with its line numbers', () => {
   const json = JSON.stringify(
-    { group: 'g', tasks: { a: { type: 'ticker', time: 60, command: 'x' }, b: { type: 'cron', cron: 'bad' } } },
+    {
+      group: 'g',
+      tasks: { a: { type: 'ticker', time: 60, command: 'x' }, b: { type: 'cron', cron: 'bad' } },
+    },
     null,
     2,
   );
   assert.deepEqual(problems(json), [
     'jobs.yaml:11: task b: cron "bad" is invalid: give 5 fields (minute hour day month weekday), 6 (second first), or @hourly, @daily, @weekly, @monthly, @yearly',
   ]);
-  const ok = parseApplyFile(JSON.stringify({ group: 'g', tasks: { a: { type: 'ticker', time: 60, command: 'x' } } }), 'f', rules);
+  const ok = parseApplyFile(
+    JSON.stringify({ group: 'g', tasks: { a: { type: 'ticker', time: 60, command: 'x' } } }),
+    'f',
+    rules,
+  );
   assert.equal(ok.jobs[0]?.spec.time, 60);
 });
 
@@ -152,7 +170,9 @@ test('the group is required and checked; stray keys and syntax errors are proble
   assert.deepEqual(problems('- a\n- b\n'), [
     'jobs.yaml:1: expected a map with group: NAME and tasks: (this is no apply file)',
   ]);
-  assert.deepEqual(problems('group: g\ntasks:\n  a:\n    type: ticker\n    time:\n'), ['jobs.yaml:5: task a: time has no value']);
+  assert.deepEqual(problems('group: g\ntasks:\n  a:\n    type: ticker\n    time:\n'), [
+    'jobs.yaml:5: task a: time has no value',
+  ]);
 });
 
 test('an empty tasks map declares none; x- keys hold anchors, and << merges their fields', () => {
@@ -189,9 +209,15 @@ test('a field of the wrong shape is refused, not guessed', () => {
   assert.deepEqual(problems('group: g\ntasks:\n  a:\n    type: ticker\n    command: [echo, hi]\n'), [
     'jobs.yaml:5: task a: command must be a single value',
   ]);
-  assert.deepEqual(problems('group: g\ntasks:\n  a:\n    type: ticker\n    env: {A: ~}\n'), ['jobs.yaml:5: task a: env A has no value']);
+  assert.deepEqual(problems('group: g\ntasks:\n  a:\n    type: ticker\n    env: {A: ~}\n'), [
+    'jobs.yaml:5: task a: env A has no value',
+  ]);
   // YAML's true is the word written: a shell's `true` is a fine command; a limit it is not.
-  assert.equal(parseApplyFile('group: g\ntasks:\n  a: {type: ticker, command: true}\n', 'f', rules).jobs[0]?.spec.command, 'true');
+  assert.equal(
+    parseApplyFile('group: g\ntasks:\n  a: {type: ticker, command: true}\n', 'f', rules).jobs[0]?.spec
+      .command,
+    'true',
+  );
   assert.deepEqual(problems('group: g\ntasks:\n  a: {type: ticker, limit: true}\n'), [
     'jobs.yaml:3: task a: limit "true" is invalid; expected a whole number >= 0 (0 = without end)',
   ]);

@@ -54,7 +54,14 @@ const applied = (): StoredJob[] => [
     timeout: 3600,
     env: { TOKEN: 's3cret', PGHOST: 'db1' },
   }),
-  stored({ kid: 'kid-heart', name: 'heartbeat', group: 'nightly', type: 'ticker', time: 300, command: 'echo alive' }),
+  stored({
+    kid: 'kid-heart',
+    name: 'heartbeat',
+    group: 'nightly',
+    type: 'ticker',
+    time: 300,
+    command: 'echo alive',
+  }),
   stored({
     kid: 'kid-report',
     name: 'report',
@@ -70,7 +77,12 @@ const decl = (text = FILE) => parseApplyFile(text, 'jobs.yaml', rules);
 
 test('a first apply adds every task; a second changes nothing', () => {
   const first = makePlan(decl(), [], false);
-  assert.deepEqual(planLines(first), ['+ db-backup', '+ heartbeat', '+ report', '3 to add, 0 to change, 0 to remove, 0 unchanged']);
+  assert.deepEqual(planLines(first), [
+    '+ db-backup',
+    '+ heartbeat',
+    '+ report',
+    '3 to add, 0 to change, 0 to remove, 0 unchanged',
+  ]);
   const again = makePlan(decl(), applied(), true);
   assert.deepEqual(planLines(again), ['0 to add, 0 to change, 0 to remove, 3 unchanged']);
   assert.deepEqual(
@@ -119,7 +131,15 @@ test('--prune removes the group tasks the file no longer declares, and nothing e
     ...applied(),
     stored({ kid: 'kid-old', name: 'old-report', group: 'nightly', type: 'ticker', time: 60, command: 'x' }),
     stored({ kid: 'kid-nameless', group: 'nightly', type: 'ticker', time: 60, command: 'x' }),
-    stored({ kid: 'kid-timer', name: 'one-shot', group: 'nightly', type: 'timer', time: 60, limit: 1, command: 'x' }),
+    stored({
+      kid: 'kid-timer',
+      name: 'one-shot',
+      group: 'nightly',
+      type: 'timer',
+      time: 60,
+      limit: 1,
+      command: 'x',
+    }),
     stored({ kid: 'kid-other', name: 'web-deploy', group: 'web', type: 'ticker', time: 60, command: 'x' }),
     stored({ kid: 'kid-loose', name: 'by-hand', type: 'ticker', time: 60, command: 'x' }),
   ];
@@ -145,7 +165,15 @@ test('a name held outside the group, or by a timer, refuses the plan with a line
   const all = [
     stored({ kid: 'kid-other', name: 'heartbeat', group: 'web', type: 'ticker', time: 60, command: 'x' }),
     stored({ kid: 'kid-loose', name: 'report', type: 'ticker', time: 60, command: 'x' }),
-    stored({ kid: 'kid-timer', name: 'db-backup', group: 'nightly', type: 'timer', time: 60, limit: 1, command: 'x' }),
+    stored({
+      kid: 'kid-timer',
+      name: 'db-backup',
+      group: 'nightly',
+      type: 'timer',
+      time: 60,
+      limit: 1,
+      command: 'x',
+    }),
   ];
   const plan = makePlan(decl(), all, true);
   assert.equal(plan.add.length, 0);
@@ -181,14 +209,20 @@ tasks:
     retries: 0
 `;
   const all = applied().slice(1, 2);
-  assert.deepEqual(planLines(makePlan(decl(text), all, false)), ['0 to add, 0 to change, 0 to remove, 1 unchanged']);
+  assert.deepEqual(planLines(makePlan(decl(text), all, false)), [
+    '0 to add, 0 to change, 0 to remove, 1 unchanged',
+  ]);
   const labelled = [{ ...(all[0] as StoredJob), on: ['web', 'eu'], env: { B: '2', A: '1' } }];
   const swapped = text.replace('retries: 0', 'on: eu,web\n    env: {A: 1, B: 2}');
-  assert.deepEqual(planLines(makePlan(decl(swapped), labelled, false)), ['0 to add, 0 to change, 0 to remove, 1 unchanged']);
+  assert.deepEqual(planLines(makePlan(decl(swapped), labelled, false)), [
+    '0 to add, 0 to change, 0 to remove, 1 unchanged',
+  ]);
 });
 
 test('mask hides what the caller says in every line (a URL credential)', () => {
   const text = FILE.replace('echo alive', 'https://user:pw@example.com/ping');
-  const lines = planLines(makePlan(decl(text), applied(), false), (l) => l.replace(/:\/\/[^@/]*@/, '://***@'));
+  const lines = planLines(makePlan(decl(text), applied(), false), (l) =>
+    l.replace(/:\/\/[^@/]*@/, '://***@'),
+  );
   assert.equal(lines[0], '~ heartbeat: command "echo alive" -> "https://***@example.com/ping"');
 });

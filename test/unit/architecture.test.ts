@@ -20,6 +20,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   notify: ['top', 'config', 'store'],
   web: ['top', 'tasks', 'config', 'service'],
   metrics: ['top', 'tasks'],
+  // Apply files, plans, export and the crontab import (issue 25): pure, over the task rules.
+  jobs: ['top', 'tasks'],
   daemon: ['top', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'notify', 'web', 'metrics'],
   cli: ['top', 'tasks', 'config', 'store', 'service', 'log', 'daemon'],
   // The dashboard's browser code: it talks to the daemon over HTTP only.
@@ -33,6 +35,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   commander: ['cli'],
   pino: ['log', 'daemon', 'web'],
   'prom-client': ['metrics'],
+  yaml: ['jobs'],
   'node:http': ['web', 'runner'],
   // Tests only: it drives the browser of the dashboard's test.
   'playwright-core': [],
