@@ -50,7 +50,7 @@ export function cronRunsAfter(expr: string, tz: string, afterMs: number, n: numb
   const key = `${expr}\u0000${tz}\u0000${afterMs}\u0000${n}`;
   let runs = recent.get(key);
   if (!runs) {
-    runs = computeRunsAfter(expr, tz, afterMs, n);
+    runs = cronRunsWithin(expr, tz, afterMs, Number.POSITIVE_INFINITY, n);
     if (recent.size >= CACHE_MAX) recent.delete(recent.keys().next().value as string);
     recent.set(key, runs);
   }
@@ -59,13 +59,23 @@ export function cronRunsAfter(expr: string, tz: string, afterMs: number, n: numb
 
 const recent = new Map<string, readonly number[]>();
 
-function computeRunsAfter(expr: string, tz: string, afterMs: number, n: number): number[] {
+/**
+ * Up to `n` run times after `afterMs` and at or before `untilMs`, unix ms. Not kept (a far look
+ * ahead, `next --from`, is asked once): the walk stops at `untilMs` or at `n`, whichever first.
+ */
+export function cronRunsWithin(
+  expr: string,
+  tz: string,
+  afterMs: number,
+  untilMs: number,
+  n: number,
+): number[] {
   const job = cronOf(expr, tz);
   const runs: number[] = [];
   let from = new Date(afterMs);
   while (runs.length < n) {
     const next = job.nextRun(from);
-    if (!next) break;
+    if (!next || next.getTime() > untilMs) break;
     runs.push(next.getTime());
     from = next;
   }
