@@ -14,7 +14,17 @@ import type { FieldChange, Plan } from './plan.js';
 /** A value's characters shown at most; a long one is shown around where the two differ. */
 const SHOWN = 60;
 
-export function planLines(plan: Plan, mask: (line: string) => string = (line) => line): string[] {
+export interface PlanTextOptions {
+  /** `--dry-run`: the summary says nothing was changed. */
+  dryRun?: boolean;
+  /** Hides what a line must not show (a URL's credentials). */
+  mask?: (line: string) => string;
+}
+
+export function planLines(
+  plan: Plan,
+  { dryRun = false, mask = (line) => line }: PlanTextOptions = {},
+): string[] {
   const lines: string[] = [];
   for (const r of plan.refused) lines.push(`! ${r.name}: ${r.reason}`);
   for (const job of plan.add) lines.push(`+ ${job.name}`);
@@ -25,7 +35,7 @@ export function planLines(plan: Plan, mask: (line: string) => string = (line) =>
     lines.push(
       `(${plan.kept} ${plan.kept === 1 ? 'task' : 'tasks'} of group ${plan.group} not in the file kept; --prune removes them)`,
     );
-  lines.push(planSummary(plan));
+  lines.push(`${planSummary(plan)}${dryRun ? ' (dry run: nothing changed)' : ''}`);
   return lines.map(mask);
 }
 

@@ -221,8 +221,7 @@ tasks:
 
 test('mask hides what the caller says in every line (a URL credential)', () => {
   const text = FILE.replace('echo alive', 'https://user:pw@example.com/ping');
-  const lines = planLines(makePlan(decl(text), applied(), false), (l) =>
-    l.replace(/:\/\/[^@/]*@/, '://***@'),
-  );
+  const mask = (l: string) => l.replace(/:\/\/[^@/]*@/, '://***@');
+  const lines = planLines(makePlan(decl(text), applied(), false), { mask });
   assert.equal(lines[0], '~ heartbeat: command "echo alive" -> "https://***@example.com/ping"');
 });
