@@ -315,21 +315,17 @@ function cronProblem(job: CrontabJob): string {
 /** Each MAILTO, with the lines of the tasks it applies to (cron mailed their output there). */
 export function mailtoReports(result: CrontabImport): CrontabReport[] {
   return result.mailto.map(({ address, line, tasks }) => {
+    const numbers = tasks.map((t) => t.line).join(', ');
+    const one = tasks.length === 1;
     const lines =
-      tasks.length === 0 ? 'no task' : `the tasks of lines ${tasks.map((t) => t.line).join(', ')}`;
-    if (address === '')
-      return {
-        line,
-        what: `MAILTO="" (no mail) applies to ${lines}`,
-        todo: 'they get notify: off',
-        imported: true,
-      };
-    return {
-      line,
-      what: `MAILTO=${address} applies to ${lines}`,
-      todo: 'ktimer sends no mail itself: they carry MAILTO in their env, for [notify] on_failure_command to mail each failure there',
-      imported: true,
-    };
+      tasks.length === 0 ? 'no task' : one ? `the task of line ${numbers}` : `the tasks of lines ${numbers}`;
+    const todo =
+      address === ''
+        ? `${one ? 'it gets' : 'they get'} notify: off`
+        : `ktimer sends no mail itself: ${one ? 'it carries' : 'they carry'} MAILTO in ${one ? 'its' : 'their'} env, for [notify] on_failure_command to mail each failure there`;
+    const what =
+      address === '' ? `MAILTO="" (no mail) applies to ${lines}` : `MAILTO=${address} applies to ${lines}`;
+    return { line, what, todo, imported: true };
   });
 }
 
@@ -347,6 +343,6 @@ export function crontabFileText(result: CrontabImport, format: FileFormat, sourc
     fields: jobFields(job.spec),
     comment: ` ${result.sources.get(job.name) ?? ''}`,
   }));
-  const header = ` ktimer import crontab of ${oneLine(source, 100)}: ${tasks.length} tasks`;
+  const header = ` ktimer import crontab of ${oneLine(source, 100)}: ${tasks.length} ${tasks.length === 1 ? 'task' : 'tasks'}`;
   return applyFileText(result.declaration.group, tasks, format, { header, inOrder: true, shareEnv: true });
 }
