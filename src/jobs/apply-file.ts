@@ -7,45 +7,38 @@
 // Every problem is found, not just the first: each is one line naming the file, its line, the
 // task and the reason. Top-level keys starting with `x-` are left alone (a place for anchors
 // such as `x-defaults: &defaults`, as Compose files have).
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Pair } from 'yaml';
 import { KtimerError, messageOf } from '../errors.js';
 import { parseGroup } from '../tasks/task-group.js';
 import { parseName } from '../tasks/task-name.js';
 import type { TaskRules } from '../tasks/task-rules.js';
 import { oneLine } from '../text.js';
 import type { Declaration, DeclaredJob } from './job.js';
-import { readJob, resolve, textOf, type LineOf, type Problem } from './job-input.js';
+import { readJob, textOf, type Problem } from './job-input.js';
+import { readYaml, YamlSyntaxError, type YamlNode } from './yaml-tree.js';
 
 /** Problems shown at most; the count says how many more. */
 const MAX_SHOWN = 50;
 
+type Pair = { key: YamlNode; value: YamlNode };
+
 /** The declaration of an apply file's text; `source` names it in messages (a path, or stdin). */
 export function parseApplyFile(text: string, source: string, rules: TaskRules): Declaration {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    merge: true,
-    uniqueKeys: false,
-  });
-  const lineOf: LineOf = (node) => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    return range ? lines.linePos(range[0]).line : 1;
-  };
-  const syntax = doc.errors.map((err) => ({
-    line: lines.linePos(err.pos[0]).line,
-    message: (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''),
-  }));
-  refuseIf(source, syntax.map(at(null)));
-  const found = topLevel(doc, lineOf);
-  const problems = found.problems.map(at(null));
+  let root: YamlNode | null;
+  try {
+    root = readYaml(text);
+  } catch (err) {
+    if (err instanceof YamlSyntaxError) refuseIf(source, [{ line: err.line, message: err.message }]);
+    throw err;
+  }
+  const found = topLevel(root);
+  const problems = [...found.problems];
   const jobs: DeclaredJob[] = [];
   const seen = new Map<string, number>();
-  for (const pair of found.tasks) {
-    const line = lineOf(pair.key);
+  for (const { key, value } of found.tasks) {
+    const line = key.line;
     let name: string;
     try {
-      name = parseName(textOf(pair.key, 'a task name'));
+      name = parseName(textOf(key, 'a task name'));
     } catch (err) {
       problems.push({ line, message: messageOf(err) });
       continue;
@@ -56,7 +49,7 @@ export function parseApplyFile(text: string, source: string, rules: TaskRules): 
       problems.push({ line, message: `task ${name} is declared twice (first on line ${first})` });
       continue;
     }
-    const job = readJob(name, { node: pair.value ?? null, line }, doc, lineOf, rules);
+    const job = readJob(name, { node: value, line }, rules);
     if ('spec' in job) jobs.push({ name, line, spec: job.spec });
     else problems.push(...job.problems.map(at(name)));
   }
@@ -65,30 +58,28 @@ export function parseApplyFile(text: string, source: string, rules: TaskRules): 
 }
 
 /** The group and the task pairs; a missing group, a bad one or a stray key is a problem. */
-function topLevel(doc: Document, lineOf: LineOf): { group?: string; tasks: Pair[]; problems: Problem[] } {
+function topLevel(root: YamlNode | null): { group?: string; tasks: Pair[]; problems: Problem[] } {
   const problems: Problem[] = [];
-  const top = doc.contents;
-  if (!isMap(top)) {
+  if (root?.kind !== 'map') {
     const message = 'expected a map with group: NAME and tasks: (this is no apply file)';
-    return { tasks: [], problems: [{ line: lineOf(top), message }] };
+    return { tasks: [], problems: [{ line: root?.line ?? 1, message }] };
   }
   let group: string | undefined;
   let tasks: Pair[] = [];
   const seen = new Set<string>();
-  for (const pair of top.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : '';
-    const line = lineOf(pair.key);
+  for (const { key, value } of root.pairs) {
+    const name = key.kind === 'scalar' ? (key.text ?? '') : '';
     try {
-      if (seen.has(key)) throw new Error(`${oneLine(key, 40)} is given twice`);
-      seen.add(key);
-      if (key === 'group') group = parseGroup(textOf(resolve(pair.value, doc), 'group'));
-      else if (key === 'tasks') tasks = taskPairs(resolve(pair.value, doc));
-      else if (!key.startsWith('x-'))
+      if (seen.has(name)) throw new Error(`${oneLine(name, 40)} is given twice`);
+      seen.add(name);
+      if (name === 'group') group = parseGroup(textOf(value, 'group'));
+      else if (name === 'tasks') tasks = taskPairs(value);
+      else if (!name.startsWith('x-'))
         throw new Error(
-          `unknown key "${oneLine(key, 40)}"; an apply file has group and tasks (and x-... keys)`,
+          `unknown key "${oneLine(name, 40)}"; an apply file has group and tasks (and x-... keys)`,
         );
     } catch (err) {
-      problems.push({ line, message: messageOf(err) });
+      problems.push({ line: key.line, message: messageOf(err) });
     }
   }
   if (group === undefined && !problems.some((p) => p.message.startsWith('group')))
@@ -100,18 +91,15 @@ function topLevel(doc: Document, lineOf: LineOf): { group?: string; tasks: Pair[
 }
 
 /** `tasks:` is a map of names to fields; empty (`tasks:` or `tasks: {}`) declares none. */
-function taskPairs(node: unknown): Pair[] {
-  if (isMap(node)) return node.items;
-  if (node == null || (isScalar(node) && node.value === null)) return [];
+function taskPairs(node: YamlNode): Pair[] {
+  if (node.kind === 'map') return node.pairs;
+  if (node.kind === 'scalar' && node.text === null) return [];
   throw new Error('tasks must be a map of task names to their fields');
 }
 
 const at =
-  (task: string | null) =>
-  (p: Problem): Problem => ({
-    line: p.line,
-    message: task === null ? p.message : `task ${task}: ${p.message}`,
-  });
+  (task: string) =>
+  (p: Problem): Problem => ({ line: p.line, message: `task ${task}: ${p.message}` });
 
 /** Nothing is applied from a file with a problem: one usage error lists them, a line each. */
 function refuseIf(source: string, problems: readonly Problem[]): void {

@@ -2,7 +2,7 @@
 // Tasks by name, fields in one order (JOB_FIELDS), defaults left out: the same tasks always print
 // the same text, so a file kept in git shows only real changes. The crontab import prints its
 // file here too.
-import { Document, isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
+import { COLLECTION_STYLE, CORE_SCHEMA, jsToAst, present, type MappingNode, type Node } from 'js-yaml';
 import { formatOutputMax } from '../tasks/run-fields.js';
 import type { StoredJob } from './job.js';
 import { jobFields, type JobFields } from './job-fields.js';
@@ -70,38 +70,58 @@ export function applyFileText(
     : [...tasks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const body = { group, tasks: Object.fromEntries(sorted.map((t) => [t.name, written(t.fields)])) };
   if (format === 'json') return `${JSON.stringify(body, null, 2)}\n`;
-  const doc = new Document(body);
-  if (header !== undefined) doc.commentBefore = header;
-  const map = doc.get('tasks', true);
-  if (isMap(map))
-    for (const [i, pair] of map.items.entries()) {
-      const comment = sorted[i]?.comment;
-      if (comment !== undefined && isScalar(pair.key)) pair.key.commentBefore = comment;
-      const on = isMap(pair.value) ? pair.value.get('on', true) : undefined;
-      if (isSeq(on)) on.flow = true;
+  const [doc] = jsToAst(body, CORE_SCHEMA, { noRefs: true });
+  const taskNodes = doc?.contents?.kind === 'mapping' ? valueOf(doc.contents, 'tasks') : undefined;
+  if (taskNodes?.kind === 'mapping') {
+    for (const { value } of taskNodes.items) {
+      const on = value.kind === 'mapping' ? valueOf(value, 'on') : undefined;
+      if (on?.kind === 'sequence') on.style = COLLECTION_STYLE.FLOW;
     }
-  if (shareEnv && isMap(map)) shareEnvs(doc, map.items);
+    if (shareEnv) shareEnvs(taskNodes);
+  }
   // No folding: a long command stays on one line, as it was given.
-  return doc.toString({ lineWidth: 0 });
+  const yaml = present(doc ? [doc] : [], { schema: CORE_SCHEMA, lineWidth: -1, quoteStyle: 'double' });
+  return withComments(yaml, sorted, header);
+}
+
+function valueOf(map: MappingNode, key: string): Node | undefined {
+  return map.items.find((item) => item.key.kind === 'scalar' && item.key.value === key)?.value;
 }
 
 /** The second and later tasks with an env equal to an earlier one's point to it (`*env1`). */
-function shareEnvs(doc: Document, tasks: readonly Pair[]): void {
-  const first = new Map<string, YAMLMap>();
-  for (const task of tasks) {
-    const env = isMap(task.value)
-      ? task.value.items.find((p) => isScalar(p.key) && p.key.value === 'env')
-      : undefined;
-    if (!env || !isMap(env.value)) continue;
-    const key = JSON.stringify(env.value.toJSON());
+function shareEnvs(tasks: MappingNode): void {
+  const first = new Map<string, MappingNode>();
+  let anchors = 0;
+  for (const { value: task } of tasks.items) {
+    if (task.kind !== 'mapping') continue;
+    const item = task.items.find((i) => i.key.kind === 'scalar' && i.key.value === 'env');
+    if (item?.value.kind !== 'mapping') continue;
+    const key = JSON.stringify(item.value.items.map((i) => [i.key, i.value]));
     const seen = first.get(key);
-    if (!seen) first.set(key, env.value);
-    else
-      env.value = doc.createAlias(
-        seen,
-        seen.anchor ?? `env${[...first.values()].filter((m) => m.anchor).length + 1}`,
-      );
+    if (!seen) first.set(key, item.value);
+    else {
+      seen.anchor ??= `env${++anchors}`;
+      item.value = { kind: 'alias', anchor: seen.anchor };
+    }
   }
+}
+
+/**
+ * The header and each task's comment, put in as lines: a task's key is the one line at two
+ * spaces' indent under `tasks:` (its fields are deeper, a block scalar's text deeper still).
+ */
+function withComments(yaml: string, tasks: readonly FileTask[], header: string | undefined): string {
+  const lines = yaml.split('\n');
+  let next = 0;
+  const out = header === undefined ? [] : [`#${header}`, ''];
+  for (const line of lines) {
+    if (/^ {2}[^ #]/.test(line)) {
+      const comment = tasks[next++]?.comment;
+      if (comment !== undefined) out.push(`  #${comment}`);
+    }
+    out.push(line);
+  }
+  return out.join('\n');
 }
 
 /** The fields as a file writes them: output_max as a size (`8k`). */

@@ -36,30 +36,33 @@ export type JobFields = Partial<Record<JobField, FieldValue>>;
  */
 export const SCHEDULE_FIELDS: readonly JobField[] = ['type', 'time', 'cron', 'tz'];
 
-/** The canonical fields of a checked spec or a stored task (run state is not a field). */
+/**
+ * The canonical fields of a checked spec or a stored task (run state is not a field), set in
+ * JOB_FIELDS' order, only those there are: a plan compares thousands of them.
+ */
 export function jobFields(task: TaskSpec & RunFields): JobFields {
   const repeats = task.type !== 'timer';
-  const all: JobFields = {
-    type: task.type,
-    time: task.type === 'cron' ? undefined : task.time,
-    cron: task.type === 'cron' ? task.cron : undefined,
-    tz: task.type === 'cron' ? task.tz : undefined,
-    command: task.command,
-    limit: task.limit === 0 && repeats ? undefined : task.limit,
-    misfire: repeats && task.misfire !== 'once' ? task.misfire : undefined,
-    timeout: task.timeout,
-    overlap: task.overlap === 'allow' ? undefined : task.overlap,
-    retries: task.retries ? task.retries : undefined,
-    retry_delay: task.retries ? task.retry_delay : undefined,
-    on: task.on?.length ? [...new Set(task.on)].sort() : undefined,
-    cwd: task.cwd,
-    env: task.env && Object.keys(task.env).length > 0 ? sortedEnv(task.env) : undefined,
-    user: task.user,
-    output_max: task.output_max,
-    notify: task.notify === 'off' ? 'off' : undefined,
-  };
-  // Left out, not undefined: what is compared and written is only what is there.
-  return Object.fromEntries(JOB_FIELDS.flatMap((f) => (all[f] === undefined ? [] : [[f, all[f]]])));
+  const cron = task.type === 'cron';
+  const f: JobFields = { type: task.type };
+  if (!cron) f.time = task.time;
+  if (cron && task.cron !== undefined) f.cron = task.cron;
+  if (cron && task.tz !== undefined) f.tz = task.tz;
+  f.command = task.command;
+  if (task.limit !== 0 || !repeats) f.limit = task.limit;
+  if (repeats && task.misfire !== undefined && task.misfire !== 'once') f.misfire = task.misfire;
+  if (task.timeout !== undefined) f.timeout = task.timeout;
+  if (task.overlap !== undefined && task.overlap !== 'allow') f.overlap = task.overlap;
+  if (task.retries) {
+    f.retries = task.retries;
+    if (task.retry_delay !== undefined) f.retry_delay = task.retry_delay;
+  }
+  if (task.on?.length) f.on = [...new Set(task.on)].sort();
+  if (task.cwd !== undefined) f.cwd = task.cwd;
+  if (task.env && Object.keys(task.env).length > 0) f.env = sortedEnv(task.env);
+  if (task.user !== undefined) f.user = task.user;
+  if (task.output_max !== undefined) f.output_max = task.output_max;
+  if (task.notify === 'off') f.notify = 'off';
+  return f;
 }
 
 function sortedEnv(env: Readonly<Record<string, string>>): Record<string, string> {
@@ -68,4 +71,4 @@ function sortedEnv(env: Readonly<Record<string, string>>): Record<string, string
 
 /** Whether two canonical values are the same (labels and env are in canonical order already). */
 export const sameValue = (a: FieldValue | undefined, b: FieldValue | undefined): boolean =>
-  JSON.stringify(a) === JSON.stringify(b);
+  a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));

@@ -25,9 +25,14 @@ export function checkZone(tz: string): string {
   return zone;
 }
 
+/** Expressions found good, by expression and zone: a file of thousands of tasks shares a few. */
+const checked = new Set<string>();
+
 /** The expression, checked in `tz`: 5 fields (minutes) or 6 (seconds first), or a nickname. */
 export function checkCron(expr: string, tz: string): string {
   const text = expr.trim().replace(/\s+/g, ' ');
+  const key = `${text}\u0000${tz}`;
+  if (checked.has(key)) return text;
   const fields = text.split(' ').length;
   if (text.startsWith('@') ? !NICKNAMES.includes(text.toLowerCase()) : fields < 5 || fields > 6) {
     throw usageError(
@@ -39,6 +44,8 @@ export function checkCron(expr: string, tz: string): string {
   const job = cronOf(text, tz);
   if (job.nextRun(new Date(0)) === null)
     throw usageError(`cron "${oneLine(expr, 43)}" never runs; check its day and month fields`);
+  if (checked.size >= CACHE_MAX) checked.clear();
+  checked.add(key);
   return text;
 }
 

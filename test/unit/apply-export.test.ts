@@ -70,7 +70,7 @@ tasks:
     overlap: skip
     retries: 2
     retry_delay: 10
-    on: [ db ]
+    on: [db]
     env:
       PGHOST: localhost
       RETAIN: "010"

@@ -165,7 +165,7 @@ test('the group is required and checked; stray keys and syntax errors are proble
     'jobs.yaml:3: unknown key "version"; an apply file has group and tasks (and x-... keys)',
   ]);
   assert.deepEqual(problems('group: g\ntasks:\n  a: {type: cron\n'), [
-    'jobs.yaml:4: Flow map in block collection must be sufficiently indented and end with a }',
+    'jobs.yaml:4: not valid YAML: deficient indentation',
   ]);
   assert.deepEqual(problems('- a\n- b\n'), [
     'jobs.yaml:1: expected a map with group: NAME and tasks: (this is no apply file)',

@@ -35,7 +35,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   commander: ['cli'],
   pino: ['log', 'daemon', 'web'],
   'prom-client': ['metrics'],
-  yaml: ['jobs'],
+  'js-yaml': ['jobs'],
   'node:http': ['web', 'runner'],
   // Tests only: it drives the browser of the dashboard's test.
   'playwright-core': [],
