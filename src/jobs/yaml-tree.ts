@@ -93,8 +93,11 @@ class Composer {
   private scalar(event: Extract<Event, { type: typeof EVENT_ID.SCALAR }>): YamlScalar {
     const plain = event.style === SCALAR_STYLE.PLAIN;
     const text = event.valueStart < 0 ? '' : getScalarValue(this.source, event);
-    // An empty value (`key:`) has no place of its own: the line of what holds it.
-    const line = event.valueStart < 0 ? (this.open.at(-1)?.line ?? 1) : this.lineOf(event.valueStart);
+    // An empty value (`key:`) has no place of its own: its key's line.
+    const line =
+      event.valueStart < 0
+        ? (this.keys.at(-1)?.line ?? this.open.at(-1)?.line ?? 1)
+        : this.lineOf(event.valueStart);
     return { kind: 'scalar', text: plain && NULLS.has(text) ? null : text, plain, line };
   }
 
