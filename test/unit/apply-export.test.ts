@@ -211,6 +211,9 @@ for (const format of ['yaml', 'json'] as FileFormat[]) {
     for (let seed = 1; seed <= 40; seed++) {
       const next = random(seed);
       const tasks = Array.from({ length: 25 }, (_, i) => generated(next, i));
+      // Names YAML would read as something else, were they not quoted.
+      for (const [i, name] of ['null', 'true', 'on', 'No', 'NaN', 'e1'].entries())
+        if (seed % 6 === i) Object.assign(tasks[0] as StoredJob, { name });
       const text = exportJobs(tasks, 'g', format).text;
       let lines: string[];
       try {
