@@ -13,7 +13,7 @@
 //   file that says so) has a user field: the task's `user`.
 import { messageOf } from '../errors.js';
 import { checkCron, checkZone } from '../tasks/cron.js';
-import { parseUser } from '../tasks/run-fields.js';
+import { parseEnv, parseUser } from '../tasks/run-fields.js';
 import { parseGroup } from '../tasks/task-group.js';
 import { parseCommand } from '../tasks/task-rules.js';
 import { oneLine } from '../text.js';
@@ -177,22 +177,26 @@ function setVariable(
     result.reports.push(
       notImported(
         line,
-        `RANDOM_DELAY=${value}: ktimer has no random delay`,
+        `RANDOM_DELAY=${oneLine(value, 20)}: ktimer has no random delay`,
         'the tasks after it run at their times',
       ),
     );
     return;
   }
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) {
-    result.reports.push(
-      notImported(
-        line,
-        `variable "${oneLine(name, 40)}"`,
-        'an env name is a letter or _, then letters, digits or _',
-      ),
-    );
+  try {
+    parseEnv([[name, value]]);
+  } catch (err) {
+    result.reports.push(notImported(line, messageOf(err), 'the tasks after it do not get it'));
     return;
   }
+  // cron takes a value as written ($HOME is those five characters), and so does a task's env.
+  if (value.includes('$'))
+    result.reports.push({
+      line,
+      what: `${name}'s value holds a $, which cron does not expand`,
+      todo: 'neither does ktimer: the tasks get the value as written',
+      imported: true,
+    });
   context.env.set(name, value);
   if (name === 'SHELL') {
     context.shell = value;
@@ -216,8 +220,8 @@ function noteShell(result: CrontabImport, shell: string, line: number): void {
   if (BASH.test(shell)) return;
   const todo = SH.test(shell)
     ? 'ktimer runs commands with /bin/bash -c, which runs sh commands the same way'
-    : `the commands after it run as ${shell} -c '...', as cron ran them`;
-  result.reports.push({ line, what: `SHELL=${shell}`, todo, imported: true });
+    : `the commands after it run as ${oneLine(shell, 60)} -c '...', as cron ran them`;
+  result.reports.push({ line, what: `SHELL=${oneLine(shell, 60)}`, todo, imported: true });
 }
 
 /** A job line's task, with the notes its line needs; or the report of why it is not one. */
@@ -324,7 +328,9 @@ export function mailtoReports(result: CrontabImport): CrontabReport[] {
         ? `${one ? 'it gets' : 'they get'} notify: off`
         : `ktimer sends no mail itself: ${one ? 'it carries' : 'they carry'} MAILTO in ${one ? 'its' : 'their'} env, for [notify] on_failure_command to mail each failure there`;
     const what =
-      address === '' ? `MAILTO="" (no mail) applies to ${lines}` : `MAILTO=${address} applies to ${lines}`;
+      address === ''
+        ? `MAILTO="" (no mail) applies to ${lines}`
+        : `MAILTO=${oneLine(address, 80)} applies to ${lines}`;
     return { line, what, todo, imported: true };
   });
 }

@@ -238,3 +238,12 @@ test('names stay unique and readable over many similar lines', () => {
   assert.equal(new Set(names).size, 12);
   assert.deepEqual(names.slice(0, 3), ['sync.sh', 'sync.sh-2', 'sync.sh-3']);
 });
+
+test('variables: a $ is taken as written (cron does not expand it), a name ktimer cannot take is reported', () => {
+  const result = importCrontab('PATH=/opt/bin:$PATH\n"MY VAR"=x\n0 1 * * * /bin/x\n');
+  assert.deepEqual(result.declaration.jobs[0]?.spec.env, { PATH: '/opt/bin:$PATH' });
+  assert.deepEqual(crontabReportLines(result, 'f'), [
+    "f:1: PATH's value holds a $, which cron does not expand; neither does ktimer: the tasks get the value as written",
+    'f:2: not imported: env name "MY VAR" is invalid; expected a letter or _, then letters, digits or _; the tasks after it do not get it',
+  ]);
+});
