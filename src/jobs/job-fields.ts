@@ -31,12 +31,6 @@ export type FieldValue = string | number | readonly string[] | Readonly<Record<s
 export type JobFields = Partial<Record<JobField, FieldValue>>;
 
 /**
- * When a task runs: a change of these gives it new run times from now (task-rules' `reschedules`
- * says the same for update). `misfire` and `limit` change what a claim does, not when runs are.
- */
-export const SCHEDULE_FIELDS: readonly JobField[] = ['type', 'time', 'cron', 'tz'];
-
-/**
  * The canonical fields of a checked spec or a stored task (run state is not a field), set in
  * JOB_FIELDS' order, only those there are: a plan compares thousands of them.
  */
