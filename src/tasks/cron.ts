@@ -51,17 +51,17 @@ export function checkCron(expr: string, tz: string): string {
 
 /**
  * The next `n` run times strictly after `afterMs`, unix ms (fewer if the expression ends). Kept
- * for a while: after a restart, the many tasks sharing an expression ask for the same runs.
+ * for a while: after a restart, the many tasks sharing an expression ask for the same times.
  */
-export function cronRunsAfter(expr: string, tz: string, afterMs: number, n: number): readonly number[] {
+export function cronTimesAfter(expr: string, tz: string, afterMs: number, n: number): readonly number[] {
   const key = `${expr}\u0000${tz}\u0000${afterMs}\u0000${n}`;
-  let runs = recent.get(key);
-  if (!runs) {
-    runs = cronRunsWithin(expr, tz, afterMs, Number.POSITIVE_INFINITY, n);
+  let times = recent.get(key);
+  if (!times) {
+    times = cronTimesWithin(expr, tz, afterMs, Number.POSITIVE_INFINITY, n);
     if (recent.size >= CACHE_MAX) recent.delete(recent.keys().next().value as string);
-    recent.set(key, runs);
+    recent.set(key, times);
   }
-  return runs;
+  return times;
 }
 
 const recent = new Map<string, readonly number[]>();
@@ -70,7 +70,7 @@ const recent = new Map<string, readonly number[]>();
  * Up to `n` run times after `afterMs` and at or before `untilMs`, unix ms. Not kept (a far look
  * ahead, `next --from`, is asked once): the walk stops at `untilMs` or at `n`, whichever first.
  */
-export function cronRunsWithin(
+export function cronTimesWithin(
   expr: string,
   tz: string,
   afterMs: number,
@@ -78,19 +78,19 @@ export function cronRunsWithin(
   n: number,
 ): number[] {
   const job = cronOf(expr, tz);
-  const runs: number[] = [];
+  const times: number[] = [];
   let from = new Date(afterMs);
-  while (runs.length < n) {
+  while (times.length < n) {
     const next = job.nextRun(from);
     if (!next || next.getTime() > untilMs) break;
-    runs.push(next.getTime());
+    times.push(next.getTime());
     from = next;
   }
-  return runs;
+  return times;
 }
 
 /** Up to `n` run times at or before `atMs`, oldest first, unix ms. */
-export function cronRunsUpTo(expr: string, tz: string, atMs: number, n: number): number[] {
+export function cronTimesUpTo(expr: string, tz: string, atMs: number, n: number): number[] {
   // croner counts a run earlier in the same second as the reference: one ms on includes `atMs`.
   return cronOf(expr, tz)
     .previousRuns(n, new Date(atMs + 1))

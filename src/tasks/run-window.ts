@@ -1,9 +1,11 @@
 // `ktimer next KID --from DATE --until DATE -n N` (issue 25 item 7): a task's run times far
 // ahead, so December can see what March's DST change does to a daily job. Pure: the stored task
 // and the window in, the run times out, as `next` and the claim would have them (schedule.ts's
-// upcomingRuns is the window that starts at the next run).
+// upcomingRunTimes is the window that starts at the next run).
 import { usageError } from '../errors.js';
-import { cronRunsWithin } from './cron.js';
+import { periodMsOf } from '../runs/grid.js';
+import { msOfSec } from '../runs/units.js';
+import { cronTimesWithin } from './cron.js';
 import { parseWindowTime, windowSec } from './human-time.js';
 import type { Task } from './task.js';
 import { parseWhole } from './task-rules.js';
@@ -58,44 +60,44 @@ export function parseRunWindow(
  * The run times of `task` in the window, unix ms, at most `n`, and whether more follow within
  * it. Runs before the window that the task would make count against its limit.
  */
-export function runsInWindow(task: Task, window: RunWindow): { runs: number[]; more: boolean } {
+export function runTimesInWindow(task: Task, window: RunWindow): { times: number[]; more: boolean } {
   const untilMs = window.untilMs ?? Number.POSITIVE_INFINITY;
   const left =
     task.type === 'timer' ? 1 : task.limit > 0 ? task.limit - task.run_num : Number.POSITIVE_INFINITY;
-  const runs =
+  const times =
     task.type === 'cron' ? cronRuns(task, window, untilMs, left) : gridRuns(task, window, untilMs, left);
-  return { runs: runs.slice(0, window.n), more: runs.length > window.n };
+  return { times: times.slice(0, window.n), more: times.length > window.n };
 }
 
 /** A timer's one run, or a ticker's grid from its next run: n + 1 of them, the one more says "more". */
 function gridRuns(task: Task, { fromMs, n }: RunWindow, untilMs: number, left: number): number[] {
-  const nextMs = task.run_nexttime * 1000;
+  const nextMs = msOfSec(task.run_nexttime);
   if (task.type === 'timer') return nextMs >= (fromMs ?? nextMs) && nextMs <= untilMs ? [nextMs] : [];
-  const periodMs = task.time * 1000;
+  const periodMs = periodMsOf(task.time);
   const first = fromMs === undefined || fromMs <= nextMs ? 0 : Math.ceil((fromMs - nextMs) / periodMs);
-  const runs: number[] = [];
-  for (let i = first; i < left && runs.length <= n; i++) {
+  const times: number[] = [];
+  for (let i = first; i < left && times.length <= n; i++) {
     const ms = nextMs + i * periodMs;
     if (ms > untilMs) break;
-    runs.push(ms);
+    times.push(ms);
   }
-  return runs;
+  return times;
 }
 
 function cronRuns(task: Task, { fromMs, n }: RunWindow, untilMs: number, left: number): number[] {
   const cron = task.cron ?? '';
   const tz = task.tz ?? '';
   // Parked: the next run is not known yet; from the first one due on, as a refill would.
-  const startMs = task.parked === undefined ? task.run_nexttime * 1000 : task.parked * 1000;
+  const startMs = msOfSec(task.parked ?? task.run_nexttime);
   const after = Math.max(startMs, fromMs ?? startMs) - 1;
   let room = left;
   if (Number.isFinite(left) && after >= startMs) {
-    const before = cronRunsWithin(cron, tz, startMs - 1, after, Math.min(left, MAX_RUNS_COUNTED));
+    const before = cronTimesWithin(cron, tz, startMs - 1, after, Math.min(left, MAX_RUNS_COUNTED));
     if (before.length === MAX_RUNS_COUNTED && left > MAX_RUNS_COUNTED)
       throw usageError(
         `this task's limit cannot be counted that far ahead (over ${MAX_RUNS_COUNTED} runs before it); give an earlier from`,
       );
     room = left - before.length;
   }
-  return cronRunsWithin(cron, tz, after, untilMs, Math.min(n + 1, room));
+  return cronTimesWithin(cron, tz, after, untilMs, Math.min(n + 1, room));
 }

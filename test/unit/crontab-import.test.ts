@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseApplyFile } from '../../src/jobs/apply-file.js';
 import { crontabFileText, crontabReportLines, importCrontab } from '../../src/jobs/crontab-import.js';
-import { cronRunsAfter } from '../../src/tasks/cron.js';
+import { cronTimesAfter } from '../../src/tasks/cron.js';
 import type { TaskRules } from '../../src/tasks/task-rules.js';
 
 const TEXT = readFileSync(new URL('../fixtures/crontab-web1.txt', import.meta.url), 'utf8');
@@ -134,7 +134,7 @@ test('commands: \\% a %, input after % given by printf, another SHELL run by nam
 
 test("cron's day rule: a day field starting with * makes both count, so croner is told with +", () => {
   const alternate = imported().declaration.jobs.find((j) => j.name === 'alternate-mondays');
-  const runs = cronRunsAfter(alternate?.spec.cron ?? '', 'UTC', Date.parse('2026-01-01T00:00:00Z'), 4).map(
+  const runs = cronTimesAfter(alternate?.spec.cron ?? '', 'UTC', Date.parse('2026-01-01T00:00:00Z'), 4).map(
     (ms) => new Date(ms).toISOString().slice(0, 10),
   );
   // Mondays on odd days of the month only (cron's */2 is 1,3,5,...), not every Monday or odd day.

@@ -1,10 +1,10 @@
 // `next --from --until -n` (issue 25 item 7): run times far ahead, as pure functions of the task
-// and the window. The window that starts at the next run is schedule.ts's upcomingRuns.
+// and the window. The window that starts at the next run is schedule.ts's upcomingRunTimes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';
-import { MAX_RUNS_AHEAD, parseRunWindow, runsInWindow } from '../../src/tasks/run-window.js';
-import { upcomingRuns } from '../../src/tasks/schedule.js';
+import { MAX_RUNS_AHEAD, parseRunWindow, runTimesInWindow } from '../../src/tasks/run-window.js';
+import { upcomingRunTimes } from '../../src/tasks/schedule.js';
 import type { Task } from '../../src/tasks/task.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -25,12 +25,12 @@ const usage = (fn: () => unknown, pattern: RegExp) =>
   );
 
 test("in December, a daily 02:30 in Berlin shows March's DST change: 03:00 on the day 02:30 does not exist", () => {
-  const { runs, more } = runsInWindow(daily, { fromMs: at('2027-03-27T00:00:00+01:00'), n: 3 });
-  assert.deepEqual(runs.map(iso), ['2027-03-27T01:30:00Z', '2027-03-28T01:00:00Z', '2027-03-29T00:30:00Z']);
+  const { times, more } = runTimesInWindow(daily, { fromMs: at('2027-03-27T00:00:00+01:00'), n: 3 });
+  assert.deepEqual(times.map(iso), ['2027-03-27T01:30:00Z', '2027-03-28T01:00:00Z', '2027-03-29T00:30:00Z']);
   assert.equal(more, true);
 });
 
-test('without a window: the next runs, as upcomingRuns (and `next`) give them', () => {
+test('without a window: the next runs, as upcomingRunTimes (and `next`) give them', () => {
   for (const task of [
     daily,
     {
@@ -44,20 +44,20 @@ test('without a window: the next runs, as upcomingRuns (and `next`) give them', 
     },
     { ...base, type: 'timer' as const, time: 60, limit: 1, run_nexttime: 1_800_000_000 },
   ])
-    assert.deepEqual(runsInWindow(task, { n: 10 }).runs, upcomingRuns(task, 10), task.type);
+    assert.deepEqual(runTimesInWindow(task, { n: 10 }).times, upcomingRunTimes(task, 10), task.type);
 });
 
 test('until bounds the runs; more says whether runs follow within it', () => {
   const window = { fromMs: at('2027-01-01T00:00:00Z'), untilMs: at('2027-01-03T01:30:00Z'), n: 10 };
-  assert.deepEqual(runsInWindow(daily, window), {
-    runs: [at('2027-01-01T01:30:00Z'), at('2027-01-02T01:30:00Z'), at('2027-01-03T01:30:00Z')],
+  assert.deepEqual(runTimesInWindow(daily, window), {
+    times: [at('2027-01-01T01:30:00Z'), at('2027-01-02T01:30:00Z'), at('2027-01-03T01:30:00Z')],
     more: false,
   });
-  assert.equal(runsInWindow(daily, { ...window, n: 2 }).more, true);
+  assert.equal(runTimesInWindow(daily, { ...window, n: 2 }).more, true);
   // A yearly job over ten years ends at until, not at n.
   const yearly = { ...daily, cron: '0 0 0 1 1 *', run_nexttime: at('2026-12-31T23:00:00Z') / 1000 };
   assert.equal(
-    runsInWindow(yearly, { untilMs: at('2036-06-01T00:00:00Z'), n: MAX_RUNS_AHEAD }).runs.length,
+    runTimesInWindow(yearly, { untilMs: at('2036-06-01T00:00:00Z'), n: MAX_RUNS_AHEAD }).times.length,
     10,
   );
 });
@@ -70,7 +70,7 @@ test('a ticker keeps its grid from its next run; a timer shows its one run if in
     misfire: 'once',
     run_nexttime: at('2027-01-01T00:10:00Z') / 1000,
   };
-  assert.deepEqual(runsInWindow(ticker, { fromMs: at('2027-06-01T12:00:00Z'), n: 2 }).runs.map(iso), [
+  assert.deepEqual(runTimesInWindow(ticker, { fromMs: at('2027-06-01T12:00:00Z'), n: 2 }).times.map(iso), [
     '2027-06-01T12:10:00Z',
     '2027-06-01T13:10:00Z',
   ]);
@@ -81,28 +81,31 @@ test('a ticker keeps its grid from its next run; a timer shows its one run if in
     limit: 1,
     run_nexttime: at('2027-01-01T00:00:00Z') / 1000,
   };
-  assert.deepEqual(runsInWindow(timer, { fromMs: at('2026-01-01T00:00:00Z'), n: 5 }).runs, [
+  assert.deepEqual(runTimesInWindow(timer, { fromMs: at('2026-01-01T00:00:00Z'), n: 5 }).times, [
     at('2027-01-01T00:00:00Z'),
   ]);
-  assert.deepEqual(runsInWindow(timer, { fromMs: at('2027-01-01T00:00:01Z'), n: 5 }).runs, []);
-  assert.deepEqual(runsInWindow(timer, { untilMs: at('2026-12-31T00:00:00Z'), n: 5 }).runs, []);
+  assert.deepEqual(runTimesInWindow(timer, { fromMs: at('2027-01-01T00:00:01Z'), n: 5 }).times, []);
+  assert.deepEqual(runTimesInWindow(timer, { untilMs: at('2026-12-31T00:00:00Z'), n: 5 }).times, []);
 });
 
 test('runs before the window use up the limit', () => {
   const limited = { ...daily, limit: 10, run_num: 3 }; // 7 runs left: Dec 2 .. Dec 8
-  assert.deepEqual(runsInWindow(limited, { fromMs: at('2026-12-07T00:00:00Z'), n: 5 }).runs.map(iso), [
+  assert.deepEqual(runTimesInWindow(limited, { fromMs: at('2026-12-07T00:00:00Z'), n: 5 }).times.map(iso), [
     '2026-12-07T01:30:00Z',
     '2026-12-08T01:30:00Z',
   ]);
-  assert.deepEqual(runsInWindow(limited, { fromMs: at('2027-01-01T00:00:00Z'), n: 5 }), {
-    runs: [],
+  assert.deepEqual(runTimesInWindow(limited, { fromMs: at('2027-01-01T00:00:00Z'), n: 5 }), {
+    times: [],
     more: false,
   });
   const ticker: Task = { ...base, type: 'ticker', time: 60, limit: 5, misfire: 'once', run_nexttime: 1000 };
-  assert.deepEqual(runsInWindow(ticker, { fromMs: 1_000_000 + 180_000, n: 5 }).runs, [1_180_000, 1_240_000]);
+  assert.deepEqual(
+    runTimesInWindow(ticker, { fromMs: 1_000_000 + 180_000, n: 5 }).times,
+    [1_180_000, 1_240_000],
+  );
   const minutely = { ...daily, cron: '0 * * * * *', limit: 1_000_000_000 };
   usage(
-    () => runsInWindow(minutely, { fromMs: at('2030-01-01T00:00:00Z'), n: 5 }),
+    () => runTimesInWindow(minutely, { fromMs: at('2030-01-01T00:00:00Z'), n: 5 }),
     /limit cannot be counted that far ahead/,
   );
 });
@@ -113,7 +116,7 @@ test('a parked cron task starts from its first run due, as a refill would', () =
     parked: at('2026-11-30T01:30:00Z') / 1000,
     run_nexttime: at('2026-12-05T00:00:00Z') / 1000,
   };
-  assert.deepEqual(runsInWindow(parked, { n: 2 }).runs, upcomingRuns(parked, 2));
+  assert.deepEqual(runTimesInWindow(parked, { n: 2 }).times, upcomingRunTimes(parked, 2));
 });
 
 test('--from, --until and -n as typed: dates in the zone, +delays, now, unix seconds; checked', () => {
