@@ -1,7 +1,7 @@
 // What every command action needs: the global options, the config (loaded on first use), the
 // task service (Redis connected on first use), and output in human or --json form.
 import type { Config } from '../config/config.js';
-import { findConfig } from '../config/find-config.js';
+import { findConfig, type FoundConfig } from '../config/find-config.js';
 import { loadConfig } from '../config/load-config.js';
 import type { HistoryService } from '../service/history-service.js';
 import type { TaskChange, TaskService } from '../service/task-service.js';
@@ -28,12 +28,20 @@ export class CliContext {
     return this.options.json === true;
   }
 
+  private found: FoundConfig | undefined;
+
+  /** Which conf.ini this command uses, and why (find-config.ts). */
+  get configFound(): FoundConfig {
+    this.found ??= findConfig(this.options.config);
+    return this.found;
+  }
+
   get configPath(): string {
-    return findConfig(this.options.config).path;
+    return this.configFound.path;
   }
 
   get config(): Config {
-    this.cfg ??= loadConfig(this.configPath);
+    this.cfg ??= loadConfig(this.configPath, this.configFound.why);
     return this.cfg;
   }
 
