@@ -43,6 +43,30 @@ test('unknown commands and options are usage errors with a hint to ktimer help',
   oneLineError(await runCli([]), 2, /no command given; see `ktimer help`/);
 });
 
+test('help of an unknown command is a usage error with a suggestion, as the command itself is', async () => {
+  oneLineError(
+    await runCli(['help', 'nosuchcmd']),
+    2,
+    /^ktimer: error: unknown command 'nosuchcmd'; see `ktimer help`$/,
+  );
+  oneLineError(
+    await runCli(['help', 'stat']),
+    2,
+    /unknown command 'stat' \(Did you mean status or start\?\)/,
+  );
+  const general = await runCli(['help']);
+  assert.equal(general.code, 0);
+  // What ktimer is, first: cron among the schedules.
+  assert.match(
+    general.stdout,
+    /^Usage: ktimer \[options\] \[command\]\n\nktimer: one-shot timers, repeating tickers and cron schedules/,
+  );
+  assert.match(general.stdout, /\n {2}help \[command\] +show the help of ktimer, or of one command/);
+  const one = await runCli(['help', 'next']);
+  assert.equal(one.code, 0);
+  assert.match(one.stdout, /^Usage: ktimer next \[options\] \[kid\]/);
+});
+
 test('suggestions: a command the word begins, and slips in an option name whatever its value', async () => {
   oneLineError(
     await kt('stat'),

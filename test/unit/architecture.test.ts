@@ -31,6 +31,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   ioredis: ['store'],
   'cluster-key-slot': ['store'],
   commander: ['cli'],
+  '@commander-js/extra-typings': ['cli'],
   pino: ['log', 'daemon', 'web'],
   'prom-client': ['metrics'],
   'node:http': ['web', 'runner'],
