@@ -3,8 +3,11 @@
 import type { Config } from '../config/config.js';
 import { findConfig, type FoundConfig } from '../config/find-config.js';
 import { loadConfig } from '../config/load-config.js';
+import { type OneshotLog, oneshotLogger } from '../log/oneshot-logger.js';
+import { logTaskChange } from '../log/task-change-log.js';
 import type { HistoryService } from '../service/history-service.js';
-import type { TaskChange, TaskService } from '../service/task-service.js';
+import type { Services } from '../service/services.js';
+import type { TaskService } from '../service/task-service.js';
 import type { Store } from '../store/open-store.js';
 import { runStats } from './run-stats.js';
 
@@ -17,7 +20,6 @@ export class CliContext {
   private cfg: Config | undefined;
   private opened: Store | undefined;
   private connected: Promise<Store> | undefined;
-  private svc: TaskService | undefined;
 
   /** Exit status for a command that succeeds but reports a state (status: 3 = stopped). */
   exitCode = 0;
@@ -64,52 +66,36 @@ export class CliContext {
     return this.connected;
   }
 
-  async service(): Promise<TaskService> {
-    if (!this.svc) {
-      const { TaskService } = await import('../service/task-service.js');
-      this.svc = new TaskService({
+  private services: Promise<Services> | undefined;
+
+  /** The task and history services, with every change logged to runed.log (by the service). */
+  private openServices(): Promise<Services> {
+    this.services ??= import('../service/services.js').then(({ openServices }) =>
+      openServices({
         config: this.config,
-        store: async () => (await this.store()).tasks,
-        nowMs: async () => (await this.store()).serverTimeMs(),
-        onChange: (change) => this.logChange(change),
-      });
-    }
-    return this.svc;
+        store: () => this.store(),
+        onChange: (change) => logTaskChange(this.changeLog().logger, change, 'cli'),
+      }),
+    );
+    return this.services;
+  }
+
+  async service(): Promise<TaskService> {
+    return (await this.openServices()).tasks;
   }
 
   /** The run history (history, runs, output). */
   async history(): Promise<HistoryService> {
-    const { HistoryService } = await import('../service/history-service.js');
-    const service = await this.service();
-    return new HistoryService({
-      history: async () => (await this.store()).history,
-      resolveKid: (ref) => service.resolveHistoryKid(ref),
-      nowMs: async () => (await this.store()).serverTimeMs(),
-      timezone: this.config.task.timezone,
-    });
+    return (await this.openServices()).history;
   }
 
-  private changes: ((change: TaskChange) => void) | undefined;
+  private log: OneshotLog | undefined;
 
-  /** runed.log gets every change; pino is loaded only by commands that change something. */
-  private logChange(change: TaskChange): void {
-    this.changes?.(change);
+  /** runed.log's writer, made at the first change (a command that changes nothing opens none). */
+  private changeLog(): OneshotLog {
+    this.log ??= oneshotLogger(this.config.log.runed);
+    return this.log;
   }
-
-  /** Call before a changing command runs, so the logger is ready when the change happens. */
-  async prepareChangeLog(): Promise<void> {
-    const [{ oneshotLogger }, { logTaskChange }] = await Promise.all([
-      import('../log/oneshot-logger.js'),
-      import('../log/task-change-log.js'),
-    ]);
-    const log = oneshotLogger(this.config.log.runed);
-    this.changes = (change) => logTaskChange(log.logger, change, 'cli');
-    this.flushLog = () => {
-      log.flush();
-    };
-  }
-
-  private flushLog: (() => void) | undefined;
 
   /** Prints the human form, or the data as one JSON document with --json. */
   print(human: string, data: unknown): void {
@@ -117,7 +103,7 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
-    this.flushLog?.();
+    this.log?.flush();
     const store = this.opened;
     this.opened = undefined;
     await store?.close();

@@ -142,7 +142,11 @@ export interface TaskServiceDeps {
   store: () => Promise<TaskStore>;
   /** "Now" in unix ms on the Redis server's clock (every machine's due times agree). */
   nowMs: () => Promise<number>;
-  onChange?: (change: TaskChange) => void;
+  /**
+   * Told of every change, once it is stored (runed.log's task lines). Required: a front end cannot
+   * leave it out, and the service, not each command, says what changed.
+   */
+  onChange: (change: TaskChange) => void;
 }
 
 /** The task rules of a config: defaults and limits from conf.ini. */
@@ -174,7 +178,7 @@ export class TaskService {
       config: deps.config,
       rules: this.rules,
       nowMs: deps.nowMs,
-      onChange: (op, kid, task) => deps.onChange?.({ op, kid, task }),
+      onChange: (op, kid, task) => deps.onChange({ op, kid, task }),
     });
   }
 
@@ -219,7 +223,7 @@ export class TaskService {
       fire_id: res.fireId,
       state: res.how === 'fire' ? 'started' : 'queued',
     };
-    this.deps.onChange?.({ op: 'run', ...outcome });
+    this.deps.onChange({ op: 'run', ...outcome });
     return outcome;
   }
 
@@ -274,7 +278,7 @@ export class TaskService {
       if (res === 'missing') throw notFound(kid);
       if (typeof res === 'object') throw nameTakenForUpdate(spec.name ?? '', res.takenBy);
       if (res === 'updated') {
-        this.deps.onChange?.({ op: 'update', kid, task });
+        this.deps.onChange({ op: 'update', kid, task });
         return { kid, ...task };
       }
     }
@@ -292,13 +296,13 @@ export class TaskService {
       throw usageError(`too many kids (${refs.length}); at most ${DEL_MAX_KIDS} at once`);
     const kids = [...new Set(await resolveKids(refs, this.deps.store))];
     const deleted = await this.withStore((store) => store.del(kids));
-    this.deps.onChange?.({ op: 'del', kids, ...deleted });
+    this.deps.onChange({ op: 'del', kids, ...deleted });
     return deleted;
   }
 
   async clear(): Promise<number> {
     const removed = await this.withStore((store) => store.clear());
-    this.deps.onChange?.({ op: 'clear', removed });
+    this.deps.onChange({ op: 'clear', removed });
     return removed;
   }
 

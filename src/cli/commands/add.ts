@@ -9,7 +9,6 @@ type AddOptions = TaskInput & { file?: string; replace?: boolean };
 export async function run(ctx: CliContext, _words: string[], opts: AddOptions): Promise<void> {
   if (opts.file !== undefined) return addFile(ctx, opts);
   const input = taskInput(opts);
-  await ctx.prepareChangeLog();
   const { task, replaced } = await (await ctx.service()).add(input, { replace: opts.replace === true });
   ctx.print(`operating result:[true] newkid:[${task.kid}]${replaced ? ' replaced:[true]' : ''}`, {
     result: true,
@@ -30,7 +29,6 @@ async function addFile(ctx: CliContext, opts: AddOptions): Promise<void> {
   }
   const { parseBulk, readBulkFile } = await import('../bulk-input.js');
   const specs = parseBulk(readBulkFile(file), file === '-' ? 'stdin' : file, taskRulesOf(ctx.config));
-  await ctx.prepareChangeLog();
   const { kids, added, replaced } = await (
     await ctx.service()
   ).addSpecs(specs, {

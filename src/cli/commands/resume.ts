@@ -12,7 +12,6 @@ export async function run(
   opts: { kid?: string; all?: boolean },
 ): Promise<void> {
   const target = pauseTarget('resume', words, opts);
-  await ctx.prepareChangeLog();
   const { pauses } = await ctx.service();
   if (target === 'all') {
     const { resumed, corrupt } = await pauses.resumeAll();
