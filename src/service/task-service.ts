@@ -415,15 +415,25 @@ function runCount(nInput: string | undefined): number {
   return n;
 }
 
+/**
+ * The zone a task's times are shown in, everywhere (next, resume): a cron task's own, this
+ * machine's for the others (their times are instants, not wall-clock times of a zone).
+ */
+export const zoneShown = (task: Pick<Task, 'type' | 'tz'>): string =>
+  task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
+
+/** A time as `next` and `resume` show it: in the zone of `zoneShown`. */
+export const timeShown = (ms: number, tz: string): string => shortIso(isoInZone(ms, tz));
+
 /** A task's next `n` runs in words and times, local in its zone (cron) or this machine's. */
 function runsOf(task: Task, n: number): Omit<NextRuns, 'kid' | 'paused'> {
-  const tz = task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
+  const tz = zoneShown(task);
   // One run more than shown says whether the task goes on after them.
   const upcoming = n === 0 ? [] : upcomingRuns(task, n + 1).map(Math.round);
   const runs = upcoming.slice(0, n).map((ms) => ({
     unix_ms: ms,
     utc: shortIso(utcIso(ms)),
-    local: shortIso(isoInZone(ms, tz)),
+    local: timeShown(ms, tz),
   }));
   return { schedule: scheduleInWords(task), tz, runs, more: upcoming.length > n };
 }
