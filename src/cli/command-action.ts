@@ -40,7 +40,7 @@ export function bindAction<
     const words = cmd.args;
     const opts = cmd.opts();
     // Words beyond the command's arguments, for every command alike.
-    checkStray(argv, words.slice(cmd.registeredArguments.length), opts.command);
+    checkStray(argv, words.slice(cmd.registeredArguments.length), opts);
     const ctx = new CliContext(cmd.optsWithGlobals());
     try {
       const mod = await load();
