@@ -153,7 +153,7 @@ test("init writes this machine's zone as [task] timezone, and fills an empty tim
   assert.match(text, /\[task\][^[]*\ntimezone = America\/New_York\n/);
   assert.match(
     text,
-    /\[task\][^[]*; [^\n]*IANA time zone[^[]*; empty = UTC\)\ntimezone = America\/New_York\n/,
+    /\[task\][^[]*; [^\n]*IANA time zone[^[]*; empty = UTC\.\ntimezone = America\/New_York\n/,
   );
 
   // An existing file: an empty line is filled (its mode kept: no password was written), a set one kept.
