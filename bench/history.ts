@@ -2,10 +2,9 @@
 // of it, beside BullMQ keeping completed jobs with their result. ktimer's runs go through the
 // scripts the daemon uses (claim, begin, finish); BullMQ's through its worker.
 // Run alone: node --import tsx bench/history.ts
-import type { Fire, RunRecord } from '../src/store/open-store.js';
 import { taskKeys } from '../test/helpers/cli.js';
 import { storedTask, storeTasks } from '../test/helpers/stored-tasks.js';
-import { claimBeginFinish, storesOn } from '../test/helpers/stores.js';
+import { claimBeginFinish, endingOf, storesOn } from '../test/helpers/stores.js';
 import { storeKeys } from '../src/store/keys.js';
 import { Bull } from './lib/bull.js';
 import { fmt, printSection, ratio, type Section } from './lib/report.js';
@@ -48,9 +47,10 @@ async function ktimerBytes(outputBytes: number): Promise<number> {
       const nowMs = T0 + n * 1000;
       await claimBeginFinish(fires, {
         nowMs,
-        owner: 'h:1:a',
+        // The records name host bench-host, pid 12345.
+        owner: 'bench-host:12345:a',
         room: 1000,
-        recordOf: (f) => recordOf(f, nowMs, output),
+        endingOf: (f) => endingOf(f, { startedMs: nowMs + 1, durationMs: 2, output }),
       });
     }
     const after = await usedMemory(client);
@@ -60,26 +60,6 @@ async function ktimerBytes(outputBytes: number): Promise<number> {
     await redis.destroy();
   }
 }
-
-const recordOf = (fire: Fire, startedMs: number, output: string): RunRecord => ({
-  fire_id: fire.id,
-  kid: fire.kid,
-  type: fire.type,
-  kind: fire.kind,
-  due: fire.due,
-  started: (startedMs + 1) / 1000,
-  finished: (startedMs + 3) / 1000,
-  lateness_ms: 1,
-  duration_ms: 2,
-  result: 'ok',
-  ok: true,
-  exit_code: 0,
-  output,
-  host: 'bench-host',
-  pid: 12345,
-  trigger: 'schedule',
-  attempt: 1,
-});
 
 /** Bytes per completed job BullMQ keeps, its result `outputBytes` long. */
 async function bullBytes(outputBytes: number): Promise<number> {

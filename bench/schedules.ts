@@ -94,7 +94,7 @@ async function tickerGrid(): Promise<{
       });
       const fired = reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : [])) as Fire[];
       await fires.begin({ nowMs: clock.nowMs(), owner: 'b', keepMs: 60_000, fires: fired });
-      dues.push(...fired.map((f) => f.due * 1000));
+      dues.push(...fired.map((f) => f.dueMs));
       // 1.0.0 rescheduled from the claim: each run due `time` after the previous claim.
       if (n > 0) oldRuleDue += 1000 + (((n - 1) * 7) % 10);
     }

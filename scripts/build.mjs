@@ -1,7 +1,8 @@
 // Builds dist/bundle: the CLI and daemon as one CommonJS file (esbuild), the Node shell spawner
 // and the web API's worker thread beside it (each its own entry, loaded by the daemon from its
 // own file: src/runner/spawner-process.ts, src/daemon/web-thread.ts), the native shell spawner
-// (C, where a compiler is found) and the Lua scripts. No conf.ini: `ktimer init` writes one from
+// (C, where a compiler is found), and the Lua scripts with the include generated from src/runs/ and
+// the scripts' definitions (src/store/lua-generated.ts). No conf.ini: `ktimer init` writes one from
 // the defaults in src/config/config-keys.ts.
 // One CommonJS file because a one-shot command's cost is mostly loading code: Node's ESM
 // loader (resolving, linking a dozen chunks) cost 5-8 ms more per command, and only a classic
@@ -10,7 +11,8 @@
 // plugins below keep packages from loading at start what a command does not use.
 import { spawnSync } from 'node:child_process';
 import process from 'node:process';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 /**
@@ -119,6 +121,22 @@ await build({
 });
 await build({ entryPoints: { app: 'src/browser/app.css' }, outdir: 'dist/bundle/ui', bundle: true, minify: true, logLevel: 'warning' });
 cpSync('src/browser/index.html', 'dist/bundle/ui/index.html');
+// The Lua include generated from the TypeScript, beside the scripts that include it (not
+// committed: only the build writes it; test/unit/lua-contracts.test.ts fails when it is stale).
+// The generator is bundled and run here.
+await build({
+  entryPoints: { 'lua-generated': 'src/store/lua-generated.ts' },
+  outdir: 'dist/gen',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  packages: 'external',
+  logLevel: 'warning',
+});
+const { GENERATED_INCLUDE, generatedLua } = await import(pathToFileURL('dist/gen/lua-generated.mjs').href);
+writeFileSync(`src/store/lua/${GENERATED_INCLUDE}`, generatedLua());
+rmSync('dist/gen', { recursive: true, force: true });
 mkdirSync('dist/bundle/lua', { recursive: true });
 cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });
 

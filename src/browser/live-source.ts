@@ -1,4 +1,5 @@
 // The live feed of runs (server-sent events from /ui/live), for the Live page and a task's page.
+import { isRunSummary } from '../runs/record.js';
 import { resumeSession } from './api.js';
 import type { RunSummary } from './types.js';
 
@@ -31,11 +32,8 @@ export function watchRuns(
       waitMs = Math.min(waitMs * 2, RETRY_MAX_MS);
     });
     s.addEventListener('run', (event) => {
-      try {
-        onRun(JSON.parse((event as MessageEvent<string>).data) as RunSummary);
-      } catch {
-        // not a run: ignored
-      }
+      const run = runOf(event);
+      if (run) onRun(run);
     });
   };
   const reopen = async (): Promise<void> => {
@@ -53,4 +51,15 @@ export function watchRuns(
     window.clearTimeout(retryTimer);
     source?.close();
   };
+}
+
+/** The run an event carries, checked; null when it is none (ignored). */
+function runOf(event: Event): RunSummary | null {
+  if (!(event instanceof MessageEvent) || typeof event.data !== 'string') return null;
+  try {
+    const value: unknown = JSON.parse(event.data);
+    return isRunSummary(value) ? value : null;
+  } catch {
+    return null;
+  }
 }

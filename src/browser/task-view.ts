@@ -113,7 +113,7 @@ function runRow(r: RunRecord): HTMLElement {
       'td',
       null,
       r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
-      r.trigger && r.trigger !== 'schedule' ? h('small', null, ` ${r.trigger}`) : null,
+      r.trigger !== 'schedule' ? h('small', null, ` ${r.trigger}`) : null,
     ),
     h('td', null, h('span', { class: `result ${r.result}` }, r.result), ' ', endOf(r)),
     h('td', null, timeOfSec(r.started ?? r.due)),

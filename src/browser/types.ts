@@ -1,10 +1,13 @@
-// What the API's actions answer (README "Web API"), as the page reads it.
+// What the API's actions answer (README "Web API"), as the page reads it. A run's outcome, summary
+// and record are the daemon's own types (src/runs/record.ts), so the page knows every outcome.
+import type { TaskType } from '../runs/kinds.js';
+import type { RunOutcome } from '../runs/record.js';
 
-export type RunOutcome = 'ok' | 'failed' | 'lost';
+export type { RunOutcome, RunRecord, RunSummary } from '../runs/record.js';
 
 export interface TaskRow {
   kid: string;
-  type: 'timer' | 'ticker' | 'cron';
+  type: TaskType;
   time: number;
   limit: number;
   command: string;
@@ -25,32 +28,6 @@ export interface TaskRow {
   last_exit?: number;
   last_http?: number;
   last_fire_id?: string;
-}
-
-/** A run as the runs stream keeps it (runs action, live feed). */
-export interface RunSummary {
-  fire_id: string;
-  kid: string;
-  result: RunOutcome;
-  ok: boolean;
-  started?: number;
-  duration_ms?: number;
-  lateness_ms?: number;
-  exit_code?: number;
-  signal?: string;
-  http_status?: number;
-  host: string;
-  trigger?: string;
-  attempt?: number;
-}
-
-/** A run's full record (history and output actions). */
-export interface RunRecord extends RunSummary {
-  due: number;
-  finished: number;
-  timed_out?: boolean;
-  error?: string;
-  output?: string;
 }
 
 export interface UpcomingRun {

@@ -103,12 +103,17 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
   },
   next: {
     examples: [`ktimer next ${KID}`, `ktimer next -kid=${KID} -n 3 --json`],
-    notes: ["Local times are in the task's zone for cron tasks, in this machine's zone otherwise."],
+    notes: [
+      "Its run times to come (runs made are in history and runs). Local times are in the task's zone",
+      "for cron tasks, in this machine's zone otherwise.",
+    ],
   },
   history: {
     examples: [`ktimer history ${KID}`, `ktimer history -kid=${KID} -n 5 --json`, 'ktimer history backup'],
     notes: [
-      'Kept in Redis: history_per_task runs per task, none older than history_max_age (conf.ini).',
+      "The task's runs made (its run times to come are in next), each with its outcome (RESULT:",
+      'ok, failed, lost or skipped). Kept in Redis: history_per_task runs per task, none older than',
+      'history_max_age (conf.ini).',
       'A name leads to its task after it ended (fired, deleted) too, for as long as its history is kept.',
     ],
   },

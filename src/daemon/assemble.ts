@@ -10,6 +10,8 @@ import { Notifier } from '../notify/notifier.js';
 import { Metrics } from '../metrics/metrics.js';
 import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
+import { LEASE_MS } from '../runs/fire.js';
+import { ownerIdOf } from '../runs/ids.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
@@ -19,11 +21,8 @@ import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
 import { WebThread } from './web-thread.js';
 
-/** A claimed fire not begun within this time is taken over by another daemon. */
-export const LEASE_MS = 5000;
-
 export interface DaemonParts {
-  /** This daemon's name in leases: host:pid:random. */
+  /** This daemon's name in leases: host:pid:tag (runs/ids.ts). */
   readonly owner: string;
   readonly store: Store;
   readonly clock: RedisClock;
@@ -47,12 +46,21 @@ export interface AssembleOptions {
   local: Clock;
 }
 
-// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
+/** What every part is built on: this daemon's id, its store and clock, its logs. */
+interface Base {
+  config: Config;
+  logs: DaemonLogs;
+  host: string;
+  owner: string;
+  store: Store;
+  clock: RedisClock;
+}
+
 export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions): DaemonParts {
   const host = hostname();
-  const owner = `${host}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`;
+  const owner = ownerIdOf(host, process.pid, Math.random().toString(36).slice(2, 6));
   const store = openStore(config, 'daemon');
-  const clock = new RedisClock(store, local);
+  const base: Base = { config, logs, host, owner, store, clock: new RedisClock(store, local) };
   const shells = new ShellPool(undefined, spawner);
   // Its sources are read at a scrape, once the parts below exist.
   const metrics: Metrics = new Metrics({
@@ -66,56 +74,70 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     logs,
     onGivenUp: () => metrics.notificationFailed(),
   });
-  const recorder = new RunRecorder({
-    fires: store.fires,
-    clock,
-    owner,
-    host,
-    pid: process.pid,
-    // A begun fire's lease: renewed while it runs; once it runs out (its daemon gone), lost.
-    keepMs: config.task.lostAfterSec * 1000,
-    logs,
-    onRecorded: (record, streak, retried) => {
-      if (retried) metrics.retryScheduled(record.kind);
-      notifier.runRecorded(record, streak);
-    },
-  });
-  const dispatcher = new Dispatcher({
-    fires: store.fires,
-    recorder,
-    clock,
-    owner,
-    host,
-    runners: { shell: (req) => shells.run(req), url: runUrl },
-    limits: {
-      shell: config.task.shellConcurrency,
-      url: config.task.urlConcurrency,
-      timeoutMs: config.task.timeoutSec * 1000,
-    },
-    startedKeepMs: config.task.lostAfterSec * 1000,
-    logs,
-    metrics,
-  });
-  const refiller = new CronRefiller({ tasks: store.tasks, clock, logs, metrics });
-  const scheduler = new Scheduler({
-    claimer: store.fires,
-    sink: dispatcher,
-    refills: refiller,
-    clock,
-    owner,
-    leaseMs: LEASE_MS,
-    expireLimitSec: config.task.expireLimitSec,
-    logs,
-    onLost: (record, streak) => notifier.runRecorded(record, streak),
-    metrics,
-  });
+  const recorder = buildRecorder(base, metrics, notifier);
+  const dispatcher = buildDispatcher(base, shells, recorder, metrics);
+  const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics });
+  const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier);
   dispatcher.onSlotFree(() => scheduler.slotFreed());
   store.on('ready', () => {
     logs.serve.info({ event: 'redis_ready', redis: store.address }, 'connected to Redis');
     scheduler.wake();
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
+  const { clock } = base;
   return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics };
+}
+
+function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecorder {
+  return new RunRecorder({
+    fires: b.store.fires,
+    clock: b.clock,
+    owner: b.owner,
+    // A begun fire's lease: renewed while it runs; once it runs out (its daemon gone), lost.
+    keepMs: b.config.task.lostAfterSec * 1000,
+    logs: b.logs,
+    onRecorded: (record, streak, retried) => {
+      if (retried) metrics.retryScheduled(record.kind);
+      notifier.runRecorded(record, streak);
+    },
+  });
+}
+
+function buildDispatcher(b: Base, shells: ShellPool, recorder: RunRecorder, metrics: Metrics): Dispatcher {
+  const { task } = b.config;
+  return new Dispatcher({
+    fires: b.store.fires,
+    recorder,
+    clock: b.clock,
+    owner: b.owner,
+    host: b.host,
+    runners: { shell: (req) => shells.run(req), url: runUrl },
+    limits: { shell: task.shellConcurrency, url: task.urlConcurrency, timeoutMs: task.timeoutSec * 1000 },
+    startedKeepMs: task.lostAfterSec * 1000,
+    logs: b.logs,
+    metrics,
+  });
+}
+
+function buildScheduler(
+  b: Base,
+  dispatcher: Dispatcher,
+  refiller: CronRefiller,
+  metrics: Metrics,
+  notifier: Notifier,
+): Scheduler {
+  return new Scheduler({
+    claimer: b.store.fires,
+    sink: dispatcher,
+    refills: refiller,
+    clock: b.clock,
+    owner: b.owner,
+    leaseMs: LEASE_MS,
+    expireLimitSec: b.config.task.expireLimitSec,
+    logs: b.logs,
+    onLost: (record, streak) => notifier.runRecorded(record, streak),
+    metrics,
+  });
 }
 
 export interface WebHandle {

@@ -14,8 +14,8 @@ import {
   type RunningTask,
   type RunnerResult,
 } from '../runner/runner-result.js';
+import type { CommandKind } from '../runs/kinds.js';
 import type { DurableBegin, DurableBeginOptions, Fire, FireStore } from '../store/open-store.js';
-import type { CommandKind } from '../tasks/task.js';
 import type { RunRecorder } from './run-recorder.js';
 import type { FireSink } from './scheduler.js';
 
@@ -197,7 +197,7 @@ export class Dispatcher implements FireSink {
     const req = {
       kid: fire.kid,
       command: fire.command,
-      dueMs: fire.due * 1000,
+      dueMs: fire.dueMs,
       timeoutMs: fireTimeoutMs(fire.kind, fire.timeout, this.deps.limits.timeoutMs),
     };
     const task = this.deps.runners[fire.kind](req);
@@ -225,7 +225,7 @@ export class Dispatcher implements FireSink {
     logFire(this.deps.logs, fire, startedMs, logged, this.deps.host);
     this.deps.recorder.finished(fire, startedMs, logged);
     const outcome: FireResult = result.ok ? 'ok' : result.timedOut ? 'timed_out' : 'failed';
-    this.deps.metrics?.fireEnded(fire.kind, outcome, startedMs - fire.due * 1000, result.durationMs);
+    this.deps.metrics?.fireEnded(fire.kind, outcome, startedMs - fire.dueMs, result.durationMs);
     this.changed();
   }
 

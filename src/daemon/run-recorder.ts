@@ -1,15 +1,16 @@
 // Puts the daemon's fires on record in Redis: keeps the leases of those running (so that no claim
-// takes them for lost while they run), and writes each one's run record when it ends, in
-// batches (one finish.lua round trip for all that ended in one turn of the event loop). A record
-// is written once: finish.lua records only a fire this daemon still holds. A failed run of a task
-// with -retries goes on record with the time of its retry, which finish.lua hands out.
+// takes them for lost while they run), and tells finish.lua how each one ended, in batches (one
+// round trip for all that ended in one turn of the event loop). finish.lua makes the record, once:
+// only for a fire this daemon still holds. For a failed run the retry rule says whether its
+// failure is one to retry, and the wait; finish.lua decides whether the retry happens.
 import { backoffMs } from '../backoff.js';
 import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { isRetryable, retryWaitMs } from '../runner/retry-rule.js';
 import type { RunnerResult } from '../runner/runner-result.js';
-import type { Fire, FireStore, RunRecord } from '../store/open-store.js';
+import { latenessMs, type RunEnding } from '../runs/record.js';
+import type { EndedRun, Fire, FireStore, RunRecord } from '../store/open-store.js';
 
 const RETRY_MAX_MS = 5000;
 /** At shutdown, finishes still failing are given up after this many attempts (their fires go lost). */
@@ -19,28 +20,20 @@ export interface RunRecorderDeps {
   fires: Pick<FireStore, 'finish' | 'renew'>;
   /** The Redis clock. */
   clock: Clock;
+  /** This daemon's id: its records name its host and pid (runs/ids.ts). */
   owner: string;
-  /** This daemon, as records name it. */
-  host: string;
-  pid: number;
   /** How long a lease lasts from a begin or a renewal; renewed every quarter of it. */
   keepMs: number;
   logs: Pick<DaemonLogs, 'error' | 'runed'>;
-  /** Each run put on record, with its task's failures in a row (Finished.streak): alerts, metrics. */
+  /** Each run put on record as finish.lua kept it, with its task's failures in a row (Finished.streak): alerts, metrics. */
   onRecorded?: (record: RunRecord, streak: number, retried: boolean) => void;
   /** Retry waits' jitter (tests fix it). */
   random?: () => number;
 }
 
-interface Queued {
-  fire: Pick<Fire, 'id' | 'token'>;
-  record: RunRecord;
-  retryAtMs: number | null;
-}
-
 export class RunRecorder {
   private readonly running = new Map<string, Pick<Fire, 'id' | 'token'>>();
-  private queue: Queued[] = [];
+  private queue: EndedRun[] = [];
   private flushing: Promise<void> | null = null;
   private renewSleep: Sleep | undefined;
   private renewing = false;
@@ -57,7 +50,7 @@ export class RunRecorder {
   /** A fire ended: its record goes with the next batch. */
   finished(fire: Fire, startedMs: number, result: RunnerResult): void {
     this.running.delete(fire.id);
-    this.queue.push(this.record(fire, startedMs, result));
+    this.queue.push(this.ended(fire, startedMs, result));
     this.flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
   }
 
@@ -68,41 +61,26 @@ export class RunRecorder {
     while (this.flushing) await this.flushing;
   }
 
-  private record(fire: Fire, startedMs: number, r: RunnerResult): Queued {
-    const nowMs = this.deps.clock.nowMs();
-    const attempt = fire.attempt ?? 1;
-    const retryAtMs =
-      fire.retries !== undefined &&
-      fire.retry_delay !== undefined &&
-      attempt <= fire.retries &&
-      isRetryable(r)
-        ? nowMs + retryWaitMs(fire.retry_delay, attempt, this.deps.random)
-        : null;
-    const record: RunRecord = {
-      fire_id: fire.id,
-      kid: fire.kid,
-      type: fire.type,
-      kind: fire.kind,
-      due: fire.due,
-      started: Math.round(startedMs) / 1000,
-      finished: Math.round(nowMs) / 1000,
-      lateness_ms: Math.round((startedMs - fire.due * 1000) * 10) / 10,
-      duration_ms: Math.round(r.durationMs),
+  /** How `fire`'s run ended, and the retry rule's verdict on a failure. */
+  private ended(fire: Fire, startedMs: number, r: RunnerResult): EndedRun {
+    const ending: RunEnding = {
+      startedMs,
+      finishedMs: this.deps.clock.nowMs(),
+      latenessMs: latenessMs(startedMs, fire.dueMs),
+      durationMs: Math.round(r.durationMs),
       result: r.ok ? 'ok' : 'failed',
-      ok: r.ok,
-      ...(r.exitCode !== null ? { exit_code: r.exitCode } : {}),
-      ...(r.signal !== null ? { signal: r.signal } : {}),
-      ...(r.httpStatus !== null ? { http_status: r.httpStatus } : {}),
-      ...(r.timedOut ? { timed_out: true } : {}),
-      ...(r.error !== null ? { error: r.error } : {}),
+      exitCode: r.exitCode,
+      signal: r.signal,
+      httpStatus: r.httpStatus,
+      timedOut: r.timedOut,
+      error: r.error,
       output: r.output,
-      host: this.deps.host,
-      pid: this.deps.pid,
-      trigger: fire.trigger ?? 'schedule',
-      attempt,
-      ...(retryAtMs !== null ? { retry_at: Math.round(retryAtMs) / 1000 } : {}),
     };
-    return { fire, record, retryAtMs };
+    const waitMs =
+      fire.retry_delay !== undefined && isRetryable(r)
+        ? retryWaitMs(fire.retry_delay, fire.attempt ?? 1, this.deps.random)
+        : null;
+    return { fire, ending, retryWaitMs: waitMs };
   }
 
   private async flush(): Promise<void> {
@@ -115,17 +93,14 @@ export class RunRecorder {
           nowMs: this.deps.clock.nowMs(),
           runs: batch,
         });
-        held.forEach(({ recorded, streak, retried }, i) => {
-          const record = batch[i]?.record;
-          if (!record) return;
-          if (!recorded) {
-            this.notHeld(record);
+        held.forEach(({ record, streak, retried }, i) => {
+          const run = batch[i];
+          if (!run) return;
+          if (!record) {
+            this.notHeld(run);
             return;
           }
-          // finish.lua hands out the retry asked for unless the task was paused or deleted
-          // meanwhile: then the record it kept, and the one handed on, have no retry_at.
           if (retried) this.retrying(record);
-          else delete record.retry_at;
           this.deps.onRecorded?.(record, streak, retried);
         });
         attempt = -1;
@@ -165,9 +140,9 @@ export class RunRecorder {
   }
 
   /** A fire another daemon took over, or already recorded lost: said in error.log. */
-  private notHeld(record: RunRecord): void {
+  private notHeld({ fire, ending }: EndedRun): void {
     this.deps.logs.error.warn(
-      { event: 'finished_after_lost', kid: record.kid, fire_id: record.fire_id, result: record.result },
+      { event: 'finished_after_lost', kid: fire.kid, fire_id: fire.id, result: ending.result },
       'a run ended after it had been recorded lost (its lease ran out); this record is not kept',
     );
   }

@@ -2,6 +2,8 @@
 // error level when it failed, and then in error.log too), and the claim's other outcomes:
 // expired, corrupt, lost, missed, skipped.
 import type { RunnerResult } from '../runner/runner-result.js';
+import { latenessMs } from '../runs/record.js';
+import { secOfMs } from '../runs/units.js';
 import type { ClaimEntry, Fire } from '../store/open-store.js';
 import type { Missed } from '../tasks/schedule.js';
 import type { DaemonLogs } from './daemon-logs.js';
@@ -78,9 +80,9 @@ export function logFire(
     command: fire.command,
     run_num: fire.run_num,
     limit: fire.limit,
-    due: fire.due,
-    started: Math.round(startedMs) / 1000,
-    lateness_ms: Math.round((startedMs - fire.due * 1000) * 10) / 10,
+    due: secOfMs(fire.dueMs),
+    started: secOfMs(startedMs),
+    lateness_ms: latenessMs(startedMs, fire.dueMs),
     duration_ms: Math.round(result.durationMs),
     ok: result.ok,
     exit_code: result.exitCode,

@@ -51,7 +51,7 @@ export class Notifier {
   constructor(private readonly deps: NotifierDeps) {}
 
   /**
-   * A run put on record, with its task's failures in a row (record-run.lua): after a failure for
+   * A run put on record, with its task's failures in a row (run-record.lua): after a failure for
    * good, how many now; after a success, minus how many there were.
    */
   runRecorded(record: RunRecord, streak: number): void {

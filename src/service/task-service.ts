@@ -6,7 +6,7 @@ import type { Deleted, RunSummary, TaskStore } from '../store/open-store.js';
 import { decodeTask, type Overlap, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
 import { parseWindowTime, windowSec } from '../tasks/human-time.js';
 import { isoInZone, shortIso, utcIso } from '../tasks/iso-time.js';
-import { firstSchedule, upcomingRuns } from '../tasks/schedule.js';
+import { firstSchedule, upcomingRunTimes } from '../tasks/schedule.js';
 import { scheduleInWords } from '../tasks/schedule-words.js';
 import { machineTimeZone } from '../time-zone.js';
 import {
@@ -429,7 +429,7 @@ export const timeShown = (ms: number, tz: string): string => shortIso(isoInZone(
 function runsOf(task: Task, n: number): Omit<NextRuns, 'kid' | 'paused'> {
   const tz = zoneShown(task);
   // One run more than shown says whether the task goes on after them.
-  const upcoming = n === 0 ? [] : upcomingRuns(task, n + 1).map(Math.round);
+  const upcoming = n === 0 ? [] : upcomingRunTimes(task, n + 1).map(Math.round);
   const runs = upcoming.slice(0, n).map((ms) => ({
     unix_ms: ms,
     utc: shortIso(utcIso(ms)),

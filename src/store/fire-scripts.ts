@@ -3,8 +3,9 @@
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import { isMisfire, type Misfire } from '../tasks/task.js';
 import { decodeFire, type Fire } from './fire-record.js';
-import { decodeRunRecord, encodeRunRecord, type RunRecord } from './run-record.js';
-import { countReply, type Script, unexpectedReply } from './script.js';
+import type { RunEnding } from '../runs/record.js';
+import { decodeRunRecord, type RunRecord } from './run-record.js';
+import { countReply, NONE, type Script, unexpectedReply } from './script.js';
 
 export type ClaimEntry =
   | { kind: 'fire'; fire: Fire }
@@ -76,24 +77,59 @@ export interface ClaimReply {
 export const fullSkip = (req: Pick<ClaimRequest, 'maxShell' | 'maxUrl'>): number =>
   req.maxShell + req.maxUrl + 100;
 
-export const CLAIM: Script<ClaimRequest, ClaimReply> = {
+const HISTORY_ARGV = {
+  history_prefix: 'string',
+  per_task: 'number',
+  max_age_ms: 'number',
+  max_runs: 'number',
+  streak_prefix: 'string',
+  ended_name_prefix: 'string',
+} as const;
+
+const historyArgs = (h: HistoryRules) => ({
+  history_prefix: h.listPrefix,
+  per_task: h.perTask,
+  max_age_ms: h.maxAgeMs,
+  max_runs: h.maxRuns,
+  streak_prefix: h.streakPrefix,
+  ended_name_prefix: h.endedNamePrefix,
+});
+
+const CLAIM_ARGV = {
+  fixed: {
+    now_ms: 'number',
+    owner: 'string',
+    lease_ms: 'number',
+    max_shell: 'number',
+    max_url: 'number',
+    expire_limit_sec: 'number',
+    max_skip: 'number',
+    cron_low_water: 'number',
+    lost_after_ms: 'number',
+    ...HISTORY_ARGV,
+  },
+  each: NONE,
+} as const;
+
+export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
   name: 'claim',
   keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last', 'names', 'running', 'queued', 'retrying'],
-  encode: (req) => [
-    // With its fraction: a score written with sub-ms precision is due exactly when it says.
-    req.nowMs,
-    req.owner,
-    req.leaseMs,
-    req.maxShell,
-    req.maxUrl,
-    req.expireLimitSec,
-    req.maxSkip ?? fullSkip(req),
-    req.cronLowWater ?? CRON_LOW_WATER,
-    ...historyArgs(req.history),
-    req.history.lostAfterMs,
-    req.history.streakPrefix,
-    req.history.endedNamePrefix,
-  ],
+  argv: CLAIM_ARGV,
+  encode: (req) => ({
+    fixed: {
+      // With its fraction: a score written with sub-ms precision is due exactly when it says.
+      now_ms: req.nowMs,
+      owner: req.owner,
+      lease_ms: req.leaseMs,
+      max_shell: req.maxShell,
+      max_url: req.maxUrl,
+      expire_limit_sec: req.expireLimitSec,
+      max_skip: req.maxSkip ?? fullSkip(req),
+      cron_low_water: req.cronLowWater ?? CRON_LOW_WATER,
+      lost_after_ms: req.history.lostAfterMs,
+      ...historyArgs(req.history),
+    },
+  }),
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
     const [score, leaseMs, left] = reply as unknown[];
@@ -143,13 +179,6 @@ function claimEntry(item: unknown): ClaimEntry {
 
 const isWhole = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v);
 
-const historyArgs = (h: HistoryRules): (string | number)[] => [
-  h.listPrefix,
-  h.perTask,
-  h.maxAgeMs,
-  h.maxRuns,
-];
-
 export interface BeginRequest {
   nowMs: number;
   owner: string;
@@ -158,62 +187,118 @@ export interface BeginRequest {
   fires: readonly Pick<Fire, 'id' | 'token'>[];
 }
 
+/** A fire as the lease's holder names it. */
+const LEASE_ARGV = { fire_id: 'string', token: 'string' } as const;
+const leaseOf = (f: Pick<Fire, 'id' | 'token'>) => ({ fire_id: f.id, token: f.token });
+
+const BEGIN_ARGV = {
+  fixed: { now_ms: 'number', owner: 'string', keep_ms: 'number' },
+  each: LEASE_ARGV,
+} as const;
+
 /** One boolean per fire: true when this owner's lease (id and token) holds and it is begun. */
-export const BEGIN: Script<BeginRequest, boolean[]> = {
+export const BEGIN: Script<BeginRequest, boolean[], typeof BEGIN_ARGV> = {
   name: 'begin',
   keys: ['leases', 'fires'],
-  encode: (req) => [
-    Math.floor(req.nowMs),
-    req.owner,
-    req.keepMs,
-    ...req.fires.flatMap((f) => [f.id, f.token]),
-  ],
+  argv: BEGIN_ARGV,
+  encode: (req) => ({
+    fixed: { now_ms: Math.floor(req.nowMs), owner: req.owner, keep_ms: req.keepMs },
+    each: req.fires.map(leaseOf),
+  }),
   decode: (reply) => flags('begin', reply),
 };
+
+/** A run that ended, as its daemon tells finish.lua. */
+export interface EndedRun {
+  fire: Pick<Fire, 'id' | 'token' | 'kid'>;
+  ending: RunEnding;
+  /**
+   * The retry rule's verdict on a failed run (runner/retry-rule.ts): the wait before its retry,
+   * ms, when its failure is one to retry; null when not. finish.lua decides whether the retry
+   * happens (attempts left, the task not paused or deleted meanwhile).
+   */
+  retryWaitMs: number | null;
+}
 
 export interface FinishRequest {
   owner: string;
   nowMs: number;
   history: HistoryRules;
-  /** retryAtMs: when a failed run is retried (unix ms), null: it is not (record.retry_at says the same). */
-  runs: readonly { fire: Pick<Fire, 'id' | 'token'>; record: RunRecord; retryAtMs?: number | null }[];
+  runs: readonly EndedRun[];
 }
 
 /**
- * Per run: recorded (this owner held its lease) or not; and the task's failures in a row: after
- * a failure no retry follows, how many now (>= 1); after a success, minus how many there were.
+ * Per run: recorded (this owner held its lease) or not; the task's failures in a row (after a
+ * failure no retry follows, how many now, >= 1; after a success, minus how many there were); and
+ * the record as finish.lua made and kept it (null when not recorded).
  */
 export interface Finished {
   recorded: boolean;
   streak: number;
-  /** Its retry was handed out (one was asked for, and the task may be retried). */
+  /** Its retry was handed out: record.retry_at says when. */
   retried: boolean;
+  record: RunRecord | null;
 }
 
-export const FINISH: Script<FinishRequest, Finished[]> = {
+const FINISH_ARGV = {
+  fixed: { owner: 'string', now_ms: 'number', no_retry_prefix: 'string', ...HISTORY_ARGV },
+  each: {
+    ...LEASE_ARGV,
+    started_ms: 'number',
+    finished_ms: 'number',
+    lateness_ms: 'number',
+    duration_ms: 'number',
+    result: 'string',
+    exit_code: 'number?',
+    signal: 'string?',
+    http_status: 'number?',
+    timed_out: 'flag',
+    error: 'string?',
+    output: 'string?',
+    retry_wait_ms: 'number?',
+  },
+} as const;
+
+const endedArgs = ({ fire, ending: e, retryWaitMs }: EndedRun) => ({
+  ...leaseOf(fire),
+  started_ms: e.startedMs,
+  finished_ms: e.finishedMs,
+  lateness_ms: e.latenessMs,
+  duration_ms: e.durationMs,
+  result: e.result,
+  exit_code: e.exitCode,
+  signal: e.signal,
+  http_status: e.httpStatus,
+  timed_out: e.timedOut,
+  error: e.error,
+  output: e.output,
+  retry_wait_ms: retryWaitMs,
+});
+
+export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
   name: 'finish',
   keys: ['leases', 'fires', 'runs', 'last', 'running', 'queued', 'retrying', 'pool', 'paused'],
-  encode: (req) => [
-    req.owner,
-    Math.floor(req.nowMs),
-    ...historyArgs(req.history),
-    req.history.streakPrefix,
-    req.history.endedNamePrefix,
-    req.history.noRetryPrefix,
-    ...req.runs.flatMap(({ fire, record, retryAtMs }) => [
-      fire.id,
-      fire.token,
-      encodeRunRecord(record),
-      retryAtMs == null ? 0 : Math.round(retryAtMs),
-    ]),
-  ],
+  argv: FINISH_ARGV,
+  encode: (req) => ({
+    fixed: {
+      owner: req.owner,
+      now_ms: Math.floor(req.nowMs),
+      no_retry_prefix: req.history.noRetryPrefix,
+      ...historyArgs(req.history),
+    },
+    each: req.runs.map(endedArgs),
+  }),
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('finish', reply);
-    const flag = (v: unknown) => v === 0 || v === 1;
-    return reply.map((triple: unknown) => {
-      if (!Array.isArray(triple) || !flag(triple[0]) || !isWhole(triple[1]) || !flag(triple[2]))
+    return reply.map((triple: unknown): Finished => {
+      if (!Array.isArray(triple)) throw unexpectedReply('finish', reply);
+      const [recorded, streak, row] = triple as unknown[];
+      if (recorded === 0 && streak === 0 && row === null)
+        return { recorded: false, streak: 0, retried: false, record: null };
+      if (recorded !== 1 || !isWhole(streak) || typeof row !== 'string')
         throw unexpectedReply('finish', reply);
-      return { recorded: triple[0] === 1, streak: triple[1] as number, retried: triple[2] === 1 };
+      const record = decodeRunRecord('finish', row);
+      return { recorded: true, streak: streak as number, retried: record.retry_at !== undefined, record };
     });
   },
 };
@@ -221,10 +306,13 @@ export const FINISH: Script<FinishRequest, Finished[]> = {
 /** How a run by hand went: handed out, waiting for the run under way, or not run (overlap=skip). */
 export type RunNow = { how: 'fire' | 'queued' | 'busy'; fireId: string } | 'missing' | 'corrupt';
 
-export const RUN: Script<{ kid: string; nowMs: number }, RunNow> = {
+const RUN_ARGV = { fixed: { kid: 'string', now_ms: 'number' }, each: NONE } as const;
+
+export const RUN: Script<{ kid: string; nowMs: number }, RunNow, typeof RUN_ARGV> = {
   name: 'run',
   keys: ['pool', 'leases', 'fires', 'running', 'queued'],
-  encode: ({ kid, nowMs }) => [kid, Math.floor(nowMs)],
+  argv: RUN_ARGV,
+  encode: ({ kid, nowMs }) => ({ fixed: { kid, now_ms: Math.floor(nowMs) } }),
   decode: (reply) => {
     if (reply === 0) return 'missing';
     if (!Array.isArray(reply) || typeof reply[1] !== 'string') throw unexpectedReply('run', reply);
@@ -241,15 +329,17 @@ export interface RenewRequest {
   fires: readonly Pick<Fire, 'id' | 'token'>[];
 }
 
+const RENEW_ARGV = { fixed: { owner: 'string', deadline_ms: 'number' }, each: LEASE_ARGV } as const;
+
 /** Renews the leases of a daemon's fires still running: no claim records them lost meanwhile. */
-export const RENEW: Script<RenewRequest, number> = {
+export const RENEW: Script<RenewRequest, number, typeof RENEW_ARGV> = {
   name: 'renew',
   keys: ['leases', 'fires'],
-  encode: ({ owner, deadlineMs, fires }) => [
-    owner,
-    Math.floor(deadlineMs),
-    ...fires.flatMap((f) => [f.id, f.token]),
-  ],
+  argv: RENEW_ARGV,
+  encode: ({ owner, deadlineMs, fires }) => ({
+    fixed: { owner, deadline_ms: Math.floor(deadlineMs) },
+    each: fires.map(leaseOf),
+  }),
   decode: (reply) => countReply('renew', reply),
 };
 

@@ -1,14 +1,9 @@
-// Reading the run history (written by finish.lua and claim.lua through include/record-run.lua):
+// Reading the run history (written by finish.lua and claim.lua through include/run-record.lua):
 // a task's runs, newest first; the runs of every task (the runs stream); one run's record, for
 // its output. Plain reads, one or a few commands each.
+import { kidOfFireId } from '../runs/ids.js';
 import type { RedisAccess } from './redis-access.js';
-import {
-  decodeRunRecord,
-  decodeRunsEntry,
-  kidOfFireId,
-  type RunRecord,
-  type RunSummary,
-} from './run-record.js';
+import { decodeRunRecord, decodeRunsEntry, type RunRecord, type RunSummary } from './run-record.js';
 
 export interface RunsQuery {
   /** Only runs put on record at or after this, unix ms (the stream's ids are ms). */

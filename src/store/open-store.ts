@@ -24,13 +24,14 @@ export {
   type ClaimEntry,
   type ClaimReply,
   type ClaimRequest,
+  type EndedRun,
   type Finished,
   fullSkip,
   type HistoryRules,
   type RunNow,
 } from './fire-scripts.js';
 export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record.js';
-export { nextAttemptId } from './run-record.js';
+export { nextAttemptId } from '../runs/ids.js';
 export type { FireStore } from './fire-store.js';
 export type { HistoryStore, RunsQuery } from './history-store.js';
 export type { FedRun, RunFeed } from './run-feed.js';

@@ -1,7 +1,8 @@
 // Definitions of the scripts that pause and resume tasks (lua/pause.lua, resume.lua): keys,
 // arguments and checked replies, one status per task. README "Pause and resume".
-import { encodeTask, type Task } from '../tasks/task.js';
+import type { Task } from '../tasks/task.js';
 import { type Script, statusReply, unexpectedReply } from './script.js';
+import { SWAP_ARGV, swapOf } from './task-scripts.js';
 
 /** What became of one task: paused (or resumed), no such task, paused already (or not paused). */
 export type PauseStatus = 'done' | 'missing' | 'already';
@@ -13,10 +14,13 @@ function statuses<S extends ResumeStatus>(script: string, reply: unknown, allowe
   return reply.map((code) => statusReply(script, code, allowed));
 }
 
-export const PAUSE: Script<{ nowSec: number; kids: readonly string[] }, PauseStatus[]> = {
+const PAUSE_ARGV = { fixed: { now_sec: 'number' }, each: { kid: 'string' } } as const;
+
+export const PAUSE: Script<{ nowSec: number; kids: readonly string[] }, PauseStatus[], typeof PAUSE_ARGV> = {
   name: 'pause',
   keys: ['pool', 'schedule', 'paused', 'queued', 'retrying', 'leases', 'fires'],
-  encode: ({ nowSec, kids }) => [nowSec, ...kids],
+  argv: PAUSE_ARGV,
+  encode: ({ nowSec, kids }) => ({ fixed: { now_sec: nowSec }, each: kids.map((kid) => ({ kid })) }),
   decode: (reply) => statuses('pause', reply, ['done', 'missing', 'already']),
 };
 
@@ -28,10 +32,10 @@ export interface Resume {
   task: Task;
 }
 
-export const RESUME: Script<readonly Resume[], ResumeStatus[]> = {
+export const RESUME: Script<readonly Resume[], ResumeStatus[], typeof SWAP_ARGV> = {
   name: 'resume',
   keys: ['pool', 'schedule', 'paused'],
-  encode: (items) =>
-    items.flatMap(({ kid, expectedRaw, task }) => [kid, expectedRaw, encodeTask(task), task.run_nexttime]),
+  argv: SWAP_ARGV,
+  encode: (items) => ({ fixed: {}, each: items.map(swapOf) }),
   decode: (reply) => statuses('resume', reply, ['done', 'missing', 'changed', 'already']),
 };

@@ -1,108 +1,12 @@
-// A run on record: what the history keeps of one fire (the task's history list, and a summary in
-// the runs stream and as the task's last run). Written by the daemon when a fire ends
-// (finish.lua), or by a claim when the daemon that began it vanished (result `lost`).
-import type { CommandKind, TaskType } from '../tasks/task.js';
+// Reading a run on record back from Redis (src/runs/record.ts says what a record is): a history
+// list's row, a claim's or finish's reply (the same row), a task's last run and a runs stream
+// entry (its summary), and what ktimer 2.0 and 1.2 stored. Written by include/run-record.lua.
+import { kidOfFireId } from '../runs/ids.js';
+import { isRunOutcome, RECORD_FIELDS, type RunRecord, type RunSummary } from '../runs/record.js';
 import { unexpectedReply } from './script.js';
 
-export type RunOutcome = 'ok' | 'failed' | 'lost' | 'skipped';
-/** What started the run: the schedule, a person (`ktimer run`), or the retry of a failed run. */
-export type RunTrigger = 'schedule' | 'manual' | 'retry';
-
-export interface RunRecord {
-  fire_id: string;
-  kid: string;
-  type: TaskType;
-  kind: CommandKind;
-  /** Unix seconds (ms precision): when it was due, started, ended (lost: when found lost). */
-  due: number;
-  started?: number;
-  finished: number;
-  lateness_ms?: number;
-  duration_ms?: number;
-  result: RunOutcome;
-  ok: boolean;
-  exit_code?: number;
-  signal?: string;
-  http_status?: number;
-  timed_out?: boolean;
-  error?: string;
-  /** Shell: the last 4 KiB of stdout and stderr; URL: the first 1 KiB of the body. */
-  output?: string;
-  /** The daemon that ran it. */
-  host: string;
-  pid?: number;
-  trigger: RunTrigger;
-  attempt: number;
-  /** A failed run to be retried: when its retry is due, unix seconds. */
-  retry_at?: number;
-}
-
-/**
- * The fire id of the attempt after `record`'s: the first attempt's id and the attempt,
- * `kid:run.attempt`, as finish.lua's `retry` names it.
- */
-export function nextAttemptId(record: Pick<RunRecord, 'fire_id' | 'attempt'>): string {
-  return `${record.fire_id.replace(/\.\d+$/, '')}.${record.attempt + 1}`;
-}
-
-/** What the runs stream and the task's last run keep of a record. */
-export type RunSummary = Pick<
-  RunRecord,
-  | 'fire_id'
-  | 'kid'
-  | 'result'
-  | 'ok'
-  | 'started'
-  | 'duration_ms'
-  | 'lateness_ms'
-  | 'exit_code'
-  | 'signal'
-  | 'http_status'
-  | 'host'
-> &
-  /** Only when not the schedule's, and not a first attempt. */
-  Partial<Pick<RunRecord, 'trigger' | 'attempt'>>;
-
-/** JSON without the fields that say nothing (null, empty output): a few bytes per run add up. */
-export function encodeRunRecord(record: RunRecord): string {
-  return JSON.stringify(record, (_, v: unknown) => (v === null || v === '' ? undefined : v));
-}
-
-/**
- * A history list's record is a JSON array: these fields by position, null where none, the
- * trailing ones left off (include/record-run.lua `RECORD_FIELDS`, the same list: new fields go
- * at the end). kid and ok are not among them: decodeRunRecord reads them from the rest.
- */
-export const RECORD_FIELDS = [
-  'fire_id',
-  'type',
-  'kind',
-  'due',
-  'started',
-  'finished',
-  'lateness_ms',
-  'duration_ms',
-  'result',
-  'exit_code',
-  'http_status',
-  'output',
-  'host',
-  'pid',
-  'error',
-  'signal',
-  'timed_out',
-  'trigger',
-  'attempt',
-  'retry_at',
-] as const satisfies readonly (keyof RunRecord)[];
-
-// Every field of a record is stored, by position or read back from the others (kid, ok): a field
-// added to RunRecord and not here fails to compile, rather than vanish from Redis.
-type Unstored = Exclude<keyof RunRecord, (typeof RECORD_FIELDS)[number] | 'kid' | 'ok'>;
-export const everyFieldStored: [Unstored] extends [never] ? true : Unstored = true;
-
-/** The kid of a fire id (`kid:run`, `kid:run.attempt`). */
-export const kidOfFireId = (fireId: string): string => fireId.slice(0, fireId.lastIndexOf(':'));
+export type { RunOutcome, RunRecord, RunSummary } from '../runs/record.js';
+export type { RunTrigger } from '../runs/fire.js';
 
 /** A stored row as the object it stands for: its fields by name. */
 function fromRow(row: unknown[]): Record<string, unknown> {
@@ -136,10 +40,10 @@ function checkedRecord(where: string, value: unknown, reply: unknown): RunRecord
     typeof v.fire_id !== 'string' ||
     !v.fire_id.includes(':') ||
     (v.kid !== undefined && typeof v.kid !== 'string') ||
-    (v.result !== 'ok' && v.result !== 'failed' && v.result !== 'lost' && v.result !== 'skipped')
+    !isRunOutcome(v.result)
   )
     throw unexpectedReply(where, reply);
-  // What Redis keeps leaves out what the rest says (include/record-run.lua).
+  // What Redis keeps leaves out what the rest says (include/run-record.lua).
   v.kid ??= kidOfFireId(v.fire_id);
   v.ok ??= v.result === 'ok';
   v.trigger ??= 'schedule';
@@ -147,7 +51,7 @@ function checkedRecord(where: string, value: unknown, reply: unknown): RunRecord
   return v as RunRecord;
 }
 
-/** The runs stream's fields, in the order record-run.lua writes them (numbers: the rest). */
+/** The runs stream's text fields (SUMMARY_FIELDS; the others are numbers). */
 const STREAM_TEXT = new Set(['fire_id', 'result', 'signal', 'host', 'trigger']);
 
 /**

@@ -1,8 +1,10 @@
 // The typed boundary to the Lua scripts of lua/*.lua. Each script has one definition: its file
-// name, its KEYS by name, how typed arguments become ARGV, and how the reply is checked and
-// typed. Scripts are registered once per client, on first use (a one-shot command reads only
-// its own). Every script opens with its contract (KEYS, ARGV, returns); test/unit/lua-contracts
-// keeps those headers and these definitions in step.
+// name, its KEYS by name, its ARGV as a named layout, how typed arguments fill that layout, and
+// how the reply is checked and typed. A script reads its ARGV by the same names, through the
+// accessor generated from the layouts (lua/include/generated.lua, store/lua-generated.ts).
+// Scripts are registered once per client, on first use (a one-shot command reads only its own).
+// Every script opens with its contract (KEYS, ARGV, returns); test/unit/lua-contracts keeps those
+// headers and these definitions in step.
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { KtimerError } from '../errors.js';
@@ -11,14 +13,64 @@ import type { StoreKeys } from './keys.js';
 export type RedisClient = Redis | Cluster;
 export type ScriptArg = string | number;
 
-export interface Script<Args, Reply> {
+/**
+ * How one argument goes over (TypeScript value -> ARGV string -> Lua value): `number` a number
+ * (Lua: tonumber), `number?` one or none (null -> '' -> nil), `string` text as it is, `string?`
+ * text or none ('' -> nil), `flag` true or false ('1' or '' -> true or nil), `score` a number or a
+ * string such as '-inf' that Lua hands to Redis as it came (a sorted set's score, unchanged).
+ */
+export type ArgKind = 'number' | 'number?' | 'string' | 'string?' | 'flag' | 'score';
+/** Argument names and kinds, in ARGV order. */
+export type ArgLayout = Readonly<Record<string, ArgKind>>;
+
+/** A script's ARGV: its fixed arguments, then `each` repeated once per item (a batch). */
+export interface Argv {
+  readonly fixed: ArgLayout;
+  readonly each: ArgLayout;
+}
+
+interface ArgValueOf {
+  number: number;
+  'number?': number | null;
+  string: string;
+  'string?': string | null;
+  flag: boolean;
+  score: number | string;
+}
+export type ArgValues<L extends ArgLayout> = { readonly [N in keyof L]: ArgValueOf[L[N]] };
+
+/** A call's arguments by name: the fixed ones, and one set per item of the batch. */
+export interface NamedArgs<A extends Argv> {
+  fixed: ArgValues<A['fixed']>;
+  each?: readonly ArgValues<A['each']>[];
+}
+
+export interface Script<Args, Reply, A extends Argv = Argv> {
   /** lua/<name>.lua */
   readonly name: string;
   /** KEYS[1..n], by their name in StoreKeys. */
   readonly keys: readonly (keyof StoreKeys)[];
-  encode(args: Args): ScriptArg[];
+  readonly argv: A;
+  encode(args: Args): NamedArgs<A>;
   /** The reply, checked; anything else throws unexpectedReply(). */
   decode(reply: unknown): Reply;
+}
+
+/** No arguments of a kind: a script without a batch has `each: NONE`. */
+export const NONE = {} as const;
+
+/** ARGV in the layout's order. */
+export function argvOf<A extends Argv>(argv: A, named: NamedArgs<A>): ScriptArg[] {
+  const fill = (layout: ArgLayout, values: Readonly<Record<string, unknown>>): ScriptArg[] =>
+    Object.entries(layout).map(([name, kind]) => argOf(kind, values[name]));
+  return [...fill(argv.fixed, named.fixed), ...(named.each ?? []).flatMap((item) => fill(argv.each, item))];
+}
+
+function argOf(kind: ArgKind, value: unknown): ScriptArg {
+  if (kind === 'flag') return value === true ? '1' : '';
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  throw new KtimerError('internal', `a script argument of kind ${kind} is ${typeof value}`);
 }
 
 /**
@@ -54,7 +106,6 @@ export function unexpectedReply(script: string, reply: unknown): KtimerError {
   );
 }
 
-type ScriptFn = (...args: ScriptArg[]) => Promise<unknown>;
 const defined = new WeakMap<object, Set<string>>();
 
 function register(client: RedisClient, script: Script<never, unknown>): void {
@@ -80,14 +131,18 @@ export function readLua(file: string): string {
 }
 
 /** Runs `script` with its keys from `keys`; resolves with the checked reply. */
-export async function runScript<Args, Reply>(
+export async function runScript<Args, Reply, A extends Argv>(
   client: RedisClient,
   keys: StoreKeys,
-  script: Script<Args, Reply>,
+  script: Script<Args, Reply, A>,
   args: Args,
 ): Promise<Reply> {
   register(client, script);
-  const fn = (client as unknown as Record<string, ScriptFn>)[`kt_${script.name}`] as ScriptFn;
-  const reply = await fn.call(client, ...script.keys.map((k) => keys[k]), ...script.encode(args));
+  // defineCommand put the script on the client as a method of that name (not in ioredis' types).
+  const command: unknown = Reflect.get(client, `kt_${script.name}`);
+  if (typeof command !== 'function')
+    throw new KtimerError('internal', `script ${script.name} is not defined`);
+  const argv = argvOf(script.argv, script.encode(args));
+  const reply: unknown = await Reflect.apply(command, client, [...script.keys.map((k) => keys[k]), ...argv]);
   return script.decode(reply);
 }

@@ -2,7 +2,16 @@
 // del, clear, list): keys, arguments and checked replies. Times go in as unix seconds, the unit
 // of the schedule's scores.
 import { encodeTask, type Task } from '../tasks/task.js';
-import { countReply, type Script, STATUS, statusReply, unexpectedReply } from './script.js';
+import { countReply, NONE, type Script, STATUS, statusReply, unexpectedReply } from './script.js';
+
+/** A task as add, add_many, update, refill and resume write it (next_run_sec: its score). */
+const TASK_ROW = { kid: 'string', task_json: 'string', next_run_sec: 'score', name: 'string' } as const;
+const taskRow = ({ kid, task }: NewTask) => ({
+  kid,
+  task_json: encodeTask(task),
+  next_run_sec: task.run_nexttime,
+  name: task.name ?? '',
+});
 
 export interface NewTask {
   kid: string;
@@ -20,10 +29,17 @@ function holderReply(script: string, reply: unknown): NameTaken {
   return { takenBy: reply };
 }
 
-export const ADD: Script<NewTask & { maxNum: number }, 'done' | 'full' | 'exists' | NameTaken> = {
+const ADD_ARGV = { fixed: { ...TASK_ROW, max_tasks: 'number' }, each: NONE } as const;
+
+export const ADD: Script<
+  NewTask & { maxNum: number },
+  'done' | 'full' | 'exists' | NameTaken,
+  typeof ADD_ARGV
+> = {
   name: 'add',
   keys: ['pool', 'schedule', 'names'],
-  encode: ({ kid, task, maxNum }) => [kid, encodeTask(task), task.run_nexttime, maxNum, task.name ?? ''],
+  argv: ADD_ARGV,
+  encode: (t) => ({ fixed: { ...taskRow(t), max_tasks: t.maxNum } }),
   decode: (reply) =>
     typeof reply === 'string'
       ? holderReply('add', reply)
@@ -35,17 +51,18 @@ export interface BatchNameTaken extends NameTaken {
   index: number;
 }
 
+const ADD_MANY_ARGV = { fixed: { max_tasks: 'number' }, each: TASK_ROW } as const;
+
 /** Replies the number added (the whole batch), or why nothing was. */
 export const ADD_MANY: Script<
   { tasks: readonly NewTask[]; maxNum: number },
-  number | 'full' | 'exists' | BatchNameTaken[]
+  number | 'full' | 'exists' | BatchNameTaken[],
+  typeof ADD_MANY_ARGV
 > = {
   name: 'add_many',
   keys: ['pool', 'schedule', 'names'],
-  encode: ({ tasks, maxNum }) => [
-    maxNum,
-    ...tasks.flatMap(({ kid, task }) => [kid, encodeTask(task), task.run_nexttime, task.name ?? '']),
-  ],
+  argv: ADD_MANY_ARGV,
+  encode: ({ tasks, maxNum }) => ({ fixed: { max_tasks: maxNum }, each: tasks.map(taskRow) }),
   decode: (reply) => {
     if (Array.isArray(reply)) {
       if (reply.length === 0 || reply.length % 2 !== 0) throw unexpectedReply('add_many', reply);
@@ -60,20 +77,36 @@ export const ADD_MANY: Script<
   },
 };
 
+const UPDATE_ARGV = {
+  fixed: {
+    kid: 'string',
+    expected_json: 'string',
+    task_json: 'string',
+    next_run_sec: 'score',
+    old_name: 'string',
+    new_name: 'string',
+  },
+  each: NONE,
+} as const;
+
 export const UPDATE: Script<
   { kid: string; expectedRaw: string; oldName: string | undefined; task: Task },
-  'done' | 'missing' | 'changed' | NameTaken
+  'done' | 'missing' | 'changed' | NameTaken,
+  typeof UPDATE_ARGV
 > = {
   name: 'update',
   keys: ['pool', 'schedule', 'paused', 'names'],
-  encode: ({ kid, expectedRaw, oldName, task }) => [
-    kid,
-    expectedRaw,
-    encodeTask(task),
-    task.run_nexttime,
-    oldName ?? '',
-    task.name ?? '',
-  ],
+  argv: UPDATE_ARGV,
+  encode: ({ kid, expectedRaw, oldName, task }) => ({
+    fixed: {
+      kid,
+      expected_json: expectedRaw,
+      task_json: encodeTask(task),
+      next_run_sec: task.run_nexttime,
+      old_name: oldName ?? '',
+      new_name: task.name ?? '',
+    },
+  }),
   decode: (reply) =>
     typeof reply === 'string'
       ? holderReply('update', reply)
@@ -87,12 +120,25 @@ export interface Refill {
   task: Task;
 }
 
+/** A task written only if it still holds what was read (refill, resume): compare-and-set. */
+export const SWAP_ARGV = {
+  fixed: NONE,
+  each: { kid: 'string', expected_json: 'string', task_json: 'string', next_run_sec: 'score' },
+} as const;
+
+export const swapOf = ({ kid, expectedRaw, task }: Refill) => ({
+  kid,
+  expected_json: expectedRaw,
+  task_json: encodeTask(task),
+  next_run_sec: task.run_nexttime,
+});
+
 /** Replies how many of the tasks were written (the others changed meanwhile). */
-export const REFILL: Script<readonly Refill[], number> = {
+export const REFILL: Script<readonly Refill[], number, typeof SWAP_ARGV> = {
   name: 'refill',
   keys: ['pool', 'schedule'],
-  encode: (items) =>
-    items.flatMap(({ kid, expectedRaw, task }) => [kid, expectedRaw, encodeTask(task), task.run_nexttime]),
+  argv: SWAP_ARGV,
+  encode: (items) => ({ fixed: {}, each: items.map(swapOf) }),
   decode: (reply) => countReply('refill', reply),
 };
 
@@ -114,20 +160,32 @@ export interface Deleted {
   dropped: number;
 }
 
-export const DEL: Script<{ kids: readonly string[]; left: LeftBehind }, Deleted> = {
+const LEFT_BEHIND = { ended_name_prefix: 'string', keep_ms: 'number', no_retry_prefix: 'string' } as const;
+const leftBehind = (left: LeftBehind) => ({
+  ended_name_prefix: left.namePrefix,
+  keep_ms: left.keepMs,
+  no_retry_prefix: left.noRetryPrefix,
+});
+const DEL_ARGV = { fixed: LEFT_BEHIND, each: { kid: 'string' } } as const;
+
+export const DEL: Script<{ kids: readonly string[]; left: LeftBehind }, Deleted, typeof DEL_ARGV> = {
   name: 'del',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
-  encode: ({ kids, left }) => [left.namePrefix, left.keepMs, left.noRetryPrefix, ...kids],
+  argv: DEL_ARGV,
+  encode: ({ kids, left }) => ({ fixed: leftBehind(left), each: kids.map((kid) => ({ kid })) }),
   decode: (reply) => {
     if (!Array.isArray(reply) || reply.length !== 2) throw unexpectedReply('del', reply);
     return { removed: countReply('del', reply[0]), dropped: countReply('del', reply[1]) };
   },
 };
 
-export const CLEAR: Script<LeftBehind, number> = {
+const CLEAR_ARGV = { fixed: LEFT_BEHIND, each: NONE } as const;
+
+export const CLEAR: Script<LeftBehind, number, typeof CLEAR_ARGV> = {
   name: 'clear',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
-  encode: (left) => [left.namePrefix, left.keepMs, left.noRetryPrefix],
+  argv: CLEAR_ARGV,
+  encode: (left) => ({ fixed: leftBehind(left) }),
   decode: (reply) => countReply('clear', reply),
 };
 
@@ -160,17 +218,32 @@ export interface ListPage {
   rows: ListRow[];
 }
 
-export const LIST: Script<ListWindow, ListPage> = {
+const LIST_ARGV = {
+  fixed: {
+    from_sec: 'score',
+    to_sec: 'score',
+    count: 'number',
+    offset: 'number',
+    after_score: 'string',
+    after_kid: 'string',
+  },
+  each: NONE,
+} as const;
+
+export const LIST: Script<ListWindow, ListPage, typeof LIST_ARGV> = {
   name: 'list',
   keys: ['pool', 'schedule', 'paused'],
-  encode: ({ fromSec, toSec, count, offset, after }) => [
-    fromSec === null ? '-inf' : String(fromSec),
-    toSec === null ? '+inf' : String(toSec),
-    count,
-    offset,
-    after?.score ?? '',
-    after?.kid ?? '',
-  ],
+  argv: LIST_ARGV,
+  encode: ({ fromSec, toSec, count, offset, after }) => ({
+    fixed: {
+      from_sec: fromSec === null ? '-inf' : String(fromSec),
+      to_sec: toSec === null ? '+inf' : String(toSec),
+      count,
+      offset,
+      after_score: after?.score ?? '',
+      after_kid: after?.kid ?? '',
+    },
+  }),
   decode: (reply) => {
     if (!Array.isArray(reply) || reply.length % 3 !== 2) throw unexpectedReply('list', reply);
     const values: unknown[] = reply;

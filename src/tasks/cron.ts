@@ -44,36 +44,36 @@ export function checkCron(expr: string, tz: string): string {
 
 /**
  * The next `n` run times strictly after `afterMs`, unix ms (fewer if the expression ends). Kept
- * for a while: after a restart, the many tasks sharing an expression ask for the same runs.
+ * for a while: after a restart, the many tasks sharing an expression ask for the same times.
  */
-export function cronRunsAfter(expr: string, tz: string, afterMs: number, n: number): readonly number[] {
+export function cronTimesAfter(expr: string, tz: string, afterMs: number, n: number): readonly number[] {
   const key = `${expr}\u0000${tz}\u0000${afterMs}\u0000${n}`;
-  let runs = recent.get(key);
-  if (!runs) {
-    runs = computeRunsAfter(expr, tz, afterMs, n);
+  let times = recent.get(key);
+  if (!times) {
+    times = computeTimesAfter(expr, tz, afterMs, n);
     if (recent.size >= CACHE_MAX) recent.delete(recent.keys().next().value as string);
-    recent.set(key, runs);
+    recent.set(key, times);
   }
-  return runs;
+  return times;
 }
 
 const recent = new Map<string, readonly number[]>();
 
-function computeRunsAfter(expr: string, tz: string, afterMs: number, n: number): number[] {
+function computeTimesAfter(expr: string, tz: string, afterMs: number, n: number): number[] {
   const job = cronOf(expr, tz);
-  const runs: number[] = [];
+  const times: number[] = [];
   let from = new Date(afterMs);
-  while (runs.length < n) {
+  while (times.length < n) {
     const next = job.nextRun(from);
     if (!next) break;
-    runs.push(next.getTime());
+    times.push(next.getTime());
     from = next;
   }
-  return runs;
+  return times;
 }
 
 /** Up to `n` run times at or before `atMs`, oldest first, unix ms. */
-export function cronRunsUpTo(expr: string, tz: string, atMs: number, n: number): number[] {
+export function cronTimesUpTo(expr: string, tz: string, atMs: number, n: number): number[] {
   // croner counts a run earlier in the same second as the reference: one ms on includes `atMs`.
   return cronOf(expr, tz)
     .previousRuns(n, new Date(atMs + 1))

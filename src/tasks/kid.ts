@@ -1,11 +1,9 @@
 // Task ids: a version-4 UUID as 32 lowercase hex digits; the dashed form is accepted on input.
 import { v4 as uuidv4 } from 'uuid';
 import { usageError } from '../errors.js';
+import { KID_DASHED_FORM as DASHED, KID_FORM as PLAIN } from '../runs/ids.js';
 
 export const newKid = (): string => uuidv4().replace(/-/g, '');
-
-const PLAIN = /^[0-9a-f]{32}$/;
-const DASHED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Whether `input` has a kid's form (either spelling, any case): never a task name. */
 export function isKid(input: string): boolean {

@@ -1,5 +1,6 @@
 // A task's schedule in words, as `list`, `get` and `next` show it: `cron 0 30 3 * * *
 // Europe/Berlin`, `every 5s` (`every 15m`, `every 2h` when whole), `at 2026-12-24T18:00+01:00`.
+import { msOfSec } from '../runs/units.js';
 import { localIso, shortIso } from './iso-time.js';
 import type { Task } from './task.js';
 
@@ -15,8 +16,8 @@ export function intervalInWords(sec: number): string {
   return unit ? `${sec / unit[1]}${unit[0]}` : `${sec}s`;
 }
 
-/** Unix seconds with millisecond precision (run_* fields) as whole ms (1.005 * 1000 is 1004.99...). */
-export const msOfSec = (sec: number): number => Math.round(sec * 1000);
+// Unix seconds with millisecond precision (run_* fields) as whole ms (1.005 * 1000 is 1004.99...).
+export { msOfSec };
 
 export function scheduleInWords(task: Task): string {
   if (task.type === 'cron') return `cron ${task.cron ?? ''} ${task.tz ?? ''}`;

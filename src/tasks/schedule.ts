@@ -1,8 +1,12 @@
 // When a task runs, for all three types, as pure functions of the task and "now": the first run
 // of a new task, the run times a cron task carries ahead (and their refill), and the upcoming
-// runs that `ktimer next` shows. The claim (store/lua/claim.lua) follows the same rules in Redis.
-import { cronRunsAfter, cronRunsUpTo } from './cron.js';
-import { MAX_CATCH_UP, type Misfire, type Task, type TaskSpec, type TaskType, toSec } from './task.js';
+// run times that `ktimer next` shows. The claim (store/lua/claim.lua) follows the same rules in
+// Redis: a ticker's grid is src/runs/grid.ts, which both use.
+import { MAX_CATCH_UP } from '../runs/fire.js';
+import { nextSlotMs, periodMsOf } from '../runs/grid.js';
+import { msOfSec, secOfMs as toSec } from '../runs/units.js';
+import { cronTimesAfter, cronTimesUpTo } from './cron.js';
+import type { Misfire, Task, TaskSpec, TaskType } from './task.js';
 import { usageError } from '../errors.js';
 import { parseTaskSpec, type TaskInput, type TaskRules } from './task-rules.js';
 
@@ -43,18 +47,18 @@ export function parseNewTask(
   nowMs: number,
 ): { spec: TaskSpec; nextRunMs: number } {
   const spec = parseTaskSpec(input, rules);
-  return { spec, nextRunMs: firstSchedule(spec, rules.maxDay, nowMs).run_nexttime * 1000 };
+  return { spec, nextRunMs: msOfSec(firstSchedule(spec, rules.maxDay, nowMs).run_nexttime) };
 }
 
-/** Where a new task starts: its first run and, for cron, the runs it carries after it. */
+/** Where a new task starts: its first run and, for cron, the run times it carries after it. */
 export function firstSchedule(
   spec: TaskSpec,
   maxDay: number,
   nowMs: number,
 ): Pick<Task, 'run_nexttime' | 'runs'> {
   if (spec.type !== 'cron') return { run_nexttime: toSec(firstRunMs(spec.type, spec.time, maxDay, nowMs)) };
-  const [first, ...runs] = cronRunsAfter(spec.cron ?? '', spec.tz ?? '', nowMs, CRON_AHEAD + 1).map(toSec);
-  return { run_nexttime: first ?? 0, runs };
+  const [first, ...times] = cronTimesAfter(spec.cron ?? '', spec.tz ?? '', nowMs, CRON_AHEAD + 1).map(toSec);
+  return { run_nexttime: first ?? 0, runs: times };
 }
 
 /** Runs of a task that were not fired, as the daemon logs them. */
@@ -78,48 +82,51 @@ export function refillCron(task: Task, nowMs: number): { task: Task; missed: Mis
   const { cron, tz } = task;
   const carried = task.runs ?? [];
   if (task.parked === undefined) {
-    const lastMs = (carried.at(-1) ?? task.run_nexttime) * 1000;
-    const more = cronRunsAfter(cron, tz, lastMs, Math.max(0, CRON_AHEAD - carried.length)).map(toSec);
+    const lastMs = msOfSec(carried.at(-1) ?? task.run_nexttime);
+    const more = cronTimesAfter(cron, tz, lastMs, Math.max(0, CRON_AHEAD - carried.length)).map(toSec);
     return { task: { ...task, runs: [...carried, ...more] }, missed: null };
   }
-  const firstDueMs = task.parked * 1000;
-  const future = cronRunsAfter(cron, tz, nowMs, CRON_AHEAD + 1);
+  const firstDueMs = msOfSec(task.parked);
+  const future = cronTimesAfter(cron, tz, nowMs, CRON_AHEAD + 1);
   const policy = task.misfire ?? 'once';
   let queue: number[];
   let missed: Missed | null = null;
   const nextDueMs = future[0] ?? 0;
   if (policy === 'all') {
-    const due = cronRunsUpTo(cron, tz, nowMs, MAX_CATCH_UP).filter((ms) => ms >= firstDueMs);
+    const due = cronTimesUpTo(cron, tz, nowMs, MAX_CATCH_UP).filter((ms) => ms >= firstDueMs);
     if (due.length === MAX_CATCH_UP && (due[0] as number) > firstDueMs)
       missed = { policy, firstDueMs, nextDueMs: due[0] as number, count: null };
     queue = [...due, ...future];
   } else if (policy === 'once') {
     // The first run due fires; those after it up to now do not.
     queue = [firstDueMs, ...future];
-    const after = cronRunsAfter(cron, tz, firstDueMs, 1)[0];
+    const after = cronTimesAfter(cron, tz, firstDueMs, 1)[0];
     if (after !== undefined && after <= nowMs) missed = { policy, firstDueMs: after, nextDueMs, count: null };
   } else {
     queue = [...future];
     missed = { policy, firstDueMs, nextDueMs, count: null };
   }
-  const [next, ...runs] = queue.map(toSec);
+  const [next, ...times] = queue.map(toSec);
   const { parked: _, ...rest } = task;
-  return { task: { ...rest, run_nexttime: next ?? 0, runs }, missed };
+  return { task: { ...rest, run_nexttime: next ?? 0, runs: times }, missed };
 }
 
 /** The next `n` run times of a stored task, unix ms, as far as its limit allows. */
-export function upcomingRuns(task: Task, n: number): number[] {
+export function upcomingRunTimes(task: Task, n: number): number[] {
   const left = task.type === 'timer' ? 1 : task.limit > 0 ? task.limit - task.run_num : n;
   const count = Math.max(0, Math.min(n, left));
   if (count === 0) return [];
-  const nextMs = task.run_nexttime * 1000;
+  const nextMs = msOfSec(task.run_nexttime);
   if (task.type === 'timer') return [nextMs];
-  if (task.type === 'ticker') return Array.from({ length: count }, (_, i) => nextMs + i * task.time * 1000);
+  if (task.type === 'ticker') {
+    const periodMs = periodMsOf(task.time);
+    return Array.from({ length: count }, (_, i) => nextMs + i * periodMs);
+  }
   const cron = task.cron ?? '';
   const tz = task.tz ?? '';
   // Parked: the next run is not known yet; from the first one due on, as a refill would.
-  if (task.parked !== undefined) return [...cronRunsAfter(cron, tz, task.parked * 1000 - 1, count)];
-  return [nextMs, ...cronRunsAfter(cron, tz, nextMs, count - 1)];
+  if (task.parked !== undefined) return [...cronTimesAfter(cron, tz, msOfSec(task.parked) - 1, count)];
+  return [nextMs, ...cronTimesAfter(cron, tz, nextMs, count - 1)];
 }
 
 /**
@@ -131,14 +138,11 @@ export function upcomingRuns(task: Task, n: number): number[] {
  */
 export function resumedTask(task: Task, nowMs: number): Task {
   const { paused: _paused, parked: _parked, runs: _runs, ...rest } = task;
-  const dueMs = Math.round(task.run_nexttime * 1000);
+  const dueMs = msOfSec(task.run_nexttime);
   if (task.type === 'timer') return { ...rest, run_nexttime: toSec(Math.max(dueMs, Math.ceil(nowMs))) };
   if (task.type === 'ticker') {
     if (dueMs > nowMs) return { ...rest, run_nexttime: task.run_nexttime };
-    // Whole ms, as the claim counts them, so the grid never drifts.
-    const periodMs = Math.round(task.time * 1000);
-    const slots = Math.floor((nowMs - dueMs) / periodMs) + 1;
-    return { ...rest, run_nexttime: toSec(dueMs + slots * periodMs) };
+    return { ...rest, run_nexttime: toSec(nextSlotMs(dueMs, nowMs, periodMsOf(task.time))) };
   }
   return { ...rest, ...firstSchedule(task, 0, nowMs) };
 }

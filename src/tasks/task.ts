@@ -1,11 +1,10 @@
 // The task model: what is stored in Redis (as JSON; README "Redis layout") and how it is read back.
 import { KtimerError } from '../errors.js';
+import { isTaskType, type TaskType } from '../runs/kinds.js';
 
-export const TASK_TYPES = ['timer', 'ticker', 'cron'] as const;
-export type TaskType = (typeof TASK_TYPES)[number];
-
-/** What a command is: a shell command, or an http(s) URL to call. */
-export type CommandKind = 'shell' | 'url';
+export { type CommandKind, isTaskType, isUrlCommand, TASK_TYPES, type TaskType } from '../runs/kinds.js';
+export { MAX_CATCH_UP } from '../runs/fire.js';
+export { secOfMs as toSec } from '../runs/units.js';
 
 /**
  * What a ticker or cron task does with runs it missed (its daemons were down, or Redis): `once`
@@ -14,7 +13,6 @@ export type CommandKind = 'shell' | 'url';
  */
 export const MISFIRES = ['once', 'skip', 'all'] as const;
 export type Misfire = (typeof MISFIRES)[number];
-export const MAX_CATCH_UP = 100;
 
 /**
  * What a run that comes due while the task's previous run is still running (on any daemon) does:
@@ -32,7 +30,6 @@ export const MAX_RETRY_WAIT_SEC = 3600;
 /** -retries without -retry_delay. */
 export const DEFAULT_RETRY_DELAY_SEC = 10;
 
-export const isTaskType = (value: unknown): value is TaskType => TASK_TYPES.includes(value as TaskType);
 export const isOverlap = (value: unknown): value is Overlap => OVERLAPS.includes(value as Overlap);
 export const isMisfire = (value: unknown): value is Misfire => MISFIRES.includes(value as Misfire);
 
@@ -68,7 +65,10 @@ export interface Task extends TaskSpec {
   run_num: number;
   run_lasttime: number;
   run_nexttime: number;
-  /** Cron: the run times after run_nexttime, computed ahead; the claim takes them in turn. */
+  /**
+   * Cron: the run times after run_nexttime, computed ahead; the claim takes them in turn. (Its
+   * stored name; elsewhere "runs" are runs made, on record.)
+   */
   runs?: number[];
   /**
    * Cron: the claim found no known run after a due one: nothing fired, run_nexttime is only when
@@ -82,9 +82,6 @@ export interface Task extends TaskSpec {
 export interface TaskWithKid extends Task {
   kid: string;
 }
-
-/** Unix seconds (3 decimals) from milliseconds: the unit of run_* fields and schedule scores. */
-export const toSec = (ms: number): number => Math.round(ms) / 1000;
 
 /** The stored JSON: the seven historical fields first; the others only where they apply. */
 export function encodeTask(task: Task): string {
@@ -116,19 +113,11 @@ export function encodeTask(task: Task): string {
 }
 
 /** Parses stored JSON; throws a 'corrupt' error naming the kid when it is not a valid task. */
-// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
 export function decodeTask(kid: string, json: string): Task {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw corrupt(kid, 'not JSON');
-  }
-  if (typeof value !== 'object' || value === null) throw corrupt(kid, 'not an object');
-  const v = value as Record<string, unknown>;
+  const v = storedObject(kid, json);
   if (!isTaskType(v.type)) throw corrupt(kid, 'bad type');
   for (const field of ['time', 'limit', 'run_num', 'run_lasttime', 'run_nexttime'] as const) {
-    if (typeof v[field] !== 'number' || !Number.isFinite(v[field])) throw corrupt(kid, `bad ${field}`);
+    if (!isFiniteNumber(v[field])) throw corrupt(kid, `bad ${field}`);
   }
   if (typeof v.command !== 'string') throw corrupt(kid, 'bad command');
   const task: Task = {
@@ -140,45 +129,67 @@ export function decodeTask(kid: string, json: string): Task {
     run_lasttime: v.run_lasttime as number,
     run_nexttime: v.run_nexttime as number,
   };
+  readOptions(kid, v, task);
+  if (v.type === 'timer') return task;
+  if (v.misfire !== undefined && !isMisfire(v.misfire)) throw corrupt(kid, 'bad misfire');
+  task.misfire = v.misfire ?? 'once';
+  if (v.type === 'cron') readCron(kid, v, task);
+  return task;
+}
+
+function storedObject(kid: string, json: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw corrupt(kid, 'not JSON');
+  }
+  if (typeof value !== 'object' || value === null) throw corrupt(kid, 'not an object');
+  return value as Record<string, unknown>;
+}
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isWholeFrom1 = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
+
+/** The fields every type may have, only when given: name, timeout, overlap, retries, paused. */
+function readOptions(kid: string, v: Record<string, unknown>, task: Task): void {
   if (v.name !== undefined) {
     if (typeof v.name !== 'string') throw corrupt(kid, 'bad name');
     task.name = v.name;
   }
   if (v.timeout !== undefined) {
-    if (!Number.isSafeInteger(v.timeout) || (v.timeout as number) < 1) throw corrupt(kid, 'bad timeout');
-    task.timeout = v.timeout as number;
+    if (!isWholeFrom1(v.timeout)) throw corrupt(kid, 'bad timeout');
+    task.timeout = v.timeout;
   }
   if (v.overlap !== undefined) {
     if (!isOverlap(v.overlap)) throw corrupt(kid, 'bad overlap');
     task.overlap = v.overlap;
   }
   if (v.retries !== undefined) {
-    if (!Number.isSafeInteger(v.retries) || (v.retries as number) < 1) throw corrupt(kid, 'bad retries');
-    if (!Number.isSafeInteger(v.retry_delay) || (v.retry_delay as number) < 1)
-      throw corrupt(kid, 'bad retry_delay');
-    task.retries = v.retries as number;
-    task.retry_delay = v.retry_delay as number;
+    if (!isWholeFrom1(v.retries)) throw corrupt(kid, 'bad retries');
+    if (!isWholeFrom1(v.retry_delay)) throw corrupt(kid, 'bad retry_delay');
+    task.retries = v.retries;
+    task.retry_delay = v.retry_delay;
   }
   if (v.paused !== undefined) {
-    if (typeof v.paused !== 'number' || !Number.isFinite(v.paused)) throw corrupt(kid, 'bad paused');
+    if (!isFiniteNumber(v.paused)) throw corrupt(kid, 'bad paused');
     task.paused = v.paused;
   }
-  if (v.type === 'timer') return task;
-  if (v.misfire !== undefined && !isMisfire(v.misfire)) throw corrupt(kid, 'bad misfire');
-  task.misfire = v.misfire ?? 'once';
-  if (v.type === 'ticker') return task;
+}
+
+/** A cron task's expression and zone, and the run times it carries. */
+function readCron(kid: string, v: Record<string, unknown>, task: Task): void {
   if (typeof v.cron !== 'string' || typeof v.tz !== 'string') throw corrupt(kid, 'bad cron or tz');
   task.cron = v.cron;
   task.tz = v.tz;
   // cjson writes an empty array as {}: the claim never stores one, but read it as none.
-  const runs = Array.isArray(v.runs) ? v.runs : [];
-  if (!runs.every((r) => typeof r === 'number' && Number.isFinite(r))) throw corrupt(kid, 'bad runs');
-  if (runs.length > 0) task.runs = runs as number[];
+  const runs: unknown[] = Array.isArray(v.runs) ? v.runs : [];
+  if (!runs.every(isFiniteNumber)) throw corrupt(kid, 'bad runs');
+  if (runs.length > 0) task.runs = runs;
   if (v.parked !== undefined) {
-    if (typeof v.parked !== 'number' || !Number.isFinite(v.parked)) throw corrupt(kid, 'bad parked');
+    if (!isFiniteNumber(v.parked)) throw corrupt(kid, 'bad parked');
     task.parked = v.parked;
   }
-  return task;
 }
 
 function corrupt(kid: string, why: string): KtimerError {
@@ -187,6 +198,3 @@ function corrupt(kid: string, why: string): KtimerError {
     `task ${kid} holds corrupt data in Redis (${why}); delete it with \`ktimer del ${kid}\``,
   );
 }
-
-/** The one rule of what a URL task is (claim.lua's kind_of says the same for the daemon). */
-export const isUrlCommand = (command: string): boolean => /^https?:\/\//i.test(command);

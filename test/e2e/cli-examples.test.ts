@@ -1,12 +1,13 @@
-// The examples of README.md and `ktimer help` work whenever they are run: each `ktimer add`,
-// `list` and `count` line among them is run as written, by bash, against a private Redis.
+// The examples of `ktimer help` work whenever they are run: each `ktimer add`, `list` and `count`
+// line among them is run as written, by bash, against a private Redis. (Those of README.md and
+// docs/ are run, their output compared, by docs-examples.test.ts.)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { BIN, ROOT, runCli, writeTestConfig } from '../helpers/cli.js';
+import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 
 const redis = usePrivateRedis();
@@ -25,15 +26,6 @@ before(async () => {
 
 const RUNNABLE = /^(?:\$ )?(ktimer (?:add|list|count)\b.*)$/;
 
-/** The runnable lines of README's sh blocks, but those shown failing (`ktimer add -time=abc`). */
-function readmeExamples(): string[] {
-  const blocks = readFileSync(join(ROOT, 'README.md'), 'utf8').match(/```sh\n[\s\S]*?```/g) ?? [];
-  const lines = blocks.flatMap((b) => b.split('\n'));
-  return lines.flatMap((l, i) =>
-    lines[i + 1]?.startsWith('ktimer: error:') ? [] : (RUNNABLE.exec(l)?.[1] ?? []),
-  );
-}
-
 async function helpExamples(): Promise<string[]> {
   const texts = await Promise.all([['help'], ['help', 'add'], ['help', 'list']].map((a) => runCli(a)));
   return texts
@@ -51,8 +43,8 @@ function runExample(line: string): { code: number | null; output: string } {
   return { code: res.status, output: res.stdout + res.stderr };
 }
 
-test('every add, list and count example of README.md and `ktimer help` runs, exit 0', async () => {
-  const examples = [...readmeExamples(), ...(await helpExamples())];
+test('every add, list and count example of `ktimer help` runs, exit 0', async () => {
+  const examples = await helpExamples();
   assert.ok(examples.filter((l) => l.startsWith('ktimer add')).length >= 8, examples.join('\n'));
   for (const line of examples) {
     const res = runExample(line);
@@ -61,6 +53,8 @@ test('every add, list and count example of README.md and `ktimer help` runs, exi
 });
 
 test('no example holds a fixed unix timestamp (it would lie in the past one day)', async () => {
-  const text = `${readFileSync(join(ROOT, 'README.md'), 'utf8')}\n${(await runCli(['help'])).stdout}`;
+  const text = (await Promise.all([['help'], ['help', 'add'], ['help', 'list']].map((a) => runCli(a))))
+    .map((r) => r.stdout)
+    .join('\n');
   assert.doesNotMatch(text, /(?:time|starttime|endtime)=1\d{9}\b/);
 });

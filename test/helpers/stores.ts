@@ -4,7 +4,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { KtimerError, messageOf } from '../../src/errors.js';
 import type { HistoryRules } from '../../src/store/fire-scripts.js';
 import { FireStore } from '../../src/store/fire-store.js';
-import type { Fire, RunRecord } from '../../src/store/open-store.js';
+import type { RunEnding } from '../../src/runs/record.js';
+import type { EndedRun, Fire } from '../../src/store/open-store.js';
 import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import { TaskStore } from '../../src/store/task-store.js';
@@ -61,10 +62,42 @@ export function fireStoresByOwner(clientNow: () => Redis | Cluster, keysNow: () 
 }
 
 /**
+ * How a run of `fire` ended, as a daemon tells finish.lua: started at `startedMs` (lateness from
+ * its due), ran 5 ms (or `durationMs`), ok with exit 0 or failed with exit 1 (or `exitCode`).
+ */
+export function endingOf(
+  fire: Fire,
+  o: { startedMs: number; ok?: boolean; durationMs?: number; exitCode?: number; output?: string },
+): RunEnding {
+  const ok = o.ok ?? true;
+  const durationMs = o.durationMs ?? 5;
+  return {
+    startedMs: o.startedMs,
+    finishedMs: o.startedMs + durationMs,
+    latenessMs: o.startedMs - fire.dueMs,
+    durationMs,
+    result: ok ? 'ok' : 'failed',
+    exitCode: o.exitCode ?? (ok ? 0 : 1),
+    signal: null,
+    httpStatus: null,
+    timedOut: false,
+    error: null,
+    output: o.output ?? '',
+  };
+}
+
+/** A run that ended as `ending` says, its failure retried after `retryWaitMs` if finish.lua lets it. */
+export const endedRun = (fire: Fire, ending: RunEnding, retryWaitMs: number | null = null): EndedRun => ({
+  fire,
+  ending,
+  retryWaitMs,
+});
+
+/**
  * A daemon's round for the fires due at `nowMs`, as the loop, dispatcher and recorder do it: claim
- * (room for 10 of a kind, unless `room` says more), begin, and finish each 5 ms later with the
- * record `recordOf` makes (a retry at `retryAtMs` when given). Returns the fires and whether each
- * went on record.
+ * (room for 10 of a kind, unless `room` says more), begin, and finish each with the ending
+ * `endingOf` makes (a failure worth a retry after `retryWaitMs` when given). Returns the fires and
+ * whether each went on record.
  */
 export async function claimBeginFinish(
   fires: FireStore,
@@ -72,8 +105,8 @@ export async function claimBeginFinish(
     nowMs: number;
     owner?: string;
     room?: number;
-    recordOf: (fire: Fire) => RunRecord;
-    retryAtMs?: number | null;
+    endingOf: (fire: Fire) => RunEnding;
+    retryWaitMs?: number | null;
   },
 ): Promise<{ fired: Fire[]; recorded: boolean[] }> {
   const owner = o.owner ?? 'A';
@@ -91,7 +124,7 @@ export async function claimBeginFinish(
   const done = await fires.finish({
     owner,
     nowMs: o.nowMs + 5,
-    runs: fired.map((f) => ({ fire: f, record: o.recordOf(f), retryAtMs: o.retryAtMs ?? null })),
+    runs: fired.map((f) => endedRun(f, o.endingOf(f), o.retryWaitMs ?? null)),
   });
   return { fired, recorded: done.map((d) => d.recorded) };
 }

@@ -4,19 +4,19 @@ import { decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
-import type {
-  ClaimEntry,
-  ClaimRequest,
-  Fire,
-  FireStore,
-  RunRecord,
-  TaskStore,
-} from '../../src/store/open-store.js';
+import type { ClaimEntry, ClaimRequest, Fire, FireStore, TaskStore } from '../../src/store/open-store.js';
 import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src/tasks/schedule.js';
 import { decodeTask, type Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
-import { fireStoresByOwner, historyRules, storesOn, testKeys } from '../helpers/stores.js';
+import {
+  endedRun,
+  endingOf,
+  fireStoresByOwner,
+  historyRules,
+  storesOn,
+  testKeys,
+} from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 let keys: StoreKeys;
@@ -26,23 +26,8 @@ let n = 0;
 
 const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
 
-/** The record a daemon would write when `fire` ended well. */
-const runOf = (fire: Fire): RunRecord => ({
-  fire_id: fire.id,
-  kid: fire.kid,
-  type: fire.type,
-  kind: fire.kind,
-  due: fire.due,
-  started: fire.due,
-  finished: fire.due + 0.01,
-  duration_ms: 10,
-  result: 'ok',
-  ok: true,
-  exit_code: 0,
-  host: 'h',
-  trigger: 'schedule',
-  attempt: 1,
-});
+/** A run of `fire` that ended well, as its daemon tells finish.lua. */
+const runOf = (fire: Fire) => endedRun(fire, endingOf(fire, { startedMs: fire.dueMs, durationMs: 10 }));
 
 beforeEach(() => {
   n++;
@@ -93,7 +78,7 @@ test('a due timer is claimed once and removed from hash and schedule', async () 
   if (entry?.kind !== 'fire') return;
   assert.equal(entry.fire.kid, 'k1');
   assert.equal(entry.fire.id, 'k1:1');
-  assert.equal(entry.fire.due, T0 / 1000);
+  assert.equal(entry.fire.dueMs, T0);
   assert.equal(await redis.client.hlen(keys.pool), 0);
   assert.equal(await redis.client.zcard(keys.schedule), 0);
   const second = await claim({ owner: 'B' });
@@ -135,7 +120,7 @@ test('a 1-second ticker claimed late each time stays on its grid: run n is due a
     const nowMs = T0 + 123 + n * 1000 + 1 + (n % 7);
     const fired = firesOf(await claim({ nowMs }));
     await begin(nowMs, 'A', 60_000, fired);
-    dues.push(...fired.map((f) => f.due));
+    dues.push(...fired.map((f) => f.dueMs / 1000));
   }
   assert.equal(dues.length, 1000);
   assert.equal(dues[999], (T0 + 123 + 999_000) / 1000, 'the last is due at exactly first + 999 s');
@@ -146,7 +131,7 @@ test('misfire once (the default): an overdue ticker fires once, the runs between
   await tasks.add('t', task({ type: 'ticker', time: 1, limit: 0 }), 100);
   const res = await claim({ nowMs: T0 + 3_600_500 });
   assert.deepEqual(
-    firesOf(res).map((f) => f.due),
+    firesOf(res).map((f) => f.dueMs / 1000),
     [T0 / 1000],
   );
   const missed = res.entries.find((e) => e.kind === 'missed');
@@ -170,7 +155,7 @@ test('misfire skip: an overdue ticker fires nothing and waits for its next slot;
   assert.equal((await tasks.get('t'))?.task.run_num, 0, 'a skipped run does not count');
   const timely = await claim({ nowMs: T0 + 30_004 });
   assert.deepEqual(
-    firesOf(timely).map((f) => f.due),
+    firesOf(timely).map((f) => f.dueMs / 1000),
     [(T0 + 30_000) / 1000],
   );
 });
@@ -179,7 +164,7 @@ test('misfire all: every missed slot fires, in order, at most the latest 100', a
   await tasks.add('a', task({ type: 'ticker', time: 1, limit: 0, misfire: 'all' }), 100);
   const res = await claim({ nowMs: T0 + 4_500 });
   assert.deepEqual(
-    firesOf(res).map((f) => f.due * 1000 - T0),
+    firesOf(res).map((f) => f.dueMs - T0),
     [0, 1000, 2000, 3000, 4000],
   );
   assert.equal((await tasks.get('a'))?.task.run_nexttime, (T0 + 5000) / 1000);
@@ -187,7 +172,7 @@ test('misfire all: every missed slot fires, in order, at most the latest 100', a
   const long = await claim({ nowMs: T0 + 5000 + 150_000, maxShell: 1000 });
   const dues = firesOf(long)
     .filter((f) => f.kid === 'b')
-    .map((f) => f.due * 1000 - T0);
+    .map((f) => f.dueMs - T0);
   assert.equal(dues.length, 100);
   assert.deepEqual([dues[0], dues[99]], [56_000, 155_000], 'the latest 100 of 156');
   const missed = long.entries.find((e) => e.kind === 'missed' && e.kid === 'b');
@@ -321,10 +306,7 @@ test('a begun fire is never handed out again: its run is put on record, or recor
   const byKid = (kid: string) => both.find((f) => f.kid === kid) as Fire;
   const [k, j] = [byKid('k'), byKid('j')];
   // A puts k on record; j's daemon "dies" before it ends.
-  assert.deepEqual(
-    recorded(await fires(A).finish({ owner: A, nowMs: T0 + 10, runs: [{ fire: k, record: runOf(k) }] })),
-    [true],
-  );
+  assert.deepEqual(recorded(await fires(A).finish({ owner: A, nowMs: T0 + 10, runs: [runOf(k)] })), [true]);
   assert.equal(await redis.client.hexists(keys.fires, k.id), 0);
   const early = await claim({ owner: 'B', nowMs: T0 + 59_999 });
   assert.deepEqual(early.entries, [], 'the lease of a begun fire holds');
@@ -345,7 +327,7 @@ test('finish records only the runs whose lease its owner holds, and each only on
   await tasks.add('k', task(), 100);
   const [k] = firesOf(await claim({ owner: 'A' })) as [Fire];
   await begin(T0, 'A', 60_000, [k]);
-  const run = { fire: k, record: runOf(k) };
+  const run = runOf(k);
   assert.deepEqual(recorded(await fires('B').finish({ owner: 'B', nowMs: T0, runs: [run] })), [false]);
   assert.deepEqual(
     recorded(
@@ -390,7 +372,7 @@ test('a cron task fires at the runs it carries, takes them in turn, and asks for
   for (let s = 0; s <= CRON_AHEAD - CRON_LOW_WATER + 1 && !refill; s++) {
     const res = await claim({ nowMs: T0 + s * 1000 + 2 });
     await begin(T0 + s * 1000 + 2, 'A', 60_000, firesOf(res));
-    dues.push(...firesOf(res).map((f) => f.due * 1000 - T0));
+    dues.push(...firesOf(res).map((f) => f.dueMs - T0));
     refill = res.entries.find((e) => e.kind === 'refill');
   }
   // 10 carried: the 8th claim leaves 2, under the low water of 3.
@@ -432,7 +414,7 @@ test('a cron task whose runs are all past is parked (nothing fires) until its ru
   assert.ok(planned?.missed && planned.missed.policy === 'once');
   assert.equal(await tasks.refill([{ kid: 'c', expectedRaw: ask.raw, task: planned.task }]), 1);
   const one = await claim({ nowMs: downUntil + 5001 });
-  const fired = firesOf(one).map((f) => f.due);
+  const fired = firesOf(one).map((f) => f.dueMs / 1000);
   assert.equal(fired.length, 1, 'once: one run for the hour missed');
   assert.equal((await tasks.get('c'))?.task.run_nexttime, (T0 + 3_660_000) / 1000, 'then the next minute');
 });
@@ -442,7 +424,7 @@ test('cron misfire skip and all, within the runs carried', async () => {
   await tasks.add('a', cronTask('* * * * * *', T0 - 1, { misfire: 'all' }), 100);
   const res = await claim({ nowMs: T0 + 3500 });
   assert.deepEqual(
-    firesOf(res).map((f) => `${f.kid}@${f.due * 1000 - T0}`),
+    firesOf(res).map((f) => `${f.kid}@${f.dueMs - T0}`),
     ['a@0', 'a@1000', 'a@2000', 'a@3000'],
   );
   const skipped = res.entries.find((e) => e.kind === 'missed' && e.kid === 's');

@@ -2,7 +2,7 @@
 // pending fire that exactly one claim takes, leaving the schedule alone; -overlap=skip|queue keeps
 // a task's runs apart through the running mark (freed by finish, by a lost run, or when its fire
 // is gone); finish.lua hands out the retry of a failed run as a pending fire k:N.A, not for a task
-// paused or deleted meanwhile, and del/pause cancel a waiting one; record-run.lua counts failures
+// paused or deleted meanwhile, and del/pause cancel a waiting one; run-record.lua counts failures
 // in a row.
 import { decodeRunRecord } from '../../src/store/run-record.js';
 import { ManualClock } from '../../src/clock.js';
@@ -16,7 +16,7 @@ import type { ClaimReply, Fire, FireStore, RunRecord, TaskStore } from '../../sr
 import type { Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask } from '../helpers/stored-tasks.js';
-import { fireStoresByOwner, storesOn, testKeys } from '../helpers/stores.js';
+import { endedRun, endingOf, fireStoresByOwner, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 const T0 = 1_800_000_000_000; // a fixed "now" in unix ms: the scripts take time as an argument
@@ -58,34 +58,21 @@ async function claimAndBegin(nowMs: number, owner = 'A'): Promise<Fire[]> {
   return got;
 }
 
-/** The record a daemon writes when `fire` ended (ok, or failed with exit 1). */
-const recordOf = (fire: Fire, ok: boolean, endMs: number, retryAtMs: number | null = null): RunRecord => ({
-  fire_id: fire.id,
-  kid: fire.kid,
-  type: fire.type,
-  kind: fire.kind,
-  due: fire.due,
-  started: fire.due,
-  finished: endMs / 1000,
-  duration_ms: 10,
-  result: ok ? 'ok' : 'failed',
-  ok,
-  exit_code: ok ? 0 : 1,
-  host: 'h',
-  trigger: fire.trigger ?? 'schedule',
-  attempt: fire.attempt ?? 1,
-  ...(retryAtMs !== null ? { retry_at: retryAtMs / 1000 } : {}),
-});
-
-/** finish.lua for one fire as `owner`: { recorded, streak }. */
+/**
+ * finish.lua for one fire as `owner`: it ended at `endMs`, ok or failed (exit 1); a failure worth
+ * a retry at `retryAtMs` when given (the retry rule's wait: retryAtMs - endMs). { recorded, streak,
+ * retried }.
+ */
 async function finish(fire: Fire, ok: boolean, endMs: number, retryAtMs: number | null = null, owner = 'A') {
+  const ending = { ...endingOf(fire, { startedMs: fire.dueMs, ok, durationMs: 10 }), finishedMs: endMs };
   const [done] = await fires(owner).finish({
     owner,
     nowMs: endMs,
-    runs: [{ fire, record: recordOf(fire, ok, endMs, retryAtMs), retryAtMs }],
+    runs: [endedRun(fire, ending, retryAtMs === null ? null : retryAtMs - endMs)],
   });
   assert.ok(done);
-  return done;
+  const { recorded, streak, retried } = done;
+  return { recorded, streak, retried };
 }
 
 const ticker = (over: Partial<Task> = {}): Task =>
@@ -260,7 +247,7 @@ test('overlap=queue: one run queued, the next skipped; the queued one handed out
   assert.equal(Number(await redis.client.zscore(keys.leases, 'q:2')), T0 + 25_000);
   const promoted = await claimAndBegin(T0 + 25_001, 'B');
   assert.deepEqual(
-    promoted.map((f) => [f.id, f.owner, f.due]),
+    promoted.map((f) => [f.id, f.owner, f.dueMs / 1000]),
     [['q:2', 'B', (T0 + 10_000) / 1000]],
   );
   assert.equal(await running('q'), 'q:2');
@@ -380,8 +367,9 @@ test('retries: a failed run is retried as k:N.A, pending until its time, through
   assert.equal((await storedFire('k:1.3'))?.first, 'k:1', 'the id stays on the first attempt');
   const [third] = await claimAndBegin(retry3);
   assert.deepEqual([third?.id, third?.attempt, third?.trigger], ['k:1.3', 3, 'retry']);
-  // The last attempt fails too: no retry is asked for (attempt 3 > retries 2), a failure in a row.
-  assert.deepEqual(await finish(third as Fire, false, retry3 + 100), {
+  // The last attempt fails too: its failure is one to retry, but finish.lua retries it no more
+  // (attempt 3 > retries 2): a failure in a row.
+  assert.deepEqual(await finish(third as Fire, false, retry3 + 100, retry3 + 20_000), {
     recorded: true,
     streak: 1,
     retried: false,
@@ -497,8 +485,6 @@ test("the daemon's recorder: what it hands on (alerts, metrics) says retried onl
     fires: fires('A'),
     clock: new ManualClock(T0 + 100),
     owner: 'A',
-    host: 'h',
-    pid: 1,
     keepMs: KEEP_MS,
     logs: memoryLogs(),
     onRecorded: (record, streak, retried) =>

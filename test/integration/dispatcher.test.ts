@@ -56,14 +56,13 @@ function setup(
       runs.push(run);
       return { result, kill: (signal = 'SIGTERM') => run.kills.push(signal) };
     };
-  const owner = options.owner ?? 'A';
+  // host:pid:tag, as a daemon names itself: its records name host h, pid 1.
+  const owner = options.owner ?? 'h:1:ab';
   // The recorder is real: it puts the runs on record in this Redis.
   const recorder = new RunRecorder({
     fires: stores.fires,
     clock: options.renewOnSameClock ? clock : new ManualClock(T0),
     owner,
-    host: 'h',
-    pid: 1,
     keepMs: 60_000,
     logs,
   });

@@ -8,7 +8,7 @@ import { RedisAccess } from '../../src/store/redis-access.js';
 import { KtimerError } from '../../src/errors.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask } from '../helpers/stored-tasks.js';
-import { claimBeginFinish, historyRules, storesOn, testKeys } from '../helpers/stores.js';
+import { claimBeginFinish, endingOf, historyRules, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 const T0 = 1_800_000_000_000;
@@ -38,7 +38,8 @@ function setup(rules: Parameters<typeof historyRules>[1] = {}) {
       const nowMs = startMs + i * 1000;
       const { fired, recorded } = await claimBeginFinish(stores.fires, {
         nowMs,
-        recordOf: (f) => recordOf(f, nowMs, failed(i)),
+        owner: OWNER,
+        endingOf: (f) => ending(f, nowMs, failed(i)),
       });
       assert.deepEqual(
         recorded,
@@ -49,20 +50,31 @@ function setup(rules: Parameters<typeof historyRules>[1] = {}) {
   return { keys, stores, history, fireTicker };
 }
 
-const recordOf = (fire: Fire, startedMs: number, failed: boolean): RunRecord => ({
+/** The daemon that runs them: host h1, pid 11. */
+const OWNER = 'h1:11:x';
+
+/** How a run that started at `startedMs` ended: 5 ms later, ok, or failed with exit 7. */
+const ending = (fire: Fire, startedMs: number, failed: boolean) =>
+  endingOf(fire, { startedMs, ok: !failed, exitCode: failed ? 7 : 0, output: failed ? 'boom\n' : 'fine\n' });
+
+/** The record finish.lua makes of such a run of `fire` (due at dueMs). */
+const recordOf = (
+  fire: Pick<Fire, 'id' | 'kid' | 'type' | 'kind' | 'dueMs'>,
+  startedMs: number,
+): RunRecord => ({
   fire_id: fire.id,
   kid: fire.kid,
   type: fire.type,
   kind: fire.kind,
-  due: fire.due,
+  due: fire.dueMs / 1000,
   started: startedMs / 1000,
   finished: (startedMs + 5) / 1000,
-  lateness_ms: startedMs - fire.due * 1000,
+  lateness_ms: startedMs - fire.dueMs,
   duration_ms: 5,
-  result: failed ? 'failed' : 'ok',
-  ok: !failed,
-  exit_code: failed ? 7 : 0,
-  output: failed ? 'boom\n' : 'fine\n',
+  result: 'ok',
+  ok: true,
+  exit_code: 0,
+  output: 'fine\n',
   host: 'h1',
   pid: 11,
   trigger: 'schedule',
@@ -175,8 +187,8 @@ test('a record is kept as a row of values, no field names, and read back whole',
     'h1',
     11,
   ]);
-  const given = { id: 't:2', kid: 't', type: 'ticker', kind: 'shell', due: fire.due } as Fire;
-  assert.deepEqual(fire, recordOf(given, T0 + 1000, false), 'every field the daemon gave');
+  const given = { id: 't:2', kid: 't', type: 'ticker', kind: 'shell', dueMs: fire.due * 1000 } as const;
+  assert.deepEqual(fire, recordOf(given, T0 + 1000), 'every field of the fire and its ending');
 });
 
 test('records past history_max_age leave the list: rows, and objects as ktimer 2.0 stored them', async () => {

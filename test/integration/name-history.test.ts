@@ -10,12 +10,12 @@ import { HistoryService } from '../../src/service/history-service.js';
 import { resolveHistoryKid, resolveKid } from '../../src/service/task-ref.js';
 import { HistoryStore } from '../../src/store/history-store.js';
 import type { StoreKeys } from '../../src/store/keys.js';
-import type { Fire, FireStore, RunRecord, TaskStore } from '../../src/store/open-store.js';
+import type { Fire, FireStore, TaskStore } from '../../src/store/open-store.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import type { Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask } from '../helpers/stored-tasks.js';
-import { claimBeginFinish, historyRules, storesOn, testKeys } from '../helpers/stores.js';
+import { claimBeginFinish, endingOf, historyRules, storesOn, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 const T0 = 1_800_000_000_000;
@@ -46,32 +46,15 @@ beforeEach(() => {
   });
 });
 
-const recordOf = (fire: Fire, nowMs: number, ok = true, retryAt?: number): RunRecord => ({
-  fire_id: fire.id,
-  kid: fire.kid,
-  type: fire.type,
-  kind: fire.kind,
-  due: fire.due,
-  started: nowMs / 1000,
-  finished: (nowMs + 5) / 1000,
-  duration_ms: 5,
-  result: ok ? 'ok' : 'failed',
-  ok,
-  exit_code: ok ? 0 : 1,
-  output: `run ${fire.id}\n`,
-  host: 'h1',
-  pid: 11,
-  trigger: fire.trigger ?? 'schedule',
-  attempt: fire.attempt ?? 1,
-  ...(retryAt === undefined ? {} : { retry_at: retryAt / 1000 }),
-});
-
-/** Claims at `nowMs`, begins and finishes what came (ok unless `ok` says not, retried at `retryAt`). */
+/**
+ * Claims at `nowMs`, begins and finishes what came 5 ms later (ok unless `ok` says not, a failure
+ * worth a retry at `retryAt`).
+ */
 async function fireDue(nowMs: number, ok = true, retryAt?: number): Promise<Fire[]> {
   const { fired, recorded } = await claimBeginFinish(fires, {
     nowMs,
-    recordOf: (f) => recordOf(f, nowMs, ok, retryAt),
-    retryAtMs: retryAt,
+    endingOf: (f) => endingOf(f, { startedMs: nowMs, ok, output: `run ${f.id}\n` }),
+    retryWaitMs: retryAt === undefined ? null : retryAt - (nowMs + 5),
   });
   assert.ok(
     recorded.every((r) => r),

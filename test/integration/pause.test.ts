@@ -72,7 +72,7 @@ const claim = (at: number, over: Partial<Omit<ClaimRequest, 'history'>> = {}) =>
 
 /** The due times (unix ms) of the fires a claim at `at` hands out. */
 const firedAt = async (at: number): Promise<number[]> =>
-  (await claim(at)).entries.flatMap((e) => (e.kind === 'fire' ? [Math.round(e.fire.due * 1000)] : []));
+  (await claim(at)).entries.flatMap((e) => (e.kind === 'fire' ? [e.fire.dueMs] : []));
 
 /** A kid of the stored form (32 hex digits) that reads as `name`, keeping the order of names. */
 const K = (name: string): string => Buffer.from(name).toString('hex').padEnd(32, '0');

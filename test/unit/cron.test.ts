@@ -3,14 +3,14 @@
 // repeated time at its first occurrence), and an hourly job has no gap and no double.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkCron, checkZone, cronRunsAfter } from '../../src/tasks/cron.js';
+import { checkCron, checkZone, cronTimesAfter } from '../../src/tasks/cron.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000', '');
 const at = (text: string) => Date.parse(text);
 
 /** Runs of `expr` in `tz` from `fromIso` (exclusive) to `toIso` (exclusive). */
 function runsBetween(expr: string, tz: string, fromIso: string, toIso: string): string[] {
-  return cronRunsAfter(expr, tz, at(fromIso) - 1, 100)
+  return cronTimesAfter(expr, tz, at(fromIso) - 1, 100)
     .filter((ms) => ms < at(toIso))
     .map(iso);
 }
@@ -68,7 +68,7 @@ test('a time repeated by a fall back runs at its first occurrence only (New York
 
 test('5 or 6 fields, nicknames, names, L and #; the rest is a usage error with the reason', () => {
   const first = (expr: string, tz = 'UTC') =>
-    iso(cronRunsAfter(checkCron(expr, tz), tz, at('2026-12-01T00:00:00Z'), 1)[0] as number);
+    iso(cronTimesAfter(checkCron(expr, tz), tz, at('2026-12-01T00:00:00Z'), 1)[0] as number);
   assert.equal(first('*/15 * * * *'), '2026-12-01T00:15:00Z');
   assert.equal(first('30 * * * * *'), '2026-12-01T00:00:30Z');
   assert.equal(first('@hourly'), '2026-12-01T01:00:00Z');

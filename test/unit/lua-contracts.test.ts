@@ -1,23 +1,30 @@
 // Each Lua script and its TypeScript definition describe one contract: the keys in the
-// script's header are the definition's keys, in order, and the status codes the script returns
-// are those of the one table (STATUS). A script changed on one side only fails here.
+// script's header are the definition's keys, in order; so are its ARGV, by the names of the
+// definition's layout, which the script reads only through the accessor generated from it (no
+// ARGV[i] of its own); the status codes it returns are those of the one table (STATUS). The
+// generated include is what the build writes, and the fire states each script writes are those
+// of its transitions (src/runs/fire.ts). A script changed on one side only fails here.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { FIRE_TRANSITIONS } from '../../src/runs/fire.js';
 import * as fireScripts from '../../src/store/fire-scripts.js';
+import { GENERATED_INCLUDE, generatedLua, scriptDefinitions } from '../../src/store/lua-generated.js';
 import * as pauseScripts from '../../src/store/pause-scripts.js';
-import { type Script, STATUS } from '../../src/store/script.js';
-import { RECORD_FIELDS } from '../../src/store/run-record.js';
+import { readLua, STATUS } from '../../src/store/script.js';
 import * as taskScripts from '../../src/store/task-scripts.js';
 
 const LUA_DIR = new URL('../../src/store/lua/', import.meta.url);
+const INCLUDE_DIR = new URL('include/', LUA_DIR);
 
-/** Every script definition the stores use: the exported objects with a name and keys. */
-const definitions = (
-  [...Object.values(taskScripts), ...Object.values(fireScripts), ...Object.values(pauseScripts)] as unknown[]
-).filter(
-  (v): v is Script<unknown, unknown> => typeof v === 'object' && v !== null && 'name' in v && 'keys' in v,
-);
+/** Every script definition the stores use. */
+const definitions = scriptDefinitions();
+
+const headerOf = (lua: string): string =>
+  lua
+    .split('\n')
+    .filter((l) => l.startsWith('--'))
+    .join('\n');
 
 test('every Lua file has one definition, and every definition a Lua file', () => {
   const files = readdirSync(LUA_DIR)
@@ -28,12 +35,9 @@ test('every Lua file has one definition, and every definition a Lua file', () =>
 });
 
 for (const def of definitions) {
-  test(`${def.name}.lua: its header names the definition's keys in order, its codes are in STATUS`, () => {
+  test(`${def.name}.lua: its header names the definition's keys and ARGV in order, its codes are in STATUS`, () => {
     const lua = readFileSync(new URL(`${def.name}.lua`, LUA_DIR), 'utf8');
-    const header = lua
-      .split('\n')
-      .filter((l) => l.startsWith('--'))
-      .join('\n');
+    const header = headerOf(lua);
     const named = [...header.matchAll(/KEYS\[(\d+)\] (\w+)/g)].map((m) => [Number(m[1]), m[2]]);
     assert.deepEqual(
       named,
@@ -42,11 +46,58 @@ for (const def of definitions) {
     );
     const used = [...lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
     assert.ok(Math.max(...used) <= def.keys.length, 'no key beyond those defined');
+    const args = [...header.matchAll(/^-- ARGV (each )?(\w+)/gm)];
+    assert.deepEqual(
+      args.filter((m) => m[1] === undefined).map((m) => m[2]),
+      Object.keys(def.argv.fixed),
+      'ARGV NAME in the header: the fixed arguments of the layout, in order',
+    );
+    assert.deepEqual(
+      args.filter((m) => m[1] !== undefined).map((m) => m[2]),
+      Object.keys(def.argv.each),
+      'ARGV each NAME in the header: the arguments repeated per item, in order',
+    );
+    assert.doesNotMatch(lua, /ARGV\[/, 'ARGV is read by name only (generated.lua)');
+    assert.match(lua, new RegExp(`ARGS\\.${def.name}\\(\\)`), 'it reads its own layout');
+    assert.match(lua, /^--#include include\/generated\.lua$/m);
     const codes = [...lua.matchAll(/^\s*return (-?\d+)\s*$/gm)].map((m) => Number(m[1]));
     const known = new Set<number>(Object.values(STATUS));
     for (const code of codes) assert.ok(known.has(code), `return ${code} is not in STATUS`);
   });
 }
+
+test('include/generated.lua is what the build generates from src/runs/ and the definitions', () => {
+  const file = readFileSync(new URL(GENERATED_INCLUDE, LUA_DIR), 'utf8');
+  assert.equal(file, generatedLua(), 'stale: run `npm run build`');
+});
+
+test('includes take what they use as arguments: no KEYS or ARGV of their own', () => {
+  for (const name of readdirSync(INCLUDE_DIR)) {
+    if (`include/${name}` === GENERATED_INCLUDE) continue;
+    const lua = readFileSync(new URL(name, INCLUDE_DIR), 'utf8');
+    assert.doesNotMatch(lua, /\b(KEYS|ARGV)\[/, name);
+  }
+});
+
+test('each script writes the fire states of its transitions (src/runs/fire.ts), no other', () => {
+  for (const def of definitions) {
+    const written = new Set(
+      [...readLua(`${def.name}.lua`).matchAll(/state = FIRE_STATE\.(\w+)/g)].map((m) => m[1]),
+    );
+    const declared = new Set(
+      FIRE_TRANSITIONS.filter((t) => t.to !== null && (t.by as readonly string[]).includes(def.name)).map(
+        (t) => t.to,
+      ),
+    );
+    assert.deepEqual([...written].sort(), [...declared].sort(), `${def.name}.lua`);
+  }
+  for (const def of definitions)
+    assert.doesNotMatch(
+      readLua(`${def.name}.lua`),
+      /state [=~]=? '/,
+      `${def.name}.lua: states by name (FIRE_STATE)`,
+    );
+});
 
 test('replies are checked: anything a script would not send is an internal error, never a guess', () => {
   const internal = (fn: () => unknown) => assert.throws(fn, { name: 'KtimerError', code: 'internal' });
@@ -82,15 +133,22 @@ test('replies are checked: anything a script would not send is an internal error
     type: 'timer',
     kind: 'url',
     command: 'http://x/',
-    due: 1,
+    state: 'leased',
+    due: 1.234,
     run_num: 1,
     limit: 1,
     claimed: 1000,
     owner: 'A',
     token: 't',
   };
+  // As the daemon holds it: its due in ms.
+  const { due: _, claimed: __, ...rest } = fire;
+  const held = { ...rest, dueMs: 1234, claimedMs: 1000 };
   const reply = fireScripts.CLAIM.decode(['0.005', -1, 0, ['fire', JSON.stringify(fire)]]);
-  assert.deepEqual(reply, { nextDueMs: 5, dueLeft: null, entries: [{ kind: 'fire', fire }] });
+  assert.deepEqual(reply, { nextDueMs: 5, dueLeft: null, entries: [{ kind: 'fire', fire: held }] });
+  internal(() =>
+    fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, state: 'done' })]]),
+  );
   assert.equal(fireScripts.CLAIM.decode(['1.0004', 900, 2]).nextDueMs, 900, 'the earlier of score and lease');
   assert.equal(fireScripts.CLAIM.decode([null, -1, 1]).dueLeft, 'room');
   internal(() => fireScripts.CLAIM.decode([5, -1, 0]));
@@ -100,7 +158,7 @@ test('replies are checked: anything a script would not send is an internal error
     fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, token: undefined })]]),
   );
   const timed = fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, timeout: 7 })]]);
-  assert.deepEqual(timed.entries, [{ kind: 'fire', fire: { ...fire, timeout: 7 } }]);
+  assert.deepEqual(timed.entries, [{ kind: 'fire', fire: { ...held, timeout: 7 } }]);
   internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, timeout: 0.5 })]]));
   internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['mystery', 'x']]));
   internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['missed', 'k', 'sometimes', 1, 2, 3]]));
@@ -133,10 +191,11 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() =>
     fireScripts.CLAIM.decode([null, -1, 0, ['skipped', JSON.stringify({ ...lost, result: 'meh' })]]),
   );
-  const retry = { ...fire, trigger: 'retry', attempt: 2, first: 'k:1', retries: 3, retry_delay: 5 };
-  assert.deepEqual(fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify(retry)]]).entries, [
-    { kind: 'fire', fire: retry },
-  ]);
+  const retry = { trigger: 'retry', attempt: 2, first: 'k:1', retries: 3, retry_delay: 5 };
+  assert.deepEqual(
+    fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, ...retry })]]).entries,
+    [{ kind: 'fire', fire: { ...held, ...retry } }],
+  );
   internal(() =>
     fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, trigger: 'cosmic ray' })]]),
   );
@@ -146,23 +205,42 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() => pauseScripts.PAUSE.decode(1));
   assert.deepEqual(pauseScripts.RESUME.decode([1, -3, -4, 0]), ['done', 'changed', 'already', 'missing']);
   internal(() => pauseScripts.RESUME.decode([-1]));
+  // finish replies the record it kept, as a history row: retried when it has a retry_at.
+  const failedRow = JSON.stringify(['k:1', 'timer', 'shell', 1, 1.1, 1.2, 100, 100, 'failed', 1]);
+  const retriedRow = JSON.stringify([
+    'k:1',
+    'timer',
+    'shell',
+    1,
+    1.1,
+    1.2,
+    100,
+    100,
+    'failed',
+    1,
+    ...Array(9).fill(null),
+    11.2,
+  ]);
+  const finished = fireScripts.FINISH.decode([
+    [1, 0, retriedRow],
+    [0, 0, null],
+    [1, 3, failedRow],
+  ]);
   assert.deepEqual(
-    fireScripts.FINISH.decode([
-      [1, 0, 1],
-      [0, 0, 0],
-      [1, -3, 0],
-    ]),
+    finished.map((f) => [f.recorded, f.streak, f.retried, f.record?.retry_at]),
     [
-      { recorded: true, streak: 0, retried: true },
-      { recorded: false, streak: 0, retried: false },
-      { recorded: true, streak: -3, retried: false },
+      [true, 0, true, 11.2],
+      [false, 0, false, undefined],
+      [true, 3, false, undefined],
     ],
   );
+  assert.deepEqual([finished[2]?.record?.kid, finished[2]?.record?.exit_code], ['k', 1]);
   internal(() => fireScripts.FINISH.decode(2));
   internal(() => fireScripts.FINISH.decode([1, 0]));
-  internal(() => fireScripts.FINISH.decode([[2, 0, 0]]));
+  internal(() => fireScripts.FINISH.decode([[2, 0, failedRow]]));
   internal(() => fireScripts.FINISH.decode([[1, 0]]));
-  internal(() => fireScripts.FINISH.decode([[1, 0, 2]]));
+  internal(() => fireScripts.FINISH.decode([[1, 0, '{"kid":"k"}']]));
+  internal(() => fireScripts.FINISH.decode([[0, 0, failedRow]]));
   assert.deepEqual(fireScripts.RUN.decode(0), 'missing');
   assert.deepEqual(fireScripts.RUN.decode(['fire', 'k:3']), { how: 'fire', fireId: 'k:3' });
   assert.deepEqual(fireScripts.RUN.decode(['busy', 'k:2']), { how: 'busy', fireId: 'k:2' });
@@ -170,15 +248,4 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() => fireScripts.RUN.decode(['later', 'k:3']));
   internal(() => fireScripts.RUN.decode(1));
   internal(() => fireScripts.BEGIN.decode([1, 2]));
-});
-
-test('include/record-run.lua stores a record in the field order run-record.ts reads it in', () => {
-  const lua = readFileSync(new URL('include/record-run.lua', LUA_DIR), 'utf8');
-  const list = /local RECORD_FIELDS = \{([^}]*)\}/.exec(lua)?.[1] ?? '';
-  assert.deepEqual(
-    [...list.matchAll(/'(\w+)'/g)].map((m) => m[1]),
-    [...RECORD_FIELDS],
-  );
-  const at = Number(/local FINISHED_AT = (\d+)/.exec(lua)?.[1]);
-  assert.equal(RECORD_FIELDS[at - 1], 'finished', 'FINISHED_AT is the position (from 1) of finished');
 });

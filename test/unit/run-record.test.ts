@@ -1,9 +1,11 @@
-// A run record as Redis keeps it (include/record-run.lua): a row of values in RECORD_FIELDS'
+// A run record as Redis keeps it (include/run-record.lua): a row of values in RECORD_FIELDS'
 // order, or an object (a claim's reply, a task's last run, a record ktimer 2.0 stored); read
 // back with the fields a row leaves out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeRunRecord, nextAttemptId, RECORD_FIELDS } from '../../src/store/run-record.js';
+import { nextAttemptId } from '../../src/runs/ids.js';
+import { RECORD_FIELDS } from '../../src/runs/record.js';
+import { decodeRunRecord } from '../../src/store/run-record.js';
 
 test('a row with every field reads back as the record, kid and ok from fire_id and result', () => {
   const row = RECORD_FIELDS.map((f) => `v-${f}`);

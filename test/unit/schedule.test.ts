@@ -2,7 +2,7 @@
 // carries and their refill by misfire policy, and the upcoming runs `ktimer next` shows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CRON_AHEAD, firstSchedule, refillCron, upcomingRuns } from '../../src/tasks/schedule.js';
+import { CRON_AHEAD, firstSchedule, refillCron, upcomingRunTimes } from '../../src/tasks/schedule.js';
 import type { Task } from '../../src/tasks/task.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -78,11 +78,11 @@ test('a parked task after an hour down: once fires the first run missed, skip no
 });
 
 test('upcoming runs: one for a timer, the grid for a ticker, the calendar for cron, within the limit', () => {
-  assert.deepEqual(upcomingRuns(cron({ type: 'timer', run_nexttime: sec(T0) }), 5), [T0]);
+  assert.deepEqual(upcomingRunTimes(cron({ type: 'timer', run_nexttime: sec(T0) }), 5), [T0]);
   const ticker = cron({ type: 'ticker', time: 30, limit: 5, run_num: 2, run_nexttime: sec(T0) });
-  assert.deepEqual(upcomingRuns(ticker, 10), [T0, T0 + 30_000, T0 + 60_000]);
-  assert.deepEqual(upcomingRuns(cron({ run_nexttime: sec(T0) }), 3), [T0, T0 + 5 * min, T0 + 10 * min]);
-  assert.deepEqual(upcomingRuns(cron({ parked: sec(T0), run_nexttime: sec(T0 + 9 * min) }), 2), [
+  assert.deepEqual(upcomingRunTimes(ticker, 10), [T0, T0 + 30_000, T0 + 60_000]);
+  assert.deepEqual(upcomingRunTimes(cron({ run_nexttime: sec(T0) }), 3), [T0, T0 + 5 * min, T0 + 10 * min]);
+  assert.deepEqual(upcomingRunTimes(cron({ parked: sec(T0), run_nexttime: sec(T0 + 9 * min) }), 2), [
     T0,
     T0 + 5 * min,
   ]);

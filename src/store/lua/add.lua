@@ -3,28 +3,31 @@
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] names hash (task name -> kid)
--- ARGV[1] kid
--- ARGV[2] task JSON
--- ARGV[3] run_nexttime, unix seconds (fractional)
--- ARGV[4] task_max_num
--- ARGV[5] the task's name, '' for none
+-- ARGV kid           the new task's kid,
+-- ARGV task_json     its JSON,
+-- ARGV next_run_sec  its run_nexttime, unix seconds (fractional): its score
+-- ARGV name          its name, '' for none
+-- ARGV max_tasks     task_max_num
 -- Returns 1 added, -1 the store is full, -2 the kid exists already, or the kid of the task that
 -- holds the name (a string): nothing is added.
-local name = ARGV[5]
+--#include include/generated.lua
+
+local a = ARGS.add()
+local name = a.name
 if name ~= '' then
   local holder = redis.call('HGET', KEYS[3], name)
   if holder and redis.call('HEXISTS', KEYS[1], holder) == 1 then
     return holder
   end
 end
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then
+if redis.call('HLEN', KEYS[1]) >= a.max_tasks then
   return -1
 end
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+if redis.call('HSETNX', KEYS[1], a.kid, a.task_json) == 0 then
   return -2
 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[2], a.next_run_sec, a.kid)
 if name ~= '' then
-  redis.call('HSET', KEYS[3], name, ARGV[1])
+  redis.call('HSET', KEYS[3], name, a.kid)
 end
 return 1

@@ -7,23 +7,25 @@
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] last-run hash, KEYS[4] paused sorted set
 -- KEYS[5] names hash (task name -> kid)
 -- KEYS[6] queued hash, KEYS[7] retrying hash, KEYS[8] leases sorted set, KEYS[9] fires hash
--- ARGV[1] ended-name key prefix (+ name), ARGV[2] how long a name's record is kept, ms
---         (history_max_age), which is also how long a no-retry mark is kept
--- ARGV[3] no-retry key prefix (+ kid)
+-- ARGV ended_name_prefix  a name's record is this + name,
+-- ARGV keep_ms            kept this long, ms (history_max_age), as is a no-retry mark,
+-- ARGV no_retry_prefix    this + kid
 -- Returns how many tasks were removed.
-local WAITING = { queued_key = KEYS[6], retrying_key = KEYS[7], leases_key = KEYS[8], fires_key = KEYS[9] }
+--#include include/generated.lua
 --#include include/cancel-waiting.lua
-local ENDED = { prefix = ARGV[1], keep_ms = tonumber(ARGV[2]), no_retry_prefix = ARGV[3] }
 --#include include/ended-name.lua
+
+local a = ARGS.clear()
+local waiting = { queued_key = KEYS[6], retrying_key = KEYS[7], leases_key = KEYS[8], fires_key = KEYS[9] }
+local ended = { prefix = a.ended_name_prefix, keep_ms = a.keep_ms, no_retry_prefix = a.no_retry_prefix }
 local n = redis.call('HLEN', KEYS[1])
-for _, kid in ipairs(redis.call('HKEYS', KEYS[7])) do cancel_waiting(kid) end
--- A fire id is kid:run (.attempt): its kid is what comes before the last colon.
+for _, kid in ipairs(redis.call('HKEYS', KEYS[7])) do cancel_waiting(waiting, kid) end
 for _, id in ipairs(redis.call('HKEYS', KEYS[9])) do
-  local kid = string.match(id, '^(.*):[^:]*$')
-  if kid then mark_no_retry(kid) end
+  local kid = kid_of_fire_id(id)
+  if kid then mark_no_retry(ended, kid) end
 end
 -- Every name in the hash is its task's (a name whose kid has left already was its last holder).
 local named = redis.call('HGETALL', KEYS[5])
-for i = 1, #named, 2 do name_ended(named[i], named[i + 1]) end
+for i = 1, #named, 2 do name_ended(ended, named[i], named[i + 1]) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 return n

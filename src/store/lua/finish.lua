@@ -1,45 +1,85 @@
--- finish: put finished fires on record (history, runs stream, last run: include/record-run.lua),
+-- finish: put finished fires on record (history, runs stream, last run: include/run-record.lua),
 -- then forget their lease. Only the holder of a fire's newest lease records it, and only once:
--- a retried finish (a lost reply) finds nothing left to do. A failed run to be retried leaves
--- its retry in its place, a pending fire (no owner) that the first claim after its time takes;
--- otherwise its task is free to run again (include/overlap.lua).
+-- a retried finish (a lost reply) finds nothing left to do. Whether a failed run is retried is
+-- decided here, and only here (the daemon says only whether its failure is one to retry, and the
+-- wait): a retry leaves in its place a pending fire (no owner) that the first claim after its
+-- time takes; otherwise its task is free to run again (include/overlap.lua).
 -- KEYS[1] leases sorted set, KEYS[2] fires hash, KEYS[3] runs stream, KEYS[4] last hash
 -- KEYS[5] running hash, KEYS[6] queued hash, KEYS[7] retrying hash (kid -> its retry waiting)
 -- KEYS[8] pool hash, KEYS[9] paused sorted set: a task paused or deleted is not retried
--- ARGV[1] owner, ARGV[2] now, unix ms
--- ARGV[3] history list key prefix (+ kid), ARGV[4] records per task, ARGV[5] max age, ms,
--- ARGV[6] runs kept in the stream, ARGV[7] failures-in-a-row key prefix (+ kid)
--- ARGV[8] ended-name key prefix (+ name; include/ended-name.lua): a run of a task that left
---         holding a name keeps that name's record as long as its history (ARGV[5])
--- ARGV[9] no-retry key prefix (+ kid): set by del, a deleted task's run is not retried
--- ARGV[10..] quadruples: fire id, lease token, run record JSON, when to retry it (unix ms; 0: not)
--- Returns one triple per quadruple: { 1, streak, retried } recorded (streak:
--- include/record-run.lua; retried 1 when its retry was handed out, 0 when none was asked for or
--- the task may not be retried), { 0, 0, 0 } not this owner's (taken over, or recorded lost).
-local now_ms = tonumber(ARGV[2])
-local HISTORY = {
-  prefix = ARGV[3], per_task = tonumber(ARGV[4]), max_age_ms = tonumber(ARGV[5]),
-  max_runs = tonumber(ARGV[6]), now_ms = now_ms, runs_key = KEYS[3], last_key = KEYS[4],
-  streak_prefix = ARGV[7],
-}
---#include include/record-run.lua
-local ENDED = { prefix = ARGV[8], keep_ms = HISTORY.max_age_ms, no_retry_prefix = ARGV[9] }
+-- ARGV owner              the finishing daemon's id (host:pid:tag): its records' host and pid
+-- ARGV now_ms             now, unix ms
+-- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid (include/ended-name.lua)
+-- ARGV history_prefix     each task's history list is this + kid,
+-- ARGV per_task           with this many records at most,
+-- ARGV max_age_ms         none older than this; the runs stream keeps
+-- ARGV max_runs           this many runs (include/run-record.lua)
+-- ARGV streak_prefix      each task's failures in a row are this + kid
+-- ARGV ended_name_prefix  a run of a task that left holding a name keeps this + name as long as
+--                         its history (include/ended-name.lua)
+-- ARGV each fire_id       per run ended: its fire,
+-- ARGV each token         the lease it was begun under,
+-- ARGV each started_ms    when it really started (unix ms, with a fraction),
+-- ARGV each finished_ms   when it was seen to end (unix ms, with a fraction),
+-- ARGV each lateness_ms   how late it started,
+-- ARGV each duration_ms   how long it ran,
+-- ARGV each result        ok or failed,
+-- ARGV each exit_code     its exit code,
+-- ARGV each signal        the signal that ended it,
+-- ARGV each http_status   the URL's HTTP status,
+-- ARGV each timed_out     '1' when it ran out of time,
+-- ARGV each error         why it failed, in words,
+-- ARGV each output        the tail of its output (the head of a URL's body),
+-- ARGV each retry_wait_ms a failure worth a retry: the retry's wait (runner/retry-rule.ts)
+-- Returns one triple per run: { 1, streak, record_row } recorded (streak: include/run-record.lua;
+-- record_row: the record as kept, with retry_at when its retry was handed out), { 0, 0, false }
+-- not this owner's (taken over, or recorded lost).
+--#include include/generated.lua
+--#include include/run-record.lua
 --#include include/ended-name.lua
-local OVERLAP = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[2], leases_key = KEYS[1], now_ms = now_ms }
 --#include include/overlap.lua
 
+local a = ARGS.finish()
+local now_ms = a.now_ms
+local history = {
+  prefix = a.history_prefix, per_task = a.per_task, max_age_ms = a.max_age_ms, max_runs = a.max_runs,
+  now_ms = now_ms, runs_key = KEYS[3], last_key = KEYS[4], streak_prefix = a.streak_prefix,
+}
+local ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix }
+local overlap = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[2], leases_key = KEYS[1], now_ms = now_ms }
+
+-- Whether `fire`'s task may run again. A task deleted or paused while its run went on may not. A
+-- task that ended (a timer, or its last run by -limit) may: it is gone from the hash because its
+-- run was its last, unless it was deleted since (del's mark: a fired timer can be deleted to stop
+-- its retries).
+local function may_run_again(fire)
+  if redis.call('ZSCORE', KEYS[9], fire.kid) then return false end
+  if no_retry(ended, fire.kid) then return false end
+  if redis.call('HEXISTS', KEYS[8], fire.kid) == 1 then return true end
+  local limit = tonumber(fire.limit) or 0
+  return fire.type == 'timer' or (limit > 0 and (tonumber(fire.run_num) or 0) >= limit)
+end
+
+-- When the failed run of `fire` is retried, unix ms, or nil: the one place a retry is decided. Its
+-- failure is one to retry (the daemon's retry rule gave a wait), it has attempts left (-retries),
+-- and its task may run again.
+local function retry_ms_of(fire, run)
+  if run.result ~= OUTCOME.failed or not run.retry_wait_ms then return nil end
+  if (tonumber(fire.attempt) or 1) > (tonumber(fire.retries) or 0) then return nil end
+  if not may_run_again(fire) then return nil end
+  return whole_ms(run.finished_ms) + run.retry_wait_ms
+end
+
 -- The retry of `fire` (as the fires hash held it): the next attempt, pending until retry_ms.
--- Its id is the first attempt's and the attempt: kid:run.attempt (run-record.ts nextAttemptId
--- reads it so).
 local function retry(fire, retry_ms)
   local attempt = (tonumber(fire.attempt) or 1) + 1
   local first = fire.first or fire.id
-  local id = first .. '.' .. attempt
+  local id = attempt_id_of(first, attempt)
   local next_fire = {
     id = id, first = first, kid = fire.kid, type = fire.type, kind = fire.kind,
-    command = fire.command, due = retry_ms / 1000, run_num = fire.run_num, limit = fire.limit,
+    command = fire.command, due = to_sec(retry_ms), run_num = fire.run_num, limit = fire.limit,
     claimed = now_ms, timeout = fire.timeout, retries = fire.retries,
-    retry_delay = fire.retry_delay, trigger = 'retry', attempt = attempt, state = 'pending',
+    retry_delay = fire.retry_delay, trigger = TRIGGER.retry, attempt = attempt, state = FIRE_STATE.pending,
     name = fire.name,
   }
   redis.call('HSET', KEYS[2], id, cjson.encode(next_fire))
@@ -49,37 +89,23 @@ local function retry(fire, retry_ms)
   if redis.call('HGET', KEYS[5], fire.kid) == fire.id then redis.call('HSET', KEYS[5], fire.kid, id) end
 end
 
--- A task deleted or paused while its run went on is not retried. A task that ended (a timer, or
--- its last run by -limit) is: it is gone from the hash because its run was its last, unless it
--- was deleted since (del's mark: a fired timer can be deleted to stop its retries).
-local function may_retry(fire)
-  if redis.call('ZSCORE', KEYS[9], fire.kid) then return false end
-  if no_retry(fire.kid) then return false end
-  if redis.call('HEXISTS', KEYS[8], fire.kid) == 1 then return true end
-  local limit = tonumber(fire.limit) or 0
-  return fire.type == 'timer' or (limit > 0 and (tonumber(fire.run_num) or 0) >= limit)
-end
-
-local out = {}
-for i = 10, #ARGV - 3, 4 do
-  local id = ARGV[i]
-  local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], id) or '')
-  if ok and type(fire) == 'table' and fire.owner == ARGV[1] and fire.token == ARGV[i + 1] then
-    local rec = cjson.decode(ARGV[i + 2])
-    local retry_ms = tonumber(ARGV[i + 3])
-    if retry_ms > 0 and not may_retry(fire) then
-      retry_ms = 0
-      rec.retry_at = nil
-    end
-    local streak = record_run(rec)
-    keep_ended_name(fire.name, fire.kid)
-    redis.call('HDEL', KEYS[2], id)
-    redis.call('ZREM', KEYS[1], id)
-    if retry_ms > 0 then retry(fire, retry_ms) else release(fire.kid, id) end
-    out[#out + 1] = { 1, streak, retry_ms > 0 and 1 or 0 }
+local out, last_id = {}, nil
+for _, run in ipairs(a.each) do
+  local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], run.fire_id) or '')
+  if ok and type(fire) == 'table' and fire.owner == a.owner and fire.token == run.token then
+    run.owner = a.owner
+    run.retry_ms = retry_ms_of(fire, run)
+    local rec = run_record(fire, run)
+    local streak, id = record_run(history, rec)
+    last_id = id or last_id
+    keep_ended_name(ended, fire.name, fire.kid)
+    redis.call('HDEL', KEYS[2], run.fire_id)
+    redis.call('ZREM', KEYS[1], run.fire_id)
+    if run.retry_ms then retry(fire, run.retry_ms) else release(overlap, fire.kid, run.fire_id) end
+    out[#out + 1] = { 1, streak, record_row(rec) }
   else
-    out[#out + 1] = { 0, 0, 0 }
+    out[#out + 1] = { 0, 0, false }
   end
 end
-trim_runs()
+trim_runs(history, last_id)
 return out

@@ -5,20 +5,24 @@
 -- Paused tasks have no next run: they come after the scheduled ones, in order of kid, in a
 -- window without an end, with the score 'inf'.
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] paused sorted set (kid -> 0)
--- ARGV[1] window start (unix seconds or -inf), ARGV[2] window end (unix seconds or +inf)
--- ARGV[3] count: rows at most
--- ARGV[4] offset: rows of the window to skip (when there is no cursor)
--- ARGV[5] cursor score, ARGV[6] cursor kid: the page starts after this row ('' '' = no cursor;
---         score 'inf': a paused row); the row may be gone, rescheduled, paused or resumed since:
---         the page starts where it would stand
+-- ARGV from_sec     the window's start (unix seconds or -inf),
+-- ARGV to_sec       its end (unix seconds or +inf)
+-- ARGV count        rows at most
+-- ARGV offset       rows of the window to skip (when there is no cursor)
+-- ARGV after_score  the cursor: the page starts after the row of this score
+-- ARGV after_kid    and this kid ('' '' = no cursor; score 'inf': a paused row); the row may be
+--                   gone, rescheduled, paused or resumed since: the page starts where it would stand
 -- Returns { total, position, kid1, score1, json1, kid2, score2, json2, ... }: position is the
 -- first row's index in the window (0-based), each score as Redis writes it ('inf' for a paused
 -- task), json false for a kid missing from the hash.
 local schedule = KEYS[2]
 local paused = KEYS[3]
-local from, to = ARGV[1], ARGV[2]
-local count, offset = tonumber(ARGV[3]), tonumber(ARGV[4])
-local after_score, after_kid = ARGV[5], ARGV[6]
+--#include include/generated.lua
+
+local a = ARGS.list()
+local from, to = a.from_sec, a.to_sec
+local count, offset = a.count, a.offset
+local after_score, after_kid = a.after_score, a.after_kid
 
 -- Rows whose score is below `score` (a score string, or -inf): the rank where it starts.
 local function rank_of_score(score)

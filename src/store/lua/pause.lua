@@ -6,15 +6,18 @@
 -- KEYS[3] paused sorted set (kid -> 0, so ordered by kid)
 -- KEYS[4] queued hash, KEYS[5] retrying hash, KEYS[6] leases sorted set, KEYS[7] fires hash:
 --         a run waiting for its turn (overlap=queue) or for its retry is dropped (it would fire)
--- ARGV[1] now, unix seconds (fractional): the paused-since time stored in the JSON
--- ARGV[2..] kids
+-- ARGV now_sec   now, unix seconds (fractional): the paused-since time stored in the JSON
+-- ARGV each kid  the tasks to pause
 -- Returns one code per kid, in order: 1 paused, 0 no such task, -4 paused already.
-local WAITING = { queued_key = KEYS[4], retrying_key = KEYS[5], leases_key = KEYS[6], fires_key = KEYS[7] }
+--#include include/generated.lua
 --#include include/cancel-waiting.lua
-local now = tonumber(ARGV[1])
+
+local a = ARGS.pause()
+local waiting = { queued_key = KEYS[4], retrying_key = KEYS[5], leases_key = KEYS[6], fires_key = KEYS[7] }
+local now = a.now_sec
 local codes = {}
-for i = 2, #ARGV do
-  local kid = ARGV[i]
+for _, item in ipairs(a.each) do
+  local kid = item.kid
   local raw = redis.call('HGET', KEYS[1], kid)
   -- A schedule entry without its task is stale: the claim would drop it too.
   redis.call('ZREM', KEYS[2], kid)
@@ -32,7 +35,7 @@ for i = 2, #ARGV do
       if type(task.runs) == 'table' and #task.runs == 0 then task.runs = nil end
       redis.call('HSET', KEYS[1], kid, cjson.encode(task))
     end
-    cancel_waiting(kid)
+    cancel_waiting(waiting, kid)
     if already then
       codes[#codes + 1] = -4
     else

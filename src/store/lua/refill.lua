@@ -3,13 +3,18 @@
 -- or an update in between wins, and the next claim asks again.
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
--- ARGV[1..] quadruples: kid, task JSON as read, new task JSON, new run_nexttime (unix seconds)
+-- ARGV each kid            per task: its kid,
+-- ARGV each expected_json  its JSON as read,
+-- ARGV each task_json      its new JSON,
+-- ARGV each next_run_sec   its new run_nexttime (unix seconds)
 -- Returns how many tasks were written.
+--#include include/generated.lua
+
 local written = 0
-for i = 1, #ARGV, 4 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
-    redis.call('ZADD', KEYS[2], ARGV[i + 3], ARGV[i])
+for _, t in ipairs(ARGS.refill().each) do
+  if redis.call('HGET', KEYS[1], t.kid) == t.expected_json then
+    redis.call('HSET', KEYS[1], t.kid, t.task_json)
+    redis.call('ZADD', KEYS[2], t.next_run_sec, t.kid)
     written = written + 1
   end
 end

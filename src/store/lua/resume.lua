@@ -4,24 +4,29 @@
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] paused sorted set (kid -> 0)
--- ARGV[1..] quadruples: kid, task JSON as read, new task JSON, new run_nexttime (unix seconds)
+-- ARGV each kid            per task: its kid,
+-- ARGV each expected_json  its JSON as read,
+-- ARGV each task_json      its new JSON,
+-- ARGV each next_run_sec   its new run_nexttime (unix seconds)
 -- Returns one code per kid, in order: 1 resumed, 0 no such task, -3 changed since it was read,
 -- -4 not paused (nothing done).
+--#include include/generated.lua
+
 local codes = {}
-for i = 1, #ARGV, 4 do
-  local kid = ARGV[i]
+for _, t in ipairs(ARGS.resume().each) do
+  local kid = t.kid
   local current = redis.call('HGET', KEYS[1], kid)
   if not current then
     redis.call('ZREM', KEYS[3], kid)
     codes[#codes + 1] = 0
-  elseif current ~= ARGV[i + 1] then
+  elseif current ~= t.expected_json then
     codes[#codes + 1] = -3
   elseif not redis.call('ZSCORE', KEYS[3], kid) then
     codes[#codes + 1] = -4
   else
-    redis.call('HSET', KEYS[1], kid, ARGV[i + 2])
+    redis.call('HSET', KEYS[1], kid, t.task_json)
     redis.call('ZREM', KEYS[3], kid)
-    redis.call('ZADD', KEYS[2], ARGV[i + 3], kid)
+    redis.call('ZADD', KEYS[2], t.next_run_sec, kid)
     codes[#codes + 1] = 1
   end
 end

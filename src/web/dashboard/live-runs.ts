@@ -3,11 +3,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../../backoff.js';
 import { messageOf } from '../../errors.js';
+import type { RunSummary } from '../../runs/record.js';
 
 /** What the store's RunFeed offers (web/ sees the store only through what it is given). */
 export interface RunSource {
   latestId(): Promise<string>;
-  after(afterId: string, blockMs: number): Promise<{ id: string; run: object }[]>;
+  after(afterId: string, blockMs: number): Promise<{ id: string; run: RunSummary }[]>;
   close(): void;
 }
 
@@ -15,7 +16,7 @@ export interface RunSource {
 const BLOCK_MS = 5000;
 const MAX_RETRY_MS = 5000;
 
-export type RunListener = (run: object) => void;
+export type RunListener = (run: RunSummary) => void;
 
 export class LiveRuns {
   private readonly listeners = new Set<RunListener>();

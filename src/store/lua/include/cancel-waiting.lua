@@ -1,16 +1,16 @@
 -- cancel-waiting (included by del.lua, pause.lua and clear.lua): a task's runs that wait to be handed out,
--- dropped: its queued run (overlap=queue) and its retry, if no daemon has taken it yet. The
--- including script declares local WAITING = { queued_key, retrying_key, leases_key, fires_key }.
+-- dropped: its queued run (overlap=queue) and its retry, if no daemon has taken it yet.
+-- cancel_waiting takes w = { queued_key, retrying_key, leases_key, fires_key }.
 -- Returns how many it dropped (0 to 2).
-local function cancel_waiting(kid)
-  local dropped = redis.call('HDEL', WAITING.queued_key, kid)
-  local id = redis.call('HGET', WAITING.retrying_key, kid)
+local function cancel_waiting(w, kid)
+  local dropped = redis.call('HDEL', w.queued_key, kid)
+  local id = redis.call('HGET', w.retrying_key, kid)
   if not id then return dropped end
-  redis.call('HDEL', WAITING.retrying_key, kid)
-  local ok, fire = pcall(cjson.decode, redis.call('HGET', WAITING.fires_key, id) or '')
-  if ok and type(fire) == 'table' and fire.state == 'pending' then
-    redis.call('HDEL', WAITING.fires_key, id)
-    redis.call('ZREM', WAITING.leases_key, id)
+  redis.call('HDEL', w.retrying_key, kid)
+  local ok, fire = pcall(cjson.decode, redis.call('HGET', w.fires_key, id) or '')
+  if ok and type(fire) == 'table' and fire.state == FIRE_STATE.pending then
+    redis.call('HDEL', w.fires_key, id)
+    redis.call('ZREM', w.leases_key, id)
     dropped = dropped + 1
   end
   return dropped

@@ -6,31 +6,31 @@
 --   name, is read first);
 -- - when it was deleted or cleared, its kid's no-retry mark: no run of it is retried, a fired
 --   timer's run under way included (it left the hash already; finish.lua may_retry).
--- The including script sets ENDED = { prefix, keep_ms, no_retry_prefix } (a local) first:
--- keep_ms is history_max_age; no_retry_prefix only where marks are made or read.
-local function ended_key_ms()
-  return math.max(math.floor(ENDED.keep_ms), 1000)
+-- Each function takes ended = { prefix, keep_ms, no_retry_prefix }: keep_ms is history_max_age;
+-- no_retry_prefix only where marks are made or read.
+local function ended_key_ms(ended)
+  return math.max(math.floor(ended.keep_ms), 1000)
 end
 
 -- The task `kid` left, holding `name`.
-local function name_ended(name, kid)
-  redis.call('SET', ENDED.prefix .. name, kid, 'PX', ended_key_ms())
+local function name_ended(ended, name, kid)
+  redis.call('SET', ended.prefix .. name, kid, 'PX', ended_key_ms(ended))
 end
 
 -- A run of `kid` put on record after its task left (its last run ended, a retry, a run lost):
 -- its history is kept history_max_age from now, and so is its name's record.
-local function keep_ended_name(name, kid)
+local function keep_ended_name(ended, name, kid)
   if type(name) ~= 'string' then return end
-  local key = ENDED.prefix .. name
-  if redis.call('GET', key) == kid then redis.call('PEXPIRE', key, ended_key_ms()) end
+  local key = ended.prefix .. name
+  if redis.call('GET', key) == kid then redis.call('PEXPIRE', key, ended_key_ms(ended)) end
 end
 
 -- Task `kid` was deleted (or cleared): none of its runs is retried from now on.
-local function mark_no_retry(kid)
-  redis.call('SET', ENDED.no_retry_prefix .. kid, 1, 'PX', ended_key_ms())
+local function mark_no_retry(ended, kid)
+  redis.call('SET', ended.no_retry_prefix .. kid, 1, 'PX', ended_key_ms(ended))
 end
 
 -- Whether task `kid` was deleted or cleared (mark_no_retry).
-local function no_retry(kid)
-  return redis.call('EXISTS', ENDED.no_retry_prefix .. kid) == 1
+local function no_retry(ended, kid)
+  return redis.call('EXISTS', ended.no_retry_prefix .. kid) == 1
 end

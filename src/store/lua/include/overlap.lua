@@ -2,7 +2,7 @@
 -- must not overlap (-overlap=skip|queue), across daemons. The mark is a fire id; it holds while
 -- that fire is in the fires hash (claimed, running, or a retry waiting), so it goes with the
 -- fire's lease: a fire whose daemon died is recorded lost, leaves the hash, and frees the task.
--- The including script declares local OVERLAP = { running_key, queued_key, fires_key, leases_key, now_ms }.
+-- Each function takes o = { running_key, queued_key, fires_key, leases_key, now_ms }.
 
 -- Whether a task's runs must not overlap (-overlap=skip|queue): they hold the running mark.
 local function keeps_one(task)
@@ -10,37 +10,37 @@ local function keeps_one(task)
 end
 
 -- Fire `id` of a task that keeps one run at a time is under way from now on.
-local function mark_running(kid, id)
-  redis.call('HSET', OVERLAP.running_key, kid, id)
+local function mark_running(o, kid, id)
+  redis.call('HSET', o.running_key, kid, id)
 end
 
 -- The run waiting for the running one (overlap=queue), if any, is handed out now: a pending fire
 -- (no owner) whose lease ran out at once, so the next claim of any daemon takes it.
-local function promote_queued(kid)
-  local raw = redis.call('HGET', OVERLAP.queued_key, kid)
+local function promote_queued(o, kid)
+  local raw = redis.call('HGET', o.queued_key, kid)
   if not raw then return end
-  redis.call('HDEL', OVERLAP.queued_key, kid)
+  redis.call('HDEL', o.queued_key, kid)
   local ok, fire = pcall(cjson.decode, raw)
   if not ok or type(fire) ~= 'table' or type(fire.id) ~= 'string' then return end
-  fire.state = 'pending'
-  redis.call('HSET', OVERLAP.fires_key, fire.id, cjson.encode(fire))
-  redis.call('ZADD', OVERLAP.leases_key, OVERLAP.now_ms, fire.id)
-  mark_running(kid, fire.id)
+  fire.state = FIRE_STATE.pending
+  redis.call('HSET', o.fires_key, fire.id, cjson.encode(fire))
+  redis.call('ZADD', o.leases_key, o.now_ms, fire.id)
+  mark_running(o, kid, fire.id)
 end
 
 -- Fire `id` of task `kid` is over (recorded, lost, or gone): the task is free, or runs its queued run.
-local function release(kid, id)
-  if redis.call('HGET', OVERLAP.running_key, kid) == id then
-    redis.call('HDEL', OVERLAP.running_key, kid)
-    promote_queued(kid)
+local function release(o, kid, id)
+  if redis.call('HGET', o.running_key, kid) == id then
+    redis.call('HDEL', o.running_key, kid)
+    promote_queued(o, kid)
   end
 end
 
 -- Whether a run of task `kid` is under way; a mark whose fire is gone is cleared on the way.
-local function busy(kid)
-  local id = redis.call('HGET', OVERLAP.running_key, kid)
+local function busy(o, kid)
+  local id = redis.call('HGET', o.running_key, kid)
   if not id then return false end
-  if redis.call('HEXISTS', OVERLAP.fires_key, id) == 1 then return true end
-  release(kid, id)
-  return redis.call('HEXISTS', OVERLAP.running_key, kid) == 1
+  if redis.call('HEXISTS', o.fires_key, id) == 1 then return true end
+  release(o, kid, id)
+  return redis.call('HEXISTS', o.running_key, kid) == 1
 end

@@ -1,0 +1,129 @@
+// A run on record: what the history keeps of one fire that ran (or could not), and what the
+// command line, the web API, the dashboard and alerts show of it. The record is built in one
+// place, include/run-record.lua, when finish.lua or the claim puts it on record; the daemon
+// gives finish.lua only how the run ended (RunEnding) and reads the record back from its reply.
+// Times in a record are unix seconds (ms precision), as people read them.
+import type { RunTrigger } from './fire.js';
+import type { CommandKind, TaskType } from './kinds.js';
+
+/** How a recorded run went: ran well, ran and failed, begun and its daemon vanished, or not run (overlap). */
+export const RUN_OUTCOMES = ['ok', 'failed', 'lost', 'skipped'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+export const isRunOutcome = (value: unknown): value is RunOutcome =>
+  RUN_OUTCOMES.includes(value as RunOutcome);
+
+export interface RunRecord {
+  fire_id: string;
+  kid: string;
+  type: TaskType;
+  kind: CommandKind;
+  /** Unix seconds (ms precision): when it was due, started, ended (lost: when found lost). */
+  due: number;
+  started?: number;
+  finished: number;
+  lateness_ms?: number;
+  duration_ms?: number;
+  result: RunOutcome;
+  ok: boolean;
+  exit_code?: number;
+  signal?: string;
+  http_status?: number;
+  timed_out?: boolean;
+  error?: string;
+  /** Shell: the last 4 KiB of stdout and stderr; URL: the first 1 KiB of the body. */
+  output?: string;
+  /** The daemon that ran it (lost: that began it; skipped: that claimed it), from its owner id. */
+  host: string;
+  pid?: number;
+  trigger: RunTrigger;
+  attempt: number;
+  /** A failed run to be retried: when its retry is due, unix seconds. */
+  retry_at?: number;
+}
+
+/**
+ * A history list's record is a JSON array: these fields by position, null where none, the
+ * trailing ones left off (new fields go at the end). kid and ok are not among them: they are
+ * read back from fire_id and result; nor are trigger `schedule` and attempt 1, the usual.
+ */
+export const RECORD_FIELDS = [
+  'fire_id',
+  'type',
+  'kind',
+  'due',
+  'started',
+  'finished',
+  'lateness_ms',
+  'duration_ms',
+  'result',
+  'exit_code',
+  'http_status',
+  'output',
+  'host',
+  'pid',
+  'error',
+  'signal',
+  'timed_out',
+  'trigger',
+  'attempt',
+  'retry_at',
+] as const satisfies readonly (keyof RunRecord)[];
+
+// Every field of a record is stored, by position or read back from the others (kid, ok): a field
+// added to RunRecord and not here fails to compile, rather than vanish from Redis.
+type Unstored = Exclude<keyof RunRecord, (typeof RECORD_FIELDS)[number] | 'kid' | 'ok'>;
+export const everyFieldStored: [Unstored] extends [never] ? true : Unstored = true;
+
+/**
+ * What the runs stream and a task's last run keep of a record, in this order (the stream writes
+ * started in ms, as started_ms); trigger and attempt only when not the usual.
+ */
+export const SUMMARY_FIELDS = [
+  'fire_id',
+  'result',
+  'started',
+  'duration_ms',
+  'lateness_ms',
+  'exit_code',
+  'signal',
+  'http_status',
+  'host',
+  'trigger',
+  'attempt',
+] as const satisfies readonly (keyof RunRecord)[];
+
+export type RunSummary = Pick<RunRecord, 'fire_id' | 'kid' | 'result' | 'ok' | 'host'> &
+  Partial<Pick<RunRecord, (typeof SUMMARY_FIELDS)[number]>>;
+
+/** How a run ended, as the daemon that ran it tells finish.lua (which makes the record of it). */
+export interface RunEnding {
+  /** When its process or request really started, and when it was seen to end: unix ms. */
+  startedMs: number;
+  finishedMs: number;
+  latenessMs: number;
+  durationMs: number;
+  result: Extract<RunOutcome, 'ok' | 'failed'>;
+  exitCode: number | null;
+  signal: string | null;
+  httpStatus: number | null;
+  timedOut: boolean;
+  error: string | null;
+  output: string;
+}
+
+/** How late a run started, ms (one decimal): its lateness on record, in runed.log and in metrics. */
+export const latenessMs = (startedMs: number, dueMs: number): number =>
+  Math.round((startedMs - dueMs) * 10) / 10;
+
+/** Whether `value` (a summary as it came over the wire: the live feed) is one. */
+export function isRunSummary(value: unknown): value is RunSummary {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<Record<keyof RunSummary, unknown>>;
+  return (
+    typeof v.fire_id === 'string' &&
+    typeof v.kid === 'string' &&
+    isRunOutcome(v.result) &&
+    typeof v.ok === 'boolean' &&
+    typeof v.host === 'string'
+  );
+}

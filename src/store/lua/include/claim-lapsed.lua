@@ -1,0 +1,70 @@
+-- claim-lapsed (included by claim.lua): the claim's first phase, fires whose lease ran out. One
+-- leased (its daemon did not begin it) is taken over, one pending (a run by hand, a retry, a
+-- queued run) taken; one begun is recorded lost: its daemon vanished before it ended, unless Redis
+-- restarted lately. Each function takes the claim's state c.
+
+-- Until when, unix ms, a begun fire whose lease ran out is kept rather than recorded lost: a
+-- Redis restart less than task_lost_after ago, and nobody could renew while it was down; its
+-- daemon, reconnecting, renews it or begins it again. Read only when such a lease ran out. The
+-- one read of the server's clock in a script: the restart is dated by the server's uptime, so on
+-- the server's own clock; what is due is always decided on the "now" given.
+local function restart_grace(c)
+  if c.grace_until_ms == nil then
+    local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
+    local t = redis.call('TIME')
+    local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    c.grace_until_ms = up and (server_ms - up * 1000 + c.lost_after_ms) or 0
+  end
+  return c.grace_until_ms
+end
+
+-- A begun fire whose daemon is gone: nobody knows how it ended. On record as lost (not retried:
+-- it may have run), and its task is free to run again.
+local function record_lost(c, fire)
+  local rec, streak = put_on_record(c, fire, {
+    owner = fire.owner, result = OUTCOME.lost, started_ms = tonumber(fire.started),
+    finished_ms = c.now_int, error = 'its daemon ' .. tostring(fire.owner) .. ' stopped before the run ended',
+  })
+  c.out[#c.out + 1] = { 'lost', record_row(rec), streak }
+  release(c.overlap, fire.kid, fire.id)
+end
+
+-- Whether a fire's JSON is one a script wrote: anything else cannot be run.
+local function runnable(ok, fire)
+  return ok and type(fire) == 'table' and type(fire.kid) == 'string' and type(fire.command) == 'string'
+    and type(fire.due) == 'number' and type(fire.run_num) == 'number'
+end
+
+-- A leased or pending fire taken by this claim, if its kind has room.
+local function take_over(c, fire_id, fire)
+  local kind = (fire.kind == 'url' or fire.kind == 'shell') and fire.kind or kind_of(tostring(fire.command))
+  if c.room[kind] <= 0 then return end
+  c.room[kind] = c.room[kind] - 1
+  fire.kind = kind
+  -- A pending fire (by hand, a retry, a queued run) has had no owner: it is taken, not retaken.
+  fire.retaken_from = fire.owner
+  if fire.state == FIRE_STATE.pending and redis.call('HGET', c.keys.retrying, fire.kid) == fire_id then
+    redis.call('HDEL', c.keys.retrying, fire.kid)
+  end
+  lease(c, fire_id, fire)
+end
+
+local function take_lapsed(c)
+  local limit = c.room.shell + c.room.url + 100
+  for _, fire_id in ipairs(redis.call('ZRANGEBYSCORE', c.keys.leases, '-inf', c.now_int, 'LIMIT', 0, limit)) do
+    local ok, fire = pcall(cjson.decode, redis.call('HGET', c.keys.fires, fire_id) or '')
+    if not runnable(ok, fire) then
+      redis.call('ZREM', c.keys.leases, fire_id)
+      redis.call('HDEL', c.keys.fires, fire_id)
+    elseif fire.state == FIRE_STATE.started and restart_grace(c) > c.now_int then
+      redis.call('ZADD', c.keys.leases, restart_grace(c), fire_id)
+    elseif fire.state == FIRE_STATE.started then
+      redis.call('ZREM', c.keys.leases, fire_id)
+      redis.call('HDEL', c.keys.fires, fire_id)
+      fire.id = fire.id or fire_id
+      record_lost(c, fire)
+    else
+      take_over(c, fire_id, fire)
+    end
+  end
+end
