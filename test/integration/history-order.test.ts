@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';
 import { HistoryService, latestStartFirst } from '../../src/service/history-service.js';
 import { HistoryStore } from '../../src/store/history-store.js';
-import type { Fire, RunRecord } from '../../src/store/open-store.js';
+import type { RunEnding } from '../../src/runs/record.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask } from '../helpers/stored-tasks.js';
@@ -15,21 +15,19 @@ import { claimBeginFinish, storesOn, testKeys } from '../helpers/stores.js';
 const redis = usePrivateRedis();
 const T0 = 1_800_000_000_000;
 
-const recordOf = (fire: Fire, startedMs: number, durationMs: number): RunRecord => ({
-  fire_id: fire.id,
-  kid: fire.kid,
-  type: fire.type,
-  kind: fire.kind,
-  due: fire.due,
-  started: startedMs / 1000,
-  finished: (startedMs + durationMs) / 1000,
-  duration_ms: durationMs,
+/** A run that started at `startedMs` and took `durationMs`. */
+const endingOf = (startedMs: number, durationMs: number): RunEnding => ({
+  startedMs,
+  finishedMs: startedMs + durationMs,
+  latenessMs: 0,
+  durationMs,
   result: 'ok',
-  ok: true,
-  exit_code: 0,
-  host: 'h1',
-  trigger: 'schedule',
-  attempt: 1,
+  exitCode: 0,
+  signal: null,
+  httpStatus: null,
+  timedOut: false,
+  error: null,
+  output: '',
 });
 
 test('history and runs: latest start first, though recorded as they ended', async () => {
@@ -49,7 +47,7 @@ test('history and runs: latest start first, though recorded as they ended', asyn
   for (const [i, s] of startedS.entries()) {
     await claimBeginFinish(stores.fires, {
       nowMs: T0 + i * 1000,
-      recordOf: (f) => recordOf(f, T0 + s * 1000, (10 - s) * 1000),
+      endingOf: () => endingOf(T0 + s * 1000, (10 - s) * 1000),
     });
   }
   const history = new HistoryService({
