@@ -73,8 +73,6 @@ function sectionTable(name: string, about: string, keys: Record<string, KeySpec<
 export function configReference(): string {
   const sections = Object.entries(CONFIG_KEYS);
   const contents = [
-    '## Contents',
-    '',
     '- [Which conf.ini is used](#which-confini-is-used)',
     '- [Where the logs and the pidfile go](#where-the-logs-and-the-pidfile-go)',
     '- [Syntax](#syntax)',
