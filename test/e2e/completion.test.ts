@@ -2,11 +2,11 @@
 // them (COMP_LINE, COMP_POINT), the kids and names read from the store of the line's --config.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
+import { ktimerOnPath, runCli, writeTestConfig } from '../helpers/cli.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 
 const redis = usePrivateRedis();
@@ -18,9 +18,8 @@ before(async () => {
   await redis.ready();
   sandbox = mkdtempSync(join(tmpdir(), 'ktimer-completion-'));
   config = writeTestConfig({ redisPort: redis.server.port });
-  // `ktimer` on the PATH, as after an install: the script calls it for the kids and names.
-  writeFileSync(join(sandbox, 'ktimer'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
-  chmodSync(join(sandbox, 'ktimer'), 0o755);
+  // The script calls `ktimer` for the kids and names.
+  ktimerOnPath(sandbox);
   const added = await runCli(['add', '-time=3600', '-name=backup', '-command=true', '--config', config]);
   kid = /newkid:\[(\w+)\]/.exec(added.stdout)?.[1] ?? '';
   assert.match(kid, /^[0-9a-f]{32}$/, added.stderr);
