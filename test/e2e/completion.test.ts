@@ -13,6 +13,8 @@ const redis = usePrivateRedis();
 let sandbox: string;
 let config: string;
 let kid: string;
+/** A line without --config reads this: no store, whatever the checkout's own conf.ini says. */
+const NO_CONFIG = '/nonexistent/ktimer/conf.ini';
 
 before(async () => {
   await redis.ready();
@@ -34,7 +36,7 @@ for line in "$@"; do
   printf '%s ' "\${COMPREPLY[@]}"; printf '\\n'
 done`;
   const res = spawnSync('bash', ['-c', script, 'bash', ...lines], {
-    env: { ...process.env, PATH: `${sandbox}:${process.env.PATH}`, KTIMER_CONFIG: '' },
+    env: { ...process.env, PATH: `${sandbox}:${process.env.PATH}`, KTIMER_CONFIG: NO_CONFIG },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -95,7 +97,7 @@ test("kids and names from the store of the line's --config, wherever a KID goes"
   assert.deepEqual(got[2], ['backup']);
   assert.deepEqual(got[3], [kid]);
   assert.deepEqual(got[4], [], 'one KID argument only');
-  // No config at all here (Redis cannot be asked): nothing, and no error on the terminal.
+  // No config to read here (Redis cannot be asked): nothing, and no error on the terminal.
   assert.deepEqual(got[5], []);
 });
 
@@ -127,7 +129,7 @@ done`;
     'ktimer --config ',
   ];
   const res = spawnSync('zsh', ['-c', script, 'zsh', ...lines], {
-    env: { ...process.env, PATH: `${sandbox}:${process.env.PATH}`, KTIMER_CONFIG: '' },
+    env: { ...process.env, PATH: `${sandbox}:${process.env.PATH}`, KTIMER_CONFIG: NO_CONFIG },
     encoding: 'utf8',
     timeout: 30_000,
   });
