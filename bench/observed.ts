@@ -76,16 +76,17 @@ async function dashboard(port: number, stop: { done: boolean }): Promise<number>
   const login = await call(port, 'POST', '/ui/login', { 'content-type': form }, `passwd=${PASSWD}`);
   const cookie = String(login.headers['set-cookie'] ?? '').split(';')[0] ?? '';
   if (login.status !== 200 || cookie === '') throw new Error(`login: ${login.status} ${login.body}`);
+  // The session: its token in a header (the page keeps it in sessionStorage), the cookie beside it.
+  const { token } = (JSON.parse(login.body) as { data: { token: string } }).data;
+  const session = { cookie, 'x-ktimer-session': token };
   for (const file of ['/ui', '/ui/app.js', '/ui/app.css']) await call(port, 'GET', file, { cookie });
-  const csrf = (
-    JSON.parse((await call(port, 'GET', '/ui/session', { cookie })).body) as { data: { csrf: string } }
-  ).data.csrf;
-  const api = (params: string) =>
-    call(port, 'POST', '/ui/api', { cookie, 'content-type': form, 'x-ktimer-csrf': csrf }, params);
+  const resumed = await call(port, 'GET', '/ui/session', session);
+  if (resumed.status !== 200) throw new Error(`session: ${resumed.status} ${resumed.body}`);
+  const api = (params: string) => call(port, 'POST', '/ui/api', { ...session, 'content-type': form }, params);
   let events = 0;
   let dirty = false;
   const live = request(
-    { host: '127.0.0.1', port, path: '/ui/live', headers: { cookie, accept: 'text/event-stream' } },
+    { host: '127.0.0.1', port, path: '/ui/live', headers: { ...session, accept: 'text/event-stream' } },
     (res) => {
       res.setEncoding('utf8').on('data', (chunk: string) => {
         const n = chunk.split('\n\n').length - 1;

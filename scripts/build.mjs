@@ -145,7 +145,15 @@ cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });
 const cc = process.env.CC || 'cc';
 const compiled = spawnSync(
   cc,
-  ['-O2', '-std=gnu11', '-Wall', '-o', 'dist/bundle/ktimer-spawn', 'src/runner/native/ktimer-spawn.c'],
+  [
+    '-O2',
+    '-std=gnu11',
+    '-Wall',
+    '-o',
+    'dist/bundle/ktimer-spawn',
+    'src/runner/native/ktimer-spawn.c',
+    'src/runner/native/start-command.c',
+  ],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 );
 if (compiled.status !== 0) {

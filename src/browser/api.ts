@@ -1,6 +1,9 @@
-// The page's calls: login and logout, and the API's actions under the session cookie with the
-// CSRF token in a header (the server refuses a POST without it). A reply other than 2xx becomes
-// an ApiError with the server's one-line message.
+// The page's calls: login and logout, and the API's actions under the session. The session's
+// token is kept in sessionStorage, which only pages of this origin (scheme, host and port) can
+// read, and sent in the x-ktimer-session header; the browser adds its cookie, a second factor
+// that alone opens nothing. A new tab asks the open ones for the token (a BroadcastChannel,
+// same-origin too) rather than log in again. A reply other than 2xx becomes an ApiError with the
+// server's one-line message.
 
 export interface Reply<T> {
   status: boolean;
@@ -19,12 +22,72 @@ export class ApiError extends Error {
   }
 }
 
-let csrf = '';
+const STORAGE_KEY = 'ktimer-session';
+const HEADER = 'x-ktimer-session';
+/** How long a new tab waits for an open one to hand it the token. */
+const ASK_TABS_MS = 150;
+
 let onLoggedOut: () => void = () => {};
+const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('ktimer-session') : null;
+
+function storedToken(): string | null {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null; // storage refused (a privacy setting): a login per page load
+  }
+}
+
+let token: string | null = storedToken();
+
+function keepToken(value: string | null): void {
+  token = value;
+  try {
+    if (value === null) sessionStorage.removeItem(STORAGE_KEY);
+    else sessionStorage.setItem(STORAGE_KEY, value);
+  } catch {
+    // kept in memory only
+  }
+}
+
+if (tabs)
+  tabs.onmessage = (event: MessageEvent<unknown>) => {
+    if (event.data === 'ask' && token !== null) tabs.postMessage({ token });
+  };
+
+/** The token of another open tab of this dashboard, if one answers in time. */
+function tokenFromOtherTab(): Promise<string | null> {
+  if (!tabs) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const listen = (event: MessageEvent<unknown>) => {
+      const given = (event.data as { token?: unknown } | null)?.token;
+      if (typeof given !== 'string') return;
+      tabs.removeEventListener('message', listen);
+      resolve(given);
+    };
+    tabs.addEventListener('message', listen);
+    tabs.postMessage('ask');
+    window.setTimeout(() => {
+      tabs.removeEventListener('message', listen);
+      resolve(null);
+    }, ASK_TABS_MS);
+  });
+}
 
 /** What to do when the server says the session is gone (show the login form). */
 export function whenLoggedOut(fn: () => void): void {
   onLoggedOut = fn;
+}
+
+/** The session's header, for requests made elsewhere (the live feed). */
+export function sessionHeaders(): Record<string, string> {
+  return token === null ? {} : { [HEADER]: token };
+}
+
+/** The server said 401: the session is gone. */
+export function sessionEnded(): void {
+  keepToken(null);
+  onLoggedOut();
 }
 
 async function request<T>(path: string, init: RequestInit = {}): Promise<Reply<T>> {
@@ -41,7 +104,7 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<Reply<T
     throw new ApiError(res.status, `unexpected answer (HTTP ${res.status})`);
   }
   if (!res.ok) {
-    if (res.status === 401 && path !== '/ui/login') onLoggedOut();
+    if (res.status === 401 && path !== '/ui/login') sessionEnded();
     throw new ApiError(res.status, body.msg);
   }
   return body;
@@ -50,14 +113,17 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<Reply<T
 const post = <T>(path: string, params: Record<string, string>) =>
   request<T>(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-ktimer-csrf': csrf },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sessionHeaders() },
     body: new URLSearchParams(params).toString(),
   });
 
-/** Whether a session is open (the cookie is HttpOnly: only the server can say). */
+/** Whether a session is open: this tab's, or one another tab hands over, if the server still holds it. */
 export async function resumeSession(): Promise<boolean> {
+  token ??= await tokenFromOtherTab();
+  if (token === null) return false;
   try {
-    csrf = (await request<{ csrf: string }>('/ui/session')).data.csrf;
+    await request('/ui/session', { headers: sessionHeaders() });
+    keepToken(token);
     return true;
   } catch (err) {
     if (err instanceof ApiError && err.code === 401) return false;
@@ -66,12 +132,12 @@ export async function resumeSession(): Promise<boolean> {
 }
 
 export async function login(passwd: string): Promise<void> {
-  csrf = (await post<{ csrf: string }>('/ui/login', { passwd })).data.csrf;
+  keepToken((await post<{ token: string }>('/ui/login', { passwd })).data.token);
 }
 
 export async function logout(): Promise<void> {
   await post('/ui/logout', {});
-  csrf = '';
+  keepToken(null);
 }
 
 /** One action of the API; parameters left undefined are not sent. */

@@ -40,10 +40,19 @@ function route(): void {
   for (const [re, view] of ROUTES) {
     const m = re.exec(hash);
     if (!m) continue;
-    stopView = view(main, decodeURIComponent(m[1] ?? ''));
+    stopView = view(main, decodedPart(m[1] ?? ''));
     break;
   }
   main.focus({ preventScroll: true });
+}
+
+/** A part of the address as typed: a malformed escape (`%E0%A4%A`) stays as it is, never blanks the page. */
+function decodedPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 function showApp(): void {

@@ -21,34 +21,37 @@ const FIELDS = [
 ] as const;
 type FieldName = (typeof FIELDS)[number];
 
-// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
-export function showTaskForm(main: HTMLElement, kid: string | null): () => void {
+type Controls = Record<FieldName, HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>;
+type Values = Record<FieldName, string>;
+
+/** The form's fields, empty. */
+function formControls(): Controls {
   const input = (name: FieldName, attrs: Record<string, string> = {}) =>
     h('input', { name, autocomplete: 'off', ...attrs });
-  const controls = {
+  const select = (name: FieldName, options: [value: string, label: string][]) =>
+    h('select', { name }, ...options.map(([value, label]) => h('option', { value }, label)));
+  return {
     name: input('name', { placeholder: 'optional, e.g. nightly-backup' }),
-    type: h(
-      'select',
-      { name: 'type' },
-      ...['timer', 'ticker', 'cron'].map((t) => h('option', { value: t }, t)),
-    ),
+    type: select('type', [
+      ['timer', 'timer'],
+      ['ticker', 'ticker'],
+      ['cron', 'cron'],
+    ]),
     time: input('time', { inputmode: 'text' }),
     cron: input('cron', { placeholder: '*/5 * * * *' }),
     tz: input('tz', { placeholder: 'the [task] timezone' }),
     limit: input('limit', { inputmode: 'numeric', placeholder: '0 = without end' }),
-    misfire: h(
-      'select',
-      { name: 'misfire' },
-      h('option', { value: '' }, 'once (default)'),
-      h('option', { value: 'skip' }, 'skip'),
-      h('option', { value: 'all' }, 'all'),
-    ),
+    misfire: select('misfire', [
+      ['', 'once (default)'],
+      ['skip', 'skip'],
+      ['all', 'all'],
+    ]),
     timeout: input('timeout', { inputmode: 'numeric', placeholder: 'task_timeout' }),
-    overlap: h(
-      'select',
-      { name: 'overlap' },
-      ...['allow', 'skip', 'queue'].map((o) => h('option', { value: o }, o)),
-    ),
+    overlap: select('overlap', [
+      ['allow', 'allow'],
+      ['skip', 'skip'],
+      ['queue', 'queue'],
+    ]),
     retries: input('retries', { inputmode: 'numeric', placeholder: '0 = none' }),
     retry_delay: input('retry_delay', {
       inputmode: 'numeric',
@@ -61,7 +64,11 @@ export function showTaskForm(main: HTMLElement, kid: string | null): () => void 
       placeholder: 'a shell command or an http(s) URL',
     }),
   };
-  const rows = {
+}
+
+/** The rows shown or hidden by the type. */
+function scheduleRows(controls: Controls) {
+  return {
     time: field(
       'Time (seconds)',
       controls.time,
@@ -72,25 +79,39 @@ export function showTaskForm(main: HTMLElement, kid: string | null): () => void 
     limit: field('Limit', controls.limit, 'how many runs; 0 = without end'),
     misfire: field('Missed runs', controls.misfire),
   };
-  const previewList = h('ol', { id: 'preview' });
-  const previewNote = h('p', { class: 'muted', 'aria-live': 'polite' });
-  let original: TaskRow | null = null;
-  let timer: number | undefined;
-  let asked = 0;
+}
+type Rows = ReturnType<typeof scheduleRows>;
 
-  const values = (): Record<FieldName, string> =>
-    Object.fromEntries(FIELDS.map((f) => [f, controls[f].value.trim()])) as Record<FieldName, string>;
+const valuesOf = (controls: Controls): Values =>
+  Object.fromEntries(FIELDS.map((f) => [f, controls[f].value.trim()])) as Values;
 
-  const shape = () => {
-    const type = controls.type.value;
-    rows.time.hidden = type === 'cron';
-    rows.cron.hidden = rows.tz.hidden = type !== 'cron';
-    rows.limit.hidden = rows.misfire.hidden = type === 'timer';
-  };
+/** A field the task's type has no use for: not sent. */
+const unused = (f: FieldName, type: string): boolean =>
+  (f === 'time' && type === 'cron') ||
+  ((f === 'cron' || f === 'tz') && type !== 'cron') ||
+  ((f === 'limit' || f === 'misfire') && type === 'timer');
 
-  const preview = async () => {
-    const v = values();
-    const mine = ++asked;
+/** The next 5 runs of the schedule typed: asked 200 ms after the last keystroke, the latest answer shown. */
+class SchedulePreview {
+  readonly list = h('ol', { id: 'preview' });
+  readonly note = h('p', { class: 'muted', 'aria-live': 'polite' });
+  private timer: number | undefined;
+  private asked = 0;
+
+  constructor(private readonly controls: Controls) {}
+
+  soon(): void {
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => void this.now(), 200);
+  }
+
+  stop(): void {
+    window.clearTimeout(this.timer);
+  }
+
+  async now(): Promise<void> {
+    const v = valuesOf(this.controls);
+    const mine = ++this.asked;
     try {
       const reply = await call<UpcomingRun[]>('preview', {
         type: v.type,
@@ -100,51 +121,118 @@ export function showTaskForm(main: HTMLElement, kid: string | null): () => void 
         limit: v.type === 'timer' || v.limit === '' ? undefined : v.limit,
         n: '5',
       });
-      if (mine !== asked) return;
+      if (mine !== this.asked) return;
       fill(
-        previewList,
+        this.list,
         reply.data.map((r) => h('li', null, r.local.replace('T', ' '))),
       );
-      previewNote.textContent = `${reply.schedule as string}${reply.tz ? ` (times in ${reply.tz as string})` : ''}${reply.more ? '' : '; no runs after these'}`;
+      this.note.textContent = `${reply.schedule as string}${reply.tz ? ` (times in ${reply.tz as string})` : ''}${reply.more ? '' : '; no runs after these'}`;
     } catch (err) {
-      if (mine !== asked) return;
-      fill(previewList);
-      previewNote.textContent = err instanceof ApiError ? err.message : 'no preview';
+      if (mine !== this.asked) return;
+      fill(this.list);
+      this.note.textContent = err instanceof ApiError ? err.message : 'no preview';
     }
-  };
-  const schedulePreview = () => {
-    shape();
-    window.clearTimeout(timer);
-    timer = window.setTimeout(() => void preview(), 200);
+  }
+}
+
+/** What to send: every field given (add), or those changed from `original` (update). */
+function paramsToSend(v: Values, original: TaskRow | null): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const f of FIELDS) {
+    if (unused(f, v.type)) continue;
+    if (original === null) {
+      if (v[f] !== '') params[f] = v[f];
+      continue;
+    }
+    if (v[f] === formValue(original, f)) continue;
+    // Cleared: a name goes (name=), a timeout goes back to task_timeout (0).
+    if (v[f] === '' && f === 'retry_delay') continue;
+    params[f] =
+      v[f] === '' && (f === 'timeout' || f === 'retries')
+        ? '0'
+        : v[f] === '' && f === 'misfire'
+          ? 'once'
+          : v[f];
+  }
+  return params;
+}
+
+/** The form's page: fields on the left, the preview on the right, the buttons under them. */
+function formPage(
+  kid: string | null,
+  controls: Controls,
+  rows: Rows,
+  preview: SchedulePreview,
+  save: (e: Event) => void,
+) {
+  return h(
+    'form',
+    { class: 'task-form', onsubmit: save },
+    h(
+      'div',
+      { class: 'columns' },
+      h(
+        'div',
+        null,
+        field('Name', controls.name),
+        field('Type', controls.type),
+        rows.time,
+        rows.cron,
+        rows.tz,
+        rows.limit,
+        rows.misfire,
+        field('Timeout (seconds)', controls.timeout),
+        field(
+          'While a run is under way',
+          controls.overlap,
+          'allow: start the next one too; skip it; or queue it',
+        ),
+        field('Retries', controls.retries, 'of a failed run; each waits twice as long as the one before'),
+        field('Retry delay (seconds)', controls.retry_delay),
+        field('Command', controls.command),
+      ),
+      h(
+        'section',
+        { class: 'preview', 'aria-labelledby': 'preview-title' },
+        h('h2', { id: 'preview-title' }, 'Next 5 runs'),
+        preview.list,
+        preview.note,
+      ),
+    ),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { type: 'submit', class: 'primary' }, kid === null ? 'Add task' : 'Save'),
+      h(
+        'a',
+        { href: kid === null ? '#/tasks' : `#/task/${encodeURIComponent(kid)}`, class: 'button' },
+        'Cancel',
+      ),
+    ),
+  );
+}
+
+export function showTaskForm(main: HTMLElement, kid: string | null): () => void {
+  const controls = formControls();
+  const rows = scheduleRows(controls);
+  const preview = new SchedulePreview(controls);
+  let original: TaskRow | null = null;
+
+  const shape = () => {
+    const type = controls.type.value;
+    rows.time.hidden = type === 'cron';
+    rows.cron.hidden = rows.tz.hidden = type !== 'cron';
+    rows.limit.hidden = rows.misfire.hidden = type === 'timer';
   };
   for (const f of ['type', 'time', 'cron', 'tz', 'limit'] as const)
-    controls[f].addEventListener('input', schedulePreview);
+    controls[f].addEventListener('input', () => {
+      shape();
+      preview.soon();
+    });
 
   const save = async (event: Event) => {
     event.preventDefault();
-    const v = values();
-    const params: Record<string, string | undefined> = {};
-    const hidden = (f: FieldName) =>
-      (f === 'time' && v.type === 'cron') ||
-      ((f === 'cron' || f === 'tz') && v.type !== 'cron') ||
-      ((f === 'limit' || f === 'misfire') && v.type === 'timer');
-    for (const f of FIELDS) {
-      if (hidden(f)) continue;
-      if (original === null) {
-        if (v[f] !== '') params[f] = v[f];
-        continue;
-      }
-      const before = formValue(original, f);
-      if (v[f] === before) continue;
-      // Cleared: a name goes (name=), a timeout goes back to task_timeout (0).
-      if (v[f] === '' && f === 'retry_delay') continue;
-      params[f] =
-        v[f] === '' && (f === 'timeout' || f === 'retries')
-          ? '0'
-          : v[f] === '' && f === 'misfire'
-            ? 'once'
-            : v[f];
-    }
+    const params = paramsToSend(valuesOf(controls), original);
     if (original !== null && Object.keys(params).length === 0) {
       notify('Nothing changed.');
       return;
@@ -161,56 +249,12 @@ export function showTaskForm(main: HTMLElement, kid: string | null): () => void 
   fill(
     main,
     title,
-    h(
-      'form',
-      { class: 'task-form', onsubmit: save },
-      h(
-        'div',
-        { class: 'columns' },
-        h(
-          'div',
-          null,
-          field('Name', controls.name),
-          field('Type', controls.type),
-          rows.time,
-          rows.cron,
-          rows.tz,
-          rows.limit,
-          rows.misfire,
-          field('Timeout (seconds)', controls.timeout),
-          field(
-            'While a run is under way',
-            controls.overlap,
-            'allow: start the next one too; skip it; or queue it',
-          ),
-          field('Retries', controls.retries, 'of a failed run; each waits twice as long as the one before'),
-          field('Retry delay (seconds)', controls.retry_delay),
-          field('Command', controls.command),
-        ),
-        h(
-          'section',
-          { class: 'preview', 'aria-labelledby': 'preview-title' },
-          h('h2', { id: 'preview-title' }, 'Next 5 runs'),
-          previewList,
-          previewNote,
-        ),
-      ),
-      h(
-        'div',
-        { class: 'buttons' },
-        h('button', { type: 'submit', class: 'primary' }, kid === null ? 'Add task' : 'Save'),
-        h(
-          'a',
-          { href: kid === null ? '#/tasks' : `#/task/${encodeURIComponent(kid)}`, class: 'button' },
-          'Cancel',
-        ),
-      ),
-    ),
+    formPage(kid, controls, rows, preview, (e) => void save(e)),
   );
   shape();
   if (kid === null) {
     controls.time.value = '60';
-    void preview();
+    void preview.now();
     controls.name.focus();
   } else {
     void attempt(() => call<TaskRow>('get', { kid })).then((reply) => {
@@ -219,11 +263,11 @@ export function showTaskForm(main: HTMLElement, kid: string | null): () => void 
       title.textContent = `Edit ${original.name ?? original.kid}`;
       for (const f of FIELDS) controls[f].value = formValue(original, f);
       shape();
-      void preview();
+      void preview.now();
       controls.name.focus();
     });
   }
-  return () => window.clearTimeout(timer);
+  return () => preview.stop();
 }
 
 /** A stored field as the form shows it ('' where the task has none of its own). */

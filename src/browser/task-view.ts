@@ -8,7 +8,51 @@ import { attempt } from './notice.js';
 import { labelOf, taskActions } from './task-actions.js';
 import type { RunRecord, TaskRow, UpcomingRun } from './types.js';
 
-// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
+/** The task's title, actions and fields; what it says when the task is gone. */
+function drawTask(head: HTMLElement, t: TaskRow | undefined, reload: () => void): void {
+  if (!t) {
+    fill(
+      head,
+      h('h1', null, 'Task'),
+      h('p', null, 'This task is gone (a timer that fired, or deleted); its history is below.'),
+    );
+    return;
+  }
+  fill(
+    head,
+    h(
+      'div',
+      { class: 'title' },
+      h('h1', null, labelOf(t)),
+      taskActions(t, (gone) => (gone ? (location.hash = '#/tasks') : reload())),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      ...fact('Kid', t.kid),
+      ...fact('Schedule', t.schedule),
+      ...fact('State', t.paused !== undefined ? `paused since ${timeOfSec(t.paused)}` : 'active'),
+      ...fact('Runs made', `${t.run_num}${t.limit > 0 ? ` of ${t.limit}` : ''}`),
+      ...fact('Timeout', t.timeout === null ? 'task_timeout' : `${t.timeout} s`),
+      ...fact('While a run is under way', t.overlap),
+      ...fact('Retries', t.retries > 0 ? `${t.retries}, the first after ${t.retry_delay ?? 0} s` : 'none'),
+      ...fact('Command', h('pre', { class: 'command' }, t.command)),
+    ),
+  );
+}
+
+/** The next 5 runs of task `kid`. */
+async function drawUpcoming(upcoming: HTMLElement, kid: string): Promise<void> {
+  const next = await attempt(() => call<UpcomingRun[]>('next', { kid, n: '5' }));
+  if (next)
+    fill(
+      upcoming,
+      next.data.length === 0
+        ? h('li', null, next.paused ? 'none while paused' : 'none')
+        : next.data.map((r) => h('li', null, r.local.replace('T', ' '))),
+    );
+}
+
 export function showTask(main: HTMLElement, kid: string): () => void {
   const head = h('div');
   const upcoming = h('ol');
@@ -18,45 +62,10 @@ export function showTask(main: HTMLElement, kid: string): () => void {
 
   const loadTask = async () => {
     const reply = await attempt(() => call<TaskRow>('get', { kid }));
-    if (!reply) {
-      fill(
-        head,
-        h('h1', null, 'Task'),
-        h('p', null, 'This task is gone (a timer that fired, or deleted); its history is below.'),
-      );
-      return;
-    }
-    const t = reply.data;
-    ownKid = t.kid;
-    fill(
-      head,
-      h(
-        'div',
-        { class: 'title' },
-        h('h1', null, labelOf(t)),
-        taskActions(t, (gone) => (gone ? (location.hash = '#/tasks') : void reload())),
-      ),
-      h(
-        'dl',
-        { class: 'facts' },
-        ...fact('Kid', t.kid),
-        ...fact('Schedule', t.schedule),
-        ...fact('State', t.paused !== undefined ? `paused since ${timeOfSec(t.paused)}` : 'active'),
-        ...fact('Runs made', `${t.run_num}${t.limit > 0 ? ` of ${t.limit}` : ''}`),
-        ...fact('Timeout', t.timeout === null ? 'task_timeout' : `${t.timeout} s`),
-        ...fact('While a run is under way', t.overlap),
-        ...fact('Retries', t.retries > 0 ? `${t.retries}, the first after ${t.retry_delay ?? 0} s` : 'none'),
-        ...fact('Command', h('pre', { class: 'command' }, t.command)),
-      ),
-    );
-    const next = await attempt(() => call<UpcomingRun[]>('next', { kid, n: '5' }));
-    if (next)
-      fill(
-        upcoming,
-        next.data.length === 0
-          ? h('li', null, next.paused ? 'none while paused' : 'none')
-          : next.data.map((r) => h('li', null, r.local.replace('T', ' '))),
-      );
+    drawTask(head, reply?.data, () => void reload());
+    if (!reply) return;
+    ownKid = reply.data.kid;
+    await drawUpcoming(upcoming, kid);
   };
   const loadHistory = async () => {
     const reply = await attempt(() => call<RunRecord[]>('history', { kid, n: '50' }));

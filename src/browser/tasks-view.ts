@@ -10,64 +10,74 @@ import type { TaskRow } from './types.js';
 
 const PAGE = 20;
 
-// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
-export function showTasks(main: HTMLElement): () => void {
-  const search = h('input', {
+/** The table and its search and pager: the page of tasks under the cursor last followed. */
+class TaskPages {
+  readonly search = h('input', {
     type: 'search',
     id: 'task-search',
     placeholder: 'kid, name or command',
     autocomplete: 'off',
   });
-  const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
-  const body = h('tbody');
-  const prev = h('button', { type: 'button', disabled: true }, 'Previous page');
-  const next = h('button', { type: 'button', disabled: true }, 'Next page');
+  readonly summary = h('p', { class: 'summary', 'aria-live': 'polite' });
+  readonly body = h('tbody');
+  readonly prev = h('button', { type: 'button', disabled: true }, 'Previous page');
+  readonly next = h('button', { type: 'button', disabled: true }, 'Next page');
   // The cursors of the pages shown so far: Previous goes back one.
-  let cursors: string[] = [''];
-  let timer: number | undefined;
+  private cursors: string[] = [''];
+  private timer: number | undefined;
 
-  const load = async () => {
-    const cursor = cursors[cursors.length - 1] ?? '';
+  constructor() {
+    this.prev.onclick = () => {
+      this.cursors.pop();
+      void this.load();
+    };
+    this.search.addEventListener('input', () => {
+      window.clearTimeout(this.timer);
+      this.timer = window.setTimeout(() => {
+        this.cursors = [''];
+        void this.load();
+      }, 250);
+    });
+  }
+
+  stop(): void {
+    window.clearTimeout(this.timer);
+  }
+
+  async load(): Promise<void> {
+    const cursor = this.cursors[this.cursors.length - 1] ?? '';
+    const searched = this.search.value.trim() !== '';
     const reply = await attempt(() =>
       call<TaskRow[]>('list', {
         count: String(PAGE),
         cursor: cursor === '' ? undefined : cursor,
-        search: search.value.trim() === '' ? undefined : search.value,
+        search: searched ? this.search.value : undefined,
       }),
     );
     if (!reply) return;
     learnNames(reply.data);
     const nextCursor = reply.next as string | null;
     fill(
-      body,
+      this.body,
       reply.data.length === 0
         ? h('tr', null, h('td', { colspan: 6 }, 'No tasks.'))
-        : reply.data.map((t) => row(t, load)),
+        : reply.data.map((t) => row(t, () => this.load())),
     );
-    summary.textContent =
-      search.value.trim() === ''
-        ? reply.msg
-        : `${reply.data.length} matching on this page (of ${String(reply.total)} tasks)`;
-    prev.disabled = cursors.length <= 1;
-    next.disabled = nextCursor === null;
-    next.onclick = () => {
+    this.summary.textContent = searched
+      ? `${reply.data.length} matching on this page (of ${String(reply.total)} tasks)`
+      : reply.msg;
+    this.prev.disabled = this.cursors.length <= 1;
+    this.next.disabled = nextCursor === null;
+    this.next.onclick = () => {
       if (nextCursor === null) return;
-      cursors.push(nextCursor);
-      void load();
+      this.cursors.push(nextCursor);
+      void this.load();
     };
-  };
-  prev.onclick = () => {
-    cursors.pop();
-    void load();
-  };
-  search.addEventListener('input', () => {
-    window.clearTimeout(timer);
-    timer = window.setTimeout(() => {
-      cursors = [''];
-      void load();
-    }, 250);
-  });
+  }
+}
 
+export function showTasks(main: HTMLElement): () => void {
+  const pages = new TaskPages();
   fill(
     main,
     h(
@@ -76,13 +86,13 @@ export function showTasks(main: HTMLElement): () => void {
       h('h1', null, 'Tasks'),
       h('a', { href: '#/tasks/new', class: 'button primary' }, 'Add task'),
     ),
-    h('div', { class: 'field inline' }, h('label', { for: search.id }, 'Search'), search),
-    summary,
-    table(['Task', 'Schedule', 'Next run', 'Last result', 'State', 'Actions'], body),
-    h('div', { class: 'pager' }, prev, next),
+    h('div', { class: 'field inline' }, h('label', { for: pages.search.id }, 'Search'), pages.search),
+    pages.summary,
+    table(['Task', 'Schedule', 'Next run', 'Last result', 'State', 'Actions'], pages.body),
+    h('div', { class: 'pager' }, pages.prev, pages.next),
   );
-  void load();
-  return () => window.clearTimeout(timer);
+  void pages.load();
+  return () => pages.stop();
 }
 
 function row(t: TaskRow, reload: () => Promise<void>): HTMLElement {

@@ -9,6 +9,7 @@ import type { HistoryService } from '../service/history-service.js';
 import type { Services } from '../service/services.js';
 import type { TaskService } from '../service/task-service.js';
 import type { Store } from '../store/open-store.js';
+import { safeJson } from '../text.js';
 import { runStats } from './run-stats.js';
 
 export interface GlobalOptions {
@@ -99,7 +100,8 @@ export class CliContext {
 
   /** Prints the human form, or the data as one JSON document with --json. */
   print(human: string, data: unknown): void {
-    process.stdout.write(this.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+    // --json: exact once parsed, with control characters as \u escapes, as JSON allows.
+    process.stdout.write(this.json ? `${safeJson(data)}\n` : `${human}\n`);
   }
 
   async close(): Promise<void> {

@@ -122,10 +122,11 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: ['Every daemon sharing the Redis puts its runs here; history_max_runs are kept.'],
   },
   output: {
-    examples: [`ktimer output ${KID}:3`, 'ktimer output backup:3'],
+    examples: [`ktimer output ${KID}:3`, 'ktimer output backup:3', 'ktimer output backup:3 --raw > out.txt'],
     notes: [
       'The fire id (KID:RUN) is in the FIRE column of history and runs; NAME:RUN works too,',
       'also after the task ended, as for history.',
+      'Control characters (escape sequences, bidi overrides) are shown escaped (\\x1b); --raw prints them as they were.',
     ],
   },
   start: {
@@ -180,6 +181,13 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     ],
   },
   remove: { examples: ['sudo ktimer remove', 'ktimer remove --user', 'ktimer remove --unit-dir units'] },
+  logout: {
+    examples: ['ktimer logout --all'],
+    notes: [
+      'Ends every dashboard session on every daemon sharing this Redis, at once (live feeds within 5 s).',
+      'A change of web_passwd ends the sessions opened with the old one; see docs/security.md.',
+    ],
+  },
   completion: {
     examples: [
       'ktimer completion bash > ~/.local/share/bash-completion/completions/ktimer',

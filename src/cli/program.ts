@@ -35,6 +35,7 @@ export function buildProgram(argv: readonly string[]): Program {
   storeCommands(program, argv);
   taskCommands(program, argv);
   runCommands(program, argv);
+  sessionCommands(program, argv);
   daemonCommands(program, argv);
   systemCommands(program, argv);
   helpCommand(program);
@@ -185,9 +186,24 @@ function runCommands(program: Program, argv: readonly string[]): void {
     program
       .command('output')
       .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
-      .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)'),
+      .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
+      .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)'),
     argv,
     () => import('./commands/output.js'),
+  );
+}
+
+/** The dashboard's sessions, from the command line. */
+function sessionCommands(program: Program, argv: readonly string[]): void {
+  bindAction(
+    program
+      .command('logout')
+      .description(
+        'end every dashboard session of the fleet, on every daemon (web_passwd changes end them too)',
+      )
+      .option('--all', 'every session: the only kind the command line can end'),
+    argv,
+    () => import('./commands/logout.js'),
   );
 }
 

@@ -9,6 +9,7 @@ import {
   readBool,
   readDuration,
   readFileMode,
+  readHostNames,
   readHostPorts,
   readHttpUrl,
   readInt,
@@ -138,6 +139,10 @@ const DEFAULT_SECTION = {
     'seconds',
     'On stop, how long running tasks may go on before they are killed.',
   ),
+  task_keep_orphans: bool(
+    false,
+    "When the daemon dies (kill -9, a crash) while commands run, its spawners stop them: SIGTERM to each command's process group, SIGKILL after shutdown_grace. 1 = leave them running alone (the old behaviour): nothing records their output or end, no timeout applies, and a retry or the next run of an -overlap=skip task may start beside them (docs/running-tasks.md).",
+  ),
   task_lost_after: int(
     60,
     4,
@@ -196,6 +201,25 @@ const WEB_SECTION = {
         'A token for Prometheus: GET /metrics with `Authorization: Bearer <token>` needs no web_passwd. Empty = /metrics takes the passwd parameter only.',
       aliases: ['web.metrics_token', 'web_metrics_token'],
     },
+  ),
+  web_hosts: spec(
+    '',
+    'comma-separated host names (ktimer.example.com,ktimer)',
+    readHostNames,
+    "Names a request's Host header may give besides web_bind_ip and localhost: the name a TLS proxy passes on. Any other is refused (421), against DNS rebinding.",
+  ),
+  web_wrong_passwd_per_minute: int(
+    100,
+    1,
+    1_000_000,
+    'wrong passwords a minute',
+    'Wrong passwords (API, dashboard, /metrics) a minute across the fleet, whatever their addresses; past them no password is checked (429) until the minute ends. Open dashboard sessions go on.',
+  ),
+  web_session_lifetime: spec(
+    '7d',
+    'duration: seconds, or with s, m, h, d (3600, 12h, 7d); 60 s to 365 days',
+    (site, v) => readDuration(site, v, 60, 365 * 86_400),
+    'A dashboard session ends this long after its login however much it is used; 8 hours unused end it sooner, and so do a change of web_passwd and `ktimer logout --all`.',
   ),
 };
 

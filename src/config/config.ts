@@ -30,6 +30,11 @@ export interface Config {
     readonly urlConcurrency: number;
     /** On stop, how long running tasks may go on before they are killed. */
     readonly shutdownGraceSec: number;
+    /**
+     * When the daemon dies (killed, crashed), its commands go on alone (true) instead of being
+     * stopped by its spawners: SIGTERM, SIGKILL after shutdown_grace (docs/running-tasks.md).
+     */
+    readonly keepOrphans: boolean;
     /** A begun fire whose daemon stopped renewing its lease this long is recorded lost. */
     readonly lostAfterSec: number;
     readonly defaultTimer: string;
@@ -60,6 +65,12 @@ export interface Config {
     readonly allowEmptyPasswd: boolean;
     /** A Bearer token that lets a scraper read /metrics without web_passwd; empty = none. */
     readonly metricsToken: string;
+    /** Names a request's Host may give besides web_bind_ip and localhost (DNS rebinding). */
+    readonly hosts: readonly string[];
+    /** Wrong passwords a minute across the fleet; past them none is checked until the minute ends. */
+    readonly wrongPasswdPerMinute: number;
+    /** A dashboard session ends this long after its login, however much it is used. */
+    readonly sessionLifetimeSec: number;
   };
   readonly redis: {
     readonly host: string;

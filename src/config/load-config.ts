@@ -123,6 +123,7 @@ export function buildConfig(
       shellConcurrency: d.task_concurrency,
       urlConcurrency: d.task_url_concurrency,
       shutdownGraceSec: d.shutdown_grace,
+      keepOrphans: d.task_keep_orphans,
       lostAfterSec: d.task_lost_after,
       defaultTimer: t.default_timer,
       defaultTicker: t.default_ticker,
@@ -130,15 +131,7 @@ export function buildConfig(
     },
     keys: { pool: d.task_pool_key, trun: d.task_trun_key, lock: d.task_lcok_key },
     history: { perTask: d.history_per_task, maxAgeSec: d.history_max_age, maxRuns: d.history_max_runs },
-    web: {
-      enable: w.web_enable,
-      port: w.web_port,
-      bindIp: w.web_bind_ip,
-      allowIp: w.web_allow_ip,
-      passwd: w.web_passwd,
-      allowEmptyPasswd: w.web_allow_empty_passwd,
-      metricsToken: w.metrics_token,
-    },
+    web: webConfig(w),
     redis,
     log: logConfig(l, dir),
     notify: {
@@ -160,6 +153,21 @@ function checkRedis(redis: Pick<Config['redis'], 'sentinels' | 'cluster' | 'db'>
       `${file}: [redis] redis.db = ${redis.db} with redis.cluster; Redis Cluster has only db 0`,
     );
   }
+}
+
+function webConfig(w: SectionValues<(typeof CONFIG_KEYS)['web']['keys']>): Config['web'] {
+  return {
+    enable: w.web_enable,
+    port: w.web_port,
+    bindIp: w.web_bind_ip,
+    allowIp: w.web_allow_ip,
+    passwd: w.web_passwd,
+    allowEmptyPasswd: w.web_allow_empty_passwd,
+    metricsToken: w.metrics_token,
+    hosts: w.web_hosts,
+    wrongPasswdPerMinute: w.web_wrong_passwd_per_minute,
+    sessionLifetimeSec: w.web_session_lifetime,
+  };
 }
 
 type LogValues = SectionValues<(typeof CONFIG_KEYS)['log']['keys']>;

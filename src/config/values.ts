@@ -111,6 +111,14 @@ export function readList(value: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** web_hosts: DNS names, such as ktimer.example.com (letters, digits, `.`, `-`, `_`). */
+export function readHostNames(site: ValueSite, value: string): string[] {
+  const names = readList(value).map((n) => n.toLowerCase().replace(/\.$/, ''));
+  if (names.some((n) => !/^[a-z0-9_]([a-z0-9._-]{0,252})$/.test(n)))
+    throw bad(site, value, 'host names separated by commas, such as ktimer.example.com,ktimer');
+  return names;
+}
+
 export interface HostPort {
   host: string;
   port: number;

@@ -61,7 +61,14 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const owner = ownerIdOf(host, process.pid, Math.random().toString(36).slice(2, 6));
   const store = openStore(config, 'daemon');
   const base: Base = { config, logs, host, owner, store, clock: new RedisClock(store, local) };
-  const shells = new ShellPool(undefined, spawner);
+  const shells = new ShellPool({
+    spawner,
+    orphans: config.task.keepOrphans
+      ? { stop: false }
+      : { stop: true, graceMs: config.task.shutdownGraceSec * 1000 },
+    // A task's own `ktimer` calls use this daemon's config (docs/running-tasks.md).
+    env: { KTIMER_CONFIG: config.file },
+  });
   // Its sources are read at a scrape, once the parts below exist.
   const metrics: Metrics = new Metrics({
     running: (kind): number => dispatcher.countRunning(kind),

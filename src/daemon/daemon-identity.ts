@@ -1,9 +1,10 @@
 // Is process PID the daemon that wrote this pidfile? A pidfile only names a pid, and anyone who
 // can write it (or a reboot reusing the pid) can make it name another process, which `stop`
 // would then signal. The daemon holds its pidfile open while it runs (pidfile.ts), so on Linux
-// /proc/PID/fd shows it for sure: some descriptor of PID is the pidfile itself (same device and
-// inode). Another user's process is not ours to list: then only a process whose command line is
-// `ktimer ... start|restart` counts (we could not signal it anyway, unless root, who can list).
+// /proc/PID/fd shows it: some descriptor of PID is the pidfile itself (same device and inode).
+// Holding it is not enough (`tail -f ktimer.pid`, `exec 9<ktimer.pid` do): its command line must
+// also be `ktimer ... start|restart`. Another user's process is not ours to list: then the
+// command line alone counts (we could not signal it anyway, unless root, who can list).
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -23,6 +24,11 @@ export function isDaemonOf(pid: number, pidfile: string): boolean {
   } catch {
     return false;
   }
+  return holds(pid, fds, file) && isDaemonCommand(commandLine(pid));
+}
+
+/** Whether one of `fds` of `pid` is `file`. */
+function holds(pid: number, fds: readonly string[], file: { dev: number; ino: number }): boolean {
   return fds.some((fd) => {
     try {
       // Sockets, pipes and the like read as "socket:[123]": only paths can be the pidfile.

@@ -8,7 +8,8 @@ import { daemonizeProcess } from 'daemonize-process';
 import { errorCodeFrom, KtimerError } from '../errors.js';
 
 export const STAGE_ENV = 'KTIMER_DETACH_STAGE';
-const READY_FD = 3;
+/** The pipe a detached daemon reports its start-up on (closed once it has). */
+export const READY_FD = 3;
 const START_TIMEOUT_MS = 30_000;
 
 /** daemonize-process marks the process it starts with this variable, and skips detaching when set. */

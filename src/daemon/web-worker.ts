@@ -157,12 +157,18 @@ function serverOptions(
     health: () => healthOf(asked.loop, store),
     accessLog,
     errorLog: forwardTo('error', post),
+    // The fleet's count of wrong passwords, in Redis beside the sessions.
+    wrongPasswords: store.uiSessions,
     dashboard: {
       // Beside this file in dist/bundle: the page and its files, built from src/browser.
       assetsDir: fileURLToPath(new URL('./ui/', import.meta.url)),
       runFeed: store.runFeed(),
       // In Redis, on this thread's connection: shared by every daemon on it.
-      sessions: new Sessions(store.uiSessions),
+      sessions: new Sessions(store.uiSessions, {
+        passwd: config.web.passwd,
+        lifetimeMs: config.web.sessionLifetimeSec * 1000,
+      }),
+      cookieMaxAgeSec: config.web.sessionLifetimeSec,
     },
   };
 }

@@ -1,12 +1,18 @@
 // Runs a URL task (README "The daemon"): GET with kid and timer_id added to the query; a kt_post=JSON
 // object turns it into a form POST of those fields; a timeout (30 s unless the task or task_timeout
-// says less, or the task more: fireTimeoutMs); status and body head kept.
+// says less, or the task more: fireTimeoutMs); the status, and the body as the run's stdout
+// (bounded by outputMax as a command's, and live to a listener). A call in flight dies with its
+// daemon: the connection closes with the process.
 import http from 'node:http';
 import https from 'node:https';
 import { VERSION } from '../version.js';
+import { LiveBatcher } from './live-output.js';
+import { BoundedOutput } from './output-capture.js';
 import {
   emptyResult,
   type FireRequest,
+  OUTPUT_MAX_DEFAULT,
+  type OutputListener,
   type RunningTask,
   type RunnerResult,
   URL_TIMEOUT_MS,
@@ -47,8 +53,52 @@ export function urlCall(command: string, kid: string): UrlCall {
   return { url, form };
 }
 
-// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
-export function runUrl(req: FireRequest): RunningTask {
+/** The request's options: the method its form decides, the user agent, the kept-alive pool. */
+function requestOptions(call: UrlCall): http.RequestOptions {
+  const headers: http.OutgoingHttpHeaders = { 'user-agent': `ktimer/${VERSION}` };
+  if (call.form !== null) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    headers['content-length'] = Buffer.byteLength(call.form);
+  }
+  const protocol = call.url.protocol as keyof typeof agents;
+  return { method: call.form === null ? 'GET' : 'POST', headers, agent: agents[protocol] };
+}
+
+/** Reads an answer: its status, the body's first 1 KiB (`output`), the body bounded (`stdout`). */
+function readAnswer(
+  res: http.IncomingMessage,
+  req: FireRequest,
+  onOutput: OutputListener | undefined,
+  finish: (r: Partial<RunnerResult>) => void,
+): void {
+  const status = res.statusCode ?? 0;
+  const head: Buffer[] = [];
+  let size = 0;
+  const body = new BoundedOutput(req.outputMax ?? OUTPUT_MAX_DEFAULT);
+  const live = onOutput ? new LiveBatcher(onOutput) : null;
+  res.on('data', (chunk: Buffer) => {
+    if (size < BODY_HEAD_BYTES) head.push(chunk.subarray(0, BODY_HEAD_BYTES - size));
+    size += chunk.length;
+    body.push(chunk);
+    live?.push('stdout', chunk);
+  });
+  const end = (): void => {
+    live?.flush();
+    finish({
+      ok: status >= 200 && status < 400,
+      httpStatus: status,
+      output: Buffer.concat(head).toString('utf8'),
+      stdout: body.text(),
+      error: status >= 400 ? `HTTP ${status}` : null,
+    });
+  };
+  res.on('end', end);
+  res.on('error', () => end());
+  res.on('aborted', () => end());
+}
+
+/** Calls the URL of `req`; `onOutput` gets the body as it comes (the live tail). */
+export function runUrl(req: FireRequest, onOutput?: OutputListener): RunningTask {
   const startedMs = Date.now();
   const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : URL_TIMEOUT_MS;
   const done = (r: Partial<RunnerResult>): RunnerResult => ({
@@ -60,18 +110,10 @@ export function runUrl(req: FireRequest): RunningTask {
   try {
     call = urlCall(req.command, req.kid);
   } catch (err) {
-    return {
-      result: Promise.resolve(done({ error: `bad URL task: ${(err as Error).message}` })),
-      kill: () => {},
-    };
+    const result = done({ error: `bad URL task: ${(err as Error).message}` });
+    return { result: Promise.resolve(result), kill: () => {} };
   }
-  const protocol = call.url.protocol as keyof typeof agents;
-  const transport = protocol === 'https:' ? https : http;
-  const headers: http.OutgoingHttpHeaders = { 'user-agent': `ktimer/${VERSION}` };
-  if (call.form !== null) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    headers['content-length'] = Buffer.byteLength(call.form);
-  }
+  const transport = call.url.protocol === 'https:' ? https : http;
   // A timeout or a kill destroys the request (an AbortSignal per call cost a tenth of the
   // client's CPU in a burst: its listeners are EventTarget ones).
   let request: http.ClientRequest | undefined;
@@ -86,34 +128,12 @@ export function runUrl(req: FireRequest): RunningTask {
       resolve(done(r));
     };
     try {
-      request = transport.request(call.url, {
-        method: call.form === null ? 'GET' : 'POST',
-        headers,
-        agent: agents[protocol],
-      });
+      request = transport.request(call.url, requestOptions(call));
     } catch (err) {
       finish({ error: `cannot call ${call.url.origin}: ${(err as Error).message}` });
       return;
     }
-    request.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      const head: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (size < BODY_HEAD_BYTES) head.push(chunk.subarray(0, BODY_HEAD_BYTES - size));
-        size += chunk.length;
-      });
-      const end = (): void =>
-        finish({
-          ok: status >= 200 && status < 400,
-          httpStatus: status,
-          output: Buffer.concat(head).toString('utf8'),
-          error: status >= 400 ? `HTTP ${status}` : null,
-        });
-      res.on('end', end);
-      res.on('error', () => end());
-      res.on('aborted', () => end());
-    });
+    request.on('response', (res) => readAnswer(res, req, onOutput, finish));
     request.on('error', (err) => {
       const why = timedOut ? `no answer within ${timeoutMs} ms` : err.message;
       finish({ timedOut, error: `${call.url.origin}: ${why}` });

@@ -4,12 +4,21 @@
 // boot); a second one while the first cannot start commands as fast as they come (a burst),
 // which exits after a minute idle. If a spawner dies, the tasks it ran are reported failed
 // (their processes keep running in their own process groups, unobserved) and the next task
-// starts a new one.
+// starts a new one. If the daemon dies, its spawners stop the commands they run (OrphanPolicy).
 import { KtimerError } from '../errors.js';
+import type { OrphanPolicy } from './group-kill.js';
 import { NativeSpawnerProcess, nativeSpawnerPath } from './native-spawner.js';
-import { emptyResult, type FireRequest, type RunningTask, type RunnerResult } from './runner-result.js';
+import {
+  emptyResult,
+  type FireRequest,
+  type OutputListener,
+  type RunningTask,
+  type RunnerResult,
+  shellNotRun,
+} from './runner-result.js';
 import type { FromSpawner, ToSpawner } from './spawner-messages.js';
 import { NodeSpawnerProcess, type SpawnerProcess } from './spawner-process.js';
+import { requestProblem, taskBaseEnv } from './task-env.js';
 
 export type SpawnerKind = 'native' | 'node';
 
@@ -45,7 +54,22 @@ const IDLE_EXIT_MS = 60_000;
 
 interface Pending {
   resolve: (r: RunnerResult) => void;
+  onOutput: OutputListener | undefined;
 }
+
+export interface ShellPoolOptions {
+  /** How long an extra spawner stays once idle, ms. */
+  idleExitMs?: number;
+  /** Which spawner (chooseSpawner()). */
+  spawner?: { kind: SpawnerKind; file: string | null };
+  /** What a spawner does with its commands when the daemon goes away (task_keep_orphans). */
+  orphans?: OrphanPolicy;
+  /** Variables every task gets, over the daemon's environment less KTIMER_* (task-env.ts). */
+  env?: Readonly<Record<string, string>>;
+}
+
+/** The default: stopped, with shutdown_grace's default. */
+const STOP_ORPHANS: OrphanPolicy = { stop: true, graceMs: 30_000 };
 
 class Spawner {
   readonly pending = new Map<number, Pending>();
@@ -79,12 +103,15 @@ export class ShellPool {
   private nextId = 0;
 
   private readonly nativeFile: string | null;
+  private readonly idleExitMs: number;
+  private readonly orphans: OrphanPolicy;
+  private readonly env: Record<string, string>;
 
-  constructor(
-    private readonly idleExitMs = IDLE_EXIT_MS,
-    spawner = chooseSpawner(),
-  ) {
-    this.nativeFile = spawner.file;
+  constructor(opts: ShellPoolOptions = {}) {
+    this.nativeFile = (opts.spawner ?? chooseSpawner()).file;
+    this.idleExitMs = opts.idleExitMs ?? IDLE_EXIT_MS;
+    this.orphans = opts.orphans ?? STOP_ORPHANS;
+    this.env = taskBaseEnv(process.env, opts.env);
   }
 
   /** The spawner processes alive now (for tests). */
@@ -97,13 +124,16 @@ export class ShellPool {
     return this.spawners.reduce((n, s) => n + s.backlog, 0);
   }
 
-  run(req: FireRequest): RunningTask {
+  /** Runs a command in a spawner; `onOutput` gets its output as it is printed (the live tail). */
+  run(req: FireRequest, onOutput?: OutputListener): RunningTask {
+    const problem = requestProblem(req);
+    if (problem !== null) return { result: Promise.resolve(shellNotRun(problem)), kill: () => {} };
     const id = this.nextId++;
     const spawner = this.pick();
-    const result = new Promise<RunnerResult>((resolve) => spawner.pending.set(id, { resolve }));
+    const result = new Promise<RunnerResult>((resolve) => spawner.pending.set(id, { resolve, onOutput }));
     spawner.backlog++;
     // Wall clock, same machine: the spawner measures from it how long the command waited.
-    spawner.send({ op: 'run', id, req: { ...req, handedMs: Date.now() } });
+    spawner.send({ op: 'run', id, req: { ...req, handedMs: Date.now() }, live: onOutput !== undefined });
     return {
       result,
       kill: (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -134,7 +164,9 @@ export class ShellPool {
   }
 
   private start(): Spawner {
-    const proc = this.nativeFile ? new NativeSpawnerProcess(this.nativeFile) : new NodeSpawnerProcess();
+    const proc = this.nativeFile
+      ? new NativeSpawnerProcess(this.nativeFile, this.orphans, this.env)
+      : new NodeSpawnerProcess(this.orphans, this.env);
     // The last spawner stays: only an extra one goes when idle.
     const spawner: Spawner = new Spawner(
       proc,
@@ -150,6 +182,10 @@ export class ShellPool {
       }
       const p = spawner.pending.get(msg.id);
       if (!p) return;
+      if (msg.op === 'output') {
+        p.onOutput?.(msg.chunk);
+        return;
+      }
       spawner.pending.delete(msg.id);
       p.resolve(msg.result);
       spawner.settled();

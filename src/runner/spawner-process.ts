@@ -4,6 +4,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { type OrphanPolicy, orphanArgs } from './group-kill.js';
 import type { FromSpawner, ToSpawner } from './spawner-messages.js';
 
 export interface SpawnerProcess extends EventEmitter {
@@ -11,7 +12,10 @@ export interface SpawnerProcess extends EventEmitter {
   send(msg: ToSpawner): void;
   /** Busy: it keeps the daemon alive; idle: a stopping daemon need not wait for it. */
   hold(busy: boolean): void;
-  /** Asks it to end (commands it started go on in their own groups); resolves once it has. */
+  /**
+   * Asks it to end, as when the daemon dies: commands it still runs are stopped (or left, by its
+   * OrphanPolicy); resolves once it has exited.
+   */
   end(): Promise<void>;
   // Events: 'message' (FromSpawner), 'exit' (code, signal), 'error' (Error).
 }
@@ -29,12 +33,14 @@ export async function endChild(proc: ChildProcess, close: () => void): Promise<v
 export class NodeSpawnerProcess extends EventEmitter implements SpawnerProcess {
   private readonly proc: ChildProcess;
 
-  constructor() {
+  constructor(orphans: OrphanPolicy, env: NodeJS.ProcessEnv) {
     super();
     const ts = import.meta.url.endsWith('.ts');
     const file = fileURLToPath(new URL(ts ? './shell-spawner.ts' : './shell-spawner.cjs', import.meta.url));
-    this.proc = fork(file, [], {
+    this.proc = fork(file, orphanArgs(orphans), {
       execArgv: ts ? ['--import', 'tsx'] : [],
+      // Its environment is the one its commands start from (task-env.ts).
+      env,
       serialization: 'advanced',
       // Its own process group: a Ctrl-C or a group kill meant for the daemon does not reach it.
       detached: true,

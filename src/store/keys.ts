@@ -39,12 +39,14 @@ export interface StoreKeys {
    * under way when it was deleted is not retried (a fired timer is gone from the hash already).
    */
   readonly noRetry: string;
-  /** Prefix of each dashboard session (prefix + the digest of its token): its CSRF token, expiring when idle. */
+  /** Prefix of each dashboard session (prefix + the digest of its token): its record, expiring when idle. */
   readonly uiSession: string;
   /** The dashboard's logins counted in the current minute, across the fleet (a string, expiring). */
   readonly uiLogins: string;
-  /** The fleet's session cookie id: the dashboard's cookie is named after it (a string, set once). */
-  readonly uiCookie: string;
+  /** The fleet's session epoch: a random id every live session recorded at its login (logout --all draws another). */
+  readonly uiEpoch: string;
+  /** Wrong passwords counted in the current minute, across the fleet (a string, expiring). */
+  readonly webWrongPasswd: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -68,6 +70,7 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     noRetry: `${keys.lock}:no-retry:`,
     uiSession: `${keys.lock}:ui:session:`,
     uiLogins: `${keys.lock}:ui:logins`,
-    uiCookie: `${keys.lock}:ui:cookie`,
+    uiEpoch: `${keys.lock}:ui:epoch`,
+    webWrongPasswd: `${keys.lock}:web:wrong-passwd`,
   };
 }

@@ -25,9 +25,14 @@ export function checkZone(tz: string): string {
   return zone;
 }
 
+/** Expressions found good, by expression and zone: a file of thousands of tasks shares a few. */
+const checked = new Set<string>();
+
 /** The expression, checked in `tz`: 5 fields (minutes) or 6 (seconds first), or a nickname. */
 export function checkCron(expr: string, tz: string): string {
   const text = expr.trim().replace(/\s+/g, ' ');
+  const key = `${text}\u0000${tz}`;
+  if (checked.has(key)) return text;
   const fields = text.split(' ').length;
   if (text.startsWith('@') ? !NICKNAMES.includes(text.toLowerCase()) : fields < 5 || fields > 6) {
     throw usageError(
@@ -39,6 +44,8 @@ export function checkCron(expr: string, tz: string): string {
   const job = cronOf(text, tz);
   if (job.nextRun(new Date(0)) === null)
     throw usageError(`cron "${oneLine(expr, 43)}" never runs; check its day and month fields`);
+  if (checked.size >= CACHE_MAX) checked.clear();
+  checked.add(key);
   return text;
 }
 
@@ -50,7 +57,7 @@ export function cronTimesAfter(expr: string, tz: string, afterMs: number, n: num
   const key = `${expr}\u0000${tz}\u0000${afterMs}\u0000${n}`;
   let times = recent.get(key);
   if (!times) {
-    times = computeTimesAfter(expr, tz, afterMs, n);
+    times = cronTimesWithin(expr, tz, afterMs, Number.POSITIVE_INFINITY, n);
     if (recent.size >= CACHE_MAX) recent.delete(recent.keys().next().value as string);
     recent.set(key, times);
   }
@@ -59,13 +66,23 @@ export function cronTimesAfter(expr: string, tz: string, afterMs: number, n: num
 
 const recent = new Map<string, readonly number[]>();
 
-function computeTimesAfter(expr: string, tz: string, afterMs: number, n: number): number[] {
+/**
+ * Up to `n` run times after `afterMs` and at or before `untilMs`, unix ms. Not kept (a far look
+ * ahead, `next --from`, is asked once): the walk stops at `untilMs` or at `n`, whichever first.
+ */
+export function cronTimesWithin(
+  expr: string,
+  tz: string,
+  afterMs: number,
+  untilMs: number,
+  n: number,
+): number[] {
   const job = cronOf(expr, tz);
   const times: number[] = [];
   let from = new Date(afterMs);
   while (times.length < n) {
     const next = job.nextRun(from);
-    if (!next) break;
+    if (!next || next.getTime() > untilMs) break;
     times.push(next.getTime());
     from = next;
   }

@@ -1,9 +1,10 @@
-// The API password, compared in constant time; the slow-down of repeated 401s from one address
-// (bounded memory: the oldest addresses are forgotten first); the bound on one address's
-// requests whose password is not checked yet, so that guesses cannot be run in parallel.
+// The API password, compared in constant time; the slow-down of wrong ones from one address
+// (bounded memory: the oldest addresses are forgotten first); and the fleet's limit on wrong
+// passwords (counted in Redis), past which no password is checked until its minute ends.
+// Nothing is held while a password waits to be read or a wrong one waits out its slow-down, so
+// the right password is never kept waiting by wrong ones in flight (docs/security.md).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PerAddressCount } from './per-address-count.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
@@ -22,7 +23,7 @@ export class FailureThrottle {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** How long to hold the reply to a request from `address` (0 = at once). */
+  /** How long to hold the reply to a wrong password from `address` (0 = at once). */
   delayMs(address: string): number {
     const f = this.failures.get(address);
     if (!f || this.now() - f.since > WINDOW_MS || f.count < FREE_FAILURES) return 0;
@@ -49,40 +50,95 @@ export class FailureThrottle {
   }
 }
 
-/** Requests of one address whose password is not checked yet (its body being read, or a failure held in the slow-down). */
-export const MAX_UNCHECKED_PER_ADDRESS = 16;
+/** What the store offers (store/ui-session-store.ts): the fleet's count of wrong passwords. */
+export interface WrongPasswordCount {
+  /** Counts one in the fleet's current window of `windowMs`: the count so far, this one included, and the ms left in the window. */
+  countWrong(windowMs: number): Promise<{ count: number; leftMs: number }>;
+}
 
-export type LoginVerdict = 'ok' | 'wrong' | 'busy';
+/**
+ * The fleet's limit. Each daemon counts its own wrong passwords at once (so a burst of guesses
+ * released together stops at the limit) and the fleet's in Redis (so guesses spread over the
+ * daemons, or over source addresses, stop there too). Past the limit, no password is checked
+ * until the window ends: the right one is refused too, or the limit would tell it apart.
+ */
+export class FleetLimit {
+  private count = 0;
+  private windowEndMs = 0;
+  private lockedUntilMs = 0;
+
+  constructor(
+    private readonly counter: WrongPasswordCount | null,
+    /** Wrong passwords (and metrics tokens) a minute across the fleet, whatever their addresses (web_wrong_passwd_per_minute). */
+    readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** How long password checks stay refused (0: they are not). */
+  lockedForMs(): number {
+    return Math.max(0, this.lockedUntilMs - this.now());
+  }
+
+  /** Counts a wrong password: false when the fleet's count could not be asked (Redis away). */
+  async wrong(): Promise<boolean> {
+    const now = this.now();
+    if (now >= this.windowEndMs) {
+      this.count = 0;
+      this.windowEndMs = now + WINDOW_MS;
+    }
+    if (++this.count >= this.perMinute) this.lockedUntilMs = this.windowEndMs;
+    if (!this.counter) return true;
+    try {
+      const fleet = await this.counter.countWrong(WINDOW_MS);
+      if (fleet.count >= this.perMinute)
+        this.lockedUntilMs = Math.max(this.lockedUntilMs, this.now() + fleet.leftMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export type LoginVerdict = 'ok' | 'wrong' | 'locked';
+
+/** The one line of a 429 while the fleet's limit holds. */
+export function lockedMessage(limit: FleetLimit): string {
+  return (
+    `too many wrong passwords across the fleet this minute (${limit.perMinute} at most); ` +
+    `none is checked for ${Math.ceil(limit.lockedForMs() / 1000)} s; open dashboard sessions go on working`
+  );
+}
 
 export class LoginGuard {
   private readonly throttle: FailureThrottle;
-  private readonly unchecked = new PerAddressCount(MAX_UNCHECKED_PER_ADDRESS);
 
   constructor(
     private readonly passwd: string,
+    readonly limit: FleetLimit,
     now: () => number = Date.now,
   ) {
     this.throttle = new FailureThrottle(now);
   }
 
   /**
-   * 'busy' at once, before `password` is read, when `address` already has its share of
-   * unchecked requests. A right password answers at once; a wrong one after the slow-down,
-   * which keeps its place in that share: guessing in parallel gains nothing.
+   * 'locked' while the fleet's limit holds (the password not compared). A right password answers
+   * at once, whatever is in flight; a wrong one after its address's slow-down, or after the
+   * longest one when the fleet's count cannot be kept (Redis away).
    */
   async check(address: string, password: () => Promise<string | undefined>): Promise<LoginVerdict> {
-    if (!this.unchecked.take(address)) return 'busy';
-    try {
-      if (passwordMatches(this.passwd, await password())) {
-        this.throttle.succeed(address);
-        return 'ok';
-      }
-      const delayMs = this.throttle.delayMs(address);
-      this.throttle.fail(address);
-      if (delayMs > 0) await sleep(delayMs);
-      return 'wrong';
-    } finally {
-      this.unchecked.release(address);
+    if (this.limit.lockedForMs() > 0) return 'locked';
+    const given = await password();
+    // Asked again once it is read: guesses whose bodies were held back and sent together meet
+    // the limit here, one by one, not before their bodies came.
+    if (this.limit.lockedForMs() > 0) return 'locked';
+    if (passwordMatches(this.passwd, given)) {
+      this.throttle.succeed(address);
+      return 'ok';
     }
+    const delayMs = this.throttle.delayMs(address);
+    this.throttle.fail(address);
+    const waitMs = (await this.limit.wrong()) ? delayMs : MAX_DELAY_MS;
+    if (waitMs > 0) await sleep(waitMs);
+    return 'wrong';
   }
 }

@@ -4,8 +4,7 @@
 // or the API's passwd (in the query string, never a body); /healthz needs no password: it tells
 // nothing a probe should not know.
 import type { IncomingMessage } from 'node:http';
-import type { LoginGuard } from './auth.js';
-import { MAX_UNCHECKED_PER_ADDRESS } from './auth.js';
+import { lockedMessage, type LoginGuard } from './auth.js';
 import { BadRequest, type Params } from './request.js';
 
 /** The content type of Prometheus' text format 0.0.4, as prom-client writes it. */
@@ -56,12 +55,7 @@ export async function observabilityReply(
       : { code: 503, data: report, msg: report.reason ?? 'unhealthy' };
   }
   const verdict = await checkScraper(req, address, params, deps);
-  if (verdict === 'busy')
-    return {
-      code: 429,
-      data: null,
-      msg: `too many requests from ${address} whose credentials are not checked yet (${MAX_UNCHECKED_PER_ADDRESS} at most); retry later`,
-    };
+  if (verdict === 'locked') return { code: 429, data: null, msg: lockedMessage(deps.passwdGuard.limit) };
   if (verdict === 'wrong')
     return {
       code: 401,

@@ -1,7 +1,10 @@
 // Faults under a running daemon: SIGKILL and restart, Redis stopped and restarted. Nothing is
 // lost, nothing fires twice, the daemon lives on.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { groupAlive } from '../../src/runner/group-kill.js';
 import { writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
 import { isAlive } from '../../src/daemon/pidfile.js';
@@ -43,6 +46,49 @@ test('kill -9 and restart: the ticker keeps firing, each run once', async () => 
     .filter((e) => e.kid === kid)
     .map((f) => f.run_num as number);
   assert.ok(all.length >= 5 && all.length <= 6, `runs: ${all}`);
+});
+
+test('kill -9 mid-run: its command gets SIGTERM, SIGKILL after shutdown_grace, and never finishes', async () => {
+  const d = new TestDaemon(
+    writeTestConfig({ redisPort: redis.server.port, extra: { default: ['shutdown_grace = 1'] } }),
+  );
+  daemons.push(d);
+  await d.start();
+  const spawners = childrenOf(d.pid);
+  const at = join(d.dir, 'orphan');
+  // It ignores SIGTERM (its trap only notes when) and would write `done` after 4 s. (A loop over
+  // $(seq 40) would end at once if SIGTERM killed seq before the loop began.)
+  await d.add([
+    '-time=1',
+    `-command=mkdir -p ${at}; echo "$KTIMER_CONFIG" > ${at}/config; trap 'date +%s%3N >> ${at}/term' TERM; echo $$ > ${at}/pid; for ((i = 0; i < 40; i++)); do sleep 0.1; done; date +%s%3N > ${at}/done`,
+  ]);
+  const pidFile = join(at, 'pid');
+  const pgid = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0), {
+    what: 'the command running',
+  });
+  const startedMs = Date.now();
+  d.kill('SIGKILL');
+  await d.waitExit();
+  await waitFor(() => existsSync(join(at, 'term')), { what: 'SIGTERM seen by the command' });
+  await waitFor(() => !groupAlive(pgid), { what: 'its process group killed', timeoutMs: 6000 });
+  const goneMs = Date.now() - startedMs;
+  assert.ok(goneMs >= 900, `SIGKILL came after shutdown_grace, not before (${goneMs} ms)`);
+  await waitFor(() => spawners.every((pid) => !isAlive(pid)), { what: 'the spawner gone', timeoutMs: 5000 });
+  // Something that must not happen has no event to wait for: past the time it would have.
+  await new Promise((r) => setTimeout(r, Math.max(0, startedMs + 5000 - Date.now())));
+  const times = ['term', 'done'].map((f) =>
+    existsSync(join(at, f)) ? readFileSync(join(at, f), 'utf8') : '-',
+  );
+  assert.equal(
+    existsSync(join(at, 'done')),
+    false,
+    `never finished: started ${startedMs}, gone after ${goneMs} ms, term/done: ${times.join(' / ')}`,
+  );
+  assert.equal(
+    readFileSync(join(at, 'config'), 'utf8'),
+    `${d.config}\n`,
+    "KTIMER_CONFIG: its daemon's config",
+  );
 });
 
 test('Redis stopped and restarted under a running daemon: it survives and fires what came due', async () => {

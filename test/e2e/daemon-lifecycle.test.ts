@@ -3,7 +3,16 @@
 // environment tasks get.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { isAlive } from '../../src/daemon/pidfile.js';
@@ -323,6 +332,21 @@ test('install --print shows a unit that runs `ktimer start` in the foreground wi
   const removed = await d.cli(['remove', '--unit-dir', dir]);
   assert.equal(removed.code, 0);
   assert.equal(existsSync(join(dir, 'ktimer.service')), false);
+  // A config path with a newline would write a line of its own into the unit: refused, nothing written.
+  const forged = join(dir, 'x\nExecStartPre=/bin/sh -c id\n');
+  mkdirSync(forged, { recursive: true });
+  writeFileSync(join(forged, 'conf.ini'), readFileSync(d.config));
+  for (const args of [['--print'], ['--unit-dir', dir]]) {
+    const newline = await runCli(['install', ...args, '--config', join(forged, 'conf.ini')]);
+    assert.equal(newline.code, 2, newline.stderr);
+    assert.match(
+      newline.stderr,
+      /^ktimer: error: the config path ".*\?ExecStartPre=\/bin\/sh -c id\?\/conf\.ini" holds a newline/,
+    );
+    assert.equal(newline.stderr.split('\n').length, 2, 'one line');
+    assert.equal(newline.stdout, '');
+  }
+  assert.equal(existsSync(join(dir, 'ktimer.service')), false);
   if (!existsSync('/run/systemd/system')) {
     const refused = await runCli(['install', '--config', d.config]);
     assert.equal(refused.code, 1);
@@ -379,6 +403,51 @@ test("tasks do not inherit ktimer's internal variables: a task's own `start -d` 
   inner.pid = Number(/ktimer started \[(\d+)\]/.exec(String(fire?.output))?.[1]);
   assert.equal(inner.alive(), true);
   assert.equal((await inner.cli(['status'])).code, 0);
+});
+
+test('descriptors left open by whoever runs `start -d` reach neither the daemon nor any task', async () => {
+  for (const kind of nativeSkip ? ['node'] : ['node', 'native']) {
+    const d = newDaemon(undefined, { env: { KTIMER_SPAWNER: kind } });
+    const marker = join(d.dir, `left-open-${kind}`);
+    writeFileSync(marker, '');
+    // A shell (or a service manager) with descriptors open runs `ktimer start -d`.
+    const started = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        'bash',
+        [
+          '-c',
+          'exec 5<"$0" 200<"$0"; exec "$1" "$2" start -d --config "$3"',
+          marker,
+          process.execPath,
+          BIN,
+          d.config,
+        ],
+        { env: { ...process.env, KTIMER_SPAWNER: kind }, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+        out += c;
+      });
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    d.pid = Number(/ktimer started \[(\d+)\]/.exec(started)?.[1]);
+    assert.ok(d.alive(), started);
+    const held = (pid: number) =>
+      readdirSync(`/proc/${pid}/fd`).filter((n) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${n}`) === marker;
+        } catch {
+          return false;
+        }
+      });
+    assert.deepEqual(held(d.pid), [], `${kind}: the daemon holds it`);
+    const kid = await d.add(['-time=1', '-command=ls -l /proc/$$/fd; echo done']);
+    const [fire] = await d.waitForFires(1, 10_000, (e) => e.kid === kid);
+    assert.match(String(fire?.output), /done\n$/);
+    assert.ok(!String(fire?.output).includes(marker), `${kind}: a task holds it: ${String(fire?.output)}`);
+    assert.equal((await d.cli(['stop'])).code, 0);
+  }
 });
 
 test('KTIMER_SPAWNER picks the shell spawner (serve.log names it); an unknown one is refused and nothing starts', async () => {

@@ -114,12 +114,46 @@ test('a session in the dashboard: log in, add a ticker, watch it fire, pause, ru
     await page.getByText('browser-tick deleted').waitFor();
     assert.equal((await web.api({ action: 'get', kid: 'browser-tick' })).http, 404);
 
+    // A malformed escape in the address names no task, and blanks nothing.
+    await page.goto(`http://127.0.0.1:${web.port}/ui#/task/%E0%A4%A`);
+    await page.getByRole('heading', { name: 'Task', exact: true }).waitFor();
+    await page.locator('#notice', { hasText: 'invalid' }).waitFor();
+
     // Log out: the login form again, and the session is gone on the server.
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('Password (web_passwd)').waitFor();
     await page.reload();
     await page.getByLabel('Password (web_passwd)').waitFor();
   });
+});
+
+test('a new tab of the browser is handed the session by an open one; with none open, the cookie alone opens nothing', async () => {
+  if (!browser) throw new Error('the browser starts in the before hook');
+  const context = await browser.newContext();
+  try {
+    const first = await context.newPage();
+    await first.goto(`http://127.0.0.1:${web.port}/ui`);
+    await first.getByLabel('Password (web_passwd)').fill(PASSWD);
+    await first.keyboard.press('Enter');
+    await first.getByRole('heading', { name: 'Tasks' }).waitFor();
+    const cookies = await context.cookies();
+    assert.deepEqual(
+      cookies.map((c) => [c.name, c.httpOnly, c.sameSite]),
+      [['ktimer_browser', true, 'Strict']],
+    );
+    const second = await context.newPage();
+    await second.goto(`http://127.0.0.1:${web.port}/ui#/runs`);
+    await second.getByRole('heading', { name: 'Runs' }).waitFor();
+    await first.close();
+    await second.close();
+    // The cookie is still in the browser, and it is all a page without the token has.
+    const third = await context.newPage();
+    await third.goto(`http://127.0.0.1:${web.port}/ui`);
+    await third.getByLabel('Password (web_passwd)').waitFor();
+    assert.equal((await context.cookies()).length, 1);
+  } finally {
+    await context.close();
+  }
 });
 
 test('Redis away: the Live page follows the runs again once it is back; log out says it could not', async () => {

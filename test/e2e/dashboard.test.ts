@@ -1,10 +1,11 @@
 // The dashboard's server side over real HTTP against a running daemon and a private Redis:
-// login, cookie flags, CSRF, logout, the allow list, its files, the live feed's stream, and the
-// actions it added to the API (preview, list search, output).
+// login, the session's token and the browser's cookie (neither alone opens anything), logout,
+// the allow list, its files, the live feed's stream, and the actions it added to the API
+// (preview, list search, output).
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { assertSessionRefused, uiCall, uiLogin } from '../helpers/dashboard-client.js';
+import { assertSessionRefused, openFeed, uiCall, uiLogin } from '../helpers/dashboard-client.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 import { useWebDaemon } from '../helpers/web-daemon.js';
@@ -41,48 +42,62 @@ test('wrong passwords are slowed down as the API slows them (one count for both 
   await uiLogin(web.port, PASSWD);
 });
 
-test('login sets an HttpOnly, SameSite=Strict session cookie for /ui; the session gives the CSRF token', async () => {
-  const { cookie, csrf, setCookie } = await uiLogin(web.port, PASSWD);
-  // Named after the fleet (an id kept in Redis), so every daemon on it reads the same cookie.
-  assert.match(setCookie, /^ktimer_session_[\w-]{12}=[\w-]{43}; /);
+test('login gives the page a token and the browser an HttpOnly, SameSite=Strict cookie for /ui; both open the session', async () => {
+  const { token, cookie, setCookie } = await uiLogin(web.port, PASSWD);
+  assert.match(token, /^[\w-]{43}$/);
+  assert.match(setCookie, /^ktimer_browser=[\w-]{43}; /);
   assert.match(setCookie, /; HttpOnly/);
   assert.match(setCookie, /; SameSite=Strict/);
   assert.match(setCookie, /; Path=\/ui/);
-  const session = await uiCall(web.port, '/ui/session', { cookie });
+  assert.match(setCookie, /; Max-Age=604800$/, 'the browser keeps it for a session lifetime (7 days)');
+  const session = await uiCall(web.port, '/ui/session', { token, cookie });
   assert.equal(session.status, 200);
-  assert.deepEqual(session.json?.data, { csrf });
+  assert.ok(!session.text.includes(token), 'the session gives no token back');
+  assert.equal(typeof (session.json?.data as { ends_at_ms: number }).ends_at_ms, 'number');
   assert.equal((await uiCall(web.port, '/ui/session')).status, 401);
-  assert.equal((await uiCall(web.port, '/ui/session', { cookie: `${cookie}x` })).status, 401);
+  assert.equal((await uiCall(web.port, '/ui/session', { token, cookie: `${cookie}x` })).status, 401);
+  assert.equal((await uiCall(web.port, '/ui/session', { token: `${token.slice(1)}A`, cookie })).status, 401);
 });
 
-test('an action without the CSRF token, or with a wrong one, is refused with 403 and does nothing', async () => {
-  const { cookie, csrf } = await uiLogin(web.port, PASSWD);
-  const add = { action: 'add', type: 'ticker', time: '60', command: 'true', name: 'csrf-probe' };
-  const none = await uiCall(web.port, '/ui/api', { method: 'POST', cookie, form: add });
-  assert.equal(none.status, 403);
-  assert.match(none.json?.msg ?? '', /x-ktimer-csrf/);
-  const wrong = await uiCall(web.port, '/ui/api', {
-    method: 'POST',
-    cookie,
-    csrf: `${csrf.slice(1)}A`,
-    form: add,
-  });
-  assert.equal(wrong.status, 403);
-  const logout = await uiCall(web.port, '/ui/logout', { method: 'POST', cookie });
-  assert.equal(logout.status, 403);
-  assert.equal((await web.api({ action: 'get', kid: 'csrf-probe' })).http, 404);
-  // With it, the same request is done; the password is not taken in its place.
-  const ok = await uiCall(web.port, '/ui/api', { method: 'POST', cookie, csrf, form: add });
+test('the cookie alone, as another site on this host receives it, opens nothing: no token, no action, no feed', async () => {
+  const { cookie } = await uiLogin(web.port, PASSWD);
+  const session = await uiCall(web.port, '/ui/session', { cookie });
+  assert.equal(session.status, 401);
+  assert.doesNotMatch(session.text, /token|[\w-]{43}/);
+  const add = { action: 'add', type: 'ticker', time: '60', command: 'id', name: 'cookie-replay' };
+  const replayed = await uiCall(web.port, '/ui/api', { method: 'POST', cookie, form: add });
+  assert.equal(replayed.status, 401);
+  assert.equal((await web.api({ action: 'get', kid: 'cookie-replay' })).http, 404);
+  const feed = await openFeed(web.port, { cookie });
+  feed.close();
+  assert.equal(feed.status, 401);
+  assert.equal((await uiCall(web.port, '/ui/logout', { method: 'POST', cookie })).status, 401);
+});
+
+test('the token without the cookie opens nothing either: the cookie is a second factor', async () => {
+  const { token, cookie } = await uiLogin(web.port, PASSWD);
+  assert.equal((await uiCall(web.port, '/ui/session', { token })).status, 401);
+  const other = await uiLogin(web.port, PASSWD);
+  // Another browser's cookie (a new one is drawn for a login without one).
+  assert.notEqual(other.cookie, cookie);
+  assert.equal((await uiCall(web.port, '/ui/session', { token, cookie: other.cookie })).status, 401);
+  const ok = await uiCall(web.port, '/ui/api', { method: 'POST', token, cookie, form: { action: 'count' } });
   assert.equal(ok.status, 200, ok.text);
   const passwd = await uiCall(web.port, '/ui/api', {
     method: 'POST',
+    token,
     cookie,
-    csrf,
     form: { action: 'count', passwd: PASSWD },
   });
   assert.equal(passwd.status, 400);
-  const noSession = await uiCall(web.port, '/ui/api', { method: 'POST', csrf, form: { action: 'count' } });
-  assert.equal(noSession.status, 401);
+});
+
+test("a second login from one browser keeps its cookie: both tabs' sessions hold", async () => {
+  const first = await uiLogin(web.port, PASSWD);
+  const second = await uiLogin(web.port, PASSWD, first.cookie);
+  assert.equal(second.cookie, first.cookie);
+  assert.notEqual(second.token, first.token);
+  for (const s of [first, second]) assert.equal((await uiCall(web.port, '/ui/session', s)).status, 200);
 });
 
 test('a POST from another origin is refused, login included', async () => {
@@ -95,12 +110,12 @@ test('a POST from another origin is refused, login included', async () => {
   assert.equal(reply.headers['set-cookie'], undefined);
 });
 
-test('logout ends the session: its cookie no longer opens anything', async () => {
-  const { cookie, csrf } = await uiLogin(web.port, PASSWD);
-  const out = await uiCall(web.port, '/ui/logout', { method: 'POST', cookie, csrf });
+test('logout ends the session; the browser keeps its cookie (for the sessions of other fleets)', async () => {
+  const session = await uiLogin(web.port, PASSWD);
+  const out = await uiCall(web.port, '/ui/logout', { method: 'POST', ...session });
   assert.equal(out.status, 200);
-  assert.match([out.headers['set-cookie']].flat()[0] ?? '', /Max-Age=0/);
-  await assertSessionRefused(web.port, { cookie, csrf });
+  assert.equal(out.headers['set-cookie'], undefined);
+  await assertSessionRefused(web.port, session);
 });
 
 test('the page and its files are served with a strict content security policy; methods and paths checked', async () => {
@@ -142,19 +157,9 @@ test('/ui is refused to an address outside web_allow_ip, as the API is', async (
 
 test('the live feed needs a session, and streams each run as it is put on record', async () => {
   assert.equal((await uiCall(web.port, '/ui/live')).status, 401);
-  const { cookie } = await uiLogin(web.port, PASSWD);
-  const events: string[] = [];
-  const req = request({ host: '127.0.0.1', port: web.port, path: '/ui/live', headers: { cookie } });
-  const opened = new Promise<string | undefined>((resolve, reject) => {
-    req.on('response', (res) => {
-      resolve(res.headers['content-type']);
-      res.setEncoding('utf8').on('data', (c: string) => events.push(c));
-    });
-    req.on('error', reject);
-  });
-  req.end();
+  const feed = await openFeed(web.port, await uiLogin(web.port, PASSWD));
   try {
-    assert.match((await opened) ?? '', /^text\/event-stream/);
+    assert.match(feed.type ?? '', /^text\/event-stream/);
     const added = await web.api<{ data: string }>({
       action: 'add',
       type: 'timer',
@@ -162,7 +167,7 @@ test('the live feed needs a session, and streams each run as it is put on record
       command: 'echo live',
     });
     const kid = added.body.data;
-    const text = await waitFor(() => (events.join('').includes(kid) ? events.join('') : null), {
+    const text = await waitFor(() => (feed.chunks.join('').includes(kid) ? feed.chunks.join('') : null), {
       what: 'the run in the feed',
     });
     const data = /event: run\ndata: (.*)\n\n/.exec(text)?.[1] ?? '';
@@ -171,15 +176,15 @@ test('the live feed needs a session, and streams each run as it is put on record
     assert.equal(run.result, 'ok');
     assert.equal(typeof run.lateness_ms, 'number');
   } finally {
-    req.destroy();
+    feed.close();
   }
 });
 
 test('preview: the next runs of a schedule not stored, checked as add checks it', async () => {
-  const { cookie, csrf } = await uiLogin(web.port, PASSWD);
+  const session = await uiLogin(web.port, PASSWD);
   const countBefore = (await web.api({ action: 'count' })).body.data;
   const preview = (form: Record<string, string>) =>
-    uiCall(web.port, '/ui/api', { method: 'POST', cookie, csrf, form: { action: 'preview', ...form } });
+    uiCall(web.port, '/ui/api', { method: 'POST', ...session, form: { action: 'preview', ...form } });
   const cron = await preview({ type: 'cron', cron: '0 30 3 * * *', tz: 'Europe/Berlin', n: '5' });
   assert.equal(cron.status, 200, cron.text);
   const runs = cron.json?.data as { local: string }[];

@@ -169,6 +169,7 @@ async function runExamples(page: Page, skip: (why: string) => void): Promise<voi
 
 for (const page of pages.filter((p) => p.examples.length > 0 && (only === undefined || p.file === only))) {
   test(`${page.file}: every \`$ \` example prints what the page shows`, { timeout: 300_000 }, async (t) => {
+    if (page.pending !== undefined) return t.skip(`pending: ${page.pending}`);
     await resetFor(page);
     await runExamples(page, (why) => t.skip(why));
   });

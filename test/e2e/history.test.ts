@@ -47,6 +47,37 @@ test('every run of a task on record, newest first, with its output; its last run
   assert.equal((await json(['history', kid])).runs.length, 3);
 });
 
+test('output and get escape control characters for a terminal; output --raw and --json keep them exact', async () => {
+  // ESC sequences, an OSC 52 clipboard write, CSI as U+009B, NEL, a bidi override.
+  const printed = '\u001b[2J\u001b]52;c;cm0gLXJmIH4=\u0007 \u009b31m \u0085 \u202eevil\n';
+  const command = `printf '\\033[2J\\033]52;c;cm0gLXJmIH4=\\007 \u009b31m \u0085 \u202eevil\\n'`;
+  const kid = await web.daemon.add(['-time=1', `-command=${command}`]);
+  await web.daemon.waitForFires(1, 15_000, (e) => e.kid === kid);
+  const fireId = `${kid}:1`;
+  await waitFor(async () => (await json(['history', kid])).runs.length === 1, { what: 'the run on record' });
+  const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/;
+  const human = await web.daemon.cli(['output', fireId]);
+  assert.doesNotMatch(human.stdout, unsafe);
+  assert.equal(human.stdout, '\\x1b[2J\\x1b]52;c;cm0gLXJmIH4=\\x07 \\x9b31m \\x85 \\u202eevil\n');
+  assert.equal((await web.daemon.cli(['output', fireId, '--raw'])).stdout, printed);
+  const asJson = await web.daemon.cli(['output', fireId, '--json']);
+  assert.doesNotMatch(asJson.stdout, unsafe);
+  assert.equal(JSON.parse(asJson.stdout).output, printed);
+  // get: the command's own characters, escaped as JSON escapes (human), exact once parsed (--json).
+  const ticker = await web.daemon.add([
+    '-type=ticker',
+    '-time=3600',
+    '-command=echo \u009b2J \u0085 \u202ecod.sh',
+  ]);
+  const shown = await web.daemon.cli(['get', ticker]);
+  assert.doesNotMatch(shown.stdout, unsafe);
+  assert.match(shown.stdout, /"command": "echo \\u009b2J \\u0085 \\u202ecod\.sh"/);
+  const got = await web.daemon.cli(['get', ticker, '--json']);
+  assert.doesNotMatch(got.stdout, unsafe);
+  assert.equal(JSON.parse(got.stdout).command, 'echo \u009b2J \u0085 \u202ecod.sh');
+  await web.daemon.cli(['del', ticker]);
+});
+
 test("list's LAST and NEXT columns, get's last_* fields", async () => {
   const kid = await web.daemon.add(['-type=ticker', '-time=1', '-command=true']);
   await waitFor(async () => (await json(['get', kid])).last_ok === true, { what: 'the last run in get' });

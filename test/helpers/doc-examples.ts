@@ -25,10 +25,17 @@ export interface Page {
   plain: PlainLine[];
   /** `<!-- examples: the daemon is stopped -->` on the page: its examples start the daemon. */
   daemonStopped: boolean;
+  /**
+   * `<!-- examples: pending: WHY -->` on the page: its examples are not run yet, and the test
+   * says so (skipped, with WHY): a page written before the commands it shows are wired.
+   */
+  pending?: string;
 }
 
 /** The page's marker: its examples begin with no daemon running. */
 export const DAEMON_STOPPED = '<!-- examples: the daemon is stopped -->';
+
+const PENDING = /<!-- examples: pending: (.+?) -->/;
 
 /** Plain lines the test runs (exit 0 expected): adding and listing, the commands most copied. */
 const PLAIN_RUNNABLE = /^ktimer (?:add|list|count)\b/;
@@ -96,6 +103,8 @@ function transcript(file: string, block: Block): Example[] {
 /** Reads a page's examples: blocks with `$ ` lines are transcripts, the others illustrations. */
 export function readPage(file: string, text: string): Page {
   const page: Page = { file, examples: [], plain: [], daemonStopped: text.includes(DAEMON_STOPPED) };
+  const pending = PENDING.exec(text)?.[1];
+  if (pending !== undefined) page.pending = pending;
   for (const block of fencedBlocks(text)) {
     if (block.lines.some((l) => l.startsWith('$ '))) {
       page.examples.push(...transcript(file, block));

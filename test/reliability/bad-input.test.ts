@@ -1,7 +1,9 @@
-// Bad input at volume: 1,000 generated command lines and 10,000 generated web requests. No
-// stack trace, no exit status outside 0/1/2/3, no 5xx, and the daemon still serves and fires.
+// Bad input at volume: 1,000 generated command lines, 10,000 generated web requests and 3,000
+// to the dashboard's routes. No stack trace, no exit status outside 0/1/2/3, no 5xx, and the
+// daemon still serves and fires.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { uiLogin } from '../helpers/dashboard-client.js';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
@@ -20,7 +22,13 @@ before(async () => {
     writeTestConfig({
       redisPort: redis.server.port,
       extra: {
-        web: ['web_enable = 1', `web_port = ${port}`, `web_passwd = ${PASSWD}`],
+        // The fuzz is about parsing: the fleet's limit of wrong passwords would answer 429 to most.
+        web: [
+          'web_enable = 1',
+          `web_port = ${port}`,
+          `web_passwd = ${PASSWD}`,
+          'web_wrong_passwd_per_minute = 1000000',
+        ],
         default: ['task_max_num = 100000'],
       },
     }),
@@ -197,4 +205,111 @@ test('10,000 generated web requests: 4xx or 200, never a 5xx; the daemon serves 
   assert.equal(d.alive(), true);
   const kid = await d.add(['-time=1', '-command=true']);
   await d.waitForFires(1, 10_000, (e) => e.kid === kid);
+});
+
+/** One request to the dashboard, raw headers as given: its status (a stream is closed once its head came). */
+function uiRequest(
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      resolve(res.statusCode ?? 0);
+      res.destroy();
+    });
+    req.on('error', () => resolve(-1));
+    req.end(body);
+  });
+}
+
+test('3,000 generated requests to the dashboard: 4xx or 200, never a 5xx; sessions still work after', async () => {
+  const r = rng(13);
+  const good = await uiLogin(port, PASSWD);
+  const paths = [
+    '/ui',
+    '/ui/',
+    '/ui/app.js',
+    '/ui/app.css',
+    '/ui/session',
+    '/ui/live',
+    '/ui/login',
+    '/ui/logout',
+    '/ui/api',
+    '/ui/nope',
+    '/ui/../',
+    '/ui//api',
+    '/ui/api/',
+    '/UI/api',
+    '/ui/%2e%2e/',
+    '/ui/api?action=count',
+    '/ui/session?x=%FF',
+    `/ui/api?${'a'.repeat(3000)}`,
+  ];
+  const tokens = [
+    '',
+    good.token,
+    good.token.slice(1),
+    'x'.repeat(43),
+    'x'.repeat(5000),
+    '%00',
+    good.token + ' ',
+  ];
+  const cookies = [
+    '',
+    good.cookie,
+    `${good.cookie}; ${good.cookie}`,
+    'ktimer_browser=',
+    'ktimer_browser=%FF;;=',
+    `ktimer_browser=${'y'.repeat(43)}`,
+    'a=b; ktimer_browser',
+    '=;=',
+  ];
+  const origins = ['', `http://127.0.0.1:${port}`, 'http://evil.example', 'null', '://', 'http://[::1'];
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`, 'evil.example', '', '[::1]', '127.0.0.1:99999'];
+  const types = [
+    'application/x-www-form-urlencoded',
+    'application/json',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+    '',
+  ];
+  const actions = ['count', 'get', 'del', 'add', 'list', 'preview', 'output', 'info', 'nope', ''];
+  const statuses = new Map<number, number>();
+  let i = 0;
+  const worker = async () => {
+    while (i < 3000) {
+      i++;
+      const headers: Record<string, string> = { host: r.next(5) > 0 ? `127.0.0.1:${port}` : r.pick(hosts) };
+      for (const [name, value] of [
+        ['x-ktimer-session', r.next(2) > 0 ? good.token : r.pick(tokens)],
+        ['cookie', r.next(2) > 0 ? good.cookie : r.pick(cookies)],
+        ['origin', r.pick(origins)],
+        ['content-type', r.pick(types)],
+      ] as const)
+        if (value !== '' && r.next(3) > 0) headers[name] = value;
+      const parts = [`action=${r.pick(actions)}`];
+      for (let k = r.next(4); k > 0; k--)
+        parts.push(`${r.pick(OPTIONS)}=${encodeURIComponent(r.pick(VALUES))}`);
+      if (r.next(10) === 0) parts.push(`passwd=${r.next(2) ? PASSWD : 'x'}`);
+      const method = r.pick(['GET', 'POST', 'POST', 'PUT', 'DELETE']);
+      const body = method === 'POST' ? parts.join('&') : undefined;
+      const path = r.pick(paths).replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
+      const status = await uiRequest(path, method, headers, body);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      assert.ok(
+        status === 200 || status === 304 || (status >= 400 && status < 500),
+        `${status} for ${method} ${path} ${JSON.stringify(headers)}`,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  report('dashboard-fuzz', { requests: 3000, statuses: Object.fromEntries(statuses) });
+  assert.equal(d.alive(), true);
+  const session = await uiLogin(port, PASSWD);
+  assert.equal(
+    await uiRequest('/ui/session', 'GET', { 'x-ktimer-session': session.token, cookie: session.cookie }),
+    200,
+  );
 });

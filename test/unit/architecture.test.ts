@@ -22,6 +22,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   notify: ['top', 'runs', 'config', 'store'],
   web: ['top', 'runs', 'tasks', 'config', 'service'],
   metrics: ['top', 'runs', 'tasks'],
+  // Apply files, plans, export and the crontab import (issue 25): pure, over the task rules.
+  jobs: ['top', 'runs', 'tasks'],
   daemon: ['top', 'runs', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'notify', 'web', 'metrics'],
   cli: ['top', 'runs', 'tasks', 'config', 'store', 'service', 'log', 'daemon'],
   // The dashboard's browser code: it talks to the daemon over HTTP only, and shares with it only
@@ -40,6 +42,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   '@commander-js/extra-typings': ['cli'],
   pino: ['log', 'daemon', 'web'],
   'prom-client': ['metrics'],
+  'js-yaml': ['jobs'],
   'node:http': ['web', 'runner'],
   // Tests only: it drives the browser of the dashboard's test.
   'playwright-core': [],

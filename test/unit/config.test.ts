@@ -190,3 +190,9 @@ test('log.dir = - sends the logs to stdout: no directory, each log keeps its nam
   );
   assert.equal(build('').log.stdout, false);
 });
+
+test("task_keep_orphans: 0 by default (a dead daemon's commands are stopped), 1 keeps them", () => {
+  assert.equal(build('').task.keepOrphans, false);
+  assert.equal(build('[default]\ntask_keep_orphans = 1').task.keepOrphans, true);
+  fails('[default]\ntask_keep_orphans = maybe', /task_keep_orphans = "maybe" is invalid; expected 1 or 0/);
+});

@@ -1,9 +1,10 @@
-// The dashboard's sessions, their pure parts: tokens and the ids they are kept under, CSRF
-// compares and cookie reading. The sessions themselves, in Redis: test/integration/ui-sessions.
+// The dashboard's sessions, their pure parts: tokens and the ids they are kept under, the mark of
+// the password a session logged in with, cookie reading. The sessions themselves, in Redis:
+// test/integration/ui-sessions.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { cookieValue, csrfMatches, newToken, sessionId } from '../../src/web/dashboard/sessions.js';
+import { cookieValue, newToken, passwdMark, sessionId } from '../../src/web/dashboard/sessions.js';
 
 test('tokens are 32 random bytes in base64url; a session is kept under the sha256 digest of its token', () => {
   const a = newToken();
@@ -15,18 +16,16 @@ test('tokens are 32 random bytes in base64url; a session is kept under the sha25
   assert.doesNotMatch(sessionId(a), new RegExp(a));
 });
 
-test('the CSRF header must equal the token exactly', () => {
-  const session = { csrf: newToken() };
-  assert.ok(csrfMatches(session, session.csrf));
-  assert.equal(csrfMatches(session, undefined), false);
-  assert.equal(csrfMatches(session, ''), false);
-  assert.equal(csrfMatches(session, `${session.csrf}x`), false);
-  const flipped = session.csrf.slice(0, -1) + (session.csrf.endsWith('A') ? 'B' : 'A');
-  assert.equal(csrfMatches(session, flipped), false);
+test("a session's password mark is an HMAC keyed by its token: one password, two tokens, two marks", () => {
+  const [a, b] = [newToken(), newToken()];
+  assert.equal(passwdMark(a, 'pw'), createHmac('sha256', a).update('pw').digest('base64url'));
+  assert.notEqual(passwdMark(a, 'pw'), passwdMark(b, 'pw'));
+  assert.notEqual(passwdMark(a, 'pw'), passwdMark(a, 'pw2'));
+  assert.notEqual(passwdMark(a, 'pw'), createHash('sha256').update('pw').digest('base64url'));
 });
 
 test('cookieValue finds its cookie among others', () => {
-  assert.equal(cookieValue('a=1; ktimer_session_Ab3-x_9=abc; b=2', 'ktimer_session_Ab3-x_9'), 'abc');
-  assert.equal(cookieValue('ktimer_session_other=abc', 'ktimer_session_Ab3-x_9'), undefined);
+  assert.equal(cookieValue('a=1; ktimer_browser=abc; b=2', 'ktimer_browser'), 'abc');
+  assert.equal(cookieValue('ktimer_session_other=abc', 'ktimer_browser'), undefined);
   assert.equal(cookieValue(undefined, 'x'), undefined);
 });

@@ -80,6 +80,26 @@ test('only the first 1 KiB of the body is kept', async () => {
   assert.equal(r.output.length, 1024);
 });
 
+test("the body is the run's stdout, bounded by outputMax as a command's; no stderr", async () => {
+  const small = await run(`${base}/hook`);
+  assert.deepEqual([small.stdout, small.stderr], ['hello GET', '']);
+  const big = await runUrl({ kid: 'abc', command: `${base}/big`, dueMs: 0, timeoutMs: 0, outputMax: 100 })
+    .result;
+  assert.equal(big.stdout, `${'x'.repeat(50)}\n[ktimer: 999900 bytes cut]\n${'x'.repeat(50)}`);
+});
+
+test('the live tail: a body that trickles reaches the listener before the call ends', async () => {
+  const chunks: { text: string; atMs: number }[] = [];
+  const started = Date.now();
+  const r = await runUrl({ kid: 'abc', command: `${base}/trickle`, dueMs: 0, timeoutMs: 800 }, (c) => {
+    assert.equal(c.stream, 'stdout');
+    chunks.push({ text: c.text, atMs: Date.now() - started });
+  }).result;
+  assert.equal(r.timedOut, true);
+  assert.equal(chunks[0]?.text, 'first part');
+  assert.ok((chunks[0]?.atMs ?? Infinity) < 600, `live, not at the end: ${JSON.stringify(chunks)}`);
+});
+
 test('a server that never answers times out', async () => {
   const started = Date.now();
   const r = await run(`${base}/hang`, 300);

@@ -18,7 +18,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
   describe(`${kind} spawner`, { skip: kind === 'native' && nativeSkip }, () => {
     const spawner = chooseSpawner({ KTIMER_SPAWNER: kind });
     test('commands run in the spawner: exit code, signal, output, environment', async () => {
-      const pool = new ShellPool(undefined, spawner);
+      const pool = new ShellPool({ spawner });
       pool.warm();
       assert.equal(pool.pids.length, 1, 'warm() starts the first spawner before any task');
       try {
@@ -42,7 +42,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     });
 
     test('kill() from the daemon ends the command; a timeout is enforced in the spawner', async () => {
-      const pool = new ShellPool(undefined, spawner);
+      const pool = new ShellPool({ spawner });
       try {
         const t = pool.run(req('sleep 30'));
         await waitFor(() => pool.waiting === 0, { what: 'the command started' });
@@ -58,7 +58,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     });
 
     test('a burst gets a second spawner, never more, gone once idle; SIGTERM or SIGINT to a spawner is ignored', async () => {
-      const pool = new ShellPool(500, spawner);
+      const pool = new ShellPool({ idleExitMs: 500, spawner });
       try {
         const burst = Array.from({ length: 100 }, () => pool.run(req('sleep 1')));
         assert.equal(pool.pids.length, 2);
@@ -95,7 +95,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     });
 
     test('a spawner that dies fails what it ran, with the reason; the next command gets a new one', async () => {
-      const pool = new ShellPool(undefined, spawner);
+      const pool = new ShellPool({ spawner });
       try {
         const pending = pool.run(req('sleep 2; echo late')).result;
         const [pid] = pool.pids;
@@ -113,7 +113,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     });
 
     test('closing fails what still runs, with the reason', async () => {
-      const pool = new ShellPool(undefined, spawner);
+      const pool = new ShellPool({ spawner });
       const pending = pool.run(req('sleep 2; echo late')).result;
       await waitFor(() => pool.waiting === 0, { what: 'the command started' });
       await pool.close();
@@ -123,7 +123,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     });
 
     test('only the last 4 KiB of output are kept, bytes as they came; a background holder of the pipe does not delay the end', async () => {
-      const pool = new ShellPool(undefined, spawner);
+      const pool = new ShellPool({ spawner });
       try {
         const big = await pool.run(req("head -c 100000 /dev/zero | tr '\\0' a; printf 'END\\n'")).result;
         assert.equal(big.output.length, 4096);
@@ -138,7 +138,7 @@ for (const kind of ['native', 'node'] as SpawnerKind[]) {
     });
 
     test('kids and commands reach bash unchanged: spaces, quotes, newlines, non-ASCII', async () => {
-      const pool = new ShellPool(undefined, spawner);
+      const pool = new ShellPool({ spawner });
       try {
         const command = 'printf "%s|" "$KTIMER_KID" "a b"\necho \'é ü "x"\'';
         const r = await pool.run({ ...req(command), kid: 'odd kid é' }).result;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildConfig } from '../../src/config/load-config.js';
 import { systemdUnit } from '../../src/daemon/systemd-unit.js';
+import { KtimerError } from '../../src/errors.js';
 
 const config = buildConfig('[default]\nshutdown_grace = 10', '/opt/kt/conf.ini');
 const unit = (opts?: Parameters<typeof systemdUnit>[3]) =>
@@ -45,4 +46,35 @@ test("/etc/ktimer/conf.ini's places: systemd makes /run/ktimer and /var/log/ktim
   assert.match(text, /^RuntimeDirectory=ktimer$/m);
   assert.match(text, /^LogsDirectory=ktimer$/m);
   assert.doesNotMatch(unit(), /Directory=/, 'a config elsewhere keeps them beside it');
+});
+
+test('a path with a newline is refused (it would add a line of its own); % and $ stay as written', () => {
+  const forged = buildConfig('', '/opt/kt\nExecStartPre=/bin/sh -c id\n/conf.ini');
+  assert.throws(
+    () => systemdUnit(forged, '/usr/bin/node', '/opt/kt/bin/ktimer'),
+    (err: unknown) =>
+      err instanceof KtimerError &&
+      err.code === 'usage' &&
+      /^the config path "\/opt\/kt\?ExecStartPre=\/bin\/sh -c id\?\/conf\.ini" holds a newline/.test(
+        err.message,
+      ),
+  );
+  assert.throws(() => systemdUnit(config, '/usr/bin/node', '/opt/k\rt/bin/ktimer'), /the ktimer path/);
+  const odd = systemdUnit(
+    buildConfig('', '/opt/100%h/$HOME/conf.ini'),
+    '/usr/bin/node',
+    '/opt/kt/bin/ktimer',
+  );
+  assert.match(
+    odd,
+    /^ExecStart=\/usr\/bin\/node \/opt\/kt\/bin\/ktimer start --config \/opt\/100%%h\/\$\$HOME\/conf\.ini$/m,
+  );
+});
+
+test("KillMode: mixed (stop: SIGTERM to the daemon only; a dead daemon's commands killed); process with task_keep_orphans", () => {
+  assert.ok(lines(unit()).includes('KillMode=mixed'));
+  const keep = buildConfig('[default]\ntask_keep_orphans = 1', '/opt/kt/conf.ini');
+  const text = systemdUnit(keep, '/usr/bin/node', '/opt/kt/bin/ktimer');
+  assert.ok(lines(text).includes('KillMode=process'));
+  assert.doesNotMatch(text, /KillMode=mixed/);
 });

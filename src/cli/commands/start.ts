@@ -1,6 +1,13 @@
 // ktimer start [-d]: runs the daemon in the foreground (for systemd), or detached with -d,
 // returning once it is up. A daemon already running is a failure (exit 1).
-import { detachDaemon, reportStartup, startDetached, takeDetachStage } from '../../daemon/detach.js';
+import {
+  detachDaemon,
+  READY_FD,
+  reportStartup,
+  startDetached,
+  takeDetachStage,
+} from '../../daemon/detach.js';
+import { closeInheritedFds } from '../../daemon/inherited-fds.js';
 import { readPidfile } from '../../daemon/pidfile.js';
 import { KtimerError, messageOf } from '../../errors.js';
 import { BIN } from '../../config/find-config.js';
@@ -55,6 +62,8 @@ export async function run(ctx: CliContext, _words: string[], opts: { daemon?: bo
 
 async function runDaemon(ctx: CliContext, detached: boolean): Promise<void> {
   let code: number;
+  // Before any spawner starts: no task gets what the starter of the daemon left open.
+  closeInheritedFds(detached ? [READY_FD] : []);
   try {
     const { startDaemon } = await import('../../daemon/lifecycle.js');
     const daemon = await startDaemon(ctx.config, undefined, detached ? 'detached' : 'foreground');

@@ -1,19 +1,20 @@
-// The dashboard at /ui (README "Dashboard"): its page and files, login and logout, the actions
-// of the API under a session cookie and a CSRF token instead of passwd, and the live feed.
+// The dashboard at /ui (README "Dashboard", docs/security.md): its page and files, login and
+// logout, the actions of the API under a session instead of passwd, and the live feed. A session
+// is proved by its token in the x-ktimer-session header (which only the page of this origin holds)
+// together with the browser's cookie; neither alone opens anything.
 // The actions are the API's own (actions.ts): same checks, same messages, same replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { actionOf, type ActionDeps } from '../actions.js';
-import type { LoginGuard } from '../auth.js';
-import { MAX_UNCHECKED_PER_ADDRESS } from '../auth.js';
+import { lockedMessage, type LoginGuard } from '../auth.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm } from '../request.js';
 import { DashboardAssets } from './assets.js';
 import { LiveRuns, type RunSource } from './live-runs.js';
 import {
+  BROWSER_COOKIE,
   cookieValue,
-  csrfMatches,
+  type Credentials,
   LOGINS_PER_MINUTE,
-  type Session,
-  SESSION_IDLE_MS,
+  SESSION_HEADER,
   type SessionStore,
 } from './sessions.js';
 import { streamRuns } from './live-stream.js';
@@ -26,6 +27,8 @@ export interface DashboardDeps {
   runFeed: RunSource;
   /** The login sessions, in Redis: shared by every daemon on it (sessions.ts). */
   sessions: SessionStore;
+  /** How long the browser keeps its cookie: a session's lifetime (web_session_lifetime). */
+  cookieMaxAgeSec: number;
 }
 
 export interface DashboardReply {
@@ -41,11 +44,18 @@ const STATIC: Record<string, string> = {
   '/ui/app.js': 'app.js',
   '/ui/app.css': 'app.css',
 };
-const CSRF_HEADER = 'x-ktimer-csrf';
+type Route = 'file' | 'session' | 'live' | 'login' | 'logout' | 'api';
+const ROUTES: ReadonlySet<string> = new Set(['session', 'live', 'login', 'logout', 'api']);
 
 export const isDashboardPath = (path: string): boolean => path === '/ui' || path.startsWith('/ui/');
 
 const fail = (code: number, msg: string): DashboardReply => ({ code, data: null, msg });
+
+function routeOf(path: string): Route | null {
+  if (STATIC[path] !== undefined) return 'file';
+  const name = path.slice('/ui/'.length);
+  return ROUTES.has(name) ? (name as Route) : null;
+}
 
 export class Dashboard {
   private readonly assets: DashboardAssets;
@@ -74,37 +84,40 @@ export class Dashboard {
     query: string,
     params: Params,
   ): Promise<DashboardReply | null> {
-    const file = STATIC[path];
-    const route = file !== undefined ? 'file' : path.slice('/ui/'.length);
+    const route = routeOf(path);
+    if (route === null) return fail(404, `no such path ${path.slice(0, 60)}; the dashboard is at /ui`);
     const method = route === 'file' || route === 'session' || route === 'live' ? 'GET' : 'POST';
-    if (!['file', 'session', 'live', 'login', 'logout', 'api'].includes(route))
-      return fail(404, `no such path ${path.slice(0, 60)}; the dashboard is at /ui`);
     if (req.method !== method) return fail(405, `use ${method} on ${path}`);
     if (method === 'POST' && !sameOrigin(req)) return fail(403, 'cross-origin request refused');
-    if (file !== undefined) {
+    if (route === 'file') {
       if (this.assets.missing !== null) return fail(503, this.assets.missing);
-      this.assets.serve(file, req, res);
+      this.assets.serve(STATIC[path] ?? '', req, res);
       return null;
     }
     if (route === 'login') return this.login(req, res, address, params);
+    return this.withSession(route, req, res, query, params);
+  }
+
+  /** A route behind a session. */
+  private async withSession(
+    route: Exclude<Route, 'file' | 'login'>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: string,
+    params: Params,
+  ): Promise<DashboardReply | null> {
+    const credentials = credentialsOf(req);
     // Redis away: the session cannot be read, and the request gets the API's 503 with its reason
     // (web-server.ts errorReply), never a 401 that would log the browser out.
-    const cookie = await this.sessions.cookieName();
-    const token = cookieValue(req.headers.cookie, cookie);
-    const session = await this.sessions.find(token);
-    if (!session || token === undefined)
-      return fail(401, 'not logged in, or the session ended; log in again');
-    if (route === 'session') return { code: 200, data: { csrf: session.csrf }, msg: 'ok' };
+    const session = await this.sessions.find(credentials, true);
+    if (!session) return fail(401, 'not logged in, or the session ended; log in again');
+    if (route === 'session') return { code: 200, data: { ends_at_ms: session.endsAtMs }, msg: 'ok' };
     if (route === 'live') {
-      await streamRuns(res, this.live, () => this.sessions.holds(token));
+      await streamRuns(res, this.live, async () => (await this.sessions.find(credentials, false)) !== null);
       return null;
     }
-    // Every POST with a session: the CSRF token in its header, checked before the body is read.
-    if (!csrfMatches(session, headerOf(req, CSRF_HEADER)))
-      return fail(403, `the ${CSRF_HEADER} header is missing or wrong; reload the page`);
     if (route === 'logout') {
-      await this.sessions.end(token);
-      res.setHeader('set-cookie', cookieHeader(cookie, '', 0));
+      await this.sessions.end(credentials.token ?? '');
       return { code: 200, data: null, msg: 'logged out' };
     }
     return this.action(req, query, params);
@@ -121,21 +134,16 @@ export class Dashboard {
       await readForm(req, params);
       return params.get('passwd');
     });
-    if (verdict === 'busy')
-      return fail(
-        429,
-        `too many logins from ${address} being checked (${MAX_UNCHECKED_PER_ADDRESS} at most); retry later`,
-      );
+    if (verdict === 'locked') return fail(429, lockedMessage(this.guard.limit));
     if (verdict === 'wrong') return fail(401, 'wrong password');
-    const cookie = await this.sessions.cookieName();
-    const opened = await this.sessions.open();
+    const opened = await this.sessions.open(cookieValue(req.headers.cookie, BROWSER_COOKIE));
     if (opened === 'busy')
       return fail(
         429,
         `too many logins across the daemons this minute (${LOGINS_PER_MINUTE} at most); retry later`,
       );
-    res.setHeader('set-cookie', cookieHeader(cookie, opened.token, SESSION_IDLE_MS / 1000));
-    return loggedIn(opened.session);
+    res.setHeader('set-cookie', browserCookie(opened.browser, this.deps.dashboard.cookieMaxAgeSec));
+    return { code: 200, data: { token: opened.token, ends_at_ms: opened.session.endsAtMs }, msg: 'ok' };
   }
 
   private async action(req: IncomingMessage, query: string, params: Params): Promise<DashboardReply> {
@@ -149,18 +157,16 @@ export class Dashboard {
   }
 }
 
-// The cookie's name is the fleet's (sessions.ts cookieName): every daemon on one Redis reads the
-// same cookie, and fleets on other Redis servers (or lock keys) reached on one host keep theirs
-// apart. Secure is left out: the API is plain HTTP (put TLS in front and it could be added).
-function cookieHeader(name: string, value: string, maxAgeSec: number): string {
-  return `${name}=${value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}`;
+// The browser's secret, the same for every fleet it logs in to on this host (a login reuses it):
+// logging in or out of one never disturbs a session of another. Secure is left out: the API is
+// plain HTTP (put TLS in front and it could be added).
+function browserCookie(value: string, maxAgeSec: number): string {
+  return `${BROWSER_COOKIE}=${value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}`;
 }
 
-const loggedIn = (session: Session): DashboardReply => ({
-  code: 200,
-  data: { csrf: session.csrf },
-  msg: 'ok',
-});
+function credentialsOf(req: IncomingMessage): Credentials {
+  return { token: headerOf(req, SESSION_HEADER), browser: cookieValue(req.headers.cookie, BROWSER_COOKIE) };
+}
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

@@ -1,6 +1,8 @@
 // One browser's live feed (server-sent events): each run as an event `run` whose data is the
 // run's summary as JSON (one line: JSON escapes newlines), a comment every 15 s so proxies and
-// browsers keep the connection, and the end when the session ends or the browser goes.
+// browsers keep the connection, and the end when the session ends or the browser goes. A browser
+// that stops reading (paused, a sleeping laptop) is dropped once MAX_BEHIND_BYTES wait for it:
+// the memory it held returns at once, and the page opens the feed again when it reads again.
 import type { ServerResponse } from 'node:http';
 import type { LiveRuns } from './live-runs.js';
 
@@ -12,6 +14,11 @@ const HEARTBEAT_MS = 15_000;
 export const SESSION_CHECK_MS = 5_000;
 /** Watchers of one web thread at most: each holds a connection (64 per address already). */
 export const MAX_WATCHERS = 100;
+/**
+ * What may wait in the daemon for one watcher (beyond what the kernel holds), bytes: some 500
+ * runs. 100 watchers hold 25 MiB at most.
+ */
+export const MAX_BEHIND_BYTES = 256 * 1024;
 
 /**
  * Streams runs to `res` until the browser goes or `sessionHolds` says no (asked every
@@ -46,10 +53,18 @@ export function streamRuns(
       if (!res.writableEnded) res.end();
       resolve();
     };
+    // res.write's answer (false: buffered) says nothing of how much: the buffer's length does.
+    const send = (text: string) => {
+      if (res.writableLength <= MAX_BEHIND_BYTES) res.write(text);
+      else {
+        res.destroy();
+        end();
+      }
+    };
     const unsubscribe = live.subscribe((run) => {
-      res.write(`event: run\ndata: ${JSON.stringify(run)}\n\n`);
+      send(`event: run\ndata: ${JSON.stringify(run)}\n\n`);
     });
-    const heartbeat = setInterval(() => res.write(': still here\n\n'), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => send(': still here\n\n'), HEARTBEAT_MS);
     let asking = false;
     const sessionCheck = setInterval(() => {
       if (asking) return;

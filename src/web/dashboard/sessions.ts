@@ -1,118 +1,163 @@
-// The dashboard's login sessions: a random token in an HttpOnly, SameSite=Strict cookie, and
-// with each its CSRF token, which every POST must carry in a header. Kept in Redis, under the
-// lock key's name (the store's UiSessionStore, given by daemon/web-worker.ts as SessionRecords):
-// every daemon on that Redis shares them, a restart ends none, and a logout ends one everywhere
-// (README "Dashboard"). Redis holds only the digest of a token, never the token.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// The dashboard's login sessions (docs/security.md). A session is a random token the page keeps in
+// sessionStorage, bound to its origin (scheme, host and port), and sends in a header; a browser
+// secret in an HttpOnly cookie is a second factor, and alone opens nothing (cookies are not kept
+// apart by port: another site on this host may read it). Kept in Redis, under the digest of the
+// token (the store's UiSessionStore, given by daemon/web-worker.ts as SessionRecords): every
+// daemon on that Redis shares them, a restart ends none, and a logout ends one everywhere.
+// A session ends after 8 hours unused, at the end of its lifetime (web_session_lifetime), when
+// the password it logged in with is no longer web_passwd, or at `ktimer logout --all`.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A session unused this long ends (its key's expiry, pushed back at each use). */
 export const SESSION_IDLE_MS = 8 * 3_600_000;
 /**
  * Sessions opened a minute at most, across the fleet (counted in Redis). This is what bounds how
- * many exist, without a scan: at most 60 * 480 = 28,800 (some 5 MB) within an 8 h idle time.
- * The cap of 1,000 held in memory went: a count of the live sessions kept in Redis would need a
- * scan, or a set written at every request. The API's LoginGuard bounds nothing here: it slows
- * wrong passwords only, and a right one opens a session at once.
+ * many exist, without a scan: at most 60 * 480 = 28,800 (some 9 MB: 312 bytes each) within an 8 h idle time.
  */
 export const LOGINS_PER_MINUTE = 60;
 const MINUTE_MS = 60_000;
 
-export interface Session {
-  readonly csrf: string;
-}
+/** The request header that carries the session's token. */
+export const SESSION_HEADER = 'x-ktimer-session';
+/** The cookie that carries the browser's secret: one per browser, whatever the fleet. */
+export const BROWSER_COOKIE = 'ktimer_browser';
 
-/** What the store offers (store/ui-session-store.ts): sessions by id, each with its CSRF token. */
+/** What the store offers (store/ui-session-store.ts). Each call may fail as Redis does (KtimerError 'redis'). */
 export interface SessionRecords {
-  put(id: string, csrf: string, idleMs: number): Promise<void>;
-  /** The session's CSRF token, its idle time reset; null when it has ended. */
-  use(id: string, idleMs: number): Promise<string | null>;
-  has(id: string): Promise<boolean>;
+  /** Counts a login in the fleet's current window, and gives the epoch a session opened now belongs to. */
+  countLogin(windowMs: number): Promise<{ count: number; epoch: string }>;
+  put(id: string, record: string, idleMs: number): Promise<void>;
+  /** The session's record (null: ended) and the fleet's epoch; with `touchIdleMs`, its idle time starts again. */
+  read(id: string, touchIdleMs: number | null): Promise<{ record: string | null; epoch: string | null }>;
   drop(id: string): Promise<void>;
-  /** Counts a login in the fleet's current window: how many were counted in it, this one too. */
-  countLogin(windowMs: number): Promise<number>;
-  /** The fleet's cookie id (`candidate`, if it is the first). */
-  cookieId(candidate: string): Promise<string>;
 }
 
-/** The sessions as the dashboard uses them. Each call may fail as Redis does (KtimerError 'redis'). */
+/** What a request brings: the header's token and the cookie's browser secret. */
+export interface Credentials {
+  token: string | undefined;
+  browser: string | undefined;
+}
+
+export interface Session {
+  /** When its lifetime ends, unix ms. */
+  readonly endsAtMs: number;
+}
+
+/** The sessions as the dashboard uses them. */
 export interface SessionStore {
-  /** The session cookie's name: the same on every daemon sharing the sessions. */
-  cookieName(): Promise<string>;
-  /** A new session: its token (the cookie's value) and CSRF token; 'busy' past the logins of a minute. */
-  open(): Promise<{ token: string; session: Session } | 'busy'>;
-  /** The live session of `token`, its idle time reset; null when there is none. */
-  find(token: string | undefined): Promise<Session | null>;
-  /** Whether `token` still names a session, without counting as a use of it (the live feed). */
-  holds(token: string): Promise<boolean>;
+  /** A new session, bound to `browser` when it is a secret already (else to a new one); 'busy' past the logins of a minute. */
+  open(browser: string | undefined): Promise<{ token: string; browser: string; session: Session } | 'busy'>;
+  /** The live session these credentials prove (`touch`: a use, its idle time starts again); null when none. */
+  find(credentials: Credentials, touch: boolean): Promise<Session | null>;
   /** Ends the session of `token`, on every daemon. */
   end(token: string): Promise<void>;
 }
 
-export interface SessionLimits {
-  idleMs: number;
-  loginsPerMinute: number;
+export interface SessionRules {
+  /** web_passwd: a session opened with another ends. */
+  passwd: string;
+  lifetimeMs: number;
+  idleMs?: number;
+  loginsPerMinute?: number;
 }
 
-/** What a token looks like (32 random bytes, base64url): anything else is refused unasked. */
-const TOKEN = /^[\w-]{43}$/;
+/** What a token or a browser secret looks like (32 random bytes, base64url): anything else is refused unasked. */
+const SECRET = /^[\w-]{43}$/;
+
+const digest = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url');
 
 /**
  * The id a session is kept under: the digest of its token (so the token is never stored, and how
  * long a lookup takes says nothing of the tokens held).
  */
-export const sessionId = (token: string): string =>
-  createHash('sha256').update(token, 'utf8').digest('base64url');
+export const sessionId = (token: string): string => digest(token);
 export const newToken = (): string => randomBytes(32).toString('base64url');
 
+/**
+ * What the session keeps of the password it logged in with: an HMAC keyed by its token, which
+ * Redis never sees, so a reader of Redis cannot test guesses of the password against it.
+ */
+export const passwdMark = (token: string, passwd: string): string =>
+  createHmac('sha256', token).update(passwd, 'utf8').digest('base64url');
+
+/** A session as Redis keeps it (JSON). */
+interface SessionRecord {
+  /** The digest of the browser secret. */
+  browser: string;
+  passwd: string;
+  /** When it was opened, unix ms. */
+  born: number;
+  epoch: string;
+}
+
 export class Sessions implements SessionStore {
-  private cookie: Promise<string> | null = null;
+  private readonly idleMs: number;
+  private readonly loginsPerMinute: number;
 
   constructor(
     private readonly records: SessionRecords,
-    private readonly limits: SessionLimits = { idleMs: SESSION_IDLE_MS, loginsPerMinute: LOGINS_PER_MINUTE },
-  ) {}
-
-  /** Asked of Redis once per thread (the first asker of the fleet sets it), then kept. */
-  cookieName(): Promise<string> {
-    this.cookie ??= this.records.cookieId(randomBytes(9).toString('base64url')).then(
-      (id) => `ktimer_session_${id}`,
-      (err: unknown) => {
-        this.cookie = null;
-        throw err;
-      },
-    );
-    return this.cookie;
+    private readonly rules: SessionRules,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.idleMs = rules.idleMs ?? SESSION_IDLE_MS;
+    this.loginsPerMinute = rules.loginsPerMinute ?? LOGINS_PER_MINUTE;
   }
 
-  async open(): Promise<{ token: string; session: Session } | 'busy'> {
-    if ((await this.records.countLogin(MINUTE_MS)) > this.limits.loginsPerMinute) return 'busy';
+  async open(
+    browser: string | undefined,
+  ): Promise<{ token: string; browser: string; session: Session } | 'busy'> {
+    const { count, epoch } = await this.records.countLogin(MINUTE_MS);
+    if (count > this.loginsPerMinute) return 'busy';
     const token = newToken();
-    const session = { csrf: newToken() };
-    await this.records.put(sessionId(token), session.csrf, this.limits.idleMs);
-    return { token, session };
+    const secret = browser !== undefined && SECRET.test(browser) ? browser : newToken();
+    const record: SessionRecord = {
+      browser: digest(secret),
+      passwd: passwdMark(token, this.rules.passwd),
+      born: this.now(),
+      epoch,
+    };
+    await this.records.put(sessionId(token), JSON.stringify(record), this.idleMs);
+    return { token, browser: secret, session: { endsAtMs: record.born + this.rules.lifetimeMs } };
   }
 
-  async find(token: string | undefined): Promise<Session | null> {
-    if (token === undefined || !TOKEN.test(token)) return null;
-    const csrf = await this.records.use(sessionId(token), this.limits.idleMs);
-    return csrf === null ? null : { csrf };
-  }
-
-  async holds(token: string): Promise<boolean> {
-    return TOKEN.test(token) && (await this.records.has(sessionId(token)));
+  async find({ token, browser }: Credentials, touch: boolean): Promise<Session | null> {
+    if (token === undefined || browser === undefined || !SECRET.test(token) || !SECRET.test(browser))
+      return null;
+    const { record, epoch } = await this.records.read(sessionId(token), touch ? this.idleMs : null);
+    const stored = parseRecord(record);
+    if (!stored || stored.epoch !== epoch) return null;
+    const endsAtMs = stored.born + this.rules.lifetimeMs;
+    const holds =
+      this.now() < endsAtMs &&
+      sameText(stored.browser, digest(browser)) &&
+      sameText(stored.passwd, passwdMark(token, this.rules.passwd));
+    return holds ? { endsAtMs } : null;
   }
 
   async end(token: string): Promise<void> {
-    if (TOKEN.test(token)) await this.records.drop(sessionId(token));
+    if (SECRET.test(token)) await this.records.drop(sessionId(token));
   }
 }
 
-/** Whether a request's CSRF header is the session's token (constant time). */
-export function csrfMatches(session: Session, given: string | undefined): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(session.csrf);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+function parseRecord(text: string | null): SessionRecord | null {
+  if (text === null) return null;
+  try {
+    const r = JSON.parse(text) as Partial<SessionRecord>;
+    const fields = [r.browser, r.passwd, r.epoch];
+    return fields.every((f) => typeof f === 'string') && typeof r.born === 'number'
+      ? (r as SessionRecord)
+      : null;
+  } catch {
+    // An older record (a CSRF token alone): that session has ended.
+    return null;
+  }
+}
+
+/** Equal strings, compared in constant time for strings of one length. */
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A cookie's value from a Cookie header, or undefined. */
