@@ -1,8 +1,9 @@
 // Builds dist/bundle: the CLI and daemon as one CommonJS file (esbuild), the Node shell spawner
 // and the web API's worker thread beside it (each its own entry, loaded by the daemon from its
 // own file: src/runner/spawner-process.ts, src/daemon/web-thread.ts), the native shell spawner
-// (C, where a compiler is found), the Lua scripts with the include generated from src/runs/ and the
-// scripts' definitions (src/store/lua-generated.ts), and a pristine copy of conf.ini for `ktimer init`.
+// (C, where a compiler is found), and the Lua scripts with the include generated from src/runs/ and
+// the scripts' definitions (src/store/lua-generated.ts). No conf.ini: `ktimer init` writes one from
+// the defaults in src/config/config-keys.ts.
 // One CommonJS file because a one-shot command's cost is mostly loading code: Node's ESM
 // loader (resolving, linking a dozen chunks) cost 5-8 ms more per command, and only a classic
 // script can use a V8 code cache on Node 20 (bin/ktimer). Modules imported with import() stay
@@ -138,7 +139,6 @@ writeFileSync(`src/store/lua/${GENERATED_INCLUDE}`, generatedLua());
 rmSync('dist/gen', { recursive: true, force: true });
 mkdirSync('dist/bundle/lua', { recursive: true });
 cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });
-cpSync('conf.ini', 'dist/conf.ini.default');
 
 // The native shell spawner starts commands ~20x cheaper than Node (src/runner/native-spawner.ts).
 // Without a C compiler the daemon uses Node spawners instead: slower bursts, same behaviour.

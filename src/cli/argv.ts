@@ -2,6 +2,7 @@
 // GNU form commander reads (`--type=timer`). Single-letter flags (-d, -h) are left alone; one
 // with a value (`-n=5`) becomes `-n 5`.
 // Also what to do with stray words, the words no command takes.
+import { existsSync } from 'node:fs';
 import { usageError } from '../errors.js';
 
 /** Options that take a value: the word after `--name` is that value, never rewritten. */
@@ -76,12 +77,18 @@ export function warnStray(words: readonly string[]): void {
  * they are almost always the rest of an unquoted command (`-command=echo hi there`): storing
  * `echo` would be wrong, so that is a usage error showing the quoted form. After a command that
  * holds a space, it was quoted, and the words are stray as in the original notes
- * (`-command="date --rfc-3339=ns" abc="x*y=z" efg`).
+ * (`-command="date --rfc-3339=ns" abc="x*y=z" efg`). The same after a -cron whose field count is
+ * wrong: the rest of an unquoted expression, its `*` turned into file names by the shell.
  */
-export function checkStray(argv: readonly string[], stray: readonly string[], command: unknown): void {
+export function checkStray(
+  argv: readonly string[],
+  stray: readonly string[],
+  opts: { command?: unknown; cron?: unknown },
+): void {
   if (stray.length === 0) return;
+  const { command, cron } = opts;
   if (typeof command === 'string' && !/\s/.test(command)) {
-    const rest = wordsAfterCommand(argv);
+    const rest = wordsAfter(argv, 'command');
     if (rest.length > 0 && rest[0] === stray[0]) {
       throw usageError(
         `stray words after -command (${rest.map((w) => JSON.stringify(w)).join(' ')}); ` +
@@ -89,15 +96,39 @@ export function checkStray(argv: readonly string[], stray: readonly string[], co
       );
     }
   }
+  if (typeof cron === 'string' && !cronFieldsFit(cron)) {
+    const rest = wordsAfter(argv, 'cron');
+    if (rest.length > 0 && rest[0] === stray[0]) throw unquotedCron(cron, rest);
+  }
   warnStray(stray);
 }
 
-/** The words that follow the value of the last --command, up to the next option. */
-function wordsAfterCommand(argv: readonly string[]): string[] {
+/** 5 or 6 fields, or a nickname (@daily): what a quoted expression has. */
+const cronFieldsFit = (cron: string): boolean => {
+  const fields = cron.trim().split(/\s+/);
+  return cron.trim().startsWith('@') || fields.length === 5 || fields.length === 6;
+};
+
+function unquotedCron(cron: string, rest: readonly string[]) {
+  const files = rest.filter((w) => existsSync(w));
+  const shown = files.slice(0, 3).map((w) => JSON.stringify(w));
+  const expanded =
+    files.length > 0
+      ? `; the shell put file names in it (${shown.join(', ')}${files.length > 3 ? ', ...' : ''}): each * of an unquoted expression`
+      : '';
+  const n = cron.trim().split(/\s+/).length;
+  return usageError(
+    `-cron "${cron}" has ${n} field${n === 1 ? '' : 's'} and words follow it${expanded}; ` +
+      'quote the expression: -cron="*/5 * * * *"',
+  );
+}
+
+/** The words that follow the value of the last --NAME, up to the next option. */
+function wordsAfter(argv: readonly string[], name: string): string[] {
   let next = -1;
   argv.forEach((arg, i) => {
-    if (arg.startsWith('--command=')) next = i + 1;
-    else if (arg === '--command') next = i + 2;
+    if (arg.startsWith(`--${name}=`)) next = i + 1;
+    else if (arg === `--${name}`) next = i + 2;
   });
   if (next < 0) return [];
   const words: string[] = [];

@@ -20,9 +20,17 @@ export function readBulkFile(path: string): string {
   }
 }
 
-/** The task specs of a JSON-lines text; throws one usage error listing the bad lines. */
-export function parseBulk(text: string, name: string, rules: TaskRules): TaskSpec[] {
+/**
+ * The task specs of a JSON-lines text, and the lines that gave no command (they run the default
+ * of conf.ini); throws one usage error listing the bad lines.
+ */
+export function parseBulk(
+  text: string,
+  name: string,
+  rules: TaskRules,
+): { specs: TaskSpec[]; noCommand: number[] } {
   const specs: TaskSpec[] = [];
+  const noCommand: number[] = [];
   const bad: string[] = [];
   /** Line number of each name. */
   const named = new Map<string, number>();
@@ -30,7 +38,9 @@ export function parseBulk(text: string, name: string, rules: TaskRules): TaskSpe
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     try {
-      const spec = parseTaskSpec(lineInput(line), rules);
+      const input = lineInput(line);
+      const spec = parseTaskSpec(input, rules);
+      if (input.command === undefined) noCommand.push(index + 1);
       if (spec.name !== undefined) {
         const first = named.get(spec.name);
         if (first !== undefined) throw new Error(`name "${spec.name}" is on line ${first} already`);
@@ -47,7 +57,7 @@ export function parseBulk(text: string, name: string, rules: TaskRules): TaskSpe
     throw new KtimerError('usage', `${bad.length} bad line(s), nothing added: ${shown.join('; ')}${more}`);
   }
   if (specs.length === 0) throw new KtimerError('usage', `${name} holds no tasks (one JSON object per line)`);
-  return specs;
+  return { specs, noCommand };
 }
 
 function lineInput(line: string): TaskInput {

@@ -1,10 +1,13 @@
 // What every command action needs: the global options, the config (loaded on first use), the
 // task service (Redis connected on first use), and output in human or --json form.
 import type { Config } from '../config/config.js';
-import { findConfig } from '../config/find-config.js';
+import { findConfig, type FoundConfig } from '../config/find-config.js';
 import { loadConfig } from '../config/load-config.js';
+import { type OneshotLog, oneshotLogger } from '../log/oneshot-logger.js';
+import { logTaskChange } from '../log/task-change-log.js';
 import type { HistoryService } from '../service/history-service.js';
-import type { TaskChange, TaskService } from '../service/task-service.js';
+import type { Services } from '../service/services.js';
+import type { TaskService } from '../service/task-service.js';
 import type { Store } from '../store/open-store.js';
 import { safeJson } from '../text.js';
 import { runStats } from './run-stats.js';
@@ -18,7 +21,6 @@ export class CliContext {
   private cfg: Config | undefined;
   private opened: Store | undefined;
   private connected: Promise<Store> | undefined;
-  private svc: TaskService | undefined;
 
   /** Exit status for a command that succeeds but reports a state (status: 3 = stopped). */
   exitCode = 0;
@@ -29,12 +31,20 @@ export class CliContext {
     return this.options.json === true;
   }
 
+  private found: FoundConfig | undefined;
+
+  /** Which conf.ini this command uses, and why (find-config.ts). */
+  get configFound(): FoundConfig {
+    this.found ??= findConfig(this.options.config);
+    return this.found;
+  }
+
   get configPath(): string {
-    return findConfig(this.options.config).path;
+    return this.configFound.path;
   }
 
   get config(): Config {
-    this.cfg ??= loadConfig(this.configPath);
+    this.cfg ??= loadConfig(this.configPath, this.configFound.why);
     return this.cfg;
   }
 
@@ -57,52 +67,36 @@ export class CliContext {
     return this.connected;
   }
 
-  async service(): Promise<TaskService> {
-    if (!this.svc) {
-      const { TaskService } = await import('../service/task-service.js');
-      this.svc = new TaskService({
+  private services: Promise<Services> | undefined;
+
+  /** The task and history services, with every change logged to runed.log (by the service). */
+  private openServices(): Promise<Services> {
+    this.services ??= import('../service/services.js').then(({ openServices }) =>
+      openServices({
         config: this.config,
-        store: async () => (await this.store()).tasks,
-        nowMs: async () => (await this.store()).serverTimeMs(),
-        onChange: (change) => this.logChange(change),
-      });
-    }
-    return this.svc;
+        store: () => this.store(),
+        onChange: (change) => logTaskChange(this.changeLog().logger, change, 'cli'),
+      }),
+    );
+    return this.services;
+  }
+
+  async service(): Promise<TaskService> {
+    return (await this.openServices()).tasks;
   }
 
   /** The run history (history, runs, output). */
   async history(): Promise<HistoryService> {
-    const { HistoryService } = await import('../service/history-service.js');
-    const service = await this.service();
-    return new HistoryService({
-      history: async () => (await this.store()).history,
-      resolveKid: (ref) => service.resolveHistoryKid(ref),
-      nowMs: async () => (await this.store()).serverTimeMs(),
-      timezone: this.config.task.timezone,
-    });
+    return (await this.openServices()).history;
   }
 
-  private changes: ((change: TaskChange) => void) | undefined;
+  private log: OneshotLog | undefined;
 
-  /** runed.log gets every change; pino is loaded only by commands that change something. */
-  private logChange(change: TaskChange): void {
-    this.changes?.(change);
+  /** runed.log's writer, made at the first change (a command that changes nothing opens none). */
+  private changeLog(): OneshotLog {
+    this.log ??= oneshotLogger(this.config.log.runed);
+    return this.log;
   }
-
-  /** Call before a changing command runs, so the logger is ready when the change happens. */
-  async prepareChangeLog(): Promise<void> {
-    const [{ oneshotLogger }, { logTaskChange }] = await Promise.all([
-      import('../log/oneshot-logger.js'),
-      import('../log/task-change-log.js'),
-    ]);
-    const log = oneshotLogger(this.config.log.runed);
-    this.changes = (change) => logTaskChange(log.logger, change, 'cli');
-    this.flushLog = () => {
-      log.flush();
-    };
-  }
-
-  private flushLog: (() => void) | undefined;
 
   /** Prints the human form, or the data as one JSON document with --json. */
   print(human: string, data: unknown): void {
@@ -111,7 +105,7 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
-    this.flushLog?.();
+    this.log?.flush();
     const store = this.opened;
     this.opened = undefined;
     await store?.close();

@@ -47,7 +47,7 @@ export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
   return table(['KID', 'NAME', 'TYPE', 'SCHEDULE', 'RUNS', 'LAST', 'NEXT', 'COMMAND'], rows);
 }
 
-/** `ktimer history`: a task's runs, newest first. */
+/** `ktimer history`: a task's runs, latest start first. */
 export function historyTable(runs: readonly RunRecord[]): string {
   const rows = runs.map((r) => [
     r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
@@ -62,7 +62,7 @@ export function historyTable(runs: readonly RunRecord[]): string {
   return table(['RUN', 'STARTED', 'BY', 'RESULT', 'DURATION', 'LATE', 'HOST', 'ERROR'], rows);
 }
 
-/** `ktimer runs`: runs of every task, newest first. */
+/** `ktimer runs`: runs of every task, latest start first. */
 export function runsTable(runs: readonly RunSummary[]): string {
   const rows = runs.map((r) => [
     r.started === undefined ? '' : localIso(r.started * 1000),

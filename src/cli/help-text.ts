@@ -10,8 +10,13 @@ const TOMORROW_18H = '$(date -d tomorrow +%F)T18:00';
 export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[] }> = {
   version: { examples: ['ktimer version', 'ktimer version --json'] },
   init: {
-    examples: ['ktimer init', 'ktimer init --config /etc/ktimer/conf.ini'],
-    notes: ['The directory of the conf.ini must exist; log/ and runtime/ are created beside it.'],
+    examples: ['ktimer init', 'sudo ktimer init', 'ktimer init --config ./conf.ini'],
+    notes: [
+      "Without --config: the checkout's conf.ini; for an installed ktimer, /etc/ktimer/conf.ini as root,",
+      '~/.config/ktimer/conf.ini (XDG) otherwise, made with its directory; its logs and pidfile then go to',
+      '/var/log/ktimer and /run/ktimer, or ~/.local/state/ktimer. The directory of a --config must exist;',
+      'its log/ and runtime/ are made beside it. docs/configuration.md: every key.',
+    ],
   },
   count: { examples: ['ktimer count', 'ktimer count --json'] },
   clear: {
@@ -136,7 +141,13 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'way). Killed tasks are logged with error "killed at shutdown" (runed.log, error.log).',
     ],
   },
-  restart: { examples: ['ktimer restart -d', 'ktimer restart -d --now'] },
+  restart: {
+    examples: ['ktimer restart', 'ktimer restart --now', 'ktimer restart -d', 'ktimer restart --foreground'],
+    notes: [
+      'A daemon that ran detached is started detached again, one in the foreground in the foreground',
+      '(here); -d or --foreground chooses. None running: restart starts one as start would (-d to detach).',
+    ],
+  },
   status: {
     examples: ['ktimer status', 'ktimer status --json'],
     notes: ['Exit status: 0 running, 3 stopped.'],
@@ -177,6 +188,18 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'A change of web_passwd ends the sessions opened with the old one; see docs/security.md.',
     ],
   },
+  completion: {
+    examples: [
+      'ktimer completion bash > ~/.local/share/bash-completion/completions/ktimer',
+      'source <(ktimer completion bash)     # in this shell only',
+      'ktimer completion zsh > "${fpath[1]}/_ktimer"',
+    ],
+    notes: [
+      'Completes commands, options and their values, and the kids and names of tasks (the first 1000',
+      'by next run) from the store of the config on the line being completed.',
+    ],
+  },
+  help: { examples: ['ktimer help', 'ktimer help add'] },
 };
 
 /** The text under `ktimer help CMD`. */

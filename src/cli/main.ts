@@ -1,7 +1,7 @@
 // Entry point of `ktimer`: parse, run, and turn every failure into one line on stderr (and,
 // with --json, one JSON document on stdout) with the exit status README documents (0 ok, 1 failure,
 // 2 usage, 3 stopped). KTIMER_DEBUG=1 shows stacks.
-import { type Command, CommanderError } from 'commander';
+import { type CommandUnknownOpts, CommanderError } from '@commander-js/extra-typings';
 import { type ErrorCode, exitCodeOf, KtimerError, messageOf } from '../errors.js';
 import { normalizeArgv } from './argv.js';
 import { buildProgram, outcome } from './program.js';
@@ -45,7 +45,7 @@ interface Failure {
   details?: Record<string, unknown>;
 }
 
-function report(err: unknown, program: Command, args: readonly string[]): number {
+function report(err: unknown, program: CommandUnknownOpts, args: readonly string[]): number {
   if (err instanceof CommanderError && isHelp(err)) return 0;
   if (process.env.KTIMER_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   const failure = describe(err, program, args);
@@ -60,7 +60,7 @@ function report(err: unknown, program: Command, args: readonly string[]): number
 const isHelp = (err: CommanderError): boolean =>
   err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.exitCode === 0;
 
-function describe(err: unknown, program: Command, args: readonly string[]): Failure {
+function describe(err: unknown, program: CommandUnknownOpts, args: readonly string[]): Failure {
   if (err instanceof CommanderError) {
     const text = err.message
       .replace(/^error: /, '')
@@ -82,7 +82,7 @@ function describe(err: unknown, program: Command, args: readonly string[]): Fail
 }
 
 /** Names close to an unknown command or option (see suggest.ts). */
-function suggestion(err: CommanderError, program: Command, args: readonly string[]): string {
+function suggestion(err: CommanderError, program: CommandUnknownOpts, args: readonly string[]): string {
   if (err.code === 'commander.unknownCommand') {
     const word = /unknown command '([^']*)'/.exec(err.message)?.[1] ?? '';
     return didYouMean(similar(word, [...program.commands.map((c) => c.name()), 'help']));

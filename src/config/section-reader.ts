@@ -10,7 +10,7 @@ export class SectionReader {
     readonly file: string,
     readonly section: string,
     private readonly values: Record<string, string>,
-    /** Prefix whose `.` and `_` spellings are both accepted, e.g. "web". */
+    /** Prefix whose `.` and `_` spellings are both accepted, e.g. "web" (keys that start with it). */
     private readonly prefix?: string,
   ) {}
 
@@ -40,15 +40,16 @@ export class SectionReader {
       if (!this.used.has(name)) {
         throw new KtimerError(
           'config',
-          `${this.file}: unknown key ${name} in [${this.section}]; see the shipped conf.ini for the keys of each section`,
+          `${this.file}: unknown key ${name} in [${this.section}]; see docs/configuration.md for the keys of each section`,
         );
       }
     }
   }
 
   private spellings(key: string): string[] {
-    if (!this.prefix) return [key];
-    const rest = key.slice(this.prefix.length + 1);
+    const prefix = this.prefix;
+    if (!prefix || !(key.startsWith(`${prefix}.`) || key.startsWith(`${prefix}_`))) return [key];
+    const rest = key.slice(prefix.length + 1);
     return [`${this.prefix}.${rest}`, `${this.prefix}_${rest}`];
   }
 }

@@ -1,22 +1,19 @@
-// `ktimer init`: writes a missing conf.ini from the shipped one, or fills in an empty
-// web_passwd, always with a fresh random password and mode 0600 (it holds secrets) from the
+// `ktimer init`: writes a missing conf.ini from the defaults (config-template.ts), or fills in an
+// empty web_passwd, always with a fresh random password and mode 0600 (it holds secrets) from the
 // moment it exists: a new file is created 0600, a changed one replaced by a 0600 copy. An empty
 // [task] timezone gets this machine's zone, the zone its operator most likely means.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { KtimerError } from '../errors.js';
 import { machineTimeZone } from '../time-zone.js';
-import { INSTALL_DIR, SHIPPED_CONFIG } from './find-config.js';
+import { configTemplate } from './config-template.js';
 import { readConfigText } from './load-config.js';
-
-/** A pristine copy of the shipped conf.ini, made by the build, for when conf.ini itself is gone. */
-const PRISTINE_CONFIG = resolve(INSTALL_DIR, 'dist', 'conf.ini.default');
+import { statePlaces, thisHost } from './places.js';
 
 const PASSWD_LINE = /^(\s*web[._]passwd\s*=)[ \t]*$/m;
-const ANY_PASSWD_LINE = /^(\s*web[._]passwd\s*=).*$/m;
 const TIMEZONE_LINE = /^(\s*timezone\s*=)[ \t]*$/m;
 
 export const newPassword = (): string => randomBytes(18).toString('base64url');
@@ -29,21 +26,17 @@ export interface ConfigPreparation {
   timezone: string | null;
 }
 
-export function prepareConfig(path: string): ConfigPreparation {
+/**
+ * `standardPlace`: the file is at a place ktimer chose (/etc/ktimer, ~/.config/ktimer), whose
+ * directory is made when missing; a path the operator typed must have its directory already.
+ */
+export function prepareConfig(path: string, standardPlace = false): ConfigPreparation {
   if (!existsSync(path)) {
-    // The pristine copy first: the install's conf.ini may hold that install's secrets by now.
-    const template = [PRISTINE_CONFIG, SHIPPED_CONFIG].find((p) => p !== path && existsSync(p));
-    if (!template)
-      throw new KtimerError(
-        'config',
-        `cannot create ${path}: the shipped conf.ini is missing; reinstall ktimer`,
-      );
-    const shipped = readFileSync(template, 'utf8');
-    const timezone = TIMEZONE_LINE.test(shipped) ? machineTimeZone() : null;
-    const text = shipped
-      .replace(ANY_PASSWD_LINE, `$1 ${newPassword()}`)
-      .replace(TIMEZONE_LINE, `$1 ${timezone ?? ''}`);
-    checkParentDir(path);
+    const timezone = machineTimeZone();
+    const text = configTemplate(statePlaces(path, thisHost()), { web_passwd: newPassword(), timezone });
+    // The file itself is 0600; a --run-as user of /etc/ktimer is given it by the operator.
+    if (standardPlace) mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    else checkParentDir(path);
     // wx: created here, 0600 before the password is in it, never through a symlink.
     writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
     return { created: true, passwordSet: true, timezone };

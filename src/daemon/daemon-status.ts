@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { VERSION } from '../version.js';
 import type { DaemonParts } from './assemble.js';
 import type { LoopHealth } from './health.js';
-import { type DaemonState, writeState } from './state-file.js';
+import { type DaemonMode, type DaemonState, writeState } from './state-file.js';
 
 const WRITE_EVERY_MS = 1000;
 
@@ -24,6 +24,8 @@ export class DaemonStatus {
     /** The machine's clock: `info` compares these times with its own. */
     private readonly local: Clock,
     private readonly stateFile: string,
+    /** How it was started, for `ktimer restart` to start it the same way. */
+    private readonly mode: DaemonMode = 'foreground',
   ) {
     this.startedAtMs = Math.round(local.nowMs());
   }
@@ -32,6 +34,7 @@ export class DaemonStatus {
     const { owner, scheduler, dispatcher, clock, store } = this.parts;
     return {
       pid: process.pid,
+      mode: this.mode,
       owner,
       version: VERSION,
       started_at: this.startedAtMs,

@@ -15,7 +15,7 @@ import { assembleDaemon, type DaemonParts, startWeb, type WebHandle } from './as
 import { DaemonStatus } from './daemon-status.js';
 import { removePidfile } from './pidfile.js';
 import { acquirePidfile } from './pidfile-lock.js';
-import { removeState, STATE_REFRESH_MS, stateFileOf } from './state-file.js';
+import { type DaemonMode, removeState, STATE_REFRESH_MS, stateFileOf } from './state-file.js';
 
 /** At shutdown, alerts under way are given this long to go out. */
 const NOTIFY_GRACE_MS = 3000;
@@ -38,7 +38,11 @@ interface Started {
   status: DaemonStatus;
 }
 
-export async function startDaemon(config: Config, local: Clock = systemClock): Promise<RunningDaemon> {
+export async function startDaemon(
+  config: Config,
+  local: Clock = systemClock,
+  mode: DaemonMode = 'foreground',
+): Promise<RunningDaemon> {
   const spawner = chooseSpawner();
   acquirePidfile(config.pidfile, process.pid);
   const logs = await undoOnFailure(config, null, async () => {
@@ -50,7 +54,7 @@ export async function startDaemon(config: Config, local: Clock = systemClock): P
   );
   parts.shells.warm();
   const redisProblem = await firstConnection(parts, logs);
-  const status = new DaemonStatus(config, parts, local, stateFileOf(config.pidfile));
+  const status = new DaemonStatus(config, parts, local, stateFileOf(config.pidfile), mode);
   const web = await undoOnFailure(config, { logs, parts }, () =>
     startWeb(config, logs, {
       info: () => status.info(),

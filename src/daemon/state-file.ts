@@ -5,11 +5,16 @@ import { readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write.js';
 import type { LoopHealth } from './health.js';
 
+/** `start -d` detaches the daemon; `start` (systemd's way) keeps it in the foreground. */
+export type DaemonMode = 'detached' | 'foreground';
+
 /** How often the daemon rewrites its state file while nothing else changes it. */
 export const STATE_REFRESH_MS = 5000;
 
 export interface DaemonState {
   pid: number;
+  /** How it was started: `start -d` (detached) or `start` (foreground); absent in an older daemon's file. */
+  mode?: DaemonMode;
   owner: string;
   version: string;
   started_at: number;

@@ -2,6 +2,7 @@
 // config, restarts it on failure, reloads logs on `systemctl reload`. A system unit may run the
 // daemon as another user (`--run-as`: User=, Group=); a user unit (`--user`) runs in the user's
 // own systemd manager, as that user. Its stdout goes to journald (log.dir = - puts the logs there).
+import { dirname } from 'node:path';
 import type { Config } from '../config/config.js';
 import { KtimerError } from '../errors.js';
 import { oneLine } from '../text.js';
@@ -48,13 +49,21 @@ export function systemdUnit(
     ? []
     : ['After=network-online.target redis-server.service', 'Wants=network-online.target'];
   const runAs = opts.runAs ? [`User=${opts.runAs.user}`, `Group=${opts.runAs.group}`] : [];
+  // /etc/ktimer/conf.ini keeps its pidfile in /run/ktimer (emptied at each boot) and its logs in
+  // /var/log/ktimer by default (config/places.ts): systemd makes them, owned by User=.
+  const dirs = opts.user
+    ? []
+    : [
+        ...(dirname(config.pidfile) === '/run/ktimer' ? ['RuntimeDirectory=ktimer'] : []),
+        ...(config.log.dir === '/var/log/ktimer' ? ['LogsDirectory=ktimer'] : []),
+      ];
   return `[Unit]
 Description=ktimer timer/ticker task service
 Documentation=file://${quote(binPath.replace(/\/bin\/ktimer$/, '/README.md'))}
 ${[...after, ''].join('\n')}
 [Service]
 Type=simple
-${[...runAs, ''].join('\n')}ExecStart=${arg(nodePath)} ${arg(binPath)} start --config ${arg(config.file)}
+${[...runAs, ...dirs, ''].join('\n')}ExecStart=${arg(nodePath)} ${arg(binPath)} start --config ${arg(config.file)}
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=2

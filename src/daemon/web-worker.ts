@@ -12,12 +12,11 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { KtimerError, messageOf } from '../errors.js';
 import { openLogFile } from '../log/daemon-logs.js';
 import { type LineLogger, logTaskChange } from '../log/task-change-log.js';
-import { HistoryService } from '../service/history-service.js';
-import { TaskService } from '../service/task-service.js';
+import { openServices } from '../service/services.js';
 import { openStore, type Store } from '../store/open-store.js';
 import type { HealthReport } from '../web/metrics-route.js';
 import { Sessions } from '../web/dashboard/sessions.js';
-import { type ErrorLog, startWebServer } from '../web/web-server.js';
+import { type ErrorLog, startWebServer, type WebDeps } from '../web/web-server.js';
 import { answerWithin, type LoopHealth, loopProblem } from './health.js';
 import type { FromWebThread, LogLine, ToWebThread, WebWorkerData } from './web-messages.js';
 
@@ -78,31 +77,27 @@ function yieldToTheLoop(): void {
   }
 }
 
-// eslint-disable-next-line max-lines-per-function -- to split (issue 22)
+/** What the thread asks the main thread: its state (info), its metrics, its loop's health. */
+interface Questions {
+  info: AskMain<Record<string, unknown>>;
+  metrics: AskMain<{ text: string | null; error?: string }>;
+  loop: AskMain<LoopHealth>;
+}
+
+function questionsFor(post: Post): Questions {
+  return {
+    info: new AskMain(() => post({ type: 'info_request' }), INFO_MAX_AGE_MS),
+    metrics: new AskMain(() => post({ type: 'metrics_request' }), INFO_MAX_AGE_MS),
+    loop: new AskMain(() => post({ type: 'health_request' }), HEALTH_MAX_AGE_MS),
+  };
+}
+
 async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> {
   yieldToTheLoop();
   const post: Post = (msg) => port.postMessage(msg);
   const webac = openLogFile(config.log.webac, config, (text) => post({ type: 'stdout', text }));
   const store = openStore(config, 'daemon');
-  const info = new AskMain<Record<string, unknown>>(() => post({ type: 'info_request' }), INFO_MAX_AGE_MS);
-  const metrics = new AskMain<{ text: string | null; error?: string }>(
-    () => post({ type: 'metrics_request' }),
-    INFO_MAX_AGE_MS,
-  );
-  const loop = new AskMain<LoopHealth>(() => post({ type: 'health_request' }), HEALTH_MAX_AGE_MS);
-  const runed = forwardTo('runed', post);
-  const service = new TaskService({
-    config,
-    store: async () => store.tasks,
-    nowMs: () => store.serverTimeMs(),
-    onChange: (change) => logTaskChange(runed, change, 'web'),
-  });
-  const history = new HistoryService({
-    history: async () => store.history,
-    resolveKid: (ref) => service.resolveHistoryKid(ref),
-    nowMs: () => store.serverTimeMs(),
-    timezone: config.task.timezone,
-  });
+  const asked = questionsFor(post);
   const stop = async () => {
     await store.close();
     await webac.close();
@@ -110,18 +105,57 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
   // Connected first, so the first requests get no 503; but Redis away or slow is no reason not
   // to listen (requests get 503 until it is back), nor to hold up `start -d` twice.
   await Promise.race([store.connect().catch(() => {}), sleep(CONNECT_WAIT_MS)]);
-  const server = await startWebServer({
+  const server = await startWebServer(serverOptions(config, store, asked, post, webac.logger)).catch(
+    (err: unknown) => {
+      post(failure(err));
+      return null;
+    },
+  );
+  if (!server) {
+    await stop();
+    return process.exit(1);
+  }
+  port.on('message', (msg: ToWebThread) => {
+    if (msg.type === 'info') asked.info.answer(msg.info);
+    else if (msg.type === 'metrics') asked.metrics.answer(msg);
+    else if (msg.type === 'health') asked.loop.answer(msg.health);
+    else if (msg.type === 'reopen') webac.reopen();
+    else
+      void server
+        .close()
+        .then(stop)
+        .then(() => process.exit(0));
+  });
+  post({ type: 'listening', address: `${server.host}:${server.port}` });
+}
+
+/** The web server's parts: the services on this thread's store, and what the main thread answers. */
+function serverOptions(
+  config: WebWorkerData['config'],
+  store: Store,
+  asked: Questions,
+  post: Post,
+  accessLog: WebDeps['accessLog'],
+): WebDeps {
+  // Task changes go to runed.log, which the main thread writes.
+  const runed = forwardTo('runed', post);
+  const services = openServices({
     config,
-    service,
-    history,
-    info: () => info.get(),
+    store: async () => store,
+    onChange: (change) => logTaskChange(runed, change, 'web'),
+  });
+  return {
+    config,
+    service: services.tasks,
+    history: services.history,
+    info: () => asked.info.get(),
     metrics: async () => {
-      const { text, error } = await metrics.get();
+      const { text, error } = await asked.metrics.get();
       if (text === null) throw new Error(`metrics: ${error ?? 'unavailable'}`);
       return text;
     },
-    health: () => healthOf(loop, store),
-    accessLog: webac.logger,
+    health: () => healthOf(asked.loop, store),
+    accessLog,
     errorLog: forwardTo('error', post),
     // The fleet's count of wrong passwords, in Redis beside the sessions.
     wrongPasswords: store.uiSessions,
@@ -136,26 +170,7 @@ async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> 
       }),
       cookieMaxAgeSec: config.web.sessionLifetimeSec,
     },
-  }).catch((err: unknown) => {
-    post(failure(err));
-    return null;
-  });
-  if (!server) {
-    await stop();
-    return process.exit(1);
-  }
-  port.on('message', (msg: ToWebThread) => {
-    if (msg.type === 'info') info.answer(msg.info);
-    else if (msg.type === 'metrics') metrics.answer(msg);
-    else if (msg.type === 'health') loop.answer(msg.health);
-    else if (msg.type === 'reopen') webac.reopen();
-    else
-      void server
-        .close()
-        .then(stop)
-        .then(() => process.exit(0));
-  });
-  post({ type: 'listening', address: `${server.host}:${server.port}` });
+  };
 }
 
 /** /healthz: the main thread's loop (claimed within 2 s) and Redis (answers this thread's PING). */

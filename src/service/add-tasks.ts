@@ -55,6 +55,26 @@ export function changedTask(
     : { ...spec, run_num, run_lasttime, run_nexttime, runs, parked, paused };
 }
 
+/** A batch of a file refused: its first task's line, and why. */
+interface Refused {
+  start: number;
+  why: string;
+  nameTaken: boolean;
+}
+
+/** A file's kids (in its order) and counts, as its tasks are stored. */
+class Tally implements BulkOutcome {
+  added = 0;
+  replaced = 0;
+  constructor(readonly kids: string[]) {}
+
+  count(index: number, outcome: AddOutcome): void {
+    this.kids[index] = outcome.task.kid;
+    if (outcome.replaced) this.replaced++;
+    else this.added++;
+  }
+}
+
 export class TaskAdder {
   constructor(private readonly deps: AddDeps) {}
 
@@ -117,34 +137,56 @@ export class TaskAdder {
    * in batches of BULK_BATCH, one script each, stored whole or not at all. A batch refused
    * (task_max_num) ends the run with an error saying how many were added before it.
    */
-  // eslint-disable-next-line max-lines-per-function -- to split (issue 22)
   async addSpecs(store: TaskStore, specs: readonly TaskSpec[], replace: boolean): Promise<BulkOutcome> {
     const names = specs.flatMap((s) => (s.name === undefined ? [] : [s.name]));
     // parseBulk says which lines; this guards any other caller (two tasks cannot share a name).
     if (new Set(names).size !== names.length)
       throw usageError('two tasks are given the same name; names are unique');
     const nowMs = await this.deps.nowMs();
-    const kids: string[] = new Array<string>(specs.length);
     const held = await this.heldNames(store, specs);
     const first = held[0];
     if (first && !replace) throw nameTaken(specs[first.index]?.name ?? '', first.stored.kid, held.length - 1);
+    const tally = new Tally(new Array<string>(specs.length));
+    await this.replaceHeld(store, specs, held, nowMs, tally);
+    const refused = await this.addFresh(store, specs, nowMs, replace, tally);
+    if (refused.length > 0) throw this.refusal(refused, specs.length, tally);
+    const { kids, added, replaced } = tally;
+    return { kids, added, replaced };
+  }
+
+  /** The tasks whose names are held: each replaces its holder, one script each. */
+  private async replaceHeld(
+    store: TaskStore,
+    specs: readonly TaskSpec[],
+    held: readonly { index: number; stored: StoredTask & { kid: string } }[],
+    nowMs: number,
+    tally: Tally,
+  ): Promise<void> {
     // Every replacement is computed before any write: one that is refused refuses the file.
     const plans = held.map((h) => ({
       ...h,
+      spec: specs[h.index] as TaskSpec,
       task: this.replacement(specs[h.index] as TaskSpec, h.stored.task, nowMs),
     }));
-    let added = 0;
-    let replaced = 0;
     await inFlight(plans, REPLACE_IN_FLIGHT, async (plan) => {
-      const spec = specs[plan.index] as TaskSpec;
-      const done = await this.replaceIn(store, plan.stored.kid, spec, nowMs, plan.stored);
+      const done = await this.replaceIn(store, plan.stored.kid, plan.spec, nowMs, plan.stored);
       // Null: the task moved on since it was read (a daemon fired it); the one-task path reads again.
-      const outcome = done ? { task: done, replaced: true } : await this.add(store, spec, true);
-      kids[plan.index] = outcome.task.kid;
-      if (outcome.replaced) replaced++;
-      else added++;
+      tally.count(plan.index, done ? { task: done, replaced: true } : await this.add(store, plan.spec, true));
     });
-    const fresh = specs.flatMap((spec, index) => (kids[index] === undefined ? [{ spec, index }] : []));
+  }
+
+  /**
+   * The other tasks, in batches of BULK_BATCH, each one script stored whole or not at all; the
+   * batches refused (task_max_num, a name taken meanwhile without `replace`) are returned.
+   */
+  private async addFresh(
+    store: TaskStore,
+    specs: readonly TaskSpec[],
+    nowMs: number,
+    replace: boolean,
+    tally: Tally,
+  ): Promise<Refused[]> {
+    const fresh = specs.flatMap((spec, index) => (tally.kids[index] === undefined ? [{ spec, index }] : []));
     const batches: { index: number; item: NewTask }[][] = [];
     for (let i = 0; i < fresh.length; i += BULK_BATCH) {
       batches.push(
@@ -153,7 +195,7 @@ export class TaskAdder {
           .map(({ spec, index }) => ({ index, item: { kid: newKid(), task: this.newTask(spec, nowMs) } })),
       );
     }
-    const refused: { start: number; why: string }[] = [];
+    const refused: Refused[] = [];
     await inFlight(batches, BULK_IN_FLIGHT, async (batch) => {
       const res = await store.addMany(
         batch.map((b) => b.item),
@@ -161,17 +203,13 @@ export class TaskAdder {
       );
       if (res === 'added') {
         for (const { index, item } of batch) {
-          kids[index] = item.kid;
           this.deps.onChange('add', item.kid, item.task);
+          tally.count(index, { task: { kid: item.kid, ...item.task }, replaced: false });
         }
-        added += batch.length;
       } else if (Array.isArray(res) && replace) {
         // A name taken since it was looked up: this batch goes one task at a time instead.
         await inFlight(batch, REPLACE_IN_FLIGHT, async ({ index }) => {
-          const outcome = await this.add(store, specs[index] as TaskSpec, true);
-          kids[index] = outcome.task.kid;
-          if (outcome.replaced) replaced++;
-          else added++;
+          tally.count(index, await this.add(store, specs[index] as TaskSpec, true));
         });
       } else {
         const why = Array.isArray(res)
@@ -179,19 +217,22 @@ export class TaskAdder {
           : res === 'full'
             ? `they would pass task_max_num = ${this.deps.config.task.maxNum} (${this.deps.config.file})`
             : 'a generated kid exists already; try again';
-        refused.push({ start: (batch[0]?.index ?? 0) + 1, why });
+        refused.push({ start: (batch[0]?.index ?? 0) + 1, why, nameTaken: Array.isArray(res) });
       }
     });
-    if (refused.length > 0) {
-      refused.sort((a, b) => a.start - b.start);
-      const notAdded = specs.length - added - replaced;
-      const starts = refused.map((r) => `task ${r.start}`).join(', ');
-      throw new KtimerError(
-        (refused[0] as { why: string }).why.startsWith('name') ? 'exists' : 'limit',
-        `${added + replaced} tasks added${replaced > 0 ? ` (${replaced} replaced)` : ''}, ${notAdded} not: the batch of up to ${BULK_BATCH} starting at ${starts} was refused, ${(refused[0] as { why: string }).why}`,
-      );
-    }
-    return { kids, added, replaced };
+    return refused;
+  }
+
+  /** The error of a file whose batches were refused: how many were added, which batches were not. */
+  private refusal(refused: Refused[], total: number, tally: Tally): KtimerError {
+    refused.sort((a, b) => a.start - b.start);
+    const [first] = refused as [Refused, ...Refused[]];
+    const { added, replaced } = tally;
+    const starts = refused.map((r) => `task ${r.start}`).join(', ');
+    return new KtimerError(
+      first.nameTaken ? 'exists' : 'limit',
+      `${added + replaced} tasks added${replaced > 0 ? ` (${replaced} replaced)` : ''}, ${total - added - replaced} not: the batch of up to ${BULK_BATCH} starting at ${starts} was refused, ${first.why}`,
+    );
   }
 
   /** The specs whose name a task holds now, with that task as stored. */

@@ -39,18 +39,20 @@ const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export class HistoryService {
   constructor(private readonly deps: HistoryServiceDeps) {}
 
-  /** A task's runs, newest first: also a timer's that has fired and is gone. */
+  /** A task's last `count` runs on record, latest start first: also a timer's that has fired and is gone. */
   async ofTask(ref: string, countInput?: string): Promise<{ kid: string; runs: RunRecord[] }> {
     const count = countOf(countInput, HISTORY_DEFAULT);
     const kid = await this.deps.resolveKid(ref);
-    return { kid, runs: await (await this.deps.history()).ofTask(kid, count) };
+    return { kid, runs: latestStartFirst(await (await this.deps.history()).ofTask(kid, count)) };
   }
 
-  /** The runs of every task, newest first. */
+  /** The last `count` runs on record of every task, latest start first. */
   async runs(q: RunsQuery): Promise<RunSummary[]> {
     const count = countOf(q.count, RUNS_DEFAULT);
     const sinceMs = q.since === undefined ? null : await this.sinceMs(q.since);
-    return (await this.deps.history()).runs({ sinceMs, count, failedOnly: q.failed === true });
+    return latestStartFirst(
+      await (await this.deps.history()).runs({ sinceMs, count, failedOnly: q.failed === true }),
+    );
   }
 
   /**
@@ -116,6 +118,22 @@ export class HistoryService {
     if (human) throw usageError(`since "${value}" is invalid; a time ago is written without +: 1h, 30m, 2d`);
     return parseWhole('since', value, 0, 'a time ago (1h, 30m, 2d), a date, or a unix timestamp') * 1000;
   }
+}
+
+/**
+ * Runs come off the store in the order they were recorded, newest first: by when they ended, so a
+ * long run that started first shows above the short ones that started after it. Shown latest
+ * start first instead. A run that never started (skipped) goes by its due time, or, where the
+ * record has none (a summary), stays beside the run recorded just after it.
+ */
+export function latestStartFirst<T extends { started?: number; due?: number }>(rows: readonly T[]): T[] {
+  let above = Number.POSITIVE_INFINITY;
+  const keyed = rows.map((row, index) => {
+    above = row.started ?? row.due ?? above;
+    return { row, index, key: above };
+  });
+  keyed.sort((a, b) => b.key - a.key || a.index - b.index);
+  return keyed.map((k) => k.row);
 }
 
 function countOf(value: string | undefined, fallback: number): number {

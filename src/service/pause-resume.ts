@@ -62,7 +62,7 @@ export class PauseResume {
     const statuses = await store.pause(kids, toSec(await this.deps.nowMs()));
     const outcomes = kids.map((kid, i) => ({ kid, state: PAUSE_STATE[statuses[i] ?? 'missing'] }));
     const paused = outcomes.filter((o) => o.state === 'paused').length;
-    this.deps.onChange?.({ op: 'pause', kids, count: paused });
+    this.deps.onChange({ op: 'pause', kids, count: paused });
     return outcomes;
   }
 
@@ -80,7 +80,7 @@ export class PauseResume {
       if (kids.length > 0) paused += (await store.pause(kids, nowSec)).filter((s) => s === 'done').length;
       if (kids.length < PAUSE_BATCH) break;
     }
-    this.deps.onChange?.({ op: 'pause', kids: 'all', count: paused });
+    this.deps.onChange({ op: 'pause', kids: 'all', count: paused });
     return paused;
   }
 
@@ -92,7 +92,7 @@ export class PauseResume {
     const outcomes: ResumeOutcome[] = [];
     for (const kid of kids) outcomes.push(await this.resumeOne(store, kid, nowMs));
     const resumed = outcomes.filter((o) => o.state === 'resumed').length;
-    this.deps.onChange?.({ op: 'resume', kids, count: resumed });
+    this.deps.onChange({ op: 'resume', kids, count: resumed });
     return outcomes;
   }
 
@@ -125,7 +125,7 @@ export class PauseResume {
       if (!last || page.length < PAUSE_BATCH) break;
       after = last.kid;
     }
-    this.deps.onChange?.({ op: 'resume', kids: 'all', count: result.resumed });
+    this.deps.onChange({ op: 'resume', kids: 'all', count: result.resumed });
     return result;
   }
 

@@ -142,7 +142,11 @@ export interface TaskServiceDeps {
   store: () => Promise<TaskStore>;
   /** "Now" in unix ms on the Redis server's clock (every machine's due times agree). */
   nowMs: () => Promise<number>;
-  onChange?: (change: TaskChange) => void;
+  /**
+   * Told of every change, once it is stored (runed.log's task lines). Required: a front end cannot
+   * leave it out, and the service, not each command, says what changed.
+   */
+  onChange: (change: TaskChange) => void;
 }
 
 /** The task rules of a config: defaults and limits from conf.ini. */
@@ -174,7 +178,7 @@ export class TaskService {
       config: deps.config,
       rules: this.rules,
       nowMs: deps.nowMs,
-      onChange: (op, kid, task) => deps.onChange?.({ op, kid, task }),
+      onChange: (op, kid, task) => deps.onChange({ op, kid, task }),
     });
   }
 
@@ -219,7 +223,7 @@ export class TaskService {
       fire_id: res.fireId,
       state: res.how === 'fire' ? 'started' : 'queued',
     };
-    this.deps.onChange?.({ op: 'run', ...outcome });
+    this.deps.onChange({ op: 'run', ...outcome });
     return outcome;
   }
 
@@ -274,7 +278,7 @@ export class TaskService {
       if (res === 'missing') throw notFound(kid);
       if (typeof res === 'object') throw nameTakenForUpdate(spec.name ?? '', res.takenBy);
       if (res === 'updated') {
-        this.deps.onChange?.({ op: 'update', kid, task });
+        this.deps.onChange({ op: 'update', kid, task });
         return { kid, ...task };
       }
     }
@@ -292,13 +296,13 @@ export class TaskService {
       throw usageError(`too many kids (${refs.length}); at most ${DEL_MAX_KIDS} at once`);
     const kids = [...new Set(await resolveKids(refs, this.deps.store))];
     const deleted = await this.withStore((store) => store.del(kids));
-    this.deps.onChange?.({ op: 'del', kids, ...deleted });
+    this.deps.onChange({ op: 'del', kids, ...deleted });
     return deleted;
   }
 
   async clear(): Promise<number> {
     const removed = await this.withStore((store) => store.clear());
-    this.deps.onChange?.({ op: 'clear', removed });
+    this.deps.onChange({ op: 'clear', removed });
     return removed;
   }
 
@@ -411,15 +415,25 @@ function runCount(nInput: string | undefined): number {
   return n;
 }
 
+/**
+ * The zone a task's times are shown in, everywhere (next, resume): a cron task's own, this
+ * machine's for the others (their times are instants, not wall-clock times of a zone).
+ */
+export const zoneShown = (task: Pick<Task, 'type' | 'tz'>): string =>
+  task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
+
+/** A time as `next` and `resume` show it: in the zone of `zoneShown`. */
+export const timeShown = (ms: number, tz: string): string => shortIso(isoInZone(ms, tz));
+
 /** A task's next `n` runs in words and times, local in its zone (cron) or this machine's. */
 function runsOf(task: Task, n: number): Omit<NextRuns, 'kid' | 'paused'> {
-  const tz = task.type === 'cron' && task.tz !== undefined ? task.tz : machineTimeZone();
+  const tz = zoneShown(task);
   // One run more than shown says whether the task goes on after them.
   const upcoming = n === 0 ? [] : upcomingRunTimes(task, n + 1).map(Math.round);
   const runs = upcoming.slice(0, n).map((ms) => ({
     unix_ms: ms,
     utc: shortIso(utcIso(ms)),
-    local: shortIso(isoInZone(ms, tz)),
+    local: timeShown(ms, tz),
   }));
   return { schedule: scheduleInWords(task), tz, runs, more: upcoming.length > n };
 }

@@ -1,6 +1,8 @@
 // Which conf.ini is used, and `ktimer init`.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,20 +11,38 @@ import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 
 const redis = usePrivateRedis();
 
-test('lookup order: --config, then $KTIMER_CONFIG, then conf.ini beside bin/', async () => {
+test("lookup order: --config, then $KTIMER_CONFIG, then the checkout's conf.ini; info says which and why", async () => {
   const a = writeTestConfig({ redisPort: redis.server.port, extra: { default: ['task_max_num = 11'] } });
   const b = writeTestConfig({ redisPort: redis.server.port, extra: { default: ['task_max_num = 22'] } });
   const info = async (args: string[], env: Record<string, string | undefined> = {}) =>
-    JSON.parse((await runCli(['info', '--json', ...args], { env })).stdout).config as string;
-  assert.equal(await info(['--config', a], { KTIMER_CONFIG: b }), a);
-  assert.equal(await info(['-config=' + a]), a);
-  assert.equal(await info([], { KTIMER_CONFIG: b }), b);
-  assert.equal(await info([]), join(ROOT, 'conf.ini'));
+    JSON.parse((await runCli(['info', '--json', ...args], { env })).stdout).config as {
+      path: string;
+      source: string;
+      why: string;
+    };
+  assert.deepEqual(await info(['--config', a], { KTIMER_CONFIG: b }), {
+    path: a,
+    source: 'option',
+    why: 'given with --config',
+  });
+  assert.equal((await info(['-config=' + a])).path, a);
+  assert.deepEqual(await info([], { KTIMER_CONFIG: b }), {
+    path: b,
+    source: 'env',
+    why: 'given by $KTIMER_CONFIG',
+  });
+  const human = await runCli(['info', '--config', a]);
+  assert.match(human.stdout, new RegExp(`^config: +${a} \\(given with --config\\)$`, 'm'));
+  // The checkout's own conf.ini may exist (init was run here) or not: either way it is the one.
+  const own = JSON.parse((await runCli(['info', '--json'], { timeoutMs: 10_000 })).stdout);
+  if (own.ok === false)
+    assert.match(own.error, /^cannot read config file \S+\/conf\.ini \(ENOENT, the checkout's own: /);
+  else assert.equal(own.config.path, join(ROOT, 'conf.ini'));
   const missing = await runCli(['count', '--config', '/nonexistent/k.ini']);
   assert.equal(missing.code, 1);
   assert.match(
     missing.stderr,
-    /cannot read config file \/nonexistent\/k\.ini \(ENOENT\); run `ktimer init` to create it/,
+    /cannot read config file \/nonexistent\/k\.ini \(ENOENT, given with --config\); run `ktimer init` to create it/,
   );
 });
 
@@ -62,7 +82,7 @@ test('init creates a missing conf.ini: random web_passwd, mode 0600, one line pe
   const lines = res.stdout.trim().split('\n');
   assert.deepEqual(
     lines.map((l) => l.split(':')[0]),
-    ['config file', 'config values', 'redis', 'log dir', 'runtime dir', 'pidfile'],
+    ['config file', 'config values', 'redis', 'log dir', 'runtime dir', 'pidfile', 'web port'],
   );
   assert.match(lines[0] ?? '', /ok .*created, mode 0600, web_passwd generated/);
   const other = join(dir, 'other.ini');
@@ -132,8 +152,8 @@ test("init writes this machine's zone as [task] timezone, and fills an empty tim
   const text = readFileSync(path, 'utf8');
   assert.match(text, /\[task\][^[]*\ntimezone = America\/New_York\n/);
   assert.match(
-    readFileSync(join(ROOT, 'conf.ini'), 'utf8'),
-    /\[task\][^[]*; [^\n]*IANA time zone[^[]*Empty = UTC[^[]*\ntimezone =\n/,
+    text,
+    /\[task\][^[]*; [^\n]*IANA time zone[^[]*; empty = UTC\.\ntimezone = America\/New_York\n/,
   );
 
   // An existing file: an empty line is filled (its mode kept: no password was written), a set one kept.
@@ -143,11 +163,55 @@ test("init writes this machine's zone as [task] timezone, and fills an empty tim
   assert.equal(fill.code, 0, fill.stdout + fill.stderr);
   assert.match(
     fill.stdout,
-    /config file: +ok .*\(timezone was empty: set to Asia\/Tokyo \(this machine's zone\)\)\n/,
+    /config file: +ok .*\(timezone was empty: set to Asia\/Tokyo \(this machine's zone\)\); given with --config\n/,
   );
   assert.match(readFileSync(config, 'utf8'), /^timezone = Asia\/Tokyo$/m);
   assert.equal(statSync(config).mode & 0o777, 0o640);
   const kept = await runCli(['init', '--config', config], { env: { TZ: 'Europe/Berlin' } });
-  assert.match(kept.stdout, /^config file: +ok +\/\S+\n/);
+  assert.match(kept.stdout, /^config file: +ok +\/\S+; given with --config\n/);
   assert.match(readFileSync(config, 'utf8'), /^timezone = Asia\/Tokyo$/m);
+});
+
+test('the checkout tracks no conf.ini and git ignores it: init changes no tracked file', async (t) => {
+  if (!existsSync(join(ROOT, '.git'))) return t.skip('not a git checkout');
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(git('ls-files', 'conf.ini', 'dist').stdout, '', 'no config and no build output is tracked');
+  assert.equal(git('check-ignore', '-q', 'conf.ini').status, 0, "git ignores the checkout's conf.ini");
+  // The template is code (src/config/config-keys.ts): the build copies no conf.ini anywhere.
+  assert.equal(existsSync(join(ROOT, 'dist', 'conf.ini.default')), false);
+});
+
+test('init says how many tasks the Redis it found holds, and refuses a web port taken', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const config = writeTestConfig({
+      redisPort: redis.server.port,
+      extra: { web: ['web_enable = 1', `web_port = ${port}`] },
+    });
+    const res = await runCli(['init', '--config', config]);
+    assert.equal(res.code, 1);
+    assert.match(
+      res.stdout,
+      /redis: +ok +127\.0\.0\.1:\d+ db 0 answers \(Redis [\d.]+\); 0 tasks under kt\w+:tasks:all\n/,
+    );
+    assert.match(
+      res.stdout,
+      new RegExp(
+        `web port: +FAILED +127\\.0\\.0\\.1:${port} is taken by another program; set web_port in ${config}`,
+      ),
+    );
+    assert.match(res.stderr, /init found 1 problem\(s\)/);
+  } finally {
+    taken.close();
+  }
+  const free = writeTestConfig({
+    redisPort: redis.server.port,
+    extra: { web: ['web_enable = 1', `web_port = ${port}`] },
+  });
+  assert.match(
+    (await runCli(['init', '--config', free])).stdout,
+    new RegExp(`web port: +ok +127\\.0\\.0\\.1:${port} is free`),
+  );
 });

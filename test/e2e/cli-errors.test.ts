@@ -2,7 +2,7 @@
 // stack trace, nothing stored. Redis away: exit 1, clearly, within seconds. A closed stdout.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -43,6 +43,30 @@ test('unknown commands and options are usage errors with a hint to ktimer help',
   oneLineError(await runCli([]), 2, /no command given; see `ktimer help`/);
 });
 
+test('help of an unknown command is a usage error with a suggestion, as the command itself is', async () => {
+  oneLineError(
+    await runCli(['help', 'nosuchcmd']),
+    2,
+    /^ktimer: error: unknown command 'nosuchcmd'; see `ktimer help`$/,
+  );
+  oneLineError(
+    await runCli(['help', 'stat']),
+    2,
+    /unknown command 'stat' \(Did you mean status or start\?\)/,
+  );
+  const general = await runCli(['help']);
+  assert.equal(general.code, 0);
+  // What ktimer is, first: cron among the schedules.
+  assert.match(
+    general.stdout,
+    /^Usage: ktimer \[options\] \[command\]\n\nktimer: one-shot timers, repeating tickers and cron schedules/,
+  );
+  assert.match(general.stdout, /\n {2}help \[command\] +show the help of ktimer, or of one command/);
+  const one = await runCli(['help', 'next']);
+  assert.equal(one.code, 0);
+  assert.match(one.stdout, /^Usage: ktimer next \[options\] \[kid\]/);
+});
+
 test('suggestions: a command the word begins, and slips in an option name whatever its value', async () => {
   oneLineError(
     await kt('stat'),
@@ -75,6 +99,47 @@ test('an unquoted command (stray words right after a one-word -command) is refus
     'an option after it is an option',
   );
   assert.equal(await stored(), 0);
+});
+
+test('an unquoted -cron whose * the shell turned into file names: quote the expression; nothing stored', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ktimer-glob-'));
+  for (const name of ['notes.txt', 'run.sh']) writeFileSync(join(dir, name), '');
+  // As typed at a prompt: bash expands each * of the expression into the directory's files.
+  const line = `"${process.execPath}" "${BIN}" add -type=cron -cron=*/5 * * * * -command=true --config ${config}`;
+  const res = spawnSync('bash', ['-c', line], { cwd: dir, encoding: 'utf8' });
+  oneLineError(
+    { code: res.status, signal: null, stdout: res.stdout, stderr: res.stderr },
+    2,
+    /-cron "\*\/5" has 1 field and words follow it; the shell put file names in it \("notes\.txt", "run\.sh", "notes\.txt", \.\.\.\): each \* of an unquoted expression; quote the expression: -cron="\*\/5 \* \* \* \*"$/,
+  );
+  // The same words where no file matched (an empty directory): still the quoting hint.
+  oneLineError(
+    await kt('add', '-type=cron', '-cron=0', '30', '3', '*', '*', '*'),
+    2,
+    /-cron "0" has 1 field and words follow it; quote the expression/,
+  );
+  assert.equal(await stored(), 0);
+});
+
+test('a forgotten -command: the default of conf.ini is used, and said on stderr', async () => {
+  const res = await kt('add', '-time=600');
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /^operating result:\[true\] newkid:\[\w+\]\n$/);
+  assert.equal(
+    res.stderr,
+    `ktimer: warning: no -command given: it runs [task] default_timer: "echo -e Hello Ktimer" (from ${config})\n`,
+  );
+  const ticker = await kt('add', '-type=ticker', '-time=600');
+  assert.match(ticker.stderr, /no -command given: it runs \[task\] default_ticker: "date --rfc-3339=ns"/);
+  assert.equal((await kt('add', '-time=600', '-command=true')).stderr, '', 'given: nothing said');
+  const file = join(mkdtempSync(join(tmpdir(), 'ktimer-file-')), 'tasks.jsonl');
+  writeFileSync(file, '{"time":600,"command":"true"}\n{"time":600}\n');
+  const bulk = await kt('add', '--file', file);
+  assert.match(
+    bulk.stderr,
+    /no -command given: 1 task\(s\) \(\S+tasks\.jsonl: line 2\) run \[task\] default_timer or default_ticker/,
+  );
+  await kt('clear', '--yes');
 });
 
 test('--json on failure: {"ok":false,"code","error"} on stdout, the same one line on stderr', async () => {

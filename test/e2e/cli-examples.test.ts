@@ -3,11 +3,11 @@
 // docs/ are run, their output compared, by docs-examples.test.ts.)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { BIN, runCli, writeTestConfig } from '../helpers/cli.js';
+import { ktimerOnPath, runCli, writeTestConfig } from '../helpers/cli.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 
 const redis = usePrivateRedis();
@@ -19,8 +19,7 @@ before(async () => {
   sandbox = mkdtempSync(join(tmpdir(), 'ktimer-examples-'));
   config = writeTestConfig({ redisPort: redis.server.port });
   // `ktimer` on the PATH, as after an install; the file `add --file` examples name.
-  writeFileSync(join(sandbox, 'ktimer'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
-  chmodSync(join(sandbox, 'ktimer'), 0o755);
+  ktimerOnPath(sandbox);
   writeFileSync(join(sandbox, 'tasks.jsonl'), '{"time":60,"command":"true"}\n');
 });
 

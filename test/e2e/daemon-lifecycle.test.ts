@@ -135,6 +135,46 @@ test('restart -d gives a new daemon', async () => {
   assert.equal(d.alive(), true);
 });
 
+test('restart keeps the mode the daemon had: detached stays detached, foreground runs here', async () => {
+  const d = newDaemon();
+  await d.start();
+  // No -d: the command returns, leaving a new detached daemon (it used to take over the terminal).
+  const res = await d.cli(['restart']);
+  assert.equal(res.code, 0, res.stderr);
+  const m = /^ktimer stopped\nktimer started \[(\d+)\]\n$/.exec(res.stdout);
+  assert.ok(m, res.stdout);
+  d.pid = Number(m[1]);
+  assert.equal(d.alive(), true);
+  assert.equal(JSON.parse(readFileSync(d.pidfile.replace(/\.pid$/, '.state.json'), 'utf8')).mode, 'detached');
+  assert.equal((await d.cli(['restart', '-d', '--foreground'])).code, 2);
+
+  // In the foreground: restart runs the new one in its own foreground, as `start` would.
+  await d.cli(['stop']);
+  const first = spawn(process.execPath, [BIN, 'start', '--config', d.config], { stdio: 'ignore' });
+  await waitFor(async () => (await d.cli(['status'])).code === 0, { what: 'foreground daemon' });
+  const firstExit = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
+  const again = spawn(process.execPath, [BIN, 'restart', '--config', d.config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  again.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  try {
+    await waitFor(() => /ktimer started \[\d+\]/.test(out), { what: 'restarted in the foreground' });
+    assert.equal(await firstExit, 0);
+    assert.equal(
+      /ktimer started \[(\d+)\]/.exec(out)?.[1],
+      String(again.pid),
+      'the daemon is the restart process',
+    );
+  } finally {
+    const exited = new Promise((r) => again.on('exit', r));
+    again.kill('SIGTERM');
+    await exited;
+  }
+});
+
 test('start in the foreground (systemd): runs until SIGTERM, exits 0, removes the pidfile', async () => {
   const d = newDaemon();
   const child = spawn(process.execPath, [BIN, 'start', '--config', d.config], {

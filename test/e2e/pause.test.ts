@@ -87,11 +87,25 @@ test('pause and resume KID: kept as it was, shown as paused by get, list and nex
   await json('pause', kid);
   assert.match(
     (await kt('resume', kid)).stdout,
-    new RegExp(`^task ${kid} resumed; next run \\S+ \\(in 1[45]m \\d+s\\)\\.\\n$`),
+    new RegExp(`^task ${kid} resumed; next run \\S+ \\(\\S+; in 1[45]m \\d+s\\)\\.\\n$`),
   );
   await json('pause', kid);
   assert.deepEqual(await json('del', kid), { result: true, removed: 1, dropped: 0 });
   assert.equal(await redis.client.exists(paused), 0, 'del removes it from the paused set');
+});
+
+test("resume says a cron task's next run in the task's zone, as next does, whatever this machine's", async () => {
+  const { json, add, config } = setup();
+  const kid = await add('-type=cron', '-cron=0 30 3 * * *', '-tz=Europe/Berlin', '-command=true');
+  await json('pause', kid);
+  const inNewYork = { env: { TZ: 'America/New_York' } };
+  const res = await runCli(['resume', kid, '--config', config], inNewYork);
+  const next = JSON.parse(
+    (await runCli(['next', kid, '-n', '1', '--json', '--config', config], inNewYork)).stdout,
+  );
+  assert.equal(next.tz, 'Europe/Berlin');
+  assert.match(res.stdout, /next run \S+T03:30:00\+0[12]:00 \(Europe\/Berlin; in /);
+  assert.ok(res.stdout.includes(`next run ${next.runs[0].local} (Europe/Berlin; in `), res.stdout);
 });
 
 test('pause --all and resume --all; usage errors; an unknown kid; runed.log', async () => {

@@ -1,12 +1,18 @@
 // Runs the real bin/ktimer as a user would, and writes conf.ini files for tests.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'ktimer');
+
+/** Puts a `ktimer` on the PATH of `dir`, as after an install: it runs this checkout's bin/ktimer. */
+export function ktimerOnPath(dir: string): void {
+  writeFileSync(join(dir, 'ktimer'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  chmodSync(join(dir, 'ktimer'), 0o755);
+}
 
 export interface CliResult {
   code: number | null;

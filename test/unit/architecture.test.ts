@@ -39,6 +39,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   ioredis: ['store'],
   'cluster-key-slot': ['store'],
   commander: ['cli'],
+  '@commander-js/extra-typings': ['cli'],
   pino: ['log', 'daemon', 'web'],
   'prom-client': ['metrics'],
   'js-yaml': ['jobs'],

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SHIPPED_CONFIG } from '../../src/config/find-config.js';
+import { configTemplate } from '../../src/config/config-template.js';
 import { buildConfig, loadConfig } from '../../src/config/load-config.js';
 import { KtimerError } from '../../src/errors.js';
 
@@ -37,11 +37,25 @@ test('an empty file gives the documented defaults, paths resolved beside the fil
   assert.equal(Object.isFrozen(c.web), true);
 });
 
-test('the shipped conf.ini loads', () => {
-  const c = loadConfig(SHIPPED_CONFIG);
+test('the conf.ini init writes loads, and holds the defaults an empty file gets', () => {
+  const places = { pidfile: 'runtime/ktimer.pid', logDir: 'log' };
+  const c = buildConfig(configTemplate(places), FILE, places);
   assert.equal(c.task.defaultTimer, 'echo -e Hello Ktimer');
   assert.equal(c.task.defaultTicker, 'date --rfc-3339=ns');
   assert.deepEqual(c.web.allowIp, ['127.', '::1']);
+  assert.deepEqual(c, buildConfig('', FILE, places));
+  const filled = buildConfig(configTemplate(places, { web_passwd: 'p4ss', timezone: 'Asia/Tokyo' }), FILE);
+  assert.equal(filled.web.passwd, 'p4ss');
+  assert.equal(filled.task.timezone, 'Asia/Tokyo');
+});
+
+test('a key set both by its name and an alias to different values is refused', () => {
+  assert.equal(build('[web]\nmetrics_token = 0123456789abcdef').web.metricsToken, '0123456789abcdef');
+  assert.equal(build('[web]\nweb_metrics_token = 0123456789abcdef').web.metricsToken, '0123456789abcdef');
+  fails(
+    '[default]\ntask_lcok_key = a:lock\ntask_lock_key = b:lock',
+    /sets both task_lock_key and task_lcok_key to different values/,
+  );
 });
 
 test('[web] keys in both spellings; both with different values is an error', () => {

@@ -36,6 +36,18 @@ test('--user: wanted by default.target, no ordering after system units, no User=
   assert.match(text, /^ExecStart=.* start --config \/opt\/kt\/conf\.ini$/m);
 });
 
+test("/etc/ktimer/conf.ini's places: systemd makes /run/ktimer and /var/log/ktimer for the daemon", () => {
+  const places = { pidfile: '/run/ktimer/ktimer.pid', logDir: '/var/log/ktimer' };
+  const etc = buildConfig('', '/etc/ktimer/conf.ini', places);
+  const text = systemdUnit(etc, '/usr/bin/node', '/usr/lib/node_modules/ktimer/bin/ktimer', {
+    runAs: { user: 'ktimer', group: 'ktimer' },
+  });
+  assert.match(text, /^ExecStart=\/usr\/bin\/node \S+ start --config \/etc\/ktimer\/conf\.ini$/m);
+  assert.match(text, /^RuntimeDirectory=ktimer$/m);
+  assert.match(text, /^LogsDirectory=ktimer$/m);
+  assert.doesNotMatch(unit(), /Directory=/, 'a config elsewhere keeps them beside it');
+});
+
 test('a path with a newline is refused (it would add a line of its own); % and $ stay as written', () => {
   const forged = buildConfig('', '/opt/kt\nExecStartPre=/bin/sh -c id\n/conf.ini');
   assert.throws(

@@ -13,7 +13,6 @@ export async function run(ctx: CliContext, _words: string[], opts: { yes?: boole
       { details: { count } },
     );
   }
-  await ctx.prepareChangeLog();
   const removed = await (await ctx.service()).clear();
   ctx.print('operating result:[true]', { result: true, removed });
 }

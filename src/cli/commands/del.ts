@@ -8,7 +8,6 @@ import { kidArgument } from './kid-argument.js';
 export async function run(ctx: CliContext, words: string[], opts: { kid?: string }): Promise<void> {
   const service = await ctx.service();
   const kid = await service.resolveKid(kidArgument(words, opts.kid));
-  await ctx.prepareChangeLog();
   const { removed, dropped } = await service.del([kid]);
   if (removed === 0 && dropped === 0) {
     throw new KtimerError(

@@ -54,7 +54,8 @@ export async function run(ctx: CliContext): Promise<void> {
     started_at: state?.started_at ?? null,
     version: VERSION,
     pubdate: PUBDATE,
-    config: config.file,
+    /** Which conf.ini, and why that one (find-config.ts). */
+    config: ctx.configFound,
     pidfile: config.pidfile,
     tasks: redis.tasks,
     redis,
@@ -78,7 +79,7 @@ export async function run(ctx: CliContext): Promise<void> {
     ...(state && uptimeSec !== null
       ? [`uptime:    ${duration(uptimeSec)} (since ${localIso(state.started_at)})`]
       : []),
-    `config:    ${config.file}`,
+    `config:    ${config.file} (${ctx.configFound.why})`,
     `tasks:     ${redis.tasks === null ? 'unknown (Redis unavailable)' : redis.tasks}`,
     `redis:     ${redis.address}, ${redisLine}`,
     `web api:   ${webLine(running, state, configuredWeb)}`,

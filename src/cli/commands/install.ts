@@ -29,7 +29,7 @@ const userUnitDir = (): string =>
   join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'systemd', 'user');
 
 /** Where the unit goes; with the default dir, systemd must be running here. */
-function unitDir(opts: UnitOptions): string {
+function unitDir(opts: Pick<UnitOptions, 'unitDir' | 'user'>): string {
   if (opts.unitDir) return opts.unitDir;
   if (!systemdRunning()) {
     throw new KtimerError(
@@ -130,7 +130,11 @@ function whyNotWritable(err: unknown, dir: string): string {
   return code ?? messageOf(err);
 }
 
-export async function remove(ctx: CliContext, _w: string[], opts: UnitOptions): Promise<void> {
+export async function remove(
+  ctx: CliContext,
+  _w: string[],
+  opts: Pick<UnitOptions, 'unitDir' | 'user'>,
+): Promise<void> {
   const dir = unitDir(opts);
   const path = join(dir, UNIT_NAME);
   if (!existsSync(path)) {

@@ -5,7 +5,10 @@ import type { CliContext } from '../context.js';
 import { withSchedule } from '../../service/task-service.js';
 import { taskTable } from '../format.js';
 
-export async function run(ctx: CliContext, _words: string[], opts: ListQuery): Promise<void> {
+/** list's options: the web API's search is not one of them. */
+type ListOptions = Omit<ListQuery, 'search'>;
+
+export async function run(ctx: CliContext, _words: string[], opts: ListOptions): Promise<void> {
   const page = await (await ctx.service()).list(opts);
   for (const kid of page.corrupt) {
     process.stderr.write(

@@ -10,7 +10,6 @@ export async function run(
   opts: { kid?: string; all?: boolean },
 ): Promise<void> {
   const target = pauseTarget('pause', words, opts);
-  await ctx.prepareChangeLog();
   const { pauses } = await ctx.service();
   if (target === 'all') {
     const paused = await pauses.pauseAll();

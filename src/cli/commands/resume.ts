@@ -1,7 +1,7 @@
 // ktimer resume KID | --all: a paused task goes on at the next run of its schedule after now,
 // without the runs it missed while paused (README "Pause and resume").
 import { KtimerError } from '../../errors.js';
-import { localIso } from '../../tasks/iso-time.js';
+import { timeShown, zoneShown } from '../../service/task-service.js';
 import type { CliContext } from '../context.js';
 import { spanInWords } from '../run-words.js';
 import { pauseTarget } from './pause-target.js';
@@ -12,7 +12,6 @@ export async function run(
   opts: { kid?: string; all?: boolean },
 ): Promise<void> {
   const target = pauseTarget('resume', words, opts);
-  await ctx.prepareChangeLog();
   const { pauses } = await ctx.service();
   if (target === 'all') {
     const { resumed, corrupt } = await pauses.resumeAll();
@@ -41,7 +40,9 @@ export async function run(
   }
   const nextMs = Math.round(outcome.task.run_nexttime * 1000);
   const inMs = nextMs - Date.now();
-  const when = `${localIso(nextMs)} (${inMs > 0 ? `in ${spanInWords(inMs)}` : 'now'})`;
+  // In the zone `next` shows it in: a cron task's own.
+  const tz = zoneShown(outcome.task);
+  const when = `${timeShown(nextMs, tz)} (${tz}; ${inMs > 0 ? `in ${spanInWords(inMs)}` : 'now'})`;
   ctx.print(`task ${outcome.kid} resumed; next run ${when}.`, {
     result: true,
     kid: outcome.kid,

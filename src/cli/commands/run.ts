@@ -10,7 +10,6 @@ export async function run(
   opts: { kid?: string; wait?: boolean },
 ): Promise<void> {
   const ref = kidArgument(words, opts.kid);
-  await ctx.prepareChangeLog();
   const outcome = await (await ctx.service()).runNow(ref);
   const { kid, fire_id } = outcome;
   if (!opts.wait) {

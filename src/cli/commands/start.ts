@@ -66,7 +66,7 @@ async function runDaemon(ctx: CliContext, detached: boolean): Promise<void> {
   closeInheritedFds(detached ? [READY_FD] : []);
   try {
     const { startDaemon } = await import('../../daemon/lifecycle.js');
-    const daemon = await startDaemon(ctx.config);
+    const daemon = await startDaemon(ctx.config, undefined, detached ? 'detached' : 'foreground');
     const warnings = daemon.redisProblem
       ? [`Redis is not reachable yet (${daemon.redisProblem}); the daemon keeps retrying`]
       : [];

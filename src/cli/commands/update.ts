@@ -10,7 +10,6 @@ export async function run(
   opts: TaskInput & { kid?: string },
 ): Promise<void> {
   const kid = kidArgument(words, opts.kid);
-  await ctx.prepareChangeLog();
   const task = await (await ctx.service()).update(kid, taskInput(opts));
   ctx.print(`operating result:[true] newkid:[${task.kid}]`, { result: true, kid: task.kid, task });
 }
