@@ -20,7 +20,6 @@ import {
 import { type AddOutcome, type BulkOutcome, changedTask, TaskAdder, WRITE_ATTEMPTS } from './add-tasks.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { searchText, searchWindow, taskFilter } from './list-search.js';
-import { checkUsersKnown } from './user-check.js';
 import { parseGroup } from '../tasks/task-group.js';
 import { nameTakenForUpdate, resolveHistoryKid, resolveKid, resolveKids } from './task-ref.js';
 
@@ -57,6 +56,12 @@ export interface ListQuery {
   search?: string | undefined;
   /** Only the tasks of this group. */
   group?: string | undefined;
+}
+
+/** checkUsersKnown, loaded only when a task names a user: a plain add starts without child_process. */
+async function checkUsers(users: Iterable<string | undefined>): Promise<void> {
+  const named = [...users].filter((u) => u !== undefined);
+  if (named.length > 0) await (await import('./user-check.js')).checkUsersKnown(named);
 }
 
 /** A task's last run, as `get` and `list` show it beside the task (README "Run history"). */
@@ -255,7 +260,7 @@ export class TaskService {
    */
   async add(input: TaskInput, options: { replace?: boolean } = {}): Promise<AddOutcome> {
     const spec = parseTaskSpec(input, this.rules);
-    await checkUsersKnown([spec.user]);
+    await checkUsers([spec.user]);
     const replace = options.replace === true;
     if (replace && spec.name === undefined)
       throw usageError('--replace replaces the task of the same name; give -name too');
@@ -264,13 +269,13 @@ export class TaskService {
 
   /** Adds checked task specs (add --file): in atomic batches, names held refused or replaced. */
   async addSpecs(specs: readonly TaskSpec[], options: { replace?: boolean } = {}): Promise<BulkOutcome> {
-    await checkUsersKnown(specs.map((s) => s.user));
+    await checkUsers(specs.map((s) => s.user));
     return this.withStore((store) => this.adder.addSpecs(store, specs, options.replace === true));
   }
 
   async update(ref: string, input: TaskInput): Promise<TaskWithKid> {
     checkUpdateInput(input, this.rules);
-    if (input.user) await checkUsersKnown([input.user]);
+    if (input.user) await checkUsers([input.user]);
     const kid = await this.resolveKid(ref);
     return this.withStore((store) => this.updateIn(store, kid, input));
   }

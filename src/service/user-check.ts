@@ -1,12 +1,13 @@
 // `-user=NAME` names a user of this machine (issue 24): one unknown here is a usage error when the
 // task is added or changed (exit 2), though the daemon that runs it checks again on its own machine.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { usageError } from '../errors.js';
 
 /** Throws a usage error when a user of `users` is unknown on this machine. */
 export async function checkUsersKnown(users: Iterable<string | undefined>): Promise<void> {
   for (const user of new Set(users)) {
-    // Loaded only when a task names a user: a plain add starts without child_process.
     if (user !== undefined && !(await userKnown(user)))
       throw usageError(
         `user "${user}" is unknown on this machine (${hostname()}); create it, or give a user that exists`,
@@ -15,8 +16,7 @@ export async function checkUsersKnown(users: Iterable<string | undefined>): Prom
 }
 
 /** getent asks NSS (LDAP, sssd too); without getent, /etc/passwd is read. */
-async function userKnown(user: string): Promise<boolean> {
-  const { execFile } = await import('node:child_process');
+function userKnown(user: string): Promise<boolean> {
   return new Promise((resolve) => {
     execFile('getent', ['passwd', user], { timeout: 5000 }, (err) => {
       if (!err) resolve(true);
@@ -27,7 +27,6 @@ async function userKnown(user: string): Promise<boolean> {
 }
 
 async function inPasswdFile(user: string): Promise<boolean> {
-  const { readFile } = await import('node:fs/promises');
   const text = await readFile('/etc/passwd', 'utf8').catch(() => '');
   return text.split('\n').some((line) => line.split(':')[0] === user);
 }
