@@ -3,6 +3,7 @@
 // from it (config-template.ts), and docs/configuration.md is generated from it
 // (config-reference.ts; a test fails when the committed page differs).
 import { KtimerError } from '../errors.js';
+import { NAME_RULE } from '../labels.js';
 import {
   type HostPort,
   readAllowList,
@@ -14,6 +15,8 @@ import {
   readHttpUrl,
   readInt,
   readIp,
+  readLabels,
+  readName,
   readNonEmpty,
   readSize,
   readTimeZone,
@@ -254,6 +257,24 @@ const REDIS_SECTION = {
   'redis.cluster': hostPorts(
     'Redis Cluster: seed nodes (the three task keys then need a shared hash tag). Not with redis.sentinels.',
   ),
+  'redis.fleet': spec('default', NAME_RULE, (site, v) => readName(site, v, false), {
+    meaning:
+      "The fleet's name. The first daemon or command on a Redis records it there; a daemon or command whose fleet differs refuses to start (exit 1) and reads no task, so one pointed at another fleet's Redis never runs its tasks (docs/fleet.md).",
+    aliases: ['fleet'],
+  }),
+};
+
+const DAEMON_SECTION = {
+  name: spec('', `${NAME_RULE}; empty = the host name`, (site, v) => readName(site, v, true), {
+    meaning:
+      "This daemon's name: in `ktimer daemons`, in the HOST of the runs it records, and in its own label host:<name>. Two daemons of a fleet should not share one.",
+  }),
+  labels: spec(
+    '',
+    'comma-separated labels (db,eu): each a letter or digit, then letters, digits, . _ : or -',
+    readLabels,
+    "What this daemon offers: a task added with -on=LABELS runs only on a daemon holding all of them. Every daemon also holds host:<name> (docs/fleet.md).",
+  ),
 };
 
 const LOG_SECTION = {
@@ -328,6 +349,7 @@ export const CONFIG_KEYS = {
   default: { about: 'The store, the daemon and the run history.', keys: DEFAULT_SECTION },
   web: { about: 'The HTTP API inside the daemon (and the dashboard at /ui).', keys: WEB_SECTION },
   redis: { about: 'Where the tasks are: one Redis, a Sentinel set or a Cluster.', keys: REDIS_SECTION },
+  daemon: { about: 'This daemon in its fleet: its name and its labels.', keys: DAEMON_SECTION },
   log: { about: "The daemon's log files.", keys: LOG_SECTION },
   task: { about: 'Defaults of new tasks.', keys: TASK_SECTION },
   notify: {

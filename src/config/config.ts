@@ -84,6 +84,20 @@ export interface Config {
     readonly connectTimeoutMs: number;
     /** Replicas that must have a fire's claim before it runs (WAIT); 0 = do not wait. */
     readonly waitReplicas: number;
+    /** The fleet's name: a daemon or command whose fleet differs from the one Redis holds refuses. */
+    readonly fleet: string;
+  };
+  /** This daemon in its fleet ([daemon]). */
+  readonly daemon: {
+    /** Its name: [daemon] name, or the host name. */
+    readonly name: string;
+    /** What it offers: [daemon] labels and its own host:<name>, sorted. */
+    readonly labels: readonly string[];
+    /**
+     * Digests of its [task] and [notify] settings as read (`ktimer daemons` says which daemons'
+     * differ from the others').
+     */
+    readonly settings: { readonly task: string; readonly notify: string };
   };
   /** Alerts (README "Alerts"): run records POSTed to a URL when a task fails, and recovers. */
   readonly notify: {

@@ -1,9 +1,12 @@
 // conf.ini → Config: every key read, typed and range-checked as config-keys.ts says (the one
 // place of the defaults), relative paths resolved against the directory of the file; the
 // defaults of the pidfile and log dir depend on where the file is (places.ts).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { KtimerError } from '../errors.js';
+import { hostLabel, nameOfHost } from '../labels.js';
 import type { Config, LogFileConfig, LogName } from './config.js';
 import {
   CONFIG_KEYS,
@@ -67,6 +70,7 @@ function readSections(text: string, file: string, places: StatePlaces) {
     l: read('log', CONFIG_KEYS.log.keys),
     t: read('task', CONFIG_KEYS.task.keys),
     n: read('notify', CONFIG_KEYS.notify.keys),
+    dm: read('daemon', CONFIG_KEYS.daemon.keys),
   };
 }
 
@@ -97,7 +101,7 @@ export function buildConfig(
   file: string,
   places: StatePlaces = statePlaces(file, thisHost()),
 ): Config {
-  const { d, w, r, l, t, n } = readSections(text, file, places);
+  const { d, w, r, l, t, n, dm } = readSections(text, file, places);
   const dir = dirname(file);
   const redis = {
     host: r['redis.host'],
@@ -110,6 +114,7 @@ export function buildConfig(
     cluster: r['redis.cluster'],
     connectTimeoutMs: r['redis.connect_timeout'] * 1000,
     waitReplicas: r['redis.wait_replicas'],
+    fleet: r['redis.fleet'],
   };
   checkRedis(redis, file);
   return deepFreeze({
@@ -134,6 +139,7 @@ export function buildConfig(
     web: webConfig(w),
     redis,
     log: logConfig(l, dir),
+    daemon: daemonConfig(dm, { task: settingsDigest(t), notify: settingsDigest(n) }),
     notify: {
       onFailure: n.on_failure,
       onRecovery: n.on_recovery,
@@ -141,6 +147,20 @@ export function buildConfig(
       timeoutMs: n.timeout * 1000,
     },
   });
+}
+
+function daemonConfig(
+  dm: SectionValues<(typeof CONFIG_KEYS)['daemon']['keys']>,
+  settings: Config['daemon']['settings'],
+): Config['daemon'] {
+  const name = dm.name === '' ? nameOfHost(hostname()) : dm.name;
+  return { name, labels: [...new Set([...dm.labels, hostLabel(name)])].sort(), settings };
+}
+
+/** A short digest of a section's values as read (not as written: `1` and `true` are one). */
+function settingsDigest(values: Record<string, unknown>): string {
+  const text = JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 function checkRedis(redis: Pick<Config['redis'], 'sentinels' | 'cluster' | 'db'>, file: string): void {

@@ -3,6 +3,7 @@
 import { isTimeZone } from '../time-zone.js';
 import { isIP } from 'node:net';
 import { KtimerError } from '../errors.js';
+import { isLabel, isName, LABEL_RULE, MAX_DAEMON_LABELS, NAME_RULE } from '../labels.js';
 
 export interface ValueSite {
   file: string;
@@ -161,4 +162,20 @@ export function readToken(site: ValueSite, value: string): string {
     '***',
     'empty, or 16 to 512 printable characters without spaces, such as the output of `openssl rand -hex 24`',
   );
+}
+
+/** A daemon's or a fleet's name ('' where empty means a default, when `emptyOk`). */
+export function readName(site: ValueSite, value: string, emptyOk: boolean): string {
+  if ((emptyOk && value === '') || isName(value)) return value;
+  throw bad(site, value.slice(0, 80), emptyOk ? `${NAME_RULE}, or nothing` : NAME_RULE);
+}
+
+/** `[daemon] labels`: labels separated by commas, sorted, each once. */
+export function readLabels(site: ValueSite, value: string): string[] {
+  const labels = [...new Set(readList(value))].sort();
+  const wrong = labels.find((l) => !isLabel(l));
+  if (wrong !== undefined) throw bad(site, value.slice(0, 80), `labels such as db,eu; each ${LABEL_RULE}`);
+  if (labels.length > MAX_DAEMON_LABELS)
+    throw bad(site, value.slice(0, 80), `at most ${MAX_DAEMON_LABELS} labels`);
+  return labels;
 }

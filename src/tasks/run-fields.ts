@@ -3,6 +3,7 @@
 // an apply file gives data (a list, a map), so each takes either. Stored only when given, and
 // `notify` only when off. Whether a user exists is a question for the machine, asked by the caller.
 import { usageError } from '../errors.js';
+import { isLabel, LABEL_RULE, MAX_LABELS } from '../labels.js';
 import { oneLine } from '../text.js';
 
 export interface RunFields {
@@ -22,12 +23,6 @@ export interface RunFields {
 
 export const RUN_FIELDS = ['on', 'cwd', 'env', 'user', 'output_max', 'notify'] as const;
 export type RunField = (typeof RUN_FIELDS)[number];
-
-export const MAX_LABELS = 16;
-export const MAX_LABEL_CHARS = 64;
-/** `host:<name>` is every daemon's own label, so a label may hold a colon. */
-const LABEL = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
-export const LABEL_RULE = `a letter or digit, then letters, digits, . _ : or - (at most ${MAX_LABEL_CHARS} characters)`;
 
 export const MAX_ENV_VARS = 100;
 export const MAX_ENV_VALUE_CHARS = 4096;
@@ -50,7 +45,7 @@ export function parseLabels(value: string | readonly string[]): string[] {
   if (labels.length > MAX_LABELS)
     throw usageError(`on has ${labels.length} labels; at most ${MAX_LABELS} are allowed`);
   for (const label of labels)
-    if (label.length > MAX_LABEL_CHARS || !LABEL.test(label))
+    if (!isLabel(label))
       throw usageError(`label "${clip(label)}" is invalid; expected ${LABEL_RULE}`);
   return labels;
 }
