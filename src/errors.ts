@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'not_found' // unknown kid
   | 'exists' // a task name held by another task
   | 'busy' // the task's run is under way and its overlap policy refuses another (run)
+  | 'no_daemon' // no live daemon may run it (run): nothing was stored
+  | 'fleet' // Redis holds another fleet than conf.ini's [redis] fleet: nothing was read
   | 'redis' // Redis unreachable or failing
   | 'limit' // task_max_num reached
   | 'corrupt' // task data in Redis is not valid
@@ -22,6 +24,8 @@ const EXIT: Record<ErrorCode, number> = {
   not_found: 1,
   exists: 1,
   busy: 1,
+  no_daemon: 1,
+  fleet: 1,
   redis: 1,
   limit: 1,
   corrupt: 1,
@@ -38,6 +42,8 @@ const HTTP: Record<ErrorCode, number> = {
   not_found: 404,
   exists: 409,
   busy: 409,
+  no_daemon: 409,
+  fleet: 500,
   redis: 503,
   limit: 400,
   corrupt: 500,

@@ -35,6 +35,12 @@ export const FIRE_TRANSITIONS: readonly {
   { from: 'queued', to: 'pending', by: ['claim', 'finish', 'run'], when: 'the run it waited for ended' },
   { from: 'pending', to: 'leased', by: ['claim'], when: 'its time came: a claim takes it' },
   { from: 'leased', to: 'leased', by: ['claim'], when: 'its lease ran out before a begin: taken over' },
+  {
+    from: 'leased',
+    to: 'pending',
+    by: ['claim'],
+    when: 'its lease ran out before a begin, and the claiming daemon lacks its labels: handed back for one that holds them',
+  },
   { from: 'leased', to: 'started', by: ['begin'], when: 'the holder of its newest lease begins it' },
   { from: 'started', to: null, by: ['finish'], when: 'its run ended: on record (ok or failed)' },
   { from: 'started', to: null, by: ['claim'], when: 'its lease ran out: its daemon is gone, on record lost' },

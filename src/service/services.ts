@@ -3,6 +3,7 @@
 // config, a store (connected on first use) and where task changes are logged.
 import type { Config } from '../config/config.js';
 import type { Store } from '../store/open-store.js';
+import { FleetService } from './fleet-service.js';
 import { HistoryService } from './history-service.js';
 import { type TaskChange, TaskService } from './task-service.js';
 
@@ -17,6 +18,7 @@ export interface ServicesDeps {
 export interface Services {
   tasks: TaskService;
   history: HistoryService;
+  fleet: FleetService;
 }
 
 export function openServices({ config, store, onChange }: ServicesDeps): Services {
@@ -29,5 +31,6 @@ export function openServices({ config, store, onChange }: ServicesDeps): Service
     nowMs,
     timezone: config.task.timezone,
   });
-  return { tasks, history };
+  const fleet = new FleetService({ config, fleet: async () => (await store()).fleet });
+  return { tasks, history, fleet };
 }

@@ -2,7 +2,7 @@
 // shared by the command line and the web API. Input is checked before any Redis round trip.
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
-import type { Deleted, RunSummary, TaskStore } from '../store/open-store.js';
+import { DAEMON_LIVE_MS, type Deleted, type RunSummary, type TaskStore } from '../store/open-store.js';
 import { decodeTask, type Overlap, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
 import { parseWindowTime, windowSec } from '../tasks/human-time.js';
 import { isoInZone, shortIso, utcIso } from '../tasks/iso-time.js';
@@ -213,19 +213,22 @@ export class TaskService {
   }
 
   /**
-   * Fires the task once, now, by hand (README "Run now"): the next claim of any one daemon takes
-   * it; the schedule stays as it is, a paused task's too.
+   * Fires the task once, now, by hand (docs/steering.md "Run now"): the next claim of one daemon
+   * that may run it (its labels) takes it; the schedule stays as it is, a paused task's too.
+   * Refused, storing nothing, when no live daemon may run it, unless `queue`: then it waits for one.
    */
-  async runNow(ref: string): Promise<RunNowOutcome> {
+  async runNow(ref: string, options: { queue?: boolean } = {}): Promise<RunNowOutcome> {
     const kid = await this.resolveKid(ref);
     const nowMs = await this.deps.nowMs();
-    const res = await this.withStore((store) => store.runNow(kid, nowMs));
+    const liveAfterMs = options.queue === true ? null : nowMs - DAEMON_LIVE_MS;
+    const res = await this.withStore((store) => store.runNow(kid, nowMs, liveAfterMs));
     if (res === 'missing') throw notFound(kid);
     if (res === 'corrupt')
       throw new KtimerError(
         'corrupt',
         `task ${kid} holds corrupt data in Redis; delete it with \`ktimer del ${kid}\``,
       );
+    if (res.how === 'no_daemon') throw noDaemon(kid, res.labels, this.deps.config.redis.fleet);
     if (res.how === 'busy')
       throw new KtimerError(
         'busy',
@@ -471,3 +474,16 @@ function optionalWhole(name: string, value: string | undefined, min: number, wha
 
 const notFound = (kid: string): KtimerError =>
   new KtimerError('not_found', `task ${kid} does not exist (it may have fired already); see \`ktimer list\``);
+
+/** A run by hand refused: no live daemon of the fleet may run it (it needs `labels`). */
+function noDaemon(kid: string, labels: readonly string[], fleet: string): KtimerError {
+  const who =
+    labels.length === 0
+      ? `no daemon of fleet ${fleet} is live to run task ${kid}`
+      : `no live daemon of fleet ${fleet} holds the labels task ${kid} needs (${labels.join(',')})`;
+  const start = labels.length === 0 ? 'start one (`ktimer start -d`)' : 'start one with them ([daemon] labels)';
+  return new KtimerError(
+    'no_daemon',
+    `${who}; nothing was run. ${start}, or give --queue to leave the run for the first one that comes`,
+  );
+}

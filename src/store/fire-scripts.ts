@@ -48,6 +48,8 @@ export interface HistoryRules {
 export interface ClaimRequest {
   nowMs: number;
   owner: string;
+  /** The labels the daemon holds: it claims only tasks and runs that need none but these. */
+  labels?: readonly string[];
   leaseMs: number;
   maxShell: number;
   maxUrl: number;
@@ -99,6 +101,7 @@ const CLAIM_ARGV = {
   fixed: {
     now_ms: 'number',
     owner: 'string',
+    labels: 'string',
     lease_ms: 'number',
     max_shell: 'number',
     max_url: 'number',
@@ -113,13 +116,26 @@ const CLAIM_ARGV = {
 
 export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
   name: 'claim',
-  keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last', 'names', 'running', 'queued', 'retrying'],
+  keys: [
+    'pool',
+    'schedule',
+    'leases',
+    'fires',
+    'runs',
+    'last',
+    'names',
+    'running',
+    'queued',
+    'retrying',
+    'placement',
+  ],
   argv: CLAIM_ARGV,
   encode: (req) => ({
     fixed: {
       // With its fraction: a score written with sub-ms precision is due exactly when it says.
       now_ms: req.nowMs,
       owner: req.owner,
+      labels: (req.labels ?? []).join(','),
       lease_ms: req.leaseMs,
       max_shell: req.maxShell,
       max_url: req.maxUrl,
@@ -277,7 +293,7 @@ const endedArgs = ({ fire, ending: e, retryWaitMs }: EndedRun) => ({
 
 export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
   name: 'finish',
-  keys: ['leases', 'fires', 'runs', 'last', 'running', 'queued', 'retrying', 'pool', 'paused'],
+  keys: ['leases', 'fires', 'runs', 'last', 'running', 'queued', 'retrying', 'pool', 'paused', 'placement'],
   argv: FINISH_ARGV,
   encode: (req) => ({
     fixed: {
@@ -303,21 +319,38 @@ export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
   },
 };
 
-/** How a run by hand went: handed out, waiting for the run under way, or not run (overlap=skip). */
-export type RunNow = { how: 'fire' | 'queued' | 'busy'; fireId: string } | 'missing' | 'corrupt';
+/**
+ * How a run by hand went: handed out, waiting for the run under way, not run (overlap=skip), or
+ * refused: no live daemon may run it (`labels`: what the task needs, empty for none).
+ */
+export type RunNow =
+  | { how: 'fire' | 'queued' | 'busy'; fireId: string }
+  | { how: 'no_daemon'; labels: string[] }
+  | 'missing'
+  | 'corrupt';
 
-const RUN_ARGV = { fixed: { kid: 'string', now_ms: 'number' }, each: NONE } as const;
+export interface RunRequest {
+  kid: string;
+  nowMs: number;
+  /** A daemon seen since this (unix ms) is live; null: hand the run out whether one is or not. */
+  liveAfterMs: number | null;
+}
 
-export const RUN: Script<{ kid: string; nowMs: number }, RunNow, typeof RUN_ARGV> = {
+const RUN_ARGV = { fixed: { kid: 'string', now_ms: 'number', live_after: 'number?' }, each: NONE } as const;
+
+export const RUN: Script<RunRequest, RunNow, typeof RUN_ARGV> = {
   name: 'run',
-  keys: ['pool', 'leases', 'fires', 'running', 'queued'],
+  keys: ['pool', 'leases', 'fires', 'running', 'queued', 'placement', 'daemons', 'daemonsSeen'],
   argv: RUN_ARGV,
-  encode: ({ kid, nowMs }) => ({ fixed: { kid, now_ms: Math.floor(nowMs) } }),
+  encode: ({ kid, nowMs, liveAfterMs }) => ({
+    fixed: { kid, now_ms: Math.floor(nowMs), live_after: liveAfterMs === null ? null : Math.floor(liveAfterMs) },
+  }),
   decode: (reply) => {
     if (reply === 0) return 'missing';
     if (!Array.isArray(reply) || typeof reply[1] !== 'string') throw unexpectedReply('run', reply);
     const [how, fireId] = reply as [unknown, string];
     if (how === 'corrupt') return 'corrupt';
+    if (how === 'no_daemon') return { how, labels: fireId === '' ? [] : fireId.split(',') };
     if (how !== 'fire' && how !== 'queued' && how !== 'busy') throw unexpectedReply('run', reply);
     return { how, fireId };
   },

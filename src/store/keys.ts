@@ -47,6 +47,22 @@ export interface StoreKeys {
   readonly uiEpoch: string;
   /** Wrong passwords counted in the current minute, across the fleet (a string, expiring). */
   readonly webWrongPasswd: string;
+  /**
+   * Placement (docs/fleet.md): a task with labels (`on`) is scheduled in a sorted set of its label
+   * set's own (placedSchedule + set, as the schedule), and its runs handed out without an owner
+   * wait in another (placedPending + set, fire id -> when it may be taken, as in the leases). This
+   * sorted set is their registry: label set (`db,eu`) -> the earliest time, unix ms, either holds;
+   * a set with nothing in either leaves it. lua/include/placement.lua keeps them.
+   */
+  readonly placement: string;
+  readonly placedSchedule: string;
+  readonly placedPending: string;
+  /** Hash owner id -> the daemon as it last said (name, host, pid, labels, version, ...). */
+  readonly daemons: string;
+  /** Sorted set owner id -> when it last said so, unix ms: a daemon silent a few seconds is gone. */
+  readonly daemonsSeen: string;
+  /** Hash of what the fleet is: its `name`, written by the first daemon or command. */
+  readonly fleet: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -72,5 +88,12 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     uiLogins: `${keys.lock}:ui:logins`,
     uiEpoch: `${keys.lock}:ui:epoch`,
     webWrongPasswd: `${keys.lock}:web:wrong-passwd`,
+    // Lua makes the two prefixes from the registry's name (include/placement.lua): keep them so.
+    placement: `${keys.lock}:on`,
+    placedSchedule: `${keys.lock}:on:schedule:`,
+    placedPending: `${keys.lock}:on:pending:`,
+    daemons: `${keys.lock}:daemons`,
+    daemonsSeen: `${keys.lock}:daemons:seen`,
+    fleet: `${keys.lock}:fleet`,
   };
 }

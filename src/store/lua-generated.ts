@@ -11,6 +11,7 @@ import { KINDS_LUA, URL_PREFIXES } from '../runs/kinds.js';
 import { RECORD_FIELDS, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
 import { UNITS_LUA } from '../runs/units.js';
 import * as fireScripts from './fire-scripts.js';
+import * as fleetScripts from './fleet-scripts.js';
 import * as pauseScripts from './pause-scripts.js';
 import type { ArgLayout, Script } from './script.js';
 import * as taskScripts from './task-scripts.js';
@@ -24,6 +25,7 @@ export function scriptDefinitions(): Script<never, unknown>[] {
     ...Object.values(taskScripts),
     ...Object.values(fireScripts),
     ...Object.values(pauseScripts),
+    ...Object.values(fleetScripts),
   ];
   return all
     .filter(

@@ -3,6 +3,7 @@
 // Every failure comes out as a KtimerError('redis') naming the server and what to check.
 import type { Config } from '../config/config.js';
 import { FireStore } from './fire-store.js';
+import { FleetStore } from './fleet-store.js';
 import { HistoryStore } from './history-store.js';
 import { storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
@@ -33,6 +34,15 @@ export {
 export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record.js';
 export { nextAttemptId } from '../runs/ids.js';
 export type { FireStore } from './fire-store.js';
+export {
+  DAEMON_FORGET_MS,
+  DAEMON_LIVE_MS,
+  type DaemonRecord,
+  type FleetStore,
+  HEARTBEAT_MS,
+  type LabelSetLoad,
+  type SeenDaemon,
+} from './fleet-store.js';
 export type { HistoryStore, RunsQuery } from './history-store.js';
 export type { FedRun, RunFeed } from './run-feed.js';
 export type { UiSessionStore } from './ui-session-store.js';
@@ -63,6 +73,8 @@ export interface Store {
   readonly history: HistoryStore;
   /** The dashboard's login sessions, shared by every daemon on this Redis. */
   readonly uiSessions: UiSessionStore;
+  /** The fleet: its name, its daemons, the label sets its tasks wait in. */
+  readonly fleet: FleetStore;
   /** A follower of the runs stream, on a connection of its own opened at its first read. */
   runFeed(): RunFeed;
   /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
@@ -105,6 +117,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
     uiSessions: new UiSessionStore(redis),
+    fleet: new FleetStore(redis),
     address: describeRedis(config),
     runFeed: () =>
       new RunFeed(redis, async () => {

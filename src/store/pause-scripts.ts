@@ -18,7 +18,7 @@ const PAUSE_ARGV = { fixed: { now_sec: 'number' }, each: { kid: 'string' } } as 
 
 export const PAUSE: Script<{ nowSec: number; kids: readonly string[] }, PauseStatus[], typeof PAUSE_ARGV> = {
   name: 'pause',
-  keys: ['pool', 'schedule', 'paused', 'queued', 'retrying', 'leases', 'fires'],
+  keys: ['pool', 'schedule', 'paused', 'queued', 'retrying', 'leases', 'fires', 'placement'],
   argv: PAUSE_ARGV,
   encode: ({ nowSec, kids }) => ({ fixed: { now_sec: nowSec }, each: kids.map((kid) => ({ kid })) }),
   decode: (reply) => statuses('pause', reply, ['done', 'missing', 'already']),
@@ -34,7 +34,7 @@ export interface Resume {
 
 export const RESUME: Script<readonly Resume[], ResumeStatus[], typeof SWAP_ARGV> = {
   name: 'resume',
-  keys: ['pool', 'schedule', 'paused'],
+  keys: ['pool', 'schedule', 'paused', 'placement'],
   argv: SWAP_ARGV,
   encode: (items) => ({ fixed: {}, each: items.map(swapOf) }),
   decode: (reply) => statuses('resume', reply, ['done', 'missing', 'changed', 'already']),

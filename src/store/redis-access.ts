@@ -4,6 +4,8 @@ import type { KtimerError } from '../errors.js';
 import type { StoreKeys } from './keys.js';
 import { type RedisClient, runScript, type Script } from './script.js';
 
+export type Multi = ReturnType<RedisClient['multi']>;
+
 /** Turns a failure of a Redis call into the error a user sees (it may wait to learn why). */
 export type RedisFailure = (err: unknown) => KtimerError | Promise<KtimerError>;
 
@@ -25,4 +27,17 @@ export class RedisAccess {
       throw await this.failure(err);
     }
   }
+}
+
+/**
+ * MULTI ... EXEC of commands on keys under the lock key's name (one slot, also in a Cluster,
+ * whose keys must share a hash tag): their replies, or the first error.
+ */
+export async function transaction(client: RedisClient, build: (multi: Multi) => Multi): Promise<unknown[]> {
+  const replies = await build(client.multi()).exec();
+  if (!replies) throw new Error('the transaction was aborted');
+  return replies.map(([err, reply]) => {
+    if (err) throw err;
+    return reply;
+  });
 }

@@ -37,7 +37,7 @@ export const ADD: Script<
   typeof ADD_ARGV
 > = {
   name: 'add',
-  keys: ['pool', 'schedule', 'names'],
+  keys: ['pool', 'schedule', 'names', 'placement'],
   argv: ADD_ARGV,
   encode: (t) => ({ fixed: { ...taskRow(t), max_tasks: t.maxNum } }),
   decode: (reply) =>
@@ -60,7 +60,7 @@ export const ADD_MANY: Script<
   typeof ADD_MANY_ARGV
 > = {
   name: 'add_many',
-  keys: ['pool', 'schedule', 'names'],
+  keys: ['pool', 'schedule', 'names', 'placement'],
   argv: ADD_MANY_ARGV,
   encode: ({ tasks, maxNum }) => ({ fixed: { max_tasks: maxNum }, each: tasks.map(taskRow) }),
   decode: (reply) => {
@@ -95,7 +95,7 @@ export const UPDATE: Script<
   typeof UPDATE_ARGV
 > = {
   name: 'update',
-  keys: ['pool', 'schedule', 'paused', 'names'],
+  keys: ['pool', 'schedule', 'paused', 'names', 'placement'],
   argv: UPDATE_ARGV,
   encode: ({ kid, expectedRaw, oldName, task }) => ({
     fixed: {
@@ -136,7 +136,7 @@ export const swapOf = ({ kid, expectedRaw, task }: Refill) => ({
 /** Replies how many of the tasks were written (the others changed meanwhile). */
 export const REFILL: Script<readonly Refill[], number, typeof SWAP_ARGV> = {
   name: 'refill',
-  keys: ['pool', 'schedule'],
+  keys: ['pool', 'schedule', 'placement'],
   argv: SWAP_ARGV,
   encode: (items) => ({ fixed: {}, each: items.map(swapOf) }),
   decode: (reply) => countReply('refill', reply),
@@ -170,7 +170,7 @@ const DEL_ARGV = { fixed: LEFT_BEHIND, each: { kid: 'string' } } as const;
 
 export const DEL: Script<{ kids: readonly string[]; left: LeftBehind }, Deleted, typeof DEL_ARGV> = {
   name: 'del',
-  keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
+  keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires', 'placement'],
   argv: DEL_ARGV,
   encode: ({ kids, left }) => ({ fixed: leftBehind(left), each: kids.map((kid) => ({ kid })) }),
   decode: (reply) => {
@@ -183,7 +183,7 @@ const CLEAR_ARGV = { fixed: LEFT_BEHIND, each: NONE } as const;
 
 export const CLEAR: Script<LeftBehind, number, typeof CLEAR_ARGV> = {
   name: 'clear',
-  keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
+  keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires', 'placement'],
   argv: CLEAR_ARGV,
   encode: (left) => ({ fixed: leftBehind(left) }),
   decode: (reply) => countReply('clear', reply),

@@ -147,9 +147,12 @@ export class TaskStore {
     });
   }
 
-  /** Hands out one run of the task now, by hand (lua/run.lua); its schedule stays as it is. */
-  runNow(kid: string, nowMs: number): Promise<RunNow> {
-    return this.redis.script(RUN, { kid, nowMs });
+  /**
+   * Hands out one run of the task now, by hand (lua/run.lua); its schedule stays as it is.
+   * Refused when no daemon seen since `liveAfterMs` may run it; null: handed out anyway.
+   */
+  runNow(kid: string, nowMs: number, liveAfterMs: number | null = null): Promise<RunNow> {
+    return this.redis.script(RUN, { kid, nowMs, liveAfterMs });
   }
 
   del(kids: readonly string[]): Promise<Deleted> {
@@ -179,9 +182,21 @@ export class TaskStore {
     return sameCount('resume', items.length, await this.redis.script(RESUME, items));
   }
 
-  /** The kids of the first `count` tasks of the schedule (pause --all takes them in turn). */
-  scheduledHead(count: number): Promise<string[]> {
-    return this.redis.call((client) => client.zrange(this.redis.keys.schedule, 0, count - 1));
+  /**
+   * The kids of up to `count` scheduled tasks (pause --all takes them in turn): the head of the
+   * schedule, then of each label set's schedule.
+   */
+  async scheduledHead(count: number): Promise<string[]> {
+    const { schedule, placement, placedSchedule } = this.redis.keys;
+    const kids = await this.redis.call((c) => c.zrange(schedule, 0, count - 1));
+    if (kids.length >= count) return kids;
+    const sets = await this.redis.call((c) => c.zrange(placement, 0, -1));
+    for (const set of sets) {
+      const more = await this.redis.call((c) => c.zrange(placedSchedule + set, 0, count - kids.length - 1));
+      kids.push(...more);
+      if (kids.length >= count) break;
+    }
+    return kids;
   }
 
   /** Up to `count` paused tasks after kid `after` ('' = from the first), in order of kid. */

@@ -10,8 +10,7 @@
 // Plain commands, a round trip each.
 import { randomBytes } from 'node:crypto';
 import { KtimerError } from '../errors.js';
-import type { RedisAccess } from './redis-access.js';
-import type { RedisClient } from './script.js';
+import { type Multi, type RedisAccess, transaction } from './redis-access.js';
 
 /** A count in a window of the fleet: how many so far, this one included, and the ms left. */
 export interface WindowCount {
@@ -103,18 +102,3 @@ export class UiSessionStore {
 }
 
 const newEpoch = (): string => randomBytes(12).toString('base64url');
-
-type Multi = ReturnType<RedisClient['multi']>;
-
-/**
- * MULTI ... EXEC of commands on keys under the lock key's name (one slot, also in a Cluster,
- * whose keys must share a hash tag): their replies, or the first error.
- */
-async function transaction(client: RedisClient, build: (multi: Multi) => Multi): Promise<unknown[]> {
-  const replies = await build(client.multi()).exec();
-  if (!replies) throw new Error('the transaction was aborted');
-  return replies.map(([err, reply]) => {
-    if (err) throw err;
-    return reply;
-  });
-}

@@ -1,7 +1,8 @@
 -- add_many: store a batch of new tasks, all or none, within task_max_num; named tasks take their
 -- names, which must be free (a name held by a kid no longer in the hash is). The caller sends
--- no name twice in one batch.
+-- no name twice in one batch. Tasks with labels go to their label set's schedule.
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] names hash (task name -> kid)
+-- KEYS[4] placement sorted set (include/placement.lua)
 -- ARGV max_tasks          task_max_num
 -- ARGV each kid           per task: its kid,
 -- ARGV each task_json     its JSON,
@@ -11,6 +12,7 @@
 -- { i, kid, i, kid, ... }: the tasks of the batch (i from 1) whose name that kid holds; in each
 -- case but the first, nothing is added.
 --#include include/generated.lua
+--#include include/placement.lua
 
 local a = ARGS.add_many()
 local n = #a.each
@@ -35,11 +37,13 @@ for _, t in ipairs(a.each) do
     return -2
   end
 end
+local p = placement_of(KEYS[4], KEYS[2], nil)
 for _, t in ipairs(a.each) do
   redis.call('HSET', KEYS[1], t.kid, t.task_json)
-  redis.call('ZADD', KEYS[2], t.next_run_sec, t.kid)
+  schedule_in(p, label_set_of_raw(t.task_json), t.next_run_sec, t.kid)
   if t.name ~= '' then
     redis.call('HSET', KEYS[3], t.name, t.kid)
   end
 end
+placed_done(p)
 return n

@@ -8,6 +8,9 @@
 -- the task's previous run is under way is skipped (on record) or queued (include/overlap.lua).
 -- Fires handed out without an owner (a run by hand, run.lua; a retry, finish.lua; a queued run)
 -- wait in the leases set as pending until their time, and are taken here like a lapsed lease.
+-- Placement (include/placement.lua): a task with labels is claimed only by a daemon holding them
+-- all, from its label set's schedule, merged by due time with the schedule; its runs handed out
+-- without an owner wait in its label set's pending runs. Other daemons never look at either.
 -- Its phases are includes: lapsed leases, the plan of a due task, due tasks, what is left.
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
@@ -18,8 +21,11 @@
 --         record for its history (include/ended-name.lua)
 -- KEYS[8] running hash, KEYS[9] queued hash (include/overlap.lua), KEYS[10] retrying hash
 --         (kid -> its retry waiting: taken here, it no longer waits)
+-- KEYS[11] placement sorted set (label set -> its earliest time: include/placement.lua)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
+-- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
+--                         needs none of the others
 -- ARGV lease_ms           how long a claimed fire waits for its begin
 -- ARGV max_shell          shell fires to claim at most, and
 -- ARGV max_url            URL fires
@@ -57,6 +63,7 @@
 --                                   the next due is next_due_ms
 --   { 'refill', kid, task_json }    a cron task that needs more run times (refill.lua)
 --#include include/generated.lua
+--#include include/placement.lua
 --#include include/run-record.lua
 --#include include/ended-name.lua
 --#include include/overlap.lua
@@ -81,33 +88,57 @@ local c = {
     now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6], streak_prefix = a.streak_prefix,
   },
   ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms },
-  overlap = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], leases_key = KEYS[3], now_ms = now_int },
+  -- Where a task or a run waits for a daemon that may run it, and what this daemon holds.
+  place = placement_of(KEYS[11], KEYS[2], KEYS[3]), held = {},
   -- The reply; leases handed out (each gets its own token); a task moved on to a time still due.
   out = { false, -1, 0 }, seq = 0, catching_up = false,
 }
+c.overlap = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], placement = c.place, now_ms = now_int }
+for label in string.gmatch(a.labels or '', '[^,]+') do c.held[label] = true end
+
+-- The label sets due (their schedule or pending runs) that this daemon may run.
+local sets = {}
+for _, set in ipairs(redis.call('ZRANGEBYSCORE', KEYS[11], '-inf', a.now_ms)) do
+  if holds_all(c.held, set) then sets[#sets + 1] = set end
+end
+local sources = { source_of(KEYS[2], '') }
+for _, set in ipairs(sets) do sources[#sources + 1] = source_of(schedule_key(c.place, set), set) end
+
+-- The earliest time of the first label set in the registry this daemon may run, merged into the
+-- reply (its schedule's score as stored, its pending runs' deadline in ms).
+local function next_placed(out)
+  for from = 0, math.huge, 64 do
+    local page = redis.call('ZRANGE', KEYS[11], from, from + 63)
+    if #page == 0 then return end
+    for _, set in ipairs(page) do
+      if holds_all(c.held, set) then
+        local head = redis.call('ZRANGE', schedule_key(c.place, set), 0, 0, 'WITHSCORES')
+        if head[2] and (not out[1] or tonumber(head[2]) < tonumber(out[1])) then out[1] = head[2] end
+        local waiting = redis.call('ZRANGE', pending_key(c.place, set), 0, 0, 'WITHSCORES')
+        if waiting[2] and (out[2] < 0 or tonumber(waiting[2]) < out[2]) then out[2] = tonumber(waiting[2]) end
+        return
+      end
+    end
+  end
+end
 
 -- 1. Leases that ran out: take the leased and pending ones over, record the begun ones lost.
-take_lapsed(c)
+take_lapsed(c, sets)
 -- 2 and 3. Due tasks, each by its plan.
-local skipped = claim_due(c)
+local skipped = claim_due(c, sources)
 trim_runs(c.history, c.last_id)
+placed_done(c.place)
 
 -- 4. What is left, and when to look again: the earliest schedule score (exact, as stored) and
 -- lease deadline. Due tasks beyond those passed over, with room and allowance left, mean the
 -- budget ran out: go on at once. Anything else still due (passed over, or a lease that ran out)
 -- waits for room.
 local out = c.out
-local room_left = c.room.shell + c.room.url > 0 and skipped <= c.max_skip
-if room_left and #redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', c.now, 'LIMIT', skipped, 1) > 0 then
-  out[3] = 2
-elseif #redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', c.now, 'LIMIT', 0, 1) > 0 then
-  out[3] = 1
-end
+out[3] = due_left(c, sources, c.room.shell + c.room.url > 0 and skipped <= c.max_skip)
 local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 if head[2] then out[1] = head[2] end
 local lease_head = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-if lease_head[2] then
-  out[2] = tonumber(lease_head[2])
-  if out[2] <= now_int and out[3] == 0 then out[3] = 1 end
-end
+if lease_head[2] then out[2] = tonumber(lease_head[2]) end
+next_placed(out)
+if out[2] >= 0 and out[2] <= now_int and out[3] == 0 then out[3] = 1 end
 return out

@@ -3,10 +3,12 @@
 -- a retried finish (a lost reply) finds nothing left to do. Whether a failed run is retried is
 -- decided here, and only here (the daemon says only whether its failure is one to retry, and the
 -- wait): a retry leaves in its place a pending fire (no owner) that the first claim after its
--- time takes; otherwise its task is free to run again (include/overlap.lua).
+-- time takes (one holding its labels: include/placement.lua); otherwise its task is free to run
+-- again (include/overlap.lua).
 -- KEYS[1] leases sorted set, KEYS[2] fires hash, KEYS[3] runs stream, KEYS[4] last hash
 -- KEYS[5] running hash, KEYS[6] queued hash, KEYS[7] retrying hash (kid -> its retry waiting)
 -- KEYS[8] pool hash, KEYS[9] paused sorted set: a task paused or deleted is not retried
+-- KEYS[10] placement sorted set (include/placement.lua)
 -- ARGV owner              the finishing daemon's id (host:pid:tag): its records' host and pid
 -- ARGV now_ms             now, unix ms
 -- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid (include/ended-name.lua)
@@ -35,6 +37,7 @@
 -- record_row: the record as kept, with retry_at when its retry was handed out), { 0, 0, false }
 -- not this owner's (taken over, or recorded lost).
 --#include include/generated.lua
+--#include include/placement.lua
 --#include include/run-record.lua
 --#include include/ended-name.lua
 --#include include/overlap.lua
@@ -46,7 +49,8 @@ local history = {
   now_ms = now_ms, runs_key = KEYS[3], last_key = KEYS[4], streak_prefix = a.streak_prefix,
 }
 local ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix }
-local overlap = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[2], leases_key = KEYS[1], now_ms = now_ms }
+local p = placement_of(KEYS[10], nil, KEYS[1])
+local overlap = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[2], placement = p, now_ms = now_ms }
 
 -- Whether `fire`'s task may run again. A task deleted or paused while its run went on may not. A
 -- task that ended (a timer, or its last run by -limit) may: it is gone from the hash because its
@@ -80,10 +84,10 @@ local function retry(fire, retry_ms)
     command = fire.command, due = to_sec(retry_ms), run_num = fire.run_num, limit = fire.limit,
     claimed = now_ms, timeout = fire.timeout, retries = fire.retries,
     retry_delay = fire.retry_delay, trigger = TRIGGER.retry, attempt = attempt, state = FIRE_STATE.pending,
-    name = fire.name,
+    name = fire.name, on = fire.on,
   }
   redis.call('HSET', KEYS[2], id, cjson.encode(next_fire))
-  redis.call('ZADD', KEYS[1], retry_ms, id)
+  pend_in(p, label_set_of(fire), retry_ms, id)
   redis.call('HSET', KEYS[7], fire.kid, id)
   -- The task is still under way (overlap): its mark moves to the retry.
   if redis.call('HGET', KEYS[5], fire.kid) == fire.id then redis.call('HSET', KEYS[5], fire.kid, id) end
@@ -108,4 +112,5 @@ for _, run in ipairs(a.each) do
   end
 end
 trim_runs(history, last_id)
+placed_done(p)
 return out

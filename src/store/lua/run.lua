@@ -1,31 +1,61 @@
 -- run: fire a task once, now, by hand (`ktimer run`), leaving its schedule as it is (a paused
 -- task too). The run takes the task's next run number and is handed out as a pending fire (no
--- owner) whose lease has run out, so the next claim of any one daemon takes it: exactly once.
+-- owner) whose lease has run out, so the next claim of one daemon that may run it (holding its
+-- labels: include/placement.lua) takes it: exactly once. Unless told to queue it anyway, a run
+-- that no live daemon may take is refused, and nothing is stored.
 -- A task with -overlap=skip whose run is under way is not run; with queue, the run waits for it
 -- (include/overlap.lua).
 -- KEYS[1] pool hash, KEYS[2] leases sorted set, KEYS[3] fires hash
 -- KEYS[4] running hash, KEYS[5] queued hash
--- ARGV kid     the task
--- ARGV now_ms  now, unix ms (whole)
+-- KEYS[6] placement sorted set (include/placement.lua)
+-- KEYS[7] daemons hash (owner -> the daemon, with its labels)
+-- KEYS[8] daemonsSeen sorted set (owner -> when it was last heard of, ms)
+-- ARGV kid         the task
+-- ARGV now_ms      now, unix ms (whole)
+-- ARGV live_after  a daemon seen since this (unix ms) is live; '' = hand the run out whether or
+--                  not one is (run --queue)
 -- Returns 0 (no such task), or { how, fire id }: how is 'fire' (handed out), 'queued' (waits
 -- for the run under way), 'busy' (overlap=skip: not run; the fire id is the run under way's),
--- or 'corrupt' (the task's data is not a task; the fire id is '').
+-- 'corrupt' (the task's data is not a task; the fire id is ''), or 'no_daemon' (no live daemon
+-- holds the task's labels, or none is live: nothing stored; in place of the fire id, the labels).
 --#include include/generated.lua
+--#include include/placement.lua
 --#include include/overlap.lua
 --#include include/fire-of.lua
 
 local a = ARGS.run()
 local kid, now_ms = a.kid, a.now_ms
-local overlap = { running_key = KEYS[4], queued_key = KEYS[5], fires_key = KEYS[3], leases_key = KEYS[2], now_ms = now_ms }
+local p = placement_of(KEYS[6], nil, KEYS[2])
+local overlap = { running_key = KEYS[4], queued_key = KEYS[5], fires_key = KEYS[3], placement = p, now_ms = now_ms }
+
+-- Whether a daemon seen since live_after holds every label of `set` ('' : any live daemon).
+local function live_daemon_for(set, live_after)
+  for _, owner in ipairs(redis.call('ZRANGEBYSCORE', KEYS[8], live_after, '+inf')) do
+    local ok, d = pcall(cjson.decode, redis.call('HGET', KEYS[7], owner) or '')
+    if ok and type(d) == 'table' and type(d.labels) == 'table' then
+      local held = {}
+      for _, label in ipairs(d.labels) do held[label] = true end
+      if holds_all(held, set) then return true end
+    end
+  end
+  return false
+end
 
 local raw = redis.call('HGET', KEYS[1], kid)
 if not raw then return 0 end
 local ok, task = pcall(cjson.decode, raw)
 if not ok or type(task) ~= 'table' or type(task.command) ~= 'string' then return { 'corrupt', '' } end
+local set = label_set_of(task)
+if a.live_after and not live_daemon_for(set, a.live_after) then return { 'no_daemon', set } end
+-- busy() may hand out a queued run whose turn came: each reply from here on keeps the registry.
+local function reply(how, id)
+  placed_done(p)
+  return { how, id }
+end
 if keeps_one(task) and busy(overlap, kid) then
-  if task.overlap == 'skip' then return { 'busy', redis.call('HGET', KEYS[4], kid) } end
+  if task.overlap == 'skip' then return reply('busy', redis.call('HGET', KEYS[4], kid)) end
   local queued = redis.call('HGET', KEYS[5], kid)
-  if queued then return { 'queued', cjson.decode(queued).id } end
+  if queued then return reply('queued', cjson.decode(queued).id) end
 end
 local run_num = (tonumber(task.run_num) or 0) + 1
 task.run_num = run_num
@@ -37,10 +67,10 @@ fire.trigger = TRIGGER.manual
 if keeps_one(task) and busy(overlap, kid) then
   fire.state = FIRE_STATE.queued
   redis.call('HSET', KEYS[5], kid, cjson.encode(fire))
-  return { 'queued', fire.id }
+  return reply('queued', fire.id)
 end
 fire.state = FIRE_STATE.pending
 redis.call('HSET', KEYS[3], fire.id, cjson.encode(fire))
-redis.call('ZADD', KEYS[2], now_ms, fire.id)
+pend_in(p, set, now_ms, fire.id)
 if keeps_one(task) then mark_running(overlap, kid, fire.id) end
-return { 'fire', fire.id }
+return reply('fire', fire.id)

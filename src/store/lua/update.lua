@@ -1,8 +1,10 @@
 -- update: replace a task if it still holds what the caller read (compare-and-set), so that a
 -- daemon firing it meanwhile is not overwritten. A paused task stays paused (out of the
--- schedule). Its name goes with it (a new one must be free, the old one is freed).
+-- schedule). Its name goes with it (a new one must be free, the old one is freed). New labels
+-- move it to their label set's schedule (include/placement.lua), in the same step.
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] paused sorted set
 -- KEYS[4] names hash (task name -> kid)
+-- KEYS[5] placement sorted set (include/placement.lua)
 -- ARGV kid            the task
 -- ARGV expected_json  its JSON as read by the caller
 -- ARGV task_json      its new JSON
@@ -12,6 +14,7 @@
 -- Returns 1 updated, 0 no such task, -3 the task changed since it was read (read it again), or
 -- the kid of another task that holds the new name (a string): nothing is changed.
 --#include include/generated.lua
+--#include include/placement.lua
 
 local a = ARGS.update()
 local kid, old, new = a.kid, a.old_name, a.new_name
@@ -30,7 +33,11 @@ if new ~= '' and new ~= old then
 end
 redis.call('HSET', KEYS[1], kid, a.task_json)
 if not redis.call('ZSCORE', KEYS[3], kid) then
-  redis.call('ZADD', KEYS[2], a.next_run_sec, kid)
+  local p = placement_of(KEYS[5], KEYS[2], nil)
+  local was, set = label_set_of_raw(current), label_set_of_raw(a.task_json)
+  if was ~= set then unschedule_from(p, was, kid) end
+  schedule_in(p, set, a.next_run_sec, kid)
+  placed_done(p)
 end
 if old ~= '' and old ~= new and redis.call('HGET', KEYS[4], old) == kid then
   redis.call('HDEL', KEYS[4], old)

@@ -1,6 +1,7 @@
 -- cancel-waiting (included by del.lua, pause.lua and clear.lua): a task's runs that wait to be handed out,
--- dropped: its queued run (overlap=queue) and its retry, if no daemon has taken it yet.
--- cancel_waiting takes w = { queued_key, retrying_key, leases_key, fires_key }.
+-- dropped: its queued run (overlap=queue) and its retry, if no daemon has taken it yet (from the
+-- leases, or its label set's pending runs: include/placement.lua).
+-- cancel_waiting takes w = { queued_key, retrying_key, fires_key, placement }.
 -- Returns how many it dropped (0 to 2).
 local function cancel_waiting(w, kid)
   local dropped = redis.call('HDEL', w.queued_key, kid)
@@ -10,7 +11,7 @@ local function cancel_waiting(w, kid)
   local ok, fire = pcall(cjson.decode, redis.call('HGET', w.fires_key, id) or '')
   if ok and type(fire) == 'table' and fire.state == FIRE_STATE.pending then
     redis.call('HDEL', w.fires_key, id)
-    redis.call('ZREM', w.leases_key, id)
+    unpend_from(w.placement, label_set_of(fire), id)
     dropped = dropped + 1
   end
   return dropped

@@ -1,11 +1,12 @@
--- claim-due (included by claim.lua): the claim's third phase, due tasks in order of due time. A
--- task whose kind has no room stays scheduled; up to max_skip of them are passed over to reach
--- tasks of the other kind. The range is read a page at a time, no more than the claim can use
--- (scores cost Redis more to send than the members): the tasks handled leave it (removed, or
--- rescheduled after now), so the next page starts after the ones passed over; a task rescheduled
--- still due now (a catch-up) is met again further on. In a burst most claims have room for a few
--- and pass over many, so passing over is kept cheap: no decoding. Each function takes the
--- claim's state c.
+-- claim-due (included by claim.lua): the claim's third phase, due tasks in order of due time, from
+-- the schedule and the schedules of the label sets this daemon may run (include/placement.lua),
+-- merged. A task whose kind has no room stays scheduled; up to max_skip of them are passed over
+-- to reach tasks of the other kind. Each range is read a page at a time, no more than the claim
+-- can use (scores cost Redis more to send than the members): the tasks handled leave it
+-- (removed, or rescheduled after now), so the next page starts after the ones passed over; a task
+-- rescheduled still due now (a catch-up) is met again further on. In a burst most claims have
+-- room for a few and pass over many, so passing over is kept cheap: no decoding. Each function
+-- takes the claim's state c.
 
 -- The kind of stored task JSON without decoding it (nil when it is not written the usual way):
 -- kind_of on the start of the command, found by a plain search (a pattern search over the whole
@@ -29,11 +30,12 @@ local function valid(task)
     and (task.runs == nil or type(task.runs) == 'table')
 end
 
--- One due task: claimed, removed (gone, corrupt, an expired timer), or passed over (false).
-local function claim_or_pass(c, kid, score)
+-- One due task of source s: claimed, removed (gone, corrupt, an expired timer), moved to its
+-- own label set's schedule, or passed over (false).
+local function claim_or_pass(c, s, kid, score)
   local raw = redis.call('HGET', c.keys.pool, kid)
   if not raw then
-    redis.call('ZREM', c.keys.schedule, kid)
+    unschedule_from(c.place, s.set, kid)
     return true
   end
   local overdue = c.expire_limit_sec > 0 and c.now - score > c.expire_limit_sec
@@ -41,9 +43,14 @@ local function claim_or_pass(c, kid, score)
   if kind and c.room[kind] <= 0 and not overdue then return false end
   local ok, task = pcall(cjson.decode, raw)
   if not ok or not valid(task) then
-    redis.call('ZREM', c.keys.schedule, kid)
+    unschedule_from(c.place, s.set, kid)
     redis.call('HDEL', c.keys.pool, kid)
     c.out[#c.out + 1] = { 'corrupt', kid, raw }
+  elseif label_set_of(task) ~= s.set then
+    -- Not where its labels put it (stored before placement): moved there, for a daemon that may
+    -- run it.
+    unschedule_from(c.place, s.set, kid)
+    schedule_in(c.place, label_set_of(task), score, kid)
   elseif task.type == 'timer' and overdue then
     remove_task(c, kid, task)
     c.out[#c.out + 1] = { 'expired', kid, raw }
@@ -55,28 +62,75 @@ local function claim_or_pass(c, kid, score)
   return true
 end
 
--- Claims what is due, as room allows. Returns how many due tasks it passed over.
-local function claim_due(c)
+-- A source of due tasks: the schedule, or the schedule of a label set this daemon may run
+-- (include/placement.lua). Each is read a page at a time from past the tasks it passed over.
+local function source_of(key, set)
+  return { key = key, set = set, skipped = 0, buf = {}, i = 1, page_size = 32, read = false, done = false }
+end
+
+-- The next due task of source s (kid, score), reading a page when the last is used up (at most
+-- `cap` tasks); nil when none is left. A short page was the last, unless a task met in it moved
+-- on to a time still due (a catch-up: met again further on).
+local function head_of(c, s, cap)
+  if s.i > #s.buf then
+    if s.read and s.short and not s.catching_up then
+      s.done = true
+      return nil
+    end
+    local page = math.min(cap, s.page_size)
+    -- Pages grow from a few: room for 1,000 URL calls does not mean that any is due.
+    s.page_size = math.min(s.page_size * 2, 512)
+    s.buf = redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'WITHSCORES', 'LIMIT', s.skipped, page)
+    s.i, s.read, s.short, s.catching_up = 1, true, #s.buf < page * 2, false
+    if #s.buf == 0 then
+      s.done = true
+      return nil
+    end
+  end
+  return s.buf[s.i], tonumber(s.buf[s.i + 1])
+end
+
+-- Claims what is due in the sources, as room allows, in order of due time across them (a merge
+-- of their heads). Returns how many due tasks it passed over.
+local function claim_due(c, sources)
   local skipped = 0
   -- Tasks looked at, at most: what there is room for, what may be passed over, and some slack for
   -- removing corrupt and expired ones and parking cron tasks (the rest go in the next claims).
   local budget = c.room.shell + c.room.url + c.max_skip + 100
-  -- Pages grow from a few: room for 1,000 URL calls does not mean that any is due.
-  local page_size = 32
-  local function going_on()
-    return budget > 0 and c.room.shell + c.room.url > 0 and skipped <= c.max_skip
-  end
-  while going_on() do
-    local page = math.min(budget, c.room.shell + c.room.url + c.max_skip - skipped + 1, page_size)
-    page_size = math.min(page_size * 2, 512)
-    local due = redis.call('ZRANGEBYSCORE', c.keys.schedule, '-inf', c.now, 'WITHSCORES', 'LIMIT', skipped, page)
-    for i = 1, #due, 2 do
-      if not going_on() then break end
-      budget = budget - 1
-      if not claim_or_pass(c, due[i], tonumber(due[i + 1])) then skipped = skipped + 1 end
+  while budget > 0 and c.room.shell + c.room.url > 0 and skipped <= c.max_skip do
+    local cap = math.min(budget, c.room.shell + c.room.url + c.max_skip - skipped + 1)
+    local best, kid, score
+    for _, s in ipairs(sources) do
+      local k, at = head_of(c, s, cap)
+      if k and (not best or at < score) then best, kid, score = s, k, at end
     end
-    if #due < page * 2 and not c.catching_up then break end
+    if not best then break end
+    best.i = best.i + 2
+    budget = budget - 1
+    if not claim_or_pass(c, best, kid, score) then
+      best.skipped = best.skipped + 1
+      skipped = skipped + 1
+    end
+    best.catching_up = best.catching_up or c.catching_up
     c.catching_up = false
   end
   return skipped
+end
+
+-- What is still due in the sources: 2 when tasks beyond those passed over are (the budget ran
+-- out with room left: claim again at once), 1 when only tasks waiting for room are, else 0. A
+-- source read to its end holds none but those it passed over.
+local function due_left(c, sources, room_left)
+  local left = 0
+  for _, s in ipairs(sources) do
+    if not s.done then
+      if room_left and #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', s.skipped, 1) > 0 then
+        return 2
+      end
+      if #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', 0, 1) > 0 then left = 1 end
+    elseif s.skipped > 0 then
+      left = 1
+    end
+  end
+  return left
 end

@@ -1,7 +1,9 @@
 -- claim-lapsed (included by claim.lua): the claim's first phase, fires whose lease ran out. One
 -- leased (its daemon did not begin it) is taken over, one pending (a run by hand, a retry, a
 -- queued run) taken; one begun is recorded lost: its daemon vanished before it ended, unless Redis
--- restarted lately. Each function takes the claim's state c.
+-- restarted lately. A fire with labels (include/placement.lua) is taken only by a daemon holding
+-- them all, from its label set's pending runs; another daemon hands it back there. Each function
+-- takes the claim's state c.
 
 -- Until when, unix ms, a begun fire whose lease ran out is kept rather than recorded lost: a
 -- Redis restart less than task_lost_after ago, and nobody could renew while it was down; its
@@ -35,24 +37,59 @@ local function runnable(ok, fire)
     and type(fire.due) == 'number' and type(fire.run_num) == 'number'
 end
 
--- A leased or pending fire taken by this claim, if its kind has room.
+-- A leased or pending fire taken by this claim, if its kind has room: true when taken.
 local function take_over(c, fire_id, fire)
   local kind = (fire.kind == 'url' or fire.kind == 'shell') and fire.kind or kind_of(tostring(fire.command))
-  if c.room[kind] <= 0 then return end
+  if c.room[kind] <= 0 then return false end
   c.room[kind] = c.room[kind] - 1
   fire.kind = kind
   -- A pending fire (by hand, a retry, a queued run) has had no owner: it is taken, not retaken.
-  fire.retaken_from = fire.owner
+  fire.retaken_from = fire.owner or fire.retaken_from
   if fire.state == FIRE_STATE.pending and redis.call('HGET', c.keys.retrying, fire.kid) == fire_id then
     redis.call('HDEL', c.keys.retrying, fire.kid)
   end
   lease(c, fire_id, fire)
+  return true
 end
 
-local function take_lapsed(c)
+-- A fire of the leases that this daemon may not run (it lacks some of its labels): one leased to a
+-- daemon that did not begin it, or pending there (handed out before placement). Handed back
+-- without an owner to its label set's pending runs (include/placement.lua), for a daemon that
+-- holds them all; its old lease can begin it no more.
+local function hand_back(c, fire_id, fire, set)
+  redis.call('ZREM', c.keys.leases, fire_id)
+  fire.retaken_from = fire.owner or fire.retaken_from
+  fire.owner, fire.token = nil, nil
+  fire.state = FIRE_STATE.pending
+  redis.call('HSET', c.keys.fires, fire_id, cjson.encode(fire))
+  pend_in(c.place, set, c.now_int, fire_id)
+end
+
+-- The runs of label set `set` (one this daemon may run) handed out without an owner, whose time
+-- came: taken as room allows.
+local function take_placed(c, set, limit)
+  local key = pending_key(c.place, set)
+  for _, fire_id in ipairs(redis.call('ZRANGEBYSCORE', key, '-inf', c.now_int, 'LIMIT', 0, limit)) do
+    if c.room.shell + c.room.url <= 0 then return end
+    local ok, fire = pcall(cjson.decode, redis.call('HGET', c.keys.fires, fire_id) or '')
+    if not runnable(ok, fire) then
+      unpend_from(c.place, set, fire_id)
+      redis.call('HDEL', c.keys.fires, fire_id)
+    elseif fire.state ~= FIRE_STATE.pending then
+      -- Gone its own way (its lease lives in the leases): not a run that waits here.
+      unpend_from(c.place, set, fire_id)
+    elseif take_over(c, fire_id, fire) then
+      unpend_from(c.place, set, fire_id)
+    end
+  end
+end
+
+-- Leases that ran out, then the pending runs of `sets`, the label sets this daemon may run.
+local function take_lapsed(c, sets)
   local limit = c.room.shell + c.room.url + 100
   for _, fire_id in ipairs(redis.call('ZRANGEBYSCORE', c.keys.leases, '-inf', c.now_int, 'LIMIT', 0, limit)) do
     local ok, fire = pcall(cjson.decode, redis.call('HGET', c.keys.fires, fire_id) or '')
+    local set = ok and label_set_of(fire) or ''
     if not runnable(ok, fire) then
       redis.call('ZREM', c.keys.leases, fire_id)
       redis.call('HDEL', c.keys.fires, fire_id)
@@ -63,8 +100,14 @@ local function take_lapsed(c)
       redis.call('HDEL', c.keys.fires, fire_id)
       fire.id = fire.id or fire_id
       record_lost(c, fire)
+    elseif set ~= '' and not holds_all(c.held, set) then
+      hand_back(c, fire_id, fire, set)
     else
       take_over(c, fire_id, fire)
     end
+  end
+  for _, set in ipairs(sets) do
+    if c.room.shell + c.room.url <= 0 then break end
+    take_placed(c, set, limit)
   end
 end

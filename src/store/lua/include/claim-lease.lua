@@ -1,5 +1,6 @@
 -- claim-lease (included by claim.lua): what the claim's phases share. Each function takes the
--- claim's state c (claim.lua builds it: keys, now, owner, room, history, ended, overlap, out).
+-- claim's state c (claim.lua builds it: keys, now, owner, room, history, ended, overlap, place,
+-- held, out).
 
 -- The fire leased to the claiming daemon and put in the reply. Each lease gets its own token: a
 -- begin must show it, so a fire claimed again (after a lease ran out, or after a failover undid
@@ -19,7 +20,7 @@ end
 -- its name if the name is still its own; the name stays on record as its kid's for history and
 -- output by name.
 local function remove_task(c, kid, task)
-  redis.call('ZREM', c.keys.schedule, kid)
+  unschedule_from(c.place, label_set_of(task), kid)
   redis.call('HDEL', c.keys.pool, kid)
   if type(task.name) == 'string' and redis.call('HGET', c.keys.names, task.name) == kid then
     redis.call('HDEL', c.keys.names, task.name)

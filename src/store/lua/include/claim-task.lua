@@ -22,7 +22,7 @@ local function move_on(c, kid, task, next_ms, done, parked)
   if carried == 0 then task.runs = nil end
   local json = cjson.encode(task)
   redis.call('HSET', c.keys.pool, kid, json)
-  redis.call('ZADD', c.keys.schedule, task.run_nexttime, kid)
+  schedule_in(c.place, label_set_of(task), task.run_nexttime, kid)
   if parked or (task.type == 'cron' and carried < c.low_water) then
     c.out[#c.out + 1] = { 'refill', kid, json }
   end
@@ -54,7 +54,7 @@ local function claim_task(c, kid, score, task, raw)
     return remove_task(c, kid, task)
   end
   if task.type == 'cron' and task.parked then
-    redis.call('ZADD', c.keys.schedule, (c.now_int + PARK_RETRY_MS) / 1000, kid)
+    schedule_in(c.place, label_set_of(task), (c.now_int + PARK_RETRY_MS) / 1000, kid)
     c.out[#c.out + 1] = { 'refill', kid, raw }
     return
   end

@@ -20,5 +20,8 @@ local function fire_of(kid, task, kind, due_ms, run_num, limit, claimed_ms)
     -- Its name, if a string: a run recorded after its task left keeps the name's record
     -- (include/ended-name.lua). The daemon does not read it.
     name = type(task.name) == 'string' and task.name or nil,
+    -- Its labels: handed out again without an owner, it waits for a daemon holding them all
+    -- (include/placement.lua).
+    on = label_set_of(task) ~= '' and task.on or nil,
   }
 end

@@ -2,7 +2,8 @@
 -- must not overlap (-overlap=skip|queue), across daemons. The mark is a fire id; it holds while
 -- that fire is in the fires hash (claimed, running, or a retry waiting), so it goes with the
 -- fire's lease: a fire whose daemon died is recorded lost, leaves the hash, and frees the task.
--- Each function takes o = { running_key, queued_key, fires_key, leases_key, now_ms }.
+-- Each function takes o = { running_key, queued_key, fires_key, placement, now_ms } (placement:
+-- include/placement.lua's p, where a run handed out waits for a daemon that may run it).
 
 -- Whether a task's runs must not overlap (-overlap=skip|queue): they hold the running mark.
 local function keeps_one(task)
@@ -15,7 +16,7 @@ local function mark_running(o, kid, id)
 end
 
 -- The run waiting for the running one (overlap=queue), if any, is handed out now: a pending fire
--- (no owner) whose lease ran out at once, so the next claim of any daemon takes it.
+-- (no owner) whose lease ran out at once, so the next claim of a daemon that may run it takes it.
 local function promote_queued(o, kid)
   local raw = redis.call('HGET', o.queued_key, kid)
   if not raw then return end
@@ -24,7 +25,7 @@ local function promote_queued(o, kid)
   if not ok or type(fire) ~= 'table' or type(fire.id) ~= 'string' then return end
   fire.state = FIRE_STATE.pending
   redis.call('HSET', o.fires_key, fire.id, cjson.encode(fire))
-  redis.call('ZADD', o.leases_key, o.now_ms, fire.id)
+  pend_in(o.placement, label_set_of(fire), o.now_ms, fire.id)
   mark_running(o, kid, fire.id)
 end
 
