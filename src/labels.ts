@@ -34,6 +34,9 @@ export function covers(held: readonly string[], wanted: readonly string[]): bool
 
 /** A host name made a daemon's name: what the rule refuses becomes `-`. */
 export function nameOfHost(host: string): string {
-  const name = host.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  const name = host
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
   return name === '' ? 'localhost' : name;
 }

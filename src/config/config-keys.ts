@@ -273,7 +273,7 @@ const DAEMON_SECTION = {
     '',
     'comma-separated labels (db,eu): each a letter or digit, then letters, digits, . _ : or -',
     readLabels,
-    "What this daemon offers: a task added with -on=LABELS runs only on a daemon holding all of them. Every daemon also holds host:<name> (docs/fleet.md).",
+    'What this daemon offers: a task added with -on=LABELS runs only on a daemon holding all of them. Every daemon also holds host:<name> (docs/fleet.md).',
   ),
 };
 

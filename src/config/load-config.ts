@@ -159,7 +159,11 @@ function daemonConfig(
 
 /** A short digest of a section's values as read (not as written: `1` and `true` are one). */
 function settingsDigest(values: Record<string, unknown>): string {
-  const text = JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
+  const text = JSON.stringify(
+    Object.keys(values)
+      .sort()
+      .map((k) => [k, values[k]]),
+  );
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 

@@ -79,7 +79,8 @@ export class FleetService {
 /** Why none of the daemons holding `live` (one list each) may run what needs `on`, or null. */
 export function whyNoDaemon(on: readonly string[], live: readonly (readonly string[])[]): string | null {
   if (live.some((held) => covers(held, on))) return null;
-  if (live.length === 0) return `no daemon is live to hold the label${on.length > 1 ? 's' : ''} ${on.join(',')}`;
+  if (live.length === 0)
+    return `no daemon is live to hold the label${on.length > 1 ? 's' : ''} ${on.join(',')}`;
   const missing = on.filter((l) => !live.some((held) => held.includes(l)));
   if (missing.length === 0) return `no live daemon holds all of the labels ${on.join(',')}`;
   return `no live daemon holds the label${missing.length > 1 ? 's' : ''} ${missing.join(',')}`;
@@ -116,7 +117,9 @@ export function daemonViews(seen: readonly SeenDaemon[], nowMs: number): DaemonV
         v.settings_differ_in.push(section);
       }
   }
-  return views.sort((a, b) => (a.state === b.state ? a.name.localeCompare(b.name) : a.state === 'live' ? -1 : 1));
+  return views.sort((a, b) =>
+    a.state === b.state ? a.name.localeCompare(b.name) : a.state === 'live' ? -1 : 1,
+  );
 }
 
 /** The value most often found; on a tie, the first found of them. */

@@ -481,7 +481,8 @@ function noDaemon(kid: string, labels: readonly string[], fleet: string): Ktimer
     labels.length === 0
       ? `no daemon of fleet ${fleet} is live to run task ${kid}`
       : `no live daemon of fleet ${fleet} holds the labels task ${kid} needs (${labels.join(',')})`;
-  const start = labels.length === 0 ? 'start one (`ktimer start -d`)' : 'start one with them ([daemon] labels)';
+  const start =
+    labels.length === 0 ? 'start one (`ktimer start -d`)' : 'start one with them ([daemon] labels)';
   return new KtimerError(
     'no_daemon',
     `${who}; nothing was run. ${start}, or give --queue to leave the run for the first one that comes`,

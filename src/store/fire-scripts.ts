@@ -343,7 +343,11 @@ export const RUN: Script<RunRequest, RunNow, typeof RUN_ARGV> = {
   keys: ['pool', 'leases', 'fires', 'running', 'queued', 'placement', 'daemons', 'daemonsSeen'],
   argv: RUN_ARGV,
   encode: ({ kid, nowMs, liveAfterMs }) => ({
-    fixed: { kid, now_ms: Math.floor(nowMs), live_after: liveAfterMs === null ? null : Math.floor(liveAfterMs) },
+    fixed: {
+      kid,
+      now_ms: Math.floor(nowMs),
+      live_after: liveAfterMs === null ? null : Math.floor(liveAfterMs),
+    },
   }),
   decode: (reply) => {
     if (reply === 0) return 'missing';

@@ -52,7 +52,9 @@ export class FleetStore {
   /** The fleet's name as Redis holds it: `name` is written first when it holds none. */
   async nameHeld(name: string): Promise<string> {
     const key = this.redis.keys.fleet;
-    const replies = await this.redis.call((c) => transaction(c, (m) => m.hsetnx(key, 'name', name).hget(key, 'name')));
+    const replies = await this.redis.call((c) =>
+      transaction(c, (m) => m.hsetnx(key, 'name', name).hget(key, 'name')),
+    );
     const held = replies[1];
     return typeof held === 'string' ? held : name;
   }

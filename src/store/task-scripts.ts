@@ -232,7 +232,7 @@ const LIST_ARGV = {
 
 export const LIST: Script<ListWindow, ListPage, typeof LIST_ARGV> = {
   name: 'list',
-  keys: ['pool', 'schedule', 'paused'],
+  keys: ['pool', 'schedule', 'paused', 'placement'],
   argv: LIST_ARGV,
   encode: ({ fromSec, toSec, count, offset, after }) => ({
     fixed: {

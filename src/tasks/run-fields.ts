@@ -45,8 +45,7 @@ export function parseLabels(value: string | readonly string[]): string[] {
   if (labels.length > MAX_LABELS)
     throw usageError(`on has ${labels.length} labels; at most ${MAX_LABELS} are allowed`);
   for (const label of labels)
-    if (!isLabel(label))
-      throw usageError(`label "${clip(label)}" is invalid; expected ${LABEL_RULE}`);
+    if (!isLabel(label)) throw usageError(`label "${clip(label)}" is invalid; expected ${LABEL_RULE}`);
   return labels;
 }
 
