@@ -57,14 +57,31 @@ export class CliContext {
     return this.opened;
   }
 
-  /** The store, connected on first use; one connection per command run. */
-  store(): Promise<Store> {
+  /** The store, connected on first use, its fleet not yet checked (init checks it apart). */
+  connectedStore(): Promise<Store> {
     this.connected ??= this.openStore().then(async (store) => {
       await store.connect();
       runStats.usedRedis = true;
       return store;
     });
     return this.connected;
+  }
+
+  private checked: Promise<Store> | undefined;
+  /** What checking the fleet found (init says it). */
+  fleetCheck: { fleet: string; written: boolean } | undefined;
+
+  /**
+   * The store, connected on first use, once Redis is found to hold this config's fleet
+   * (docs/fleet.md): a command pointed at another fleet's Redis reads nothing there. One
+   * connection per command run.
+   */
+  store(): Promise<Store> {
+    this.checked ??= this.connectedStore().then(async (store) => {
+      this.fleetCheck = await store.checkFleet();
+      return store;
+    });
+    return this.checked;
   }
 
   private services: Promise<Services> | undefined;

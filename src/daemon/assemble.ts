@@ -7,7 +7,8 @@ import type { Config } from '../config/config.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { Notifier } from '../notify/notifier.js';
-import { Metrics } from '../metrics/metrics.js';
+import { Metrics, type TaskCounts } from '../metrics/metrics.js';
+import { FleetService } from '../service/fleet-service.js';
 import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { LEASE_MS } from '../runs/fire.js';
@@ -16,13 +17,14 @@ import { openStore, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
 import type { LoopHealth } from './health.js';
+import { FleetPresence } from './presence.js';
 import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
 import { WebThread } from './web-thread.js';
 
 export interface DaemonParts {
-  /** This daemon's name in leases: host:pid:tag (runs/ids.ts). */
+  /** This daemon's name in leases: name:pid:tag (runs/ids.ts; [daemon] name, the host's by default). */
   readonly owner: string;
   readonly store: Store;
   readonly clock: RedisClock;
@@ -36,6 +38,8 @@ export interface DaemonParts {
   readonly notifier: Notifier;
   /** What /metrics shows (README "Metrics"). */
   readonly metrics: Metrics;
+  /** Its fleet checked before the first claim, its heartbeat (`ktimer daemons`). */
+  readonly presence: FleetPresence;
 }
 
 export interface AssembleOptions {
@@ -50,6 +54,7 @@ export interface AssembleOptions {
 interface Base {
   config: Config;
   logs: DaemonLogs;
+  /** Its name ([daemon] name): the host of its runs on record, in runed.log and alerts. */
   host: string;
   owner: string;
   store: Store;
@@ -57,7 +62,7 @@ interface Base {
 }
 
 export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions): DaemonParts {
-  const host = hostname();
+  const host = config.daemon.name;
   const owner = ownerIdOf(host, process.pid, Math.random().toString(36).slice(2, 6));
   const store = openStore(config, 'daemon');
   const base: Base = { config, logs, host, owner, store, clock: new RedisClock(store, local) };
@@ -73,7 +78,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const metrics: Metrics = new Metrics({
     running: (kind): number => dispatcher.countRunning(kind),
     redisUp: (): boolean => scheduler.redisHealthy,
-    taskCounts: () => store.tasks.counts(),
+    taskCounts: () => taskCounts(config, store),
   });
   const notifier = new Notifier({
     notify: config.notify,
@@ -84,7 +89,17 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const recorder = buildRecorder(base, metrics, notifier);
   const dispatcher = buildDispatcher(base, shells, recorder, metrics);
   const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics });
-  const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier);
+  const presence = new FleetPresence({
+    store,
+    config,
+    owner,
+    host: hostname(),
+    clock: base.clock,
+    running: () => dispatcher.runningCount,
+    msSinceClaim: () => scheduler.msSinceClaim(),
+    logs,
+  });
+  const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier, presence);
   dispatcher.onSlotFree(() => scheduler.slotFreed());
   store.on('ready', () => {
     logs.serve.info({ event: 'redis_ready', redis: store.address }, 'connected to Redis');
@@ -92,7 +107,26 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
   const { clock } = base;
-  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics };
+  return {
+    owner,
+    store,
+    clock,
+    shells,
+    dispatcher,
+    recorder,
+    refiller,
+    scheduler,
+    notifier,
+    metrics,
+    presence,
+  };
+}
+
+/** The task gauges: tasks, paused ones, and those whose labels no live daemon holds. */
+async function taskCounts(config: Config, store: Store): Promise<TaskCounts> {
+  const fleet = new FleetService({ config, fleet: () => Promise.resolve(store.fleet) });
+  const [counts, unplaced] = await Promise.all([store.tasks.counts(), fleet.unplaced()]);
+  return { ...counts, withoutDaemon: unplaced.reduce((sum, u) => sum + u.tasks, 0) };
 }
 
 function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecorder {
@@ -132,6 +166,7 @@ function buildScheduler(
   refiller: CronRefiller,
   metrics: Metrics,
   notifier: Notifier,
+  presence: FleetPresence,
 ): Scheduler {
   return new Scheduler({
     claimer: b.store.fires,
@@ -139,6 +174,9 @@ function buildScheduler(
     refills: refiller,
     clock: b.clock,
     owner: b.owner,
+    labels: b.config.daemon.labels,
+    // No task is read before Redis is found to hold this daemon's fleet.
+    gate: () => presence.verify(),
     leaseMs: LEASE_MS,
     expireLimitSec: b.config.task.expireLimitSec,
     logs: b.logs,

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { exposedSecretsWarning } from '../config/exposed-secrets.js';
-import { messageOf } from '../errors.js';
+import { KtimerError, messageOf } from '../errors.js';
 import { type DaemonLogs, openDaemonLogs } from '../log/daemon-logs.js';
 import { chooseSpawner } from '../runner/shell-pool.js';
 import { VERSION } from '../version.js';
@@ -53,7 +53,7 @@ export async function startDaemon(
     assembleDaemon({ config, logs, spawner, local }),
   );
   parts.shells.warm();
-  const redisProblem = await firstConnection(parts, logs);
+  const redisProblem = await undoOnFailure(config, { logs, parts }, () => firstConnection(parts, logs));
   const status = new DaemonStatus(config, parts, local, stateFileOf(config.pidfile), mode);
   const web = await undoOnFailure(config, { logs, parts }, () =>
     startWeb(config, logs, {
@@ -80,7 +80,11 @@ export async function startDaemon(
     },
     hurry: () => parts.dispatcher.hurry(),
   });
-  return { redisProblem, webAddress: status.webAddress, run: () => parts.scheduler.start(), done };
+  const run = () => {
+    parts.presence.start();
+    parts.scheduler.start();
+  };
+  return { redisProblem, webAddress: status.webAddress, run, done };
 }
 
 function logStart({ config, logs, parts, status }: Started, spawner: string): void {
@@ -123,17 +127,30 @@ async function undoOnFailure<T>(
   }
 }
 
-/** The first connection: waited for, so `start -d` can say whether Redis answered; not fatal. */
+/**
+ * The first connection: waited for, so `start -d` can say whether Redis answered; not fatal. A
+ * Redis that holds another fleet is: the daemon does not start (its loop checks again before its
+ * first claim when Redis was away).
+ */
 async function firstConnection(parts: DaemonParts, logs: DaemonLogs): Promise<string | null> {
   try {
     await parts.store.connect();
     await parts.clock.sync();
-    return null;
   } catch (err) {
     const problem = messageOf(err);
     logs.serve.warn({ event: 'redis_down', err: problem }, 'Redis not reachable at start-up; retrying');
     return problem;
   }
+  try {
+    await parts.presence.verify();
+  } catch (err) {
+    if (err instanceof KtimerError && err.code === 'fleet') {
+      logs.error.error({ event: 'wrong_fleet', err: err.message }, "not this daemon's fleet");
+      throw err;
+    }
+    // Redis went away meanwhile: the loop checks before its first claim.
+  }
+  return null;
 }
 
 /** What the signals do: stop (once), and kill running tasks without waiting (SIGQUIT). */
@@ -142,17 +159,24 @@ interface SignalActions {
   hurry(): void;
 }
 
-/** Installs the signal handlers; the promise resolves with the exit code once stopped. */
-function onSignals({ logs, web }: Started, actions: SignalActions): Promise<number> {
+/**
+ * Installs the signal handlers; the promise resolves with the exit code once stopped (1 when the
+ * loop stopped for good: its fleet is not the one Redis holds).
+ */
+function onSignals({ logs, web, parts }: Started, actions: SignalActions): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
-    const stopOn = (signal: string) => {
+    const stopOn = (signal: string, code = 0) => {
       // Before or during a stop: either way, running tasks are killed now.
       if (signal === 'SIGQUIT') actions.hurry();
       if (stopping) return;
       stopping = true;
-      void actions.stop(signal).then(() => resolve(0));
+      void actions.stop(signal).then(() => resolve(code));
     };
+    parts.scheduler.onFatal((err) => {
+      logs.error.error({ event: 'wrong_fleet', err: err.message }, "not this daemon's fleet: stopping");
+      stopOn('wrong_fleet', 1);
+    });
     process.on('SIGTERM', () => stopOn('SIGTERM'));
     process.on('SIGINT', () => stopOn('SIGINT'));
     process.on('SIGQUIT', () => stopOn('SIGQUIT'));
@@ -183,6 +207,8 @@ async function shutdown({ config, logs, parts, web, status }: Started, signal: s
   );
   status.stop();
   await scheduler.stop();
+  // It claims no more: `run` no longer counts on it.
+  await parts.presence.stop();
   await web?.close().catch(() => {});
   const killed = await dispatcher.drain(config.task.shutdownGraceSec * 1000);
   if (killed > 0) {

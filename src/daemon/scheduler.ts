@@ -4,7 +4,7 @@
 // backoff. Time comes from the injected clock, so tests run the loop on a manual one.
 import { backoffMs } from '../backoff.js';
 import type { Clock, Sleep } from '../clock.js';
-import { messageOf } from '../errors.js';
+import { KtimerError, messageOf } from '../errors.js';
 import { type DaemonLogs } from '../log/daemon-logs.js';
 import { logClaimEntry } from '../log/fire-log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -46,6 +46,13 @@ export interface SchedulerDeps {
   refills: RefillSink;
   clock: LoopClock;
   owner: string;
+  /** The labels this daemon holds: it claims only what needs none but these (docs/fleet.md). */
+  labels?: readonly string[];
+  /**
+   * Awaited before each pass (the fleet's check, which passes at once once it passed). A
+   * KtimerError('fleet') from it stops the loop for good (onFatal).
+   */
+  gate?: () => Promise<void>;
   leaseMs: number;
   expireLimitSec: number;
   logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
@@ -103,6 +110,13 @@ export class Scheduler {
 
   constructor(private readonly deps: SchedulerDeps) {}
 
+  private fatal: (err: KtimerError) => void = () => {};
+
+  /** Told when the loop stopped for good: the daemon must not go on (its fleet is not Redis'). */
+  onFatal(listener: (err: KtimerError) => void): void {
+    this.fatal = listener;
+  }
+
   get redisHealthy(): boolean {
     return this.failingSinceMs === null;
   }
@@ -156,6 +170,7 @@ export class Scheduler {
     const reply = await this.deps.claimer.claim({
       nowMs,
       owner: this.deps.owner,
+      labels: this.deps.labels ?? [],
       leaseMs: this.deps.leaseMs,
       maxShell,
       maxUrl,
@@ -195,11 +210,17 @@ export class Scheduler {
       let wakeAtMs: number;
       try {
         await this.deps.clock.syncIfOlder(CLOCK_RESYNC_MS);
+        await this.deps.gate?.();
         const res = await this.pass();
         this.passes++;
         this.recovered();
         wakeAtMs = this.nextWake(res);
       } catch (err) {
+        if (err instanceof KtimerError && err.code === 'fleet') {
+          this.stopped = true;
+          this.fatal(err);
+          return;
+        }
         this.failed(err);
         wakeAtMs = this.deps.clock.nowMs() + backoffMs(this.failures, RETRY_MAX_MS);
       }

@@ -139,15 +139,26 @@ function serverOptions(
 ): WebDeps {
   // Task changes go to runed.log, which the main thread writes.
   const runed = forwardTo('runed', post);
+  // No task is read before this Redis is found to hold the daemon's fleet (again after a failure).
+  let checked: Promise<unknown> | undefined;
+  const fleetChecked = async () => {
+    checked ??= store.checkFleet().catch((err: unknown) => {
+      checked = undefined;
+      throw err;
+    });
+    await checked;
+    return store;
+  };
   const services = openServices({
     config,
-    store: async () => store,
+    store: fleetChecked,
     onChange: (change) => logTaskChange(runed, change, 'web'),
   });
   return {
     config,
     service: services.tasks,
     history: services.history,
+    fleet: services.fleet,
     info: () => asked.info.get(),
     metrics: async () => {
       const { text, error } = await asked.metrics.get();

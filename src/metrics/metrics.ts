@@ -18,13 +18,15 @@ export interface MetricsSources {
   running(kind: CommandKind): number;
   /** The loop reaches Redis. */
   redisUp(): boolean;
-  /** Tasks in Redis, paused ones included, and the paused ones. */
+  /** Tasks in Redis, paused ones included, the paused ones, those waiting for a daemon. */
   taskCounts(): Promise<TaskCounts>;
 }
 
 export interface TaskCounts {
   total: number;
   paused: number;
+  /** Tasks scheduled whose labels no live daemon holds all of: they wait (docs/fleet.md). */
+  withoutDaemon: number;
 }
 
 /** A scrape waits this long for the task counts; beyond, it shows the last ones it had. */
@@ -181,6 +183,15 @@ export class Metrics {
       async collect() {
         const c = await counts();
         if (c) this.set(c.paused);
+      },
+    });
+    new Gauge({
+      name: 'ktimer_tasks_without_daemon',
+      help: 'Tasks whose labels (-on) no live daemon holds all of: they wait for one (all daemons sharing it)',
+      registers,
+      async collect() {
+        const c = await counts();
+        if (c) this.set(c.withoutDaemon);
       },
     });
   }

@@ -49,14 +49,13 @@ export interface LabelSetLoad {
 export class FleetStore {
   constructor(private readonly redis: RedisAccess) {}
 
-  /** The fleet's name as Redis holds it: `name` is written first when it holds none. */
-  async nameHeld(name: string): Promise<string> {
+  /** The fleet's name as Redis holds it: `name` is written first (`written`) when it holds none. */
+  async nameHeld(name: string): Promise<{ held: string; written: boolean }> {
     const key = this.redis.keys.fleet;
-    const replies = await this.redis.call((c) =>
+    const [written, held] = await this.redis.call((c) =>
       transaction(c, (m) => m.hsetnx(key, 'name', name).hget(key, 'name')),
     );
-    const held = replies[1];
-    return typeof held === 'string' ? held : name;
+    return { held: typeof held === 'string' ? held : name, written: written === 1 };
   }
 
   /** A daemon says it is alive, and what it is; daemons silent for DAEMON_FORGET_MS are forgotten. */

@@ -2,6 +2,7 @@
 // Redis, built from conf.ini. Nothing outside store/ imports another file of it (ARCHITECTURE.md).
 // Every failure comes out as a KtimerError('redis') naming the server and what to check.
 import type { Config } from '../config/config.js';
+import { KtimerError } from '../errors.js';
 import { FireStore } from './fire-store.js';
 import { FleetStore } from './fleet-store.js';
 import { HistoryStore } from './history-store.js';
@@ -87,6 +88,12 @@ export interface Store {
   /** The server's clock, unix ms with microsecond precision: the clock every machine shares. */
   serverTimeMs(): Promise<number>;
   serverInfo(): Promise<{ version: string | null }>;
+  /**
+   * Checks that this Redis holds the fleet of conf.ini's [redis] fleet (recording it there if it
+   * holds none): a KtimerError('fleet') naming both fleets and the key when not. Every daemon and
+   * command asks before it reads a task. `written`: this call recorded it.
+   */
+  checkFleet(): Promise<{ fleet: string; written: boolean }>;
   /** Resolves when the server answers a PING (health checks). */
   ping(): Promise<void>;
   /** Connection events, for the daemon's serve.log. */
@@ -101,6 +108,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
   const redis = new RedisAccess(client, keys, async (err) =>
     redisError(config, await failureReason(client, err)),
   );
+  const fleet = new FleetStore(redis);
   const h = config.history;
   const historyRules = {
     perTask: h.perTask,
@@ -117,7 +125,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
     uiSessions: new UiSessionStore(redis),
-    fleet: new FleetStore(redis),
+    fleet,
     address: describeRedis(config),
     runFeed: () =>
       new RunFeed(redis, async () => {
@@ -136,6 +144,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
         const [sec, usec] = await c.time();
         return Number(sec) * 1000 + Number(usec) / 1000;
       }),
+    checkFleet: () => checkFleet(config, fleet),
     serverInfo: () =>
       redis.call(async (c) => ({ version: /redis_version:(\S+)/.exec(await c.info('server'))?.[1] ?? null })),
     ping: () =>
@@ -154,4 +163,16 @@ export function openStore(config: Config, profile: ClientProfile): Store {
       else client.disconnect();
     },
   };
+}
+
+/** Store.checkFleet: a daemon or command pointed at another fleet's Redis, refused in one line. */
+async function checkFleet(config: Config, fleet: FleetStore): Promise<{ fleet: string; written: boolean }> {
+  const mine = config.redis.fleet;
+  const { held, written } = await fleet.nameHeld(mine);
+  if (held !== mine)
+    throw new KtimerError(
+      'fleet',
+      `Redis at ${describeRedis(config)} holds fleet ${held}, but ${config.file} says [redis] fleet = ${mine}: no task was read. Point [redis] at fleet ${mine}'s Redis, or set fleet = ${held} to join that fleet`,
+    );
+  return { fleet: mine, written };
 }

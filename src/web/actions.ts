@@ -1,6 +1,7 @@
 // The API's actions: each maps request parameters onto the same TaskService the command line
 // uses, so validation and messages are the same.
 import { KtimerError, usageError } from '../errors.js';
+import type { FleetService } from '../service/fleet-service.js';
 import type { HistoryService } from '../service/history-service.js';
 import { type TaskService, withSchedule } from '../service/task-service.js';
 import { INPUT_FIELDS, type TaskInput } from '../tasks/task-rules.js';
@@ -17,6 +18,7 @@ export interface ActionResult {
 export interface ActionDeps {
   service: TaskService;
   history: HistoryService;
+  fleet: FleetService;
   info: () => Promise<Record<string, unknown>>;
 }
 
@@ -50,13 +52,13 @@ export type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>
 export const ACTIONS: Record<string, Action> = {
   count: async (_p, { service }) => ({ data: await service.count(), msg: 'ok' }),
   get: async (p, { service }) => ({ data: withSchedule(await service.get(kidParam(p))), msg: 'ok' }),
-  add: async (p, { service }) => {
+  add: async (p, { service, fleet }) => {
     const { task, replaced } = await service.add(taskInput(p), { replace: flagParam(p, 'replace') });
-    return { data: task.kid, msg: 'ok', extra: { replaced } };
+    return { data: task.kid, msg: 'ok', extra: { replaced, ...(await placementWarning(fleet, task.on)) } };
   },
-  update: async (p, { service }) => {
+  update: async (p, { service, fleet }) => {
     const task = await service.update(kidParam(p), taskInput(p));
-    return { data: task.kid, msg: 'ok' };
+    return { data: task.kid, msg: 'ok', extra: await placementWarning(fleet, task.on) };
   },
   del: async (p, { service }) => {
     const kids = kidParam(p)
@@ -74,7 +76,7 @@ export const ACTIONS: Record<string, Action> = {
   },
   ...PAUSE_ACTIONS,
   run: async (p, { service }) => {
-    const outcome = await service.runNow(kidParam(p));
+    const outcome = await service.runNow(kidParam(p), { queue: flagParam(p, 'queue') });
     return { data: { fire_id: outcome.fire_id, state: outcome.state }, msg: 'ok' };
   },
   list: async (p, { service }) => {
@@ -121,7 +123,18 @@ export const ACTIONS: Record<string, Action> = {
     return { data: await history.byFireId(fireId), msg: 'ok' };
   },
   info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),
+  daemons: async (_p, { fleet }) => {
+    const { fleet: name, daemons } = await fleet.daemons();
+    const live = daemons.filter((d) => d.state === 'live').length;
+    return { data: daemons, msg: `${live} live daemon(s) in fleet ${name}`, extra: { fleet: name } };
+  },
 };
+
+/** A task stored that no live daemon may run (its labels): `warning` says so (docs/fleet.md). */
+async function placementWarning(fleet: FleetService, on: readonly string[] | undefined) {
+  const why = await fleet.noDaemonFor(on ?? []);
+  return why === null ? {} : { warning: `${why}: the task waits until one comes` };
+}
 
 /** `name` when it names an action, else undefined (what webac.log shows as the action). */
 export function knownActionName(name: string | undefined): string | undefined {

@@ -36,6 +36,7 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'since',
   'replace',
   'all',
+  'queue',
 ]);
 
 export function checkParams(params: Params): void {

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { httpStatusOf, KtimerError, messageOf } from '../errors.js';
+import type { FleetService } from '../service/fleet-service.js';
 import type { HistoryService } from '../service/history-service.js';
 import type { TaskService } from '../service/task-service.js';
 import { actionOf, knownActionName } from './actions.js';
@@ -34,6 +35,8 @@ export interface WebDeps {
   service: TaskService;
   /** The run history (history and runs actions). */
   history: HistoryService;
+  /** The fleet's daemons (daemons action). */
+  fleet: FleetService;
   info: () => Promise<Record<string, unknown>>;
   /** /metrics and /healthz (metrics-route.ts); without them those paths are 404. */
   metrics?: () => Promise<string>;

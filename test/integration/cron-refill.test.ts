@@ -27,7 +27,7 @@ test('requests are computed in the background and written only where the task is
   const metrics = new Metrics({
     running: () => 0,
     redisUp: () => true,
-    taskCounts: async () => ({ total: 0, paused: 0 }),
+    taskCounts: async () => ({ total: 0, paused: 0, withoutDaemon: 0 }),
   });
   const refiller = new CronRefiller({ tasks, clock: new ManualClock(T0 + 3_600_000), logs, metrics });
   const low = cron('*/5 * * * *', { runs: [T0 / 1000 + 600] });

@@ -256,7 +256,7 @@ test('metrics: every claim is timed, a run found lost is counted by its kind, th
   const metrics = new Metrics({
     running: () => 0,
     redisUp: () => true,
-    taskCounts: async () => ({ total: 0, paused: 0 }),
+    taskCounts: async () => ({ total: 0, paused: 0, withoutDaemon: 0 }),
   });
   const { clock, sink, sched, store, fires } = setup({ metrics });
   assert.equal(sched.msSinceClaim(), null, 'no claim yet');
@@ -289,7 +289,7 @@ test('metrics: runs a ticker missed while nobody claimed are counted by its misf
   const metrics = new Metrics({
     running: () => 0,
     redisUp: () => true,
-    taskCounts: async () => ({ total: 0, paused: 0 }),
+    taskCounts: async () => ({ total: 0, paused: 0, withoutDaemon: 0 }),
   });
   const { sink, sched, keys } = setup({ metrics });
   const task = (misfire: 'skip' | 'once') =>

@@ -8,7 +8,7 @@ import { FIRE_RESULTS, Metrics, type MetricsSources } from '../../src/metrics/me
 const sources = (over: Partial<MetricsSources> = {}): MetricsSources => ({
   running: (kind) => (kind === 'shell' ? 3 : 1),
   redisUp: () => true,
-  taskCounts: async () => ({ total: 12, paused: 2 }),
+  taskCounts: async () => ({ total: 12, paused: 2, withoutDaemon: 1 }),
   ...over,
 });
 
@@ -80,7 +80,7 @@ test('claim durations', async () => {
 
 test('gauges read their sources at each scrape; process metrics come along', async () => {
   let up = true;
-  let counts = { total: 12, paused: 2 };
+  let counts = { total: 12, paused: 2, withoutDaemon: 3 };
   let asked = 0;
   const m = new Metrics(
     sources({
@@ -96,12 +96,13 @@ test('gauges read their sources at each scrape; process metrics come along', asy
   assert.equal(value(text, 'ktimer_running_tasks{kind="url"}'), 1);
   assert.equal(value(text, 'ktimer_tasks'), 12);
   assert.equal(value(text, 'ktimer_tasks_paused'), 2);
+  assert.equal(value(text, 'ktimer_tasks_without_daemon'), 3);
   assert.equal(value(text, 'ktimer_redis_up'), 1);
-  assert.equal(asked, 1, 'one question to Redis per scrape for both task gauges');
+  assert.equal(asked, 1, 'one question to Redis per scrape for the task gauges');
   assert.ok(value(text, 'process_resident_memory_bytes') > 0);
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
   up = false;
-  counts = { total: 13, paused: 0 };
+  counts = { total: 13, paused: 0, withoutDaemon: 0 };
   text = await m.scrape();
   assert.equal(value(text, 'ktimer_redis_up'), 0);
   assert.equal(value(text, 'ktimer_tasks'), 13);
@@ -114,7 +115,7 @@ test('task counts that fail or hang: the scrape answers at once or within 0.5 s,
     sources({
       taskCounts: () =>
         mode === 'ok'
-          ? Promise.resolve({ total: 7, paused: 1 })
+          ? Promise.resolve({ total: 7, paused: 1, withoutDaemon: 0 })
           : mode === 'fail'
             ? Promise.reject(new Error('cannot reach Redis'))
             : new Promise(() => {}),

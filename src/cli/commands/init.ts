@@ -62,13 +62,19 @@ function configFile(found: FoundConfig): string {
 /** Redis, the directories, the pidfile and the web port of a config that loads. */
 async function checkPlaces(ctx: CliContext, checks: Checks): Promise<void> {
   const c = ctx.config;
-  await checks.attempt('redis', async () => {
-    const store = await ctx.store();
+  const redisOk = await checks.attempt('redis', async () => {
+    const store = await ctx.connectedStore();
     const { version } = await store.serverInfo();
-    const tasks = await store.tasks.count();
     // Said, not assumed: whatever answers at this address is the store from now on.
-    return `${store.address} answers (Redis ${version ?? 'unknown'}); ${tasks} task${tasks === 1 ? '' : 's'} under ${c.keys.pool}`;
+    return `${store.address} answers (Redis ${version ?? 'unknown'})`;
   });
+  if (redisOk)
+    await checks.attempt('fleet', async () => {
+      const store = await ctx.store();
+      const how = ctx.fleetCheck?.written === true ? 'recorded in Redis now' : 'as Redis holds it';
+      const tasks = await store.tasks.count();
+      return `${c.redis.fleet} (${how}); ${tasks} task${tasks === 1 ? '' : 's'} under ${c.keys.pool}`;
+    });
   await checks.attempt('log dir', () =>
     c.log.stdout
       ? '- (the daemon logs to stdout: run it in the foreground, as systemd does)'
