@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'busy' // the task's run is under way and its overlap policy refuses another (run)
   | 'no_daemon' // no live daemon may run it (run): nothing was stored
   | 'fleet' // Redis holds another fleet than conf.ini's [redis] fleet: nothing was read
+  | 'timeout' // waited as long as asked (run --wait --timeout): what was waited for goes on
   | 'redis' // Redis unreachable or failing
   | 'limit' // task_max_num reached
   | 'corrupt' // task data in Redis is not valid
@@ -26,6 +27,7 @@ const EXIT: Record<ErrorCode, number> = {
   busy: 1,
   no_daemon: 1,
   fleet: 1,
+  timeout: 1,
   redis: 1,
   limit: 1,
   corrupt: 1,
@@ -44,6 +46,7 @@ const HTTP: Record<ErrorCode, number> = {
   busy: 409,
   no_daemon: 409,
   fleet: 500,
+  timeout: 504,
   redis: 503,
   limit: 400,
   corrupt: 500,

@@ -5,6 +5,7 @@ import { findConfig, type FoundConfig } from '../config/find-config.js';
 import { loadConfig } from '../config/load-config.js';
 import { type OneshotLog, oneshotLogger } from '../log/oneshot-logger.js';
 import { logTaskChange } from '../log/task-change-log.js';
+import type { FleetService } from '../service/fleet-service.js';
 import type { HistoryService } from '../service/history-service.js';
 import type { Services } from '../service/services.js';
 import type { TaskService } from '../service/task-service.js';
@@ -105,6 +106,11 @@ export class CliContext {
   /** The run history (history, runs, output). */
   async history(): Promise<HistoryService> {
     return (await this.openServices()).history;
+  }
+
+  /** The fleet: its daemons, the labels they hold (daemons, add's warning, check). */
+  async fleet(): Promise<FleetService> {
+    return (await this.openServices()).fleet;
   }
 
   private log: OneshotLog | undefined;

@@ -1,6 +1,8 @@
 // Human output of tasks: the tables of `list` and `next`, and the schedule in words beside the
 // stored fields (get, list --json).
+import type { DaemonView } from '../service/fleet-service.js';
 import type { NextRuns, TaskView } from '../service/task-service.js';
+import { hostLabel } from '../labels.js';
 import type { RunRecord, RunSummary } from '../store/open-store.js';
 import { localIso } from '../tasks/iso-time.js';
 import { msOfSec, scheduleInWords } from '../tasks/schedule-words.js';
@@ -41,7 +43,7 @@ export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
     t.kid,
     t.name === undefined ? '—' : oneLine(t.name, 64),
     ...(grouped ? [t.group ?? '—'] : []),
-    ...(placed ? [t.on?.join(',') ?? '—'] : []),
+    ...(placed ? [t.on === undefined ? '—' : `${t.on.join(',')}${t.no_daemon ? ' (no daemon)' : ''}`] : []),
     t.type,
     oneLine(scheduleInWords(t), 60),
     runsInWords(t),
@@ -90,4 +92,24 @@ export function nextTable(next: NextRuns): string {
   const rows = next.runs.map((r) => [r.local, r.utc]);
   const end = next.more ? [] : [next.runs.length === 0 ? 'no runs ahead.' : 'no runs after these.'];
   return [oneLine(next.schedule, 120), table([`LOCAL (${next.tz})`, 'UTC'], rows), ...end].join('\n');
+}
+
+/** `ktimer daemons`: live ones first, each by name; host:<name> goes without saying. */
+export function daemonsTable(daemons: readonly DaemonView[]): string {
+  const rows = daemons.map((d) => [
+    d.name,
+    d.state === 'live' ? 'live' : `gone ${spanInWords(d.seen_age_ms)}`,
+    d.host,
+    String(d.pid),
+    d.labels.filter((l) => l !== hostLabel(d.name)).join(',') || '—',
+    d.version,
+    localIso(Math.round(d.started * 1000)),
+    d.last_claim_age_ms === null ? 'not yet' : `${spanInWords(d.last_claim_age_ms)} ago`,
+    String(d.running),
+    d.settings_differ ? `differ: ${d.settings_differ_in.join(', ')}` : 'same',
+  ]);
+  return table(
+    ['NAME', 'STATE', 'HOST', 'PID', 'LABELS', 'VERSION', 'STARTED', 'CLAIMED', 'RUNNING', 'SETTINGS'],
+    rows,
+  );
 }

@@ -55,8 +55,10 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       '-timeout: seconds a run may take (shell: its process group is killed; URL: abandoned).',
       '-overlap: what a run due while the one before still runs does (allow, skip, queue).',
       '-retries, -retry_delay: a failed run is retried after retry_delay s, then twice as long each time.',
-      '-on: only a daemon holding every label given fires it; -user, -cwd, -env, -output_max: how it runs',
-      '(docs/running-tasks.md); -notify=off: no alerts for it; -group: the apply file that owns it.',
+      '-on: only a daemon holding every label given fires it ([daemon] labels, and host:<name> of each',
+      'daemon); a task no live daemon may run is stored, and add warns naming the label (docs/fleet.md).',
+      '-user, -cwd, -env, -output_max: how it runs (docs/running-tasks.md); -notify=off: no alerts for it;',
+      '-group: the apply file that owns it.',
       'A cron expression has 5 fields (minute hour day month weekday) or 6 (second first); see docs/schedules.md.',
     ],
   },
@@ -101,11 +103,20 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     ],
   },
   run: {
-    examples: [`ktimer run ${KID}`, 'ktimer run backup --wait', `ktimer run -kid=${KID} --json`],
+    examples: [
+      `ktimer run ${KID}`,
+      'ktimer run backup --wait',
+      'ktimer run backup --wait --timeout=60',
+      'ktimer run backup --queue',
+      `ktimer run -kid=${KID} --json`,
+    ],
     notes: [
       'The run is recorded with trigger "manual" (history BY column) and takes the next run number.',
       'The schedule stays as it is. A task with -overlap=skip whose run is under way is not run (exit 1);',
-      'with queue, the run starts when that one ends. --wait exits 0 if the run (after its retries) succeeded, 1 if not.',
+      'with queue, the run starts when that one ends. --wait exits 0 if the run (after its retries) succeeded, 1 if not;',
+      '--timeout=S gives up waiting after S seconds (exit 1; the run goes on).',
+      'With no live daemon that may run it (none at all, or none holding its -on labels) run fails at once',
+      '(exit 1) and stores nothing; --queue hands the run out anyway, for the first such daemon that comes.',
     ],
   },
   next: {
@@ -160,6 +171,15 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: ['Exit status: 0 running, 3 stopped.'],
   },
   info: { examples: ['ktimer info', 'ktimer info --json'] },
+  daemons: {
+    examples: ['ktimer daemons', 'ktimer daemons --json'],
+    notes: [
+      "The fleet's daemons, as each says every second: name ([daemon] name), host, pid, labels",
+      '([daemon] labels; host:<name> goes without saying), version, start, last claim, running runs, and',
+      "SETTINGS: whether its [task] and [notify] settings differ from most live daemons'.",
+      'A daemon that stops leaves at once; one that dies shows as gone after 5 s, and leaves after a minute.',
+    ],
+  },
   check: {
     examples: [
       'ktimer check',
@@ -169,6 +189,7 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     notes: [
       'Exit status: 0 healthy (the loop claimed within 2 s, Redis answers), 1 not, with the reason on one line.',
       'Needs no web API: it reads the pidfile and the state file (rewritten every 5 s) and pings Redis.',
+      'Tasks that no live daemon may run (their -on labels) are warned of on the lines after (--json: waiting).',
     ],
   },
   install: {

@@ -37,6 +37,7 @@ export function buildProgram(argv: readonly string[]): Program {
   runCommands(program, argv);
   sessionCommands(program, argv);
   daemonCommands(program, argv);
+  fleetCommands(program, argv);
   systemCommands(program, argv);
   helpCommand(program);
   for (const cmd of program.commands) {
@@ -174,15 +175,7 @@ function runCommands(program: Program, argv: readonly string[]): void {
     argv,
     () => import('./commands/resume.js'),
   );
-  bindAction(
-    kidOption(
-      program
-        .command('run')
-        .description('fire a task once, now, whatever its schedule (a paused one too); prints the fire id'),
-    ).option('--wait', 'wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not'),
-    argv,
-    () => import('./commands/run.js'),
-  );
+  runNowCommand(program, argv);
   bindAction(
     program
       .command('output')
@@ -191,6 +184,37 @@ function runCommands(program: Program, argv: readonly string[]): void {
       .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)'),
     argv,
     () => import('./commands/output.js'),
+  );
+}
+
+/** `run`: one run by hand, now. */
+function runNowCommand(program: Program, argv: readonly string[]): void {
+  bindAction(
+    kidOption(
+      program
+        .command('run')
+        .description(
+          'fire a task once, now, whatever its schedule (a paused one too); prints the fire id; exit 1 at once, storing nothing, when no live daemon may run it',
+        ),
+    )
+      .option('--wait', 'wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not')
+      .option('--timeout <seconds>', 'with --wait: give up after this many seconds (exit 1; the run goes on)')
+      .option('--queue', 'hand the run out even when no live daemon may run it: it waits for one'),
+    argv,
+    () => import('./commands/run.js'),
+  );
+}
+
+/** The fleet's daemons. */
+function fleetCommands(program: Program, argv: readonly string[]): void {
+  bindAction(
+    program
+      .command('daemons')
+      .description(
+        "the fleet's daemons: name, host, pid, labels, version, start, last claim, running runs, settings that differ",
+      ),
+    argv,
+    () => import('./commands/daemons.js'),
   );
 }
 

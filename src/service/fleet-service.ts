@@ -56,7 +56,7 @@ export class FleetService {
   }
 
   /** The labels of the live daemons, one list per daemon. */
-  private async liveLabels(): Promise<string[][]> {
+  async liveLabels(): Promise<string[][]> {
     const { daemons } = await this.daemons();
     return daemons.filter((d) => d.state === 'live').map((d) => d.labels);
   }

@@ -5,6 +5,7 @@ import { type HistoryStore, nextAttemptId, type RunRecord, type RunSummary } fro
 import { parseHumanTime } from '../tasks/human-time.js';
 import { parseWhole } from '../tasks/task-rules.js';
 import { isKid } from '../tasks/kid.js';
+import { kidOfFireId } from '../runs/ids.js';
 import { isTaskName } from '../tasks/task-name.js';
 
 const isTaskRef = (value: string): boolean => isKid(value) || isTaskName(value);
@@ -58,13 +59,13 @@ export class HistoryService {
   /**
    * Waits for the run `fireId` (of a run by hand) to end, through its retries: resolves with the
    * record of its last attempt. `onSlow` is told once when nothing is on record after `slowMs`
-   * (no daemon may be running).
+   * (no daemon may be running). After `timeoutMs`, a KtimerError('timeout'): it goes on unwatched.
    */
   async waitFor(
     fireId: string,
-    opts: { pollMs?: number; slowMs?: number; onSlow?: () => void } = {},
+    opts: { pollMs?: number; slowMs?: number; onSlow?: () => void; timeoutMs?: number } = {},
   ): Promise<RunRecord> {
-    const { pollMs = 200, slowMs = 10_000 } = opts;
+    const { pollMs = 200, slowMs = 10_000, timeoutMs = Number.POSITIVE_INFINITY } = opts;
     const started = Date.now();
     let slowTold = false;
     let id = fireId;
@@ -88,6 +89,7 @@ export class HistoryService {
         slowTold = true;
         opts.onSlow?.();
       }
+      if (Date.now() - started >= timeoutMs) throw stillUnderWay(id, timeoutMs);
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -141,4 +143,12 @@ function countOf(value: string | undefined, fallback: number): number {
   const n = parseWhole('n', value, 1, `a whole number from 1 to ${RUNS_MAX}`);
   if (n > RUNS_MAX) throw usageError(`n ${n} is invalid; expected a whole number from 1 to ${RUNS_MAX}`);
   return n;
+}
+
+/** run --wait --timeout gave up: the run goes on, and how to follow it. */
+function stillUnderWay(id: string, timeoutMs: number): KtimerError {
+  return new KtimerError(
+    'timeout',
+    `run ${id} has not ended within ${timeoutMs / 1000} s and goes on (or waits for a daemon); follow it with \`ktimer history ${kidOfFireId(id)}\`, and \`ktimer output ${id}\` once it ended`,
+  );
 }

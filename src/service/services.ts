@@ -24,13 +24,19 @@ export interface Services {
 export function openServices({ config, store, onChange }: ServicesDeps): Services {
   // "Now" is the Redis server's clock: every machine's due times agree.
   const nowMs = async () => (await store()).serverTimeMs();
-  const tasks = new TaskService({ config, store: async () => (await store()).tasks, nowMs, onChange });
+  const fleet = new FleetService({ config, fleet: async () => (await store()).fleet });
+  const tasks = new TaskService({
+    config,
+    store: async () => (await store()).tasks,
+    nowMs,
+    onChange,
+    liveLabels: () => fleet.liveLabels(),
+  });
   const history = new HistoryService({
     history: async () => (await store()).history,
     resolveKid: (ref) => tasks.resolveHistoryKid(ref),
     nowMs,
     timezone: config.task.timezone,
   });
-  const fleet = new FleetService({ config, fleet: async () => (await store()).fleet });
   return { tasks, history, fleet };
 }

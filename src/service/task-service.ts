@@ -2,6 +2,7 @@
 // shared by the command line and the web API. Input is checked before any Redis round trip.
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
+import { covers } from '../labels.js';
 import { DAEMON_LIVE_MS, type Deleted, type RunSummary, type TaskStore } from '../store/open-store.js';
 import { decodeTask, type Overlap, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
 import { parseWindowTime, windowSec } from '../tasks/human-time.js';
@@ -78,7 +79,11 @@ export interface LastRunFields {
   last_fire_id?: string;
 }
 
-export type TaskView = TaskWithKid & LastRunFields;
+export type TaskView = TaskWithKid &
+  LastRunFields & {
+    /** Its labels (on) are held all together by no live daemon: it waits for one (docs/fleet.md). */
+    no_daemon?: true;
+  };
 
 /**
  * A task as get and list show it (command line --json and web API): `name`, `timeout`, `overlap`,
@@ -160,6 +165,8 @@ export interface TaskServiceDeps {
    * leave it out, and the service, not each command, says what changed.
    */
   onChange: (change: TaskChange) => void;
+  /** The labels of the fleet's live daemons, one list each (list marks the tasks none may run). */
+  liveLabels?: () => Promise<string[][]>;
 }
 
 /** The task rules of a config: defaults and limits from conf.ini. */
@@ -378,7 +385,16 @@ export class TaskService {
     }
     const lastRuns = await store.lastRuns(result.tasks.map((t) => t.kid));
     result.tasks.forEach((t, i) => Object.assign(t, lastRunFields(lastRuns[i] ?? null)));
+    await this.markWaiting(result.tasks);
     return { ...result, count };
+  }
+
+  /** Marks the tasks whose labels no live daemon holds all of (a read of the fleet, when any has labels). */
+  private async markWaiting(tasks: TaskView[]): Promise<void> {
+    const placed = tasks.filter((t) => t.on !== undefined);
+    if (placed.length === 0 || !this.deps.liveLabels) return;
+    const live = await this.deps.liveLabels();
+    for (const t of placed) if (!live.some((held) => covers(held, t.on ?? []))) t.no_daemon = true;
   }
 
   /** list's window in unix seconds: timestamps, or `now`, `+15m` and dates (README "Schedules"). */
@@ -482,7 +498,7 @@ function noDaemon(kid: string, labels: readonly string[], fleet: string): Ktimer
       ? `no daemon of fleet ${fleet} is live to run task ${kid}`
       : `no live daemon of fleet ${fleet} holds the labels task ${kid} needs (${labels.join(',')})`;
   const start =
-    labels.length === 0 ? 'start one (`ktimer start -d`)' : 'start one with them ([daemon] labels)';
+    labels.length === 0 ? 'Start one (`ktimer start -d`)' : 'Start one with them ([daemon] labels)';
   return new KtimerError(
     'no_daemon',
     `${who}; nothing was run. ${start}, or give --queue to leave the run for the first one that comes`,

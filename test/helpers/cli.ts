@@ -59,7 +59,7 @@ export interface TestConfigOptions {
   /** Key prefix, so that tests sharing one Redis do not see each other's tasks. */
   prefix?: string;
   /** Extra lines per section, e.g. { default: ['task_max_num = 3'] }. */
-  extra?: Partial<Record<'default' | 'web' | 'redis' | 'log' | 'task' | 'notify', string[]>>;
+  extra?: Partial<Record<'default' | 'web' | 'redis' | 'log' | 'task' | 'notify' | 'daemon', string[]>>;
   dir?: string;
 }
 
@@ -103,7 +103,7 @@ ${lines('log')}
 ${dflt('task', 'default_timer = echo -e Hello Ktimer')}
 ${dflt('task', 'default_ticker = date --rfc-3339=ns')}
 ${lines('task')}
-${extra.notify ? `[notify]\n${lines('notify')}\n` : ''}`;
+${extra.notify ? `[notify]\n${lines('notify')}\n` : ''}${extra.daemon ? `[daemon]\n${lines('daemon')}\n` : ''}`;
   const file = join(dir, 'conf.ini');
   // 0600, as `ktimer init` writes it: it holds a password (`start` warns otherwise).
   writeFileSync(file, text, { mode: 0o600 });

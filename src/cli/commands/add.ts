@@ -15,6 +15,7 @@ export async function run(ctx: CliContext, _words: string[], opts: AddOptions): 
       ctx,
       `it runs [task] default_${task.type === 'timer' ? 'timer' : 'ticker'}: ${JSON.stringify(task.command)}`,
     );
+  await warnIfNoDaemon(ctx, [task.on ?? []], `task ${task.kid}`);
   ctx.print(`operating result:[true] newkid:[${task.kid}]${replaced ? ' replaced:[true]' : ''}`, {
     result: true,
     kid: task.kid,
@@ -47,6 +48,11 @@ async function addFile(ctx: CliContext, opts: AddOptions): Promise<void> {
       `${noCommand.length} task(s) (${where}: line ${lines}) run [task] default_timer or default_ticker`,
     );
   }
+  await warnIfNoDaemon(
+    ctx,
+    specs.map((s) => s.on ?? []),
+    'its tasks',
+  );
   const human = `operating result:[true] added:[${added}]${opts.replace ? ` replaced:[${replaced}]` : ''}`;
   ctx.print(human, { result: true, added, replaced, kids });
 }
@@ -57,4 +63,29 @@ async function addFile(ctx: CliContext, opts: AddOptions): Promise<void> {
  */
 function warnDefaultCommand(ctx: CliContext, what: string): void {
   process.stderr.write(`ktimer: warning: no -command given: ${what} (from ${ctx.config.file})\n`);
+}
+
+/**
+ * A task stored that no live daemon may run is no error (a daemon with its labels may come), but
+ * it is said, once per set of labels, naming the labels none holds (docs/fleet.md).
+ */
+export async function warnIfNoDaemon(
+  ctx: CliContext,
+  sets: readonly string[][],
+  what: string,
+): Promise<void> {
+  if (sets.every((on) => on.length === 0)) return;
+  const { whyNoDaemon } = await import('../../service/fleet-service.js');
+  const live = await (await ctx.fleet()).liveLabels();
+  const seen = new Set<string>();
+  for (const on of sets) {
+    const key = on.join(',');
+    if (on.length === 0 || seen.has(key)) continue;
+    seen.add(key);
+    const why = whyNoDaemon(on, live);
+    if (why !== null)
+      process.stderr.write(
+        `ktimer: warning: ${why}; ${what} with -on=${key} wait${what.startsWith('task ') ? 's' : ''} until one comes (\`ktimer daemons\` lists them)\n`,
+      );
+  }
 }

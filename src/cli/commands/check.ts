@@ -1,7 +1,10 @@
 // ktimer check: is the daemon healthy? For scripts, monitoring and systemd: exit 0 with
 // `ktimer is healthy [PID]: ...`, or exit 1 with `ktimer is unhealthy: REASON`, one line. It needs
 // no web API: the pidfile, the daemon's state file (its loop's last claim) and a PING of Redis
-// from here. The rule is /healthz's (daemon/health.ts), as of the state file's last write.
+// from here. The rule is /healthz's (daemon/health.ts), as of the state file's last write. A
+// healthy daemon's fleet may still hold tasks that no live daemon may run (their labels): said
+// on the lines after, and in --json's `waiting` (docs/fleet.md).
+import type { Unplaced } from '../../service/fleet-service.js';
 import { loopProblem } from '../../daemon/health.js';
 import { readPidfile } from '../../daemon/pidfile.js';
 import { type DaemonState, readState, STATE_REFRESH_MS, stateFileOf } from '../../daemon/state-file.js';
@@ -21,6 +24,8 @@ interface CheckReport {
   state_age_ms: number | null;
   /** `ok`, or why Redis does not answer this command. */
   redis: string | null;
+  /** Label sets whose tasks or runs wait: no live daemon holds all of their labels. */
+  waiting: Unplaced[];
 }
 
 export async function run(ctx: CliContext): Promise<void> {
@@ -28,7 +33,7 @@ export async function run(ctx: CliContext): Promise<void> {
   const human = report.healthy
     ? `ktimer is healthy [${report.pid}]: the loop claimed ${((report.claim_age_ms ?? 0) / 1000).toFixed(1)} s ago, Redis answers`
     : `ktimer is unhealthy: ${report.reason}`;
-  ctx.print(human, report);
+  ctx.print([human, ...report.waiting.map(waitingInWords)].join('\n'), report);
   if (!report.healthy) ctx.exitCode = 1;
 }
 
@@ -41,6 +46,7 @@ async function check(ctx: CliContext): Promise<CheckReport> {
     claim_age_ms: null,
     state_age_ms: null,
     redis: null,
+    waiting: [],
   };
   const pid = readPidfile(config.pidfile);
   if (pid.state !== 'running') {
@@ -49,11 +55,17 @@ async function check(ctx: CliContext): Promise<CheckReport> {
   }
   report.pid = pid.pid;
   try {
-    await (await ctx.store()).ping();
+    await (await ctx.connectedStore()).ping();
     report.redis = 'ok';
   } catch (err) {
     report.redis = messageOf(err);
     report.reason = `Redis does not answer: ${report.redis}`;
+    return report;
+  }
+  try {
+    report.waiting = await (await ctx.fleet()).unplaced();
+  } catch (err) {
+    report.reason = messageOf(err);
     return report;
   }
   const stateFile = stateFileOf(config.pidfile);
@@ -76,4 +88,13 @@ function stateProblem(state: DaemonState | null, file: string, report: CheckRepo
       ? null
       : `the daemon cannot reach Redis: ${state.redis.error ?? 'unavailable'}`;
   return loopProblem(state.health);
+}
+
+/** A label set's waiting tasks, in words. */
+function waitingInWords(w: Unplaced): string {
+  const count = (n: number, what: string) => (n > 0 ? [`${n} ${what}${n === 1 ? '' : 's'}`] : []);
+  const what = [...count(w.tasks, 'task'), ...count(w.runs, 'run')].join(' and ');
+  const labels = w.labels.length === 1 ? 'the label' : 'all of those labels';
+  const verb = w.tasks + w.runs === 1 ? 'waits' : 'wait';
+  return `warning: -on=${w.labels.join(',')}: ${what} ${verb}; no live daemon holds ${labels} (\`ktimer daemons\`)`;
 }

@@ -1,16 +1,24 @@
-// ktimer run KID [--wait]: fire the task once, now, by hand (README "Run now"); its schedule stays
-// as it is. --wait waits for the run (and its retries) to end and exits with its result.
+// ktimer run KID [--wait [--timeout=S]] [--queue]: fire the task once, now, by hand (docs/steering.md
+// "Run now"); its schedule stays as it is. Refused at once (exit 1, nothing stored) when no live
+// daemon may run it, unless --queue. --wait waits for the run (and its retries) to end and exits
+// with its result, or gives up after --timeout seconds (exit 1; the run goes on).
+import { usageError } from '../../errors.js';
+import { parseWhole } from '../../tasks/task-rules.js';
 import type { CliContext } from '../context.js';
 import { outcomeInWords } from '../run-words.js';
 import { kidArgument } from './kid-argument.js';
 
+/** Most a --timeout may be: a day. */
+const MAX_TIMEOUT_SEC = 86_400;
+
 export async function run(
   ctx: CliContext,
   words: string[],
-  opts: { kid?: string; wait?: boolean },
+  opts: { kid?: string; wait?: boolean; timeout?: string; queue?: boolean },
 ): Promise<void> {
   const ref = kidArgument(words, opts.kid);
-  const outcome = await (await ctx.service()).runNow(ref);
+  const timeoutSec = timeoutOf(opts);
+  const outcome = await (await ctx.service()).runNow(ref, { queue: opts.queue === true });
   const { kid, fire_id } = outcome;
   if (!opts.wait) {
     const human =
@@ -22,9 +30,10 @@ export async function run(
   }
   const history = await ctx.history();
   const record = await history.waitFor(fire_id, {
+    timeoutMs: timeoutSec === null ? undefined : timeoutSec * 1000,
     onSlow: () =>
       process.stderr.write(
-        `ktimer: run ${fire_id} has not ended after 10 s; is a daemon running (\`ktimer status\`)? still waiting\n`,
+        `ktimer: run ${fire_id} has not ended after 10 s; is a daemon running (\`ktimer daemons\`)? still waiting${timeoutSec === null ? ' (--timeout=S gives up after S seconds)' : ''}\n`,
       ),
   });
   const words_ = `run ${record.fire_id}: ${outcomeInWords(record)}${record.error ? ` (${record.error})` : ''}`;
@@ -34,4 +43,13 @@ export async function run(
     ...outcome,
     run: record,
   });
+}
+
+function timeoutOf(opts: { wait?: boolean; timeout?: string }): number | null {
+  if (opts.timeout === undefined) return null;
+  if (!opts.wait) throw usageError('--timeout bounds --wait; give --wait too');
+  const what = `a whole number of seconds from 1 to ${MAX_TIMEOUT_SEC}`;
+  const sec = parseWhole('timeout', opts.timeout, 1, what);
+  if (sec > MAX_TIMEOUT_SEC) throw usageError(`timeout "${sec}" is invalid; expected ${what}`);
+  return sec;
 }
