@@ -7,9 +7,10 @@ import { backoffMs } from '../backoff.js';
 import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
-import { isRetryable, retryWaitMs } from '../runner/retry-rule.js';
+import { isRetryable } from '../runner/retry-rule.js';
 import type { RunnerResult } from '../runner/runner-result.js';
 import { latenessMs, type RunEnding } from '../runs/record.js';
+import { retryWaitOf } from '../runs/retry.js';
 import type { EndedRun, Fire, FireStore, RunRecord } from '../store/open-store.js';
 
 const RETRY_MAX_MS = 5000;
@@ -27,8 +28,6 @@ export interface RunRecorderDeps {
   logs: Pick<DaemonLogs, 'error' | 'runed'>;
   /** Each run put on record as finish.lua kept it, with its task's failures in a row (Finished.streak): alerts, metrics. */
   onRecorded?: (record: RunRecord, streak: number, retried: boolean) => void;
-  /** Retry waits' jitter (tests fix it). */
-  random?: () => number;
 }
 
 export class RunRecorder {
@@ -78,7 +77,7 @@ export class RunRecorder {
     };
     const waitMs =
       fire.retry_delay !== undefined && isRetryable(r)
-        ? retryWaitMs(fire.retry_delay, fire.attempt ?? 1, this.deps.random)
+        ? retryWaitOf({ ...fire, retry_delay: fire.retry_delay })
         : null;
     return { fire, ending, retryWaitMs: waitMs };
   }

@@ -11,7 +11,10 @@ export type ClaimEntry =
   | { kind: 'fire'; fire: Fire }
   | { kind: 'expired'; kid: string; raw: string }
   | { kind: 'corrupt'; kid: string; raw: string }
-  /** Begun by a daemon that vanished before it finished: recorded lost (the record; streak: failures in a row now). */
+  /**
+   * Begun by a daemon that vanished before it finished: recorded lost (the record, whose retry_at
+   * says when its retry is due, if it has one; streak: failures in a row now).
+   */
   | { kind: 'lost'; record: RunRecord; streak: number }
   /** Came due while the task's previous run was under way (overlap): recorded skipped. */
   | { kind: 'skipped'; record: RunRecord }
@@ -41,7 +44,7 @@ export interface HistoryRules {
    * last run on record (lua/include/ended-name.lua): history and output by name.
    */
   endedNamePrefix: string;
-  /** A deleted task's mark is this + kid (del.lua): its run under way is not retried. */
+  /** A deleted task's mark is this + kid (del.lua): its run under way, or lost, is not retried. */
   noRetryPrefix: string;
 }
 
@@ -107,13 +110,26 @@ const CLAIM_ARGV = {
     cron_low_water: 'number',
     lost_after_ms: 'number',
     ...HISTORY_ARGV,
+    no_retry_prefix: 'string',
   },
   each: NONE,
 } as const;
 
 export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
   name: 'claim',
-  keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last', 'names', 'running', 'queued', 'retrying'],
+  keys: [
+    'pool',
+    'schedule',
+    'leases',
+    'fires',
+    'runs',
+    'last',
+    'names',
+    'running',
+    'queued',
+    'retrying',
+    'paused',
+  ],
   argv: CLAIM_ARGV,
   encode: (req) => ({
     fixed: {
@@ -128,6 +144,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
       cron_low_water: req.cronLowWater ?? CRON_LOW_WATER,
       lost_after_ms: req.history.lostAfterMs,
       ...historyArgs(req.history),
+      no_retry_prefix: req.history.noRetryPrefix,
     },
   }),
   decode: (reply) => {

@@ -8,6 +8,7 @@ import { decodeRunRecord } from '../../src/store/run-record.js';
 import { ManualClock } from '../../src/clock.js';
 import { RunRecorder } from '../../src/daemon/run-recorder.js';
 import { emptyResult } from '../../src/runner/runner-result.js';
+import { jitterOf, retryWaitMs } from '../../src/runs/retry.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
@@ -489,7 +490,6 @@ test("the daemon's recorder: what it hands on (alerts, metrics) says retried onl
     logs: memoryLogs(),
     onRecorded: (record, streak, retried) =>
       handed.push({ fire_id: record.fire_id, retry_at: record.retry_at, streak, retried }),
-    random: () => 0.5,
   });
   await tasks.add('kept', ticker({ time: 3600, retries: 2, retry_delay: 10 }), 100);
   await tasks.add('paused', ticker({ time: 3600, retries: 2, retry_delay: 10 }), 100);
@@ -505,7 +505,8 @@ test("the daemon's recorder: what it hands on (alerts, metrics) says retried onl
   const byId = new Map(handed.map((h) => [h.fire_id, h]));
   assert.deepEqual(byId.get('kept:1'), {
     fire_id: 'kept:1',
-    retry_at: (T0 + 100 + 10_000) / 1000,
+    // The wait: retry_delay with the jitter of its fire id (runs/retry.ts).
+    retry_at: (T0 + 100 + retryWaitMs(10, 1, jitterOf('kept:1'))) / 1000,
     streak: 0,
     retried: true,
   });
@@ -598,20 +599,97 @@ test("clear keeps a fired timer's run under way from being retried, as del does"
   assert.ok((await redis.client.pttl(`${keys.noRetry}t`)) > 0);
 });
 
-test('a lost retry is on record as lost, with its attempt, and not retried again', async () => {
-  await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 3, retry_delay: 1 }), 100);
+test('a lost attempt is retried as a failed one is, until the retries are spent: then lost for good', async () => {
+  await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 2, retry_delay: 1 }), 100);
   const [fire] = await claimAndBegin(T0);
   await finish(fire as Fire, false, T0 + 100, T0 + 1000);
+  // Attempt 2, begun by a daemon that dies: lost once its lease ran out, and retried after the
+  // task's retry delay (doubled for a second retry, with its fire id's jitter).
   await claimAndBegin(T0 + 1000, 'host:9:dead');
-  const reply = await claim(T0 + 1000 + KEEP_MS, 'B');
+  const lostAt = T0 + 1000 + KEEP_MS;
+  const reply = await claim(lostAt, 'B');
+  const retryAt = lostAt + retryWaitMs(1, 2, jitterOf('k:1.2'));
   assert.deepEqual(
     reply.entries.map((e) =>
-      e.kind === 'lost' ? [e.record.fire_id, e.record.trigger, e.record.attempt, e.streak] : e.kind,
+      e.kind === 'lost'
+        ? [e.record.fire_id, e.record.trigger, e.record.attempt, e.streak, e.record.retry_at]
+        : e.kind,
     ),
-    [['k:1.2', 'retry', 2, 1]],
+    [['k:1.2', 'retry', 2, 0, retryAt / 1000]],
+    'on record lost, its retry due: not yet a failure in a row',
+  );
+  assert.deepEqual(
+    [(await storedFire('k:1.3'))?.state, (await storedFire('k:1.3'))?.attempt],
+    ['pending', 3],
+  );
+  assert.equal(Number(await redis.client.zscore(keys.leases, 'k:1.3')), retryAt);
+  assert.equal(await redis.client.hget(keys.retrying, 'k'), 'k:1.3');
+  assert.deepEqual(firesOf(await claim(retryAt - 1, 'B')), [], 'not before its time');
+  // Attempt 3, the last, is lost too: on record lost for good, a failure that counts.
+  const [third] = await claimAndBegin(retryAt, 'host:9:dead');
+  assert.deepEqual([third?.id, third?.trigger, third?.attempt], ['k:1.3', 'retry', 3]);
+  const last = await claim(retryAt + KEEP_MS, 'B');
+  assert.deepEqual(
+    last.entries.map((e) => (e.kind === 'lost' ? [e.record.fire_id, e.streak, e.record.retry_at] : e.kind)),
+    [['k:1.3', 1, undefined]],
   );
   assert.equal(await redis.client.hlen(keys.fires), 0);
+  assert.equal(await redis.client.hget(keys.retrying, 'k'), null);
   assert.deepEqual((await claim(T0 + 1_000_000, 'B')).entries, []);
+  assert.deepEqual(
+    (await history('k')).map((r) => [r.fire_id, r.result, r.attempt]),
+    [
+      ['k:1.3', 'lost', 3],
+      ['k:1.2', 'lost', 2],
+      ['k:1', 'failed', 1],
+    ],
+  );
+});
+
+test('a lost run of a task paused or deleted meanwhile, or without retries, is not retried', async () => {
+  for (const how of ['pause', 'del', 'none'] as const) {
+    const kid = `k-${how}`;
+    await tasks.add(
+      kid,
+      ticker({ time: 3600, ...(how === 'none' ? {} : { retries: 2, retry_delay: 1 }) }),
+      100,
+    );
+    const [fire] = await claimAndBegin(T0, 'host:9:dead');
+    assert.equal(fire?.kid, kid);
+    if (how === 'pause') await tasks.pause([kid], T0 / 1000 + 1);
+    if (how === 'del') await tasks.del([kid]);
+    const reply = await claim(T0 + KEEP_MS, 'B');
+    assert.deepEqual(
+      reply.entries.map((e) =>
+        e.kind === 'lost' ? [e.record.fire_id, e.streak, e.record.retry_at] : e.kind,
+      ),
+      [[`${kid}:1`, 1, undefined]],
+      how,
+    );
+    assert.equal(await redis.client.hlen(keys.fires), 0, `${how}: no retry`);
+    await redis.client.del(keys.fires, keys.leases, keys.schedule);
+  }
+});
+
+test('a lost run of a task that keeps one run at a time: its mark moves to the retry', async () => {
+  await tasks.add('k', ticker({ time: 10, overlap: 'skip', retries: 1, retry_delay: 30 }), 100);
+  await claimAndBegin(T0, 'host:9:dead');
+  const lostAt = T0 + KEEP_MS;
+  const reply = await claim(lostAt, 'B');
+  // The ticker's runs due meanwhile (misfire once: the latest, the others missed) are skipped:
+  // the retry counts as under way.
+  assert.deepEqual(
+    reply.entries.map(
+      (e) => `${e.kind}:${e.kind === 'lost' || e.kind === 'skipped' ? e.record.fire_id : ''}`,
+    ),
+    ['lost:k:1', 'missed:', 'skipped:k:2'],
+  );
+  assert.equal(await running('k'), 'k:1.2');
+  const retryAt = lostAt + retryWaitMs(30, 1, jitterOf('k:1'));
+  const [retry] = await claimAndBegin(retryAt, 'B');
+  assert.equal(retry?.id, 'k:1.2');
+  await finish(retry as Fire, true, retryAt + 100, null, 'B');
+  assert.equal(await running('k'), null, 'free once the retry is on record');
 });
 
 // --- Failures in a row -----------------------------------------------------------------------
@@ -632,12 +710,15 @@ test('failures in a row: counted after final failures and lost runs, given back 
   assert.equal(await run(T0 + 40_000, true), -3, 'a success: minus how many there were');
   assert.equal(await redis.client.exists(`${keys.streak}k`), 0);
   assert.equal(await run(T0 + 50_000, true), 0);
-  // A lost run counts; a skipped one neither counts nor resets.
+  // A lost run counts (here of a task without retries: a retried one's counts once its retries
+  // are spent); a skipped one neither counts nor resets.
+  await tasks.del(['k']);
+  await tasks.add('n', ticker({ time: 10, run_nexttime: (T0 + 60_000) / 1000 }), 100);
   await tasks.add('s', ticker({ time: 10, overlap: 'skip' }), 100);
-  // Both begun by a daemon that dies: s's run is put on record before, k's is lost.
+  // Both begun by a daemon that dies: s's run is put on record before, n's is lost.
   const dead = 'host:1:dead';
   const both = await claimAndBegin(T0 + 60_000, dead);
-  assert.deepEqual(both.map((f) => f.kid).sort(), ['k', 's']);
+  assert.deepEqual(both.map((f) => f.kid).sort(), ['n', 's']);
   const s1 = both.find((f) => f.kid === 's') as Fire;
   const skipped = await claim(T0 + 70_000);
   assert.ok(skipped.entries.some((e) => e.kind === 'skipped' && e.record.kid === 's'));
@@ -647,7 +728,7 @@ test('failures in a row: counted after final failures and lost runs, given back 
   const lost = await claim(T0 + 60_000 + KEEP_MS, 'B');
   const entry = lost.entries.find((e) => e.kind === 'lost');
   assert.ok(entry?.kind === 'lost');
-  assert.deepEqual([entry.record.kid, entry.streak], ['k', 1]);
-  const streakTtl = await redis.client.pttl(`${keys.streak}k`);
+  assert.deepEqual([entry.record.kid, entry.streak], ['n', 1]);
+  const streakTtl = await redis.client.pttl(`${keys.streak}n`);
   assert.ok(streakTtl > 0, 'the count ages out with the history');
 });
