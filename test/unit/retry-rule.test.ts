@@ -38,7 +38,7 @@ test('jitter: the doubled delay times 0.8 to 1.2, by the unit given', () => {
 });
 
 test('jitterOf: from a fire id, in [0, 1), the same for the same id, spread over ids', () => {
-  const units = [];
+  const units: number[] = [];
   for (let run = 1; run <= 1000; run++) {
     const id = `0123456789abcdef0123456789abcdef:${run}`;
     const u = jitterOf(id);
