@@ -7,6 +7,7 @@ import { backoffMs } from '../backoff.js';
 import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
+import { logRetry } from '../log/fire-log.js';
 import { isRetryable } from '../runner/retry-rule.js';
 import type { RunnerResult } from '../runner/runner-result.js';
 import { latenessMs, type RunEnding } from '../runs/record.js';
@@ -99,7 +100,7 @@ export class RunRecorder {
             this.notHeld(run);
             return;
           }
-          if (retried) this.retrying(record);
+          if (retried) logRetry(this.deps.logs, record);
           this.deps.onRecorded?.(record, streak, retried);
         });
         attempt = -1;
@@ -122,20 +123,6 @@ export class RunRecorder {
       }
     }
     this.flushing = null;
-  }
-
-  /** A failed run whose retry finish.lua handed out. */
-  private retrying(record: RunRecord): void {
-    this.deps.logs.runed.info(
-      {
-        event: 'retry',
-        kid: record.kid,
-        fire_id: record.fire_id,
-        attempt: record.attempt + 1,
-        at: record.retry_at,
-      },
-      `run failed: attempt ${record.attempt + 1} is due at ${new Date((record.retry_at ?? 0) * 1000).toISOString()}`,
-    );
   }
 
   /** A fire another daemon took over, or already recorded lost: said in error.log. */
