@@ -498,7 +498,7 @@ test("the daemon's recorder: what it hands on (alerts, metrics) says retried onl
   await tasks.pause(['paused'], T0 / 1000);
   const failed = { ...emptyResult('shell'), exitCode: 3, error: 'exit 3' };
   for (const fire of got) {
-    recorder.started(fire);
+    recorder.started(fire, T0 + KEEP_MS);
     recorder.finished(fire, T0, failed);
   }
   await recorder.close();
