@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { groupAlive } from '../../src/runner/group-kill.js';
 import { writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
+import { groupRunning } from '../helpers/proc.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait.js';
@@ -55,7 +55,7 @@ test('partition: the cut-off daemon stops its command before the other daemon re
   proxy.cut();
   const cutMs = Date.now();
   // A's command dies (SIGTERM, then SIGKILL: it ignores SIGTERM) while A lives, cut off.
-  const diedMs = await waitFor(() => (groupAlive(pgid) ? 0 : Date.now()), {
+  const diedMs = await waitFor(() => (groupRunning(pgid) ? 0 : Date.now()), {
     what: "A's command stopped by A",
     timeoutMs: LOST_AFTER_SEC * 1000 + 5000,
     intervalMs: 20,
