@@ -107,7 +107,7 @@ const runNum = async (kid: string) => (await tasks.get(kid))?.task.run_num;
 test('run now: a pending manual fire that exactly one of two claims takes; the schedule stays', async () => {
   await tasks.add('k', ticker({ time: 3600, run_nexttime: (T0 + 3_600_000) / 1000, run_num: 4 }), 100);
   const before = await tasks.get('k');
-  assert.deepEqual(await tasks.runNow('k', T0), { how: 'fire', fireId: 'k:5' });
+  assert.deepEqual(await tasks.runNow('k', T0), { how: 'fire', fireId: 'k:5', done: false });
   const pending = await storedFire('k:5');
   assert.equal(pending?.state, 'pending');
   assert.equal(pending?.trigger, 'manual');
@@ -150,7 +150,7 @@ test('run now: a pending manual fire that exactly one of two claims takes; the s
 test('run now: a paused task runs and stays paused; a missing task; corrupt data', async () => {
   await tasks.add('p', ticker({ run_nexttime: (T0 + 10_000) / 1000 }), 100);
   assert.deepEqual(await tasks.pause(['p'], T0 / 1000), ['done']);
-  assert.deepEqual(await tasks.runNow('p', T0 + 1000), { how: 'fire', fireId: 'p:1' });
+  assert.deepEqual(await tasks.runNow('p', T0 + 1000), { how: 'fire', fireId: 'p:1', done: false });
   const got = await claimAndBegin(T0 + 1000);
   assert.deepEqual(
     got.map((f) => [f.id, f.trigger]),
@@ -168,20 +168,82 @@ test('run now: a paused task runs and stays paused; a missing task; corrupt data
   assert.equal(await redis.client.hlen(keys.fires), 0, 'nothing handed out');
 });
 
-test('run now: a timer runs by hand and still fires at its time', async () => {
-  await tasks.add('t', storedTask({ run_nexttime: (T0 + 5000) / 1000 }), 100);
-  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1' });
+// A run by hand counts (docs/schedules.md "How many runs"): a timer's is its one run; one that
+// makes up a ticker's or cron task's -limit is its last. The task is then done at once.
+
+test('run now: a timer run by hand is its one run: it leaves at once and does not fire at its time', async () => {
+  await tasks.add('t', storedTask({ run_nexttime: (T0 + 5000) / 1000, name: 'nightly' }), 100);
+  await redis.client.hset(keys.names, 'nightly', 't');
+  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1', done: true });
+  assert.equal(await tasks.get('t'), null, 'gone from the task list');
+  assert.equal(await redis.client.zscore(keys.schedule, 't'), null, 'and from the schedule');
+  assert.equal(await redis.client.hget(keys.names, 'nightly'), null, 'its name freed');
+  assert.equal(await redis.client.get(`${keys.endedName}nightly`), 't', 'and kept on record for history');
   const manual = await claimAndBegin(T0);
   assert.deepEqual(
-    manual.map((f) => f.id),
-    ['t:1'],
+    manual.map((f) => [f.id, f.trigger]),
+    [['t:1', 'manual']],
   );
-  const scheduled = await claimAndBegin(T0 + 5000);
+  assert.deepEqual(firesOf(await claim(T0 + 5000)), [], 'nothing at its time');
+  assert.equal(await tasks.runNow('t', T0 + 6000), 'missing', 'run again: refused as a task that is gone');
+  // Its run goes on record, and is retried as any last run is (a timer with -retries).
+  assert.equal((await finish(manual[0] as Fire, true, T0 + 100)).recorded, true);
+});
+
+test('run now: runs by hand and scheduled ones count toward -limit; the one that makes it up ends the task at once', async () => {
+  // A ticker with -limit=2 run by hand twice: done after the second, without waiting for its time.
+  await tasks.add('k', ticker({ limit: 2, run_nexttime: (T0 + 5000) / 1000 }), 100);
+  assert.deepEqual(await tasks.runNow('k', T0), { how: 'fire', fireId: 'k:1', done: false });
+  assert.equal((await tasks.get('k'))?.task.run_num, 1, '1 of 2');
+  assert.deepEqual(await tasks.runNow('k', T0 + 1), { how: 'fire', fireId: 'k:2', done: true });
+  assert.equal(await tasks.get('k'), null, 'done at once');
+  assert.equal(await redis.client.zscore(keys.schedule, 'k'), null);
   assert.deepEqual(
-    scheduled.map((f) => [f.id, f.trigger]),
-    [['t:2', undefined]],
+    (await claimAndBegin(T0 + 5000)).map((f) => f.id).sort(),
+    ['k:1', 'k:2'],
+    'the two runs by hand, and no third at its time',
   );
-  assert.equal(await tasks.get('t'), null, 'fired and gone');
+  // A cron task with -limit=3: one scheduled run, then two by hand; paused meanwhile: it leaves
+  // the paused set too.
+  const cron = storedTask({
+    type: 'cron',
+    time: 0,
+    limit: 3,
+    cron: '0 0 4 * * *',
+    tz: 'UTC',
+    run_nexttime: (T0 + 10_000) / 1000,
+    runs: [(T0 + 10_000) / 1000, (T0 + 86_410_000) / 1000],
+  });
+  await tasks.add('c', cron, 100);
+  assert.deepEqual(
+    firesOf(await claim(T0 + 10_000)).map((f) => f.id),
+    ['c:1'],
+  );
+  await tasks.pause(['c'], T0 / 1000 + 11);
+  assert.deepEqual(await tasks.runNow('c', T0 + 12_000), { how: 'fire', fireId: 'c:2', done: false });
+  assert.deepEqual(await tasks.runNow('c', T0 + 13_000), { how: 'fire', fireId: 'c:3', done: true });
+  assert.equal(await tasks.get('c'), null);
+  assert.equal(await redis.client.zscore(keys.paused, 'c'), null, 'gone from the paused set');
+  assert.equal(await tasks.runNow('c', T0 + 14_000), 'missing');
+  // Without a limit a ticker goes on.
+  await tasks.add('u', ticker({ limit: 0 }), 100);
+  for (let i = 1; i <= 3; i++)
+    assert.deepEqual(await tasks.runNow('u', T0 + i), { how: 'fire', fireId: `u:${i}`, done: false });
+  assert.notEqual(await tasks.get('u'), null);
+});
+
+test('run now: a last run queued behind the run under way (overlap=queue) ends the task, and still runs', async () => {
+  await tasks.add('q', ticker({ limit: 2, overlap: 'queue' }), 100);
+  const [first] = await claimAndBegin(T0);
+  assert.equal(first?.id, 'q:1');
+  assert.deepEqual(await tasks.runNow('q', T0 + 1), { how: 'queued', fireId: 'q:2', done: true });
+  assert.equal(await tasks.get('q'), null, 'done: 2 of 2 runs handed out');
+  await finish(first as Fire, true, T0 + 100);
+  assert.deepEqual(
+    (await claimAndBegin(T0 + 200)).map((f) => [f.id, f.trigger]),
+    [['q:2', 'manual']],
+    'the queued run is handed out when the first one ends',
+  );
 });
 
 // --- Overlap ---------------------------------------------------------------------------------
@@ -206,7 +268,7 @@ test('overlap=skip: a run due while the last runs is skipped on record, run_num 
   assert.deepEqual([rec?.fire_id, rec?.result], ['s:2', 'skipped']);
   assert.equal(await redis.client.hexists(keys.fires, 's:2'), 0, 'nothing handed out');
   // By hand: refused while busy, naming the run under way.
-  assert.deepEqual(await tasks.runNow('s', T0 + 11_000), { how: 'busy', fireId: 's:1' });
+  assert.deepEqual(await tasks.runNow('s', T0 + 11_000), { how: 'busy', fireId: 's:1', done: false });
   assert.equal(await runNum('s'), 2, 'a refused run takes no number');
   assert.equal((await finish(first as Fire, true, T0 + 12_000)).recorded, true);
   assert.equal(await running('s'), null, 'finish frees it');
@@ -238,7 +300,7 @@ test('overlap=queue: one run queued, the next skipped; the queued one handed out
   );
   assert.equal(await runNum('q'), 3);
   // By hand while one is queued: that one is the answer, no second is queued.
-  assert.deepEqual(await tasks.runNow('q', T0 + 21_000), { how: 'queued', fireId: 'q:2' });
+  assert.deepEqual(await tasks.runNow('q', T0 + 21_000), { how: 'queued', fireId: 'q:2', done: false });
   assert.equal(await runNum('q'), 3);
   // The running one ends: the queued one is handed out at once, and holds the mark.
   await finish(first as Fire, true, T0 + 25_000);
@@ -264,7 +326,7 @@ test('overlap=queue: a run by hand while busy is queued, and handed out when the
   await tasks.add('q', ticker({ time: 3600, overlap: 'queue' }), 100);
   const [first] = await claimAndBegin(T0, 'host:7:dead');
   assert.equal(first?.id, 'q:1');
-  assert.deepEqual(await tasks.runNow('q', T0 + 1000), { how: 'queued', fireId: 'q:2' });
+  assert.deepEqual(await tasks.runNow('q', T0 + 1000), { how: 'queued', fireId: 'q:2', done: false });
   const waiting = await queued('q');
   assert.deepEqual([waiting?.state, waiting?.trigger], ['queued', 'manual']);
   assert.equal(await runNum('q'), 2);
@@ -290,14 +352,14 @@ test('overlap=queue: a run by hand while busy is queued, and handed out when the
 test('overlap=skip: a daemon killed mid-run frees its task when its run is recorded lost', async () => {
   await tasks.add('s', ticker({ time: 3600, overlap: 'skip' }), 100);
   await claimAndBegin(T0, 'host:7:dead');
-  assert.deepEqual(await tasks.runNow('s', T0 + 1000), { how: 'busy', fireId: 's:1' });
+  assert.deepEqual(await tasks.runNow('s', T0 + 1000), { how: 'busy', fireId: 's:1', done: false });
   const reply = await claim(T0 + KEEP_MS, 'B');
   assert.deepEqual(
     reply.entries.map((e) => e.kind),
     ['lost'],
   );
   assert.equal(await running('s'), null);
-  assert.deepEqual(await tasks.runNow('s', T0 + KEEP_MS + 1), { how: 'fire', fireId: 's:2' });
+  assert.deepEqual(await tasks.runNow('s', T0 + KEEP_MS + 1), { how: 'fire', fireId: 's:2', done: false });
 });
 
 test('a stale running mark (its fire gone) does not hold the task', async () => {
@@ -312,7 +374,7 @@ test('a stale running mark (its fire gone) does not hold the task', async () => 
   // By hand too: a mark whose fire is gone is cleared on the way.
   await tasks.add('r', ticker({ time: 3600, run_nexttime: (T0 + 3_600_000) / 1000, overlap: 'skip' }), 100);
   await redis.client.hset(keys.running, 'r', 'r:42');
-  assert.deepEqual(await tasks.runNow('r', T0), { how: 'fire', fireId: 'r:1' });
+  assert.deepEqual(await tasks.runNow('r', T0), { how: 'fire', fireId: 'r:1', done: false });
   assert.equal(await running('r'), 'r:1');
 });
 
@@ -551,7 +613,7 @@ test('del and pause cancel a waiting retry and a queued run; a retry already tak
     const kid = `q-${how}`;
     await tasks.add(kid, ticker({ time: 3600, overlap: 'queue' }), 100);
     const [fire] = await claimAndBegin(T0);
-    assert.deepEqual(await tasks.runNow(kid, T0 + 1), { how: 'queued', fireId: `${kid}:2` });
+    assert.deepEqual(await tasks.runNow(kid, T0 + 1), { how: 'queued', fireId: `${kid}:2`, done: false });
     if (how === 'pause') await tasks.pause([kid], T0 / 1000 + 1);
     else await tasks.del([kid]);
     assert.equal(await queued(kid), null, `${how}: the queued run is gone`);
@@ -575,7 +637,7 @@ test('clear cancels every waiting retry and queued run, as del does', async () =
   const got = await claimAndBegin(T0);
   const byKid = (kid: string) => got.find((f) => f.kid === kid) as Fire;
   await finish(byKid('r'), false, T0 + 100, T0 + 10_000);
-  assert.deepEqual(await tasks.runNow('q', T0 + 1), { how: 'queued', fireId: 'q:2' });
+  assert.deepEqual(await tasks.runNow('q', T0 + 1), { how: 'queued', fireId: 'q:2', done: false });
   assert.equal(await tasks.clear(), 2);
   assert.equal(await storedFire('r:1.2'), null, 'the retry is gone');
   assert.equal(await redis.client.zscore(keys.leases, 'r:1.2'), null);
