@@ -4,10 +4,11 @@
 // retries gets its next attempt then, after its retry delay; an -overlap=skip task's next run
 // starts only then: neither runs beside the orphan.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Attempts } from '../helpers/attempts.js';
 import { writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
 import { groupRunning } from '../helpers/proc.js';
@@ -35,30 +36,9 @@ async function pair(): Promise<{ a: TestDaemon; b: TestDaemon }> {
   return { a, b };
 }
 
-/**
- * A command that notes in `dir`/events when each run starts (with its daemon's config), and on A
- * ignores SIGTERM (noting it), writes its pid and works for 30 s; on B it ends at once.
- */
-function command(dir: string, b: TestDaemon): string {
-  const events = join(dir, 'events');
-  return (
-    `mkdir -p ${dir}; echo "start $(date +%s%3N) $KTIMER_CONFIG" >> ${events}; ` +
-    `[ "$KTIMER_CONFIG" = "${b.config}" ] && exit 0; trap 'echo "term $(date +%s%3N)" >> ${events}' TERM; ` +
-    `echo $$ > ${dir}/pid; for ((i = 0; i < 300; i++)); do sleep 0.1; done; echo "done $(date +%s%3N)" >> ${events}`
-  );
-}
-
-const eventLines = (dir: string): string[] => {
-  const file = join(dir, 'events');
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
-};
-
 /** Kills A by SIGKILL once its command runs, starts B, and waits for the orphan's death. */
-async function killMidRun(a: TestDaemon, b: TestDaemon, dir: string) {
-  const pidFile = join(dir, 'pid');
-  const pgid = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0), {
-    what: "A's command running",
-  });
+async function killMidRun(a: TestDaemon, b: TestDaemon, attempts: Attempts) {
+  const pgid = await attempts.running();
   await b.start();
   a.kill('SIGKILL');
   const killedMs = Date.now();
@@ -71,21 +51,16 @@ async function killMidRun(a: TestDaemon, b: TestDaemon, dir: string) {
   return { killedMs, diedMs };
 }
 
+const newAttempts = (b: TestDaemon) =>
+  new Attempts(join(mkdtempSync(join(tmpdir(), 'kt-lost-')), 'run'), b.config);
+
 test('a run lost with its SIGKILLed daemon is retried on the other daemon, after its orphan died', async () => {
   const { a, b } = await pair();
-  const dir = join(mkdtempSync(join(tmpdir(), 'kt-lost-')), 'run');
-  const kid = await a.add(['-time=1', '-retries=2', '-retry_delay=1', `-command=${command(dir, b)}`]);
-  const { killedMs, diedMs } = await killMidRun(a, b, dir);
-  const retryLine = await waitFor(() => eventLines(dir).find((l) => l.endsWith(` ${b.config}`)), {
-    what: 'the retry started on B',
-    timeoutMs: (LOST_AFTER_SEC + 10) * 1000,
-  });
-  const retryMs = Number(retryLine.split(' ')[1]);
-  const termMs = Number(
-    eventLines(dir)
-      .find((l) => l.startsWith('term '))
-      ?.split(' ')[1],
-  );
+  const attempts = newAttempts(b);
+  const kid = await a.add(['-time=1', '-retries=2', '-retry_delay=1', `-command=${attempts.command}`]);
+  const { killedMs, diedMs } = await killMidRun(a, b, attempts);
+  const retryMs = await attempts.quickStarted((LOST_AFTER_SEC + 10) * 1000);
+  const termMs = attempts.termMs();
   const figures = {
     killed: 0,
     orphan_sigterm: termMs - killedMs,
@@ -93,6 +68,7 @@ test('a run lost with its SIGKILLed daemon is retried on the other daemon, after
     retry_started: retryMs - killedMs,
   };
   process.stdout.write(`# lost-run timeline, ms after SIGKILL: ${JSON.stringify(figures)}\n`);
+  assert.ok(termMs < diedMs, 'it got SIGTERM first');
   assert.ok(diedMs < retryMs, `the orphan was dead before the retry began: ${JSON.stringify(figures)}`);
   // The retry waits for the lease (at most task_lost_after, from the last renewal) and the retry
   // delay (1 s, +-20 %), and the claim that sees it comes within a second.
@@ -116,24 +92,15 @@ test('a run lost with its SIGKILLed daemon is retried on the other daemon, after
   assert.ok(history.runs[1]?.retry_at, 'the lost record says when its retry was due');
   const lost = b.log('runed').find((e) => e.event === 'lost');
   assert.match(String(lost?.msg), /recorded lost; attempt 2 is due at/);
-  assert.equal(
-    eventLines(dir).some((l) => l.startsWith('done ')),
-    false,
-    'the orphan never finished',
-  );
-  assert.ok(termMs < diedMs, 'it got SIGTERM first');
+  assert.equal(attempts.finished(), false, 'the orphan never finished');
 });
 
 test('-overlap=skip: the next run after a daemon killed mid-run never overlaps its orphan', async () => {
   const { a, b } = await pair();
-  const dir = join(mkdtempSync(join(tmpdir(), 'kt-lost-')), 'run');
-  const kid = await a.add(['-type=ticker', '-time=1', '-overlap=skip', `-command=${command(dir, b)}`]);
-  const { killedMs, diedMs } = await killMidRun(a, b, dir);
-  const nextLine = await waitFor(() => eventLines(dir).find((l) => l.endsWith(` ${b.config}`)), {
-    what: 'the next run, on B',
-    timeoutMs: (LOST_AFTER_SEC + 10) * 1000,
-  });
-  const nextMs = Number(nextLine.split(' ')[1]);
+  const attempts = newAttempts(b);
+  const kid = await a.add(['-type=ticker', '-time=1', '-overlap=skip', `-command=${attempts.command}`]);
+  const { killedMs, diedMs } = await killMidRun(a, b, attempts);
+  const nextMs = await attempts.quickStarted((LOST_AFTER_SEC + 10) * 1000);
   const figures = { killed: 0, orphan_dead_by: diedMs - killedMs, next_run_started: nextMs - killedMs };
   process.stdout.write(`# overlap=skip timeline, ms after SIGKILL: ${JSON.stringify(figures)}\n`);
   assert.ok(diedMs < nextMs, `the next run started after the orphan died: ${JSON.stringify(figures)}`);
@@ -143,9 +110,5 @@ test('-overlap=skip: the next run after a daemon killed mid-run never overlaps i
   ).runs.map((r) => r.result);
   assert.equal(runs.filter((r) => r === 'lost').length, 1, `one run lost: ${runs.join(' ')}`);
   assert.ok(runs.includes('skipped'), `runs due meanwhile were skipped: ${runs.join(' ')}`);
-  assert.equal(
-    eventLines(dir).some((l) => l.startsWith('done ')),
-    false,
-    'the orphan never finished',
-  );
+  assert.equal(attempts.finished(), false, 'the orphan never finished');
 });

@@ -6,9 +6,9 @@
 // has the run once (lost) and its retry once, also after the partition heals and A tries to put
 // the run it stopped on record.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Attempts } from '../helpers/attempts.js';
 import { writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
 import { groupRunning } from '../helpers/proc.js';
@@ -35,22 +35,9 @@ test('partition: the cut-off daemon stops its command before the other daemon re
   const b = new TestDaemon(writeTestConfig({ redisPort: redis.server.port, prefix, extra: settings }));
   daemons.push(a, b);
   await a.start();
-  const dir = join(a.dir, 'run');
-  const events = join(dir, 'events');
-  // Each attempt notes when it starts (and on which daemon: its KTIMER_CONFIG); A's ignores
-  // SIGTERM (noting it) and works for 30 s; B's, the retry, ends at once.
-  const kid = await a.add([
-    '-time=1',
-    '-retries=1',
-    '-retry_delay=1',
-    `-command=mkdir -p ${dir}; echo "start $(date +%s%3N) $KTIMER_CONFIG" >> ${events}; ` +
-      `[ "$KTIMER_CONFIG" = "${b.config}" ] && exit 0; trap 'echo "term $(date +%s%3N)" >> ${events}' TERM; ` +
-      `echo $$ > ${dir}/pid; for ((i = 0; i < 300; i++)); do sleep 0.1; done; echo "done $(date +%s%3N)" >> ${events}`,
-  ]);
-  const pidFile = join(dir, 'pid');
-  const pgid = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0), {
-    what: "A's command running",
-  });
+  const attempts = new Attempts(join(a.dir, 'run'), b.config);
+  const kid = await a.add(['-time=1', '-retries=1', '-retry_delay=1', `-command=${attempts.command}`]);
+  const pgid = await attempts.running();
   await b.start();
   proxy.cut();
   const cutMs = Date.now();
@@ -62,17 +49,8 @@ test('partition: the cut-off daemon stops its command before the other daemon re
   });
   assert.equal(a.alive(), true, 'A is alive: a partition, not a crash');
   // B records the run lost once its lease ran out, and runs the retry.
-  const lines = () => (existsSync(events) ? readFileSync(events, 'utf8').trim().split('\n') : []);
-  const retryLine = await waitFor(() => lines().find((l) => l.endsWith(` ${b.config}`)), {
-    what: 'the retry started on B',
-    timeoutMs: 20_000,
-  });
-  const retryMs = Number(retryLine.split(' ')[1]);
-  const termMs = Number(
-    lines()
-      .find((l) => l.startsWith('term '))
-      ?.split(' ')[1],
-  );
+  const retryMs = await attempts.quickStarted(20_000);
+  const termMs = attempts.termMs();
   const figures = {
     cut: 0,
     sigterm: termMs - cutMs,
@@ -108,10 +86,10 @@ test('partition: the cut-off daemon stops its command before the other daemon re
     ],
     'the run once (lost), its retry once',
   );
-  assert.equal(lines().filter((l) => l.startsWith('start ')).length, 2, 'two attempts started, no more');
   assert.equal(
-    lines().some((l) => l.startsWith('done ')),
-    false,
-    "A's command never finished",
+    attempts.lines().filter((l) => l.startsWith('start ')).length,
+    2,
+    'two attempts started, no more',
   );
+  assert.equal(attempts.finished(), false, "A's command never finished");
 });
