@@ -46,6 +46,7 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'ktimer add --file tasks.jsonl --replace',
       'ktimer add -type=ticker -time=60 -overlap=skip -command="sleep 90"',
       'ktimer add -type=cron -cron="0 */5 * * * *" -retries=3 -retry_delay=30 -command="https://example.com/ping"',
+      'ktimer add -type=cron -cron="0 30 3 * * *" -name=db-backup -on=db -user=backup -cwd=/srv/db -env=LANG=C.UTF-8 -command="./backup.sh"',
     ],
     notes: [
       'Quote a command of several words: -command="echo hi there"; quote a cron expression too.',
@@ -55,7 +56,9 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       '-overlap: what a run due while the one before still runs does (allow, skip, queue).',
       '-retries, -retry_delay: a failed run (or one lost with its daemon) is retried after retry_delay s,',
       'then twice as long each time.',
-      'A cron expression has 5 fields (minute hour day month weekday) or 6 (second first); see README "Schedules".',
+      '-on: only a daemon holding every label given fires it; -user, -cwd, -env, -output_max: how it runs',
+      '(docs/running-tasks.md); -notify=off: no alerts for it; -group: the apply file that owns it.',
+      'A cron expression has 5 fields (minute hour day month weekday) or 6 (second first); see docs/schedules.md.',
     ],
   },
   update: {
@@ -65,7 +68,11 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       `ktimer update ${KID} -cron="0 0 4 * * *" -tz=America/New_York`,
       'ktimer update backup -timeout=600 -name=nightly-backup',
     ],
-    notes: ['-name= removes the name; -timeout=0 goes back to task_timeout.'],
+    notes: [
+      '-name= removes the name; -timeout=0 goes back to task_timeout.',
+      '-on=, -cwd=, -user=, -output_max=, -group= remove theirs; -env=NAME=VALUE (repeated) replaces the',
+      "task's whole environment, -env= removes it; -notify=on gives its alerts back.",
+    ],
   },
   list: {
     examples: [

@@ -16,7 +16,7 @@ function changeFields(change: TaskChange): Record<string, unknown> {
   switch (change.op) {
     case 'add':
     case 'update':
-      return { kid: change.kid, task: change.task };
+      return { kid: change.kid, task: withEnvMasked(change.task) };
     case 'del':
       return { kids: change.kids, removed: change.removed, dropped: change.dropped };
     case 'clear':
@@ -29,4 +29,13 @@ function changeFields(change: TaskChange): Record<string, unknown> {
         ? { all: true, count: change.count }
         : { kids: change.kids, count: change.count };
   }
+}
+
+/**
+ * A task with its `-env` values masked, as URL credentials are: an environment is where secrets
+ * are handed to commands (the names stay, to tell what was set).
+ */
+export function withEnvMasked<T extends { env?: Record<string, string> }>(task: T): T {
+  if (!task.env) return task;
+  return { ...task, env: Object.fromEntries(Object.keys(task.env).map((name) => [name, '***'])) };
 }

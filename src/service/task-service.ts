@@ -19,7 +19,8 @@ import {
 } from '../tasks/task-rules.js';
 import { type AddOutcome, type BulkOutcome, changedTask, TaskAdder, WRITE_ATTEMPTS } from './add-tasks.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
-import { searchText, searchWindow } from './list-search.js';
+import { searchText, searchWindow, taskFilter } from './list-search.js';
+import { parseGroup } from '../tasks/task-group.js';
 import { nameTakenForUpdate, resolveHistoryKid, resolveKid, resolveKids } from './task-ref.js';
 
 export type { AddOutcome, BulkOutcome } from './add-tasks.js';
@@ -58,6 +59,14 @@ export interface ListQuery {
   cursor?: string | undefined;
   /** Only tasks whose kid, name or command holds this text (list-search.ts). */
   search?: string | undefined;
+  /** Only the tasks of this group. */
+  group?: string | undefined;
+}
+
+/** checkUsersKnown, loaded only when a task names a user: a plain add starts without child_process. */
+async function checkUsers(users: Iterable<string | undefined>): Promise<void> {
+  const named = [...users].filter((u) => u !== undefined);
+  if (named.length > 0) await (await import('./user-check.js')).checkUsersKnown(named);
 }
 
 /** A task's last run, as `get` and `list` show it beside the task (README "Run history"). */
@@ -77,18 +86,20 @@ export interface LastRunFields {
 export type TaskView = TaskWithKid & LastRunFields;
 
 /**
- * A task as get and list show it (command line --json and web API): `name`, `timeout`, `overlap`
- * and the retries always there (null, allow or 0 where the task has none of its own), so a
- * reader need not know they are optional.
+ * A task as get and list show it (command line --json and web API): `name`, `timeout`, `overlap`,
+ * the retries, `group` and `on` always there (null, allow, 0 or [] where the task has none of its
+ * own), so a reader need not know they are optional.
  */
 export const withLabels = <T extends TaskWithKid>(
   t: T,
-): Omit<T, 'name' | 'timeout' | 'overlap' | 'retries' | 'retry_delay'> & {
+): Omit<T, 'name' | 'timeout' | 'overlap' | 'retries' | 'retry_delay' | 'group' | 'on'> & {
   name: string | null;
   timeout: number | null;
   overlap: Overlap;
   retries: number;
   retry_delay: number | null;
+  group: string | null;
+  on: string[];
 } => ({
   ...t,
   name: t.name ?? null,
@@ -96,6 +107,8 @@ export const withLabels = <T extends TaskWithKid>(
   overlap: t.overlap ?? 'allow',
   retries: t.retries ?? 0,
   retry_delay: t.retry_delay ?? null,
+  group: t.group ?? null,
+  on: t.on ?? [],
 });
 
 /** As withLabels, with the schedule in words beside the stored fields (get and list, everywhere). */
@@ -254,6 +267,7 @@ export class TaskService {
    */
   async add(input: TaskInput, options: { replace?: boolean } = {}): Promise<AddOutcome> {
     const spec = parseTaskSpec(input, this.rules);
+    await checkUsers([spec.user]);
     const replace = options.replace === true;
     if (replace && spec.name === undefined)
       throw usageError('--replace replaces the task of the same name; give -name too');
@@ -262,11 +276,13 @@ export class TaskService {
 
   /** Adds checked task specs (add --file): in atomic batches, names held refused or replaced. */
   async addSpecs(specs: readonly TaskSpec[], options: { replace?: boolean } = {}): Promise<BulkOutcome> {
+    await checkUsers(specs.map((s) => s.user));
     return this.withStore((store) => this.adder.addSpecs(store, specs, options.replace === true));
   }
 
   async update(ref: string, input: TaskInput): Promise<TaskWithKid> {
     checkUpdateInput(input, this.rules);
+    if (input.user) await checkUsers([input.user]);
     const kid = await this.resolveKid(ref);
     return this.withStore((store) => this.updateIn(store, kid, input));
   }
@@ -332,14 +348,17 @@ export class TaskService {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     if (after && query.offset !== undefined)
       throw usageError('give a cursor or an offset, not both (the cursor says where the page starts)');
-    const search = searchText(query.search);
-    if (search !== null && query.offset !== undefined)
-      throw usageError('a search pages on by cursor only; give the next of the page before, not an offset');
+    const group = query.group === undefined || query.group === '' ? null : parseGroup(query.group);
+    const keeps = taskFilter(searchText(query.search), group);
+    if (keeps !== null && query.offset !== undefined)
+      throw usageError(
+        'a search or group pages on by cursor only; give the next of the page before, not an offset',
+      );
     const store = await this.deps.store();
     let result: Omit<ListResult, 'count'>;
-    if (search !== null) {
+    if (keeps !== null) {
       const window = { fromSec: from, toSec: to, after, count };
-      const found = await searchWindow((w) => store.list(w), decodeOrNull, window, search);
+      const found = await searchWindow((w) => store.list(w), decodeOrNull, window, keeps);
       const { total, position, tasks, corrupt, resumeAfter } = found;
       result = { total, offset: position, tasks, corrupt, next: resumeAfter && encodeCursor(resumeAfter) };
     } else {
