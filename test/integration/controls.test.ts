@@ -662,7 +662,7 @@ test("clear keeps a fired timer's run under way from being retried, as del does"
 });
 
 test('a lost attempt is retried as a failed one is, until the retries are spent: then lost for good', async () => {
-  await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 2, retry_delay: 1 }), 100);
+  await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 2, retry_delay: 1, timeout: 30 }), 100);
   const [fire] = await claimAndBegin(T0);
   await finish(fire as Fire, false, T0 + 100, T0 + 1000);
   // Attempt 2, begun by a daemon that dies: lost once its lease ran out, and retried after the
@@ -680,10 +680,13 @@ test('a lost attempt is retried as a failed one is, until the retries are spent:
     [['k:1.2', 'retry', 2, 0, retryAt / 1000]],
     'on record lost, its retry due: not yet a failure in a row',
   );
+  const next = await storedFire('k:1.3');
   assert.deepEqual(
-    [(await storedFire('k:1.3'))?.state, (await storedFire('k:1.3'))?.attempt],
-    ['pending', 3],
+    [next?.state, next?.attempt, next?.first, next?.trigger, next?.timeout, next?.retries],
+    ['pending', 3, 'k:1', 'retry', 30, 2],
+    'what to run and how, from the attempt before',
   );
+  assert.deepEqual([next?.owner, next?.token, next?.started], [undefined, undefined, undefined], 'no lease');
   assert.equal(Number(await redis.client.zscore(keys.leases, 'k:1.3')), retryAt);
   assert.equal(await redis.client.hget(keys.retrying, 'k'), 'k:1.3');
   assert.deepEqual(firesOf(await claim(retryAt - 1, 'B')), [], 'not before its time');

@@ -28,18 +28,22 @@ local function retry_ms_of(r, fire, ended_ms, wait_ms)
   return whole_ms(ended_ms) + wait_ms
 end
 
--- The next attempt of `fire`, pending until retry_ms: a new fire kid:run.attempt.
+-- What a fire holds of its lease and its daemon's run: not the next attempt's.
+local NOT_RETRIED = { owner = true, token = true, started = true, retaken_from = true }
+
+-- The next attempt of `fire`, pending until retry_ms: a new fire kid:run.attempt, with everything
+-- the attempt before had of its task (what to run and how: include/fire-of.lua), none of its lease.
 local function hand_out_retry(r, fire, retry_ms)
   local attempt = (tonumber(fire.attempt) or 1) + 1
   local first = fire.first or fire.id
   local id = attempt_id_of(first, attempt)
-  local next_fire = {
-    id = id, first = first, kid = fire.kid, type = fire.type, kind = fire.kind,
-    command = fire.command, due = to_sec(retry_ms), run_num = fire.run_num, limit = fire.limit,
-    claimed = r.now_ms, timeout = fire.timeout, retries = fire.retries,
-    retry_delay = fire.retry_delay, trigger = TRIGGER.retry, attempt = attempt, state = FIRE_STATE.pending,
-    name = fire.name,
-  }
+  local next_fire = {}
+  for k, v in pairs(fire) do
+    if not NOT_RETRIED[k] then next_fire[k] = v end
+  end
+  next_fire.id, next_fire.first, next_fire.attempt = id, first, attempt
+  next_fire.due, next_fire.claimed = to_sec(retry_ms), r.now_ms
+  next_fire.trigger, next_fire.state = TRIGGER.retry, FIRE_STATE.pending
   redis.call('HSET', r.fires_key, id, cjson.encode(next_fire))
   redis.call('ZADD', r.leases_key, retry_ms, id)
   redis.call('HSET', r.retrying_key, fire.kid, id)
