@@ -32,6 +32,8 @@ interface Held {
 export class LeaseFence {
   private readonly held = new Map<string, Held>();
   private sleep: Sleep | undefined;
+  /** When the sleep under way ends, on the clock. */
+  private sleepUntilMs = Number.POSITIVE_INFINITY;
   private watching = false;
   private closed = false;
   /** From SIGTERM to SIGKILL. */
@@ -44,14 +46,19 @@ export class LeaseFence {
   /** Fire `id`'s lease holds until `untilMs` (a begin, or a renewal this daemon saw succeed). */
   holds(id: string, untilMs: number): void {
     const h = this.held.get(id);
+    // A later deadline never makes the fence act sooner: only a new lease may need a wake-up.
     if (h) h.untilMs = Math.max(h.untilMs, untilMs);
-    else this.held.set(id, { untilMs });
-    this.changed();
+    else {
+      const added = { untilMs };
+      this.held.set(id, added);
+      if (!this.watching) void this.watch();
+      else if (this.nextAt(added) < this.sleepUntilMs) this.sleep?.wake();
+    }
   }
 
-  /** Fire `id` ended (or is no longer this daemon's to stop). */
+  /** Fire `id` ended (or is no longer this daemon's to stop): the fence looks at it no more. */
   ended(id: string): void {
-    if (this.held.delete(id)) this.changed();
+    this.held.delete(id);
   }
 
   close(): void {
@@ -65,21 +72,19 @@ export class LeaseFence {
     return h.killAtMs === undefined ? killAt - this.stopWaitMs : killAt;
   }
 
-  private changed(): void {
-    if (this.watching) this.sleep?.wake();
-    else if (this.held.size > 0 && !this.closed) void this.watch();
-  }
-
   private async watch(): Promise<void> {
     this.watching = true;
     try {
       while (this.held.size > 0 && !this.closed) {
         this.act(this.deps.clock.nowMs());
-        const next = Math.min(...[...this.held.values()].map((h) => this.nextAt(h)));
+        let next = Number.POSITIVE_INFINITY;
+        for (const h of this.held.values()) next = Math.min(next, this.nextAt(h));
         if (!Number.isFinite(next)) break;
+        this.sleepUntilMs = next;
         this.sleep = this.deps.clock.sleep(Math.max(0, next - this.deps.clock.nowMs()));
         await this.sleep.done;
         this.sleep = undefined;
+        this.sleepUntilMs = Number.POSITIVE_INFINITY;
       }
     } finally {
       this.watching = false;

@@ -164,7 +164,9 @@ export class RunRecorder {
           .renew({ owner: this.deps.owner, deadlineMs, fires })
           .then(() => {
             // Renewed (those still this daemon's): the fence waits for the new deadline.
-            for (const f of fires) if (this.running.has(f.id)) this.fence?.holds(f.id, deadlineMs);
+            // renew.lua's deadline: whole ms.
+            const until = Math.floor(deadlineMs);
+            for (const f of fires) if (this.running.has(f.id)) this.fence?.holds(f.id, until);
           })
           .catch((err: unknown) =>
             this.deps.logs.error.warn(

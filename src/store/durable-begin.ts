@@ -56,8 +56,9 @@ export async function beginDurably(
 ): Promise<DurableBegin> {
   const first = await beginRetrying(store, fires, options);
   const { allowed } = first;
-  // A begin again (below) only moves a lease's deadline later: the first one's holds at least.
-  const leaseUntilMs = first.nowMs + options.keepMs;
+  // A begin again (below) only moves a lease's deadline later: the first one's holds at least
+  // (begin.lua's: its whole ms of "now", plus keepMs).
+  const leaseUntilMs = Math.floor(first.nowMs) + options.keepMs;
   const n = options.waitReplicas;
   const undone: Fire[] = [];
   for (let round = 0; n > 0 && allowed.some(Boolean) && round < CONFIRM_ROUNDS; round++) {

@@ -87,3 +87,18 @@ test('shutdown_grace 0: SIGTERM and SIGKILL at deadline - margin; close stops th
   await until(3 * KEEP_MS);
   assert.equal(stops.length, 2, 'nothing after close');
 });
+
+test('a lease added with an earlier deadline than those held is acted on at its own time', async () => {
+  const { fence, stops, until } = setup(1000);
+  fence.holds('late', T0 + 10 * KEEP_MS);
+  await until(100);
+  fence.holds('early', T0 + 100 + KEEP_MS);
+  const termAt = 100 + KEEP_MS - FENCE_MARGIN_MS - 1000;
+  await until(termAt);
+  assert.deepEqual(stops, [['early', 'SIGTERM', termAt]]);
+  fence.ended('early');
+  fence.ended('late');
+  await until(12 * KEEP_MS);
+  assert.equal(stops.length, 1, 'nothing for leases that ended');
+  fence.close();
+});
