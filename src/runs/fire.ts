@@ -31,7 +31,12 @@ export const FIRE_TRANSITIONS: readonly {
   { from: null, to: 'leased', by: ['claim'], when: 'a task came due and there is room for it' },
   { from: null, to: 'queued', by: ['claim', 'run'], when: "its task's run is under way (overlap=queue)" },
   { from: null, to: 'pending', by: ['run'], when: 'a run by hand (ktimer run)' },
-  { from: null, to: 'pending', by: ['finish'], when: 'a failed run is retried: its next attempt' },
+  {
+    from: null,
+    to: 'pending',
+    by: ['finish', 'claim'],
+    when: 'a failed run (finish) or one lost with its daemon (claim) is retried: its next attempt',
+  },
   { from: 'queued', to: 'pending', by: ['claim', 'finish', 'run'], when: 'the run it waited for ended' },
   { from: 'pending', to: 'leased', by: ['claim'], when: 'its time came: a claim takes it' },
   { from: 'leased', to: 'leased', by: ['claim'], when: 'its lease ran out before a begin: taken over' },
@@ -43,7 +48,12 @@ export const FIRE_TRANSITIONS: readonly {
   },
   { from: 'leased', to: 'started', by: ['begin'], when: 'the holder of its newest lease begins it' },
   { from: 'started', to: null, by: ['finish'], when: 'its run ended: on record (ok or failed)' },
-  { from: 'started', to: null, by: ['claim'], when: 'its lease ran out: its daemon is gone, on record lost' },
+  {
+    from: 'started',
+    to: null,
+    by: ['claim'],
+    when: 'its lease ran out: its daemon is gone, on record lost (a failed attempt: maybe retried)',
+  },
   {
     from: 'pending',
     to: null,

@@ -148,11 +148,12 @@ export class TaskStore {
   }
 
   /**
-   * Hands out one run of the task now, by hand (lua/run.lua); its schedule stays as it is.
+   * Hands out one run of the task now, by hand (lua/run.lua); its schedule stays as it is, unless
+   * the run was its last (a timer's, or one that made up its -limit): then the task is done.
    * Refused when no daemon seen since `liveAfterMs` may run it; null: handed out anyway.
    */
   runNow(kid: string, nowMs: number, liveAfterMs: number | null = null): Promise<RunNow> {
-    return this.redis.script(RUN, { kid, nowMs, liveAfterMs });
+    return this.redis.script(RUN, { kid, nowMs, liveAfterMs, ended: this.left });
   }
 
   del(kids: readonly string[]): Promise<Deleted> {

@@ -110,7 +110,7 @@ test('a run by hand of a task with labels waits in its set for a daemon holding 
     task({ type: 'ticker', time: 60, limit: 0, on: ['gpu'], run_nexttime: (T0 + 60_000) / 1000 }),
     100,
   );
-  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1' });
+  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1', done: false });
   assert.equal(await redis.client.zscore(keys.leases, 't:1'), null, 'not in the leases');
   assert.equal(Number(await redis.client.zscore(`${keys.placedPending}gpu`, 't:1')), T0);
   assert.deepEqual(ids(await claim('A', ['db'])), []);
@@ -147,7 +147,7 @@ test('run refuses a task no live daemon may run, storing nothing; a heartbeat wi
     settings: { task: 't', notify: 'n' },
   };
   await fleet.beat('a:1:x', daemon, T0 - 1000);
-  assert.deepEqual(await tasks.runNow('p', T0, liveAfter), { how: 'fire', fireId: 'p:1' });
+  assert.deepEqual(await tasks.runNow('p', T0, liveAfter), { how: 'fire', fireId: 'p:1', done: false });
   assert.deepEqual(await tasks.runNow('t', T0, liveAfter), { how: 'no_daemon', labels: ['gpu'] });
   await fleet.beat('b:1:x', { ...daemon, name: 'b', labels: ['gpu', 'host:b'] }, T0 - 6000);
   assert.deepEqual(
@@ -156,8 +156,12 @@ test('run refuses a task no live daemon may run, storing nothing; a heartbeat wi
     'b is gone',
   );
   await fleet.beat('b:1:x', { ...daemon, name: 'b', labels: ['gpu', 'host:b'] }, T0);
-  assert.deepEqual(await tasks.runNow('t', T0, liveAfter), { how: 'fire', fireId: 't:1' });
-  assert.deepEqual(await tasks.runNow('t', T0 + 1, null), { how: 'fire', fireId: 't:2' }, 'queued anyway');
+  assert.deepEqual(await tasks.runNow('t', T0, liveAfter), { how: 'fire', fireId: 't:1', done: false });
+  assert.deepEqual(
+    await tasks.runNow('t', T0 + 1, null),
+    { how: 'fire', fireId: 't:2', done: false },
+    'queued anyway',
+  );
   const { daemons } = await fleet.daemons();
   assert.deepEqual(daemons.map((d) => [d.owner, d.name, d.seen_ms]).sort(), [
     ['a:1:x', 'a', T0 - 1000],
@@ -233,6 +237,30 @@ test("a failed run's retry, and a queued run, wait in the task's set", async () 
   assert.deepEqual(ids(await claim('C', ['db'], { nowMs: T0 + 10_600 })), ['q:2']);
 });
 
+test("a run lost with its daemon is retried in its task's set, whoever's claim found it lost", async () => {
+  await tasks.add('l', task({ on: ['db'], retries: 1, retry_delay: 1 }), 100);
+  const [fire] = firesOf(await claim('A', ['db']));
+  assert.ok(fire);
+  await fires('A').begin({ nowMs: T0, owner: 'A', keepMs: 60_000, fires: [fire] });
+  // A "dies"; B, without the label, finds its lease run out.
+  const found = await claim('B', [], { nowMs: T0 + 60_000 });
+  const lost = found.entries.flatMap((e) => (e.kind === 'lost' ? [e.record] : []));
+  assert.deepEqual(
+    lost.map((r) => [r.fire_id, r.result]),
+    [['l:1', 'lost']],
+  );
+  const retrySec = lost[0]?.retry_at;
+  assert.ok(retrySec !== undefined, 'retried: it has attempts left');
+  const retryAt = Math.round(retrySec * 1000);
+  assert.equal(await redis.client.zscore(keys.leases, 'l:1.2'), null, 'not in the leases');
+  assert.equal(Number(await redis.client.zscore(`${keys.placedPending}db`, 'l:1.2')), retryAt);
+  assert.deepEqual(await registry(), { db: retryAt });
+  assert.deepEqual(ids(await claim('B', [], { nowMs: retryAt })), [], 'B may not run it');
+  const [retry] = firesOf(await claim('C', ['db'], { nowMs: retryAt }));
+  assert.deepEqual([retry?.id, retry?.owner, retry?.trigger], ['l:1.2', 'C', 'retry']);
+  assert.deepEqual(await registry(), {});
+});
+
 test('update, pause, resume, del and clear move a task between sets in one step and keep the registry', async () => {
   await tasks.add(
     't',
@@ -263,13 +291,23 @@ test('update, pause, resume, del and clear move a task between sets in one step 
   assert.equal(Number(await redis.client.zscore(keys.schedule, 't')), (T0 + 1000) / 1000);
 
   await tasks.add('u', task({ on: ['eu'] }), 100);
-  await tasks.add('v', task({ on: ['gpu'] }), 100);
+  await tasks.add('v', task({ type: 'ticker', time: 60, limit: 0, on: ['gpu'] }), 100);
   assert.deepEqual((await tasks.del(['u'])).removed, 1);
   assert.deepEqual(Object.keys(await registry()), ['gpu']);
-  assert.deepEqual(await tasks.runNow('v', T0 + 5), { how: 'fire', fireId: 'v:1' });
+  assert.deepEqual(await tasks.runNow('v', T0 + 5), { how: 'fire', fireId: 'v:1', done: false });
+  // A timer's run by hand is its last: it leaves its set's schedule (the set keeps the run).
+  await tasks.add('w', task({ on: ['eu'] }), 100);
+  assert.deepEqual(await tasks.runNow('w', T0 + 7), { how: 'fire', fireId: 'w:1', done: true });
+  assert.equal(await redis.client.zscore(`${keys.placedSchedule}eu`, 'w'), null, 'done: out of its schedule');
+  assert.equal(Number(await redis.client.zscore(`${keys.placedPending}eu`, 'w:1')), T0 + 7);
+  assert.deepEqual(await registry(), { gpu: T0, eu: T0 + 7 }, "v's schedule, w's run");
   assert.equal(await tasks.clear(), 2);
   assert.equal(await redis.client.exists(`${keys.placedSchedule}gpu`), 0, "the sets' schedules go");
-  assert.deepEqual(await registry(), { gpu: T0 + 5 }, 'a run by hand not yet taken stays, as in the leases');
+  assert.deepEqual(
+    await registry(),
+    { gpu: T0 + 5, eu: T0 + 7 },
+    'the runs by hand not yet taken stay, as in the leases',
+  );
 });
 
 test('list spans the schedule and the label sets, merged by next run then kid, by offset and by cursor', async () => {

@@ -1,7 +1,8 @@
 // ktimer run KID [--wait [--timeout=S]] [--queue]: fire the task once, now, by hand (docs/steering.md
-// "Run now"); its schedule stays as it is. Refused at once (exit 1, nothing stored) when no live
-// daemon may run it, unless --queue. --wait waits for the run (and its retries) to end and exits
-// with its result, or gives up after --timeout seconds (exit 1; the run goes on).
+// "Run now"); its schedule stays as it is. The run counts: a timer's, or one that makes up a
+// -limit, is the task's last, and the task is done. Refused at once (exit 1, nothing stored) when
+// no live daemon may run it, unless --queue. --wait waits for the run (and its retries) to end and
+// exits with its result, or gives up after --timeout seconds (exit 1; the run goes on).
 import { usageError } from '../../errors.js';
 import { parseWhole } from '../../tasks/task-rules.js';
 import type { CliContext } from '../context.js';
@@ -25,9 +26,10 @@ export async function run(
       outcome.state === 'queued'
         ? `run ${fire_id} queued: it starts when the run of ${kid} under way ends (overlap=queue).`
         : `run ${fire_id} handed out: a daemon starts it within a second; \`ktimer output ${fire_id}\` shows what it printed.`;
-    ctx.print(human, { result: true, ...outcome });
+    ctx.print(outcome.task_done ? `${human}\n${lastRun(kid)}` : human, { result: true, ...outcome });
     return;
   }
+  if (outcome.task_done) process.stderr.write(`ktimer: ${lastRun(kid)}\n`);
   const history = await ctx.history();
   const record = await history.waitFor(fire_id, {
     timeoutMs: timeoutSec === null ? undefined : timeoutSec * 1000,
@@ -53,3 +55,7 @@ function timeoutOf(opts: { wait?: boolean; timeout?: string }): number | null {
   if (sec > MAX_TIMEOUT_SEC) throw usageError(`timeout "${sec}" is invalid; expected ${what}`);
   return sec;
 }
+
+/** Said when a run by hand was the task's last. */
+const lastRun = (kid: string): string =>
+  `it was the last run of ${kid} (a timer runs once; a -limit counts runs by hand too): the task is done and leaves the task list.`;
