@@ -42,7 +42,7 @@ test('each change command leaves its line in runed.log, by cli; reading commands
   assert.deepEqual(await change('resume', 'a'), ['resume cli']);
   assert.deepEqual(await change('pause', '--all'), ['pause cli']);
   assert.deepEqual(await change('resume', '--all'), ['resume cli']);
-  assert.deepEqual(await change('run', 'b'), ['run cli']);
+  assert.deepEqual(await change('run', 'b', '--queue'), ['run cli'], 'no daemon runs here: queued');
   assert.deepEqual(await change('del', 'b'), ['del cli']);
   for (const read of [['get', 'a'], ['list'], ['count'], ['next', 'a'], ['history', 'a'], ['runs']])
     assert.deepEqual(await change(...read), [], read.join(' '));

@@ -10,17 +10,26 @@ export function storedTask(fields: Partial<Task> & Pick<Task, 'run_nexttime'>): 
 
 /**
  * Stores each task under its kid, its JSON in the pool hash and its next run in the schedule, in
- * MULTI batches of 1,000 (hash and schedule agree after each batch, as after `ktimer add`).
+ * MULTI batches of 1,000 (hash and schedule agree after each batch, as after `ktimer add`). A task
+ * with labels (`on`) goes, as `add` places it, into its label set's schedule under `keys.placement`
+ * (the registry, which then holds the set's earliest time); without that key, into the schedule.
  */
 export async function storeTasks(
   client: Redis | Cluster,
-  keys: { pool: string; schedule: string },
+  keys: { pool: string; schedule: string; placement?: string },
   tasks: Iterable<readonly [kid: string, task: Task]>,
 ): Promise<void> {
   let multi = client.multi();
   let queued = 0;
   for (const [kid, task] of tasks) {
-    multi.hset(keys.pool, kid, encodeTask(task)).zadd(keys.schedule, task.run_nexttime, kid);
+    const set = task.on?.join(',') ?? '';
+    if (set === '' || keys.placement === undefined)
+      multi.hset(keys.pool, kid, encodeTask(task)).zadd(keys.schedule, task.run_nexttime, kid);
+    else
+      multi
+        .hset(keys.pool, kid, encodeTask(task))
+        .zadd(`${keys.placement}:schedule:${set}`, task.run_nexttime, kid)
+        .zadd(keys.placement, 'LT', Math.floor(task.run_nexttime * 1000), set);
     if (++queued % 1000 === 0) {
       await multi.exec();
       multi = client.multi();

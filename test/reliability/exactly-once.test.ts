@@ -1,9 +1,11 @@
 // Exactly once, proven under load: 3 daemons on one Redis fire 10,000 timers, 50 tickers and 50
 // cron tasks (every second, 15 runs each: their carried run times are refilled as they go) over 20 s; then the same while daemons are SIGKILLed and restarted; then while Redis is shut
-// down for 10 s and restarted from its AOF. Each prints its figures.
+// down for 10 s and restarted from its AOF; then a labelled fleet (half the tasks placed on two
+// label sets among three daemons) under the same SIGKILL chaos. Each prints its figures.
 import { decodeRunRecord, decodeRunsEntry } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { Redis } from 'ioredis';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -52,6 +54,49 @@ async function setup(prefix: string, aof = false) {
   return { redis, client, tasks, daemons, lastDueMs, startMs: (nowSec + 4) * 1000 };
 }
 
+/**
+ * A fire that a killed daemon had begun (its command started, or about to) is never run again:
+ * those are the only ones excused. Such a fire is begun in Redis until its lease runs out, then on
+ * record as lost, naming the killed daemon's pid.
+ */
+async function begunByDead(client: Redis, prefix: string, deadOwners: Set<string>): Promise<Set<string>> {
+  const lock = `${prefix}:tasks:lock`;
+  const all = await client.hgetall(`${lock}:fires`);
+  const kids = new Set<string>();
+  for (const raw of Object.values(all)) {
+    const fire = JSON.parse(raw) as { kid: string; owner?: string; state: string };
+    if (fire.state === 'started' && deadOwners.has(fire.owner?.split(':')[1] ?? '')) kids.add(fire.kid);
+  }
+  for (const [, fields] of await client.xrange(`${lock}:runs`, '-', '+')) {
+    const run = decodeRunsEntry('test', fields);
+    if (run.result !== 'lost') continue;
+    const history = await client.lrange(`${lock}:history:${run.kid}`, 0, -1);
+    const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
+    if (deadOwners.has(String(record?.pid))) kids.add(run.kid);
+  }
+  return kids;
+}
+
+/** SIGKILLs the daemons in turn, every 3 s, each restarted at once, until `untilMs`; the pids killed. */
+async function killInTurn(
+  daemons: TestDaemon[],
+  untilMs: number,
+): Promise<{ kills: number; dead: Set<string> }> {
+  let kills = 0;
+  const dead = new Set<string>();
+  while (Date.now() < untilMs) {
+    const victim = daemons[kills % daemons.length] as TestDaemon;
+    dead.add(String(victim.pid));
+    victim.kill('SIGKILL');
+    await victim.waitExit();
+    kills++;
+    await victim.start();
+    const until = Date.now() + 3000;
+    await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
+  }
+  return { kills, dead };
+}
+
 /** Waits for every planned fire (less the excused), then long enough for a late duplicate to show. */
 async function settle(tasks: PlannedTask[], lastDueMs: number, excused: () => Set<string> = () => new Set()) {
   await waitFor(() => tally(tasks, sink, excused()).lost === 0, {
@@ -97,41 +142,11 @@ test('3 daemons, one Redis, 10,000 timers + 50 tickers + 50 cron tasks over 20 s
 
 test('the same with a daemon SIGKILLed every 3 s and restarted: nothing lost, nothing doubled', async () => {
   const { client, tasks, daemons, lastDueMs, startMs } = await setup('chaos');
-  let kills = 0;
-  const deadOwners = new Set<string>();
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
-  while (Date.now() < startMs + SPREAD_SEC * 1000) {
-    const victim = daemons[kills % daemons.length] as TestDaemon;
-    deadOwners.add(String(victim.pid));
-    victim.kill('SIGKILL');
-    await victim.waitExit();
-    kills++;
-    await victim.start();
-    const until = Date.now() + 3000;
-    await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
-  }
-  // A fire that a killed daemon had begun (its command started, or about to) is never run
-  // again: those are the only ones excused. Such a fire is begun in Redis until its lease runs
-  // out, then on record as lost, naming the killed daemon's pid.
-  const begunByDead = async () => {
-    const all = await client.hgetall('chaos:tasks:lock:fires');
-    const kids = new Set<string>();
-    for (const raw of Object.values(all)) {
-      const fire = JSON.parse(raw) as { kid: string; owner: string; state: string };
-      if (fire.state === 'started' && deadOwners.has(fire.owner.split(':')[1] ?? '')) kids.add(fire.kid);
-    }
-    for (const [, fields] of await client.xrange('chaos:tasks:lock:runs', '-', '+')) {
-      const run = decodeRunsEntry('test', fields);
-      if (run.result !== 'lost') continue;
-      const history = await client.lrange(`chaos:tasks:lock:history:${run.kid}`, 0, -1);
-      const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
-      if (deadOwners.has(String(record?.pid))) kids.add(run.kid);
-    }
-    return kids;
-  };
-  let excused = await begunByDead();
+  const { kills, dead: deadOwners } = await killInTurn(daemons, startMs + SPREAD_SEC * 1000);
+  let excused = await begunByDead(client, 'chaos', deadOwners);
   await settle(tasks, lastDueMs, () => excused);
-  excused = await begunByDead();
+  excused = await begunByDead(client, 'chaos', deadOwners);
   const t = tally(tasks, sink, excused);
   const unsent = [...excused].filter((k) => (sink.hits.get(k) ?? []).length === 0).length;
   report('sigkill-chaos', {
@@ -179,4 +194,76 @@ test('Redis shut down for 10 s mid-run and restarted from its AOF: nothing lost,
   assert.equal(records.pending, 0, 'begun fires not on record');
   assert.deepEqual(records.unrecorded.slice(0, 5), [], 'fires that ran and are not on record');
   assert.ok(daemons.every((d) => d.alive()));
+});
+
+test('a labelled fleet under SIGKILL chaos: each run exactly once, always on a daemon holding its labels', async () => {
+  // Three daemons, two label sets: lf0 holds db, lf1 eu, lf2 both; half the tasks need db or eu.
+  // One daemon is down at a time, so each set always has a live holder.
+  const held: Record<string, string[]> = { lf0: ['db'], lf1: ['eu'], lf2: ['db', 'eu'] };
+  const redis = await RedisServer.start();
+  cleanup.push(() => redis.destroy());
+  const client = redis.client();
+  cleanup.push(() => client.disconnect());
+  const nowSec = Number((await client.time())[0]);
+  const spreadSec = 10;
+  const tasks = plan({
+    tag: Buffer.from('labels').toString('hex').slice(0, 8),
+    sinkUrl: sink.url('/labels'),
+    startSec: nowSec + 4,
+    spreadSec,
+    timers: 2000,
+    tickers: 40,
+    tickerEverySec: 2,
+    tickerLimit: 5,
+  }).map((t, i) => (i % 4 === 0 ? { ...t, on: ['db'] } : i % 4 === 1 ? { ...t, on: ['eu'] } : t));
+  await seed(client, 'labels', tasks);
+  const daemons = await startFleet(3, {
+    redisPort: redis.port,
+    prefix: 'labels',
+    daemon: (i) => [`name = lf${i}`, `labels = ${(held[`lf${i}`] ?? []).join(',')}`],
+  });
+  cleanup.push(() => {
+    for (const d of daemons) d.kill();
+  });
+  const startMs = (nowSec + 4) * 1000;
+  await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
+  const { kills, dead } = await killInTurn(daemons, startMs + spreadSec * 1000);
+  let excused = await begunByDead(client, 'labels', dead);
+  const lastDueMs = (nowSec + 4 + spreadSec + 2 * 5) * 1000;
+  await settle(tasks, lastDueMs, () => excused);
+  excused = await begunByDead(client, 'labels', dead);
+  const t = tally(tasks, sink, excused);
+  const records = await checkRecords(client, 'labels', sink, tasks);
+  // Every run on record (ok, failed or lost) names the daemon that had it: one holding its labels.
+  const onOf = new Map(tasks.map((p) => [p.kid, p.on ?? []]));
+  const misplaced: string[] = [];
+  const byDaemon: Record<string, number> = {};
+  for (const [, fields] of await client.xrange('labels:tasks:lock:runs', '-', '+')) {
+    const run = decodeRunsEntry('test', fields);
+    byDaemon[run.host] = (byDaemon[run.host] ?? 0) + 1;
+    const holds = held[run.host];
+    if (!holds || !(onOf.get(run.kid) ?? []).every((l) => holds.includes(l)))
+      misplaced.push(`${run.fire_id} on ${run.host}`);
+  }
+  report('labelled-sigkill-chaos', {
+    kills,
+    fired: t.fired,
+    expected: t.expected,
+    duplicates: t.duplicates,
+    lost: t.lost,
+    misplaced: misplaced.length,
+    by_daemon: byDaemon,
+    lateness_ms: t.lateness,
+  });
+  assert.equal(t.duplicates, 0);
+  assert.equal(t.lost, 0, `lost: ${t.lostKids.slice(0, 5)}`);
+  assert.deepEqual(misplaced.slice(0, 5), [], 'runs on a daemon without their labels');
+  assert.equal(records.duplicates, 0, 'a run on record twice');
+  assert.equal(records.pending, 0, 'begun fires not on record');
+  assert.deepEqual(records.unrecorded.slice(0, 5), [], 'fires that ran and are not on record');
+  assert.equal(
+    await client.zcard('labels:tasks:lock:on'),
+    0,
+    'every label set emptied, and the registry with them',
+  );
 });

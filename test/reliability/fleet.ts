@@ -57,14 +57,16 @@ export interface PlannedTask {
   dueSec: number;
   /** Cron tasks: the expression (UTC), first run after dueSec. */
   cron?: string;
+  /** Its labels: only a daemon holding them all may run it (docs/fleet.md). */
+  on?: string[];
 }
 
-/** Writes tasks straight into Redis (hash + schedule), as `ktimer add` stores them. */
+/** Writes tasks straight into Redis (hash + schedule, or a label set's), as `ktimer add` stores them. */
 export function seed(client: Redis | Cluster, prefix: string, tasks: PlannedTask[]): Promise<void> {
   return storeTasks(
     client,
-    taskKeys(prefix),
-    tasks.map((t) => [t.kid, storedFor(t)]),
+    { ...taskKeys(prefix), placement: `${prefix}:tasks:lock:on` },
+    tasks.map((t) => [t.kid, t.on === undefined ? storedFor(t) : { ...storedFor(t), on: t.on }]),
   );
 }
 
@@ -244,7 +246,13 @@ export function report(name: string, figures: Record<string, unknown>): void {
 /** N daemons sharing one Redis and one key prefix, each with its own pidfile and logs. */
 export async function startFleet(
   n: number,
-  opts: { redisPort: number; prefix: string; extra?: Parameters<typeof writeTestConfig>[0]['extra'] },
+  opts: {
+    redisPort: number;
+    prefix: string;
+    extra?: Parameters<typeof writeTestConfig>[0]['extra'];
+    /** The [daemon] lines of the i-th daemon (its name, its labels). */
+    daemon?: (i: number) => string[];
+  },
 ): Promise<TestDaemon[]> {
   // Runs begun by a killed daemon are recorded lost 8 s on (60 s by default): the tests wait
   // less. Shorter than the 10 s Redis outage, so that test proves a restart makes no run lost
@@ -256,7 +264,14 @@ export async function startFleet(
   };
   const daemons = Array.from(
     { length: n },
-    () => new TestDaemon(writeTestConfig({ redisPort: opts.redisPort, prefix: opts.prefix, extra })),
+    (_, i) =>
+      new TestDaemon(
+        writeTestConfig({
+          redisPort: opts.redisPort,
+          prefix: opts.prefix,
+          extra: opts.daemon ? { ...extra, daemon: opts.daemon(i) } : extra,
+        }),
+      ),
   );
   await Promise.all(daemons.map((d) => d.start()));
   return daemons;
