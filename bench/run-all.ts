@@ -7,6 +7,7 @@ import { runCost } from './cost.js';
 import { runHistory } from './history.js';
 import { runLateness } from './lateness.js';
 import { runObserved } from './observed.js';
+import { runPlacement } from './placement.js';
 import { machine, printSection, type Section } from './lib/report.js';
 import { runSchedules } from './schedules.js';
 import { runWebFlood } from './web-flood.js';
@@ -23,6 +24,7 @@ for (const run of [
   runSchedules,
   runHistory,
   runObserved,
+  runPlacement,
 ]) {
   const section = await run(reps);
   printSection(section);
