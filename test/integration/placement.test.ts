@@ -104,6 +104,25 @@ test("a daemon passes over a set's due tasks without room, and claims again at o
   assert.equal(total, 40);
 });
 
+test('a task that waited for a daemon with its labels follows its misfire policy when one comes', async () => {
+  const overdue = { type: 'ticker' as const, time: 1, limit: 0, run_nexttime: (T0 - 10_000) / 1000 };
+  await tasks.add('once', task({ ...overdue, on: ['gpu'], misfire: 'once' }), 100);
+  await tasks.add('skip', task({ ...overdue, on: ['gpu'], misfire: 'skip' }), 100);
+  assert.deepEqual(ids(await claim('A', ['db'])), [], 'no daemon with the label: they wait');
+  const came = await claim('B', ['gpu']);
+  assert.deepEqual(ids(came), ['once:1']);
+  assert.deepEqual(
+    came.entries
+      .flatMap((e) => (e.kind === 'missed' ? [[e.kid, e.policy, e.count]] : []))
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    [
+      ['once', 'once', 10],
+      ['skip', 'skip', 11],
+    ],
+  );
+  assert.deepEqual(await registry(), { gpu: T0 + 1000 }, 'both moved on to their next slot');
+});
+
 test('a run by hand of a task with labels waits in its set for a daemon holding them', async () => {
   await tasks.add(
     't',

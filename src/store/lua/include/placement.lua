@@ -37,26 +37,32 @@ local function pending_key(p, set)
   return set == '' and p.leases or p.registry .. ':pending:' .. set
 end
 
+-- A write to a label set's schedule or pending runs: its registry entry is brought up to date by
+-- placed_done.
+local function touch(p, set)
+  if set ~= '' then p.touched[set] = true end
+end
+
 -- Task `kid` scheduled at `score` (unix seconds) in its set's schedule.
 local function schedule_in(p, set, score, kid)
   redis.call('ZADD', schedule_key(p, set), score, kid)
-  if set ~= '' then p.touched[set] = true end
+  touch(p, set)
 end
 
 local function unschedule_from(p, set, kid)
   redis.call('ZREM', schedule_key(p, set), kid)
-  if set ~= '' then p.touched[set] = true end
+  touch(p, set)
 end
 
 -- Fire `id`, handed out without an owner, may be taken from `at_ms` on (unix ms).
 local function pend_in(p, set, at_ms, id)
   redis.call('ZADD', pending_key(p, set), at_ms, id)
-  if set ~= '' then p.touched[set] = true end
+  touch(p, set)
 end
 
 local function unpend_from(p, set, id)
   redis.call('ZREM', pending_key(p, set), id)
-  if set ~= '' then p.touched[set] = true end
+  touch(p, set)
 end
 
 -- The registry's entry of each set written: the earliest time its schedule or pending runs hold
