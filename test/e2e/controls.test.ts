@@ -176,6 +176,35 @@ test('web API: run returns the fire id and runs it; 404 for an unknown kid, 400 
   await web.api({ action: 'del', kid });
 });
 
+test('web API: daemons lists the fleet; run of a task no live daemon may run is 409 and stores nothing, unless queue=1', async () => {
+  // Its first heartbeat may come before its first claim: last_claim_age_ms is null until then.
+  const listed = await waitFor(
+    async () => {
+      const res = await web.api({ action: 'daemons' });
+      const [me] = res.body.data as Record<string, unknown>[];
+      return typeof me?.last_claim_age_ms === 'number' ? res : null;
+    },
+    { what: 'the daemon listed after its first claim' },
+  );
+  assert.equal(listed.http, 200, JSON.stringify(listed.body));
+  assert.equal(listed.body.fleet, 'default');
+  const [me] = listed.body.data as Record<string, unknown>[];
+  assert.deepEqual([me?.pid, me?.state, me?.settings_differ], [web.daemon.pid, 'live', false]);
+  const kid = (await web.api({ action: 'add', type: 'ticker', time: '600', on: 'gpu', command: 'echo gpu' }))
+    .body.data as string;
+  const refused = await web.api({ action: 'run', kid });
+  assert.equal(refused.http, 409, JSON.stringify(refused.body));
+  assert.match(
+    refused.body.msg as string,
+    /no live daemon of fleet default holds the labels .* \(gpu\); nothing was run/,
+  );
+  assert.equal((await json('get', kid)).run_num, 0, 'nothing stored');
+  const queued = await web.api({ action: 'run', kid, queue: '1' });
+  assert.equal(queued.http, 200, JSON.stringify(queued.body));
+  assert.deepEqual(queued.body.data, { fire_id: `${kid}:1`, state: 'started' });
+  await web.api({ action: 'del', kid });
+});
+
 test('run on a paused task fires it, and it stays paused', async () => {
   const kid = await web.daemon.add(['-type=ticker', '-time=600', '-command=echo paused run']);
   assert.equal((await kt('pause', kid)).code, 0);
