@@ -98,16 +98,19 @@ const OUTCOME_WAIT_MS = 1000;
 /** ioredis' words for a command sent while it is not connected: they say nothing of why. */
 const OFFLINE = /Stream isn't writeable|enableOfflineQueue|Connection is closed/i;
 const NOAUTH = /^NOAUTH/;
+/** A MULTI refused as a whole says why after this (the fleet check is one: NOAUTH comes so). */
+const EXECABORT = /^EXECABORT Transaction discarded because of: /;
 
 /**
  * What to report for a failed command: the failure itself, or for ioredis' "not connected" the
  * connection's own error. None seen yet means the connection has just closed (Redis shutting
  * down closes it cleanly) and the reconnect is under way: its outcome says it (ECONNREFUSED).
- * A command refused with NOAUTH after the connection's AUTH failed gets that failure (WRONGPASS).
+ * A command refused with NOAUTH after the connection's AUTH failed gets that failure (WRONGPASS);
+ * a transaction refused for a NOAUTH, that NOAUTH.
  */
 export async function failureReason(client: RedisClient, err: unknown): Promise<unknown> {
-  const message = messageOf(err);
-  if (NOAUTH.test(message)) return connectionErrors.get(client) ?? err;
+  const message = messageOf(err).replace(EXECABORT, '');
+  if (NOAUTH.test(message)) return connectionErrors.get(client) ?? new Error(message);
   if (!OFFLINE.test(message)) return err;
   return connectionErrors.get(client) ?? (await reconnectOutcome(client)) ?? err;
 }

@@ -194,7 +194,7 @@ test('init says how many tasks the Redis it found holds, and refuses a web port 
     assert.equal(res.code, 1);
     assert.match(
       res.stdout,
-      /redis: +ok +127\.0\.0\.1:\d+ db 0 answers \(Redis [\d.]+\); 0 tasks under kt\w+:tasks:all\n/,
+      /redis: +ok +127\.0\.0\.1:\d+ db 0 answers \(Redis [\d.]+\)\nfleet: +ok +default \(recorded in Redis now\); 0 tasks under kt\w+:tasks:all\n/,
     );
     assert.match(
       res.stdout,

@@ -308,7 +308,7 @@ test('where and how a task runs: -on, -cwd, -env, -user, -output_max, -notify, -
   // list -group keeps the group's tasks; GROUP and ON show when a task of the page has them.
   const listed = await kt('list', '-group=nightly');
   assert.match(listed.stdout, /^KID +NAME +GROUP +ON +TYPE/);
-  assert.match(listed.stdout, /db-backup +nightly +db,eu +ticker/);
+  assert.match(listed.stdout, /db-backup +nightly +db,eu \(no daemon\) +ticker/, 'no daemon here holds them');
   assert.doesNotMatch(listed.stdout, new RegExp(plain));
   assert.match((await kt('list', '-group=none')).stdout, /no tasks of group none; the window holds/);
   // add --file takes the same fields: on as a list, env as an object.
