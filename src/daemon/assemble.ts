@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import { readEnvFile } from '../config/env-file.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { Notifier } from '../notify/notifier.js';
@@ -57,6 +58,8 @@ interface Base {
 }
 
 export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions): DaemonParts {
+  // First: a file that cannot be read stops the start before anything is opened.
+  const everyTask = config.task.envFile === '' ? {} : readEnvFile(config.task.envFile);
   const host = hostname();
   const owner = ownerIdOf(host, process.pid, Math.random().toString(36).slice(2, 6));
   const store = openStore(config, 'daemon');
@@ -66,8 +69,9 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     orphans: config.task.keepOrphans
       ? { stop: false }
       : { stop: true, graceMs: config.task.shutdownGraceSec * 1000 },
-    // A task's own `ktimer` calls use this daemon's config (docs/running-tasks.md).
-    env: { KTIMER_CONFIG: config.file },
+    // [task] env_file's variables; a task's own `ktimer` calls use this daemon's config
+    // (docs/running-tasks.md).
+    env: { ...everyTask, KTIMER_CONFIG: config.file },
   });
   // Its sources are read at a scrape, once the parts below exist.
   const metrics: Metrics = new Metrics({
@@ -119,7 +123,12 @@ function buildDispatcher(b: Base, shells: ShellPool, recorder: RunRecorder, metr
     owner: b.owner,
     host: b.host,
     runners: { shell: (req) => shells.run(req), url: runUrl },
-    limits: { shell: task.shellConcurrency, url: task.urlConcurrency, timeoutMs: task.timeoutSec * 1000 },
+    limits: {
+      shell: task.shellConcurrency,
+      url: task.urlConcurrency,
+      timeoutMs: task.timeoutSec * 1000,
+      outputMax: task.outputMax,
+    },
     startedKeepMs: task.lostAfterSec * 1000,
     logs: b.logs,
     metrics,

@@ -30,13 +30,35 @@ export interface DispatcherDeps {
   /** This machine, as runed.log lines and run records name it. */
   host: string;
   runners: Runners;
-  /** Slots per kind, and task_timeout (ms, 0 = none) for tasks without a timeout of their own. */
-  limits: Record<CommandKind, number> & { timeoutMs: number };
+  /**
+   * Slots per kind; task_timeout (ms, 0 = none) and [task] output_max (bytes) for tasks without
+   * their own.
+   */
+  limits: Limits;
   /** How long a begun fire's lease lasts before this daemon renews it (or it is recorded lost). */
   startedKeepMs: number;
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
   /** Each fire's result, lateness and duration (README "Metrics"). */
   metrics?: Pick<Metrics, 'fireEnded'>;
+}
+
+type Limits = Record<CommandKind, number> & { timeoutMs: number; outputMax: number };
+
+/** What the runner is asked to do for `fire`: its command, and how its task runs. */
+export function requestOf(fire: Fire, limits: Omit<Limits, CommandKind>): FireRequest {
+  const req: FireRequest = {
+    kid: fire.kid,
+    command: fire.command,
+    dueMs: fire.dueMs,
+    timeoutMs: fireTimeoutMs(fire.kind, fire.timeout, limits.timeoutMs),
+    fireId: fire.id,
+    outputMax: fire.output_max ?? limits.outputMax,
+  };
+  if (fire.name !== undefined) req.name = fire.name;
+  if (fire.cwd !== undefined) req.cwd = fire.cwd;
+  if (fire.env !== undefined) req.env = fire.env;
+  if (fire.user !== undefined) req.user = fire.user;
+  return req;
 }
 
 interface Running {
@@ -194,13 +216,7 @@ export class Dispatcher implements FireSink {
 
   private start(fire: Fire): void {
     const handedMs = this.deps.clock.nowMs();
-    const req = {
-      kid: fire.kid,
-      command: fire.command,
-      dueMs: fire.dueMs,
-      timeoutMs: fireTimeoutMs(fire.kind, fire.timeout, this.deps.limits.timeoutMs),
-    };
-    const task = this.deps.runners[fire.kind](req);
+    const task = this.deps.runners[fire.kind](requestOf(fire, this.deps.limits));
     this.running.set(fire.id, { fire, task, handedMs });
     this.active[fire.kind]++;
     this.deps.recorder.started(fire);

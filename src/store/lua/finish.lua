@@ -38,6 +38,7 @@
 --#include include/run-record.lua
 --#include include/ended-name.lua
 --#include include/overlap.lua
+--#include include/fire-of.lua
 
 local a = ARGS.finish()
 local now_ms = a.now_ms
@@ -80,8 +81,8 @@ local function retry(fire, retry_ms)
     command = fire.command, due = to_sec(retry_ms), run_num = fire.run_num, limit = fire.limit,
     claimed = now_ms, timeout = fire.timeout, retries = fire.retries,
     retry_delay = fire.retry_delay, trigger = TRIGGER.retry, attempt = attempt, state = FIRE_STATE.pending,
-    name = fire.name,
   }
+  for _, f in ipairs(RUN_FIELDS_OF_FIRE) do next_fire[f] = fire[f] end
   redis.call('HSET', KEYS[2], id, cjson.encode(next_fire))
   redis.call('ZADD', KEYS[1], retry_ms, id)
   redis.call('HSET', KEYS[7], fire.kid, id)
