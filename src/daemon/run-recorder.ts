@@ -74,7 +74,8 @@ export class RunRecorder {
       httpStatus: r.httpStatus,
       timedOut: r.timedOut,
       error: r.error,
-      output: r.output,
+      stdout: r.stdout,
+      stderr: r.stderr,
     };
     const waitMs =
       fire.retry_delay !== undefined && isRetryable(r)

@@ -95,6 +95,8 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     maxAgeMs: h.maxAgeSec * 1000,
     maxRuns: h.maxRuns,
     listPrefix: keys.history,
+    outputPrefix: keys.output,
+    maxOutputBytes: h.maxOutputBytes,
     lostAfterMs: config.task.lostAfterSec * 1000,
     streakPrefix: keys.streak,
     endedNamePrefix: keys.endedName,

@@ -27,7 +27,8 @@ const endingOf = (startedMs: number, durationMs: number): RunEnding => ({
   httpStatus: null,
   timedOut: false,
   error: null,
-  output: '',
+  stdout: '',
+  stderr: '',
 });
 
 test('history and runs: latest start first, though recorded as they ended', async () => {

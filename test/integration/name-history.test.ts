@@ -53,7 +53,7 @@ beforeEach(() => {
 async function fireDue(nowMs: number, ok = true, retryAt?: number): Promise<Fire[]> {
   const { fired, recorded } = await claimBeginFinish(fires, {
     nowMs,
-    endingOf: (f) => endingOf(f, { startedMs: nowMs, ok, output: `run ${f.id}\n` }),
+    endingOf: (f) => endingOf(f, { startedMs: nowMs, ok, stdout: `run ${f.id}\n` }),
     retryWaitMs: retryAt === undefined ? null : retryAt - (nowMs + 5),
   });
   assert.ok(
