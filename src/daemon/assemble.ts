@@ -16,6 +16,7 @@ import { ownerIdOf } from '../runs/ids.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
+import { LivePublisher } from './live-publisher.js';
 import type { LoopHealth } from './health.js';
 import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
@@ -37,6 +38,8 @@ export interface DaemonParts {
   readonly notifier: Notifier;
   /** What /metrics shows (README "Metrics"). */
   readonly metrics: Metrics;
+  /** Running runs' output, published for whoever follows them (`output --follow`). */
+  readonly live: LivePublisher;
 }
 
 export interface AssembleOptions {
@@ -86,7 +89,8 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     onGivenUp: () => metrics.notificationFailed(),
   });
   const recorder = buildRecorder(base, metrics, notifier);
-  const dispatcher = buildDispatcher(base, shells, recorder, metrics);
+  const live = new LivePublisher({ live: store.live, clock: base.clock, logs });
+  const dispatcher = buildDispatcher(base, { shells, recorder, metrics, live });
   const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics });
   const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier);
   dispatcher.onSlotFree(() => scheduler.slotFreed());
@@ -96,7 +100,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
   const { clock } = base;
-  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics };
+  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics, live };
 }
 
 function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecorder {
@@ -114,7 +118,10 @@ function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecord
   });
 }
 
-function buildDispatcher(b: Base, shells: ShellPool, recorder: RunRecorder, metrics: Metrics): Dispatcher {
+function buildDispatcher(
+  b: Base,
+  { shells, recorder, metrics, live }: Pick<DaemonParts, 'shells' | 'recorder' | 'metrics' | 'live'>,
+): Dispatcher {
   const { task } = b.config;
   return new Dispatcher({
     fires: b.store.fires,
@@ -122,7 +129,7 @@ function buildDispatcher(b: Base, shells: ShellPool, recorder: RunRecorder, metr
     clock: b.clock,
     owner: b.owner,
     host: b.host,
-    runners: { shell: (req) => shells.run(req), url: runUrl },
+    runners: { shell: (req, onOutput) => shells.run(req, onOutput), url: runUrl },
     limits: {
       shell: task.shellConcurrency,
       url: task.urlConcurrency,
@@ -132,6 +139,7 @@ function buildDispatcher(b: Base, shells: ShellPool, recorder: RunRecorder, metr
     startedKeepMs: task.lostAfterSec * 1000,
     logs: b.logs,
     metrics,
+    live,
   });
 }
 

@@ -11,15 +11,17 @@ import {
   emptyResult,
   type FireRequest,
   fireTimeoutMs,
+  type OutputListener,
   type RunningTask,
   type RunnerResult,
 } from '../runner/runner-result.js';
 import type { CommandKind } from '../runs/kinds.js';
 import type { DurableBegin, DurableBeginOptions, Fire, FireStore } from '../store/open-store.js';
+import type { LivePublisher } from './live-publisher.js';
 import type { RunRecorder } from './run-recorder.js';
 import type { FireSink } from './scheduler.js';
 
-export type Runners = Record<CommandKind, (req: FireRequest) => RunningTask>;
+export type Runners = Record<CommandKind, (req: FireRequest, onOutput?: OutputListener) => RunningTask>;
 
 export interface DispatcherDeps {
   fires: Pick<FireStore, 'beginDurably'>;
@@ -40,6 +42,8 @@ export interface DispatcherDeps {
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
   /** Each fire's result, lateness and duration (README "Metrics"). */
   metrics?: Pick<Metrics, 'fireEnded'>;
+  /** Where each run's output goes as it is printed (the live tail), and is told of its end. */
+  live?: Pick<LivePublisher, 'listener' | 'ended'>;
 }
 
 type Limits = Record<CommandKind, number> & { timeoutMs: number; outputMax: number };
@@ -216,7 +220,7 @@ export class Dispatcher implements FireSink {
 
   private start(fire: Fire): void {
     const handedMs = this.deps.clock.nowMs();
-    const task = this.deps.runners[fire.kind](requestOf(fire, this.deps.limits));
+    const task = this.deps.runners[fire.kind](requestOf(fire, this.deps.limits), this.deps.live?.listener(fire.id));
     this.running.set(fire.id, { fire, task, handedMs });
     this.active[fire.kind]++;
     this.deps.recorder.started(fire);
@@ -239,6 +243,7 @@ export class Dispatcher implements FireSink {
     const logged = killed ? { ...result, error: KILLED_AT_SHUTDOWN } : result;
     const startedMs = handedMs + result.startDelayMs;
     logFire(this.deps.logs, fire, startedMs, logged, this.deps.host);
+    this.deps.live?.ended(fire.id, result.ok);
     this.deps.recorder.finished(fire, startedMs, logged);
     const outcome: FireResult = result.ok ? 'ok' : result.timedOut ? 'timed_out' : 'failed';
     this.deps.metrics?.fireEnded(fire.kind, outcome, startedMs - fire.dueMs, result.durationMs);

@@ -1,6 +1,7 @@
 // Reading the run history (written by finish.lua and claim.lua through include/run-record.lua):
 // a task's runs, newest first, with the tail of their outputs; the runs of every task (the runs
 // stream); one run's record, with its output. Plain reads, one or a few commands each.
+import { type FireState, isFireState } from '../runs/fire.js';
 import { kidOfFireId } from '../runs/ids.js';
 import type { RedisAccess } from './redis-access.js';
 import { decodeRunRecord, decodeRunsEntry, type RunRecord, type RunSummary } from './run-record.js';
@@ -61,11 +62,20 @@ export class HistoryStore {
    * or a retry waiting) or queued behind its task's run under way (overlap=queue).
    */
   async handedOut(fireId: string): Promise<boolean> {
+    return (await this.stateOf(fireId)) !== null;
+  }
+
+  /** Fire `fireId`'s state while it is handed out (queued, pending, leased, started), else null. */
+  async stateOf(fireId: string): Promise<FireState | null> {
     const kid = kidOfFireId(fireId);
-    const [inFires, queued] = await this.redis.call((c) =>
-      Promise.all([c.hexists(this.redis.keys.fires, fireId), c.hget(this.redis.keys.queued, kid)]),
+    const [fire, queued] = await this.redis.call((c) =>
+      Promise.all([c.hget(this.redis.keys.fires, fireId), c.hget(this.redis.keys.queued, kid)]),
     );
-    return inFires === 1 || (queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`));
+    if (fire !== null) {
+      const state = /"state":"(\w+)"/.exec(fire)?.[1];
+      return isFireState(state) ? state : 'pending';
+    }
+    return queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`) ? 'queued' : null;
   }
 
   /** Runs of every task, newest first, as the stream keeps them (a summary each). */
