@@ -97,7 +97,11 @@ export function readBytes(site: ValueSite, value: string, min: number, max: numb
 
 /** Bytes as conf.ini writes them: 16M, 1K, 0. */
 export function sizeWords(bytes: number): string {
-  for (const [unit, n] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const)
+  for (const [unit, n] of [
+    ['G', 1024 ** 3],
+    ['M', 1024 ** 2],
+    ['K', 1024],
+  ] as const)
     if (bytes > 0 && bytes % n === 0) return `${bytes / n}${unit}`;
   return String(bytes);
 }
