@@ -169,7 +169,7 @@ const DEFAULT_SECTION = {
     0,
     100_000_000,
     'runs',
-    'Runs kept across all tasks and daemons: `ktimer runs`, the dashboard, and the bound of the whole history: past it the oldest runs leave their tasks\' history first. 0 = none: no runs stream, no fleet-wide bound, no output kept.',
+    "Runs kept across all tasks and daemons: `ktimer runs`, the dashboard, and the bound of the whole history: past it the oldest runs leave their tasks' history first. 0 = none: no runs stream, no fleet-wide bound, no output kept.",
   ),
   history_max_output: spec(
     '256M',
@@ -313,14 +313,13 @@ const TASK_SECTION = {
     // tasks/run-fields.ts MAX_OUTPUT_BYTES: a task's own -output_max has the same ceiling.
     'size: bytes, or with K, M; 0 to 16M',
     (site, v) => readBytes(site, v, 0, OUTPUT_MAX_CEILING),
-    "Bytes of stdout, and of stderr, kept of each run of a task without its own -output_max: the first half and the last half, with a line saying how many bytes were cut between them. Read by the daemon that runs it.",
+    'Bytes of stdout, and of stderr, kept of each run of a task without its own -output_max: the first half and the last half, with a line saying how many bytes were cut between them. Read by the daemon that runs it.',
   ),
   env_file: text('', {
     meaning:
       "A file of NAME=VALUE lines (as systemd's EnvironmentFile= reads them) whose variables every shell command gets, under its task's -env; a path relative to conf.ini's directory. Read when the daemon starts: a file it cannot read or parse stops the start. Empty = none.",
   }),
 };
-
 
 const NOTIFY_SECTION = {
   on_failure: spec(
@@ -335,13 +334,24 @@ const NOTIFY_SECTION = {
     readHttpUrl,
     'A daemon POSTs the run record here when a task that was alerted on succeeds again.',
   ),
-  failure_threshold: int(1, 1, 10_000, 'failures in a row', 'Failures in a row before on_failure is called.'),
+  on_failure_command: text(
+    '',
+    'A local command (bash -c, in the directory of conf.ini) run when on_failure would be called: the alert as JSON on its stdin, and as KTIMER_* variables (KTIMER_SUBJECT, KTIMER_NAME, KTIMER_RESULT ...), so `mail -s "$KTIMER_SUBJECT" ops@example.com` mails it. Quote it when it holds `;` or `#`. Run once; a failure is logged in error.log. Empty = none.',
+  ),
+  on_recovery_command: text('', 'The same, run when on_recovery would be called. Empty = none.'),
+  failure_threshold: int(
+    1,
+    1,
+    10_000,
+    'failures in a row',
+    'Failures in a row before on_failure (and on_failure_command) is called.',
+  ),
   timeout: int(
     10,
     1,
     300,
     'seconds',
-    'How long one POST may take. A POST that fails is tried 3 times in all, then logged in error.log; alerts never delay firing.',
+    'How long one POST, or one notify command, may take. A POST that fails is tried 3 times in all, a command once, then logged in error.log; alerts never delay firing.',
   ),
 };
 
@@ -353,7 +363,8 @@ export const CONFIG_KEYS = {
   log: { about: "The daemon's log files.", keys: LOG_SECTION },
   task: { about: 'Defaults of new tasks, and how every task runs.', keys: TASK_SECTION },
   notify: {
-    about: 'Alerts: run records POSTed to a URL when a task fails, and when it recovers.',
+    about:
+      'Alerts when a task fails, and when it recovers: POSTed to a URL, or given to a local command (mail). A task with -notify=off sends none.',
     keys: NOTIFY_SECTION,
   },
 } as const;

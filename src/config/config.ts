@@ -99,6 +99,9 @@ export interface Config {
     /** http(s) URL, or '' for none. */
     readonly onFailure: string;
     readonly onRecovery: string;
+    /** A local command given the alert (stdin, KTIMER_*), or '' for none. */
+    readonly onFailureCommand: string;
+    readonly onRecoveryCommand: string;
     /** Failures in a row before on_failure is called (each one from then on is). */
     readonly failureThreshold: number;
     /** How long one POST may take before it counts as failed, ms. */

@@ -144,6 +144,8 @@ export function buildConfig(
     notify: {
       onFailure: n.on_failure,
       onRecovery: n.on_recovery,
+      onFailureCommand: n.on_failure_command,
+      onRecoveryCommand: n.on_recovery_command,
       failureThreshold: n.failure_threshold,
       timeoutMs: n.timeout * 1000,
     },

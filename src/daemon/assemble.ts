@@ -2,18 +2,21 @@
 // the shell spawners and URL runner, the dispatcher, the loop, and the web API's thread.
 // Nothing here starts anything; lifecycle.ts does, in order, and stops them in reverse.
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { readEnvFile } from '../config/env-file.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
+import { maskEnvValues } from '../log/env-mask.js';
+import { maskUrlUserinfo } from '../log/mask-userinfo.js';
 import { Notifier } from '../notify/notifier.js';
 import { Metrics } from '../metrics/metrics.js';
 import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { LEASE_MS } from '../runs/fire.js';
 import { ownerIdOf } from '../runs/ids.js';
-import { openStore, type Store } from '../store/open-store.js';
+import { openStore, type RunRecord, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
 import { LivePublisher } from './live-publisher.js';
@@ -85,6 +88,9 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const notifier = new Notifier({
     notify: config.notify,
     host,
+    cwd: dirname(config.file),
+    // As the logs mask them: URL credentials, the task's -env values.
+    mask: (text, env) => maskUrlUserinfo(maskEnvValues(text, env)),
     logs,
     onGivenUp: () => metrics.notificationFailed(),
   });
@@ -111,9 +117,9 @@ function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecord
     // A begun fire's lease: renewed while it runs; once it runs out (its daemon gone), lost.
     keepMs: b.config.task.lostAfterSec * 1000,
     logs: b.logs,
-    onRecorded: (record, streak, retried) => {
+    onRecorded: (record, streak, retried, { fire, ending }) => {
       if (retried) metrics.retryScheduled(record.kind);
-      notifier.runRecorded(record, streak);
+      notifier.runRecorded({ record, task: fire, stdout: ending.stdout, stderr: ending.stderr }, streak);
     },
   });
 }
@@ -159,9 +165,17 @@ function buildScheduler(
     leaseMs: LEASE_MS,
     expireLimitSec: b.config.task.expireLimitSec,
     logs: b.logs,
-    onLost: (record, streak) => notifier.runRecorded(record, streak),
+    onLost: (record, streak) => void alertLost(b, notifier, record, streak),
     metrics,
   });
+}
+
+/** A run recorded lost: its alert names its task as it is now (if it still is), or by kid. */
+async function alertLost(b: Base, notifier: Notifier, record: RunRecord, streak: number): Promise<void> {
+  // Streaks under the threshold send nothing: no lookup.
+  if (Math.abs(streak) < b.config.notify.failureThreshold) return;
+  const stored = await b.store.tasks.get(record.kid).catch(() => null);
+  notifier.runRecorded({ record, task: stored?.task ?? {} }, streak);
 }
 
 export interface WebHandle {

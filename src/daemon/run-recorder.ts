@@ -12,6 +12,9 @@ import type { RunnerResult } from '../runner/runner-result.js';
 import { latenessMs, type RunEnding } from '../runs/record.js';
 import type { EndedRun, Fire, FireStore, RunRecord } from '../store/open-store.js';
 
+/** A run that ended, with its whole fire (what alerts say of its task). */
+export type Ended = EndedRun & { fire: Fire };
+
 const RETRY_MAX_MS = 5000;
 /** At shutdown, finishes still failing are given up after this many attempts (their fires go lost). */
 const ATTEMPTS_AT_SHUTDOWN = 5;
@@ -25,15 +28,18 @@ export interface RunRecorderDeps {
   /** How long a lease lasts from a begin or a renewal; renewed every quarter of it. */
   keepMs: number;
   logs: Pick<DaemonLogs, 'error' | 'runed'>;
-  /** Each run put on record as finish.lua kept it, with its task's failures in a row (Finished.streak): alerts, metrics. */
-  onRecorded?: (record: RunRecord, streak: number, retried: boolean) => void;
+  /**
+   * Each run put on record as finish.lua kept it, with its task's failures in a row
+   * (Finished.streak), and how it ended (its fire, what it printed): alerts, metrics.
+   */
+  onRecorded?: (record: RunRecord, streak: number, retried: boolean, run: Ended) => void;
   /** Retry waits' jitter (tests fix it). */
   random?: () => number;
 }
 
 export class RunRecorder {
   private readonly running = new Map<string, Pick<Fire, 'id' | 'token'>>();
-  private queue: EndedRun[] = [];
+  private queue: Ended[] = [];
   private flushing: Promise<void> | null = null;
   private renewSleep: Sleep | undefined;
   private renewing = false;
@@ -62,7 +68,7 @@ export class RunRecorder {
   }
 
   /** How `fire`'s run ended, and the retry rule's verdict on a failure. */
-  private ended(fire: Fire, startedMs: number, r: RunnerResult): EndedRun {
+  private ended(fire: Fire, startedMs: number, r: RunnerResult): Ended {
     const ending: RunEnding = {
       startedMs,
       finishedMs: this.deps.clock.nowMs(),
@@ -102,7 +108,7 @@ export class RunRecorder {
             return;
           }
           if (retried) this.retrying(record);
-          this.deps.onRecorded?.(record, streak, retried);
+          this.deps.onRecorded?.(record, streak, retried, run);
         });
         attempt = -1;
       } catch (err) {
