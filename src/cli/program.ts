@@ -186,7 +186,7 @@ function runCommands(program: Program, argv: readonly string[]): void {
   bindAction(
     program
       .command('output')
-      .description("what a run printed: stdout then stderr, each within its output_max (a URL: the body)")
+      .description('what a run printed: stdout then stderr, each within its output_max (a URL: the body)')
       .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
       .option('--stdout', 'only what it printed on stdout')
       .option('--stderr', 'only what it printed on stderr')

@@ -21,6 +21,7 @@ import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
 import { LivePublisher } from './live-publisher.js';
 import type { LoopHealth } from './health.js';
+import type { LeaseFenceDeps } from './lease-fence.js';
 import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
@@ -94,7 +95,10 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     logs,
     onGivenUp: () => metrics.notificationFailed(),
   });
-  const recorder = buildRecorder(base, metrics, notifier);
+  // The fence stops a run through the dispatcher, built below (a run starts only once both exist).
+  const recorder = buildRecorder(base, metrics, notifier, (id, signal, untilMs) =>
+    dispatcher.fence(id, signal, untilMs),
+  );
   const live = new LivePublisher({ live: store.live, clock: base.clock, logs });
   const dispatcher = buildDispatcher(base, { shells, recorder, metrics, live });
   const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics });
@@ -109,7 +113,12 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics, live };
 }
 
-function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecorder {
+function buildRecorder(
+  b: Base,
+  metrics: Metrics,
+  notifier: Notifier,
+  stop: LeaseFenceDeps['stop'],
+): RunRecorder {
   return new RunRecorder({
     fires: b.store.fires,
     clock: b.clock,
@@ -121,6 +130,8 @@ function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecord
       if (retried) metrics.retryScheduled(record.kind);
       notifier.runRecorded({ record, task: fire, stdout: ending.stdout, stderr: ending.stderr }, streak);
     },
+    // Cut off from Redis, it stops its runs before their leases run out (docs/guarantees.md).
+    fence: { graceMs: b.config.task.shutdownGraceSec * 1000, stop },
   });
 }
 

@@ -31,9 +31,7 @@ export class HistoryStore {
     const apart = records.filter((r) => r.output_bytes !== undefined);
     if (apart.length === 0) return records;
     const tails = await this.redis.call((c) =>
-      Promise.all(
-        apart.map((r) => c.getrangeBuffer(this.outputKey(r.fire_id), -OUTPUT_TAIL_BYTES, -1)),
-      ),
+      Promise.all(apart.map((r) => c.getrangeBuffer(this.outputKey(r.fire_id), -OUTPUT_TAIL_BYTES, -1))),
     );
     apart.forEach((r, i) => withOutput(r, tails[i] ?? null, 'tail'));
     return records;

@@ -43,7 +43,12 @@ export class LiveOutputStore {
   async watch(fireId: string, nowMs: number, untilMs: number): Promise<void> {
     const key = this.redis.keys.liveWatched;
     await this.redis.call((c) =>
-      c.multi().zremrangebyscore(key, '-inf', nowMs).zadd(key, untilMs, fireId).pexpire(key, 3_600_000).exec(),
+      c
+        .multi()
+        .zremrangebyscore(key, '-inf', nowMs)
+        .zadd(key, untilMs, fireId)
+        .pexpire(key, 3_600_000)
+        .exec(),
     );
   }
 

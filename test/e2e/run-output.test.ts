@@ -63,14 +63,17 @@ test('stdout and stderr are kept apart: output prints both, --stdout and --stder
 });
 
 test('each stream is kept within -output_max, or [task] output_max: its first and last halves, marked', async () => {
-  const own = await runOnce(['-output_max=1k', '-command=head -c 5000 /dev/zero | tr "\\0" a; echo; echo e >&2']);
+  const own = await runOnce([
+    '-output_max=1k',
+    '-command=head -c 5000 /dev/zero | tr "\\0" a; echo; echo e >&2',
+  ]);
   assert.match(own.stdout ?? '', /^a{512}\n\[ktimer: 3977 bytes cut\]\na{511}\n$/);
   assert.equal(own.stderr, 'e\n');
   const dflt = await runOnce(['-command=head -c 5000 /dev/zero | tr "\\0" b']);
   assert.match(dflt.stdout ?? '', /^b{1024}\n\[ktimer: 2952 bytes cut\]\nb{1024}$/);
 });
 
-test('a -user unknown on the daemon\'s machine fails the run, the reason on record', async () => {
+test("a -user unknown on the daemon's machine fails the run, the reason on record", async () => {
   // Added on a machine that knows the user: here it is stored as that machine stored it.
   const kid = await web.daemon.add(['-time=3600', '-command=touch should-not-exist']);
   const pool = /task_pool_key = (\S+)/.exec(readFileSync(web.daemon.config, 'utf8'))?.[1] ?? '';
@@ -99,7 +102,17 @@ async function startAsNobody(): Promise<{ config: string; stop: () => void }> {
   for (const path of [dir, config]) chownSync(path, 65534, 65534);
   const child = spawn(
     'setpriv',
-    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join('bin', 'ktimer'), 'start', '-d', '--config', config],
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      join('bin', 'ktimer'),
+      'start',
+      '-d',
+      '--config',
+      config,
+    ],
     { cwd: join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -133,10 +146,14 @@ test('a daemon not running as root, asked for another user, fails the run, the r
 
 /** `ktimer output FIRE --follow`, its stdout and stderr as they come, and its exit. */
 function followOutput(fireId: string) {
-  const child = spawn(process.execPath, ['bin/ktimer', 'output', fireId, '--follow', '--config', web.daemon.config], {
-    cwd: join(import.meta.dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/ktimer', 'output', fireId, '--follow', '--config', web.daemon.config],
+    {
+      cwd: join(import.meta.dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const seen = { stdout: '', stderr: '' };
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     seen.stdout += d;
@@ -185,19 +202,26 @@ test('the web API: output_live pages a running run, then gives its record', asyn
   type Page = {
     data: { state: string; next: string; chunks: { stream: string; text: string }[]; record: RunJson | null };
   };
-  const page = async (after: string) => (await web.api<Page>({ action: 'output_live', fire_id: fireId, after })).body;
-  const first = await waitFor(async () => {
-    const p = await page('');
-    assert.ok(p.data, JSON.stringify(p));
-    return p.data.chunks.length > 0 ? p : null;
-  }, { what: 'the first chunk' });
+  const page = async (after: string) =>
+    (await web.api<Page>({ action: 'output_live', fire_id: fireId, after })).body;
+  const first = await waitFor(
+    async () => {
+      const p = await page('');
+      assert.ok(p.data, JSON.stringify(p));
+      return p.data.chunks.length > 0 ? p : null;
+    },
+    { what: 'the first chunk' },
+  );
   assert.equal(first.data.state, 'running');
   assert.deepEqual(first.data.chunks, [{ stream: 'stdout', text: 'one\n', dropped_bytes: 0 }]);
   writeFileSync(gate, '');
-  const last = await waitFor(async () => {
-    const p = await page(first.data.next);
-    return p.data.record ? p : null;
-  }, { what: 'the record' });
+  const last = await waitFor(
+    async () => {
+      const p = await page(first.data.next);
+      return p.data.record ? p : null;
+    },
+    { what: 'the record' },
+  );
   assert.equal(last.data.state, 'ended');
   assert.equal(last.data.record?.stdout, 'one\ntwo\n');
   const bad = await web.api<{ msg: string }>({ action: 'output_live', fire_id: fireId, after: 'x' });

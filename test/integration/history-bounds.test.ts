@@ -174,7 +174,11 @@ test('a count of output bytes that went wrong (keys deleted by hand) mends itsel
   await redis.client.set(keys.outputBytes, 1_000_000);
   await fireRounds(['t'], 1);
   const after = await outputs();
-  assert.equal(after.counted, after.bytes, 'every output the stream knows was dropped, and the count restarted');
+  assert.equal(
+    after.counted,
+    after.bytes,
+    'every output the stream knows was dropped, and the count restarted',
+  );
   await fireRounds(['t'], 2);
   const mended = await outputs();
   assert.deepEqual([mended.ids, mended.counted], [['t:4', 't:5'], 32]);

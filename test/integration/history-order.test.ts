@@ -54,7 +54,8 @@ test('history and runs: latest start first, though recorded as they ended', asyn
   }
   const history = new HistoryService({
     history: async () => store,
-    live: async () => new LiveOutputStore(new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e)))),
+    live: async () =>
+      new LiveOutputStore(new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e)))),
     resolveKid: async (ref) => ref,
     nowMs: async () => T0,
     timezone: 'UTC',

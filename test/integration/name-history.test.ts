@@ -41,7 +41,8 @@ beforeEach(() => {
   // As the command line and the web API build it (cli/context.ts, daemon/web-worker.ts).
   history = new HistoryService({
     history: async () => store,
-    live: async () => new LiveOutputStore(new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e)))),
+    live: async () =>
+      new LiveOutputStore(new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e)))),
     resolveKid: (ref) => resolveHistoryKid(ref, async () => tasks),
     nowMs: async () => T0,
     timezone: 'UTC',

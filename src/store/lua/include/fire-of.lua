@@ -1,8 +1,8 @@
 -- fire-of (included by claim.lua and run.lua): the fire of one run of a task, as the fires hash
 -- keeps it and the daemon reads it (store/fire-record.ts): what to run, for how long, how to
 -- retry it, how it runs (its task's cwd, env, user, output_max, notify: tasks/run-fields.ts), and
--- what to put on record. Its state is set by whoever hands it out; a retry copies these fields
--- (finish.lua, RUN_FIELDS_OF_FIRE).
+-- what to put on record. Its state is set by whoever hands it out; a retry copies them all
+-- (include/retry.lua).
 
 -- A whole number in [lo, 2^53], else nil: checked as fire-record.ts checks it, so a stray value
 -- in a task does not make the whole reply unreadable.
@@ -23,9 +23,6 @@ end
 local function text_of(v)
   return type(v) == 'string' and v or nil
 end
-
--- The fields of a fire that say how its task runs, copied to its retry.
-local RUN_FIELDS_OF_FIRE = { 'name', 'cwd', 'env', 'user', 'output_max', 'notify' }
 
 local function fire_of(kid, task, kind, due_ms, run_num, limit, claimed_ms)
   local retries = whole(task.retries, 1)
