@@ -103,19 +103,7 @@ export function buildConfig(
 ): Config {
   const { d, w, r, l, t, n, dm } = readSections(text, file, places);
   const dir = dirname(file);
-  const redis = {
-    host: r['redis.host'],
-    port: r['redis.port'],
-    db: r['redis.db'],
-    user: r['redis.user'],
-    passwd: r['redis.passwd'],
-    sentinels: r['redis.sentinels'],
-    sentinelName: r['redis.sentinel_name'],
-    cluster: r['redis.cluster'],
-    connectTimeoutMs: r['redis.connect_timeout'] * 1000,
-    waitReplicas: r['redis.wait_replicas'],
-    fleet: r['redis.fleet'],
-  };
+  const redis = redisConfig(r);
   checkRedis(redis, file);
   checkOrphanGrace(d, file);
   return deepFreeze({
@@ -134,9 +122,16 @@ export function buildConfig(
       defaultTimer: t.default_timer,
       defaultTicker: t.default_ticker,
       timezone: t.timezone,
+      outputMax: t.output_max,
+      envFile: t.env_file === '' ? '' : resolve(dir, t.env_file),
     },
     keys: { pool: d.task_pool_key, trun: d.task_trun_key, lock: d.task_lcok_key },
-    history: { perTask: d.history_per_task, maxAgeSec: d.history_max_age, maxRuns: d.history_max_runs },
+    history: {
+      perTask: d.history_per_task,
+      maxAgeSec: d.history_max_age,
+      maxRuns: d.history_max_runs,
+      maxOutputBytes: d.history_max_output,
+    },
     web: webConfig(w),
     redis,
     log: logConfig(l, dir),
@@ -144,10 +139,28 @@ export function buildConfig(
     notify: {
       onFailure: n.on_failure,
       onRecovery: n.on_recovery,
+      onFailureCommand: n.on_failure_command,
+      onRecoveryCommand: n.on_recovery_command,
       failureThreshold: n.failure_threshold,
       timeoutMs: n.timeout * 1000,
     },
   });
+}
+
+function redisConfig(r: SectionValues<(typeof CONFIG_KEYS)['redis']['keys']>): Config['redis'] {
+  return {
+    host: r['redis.host'],
+    port: r['redis.port'],
+    db: r['redis.db'],
+    user: r['redis.user'],
+    passwd: r['redis.passwd'],
+    sentinels: r['redis.sentinels'],
+    sentinelName: r['redis.sentinel_name'],
+    cluster: r['redis.cluster'],
+    connectTimeoutMs: r['redis.connect_timeout'] * 1000,
+    waitReplicas: r['redis.wait_replicas'],
+    fleet: r['redis.fleet'],
+  };
 }
 
 function daemonConfig(

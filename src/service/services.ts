@@ -34,6 +34,7 @@ export function openServices({ config, store, onChange }: ServicesDeps): Service
   });
   const history = new HistoryService({
     history: async () => (await store()).history,
+    live: async () => (await store()).live,
     resolveKid: (ref) => tasks.resolveHistoryKid(ref),
     nowMs,
     timezone: config.task.timezone,

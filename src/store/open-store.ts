@@ -6,6 +6,7 @@ import { KtimerError } from '../errors.js';
 import { FireStore } from './fire-store.js';
 import { FleetStore } from './fleet-store.js';
 import { HistoryStore } from './history-store.js';
+import { LiveOutputStore } from './live-output-store.js';
 import { storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
 import { RunFeed } from './run-feed.js';
@@ -17,6 +18,7 @@ import {
   failureReason,
   redisError,
 } from './redis-client.js';
+import type { RedisClient } from './script.js';
 import { TaskStore } from './task-store.js';
 import { UiSessionStore } from './ui-session-store.js';
 
@@ -45,6 +47,8 @@ export {
   type SeenDaemon,
 } from './fleet-store.js';
 export type { HistoryStore, RunsQuery } from './history-store.js';
+export type { LiveBatch, LiveChunk, LiveEntry, LiveOutputStore } from './live-output-store.js';
+export { WATCH_MS } from './live-output-store.js';
 export type { FedRun, RunFeed } from './run-feed.js';
 export type { UiSessionStore } from './ui-session-store.js';
 export type { ClientProfile } from './redis-client.js';
@@ -72,6 +76,8 @@ export interface Store {
   readonly fires: FireStore;
   /** The run history: a task's runs, every task's, one run's record. */
   readonly history: HistoryStore;
+  /** Running runs' output as it is printed, for whoever follows them. */
+  readonly live: LiveOutputStore;
   /** The dashboard's login sessions, shared by every daemon on this Redis. */
   readonly uiSessions: UiSessionStore;
   /** The fleet: its name, its daemons, the label sets its tasks wait in. */
@@ -115,6 +121,8 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     maxAgeMs: h.maxAgeSec * 1000,
     maxRuns: h.maxRuns,
     listPrefix: keys.history,
+    outputPrefix: keys.output,
+    maxOutputBytes: h.maxOutputBytes,
     lostAfterMs: config.task.lostAfterSec * 1000,
     streakPrefix: keys.streak,
     endedNamePrefix: keys.endedName,
@@ -124,20 +132,11 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     tasks: new TaskStore(redis, historyRules.maxAgeMs),
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
+    live: new LiveOutputStore(redis),
     uiSessions: new UiSessionStore(redis),
     fleet,
     address: describeRedis(config),
-    runFeed: () =>
-      new RunFeed(redis, async () => {
-        const blocking = createRedis(config, 'daemon');
-        try {
-          await connectClient(blocking, config, 'daemon');
-        } catch (err) {
-          blocking.disconnect();
-          throw err;
-        }
-        return blocking;
-      }),
+    runFeed: () => new RunFeed(redis, () => blockingClient(config)),
     connect: () => connectClient(client, config, profile),
     serverTimeMs: () =>
       redis.call(async (c) => {
@@ -163,6 +162,18 @@ export function openStore(config: Config, profile: ClientProfile): Store {
       else client.disconnect();
     },
   };
+}
+
+/** A connection of its own for the runs stream's follower (XREAD BLOCK holds it). */
+async function blockingClient(config: Config): Promise<RedisClient> {
+  const blocking = createRedis(config, 'daemon');
+  try {
+    await connectClient(blocking, config, 'daemon');
+  } catch (err) {
+    blocking.disconnect();
+    throw err;
+  }
+  return blocking;
 }
 
 /** Store.checkFleet: a daemon or command pointed at another fleet's Redis, refused in one line. */

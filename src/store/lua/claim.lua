@@ -22,7 +22,9 @@
 -- KEYS[8] running hash, KEYS[9] queued hash (include/overlap.lua), KEYS[10] retrying hash
 --         (kid -> its retry waiting: taken here, it no longer waits; a lost run's retry, made here)
 -- KEYS[11] paused sorted set: a lost run of a task paused meanwhile is not retried (include/retry.lua)
--- KEYS[12] placement sorted set (label set -> its earliest time: include/placement.lua)
+-- KEYS[12] outputBytes counter, KEYS[13] outputSwept stream id: the output budget
+--          (include/run-record.lua)
+-- KEYS[14] placement sorted set (label set -> its earliest time: include/placement.lua)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
@@ -43,6 +45,8 @@
 -- ARGV streak_prefix      each task's failures in a row are this + kid
 -- ARGV ended_name_prefix  the kid of a task that left holding a name is this + name, kept for
 --                         max_age_ms (include/ended-name.lua)
+-- ARGV output_prefix      each run's output is this + fire id, and all of them together
+-- ARGV max_output         at most this many bytes (the oldest dropped first; 0: none kept)
 -- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid: its lost run is not
 --                         retried (include/ended-name.lua, include/retry.lua)
 -- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
@@ -91,10 +95,12 @@ local c = {
   history = {
     prefix = a.history_prefix, per_task = a.per_task, max_age_ms = a.max_age_ms, max_runs = a.max_runs,
     now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6], streak_prefix = a.streak_prefix,
+    output_prefix = a.output_prefix, output_bytes_key = KEYS[12], output_swept_key = KEYS[13],
+    max_output = a.max_output,
   },
   ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix },
   -- Where a task or a run waits for a daemon that may run it, and what this daemon holds.
-  place = placement_of(KEYS[12], KEYS[2], KEYS[3]), held = {},
+  place = placement_of(KEYS[14], KEYS[2], KEYS[3]), held = {},
   -- The reply; leases handed out (each gets its own token); a task moved on to a time still due.
   out = { false, -1, 0 }, seq = 0, catching_up = false,
 }
@@ -109,7 +115,7 @@ for label in string.gmatch(a.labels or '', '[^,]+') do c.held[label] = true end
 
 -- The label sets due (their schedule or pending runs) that this daemon may run.
 local sets = {}
-for _, set in ipairs(redis.call('ZRANGEBYSCORE', KEYS[12], '-inf', a.now_ms)) do
+for _, set in ipairs(redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', a.now_ms)) do
   if holds_all(c.held, set) then sets[#sets + 1] = set end
 end
 local sources = { source_of(KEYS[2], '') }
@@ -119,7 +125,7 @@ for _, set in ipairs(sets) do sources[#sources + 1] = source_of(schedule_key(c.p
 -- reply (its schedule's score as stored, its pending runs' deadline in ms).
 local function next_placed(out)
   for from = 0, math.huge, 64 do
-    local page = redis.call('ZRANGE', KEYS[12], from, from + 63)
+    local page = redis.call('ZRANGE', KEYS[14], from, from + 63)
     if #page == 0 then return end
     for _, set in ipairs(page) do
       if holds_all(c.held, set) then
