@@ -10,6 +10,7 @@ import { IDS_LUA } from '../runs/ids.js';
 import { KINDS_LUA, URL_PREFIXES } from '../runs/kinds.js';
 import { RECORD_FIELDS, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
 import { UNITS_LUA } from '../runs/units.js';
+import * as applyScripts from './apply-scripts.js';
 import * as fireScripts from './fire-scripts.js';
 import * as pauseScripts from './pause-scripts.js';
 import type { ArgLayout, Script } from './script.js';
@@ -22,6 +23,7 @@ export const GENERATED_INCLUDE = 'include/generated.lua';
 export function scriptDefinitions(): Script<never, unknown>[] {
   const all: unknown[] = [
     ...Object.values(taskScripts),
+    ...Object.values(applyScripts),
     ...Object.values(fireScripts),
     ...Object.values(pauseScripts),
   ];

@@ -39,6 +39,10 @@ export type { UiSessionStore } from './ui-session-store.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
+  ApplyBatchRows,
+  ApplyReply,
+  ApplyRow,
+  RowStatus,
   BatchNameTaken,
   BatchResult,
   Deleted,

@@ -12,9 +12,9 @@ import {
   CLEAR,
   DEL,
   type Deleted,
-  type LeftBehind,
   LIST,
   type BatchNameTaken,
+  type DelLeftBehind,
   type ListPage,
   type ListWindow,
   type NameTaken,
@@ -24,6 +24,10 @@ import {
   UPDATE,
 } from './task-scripts.js';
 import { RUN, type RunNow } from './fire-scripts.js';
+import { APPLY, type ApplyBatch, type ApplyReply } from './apply-scripts.js';
+
+/** An apply's batch as its caller gives it (the store adds the key names). */
+export type ApplyBatchRows = Omit<ApplyBatch, 'lockPrefix' | 'left'>;
 
 export type {
   BatchNameTaken,
@@ -36,6 +40,7 @@ export type {
   Refill,
 } from './task-scripts.js';
 export type { PauseStatus, Resume, ResumeStatus } from './pause-scripts.js';
+export type { ApplyReply, ApplyRow, RowStatus } from './apply-scripts.js';
 
 /** `NameTaken`: the task's name is another task's (its kid); nothing was written. */
 export type AddResult = 'added' | 'full' | 'exists' | NameTaken;
@@ -50,17 +55,20 @@ export interface StoredTask {
 
 export class TaskStore {
   /** What del and clear leave behind of the tasks they remove (lua/include/ended-name.lua). */
-  private readonly left: LeftBehind;
+  private readonly left: DelLeftBehind;
+  private readonly groupPrefix: string;
 
   constructor(
     private readonly redis: RedisAccess,
     /** history_max_age, ms: how long a removed task's name still leads to its history. */
     historyMaxAgeMs: number,
   ) {
+    this.groupPrefix = redis.keys.group;
     this.left = {
       namePrefix: redis.keys.endedName,
       noRetryPrefix: redis.keys.noRetry,
       keepMs: historyMaxAgeMs,
+      groupPrefix: this.groupPrefix,
     };
   }
 
@@ -108,13 +116,13 @@ export class TaskStore {
   }
 
   async add(kid: string, task: Task, maxNum: number): Promise<AddResult> {
-    const res = await this.redis.script(ADD, { kid, task, maxNum });
+    const res = await this.redis.script(ADD, { kid, task, maxNum, groupPrefix: this.groupPrefix });
     return res === 'done' ? 'added' : res;
   }
 
   /** Adds a batch atomically: all of it, or none when it would pass maxNum or a kid exists. */
   async addMany(tasks: readonly NewTask[], maxNum: number): Promise<BatchResult> {
-    const res = await this.redis.script(ADD_MANY, { tasks, maxNum });
+    const res = await this.redis.script(ADD_MANY, { tasks, maxNum, groupPrefix: this.groupPrefix });
     return typeof res === 'number' ? 'added' : res;
   }
 
@@ -123,8 +131,9 @@ export class TaskStore {
     const res = await this.redis.script(UPDATE, {
       kid,
       expectedRaw: expected.raw,
-      oldName: expected.task.name,
+      old: expected.task,
       task,
+      groupPrefix: this.groupPrefix,
     });
     return res === 'done' ? 'updated' : res;
   }
@@ -160,6 +169,29 @@ export class TaskStore {
 
   clear(): Promise<number> {
     return this.redis.script(CLEAR, this.left);
+  }
+
+  /**
+   * The kids in a group's set: every task of the group, and perhaps some that left it (fired,
+   * at their limit, cleared) or were moved to another: check each task's group.
+   */
+  groupKids(group: string): Promise<string[]> {
+    return this.redis.call((client) => client.smembers(this.groupPrefix + group));
+  }
+
+  /** Takes the group's apply lock for `ms` unless another apply holds it: whether it did. */
+  async lockApply(group: string, token: string, ms: number): Promise<boolean> {
+    const key = this.redis.keys.applyLock + group;
+    return (await this.redis.call((client) => client.set(key, token, 'PX', ms, 'NX'))) === 'OK';
+  }
+
+  /** One batch of an apply, written whole while the apply holds its group's lock (lua/apply.lua). */
+  applyBatch(batch: ApplyBatchRows): Promise<ApplyReply> {
+    return this.redis.script(APPLY, {
+      ...batch,
+      lockPrefix: this.redis.keys.applyLock,
+      left: this.left,
+    });
   }
 
   /** A page of the tasks whose next run lies in the window, in order of next run. */
