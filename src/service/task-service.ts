@@ -17,7 +17,14 @@ import {
   type TaskInput,
   type TaskRules,
 } from '../tasks/task-rules.js';
-import { type AddOutcome, type BulkOutcome, changedTask, TaskAdder, WRITE_ATTEMPTS } from './add-tasks.js';
+import {
+  type AddOutcome,
+  type BulkOutcome,
+  changedTask,
+  checkUsers,
+  TaskAdder,
+  WRITE_ATTEMPTS,
+} from './add-tasks.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { searchText, searchWindow, taskFilter } from './list-search.js';
 import { parseGroup } from '../tasks/task-group.js';
@@ -26,6 +33,9 @@ import { nameTakenForUpdate, resolveHistoryKid, resolveKid, resolveKids } from '
 export type { AddOutcome, BulkOutcome } from './add-tasks.js';
 export { BULK_BATCH } from './add-tasks.js';
 import { PauseResume } from './pause-resume.js';
+import { JobApplier } from './apply-jobs.js';
+import { EachTarget } from './targets.js';
+import { exportGroup, exportInput, type ExportResult } from './export-jobs.js';
 
 /** What changed, for runed.log. */
 export type TaskChange =
@@ -56,12 +66,6 @@ export interface ListQuery {
   search?: string | undefined;
   /** Only the tasks of this group. */
   group?: string | undefined;
-}
-
-/** checkUsersKnown, loaded only when a task names a user: a plain add starts without child_process. */
-async function checkUsers(users: Iterable<string | undefined>): Promise<void> {
-  const named = [...users].filter((u) => u !== undefined);
-  if (named.length > 0) await (await import('./user-check.js')).checkUsersKnown(named);
 }
 
 /** A task's last run, as `get` and `list` show it beside the task (README "Run history"). */
@@ -183,10 +187,16 @@ export class TaskService {
   private readonly adder: TaskAdder;
   /** pause and resume (service/pause-resume.ts). */
   readonly pauses: PauseResume;
+  /** `apply` of a file (service/apply-jobs.ts). */
+  readonly jobs: JobApplier;
+  /** del, pause, resume and run on many tasks (service/targets.ts). */
+  readonly each: EachTarget;
 
   constructor(private readonly deps: TaskServiceDeps) {
     this.rules = taskRulesOf(deps.config);
     this.pauses = new PauseResume(deps);
+    this.jobs = new JobApplier({ ...deps, rules: this.rules });
+    this.each = new EachTarget(this);
     this.adder = new TaskAdder({
       config: deps.config,
       rules: this.rules,
@@ -197,6 +207,11 @@ export class TaskService {
 
   private async withStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
     return fn(await this.deps.store());
+  }
+
+  /** The store, for the parts of the service in files of their own (targets.ts). */
+  withTaskStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
+    return this.withStore(fn);
   }
 
   /** The kid a KID argument stands for: a kid, or a task's name (task-ref.ts). */
@@ -238,6 +253,12 @@ export class TaskService {
     };
     this.deps.onChange({ op: 'run', ...outcome });
     return outcome;
+  }
+
+  /** `export`: a group's tasks as an apply file (service/export-jobs.ts). */
+  async export(group: string | undefined, format: string | undefined): Promise<ExportResult> {
+    const input = exportInput(group, format);
+    return this.withStore((store) => exportGroup(store, input));
   }
 
   async count(): Promise<number> {
@@ -313,6 +334,21 @@ export class TaskService {
     const kids = [...new Set(await resolveKids(refs, this.deps.store))];
     const deleted = await this.withStore((store) => store.del(kids));
     this.deps.onChange({ op: 'del', kids, ...deleted });
+    return deleted;
+  }
+
+  /**
+   * Deletes one task by kid (a target of del's many, service/targets.ts); a kid with neither a
+   * task nor a run waiting is not found.
+   */
+  async delOne(kid: string): Promise<Deleted> {
+    const deleted = await this.withStore((store) => store.del([kid]));
+    if (deleted.removed === 0 && deleted.dropped === 0)
+      throw new KtimerError(
+        'not_found',
+        `task ${kid} does not exist (it may have fired already; a retry of its run under way, if any, will not happen); see \`ktimer list\``,
+      );
+    this.deps.onChange({ op: 'del', kids: [kid], ...deleted });
     return deleted;
   }
 

@@ -179,6 +179,20 @@ export class TaskStore {
     return this.redis.call((client) => client.smembers(this.groupPrefix + group));
   }
 
+  /** One step of a scan of every task (HSCAN): the next cursor ('0' at the end) and what it read. */
+  async scanTasks(
+    cursor: string,
+    count: number,
+  ): Promise<{ cursor: string; rows: { kid: string; raw: string }[] }> {
+    const [next, flat] = await this.redis.call((client) =>
+      client.hscan(this.redis.keys.pool, cursor, 'COUNT', count),
+    );
+    const rows: { kid: string; raw: string }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      rows.push({ kid: flat[i] as string, raw: flat[i + 1] as string });
+    return { cursor: next, rows };
+  }
+
   /** Takes the group's apply lock for `ms` unless another apply holds it: whether it did. */
   async lockApply(group: string, token: string, ms: number): Promise<boolean> {
     const key = this.redis.keys.applyLock + group;
