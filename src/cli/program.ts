@@ -5,7 +5,7 @@ import { Command } from '@commander-js/extra-typings';
 import { usageError } from '../errors.js';
 import { bindAction } from './command-action.js';
 import { commandHelp, OVERVIEW } from './help-text.js';
-import { kidOption, taskOptions } from './program-options.js';
+import { kidOption, kidsOption, taskOptions } from './program-options.js';
 import { didYouMean, similar } from './suggest.js';
 
 export { outcome } from './command-action.js';
@@ -34,6 +34,7 @@ export function buildProgram(argv: readonly string[]): Program {
   const program = rootCommand();
   storeCommands(program, argv);
   taskCommands(program, argv);
+  jobCommands(program, argv);
   runCommands(program, argv);
   sessionCommands(program, argv);
   daemonCommands(program, argv);
@@ -87,7 +88,7 @@ function storeCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/get.js'),
   );
   bindAction(
-    kidOption(program.command('del').description('delete one task')),
+    kidsOption(program.command('del').description("delete tasks: several kids or names, or a group's")),
     argv,
     () => import('./commands/del.js'),
   );
@@ -135,6 +136,43 @@ function taskCommands(program: Program, argv: readonly string[]): void {
   );
 }
 
+/** Jobs as code (issue 25): apply files, export, the crontab import. */
+function jobCommands(program: Program, argv: readonly string[]): void {
+  bindAction(
+    program
+      .command('apply')
+      .description(
+        "make a group's tasks what a YAML or JSON file declares; prints the plan (+ add, ~ change, - remove)",
+      )
+      .argument('<file>', 'the apply file (- = stdin)')
+      .option('--dry-run', 'print the plan, change nothing')
+      .option('--prune', "remove the group's tasks the file no longer declares"),
+    argv,
+    () => import('./commands/apply.js'),
+  );
+  bindAction(
+    program
+      .command('export')
+      .description("print a group's tasks as an apply file (applying it changes nothing)")
+      .option('--group <group>', 'the group (default: the one group of the stored tasks)')
+      .option('--format <format>', 'yaml or json (default yaml)'),
+    argv,
+    () => import('./commands/export.js'),
+  );
+  bindAction(
+    program
+      .command('import')
+      .description('print an apply file made from a crontab; what cannot be carried over is said on stderr')
+      .argument('<what>', 'crontab')
+      .argument('[file]', 'the crontab (- = stdin; default: yours, from crontab -l)')
+      .option('--group <group>', 'the group of the tasks made (default crontab)')
+      .option('--system', 'a system crontab (/etc/crontab, /etc/cron.d): a user field after the times')
+      .option('--format <format>', 'yaml or json (default yaml)'),
+    argv,
+    () => import('./commands/import.js'),
+  );
+}
+
 /** Runs: the history of those done, pausing, and one by hand now. */
 function runCommands(program: Program, argv: readonly string[]): void {
   bindAction(
@@ -159,27 +197,32 @@ function runCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/runs.js'),
   );
   bindAction(
-    kidOption(
-      program.command('pause').description('stop a task from firing; it keeps its kid, schedule and history'),
+    kidsOption(
+      program
+        .command('pause')
+        .description('stop tasks from firing; they keep their kids, schedules and history'),
     ).option('--all', 'pause every task'),
     argv,
     () => import('./commands/pause.js'),
   );
   bindAction(
-    kidOption(
+    kidsOption(
       program
         .command('resume')
-        .description('let a paused task fire again, from the next run of its schedule (no catch-up)'),
+        .description('let paused tasks fire again, from the next run of their schedules (no catch-up)'),
     ).option('--all', 'resume every task'),
     argv,
     () => import('./commands/resume.js'),
   );
   bindAction(
-    kidOption(
+    kidsOption(
       program
         .command('run')
-        .description('fire a task once, now, whatever its schedule (a paused one too); prints the fire id'),
-    ).option('--wait', 'wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not'),
+        .description('fire tasks once, now, whatever their schedules (paused ones too); prints the fire ids'),
+    ).option(
+      '--wait',
+      'one task: wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not',
+    ),
     argv,
     () => import('./commands/run.js'),
   );

@@ -187,7 +187,11 @@ export interface Deleted {
   dropped: number;
 }
 
-export const LEFT_BEHIND = { ended_name_prefix: 'string', keep_ms: 'number', no_retry_prefix: 'string' } as const;
+export const LEFT_BEHIND = {
+  ended_name_prefix: 'string',
+  keep_ms: 'number',
+  no_retry_prefix: 'string',
+} as const;
 export const leftBehind = (left: LeftBehind) => ({
   ended_name_prefix: left.namePrefix,
   keep_ms: left.keepMs,
