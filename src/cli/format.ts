@@ -88,6 +88,13 @@ export function nextTable(next: NextRuns): string {
     return `${oneLine(next.schedule, 120)}\npaused since ${since}: no runs until \`ktimer resume ${next.kid}\`.`;
   }
   const rows = next.runs.map((r) => [r.local, r.utc]);
-  const end = next.more ? [] : [next.runs.length === 0 ? 'no runs ahead.' : 'no runs after these.'];
+  const window = next.until_ms !== undefined;
+  const end = next.more
+    ? []
+    : [
+        next.runs.length === 0
+          ? `no runs ${window ? 'in that window' : 'ahead'}.`
+          : `no runs after these${window ? ' in that window' : ''}.`,
+      ];
   return [oneLine(next.schedule, 120), table([`LOCAL (${next.tz})`, 'UTC'], rows), ...end].join('\n');
 }

@@ -129,8 +129,16 @@ function taskCommands(program: Program, argv: readonly string[]): void {
   );
   bindAction(
     kidOption(
-      program.command('next').description('print the next runs of a task, in its zone and UTC'),
-    ).option('-n <n>', 'how many runs, 1..100 (default 10)'),
+      program
+        .command('next')
+        .description('print the next runs of a task, in its zone and UTC, or those of a window ahead'),
+    )
+      .option('-n <n>', 'how many runs, 1..1000 (default 10)')
+      .option(
+        '--from <date>',
+        "the first run shown is at or after this: a day (2027-03-27, in the task's zone), a date, +30d, now",
+      )
+      .option('--until <date>', 'no run shown is after this (as --from)'),
     argv,
     () => import('./commands/next.js'),
   );

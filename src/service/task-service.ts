@@ -8,6 +8,7 @@ import { parseWindowTime, windowSec } from '../tasks/human-time.js';
 import { isoInZone, shortIso, utcIso } from '../tasks/iso-time.js';
 import { firstSchedule, upcomingRunTimes } from '../tasks/schedule.js';
 import { scheduleInWords } from '../tasks/schedule-words.js';
+import { MAX_RUNS_AHEAD, parseRunWindow, runTimesInWindow } from '../tasks/run-window.js';
 import { machineTimeZone } from '../time-zone.js';
 import {
   checkUpdateInput,
@@ -148,6 +149,16 @@ export interface NextRuns {
   more: boolean;
   /** Paused since (unix seconds): no runs until it is resumed. */
   paused?: number;
+  /** The window asked for (next --from, --until), unix ms. */
+  from_ms?: number;
+  until_ms?: number;
+}
+
+/** `next`'s options as typed: -n, and the window (a day, a date, `+30d`, `now`, unix seconds). */
+export interface NextQuery {
+  n?: string | undefined;
+  from?: string | undefined;
+  until?: string | undefined;
 }
 
 export interface TaskServiceDeps {
@@ -180,7 +191,8 @@ export const LIST_MAX_COUNT = 1000;
 export const LIST_MAX_OFFSET = 10_000;
 export const DEL_MAX_KIDS = 1000;
 export const NEXT_DEFAULT_RUNS = 10;
-export const NEXT_MAX_RUNS = 100;
+/** next -n at most (the preview's too). */
+export const NEXT_MAX_RUNS = MAX_RUNS_AHEAD;
 
 export class TaskService {
   private readonly rules: TaskRules;
@@ -428,16 +440,33 @@ export class TaskService {
 
   /**
    * The next `n` runs of a task (NEXT_DEFAULT_RUNS when not given), local and UTC: local in the
-   * task's zone for cron, this machine's zone otherwise. `more` says whether runs follow them.
+   * task's zone for cron, this machine's zone otherwise; with `from` and `until`, those of that
+   * window (issue 25: far ahead; dates in the task's zone). `more` says whether runs follow them
+   * (within the window).
    */
-  async next(ref: string, nInput?: string): Promise<NextRuns> {
-    const n = runCount(nInput);
+  async next(ref: string, input: NextQuery = {}): Promise<NextRuns> {
+    // Checked before any round trip; read again below in the task's zone, from the server's now.
+    parseRunWindow(input, 'UTC', 0, NEXT_DEFAULT_RUNS);
     const task = await this.get(ref);
+    const tz = zoneShown(task);
+    const window = parseRunWindow(input, tz, await this.deps.nowMs(), NEXT_DEFAULT_RUNS);
+    const shown = {
+      ...(window.fromMs === undefined ? {} : { from_ms: window.fromMs }),
+      ...(window.untilMs === undefined ? {} : { until_ms: window.untilMs }),
+    };
     if (task.paused !== undefined) {
-      const { schedule, tz } = runsOf(task, 0);
-      return { kid: task.kid, schedule, tz, runs: [], more: false, paused: task.paused };
+      const { schedule } = runsOf(task, 0);
+      return { kid: task.kid, schedule, tz, runs: [], more: false, paused: task.paused, ...shown };
     }
-    return { kid: task.kid, ...runsOf(task, n) };
+    const { times, more } = runTimesInWindow(task, window);
+    return {
+      kid: task.kid,
+      schedule: scheduleInWords(task),
+      tz,
+      runs: times.map((ms) => runShown(Math.round(ms), tz)),
+      more,
+      ...shown,
+    };
   }
 
   /**
@@ -480,16 +509,18 @@ export const zoneShown = (task: Pick<Task, 'type' | 'tz'>): string =>
 /** A time as `next` and `resume` show it: in the zone of `zoneShown`. */
 export const timeShown = (ms: number, tz: string): string => shortIso(isoInZone(ms, tz));
 
+const runShown = (ms: number, tz: string) => ({
+  unix_ms: ms,
+  utc: shortIso(utcIso(ms)),
+  local: timeShown(ms, tz),
+});
+
 /** A task's next `n` runs in words and times, local in its zone (cron) or this machine's. */
 function runsOf(task: Task, n: number): Omit<NextRuns, 'kid' | 'paused'> {
   const tz = zoneShown(task);
   // One run more than shown says whether the task goes on after them.
   const upcoming = n === 0 ? [] : upcomingRunTimes(task, n + 1).map(Math.round);
-  const runs = upcoming.slice(0, n).map((ms) => ({
-    unix_ms: ms,
-    utc: shortIso(utcIso(ms)),
-    local: timeShown(ms, tz),
-  }));
+  const runs = upcoming.slice(0, n).map((ms) => runShown(ms, tz));
   return { schedule: scheduleInWords(task), tz, runs, more: upcoming.length > n };
 }
 

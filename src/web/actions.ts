@@ -94,7 +94,11 @@ export const ACTIONS: Record<string, Action> = {
     };
   },
   next: async (p, { service }) => {
-    const next = await service.next(kidParam(p), p.get('n'));
+    const next = await service.next(kidParam(p), {
+      n: p.get('n'),
+      from: p.get('from'),
+      until: p.get('until'),
+    });
     const { schedule, tz, more, paused } = next;
     return { data: next.runs, msg: 'ok', extra: { schedule, tz, more, paused } };
   },
