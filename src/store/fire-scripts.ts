@@ -77,7 +77,7 @@ export interface ClaimReply {
 export const fullSkip = (req: Pick<ClaimRequest, 'maxShell' | 'maxUrl'>): number =>
   req.maxShell + req.maxUrl + 100;
 
-const HISTORY_ARGV = {
+export const HISTORY_ARGV = {
   history_prefix: 'string',
   per_task: 'number',
   max_age_ms: 'number',
@@ -86,7 +86,7 @@ const HISTORY_ARGV = {
   ended_name_prefix: 'string',
 } as const;
 
-const historyArgs = (h: HistoryRules) => ({
+export const historyArgs = (h: HistoryRules) => ({
   history_prefix: h.listPrefix,
   per_task: h.perTask,
   max_age_ms: h.maxAgeMs,

@@ -105,7 +105,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     noRetryPrefix: keys.noRetry,
   };
   return {
-    tasks: new TaskStore(redis, historyRules.maxAgeMs),
+    tasks: new TaskStore(redis, historyRules),
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
     uiSessions: new UiSessionStore(redis),

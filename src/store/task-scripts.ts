@@ -3,6 +3,7 @@
 // of the schedule's scores.
 import { encodeTask, type Task } from '../tasks/task.js';
 import { countReply, NONE, type Script, STATUS, statusReply, unexpectedReply } from './script.js';
+import { HISTORY_ARGV, historyArgs, type HistoryRules } from './fire-scripts.js';
 
 /** A new task as add and add_many write it (next_run_sec: its score). */
 const TASK_ROW = {
@@ -142,6 +143,15 @@ export interface Refill {
   /** The task JSON as it was read: the write happens only if it is still that. */
   expectedRaw: string;
   task: Task;
+  /** A parked task's runs not fired: put on record as one `missed` run with the write. */
+  missed?: { policy: string; count: number; firstDueMs: number; lastDueMs: number };
+}
+
+/** Who refills, and when: the missed runs a refill puts on record are this daemon's, now. */
+export interface RefillBy {
+  owner: string;
+  nowMs: number;
+  history: HistoryRules;
 }
 
 /** A task written only if it still holds what was read (refill, resume): compare-and-set. */
@@ -157,12 +167,32 @@ export const swapOf = ({ kid, expectedRaw, task }: Refill) => ({
   next_run_sec: task.run_nexttime,
 });
 
+const REFILL_ARGV = {
+  fixed: { now_ms: 'number', owner: 'string', ...HISTORY_ARGV },
+  each: {
+    ...SWAP_ARGV.each,
+    missed: 'number?',
+    missed_first_ms: 'number?',
+    missed_last_ms: 'number?',
+    misfire: 'string?',
+  },
+} as const;
+
 /** Replies how many of the tasks were written (the others changed meanwhile). */
-export const REFILL: Script<readonly Refill[], number, typeof SWAP_ARGV> = {
+export const REFILL: Script<{ items: readonly Refill[]; by: RefillBy }, number, typeof REFILL_ARGV> = {
   name: 'refill',
-  keys: ['pool', 'schedule'],
-  argv: SWAP_ARGV,
-  encode: (items) => ({ fixed: {}, each: items.map(swapOf) }),
+  keys: ['pool', 'schedule', 'runs', 'last'],
+  argv: REFILL_ARGV,
+  encode: ({ items, by }) => ({
+    fixed: { now_ms: by.nowMs, owner: by.owner, ...historyArgs(by.history) },
+    each: items.map((item) => ({
+      ...swapOf(item),
+      missed: item.missed?.count ?? null,
+      missed_first_ms: item.missed?.firstDueMs ?? null,
+      missed_last_ms: item.missed?.lastDueMs ?? null,
+      misfire: item.missed?.policy ?? null,
+    })),
+  }),
   decode: (reply) => countReply('refill', reply),
 };
 

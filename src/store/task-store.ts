@@ -23,7 +23,7 @@ import {
   type Refill,
   UPDATE,
 } from './task-scripts.js';
-import { RUN, type RunNow } from './fire-scripts.js';
+import { type HistoryRules, RUN, type RunNow } from './fire-scripts.js';
 import { APPLY, type ApplyBatch, type ApplyReply } from './apply-scripts.js';
 
 /** An apply's batch as its caller gives it (the store adds the key names). */
@@ -60,9 +60,10 @@ export class TaskStore {
 
   constructor(
     private readonly redis: RedisAccess,
-    /** history_max_age, ms: how long a removed task's name still leads to its history. */
-    historyMaxAgeMs: number,
+    /** What the history keeps: how long a removed task's name still leads to it; a refill's missed runs. */
+    private readonly history: HistoryRules,
   ) {
+    const historyMaxAgeMs = history.maxAgeMs;
     this.groupPrefix = redis.keys.group;
     this.left = {
       namePrefix: redis.keys.endedName,
@@ -138,9 +139,17 @@ export class TaskStore {
     return res === 'done' ? 'updated' : res;
   }
 
-  /** New run times for cron tasks, each written only if the task is unchanged since read. */
-  refill(items: readonly Refill[]): Promise<number> {
-    return items.length === 0 ? Promise.resolve(0) : this.redis.script(REFILL, items);
+  /**
+   * New run times for cron tasks, each written only if the task is unchanged since read; a
+   * parked one's missed runs on record with it, as `by`'s (the refilling daemon, now).
+   */
+  refill(
+    items: readonly Refill[],
+    by: { owner: string; nowMs: number } = { owner: '', nowMs: 0 },
+  ): Promise<number> {
+    return items.length === 0
+      ? Promise.resolve(0)
+      : this.redis.script(REFILL, { items, by: { ...by, history: this.history } });
   }
 
   /** Each task's last run (a summary), or null where it has none on record. */

@@ -37,7 +37,7 @@ export function storesOn(
     err instanceof KtimerError ? err : new KtimerError('redis', messageOf(err)),
   );
   return {
-    tasks: new TaskStore(access, history.maxAgeMs),
+    tasks: new TaskStore(access, history),
     fires: new FireStore(access, waitReplicas, history),
   };
 }
