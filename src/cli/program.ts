@@ -36,6 +36,7 @@ export function buildProgram(argv: readonly string[]): Program {
   taskCommands(program, argv);
   jobCommands(program, argv);
   runCommands(program, argv);
+  steeringCommands(program, argv);
   sessionCommands(program, argv);
   daemonCommands(program, argv);
   systemCommands(program, argv);
@@ -181,7 +182,7 @@ function jobCommands(program: Program, argv: readonly string[]): void {
   );
 }
 
-/** Runs: the history of those done, pausing, and one by hand now. */
+/** Runs: the history of those done, and their output. */
 function runCommands(program: Program, argv: readonly string[]): void {
   bindAction(
     kidOption(
@@ -204,6 +205,19 @@ function runCommands(program: Program, argv: readonly string[]): void {
     argv,
     () => import('./commands/runs.js'),
   );
+  bindAction(
+    program
+      .command('output')
+      .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
+      .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
+      .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)'),
+    argv,
+    () => import('./commands/output.js'),
+  );
+}
+
+/** Pausing, resuming and running by hand: one task, several, or a group's. */
+function steeringCommands(program: Program, argv: readonly string[]): void {
   bindAction(
     kidsOption(
       program
@@ -233,15 +247,6 @@ function runCommands(program: Program, argv: readonly string[]): void {
     ),
     argv,
     () => import('./commands/run.js'),
-  );
-  bindAction(
-    program
-      .command('output')
-      .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
-      .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
-      .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)'),
-    argv,
-    () => import('./commands/output.js'),
   );
 }
 

@@ -83,7 +83,13 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   });
   const recorder = buildRecorder(base, metrics, notifier);
   const dispatcher = buildDispatcher(base, shells, recorder, metrics);
-  const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics, owner: base.owner });
+  const refiller = new CronRefiller({
+    tasks: store.tasks,
+    clock: base.clock,
+    logs,
+    metrics,
+    owner: base.owner,
+  });
   const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier);
   dispatcher.onSlotFree(() => scheduler.slotFreed());
   store.on('ready', () => {

@@ -17,7 +17,8 @@ export const attemptIdOf = (firstId: string, attempt: number): string => `${firs
  * The id of a missed record (runs not fired, from `firstDueMs` on): no fire had it, so no run
  * number; the kid before the colon as in a fire id, and the first due time in unix seconds.
  */
-export const missedIdOf = (kid: string, firstDueMs: number): string => `${kid}:missed-${Math.floor(firstDueMs / 1000)}`;
+export const missedIdOf = (kid: string, firstDueMs: number): string =>
+  `${kid}:missed-${Math.floor(firstDueMs / 1000)}`;
 
 /** The kid of a fire id (`kid:run`, `kid:run.attempt`): what comes before the last colon. */
 export const kidOfFireId = (fireId: string): string => fireId.slice(0, fireId.lastIndexOf(':'));

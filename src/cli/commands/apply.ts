@@ -1,7 +1,6 @@
 // ktimer apply FILE|- [--dry-run] [--prune]: make a group's tasks what an apply file declares
 // (issue 25, docs/apply.md). Prints the plan; a refused file changes nothing (exit 2).
-import type { Plan } from '../../jobs/plan.js';
-import { planLines } from '../../jobs/plan-text.js';
+import { planData, planLines } from '../../jobs/plan-text.js';
 import { maskUrlUserinfo } from '../../log/mask-userinfo.js';
 import { readBulkFile } from '../bulk-input.js';
 import type { CliContext } from '../context.js';
@@ -20,25 +19,10 @@ export async function run(
     dryRun,
     prune: opts.prune === true,
   });
-  ctx.print(planLines(plan, { dryRun, mask: maskUrlUserinfo }).join('\n'), planData(plan, applied, dryRun));
-}
-
-/** The plan as --json gives it: names by what happens to them, and each change's fields. */
-export function planData(plan: Plan, applied: boolean, dryRun: boolean) {
-  return {
+  ctx.print(planLines(plan, { dryRun, mask: maskUrlUserinfo }).join('\n'), {
     result: true,
-    group: plan.group,
     applied,
     dry_run: dryRun,
-    add: plan.add.map((j) => j.name),
-    change: plan.change.map((c) => ({
-      name: c.name,
-      kid: c.kid,
-      fields: c.changes.map((f) => f.field),
-      reschedule: c.reschedule,
-    })),
-    remove: plan.remove.map((r) => r.name ?? r.kid),
-    unchanged: plan.unchanged.length,
-    kept: plan.kept,
-  };
+    ...planData(plan),
+  });
 }
