@@ -22,7 +22,7 @@ function changeFields(change: TaskChange): Record<string, unknown> {
     case 'clear':
       return { removed: change.removed };
     case 'run':
-      return { kid: change.kid, fire_id: change.fire_id, state: change.state };
+      return { kid: change.kid, fire_id: change.fire_id, state: change.state, task_done: change.task_done };
     case 'pause':
     case 'resume':
       return change.kids === 'all'

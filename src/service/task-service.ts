@@ -47,13 +47,18 @@ export type TaskChange =
   /** kids: those given, or 'all' (--all); count: how many changed state. */
   | { op: 'pause' | 'resume'; kids: string[] | 'all'; count: number }
   /** A run by hand: handed out, or queued behind the run under way (overlap=queue). */
-  | { op: 'run'; kid: string; fire_id: string; state: RunNowOutcome['state'] };
+  | ({ op: 'run' } & RunNowOutcome);
 
 /** What `ktimer run` did: the run's fire id; queued: it waits for the run under way. */
 export interface RunNowOutcome {
   kid: string;
   fire_id: string;
   state: 'started' | 'queued';
+  /**
+   * The run was the task's last (a timer's one run, or the one that made up its -limit): the task
+   * is done, gone from the task list (docs/schedules.md "How many runs").
+   */
+  task_done: boolean;
 }
 
 export interface ListQuery {
@@ -240,8 +245,9 @@ export class TaskService {
   }
 
   /**
-   * Fires the task once, now, by hand (README "Run now"): the next claim of any one daemon takes
-   * it; the schedule stays as it is, a paused task's too.
+   * Fires the task once, now, by hand (docs/steering.md "Run now"): the next claim of any one
+   * daemon takes it; the schedule stays as it is, a paused task's too. It counts as a run: a
+   * timer's, or one that makes up a -limit, is the task's last, and the task is done.
    */
   async runNow(ref: string): Promise<RunNowOutcome> {
     const kid = await this.resolveKid(ref);
@@ -262,6 +268,7 @@ export class TaskService {
       kid,
       fire_id: res.fireId,
       state: res.how === 'fire' ? 'started' : 'queued',
+      task_done: res.done,
     };
     this.deps.onChange({ op: 'run', ...outcome });
     return outcome;

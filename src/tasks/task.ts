@@ -5,6 +5,7 @@ import { readRunFields, type RunFields } from './run-fields.js';
 
 export { type CommandKind, isTaskType, isUrlCommand, TASK_TYPES, type TaskType } from '../runs/kinds.js';
 export { MAX_CATCH_UP } from '../runs/fire.js';
+export { MAX_RETRY_WAIT_SEC } from '../runs/retry.js';
 export { secOfMs as toSec } from '../runs/units.js';
 
 /**
@@ -27,7 +28,6 @@ export type Overlap = (typeof OVERLAPS)[number];
 export const MAX_RETRIES = 100;
 /** A first retry's delay, seconds, at most; the doubled delays are capped at MAX_RETRY_WAIT_SEC. */
 export const MAX_RETRY_DELAY_SEC = 3600;
-export const MAX_RETRY_WAIT_SEC = 3600;
 /** -retries without -retry_delay. */
 export const DEFAULT_RETRY_DELAY_SEC = 10;
 

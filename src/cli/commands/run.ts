@@ -1,6 +1,7 @@
-// ktimer run KID... | -group=G [--wait]: fire tasks once, now, by hand (README "Run now"); their
-// schedules stay as they are. --wait (one task) waits for the run (and its retries) to end and
-// exits with its result.
+// ktimer run KID... | -group=G [--wait]: fire tasks once, now, by hand (docs/steering.md "Run
+// now"); their schedules stay as they are. The run counts: a timer's, or one that makes up a
+// -limit, is the task's last, and the task is done. --wait (one task) waits for the run (and its
+// retries) to end and exits with its result.
 import { usageError } from '../../errors.js';
 import type { RunNowOutcome } from '../../service/task-service.js';
 import type { CliContext } from '../context.js';
@@ -20,7 +21,8 @@ export async function run(
     printTargets(
       ctx,
       results,
-      (o) => `run ${o.fire_id} ${o.state === 'queued' ? 'queued' : 'handed out'}`,
+      (o) =>
+        `run ${o.fire_id} ${o.state === 'queued' ? 'queued' : 'handed out'}${o.task_done ? ': its last, the task is done' : ''}`,
       (done) => `${n(done)} run${n(done) === 1 ? '' : 's'} handed out or queued`,
     );
     return;
@@ -32,9 +34,10 @@ export async function run(
       outcome.state === 'queued'
         ? `run ${fire_id} queued: it starts when the run of ${kid} under way ends (overlap=queue).`
         : `run ${fire_id} handed out: a daemon starts it within a second; \`ktimer output ${fire_id}\` shows what it printed.`;
-    ctx.print(human, { result: true, ...outcome });
+    ctx.print(outcome.task_done ? `${human}\n${lastRun(kid)}` : human, { result: true, ...outcome });
     return;
   }
+  if (outcome.task_done) process.stderr.write(`ktimer: ${lastRun(kid)}\n`);
   await waitForRun(ctx, outcome);
 }
 
@@ -55,3 +58,7 @@ async function waitForRun(ctx: CliContext, outcome: RunNowOutcome): Promise<void
     run: record,
   });
 }
+
+/** Said when a run by hand was the task's last. */
+const lastRun = (kid: string): string =>
+  `it was the last run of ${kid} (a timer runs once; a -limit counts runs by hand too): the task is done and leaves the task list.`;
