@@ -275,6 +275,28 @@ test('del, pause, resume on several targets or a group: each reported, the other
   );
 });
 
+test('run on several targets: a run by hand each, counting against -limit; a task done is refused', async () => {
+  await apply(file('g', { a: `${ticker('a')}, limit: 1`, b: ticker('b') }));
+  const ran = await service.each.run({ refs: [], group: 'g' });
+  assert.deepEqual(
+    ran.map((r) => [r.target, r.ok, r.result?.state, r.result?.task_done]),
+    [
+      ['a', true, 'started', true],
+      ['b', true, 'started', false],
+    ],
+  );
+  assert.equal((await store.tasks.kidsOfNames(['a']))[0], null, 'a made its limit: done');
+  const again = await service.each.run({ refs: ['a', 'b'] });
+  assert.deepEqual(
+    again.map((r) => [r.target, r.ok, r.error?.code ?? r.result?.state]),
+    [
+      ['a', false, 'not_found'],
+      ['b', true, 'started'],
+    ],
+  );
+  assert.equal((await stored('b')).task.run_num, 2);
+});
+
 test("export prints the group's file, which applies back to no change", async () => {
   await apply(
     file('g', {
