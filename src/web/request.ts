@@ -111,11 +111,11 @@ export async function readForm(req: IncomingMessage, params: Params): Promise<vo
 }
 
 /**
- * An apply's body (action and password in the query, checked already): a form as any POST, or
- * the file itself (YAML or JSON, any other type), up to MAX_FILE_BYTES, as the `file` parameter.
+ * An apply's body (action and password in the query, checked already): the file itself (YAML or
+ * JSON), up to MAX_FILE_BYTES, as the `file` parameter, whatever its Content-Type: `curl
+ * --data-binary @f.yaml` labels it a form. (A form with `file` in it: action in the body too.)
  */
 export async function readApplyBody(req: IncomingMessage, params: Params): Promise<void> {
-  if (contentType(req) === FORM) return readForm(req, params);
   const text = utf8(await readBody(req, MAX_FILE_BYTES));
   if (params.has('file')) throw new BadRequest(400, 'parameter file is given more than once');
   params.set('file', text);
