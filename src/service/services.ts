@@ -25,6 +25,7 @@ export function openServices({ config, store, onChange }: ServicesDeps): Service
   const tasks = new TaskService({ config, store: async () => (await store()).tasks, nowMs, onChange });
   const history = new HistoryService({
     history: async () => (await store()).history,
+    live: async () => (await store()).live,
     resolveKid: (ref) => tasks.resolveHistoryKid(ref),
     nowMs,
     timezone: config.task.timezone,

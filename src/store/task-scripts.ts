@@ -3,7 +3,7 @@
 // of the schedule's scores.
 import { encodeTask, type Task } from '../tasks/task.js';
 import { countReply, NONE, type Script, STATUS, statusReply, unexpectedReply } from './script.js';
-import { HISTORY_ARGV, historyArgs, type HistoryRules } from './fire-scripts.js';
+import { HISTORY_ARGV, historyArgs, OUTPUT_KEYS, type HistoryRules } from './fire-scripts.js';
 
 /** A new task as add and add_many write it (next_run_sec: its score). */
 const TASK_ROW = {
@@ -181,7 +181,7 @@ const REFILL_ARGV = {
 /** Replies how many of the tasks were written (the others changed meanwhile). */
 export const REFILL: Script<{ items: readonly Refill[]; by: RefillBy }, number, typeof REFILL_ARGV> = {
   name: 'refill',
-  keys: ['pool', 'schedule', 'runs', 'last'],
+  keys: ['pool', 'schedule', 'runs', 'last', ...OUTPUT_KEYS],
   argv: REFILL_ARGV,
   encode: ({ items, by }) => ({
     fixed: { now_ms: by.nowMs, owner: by.owner, ...historyArgs(by.history) },

@@ -6,6 +6,7 @@
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] runs stream, KEYS[4] last-run hash (include/run-record.lua)
+-- KEYS[5] outputBytes counter, KEYS[6] outputSwept stream id: the output budget
 -- ARGV now_ms             now, unix ms (the refilling daemon's Redis clock)
 -- ARGV owner              the refilling daemon's id (host:pid:tag): a missed record's host
 -- ARGV history_prefix     each task's history list is this + kid,
@@ -14,6 +15,8 @@
 -- ARGV max_runs           this many runs
 -- ARGV streak_prefix      each task's failures in a row are this + kid
 -- ARGV ended_name_prefix  (not used here: the task holds its name)
+-- ARGV output_prefix      each run's output is this + fire id (a missed run has none), and all
+-- ARGV max_output         of them together at most this many bytes (include/run-record.lua)
 -- ARGV each kid              per task: its kid,
 -- ARGV each expected_json    its JSON as read,
 -- ARGV each task_json        its new JSON,
@@ -30,6 +33,8 @@ local a = ARGS.refill()
 local h = {
   prefix = a.history_prefix, per_task = a.per_task, max_age_ms = a.max_age_ms, max_runs = a.max_runs,
   now_ms = math.floor(a.now_ms), runs_key = KEYS[3], last_key = KEYS[4], streak_prefix = a.streak_prefix,
+  output_prefix = a.output_prefix, output_bytes_key = KEYS[5], output_swept_key = KEYS[6],
+  max_output = a.max_output,
 }
 local written, last_id = 0, nil
 
