@@ -5,7 +5,7 @@ import { Command } from '@commander-js/extra-typings';
 import { usageError } from '../errors.js';
 import { bindAction } from './command-action.js';
 import { commandHelp, OVERVIEW } from './help-text.js';
-import { kidOption, taskOptions } from './program-options.js';
+import { kidOption, kidsOption, taskOptions } from './program-options.js';
 import { didYouMean, similar } from './suggest.js';
 
 export { outcome } from './command-action.js';
@@ -34,7 +34,9 @@ export function buildProgram(argv: readonly string[]): Program {
   const program = rootCommand();
   storeCommands(program, argv);
   taskCommands(program, argv);
+  jobCommands(program, argv);
   runCommands(program, argv);
+  steeringCommands(program, argv);
   sessionCommands(program, argv);
   daemonCommands(program, argv);
   fleetCommands(program, argv);
@@ -88,7 +90,7 @@ function storeCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/get.js'),
   );
   bindAction(
-    kidOption(program.command('del').description('delete one task')),
+    kidsOption(program.command('del').description("delete tasks: several kids or names, or a group's")),
     argv,
     () => import('./commands/del.js'),
   );
@@ -129,14 +131,59 @@ function taskCommands(program: Program, argv: readonly string[]): void {
   );
   bindAction(
     kidOption(
-      program.command('next').description('print the next runs of a task, in its zone and UTC'),
-    ).option('-n <n>', 'how many runs, 1..100 (default 10)'),
+      program
+        .command('next')
+        .description('print the next runs of a task, in its zone and UTC, or those of a window ahead'),
+    )
+      .option('-n <n>', 'how many runs, 1..1000 (default 10)')
+      .option(
+        '--from <date>',
+        "the first run shown is at or after this: a day (2027-03-27, in the task's zone), a date, +30d, now",
+      )
+      .option('--until <date>', 'no run shown is after this (as --from)'),
     argv,
     () => import('./commands/next.js'),
   );
 }
 
-/** Runs: the history of those done, pausing, and one by hand now. */
+/** Jobs as code (issue 25): apply files, export, the crontab import. */
+function jobCommands(program: Program, argv: readonly string[]): void {
+  bindAction(
+    program
+      .command('apply')
+      .description(
+        "make a group's tasks what a YAML or JSON file declares; prints the plan (+ add, ~ change, - remove)",
+      )
+      .argument('<file>', 'the apply file (- = stdin)')
+      .option('--dry-run', 'print the plan, change nothing')
+      .option('--prune', "remove the group's tasks the file no longer declares"),
+    argv,
+    () => import('./commands/apply.js'),
+  );
+  bindAction(
+    program
+      .command('export')
+      .description("print a group's tasks as an apply file (applying it changes nothing)")
+      .option('--group <group>', 'the group (default: the one group of the stored tasks)')
+      .option('--format <format>', 'yaml or json (default yaml)'),
+    argv,
+    () => import('./commands/export.js'),
+  );
+  bindAction(
+    program
+      .command('import')
+      .description('print an apply file made from a crontab; what cannot be carried over is said on stderr')
+      .argument('<what>', 'crontab')
+      .argument('[file]', 'the crontab (- = stdin; default: yours, from crontab -l)')
+      .option('--group <group>', 'the group of the tasks made (default crontab)')
+      .option('--system', 'a system crontab (/etc/crontab, /etc/cron.d): a user field after the times')
+      .option('--format <format>', 'yaml or json (default yaml)'),
+    argv,
+    () => import('./commands/import.js'),
+  );
+}
+
+/** Runs: the history of those done, and their output. */
 function runCommands(program: Program, argv: readonly string[]): void {
   bindAction(
     kidOption(
@@ -160,23 +207,6 @@ function runCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/runs.js'),
   );
   bindAction(
-    kidOption(
-      program.command('pause').description('stop a task from firing; it keeps its kid, schedule and history'),
-    ).option('--all', 'pause every task'),
-    argv,
-    () => import('./commands/pause.js'),
-  );
-  bindAction(
-    kidOption(
-      program
-        .command('resume')
-        .description('let a paused task fire again, from the next run of its schedule (no catch-up)'),
-    ).option('--all', 'resume every task'),
-    argv,
-    () => import('./commands/resume.js'),
-  );
-  runNowCommand(program, argv);
-  bindAction(
     program
       .command('output')
       .description('what a run printed: stdout then stderr, each within its output_max (a URL: the body)')
@@ -190,17 +220,43 @@ function runCommands(program: Program, argv: readonly string[]): void {
   );
 }
 
-/** `run`: one run by hand, now. */
+/** Pausing, resuming and running by hand: one task, several, or a group's. */
+function steeringCommands(program: Program, argv: readonly string[]): void {
+  bindAction(
+    kidsOption(
+      program
+        .command('pause')
+        .description('stop tasks from firing; they keep their kids, schedules and history'),
+    ).option('--all', 'pause every task'),
+    argv,
+    () => import('./commands/pause.js'),
+  );
+  bindAction(
+    kidsOption(
+      program
+        .command('resume')
+        .description('let paused tasks fire again, from the next run of their schedules (no catch-up)'),
+    ).option('--all', 'resume every task'),
+    argv,
+    () => import('./commands/resume.js'),
+  );
+  runNowCommand(program, argv);
+}
+
+/** `run`: runs by hand, now. */
 function runNowCommand(program: Program, argv: readonly string[]): void {
   bindAction(
-    kidOption(
+    kidsOption(
       program
         .command('run')
         .description(
-          'fire a task once, now, whatever its schedule (a paused one too); prints the fire id; exit 1 at once, storing nothing, when no live daemon may run it',
+          'fire tasks once, now, whatever their schedules (paused ones too); prints the fire ids; exit 1 at once, storing nothing, when no live daemon may run it',
         ),
     )
-      .option('--wait', 'wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not')
+      .option(
+        '--wait',
+        'one task: wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not',
+      )
       .option('--timeout <seconds>', 'with --wait: give up after this many seconds (exit 1; the run goes on)')
       .option('--queue', 'hand the run out even when no live daemon may run it: it waits for one'),
     argv,

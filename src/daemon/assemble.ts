@@ -106,7 +106,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   );
   const live = new LivePublisher({ live: store.live, clock: base.clock, logs });
   const dispatcher = buildDispatcher(base, { shells, recorder, metrics, live });
-  const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics });
+  const refiller = buildRefiller(base, metrics);
   const presence = buildPresence(
     base,
     () => dispatcher.runningCount,
@@ -134,6 +134,11 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     presence,
     live,
   };
+}
+
+/** Cron tasks' run times, computed ahead; a parked task's missed runs go on record as this daemon's. */
+function buildRefiller(b: Base, metrics: Metrics): CronRefiller {
+  return new CronRefiller({ tasks: b.store.tasks, clock: b.clock, logs: b.logs, metrics, owner: b.owner });
 }
 
 /** Its heartbeat in the fleet (`ktimer daemons`): what it is, and how its loop and runs go. */

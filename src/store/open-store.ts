@@ -54,6 +54,10 @@ export type { UiSessionStore } from './ui-session-store.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
+  ApplyBatchRows,
+  ApplyReply,
+  ApplyRow,
+  RowStatus,
   BatchNameTaken,
   BatchResult,
   Deleted,
@@ -129,7 +133,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     noRetryPrefix: keys.noRetry,
   };
   return {
-    tasks: new TaskStore(redis, historyRules.maxAgeMs),
+    tasks: new TaskStore(redis, historyRules),
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
     live: new LiveOutputStore(redis),

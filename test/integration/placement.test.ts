@@ -1,7 +1,8 @@
 // Placement against a real Redis (docs/fleet.md): a task with labels is claimed only by a daemon
 // holding them all, from its label set's own schedule, so other daemons' claims never meet it;
 // runs handed out without an owner (by hand, retries, queued runs, a lapsed lease) wait in its
-// set the same way; every write moves a task between sets in one script, and keeps the registry.
+// set the same way; every write moves a task between sets in one script, and keeps the registry;
+// apply (issue 25) places, moves and prunes as add, update and del do.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
@@ -9,7 +10,13 @@ import type { ClaimRequest, Fire, FireStore, TaskStore } from '../../src/store/o
 import { FleetStore } from '../../src/store/fleet-store.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import { KtimerError } from '../../src/errors.js';
-import type { Task } from '../../src/tasks/task.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { openServices } from '../../src/service/services.js';
+import { openStore } from '../../src/store/open-store.js';
+import { storeKeys } from '../../src/store/keys.js';
+import { writeTestConfig } from '../helpers/cli.js';
+import { firstSchedule, refillCron } from '../../src/tasks/schedule.js';
+import { decodeTask, type Task } from '../../src/tasks/task.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import { endedRun, endingOf, fireStoresByOwner, storesOn, testKeys } from '../helpers/stores.js';
@@ -360,4 +367,98 @@ test('a task with labels found in the schedule (stored before placement) is move
   assert.equal(await redis.client.zscore(keys.schedule, 'old'), null);
   assert.equal(Number(await redis.client.zscore(`${keys.placedSchedule}db`, 'old')), T0 / 1000);
   assert.deepEqual(ids(await claim('B', ['db'])), ['old:1']);
+});
+
+test('apply places a task with labels in its set, moves it when they change; del and apply --prune remove it', async () => {
+  const config = loadConfig(writeTestConfig({ redisPort: redis.server.port, prefix: `plap${n}` }));
+  keys = storeKeys(config.keys);
+  stores.reset();
+  const store = openStore(config, 'oneshot');
+  await store.connect();
+  try {
+    const service = openServices({
+      config,
+      store: () => Promise.resolve(store),
+      onChange: () => undefined,
+    }).tasks;
+    const job = (on: string) =>
+      `group: g\ntasks:\n  fetch: {type: ticker, time: 600, command: "echo fetch", on: [${on}]}\n`;
+    const inSet = async (set: string, kid: string) =>
+      redis.client.zscore(`${keys.placedSchedule}${set}`, kid);
+    const kidOf = async () => (await store.tasks.kidsOfNames(['fetch']))[0] ?? null;
+
+    await service.jobs.apply(job('db'), 'f.yaml', {});
+    const kid = await kidOf();
+    assert.ok(kid);
+    const dueMs = Number(await inSet('db', kid)) * 1000;
+    assert.ok(dueMs > 0, "in the db set's schedule");
+    assert.equal(await redis.client.zscore(keys.schedule, kid), null, 'not in the schedule');
+    assert.deepEqual(Object.keys(await registry()), ['db']);
+    assert.deepEqual(
+      ids(await claim('A', ['host:a'], { nowMs: dueMs })),
+      [],
+      'a daemon without db never meets it',
+    );
+    assert.deepEqual(ids(await claim('B', ['db', 'host:b'], { nowMs: dueMs })), [`${kid}:1`]);
+    assert.ok(Number(await inSet('db', kid)) * 1000 > dueMs, 'its next run back in its set');
+
+    const [deleted] = await service.each.del({ refs: ['fetch'] });
+    assert.equal(deleted?.ok, true);
+    assert.equal(await inSet('db', kid), null, 'del takes it out of its set');
+    assert.deepEqual(await registry(), {}, 'and the set, empty, out of the registry');
+
+    await service.jobs.apply(job('db'), 'f.yaml', {});
+    const again = await kidOf();
+    assert.ok(again);
+    await service.jobs.apply(job('eu'), 'f.yaml', {});
+    assert.equal(await inSet('db', again), null, 'a change of labels moves it');
+    assert.ok(await inSet('eu', again));
+    assert.deepEqual(Object.keys(await registry()), ['eu']);
+
+    const { plan } = await service.jobs.apply('group: g\ntasks: {}\n', 'f.yaml', { prune: true });
+    assert.equal(plan.remove.length, 1);
+    assert.equal(await kidOf(), null);
+    assert.equal(await inSet('eu', again), null, 'apply --prune takes it out of its set');
+    assert.deepEqual(await registry(), {});
+  } finally {
+    await store.close();
+  }
+});
+
+test("a parked cron task's refill writes its runs into its set, with its missed runs on record", async () => {
+  const spec = {
+    type: 'cron' as const,
+    time: 0,
+    limit: 0,
+    command: 'echo hi',
+    cron: '0 * * * * *',
+    tz: 'UTC',
+  };
+  const cron: Task = {
+    ...spec,
+    on: ['db'],
+    run_num: 0,
+    run_lasttime: 0,
+    ...firstSchedule(spec, 100, T0 - 1),
+  };
+  await tasks.add('c', cron, 100);
+  const downUntil = T0 + 3_600_000 + 30_000; // an hour without a daemon holding db
+  const parked = await claim('B', ['db'], { nowMs: downUntil });
+  const ask = parked.entries.find((e) => e.kind === 'refill');
+  assert.ok(ask?.kind === 'refill', 'parked: the claim asks for its runs');
+  const planned = refillCron(decodeTask('c', ask.raw), downUntil);
+  assert.ok(planned?.missed);
+  const { policy, firstDueMs, count, lastDueMs } = planned.missed;
+  const missed = { policy, firstDueMs, count: count ?? 1, lastDueMs: lastDueMs ?? firstDueMs };
+  const refill = { kid: 'c', expectedRaw: ask.raw, task: planned.task, missed };
+  assert.equal(await tasks.refill([refill], { owner: 'B', nowMs: downUntil }), 1);
+  assert.equal(await redis.client.zscore(keys.schedule, 'c'), null, 'not in the schedule');
+  assert.equal(Number(await redis.client.zscore(`${keys.placedSchedule}db`, 'c')), planned.task.run_nexttime);
+  assert.deepEqual(await registry(), { db: planned.task.run_nexttime * 1000 });
+  const history = await redis.client.lrange(`${keys.history}c`, 0, -1);
+  assert.ok(
+    history.some((r) => r.includes('"missed"')),
+    'the gap on record',
+  );
+  assert.deepEqual(ids(await claim('A', ['host:a'], { nowMs: downUntil + 1 })), [], 'no db: never met');
 });

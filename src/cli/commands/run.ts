@@ -1,13 +1,15 @@
-// ktimer run KID [--wait [--timeout=S]] [--queue]: fire the task once, now, by hand (docs/steering.md
-// "Run now"); its schedule stays as it is. The run counts: a timer's, or one that makes up a
-// -limit, is the task's last, and the task is done. Refused at once (exit 1, nothing stored) when
-// no live daemon may run it, unless --queue. --wait waits for the run (and its retries) to end and
-// exits with its result, or gives up after --timeout seconds (exit 1; the run goes on).
+// ktimer run KID... | -group=G [--wait [--timeout=S]] [--queue]: fire tasks once, now, by hand
+// (docs/steering.md "Run now"); their schedules stay as they are. The run counts: a timer's, or one
+// that makes up a -limit, is the task's last, and the task is done. Refused at once (exit 1, nothing
+// stored) when no live daemon may run it, unless --queue. --wait (one task) waits for the run (and
+// its retries) to end and exits with its result, or gives up after --timeout seconds (exit 1; the
+// run goes on).
 import { usageError } from '../../errors.js';
+import type { RunNowOutcome } from '../../service/task-service.js';
 import { parseWhole } from '../../tasks/task-rules.js';
 import type { CliContext } from '../context.js';
 import { outcomeInWords } from '../run-words.js';
-import { kidArgument } from './kid-argument.js';
+import { oneTarget, printTargets, targetWords, type TargetOptions } from '../targets-output.js';
 
 /** Most a --timeout may be: a day. */
 const MAX_TIMEOUT_SEC = 86_400;
@@ -15,11 +17,25 @@ const MAX_TIMEOUT_SEC = 86_400;
 export async function run(
   ctx: CliContext,
   words: string[],
-  opts: { kid?: string; wait?: boolean; timeout?: string; queue?: boolean },
+  opts: TargetOptions & { wait?: boolean; timeout?: string; queue?: boolean },
 ): Promise<void> {
-  const ref = kidArgument(words, opts.kid);
+  const refs = targetWords(words, opts);
   const timeoutSec = timeoutOf(opts);
-  const outcome = await (await ctx.service()).runNow(ref, { queue: opts.queue === true });
+  const queue = opts.queue === true;
+  if (!oneTarget(refs, opts)) {
+    if (opts.wait === true) throw usageError('--wait waits for the run of one task; give one kid or name');
+    const results = await (await ctx.service()).each.run({ refs, group: opts.group }, { queue });
+    const n = (done: readonly RunNowOutcome[]) => done.length;
+    printTargets(
+      ctx,
+      results,
+      (o) =>
+        `run ${o.fire_id} ${o.state === 'queued' ? 'queued' : 'handed out'}${o.task_done ? ': its last, the task is done' : ''}`,
+      (done) => `${n(done)} run${n(done) === 1 ? '' : 's'} handed out or queued`,
+    );
+    return;
+  }
+  const outcome = await (await ctx.service()).runNow(refs[0] as string, { queue });
   const { kid, fire_id } = outcome;
   if (!opts.wait) {
     const human =
@@ -30,6 +46,11 @@ export async function run(
     return;
   }
   if (outcome.task_done) process.stderr.write(`ktimer: ${lastRun(kid)}\n`);
+  await waitForRun(ctx, outcome, timeoutSec);
+}
+
+async function waitForRun(ctx: CliContext, outcome: RunNowOutcome, timeoutSec: number | null): Promise<void> {
+  const { fire_id } = outcome;
   const history = await ctx.history();
   const record = await history.waitFor(fire_id, {
     timeoutMs: timeoutSec === null ? undefined : timeoutSec * 1000,

@@ -1,4 +1,4 @@
--- cancel-waiting (included by del.lua, pause.lua and clear.lua): a task's runs that wait to be handed out,
+-- cancel-waiting (included by del.lua, apply.lua, pause.lua and clear.lua): a task's runs that wait to be handed out,
 -- dropped: its queued run (overlap=queue) and its retry, if no daemon has taken it yet (from the
 -- leases, or its label set's pending runs: include/placement.lua).
 -- cancel_waiting takes w = { queued_key, retrying_key, fires_key, placement }.
