@@ -81,6 +81,13 @@ export class DaemonStatus {
     this.writeTimer.unref();
   }
 
+  /** Rewrite it now, whatever the last write's time: the loop's first claim must not wait a second. */
+  writeNow(): void {
+    if (this.stopping) return;
+    clearTimeout(this.writeTimer);
+    this.write();
+  }
+
   /** No more writes (stopping). */
   stop(): void {
     this.stopping = true;

@@ -68,8 +68,8 @@ export async function startDaemon(
   );
   const started: Started = { config, logs, parts, web, status };
   parts.dispatcher.onSlotFree(() => status.touch());
-  // `ktimer check` right after `start -d` sees the loop up within a second, not at the next refresh.
-  void parts.scheduler.firstClaim.then(() => status.touch());
+  // `ktimer check` right after `start -d` sees the loop up at once, not at the next write.
+  void parts.scheduler.firstClaim.then(() => status.writeNow());
   status.touch();
   const refresh = setInterval(() => status.touch(), STATE_REFRESH_MS);
   logStart(started, spawner.kind);
