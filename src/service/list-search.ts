@@ -18,7 +18,8 @@ export function searchText(value: string | undefined): string | null {
   return value.trim().toLowerCase();
 }
 
-const holds = (task: TaskWithKid, text: string): boolean =>
+/** Whether the task's kid, name or command holds `text` (lowercase, as searchText gives it). */
+export const holds = (task: TaskWithKid, text: string): boolean =>
   task.kid.includes(text) ||
   (task.name?.toLowerCase().includes(text) ?? false) ||
   task.command.toLowerCase().includes(text);

@@ -3,6 +3,7 @@
 // its output. Plain reads, one or a few commands each.
 import { kidOfFireId } from '../runs/ids.js';
 import type { RedisAccess } from './redis-access.js';
+import { type RunningFire, runningFires } from './running-fires.js';
 import { decodeRunRecord, decodeRunsEntry, type RunRecord, type RunSummary } from './run-record.js';
 
 export interface RunsQuery {
@@ -47,6 +48,11 @@ export class HistoryStore {
       Promise.all([c.hexists(this.redis.keys.fires, fireId), c.hget(this.redis.keys.queued, kid)]),
     );
     return inFires === 1 || (queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`));
+  }
+
+  /** The runs under way across the fleet (and those about to start), oldest first. */
+  running(): Promise<RunningFire[]> {
+    return runningFires(this.redis);
   }
 
   /** Runs of every task, newest first, as the stream keeps them (a summary each). */

@@ -47,6 +47,8 @@ export interface StoreKeys {
   readonly uiEpoch: string;
   /** Wrong passwords counted in the current minute, across the fleet (a string, expiring). */
   readonly webWrongPasswd: string;
+  /** Stream of every task change (who changed what: add, update, del, pause ...), bounded as the runs stream. */
+  readonly changes: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -72,5 +74,6 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     uiLogins: `${keys.lock}:ui:logins`,
     uiEpoch: `${keys.lock}:ui:epoch`,
     webWrongPasswd: `${keys.lock}:web:wrong-passwd`,
+    changes: `${keys.lock}:changes`,
   };
 }

@@ -2,6 +2,7 @@
 // Redis, built from conf.ini. Nothing outside store/ imports another file of it (ARCHITECTURE.md).
 // Every failure comes out as a KtimerError('redis') naming the server and what to check.
 import type { Config } from '../config/config.js';
+import { ChangeStore } from './change-store.js';
 import { FireStore } from './fire-store.js';
 import { HistoryStore } from './history-store.js';
 import { storeKeys } from './keys.js';
@@ -36,6 +37,8 @@ export type { FireStore } from './fire-store.js';
 export type { HistoryStore, RunsQuery } from './history-store.js';
 export type { FedRun, RunFeed } from './run-feed.js';
 export type { UiSessionStore } from './ui-session-store.js';
+export type { ChangeEntry, ChangeStore } from './change-store.js';
+export type { RunningFire } from './running-fires.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
@@ -63,6 +66,8 @@ export interface Store {
   readonly history: HistoryStore;
   /** The dashboard's login sessions, shared by every daemon on this Redis. */
   readonly uiSessions: UiSessionStore;
+  /** Who changed what: every task change, fleet-wide, bounded as the history. */
+  readonly changes: ChangeStore;
   /** A follower of the runs stream, on a connection of its own opened at its first read. */
   runFeed(): RunFeed;
   /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
@@ -105,6 +110,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
     uiSessions: new UiSessionStore(redis),
+    changes: new ChangeStore(redis, { maxEntries: h.maxRuns, maxAgeMs: historyRules.maxAgeMs }),
     address: describeRedis(config),
     runFeed: () =>
       new RunFeed(redis, async () => {

@@ -36,6 +36,14 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'since',
   'replace',
   'all',
+  'reason',
+  'state',
+  'group',
+  'sort',
+  'order',
+  'page',
+  'size',
+  'kids',
 ]);
 
 export function checkParams(params: Params): void {
