@@ -10,6 +10,12 @@ import { didYouMean, similar } from './suggest.js';
 
 export { outcome } from './command-action.js';
 
+/** --reason, on every command that changes tasks: kept in the change log (`ktimer changes`). */
+const REASON = [
+  '--reason <text>',
+  'why, kept with the change in the change log (ktimer changes); one line',
+] as const;
+
 function rootCommand() {
   return new Command('ktimer')
     .description(
@@ -77,7 +83,8 @@ function storeCommands(program: Program, argv: readonly string[]): void {
     program
       .command('clear')
       .description('delete every task; without --yes, only say how many it would delete (exit 2)')
-      .option('--yes', 'really delete every task'),
+      .option('--yes', 'really delete every task')
+      .option(...REASON),
     argv,
     () => import('./commands/clear.js'),
   );
@@ -87,7 +94,7 @@ function storeCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/get.js'),
   );
   bindAction(
-    kidOption(program.command('del').description('delete one task')),
+    kidOption(program.command('del').description('delete one task')).option(...REASON),
     argv,
     () => import('./commands/del.js'),
   );
@@ -105,13 +112,15 @@ function taskCommands(program: Program, argv: readonly string[]): void {
     .option(
       '--replace',
       'a task holding -name already is replaced (its kid and history stay) instead of refused',
-    );
+    )
+    .option(...REASON);
   bindAction(taskOptions(add, true), argv, () => import('./commands/add.js'));
   const update = program
     .command('update')
     .description(
       'change a task; unspecified fields keep their values; a new type, time, cron or tz reschedules it from now',
-    );
+    )
+    .option(...REASON);
   bindAction(taskOptions(kidOption(update), false), argv, () => import('./commands/update.js'));
   bindAction(
     program
@@ -158,9 +167,20 @@ function runCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/runs.js'),
   );
   bindAction(
+    program
+      .command('changes')
+      .description('who changed what, fleet-wide, newest first: adds, updates, deletes, pauses, runs by hand')
+      .option('--since <time>', 'only since then: 1h, 30m, 2d ago, a date, or a unix timestamp')
+      .option('-n <n>', 'how many changes, 1..1000 (default 50)'),
+    argv,
+    () => import('./commands/changes.js'),
+  );
+  bindAction(
     kidOption(
       program.command('pause').description('stop a task from firing; it keeps its kid, schedule and history'),
-    ).option('--all', 'pause every task'),
+    )
+      .option('--all', 'pause every task')
+      .option(...REASON),
     argv,
     () => import('./commands/pause.js'),
   );
@@ -169,7 +189,9 @@ function runCommands(program: Program, argv: readonly string[]): void {
       program
         .command('resume')
         .description('let a paused task fire again, from the next run of its schedule (no catch-up)'),
-    ).option('--all', 'resume every task'),
+    )
+      .option('--all', 'resume every task')
+      .option(...REASON),
     argv,
     () => import('./commands/resume.js'),
   );
@@ -178,7 +200,9 @@ function runCommands(program: Program, argv: readonly string[]): void {
       program
         .command('run')
         .description('fire a task once, now, whatever its schedule (a paused one too); prints the fire id'),
-    ).option('--wait', 'wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not'),
+    )
+      .option('--wait', 'wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not')
+      .option(...REASON),
     argv,
     () => import('./commands/run.js'),
   );

@@ -171,7 +171,9 @@ export class ChangeLog {
   /** Records a change just made, by whoever makes it now; sent with the others of this turn. */
   record(change: TaskChange): void {
     if (this.pending.push(changeFields(change, this.deps.actor())) === 1)
-      this.sending = this.sending.then(() => new Promise((resolve) => setImmediate(resolve))).then(() => this.send());
+      this.sending = this.sending
+        .then(() => new Promise((resolve) => setImmediate(resolve)))
+        .then(() => this.send());
   }
 
   /** Resolves once every change recorded so far is in Redis (or could not be: warned). */

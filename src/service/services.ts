@@ -34,7 +34,13 @@ export function openServices({ config, store, onChange, actor, warn }: ServicesD
   // "Now" is the Redis server's clock: every machine's due times agree.
   const nowMs = async () => (await store()).serverTimeMs();
   const timezone = config.task.timezone;
-  const changes = new ChangeLog({ changes: async () => (await store()).changes, actor, nowMs, timezone, warn });
+  const changes = new ChangeLog({
+    changes: async () => (await store()).changes,
+    actor,
+    nowMs,
+    timezone,
+    warn,
+  });
   const tasks = new TaskService({
     config,
     store: async () => (await store()).tasks,

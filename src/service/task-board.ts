@@ -79,7 +79,8 @@ interface Row {
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
   if (value === undefined || value === '') return dflt;
   const found = allowed.find((a) => a === value);
-  if (found === undefined) throw usageError(`${name} "${value.slice(0, 40)}" is invalid; expected ${allowed.join(', ')}`);
+  if (found === undefined)
+    throw usageError(`${name} "${value.slice(0, 40)}" is invalid; expected ${allowed.join(', ')}`);
   return found;
 }
 
@@ -100,7 +101,8 @@ const SORT_KEY: Record<BoardSort, (a: Row, b: Row) => number> = {
   last: (a, b) => (b.last?.started ?? -1) - (a.last?.started ?? -1),
   type: (a, b) => (a.task.type < b.task.type ? -1 : a.task.type > b.task.type ? 1 : 0),
 };
-const nextOf = (r: Row): number => (r.task.paused !== undefined ? Number.POSITIVE_INFINITY : r.task.run_nexttime);
+const nextOf = (r: Row): number =>
+  r.task.paused !== undefined ? Number.POSITIVE_INFINITY : r.task.run_nexttime;
 
 export class TaskBoard {
   constructor(private readonly deps: TaskBoardDeps) {}
@@ -109,9 +111,16 @@ export class TaskBoard {
     const state = oneOf('state', q.state, BOARD_STATES, 'all');
     const sort = oneOf('sort', q.sort, BOARD_SORTS, 'next');
     const order = oneOf('order', q.order, ['asc', 'desc'] as const, 'asc');
-    const type = q.type === undefined || q.type === '' ? null : oneOf('type', q.type, ['timer', 'ticker', 'cron'] as const, 'timer');
-    const size = q.size === undefined ? BOARD_DEFAULT_SIZE : parseWhole('size', q.size, 1, `a whole number from 1 to ${BOARD_MAX_SIZE}`);
-    if (size > BOARD_MAX_SIZE) throw usageError(`size ${size} is invalid; expected a whole number from 1 to ${BOARD_MAX_SIZE}`);
+    const type =
+      q.type === undefined || q.type === ''
+        ? null
+        : oneOf('type', q.type, ['timer', 'ticker', 'cron'] as const, 'timer');
+    const size =
+      q.size === undefined
+        ? BOARD_DEFAULT_SIZE
+        : parseWhole('size', q.size, 1, `a whole number from 1 to ${BOARD_MAX_SIZE}`);
+    if (size > BOARD_MAX_SIZE)
+      throw usageError(`size ${size} is invalid; expected a whole number from 1 to ${BOARD_MAX_SIZE}`);
     const page = q.page === undefined ? 1 : parseWhole('page', q.page, 1, 'a whole number from 1');
     const search = searchText(q.search);
     const group = q.group === undefined || q.group === '' ? null : q.group;
@@ -128,7 +137,9 @@ export class TaskBoard {
     ) as Record<BoardState, number>;
     const matching = base.filter(STATE_TEST[state]);
     const compare = SORT_KEY[sort];
-    matching.sort((a, b) => (order === 'asc' ? 1 : -1) * (compare(a, b) || (a.task.kid < b.task.kid ? -1 : 1)));
+    matching.sort(
+      (a, b) => (order === 'asc' ? 1 : -1) * (compare(a, b) || (a.task.kid < b.task.kid ? -1 : 1)),
+    );
     const pages = Math.max(1, Math.ceil(matching.length / size));
     const shown = matching.slice((page - 1) * size, page * size);
     const groups = [...new Set(rows.flatMap((r) => (r.group === undefined ? [] : [r.group])))].sort();
@@ -151,7 +162,8 @@ export class TaskBoard {
    * history, without a request that fails for each.
    */
   async names(kids: readonly string[]): Promise<Record<string, { name: string | null; exists: boolean }>> {
-    if (kids.length > NAMES_MAX_KIDS) throw usageError(`too many kids (${kids.length}); at most ${NAMES_MAX_KIDS} at once`);
+    if (kids.length > NAMES_MAX_KIDS)
+      throw usageError(`too many kids (${kids.length}); at most ${NAMES_MAX_KIDS} at once`);
     const bad = kids.find((k) => !KID_FORM.test(k));
     if (bad !== undefined) throw usageError(`kid "${bad.slice(0, 40)}" is invalid; expected 32 hex digits`);
     const raws = await (await this.deps.tasks()).rawTasks(kids);
@@ -182,7 +194,10 @@ export class TaskBoard {
       if (read) rows.push({ ...read, last: null, running: byKid.get(kid) ?? [] });
       else corrupt++;
     }
-    const lasts = await lastRunsOf(tasks, rows.map((r) => r.task.kid));
+    const lasts = await lastRunsOf(
+      tasks,
+      rows.map((r) => r.task.kid),
+    );
     rows.forEach((r, i) => (r.last = lasts[i] ?? null));
     return { rows, complete: scan.complete, corrupt };
   }

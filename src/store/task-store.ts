@@ -97,7 +97,8 @@ export class TaskStore {
       const [next, flat] = await this.redis.call((c) =>
         c.hscan(this.redis.keys.pool, cursor, 'COUNT', SCAN_COUNT),
       );
-      for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ kid: flat[i] as string, raw: flat[i + 1] as string });
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        rows.push({ kid: flat[i] as string, raw: flat[i + 1] as string });
       cursor = next;
     } while (cursor !== '0' && rows.length < max);
     return { rows: rows.slice(0, max), complete: cursor === '0' && rows.length <= max };

@@ -49,7 +49,10 @@ export interface Session {
 /** The sessions as the dashboard uses them. */
 export interface SessionStore {
   /** A new session of `role`, bound to `browser` when it is a secret already (else to a new one); 'busy' past the logins of a minute. */
-  open(browser: string | undefined, role: Role): Promise<{ token: string; browser: string; session: Session } | 'busy'>;
+  open(
+    browser: string | undefined,
+    role: Role,
+  ): Promise<{ token: string; browser: string; session: Session } | 'busy'>;
   /** The live session these credentials prove (`touch`: a use, its idle time starts again); null when none. */
   find(credentials: Credentials, touch: boolean): Promise<Session | null>;
   /** Ends the session of `token`, on every daemon. */
