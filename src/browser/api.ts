@@ -39,6 +39,13 @@ function storedToken(): string | null {
 }
 
 let token: string | null = storedToken();
+/** Who is logged in: a viewer sees no control that changes anything (the server refuses them too). */
+let role: 'admin' | 'viewer' = 'admin';
+
+export const isViewer = (): boolean => role === 'viewer';
+/** What this daemon's dashboard serves beyond the base (`output`: the live output feed, issue 24). */
+let features: readonly string[] = [];
+export const serves = (feature: string): boolean => features.includes(feature);
 
 function keepToken(value: string | null): void {
   token = value;
@@ -122,7 +129,13 @@ export async function resumeSession(): Promise<boolean> {
   token ??= await tokenFromOtherTab();
   if (token === null) return false;
   try {
-    await request('/ui/session', { headers: sessionHeaders() });
+    const reply = await request<{ role?: string; features?: unknown }>('/ui/session', {
+      headers: sessionHeaders(),
+    });
+    role = reply.data.role === 'viewer' ? 'viewer' : 'admin';
+    features = Array.isArray(reply.data.features)
+      ? reply.data.features.filter((f) => typeof f === 'string')
+      : [];
     keepToken(token);
     return true;
   } catch (err) {
@@ -132,7 +145,12 @@ export async function resumeSession(): Promise<boolean> {
 }
 
 export async function login(passwd: string): Promise<void> {
-  keepToken((await post<{ token: string }>('/ui/login', { passwd })).data.token);
+  const reply = await post<{ token: string; role?: string; features?: unknown }>('/ui/login', { passwd });
+  role = reply.data.role === 'viewer' ? 'viewer' : 'admin';
+  features = Array.isArray(reply.data.features)
+    ? reply.data.features.filter((f) => typeof f === 'string')
+    : [];
+  keepToken(reply.data.token);
 }
 
 export async function logout(): Promise<void> {

@@ -8,8 +8,11 @@ import type { RunSummary } from './types.js';
 const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 30_000;
 
-/** Calls `onRun` with each run of the text/event-stream `body` until it ends. */
-async function readEvents(body: ReadableStream<Uint8Array>, onRun: (run: RunSummary) => void): Promise<void> {
+/** Calls `onEvent` with each event (its name and data) of the text/event-stream `body` until it ends. */
+export async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  onEvent: (name: string, data: string) => void,
+): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = '';
@@ -20,10 +23,9 @@ async function readEvents(body: ReadableStream<Uint8Array>, onRun: (run: RunSumm
     for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
       const lines = buffered.slice(0, end).split('\n');
       buffered = buffered.slice(end + 2);
-      if (!lines.includes('event: run')) continue;
+      const name = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length);
       const data = lines.find((l) => l.startsWith('data: '));
-      const run = data ? runOf(data.slice('data: '.length)) : null;
-      if (run) onRun(run);
+      if (name !== undefined && data !== undefined) onEvent(name, data.slice('data: '.length));
     }
   }
 }
@@ -49,7 +51,10 @@ export function watchRuns(
     if (!res.ok || !res.body) return true;
     waitMs = RETRY_FIRST_MS;
     onState(true);
-    await readEvents(res.body, onRun);
+    await readEvents(res.body, (name, data) => {
+      const run = name === 'run' ? runOf(data) : null;
+      if (run) onRun(run);
+    });
     return true;
   };
   // Dropped (the daemon restarted, this tab fell behind) or refused (503 while Redis is away):

@@ -41,6 +41,7 @@ export function buildProgram(argv: readonly string[]): Program {
   storeCommands(program, argv);
   taskCommands(program, argv);
   runCommands(program, argv);
+  controlCommands(program, argv);
   sessionCommands(program, argv);
   daemonCommands(program, argv);
   systemCommands(program, argv);
@@ -143,7 +144,7 @@ function taskCommands(program: Program, argv: readonly string[]): void {
   );
 }
 
-/** Runs: the history of those done, pausing, and one by hand now. */
+/** Runs: the history of those done, and their output. */
 function runCommands(program: Program, argv: readonly string[]): void {
   bindAction(
     kidOption(
@@ -168,13 +169,17 @@ function runCommands(program: Program, argv: readonly string[]): void {
   );
   bindAction(
     program
-      .command('changes')
-      .description('who changed what, fleet-wide, newest first: adds, updates, deletes, pauses, runs by hand')
-      .option('--since <time>', 'only since then: 1h, 30m, 2d ago, a date, or a unix timestamp')
-      .option('-n <n>', 'how many changes, 1..1000 (default 50)'),
+      .command('output')
+      .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
+      .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
+      .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)'),
     argv,
-    () => import('./commands/changes.js'),
+    () => import('./commands/output.js'),
   );
+}
+
+/** Pausing, resuming, and one run by hand now. */
+function controlCommands(program: Program, argv: readonly string[]): void {
   bindAction(
     kidOption(
       program.command('pause').description('stop a task from firing; it keeps its kid, schedule and history'),
@@ -206,19 +211,19 @@ function runCommands(program: Program, argv: readonly string[]): void {
     argv,
     () => import('./commands/run.js'),
   );
-  bindAction(
-    program
-      .command('output')
-      .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
-      .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
-      .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)'),
-    argv,
-    () => import('./commands/output.js'),
-  );
 }
 
-/** The dashboard's sessions, from the command line. */
+/** The dashboard's sessions, and who changed what, from the command line. */
 function sessionCommands(program: Program, argv: readonly string[]): void {
+  bindAction(
+    program
+      .command('changes')
+      .description('who changed what, fleet-wide, newest first: adds, updates, deletes, pauses, runs by hand')
+      .option('--since <time>', 'only since then: 1h, 30m, 2d ago, a date, or a unix timestamp')
+      .option('-n <n>', 'how many changes, 1..1000 (default 50)'),
+    argv,
+    () => import('./commands/changes.js'),
+  );
   bindAction(
     program
       .command('logout')

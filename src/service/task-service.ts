@@ -227,6 +227,11 @@ export class TaskService {
     return outcome;
   }
 
+  /** What applies to a task that sets none of its own (the dashboard shows values, not keys). */
+  defaults(): { task_timeout: number } {
+    return { task_timeout: this.deps.config.task.timeoutSec };
+  }
+
   async count(): Promise<number> {
     return this.withStore((store) => store.count());
   }

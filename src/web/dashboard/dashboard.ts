@@ -4,7 +4,7 @@
 // together with the browser's cookie; neither alone opens anything.
 // The actions are the API's own (actions.ts): same checks, same messages, same replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ActionDeps, runAction } from '../actions.js';
+import { type ActionDeps, knownActionName, runAction } from '../actions.js';
 import { canonicalAddress } from '../allow-list.js';
 import { lockedMessage, type LoginGuard } from '../auth.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm } from '../request.js';
@@ -47,6 +47,13 @@ const STATIC: Record<string, string> = {
 };
 type Route = 'file' | 'session' | 'live' | 'login' | 'logout' | 'api';
 const ROUTES: ReadonlySet<string> = new Set(['session', 'live', 'login', 'logout', 'api']);
+
+/**
+ * What this dashboard serves beyond the base, for the page to use without asking first (a request
+ * it cannot answer would be an error in the browser's console): `daemons` once the API has that
+ * action (issue 24), `output` once /ui/output, the live output of a run (issue 24's feed), is here.
+ */
+const DASHBOARD_FEATURES: readonly string[] = ['daemons'].filter((a) => knownActionName(a) !== undefined);
 
 export const isDashboardPath = (path: string): boolean => path === '/ui' || path.startsWith('/ui/');
 
@@ -114,7 +121,11 @@ export class Dashboard {
     const session = await this.sessions.find(credentials, true);
     if (!session) return fail(401, 'not logged in, or the session ended; log in again');
     if (route === 'session')
-      return { code: 200, data: { ends_at_ms: session.endsAtMs, role: session.role }, msg: 'ok' };
+      return {
+        code: 200,
+        data: { ends_at_ms: session.endsAtMs, role: session.role, features: DASHBOARD_FEATURES },
+        msg: 'ok',
+      };
     if (route === 'live') {
       await streamRuns(res, this.live, async () => (await this.sessions.find(credentials, false)) !== null);
       return null;
@@ -148,7 +159,12 @@ export class Dashboard {
     res.setHeader('set-cookie', browserCookie(opened.browser, this.deps.dashboard.cookieMaxAgeSec));
     return {
       code: 200,
-      data: { token: opened.token, ends_at_ms: opened.session.endsAtMs, role: verdict },
+      data: {
+        token: opened.token,
+        ends_at_ms: opened.session.endsAtMs,
+        role: verdict,
+        features: DASHBOARD_FEATURES,
+      },
       msg: 'ok',
     };
   }

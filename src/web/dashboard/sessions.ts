@@ -165,9 +165,10 @@ function parseRecord(text: string | null): SessionRecord | null {
   try {
     const r = JSON.parse(text) as Partial<SessionRecord>;
     const fields = [r.browser, r.passwd, r.epoch];
+    const role: unknown = r.role;
     return fields.every((f) => typeof f === 'string') &&
       typeof r.born === 'number' &&
-      (r.role === undefined || r.role === 'viewer')
+      (role === undefined || role === 'viewer')
       ? (r as SessionRecord)
       : null;
   } catch {
