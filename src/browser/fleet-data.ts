@@ -15,6 +15,8 @@ export interface FleetMember {
   quiet: boolean;
   /** Made from runs (the daemons action is not there): some fields are unknown. */
   fromRuns: boolean;
+  /** Its last claim, or (from runs) its last run's end or a run under way: unix ms. */
+  lastSeenMs: number | null;
 }
 
 /** A daemon whose last claim is older than this has gone quiet (its loop claims every second or so). */
@@ -44,6 +46,7 @@ export async function loadFleet(): Promise<{ members: FleetMember[]; fromRuns: b
       runsSeen: (lateness.get(row.name) ?? lateness.get(row.host) ?? []).length,
       quiet: row.gone === true || lastMs === null || nowMs - lastMs > QUIET_MS,
       fromRuns: daemons === null,
+      lastSeenMs: lastMs,
     })),
   };
 }

@@ -59,6 +59,14 @@ export function showFleet(main: HTMLElement): ViewHandle {
   return { stop: () => window.clearInterval(timer) };
 }
 
+/** Its last claim's age; from runs, when it was last seen running one. */
+function lastClaim(m: FleetMember, now: number): string {
+  const at = m.fromRuns ? m.lastSeenMs : m.row.last_claim_ms;
+  if (at === null) return m.fromRuns ? 'no run seen' : 'never';
+  const age = `${spanOf(now - at)} ago${now - at > QUIET_MS ? ' (quiet)' : ''}`;
+  return m.fromRuns ? `a run ${age}` : age;
+}
+
 function memberRow(m: FleetMember): HTMLElement {
   const { row } = m;
   const now = Date.now();
@@ -85,15 +93,7 @@ function memberRow(m: FleetMember): HTMLElement {
       { 'data-label': 'Up' },
       row.started_ms > 0 ? spanOf(now - row.started_ms) : unknown.cloneNode(true),
     ),
-    h(
-      'td',
-      { 'data-label': 'Last claim' },
-      row.last_claim_ms !== null
-        ? `${spanOf(now - row.last_claim_ms)} ago${now - row.last_claim_ms > QUIET_MS ? ' (quiet)' : ''}`
-        : m.fromRuns
-          ? unknown.cloneNode(true)
-          : 'never',
-    ),
+    h('td', { 'data-label': 'Last claim' }, lastClaim(m, now)),
     h('td', { 'data-label': 'Running' }, String(row.running.length)),
     h(
       'td',

@@ -76,20 +76,19 @@ function drawTask(
       ...fact('Schedule', scheduleCell(t)),
       ...fact('State', t.paused !== undefined ? ['paused since ', timeEl(t.paused * 1000)] : 'active'),
       ...fact('Runs made', `${t.run_num}${t.limit > 0 ? ` of ${t.limit}` : ''}`),
-      ...fact(
-        'Timeout',
-        t.timeout !== null
-          ? `${t.timeout} s`
-          : defaults.task_timeout !== undefined
-            ? `${defaults.task_timeout} s (the default, task_timeout)`
-            : 'the default (task_timeout)',
-      ),
+      ...fact('Timeout', t.timeout !== null ? `${t.timeout} s` : defaultTimeout(defaults.task_timeout)),
       ...fact('While a run is under way', t.overlap),
       ...fact('Retries', t.retries > 0 ? `${t.retries}, the first after ${t.retry_delay ?? 0} s` : 'none'),
       ...extraFacts(t),
       ...fact('Command', h('pre', { class: 'command' }, t.command)),
     ),
   );
+}
+
+/** The timeout a task without its own has: task_timeout's value (0: none; URL calls stop at 30 s). */
+function defaultTimeout(sec: number | undefined): string {
+  if (sec === undefined) return 'the default (task_timeout)';
+  return sec === 0 ? 'none (task_timeout = 0; a URL call stops at 30 s)' : `${sec} s (task_timeout)`;
 }
 
 /** The next 5 runs: in the zone shown, and a cron task's in its own zone too. */
