@@ -11,7 +11,8 @@ import { readEvents } from './live-source.js';
 const KEEP_CHARS = 65_536;
 
 export class OutputTail {
-  readonly pre = h('pre', { class: 'tail', 'aria-label': 'Live output' });
+  // A log, but not read aloud line by line (aria-live off): the state line above says what happens.
+  readonly pre = h('pre', { class: 'tail', role: 'log', 'aria-live': 'off', 'aria-label': 'Live output' });
   readonly state = h('p', { class: 'muted' });
   readonly element = h('div', { class: 'output-tail' }, this.state, this.pre);
   private abort: AbortController | null = null;

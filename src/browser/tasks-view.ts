@@ -389,6 +389,7 @@ function stateCell(t: TaskRow): HTMLElement {
     return h(
       'span',
       { class: 'running-list' },
+      t.paused !== undefined ? [h('span', { class: 'badge paused' }, 'paused'), h('br')] : null,
       ...running.map((f) =>
         h(
           'span',

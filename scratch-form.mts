@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+const port = process.argv[2];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+page.on('console', (m) => console.log(`[console ${m.type()}] ${m.text()}`));
+page.on('request', (r) => { if (r.url().includes('/ui/api')) console.log('req', r.postData()); });
+await page.goto(`http://127.0.0.1:${port}/ui#/tasks/new`);
+await page.getByLabel('Password').fill('adminsecret1');
+await page.keyboard.press('Enter');
+await page.getByRole('heading', { name: 'Add a task' }).waitFor();
+await page.getByLabel(/^Runs at \(/).fill('2031-05-06T07:08:09');
+await page.waitForTimeout(1500);
+console.log(await page.locator('#preview').textContent(), '|', await page.locator('.preview p').textContent());
+console.log(await page.getByLabel(/^Runs at \(/).inputValue());
+await browser.close();
