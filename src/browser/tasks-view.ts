@@ -87,6 +87,15 @@ class TaskList {
   readonly head = h('tr');
   readonly body = h('tbody');
   readonly pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
+  readonly jump = h('input', {
+    type: 'number',
+    id: 'page-jump',
+    min: 1,
+    inputmode: 'numeric',
+    class: 'page-input',
+    'data-act': 'page',
+  });
+  private pages = 1;
   private searchTimer: number | undefined;
   private refreshTimer: number | undefined;
   private lastLoadMs = 0;
@@ -275,15 +284,11 @@ class TaskList {
   }
 
   private drawPager(extra: BoardExtra): void {
-    const jump = h('input', {
-      type: 'number',
-      id: 'page-jump',
-      min: 1,
-      max: extra.pages,
-      value: extra.page,
-      inputmode: 'numeric',
-      class: 'page-input',
-    });
+    // The same field across refreshes: a page number being typed is not lost to the live feed.
+    const jump = this.jump;
+    jump.max = String(extra.pages);
+    if (document.activeElement !== jump) jump.value = String(extra.page);
+    this.pages = extra.pages;
     const last = extra.page >= extra.pages;
     fill(
       this.pager,
@@ -303,7 +308,7 @@ class TaskList {
           class: 'jump',
           onsubmit: (e: Event) => {
             e.preventDefault();
-            const page = Math.min(Math.max(1, Math.round(Number(jump.value) || 1)), extra.pages);
+            const page = Math.min(Math.max(1, Math.round(Number(jump.value) || 1)), this.pages);
             go({ ...this.q, page });
           },
         },

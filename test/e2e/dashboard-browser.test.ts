@@ -112,13 +112,14 @@ const api = async (params: Record<string, string>) => {
 
 test('the tasks at a glance: counts, filters in the address, sorting, pages, a running task, failures that say why', async () => {
   await api({ action: 'add', type: 'ticker', time: '1', name: 'g-fails', command: 'echo broke >&2; exit 3' });
+  // Running for good once begun: its next runs are skipped (overlap=skip) while it sleeps.
   await api({
     action: 'add',
     type: 'ticker',
-    time: '2',
+    time: '5',
     name: 'g-slow',
     overlap: 'skip',
-    command: 'sleep 3',
+    command: 'sleep 60',
   });
   await api({
     action: 'add',
@@ -129,14 +130,17 @@ test('the tasks at a glance: counts, filters in the address, sorting, pages, a r
     command: 'echo n',
   });
   await api({ action: 'pause', kid: 'g-nightly' });
-  for (let i = 0; i < 21; i++)
-    await api({
-      action: 'add',
-      type: 'timer',
-      time: String(3600 + i),
-      name: `g-later-${String(i).padStart(2, '0')}`,
-      command: 'true',
-    });
+  await Promise.all(
+    Array.from({ length: 21 }, (_, i) =>
+      api({
+        action: 'add',
+        type: 'timer',
+        time: String(3600 + i),
+        name: `g-later-${String(i).padStart(2, '0')}`,
+        command: 'true',
+      }),
+    ),
+  );
   await onPage(DESKTOP, async (page, errors) => {
     await logIn(page, PASSWD);
     await page.getByRole('heading', { name: 'Tasks' }).waitFor();
@@ -242,7 +246,9 @@ test('a form: errors at their fields, all at once and in view; a timer as a date
     assert.match(asked, /Discard your changes/);
     await page.getByRole('heading', { name: 'Edit g-later-00' }).waitFor();
     // The one refusal the console shows: the add whose name was taken (409), as the server said it.
-    assert.deepEqual(errors, ['Failed to load resource: the server responded with a status of 409 (Conflict)']);
+    assert.deepEqual(errors, [
+      'Failed to load resource: the server responded with a status of 409 (Conflict)',
+    ]);
   });
 });
 
@@ -309,10 +315,18 @@ test('a phone: no page scrolls sideways, tasks are cards with their actions in a
     // Paused tasks come last (no next run): the Paused filter finds it at once.
     await page.getByRole('link', { name: /^Paused 2$/ }).click();
     await row.getByText('paused', { exact: true }).first().waitFor();
-    for (const hash of ['#/task/g-fails', '#/changes', '#/fleet', '#/runs', '#/live', '#/tasks/new']) {
+    // Each page once it shows what it loads (a row, the feed, the form's preview).
+    const loaded: [string, string][] = [
+      ['#/task/g-fails', 'tr[data-fire]'],
+      ['#/changes', 'tbody tr'],
+      ['#/fleet', 'tbody tr'],
+      ['#/runs', 'tbody tr'],
+      ['#/live', '.feed li'],
+      ['#/tasks/new', '#preview li'],
+    ];
+    for (const [hash, shown] of loaded) {
       await page.goto(`http://127.0.0.1:${web.port}/ui${hash}`);
-      await page.locator('main h1').waitFor();
-      await page.waitForLoadState('networkidle').catch(() => {});
+      await page.locator(shown).first().waitFor();
       await assertNoSideScroll(page, hash);
       if (hash === '#/task/g-fails') {
         await shot(page, 'task-phone');
