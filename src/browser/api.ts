@@ -46,6 +46,17 @@ export const isViewer = (): boolean => role === 'viewer';
 /** What this daemon's dashboard serves beyond the base (`output`: the live output feed, issue 24). */
 let features: readonly string[] = [];
 export const serves = (feature: string): boolean => features.includes(feature);
+/** What applies to a task that sets none of its own (task_timeout), as the session said. */
+let defaults: { task_timeout?: number } = {};
+export const taskDefaults = (): { task_timeout?: number } => defaults;
+
+/** What a login or a session's reply says of the daemon: its role, features and defaults. */
+function learn(data: { role?: unknown; features?: unknown; defaults?: unknown }): void {
+  role = data.role === 'viewer' ? 'viewer' : 'admin';
+  features = Array.isArray(data.features) ? data.features.filter((f) => typeof f === 'string') : [];
+  const timeout = (data.defaults as { task_timeout?: unknown } | undefined)?.task_timeout;
+  defaults = typeof timeout === 'number' ? { task_timeout: timeout } : {};
+}
 
 function keepToken(value: string | null): void {
   token = value;
@@ -129,13 +140,10 @@ export async function resumeSession(): Promise<boolean> {
   token ??= await tokenFromOtherTab();
   if (token === null) return false;
   try {
-    const reply = await request<{ role?: string; features?: unknown }>('/ui/session', {
+    const reply = await request<{ role?: unknown; features?: unknown; defaults?: unknown }>('/ui/session', {
       headers: sessionHeaders(),
     });
-    role = reply.data.role === 'viewer' ? 'viewer' : 'admin';
-    features = Array.isArray(reply.data.features)
-      ? reply.data.features.filter((f) => typeof f === 'string')
-      : [];
+    learn(reply.data);
     keepToken(token);
     return true;
   } catch (err) {
@@ -145,11 +153,11 @@ export async function resumeSession(): Promise<boolean> {
 }
 
 export async function login(passwd: string): Promise<void> {
-  const reply = await post<{ token: string; role?: string; features?: unknown }>('/ui/login', { passwd });
-  role = reply.data.role === 'viewer' ? 'viewer' : 'admin';
-  features = Array.isArray(reply.data.features)
-    ? reply.data.features.filter((f) => typeof f === 'string')
-    : [];
+  const reply = await post<{ token: string; role?: unknown; features?: unknown; defaults?: unknown }>(
+    '/ui/login',
+    { passwd },
+  );
+  learn(reply.data);
   keepToken(reply.data.token);
 }
 

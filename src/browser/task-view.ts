@@ -2,7 +2,7 @@
 // its history, each run's output folded under it (an output opened stays open as the history
 // is read again). The page follows the live feed. A task gone (a timer that fired, one deleted)
 // has its history page (#/history/KID): links lead there, never to a request that fails.
-import { call, type Reply } from './api.js';
+import { call, type Reply, taskDefaults } from './api.js';
 import { resultEl, scheduleCell, timeEl } from './cells.js';
 import { fill, h, keepingFocus, table } from './dom.js';
 import { ms, spanOf, timeOfMs } from './format.js';
@@ -253,7 +253,7 @@ class TaskPage {
     }
     this.task = { ...reply.data, running: this.task?.running };
     this.ownKid = reply.data.kid;
-    this.defaults = reply.defaults ?? {};
+    this.defaults = taskDefaults();
     const task = this.task;
     keepingFocus(() => drawTask(this.head, task, this.defaults, () => void this.reload()));
     const next = await attempt(() => call<UpcomingRun[]>('next', { kid: this.ownKid, n: '5' }));

@@ -51,11 +51,7 @@ export type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>
 
 export const ACTIONS: Record<string, Action> = {
   count: async (_p, { service }) => ({ data: await service.count(), msg: 'ok' }),
-  get: async (p, { service }) => ({
-    data: withSchedule(await service.get(kidParam(p))),
-    msg: 'ok',
-    extra: { defaults: service.defaults() },
-  }),
+  get: async (p, { service }) => ({ data: withSchedule(await service.get(kidParam(p))), msg: 'ok' }),
   add: async (p, { service }) => {
     const { task, replaced } = await service.add(taskInput(p), { replace: flagParam(p, 'replace') });
     return { data: task.kid, msg: 'ok', extra: { replaced } };

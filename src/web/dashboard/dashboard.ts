@@ -123,7 +123,12 @@ export class Dashboard {
     if (route === 'session')
       return {
         code: 200,
-        data: { ends_at_ms: session.endsAtMs, role: session.role, features: DASHBOARD_FEATURES },
+        data: {
+          ends_at_ms: session.endsAtMs,
+          role: session.role,
+          features: DASHBOARD_FEATURES,
+          defaults: this.deps.service.defaults(),
+        },
         msg: 'ok',
       };
     if (route === 'live') {
