@@ -24,6 +24,7 @@ export class OutputTail {
     this.stop();
     this.fireId = fireId;
     this.pre.textContent = '';
+    this.pre.hidden = !serves('output');
     if (!serves('output')) {
       this.state.textContent =
         'Live output needs a daemon that serves the output feed; the output is in the history once the run ends.';

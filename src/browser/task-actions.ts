@@ -19,10 +19,11 @@ export function runNowNote(task: Pick<TaskRow, 'running' | 'overlap'>): string |
   return 'A run is under way: Run now starts another beside it (overlap allow).';
 }
 
-function actionButtons(task: TaskRow, changed: (gone?: boolean) => void): HTMLElement[] {
+/** The buttons; `note`: with what Run now does while a run is under way (the task's page says it apart). */
+function actionButtons(task: TaskRow, changed: (gone?: boolean) => void, withNote: boolean): HTMLElement[] {
   const label = labelOf(task);
   const paused = task.paused !== undefined;
-  const note = runNowNote(task);
+  const note = withNote ? runNowNote(task) : null;
   const noteId = note === null ? null : newId('note');
   const button = (text: string, onclick: () => Promise<void>, describedBy: string | null = null) =>
     h(
@@ -83,14 +84,20 @@ function actionButtons(task: TaskRow, changed: (gone?: boolean) => void): HTMLEl
 /** The actions in a menu: a button that opens them, Escape closes it. */
 export function actionsMenu(task: TaskRow, changed: (gone?: boolean) => void): HTMLElement | null {
   if (isViewer()) return null;
-  const menu = h(
+  // Done, the menu closes (focus back on its button), and what shows the task is drawn again.
+  const done = (gone?: boolean) => {
+    menu.open = false;
+    menu.querySelector('summary')?.focus();
+    changed(gone);
+  };
+  const menu: HTMLDetailsElement = h(
     'details',
     { class: 'menu', 'data-kid': task.kid },
     h('summary', { 'aria-label': `Actions for ${labelOf(task)}`, 'data-act': 'menu' }, 'Actions'),
     h(
       'div',
       { class: 'menu-items', role: 'group', 'aria-label': `Actions for ${labelOf(task)}` },
-      ...actionButtons(task, changed),
+      ...actionButtons(task, done, true),
     ),
   );
   menu.addEventListener('keydown', (event) => {
@@ -113,7 +120,7 @@ export function taskActions(task: TaskRow, changed: (gone?: boolean) => void): H
   return h(
     'div',
     { class: 'task-actions' },
-    h('span', { class: 'actions wide' }, ...actionButtons(task, changed)),
+    h('span', { class: 'actions wide' }, ...actionButtons(task, changed, false)),
     h('span', { class: 'narrow' }, actionsMenu(task, changed)),
   );
 }

@@ -186,6 +186,8 @@ class TaskPage {
   ownKid: string;
   private task: TaskRow | null = null;
   private defaults: { task_timeout?: number } = {};
+  /** The task's runs under way, as the running action said last. */
+  private runs: RunningFire[] = [];
 
   constructor(
     private readonly kid: string,
@@ -251,7 +253,7 @@ class TaskPage {
       );
       return;
     }
-    this.task = { ...reply.data, running: this.task?.running };
+    this.task = { ...reply.data, running: this.runs };
     this.ownKid = reply.data.kid;
     this.defaults = taskDefaults();
     const task = this.task;
@@ -265,8 +267,10 @@ class TaskPage {
     if (!reply) return;
     const mine = reply.data.filter((f) => f.kid === this.ownKid);
     drawRunning(this.running, this.runningList, this.tail, mine);
-    const wasRunning = (this.task?.running?.length ?? 0) > 0;
-    if (this.task && wasRunning !== mine.length > 0) {
+    const changed = this.runs.length > 0 !== mine.length > 0;
+    this.runs = mine;
+    // The title's note and Run now's hint follow whether a run is under way.
+    if (this.task && changed) {
       const task = { ...this.task, running: mine };
       this.task = task;
       keepingFocus(() => drawTask(this.head, task, this.defaults, () => void this.reload()));

@@ -6,7 +6,7 @@
 // sees no control, axe-core on every page (0 serious or critical violations) and a console
 // without errors; a new tab handed the session; the Live page through a Redis restart.
 // On failure the page is kept as test-results/dashboard-failure.png (the path is printed).
-// KTIMER_SCREENSHOTS=docs/img saves the main pages, desktop and phone, for docs/dashboard.md.
+// KTIMER_SCREENSHOTS=docs saves the main pages, desktop and phone, as docs/dashboard-*.png.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,7 +81,7 @@ async function assertNoSideScroll(page: Page, where: string): Promise<void> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: join(ROOT, SHOTS, `${name}.png`) });
+  if (SHOTS) await page.screenshot({ path: join(ROOT, SHOTS, `dashboard-${name}.png`) });
 }
 
 async function logIn(page: Page, passwd: string, hash = ''): Promise<void> {

@@ -169,6 +169,7 @@ export class Dashboard {
         ends_at_ms: opened.session.endsAtMs,
         role: verdict,
         features: DASHBOARD_FEATURES,
+        defaults: this.deps.service.defaults(),
       },
       msg: 'ok',
     };
