@@ -227,10 +227,11 @@ class TaskPage {
   }
 
   reload(): Promise<unknown> {
+    // The runs under way once the task's kid is known (the page may be opened by its name).
+    const task = this.live ? this.loadTask() : this.loadHistory();
     return Promise.all([
-      this.live ? this.loadTask() : this.drawGone(),
-      this.loadHistory(),
-      this.loadRunning(),
+      task.then(() => this.loadRunning()),
+      this.live ? this.loadHistory() : this.drawGone(),
     ]);
   }
 
