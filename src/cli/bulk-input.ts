@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { KtimerError, messageOf } from '../errors.js';
 import type { TaskSpec } from '../tasks/task.js';
-import { parseTaskSpec, TASK_FIELDS, type TaskInput, type TaskRules } from '../tasks/task-rules.js';
+import { INPUT_FIELDS, parseTaskSpec, type TaskInput, type TaskRules } from '../tasks/task-rules.js';
 
-const FIELDS: ReadonlySet<string> = new Set(TASK_FIELDS);
+const FIELDS: ReadonlySet<string> = new Set(INPUT_FIELDS);
 const MAX_REPORTED = 20;
 
 export function readBulkFile(path: string): string {
@@ -70,13 +70,24 @@ function lineInput(line: string): TaskInput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error('not a JSON object, such as {"type":"timer","time":10,"command":"date"}');
   }
-  const input: TaskInput = {};
-  for (const [key, v] of Object.entries(value)) {
+  const input: Record<string, string | string[]> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (!FIELDS.has(key))
-      throw new Error(`unknown field "${key.slice(0, 40)}"; expected ${TASK_FIELDS.join(', ')}`);
-    if (typeof v !== 'string' && typeof v !== 'number')
-      throw new Error(`field ${key} must be a string or a number`);
-    input[key as keyof TaskInput] = String(v);
+      throw new Error(`unknown field "${key.slice(0, 40)}"; expected ${INPUT_FIELDS.join(', ')}`);
+    if (key === 'env') input.env = envAssignments(v);
+    else if (key === 'on' && Array.isArray(v) && v.every((l) => typeof l === 'string')) input.on = v;
+    else if (typeof v === 'string' || typeof v === 'number') input[key] = String(v);
+    else throw new Error(`field ${key} must be a string or a number`);
   }
   return input;
+}
+
+/** `"env": {"NAME": "value"}` (or a list of NAME=VALUE) as the assignments `-env` takes. */
+function envAssignments(v: unknown): string[] {
+  if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return v;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.every(([, x]) => typeof x === 'string')) return entries.map(([k, x]) => `${k}=${String(x)}`);
+  }
+  throw new Error('field env must map names to string values, such as {"LANG":"C.UTF-8"}');
 }

@@ -34,9 +34,14 @@ export function nextInWords(t: TaskWithKid, nowMs: number): string {
 }
 
 export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
+  // GROUP and ON only when a task of the page has one: most fleets use neither.
+  const grouped = tasks.some((t) => t.group !== undefined);
+  const placed = tasks.some((t) => t.on !== undefined);
   const rows = tasks.map((t) => [
     t.kid,
     t.name === undefined ? '—' : oneLine(t.name, 64),
+    ...(grouped ? [t.group ?? '—'] : []),
+    ...(placed ? [t.on?.join(',') ?? '—'] : []),
     t.type,
     oneLine(scheduleInWords(t), 60),
     runsInWords(t),
@@ -44,7 +49,8 @@ export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
     nextInWords(t, nowMs),
     oneLine(t.command, 60),
   ]);
-  return table(['KID', 'NAME', 'TYPE', 'SCHEDULE', 'RUNS', 'LAST', 'NEXT', 'COMMAND'], rows);
+  const heads = ['KID', 'NAME', ...(grouped ? ['GROUP'] : []), ...(placed ? ['ON'] : [])];
+  return table([...heads, 'TYPE', 'SCHEDULE', 'RUNS', 'LAST', 'NEXT', 'COMMAND'], rows);
 }
 
 /** `ktimer history`: a task's runs, latest start first. */

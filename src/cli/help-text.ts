@@ -46,6 +46,7 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'ktimer add --file tasks.jsonl --replace',
       'ktimer add -type=ticker -time=60 -overlap=skip -command="sleep 90"',
       'ktimer add -type=cron -cron="0 */5 * * * *" -retries=3 -retry_delay=30 -command="https://example.com/ping"',
+      'ktimer add -type=cron -cron="0 30 3 * * *" -name=db-backup -on=db -user=backup -cwd=/srv/db -env=LANG=C.UTF-8 -command="./backup.sh"',
     ],
     notes: [
       'Quote a command of several words: -command="echo hi there"; quote a cron expression too.',
@@ -53,8 +54,11 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       '(exit 1) unless --replace, which replaces that task in place (same kid, history kept).',
       '-timeout: seconds a run may take (shell: its process group is killed; URL: abandoned).',
       '-overlap: what a run due while the one before still runs does (allow, skip, queue).',
-      '-retries, -retry_delay: a failed run is retried after retry_delay s, then twice as long each time.',
-      'A cron expression has 5 fields (minute hour day month weekday) or 6 (second first); see README "Schedules".',
+      '-retries, -retry_delay: a failed run (or one lost with its daemon) is retried after retry_delay s,',
+      'then twice as long each time.',
+      '-on: only a daemon holding every label given fires it; -user, -cwd, -env, -output_max: how it runs',
+      '(docs/running-tasks.md); -notify=off: no alerts for it; -group: the apply file that owns it.',
+      'A cron expression has 5 fields (minute hour day month weekday) or 6 (second first); see docs/schedules.md.',
     ],
   },
   update: {
@@ -64,7 +68,11 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       `ktimer update ${KID} -cron="0 0 4 * * *" -tz=America/New_York`,
       'ktimer update backup -timeout=600 -name=nightly-backup',
     ],
-    notes: ['-name= removes the name; -timeout=0 goes back to task_timeout.'],
+    notes: [
+      '-name= removes the name; -timeout=0 goes back to task_timeout.',
+      '-on=, -cwd=, -user=, -output_max=, -group= remove theirs; -env=NAME=VALUE (repeated) replaces the',
+      "task's whole environment, -env= removes it; -notify=on gives its alerts back.",
+    ],
   },
   list: {
     examples: [
@@ -97,7 +105,9 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     examples: [`ktimer run ${KID}`, 'ktimer run backup --wait', `ktimer run -kid=${KID} --json`],
     notes: [
       'The run is recorded with trigger "manual" (history BY column) and takes the next run number.',
-      'The schedule stays as it is. A task with -overlap=skip whose run is under way is not run (exit 1);',
+      'The schedule stays as it is, but the run counts: a timer run by hand is done (it does not fire',
+      'again at its time), and so is a task whose runs, by hand or scheduled, reach its -limit.',
+      'A task with -overlap=skip whose run is under way is not run (exit 1);',
       'with queue, the run starts when that one ends. --wait exits 0 if the run (after its retries) succeeded, 1 if not.',
     ],
   },

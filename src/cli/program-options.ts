@@ -8,7 +8,8 @@ export function taskOptions<A extends unknown[], O extends OptionValues, G exten
   defaults: boolean,
 ) {
   const dflt = (text: string) => (defaults ? ` (default ${text})` : '');
-  return scheduleOptions(cmd, dflt)
+  const gone = (how: string) => (defaults ? '' : `; ${how} removes it`);
+  const withRetries = scheduleOptions(cmd, dflt)
     .option(
       '--command <cmd>',
       `shell command (run with /bin/bash -c) or http(s) URL${dflt('[task] in conf.ini')}`,
@@ -36,8 +37,40 @@ export function taskOptions<A extends unknown[], O extends OptionValues, G exten
     .option(
       '--retry_delay <sec>',
       `seconds before the first retry, 1..3600; each next waits twice as long (with jitter, 1 h at most)${dflt('10')}`,
-    );
+    )
+    .option('--group <group>', `the task's group (an apply file's; list -group=G)${gone('-group=')}`);
+  return runOptions(withRetries, defaults);
 }
+
+/** Where and how a task runs (issue 24): labels, directory, environment, user, output, alerts. */
+function runOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+  defaults: boolean,
+) {
+  const gone = (how: string) => (defaults ? '' : `; ${how} removes it`);
+  return cmd
+    .option(
+      '--on <labels>',
+      `only a daemon holding all these labels fires it ([daemon] labels; host:NAME is each daemon's own), such as db,eu${gone('-on=')}`,
+    )
+    .option('--cwd <dir>', `the directory the command starts in (absolute)${gone('-cwd=')}`)
+    .option(
+      '--env <NAME=VALUE>',
+      `a variable set for the command; repeat for more${defaults ? '' : " (the given ones replace the task's; -env= removes them all)"}`,
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--user <name>',
+      `run the shell command as this user and their groups (the daemon must run as root)${gone('-user=')}`,
+    )
+    .option(
+      '--output_max <size>',
+      `bytes of stdout, and of stderr, kept of each run, such as 8k or 1M${dflt2(defaults, '[task] output_max')}${gone('-output_max=')}`,
+    )
+    .option('--notify <on|off>', `off: no failure or recovery alert for this task${dflt2(defaults, 'on')}`);
+}
+
+const dflt2 = (defaults: boolean, text: string) => (defaults ? ` (default ${text})` : '');
 
 /** When a task runs: type, time, cron, zone, misfire, limit. */
 function scheduleOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(

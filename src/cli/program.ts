@@ -131,7 +131,8 @@ function taskCommands(program: Program, argv: readonly string[]): void {
       .option('--endtime <time>', 'window end: a unix timestamp, now, +2h or a date (default: no end)')
       .option('--offset <n>', 'rows to skip, at most 10000 (default 0); deeper, follow the cursor')
       .option('--cursor <cursor>', 'start after the row of this cursor, printed by the page before')
-      .option('--count <n>', 'rows to show, 1..1000 (default 100)'),
+      .option('--count <n>', 'rows to show, 1..1000 (default 100)')
+      .option('--group <group>', 'only the tasks of this group (pages on by cursor)'),
     argv,
     () => import('./commands/list.js'),
   );

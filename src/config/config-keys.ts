@@ -137,7 +137,7 @@ const DEFAULT_SECTION = {
     0,
     3600,
     'seconds',
-    'On stop, how long running tasks may go on before they are killed.',
+    "On stop, how long running tasks may go on before they are killed; when the daemon dies, how long its spawners wait from SIGTERM to SIGKILL. At most half of task_lost_after (unless task_keep_orphans = 1), so that a dead daemon's commands are stopped before their runs are retried.",
   ),
   task_keep_orphans: bool(
     false,
@@ -148,7 +148,7 @@ const DEFAULT_SECTION = {
     4,
     3600,
     'seconds',
-    "A running task's daemon renews its lease; when a daemon stops (killed, its machine gone), the runs it had begun are recorded lost this long after, by whichever daemon claims next.",
+    "A running task's daemon renews its lease; when a daemon stops (killed, its machine gone), the runs it had begun are recorded lost this long after, by whichever daemon claims next, and retried if their tasks retry. A daemon that cannot reach Redis stops its own runs before then. At least twice shutdown_grace.",
   ),
   history_per_task: int(
     100,

@@ -112,6 +112,7 @@ export function buildConfig(
     waitReplicas: r['redis.wait_replicas'],
   };
   checkRedis(redis, file);
+  checkOrphanGrace(d, file);
   return deepFreeze({
     file,
     pidfile: resolve(dir, d.pidfile),
@@ -141,6 +142,25 @@ export function buildConfig(
       timeoutMs: n.timeout * 1000,
     },
   });
+}
+
+/**
+ * A dead daemon's spawners stop its commands within shutdown_grace (SIGKILL then), and a claim
+ * records their runs lost, and may retry them, no sooner than three quarters of task_lost_after
+ * after its death (its leases are renewed every quarter): the grace must end well before, so that
+ * a retry never starts beside the command it retries (docs/guarantees.md). Half leaves a quarter
+ * of task_lost_after, 1 s at least, for the clocks and the spawner. With task_keep_orphans the
+ * commands are not stopped at all, a documented risk: nothing to check.
+ */
+function checkOrphanGrace(
+  d: { shutdown_grace: number; task_lost_after: number; task_keep_orphans: boolean },
+  file: string,
+): void {
+  if (d.task_keep_orphans || d.shutdown_grace * 2 <= d.task_lost_after) return;
+  throw new KtimerError(
+    'config',
+    `${file}: [default] shutdown_grace = ${d.shutdown_grace} is more than half of task_lost_after = ${d.task_lost_after}: the commands of a daemon that died would still run when their runs are taken for lost and retried; set shutdown_grace to at most ${Math.floor(d.task_lost_after / 2)}, or task_lost_after to at least ${d.shutdown_grace * 2}`,
+  );
 }
 
 function checkRedis(redis: Pick<Config['redis'], 'sentinels' | 'cluster' | 'db'>, file: string): void {

@@ -16,6 +16,7 @@ import { openStore, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
 import type { LoopHealth } from './health.js';
+import type { LeaseFenceDeps } from './lease-fence.js';
 import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
@@ -81,7 +82,10 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     logs,
     onGivenUp: () => metrics.notificationFailed(),
   });
-  const recorder = buildRecorder(base, metrics, notifier);
+  // The fence stops a run through the dispatcher, built below (a run starts only once both exist).
+  const recorder = buildRecorder(base, metrics, notifier, (id, signal, untilMs) =>
+    dispatcher.fence(id, signal, untilMs),
+  );
   const dispatcher = buildDispatcher(base, shells, recorder, metrics);
   const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics });
   const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier);
@@ -95,7 +99,12 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics };
 }
 
-function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecorder {
+function buildRecorder(
+  b: Base,
+  metrics: Metrics,
+  notifier: Notifier,
+  stop: LeaseFenceDeps['stop'],
+): RunRecorder {
   return new RunRecorder({
     fires: b.store.fires,
     clock: b.clock,
@@ -107,6 +116,8 @@ function buildRecorder(b: Base, metrics: Metrics, notifier: Notifier): RunRecord
       if (retried) metrics.retryScheduled(record.kind);
       notifier.runRecorded(record, streak);
     },
+    // Cut off from Redis, it stops its runs before their leases run out (docs/guarantees.md).
+    fence: { graceMs: b.config.task.shutdownGraceSec * 1000, stop },
   });
 }
 

@@ -44,14 +44,17 @@ interface Running {
   task: RunningTask;
   /** Handed to the runner, unix ms (Redis clock). */
   handedMs: number;
-  /** Killed by the shutdown (after shutdown_grace, or at once): its log line says so. */
-  killedAtShutdown?: boolean;
+  /** Stopped by this daemon (the shutdown, the lease fence): why, as its log line and record say. */
+  stoppedBecause?: string;
 }
 
 /** After shutdown_grace: SIGTERM, then SIGKILL to what is left after half of this, ms. */
 const KILL_GRACE_MS = 5000;
 /** The `error` of a fire the shutdown killed, in runed.log and error.log. */
 export const KILLED_AT_SHUTDOWN = 'killed at shutdown';
+/** The `error` of a fire the lease fence stopped (daemon/lease-fence.ts). */
+export const STOPPED_UNLEASED =
+  'stopped by its daemon: it could not renew the lease (Redis unreachable) before another daemon could take the run for lost';
 
 export class Dispatcher implements FireSink {
   private readonly running = new Map<string, Running>();
@@ -166,7 +169,7 @@ export class Dispatcher implements FireSink {
     if (!begun) return;
     this.logBegin(begun);
     fires.forEach((fire, i) => {
-      if (begun.allowed[i]) this.start(fire);
+      if (begun.allowed[i]) this.start(fire, begun.leaseUntilMs);
       else
         this.deps.logs.runed.info(
           { event: 'not_ours', kid: fire.kid, fire_id: fire.id },
@@ -192,7 +195,7 @@ export class Dispatcher implements FireSink {
     }
   }
 
-  private start(fire: Fire): void {
+  private start(fire: Fire, leaseUntilMs: number): void {
     const handedMs = this.deps.clock.nowMs();
     const req = {
       kid: fire.kid,
@@ -203,7 +206,7 @@ export class Dispatcher implements FireSink {
     const task = this.deps.runners[fire.kind](req);
     this.running.set(fire.id, { fire, task, handedMs });
     this.active[fire.kind]++;
-    this.deps.recorder.started(fire);
+    this.deps.recorder.started(fire, leaseUntilMs);
     this.firedTotal++;
     task.result.then(
       (result) => this.finished(fire, handedMs, result),
@@ -216,11 +219,11 @@ export class Dispatcher implements FireSink {
   }
 
   private finished(fire: Fire, handedMs: number, result: RunnerResult): void {
-    const killed = this.running.get(fire.id)?.killedAtShutdown === true && !result.ok;
+    const why = this.running.get(fire.id)?.stoppedBecause;
     this.running.delete(fire.id);
     this.active[fire.kind]--;
     if (!result.ok) this.failedTotal++;
-    const logged = killed ? { ...result, error: KILLED_AT_SHUTDOWN } : result;
+    const logged = why !== undefined && !result.ok ? { ...result, error: why } : result;
     const startedMs = handedMs + result.startDelayMs;
     logFire(this.deps.logs, fire, startedMs, logged, this.deps.host);
     this.deps.recorder.finished(fire, startedMs, logged);
@@ -251,8 +254,25 @@ export class Dispatcher implements FireSink {
   /** Kills what runs, at shutdown. */
   private killAll(signal: NodeJS.Signals): void {
     for (const r of this.running.values()) {
-      r.killedAtShutdown = true;
+      r.stoppedBecause ??= KILLED_AT_SHUTDOWN;
       r.task.kill(signal);
     }
+  }
+
+  /**
+   * The lease fence stops fire `id`: its lease, unrenewed, ends at `leaseUntilMs`
+   * (daemon/lease-fence.ts). Said once in error.log, at its SIGTERM.
+   */
+  fence(id: string, signal: NodeJS.Signals, leaseUntilMs: number): void {
+    const r = this.running.get(id);
+    if (!r) return;
+    if (r.stoppedBecause === undefined) {
+      r.stoppedBecause = STOPPED_UNLEASED;
+      this.deps.logs.error.error(
+        { event: 'fenced', kid: r.fire.kid, fire_id: id, lease_until: leaseUntilMs / 1000 },
+        'cannot renew the lease of a running task (Redis unreachable): stopping it before another daemon may take it for lost',
+      );
+    }
+    r.task.kill(signal);
   }
 }

@@ -7,10 +7,13 @@ import { backoffMs } from '../backoff.js';
 import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
-import { isRetryable, retryWaitMs } from '../runner/retry-rule.js';
+import { logRetry } from '../log/fire-log.js';
+import { isRetryable } from '../runner/retry-rule.js';
 import type { RunnerResult } from '../runner/runner-result.js';
 import { latenessMs, type RunEnding } from '../runs/record.js';
+import { retryWaitOf } from '../runs/retry.js';
 import type { EndedRun, Fire, FireStore, RunRecord } from '../store/open-store.js';
+import { LeaseFence, type LeaseFenceDeps } from './lease-fence.js';
 
 const RETRY_MAX_MS = 5000;
 /** At shutdown, finishes still failing are given up after this many attempts (their fires go lost). */
@@ -27,29 +30,38 @@ export interface RunRecorderDeps {
   logs: Pick<DaemonLogs, 'error' | 'runed'>;
   /** Each run put on record as finish.lua kept it, with its task's failures in a row (Finished.streak): alerts, metrics. */
   onRecorded?: (record: RunRecord, streak: number, retried: boolean) => void;
-  /** Retry waits' jitter (tests fix it). */
-  random?: () => number;
+  /**
+   * Self-fencing (daemon/lease-fence.ts): how a run whose lease this daemon cannot renew is
+   * stopped before its deadline, and shutdown_grace. None: runs are never stopped so (tests).
+   */
+  fence?: Pick<LeaseFenceDeps, 'graceMs' | 'stop'>;
 }
 
 export class RunRecorder {
   private readonly running = new Map<string, Pick<Fire, 'id' | 'token'>>();
+  private readonly fence: LeaseFence | null;
   private queue: EndedRun[] = [];
   private flushing: Promise<void> | null = null;
   private renewSleep: Sleep | undefined;
   private renewing = false;
   private closing = false;
 
-  constructor(private readonly deps: RunRecorderDeps) {}
+  constructor(private readonly deps: RunRecorderDeps) {
+    const { fence, clock, keepMs } = deps;
+    this.fence = fence ? new LeaseFence({ ...fence, clock, keepMs }) : null;
+  }
 
-  /** A begun fire runs: its lease is kept until it ends. */
-  started(fire: Fire): void {
+  /** A begun fire runs, its lease held until `leaseUntilMs` (its begin's): kept until it ends. */
+  started(fire: Fire, leaseUntilMs: number): void {
     this.running.set(fire.id, fire);
+    this.fence?.holds(fire.id, leaseUntilMs);
     if (!this.renewing) void this.renewLoop();
   }
 
   /** A fire ended: its record goes with the next batch. */
   finished(fire: Fire, startedMs: number, result: RunnerResult): void {
     this.running.delete(fire.id);
+    this.fence?.ended(fire.id);
     this.queue.push(this.ended(fire, startedMs, result));
     this.flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
   }
@@ -57,6 +69,7 @@ export class RunRecorder {
   /** Writes what is queued (at shutdown: gives up after a few failed attempts). */
   async close(): Promise<void> {
     this.closing = true;
+    this.fence?.close();
     this.renewSleep?.wake();
     while (this.flushing) await this.flushing;
   }
@@ -78,7 +91,7 @@ export class RunRecorder {
     };
     const waitMs =
       fire.retry_delay !== undefined && isRetryable(r)
-        ? retryWaitMs(fire.retry_delay, fire.attempt ?? 1, this.deps.random)
+        ? retryWaitOf({ ...fire, retry_delay: fire.retry_delay })
         : null;
     return { fire, ending, retryWaitMs: waitMs };
   }
@@ -100,7 +113,7 @@ export class RunRecorder {
             this.notHeld(run);
             return;
           }
-          if (retried) this.retrying(record);
+          if (retried) logRetry(this.deps.logs, record);
           this.deps.onRecorded?.(record, streak, retried);
         });
         attempt = -1;
@@ -125,20 +138,6 @@ export class RunRecorder {
     this.flushing = null;
   }
 
-  /** A failed run whose retry finish.lua handed out. */
-  private retrying(record: RunRecord): void {
-    this.deps.logs.runed.info(
-      {
-        event: 'retry',
-        kid: record.kid,
-        fire_id: record.fire_id,
-        attempt: record.attempt + 1,
-        at: record.retry_at,
-      },
-      `run failed: attempt ${record.attempt + 1} is due at ${new Date((record.retry_at ?? 0) * 1000).toISOString()}`,
-    );
-  }
-
   /** A fire another daemon took over, or already recorded lost: said in error.log. */
   private notHeld({ fire, ending }: EndedRun): void {
     this.deps.logs.error.warn(
@@ -160,8 +159,15 @@ export class RunRecorder {
         // A method, not the field: the compiler's narrowing cannot see close() run during the await.
         if (this.running.size === 0 || this.isClosing()) break;
         const deadlineMs = this.deps.clock.nowMs() + this.deps.keepMs;
+        const fires = [...this.running.values()];
         await this.deps.fires
-          .renew({ owner: this.deps.owner, deadlineMs, fires: [...this.running.values()] })
+          .renew({ owner: this.deps.owner, deadlineMs, fires })
+          .then(() => {
+            // Renewed (those still this daemon's): the fence waits for the new deadline.
+            // renew.lua's deadline: whole ms.
+            const until = Math.floor(deadlineMs);
+            for (const f of fires) if (this.running.has(f.id)) this.fence?.holds(f.id, until);
+          })
           .catch((err: unknown) =>
             this.deps.logs.error.warn(
               { event: 'renew_failed', err: messageOf(err) },

@@ -49,10 +49,13 @@ export interface SchedulerDeps {
   leaseMs: number;
   expireLimitSec: number;
   logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
-  /** A run this claim recorded lost, with its task's failures in a row (alerts). */
+  /**
+   * A run this claim recorded lost, with its task's failures in a row (alerts): a failure, 0 while
+   * its retry is due (record.retry_at).
+   */
   onLost?: (record: RunRecord, streak: number) => void;
-  /** Claim durations and runs found lost (README "Metrics"). */
-  metrics?: Pick<Metrics, 'claimTook' | 'runRecorded' | 'runsMissed'>;
+  /** Claim durations, runs found lost and their retries (docs/metrics-and-health.md). */
+  metrics?: Pick<Metrics, 'claimTook' | 'runRecorded' | 'runsMissed' | 'retryScheduled'>;
 }
 
 export interface PassResult {
@@ -173,6 +176,7 @@ export class Scheduler {
       else {
         if (entry.kind === 'lost') {
           this.deps.metrics?.runRecorded(entry.record.kind, 'lost');
+          if (entry.record.retry_at !== undefined) this.deps.metrics?.retryScheduled(entry.record.kind);
           this.deps.onLost?.(entry.record, entry.streak);
         } else if (entry.kind === 'skipped') this.deps.metrics?.runRecorded(entry.record.kind, 'skipped');
         else if (entry.kind === 'missed') this.deps.metrics?.runsMissed(entry.policy, entry.count);

@@ -150,7 +150,7 @@ function readField({ key, value }: Field, input: TaskInput, run: RunFields): voi
   } else throw usageError(`unknown field "${key.slice(0, 40)}"; expected ${FILE_FIELDS.join(', ')}`);
 }
 
-const isInputField = (key: string): key is Exclude<keyof TaskInput, 'name'> =>
+const isInputField = (key: string): key is Exclude<(typeof TASK_FIELDS)[number], 'name'> =>
   (INPUT_FIELDS as readonly string[]).includes(key);
 
 /** A scalar's text: what was written (`010` is "010", a JSON file's 300 is "300"). */

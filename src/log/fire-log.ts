@@ -4,7 +4,7 @@
 import type { RunnerResult } from '../runner/runner-result.js';
 import { latenessMs } from '../runs/record.js';
 import { secOfMs } from '../runs/units.js';
-import type { ClaimEntry, Fire } from '../store/open-store.js';
+import type { ClaimEntry, Fire, RunRecord } from '../store/open-store.js';
 import type { Missed } from '../tasks/schedule.js';
 import type { DaemonLogs } from './daemon-logs.js';
 
@@ -36,10 +36,31 @@ export function logClaimEntry(logs: FireLogs, entry: ClaimNote): void {
   } else {
     const r = entry.record;
     const fields = { event: 'lost', kid: r.kid, fire_id: r.fire_id, host: r.host, pid: r.pid, due: r.due };
-    const msg = 'a run was begun by a daemon that stopped before it ended: recorded lost; not run again';
+    const then =
+      r.retry_at === undefined
+        ? 'not run again'
+        : `attempt ${r.attempt + 1} is due at ${isoOfSec(r.retry_at)}`;
+    const msg = `a run was begun by a daemon that stopped before it ended: recorded lost; ${then}`;
     logs.runed.error(fields, msg);
     logs.error.error(fields, msg);
+    if (r.retry_at !== undefined) logRetry(logs, r);
   }
+}
+
+const isoOfSec = (sec: number): string => new Date(sec * 1000).toISOString();
+
+/** A failed or lost attempt whose retry finish.lua or the claim handed out (include/retry.lua). */
+export function logRetry(logs: Pick<FireLogs, 'runed'>, record: RunRecord): void {
+  logs.runed.info(
+    {
+      event: 'retry',
+      kid: record.kid,
+      fire_id: record.fire_id,
+      attempt: record.attempt + 1,
+      at: record.retry_at,
+    },
+    `run ${record.result}: attempt ${record.attempt + 1} is due at ${isoOfSec(record.retry_at ?? 0)}`,
+  );
 }
 
 /** Runs of a ticker or cron task that its misfire policy did not fire (downtime). */

@@ -16,17 +16,26 @@ function changeFields(change: TaskChange): Record<string, unknown> {
   switch (change.op) {
     case 'add':
     case 'update':
-      return { kid: change.kid, task: change.task };
+      return { kid: change.kid, task: withEnvMasked(change.task) };
     case 'del':
       return { kids: change.kids, removed: change.removed, dropped: change.dropped };
     case 'clear':
       return { removed: change.removed };
     case 'run':
-      return { kid: change.kid, fire_id: change.fire_id, state: change.state };
+      return { kid: change.kid, fire_id: change.fire_id, state: change.state, task_done: change.task_done };
     case 'pause':
     case 'resume':
       return change.kids === 'all'
         ? { all: true, count: change.count }
         : { kids: change.kids, count: change.count };
   }
+}
+
+/**
+ * A task with its `-env` values masked, as URL credentials are: an environment is where secrets
+ * are handed to commands (the names stay, to tell what was set).
+ */
+export function withEnvMasked<T extends { env?: Record<string, string> }>(task: T): T {
+  if (!task.env) return task;
+  return { ...task, env: Object.fromEntries(Object.keys(task.env).map((name) => [name, '***'])) };
 }

@@ -1,5 +1,5 @@
-// `list` with `search` (the dashboard's search box): the tasks of the window whose kid, name or
-// command holds the text, case-insensitively. Redis keeps no index of names or commands, so the
+// `list` with `search` (the dashboard's search box) or `group`: the tasks of the window whose kid,
+// name or command holds the text, case-insensitively, and of that group. Redis keeps no index of names or commands, so the
 // window is read in pages by cursor and filtered here, never in a script: one page costs Redis
 // what a plain page does, and a search never holds up the claims of a fleet.
 import { usageError } from '../errors.js';
@@ -18,11 +18,22 @@ export function searchText(value: string | undefined): string | null {
   return value.trim().toLowerCase();
 }
 
-/** Whether the task's kid, name or command holds `text` (lowercase, as searchText gives it). */
-export const holds = (task: TaskWithKid, text: string): boolean =>
-  task.kid.includes(text) ||
-  (task.name?.toLowerCase().includes(text) ?? false) ||
-  task.command.toLowerCase().includes(text);
+/**
+ * Which tasks a filtered list keeps: those holding `text` in their kid, name or command (any
+ * case), and of `group` (exactly); null when nothing filters.
+ */
+export function taskFilter(
+  text: string | null,
+  group: string | null,
+): ((task: TaskWithKid) => boolean) | null {
+  if (text === null && group === null) return null;
+  return (task) =>
+    (group === null || task.group === group) &&
+    (text === null ||
+      task.kid.includes(text) ||
+      (task.name?.toLowerCase().includes(text) ?? false) ||
+      task.command.toLowerCase().includes(text));
+}
 
 export interface SearchPage {
   total: number;
@@ -39,7 +50,7 @@ export async function searchWindow(
   read: (window: ListWindow) => Promise<ListPage>,
   decode: (kid: string, raw: string | null) => TaskWithKid | null,
   window: { fromSec: number | null; toSec: number | null; after: ListAfter | null; count: number },
-  text: string,
+  keeps: (task: TaskWithKid) => boolean,
 ): Promise<SearchPage> {
   const out: SearchPage = { total: 0, position: 0, tasks: [], corrupt: [], resumeAfter: null };
   let after = window.after;
@@ -58,7 +69,7 @@ export async function searchWindow(
       taken++;
       const task = decode(row.kid, row.raw);
       if (!task) out.corrupt.push(row.kid);
-      else if (holds(task, text)) out.tasks.push(task);
+      else if (keeps(task)) out.tasks.push(task);
       if (out.tasks.length === window.count) break;
     }
     scanned += taken;

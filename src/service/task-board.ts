@@ -8,7 +8,7 @@ import type { HistoryStore, RunningFire, RunSummary, TaskStore } from '../store/
 import { KID_FORM } from '../runs/ids.js';
 import { decodeTask, type TaskWithKid } from '../tasks/task.js';
 import { parseWhole } from '../tasks/task-rules.js';
-import { holds, searchText } from './list-search.js';
+import { searchText, taskFilter } from './list-search.js';
 import { lastRunFields, type LastRunFields, withSchedule } from './task-service.js';
 
 /** Tasks one request reads at most; past them, counts and filters say they are partial. */
@@ -37,7 +37,6 @@ export interface BoardQuery {
 /** A task's row: as get shows it, its group, its runs under way, and why its last run failed. */
 export type BoardTask = ReturnType<typeof withSchedule> &
   LastRunFields & {
-    group?: string;
     running?: RunningFire[];
     /** A failed last run: its error (a TLS or connection error, a refused spawn) and whether it timed out. */
     last_error?: string;
@@ -71,7 +70,6 @@ export const NAMES_MAX_KIDS = 200;
 
 interface Row {
   task: TaskWithKid;
-  group: string | undefined;
   last: RunSummary | null;
   running: RunningFire[];
 }
@@ -122,15 +120,13 @@ export class TaskBoard {
     if (size > BOARD_MAX_SIZE)
       throw usageError(`size ${size} is invalid; expected a whole number from 1 to ${BOARD_MAX_SIZE}`);
     const page = q.page === undefined ? 1 : parseWhole('page', q.page, 1, 'a whole number from 1');
-    const search = searchText(q.search);
     const group = q.group === undefined || q.group === '' ? null : q.group;
+    const keeps = taskFilter(searchText(q.search), group);
 
     const { rows, complete, corrupt } = await this.readRows();
     const base = rows.filter(
       (r) =>
-        (type === null || r.task.type === type) &&
-        (group === null || r.group === group) &&
-        (search === null || holds(r.task, search)),
+        (type === null || r.task.type === type) && (keeps === null || keeps(r.task)),
     );
     const counts = Object.fromEntries(
       BOARD_STATES.map((s) => [s, base.filter(STATE_TEST[s]).length]),
@@ -142,7 +138,7 @@ export class TaskBoard {
     );
     const pages = Math.max(1, Math.ceil(matching.length / size));
     const shown = matching.slice((page - 1) * size, page * size);
-    const groups = [...new Set(rows.flatMap((r) => (r.group === undefined ? [] : [r.group])))].sort();
+    const groups = [...new Set(rows.flatMap((r) => (r.task.group === undefined ? [] : [r.task.group])))].sort();
     return {
       counts,
       groups,
@@ -208,7 +204,6 @@ export class TaskBoard {
     return Promise.all(
       rows.map(async (r) => {
         const shown: BoardTask = { ...withSchedule(r.task), ...lastRunFields(r.last) };
-        if (r.group !== undefined) shown.group = r.group;
         if (r.running.length > 0) shown.running = r.running;
         if (!failing(r)) return shown;
         const [record] = await history.ofTask(r.task.kid, 1);
@@ -222,13 +217,10 @@ export class TaskBoard {
   }
 }
 
-/** A stored task and its optional group; null when it is not a valid task. */
-function readTask(kid: string, raw: string): { task: TaskWithKid; group: string | undefined } | null {
+/** A stored task; null when it is not a valid task. */
+function readTask(kid: string, raw: string): { task: TaskWithKid } | null {
   try {
-    const task = { kid, ...decodeTask(kid, raw) };
-    // Read from the JSON until the task model carries it (issue 25's group, optional).
-    const group: unknown = (JSON.parse(raw) as { group?: unknown }).group;
-    return { task, group: typeof group === 'string' && group !== '' ? group : undefined };
+    return { task: { kid, ...decodeTask(kid, raw) } };
   } catch {
     return null;
   }

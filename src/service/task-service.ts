@@ -19,7 +19,8 @@ import {
 } from '../tasks/task-rules.js';
 import { type AddOutcome, type BulkOutcome, changedTask, TaskAdder, WRITE_ATTEMPTS } from './add-tasks.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
-import { searchText, searchWindow } from './list-search.js';
+import { searchText, searchWindow, taskFilter } from './list-search.js';
+import { parseGroup } from '../tasks/task-group.js';
 import { nameTakenForUpdate, resolveHistoryKid, resolveKid, resolveKids } from './task-ref.js';
 
 export type { AddOutcome, BulkOutcome } from './add-tasks.js';
@@ -35,13 +36,18 @@ export type TaskChange =
   /** kids: those given, or 'all' (--all); count: how many changed state. */
   | { op: 'pause' | 'resume'; kids: string[] | 'all'; count: number }
   /** A run by hand: handed out, or queued behind the run under way (overlap=queue). */
-  | { op: 'run'; kid: string; fire_id: string; state: RunNowOutcome['state'] };
+  | ({ op: 'run' } & RunNowOutcome);
 
 /** What `ktimer run` did: the run's fire id; queued: it waits for the run under way. */
 export interface RunNowOutcome {
   kid: string;
   fire_id: string;
   state: 'started' | 'queued';
+  /**
+   * The run was the task's last (a timer's one run, or the one that made up its -limit): the task
+   * is done, gone from the task list (docs/schedules.md "How many runs").
+   */
+  task_done: boolean;
 }
 
 export interface ListQuery {
@@ -53,6 +59,14 @@ export interface ListQuery {
   cursor?: string | undefined;
   /** Only tasks whose kid, name or command holds this text (list-search.ts). */
   search?: string | undefined;
+  /** Only the tasks of this group. */
+  group?: string | undefined;
+}
+
+/** checkUsersKnown, loaded only when a task names a user: a plain add starts without child_process. */
+async function checkUsers(users: Iterable<string | undefined>): Promise<void> {
+  const named = [...users].filter((u) => u !== undefined);
+  if (named.length > 0) await (await import('./user-check.js')).checkUsersKnown(named);
 }
 
 /** A task's last run, as `get` and `list` show it beside the task (README "Run history"). */
@@ -72,18 +86,20 @@ export interface LastRunFields {
 export type TaskView = TaskWithKid & LastRunFields;
 
 /**
- * A task as get and list show it (command line --json and web API): `name`, `timeout`, `overlap`
- * and the retries always there (null, allow or 0 where the task has none of its own), so a
- * reader need not know they are optional.
+ * A task as get and list show it (command line --json and web API): `name`, `timeout`, `overlap`,
+ * the retries, `group` and `on` always there (null, allow, 0 or [] where the task has none of its
+ * own), so a reader need not know they are optional.
  */
 export const withLabels = <T extends TaskWithKid>(
   t: T,
-): Omit<T, 'name' | 'timeout' | 'overlap' | 'retries' | 'retry_delay'> & {
+): Omit<T, 'name' | 'timeout' | 'overlap' | 'retries' | 'retry_delay' | 'group' | 'on'> & {
   name: string | null;
   timeout: number | null;
   overlap: Overlap;
   retries: number;
   retry_delay: number | null;
+  group: string | null;
+  on: string[];
 } => ({
   ...t,
   name: t.name ?? null,
@@ -91,6 +107,8 @@ export const withLabels = <T extends TaskWithKid>(
   overlap: t.overlap ?? 'allow',
   retries: t.retries ?? 0,
   retry_delay: t.retry_delay ?? null,
+  group: t.group ?? null,
+  on: t.on ?? [],
 });
 
 /** As withLabels, with the schedule in words beside the stored fields (get and list, everywhere). */
@@ -200,8 +218,9 @@ export class TaskService {
   }
 
   /**
-   * Fires the task once, now, by hand (README "Run now"): the next claim of any one daemon takes
-   * it; the schedule stays as it is, a paused task's too.
+   * Fires the task once, now, by hand (docs/steering.md "Run now"): the next claim of any one
+   * daemon takes it; the schedule stays as it is, a paused task's too. It counts as a run: a
+   * timer's, or one that makes up a -limit, is the task's last, and the task is done.
    */
   async runNow(ref: string): Promise<RunNowOutcome> {
     const kid = await this.resolveKid(ref);
@@ -222,6 +241,7 @@ export class TaskService {
       kid,
       fire_id: res.fireId,
       state: res.how === 'fire' ? 'started' : 'queued',
+      task_done: res.done,
     };
     this.deps.onChange({ op: 'run', ...outcome });
     return outcome;
@@ -252,6 +272,7 @@ export class TaskService {
    */
   async add(input: TaskInput, options: { replace?: boolean } = {}): Promise<AddOutcome> {
     const spec = parseTaskSpec(input, this.rules);
+    await checkUsers([spec.user]);
     const replace = options.replace === true;
     if (replace && spec.name === undefined)
       throw usageError('--replace replaces the task of the same name; give -name too');
@@ -260,11 +281,13 @@ export class TaskService {
 
   /** Adds checked task specs (add --file): in atomic batches, names held refused or replaced. */
   async addSpecs(specs: readonly TaskSpec[], options: { replace?: boolean } = {}): Promise<BulkOutcome> {
+    await checkUsers(specs.map((s) => s.user));
     return this.withStore((store) => this.adder.addSpecs(store, specs, options.replace === true));
   }
 
   async update(ref: string, input: TaskInput): Promise<TaskWithKid> {
     checkUpdateInput(input, this.rules);
+    if (input.user) await checkUsers([input.user]);
     const kid = await this.resolveKid(ref);
     return this.withStore((store) => this.updateIn(store, kid, input));
   }
@@ -330,14 +353,17 @@ export class TaskService {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     if (after && query.offset !== undefined)
       throw usageError('give a cursor or an offset, not both (the cursor says where the page starts)');
-    const search = searchText(query.search);
-    if (search !== null && query.offset !== undefined)
-      throw usageError('a search pages on by cursor only; give the next of the page before, not an offset');
+    const group = query.group === undefined || query.group === '' ? null : parseGroup(query.group);
+    const keeps = taskFilter(searchText(query.search), group);
+    if (keeps !== null && query.offset !== undefined)
+      throw usageError(
+        'a search or group pages on by cursor only; give the next of the page before, not an offset',
+      );
     const store = await this.deps.store();
     let result: Omit<ListResult, 'count'>;
-    if (search !== null) {
+    if (keeps !== null) {
       const window = { fromSec: from, toSec: to, after, count };
-      const found = await searchWindow((w) => store.list(w), decodeOrNull, window, search);
+      const found = await searchWindow((w) => store.list(w), decodeOrNull, window, keeps);
       const { total, position, tasks, corrupt, resumeAfter } = found;
       result = { total, offset: position, tasks, corrupt, next: resumeAfter && encodeCursor(resumeAfter) };
     } else {

@@ -37,6 +37,11 @@ export interface DurableBegin {
   unconfirmed: number;
   /** redis.wait_replicas: how many replicas were asked to confirm. */
   replicas: number;
+  /**
+   * Until when the begun fires' leases hold (the first begin's "now" + keepMs, on the Redis clock):
+   * past it, unrenewed, another daemon's claim may record them lost (daemon/lease-fence.ts).
+   */
+  leaseUntilMs: number;
 }
 
 interface Beginner {
@@ -49,21 +54,31 @@ export async function beginDurably(
   fires: readonly Fire[],
   options: DurableBeginOptions & { waitReplicas: number },
 ): Promise<DurableBegin> {
-  const allowed = await beginRetrying(store, fires, options);
+  const first = await beginRetrying(store, fires, options);
+  const { allowed } = first;
+  // A begin again (below) only moves a lease's deadline later: the first one's holds at least
+  // (begin.lua's: its whole ms of "now", plus keepMs).
+  const leaseUntilMs = Math.floor(first.nowMs) + options.keepMs;
   const n = options.waitReplicas;
   const undone: Fire[] = [];
   for (let round = 0; n > 0 && allowed.some(Boolean) && round < CONFIRM_ROUNDS; round++) {
-    if (await confirmed(store, n)) return { allowed, undone, unconfirmed: 0, replicas: n };
+    if (await confirmed(store, n)) return { allowed, undone, unconfirmed: 0, replicas: n, leaseUntilMs };
     await pause(options.clock, FAILOVER_SETTLE_MS);
     const held = fires.filter((_, i) => allowed[i]);
-    const again = await beginRetrying(store, held, options);
+    const again = (await beginRetrying(store, held, options)).allowed;
     held.forEach((fire, j) => {
       if (again[j]) return;
       allowed[fires.indexOf(fire)] = false;
       undone.push(fire);
     });
   }
-  return { allowed, undone, unconfirmed: n > 0 ? allowed.filter(Boolean).length : 0, replicas: n };
+  return {
+    allowed,
+    undone,
+    unconfirmed: n > 0 ? allowed.filter(Boolean).length : 0,
+    replicas: n,
+    leaseUntilMs,
+  };
 }
 
 async function confirmed(store: Beginner, n: number): Promise<boolean> {
@@ -74,17 +89,19 @@ async function confirmed(store: Beginner, n: number): Promise<boolean> {
   }
 }
 
+/** Begins `fires`, retrying while Redis is away: which are begun, and the "now" of that begin. */
 async function beginRetrying(
   store: Beginner,
   fires: readonly Fire[],
   options: DurableBeginOptions,
-): Promise<boolean[]> {
+): Promise<{ allowed: boolean[]; nowMs: number }> {
   for (let attempt = 0; ; attempt++) {
+    const { owner, keepMs, clock } = options;
+    const nowMs = clock.nowMs();
     try {
-      const { owner, keepMs, clock } = options;
-      return await store.begin({ nowMs: clock.nowMs(), owner, keepMs, fires });
+      return { allowed: await store.begin({ nowMs, owner, keepMs, fires }), nowMs };
     } catch (err) {
-      if (options.shouldGiveUp()) return fires.map(() => false);
+      if (options.shouldGiveUp()) return { allowed: fires.map(() => false), nowMs };
       if (attempt === 0) options.onRetry(err);
       await pause(options.clock, backoffMs(attempt, RETRY_MAX_MS));
     }

@@ -11,7 +11,10 @@ export type ClaimEntry =
   | { kind: 'fire'; fire: Fire }
   | { kind: 'expired'; kid: string; raw: string }
   | { kind: 'corrupt'; kid: string; raw: string }
-  /** Begun by a daemon that vanished before it finished: recorded lost (the record; streak: failures in a row now). */
+  /**
+   * Begun by a daemon that vanished before it finished: recorded lost (the record, whose retry_at
+   * says when its retry is due, if it has one; streak: failures in a row now).
+   */
   | { kind: 'lost'; record: RunRecord; streak: number }
   /** Came due while the task's previous run was under way (overlap): recorded skipped. */
   | { kind: 'skipped'; record: RunRecord }
@@ -41,7 +44,7 @@ export interface HistoryRules {
    * last run on record (lua/include/ended-name.lua): history and output by name.
    */
   endedNamePrefix: string;
-  /** A deleted task's mark is this + kid (del.lua): its run under way is not retried. */
+  /** A deleted task's mark is this + kid (del.lua): its run under way, or lost, is not retried. */
   noRetryPrefix: string;
 }
 
@@ -107,13 +110,26 @@ const CLAIM_ARGV = {
     cron_low_water: 'number',
     lost_after_ms: 'number',
     ...HISTORY_ARGV,
+    no_retry_prefix: 'string',
   },
   each: NONE,
 } as const;
 
 export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
   name: 'claim',
-  keys: ['pool', 'schedule', 'leases', 'fires', 'runs', 'last', 'names', 'running', 'queued', 'retrying'],
+  keys: [
+    'pool',
+    'schedule',
+    'leases',
+    'fires',
+    'runs',
+    'last',
+    'names',
+    'running',
+    'queued',
+    'retrying',
+    'paused',
+  ],
   argv: CLAIM_ARGV,
   encode: (req) => ({
     fixed: {
@@ -128,6 +144,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
       cron_low_water: req.cronLowWater ?? CRON_LOW_WATER,
       lost_after_ms: req.history.lostAfterMs,
       ...historyArgs(req.history),
+      no_retry_prefix: req.history.noRetryPrefix,
     },
   }),
   decode: (reply) => {
@@ -303,23 +320,41 @@ export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
   },
 };
 
-/** How a run by hand went: handed out, waiting for the run under way, or not run (overlap=skip). */
-export type RunNow = { how: 'fire' | 'queued' | 'busy'; fireId: string } | 'missing' | 'corrupt';
+/**
+ * How a run by hand went: handed out, waiting for the run under way, or not run (overlap=skip);
+ * done: it was the task's last run (a timer's one run, or the one that made up its -limit), so
+ * the task is done and gone from the task list.
+ */
+export type RunNow =
+  { how: 'fire' | 'queued' | 'busy'; fireId: string; done: boolean } | 'missing' | 'corrupt';
 
-const RUN_ARGV = { fixed: { kid: 'string', now_ms: 'number' }, each: NONE } as const;
+/** Where a task that is done leaves its name, for history by name (lua/include/ended-name.lua). */
+export interface EndedNames {
+  namePrefix: string;
+  keepMs: number;
+}
 
-export const RUN: Script<{ kid: string; nowMs: number }, RunNow, typeof RUN_ARGV> = {
+const RUN_ARGV = {
+  fixed: { kid: 'string', now_ms: 'number', ended_name_prefix: 'string', keep_ms: 'number' },
+  each: NONE,
+} as const;
+
+export const RUN: Script<{ kid: string; nowMs: number; ended: EndedNames }, RunNow, typeof RUN_ARGV> = {
   name: 'run',
-  keys: ['pool', 'leases', 'fires', 'running', 'queued'],
+  keys: ['pool', 'leases', 'fires', 'running', 'queued', 'schedule', 'paused', 'names'],
   argv: RUN_ARGV,
-  encode: ({ kid, nowMs }) => ({ fixed: { kid, now_ms: Math.floor(nowMs) } }),
+  encode: ({ kid, nowMs, ended }) => ({
+    fixed: { kid, now_ms: Math.floor(nowMs), ended_name_prefix: ended.namePrefix, keep_ms: ended.keepMs },
+  }),
   decode: (reply) => {
     if (reply === 0) return 'missing';
     if (!Array.isArray(reply) || typeof reply[1] !== 'string') throw unexpectedReply('run', reply);
-    const [how, fireId] = reply as [unknown, string];
+    const [how, fireId, done] = reply as [unknown, string, unknown];
     if (how === 'corrupt') return 'corrupt';
-    if (how !== 'fire' && how !== 'queued' && how !== 'busy') throw unexpectedReply('run', reply);
-    return { how, fireId };
+    if (how === 'busy') return { how, fireId, done: false };
+    if ((how !== 'fire' && how !== 'queued') || (done !== 0 && done !== 1))
+      throw unexpectedReply('run', reply);
+    return { how, fireId, done: done === 1 };
   },
 };
 

@@ -1,7 +1,7 @@
 // The Lua include that scripts/build.mjs generates at every build (lua/include/generated.lua, not
 // committed), so that Lua follows the TypeScript by construction: the run's life (src/runs/: fire
 // states, outcomes, triggers, a record's field order, the catch-up cap, the URL prefixes, and the
-// rules with a Lua twin) and every script's ARGV, read by the names its definition fills
+// rules with a Lua twin: units, kinds, ids, the grid, the retry wait) and every script's ARGV, read by the names its definition fills
 // (ARGS.<script>()).
 // test/unit/lua-contracts.test.ts fails when the file differs from what this makes.
 import { FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.js';
@@ -9,6 +9,7 @@ import { GRID_LUA } from '../runs/grid.js';
 import { IDS_LUA } from '../runs/ids.js';
 import { KINDS_LUA, URL_PREFIXES } from '../runs/kinds.js';
 import { RECORD_FIELDS, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
+import { RETRY_LUA } from '../runs/retry.js';
 import { UNITS_LUA } from '../runs/units.js';
 import * as fireScripts from './fire-scripts.js';
 import * as pauseScripts from './pause-scripts.js';
@@ -103,6 +104,7 @@ export function generatedLua(): string {
       KINDS_LUA,
       IDS_LUA,
       GRID_LUA,
+      RETRY_LUA,
       ARGV_READER,
       scriptDefinitions().map(accessor).join('\n'),
     ].join('\n\n') + '\n'

@@ -174,9 +174,12 @@ export class TaskStore {
     });
   }
 
-  /** Hands out one run of the task now, by hand (lua/run.lua); its schedule stays as it is. */
+  /**
+   * Hands out one run of the task now, by hand (lua/run.lua); its schedule stays as it is, unless
+   * the run was its last (a timer's, or one that made up its -limit): then the task is done.
+   */
   runNow(kid: string, nowMs: number): Promise<RunNow> {
-    return this.redis.script(RUN, { kid, nowMs });
+    return this.redis.script(RUN, { kid, nowMs, ended: this.left });
   }
 
   del(kids: readonly string[]): Promise<Deleted> {

@@ -140,3 +140,45 @@ function checkText(what: string, value: string, max: number): void {
 }
 
 const clip = (value: string): string => oneLine(value, 43);
+
+/**
+ * The run fields of a stored task, read into `into`: the name of the first malformed one, or
+ * null. Shapes only: what was stored passed the parsers above.
+ */
+export function readRunFields(v: Record<string, unknown>, into: RunFields): RunField | null {
+  const { on, cwd, env, user, output_max: outputMax, notify } = v;
+  if (on !== undefined) {
+    if (!Array.isArray(on) || !on.every((l) => typeof l === 'string')) return 'on';
+    into.on = on;
+  }
+  if (cwd !== undefined) {
+    if (typeof cwd !== 'string') return 'cwd';
+    into.cwd = cwd;
+  }
+  if (env !== undefined) {
+    if (!isStringMap(env)) return 'env';
+    into.env = env;
+  }
+  if (user !== undefined) {
+    if (typeof user !== 'string') return 'user';
+    into.user = user;
+  }
+  if (outputMax !== undefined) {
+    if (!Number.isSafeInteger(outputMax) || (outputMax as number) < 0) return 'output_max';
+    into.output_max = outputMax as number;
+  }
+  if (notify !== undefined) {
+    if (notify !== 'off') return 'notify';
+    into.notify = notify;
+  }
+  return null;
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((x) => typeof x === 'string')
+  );
+}

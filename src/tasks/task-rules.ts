@@ -4,6 +4,18 @@ import { usageError } from '../errors.js';
 import { oneLine } from '../text.js';
 import { checkCron, checkZone } from './cron.js';
 import { parseHumanTime } from './human-time.js';
+import {
+  parseCwd,
+  parseEnv,
+  parseEnvAssignment,
+  parseLabels,
+  parseNotify,
+  parseOutputMax,
+  parseUser,
+  RUN_FIELDS,
+  type RunFields,
+} from './run-fields.js';
+import { parseGroup } from './task-group.js';
 import { parseName } from './task-name.js';
 import {
   DEFAULT_RETRY_DELAY_SEC,
@@ -38,6 +50,14 @@ export interface TaskInput {
   overlap?: string | undefined;
   retries?: string | undefined;
   retry_delay?: string | undefined;
+  /** Issue 24's run fields, as typed: `on` a comma list, `env` NAME=VALUE assignments. */
+  on?: string | readonly string[] | undefined;
+  cwd?: string | undefined;
+  env?: readonly string[] | undefined;
+  user?: string | undefined;
+  output_max?: string | undefined;
+  notify?: string | undefined;
+  group?: string | undefined;
 }
 
 /** The names of TaskInput: the fields a command line, a web form or a file line may give. */
@@ -55,6 +75,13 @@ export const TASK_FIELDS = [
   'retries',
   'retry_delay',
 ] as const;
+
+/**
+ * Every field a command line, a web form or an `add --file` line may give: TASK_FIELDS, where and
+ * how it runs (RUN_FIELDS: on, cwd, env, user, output_max, notify), and its group.
+ */
+export const INPUT_FIELDS = [...TASK_FIELDS, ...RUN_FIELDS, 'group'] as const;
+export type InputField = (typeof INPUT_FIELDS)[number];
 
 export interface TaskRules {
   maxDay: number;
@@ -135,9 +162,46 @@ export function parseTaskSpec(input: TaskInput, rules: TaskRules): TaskSpec {
   if (input.timeout !== undefined) spec.timeout = parseTimeout(input.timeout, 1);
   const overlap = input.overlap === undefined ? undefined : parseOverlap(input.overlap);
   if (overlap && overlap !== 'allow') spec.overlap = overlap;
-  Object.assign(spec, retriesOf(input, undefined));
+  Object.assign(spec, retriesOf(input, undefined), runFieldsOf(input, {}));
+  if (input.group !== undefined && input.group !== '') spec.group = parseGroup(input.group);
   return spec;
 }
+
+/**
+ * Where and how a task runs, from the input over what `current` has (update; {} for a new task):
+ * a field given replaces the task's, an empty one takes it away (`-on=`, `-env=`, `-cwd=`,
+ * `-user=`, `-output_max=`, `-notify=on`); one not given stays.
+ */
+export function runFieldsOf(input: TaskInput, current: RunFields): RunFields {
+  const out: RunFields = {};
+  const on = input.on === undefined ? current.on : isEmpty(input.on) ? undefined : parseLabels(input.on);
+  if (on) out.on = on;
+  const cwd = input.cwd === undefined ? current.cwd : input.cwd === '' ? undefined : parseCwd(input.cwd);
+  if (cwd) out.cwd = cwd;
+  const env =
+    input.env === undefined
+      ? current.env
+      : isEmpty(input.env)
+        ? undefined
+        : parseEnv(input.env.map(parseEnvAssignment));
+  if (env) out.env = env;
+  const user =
+    input.user === undefined ? current.user : input.user === '' ? undefined : parseUser(input.user);
+  if (user) out.user = user;
+  const outputMax =
+    input.output_max === undefined
+      ? current.output_max
+      : input.output_max === ''
+        ? undefined
+        : parseOutputMax(input.output_max);
+  if (outputMax !== undefined) out.output_max = outputMax;
+  const notify = input.notify === undefined ? current.notify : parseNotify(input.notify);
+  if (notify === 'off') out.notify = 'off';
+  return out;
+}
+
+const isEmpty = (value: string | readonly string[]): boolean =>
+  typeof value === 'string' ? value.trim() === '' : value.every((v) => v.trim() === '');
 
 export function parseOverlap(value: string): Overlap {
   if (isOverlap(value)) return value;
@@ -189,7 +253,7 @@ export function parseTimeout(value: string, min: 0 | 1): number {
 export function checkUpdateInput(input: TaskInput, rules: TaskRules): void {
   if (Object.values(input).every((v) => v === undefined)) {
     throw usageError(
-      'nothing to update; give at least one of -type, -time, -limit, -command, -cron, -tz, -misfire, -name, -timeout, -overlap, -retries, -retry_delay',
+      `nothing to update; give at least one of ${INPUT_FIELDS.map((f) => `-${f}`).join(', ')}`,
     );
   }
   const type = input.type === undefined ? undefined : parseType(input.type);
@@ -205,6 +269,8 @@ export function checkUpdateInput(input: TaskInput, rules: TaskRules): void {
   // retry_delay alone is checked against the stored task's retries in parseTaskUpdate.
   if (input.retries !== undefined || input.retry_delay !== undefined)
     retriesOf(input, { retries: input.retries === undefined ? 1 : undefined });
+  runFieldsOf(input, {});
+  if (input.group !== undefined && input.group !== '') parseGroup(input.group);
 }
 
 /**
@@ -235,7 +301,10 @@ export function parseTaskUpdate(
   if (timeout) spec.timeout = timeout;
   const overlap = input.overlap === undefined ? current.overlap : parseOverlap(input.overlap);
   if (overlap && overlap !== 'allow') spec.overlap = overlap;
-  Object.assign(spec, retriesOf(input, current));
+  Object.assign(spec, retriesOf(input, current), runFieldsOf(input, current));
+  const group =
+    input.group === undefined ? current.group : input.group === '' ? undefined : parseGroup(input.group);
+  if (group) spec.group = group;
   return { spec, reschedule: reschedules(spec, current) };
 }
 

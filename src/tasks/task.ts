@@ -1,9 +1,11 @@
 // The task model: what is stored in Redis (as JSON; README "Redis layout") and how it is read back.
 import { KtimerError } from '../errors.js';
 import { isTaskType, type TaskType } from '../runs/kinds.js';
+import { readRunFields, type RunFields } from './run-fields.js';
 
 export { type CommandKind, isTaskType, isUrlCommand, TASK_TYPES, type TaskType } from '../runs/kinds.js';
 export { MAX_CATCH_UP } from '../runs/fire.js';
+export { MAX_RETRY_WAIT_SEC } from '../runs/retry.js';
 export { secOfMs as toSec } from '../runs/units.js';
 
 /**
@@ -26,15 +28,14 @@ export type Overlap = (typeof OVERLAPS)[number];
 export const MAX_RETRIES = 100;
 /** A first retry's delay, seconds, at most; the doubled delays are capped at MAX_RETRY_WAIT_SEC. */
 export const MAX_RETRY_DELAY_SEC = 3600;
-export const MAX_RETRY_WAIT_SEC = 3600;
 /** -retries without -retry_delay. */
 export const DEFAULT_RETRY_DELAY_SEC = 10;
 
 export const isOverlap = (value: unknown): value is Overlap => OVERLAPS.includes(value as Overlap);
 export const isMisfire = (value: unknown): value is Misfire => MISFIRES.includes(value as Misfire);
 
-/** What a user specifies. */
-export interface TaskSpec {
+/** What a user specifies: when and what, and (RunFields) where and how it runs. */
+export interface TaskSpec extends RunFields {
   type: TaskType;
   /** Timer: delay in seconds or a unix timestamp. Ticker: the interval. Cron: 0 (unused). */
   time: number;
@@ -55,6 +56,8 @@ export interface TaskSpec {
   /** Retries of a failed run (1..MAX_RETRIES) and the first one's delay, seconds; only when given. */
   retries?: number;
   retry_delay?: number;
+  /** The apply file's group that declares it (issue 25); only when given. */
+  group?: string;
 }
 
 /** A per-task timeout's ceiling, as task_timeout's: 7 days. */
@@ -95,6 +98,13 @@ export function encodeTask(task: Task): string {
     overlap: task.overlap === 'allow' ? undefined : task.overlap,
     retries: task.retries,
     retry_delay: task.retries ? task.retry_delay : undefined,
+    group: task.group,
+    on: task.on?.length ? task.on : undefined,
+    cwd: task.cwd,
+    env: task.env && Object.keys(task.env).length > 0 ? task.env : undefined,
+    user: task.user,
+    output_max: task.output_max,
+    notify: task.notify === 'off' ? 'off' : undefined,
     paused: task.paused,
   };
   if (type === 'timer') return JSON.stringify({ ...base, ...extra });
@@ -175,6 +185,12 @@ function readOptions(kid: string, v: Record<string, unknown>, task: Task): void 
     if (!isFiniteNumber(v.paused)) throw corrupt(kid, 'bad paused');
     task.paused = v.paused;
   }
+  if (v.group !== undefined) {
+    if (typeof v.group !== 'string') throw corrupt(kid, 'bad group');
+    task.group = v.group;
+  }
+  const bad = readRunFields(v, task);
+  if (bad) throw corrupt(kid, `bad ${bad}`);
 }
 
 /** A cron task's expression and zone, and the run times it carries. */

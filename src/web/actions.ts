@@ -5,7 +5,7 @@ import { type ChangeActor, type ChangeLog, parseReason } from '../service/change
 import type { HistoryService } from '../service/history-service.js';
 import type { TaskBoard } from '../service/task-board.js';
 import { type TaskService, withSchedule } from '../service/task-service.js';
-import { TASK_FIELDS } from '../tasks/task-rules.js';
+import { INPUT_FIELDS, type TaskInput } from '../tasks/task-rules.js';
 import { PAUSE_ACTIONS } from './pause-actions.js';
 import type { Role } from './auth.js';
 import type { Params } from './request.js';
@@ -28,8 +28,14 @@ export interface ActionDeps {
   info: () => Promise<Record<string, unknown>>;
 }
 
-function taskInput(params: Params) {
-  return Object.fromEntries(TASK_FIELDS.map((f) => [f, params.get(f)]));
+/** The task fields of a request; `env` holds one NAME=VALUE assignment a line. */
+function taskInput(params: Params): TaskInput {
+  const input: Record<string, string | string[] | undefined> = Object.fromEntries(
+    INPUT_FIELDS.map((f) => [f, params.get(f)]),
+  );
+  const env = params.get('env');
+  input.env = env === undefined ? undefined : env.split(/\r?\n/);
+  return input;
 }
 
 /** A 0/1 flag parameter: absent is false. */
@@ -87,6 +93,7 @@ export const ACTIONS: Record<string, Action> = {
       count: p.get('count'),
       cursor: p.get('cursor'),
       search: p.get('search'),
+      group: p.get('group'),
     });
     return {
       data: page.tasks.map(withSchedule),

@@ -1,7 +1,7 @@
 // Reading an API request's parameters: the query string, and apart from it a form body on POST
 // (read only once the request is worth it), within size and shape limits. Anything malformed
 // is a BadRequest naming what is wrong.
-import { TASK_FIELDS } from '../tasks/task-rules.js';
+import { INPUT_FIELDS } from '../tasks/task-rules.js';
 import type { IncomingMessage } from 'node:http';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -22,7 +22,7 @@ export type Params = Map<string, string>;
 export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'action',
   'passwd',
-  ...TASK_FIELDS,
+  ...INPUT_FIELDS,
   'kid',
   'n',
   'starttime',

@@ -31,7 +31,10 @@ async function change(...args: string[]): Promise<string[]> {
 test('each change command leaves its line in runed.log, by cli; reading commands leave none', async () => {
   assert.deepEqual(await change('add', '-time=600', '-name=a', '-command=true'), ['add cli']);
   const file = join(dirname(config), 'tasks.jsonl');
-  writeFileSync(file, '{"time":600,"command":"true"}\n{"time":600,"command":"true","name":"b"}\n');
+  writeFileSync(
+    file,
+    '{"time":600,"command":"true"}\n{"type":"ticker","time":600,"command":"true","name":"b"}\n',
+  );
   assert.deepEqual(await change('add', '--file', file), ['add cli', 'add cli']);
   assert.deepEqual(await change('add', '-time=900', '-name=a', '-command=true', '--replace'), ['update cli']);
   assert.deepEqual(await change('update', 'a', '-command=date'), ['update cli']);

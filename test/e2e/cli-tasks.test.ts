@@ -1,6 +1,7 @@
 // The task commands end to end: bin/ktimer against a private Redis, output lines of README "Commands",
 // --json, both option styles, the Redis layout of README, runed.log entries.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildProgram } from '../../src/cli/program.js';
@@ -101,6 +102,8 @@ test('add, get, count, del, clear: the output lines of the spec, and the Redis l
     overlap: 'allow',
     retries: 0,
     retry_delay: null,
+    group: null,
+    on: [],
     schedule: 'every 5s',
   });
   assert.equal((await kt('get', `-kid=${kid}`)).code, 0);
@@ -275,4 +278,56 @@ test('runed.log gets add, update, del and clear; nothing when log.runed_open = 0
   const off = setup({ log: ['log.runed_open = 0'] });
   await off.add('-time=60');
   assert.deepEqual(readLogLines(join(off.config, '..', 'log', 'runed.log')), []);
+});
+
+test('where and how a task runs: -on, -cwd, -env, -user, -output_max, -notify, -group through add, add --file, get, list and update', async () => {
+  const { kt, add, config } = setup();
+  const kid = await add(
+    '-type=ticker',
+    '-time=60',
+    '-name=db-backup',
+    '-on=eu,db',
+    '-cwd=/tmp',
+    '-env=TOKEN=s3cret',
+    '-env=LANG=C.UTF-8',
+    '-user=nobody',
+    '-output_max=8k',
+    '-notify=off',
+    '-group=nightly',
+    '-command=echo hi',
+  );
+  const got = JSON.parse((await kt('get', kid, '--json')).stdout);
+  assert.deepEqual(
+    [got.on, got.cwd, got.env, got.user, got.output_max, got.notify, got.group],
+    [['db', 'eu'], '/tmp', { LANG: 'C.UTF-8', TOKEN: 's3cret' }, 'nobody', 8192, 'off', 'nightly'],
+  );
+  // A task without them: on [] and group null, as name is null.
+  const plain = await add('-time=60', '-command=true');
+  const bare = JSON.parse((await kt('get', plain, '--json')).stdout);
+  assert.deepEqual([bare.on, bare.group, bare.env], [[], null, undefined]);
+  // list -group keeps the group's tasks; GROUP and ON show when a task of the page has them.
+  const listed = await kt('list', '-group=nightly');
+  assert.match(listed.stdout, /^KID +NAME +GROUP +ON +TYPE/);
+  assert.match(listed.stdout, /db-backup +nightly +db,eu +ticker/);
+  assert.doesNotMatch(listed.stdout, new RegExp(plain));
+  assert.match((await kt('list', '-group=none')).stdout, /no tasks of group none; the window holds/);
+  // add --file takes the same fields: on as a list, env as an object.
+  const file = join(config, '..', 'tasks.jsonl');
+  writeFileSync(file, '{"time":60,"command":"true","on":["web"],"env":{"A":"1"},"group":"g2"}\n');
+  assert.equal((await kt('add', '--file', file)).code, 0);
+  const fromFile = JSON.parse((await kt('list', '-group=g2', '--json')).stdout).tasks[0];
+  assert.deepEqual([fromFile.on, fromFile.env], [['web'], { A: '1' }]);
+  // update: empty removes, given replaces; the env values never reach runed.log.
+  assert.equal((await kt('update', 'db-backup', '-on=', '-env=A=2', '-group=')).code, 0);
+  const updated = JSON.parse((await kt('get', kid, '--json')).stdout);
+  assert.deepEqual([updated.on, updated.env, updated.group], [[], { A: '2' }, null]);
+  const runed = readFileSync(join(config, '..', 'log', 'runed.log'), 'utf8');
+  assert.match(runed, /"TOKEN":"\*\*\*"/);
+  assert.doesNotMatch(runed, /s3cret/);
+  // A user unknown on this machine is a usage error, and nothing is stored.
+  const before = (await kt('count')).stdout;
+  const unknown = await kt('add', '-user=no-such-user-here', '-command=true');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^ktimer: error: user "no-such-user-here" is unknown on this machine/);
+  assert.equal((await kt('count')).stdout, before);
 });

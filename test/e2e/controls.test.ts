@@ -65,6 +65,7 @@ test('ktimer run NAME --wait: exit 0, the result and output; the schedule stays;
     kid,
     fire_id: `${kid}:3`,
     state: 'started',
+    task_done: false,
   });
   await waitFor(async () => (await historyOf(kid)).length === 3, { what: 'both runs on record' });
   // --wait and --json: the run's record comes with it.
@@ -120,9 +121,8 @@ test('a failing task with -retries=2 -retry_delay=1: run --wait exits 1 after 3 
   assert.match(table, /\n1\.3 +\S+ +retry 3 +exit 3 /);
   assert.match(table, /\n1\.2 +\S+ +retry 2 +exit 3 /);
   assert.match(table, /\n1 +\S+ +manual +exit 3 /);
-  // The timer's schedule is untouched by the run and its retries.
-  assert.equal((await json('get', kid)).run_num, 1);
-  assert.equal((await kt('del', kid)).code, 0);
+  // A timer's run by hand is its one run: it is done, its retries ran all the same.
+  assert.equal((await kt('get', kid)).code, 1);
 });
 
 test('a ticker every 1 s running `sleep 3` with -overlap=skip never runs twice at once; skipped runs on record', async () => {
@@ -193,6 +193,58 @@ test('run on a paused task fires it, and it stays paused', async () => {
   assert.equal((await kt('del', kid)).code, 0);
 });
 
+test('a run by hand counts against -limit, for every type: the one that makes it up ends the task at once', async () => {
+  const last = (kid: string) =>
+    `it was the last run of ${kid} (a timer runs once; a -limit counts runs by hand too): the task is done and leaves the task list.`;
+  // A timer: its run by hand is its one run.
+  const timer = await web.daemon.add(['-time=600', '-name=once', '-command=echo once']);
+  const once = await kt('run', 'once', '--wait');
+  assert.equal(once.code, 0, once.stderr);
+  assert.equal(once.stdout, `run ${timer}:1: ok\nonce\n`);
+  assert.equal(once.stderr, `ktimer: ${last(timer)}\n`);
+  // A ticker and a cron task with -limit=2: the first run by hand leaves them scheduled, the
+  // second ends them.
+  for (const type of [
+    ['-type=ticker', '-time=600'],
+    ['-type=cron', '-cron=0 0 4 * * *'],
+  ]) {
+    const kid = await web.daemon.add([...type, '-limit=2', '-command=echo limited']);
+    const first = await json('run', kid);
+    assert.deepEqual([first.fire_id, first.task_done], [`${kid}:1`, false]);
+    assert.match((await kt('list')).stdout, new RegExp(`${kid} .* 1/2 `));
+    const second = await kt('run', kid);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(
+      second.stdout,
+      `run ${kid}:2 handed out: a daemon starts it within a second; \`ktimer output ${kid}:2\` shows what it printed.\n${last(kid)}\n`,
+    );
+    await waitFor(async () => (await historyOf(kid)).length === 2, {
+      what: `${type[0]}: both runs on record`,
+    });
+    assert.deepEqual(
+      (await historyOf(kid)).map((r) => [r.fire_id, r.trigger, r.result]),
+      [
+        [`${kid}:2`, 'manual', 'ok'],
+        [`${kid}:1`, 'manual', 'ok'],
+      ],
+    );
+  }
+  // Done: gone from the list; a run by hand of a task that is done is refused as for any task gone.
+  for (const ref of ['once', timer]) {
+    const again = await kt('run', ref);
+    assert.equal(again.code, 1, again.stdout);
+  }
+  assert.match((await kt('run', timer)).stderr, /task [0-9a-f]{32} does not exist/);
+  assert.match((await kt('run', 'once')).stderr, /no task is named "once"/);
+  assert.equal((await kt('list')).stdout.includes('limited'), false);
+  // What the runed.log line of the change says.
+  const lines = web.daemon.log('runed').filter((e) => e.event === 'run' && e.kid === timer);
+  assert.deepEqual(
+    lines.map((e) => e.task_done),
+    [true],
+  );
+});
+
 test('the examples of `ktimer help run` work', async () => {
   const help = await runCli(['help', 'run']);
   assert.equal(help.code, 0);
@@ -219,7 +271,13 @@ test('the examples of `ktimer help run` work', async () => {
 });
 
 test('run --wait ends when the retry it waits for is cancelled by a pause', async () => {
-  const kid = await web.daemon.add(['-time=600', '-retries=1', '-retry_delay=60', '-command=exit 4']);
+  const kid = await web.daemon.add([
+    '-type=ticker',
+    '-time=600',
+    '-retries=1',
+    '-retry_delay=60',
+    '-command=exit 4',
+  ]);
   const waiting = kt('run', kid, '--wait');
   await waitFor(async () => (await historyOf(kid))[0]?.retry_at !== undefined, {
     what: 'the first attempt on record, its retry waiting',

@@ -8,7 +8,7 @@ import { useWebDaemon } from '../helpers/web-daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
 const redis = usePrivateRedis();
-const web = useWebDaemon(redis, 'history-test', { default: ['task_lost_after = 4'] });
+const web = useWebDaemon(redis, 'history-test', { default: ['task_lost_after = 4', 'shutdown_grace = 2'] });
 
 const json = async (args: string[]) => {
   const res = await web.daemon.cli([...args, '--json']);

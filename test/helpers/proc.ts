@@ -60,3 +60,20 @@ export function runQueueWaitMs(pid: number): number {
     return 0;
   }
 }
+
+/**
+ * Whether a process of group `pgid` still runs: one neither gone nor a zombie (a zombie waits only
+ * for its parent, or init, to reap it: here init may take seconds, and kill(-pgid, 0) counts it).
+ */
+export function groupRunning(pgid: number): boolean {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .some((name) => {
+      try {
+        const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        return fields[2] === String(pgid) && fields[0] !== 'Z' && fields[0] !== 'X';
+      } catch {
+        return false;
+      }
+    });
+}

@@ -502,12 +502,12 @@ test('within task_lost_after of a Redis restart a run-out lease of a begun fire 
   );
 });
 
-test("runs by hand count toward a ticker's limit; a timer run by hand still fires at its time", async () => {
+test("runs by hand count toward a ticker's limit; a timer run by hand is its one run", async () => {
   await tasks.add('t', task({ type: 'ticker', time: 10, limit: 2, run_nexttime: (T0 + 5000) / 1000 }), 100);
   await tasks.add('m', task({ run_nexttime: (T0 + 5000) / 1000 }), 100);
-  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1' });
-  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:2' });
-  assert.deepEqual(await tasks.runNow('m', T0), { how: 'fire', fireId: 'm:1' });
+  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1', done: false });
+  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:2', done: true });
+  assert.deepEqual(await tasks.runNow('m', T0), { how: 'fire', fireId: 'm:1', done: true });
   const byHand = firesOf(await claim());
   assert.deepEqual(byHand.map((f) => `${f.id} ${f.trigger}`).sort(), [
     'm:1 manual',
@@ -515,12 +515,18 @@ test("runs by hand count toward a ticker's limit; a timer run by hand still fire
     't:2 manual',
   ]);
   await begin(T0, 'A', 60_000, byHand);
-  // At its time the ticker is done (2 of 2 runs made), without a third; the timer fires.
-  const due = await claim({ nowMs: T0 + 5000 });
-  assert.deepEqual(
-    firesOf(due).map((f) => f.id),
-    ['m:2'],
+  // Both are done at once: nothing fires at their time.
+  assert.deepEqual(firesOf(await claim({ nowMs: T0 + 5000 })), []);
+  for (const kid of ['t', 'm']) {
+    assert.equal(await redis.client.hexists(keys.pool, kid), 0);
+    assert.equal(await redis.client.zscore(keys.schedule, kid), null);
+  }
+  // Stored by an older ktimer, whose run by hand did not end it: the claim ends it at its time.
+  await tasks.add(
+    'o',
+    task({ type: 'ticker', time: 10, limit: 2, run_num: 2, run_nexttime: (T0 + 5000) / 1000 }),
+    100,
   );
-  assert.equal(await redis.client.hexists(keys.pool, 't'), 0);
-  assert.equal(await redis.client.zscore(keys.schedule, 't'), null);
+  assert.deepEqual(firesOf(await claim({ nowMs: T0 + 5000 })), []);
+  assert.equal(await redis.client.hexists(keys.pool, 'o'), 0);
 });

@@ -8,6 +8,7 @@ import { decodeRunRecord } from '../../src/store/run-record.js';
 import { ManualClock } from '../../src/clock.js';
 import { RunRecorder } from '../../src/daemon/run-recorder.js';
 import { emptyResult } from '../../src/runner/runner-result.js';
+import { jitterOf, retryWaitMs } from '../../src/runs/retry.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
@@ -106,7 +107,7 @@ const runNum = async (kid: string) => (await tasks.get(kid))?.task.run_num;
 test('run now: a pending manual fire that exactly one of two claims takes; the schedule stays', async () => {
   await tasks.add('k', ticker({ time: 3600, run_nexttime: (T0 + 3_600_000) / 1000, run_num: 4 }), 100);
   const before = await tasks.get('k');
-  assert.deepEqual(await tasks.runNow('k', T0), { how: 'fire', fireId: 'k:5' });
+  assert.deepEqual(await tasks.runNow('k', T0), { how: 'fire', fireId: 'k:5', done: false });
   const pending = await storedFire('k:5');
   assert.equal(pending?.state, 'pending');
   assert.equal(pending?.trigger, 'manual');
@@ -149,7 +150,7 @@ test('run now: a pending manual fire that exactly one of two claims takes; the s
 test('run now: a paused task runs and stays paused; a missing task; corrupt data', async () => {
   await tasks.add('p', ticker({ run_nexttime: (T0 + 10_000) / 1000 }), 100);
   assert.deepEqual(await tasks.pause(['p'], T0 / 1000), ['done']);
-  assert.deepEqual(await tasks.runNow('p', T0 + 1000), { how: 'fire', fireId: 'p:1' });
+  assert.deepEqual(await tasks.runNow('p', T0 + 1000), { how: 'fire', fireId: 'p:1', done: false });
   const got = await claimAndBegin(T0 + 1000);
   assert.deepEqual(
     got.map((f) => [f.id, f.trigger]),
@@ -167,20 +168,82 @@ test('run now: a paused task runs and stays paused; a missing task; corrupt data
   assert.equal(await redis.client.hlen(keys.fires), 0, 'nothing handed out');
 });
 
-test('run now: a timer runs by hand and still fires at its time', async () => {
-  await tasks.add('t', storedTask({ run_nexttime: (T0 + 5000) / 1000 }), 100);
-  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1' });
+// A run by hand counts (docs/schedules.md "How many runs"): a timer's is its one run; one that
+// makes up a ticker's or cron task's -limit is its last. The task is then done at once.
+
+test('run now: a timer run by hand is its one run: it leaves at once and does not fire at its time', async () => {
+  await tasks.add('t', storedTask({ run_nexttime: (T0 + 5000) / 1000, name: 'nightly' }), 100);
+  await redis.client.hset(keys.names, 'nightly', 't');
+  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1', done: true });
+  assert.equal(await tasks.get('t'), null, 'gone from the task list');
+  assert.equal(await redis.client.zscore(keys.schedule, 't'), null, 'and from the schedule');
+  assert.equal(await redis.client.hget(keys.names, 'nightly'), null, 'its name freed');
+  assert.equal(await redis.client.get(`${keys.endedName}nightly`), 't', 'and kept on record for history');
   const manual = await claimAndBegin(T0);
   assert.deepEqual(
-    manual.map((f) => f.id),
-    ['t:1'],
+    manual.map((f) => [f.id, f.trigger]),
+    [['t:1', 'manual']],
   );
-  const scheduled = await claimAndBegin(T0 + 5000);
+  assert.deepEqual(firesOf(await claim(T0 + 5000)), [], 'nothing at its time');
+  assert.equal(await tasks.runNow('t', T0 + 6000), 'missing', 'run again: refused as a task that is gone');
+  // Its run goes on record, and is retried as any last run is (a timer with -retries).
+  assert.equal((await finish(manual[0] as Fire, true, T0 + 100)).recorded, true);
+});
+
+test('run now: runs by hand and scheduled ones count toward -limit; the one that makes it up ends the task at once', async () => {
+  // A ticker with -limit=2 run by hand twice: done after the second, without waiting for its time.
+  await tasks.add('k', ticker({ limit: 2, run_nexttime: (T0 + 5000) / 1000 }), 100);
+  assert.deepEqual(await tasks.runNow('k', T0), { how: 'fire', fireId: 'k:1', done: false });
+  assert.equal((await tasks.get('k'))?.task.run_num, 1, '1 of 2');
+  assert.deepEqual(await tasks.runNow('k', T0 + 1), { how: 'fire', fireId: 'k:2', done: true });
+  assert.equal(await tasks.get('k'), null, 'done at once');
+  assert.equal(await redis.client.zscore(keys.schedule, 'k'), null);
   assert.deepEqual(
-    scheduled.map((f) => [f.id, f.trigger]),
-    [['t:2', undefined]],
+    (await claimAndBegin(T0 + 5000)).map((f) => f.id).sort(),
+    ['k:1', 'k:2'],
+    'the two runs by hand, and no third at its time',
   );
-  assert.equal(await tasks.get('t'), null, 'fired and gone');
+  // A cron task with -limit=3: one scheduled run, then two by hand; paused meanwhile: it leaves
+  // the paused set too.
+  const cron = storedTask({
+    type: 'cron',
+    time: 0,
+    limit: 3,
+    cron: '0 0 4 * * *',
+    tz: 'UTC',
+    run_nexttime: (T0 + 10_000) / 1000,
+    runs: [(T0 + 10_000) / 1000, (T0 + 86_410_000) / 1000],
+  });
+  await tasks.add('c', cron, 100);
+  assert.deepEqual(
+    firesOf(await claim(T0 + 10_000)).map((f) => f.id),
+    ['c:1'],
+  );
+  await tasks.pause(['c'], T0 / 1000 + 11);
+  assert.deepEqual(await tasks.runNow('c', T0 + 12_000), { how: 'fire', fireId: 'c:2', done: false });
+  assert.deepEqual(await tasks.runNow('c', T0 + 13_000), { how: 'fire', fireId: 'c:3', done: true });
+  assert.equal(await tasks.get('c'), null);
+  assert.equal(await redis.client.zscore(keys.paused, 'c'), null, 'gone from the paused set');
+  assert.equal(await tasks.runNow('c', T0 + 14_000), 'missing');
+  // Without a limit a ticker goes on.
+  await tasks.add('u', ticker({ limit: 0 }), 100);
+  for (let i = 1; i <= 3; i++)
+    assert.deepEqual(await tasks.runNow('u', T0 + i), { how: 'fire', fireId: `u:${i}`, done: false });
+  assert.notEqual(await tasks.get('u'), null);
+});
+
+test('run now: a last run queued behind the run under way (overlap=queue) ends the task, and still runs', async () => {
+  await tasks.add('q', ticker({ limit: 2, overlap: 'queue' }), 100);
+  const [first] = await claimAndBegin(T0);
+  assert.equal(first?.id, 'q:1');
+  assert.deepEqual(await tasks.runNow('q', T0 + 1), { how: 'queued', fireId: 'q:2', done: true });
+  assert.equal(await tasks.get('q'), null, 'done: 2 of 2 runs handed out');
+  await finish(first as Fire, true, T0 + 100);
+  assert.deepEqual(
+    (await claimAndBegin(T0 + 200)).map((f) => [f.id, f.trigger]),
+    [['q:2', 'manual']],
+    'the queued run is handed out when the first one ends',
+  );
 });
 
 // --- Overlap ---------------------------------------------------------------------------------
@@ -205,7 +268,7 @@ test('overlap=skip: a run due while the last runs is skipped on record, run_num 
   assert.deepEqual([rec?.fire_id, rec?.result], ['s:2', 'skipped']);
   assert.equal(await redis.client.hexists(keys.fires, 's:2'), 0, 'nothing handed out');
   // By hand: refused while busy, naming the run under way.
-  assert.deepEqual(await tasks.runNow('s', T0 + 11_000), { how: 'busy', fireId: 's:1' });
+  assert.deepEqual(await tasks.runNow('s', T0 + 11_000), { how: 'busy', fireId: 's:1', done: false });
   assert.equal(await runNum('s'), 2, 'a refused run takes no number');
   assert.equal((await finish(first as Fire, true, T0 + 12_000)).recorded, true);
   assert.equal(await running('s'), null, 'finish frees it');
@@ -237,7 +300,7 @@ test('overlap=queue: one run queued, the next skipped; the queued one handed out
   );
   assert.equal(await runNum('q'), 3);
   // By hand while one is queued: that one is the answer, no second is queued.
-  assert.deepEqual(await tasks.runNow('q', T0 + 21_000), { how: 'queued', fireId: 'q:2' });
+  assert.deepEqual(await tasks.runNow('q', T0 + 21_000), { how: 'queued', fireId: 'q:2', done: false });
   assert.equal(await runNum('q'), 3);
   // The running one ends: the queued one is handed out at once, and holds the mark.
   await finish(first as Fire, true, T0 + 25_000);
@@ -263,7 +326,7 @@ test('overlap=queue: a run by hand while busy is queued, and handed out when the
   await tasks.add('q', ticker({ time: 3600, overlap: 'queue' }), 100);
   const [first] = await claimAndBegin(T0, 'host:7:dead');
   assert.equal(first?.id, 'q:1');
-  assert.deepEqual(await tasks.runNow('q', T0 + 1000), { how: 'queued', fireId: 'q:2' });
+  assert.deepEqual(await tasks.runNow('q', T0 + 1000), { how: 'queued', fireId: 'q:2', done: false });
   const waiting = await queued('q');
   assert.deepEqual([waiting?.state, waiting?.trigger], ['queued', 'manual']);
   assert.equal(await runNum('q'), 2);
@@ -289,14 +352,14 @@ test('overlap=queue: a run by hand while busy is queued, and handed out when the
 test('overlap=skip: a daemon killed mid-run frees its task when its run is recorded lost', async () => {
   await tasks.add('s', ticker({ time: 3600, overlap: 'skip' }), 100);
   await claimAndBegin(T0, 'host:7:dead');
-  assert.deepEqual(await tasks.runNow('s', T0 + 1000), { how: 'busy', fireId: 's:1' });
+  assert.deepEqual(await tasks.runNow('s', T0 + 1000), { how: 'busy', fireId: 's:1', done: false });
   const reply = await claim(T0 + KEEP_MS, 'B');
   assert.deepEqual(
     reply.entries.map((e) => e.kind),
     ['lost'],
   );
   assert.equal(await running('s'), null);
-  assert.deepEqual(await tasks.runNow('s', T0 + KEEP_MS + 1), { how: 'fire', fireId: 's:2' });
+  assert.deepEqual(await tasks.runNow('s', T0 + KEEP_MS + 1), { how: 'fire', fireId: 's:2', done: false });
 });
 
 test('a stale running mark (its fire gone) does not hold the task', async () => {
@@ -311,7 +374,7 @@ test('a stale running mark (its fire gone) does not hold the task', async () => 
   // By hand too: a mark whose fire is gone is cleared on the way.
   await tasks.add('r', ticker({ time: 3600, run_nexttime: (T0 + 3_600_000) / 1000, overlap: 'skip' }), 100);
   await redis.client.hset(keys.running, 'r', 'r:42');
-  assert.deepEqual(await tasks.runNow('r', T0), { how: 'fire', fireId: 'r:1' });
+  assert.deepEqual(await tasks.runNow('r', T0), { how: 'fire', fireId: 'r:1', done: false });
   assert.equal(await running('r'), 'r:1');
 });
 
@@ -489,7 +552,6 @@ test("the daemon's recorder: what it hands on (alerts, metrics) says retried onl
     logs: memoryLogs(),
     onRecorded: (record, streak, retried) =>
       handed.push({ fire_id: record.fire_id, retry_at: record.retry_at, streak, retried }),
-    random: () => 0.5,
   });
   await tasks.add('kept', ticker({ time: 3600, retries: 2, retry_delay: 10 }), 100);
   await tasks.add('paused', ticker({ time: 3600, retries: 2, retry_delay: 10 }), 100);
@@ -498,14 +560,15 @@ test("the daemon's recorder: what it hands on (alerts, metrics) says retried onl
   await tasks.pause(['paused'], T0 / 1000);
   const failed = { ...emptyResult('shell'), exitCode: 3, error: 'exit 3' };
   for (const fire of got) {
-    recorder.started(fire);
+    recorder.started(fire, T0 + KEEP_MS);
     recorder.finished(fire, T0, failed);
   }
   await recorder.close();
   const byId = new Map(handed.map((h) => [h.fire_id, h]));
   assert.deepEqual(byId.get('kept:1'), {
     fire_id: 'kept:1',
-    retry_at: (T0 + 100 + 10_000) / 1000,
+    // The wait: retry_delay with the jitter of its fire id (runs/retry.ts).
+    retry_at: (T0 + 100 + retryWaitMs(10, 1, jitterOf('kept:1'))) / 1000,
     streak: 0,
     retried: true,
   });
@@ -550,7 +613,7 @@ test('del and pause cancel a waiting retry and a queued run; a retry already tak
     const kid = `q-${how}`;
     await tasks.add(kid, ticker({ time: 3600, overlap: 'queue' }), 100);
     const [fire] = await claimAndBegin(T0);
-    assert.deepEqual(await tasks.runNow(kid, T0 + 1), { how: 'queued', fireId: `${kid}:2` });
+    assert.deepEqual(await tasks.runNow(kid, T0 + 1), { how: 'queued', fireId: `${kid}:2`, done: false });
     if (how === 'pause') await tasks.pause([kid], T0 / 1000 + 1);
     else await tasks.del([kid]);
     assert.equal(await queued(kid), null, `${how}: the queued run is gone`);
@@ -574,7 +637,7 @@ test('clear cancels every waiting retry and queued run, as del does', async () =
   const got = await claimAndBegin(T0);
   const byKid = (kid: string) => got.find((f) => f.kid === kid) as Fire;
   await finish(byKid('r'), false, T0 + 100, T0 + 10_000);
-  assert.deepEqual(await tasks.runNow('q', T0 + 1), { how: 'queued', fireId: 'q:2' });
+  assert.deepEqual(await tasks.runNow('q', T0 + 1), { how: 'queued', fireId: 'q:2', done: false });
   assert.equal(await tasks.clear(), 2);
   assert.equal(await storedFire('r:1.2'), null, 'the retry is gone');
   assert.equal(await redis.client.zscore(keys.leases, 'r:1.2'), null);
@@ -598,20 +661,100 @@ test("clear keeps a fired timer's run under way from being retried, as del does"
   assert.ok((await redis.client.pttl(`${keys.noRetry}t`)) > 0);
 });
 
-test('a lost retry is on record as lost, with its attempt, and not retried again', async () => {
-  await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 3, retry_delay: 1 }), 100);
+test('a lost attempt is retried as a failed one is, until the retries are spent: then lost for good', async () => {
+  await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 2, retry_delay: 1, timeout: 30 }), 100);
   const [fire] = await claimAndBegin(T0);
   await finish(fire as Fire, false, T0 + 100, T0 + 1000);
+  // Attempt 2, begun by a daemon that dies: lost once its lease ran out, and retried after the
+  // task's retry delay (doubled for a second retry, with its fire id's jitter).
   await claimAndBegin(T0 + 1000, 'host:9:dead');
-  const reply = await claim(T0 + 1000 + KEEP_MS, 'B');
+  const lostAt = T0 + 1000 + KEEP_MS;
+  const reply = await claim(lostAt, 'B');
+  const retryAt = lostAt + retryWaitMs(1, 2, jitterOf('k:1.2'));
   assert.deepEqual(
     reply.entries.map((e) =>
-      e.kind === 'lost' ? [e.record.fire_id, e.record.trigger, e.record.attempt, e.streak] : e.kind,
+      e.kind === 'lost'
+        ? [e.record.fire_id, e.record.trigger, e.record.attempt, e.streak, e.record.retry_at]
+        : e.kind,
     ),
-    [['k:1.2', 'retry', 2, 1]],
+    [['k:1.2', 'retry', 2, 0, retryAt / 1000]],
+    'on record lost, its retry due: not yet a failure in a row',
+  );
+  const next = await storedFire('k:1.3');
+  assert.deepEqual(
+    [next?.state, next?.attempt, next?.first, next?.trigger, next?.timeout, next?.retries],
+    ['pending', 3, 'k:1', 'retry', 30, 2],
+    'what to run and how, from the attempt before',
+  );
+  assert.deepEqual([next?.owner, next?.token, next?.started], [undefined, undefined, undefined], 'no lease');
+  assert.equal(Number(await redis.client.zscore(keys.leases, 'k:1.3')), retryAt);
+  assert.equal(await redis.client.hget(keys.retrying, 'k'), 'k:1.3');
+  assert.deepEqual(firesOf(await claim(retryAt - 1, 'B')), [], 'not before its time');
+  // Attempt 3, the last, is lost too: on record lost for good, a failure that counts.
+  const [third] = await claimAndBegin(retryAt, 'host:9:dead');
+  assert.deepEqual([third?.id, third?.trigger, third?.attempt], ['k:1.3', 'retry', 3]);
+  const last = await claim(retryAt + KEEP_MS, 'B');
+  assert.deepEqual(
+    last.entries.map((e) => (e.kind === 'lost' ? [e.record.fire_id, e.streak, e.record.retry_at] : e.kind)),
+    [['k:1.3', 1, undefined]],
   );
   assert.equal(await redis.client.hlen(keys.fires), 0);
+  assert.equal(await redis.client.hget(keys.retrying, 'k'), null);
   assert.deepEqual((await claim(T0 + 1_000_000, 'B')).entries, []);
+  assert.deepEqual(
+    (await history('k')).map((r) => [r.fire_id, r.result, r.attempt]),
+    [
+      ['k:1.3', 'lost', 3],
+      ['k:1.2', 'lost', 2],
+      ['k:1', 'failed', 1],
+    ],
+  );
+});
+
+test('a lost run of a task paused or deleted meanwhile, or without retries, is not retried', async () => {
+  for (const how of ['pause', 'del', 'none'] as const) {
+    const kid = `k-${how}`;
+    await tasks.add(
+      kid,
+      ticker({ time: 3600, ...(how === 'none' ? {} : { retries: 2, retry_delay: 1 }) }),
+      100,
+    );
+    const [fire] = await claimAndBegin(T0, 'host:9:dead');
+    assert.equal(fire?.kid, kid);
+    if (how === 'pause') await tasks.pause([kid], T0 / 1000 + 1);
+    if (how === 'del') await tasks.del([kid]);
+    const reply = await claim(T0 + KEEP_MS, 'B');
+    assert.deepEqual(
+      reply.entries.map((e) =>
+        e.kind === 'lost' ? [e.record.fire_id, e.streak, e.record.retry_at] : e.kind,
+      ),
+      [[`${kid}:1`, 1, undefined]],
+      how,
+    );
+    assert.equal(await redis.client.hlen(keys.fires), 0, `${how}: no retry`);
+    await redis.client.del(keys.fires, keys.leases, keys.schedule);
+  }
+});
+
+test('a lost run of a task that keeps one run at a time: its mark moves to the retry', async () => {
+  await tasks.add('k', ticker({ time: 10, overlap: 'skip', retries: 1, retry_delay: 30 }), 100);
+  await claimAndBegin(T0, 'host:9:dead');
+  const lostAt = T0 + KEEP_MS;
+  const reply = await claim(lostAt, 'B');
+  // The ticker's runs due meanwhile (misfire once: the latest, the others missed) are skipped:
+  // the retry counts as under way.
+  assert.deepEqual(
+    reply.entries.map(
+      (e) => `${e.kind}:${e.kind === 'lost' || e.kind === 'skipped' ? e.record.fire_id : ''}`,
+    ),
+    ['lost:k:1', 'missed:', 'skipped:k:2'],
+  );
+  assert.equal(await running('k'), 'k:1.2');
+  const retryAt = lostAt + retryWaitMs(30, 1, jitterOf('k:1'));
+  const [retry] = await claimAndBegin(retryAt, 'B');
+  assert.equal(retry?.id, 'k:1.2');
+  await finish(retry as Fire, true, retryAt + 100, null, 'B');
+  assert.equal(await running('k'), null, 'free once the retry is on record');
 });
 
 // --- Failures in a row -----------------------------------------------------------------------
@@ -632,12 +775,15 @@ test('failures in a row: counted after final failures and lost runs, given back 
   assert.equal(await run(T0 + 40_000, true), -3, 'a success: minus how many there were');
   assert.equal(await redis.client.exists(`${keys.streak}k`), 0);
   assert.equal(await run(T0 + 50_000, true), 0);
-  // A lost run counts; a skipped one neither counts nor resets.
+  // A lost run counts (here of a task without retries: a retried one's counts once its retries
+  // are spent); a skipped one neither counts nor resets.
+  await tasks.del(['k']);
+  await tasks.add('n', ticker({ time: 10, run_nexttime: (T0 + 60_000) / 1000 }), 100);
   await tasks.add('s', ticker({ time: 10, overlap: 'skip' }), 100);
-  // Both begun by a daemon that dies: s's run is put on record before, k's is lost.
+  // Both begun by a daemon that dies: s's run is put on record before, n's is lost.
   const dead = 'host:1:dead';
   const both = await claimAndBegin(T0 + 60_000, dead);
-  assert.deepEqual(both.map((f) => f.kid).sort(), ['k', 's']);
+  assert.deepEqual(both.map((f) => f.kid).sort(), ['n', 's']);
   const s1 = both.find((f) => f.kid === 's') as Fire;
   const skipped = await claim(T0 + 70_000);
   assert.ok(skipped.entries.some((e) => e.kind === 'skipped' && e.record.kid === 's'));
@@ -647,7 +793,7 @@ test('failures in a row: counted after final failures and lost runs, given back 
   const lost = await claim(T0 + 60_000 + KEEP_MS, 'B');
   const entry = lost.entries.find((e) => e.kind === 'lost');
   assert.ok(entry?.kind === 'lost');
-  assert.deepEqual([entry.record.kid, entry.streak], ['k', 1]);
-  const streakTtl = await redis.client.pttl(`${keys.streak}k`);
+  assert.deepEqual([entry.record.kid, entry.streak], ['n', 1]);
+  const streakTtl = await redis.client.pttl(`${keys.streak}n`);
   assert.ok(streakTtl > 0, 'the count ages out with the history');
 });

@@ -1,4 +1,4 @@
-// The rules of a run's life that have a Lua twin (src/runs/: units, kinds, ids, grid), run on a
+// The rules of a run's life that have a Lua twin (src/runs/: units, kinds, ids, grid, retry), run on a
 // real Redis through the generated include the scripts use, give what the TypeScript gives: the
 // claim rounds, names and moves a ticker on as `add`, `next`, resume and the recorder do.
 import assert from 'node:assert/strict';
@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { slotsDue } from '../../src/runs/grid.js';
 import { attemptIdOf, fireIdOf, hostPidOf, kidOfFireId } from '../../src/runs/ids.js';
 import { commandKind } from '../../src/runs/kinds.js';
+import { jitterOf, retryWaitMs } from '../../src/runs/retry.js';
 import { msOfSec, secOfMs, wholeMs } from '../../src/runs/units.js';
 import { GENERATED_INCLUDE } from '../../src/store/lua-generated.js';
 import { readLua } from '../../src/store/script.js';
@@ -95,5 +96,30 @@ test("a ticker's grid: the same slots due, periods in whole ms", async () => {
       String(timeSec),
     );
     assert.equal(got, slotsDue(due, now, msOfSec(timeSec)), `${due} ${now} ${timeSec}`);
+  }
+});
+
+test("a retry's wait: the same jitter from the fire id, the same doubling and cap", async () => {
+  const ids = ['k:1', 'k:1.2', 'nightly:12.3', `${'ab'.repeat(16)}:123456`, 'é:1', ''];
+  for (const id of ids) {
+    assert.equal(Number(await lua(`return ${exact('jitter_of(ARGV[1])')}`, id)), jitterOf(id), id);
+  }
+  const cases: [number, number, number][] = [
+    [1, 1, 0],
+    [1, 1, 0.5],
+    [10, 3, 0.999],
+    [7, 2, jitterOf('k:1.2')],
+    [3600, 1, 0.9],
+    [1, 40, 0.1],
+    [13, 5, 0.123456789],
+  ];
+  for (const [delay, n, unit] of cases) {
+    const got = await lua(
+      `return ${exact('retry_wait_ms(tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))')}`,
+      delay,
+      n,
+      String(unit),
+    );
+    assert.equal(Number(got), retryWaitMs(delay, n, unit), `${delay} s, retry ${n}, unit ${unit}`);
   }
 });

@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { type FireSink, type LoopClock, Scheduler } from '../../src/daemon/scheduler.js';
 import type { Claimer } from '../../src/daemon/scheduler.js';
-import type { Fire } from '../../src/store/open-store.js';
+import type { Fire, RunRecord } from '../../src/store/open-store.js';
 import type { CommandKind } from '../../src/tasks/task.js';
 import { Metrics } from '../../src/metrics/metrics.js';
+import { jitterOf, retryWaitMs } from '../../src/runs/retry.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
@@ -36,6 +37,7 @@ function setup(
     claimer?: (real: Claimer) => Claimer;
     expireLimitSec?: number;
     metrics?: Metrics;
+    onLost?: (record: RunRecord, streak: number) => void;
   } = {},
 ) {
   const keys = testKeys(`s${++n}`);
@@ -53,6 +55,7 @@ function setup(
     expireLimitSec: options.expireLimitSec ?? 60,
     logs,
     metrics: options.metrics,
+    onLost: options.onLost,
   });
   const store = (tasks: [string, number, string?][]) =>
     storeTasks(
@@ -283,6 +286,55 @@ test('metrics: every claim is timed, a run found lost is counted by its kind, th
   assert.match(text, /^ktimer_fires_total\{kind="shell",result="lost"\} 1$/m);
   assert.match(text, /^ktimer_fires_total\{kind="url",result="lost"\} 0$/m);
   assert.match(text, /^ktimer_claim_duration_seconds_count 2$/m);
+});
+
+test('a run found lost with retries left: counted as a retry, logged with its next attempt, no alert yet', async () => {
+  const metrics = new Metrics({
+    running: () => 0,
+    redisUp: () => true,
+    taskCounts: async () => ({ total: 0, paused: 0 }),
+  });
+  const lost: [string, number, number | undefined][] = [];
+  const { clock, sink, sched, keys, fires, logs } = setup({
+    metrics,
+    onLost: (record, streak) => lost.push([record.fire_id, streak, record.retry_at]),
+  });
+  await storeTasks(redis.client, keys, [
+    ['r', storedTask({ run_nexttime: T0 / 1000, command: 'sleep 100', retries: 1, retry_delay: 2 })],
+  ]);
+  await sched.pass();
+  const [fire] = sink.fires;
+  assert.ok(fire);
+  await fires.begin({
+    nowMs: T0,
+    owner: 'test',
+    keepMs: 60_000,
+    fires: [{ id: fire.id, token: fire.token }],
+  });
+  // This daemon "dies": its lease runs out unrenewed; the next claim records the run lost.
+  clock.advance(60_000);
+  await sched.pass();
+  const retryAtMs = T0 + 60_000 + retryWaitMs(2, 1, jitterOf('r:1'));
+  assert.deepEqual(lost, [['r:1', 0, retryAtMs / 1000]], 'a failure its retry follows: streak 0, no alert');
+  const text = await metrics.scrape();
+  assert.match(text, /^ktimer_fires_total\{kind="shell",result="lost"\} 1$/m);
+  assert.match(text, /^ktimer_retries_total\{kind="shell"\} 1$/m);
+  const [line] = logs.events('runed', 'lost');
+  assert.match(String(line?.msg), /recorded lost; attempt 2 is due at /);
+  assert.deepEqual(
+    logs.events('runed', 'retry').map((e) => [e.fire_id, e.attempt, e.at]),
+    [['r:1', 2, retryAtMs / 1000]],
+  );
+  // Its retry is handed out at its time, to whichever daemon claims.
+  clock.advance(retryAtMs - clock.nowMs());
+  await sched.pass();
+  assert.deepEqual(
+    sink.fires.map((f) => [f.id, f.trigger, f.attempt]),
+    [
+      ['r:1', undefined, undefined],
+      ['r:1.2', 'retry', 2],
+    ],
+  );
 });
 
 test('metrics: runs a ticker missed while nobody claimed are counted by its misfire policy', async () => {

@@ -248,9 +248,12 @@ export async function startFleet(
 ): Promise<TestDaemon[]> {
   // Runs begun by a killed daemon are recorded lost 8 s on (60 s by default): the tests wait
   // less. Shorter than the 10 s Redis outage, so that test proves a restart makes no run lost
-  // (README Guarantees, "Redis away"); longer than a daemon's reconnect (backoff up to 5 s) plus
-  // its renewal, which that grace counts on.
-  const extra = { ...opts.extra, default: ['task_lost_after = 8', ...(opts.extra?.default ?? [])] };
+  // (docs/guarantees.md, "Redis away"); longer than a daemon's reconnect (backoff up to 5 s) plus
+  // its renewal, which that grace counts on. shutdown_grace at most half of it (config rule).
+  const extra = {
+    ...opts.extra,
+    default: ['task_lost_after = 8', 'shutdown_grace = 4', ...(opts.extra?.default ?? [])],
+  };
   const daemons = Array.from(
     { length: n },
     () => new TestDaemon(writeTestConfig({ redisPort: opts.redisPort, prefix: opts.prefix, extra })),

@@ -196,3 +196,19 @@ test("task_keep_orphans: 0 by default (a dead daemon's commands are stopped), 1 
   assert.equal(build('[default]\ntask_keep_orphans = 1').task.keepOrphans, true);
   fails('[default]\ntask_keep_orphans = maybe', /task_keep_orphans = "maybe" is invalid; expected 1 or 0/);
 });
+
+test("shutdown_grace is at most half of task_lost_after: a dead daemon's commands are stopped before their retries", () => {
+  const c = build('');
+  assert.deepEqual([c.task.shutdownGraceSec, c.task.lostAfterSec], [30, 60], 'the defaults keep the rule');
+  assert.equal(build('[default]\ntask_lost_after = 8\nshutdown_grace = 4').task.shutdownGraceSec, 4);
+  fails(
+    '[default]\ntask_lost_after = 20',
+    /^\/etc\/kt\/conf\.ini: \[default\] shutdown_grace = 30 is more than half of task_lost_after = 20: .*; set shutdown_grace to at most 10, or task_lost_after to at least 60$/,
+  );
+  fails(
+    '[default]\ntask_lost_after = 9\nshutdown_grace = 5',
+    /set shutdown_grace to at most 4, or task_lost_after to at least 10/,
+  );
+  // Commands left running on purpose (task_keep_orphans): their risk is documented, not checked.
+  assert.equal(build('[default]\ntask_lost_after = 20\ntask_keep_orphans = 1').task.lostAfterSec, 20);
+});

@@ -242,10 +242,17 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() => fireScripts.FINISH.decode([[1, 0, '{"kid":"k"}']]));
   internal(() => fireScripts.FINISH.decode([[0, 0, failedRow]]));
   assert.deepEqual(fireScripts.RUN.decode(0), 'missing');
-  assert.deepEqual(fireScripts.RUN.decode(['fire', 'k:3']), { how: 'fire', fireId: 'k:3' });
-  assert.deepEqual(fireScripts.RUN.decode(['busy', 'k:2']), { how: 'busy', fireId: 'k:2' });
+  assert.deepEqual(fireScripts.RUN.decode(['fire', 'k:3', 0]), { how: 'fire', fireId: 'k:3', done: false });
+  assert.deepEqual(fireScripts.RUN.decode(['queued', 'k:3', 1]), {
+    how: 'queued',
+    fireId: 'k:3',
+    done: true,
+  });
+  assert.deepEqual(fireScripts.RUN.decode(['busy', 'k:2']), { how: 'busy', fireId: 'k:2', done: false });
   assert.deepEqual(fireScripts.RUN.decode(['corrupt', '']), 'corrupt');
-  internal(() => fireScripts.RUN.decode(['later', 'k:3']));
+  internal(() => fireScripts.RUN.decode(['later', 'k:3', 0]));
+  internal(() => fireScripts.RUN.decode(['fire', 'k:3']));
+  internal(() => fireScripts.RUN.decode(['fire', 'k:3', 2]));
   internal(() => fireScripts.RUN.decode(1));
   internal(() => fireScripts.BEGIN.decode([1, 2]));
 });

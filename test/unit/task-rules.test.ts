@@ -353,3 +353,80 @@ const pick = (spec: { retries?: number | undefined; retry_delay?: number | undef
       ([, v]) => v !== undefined,
     ),
   );
+
+test('where and how it runs: -on, -cwd, -env, -user, -output_max, -notify and -group, stored only when given', () => {
+  const spec = parseTaskSpec(
+    {
+      type: 'ticker',
+      time: '60',
+      command: 'echo hi',
+      on: 'eu,db,eu',
+      cwd: '/srv',
+      env: ['B=x=y', 'A=1'],
+      user: 'backup',
+      output_max: '8k',
+      notify: 'off',
+      group: 'nightly',
+    },
+    rules,
+  );
+  assert.deepEqual(
+    { on: spec.on, cwd: spec.cwd, env: spec.env, user: spec.user, max: spec.output_max, notify: spec.notify },
+    { on: ['db', 'eu'], cwd: '/srv', env: { A: '1', B: 'x=y' }, user: 'backup', max: 8192, notify: 'off' },
+  );
+  assert.equal(spec.group, 'nightly');
+  const task = { ...spec, run_num: 0, run_lasttime: 0, run_nexttime: 100 };
+  assert.deepEqual(decodeTask('k', encodeTask(task)), { ...task, misfire: 'once' });
+  // -notify=on is the default: not stored; none given: none stored.
+  const plain = parseTaskSpec({ command: 'true', notify: 'on' }, rules);
+  assert.deepEqual(Object.keys(plain).sort(), ['command', 'limit', 'time', 'type']);
+  assert.doesNotMatch(
+    encodeTask({ ...plain, run_num: 0, run_lasttime: 0, run_nexttime: 1 }),
+    /on|env|cwd|group/,
+  );
+  for (const [input, message] of [
+    [{ on: 'db,,eu' }, /on "db,,eu" has an empty label/],
+    [{ cwd: 'srv' }, /cwd "srv" is not an absolute path/],
+    [{ env: ['1A=x'] }, /env name "1A" is invalid/],
+    [{ env: ['NOVALUE'] }, /env "NOVALUE" is invalid; expected NAME=VALUE/],
+    [{ user: 'ro ot' }, /user "ro ot" is invalid/],
+    [{ output_max: '17M' }, /output_max "17M" is invalid/],
+    [{ notify: 'maybe' }, /notify "maybe" is invalid; expected on or off/],
+    [{ group: '9x' }, /group "9x" is invalid/],
+  ] as const) {
+    assert.throws(() => parseTaskSpec({ command: 'true', ...input }, rules), message);
+    assert.throws(() => parseTaskUpdate(input, task, rules), message);
+  }
+});
+
+test('update of the run fields: given replaces, empty removes, not given keeps', () => {
+  const task = {
+    ...parseTaskSpec(
+      { type: 'ticker', time: '60', command: 'x', on: 'db', cwd: '/srv', env: ['A=1', 'B=2'], user: 'u1' },
+      rules,
+    ),
+    group: 'g',
+    output_max: 100,
+    notify: 'off' as const,
+    run_num: 3,
+    run_lasttime: 0,
+    run_nexttime: 100,
+  };
+  const kept = parseTaskUpdate({ command: 'y' }, task, rules).spec;
+  assert.deepEqual(
+    [kept.on, kept.cwd, kept.env, kept.user, kept.output_max, kept.notify, kept.group],
+    [['db'], '/srv', { A: '1', B: '2' }, 'u1', 100, 'off', 'g'],
+  );
+  const replaced = parseTaskUpdate({ env: ['C=3'], on: 'eu,db' }, task, rules);
+  assert.deepEqual(
+    [replaced.spec.env, replaced.spec.on, replaced.reschedule],
+    [{ C: '3' }, ['db', 'eu'], false],
+  );
+  const removed = parseTaskUpdate(
+    { on: '', cwd: '', env: [''], user: '', output_max: '', notify: 'on', group: '' },
+    task,
+    rules,
+  ).spec;
+  for (const field of ['on', 'cwd', 'env', 'user', 'output_max', 'notify', 'group'] as const)
+    assert.equal(removed[field], undefined, field);
+});

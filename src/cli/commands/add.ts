@@ -1,6 +1,6 @@
 // ktimer add -type= -time= -limit= -command= [-name= [--replace]]: adds one task, or a file's.
 import { taskRulesOf } from '../../service/task-service.js';
-import { TASK_FIELDS, type TaskInput } from '../../tasks/task-rules.js';
+import { INPUT_FIELDS, type TaskInput } from '../../tasks/task-rules.js';
 import { usageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
@@ -25,7 +25,7 @@ export async function run(ctx: CliContext, _words: string[], opts: AddOptions): 
 
 /** The task fields among a command's options. */
 export const taskInput = (opts: TaskInput): TaskInput =>
-  Object.fromEntries(TASK_FIELDS.map((f) => [f, opts[f]]));
+  Object.fromEntries(INPUT_FIELDS.map((f) => [f, opts[f]]));
 
 async function addFile(ctx: CliContext, opts: AddOptions): Promise<void> {
   const file = opts.file as string;

@@ -20,7 +20,11 @@ export async function run(ctx: CliContext, _words: string[], opts: ListOptions):
   const last = page.offset + rows;
   let footer: string;
   if (page.total === 0) footer = 'no tasks in this window.';
-  else if (rows === 0) footer = `no tasks at offset ${page.offset}: the window holds ${page.total}.`;
+  else if (opts.group !== undefined && opts.group !== '') {
+    const next = page.next ? ` (next page: -cursor=${page.next})` : '';
+    const n = page.tasks.length;
+    footer = `${n === 0 ? 'no' : n} task${n === 1 ? '' : 's'} of group ${opts.group}${next}; the window holds ${page.total}.`;
+  } else if (rows === 0) footer = `no tasks at offset ${page.offset}: the window holds ${page.total}.`;
   else
     footer = `tasks ${first}-${last} of ${page.total}${page.next ? ` (next page: -cursor=${page.next})` : ''}.`;
   const human = page.tasks.length === 0 ? footer : `${taskTable(page.tasks, Date.now())}\n${footer}`;

@@ -1,5 +1,7 @@
-// ktimer run KID [--wait]: fire the task once, now, by hand (README "Run now"); its schedule stays
-// as it is. --wait waits for the run (and its retries) to end and exits with its result.
+// ktimer run KID [--wait]: fire the task once, now, by hand (docs/steering.md "Run now"); its
+// schedule stays as it is. The run counts: a timer's, or one that makes up a -limit, is the task's
+// last, and the task is done. --wait waits for the run (and its retries) to end and exits with its
+// result.
 import type { CliContext } from '../context.js';
 import { outcomeInWords } from '../run-words.js';
 import { kidArgument } from './kid-argument.js';
@@ -17,9 +19,10 @@ export async function run(
       outcome.state === 'queued'
         ? `run ${fire_id} queued: it starts when the run of ${kid} under way ends (overlap=queue).`
         : `run ${fire_id} handed out: a daemon starts it within a second; \`ktimer output ${fire_id}\` shows what it printed.`;
-    ctx.print(human, { result: true, ...outcome });
+    ctx.print(outcome.task_done ? `${human}\n${lastRun(kid)}` : human, { result: true, ...outcome });
     return;
   }
+  if (outcome.task_done) process.stderr.write(`ktimer: ${lastRun(kid)}\n`);
   const history = await ctx.history();
   const record = await history.waitFor(fire_id, {
     onSlow: () =>
@@ -35,3 +38,7 @@ export async function run(
     run: record,
   });
 }
+
+/** Said when a run by hand was the task's last. */
+const lastRun = (kid: string): string =>
+  `it was the last run of ${kid} (a timer runs once; a -limit counts runs by hand too): the task is done and leaves the task list.`;

@@ -17,7 +17,8 @@
 -- KEYS[7] names hash (task name -> kid): a task removed here frees its name, which stays on
 --         record for its history (include/ended-name.lua)
 -- KEYS[8] running hash, KEYS[9] queued hash (include/overlap.lua), KEYS[10] retrying hash
---         (kid -> its retry waiting: taken here, it no longer waits)
+--         (kid -> its retry waiting: taken here, it no longer waits; a lost run's retry, made here)
+-- KEYS[11] paused sorted set: a lost run of a task paused meanwhile is not retried (include/retry.lua)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV lease_ms           how long a claimed fire waits for its begin
@@ -36,6 +37,8 @@
 -- ARGV streak_prefix      each task's failures in a row are this + kid
 -- ARGV ended_name_prefix  the kid of a task that left holding a name is this + name, kept for
 --                         max_age_ms (include/ended-name.lua)
+-- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid: its lost run is not
+--                         retried (include/ended-name.lua, include/retry.lua)
 -- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
@@ -47,8 +50,9 @@
 --   { 'expired', kid, task_json }   a timer overdue beyond the expire limit: removed, not run
 --   { 'corrupt', kid, raw }         task data that is not a valid task: removed
 --   { 'lost', record_row, streak }  begun by a daemon that vanished before it finished: put on
---                                   record as lost (history, runs, last run), not run again;
---                                   streak: the task's failures in a row now
+--                                   record as lost (history, runs, last run); retried as a failed
+--                                   attempt is (the record's retry_at says when), else not run
+--                                   again; streak: the task's failures in a row now
 --   { 'skipped', record_row }       came due while the task's previous run was under way
 --                                   (overlap skip, or queue with one queued already): on record
 --   { 'missed', kid, policy, n, first_due_ms, next_due_ms }
@@ -60,6 +64,7 @@
 --#include include/run-record.lua
 --#include include/ended-name.lua
 --#include include/overlap.lua
+--#include include/retry.lua
 --#include include/fire-of.lua
 --#include include/claim-lease.lua
 --#include include/claim-lapsed.lua
@@ -80,10 +85,15 @@ local c = {
     prefix = a.history_prefix, per_task = a.per_task, max_age_ms = a.max_age_ms, max_runs = a.max_runs,
     now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6], streak_prefix = a.streak_prefix,
   },
-  ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms },
+  ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix },
   overlap = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], leases_key = KEYS[3], now_ms = now_int },
   -- The reply; leases handed out (each gets its own token); a task moved on to a time still due.
   out = { false, -1, 0 }, seq = 0, catching_up = false,
+}
+-- A lost run's retry (include/retry.lua), decided as finish.lua decides a failed one's.
+c.retries = {
+  pool_key = KEYS[1], paused_key = KEYS[11], fires_key = KEYS[4], leases_key = KEYS[3], retrying_key = KEYS[10],
+  running_key = KEYS[8], ended = c.ended, now_ms = now_int,
 }
 
 -- 1. Leases that ran out: take the leased and pending ones over, record the begun ones lost.

@@ -1,9 +1,10 @@
 -- finish: put finished fires on record (history, runs stream, last run: include/run-record.lua),
 -- then forget their lease. Only the holder of a fire's newest lease records it, and only once:
 -- a retried finish (a lost reply) finds nothing left to do. Whether a failed run is retried is
--- decided here, and only here (the daemon says only whether its failure is one to retry, and the
--- wait): a retry leaves in its place a pending fire (no owner) that the first claim after its
--- time takes; otherwise its task is free to run again (include/overlap.lua).
+-- decided by include/retry.lua, which the claim uses too for a run lost with its daemon (the
+-- daemon says only whether its failure is one to retry, and the wait): a retry leaves in its place
+-- a pending fire (no owner) that the first claim after its time takes; otherwise its task is free
+-- to run again (include/overlap.lua).
 -- KEYS[1] leases sorted set, KEYS[2] fires hash, KEYS[3] runs stream, KEYS[4] last hash
 -- KEYS[5] running hash, KEYS[6] queued hash, KEYS[7] retrying hash (kid -> its retry waiting)
 -- KEYS[8] pool hash, KEYS[9] paused sorted set: a task paused or deleted is not retried
@@ -30,7 +31,7 @@
 -- ARGV each timed_out     '1' when it ran out of time,
 -- ARGV each error         why it failed, in words,
 -- ARGV each output        the tail of its output (the head of a URL's body),
--- ARGV each retry_wait_ms a failure worth a retry: the retry's wait (runner/retry-rule.ts)
+-- ARGV each retry_wait_ms a failure worth a retry: the retry's wait (runs/retry.ts)
 -- Returns one triple per run: { 1, streak, record_row } recorded (streak: include/run-record.lua;
 -- record_row: the record as kept, with retry_at when its retry was handed out), { 0, 0, false }
 -- not this owner's (taken over, or recorded lost).
@@ -38,6 +39,7 @@
 --#include include/run-record.lua
 --#include include/ended-name.lua
 --#include include/overlap.lua
+--#include include/retry.lua
 
 local a = ARGS.finish()
 local now_ms = a.now_ms
@@ -47,61 +49,24 @@ local history = {
 }
 local ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix }
 local overlap = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[2], leases_key = KEYS[1], now_ms = now_ms }
-
--- Whether `fire`'s task may run again. A task deleted or paused while its run went on may not. A
--- task that ended (a timer, or its last run by -limit) may: it is gone from the hash because its
--- run was its last, unless it was deleted since (del's mark: a fired timer can be deleted to stop
--- its retries).
-local function may_run_again(fire)
-  if redis.call('ZSCORE', KEYS[9], fire.kid) then return false end
-  if no_retry(ended, fire.kid) then return false end
-  if redis.call('HEXISTS', KEYS[8], fire.kid) == 1 then return true end
-  local limit = tonumber(fire.limit) or 0
-  return fire.type == 'timer' or (limit > 0 and (tonumber(fire.run_num) or 0) >= limit)
-end
-
--- When the failed run of `fire` is retried, unix ms, or nil: the one place a retry is decided. Its
--- failure is one to retry (the daemon's retry rule gave a wait), it has attempts left (-retries),
--- and its task may run again.
-local function retry_ms_of(fire, run)
-  if run.result ~= OUTCOME.failed or not run.retry_wait_ms then return nil end
-  if (tonumber(fire.attempt) or 1) > (tonumber(fire.retries) or 0) then return nil end
-  if not may_run_again(fire) then return nil end
-  return whole_ms(run.finished_ms) + run.retry_wait_ms
-end
-
--- The retry of `fire` (as the fires hash held it): the next attempt, pending until retry_ms.
-local function retry(fire, retry_ms)
-  local attempt = (tonumber(fire.attempt) or 1) + 1
-  local first = fire.first or fire.id
-  local id = attempt_id_of(first, attempt)
-  local next_fire = {
-    id = id, first = first, kid = fire.kid, type = fire.type, kind = fire.kind,
-    command = fire.command, due = to_sec(retry_ms), run_num = fire.run_num, limit = fire.limit,
-    claimed = now_ms, timeout = fire.timeout, retries = fire.retries,
-    retry_delay = fire.retry_delay, trigger = TRIGGER.retry, attempt = attempt, state = FIRE_STATE.pending,
-    name = fire.name,
-  }
-  redis.call('HSET', KEYS[2], id, cjson.encode(next_fire))
-  redis.call('ZADD', KEYS[1], retry_ms, id)
-  redis.call('HSET', KEYS[7], fire.kid, id)
-  -- The task is still under way (overlap): its mark moves to the retry.
-  if redis.call('HGET', KEYS[5], fire.kid) == fire.id then redis.call('HSET', KEYS[5], fire.kid, id) end
-end
+local retries = {
+  pool_key = KEYS[8], paused_key = KEYS[9], fires_key = KEYS[2], leases_key = KEYS[1], retrying_key = KEYS[7],
+  running_key = KEYS[5], ended = ended, now_ms = now_ms,
+}
 
 local out, last_id = {}, nil
 for _, run in ipairs(a.each) do
   local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], run.fire_id) or '')
   if ok and type(fire) == 'table' and fire.owner == a.owner and fire.token == run.token then
     run.owner = a.owner
-    run.retry_ms = retry_ms_of(fire, run)
+    run.retry_ms = run.result == OUTCOME.failed and retry_ms_of(retries, fire, run.finished_ms, run.retry_wait_ms) or nil
     local rec = run_record(fire, run)
     local streak, id = record_run(history, rec)
     last_id = id or last_id
     keep_ended_name(ended, fire.name, fire.kid)
     redis.call('HDEL', KEYS[2], run.fire_id)
     redis.call('ZREM', KEYS[1], run.fire_id)
-    if run.retry_ms then retry(fire, run.retry_ms) else release(overlap, fire.kid, run.fire_id) end
+    if run.retry_ms then hand_out_retry(retries, fire, run.retry_ms) else release(overlap, fire.kid, run.fire_id) end
     out[#out + 1] = { 1, streak, record_row(rec) }
   else
     out[#out + 1] = { 0, 0, false }

@@ -1,7 +1,7 @@
 -- claim-lapsed (included by claim.lua): the claim's first phase, fires whose lease ran out. One
 -- leased (its daemon did not begin it) is taken over, one pending (a run by hand, a retry, a
--- queued run) taken; one begun is recorded lost: its daemon vanished before it ended, unless Redis
--- restarted lately. Each function takes the claim's state c.
+-- queued run) taken; one begun is recorded lost, and retried when its task retries: its daemon
+-- vanished before it ended, unless Redis restarted lately. Each function takes the claim's state c.
 
 -- Until when, unix ms, a begun fire whose lease ran out is kept rather than recorded lost: a
 -- Redis restart less than task_lost_after ago, and nobody could renew while it was down; its
@@ -18,15 +18,20 @@ local function restart_grace(c)
   return c.grace_until_ms
 end
 
--- A begun fire whose daemon is gone: nobody knows how it ended. On record as lost (not retried:
--- it may have run), and its task is free to run again.
+-- A begun fire whose daemon is gone: nobody knows how it ended. On record as lost, a failed
+-- attempt: retried as finish.lua retries one (include/retry.lua), after the task's retry delay;
+-- its command was stopped by then (its spawner stops it within shutdown_grace of its daemon's
+-- death; a daemon cut off from Redis stops its own runs before their leases run out). Otherwise
+-- its task is free to run again.
 local function record_lost(c, fire)
+  local wait_ms = fire.retry_delay and retry_wait_of(fire)
+  local retry_ms = retry_ms_of(c.retries, fire, c.now_int, wait_ms)
   local rec, streak = put_on_record(c, fire, {
-    owner = fire.owner, result = OUTCOME.lost, started_ms = tonumber(fire.started),
-    finished_ms = c.now_int, error = 'its daemon ' .. tostring(fire.owner) .. ' stopped before the run ended',
+    owner = fire.owner, result = OUTCOME.lost, started_ms = tonumber(fire.started), finished_ms = c.now_int,
+    error = 'its daemon ' .. tostring(fire.owner) .. ' stopped before the run ended', retry_ms = retry_ms,
   })
   c.out[#c.out + 1] = { 'lost', record_row(rec), streak }
-  release(c.overlap, fire.kid, fire.id)
+  if retry_ms then hand_out_retry(c.retries, fire, retry_ms) else release(c.overlap, fire.kid, fire.id) end
 end
 
 -- Whether a fire's JSON is one a script wrote: anything else cannot be run.

@@ -19,12 +19,7 @@ end
 -- its name if the name is still its own; the name stays on record as its kid's for history and
 -- output by name.
 local function remove_task(c, kid, task)
-  redis.call('ZREM', c.keys.schedule, kid)
-  redis.call('HDEL', c.keys.pool, kid)
-  if type(task.name) == 'string' and redis.call('HGET', c.keys.names, task.name) == kid then
-    redis.call('HDEL', c.keys.names, task.name)
-    name_ended(c.ended, task.name, kid)
-  end
+  task_done(c.ended, c.keys, kid, task)
 end
 
 -- A run the claim puts on record itself (lost, skipped): its record (include/run-record.lua), and
