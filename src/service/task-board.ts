@@ -125,8 +125,7 @@ export class TaskBoard {
 
     const { rows, complete, corrupt } = await this.readRows();
     const base = rows.filter(
-      (r) =>
-        (type === null || r.task.type === type) && (keeps === null || keeps(r.task)),
+      (r) => (type === null || r.task.type === type) && (keeps === null || keeps(r.task)),
     );
     const counts = Object.fromEntries(
       BOARD_STATES.map((s) => [s, base.filter(STATE_TEST[s]).length]),
@@ -138,7 +137,9 @@ export class TaskBoard {
     );
     const pages = Math.max(1, Math.ceil(matching.length / size));
     const shown = matching.slice((page - 1) * size, page * size);
-    const groups = [...new Set(rows.flatMap((r) => (r.task.group === undefined ? [] : [r.task.group])))].sort();
+    const groups = [
+      ...new Set(rows.flatMap((r) => (r.task.group === undefined ? [] : [r.task.group]))),
+    ].sort();
     return {
       counts,
       groups,
