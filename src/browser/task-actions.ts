@@ -81,8 +81,15 @@ function actionButtons(task: TaskRow, changed: (gone?: boolean) => void, withNot
   ];
 }
 
-/** The actions in a menu: a button that opens them, Escape closes it. */
-export function actionsMenu(task: TaskRow, changed: (gone?: boolean) => void): HTMLElement | null {
+/**
+ * The actions in a menu: a button that opens them, Escape closes it. `withNote`: what Run now does
+ * while a run is under way, said in the menu (a task's page says it once, under its title).
+ */
+export function actionsMenu(
+  task: TaskRow,
+  changed: (gone?: boolean) => void,
+  withNote = true,
+): HTMLElement | null {
   if (isViewer()) return null;
   // Done, the menu closes (focus back on its button), and what shows the task is drawn again.
   const done = (gone?: boolean) => {
@@ -97,7 +104,7 @@ export function actionsMenu(task: TaskRow, changed: (gone?: boolean) => void): H
     h(
       'div',
       { class: 'menu-items', role: 'group', 'aria-label': `Actions for ${labelOf(task)}` },
-      ...actionButtons(task, done, true),
+      ...actionButtons(task, done, withNote),
     ),
   );
   menu.addEventListener('keydown', (event) => {
@@ -121,6 +128,6 @@ export function taskActions(task: TaskRow, changed: (gone?: boolean) => void): H
     'div',
     { class: 'task-actions' },
     h('span', { class: 'actions wide' }, ...actionButtons(task, changed, false)),
-    h('span', { class: 'narrow' }, actionsMenu(task, changed)),
+    h('span', { class: 'narrow' }, actionsMenu(task, changed, false)),
   );
 }

@@ -100,6 +100,8 @@ class TaskList {
   private refreshTimer: number | undefined;
   private lastLoadMs = 0;
   private loading = false;
+  /** A load was asked while one was under way. */
+  private again = false;
 
   constructor(public q: TaskQuery) {
     this.type.addEventListener('change', () => go({ ...this.q, type: this.type.value, page: 1 }));
@@ -143,6 +145,7 @@ class TaskList {
 
   /** The filter controls as the query says (after Back, or a link). */
   syncControls(): void {
+    this.drawHead();
     this.type.value = this.q.type;
     if (document.activeElement !== this.search) this.search.value = this.q.search;
   }
@@ -165,7 +168,7 @@ class TaskList {
 
   async load(): Promise<void> {
     if (this.loading) {
-      this.soon();
+      this.again = true;
       return;
     }
     this.loading = true;
@@ -189,6 +192,10 @@ class TaskList {
       this.draw(reply.data, extraOf(reply));
     } finally {
       this.loading = false;
+      // A new filter, sort or page at once; a refresh asked meanwhile at the feed's pace.
+      if (!sameQuery(q, this.q)) void this.load();
+      else if (this.again) this.soon();
+      this.again = false;
     }
   }
 
@@ -262,7 +269,6 @@ class TaskList {
       COLUMNS.map(([title, sort]) => {
         if (sort === null) return h('th', { scope: 'col' }, title);
         const on = this.q.sort === sort;
-        const order = on && this.q.order === 'asc' ? 'desc' : 'asc';
         return h(
           'th',
           { scope: 'col', 'aria-sort': on ? (this.q.order === 'asc' ? 'ascending' : 'descending') : null },
@@ -272,7 +278,8 @@ class TaskList {
               type: 'button',
               class: 'sort',
               'data-act': `sort-${sort}`,
-              onclick: () => go({ ...this.q, sort, order, page: 1 }),
+              // The query at the click, not at the drawing (a click may come before the redraw).
+              onclick: () => go({ ...this.q, sort, order: sortOrder(this.q, sort), page: 1 }),
             },
             title,
             h('span', { 'aria-hidden': 'true' }, on ? (this.q.order === 'asc' ? ' ▲' : ' ▼') : ''),
@@ -327,6 +334,10 @@ class TaskList {
     );
   }
 }
+
+/** A column's button: ascending, or the other way round when the list is sorted by it already. */
+const sortOrder = (q: TaskQuery, sort: TaskSort): TaskQuery['order'] =>
+  q.sort === sort && q.order === 'asc' ? 'desc' : 'asc';
 
 /** The board's counts and pages, beside its rows in the reply. */
 function extraOf(r: Reply<unknown>): BoardExtra {
