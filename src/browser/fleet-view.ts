@@ -60,17 +60,21 @@ export function showFleet(main: HTMLElement): ViewHandle {
 }
 
 /** Its last claim's age; from runs, when it was last seen running one. */
-function lastClaim(m: FleetMember, now: number): string {
-  const at = m.fromRuns ? m.lastSeenMs : m.row.last_claim_ms;
-  if (at === null) return m.fromRuns ? 'no run seen' : 'never';
-  const age = `${spanOf(now - at)} ago${now - at > QUIET_MS ? ' (quiet)' : ''}`;
-  return m.fromRuns ? `a run ${age}` : age;
+function lastClaim(m: FleetMember): string {
+  const age = m.fromRuns ? m.row.seen_age_ms : m.row.last_claim_age_ms;
+  if (age === null) return 'never';
+  const text = `${spanOf(age)} ago${age > QUIET_MS ? ' (quiet)' : ''}`;
+  return m.fromRuns ? `a run ${text}` : text;
+}
+
+function differs(m: FleetMember): string {
+  if (!m.row.settings_differ) return 'same as the others';
+  return `[${m.row.settings_differ_in.join('], [')}] differ${m.row.settings_differ_in.length === 1 ? 's' : ''}`;
 }
 
 function memberRow(m: FleetMember): HTMLElement {
   const { row } = m;
-  const now = Date.now();
-  const unknown = h('span', { class: 'muted' }, 'unknown');
+  const unknown = () => h('span', { class: 'muted' }, 'unknown');
   return h(
     'tr',
     { class: m.quiet ? 'quiet' : null },
@@ -78,32 +82,20 @@ function memberRow(m: FleetMember): HTMLElement {
       'td',
       { 'data-label': 'Daemon' },
       row.name,
-      m.quiet ? h('span', { class: 'badge bad' }, row.gone ? ' gone' : ' quiet') : null,
+      m.quiet ? h('span', { class: 'badge bad' }, row.state === 'gone' ? ' gone' : ' quiet') : null,
     ),
     h('td', { 'data-label': 'Host' }, row.host),
-    h('td', { 'data-label': 'Pid' }, row.pid > 0 ? String(row.pid) : unknown.cloneNode(true)),
-    h(
-      'td',
-      { 'data-label': 'Labels' },
-      m.fromRuns ? unknown.cloneNode(true) : row.labels.join(', ') || 'none',
-    ),
-    h('td', { 'data-label': 'Version' }, row.version || unknown.cloneNode(true)),
-    h(
-      'td',
-      { 'data-label': 'Up' },
-      row.started_ms > 0 ? spanOf(now - row.started_ms) : unknown.cloneNode(true),
-    ),
-    h('td', { 'data-label': 'Last claim' }, lastClaim(m, now)),
-    h('td', { 'data-label': 'Running' }, String(row.running.length)),
+    h('td', { 'data-label': 'Pid' }, row.pid > 0 ? String(row.pid) : unknown()),
+    h('td', { 'data-label': 'Labels' }, m.fromRuns ? unknown() : row.labels.join(', ') || 'none'),
+    h('td', { 'data-label': 'Version' }, row.version || unknown()),
+    h('td', { 'data-label': 'Up' }, row.started > 0 ? spanOf(Date.now() - row.started * 1000) : unknown()),
+    h('td', { 'data-label': 'Last claim' }, lastClaim(m)),
+    h('td', { 'data-label': 'Running' }, String(row.running)),
     h(
       'td',
       { 'data-label': 'Lateness p99' },
       m.p99Ms === null ? 'no runs' : `${ms(m.p99Ms)} (${m.runsSeen} runs)`,
     ),
-    h(
-      'td',
-      { 'data-label': 'Differs' },
-      m.fromRuns ? unknown.cloneNode(true) : row.differs.join(', ') || 'same as the others',
-    ),
+    h('td', { 'data-label': 'Differs' }, m.fromRuns ? unknown() : differs(m)),
   );
 }

@@ -8,11 +8,8 @@ import type { RunSummary } from './types.js';
 const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 30_000;
 
-/** Calls `onEvent` with each event (its name and data) of the text/event-stream `body` until it ends. */
-export async function readEvents(
-  body: ReadableStream<Uint8Array>,
-  onEvent: (name: string, data: string) => void,
-): Promise<void> {
+/** Calls `onRun` with each run of the text/event-stream `body` until it ends. */
+async function readEvents(body: ReadableStream<Uint8Array>, onRun: (run: RunSummary) => void): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = '';
@@ -23,9 +20,10 @@ export async function readEvents(
     for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
       const lines = buffered.slice(0, end).split('\n');
       buffered = buffered.slice(end + 2);
-      const name = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length);
+      if (!lines.includes('event: run')) continue;
       const data = lines.find((l) => l.startsWith('data: '));
-      if (name !== undefined && data !== undefined) onEvent(name, data.slice('data: '.length));
+      const run = data ? runOf(data.slice('data: '.length)) : null;
+      if (run) onRun(run);
     }
   }
 }
@@ -51,10 +49,7 @@ export function watchRuns(
     if (!res.ok || !res.body) return true;
     waitMs = RETRY_FIRST_MS;
     onState(true);
-    await readEvents(res.body, (name, data) => {
-      const run = name === 'run' ? runOf(data) : null;
-      if (run) onRun(run);
-    });
+    await readEvents(res.body, onRun);
     return true;
   };
   // Dropped (the daemon restarted, this tab fell behind) or refused (503 while Redis is away):

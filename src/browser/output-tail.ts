@@ -1,22 +1,37 @@
 // The live output of a run under way, on its task's page: lines appear as the command prints them.
-// It reads issue 24's output feed, as the daemon serves it at GET /ui/output?fire_id=KID:RUN
-// (server-sent events under the session: `output` events {stream, text, dropped_bytes}, then one
-// `end` event with the run's summary). Until a daemon serves that feed (404), the slot says the
-// output will be in the history once the run ends.
-import { serves, sessionEnded, sessionHeaders } from './api.js';
+// It polls issue 24's web API action `output_live` (fire_id, after = the `next` of the page
+// before): each page holds the chunks printed since ({stream, text, dropped_bytes}) and the run's
+// state (waiting, running, ended, with its record once ended). Until the daemon serves that
+// action (its session's features), the slot says the output will be in the history.
+import { ApiError, call, serves } from './api.js';
 import { h } from './dom.js';
-import { readEvents } from './live-source.js';
+import type { RunRecord } from './types.js';
 
 /** Characters of output the tail keeps: the latest. */
 const KEEP_CHARS = 65_536;
+/** How often the tail asks for what was printed since. */
+const POLL_MS = 1000;
+const AFTER_THE_RUN = 'the output is in the history once the run ends.';
+
+/** One page of `output_live` (service/live-output.ts's LiveOutputPage). */
+export interface LiveOutputPage {
+  fire_id: string;
+  state: 'waiting' | 'running' | 'ended';
+  chunks: { stream: 'stdout' | 'stderr'; text: string; dropped_bytes: number }[];
+  live_ended: boolean;
+  next: string;
+  record: RunRecord | null;
+}
 
 export class OutputTail {
   // A log, but not read aloud line by line (aria-live off): the state line above says what happens.
   readonly pre = h('pre', { class: 'tail', role: 'log', 'aria-live': 'off', 'aria-label': 'Live output' });
   readonly state = h('p', { class: 'muted' });
   readonly element = h('div', { class: 'output-tail' }, this.state, this.pre);
-  private abort: AbortController | null = null;
+  private timer: number | undefined;
   private fireId: string | null = null;
+  /** Bumped at each follow and stop: a page that comes back for an earlier one is dropped. */
+  private generation = 0;
 
   /** Follows `fireId` (the same one again changes nothing). */
   follow(fireId: string): void {
@@ -24,68 +39,52 @@ export class OutputTail {
     this.stop();
     this.fireId = fireId;
     this.pre.textContent = '';
-    this.pre.hidden = !serves('output');
-    if (!serves('output')) {
-      this.state.textContent =
-        'Live output needs a daemon that serves the output feed; the output is in the history once the run ends.';
+    this.pre.hidden = !serves('output_live');
+    if (!serves('output_live')) {
+      this.state.textContent = `Live output needs a daemon that serves it; ${AFTER_THE_RUN}`;
       return;
     }
     this.state.textContent = `Live output of run ${fireId}: connecting...`;
-    const abort = new AbortController();
-    this.abort = abort;
-    void this.read(fireId, abort.signal).catch(() => {
-      if (!abort.signal.aborted)
-        this.state.textContent =
-          'The live output was cut off; the output is in the history once the run ends.';
-    });
+    void this.poll(fireId, '', this.generation);
   }
 
   stop(): void {
-    this.abort?.abort();
-    this.abort = null;
+    window.clearTimeout(this.timer);
+    this.generation++;
     this.fireId = null;
   }
 
-  private async read(fireId: string, signal: AbortSignal): Promise<void> {
-    const res = await fetch(`/ui/output?fire_id=${encodeURIComponent(fireId)}`, {
-      credentials: 'same-origin',
-      headers: sessionHeaders(),
-      signal,
-    });
-    if (res.status === 401) {
-      sessionEnded();
-      return;
-    }
-    if (!res.ok || !res.body) {
+  private async poll(fireId: string, after: string, generation: number): Promise<void> {
+    let page: LiveOutputPage;
+    try {
+      page = (await call<LiveOutputPage>('output_live', { fire_id: fireId, after })).data;
+    } catch (err) {
+      if (generation !== this.generation) return;
       this.state.textContent =
-        res.status === 404
-          ? 'Live output needs a daemon that serves the output feed; the output is in the history once the run ends.'
-          : `No live output (HTTP ${res.status}); the output is in the history once the run ends.`;
+        err instanceof ApiError && err.code === 404
+          ? `Run ${fireId} is no longer under way; ${AFTER_THE_RUN}`
+          : `The live output was cut off (${err instanceof Error ? err.message : String(err)}); ${AFTER_THE_RUN}`;
       return;
     }
-    this.state.textContent = `Live output of run ${fireId}, as it is printed:`;
-    await readEvents(res.body, (name, data) => this.onEvent(name, data));
+    if (generation !== this.generation) return;
+    this.show(page);
+    if (page.state !== 'ended')
+      this.timer = window.setTimeout(() => void this.poll(fireId, page.next, generation), POLL_MS);
   }
 
-  private onEvent(name: string, data: string): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(data);
-    } catch {
-      return;
-    }
-    if (name === 'output' && typeof value === 'object' && value !== null) {
-      const chunk = value as { stream?: unknown; text?: unknown; dropped_bytes?: unknown };
-      if (typeof chunk.text !== 'string') return;
-      const dropped =
-        typeof chunk.dropped_bytes === 'number' && chunk.dropped_bytes > 0
-          ? `[${chunk.dropped_bytes} bytes not shown]\n`
-          : '';
-      const text = this.pre.textContent + dropped + chunk.text;
+  private show(page: LiveOutputPage): void {
+    const added = page.chunks
+      .map((c) => (c.dropped_bytes > 0 ? `[${c.dropped_bytes} bytes not shown]\n` : '') + c.text)
+      .join('');
+    if (added !== '') {
+      const text = this.pre.textContent + added;
       this.pre.textContent = text.length > KEEP_CHARS ? text.slice(-KEEP_CHARS) : text;
-    } else if (name === 'end') {
-      const result = (value as { result?: unknown } | null)?.result;
-      this.state.textContent = `Run ${this.fireId ?? ''} ended${typeof result === 'string' ? `: ${result}` : ''}.`;
     }
+    this.state.textContent =
+      page.state === 'ended'
+        ? `Run ${page.fire_id} ended${page.record ? `: ${page.record.result}` : ''}.`
+        : page.state === 'waiting'
+          ? `Run ${page.fire_id} is handed out and about to begin...`
+          : `Live output of run ${page.fire_id}, as it is printed:`;
   }
 }

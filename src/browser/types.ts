@@ -91,9 +91,8 @@ export interface ChangeRow {
 }
 
 /**
- * A daemon of the fleet, as the fleet page needs it: what `ktimer daemons --json` and the web
- * API's `daemons` action (issue 24) are expected to give, one object per daemon. Times are unix
- * ms on the Redis clock; `now_ms` comes beside the list (the reply's extra) for ages.
+ * A daemon of the fleet, one object of the web API's `daemons` action (issue 24; `ktimer daemons
+ * --json` gives the same): src/service/fleet-service.ts's DaemonView, field for field.
  */
 export interface DaemonRow {
   name: string;
@@ -101,14 +100,22 @@ export interface DaemonRow {
   pid: number;
   labels: string[];
   version: string;
-  /** When it started. */
-  started_ms: number;
-  /** When it last claimed (its loop's heartbeat); null before its first claim. */
-  last_claim_ms: number | null;
-  /** Its runs under way: fire ids. */
-  running: string[];
-  /** The [task] and [notify] settings whose values differ from the other daemons' (key names). */
-  differs: string[];
-  /** Gone: stopped or dead, still listed for a while. */
-  gone?: boolean;
+  /** When it started, unix seconds. */
+  started: number;
+  /** live: heard of lately; gone: silent since (it died), listed until forgotten. */
+  state: 'live' | 'gone';
+  /** Since it was last heard of, ms. */
+  seen_age_ms: number;
+  /** Since its loop last claimed, ms; null before its first claim. */
+  last_claim_age_ms: number | null;
+  /** Runs it has under way. */
+  running: number;
+  /** Digests of its [task] and [notify] settings. */
+  settings: { task: string; notify: string };
+  /** Whether those differ from the fleet's usual ones. */
+  settings_differ: boolean;
+  /** Which sections differ: task, notify. */
+  settings_differ_in: string[];
+  /** Its id in leases and run records: name:pid:tag. */
+  owner: string;
 }

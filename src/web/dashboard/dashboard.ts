@@ -50,10 +50,12 @@ const ROUTES: ReadonlySet<string> = new Set(['session', 'live', 'login', 'logout
 
 /**
  * What this dashboard serves beyond the base, for the page to use without asking first (a request
- * it cannot answer would be an error in the browser's console): `daemons` once the API has that
- * action (issue 24), `output` once /ui/output, the live output of a run (issue 24's feed), is here.
+ * it cannot answer would be an error in the browser's console): each of issue 24's actions
+ * `daemons` (the fleet page) and `output_live` (a running run's live output) once the API has it.
  */
-const DASHBOARD_FEATURES: readonly string[] = ['daemons'].filter((a) => knownActionName(a) !== undefined);
+const DASHBOARD_FEATURES: readonly string[] = ['daemons', 'output_live'].filter(
+  (a) => knownActionName(a) !== undefined,
+);
 
 export const isDashboardPath = (path: string): boolean => path === '/ui' || path.startsWith('/ui/');
 
