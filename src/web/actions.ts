@@ -175,6 +175,8 @@ export const READ_ACTIONS: ReadonlySet<string> = new Set([
   'names',
   'changes',
   'daemons',
+  // A running run's live output (issue 24): it asks the daemon to publish it, and changes no task.
+  'output_live',
 ]);
 
 /**
