@@ -1,4 +1,4 @@
-// Who changed what, fleet-wide, newest first (the changes action: README "Who changed what"):
+// Who changed what, fleet-wide, newest first (the changes action: docs/logs-and-history.md):
 // when, what, which task, who (user@host for the command line, "dashboard admin ADDRESS" for the
 // web) and why.
 import { call } from './api.js';

@@ -44,7 +44,7 @@ const fact = (name: string, value: string | Node | (string | Node)[] | null) =>
 function extraFacts(t: TaskRow): HTMLElement[] {
   return [
     ...fact('Group', t.group ?? null),
-    ...fact('Runs on daemons labelled', t.on?.join(', ') ?? null),
+    ...fact('Runs on daemons labelled', t.on?.length ? t.on.join(', ') : null),
     ...fact('Runs as user', t.user ?? null),
     ...fact('Working directory', t.cwd ?? null),
     ...fact('Environment', t.env ? Object.keys(t.env).join(', ') || 'none' : null),

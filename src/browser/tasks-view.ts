@@ -363,7 +363,7 @@ function row(t: TaskRow, reload: () => void): HTMLElement {
       { 'data-label': 'Task' },
       h('a', { href: `#/task/${encodeURIComponent(t.kid)}`, 'data-act': 'open' }, labelOf(t)),
       t.name !== null ? h('small', { class: 'muted' }, ` ${shortKid(t.kid)}`) : null,
-      t.group !== undefined ? h('small', { class: 'tag' }, ` ${t.group}`) : null,
+      t.group ? h('small', { class: 'tag' }, ` ${t.group}`) : null,
       h('div', { class: 'command' }, t.command),
     ),
     h('td', { 'data-label': 'Schedule' }, scheduleCell(t)),

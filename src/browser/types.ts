@@ -44,8 +44,9 @@ export interface TaskRow {
   last_fire_id?: string;
   last_duration_ms?: number;
   last_host?: string;
-  // Issue 24's and 25's fields, where the daemon has them (all optional).
-  group?: string;
+  // Issue 24's and 25's fields, where the daemon has them (all optional; get gives a task
+  // without a group null, and without labels []).
+  group?: string | null;
   on?: string[];
   cwd?: string;
   env?: Record<string, string>;

@@ -44,9 +44,10 @@ after(() => browser?.close());
 async function onPage(
   viewport: { width: number; height: number },
   steps: (page: Page, consoleErrors: string[]) => Promise<void>,
+  timezoneId?: string,
 ): Promise<void> {
   if (!browser) throw new Error('the browser starts in the before hook');
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, ...(timezoneId ? { timezoneId } : {}) });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const errors = consoleErrors(page);
@@ -134,6 +135,7 @@ test('the tasks at a glance: counts, filters in the address, sorting, pages, a r
     cron: '0 30 3 * * *',
     tz: 'Asia/Kolkata',
     name: 'g-nightly',
+    group: 'nightly',
     command: 'echo n',
   });
   await api({ action: 'pause', kid: 'g-nightly' });
@@ -163,6 +165,7 @@ test('the tasks at a glance: counts, filters in the address, sorting, pages, a r
     await page.waitForURL(/#\/tasks\?state=failing$/);
     const failing = page.locator('tr', { has: page.getByRole('link', { name: 'g-fails', exact: true }) });
     await failing.getByText('(exit 3)').waitFor();
+    assert.equal(await failing.locator('.tag').count(), 0, 'a task of no group shows none');
     await page.reload();
     await failing.getByText('(exit 3)').waitFor();
     assert.equal(await page.locator('tbody tr').count(), 1);
@@ -181,6 +184,17 @@ test('the tasks at a glance: counts, filters in the address, sorting, pages, a r
       .getByText(/running on \S+ \(pid \d+\)/)
       .waitFor();
     await page.getByRole('link', { name: /^All/ }).first().click();
+
+    // A group: its filter keeps its tasks, in the address, and the counts follow.
+    await page.getByLabel('Group').selectOption('nightly');
+    await page.waitForURL(/group=nightly/);
+    await states.getByRole('link', { name: /^All 1$/ }).waitFor();
+    await page
+      .locator('tbody tr', { hasText: 'g-nightly' })
+      .locator('.tag', { hasText: 'nightly' })
+      .waitFor();
+    await page.getByLabel('Group').selectOption('');
+    await states.getByRole('link', { name: /^All 24$/ }).waitFor();
 
     // Sorted by name, descending; the page jump; the last page says there is no more.
     await page.getByRole('button', { name: 'Task', exact: true }).click();
@@ -260,60 +274,71 @@ test('a form: errors at their fields, all at once and in view; a timer as a date
 });
 
 test("a task's page: health, its output kept open as runs come, run now on a busy task says what it will do; Changes and Fleet", async () => {
-  await onPage(DESKTOP, async (page, errors) => {
-    await logIn(page, PASSWD, '#/task/g-fails');
-    await page.getByRole('heading', { name: 'g-fails' }).waitFor();
-    await page.getByText(/failed in a row/).waitFor();
-    await page.getByText(/Success rate/).waitFor();
-    const fireId = await page.locator('tr[data-fire]').first().getAttribute('data-fire');
-    const first = page.locator(`tr[data-fire="${fireId ?? ''}"]`);
-    await first.getByText('Output').click();
-    await first.locator('pre', { hasText: 'broke' }).waitFor();
-    // The next run reloads the history: the output stays open, focus stays on it.
-    await waitFor(
-      async () => (await page.locator('tr[data-fire]').first().getAttribute('data-fire')) !== fireId,
-      {
-        what: 'the next run in the history',
-      },
-    );
-    assert.equal(await page.locator(`tr[data-fire="${fireId}"] details`).getAttribute('open'), '');
-    assert.equal(await page.evaluate('document.activeElement?.tagName'), 'SUMMARY');
-    await assertAccessible(page, "a task's page");
-    await shot(page, 'task-desktop');
+  await onPage(
+    DESKTOP,
+    async (page, errors) => {
+      await logIn(page, PASSWD, '#/task/g-fails');
+      await page.getByRole('heading', { name: 'g-fails' }).waitFor();
+      await page.getByText(/failed in a row/).waitFor();
+      await page.getByText(/Success rate/).waitFor();
+      const fireId = await page.locator('tr[data-fire]').first().getAttribute('data-fire');
+      const first = page.locator(`tr[data-fire="${fireId ?? ''}"]`);
+      await first.getByText('Output').click();
+      await first.locator('pre', { hasText: 'broke' }).waitFor();
+      // The next run reloads the history: the output stays open, focus stays on it.
+      await waitFor(
+        async () => (await page.locator('tr[data-fire]').first().getAttribute('data-fire')) !== fireId,
+        {
+          what: 'the next run in the history',
+        },
+      );
+      assert.equal(await page.locator(`tr[data-fire="${fireId}"] details`).getAttribute('open'), '');
+      assert.equal(await page.evaluate('document.activeElement?.tagName'), 'SUMMARY');
+      await assertAccessible(page, "a task's page");
+      await shot(page, 'task-desktop');
+      // Times in the browser's zone, named; the header's switch shows them all in UTC instead.
+      const started = page.locator('tr[data-fire] td[data-label="Started"] time').first();
+      assert.match(await started.innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (IST|GMT\+5:30)$/);
+      await page.getByRole('button', { name: /^Times: Asia\/(Kolkata|Calcutta)$/ }).click();
+      await page.getByRole('button', { name: 'Times: UTC' }).waitFor();
+      assert.match(await started.innerText(), / UTC$/);
 
-    await page.goto(`http://127.0.0.1:${web.port}/ui#/task/g-slow`);
-    await page.getByRole('heading', { name: 'Running now' }).waitFor({ timeout: 15_000 });
-    await page.getByText('Run now is refused until it ends').first().waitFor();
-    // Its live output (issue 24's output_live), or, from a daemon without it, where it will be.
-    if (await served('output_live'))
-      await page.locator('pre.tail', { hasText: 'slow-started' }).waitFor({ timeout: 15_000 });
-    else await page.getByText('Live output needs a daemon that serves it').waitFor();
+      await page.goto(`http://127.0.0.1:${web.port}/ui#/task/g-slow`);
+      await page.getByRole('heading', { name: 'Running now' }).waitFor({ timeout: 15_000 });
+      await page.getByText('Run now is refused until it ends').first().waitFor();
+      // Its live output (issue 24's output_live), or, from a daemon without it, where it will be.
+      if (await served('output_live'))
+        await page.locator('pre.tail', { hasText: 'slow-started' }).waitFor({ timeout: 15_000 });
+      else await page.getByText('Live output needs a daemon that serves it').waitFor();
 
-    await page.getByRole('link', { name: 'Changes' }).click();
-    await page
-      .getByRole('table', { name: 'Changes' })
-      .getByText('dashboard admin 127.0.0.1')
-      .first()
-      .waitFor();
-    await assertAccessible(page, 'the changes');
-    await shot(page, 'changes-desktop');
-    await page.getByRole('link', { name: 'Fleet' }).click();
-    const daemon = page.getByRole('table', { name: 'Daemons' }).locator('tbody tr').first();
-    await daemon.waitFor();
-    // From issue 24's daemons action: its version and uptime; from runs alone: said unknown.
-    if (await served('daemons'))
-      assert.match(await daemon.locator('td[data-label="Version"]').innerText(), /^\d+\.\d+/);
-    else await page.getByText('this daemon has no daemons action yet').waitFor();
-    await assertAccessible(page, 'the fleet');
-    await page.getByRole('link', { name: 'Runs' }).click();
-    await page.locator('tbody tr').first().waitFor();
-    await assertAccessible(page, 'the runs');
-    await page.getByRole('link', { name: 'Live' }).click();
-    await page.locator('.feed li').first().waitFor();
-    await assertAccessible(page, 'live');
-    await shot(page, 'live-desktop');
-    assert.deepEqual(errors, []);
-  });
+      await page.getByRole('link', { name: 'Changes' }).click();
+      await page
+        .getByRole('table', { name: 'Changes' })
+        .getByText('dashboard admin 127.0.0.1')
+        .first()
+        .waitFor();
+      await assertAccessible(page, 'the changes');
+      await shot(page, 'changes-desktop');
+      await page.getByRole('link', { name: 'Fleet' }).click();
+      const daemon = page.getByRole('table', { name: 'Daemons' }).locator('tbody tr').first();
+      await daemon.waitFor();
+      // From issue 24's daemons action: its version and uptime; from runs alone: said unknown.
+      if (await served('daemons'))
+        assert.match(await daemon.locator('td[data-label="Version"]').innerText(), /^\d+\.\d+/);
+      else await page.getByText('this daemon has no daemons action yet').waitFor();
+      await assertAccessible(page, 'the fleet');
+      await shot(page, 'fleet-desktop');
+      await page.getByRole('link', { name: 'Runs' }).click();
+      await page.locator('tbody tr').first().waitFor();
+      await assertAccessible(page, 'the runs');
+      await page.getByRole('link', { name: 'Live' }).click();
+      await page.locator('.feed li').first().waitFor();
+      await assertAccessible(page, 'live');
+      await shot(page, 'live-desktop');
+      assert.deepEqual(errors, []);
+    },
+    'Asia/Kolkata',
+  );
 });
 
 test('a phone: no page scrolls sideways, tasks are cards with their actions in a menu', async () => {
