@@ -25,8 +25,10 @@ export async function stopDaemon(
   }
   const { pid } = state;
   const graceSec = now ? 0 : config.task.shutdownGraceSec;
+  // Read before the signal: a daemon told --now kills its tasks and rewrites the file at once.
+  const tasks = runningTasks(config.pidfile);
   signal(pid, now ? 'SIGQUIT' : 'SIGTERM');
-  sayWhatItWaitsFor(runningTasks(config.pidfile), graceSec);
+  sayWhatItWaitsFor(tasks, graceSec);
   // The daemon itself waits the grace for running tasks, then kills them (5 s more).
   const waitMs = (graceSec + 10) * 1000;
   let killed = false;

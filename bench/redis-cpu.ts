@@ -1,0 +1,168 @@
+// Benchmark: Redis work per fire at a steady rate (issue 28 item 1). URL tasks due evenly at
+// RATE a second for SECONDS, fired by 1 and by 3 ktimer daemons, beside BullMQ delayed jobs
+// processed by 1 and by 3 workers calling the same sink, each on a Redis of its own. Redis CPU
+// (INFO cpu: user + sys of the server) and its script/command calls (INFO commandstats) are read
+// before the first due time and after the last call arrived, and divided by the calls made.
+// Run alone: node --import tsx bench/redis-cpu.ts [rate] [seconds]
+import { Bull, callSink } from './lib/bull.js';
+import { fmt, machine, printSection, ratio, type Section } from './lib/report.js';
+import {
+  kidOf,
+  redisNowMs,
+  RedisServer,
+  seedDueTimers,
+  Sink,
+  TestDaemon,
+  writeTestConfig,
+} from './lib/setup.js';
+
+const RATE = Number(process.argv[2] ?? 1000);
+const SECONDS = Number(process.argv[3] ?? 10);
+const COUNT = RATE * SECONDS;
+const LEAD_MS = 5000;
+
+interface Work {
+  /** Redis CPU per fire, µs. */
+  cpuUs: number;
+  /** Script calls (EVAL, EVALSHA, FCALL) per fire. */
+  scripts: number;
+}
+
+interface RedisCounters {
+  cpuS: number;
+  scripts: number;
+}
+
+/** Waits until the wall clock reaches `ms`: the window measured starts at the first due time. */
+const until = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
+
+async function counters(redis: RedisServer): Promise<RedisCounters> {
+  const c = redis.client();
+  const cpu = await c.info('cpu');
+  const stats = await c.info('commandstats');
+  c.disconnect();
+  const num = (re: RegExp) => Number(re.exec(cpu)?.[1] ?? Number.NaN);
+  // Only the script calls: commandstats counts the commands a script runs as calls too.
+  let scripts = 0;
+  for (const m of stats.matchAll(/^cmdstat_(eval|evalsha|eval_ro|evalsha_ro|fcall):calls=(\d+)/gm))
+    scripts += Number(m[2]);
+  return { cpuS: num(/used_cpu_user:([\d.]+)/) + num(/used_cpu_sys:([\d.]+)/), scripts };
+}
+
+function workOf(before: RedisCounters, after: RedisCounters, fires: number): Work {
+  return {
+    cpuUs: ((after.cpuS - before.cpuS) * 1e6) / fires,
+    scripts: (after.scripts - before.scripts) / fires,
+  };
+}
+
+async function ktimerRun(redis: RedisServer, sink: Sink, daemons: number): Promise<Work> {
+  const due = await seedDueTimers(redis, sink, 'cpu', {
+    count: COUNT,
+    pending: 0,
+    leadMs: LEAD_MS,
+    spreadMs: SECONDS * 1000,
+  });
+  const fleet = Array.from(
+    { length: daemons },
+    () => new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'cpu' })),
+  );
+  sink.reset();
+  await Promise.all(fleet.map((d) => d.start()));
+  await until(due[0] ?? 0);
+  const before = await counters(redis);
+  await sink.waitFor(COUNT, LEAD_MS + SECONDS * 1000 + 60_000);
+  const after = await counters(redis);
+  for (const d of fleet) d.kill();
+  return workOf(before, after, COUNT);
+}
+
+async function bullRun(redis: RedisServer, sink: Sink, workers: number): Promise<Work> {
+  const queues = Array.from({ length: workers }, () => new Bull('cpu', redis.port));
+  const client = redis.client();
+  const now = await redisNowMs(client);
+  client.disconnect();
+  const start = Date.now();
+  const due = Array.from(
+    { length: COUNT },
+    (_, i) => now + (start - now) + LEAD_MS + Math.floor((SECONDS * 1000 * i) / COUNT),
+  );
+  // keepCompleted: ktimer keeps a record of every run, so BullMQ keeps its completed jobs.
+  await queues[0]?.addBulk(
+    due.map((d, i) => ({ name: 'due', data: { kid: kidOf(i, 'd') }, delayMs: d - Date.now() })),
+    { keepCompleted: true },
+  );
+  sink.reset();
+  for (const q of queues) q.work((data) => callSink(`${sink.url('/b')}?kid=${data.kid as string}`), 100);
+  await until(due[0] ?? 0);
+  const before = await counters(redis);
+  await sink.waitFor(COUNT, LEAD_MS + SECONDS * 1000 + 60_000);
+  const after = await counters(redis);
+  await Promise.all(queues.map((q) => q.close()));
+  return workOf(before, after, COUNT);
+}
+
+async function measure(
+  sink: Sink,
+  who: string,
+  fn: (redis: RedisServer, sink: Sink, n: number) => Promise<Work>,
+  n: number,
+): Promise<Work> {
+  const redis = await RedisServer.start();
+  try {
+    const work = await fn(redis, sink, n);
+    process.stdout.write(`redis-cpu ${who} x${n}: ${JSON.stringify(work)}\n`);
+    return work;
+  } finally {
+    await redis.destroy();
+  }
+}
+
+export async function runRedisCpu(): Promise<Section> {
+  const sink = new Sink();
+  await sink.start();
+  const k1 = await measure(sink, 'ktimer', ktimerRun, 1);
+  const b1 = await measure(sink, 'bullmq', bullRun, 1);
+  const k3 = await measure(sink, 'ktimer', ktimerRun, 3);
+  const b3 = await measure(sink, 'bullmq', bullRun, 3);
+  await sink.close();
+  const us = (w: Work) => `${fmt(w.cpuUs, 0)} µs, ${fmt(w.scripts, 2)} scripts`;
+  return {
+    title: `Redis work per fire: ${COUNT} URL tasks at ${RATE}/s (${machine()})`,
+    command: `node --import tsx bench/redis-cpu.ts ${RATE} ${SECONDS}`,
+    rows: [
+      {
+        measure: '1 daemon / worker',
+        ktimer: us(k1),
+        peer: us(b1),
+        ratio: `ktimer/BullMQ ${ratio(k1.cpuUs, b1.cpuUs)}`,
+        target: '<= 1.0x',
+        met: k1.cpuUs <= b1.cpuUs,
+      },
+      {
+        measure: '3 daemons / workers',
+        ktimer: us(k3),
+        peer: us(b3),
+        ratio: `ktimer/BullMQ ${ratio(k3.cpuUs, b3.cpuUs)}`,
+        target: '<= 1.0x',
+        met: k3.cpuUs <= b3.cpuUs,
+      },
+      {
+        measure: '3 daemons against 1',
+        ktimer: ratio(k3.cpuUs, k1.cpuUs),
+        peer: ratio(b3.cpuUs, b1.cpuUs),
+        ratio: '',
+        target: 'ktimer <= 1.05x',
+        met: k3.cpuUs / k1.cpuUs <= 1.05,
+      },
+    ],
+    notes: [
+      'CPU from INFO cpu (user + sys), script calls (EVAL, EVALSHA, FCALL) from INFO commandstats; both from the first due time to the last call.',
+    ],
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printSection(await runRedisCpu());
+  process.exit(0);
+}
