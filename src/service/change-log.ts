@@ -7,8 +7,8 @@
 import { usageError } from '../errors.js';
 import type { ChangeStore } from '../store/open-store.js';
 import { oneLine } from '../text.js';
+import { countParam } from './count-param.js';
 import { sinceMs } from './history-service.js';
-import { parseWhole } from '../tasks/task-rules.js';
 import type { TaskChange } from './task-service.js';
 
 /** Who makes a change, as the front end that takes it knows. */
@@ -195,12 +195,7 @@ export class ChangeLog {
 
   /** The latest changes, newest first: `count` of them (default 50), since a time. */
   async latest(q: { count?: string | undefined; since?: string | undefined }): Promise<ChangeRow[]> {
-    const count =
-      q.count === undefined
-        ? CHANGES_DEFAULT
-        : parseWhole('n', q.count, 1, `a whole number from 1 to ${CHANGES_MAX}`);
-    if (count > CHANGES_MAX)
-      throw usageError(`n ${count} is invalid; expected a whole number from 1 to ${CHANGES_MAX}`);
+    const count = countParam('n', q.count, CHANGES_DEFAULT, CHANGES_MAX);
     const since = q.since === undefined ? null : await sinceMs('since', q.since, this.deps);
     const entries = await (await this.deps.changes()).latest(count, since);
     return entries.flatMap((e) => changeRowOf(e.id, e.fields) ?? []);

@@ -8,6 +8,7 @@ import type { HistoryStore, RunningFire, RunSummary, TaskStore } from '../store/
 import { KID_FORM } from '../runs/ids.js';
 import { decodeTask, type TaskWithKid } from '../tasks/task.js';
 import { parseWhole } from '../tasks/task-rules.js';
+import { countParam } from './count-param.js';
 import { searchText, taskFilter } from './list-search.js';
 import { lastRunFields, type LastRunFields, withSchedule } from './task-service.js';
 
@@ -113,12 +114,7 @@ export class TaskBoard {
       q.type === undefined || q.type === ''
         ? null
         : oneOf('type', q.type, ['timer', 'ticker', 'cron'] as const, 'timer');
-    const size =
-      q.size === undefined
-        ? BOARD_DEFAULT_SIZE
-        : parseWhole('size', q.size, 1, `a whole number from 1 to ${BOARD_MAX_SIZE}`);
-    if (size > BOARD_MAX_SIZE)
-      throw usageError(`size ${size} is invalid; expected a whole number from 1 to ${BOARD_MAX_SIZE}`);
+    const size = countParam('size', q.size, BOARD_DEFAULT_SIZE, BOARD_MAX_SIZE);
     const page = q.page === undefined ? 1 : parseWhole('page', q.page, 1, 'a whole number from 1');
     const group = q.group === undefined || q.group === '' ? null : q.group;
     const keeps = taskFilter(searchText(q.search), group);
