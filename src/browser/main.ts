@@ -56,7 +56,11 @@ function markCurrentLink(hash: string): void {
   }
 }
 
-function route(): void {
+/**
+ * Shows the view the address names. Focus moves to the new view's content when the view changes
+ * (a link followed, Back), not on the page's first view: a keyboard then starts at the skip link.
+ */
+function route(moveFocus = true): void {
   const main = document.getElementById('main');
   if (!main) return;
   const hash = location.hash;
@@ -71,7 +75,7 @@ function route(): void {
     current = { view, handle: view(main, view === showTasks ? (m[1] ?? '') : arg) };
     break;
   }
-  main.focus({ preventScroll: true });
+  if (moveFocus) main.focus({ preventScroll: true });
 }
 
 /** A part of the address as typed: a malformed escape (`%E0%A4%A`) stays as it is, never blanks the page. */
@@ -155,7 +159,7 @@ function showApp(): void {
     h('main', { id: 'main', tabindex: '-1' }),
   );
   current = undefined;
-  route();
+  route(false);
 }
 
 async function start(): Promise<void> {
@@ -175,5 +179,5 @@ whenLoggedOut(() => {
   stopView();
   showLogin(root, showApp, 'Your session ended; log in again.');
 });
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => route());
 void start();

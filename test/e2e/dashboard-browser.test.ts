@@ -382,6 +382,13 @@ test('a viewer sees everything and no control that changes anything', async () =
   await onPage(DESKTOP, async (page, errors) => {
     await logIn(page, VIEWER);
     await page.getByText('viewer: read only').waitFor();
+    // A page's first tab stop skips the header to its content.
+    await page.reload();
+    await page.getByText('viewer: read only').waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.activeElement?.id'), 'main');
     await page.getByRole('link', { name: 'g-slow', exact: true }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'Add task' }).count(), 0);
     assert.equal(await page.getByText('Actions').count(), 0);
