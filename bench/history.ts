@@ -50,7 +50,7 @@ async function ktimerBytes(outputBytes: number): Promise<number> {
         // The records name host bench-host, pid 12345.
         owner: 'bench-host:12345:a',
         room: 1000,
-        endingOf: (f) => endingOf(f, { startedMs: nowMs + 1, durationMs: 2, output }),
+        endingOf: (f) => endingOf(f, { startedMs: nowMs + 1, durationMs: 2, stdout: output }),
       });
     }
     const after = await usedMemory(client);
@@ -140,7 +140,7 @@ export async function runHistory(reps: number): Promise<Section> {
       },
     ],
     notes: [
-      "ktimer keeps each run twice: its record in its task's history list (with the output), and a summary in the runs stream (without); and each task's last run in one hash. BullMQ keeps a completed job's hash (data, options, result, times) and its entry in the completed set.",
+      "ktimer keeps each run twice: its record in its task's history list, and a summary in the runs stream; its output apart, one string per run (history_max_output bounds them all); and each task's last run in one hash. BullMQ keeps a completed job's hash (data, options, result, times) and its entry in the completed set.",
     ],
   };
 }

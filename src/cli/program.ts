@@ -171,8 +171,11 @@ function runCommands(program: Program, argv: readonly string[]): void {
   bindAction(
     program
       .command('output')
-      .description("a run's captured output (shell: the last 4 KiB; URL: the first 1 KiB of the body)")
+      .description('what a run printed: stdout then stderr, each within its output_max (a URL: the body)')
       .argument('<fire_id>', 'the fire id printed by history or runs (KID:RUN)')
+      .option('--stdout', 'only what it printed on stdout')
+      .option('--stderr', 'only what it printed on stderr')
+      .option('--follow', 'print it as it is printed, until the run ends; exit 0 if it succeeded, 1 if not')
       .option('--raw', 'print it as it was, control characters too (escaped otherwise: \\x1b, \\u202e)'),
     argv,
     () => import('./commands/output.js'),

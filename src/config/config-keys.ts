@@ -14,6 +14,7 @@ import {
   readHttpUrl,
   readInt,
   readIp,
+  readBytes,
   readNonEmpty,
   readSize,
   readTimeZone,
@@ -168,7 +169,13 @@ const DEFAULT_SECTION = {
     0,
     100_000_000,
     'runs',
-    'Runs kept across all tasks for `ktimer runs` and the dashboard; 0 = none.',
+    "Runs kept across all tasks and daemons: `ktimer runs`, the dashboard, and the bound of the whole history: past it the oldest runs leave their tasks' history first. 0 = none: no runs stream, no fleet-wide bound, no output kept.",
+  ),
+  history_max_output: spec(
+    '256M',
+    'size: bytes, or with K, M, G; 0 to 64G',
+    (site, v) => readBytes(site, v, 0, 64 * 1024 ** 3),
+    'Bytes of run output (stdout and stderr) kept in Redis across all tasks and daemons. Past it the oldest outputs are dropped first; their records stay, marked. 0 = keep no output.',
   ),
 };
 
@@ -290,6 +297,9 @@ const LOG_SECTION = {
   ),
 };
 
+/** The most output_max may be, per stream (tasks/run-fields.ts MAX_OUTPUT_BYTES, checked by a test). */
+export const OUTPUT_MAX_CEILING = 16 * 1024 ** 2;
+
 const TASK_SECTION = {
   default_timer: text('echo -e Hello Ktimer', 'Command of a timer added without -command (`add` says so).'),
   default_ticker: text(
@@ -302,6 +312,17 @@ const TASK_SECTION = {
     readTimeZone,
     "Zone of cron tasks added without -tz, and of -time dates written without an offset (-time=2026-12-24T18:00). `ktimer init` writes this machine's zone. A task keeps the zone it was added with.",
   ),
+  output_max: spec(
+    '64K',
+    // tasks/run-fields.ts MAX_OUTPUT_BYTES: a task's own -output_max has the same ceiling.
+    'size: bytes, or with K, M; 0 to 16M',
+    (site, v) => readBytes(site, v, 0, OUTPUT_MAX_CEILING),
+    'Bytes of stdout, and of stderr, kept of each run of a task without its own -output_max: the first half and the last half, with a line saying how many bytes were cut between them. Read by the daemon that runs it.',
+  ),
+  env_file: text('', {
+    meaning:
+      "A file of NAME=VALUE lines (as systemd's EnvironmentFile= reads them) whose variables every shell command gets, under its task's -env; a path relative to conf.ini's directory. Read when the daemon starts: a file it cannot read or parse stops the start. Empty = none.",
+  }),
 };
 
 const NOTIFY_SECTION = {
@@ -317,13 +338,24 @@ const NOTIFY_SECTION = {
     readHttpUrl,
     'A daemon POSTs the run record here when a task that was alerted on succeeds again.',
   ),
-  failure_threshold: int(1, 1, 10_000, 'failures in a row', 'Failures in a row before on_failure is called.'),
+  on_failure_command: text(
+    '',
+    'A local command (bash -c, in the directory of conf.ini) run when on_failure would be called: the alert as JSON on its stdin, and as KTIMER_* variables (KTIMER_SUBJECT, KTIMER_NAME, KTIMER_RESULT ...), so `mail -s "$KTIMER_SUBJECT" ops@example.com` mails it. Quote it when it holds `;` or `#`. Run once; a failure is logged in error.log. Empty = none.',
+  ),
+  on_recovery_command: text('', 'The same, run when on_recovery would be called. Empty = none.'),
+  failure_threshold: int(
+    1,
+    1,
+    10_000,
+    'failures in a row',
+    'Failures in a row before on_failure (and on_failure_command) is called.',
+  ),
   timeout: int(
     10,
     1,
     300,
     'seconds',
-    'How long one POST may take. A POST that fails is tried 3 times in all, then logged in error.log; alerts never delay firing.',
+    'How long one POST, or one notify command, may take. A POST that fails is tried 3 times in all, a command once, then logged in error.log; alerts never delay firing.',
   ),
 };
 
@@ -333,9 +365,10 @@ export const CONFIG_KEYS = {
   web: { about: 'The HTTP API inside the daemon (and the dashboard at /ui).', keys: WEB_SECTION },
   redis: { about: 'Where the tasks are: one Redis, a Sentinel set or a Cluster.', keys: REDIS_SECTION },
   log: { about: "The daemon's log files.", keys: LOG_SECTION },
-  task: { about: 'Defaults of new tasks.', keys: TASK_SECTION },
+  task: { about: 'Defaults of new tasks, and how every task runs.', keys: TASK_SECTION },
   notify: {
-    about: 'Alerts: run records POSTed to a URL when a task fails, and when it recovers.',
+    about:
+      'Alerts when a task fails, and when it recovers: POSTed to a URL, or given to a local command (mail). A task with -notify=off sends none.',
     keys: NOTIFY_SECTION,
   },
 } as const;

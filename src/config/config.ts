@@ -41,6 +41,10 @@ export interface Config {
     readonly defaultTicker: string;
     /** A cron task's time zone (and a -time date's) when the task gives none; IANA name. */
     readonly timezone: string;
+    /** Bytes of stdout, and of stderr, kept of a run whose task sets no output_max. */
+    readonly outputMax: number;
+    /** [task] env_file: absolute path, or '' for none (read by the daemon: config/env-file.ts). */
+    readonly envFile: string;
   };
   /** The run history kept in Redis (README "Run history"). */
   readonly history: {
@@ -48,8 +52,13 @@ export interface Config {
     readonly perTask: number;
     /** Records older than this go, seconds. */
     readonly maxAgeSec: number;
-    /** Runs kept across all tasks for `ktimer runs`; 0 = none. */
+    /**
+     * Runs kept across all tasks: the runs stream (`ktimer runs`), and the fleet-wide bound of
+     * the history (the oldest runs leave first); 0 = none.
+     */
     readonly maxRuns: number;
+    /** Bytes of output kept across all tasks (the oldest dropped first); 0 = none. */
+    readonly maxOutputBytes: number;
   };
   readonly keys: {
     readonly pool: string;
@@ -92,6 +101,9 @@ export interface Config {
     /** http(s) URL, or '' for none. */
     readonly onFailure: string;
     readonly onRecovery: string;
+    /** A local command given the alert (stdin, KTIMER_*), or '' for none. */
+    readonly onFailureCommand: string;
+    readonly onRecoveryCommand: string;
     /** Failures in a row before on_failure is called (each one from then on is). */
     readonly failureThreshold: number;
     /** How long one POST may take before it counts as failed, ms. */

@@ -78,12 +78,32 @@ const SIZE = /^(\d+)\s*([kmg]?)b?$/i;
 const UNIT: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 export function readSize(site: ValueSite, value: string): number {
+  return readBytes(site, value, 1024, Number.MAX_SAFE_INTEGER);
+}
+
+/** Bytes, or with K, M, G (KiB, MiB, GiB), from `min` to `max`. */
+export function readBytes(site: ValueSite, value: string, min: number, max: number): number {
   const m = SIZE.exec(value);
   const bytes = m ? Number(m[1]) * (UNIT[(m[2] ?? '').toLowerCase()] ?? 1) : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 1024) {
-    throw bad(site, value, 'a size of at least 1K, such as 512K, 10M or 1G');
+  if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max) {
+    const range =
+      max === Number.MAX_SAFE_INTEGER
+        ? `of at least ${sizeWords(min)}, such as 512K, 10M or 1G`
+        : `from ${sizeWords(min)} to ${sizeWords(max)}: bytes, or with K, M or G (64K, 1M)`;
+    throw bad(site, value, `a size ${range}`);
   }
   return bytes;
+}
+
+/** Bytes as conf.ini writes them: 16M, 1K, 0. */
+export function sizeWords(bytes: number): string {
+  for (const [unit, n] of [
+    ['G', 1024 ** 3],
+    ['M', 1024 ** 2],
+    ['K', 1024],
+  ] as const)
+    if (bytes > 0 && bytes % n === 0) return `${bytes / n}${unit}`;
+  return String(bytes);
 }
 
 /** An octal file mode ("0640", "600") the owner can read and write, executable by nobody. */

@@ -2,19 +2,24 @@
 // the shell spawners and URL runner, the dispatcher, the loop, and the web API's thread.
 // Nothing here starts anything; lifecycle.ts does, in order, and stops them in reverse.
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import { readEnvFile } from '../config/env-file.js';
 import { KtimerError, messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
+import { maskEnvValues } from '../log/env-mask.js';
+import { maskUrlUserinfo } from '../log/mask-userinfo.js';
 import { Notifier } from '../notify/notifier.js';
 import { Metrics } from '../metrics/metrics.js';
 import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { LEASE_MS } from '../runs/fire.js';
 import { ownerIdOf } from '../runs/ids.js';
-import { openStore, type Store } from '../store/open-store.js';
+import { openStore, type RunRecord, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
+import { LivePublisher } from './live-publisher.js';
 import type { LoopHealth } from './health.js';
 import type { LeaseFenceDeps } from './lease-fence.js';
 import { RunRecorder } from './run-recorder.js';
@@ -37,6 +42,8 @@ export interface DaemonParts {
   readonly notifier: Notifier;
   /** What /metrics shows (README "Metrics"). */
   readonly metrics: Metrics;
+  /** Running runs' output, published for whoever follows them (`output --follow`). */
+  readonly live: LivePublisher;
 }
 
 export interface AssembleOptions {
@@ -58,6 +65,8 @@ interface Base {
 }
 
 export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions): DaemonParts {
+  // First: a file that cannot be read stops the start before anything is opened.
+  const everyTask = config.task.envFile === '' ? {} : readEnvFile(config.task.envFile);
   const host = hostname();
   const owner = ownerIdOf(host, process.pid, Math.random().toString(36).slice(2, 6));
   const store = openStore(config, 'daemon');
@@ -67,8 +76,9 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     orphans: config.task.keepOrphans
       ? { stop: false }
       : { stop: true, graceMs: config.task.shutdownGraceSec * 1000 },
-    // A task's own `ktimer` calls use this daemon's config (docs/running-tasks.md).
-    env: { KTIMER_CONFIG: config.file },
+    // [task] env_file's variables; a task's own `ktimer` calls use this daemon's config
+    // (docs/running-tasks.md).
+    env: { ...everyTask, KTIMER_CONFIG: config.file },
   });
   // Its sources are read at a scrape, once the parts below exist.
   const metrics: Metrics = new Metrics({
@@ -79,6 +89,9 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const notifier = new Notifier({
     notify: config.notify,
     host,
+    cwd: dirname(config.file),
+    // As the logs mask them: URL credentials, the task's -env values.
+    mask: (text, env) => maskUrlUserinfo(maskEnvValues(text, env)),
     logs,
     onGivenUp: () => metrics.notificationFailed(),
   });
@@ -86,7 +99,8 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const recorder = buildRecorder(base, metrics, notifier, (id, signal, untilMs) =>
     dispatcher.fence(id, signal, untilMs),
   );
-  const dispatcher = buildDispatcher(base, shells, recorder, metrics);
+  const live = new LivePublisher({ live: store.live, clock: base.clock, logs });
+  const dispatcher = buildDispatcher(base, { shells, recorder, metrics, live });
   const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics });
   const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier);
   dispatcher.onSlotFree(() => scheduler.slotFreed());
@@ -96,7 +110,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
   const { clock } = base;
-  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics };
+  return { owner, store, clock, shells, dispatcher, recorder, refiller, scheduler, notifier, metrics, live };
 }
 
 function buildRecorder(
@@ -112,16 +126,19 @@ function buildRecorder(
     // A begun fire's lease: renewed while it runs; once it runs out (its daemon gone), lost.
     keepMs: b.config.task.lostAfterSec * 1000,
     logs: b.logs,
-    onRecorded: (record, streak, retried) => {
+    onRecorded: (record, streak, retried, { fire, ending }) => {
       if (retried) metrics.retryScheduled(record.kind);
-      notifier.runRecorded(record, streak);
+      notifier.runRecorded({ record, task: fire, stdout: ending.stdout, stderr: ending.stderr }, streak);
     },
     // Cut off from Redis, it stops its runs before their leases run out (docs/guarantees.md).
     fence: { graceMs: b.config.task.shutdownGraceSec * 1000, stop },
   });
 }
 
-function buildDispatcher(b: Base, shells: ShellPool, recorder: RunRecorder, metrics: Metrics): Dispatcher {
+function buildDispatcher(
+  b: Base,
+  { shells, recorder, metrics, live }: Pick<DaemonParts, 'shells' | 'recorder' | 'metrics' | 'live'>,
+): Dispatcher {
   const { task } = b.config;
   return new Dispatcher({
     fires: b.store.fires,
@@ -129,11 +146,17 @@ function buildDispatcher(b: Base, shells: ShellPool, recorder: RunRecorder, metr
     clock: b.clock,
     owner: b.owner,
     host: b.host,
-    runners: { shell: (req) => shells.run(req), url: runUrl },
-    limits: { shell: task.shellConcurrency, url: task.urlConcurrency, timeoutMs: task.timeoutSec * 1000 },
+    runners: { shell: (req, onOutput) => shells.run(req, onOutput), url: runUrl },
+    limits: {
+      shell: task.shellConcurrency,
+      url: task.urlConcurrency,
+      timeoutMs: task.timeoutSec * 1000,
+      outputMax: task.outputMax,
+    },
     startedKeepMs: task.lostAfterSec * 1000,
     logs: b.logs,
     metrics,
+    live,
   });
 }
 
@@ -153,9 +176,17 @@ function buildScheduler(
     leaseMs: LEASE_MS,
     expireLimitSec: b.config.task.expireLimitSec,
     logs: b.logs,
-    onLost: (record, streak) => notifier.runRecorded(record, streak),
+    onLost: (record, streak) => void alertLost(b, notifier, record, streak),
     metrics,
   });
+}
+
+/** A run recorded lost: its alert names its task as it is now (if it still is), or by kid. */
+async function alertLost(b: Base, notifier: Notifier, record: RunRecord, streak: number): Promise<void> {
+  // Streaks under the threshold send nothing: no lookup.
+  if (Math.abs(streak) < b.config.notify.failureThreshold) return;
+  const stored = await b.store.tasks.get(record.kid).catch(() => null);
+  notifier.runRecorded({ record, task: stored?.task ?? {} }, streak);
 }
 
 export interface WebHandle {

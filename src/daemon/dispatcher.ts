@@ -11,15 +11,17 @@ import {
   emptyResult,
   type FireRequest,
   fireTimeoutMs,
+  type OutputListener,
   type RunningTask,
   type RunnerResult,
 } from '../runner/runner-result.js';
 import type { CommandKind } from '../runs/kinds.js';
 import type { DurableBegin, DurableBeginOptions, Fire, FireStore } from '../store/open-store.js';
+import type { LivePublisher } from './live-publisher.js';
 import type { RunRecorder } from './run-recorder.js';
 import type { FireSink } from './scheduler.js';
 
-export type Runners = Record<CommandKind, (req: FireRequest) => RunningTask>;
+export type Runners = Record<CommandKind, (req: FireRequest, onOutput?: OutputListener) => RunningTask>;
 
 export interface DispatcherDeps {
   fires: Pick<FireStore, 'beginDurably'>;
@@ -30,13 +32,37 @@ export interface DispatcherDeps {
   /** This machine, as runed.log lines and run records name it. */
   host: string;
   runners: Runners;
-  /** Slots per kind, and task_timeout (ms, 0 = none) for tasks without a timeout of their own. */
-  limits: Record<CommandKind, number> & { timeoutMs: number };
+  /**
+   * Slots per kind; task_timeout (ms, 0 = none) and [task] output_max (bytes) for tasks without
+   * their own.
+   */
+  limits: Limits;
   /** How long a begun fire's lease lasts before this daemon renews it (or it is recorded lost). */
   startedKeepMs: number;
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
   /** Each fire's result, lateness and duration (README "Metrics"). */
   metrics?: Pick<Metrics, 'fireEnded'>;
+  /** Where each run's output goes as it is printed (the live tail), and is told of its end. */
+  live?: Pick<LivePublisher, 'listener' | 'ended'>;
+}
+
+type Limits = Record<CommandKind, number> & { timeoutMs: number; outputMax: number };
+
+/** What the runner is asked to do for `fire`: its command, and how its task runs. */
+export function requestOf(fire: Fire, limits: Omit<Limits, CommandKind>): FireRequest {
+  const req: FireRequest = {
+    kid: fire.kid,
+    command: fire.command,
+    dueMs: fire.dueMs,
+    timeoutMs: fireTimeoutMs(fire.kind, fire.timeout, limits.timeoutMs),
+    fireId: fire.id,
+    outputMax: fire.output_max ?? limits.outputMax,
+  };
+  if (fire.name !== undefined) req.name = fire.name;
+  if (fire.cwd !== undefined) req.cwd = fire.cwd;
+  if (fire.env !== undefined) req.env = fire.env;
+  if (fire.user !== undefined) req.user = fire.user;
+  return req;
 }
 
 interface Running {
@@ -197,13 +223,10 @@ export class Dispatcher implements FireSink {
 
   private start(fire: Fire, leaseUntilMs: number): void {
     const handedMs = this.deps.clock.nowMs();
-    const req = {
-      kid: fire.kid,
-      command: fire.command,
-      dueMs: fire.dueMs,
-      timeoutMs: fireTimeoutMs(fire.kind, fire.timeout, this.deps.limits.timeoutMs),
-    };
-    const task = this.deps.runners[fire.kind](req);
+    const task = this.deps.runners[fire.kind](
+      requestOf(fire, this.deps.limits),
+      this.deps.live?.listener(fire.id),
+    );
     this.running.set(fire.id, { fire, task, handedMs });
     this.active[fire.kind]++;
     this.deps.recorder.started(fire, leaseUntilMs);
@@ -226,6 +249,7 @@ export class Dispatcher implements FireSink {
     const logged = why !== undefined && !result.ok ? { ...result, error: why } : result;
     const startedMs = handedMs + result.startDelayMs;
     logFire(this.deps.logs, fire, startedMs, logged, this.deps.host);
+    this.deps.live?.ended(fire.id, result.ok);
     this.deps.recorder.finished(fire, startedMs, logged);
     const outcome: FireResult = result.ok ? 'ok' : result.timedOut ? 'timed_out' : 'failed';
     this.deps.metrics?.fireEnded(fire.kind, outcome, startedMs - fire.dueMs, result.durationMs);

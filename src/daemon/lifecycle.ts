@@ -195,6 +195,8 @@ async function shutdown({ config, logs, parts, web, status }: Started, signal: s
     );
   }
   await shells.close();
+  // The end of followed runs, for whoever follows them.
+  await parts.live.close();
   // The runs that ended go on record (those the daemon could not record go lost, from their lease).
   await parts.recorder.close();
   // Alerts of the last runs: a little while, not shutdown_grace (a receiver may be down).

@@ -15,6 +15,9 @@ import { retryWaitOf } from '../runs/retry.js';
 import type { EndedRun, Fire, FireStore, RunRecord } from '../store/open-store.js';
 import { LeaseFence, type LeaseFenceDeps } from './lease-fence.js';
 
+/** A run that ended, with its whole fire (what alerts say of its task). */
+export type Ended = EndedRun & { fire: Fire };
+
 const RETRY_MAX_MS = 5000;
 /** At shutdown, finishes still failing are given up after this many attempts (their fires go lost). */
 const ATTEMPTS_AT_SHUTDOWN = 5;
@@ -28,8 +31,11 @@ export interface RunRecorderDeps {
   /** How long a lease lasts from a begin or a renewal; renewed every quarter of it. */
   keepMs: number;
   logs: Pick<DaemonLogs, 'error' | 'runed'>;
-  /** Each run put on record as finish.lua kept it, with its task's failures in a row (Finished.streak): alerts, metrics. */
-  onRecorded?: (record: RunRecord, streak: number, retried: boolean) => void;
+  /**
+   * Each run put on record as finish.lua kept it, with its task's failures in a row
+   * (Finished.streak), and how it ended (its fire, what it printed): alerts, metrics.
+   */
+  onRecorded?: (record: RunRecord, streak: number, retried: boolean, run: Ended) => void;
   /**
    * Self-fencing (daemon/lease-fence.ts): how a run whose lease this daemon cannot renew is
    * stopped before its deadline, and shutdown_grace. None: runs are never stopped so (tests).
@@ -40,7 +46,7 @@ export interface RunRecorderDeps {
 export class RunRecorder {
   private readonly running = new Map<string, Pick<Fire, 'id' | 'token'>>();
   private readonly fence: LeaseFence | null;
-  private queue: EndedRun[] = [];
+  private queue: Ended[] = [];
   private flushing: Promise<void> | null = null;
   private renewSleep: Sleep | undefined;
   private renewing = false;
@@ -75,7 +81,7 @@ export class RunRecorder {
   }
 
   /** How `fire`'s run ended, and the retry rule's verdict on a failure. */
-  private ended(fire: Fire, startedMs: number, r: RunnerResult): EndedRun {
+  private ended(fire: Fire, startedMs: number, r: RunnerResult): Ended {
     const ending: RunEnding = {
       startedMs,
       finishedMs: this.deps.clock.nowMs(),
@@ -87,7 +93,8 @@ export class RunRecorder {
       httpStatus: r.httpStatus,
       timedOut: r.timedOut,
       error: r.error,
-      output: r.output,
+      stdout: r.stdout,
+      stderr: r.stderr,
     };
     const waitMs =
       fire.retry_delay !== undefined && isRetryable(r)
@@ -114,7 +121,7 @@ export class RunRecorder {
             return;
           }
           if (retried) logRetry(this.deps.logs, record);
-          this.deps.onRecorded?.(record, streak, retried);
+          this.deps.onRecorded?.(record, streak, retried, run);
         });
         attempt = -1;
       } catch (err) {

@@ -7,6 +7,7 @@ import { secOfMs } from '../runs/units.js';
 import type { ClaimEntry, Fire, RunRecord } from '../store/open-store.js';
 import type { Missed } from '../tasks/schedule.js';
 import type { DaemonLogs } from './daemon-logs.js';
+import { entryWithEnvMasked, maskEnvValues, rawTaskWithEnvMasked } from './env-mask.js';
 
 type FireLogs = Pick<DaemonLogs, 'runed' | 'error'>;
 
@@ -19,12 +20,12 @@ export function logClaimEntry(logs: FireLogs, entry: ClaimNote): void {
     logMissed(logs, kid, missed);
   } else if (entry.kind === 'expired') {
     logs.runed.warn(
-      { event: 'expired', kid: entry.kid, task: entry.raw },
+      { event: 'expired', kid: entry.kid, task: rawTaskWithEnvMasked(entry.raw) },
       'timer overdue beyond task_expire_limit: dropped, not run',
     );
   } else if (entry.kind === 'corrupt') {
     logs.error.error(
-      { event: 'corrupt', kid: entry.kid, raw: entry.raw.slice(0, 2000) },
+      { event: 'corrupt', kid: entry.kid, raw: rawTaskWithEnvMasked(entry.raw.slice(0, 2000)) },
       `task ${entry.kid} holds corrupt data: removed`,
     );
   } else if (entry.kind === 'skipped') {
@@ -92,7 +93,25 @@ export function logFire(
   result: RunnerResult,
   host: string,
 ): void {
-  const entry = {
+  // Its -env values are masked wherever they appear: its output, its error, its command.
+  const entry = entryWithEnvMasked(fireEntry(fire, startedMs, result, host), fire.env);
+  if (result.ok) {
+    logs.runed.info(entry, 'task fired');
+    return;
+  }
+  // At error level in runed.log too: `pino-pretty -L error` shows the failures.
+  const msg = `task ${fire.kid} failed: ${maskEnvValues(describeFailure(result), fire.env)}`;
+  logs.runed.error(entry, msg);
+  logs.error.error(entry, msg);
+}
+
+function fireEntry(
+  fire: Fire,
+  startedMs: number,
+  result: RunnerResult,
+  host: string,
+): Record<string, unknown> {
+  return {
     event: 'fire',
     kid: fire.kid,
     fire_id: fire.id,
@@ -117,14 +136,6 @@ export function logFire(
     ...(fire.trigger ? { trigger: fire.trigger } : {}),
     ...(fire.attempt ? { attempt: fire.attempt } : {}),
   };
-  if (result.ok) {
-    logs.runed.info(entry, 'task fired');
-    return;
-  }
-  // At error level in runed.log too: `pino-pretty -L error` shows the failures.
-  const msg = `task ${fire.kid} failed: ${describeFailure(result)}`;
-  logs.runed.error(entry, msg);
-  logs.error.error(entry, msg);
 }
 
 function describeFailure(r: RunnerResult): string {

@@ -1,6 +1,7 @@
 // One runed.log line for every add, update, del, clear, pause and resume (README "Logs"), whichever
 // front end made it.
 import type { TaskChange } from '../service/task-service.js';
+import { withEnvMasked } from './env-mask.js';
 
 /** What a change log needs of a logger: pino's Logger, or the one-shot line writer. */
 export interface LineLogger {
@@ -29,13 +30,4 @@ function changeFields(change: TaskChange): Record<string, unknown> {
         ? { all: true, count: change.count }
         : { kids: change.kids, count: change.count };
   }
-}
-
-/**
- * A task with its `-env` values masked, as URL credentials are: an environment is where secrets
- * are handed to commands (the names stay, to tell what was set).
- */
-export function withEnvMasked<T extends { env?: Record<string, string> }>(task: T): T {
-  if (!task.env) return task;
-  return { ...task, env: Object.fromEntries(Object.keys(task.env).map((name) => [name, '***'])) };
 }

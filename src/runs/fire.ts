@@ -95,6 +95,16 @@ export interface Fire {
   /** Retries of a failed run (-retries) and the first one's delay, seconds; absent: none. */
   retries?: number;
   retry_delay?: number;
+  /** Its task's name, when it has one ($KTIMER_NAME; alerts). */
+  name?: string;
+  /** How its task runs (tasks/run-fields.ts, docs/running-tasks.md): where, with what, as whom. */
+  cwd?: string;
+  env?: Readonly<Record<string, string>>;
+  user?: string;
+  /** Bytes of stdout, and of stderr, kept of the run; absent: [task] output_max. */
+  output_max?: number;
+  /** `off`: its failures and recoveries send no alert. */
+  notify?: 'off';
 }
 
 /** Most runs a late ticker or cron task fires to catch up (misfire all): the latest ones. */

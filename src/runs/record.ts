@@ -30,8 +30,19 @@ export interface RunRecord {
   http_status?: number;
   timed_out?: boolean;
   error?: string;
-  /** Shell: the last 4 KiB of stdout and stderr; URL: the first 1 KiB of the body. */
+  /**
+   * What it printed, stdout then stderr, as read back: whole (`output`, run --wait), or the last
+   * 4 KiB of them together (`history`). A record of ktimer 3.0 holds it inline (shell: that tail;
+   * URL: the first 1 KiB of the body); a newer one keeps it apart (output_bytes).
+   */
   output?: string;
+  /** Bytes of stdout and of stderr kept apart from the record, each within the task's output_max. */
+  output_bytes?: [number, number];
+  /** Its stdout and its stderr, read back with the record by `output` (FIRE_ID). */
+  stdout?: string;
+  stderr?: string;
+  /** Its output was kept, and has been dropped since: history_max_output drops the oldest first. */
+  output_dropped?: boolean;
   /** The daemon that ran it (lost: that began it; skipped: that claimed it), from its owner id. */
   host: string;
   pid?: number;
@@ -69,9 +80,15 @@ export const RECORD_FIELDS = [
   'retry_at',
 ] as const satisfies readonly (keyof RunRecord)[];
 
-// Every field of a record is stored, by position or read back from the others (kid, ok): a field
-// added to RunRecord and not here fails to compile, rather than vanish from Redis.
-type Unstored = Exclude<keyof RunRecord, (typeof RECORD_FIELDS)[number] | 'kid' | 'ok'>;
+/**
+ * A record's fields that are not in its row: read back from the others (kid, ok), or with it from
+ * where its output is kept (the row's `output` holds output_bytes).
+ */
+export const READ_BACK_FIELDS = ['kid', 'ok', 'output_bytes', 'stdout', 'stderr', 'output_dropped'] as const;
+
+// Every field of a record is stored, by position or read back: a field added to RunRecord and not
+// here fails to compile, rather than vanish from Redis.
+type Unstored = Exclude<keyof RunRecord, (typeof RECORD_FIELDS)[number] | (typeof READ_BACK_FIELDS)[number]>;
 export const everyFieldStored: [Unstored] extends [never] ? true : Unstored = true;
 
 /**
@@ -108,7 +125,9 @@ export interface RunEnding {
   httpStatus: number | null;
   timedOut: boolean;
   error: string | null;
-  output: string;
+  /** What it printed on stdout (a URL's body) and on stderr, each within its output_max. */
+  stdout: string;
+  stderr: string;
 }
 
 /** How late a run started, ms (one decimal): its lateness on record, in runed.log and in metrics. */

@@ -1,5 +1,6 @@
 // The run history, for the command line and the web API alike: a task's runs, the runs of every
-// task (failures only, since a time), one run's record. Input is checked before any round trip.
+// task (failures only, since a time), one run's record, a run's output as it is printed (the live
+// tail). Input is checked before any round trip.
 import { KtimerError, usageError } from '../errors.js';
 import {
   type HistoryStore,
@@ -12,18 +13,17 @@ import { parseHumanTime } from '../tasks/human-time.js';
 import { parseWhole } from '../tasks/task-rules.js';
 import { isKid } from '../tasks/kid.js';
 import { isTaskName } from '../tasks/task-name.js';
+import { type LiveOutputDeps, type LiveOutputPage, liveOutputPage } from './live-output.js';
 
 const isTaskRef = (value: string): boolean => isKid(value) || isTaskName(value);
 
-export interface HistoryServiceDeps {
+export interface HistoryServiceDeps extends LiveOutputDeps {
   history: () => Promise<HistoryStore>;
   /**
    * A KID argument to the kid whose history it stands for: a kid, or a task's name, also one whose
    * task has left while its history is kept (TaskService.resolveHistoryKid).
    */
   resolveKid: (ref: string) => Promise<string>;
-  /** "Now" on the Redis server's clock (the stream's ids are its ms). */
-  nowMs: () => Promise<number>;
   /** [task] timezone, for a --since date without an offset. */
   timezone: string;
 }
@@ -105,13 +105,7 @@ export class HistoryService {
 
   /** One run's record (its output with it), by the fire id `history` and `runs` print, or NAME:RUN. */
   async byFireId(fireId: string): Promise<RunRecord> {
-    const m = /^([^:]+):(\d{1,15}(?:\.\d{1,3})?)$/.exec(fireId.trim());
-    const kid = m && isTaskRef(m[1] as string) ? await this.deps.resolveKid(m[1] as string) : null;
-    if (!m || !kid)
-      throw usageError(
-        `fire id "${fireId.trim().slice(0, 50)}" is invalid; expected KID:RUN (KID:RUN.ATTEMPT for a retry) as printed by \`ktimer history\` (or NAME:RUN)`,
-      );
-    const id = `${kid}:${(m[2] as string).split('.').map(Number).join('.')}`;
+    const id = await this.fireIdOf(fireId);
     const record = await (await this.deps.history()).byFireId(id);
     if (!record)
       throw new KtimerError(
@@ -119,6 +113,26 @@ export class HistoryService {
         `run ${id} is not on record (history_per_task and history_max_age bound it)`,
       );
     return record;
+  }
+
+  /**
+   * A run's output as it is printed (the live tail), after `after` (the `next` of the page
+   * before; '' from the start): service/live-output.ts.
+   */
+  async liveOutput(fireId: string, after = ''): Promise<LiveOutputPage> {
+    const id = await this.fireIdOf(fireId);
+    return liveOutputPage(this.deps, id, after);
+  }
+
+  /** The fire id `input` names: KID:RUN[.ATTEMPT], or NAME:RUN, as stored (kid:run). */
+  private async fireIdOf(input: string): Promise<string> {
+    const m = /^([^:]+):(\d{1,15}(?:\.\d{1,3})?)$/.exec(input.trim());
+    const kid = m && isTaskRef(m[1] as string) ? await this.deps.resolveKid(m[1] as string) : null;
+    if (!m || !kid)
+      throw usageError(
+        `fire id "${input.trim().slice(0, 50)}" is invalid; expected KID:RUN (KID:RUN.ATTEMPT for a retry) as printed by \`ktimer history\` (or NAME:RUN)`,
+      );
+    return `${kid}:${(m[2] as string).split('.').map(Number).join('.')}`;
   }
 
   private sinceMs(value: string): Promise<number> {

@@ -52,6 +52,7 @@ export function openServices({ config, store, onChange, actor, warn }: ServicesD
   });
   const history = new HistoryService({
     history: async () => (await store()).history,
+    live: async () => (await store()).live,
     resolveKid: (ref) => tasks.resolveHistoryKid(ref),
     nowMs,
     timezone,

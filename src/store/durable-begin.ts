@@ -56,16 +56,19 @@ export async function beginDurably(
 ): Promise<DurableBegin> {
   const first = await beginRetrying(store, fires, options);
   const { allowed } = first;
-  // A begin again (below) only moves a lease's deadline later: the first one's holds at least
-  // (begin.lua's: its whole ms of "now", plus keepMs).
-  const leaseUntilMs = Math.floor(first.nowMs) + options.keepMs;
+  // begin.lua's deadline: its whole ms of "now", plus keepMs. A begin again (below) moves it on
+  // for every fire still allowed, and the fence must know: confirming through a failover can take
+  // longer than a lease, and a run started on the first deadline would be stopped at once.
+  let leaseUntilMs = Math.floor(first.nowMs) + options.keepMs;
   const n = options.waitReplicas;
   const undone: Fire[] = [];
   for (let round = 0; n > 0 && allowed.some(Boolean) && round < CONFIRM_ROUNDS; round++) {
     if (await confirmed(store, n)) return { allowed, undone, unconfirmed: 0, replicas: n, leaseUntilMs };
     await pause(options.clock, FAILOVER_SETTLE_MS);
     const held = fires.filter((_, i) => allowed[i]);
-    const again = (await beginRetrying(store, held, options)).allowed;
+    const retried = await beginRetrying(store, held, options);
+    const again = retried.allowed;
+    if (again.some(Boolean)) leaseUntilMs = Math.floor(retried.nowMs) + options.keepMs;
     held.forEach((fire, j) => {
       if (again[j]) return;
       allowed[fires.indexOf(fire)] = false;
@@ -89,8 +92,28 @@ async function confirmed(store: Beginner, n: number): Promise<boolean> {
   }
 }
 
-/** Begins `fires`, retrying while Redis is away: which are begun, and the "now" of that begin. */
+/**
+ * Begins `fires`, retrying while Redis is away: which are begun, and the "now" of that begin. A
+ * begin whose reply came late (queued through a reconnect, a starved process) stored a deadline
+ * from a stale "now", one the lease fence may find past at once: it is begun again (by its
+ * holder, that only moves the deadline on) until a reply comes within a quarter of the lease.
+ */
 async function beginRetrying(
+  store: Beginner,
+  fires: readonly Fire[],
+  options: DurableBeginOptions,
+): Promise<{ allowed: boolean[]; nowMs: number }> {
+  const begun = await beginOnce(store, fires, options);
+  const { clock, keepMs } = options;
+  const late = clock.nowMs() - begun.nowMs > keepMs / 4;
+  if (!late || options.shouldGiveUp() || !begun.allowed.some(Boolean)) return begun;
+  const held = fires.filter((_, i) => begun.allowed[i]);
+  const again = await beginRetrying(store, held, options);
+  const allowed = fires.map((f) => again.allowed[held.indexOf(f)] === true);
+  return { allowed, nowMs: again.nowMs };
+}
+
+async function beginOnce(
   store: Beginner,
   fires: readonly Fire[],
   options: DurableBeginOptions,

@@ -46,9 +46,22 @@ function isValid(v: Record<string, unknown>): boolean {
     optionalWhole(v.retries, 1) &&
     optionalWhole(v.retry_delay, 1) &&
     (v.trigger === undefined || v.trigger === 'manual' || v.trigger === 'retry') &&
-    (v.first === undefined || typeof v.first === 'string')
+    (v.first === undefined || typeof v.first === 'string') &&
+    RUN_TEXTS.every((f) => v[f] === undefined || typeof v[f] === 'string') &&
+    (v.env === undefined || isStringMap(v.env)) &&
+    optionalWhole(v.output_max, 0) &&
+    (v.notify === undefined || v.notify === 'off')
   );
 }
+
+/** How its task runs (fire-of.lua): the text fields. */
+const RUN_TEXTS = ['name', 'cwd', 'user'] as const;
+
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === 'string');
 
 /** The fields a fire has only where they apply. */
 function withOptional(fire: Fire, v: Record<string, unknown>): Fire {
@@ -61,6 +74,10 @@ function withOptional(fire: Fire, v: Record<string, unknown>): Fire {
     fire.retries = v.retries;
     fire.retry_delay = v.retry_delay;
   }
+  for (const f of RUN_TEXTS) if (typeof v[f] === 'string') fire[f] = v[f];
+  if (isStringMap(v.env)) fire.env = v.env;
+  if (typeof v.output_max === 'number') fire.output_max = v.output_max;
+  if (v.notify === 'off') fire.notify = 'off';
   return fire;
 }
 

@@ -32,6 +32,10 @@ export interface HistoryRules {
   maxRuns: number;
   /** Each task's history list is this + kid. */
   listPrefix: string;
+  /** Each run's output is this + fire id (include/run-record.lua keeps it apart from its record). */
+  outputPrefix: string;
+  /** Bytes of output kept across the fleet, the oldest dropped first past it (0: none kept). */
+  maxOutputBytes: number;
   /**
    * task_lost_after, ms: the claim records a begun fire lost once its lease ran out, but not
    * within this long of a Redis restart (nobody could renew while it was down).
@@ -87,6 +91,8 @@ const HISTORY_ARGV = {
   max_runs: 'number',
   streak_prefix: 'string',
   ended_name_prefix: 'string',
+  output_prefix: 'string',
+  max_output: 'number',
 } as const;
 
 const historyArgs = (h: HistoryRules) => ({
@@ -96,7 +102,12 @@ const historyArgs = (h: HistoryRules) => ({
   max_runs: h.maxRuns,
   streak_prefix: h.streakPrefix,
   ended_name_prefix: h.endedNamePrefix,
+  output_prefix: h.outputPrefix,
+  max_output: h.maxOutputBytes,
 });
+
+/** The keys of the output budget (include/run-record.lua), after each history script's own. */
+const OUTPUT_KEYS = ['outputBytes', 'outputSwept'] as const;
 
 const CLAIM_ARGV = {
   fixed: {
@@ -129,6 +140,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
     'queued',
     'retrying',
     'paused',
+    ...OUTPUT_KEYS,
   ],
   argv: CLAIM_ARGV,
   encode: (req) => ({
@@ -271,7 +283,8 @@ const FINISH_ARGV = {
     http_status: 'number?',
     timed_out: 'flag',
     error: 'string?',
-    output: 'string?',
+    stdout: 'string?',
+    stderr: 'string?',
     retry_wait_ms: 'number?',
   },
 } as const;
@@ -288,13 +301,25 @@ const endedArgs = ({ fire, ending: e, retryWaitMs }: EndedRun) => ({
   http_status: e.httpStatus,
   timed_out: e.timedOut,
   error: e.error,
-  output: e.output,
+  stdout: e.stdout,
+  stderr: e.stderr,
   retry_wait_ms: retryWaitMs,
 });
 
 export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
   name: 'finish',
-  keys: ['leases', 'fires', 'runs', 'last', 'running', 'queued', 'retrying', 'pool', 'paused'],
+  keys: [
+    'leases',
+    'fires',
+    'runs',
+    'last',
+    'running',
+    'queued',
+    'retrying',
+    'pool',
+    'paused',
+    ...OUTPUT_KEYS,
+  ],
   argv: FINISH_ARGV,
   encode: (req) => ({
     fixed: {

@@ -1,6 +1,7 @@
 // Reading the run history (written by finish.lua and claim.lua through include/run-record.lua):
-// a task's runs, newest first; the runs of every task (the runs stream); one run's record, for
-// its output. Plain reads, one or a few commands each.
+// a task's runs, newest first, with the tail of their outputs; the runs of every task (the runs
+// stream); one run's record, with its output. Plain reads, one or a few commands each.
+import { type FireState, isFireState } from '../runs/fire.js';
 import { kidOfFireId } from '../runs/ids.js';
 import type { RedisAccess } from './redis-access.js';
 import { type RunningFire, runningFires } from './running-fires.js';
@@ -21,13 +22,23 @@ const MAX_SCANNED = 20_000;
 export class HistoryStore {
   constructor(private readonly redis: RedisAccess) {}
 
-  /** A task's runs, newest first (also of a timer that has fired and is gone). */
+  /**
+   * A task's runs, newest first (also of a timer that has fired and is gone), each with the last
+   * 4 KiB of its output (stdout then stderr) where it is kept apart.
+   */
   async ofTask(kid: string, count: number): Promise<RunRecord[]> {
     const raw = await this.redis.call((c) => c.lrange(`${this.redis.keys.history}${kid}`, 0, count - 1));
-    return readable(raw);
+    const records = readable(raw);
+    const apart = records.filter((r) => r.output_bytes !== undefined);
+    if (apart.length === 0) return records;
+    const tails = await this.redis.call((c) =>
+      Promise.all(apart.map((r) => c.getrangeBuffer(this.outputKey(r.fire_id), -OUTPUT_TAIL_BYTES, -1))),
+    );
+    apart.forEach((r, i) => withOutput(r, tails[i] ?? null, 'tail'));
+    return records;
   }
 
-  /** One run's record, found in its task's history (the fire id is kid:run). */
+  /** One run's record, found in its task's history (the fire id is kid:run), with its whole output. */
   async byFireId(fireId: string): Promise<RunRecord | null> {
     const kid = kidOfFireId(fireId);
     const raw = await this.redis.call((c) => c.lrange(`${this.redis.keys.history}${kid}`, 0, -1));
@@ -35,7 +46,14 @@ export class HistoryStore {
     // a record ktimer 2.0 stored is an object).
     const id = JSON.stringify(fireId);
     const hit = raw.find((r) => r.startsWith(`[${id},`) || r.includes(`"fire_id":${id}`));
-    return hit === undefined ? null : (readable([hit])[0] ?? null);
+    const record = hit === undefined ? null : (readable([hit])[0] ?? null);
+    if (record?.output_bytes === undefined) return record;
+    const bytes = await this.redis.call((c) => c.getBuffer(this.outputKey(record.fire_id)));
+    return withOutput(record, bytes, 'whole');
+  }
+
+  private outputKey(fireId: string): string {
+    return `${this.redis.keys.output}${fireId}`;
   }
 
   /**
@@ -43,11 +61,20 @@ export class HistoryStore {
    * or a retry waiting) or queued behind its task's run under way (overlap=queue).
    */
   async handedOut(fireId: string): Promise<boolean> {
+    return (await this.stateOf(fireId)) !== null;
+  }
+
+  /** Fire `fireId`'s state while it is handed out (queued, pending, leased, started), else null. */
+  async stateOf(fireId: string): Promise<FireState | null> {
     const kid = kidOfFireId(fireId);
-    const [inFires, queued] = await this.redis.call((c) =>
-      Promise.all([c.hexists(this.redis.keys.fires, fireId), c.hget(this.redis.keys.queued, kid)]),
+    const [fire, queued] = await this.redis.call((c) =>
+      Promise.all([c.hget(this.redis.keys.fires, fireId), c.hget(this.redis.keys.queued, kid)]),
     );
-    return inFires === 1 || (queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`));
+    if (fire !== null) {
+      const state = /"state":"(\w+)"/.exec(fire)?.[1];
+      return isFireState(state) ? state : 'pending';
+    }
+    return queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`) ? 'queued' : null;
   }
 
   /** The runs under way across the fleet (and those about to start), oldest first. */
@@ -77,6 +104,30 @@ export class HistoryStore {
     }
     return out;
   }
+}
+
+/** Bytes of output (stdout then stderr, as one) a history listing shows of each run. */
+export const OUTPUT_TAIL_BYTES = 4096;
+
+/**
+ * `record` with its output read back (kept apart: include/run-record.lua): whole, stdout and
+ * stderr apart and `output` both; or its last bytes as `output`. Nothing found (null or empty: a
+ * kept output is never empty) means it was dropped since, for the budget (history_max_output).
+ */
+function withOutput(record: RunRecord, bytes: Buffer | null, how: 'whole' | 'tail'): RunRecord {
+  const [outBytes] = record.output_bytes ?? [0, 0];
+  if (bytes === null || bytes.length === 0) {
+    record.output_dropped = true;
+    return record;
+  }
+  if (how === 'tail') {
+    record.output = bytes.toString('utf8');
+    return record;
+  }
+  record.stdout = bytes.subarray(0, outBytes).toString('utf8');
+  record.stderr = bytes.subarray(outBytes).toString('utf8');
+  record.output = record.stdout + record.stderr;
+  return record;
 }
 
 /** A runs stream entry that reads as a summary, else null (one damaged entry hides nothing else). */

@@ -16,6 +16,16 @@ export interface StoreKeys {
   readonly runs: string;
   /** Hash kid -> the task's last run (a summary). */
   readonly last: string;
+  /** Prefix of each run's output (prefix + fire id: stdout then stderr), apart from its record. */
+  readonly output: string;
+  /** The bytes of every output kept, across the fleet (a counter against history_max_output). */
+  readonly outputBytes: string;
+  /** The runs stream's id up to which outputs were dropped for history_max_output. */
+  readonly outputSwept: string;
+  /** Prefix of a followed run's live output (prefix + fire id: a capped stream, expiring). */
+  readonly liveOutput: string;
+  /** Sorted set fire id -> until when (unix ms): the runs someone follows (`output --follow`). */
+  readonly liveWatched: string;
   /** Sorted set kid -> 0 (ordered by kid): paused tasks, which are not in the schedule. */
   readonly paused: string;
   /** Hash task name -> kid: names are unique (README "Tasks"); kept by the scripts that write tasks. */
@@ -61,6 +71,11 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     history: `${keys.lock}:history:`,
     runs: `${keys.lock}:runs`,
     last: `${keys.lock}:last`,
+    output: `${keys.lock}:output:`,
+    outputBytes: `${keys.lock}:outputs:bytes`,
+    outputSwept: `${keys.lock}:outputs:swept`,
+    liveOutput: `${keys.lock}:live:`,
+    liveWatched: `${keys.lock}:live-watched`,
     paused: `${keys.lock}:paused`,
     names: `${keys.lock}:names`,
     running: `${keys.lock}:running`,

@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import { ChangeStore } from './change-store.js';
 import { FireStore } from './fire-store.js';
 import { HistoryStore } from './history-store.js';
+import { LiveOutputStore } from './live-output-store.js';
 import { storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
 import { RunFeed } from './run-feed.js';
@@ -35,6 +36,8 @@ export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record
 export { nextAttemptId } from '../runs/ids.js';
 export type { FireStore } from './fire-store.js';
 export type { HistoryStore, RunsQuery } from './history-store.js';
+export type { LiveBatch, LiveChunk, LiveEntry, LiveOutputStore } from './live-output-store.js';
+export { WATCH_MS } from './live-output-store.js';
 export type { FedRun, RunFeed } from './run-feed.js';
 export type { UiSessionStore } from './ui-session-store.js';
 export type { ChangeEntry, ChangeStore } from './change-store.js';
@@ -64,6 +67,8 @@ export interface Store {
   readonly fires: FireStore;
   /** The run history: a task's runs, every task's, one run's record. */
   readonly history: HistoryStore;
+  /** Running runs' output as it is printed, for whoever follows them. */
+  readonly live: LiveOutputStore;
   /** The dashboard's login sessions, shared by every daemon on this Redis. */
   readonly uiSessions: UiSessionStore;
   /** Who changed what: every task change, fleet-wide, bounded as the history. */
@@ -100,6 +105,8 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     maxAgeMs: h.maxAgeSec * 1000,
     maxRuns: h.maxRuns,
     listPrefix: keys.history,
+    outputPrefix: keys.output,
+    maxOutputBytes: h.maxOutputBytes,
     lostAfterMs: config.task.lostAfterSec * 1000,
     streakPrefix: keys.streak,
     endedNamePrefix: keys.endedName,
@@ -109,6 +116,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     tasks: new TaskStore(redis, historyRules.maxAgeMs),
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
+    live: new LiveOutputStore(redis),
     uiSessions: new UiSessionStore(redis),
     changes: new ChangeStore(redis, { maxEntries: h.maxRuns, maxAgeMs: historyRules.maxAgeMs }),
     address: describeRedis(config),

@@ -14,8 +14,16 @@ function fromRow(row: unknown[]): Record<string, unknown> {
   RECORD_FIELDS.forEach((name, i) => {
     if (row[i] !== null && row[i] !== undefined) v[name] = row[i];
   });
+  // `output`: the output inline (ktimer 3.0), or the bytes of stdout and stderr kept apart.
+  if (Array.isArray(v.output)) {
+    const [out, err] = v.output as unknown[];
+    delete v.output;
+    if (isBytes(out) && isBytes(err)) v.output_bytes = [out, err];
+  }
   return v;
 }
+
+const isBytes = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 
 /**
  * A record or summary from Redis, its identity checked (`where` names the reply it came in): a

@@ -53,6 +53,14 @@ function kidParam(params: Params): string {
   return kid;
 }
 
+/** The run of `fire_id`: as history and runs show it (KID:RUN), or NAME:RUN. */
+function fireIdParam(params: Params): string {
+  const fireId = params.get('fire_id');
+  if (fireId === undefined || fireId.trim() === '')
+    throw usageError('fire_id is missing; give a fire id as history and runs show it (KID:RUN)');
+  return fireId;
+}
+
 export type Action = (params: Params, deps: ActionDeps) => Promise<ActionResult>;
 
 export const ACTIONS: Record<string, Action> = {
@@ -122,11 +130,11 @@ export const ACTIONS: Record<string, Action> = {
     });
     return { data: runs, msg: `${runs.length} runs` };
   },
-  output: async (p, { history }) => {
-    const fireId = p.get('fire_id');
-    if (fireId === undefined || fireId.trim() === '')
-      throw usageError('fire_id is missing; give a fire id as history and runs show it (KID:RUN)');
-    return { data: await history.byFireId(fireId), msg: 'ok' };
+  output: async (p, { history }) => ({ data: await history.byFireId(fireIdParam(p)), msg: 'ok' }),
+  // The live tail: poll with after = the `next` of the page before (docs/web-api.md).
+  output_live: async (p, { history }) => {
+    const page = await history.liveOutput(fireIdParam(p), p.get('after') ?? '');
+    return { data: page, msg: page.state };
   },
   info: async (_p, { info }) => ({ data: await info(), msg: 'ok' }),
   running: async (_p, { history }) => {

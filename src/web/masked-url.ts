@@ -17,12 +17,19 @@ function looseDecode(text: string): string {
   });
 }
 
-/** One name=value of the query: a known parameter as sent; the password, or anything else, masked. */
+/**
+ * One name=value of the query: a known parameter as sent; the password, or anything else, masked;
+ * `env` (NAME=VALUE lines: a task's -env) with its names and its values masked, as the logs show
+ * a task's variables.
+ */
 function maskedPair(pair: string): string {
   const eq = pair.indexOf('=');
   const name = looseDecode(eq < 0 ? pair : pair.slice(0, eq));
   const safe = name !== 'passwd' && KNOWN_PARAMS.has(name) && !/passwd/i.test(looseDecode(pair));
-  return safe ? pair : `${name.slice(0, 40)}=***`;
+  if (!safe) return `${name.slice(0, 40)}=***`;
+  if (name !== 'env' || eq < 0) return pair;
+  const lines = looseDecode(pair.slice(eq + 1)).split(/\r?\n/);
+  return `env=${encodeURIComponent(lines.map((l) => (l.includes('=') ? `${l.slice(0, l.indexOf('='))}=***` : l)).join('\n'))}`;
 }
 
 export function maskedUrl(url: string | undefined): string {

@@ -33,6 +33,7 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'search',
   'failed',
   'fire_id',
+  'after',
   'since',
   'replace',
   'all',

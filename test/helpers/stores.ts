@@ -20,6 +20,8 @@ export const historyRules = (keys: StoreKeys, over: Partial<HistoryRules> = {}):
   maxAgeMs: 7 * 86_400_000,
   maxRuns: 100_000,
   listPrefix: keys.history,
+  outputPrefix: keys.output,
+  maxOutputBytes: 256 * 1024 * 1024,
   lostAfterMs: 60_000,
   streakPrefix: keys.streak,
   endedNamePrefix: keys.endedName,
@@ -67,7 +69,14 @@ export function fireStoresByOwner(clientNow: () => Redis | Cluster, keysNow: () 
  */
 export function endingOf(
   fire: Fire,
-  o: { startedMs: number; ok?: boolean; durationMs?: number; exitCode?: number; output?: string },
+  o: {
+    startedMs: number;
+    ok?: boolean;
+    durationMs?: number;
+    exitCode?: number;
+    stdout?: string;
+    stderr?: string;
+  },
 ): RunEnding {
   const ok = o.ok ?? true;
   const durationMs = o.durationMs ?? 5;
@@ -82,7 +91,8 @@ export function endingOf(
     httpStatus: null,
     timedOut: false,
     error: null,
-    output: o.output ?? '',
+    stdout: o.stdout ?? '',
+    stderr: o.stderr ?? '',
   };
 }
 

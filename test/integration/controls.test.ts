@@ -662,7 +662,12 @@ test("clear keeps a fired timer's run under way from being retried, as del does"
 });
 
 test('a lost attempt is retried as a failed one is, until the retries are spent: then lost for good', async () => {
-  await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 2, retry_delay: 1, timeout: 30 }), 100);
+  const how = { cwd: '/srv', env: { TOKEN: 'x1' }, user: 'backup', output_max: 512, notify: 'off' as const };
+  await tasks.add(
+    'k',
+    storedTask({ run_nexttime: T0 / 1000, retries: 2, retry_delay: 1, timeout: 30, name: 'nightly', ...how }),
+    100,
+  );
   const [fire] = await claimAndBegin(T0);
   await finish(fire as Fire, false, T0 + 100, T0 + 1000);
   // Attempt 2, begun by a daemon that dies: lost once its lease ran out, and retried after the
@@ -687,6 +692,11 @@ test('a lost attempt is retried as a failed one is, until the retries are spent:
     'what to run and how, from the attempt before',
   );
   assert.deepEqual([next?.owner, next?.token, next?.started], [undefined, undefined, undefined], 'no lease');
+  assert.deepEqual(
+    [next?.name, next?.cwd, next?.env, next?.user, next?.output_max, next?.notify],
+    ['nightly', how.cwd, how.env, how.user, how.output_max, how.notify],
+    "how it runs (fire-of.lua's run fields), through finish's retry and the claim's",
+  );
   assert.equal(Number(await redis.client.zscore(keys.leases, 'k:1.3')), retryAt);
   assert.equal(await redis.client.hget(keys.retrying, 'k'), 'k:1.3');
   assert.deepEqual(firesOf(await claim(retryAt - 1, 'B')), [], 'not before its time');

@@ -74,7 +74,7 @@ function setup(
       owner,
       host: 'h',
       runners: { shell: runner('shell'), url: runner('url') },
-      limits: { ...(options.limits ?? { shell: 4, url: 4 }), timeoutMs: 0 },
+      limits: { ...(options.limits ?? { shell: 4, url: 4 }), timeoutMs: 0, outputMax: 65_536 },
       startedKeepMs: 60_000,
       logs,
     });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';
 import { HistoryService, latestStartFirst } from '../../src/service/history-service.js';
+import { LiveOutputStore } from '../../src/store/live-output-store.js';
 import { HistoryStore } from '../../src/store/history-store.js';
 import type { RunEnding } from '../../src/runs/record.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
@@ -27,7 +28,8 @@ const endingOf = (startedMs: number, durationMs: number): RunEnding => ({
   httpStatus: null,
   timedOut: false,
   error: null,
-  output: '',
+  stdout: '',
+  stderr: '',
 });
 
 test('history and runs: latest start first, though recorded as they ended', async () => {
@@ -52,6 +54,8 @@ test('history and runs: latest start first, though recorded as they ended', asyn
   }
   const history = new HistoryService({
     history: async () => store,
+    live: async () =>
+      new LiveOutputStore(new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e)))),
     resolveKid: async (ref) => ref,
     nowMs: async () => T0,
     timezone: 'UTC',

@@ -55,7 +55,7 @@ const OWNER = 'h1:11:x';
 
 /** How a run that started at `startedMs` ended: 5 ms later, ok, or failed with exit 7. */
 const ending = (fire: Fire, startedMs: number, failed: boolean) =>
-  endingOf(fire, { startedMs, ok: !failed, exitCode: failed ? 7 : 0, output: failed ? 'boom\n' : 'fine\n' });
+  endingOf(fire, { startedMs, ok: !failed, exitCode: failed ? 7 : 0, stdout: failed ? 'boom\n' : 'fine\n' });
 
 /** The record finish.lua makes of such a run of `fire` (due at dueMs). */
 const recordOf = (
@@ -74,6 +74,7 @@ const recordOf = (
   result: 'ok',
   ok: true,
   exit_code: 0,
+  output_bytes: [5, 0],
   output: 'fine\n',
   host: 'h1',
   pid: 11,
@@ -183,7 +184,7 @@ test('a record is kept as a row of values, no field names, and read back whole',
     'ok',
     0,
     null,
-    'fine\n',
+    [5, 0],
     'h1',
     11,
   ]);

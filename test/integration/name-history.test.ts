@@ -8,6 +8,7 @@ import { beforeEach, test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';
 import { HistoryService } from '../../src/service/history-service.js';
 import { resolveHistoryKid, resolveKid } from '../../src/service/task-ref.js';
+import { LiveOutputStore } from '../../src/store/live-output-store.js';
 import { HistoryStore } from '../../src/store/history-store.js';
 import type { StoreKeys } from '../../src/store/keys.js';
 import type { Fire, FireStore, TaskStore } from '../../src/store/open-store.js';
@@ -40,6 +41,8 @@ beforeEach(() => {
   // As the command line and the web API build it (cli/context.ts, daemon/web-worker.ts).
   history = new HistoryService({
     history: async () => store,
+    live: async () =>
+      new LiveOutputStore(new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e)))),
     resolveKid: (ref) => resolveHistoryKid(ref, async () => tasks),
     nowMs: async () => T0,
     timezone: 'UTC',
@@ -53,7 +56,7 @@ beforeEach(() => {
 async function fireDue(nowMs: number, ok = true, retryAt?: number): Promise<Fire[]> {
   const { fired, recorded } = await claimBeginFinish(fires, {
     nowMs,
-    endingOf: (f) => endingOf(f, { startedMs: nowMs, ok, output: `run ${f.id}\n` }),
+    endingOf: (f) => endingOf(f, { startedMs: nowMs, ok, stdout: `run ${f.id}\n` }),
     retryWaitMs: retryAt === undefined ? null : retryAt - (nowMs + 5),
   });
   assert.ok(

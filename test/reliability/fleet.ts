@@ -1,6 +1,6 @@
 // Shared pieces of the fault tests: an HTTP sink that counts every call per kid, bulk seeding
 // of tasks in the Redis layout of README, several daemons on one Redis, and the figures report.
-import { decodeRunsEntry } from '../../src/store/run-record.js';
+import { decodeRunRecord, decodeRunsEntry } from '../../src/store/run-record.js';
 import { createServer, type Server } from 'node:http';
 import type { Cluster, Redis } from 'ioredis';
 import { taskKeys, writeTestConfig } from '../helpers/cli.js';
@@ -234,6 +234,26 @@ export async function checkRecords(
     unrecorded,
     pending: await client.hlen(`${lock}:fires`),
   };
+}
+
+/**
+ * Kids of runs their own daemon stopped because it could not renew their leases (self-fencing,
+ * docs/guarantees.md "Redis away"): runs under way, or begun and waiting for a slot, through an
+ * outage longer than half of task_lost_after. Each is on record as failed with that reason, so it
+ * is not lost; whether its call reached the sink first depends on the machine's load.
+ */
+export async function fencedKids(client: Redis | Cluster, prefix: string): Promise<Map<string, number>> {
+  const lock = `${prefix}:tasks:lock`;
+  /** Kid -> when the stopped run started (unix s). */
+  const kids = new Map<string, number>();
+  for (const [, fields] of await client.xrange(`${lock}:runs`, '-', '+')) {
+    const run = decodeRunsEntry('test', fields);
+    if (run.result !== 'failed') continue;
+    const history = await client.lrange(`${lock}:history:${run.kid}`, 0, -1);
+    const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
+    if (record?.error?.startsWith('stopped by its daemon') === true) kids.set(run.kid, record.started ?? 0);
+  }
+  return kids;
 }
 
 /** Prints the figures of one fault test, for README to quote. */

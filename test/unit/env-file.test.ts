@@ -88,7 +88,9 @@ test('readEnvFile reads the file; a missing one says which and what to do', () =
 
 test('the example of docs/running-tasks.md reads as it says', () => {
   const doc = readFileSync(new URL('../../docs/running-tasks.md', import.meta.url), 'utf8');
-  const example = doc.split('```sh\n')[1]?.split('```')[0] ?? '';
+  // The block under its heading (the page's first shows a task's -env at work).
+  const section = doc.split('### `[task] env_file`')[1] ?? '';
+  const example = section.split('```sh\n')[1]?.split('```')[0] ?? '';
   assert.deepEqual(parseEnvFile(example, 'docs/running-tasks.md'), {
     PATH: '/usr/local/bin:/usr/bin:/bin',
     LANG: 'C.UTF-8',

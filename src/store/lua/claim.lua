@@ -19,6 +19,8 @@
 -- KEYS[8] running hash, KEYS[9] queued hash (include/overlap.lua), KEYS[10] retrying hash
 --         (kid -> its retry waiting: taken here, it no longer waits; a lost run's retry, made here)
 -- KEYS[11] paused sorted set: a lost run of a task paused meanwhile is not retried (include/retry.lua)
+-- KEYS[12] outputBytes counter, KEYS[13] outputSwept stream id: the output budget
+--          (include/run-record.lua)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV lease_ms           how long a claimed fire waits for its begin
@@ -37,6 +39,8 @@
 -- ARGV streak_prefix      each task's failures in a row are this + kid
 -- ARGV ended_name_prefix  the kid of a task that left holding a name is this + name, kept for
 --                         max_age_ms (include/ended-name.lua)
+-- ARGV output_prefix      each run's output is this + fire id, and all of them together
+-- ARGV max_output         at most this many bytes (the oldest dropped first; 0: none kept)
 -- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid: its lost run is not
 --                         retried (include/ended-name.lua, include/retry.lua)
 -- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
@@ -84,6 +88,8 @@ local c = {
   history = {
     prefix = a.history_prefix, per_task = a.per_task, max_age_ms = a.max_age_ms, max_runs = a.max_runs,
     now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6], streak_prefix = a.streak_prefix,
+    output_prefix = a.output_prefix, output_bytes_key = KEYS[12], output_swept_key = KEYS[13],
+    max_output = a.max_output,
   },
   ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix },
   overlap = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], leases_key = KEYS[3], now_ms = now_int },

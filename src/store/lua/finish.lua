@@ -8,6 +8,8 @@
 -- KEYS[1] leases sorted set, KEYS[2] fires hash, KEYS[3] runs stream, KEYS[4] last hash
 -- KEYS[5] running hash, KEYS[6] queued hash, KEYS[7] retrying hash (kid -> its retry waiting)
 -- KEYS[8] pool hash, KEYS[9] paused sorted set: a task paused or deleted is not retried
+-- KEYS[10] outputBytes counter, KEYS[11] outputSwept stream id: the output budget
+--          (include/run-record.lua)
 -- ARGV owner              the finishing daemon's id (host:pid:tag): its records' host and pid
 -- ARGV now_ms             now, unix ms
 -- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid (include/ended-name.lua)
@@ -18,6 +20,8 @@
 -- ARGV streak_prefix      each task's failures in a row are this + kid
 -- ARGV ended_name_prefix  a run of a task that left holding a name keeps this + name as long as
 --                         its history (include/ended-name.lua)
+-- ARGV output_prefix      each run's output is this + fire id, and all of them together
+-- ARGV max_output         at most this many bytes (the oldest dropped first; 0: none kept)
 -- ARGV each fire_id       per run ended: its fire,
 -- ARGV each token         the lease it was begun under,
 -- ARGV each started_ms    when it really started (unix ms, with a fraction),
@@ -30,7 +34,8 @@
 -- ARGV each http_status   the URL's HTTP status,
 -- ARGV each timed_out     '1' when it ran out of time,
 -- ARGV each error         why it failed, in words,
--- ARGV each output        the tail of its output (the head of a URL's body),
+-- ARGV each stdout        what it printed on stdout (a URL's body), within its output_max,
+-- ARGV each stderr        and on stderr,
 -- ARGV each retry_wait_ms a failure worth a retry: the retry's wait (runs/retry.ts)
 -- Returns one triple per run: { 1, streak, record_row } recorded (streak: include/run-record.lua;
 -- record_row: the record as kept, with retry_at when its retry was handed out), { 0, 0, false }
@@ -46,6 +51,8 @@ local now_ms = a.now_ms
 local history = {
   prefix = a.history_prefix, per_task = a.per_task, max_age_ms = a.max_age_ms, max_runs = a.max_runs,
   now_ms = now_ms, runs_key = KEYS[3], last_key = KEYS[4], streak_prefix = a.streak_prefix,
+  output_prefix = a.output_prefix, output_bytes_key = KEYS[10], output_swept_key = KEYS[11],
+  max_output = a.max_output,
 }
 local ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix }
 local overlap = { running_key = KEYS[5], queued_key = KEYS[6], fires_key = KEYS[2], leases_key = KEYS[1], now_ms = now_ms }

@@ -1,6 +1,8 @@
 -- fire-of (included by claim.lua and run.lua): the fire of one run of a task, as the fires hash
 -- keeps it and the daemon reads it (store/fire-record.ts): what to run, for how long, how to
--- retry it, and what to put on record. Its state is set by whoever hands it out.
+-- retry it, how it runs (its task's cwd, env, user, output_max, notify: tasks/run-fields.ts), and
+-- what to put on record. Its state is set by whoever hands it out; a retry copies them all
+-- (include/retry.lua).
 
 -- A whole number in [lo, 2^53], else nil: checked as fire-record.ts checks it, so a stray value
 -- in a task does not make the whole reply unreadable.
@@ -9,6 +11,19 @@ local function whole(v, lo)
 end
 
 -- due_ms, claimed_ms: unix ms (the fire keeps its due in unix seconds, as the task its times).
+-- A table of strings only (a task's env), else nil.
+local function string_map(v)
+  if type(v) ~= 'table' or next(v) == nil then return nil end
+  for name, value in pairs(v) do
+    if type(name) ~= 'string' or type(value) ~= 'string' then return nil end
+  end
+  return v
+end
+
+local function text_of(v)
+  return type(v) == 'string' and v or nil
+end
+
 local function fire_of(kid, task, kind, due_ms, run_num, limit, claimed_ms)
   local retries = whole(task.retries, 1)
   return {
@@ -18,7 +33,9 @@ local function fire_of(kid, task, kind, due_ms, run_num, limit, claimed_ms)
     timeout = whole(task.timeout, 1),
     retries = retries, retry_delay = retries and whole(task.retry_delay, 1) or nil,
     -- Its name, if a string: a run recorded after its task left keeps the name's record
-    -- (include/ended-name.lua). The daemon does not read it.
-    name = type(task.name) == 'string' and task.name or nil,
+    -- (include/ended-name.lua); the daemon gives it to the command ($KTIMER_NAME) and alerts.
+    name = text_of(task.name),
+    cwd = text_of(task.cwd), env = string_map(task.env), user = text_of(task.user),
+    output_max = whole(task.output_max, 0), notify = task.notify == 'off' and 'off' or nil,
   }
 end

@@ -1,13 +1,17 @@
 -- run-record (included by claim.lua and finish.lua; src/runs/record.ts says what a record is): a
 -- run on record. run_record builds a record, the one place one is built: from its fire as the
 -- fires hash holds it and how its run ended. record_run puts it on record: into its task's history
--- list (newest first, at most h.per_task, none older than h.max_age_ms), a summary into the runs
--- stream (at most h.max_runs) and into the task's last run (JSON). Arguments only, no globals:
--- h = { prefix, per_task, max_age_ms, max_runs, now_ms, runs_key, last_key, streak_prefix }.
+-- list (newest first, at most h.per_task, none older than h.max_age_ms), its output apart from it
+-- (a string h.output_prefix .. fire_id: stdout then stderr, the record saying the bytes of each),
+-- a summary into the runs stream and into the task's last run (JSON). trim_runs bounds it all
+-- across the fleet, once per script (issue 27 L5, docs/logs-and-history.md "How much is kept").
+-- Arguments only, no globals: h = { prefix, per_task, max_age_ms, max_runs, now_ms, runs_key,
+-- last_key, streak_prefix, output_prefix, output_bytes_key, output_swept_key, max_output }.
 
 -- The record of `fire`'s run. e = { owner (whose run: its host and pid), result, finished_ms, and
 -- where known: started_ms, lateness_ms, duration_ms, exit_code, signal, http_status, timed_out,
--- error, output, retry_ms (when its retry is due) }.
+-- error, stdout, stderr, retry_ms (when its retry is due) }. Its stdout and stderr are not fields
+-- of the row: record_run keeps them apart, and the row's `output` says their bytes.
 local function run_record(fire, e)
   local host, pid = host_pid_of(e.owner)
   return {
@@ -15,7 +19,7 @@ local function run_record(fire, e)
     started = e.started_ms and to_sec(e.started_ms), finished = to_sec(e.finished_ms),
     lateness_ms = e.lateness_ms, duration_ms = e.duration_ms, result = e.result,
     exit_code = e.exit_code, signal = e.signal, http_status = e.http_status, timed_out = e.timed_out,
-    error = e.error, output = e.output, host = host, pid = pid,
+    error = e.error, stdout = e.stdout or '', stderr = e.stderr or '', host = host, pid = pid,
     trigger = fire.trigger or TRIGGER.schedule, attempt = fire.attempt or 1,
     retry_at = e.retry_ms and to_sec(e.retry_ms),
   }
@@ -51,16 +55,53 @@ local function finished_of(raw)
   return tonumber(rec.finished)
 end
 
--- The record into its task's history list; records past the age leave from the old end, a few
--- per run (the next runs take the rest).
+-- The fire id a history row starts with (nil: an object, as ktimer 2.0 stored, with no output apart).
+local function fire_id_of_row(raw)
+  return raw and string.match(raw, '^%["([^"]+)"')
+end
+
+-- The output of `fire_id` leaves (when kept), and the fleet's count of output bytes with it.
+local function drop_output(h, fire_id)
+  if not fire_id then return end
+  local key = h.output_prefix .. fire_id
+  local n = redis.call('STRLEN', key)
+  if n > 0 then
+    redis.call('DEL', key)
+    redis.call('DECRBY', h.output_bytes_key, n)
+  end
+end
+
+-- Whether outputs are kept: they need a history to be read from and the stream to be bounded by.
+local function keeps_output(h)
+  return h.max_output > 0 and h.per_task > 0 and h.max_runs > 0
+end
+
+-- rec's stdout and stderr, kept apart from its row: one string, stdout then stderr; the row's
+-- output field says the bytes of each ({ stdout, stderr }). Nothing printed: nothing kept.
+local function keep_output(h, rec)
+  local bytes = #rec.stdout + #rec.stderr
+  if bytes == 0 or not keeps_output(h) then return end
+  drop_output(h, rec.fire_id)
+  redis.call('SET', h.output_prefix .. rec.fire_id, rec.stdout .. rec.stderr)
+  redis.call('INCRBY', h.output_bytes_key, bytes)
+  rec.output = { #rec.stdout, #rec.stderr }
+end
+
+-- The record into its task's history list; rows past per_task, and a few past the age from the
+-- old end (the next runs take the rest), leave with their outputs.
 local function keep_in_history(h, rec)
   local key = h.prefix .. rec.kid
   redis.call('LPUSH', key, record_row(rec))
+  for _, raw in ipairs(redis.call('LRANGE', key, h.per_task, h.per_task + 3)) do
+    drop_output(h, fire_id_of_row(raw))
+  end
   redis.call('LTRIM', key, 0, h.per_task - 1)
   for _ = 1, 4 do
-    local finished = finished_of(redis.call('LINDEX', key, -1))
+    local raw = redis.call('LINDEX', key, -1)
+    local finished = finished_of(raw)
     if not finished or finished * 1000 >= h.now_ms - h.max_age_ms then break end
     redis.call('RPOP', key)
+    drop_output(h, fire_id_of_row(raw))
   end
   redis.call('PEXPIRE', key, h.max_age_ms)
 end
@@ -76,7 +117,8 @@ local function add_to_stream(h, summary)
     values[#values + 1] = f
     values[#values + 1] = v == nil and '' or v
   end
-  return redis.call('XADD', h.runs_key, 'MAXLEN', '~', h.max_runs, '*', unpack(values))
+  -- Trimmed by trim_runs, exactly: approximate trimming would not say which runs left.
+  return redis.call('XADD', h.runs_key, '*', unpack(values))
 end
 
 -- The task's failures in a row, for alerts: after a failure or a lost run that no retry follows,
@@ -105,18 +147,70 @@ local function record_run(h, rec)
   -- What started it and which attempt, only when not the usual (the schedule, a first attempt).
   if summary.trigger == TRIGGER.schedule then summary.trigger = nil end
   if summary.attempt == 1 then summary.attempt = nil end
+  keep_output(h, rec)
   if h.per_task > 0 then keep_in_history(h, rec) end
   local id = h.max_runs > 0 and add_to_stream(h, summary) or nil
   redis.call('HSET', h.last_key, rec.kid, cjson.encode(summary))
+  h.added = (h.added or 0) + 1
   return count_streak(h, rec), id
 end
 
--- Runs past the age leave the stream, once per script (approximate trimming is cheap). Ages are
--- taken from the stream's own ids (the server's clock when they were added): from the newest,
--- last_id (nil: none added).
-local function trim_runs(h, last_id)
-  local newest = last_id and tonumber(string.match(last_id, '^(%d+)'))
-  if newest then
-    redis.call('XTRIM', h.runs_key, 'MINID', '~', math.max(0, newest - h.max_age_ms))
+-- The fire id of a runs stream entry (nil: an entry of ktimer 1.2, a JSON summary).
+local function fire_id_of_entry(entry)
+  local fields = entry[2]
+  return fields[1] == 'fire_id' and fields[2] or nil
+end
+
+-- The oldest run on record leaves: its stream entry, its record (its task's oldest, unless trimmed
+-- from there already) and its output.
+local function drop_oldest_run(h, entry)
+  local fire_id = fire_id_of_entry(entry)
+  if fire_id then
+    local key = h.prefix .. (kid_of_fire_id(fire_id) or '')
+    if fire_id_of_row(redis.call('LINDEX', key, -1)) == fire_id then redis.call('RPOP', key) end
+    drop_output(h, fire_id)
   end
+  redis.call('XDEL', h.runs_key, entry[1])
+end
+
+-- Past max_output bytes of output, the oldest outputs go, their records stay (a record whose output
+-- is gone reads as dropped: store/history-store.ts). A cursor walks the stream from the oldest run
+-- whose output it has not dropped yet; at most 200 runs a script. A walk that reaches the newest
+-- run with the count still over has dropped every output the stream knows of: the count restarts.
+local function drop_oldest_outputs(h)
+  local over = function() return (tonumber(redis.call('GET', h.output_bytes_key)) or 0) > h.max_output end
+  for _ = 1, 10 do
+    if not over() then return end
+    local from = redis.call('GET', h.output_swept_key)
+    local entries = redis.call('XRANGE', h.runs_key, from and ('(' .. from) or '-', '+', 'COUNT', 20)
+    if #entries == 0 then
+      redis.call('DEL', h.output_bytes_key)
+      return
+    end
+    for _, entry in ipairs(entries) do
+      drop_output(h, fire_id_of_entry(entry))
+      redis.call('SET', h.output_swept_key, entry[1])
+      if not over() then return end
+    end
+  end
+end
+
+-- The history's bound across the fleet, once per script that put runs on record (h.added): the
+-- runs stream holds every run in the order it went on record, so its oldest entries are the
+-- fleet's oldest runs. Past max_runs, or older than max_age, they leave (drop_oldest_run), as many
+-- as were added and 4 more; then the output budget (drop_oldest_outputs). Ages are taken from the
+-- stream's own ids (the server's clock when they were added), from the newest, last_id (nil: none
+-- added by this script).
+local function trim_runs(h, last_id)
+  if not h.added then return end
+  local newest = last_id or (redis.call('XREVRANGE', h.runs_key, '+', '-', 'COUNT', 1)[1] or {})[1]
+  local min_ms = (tonumber(string.match(newest or '', '^(%d+)')) or 0) - h.max_age_ms
+  for _ = 1, h.added + 4 do
+    local head = redis.call('XRANGE', h.runs_key, '-', '+', 'COUNT', 1)[1]
+    if not head then break end
+    local head_ms = tonumber(string.match(head[1], '^(%d+)')) or 0
+    if head_ms >= min_ms and redis.call('XLEN', h.runs_key) <= h.max_runs then break end
+    drop_oldest_run(h, head)
+  end
+  drop_oldest_outputs(h)
 end
