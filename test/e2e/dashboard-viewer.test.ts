@@ -82,6 +82,9 @@ test('a viewer reads everything and changes nothing: API (passwd, Bearer) and da
       `dashboard ${action}`,
     );
   }
+  // A run's live output is read, not a change (it asks the daemon to publish it): never a 403.
+  const live = await web.api({ action: 'output_live', fire_id: 'watched:1', passwd: VIEWER });
+  assert.notEqual(live.http, 403, JSON.stringify(live.body));
   // An action the viewer list does not know (added later) is refused to viewers by default.
   assert.ok(!READ_ACTIONS.has('add') && !READ_ACTIONS.has('clear') && !READ_ACTIONS.has('apply'));
   // The admin's Bearer changes; a wrong one is refused as a wrong password.
