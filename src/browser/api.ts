@@ -43,7 +43,7 @@ let token: string | null = storedToken();
 let role: 'admin' | 'viewer' = 'admin';
 
 export const isViewer = (): boolean => role === 'viewer';
-/** What this daemon's dashboard serves beyond the base (`output`: the live output feed, issue 24). */
+/** What this daemon's API serves beyond the base (issue 24's `daemons` and `output_live`), as its session says. */
 let features: readonly string[] = [];
 export const serves = (feature: string): boolean => features.includes(feature);
 /** What applies to a task that sets none of its own (task_timeout), as the session said. */
