@@ -2,6 +2,7 @@
 // servers, medians of BENCH_REPS repetitions (default 3), written to bench/RESULTS.md.
 import { writeFileSync } from 'node:fs';
 import { runAdd } from './add.js';
+import { runApply } from './apply.js';
 import { runBurst } from './burst.js';
 import { runCost } from './cost.js';
 import { runHistory } from './history.js';
@@ -23,6 +24,7 @@ for (const run of [
   runSchedules,
   runHistory,
   runObserved,
+  runApply,
 ]) {
   const section = await run(reps);
   printSection(section);

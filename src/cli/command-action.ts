@@ -39,8 +39,9 @@ export function bindAction<
   return cmd.action(async () => {
     const words = cmd.args;
     const opts = cmd.opts();
-    // Words beyond the command's arguments, for every command alike.
-    checkStray(argv, words.slice(cmd.registeredArguments.length), opts);
+    // Words beyond the command's arguments, for every command alike (none past a variadic one).
+    const variadic = cmd.registeredArguments.at(-1)?.variadic === true;
+    checkStray(argv, variadic ? [] : words.slice(cmd.registeredArguments.length), opts);
     const ctx = new CliContext(cmd.optsWithGlobals());
     try {
       const mod = await load();

@@ -15,6 +15,8 @@ export interface CompletionSpec {
   valueOptions: string[];
   /** Commands whose argument is a KID (a kid or a task's name). */
   kidCommands: string[];
+  /** Commands whose every argument is a KID (del, pause, resume, run: several targets). */
+  kidsCommands: string[];
   /** Option values offered, by option. */
   choices: Record<string, readonly string[]>;
   /** Options whose value is a path. */
@@ -37,13 +39,15 @@ export function completionSpec(program: CommandUnknownOpts): CompletionSpec {
         ),
       ),
     ].filter((f): f is string => f !== undefined),
-    kidCommands: program.commands
-      .filter((c) => c.registeredArguments.some((a) => a.name() === 'kid'))
-      .map((c) => c.name()),
+    kidCommands: commandsWithArgument(program, 'kid'),
+    kidsCommands: commandsWithArgument(program, 'kids'),
     choices: { '--type': TASK_TYPES, '--misfire': MISFIRES, '--overlap': OVERLAPS },
     fileOptions: ['--config', '--file', '--unit-dir'],
   };
 }
+
+const commandsWithArgument = (program: CommandUnknownOpts, name: string): string[] =>
+  program.commands.filter((c) => c.registeredArguments.some((a) => a.name() === name)).map((c) => c.name());
 
 const words = (list: readonly string[]): string => list.join(' ');
 
@@ -60,6 +64,7 @@ _ktimer_global="${words(spec.global)}"
 _ktimer_value_options=" ${words(spec.valueOptions)} "
 _ktimer_file_options=" ${words(spec.fileOptions)} "
 _ktimer_kid_commands=" ${words(spec.kidCommands)} "
+_ktimer_kids_commands=" ${words(spec.kidsCommands)} "
 _ktimer_options() {
   case $1 in
 ${caseArms(spec.options)}
@@ -130,7 +135,7 @@ _ktimer() {
     _ktimer_reply "$cur" "$_ktimer_commands"
   elif [[ $cmd == completion && $args == 0 ]]; then
     _ktimer_reply "$cur" "bash zsh"
-  elif [[ $_ktimer_kid_commands == *" $cmd "* && $args == 0 ]]; then
+  elif [[ ($_ktimer_kid_commands == *" $cmd "* && $args == 0) || $_ktimer_kids_commands == *" $cmd "* ]]; then
     _ktimer_reply "$cur" "$(_ktimer_tasks)"
   fi
 }
@@ -200,7 +205,7 @@ const ZSH_FUNCTIONS = `_ktimer() {
     compadd -- \${=_ktimer_commands}
   elif [[ $cmd == completion && $args == 0 ]]; then
     compadd -- bash zsh
-  elif [[ $_ktimer_kid_commands == *" $cmd "* && $args == 0 ]]; then
+  elif [[ ($_ktimer_kid_commands == *" $cmd "* && $args == 0) || $_ktimer_kids_commands == *" $cmd "* ]]; then
     _ktimer_values --kid ""
   fi
 }

@@ -56,16 +56,24 @@ export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
 /** `ktimer history`: a task's runs, latest start first. */
 export function historyTable(runs: readonly RunRecord[]): string {
   const rows = runs.map((r) => [
-    r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
+    r.result === 'missed' ? '—' : r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
     r.started === undefined ? '' : localIso(r.started * 1000),
     triggerInWords(r),
     outcomeInWords(r),
     durationInWords(r.duration_ms),
     r.lateness_ms === undefined ? '' : `${r.lateness_ms} ms`,
     r.host,
-    oneLine(r.error ?? '', 60),
+    r.result === 'missed' ? gapInWords(r) : oneLine(r.error ?? '', 60),
   ]);
   return table(['RUN', 'STARTED', 'BY', 'RESULT', 'DURATION', 'LATE', 'HOST', 'ERROR'], rows);
+}
+
+/** A missed record's span: `due 10:00:05 .. 10:04:55 (misfire=once)`. */
+export function gapInWords(r: Partial<Pick<RunRecord, 'due' | 'last_due' | 'error'>>): string {
+  if (r.due === undefined) return '';
+  const first = localIso(r.due * 1000);
+  const last = r.last_due === undefined || r.last_due === r.due ? '' : ` .. ${localIso(r.last_due * 1000)}`;
+  return `due ${first}${last}${r.error ? ` (${oneLine(r.error, 40)})` : ''}`;
 }
 
 /** `ktimer runs`: runs of every task, latest start first. */
@@ -74,7 +82,7 @@ export function runsTable(runs: readonly RunSummary[]): string {
     r.started === undefined ? '' : localIso(r.started * 1000),
     r.fire_id,
     triggerInWords(r),
-    outcomeInWords(r),
+    r.result === 'missed' ? `${outcomeInWords(r)}: ${gapInWords(r)}` : outcomeInWords(r),
     durationInWords(r.duration_ms),
     r.host,
   ]);
@@ -88,6 +96,13 @@ export function nextTable(next: NextRuns): string {
     return `${oneLine(next.schedule, 120)}\npaused since ${since}: no runs until \`ktimer resume ${next.kid}\`.`;
   }
   const rows = next.runs.map((r) => [r.local, r.utc]);
-  const end = next.more ? [] : [next.runs.length === 0 ? 'no runs ahead.' : 'no runs after these.'];
+  const window = next.until_ms !== undefined;
+  const end = next.more
+    ? []
+    : [
+        next.runs.length === 0
+          ? `no runs ${window ? 'in that window' : 'ahead'}.`
+          : `no runs after these${window ? ' in that window' : ''}.`,
+      ];
   return [oneLine(next.schedule, 120), table([`LOCAL (${next.tz})`, 'UTC'], rows), ...end].join('\n');
 }

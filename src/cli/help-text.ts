@@ -6,6 +6,12 @@ const KID = '912ec803b2ce49e4a541068d495ab570';
 const TOMORROW = '$(date -d tomorrow +%s)';
 const TOMORROW_18H = '$(date -d tomorrow +%F)T18:00';
 
+/** Said by del, pause, resume and run. */
+const MANY_TARGETS = [
+  'Several kids or names, or -group=G: a line per target, failures on stderr, exit 1 if any failed',
+  "(the others are done all the same); --json: each target's result.",
+];
+
 /** Per command: example lines, then notes (shown under the examples). */
 export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[] }> = {
   version: { examples: ['ktimer version', 'ktimer version --json'] },
@@ -27,9 +33,16 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
   },
   get: { examples: [`ktimer get ${KID}`, `ktimer get -kid=${KID} --json`, 'ktimer get backup'] },
   del: {
-    examples: [`ktimer del ${KID}`, `ktimer del -kid=${KID}`, 'ktimer del backup'],
+    examples: [
+      `ktimer del ${KID}`,
+      `ktimer del -kid=${KID}`,
+      'ktimer del backup',
+      'ktimer del backup report cleanup',
+      'ktimer del -group=nightly --json',
+    ],
     notes: [
       "A fired timer's retries stop too: the one waiting is dropped (dropped:[1]), a run under way is not retried.",
+      ...MANY_TARGETS,
     ],
   },
   add: {
@@ -87,44 +100,67 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
     ],
   },
   pause: {
-    examples: [`ktimer pause ${KID}`, `ktimer pause -kid=${KID} --json`, 'ktimer pause --all'],
+    examples: [
+      `ktimer pause ${KID}`,
+      `ktimer pause -kid=${KID} --json`,
+      'ktimer pause backup report',
+      'ktimer pause -group=nightly',
+      'ktimer pause --all',
+    ],
     notes: [
       'A paused task never fires; list shows it last, NEXT "paused". A run already under way goes on.',
       'update keeps it paused; del deletes it.',
+      ...MANY_TARGETS,
     ],
   },
   resume: {
-    examples: [`ktimer resume ${KID}`, 'ktimer resume --all --json'],
+    examples: [`ktimer resume ${KID}`, 'ktimer resume -group=nightly', 'ktimer resume --all --json'],
     notes: [
       'A ticker goes on at the next slot of its grid after now, a cron task at the next time of its',
       'expression: the runs missed while paused are not made up. A timer whose time passed while',
       'paused fires once, right away.',
+      ...MANY_TARGETS,
     ],
   },
   run: {
-    examples: [`ktimer run ${KID}`, 'ktimer run backup --wait', `ktimer run -kid=${KID} --json`],
+    examples: [
+      `ktimer run ${KID}`,
+      'ktimer run backup --wait',
+      `ktimer run -kid=${KID} --json`,
+      'ktimer run -group=nightly',
+    ],
     notes: [
       'The run is recorded with trigger "manual" (history BY column) and takes the next run number.',
       'The schedule stays as it is, but the run counts: a timer run by hand is done (it does not fire',
       'again at its time), and so is a task whose runs, by hand or scheduled, reach its -limit.',
       'A task with -overlap=skip whose run is under way is not run (exit 1);',
       'with queue, the run starts when that one ends. --wait exits 0 if the run (after its retries) succeeded, 1 if not.',
+      ...MANY_TARGETS,
+      '--wait takes one task.',
     ],
   },
   next: {
-    examples: [`ktimer next ${KID}`, `ktimer next -kid=${KID} -n 3 --json`],
+    examples: [
+      `ktimer next ${KID}`,
+      `ktimer next -kid=${KID} -n 3 --json`,
+      'ktimer next backup --from +90d --until +120d',
+      'ktimer next backup --from 2027-03-20 -n 1000',
+    ],
     notes: [
       "Its run times to come (runs made are in history and runs). Local times are in the task's zone",
       "for cron tasks, in this machine's zone otherwise.",
+      "--from, --until: a window far ahead (a day is its start in the task's zone), e.g. to see a DST",
+      'change months before; the runs before it count against -limit. -n goes up to 1000.',
     ],
   },
   history: {
     examples: [`ktimer history ${KID}`, `ktimer history -kid=${KID} -n 5 --json`, 'ktimer history backup'],
     notes: [
       "The task's runs made (its run times to come are in next), each with its outcome (RESULT:",
-      'ok, failed, lost or skipped). Kept in Redis: history_per_task runs per task, none older than',
-      'history_max_age, history_max_runs across the fleet, history_max_output bytes of their output',
-      '(conf.ini; the oldest go first: docs/logs-and-history.md).',
+      'ok, failed, lost, skipped, or missed N: runs not fired while no daemon was up, or passed over',
+      'by -misfire=skip, one row per gap with its span). Kept in Redis: history_per_task runs per',
+      'task, none older than history_max_age, history_max_runs across the fleet, history_max_output',
+      'bytes of their output (conf.ini; the oldest go first: docs/logs-and-history.md).',
       'A name leads to its task after it ended (fired, deleted) too, for as long as its history is kept.',
     ],
   },
@@ -160,6 +196,38 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       '--follow prints a run as it prints, from any machine, until it ends (through its retries):',
       'exit 0 if it succeeded, 1 if not, as run --wait.',
       'Control characters (escape sequences, bidi overrides) are shown escaped (\\x1b); --raw prints them as they were.',
+    ],
+  },
+  apply: {
+    examples: [
+      'ktimer apply nightly.yaml --dry-run',
+      'ktimer apply nightly.yaml',
+      'ktimer apply nightly.yaml --prune',
+      'ktimer export -group=nightly | ktimer apply -',
+    ],
+    notes: [
+      'The file: group: NAME, then tasks: a map of names to the fields of add --file (type ticker or',
+      'cron; a one-shot timer is refused: use ktimer add). Prints + add, ~ field old -> new, - remove,',
+      'then N to add, N to change, N to remove, N unchanged. The same file again changes nothing.',
+      'A bad task (exit 2) or another apply of the group under way (exit 1): nothing changes.',
+      "--prune removes the group's tasks the file leaves out, never another group's. docs/apply.md.",
+    ],
+  },
+  export: {
+    examples: ['ktimer export -group=nightly > nightly.yaml', 'ktimer export -group=nightly --format json'],
+    notes: [
+      'Applying what export printed changes nothing. Timers and tasks without a name are left out (stderr).',
+    ],
+  },
+  import: {
+    examples: [
+      'ktimer import crontab > jobs.yaml',
+      'crontab -l | ktimer import crontab - -group=web1 > web1.yaml',
+      'ktimer import crontab /etc/crontab --system -group=system',
+    ],
+    notes: [
+      'Prints an apply file (stdout); reports what it could not carry over as it was (MAILTO,',
+      '@reboot, lines it cannot read) on stderr, with line numbers. docs/from-cron.md.',
     ],
   },
   start: {

@@ -49,12 +49,20 @@ function report(err: unknown, program: CommandUnknownOpts, args: readonly string
   if (err instanceof CommanderError && isHelp(err)) return 0;
   if (process.env.KTIMER_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   const failure = describe(err, program, args);
-  process.stderr.write(`ktimer: error: ${failure.text}\n`);
+  // A file's problems (apply): one line each, as they name their own file lines.
+  const lines = problemLines(err) ?? [failure.text];
+  process.stderr.write(lines.map((line) => `ktimer: error: ${line}\n`).join(''));
   if (program.opts().json === true) {
     const doc = { ok: false, code: failure.code, error: failure.text, ...failure.details };
     process.stdout.write(`${JSON.stringify(doc)}\n`);
   }
   return failure.exitCode;
+}
+
+/** The lines of an error listing problems (an apply file's, each naming its file line). */
+function problemLines(err: unknown): string[] | null {
+  if (!(err instanceof KtimerError) || !Array.isArray(err.details?.problems)) return null;
+  return err.message.split('\n').filter((line) => line.trim() !== '');
 }
 
 const isHelp = (err: CommanderError): boolean =>

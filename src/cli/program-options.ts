@@ -117,3 +117,19 @@ export function kidOption<O extends OptionValues, G extends OptionValues>(cmd: C
     if (kid === undefined && key !== undefined) withKid.setOptionValue('kid', key);
   });
 }
+
+/**
+ * Several kids or names as arguments (del, pause, resume, run: issue 25), -kid=KID for one of
+ * them (and its old spelling), or -group=G for every task of a group.
+ */
+export function kidsOption<O extends OptionValues, G extends OptionValues>(cmd: Command<[], O, G>) {
+  const withKids = cmd
+    .argument('[kids...]', 'the task ids or names (or -kid=KID), or none with -group=G')
+    .option('--kid <kid>', 'task id printed by add (32 hex digits; the dashed form is accepted), or its name')
+    .addOption(new Option('--key <kid>', 'old spelling of --kid').hideHelp())
+    .option('--group <group>', 'every task of this group (as an apply file declared them)');
+  return withKids.hook('preAction', () => {
+    const { kid, key }: { kid?: unknown; key?: unknown } = withKids.opts();
+    if (kid === undefined && key !== undefined) withKids.setOptionValue('kid', key);
+  });
+}

@@ -5,7 +5,7 @@ import { Command } from '@commander-js/extra-typings';
 import { usageError } from '../errors.js';
 import { bindAction } from './command-action.js';
 import { commandHelp, OVERVIEW } from './help-text.js';
-import { kidOption, taskOptions } from './program-options.js';
+import { kidOption, kidsOption, taskOptions } from './program-options.js';
 import { didYouMean, similar } from './suggest.js';
 
 export { outcome } from './command-action.js';
@@ -40,8 +40,9 @@ export function buildProgram(argv: readonly string[]): Program {
   const program = rootCommand();
   storeCommands(program, argv);
   taskCommands(program, argv);
+  jobCommands(program, argv);
   runCommands(program, argv);
-  controlCommands(program, argv);
+  steeringCommands(program, argv);
   sessionCommands(program, argv);
   daemonCommands(program, argv);
   systemCommands(program, argv);
@@ -95,7 +96,9 @@ function storeCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/get.js'),
   );
   bindAction(
-    kidOption(program.command('del').description('delete one task')).option(...REASON),
+    kidsOption(
+      program.command('del').description("delete tasks: several kids or names, or a group's"),
+    ).option(...REASON),
     argv,
     () => import('./commands/del.js'),
   );
@@ -138,10 +141,55 @@ function taskCommands(program: Program, argv: readonly string[]): void {
   );
   bindAction(
     kidOption(
-      program.command('next').description('print the next runs of a task, in its zone and UTC'),
-    ).option('-n <n>', 'how many runs, 1..100 (default 10)'),
+      program
+        .command('next')
+        .description('print the next runs of a task, in its zone and UTC, or those of a window ahead'),
+    )
+      .option('-n <n>', 'how many runs, 1..1000 (default 10)')
+      .option(
+        '--from <date>',
+        "the first run shown is at or after this: a day (2027-03-27, in the task's zone), a date, +30d, now",
+      )
+      .option('--until <date>', 'no run shown is after this (as --from)'),
     argv,
     () => import('./commands/next.js'),
+  );
+}
+
+/** Jobs as code (issue 25): apply files, export, the crontab import. */
+function jobCommands(program: Program, argv: readonly string[]): void {
+  bindAction(
+    program
+      .command('apply')
+      .description(
+        "make a group's tasks what a YAML or JSON file declares; prints the plan (+ add, ~ change, - remove)",
+      )
+      .argument('<file>', 'the apply file (- = stdin)')
+      .option('--dry-run', 'print the plan, change nothing')
+      .option('--prune', "remove the group's tasks the file no longer declares"),
+    argv,
+    () => import('./commands/apply.js'),
+  );
+  bindAction(
+    program
+      .command('export')
+      .description("print a group's tasks as an apply file (applying it changes nothing)")
+      .option('--group <group>', 'the group (default: the one group of the stored tasks)')
+      .option('--format <format>', 'yaml or json (default yaml)'),
+    argv,
+    () => import('./commands/export.js'),
+  );
+  bindAction(
+    program
+      .command('import')
+      .description('print an apply file made from a crontab; what cannot be carried over is said on stderr')
+      .argument('<what>', 'crontab')
+      .argument('[file]', 'the crontab (- = stdin; default: yours, from crontab -l)')
+      .option('--group <group>', 'the group of the tasks made (default crontab)')
+      .option('--system', 'a system crontab (/etc/crontab, /etc/cron.d): a user field after the times')
+      .option('--format <format>', 'yaml or json (default yaml)'),
+    argv,
+    () => import('./commands/import.js'),
   );
 }
 
@@ -182,11 +230,13 @@ function runCommands(program: Program, argv: readonly string[]): void {
   );
 }
 
-/** Pausing, resuming, and one run by hand now. */
-function controlCommands(program: Program, argv: readonly string[]): void {
+/** Pausing, resuming and running by hand: one task, several, or a group's. */
+function steeringCommands(program: Program, argv: readonly string[]): void {
   bindAction(
-    kidOption(
-      program.command('pause').description('stop a task from firing; it keeps its kid, schedule and history'),
+    kidsOption(
+      program
+        .command('pause')
+        .description('stop tasks from firing; they keep their kids, schedules and history'),
     )
       .option('--all', 'pause every task')
       .option(...REASON),
@@ -194,10 +244,10 @@ function controlCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/pause.js'),
   );
   bindAction(
-    kidOption(
+    kidsOption(
       program
         .command('resume')
-        .description('let a paused task fire again, from the next run of its schedule (no catch-up)'),
+        .description('let paused tasks fire again, from the next run of their schedules (no catch-up)'),
     )
       .option('--all', 'resume every task')
       .option(...REASON),
@@ -205,12 +255,15 @@ function controlCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/resume.js'),
   );
   bindAction(
-    kidOption(
+    kidsOption(
       program
         .command('run')
-        .description('fire a task once, now, whatever its schedule (a paused one too); prints the fire id'),
+        .description('fire tasks once, now, whatever their schedules (paused ones too); prints the fire ids'),
     )
-      .option('--wait', 'wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not')
+      .option(
+        '--wait',
+        'one task: wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not',
+      )
       .option(...REASON),
     argv,
     () => import('./commands/run.js'),

@@ -3,11 +3,12 @@
 import type { RunSummary } from '../store/open-store.js';
 import type { LastRunFields } from '../service/task-service.js';
 
-/** `ok`, `exit 7`, `http 503`, `killed SIGTERM`, `lost`, `skipped`, `failed`. */
+/** `ok`, `exit 7`, `http 503`, `killed SIGTERM`, `lost`, `skipped`, `missed 12`, `failed`. */
 export function outcomeInWords(
-  r: Pick<RunSummary, 'result' | 'exit_code' | 'http_status' | 'signal'>,
+  r: Pick<RunSummary, 'result' | 'exit_code' | 'http_status' | 'signal' | 'missed'>,
 ): string {
   if (r.result === 'lost' || r.result === 'skipped') return r.result;
+  if (r.result === 'missed') return r.missed === undefined ? 'missed' : `missed ${r.missed}`;
   if (r.result === 'ok') return 'ok';
   if (r.http_status !== undefined) return `http ${r.http_status}`;
   if (r.signal !== undefined) return `killed ${r.signal}`;

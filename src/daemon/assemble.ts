@@ -101,7 +101,13 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   );
   const live = new LivePublisher({ live: store.live, clock: base.clock, logs });
   const dispatcher = buildDispatcher(base, { shells, recorder, metrics, live });
-  const refiller = new CronRefiller({ tasks: store.tasks, clock: base.clock, logs, metrics });
+  const refiller = new CronRefiller({
+    tasks: store.tasks,
+    clock: base.clock,
+    logs,
+    metrics,
+    owner: base.owner,
+  });
   const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier);
   dispatcher.onSlotFree(() => scheduler.slotFreed());
   store.on('ready', () => {

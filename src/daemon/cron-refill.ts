@@ -23,6 +23,8 @@ export interface CronRefillDeps {
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
   /** Runs the misfire policy did not fire (README "Metrics"). */
   metrics?: Pick<Metrics, 'runsMissed'>;
+  /** This daemon's owner id: the host of the missed runs a refill puts on record. */
+  owner?: string;
 }
 
 export class CronRefiller {
@@ -51,7 +53,10 @@ export class CronRefiller {
     while (this.pending.size > 0) {
       const batch = this.computeSlice();
       try {
-        this.refilled += await this.deps.tasks.refill(batch);
+        this.refilled += await this.deps.tasks.refill(batch, {
+          owner: this.deps.owner ?? '',
+          nowMs: this.deps.clock.nowMs(),
+        });
       } catch (err) {
         // Not written: the claim asks again when the task comes due.
         this.deps.logs.error.warn(
@@ -79,13 +84,15 @@ export class CronRefiller {
     try {
       const planned = refillCron(decodeTask(kid, raw), this.deps.clock.nowMs());
       if (!planned) return null;
-      if (planned.missed) {
-        logMissed(this.deps.logs, kid, planned.missed);
-        // Uncounted (a long gap, counting would cost a calendar walk): the gap counts once.
-        this.deps.metrics?.runsMissed(planned.missed.policy, planned.missed.count ?? 1);
-      }
       this.refused.delete(kid);
-      return { kid, expectedRaw: raw, task: planned.task };
+      const { missed } = planned;
+      if (!missed) return { kid, expectedRaw: raw, task: planned.task };
+      logMissed(this.deps.logs, kid, missed);
+      const count = missed.count ?? 1;
+      this.deps.metrics?.runsMissed(missed.policy, count);
+      const { policy, firstDueMs } = missed;
+      const gap = { policy, count, firstDueMs, lastDueMs: missed.lastDueMs ?? firstDueMs };
+      return { kid, expectedRaw: raw, task: planned.task, missed: gap };
     } catch (err) {
       if (!this.refused.has(kid)) {
         this.refused.add(kid);

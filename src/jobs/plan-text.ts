@@ -76,3 +76,20 @@ function around(a: string, b: string): [string, string] {
 
 /** JSON's quoting (escapes shown as such), then nothing a terminal would act on. */
 const quoted = (s: string): string => oneLine(JSON.stringify(s), SHOWN * 2);
+
+/** The plan as data (--json, the web API): names by what happens to them, each change's fields. */
+export function planData(plan: Plan) {
+  return {
+    group: plan.group,
+    add: plan.add.map((j) => j.name),
+    change: plan.change.map((c) => ({
+      name: c.name,
+      kid: c.kid,
+      fields: c.changes.map((f) => f.field),
+      reschedule: c.reschedule,
+    })),
+    remove: plan.remove.map((r) => r.name ?? r.kid),
+    unchanged: plan.unchanged.length,
+    kept: plan.kept,
+  };
+}

@@ -13,6 +13,13 @@ export const fireIdOf = (kid: string, runNum: number): string => `${kid}:${runNu
 /** The fire id of attempt `attempt` (2, 3 ...) of the run whose first attempt is `firstId`. */
 export const attemptIdOf = (firstId: string, attempt: number): string => `${firstId}.${attempt}`;
 
+/**
+ * The id of a missed record (runs not fired, from `firstDueMs` on): no fire had it, so no run
+ * number; the kid before the colon as in a fire id, and the first due time in unix seconds.
+ */
+export const missedIdOf = (kid: string, firstDueMs: number): string =>
+  `${kid}:missed-${Math.floor(firstDueMs / 1000)}`;
+
 /** The kid of a fire id (`kid:run`, `kid:run.attempt`): what comes before the last colon. */
 export const kidOfFireId = (fireId: string): string => fireId.slice(0, fireId.lastIndexOf(':'));
 
@@ -38,6 +45,11 @@ end
 -- The fire id of attempt n of the run whose first attempt is first_id (ids.ts attemptIdOf).
 local function attempt_id_of(first_id, attempt)
   return first_id .. '.' .. attempt
+end
+
+-- The id of a missed record, runs not fired from first_due_ms on (ids.ts missedIdOf).
+local function missed_id_of(kid, first_due_ms)
+  return kid .. ':missed-' .. math.floor(first_due_ms / 1000)
 end
 
 -- The kid of a fire id, or nil when it has no colon (ids.ts kidOfFireId).

@@ -6,8 +6,12 @@
 import type { RunTrigger } from './fire.js';
 import type { CommandKind, TaskType } from './kinds.js';
 
-/** How a recorded run went: ran well, ran and failed, begun and its daemon vanished, or not run (overlap). */
-export const RUN_OUTCOMES = ['ok', 'failed', 'lost', 'skipped'] as const;
+/**
+ * How a recorded run went: ran well, ran and failed, begun and its daemon vanished, not run
+ * (overlap), or runs not fired at all (missed: one record per gap, its count and span: no daemon
+ * claimed them in time, or -misfire=skip passed them over).
+ */
+export const RUN_OUTCOMES = ['ok', 'failed', 'lost', 'skipped', 'missed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 export const isRunOutcome = (value: unknown): value is RunOutcome =>
   RUN_OUTCOMES.includes(value as RunOutcome);
@@ -50,6 +54,9 @@ export interface RunRecord {
   attempt: number;
   /** A failed run to be retried: when its retry is due, unix seconds. */
   retry_at?: number;
+  /** Missed: how many runs of the gap were not fired (due: the first; last_due: the last, unix s). */
+  missed?: number;
+  last_due?: number;
 }
 
 /**
@@ -78,7 +85,17 @@ export const RECORD_FIELDS = [
   'trigger',
   'attempt',
   'retry_at',
+  'missed',
+  'last_due',
 ] as const satisfies readonly (keyof RunRecord)[];
+
+/**
+ * What a missed record's summary holds besides the others': its span and count (in its history
+ * row, missed and last_due are the last of RECORD_FIELDS, which other rows leave off; in its runs
+ * stream entry and last run they follow the summary's fields, which other runs' entries keep as
+ * they always were: no byte more per ordinary run).
+ */
+export const MISSED_FIELDS = ['due', 'missed', 'last_due'] as const satisfies readonly (keyof RunRecord)[];
 
 /**
  * A record's fields that are not in its row: read back from the others (kid, ok), or with it from
@@ -110,7 +127,7 @@ export const SUMMARY_FIELDS = [
 ] as const satisfies readonly (keyof RunRecord)[];
 
 export type RunSummary = Pick<RunRecord, 'fire_id' | 'kid' | 'result' | 'ok' | 'host'> &
-  Partial<Pick<RunRecord, (typeof SUMMARY_FIELDS)[number]>>;
+  Partial<Pick<RunRecord, (typeof SUMMARY_FIELDS)[number] | (typeof MISSED_FIELDS)[number]>>;
 
 /** How a run ended, as the daemon that ran it tells finish.lua (which makes the record of it). */
 export interface RunEnding {

@@ -39,6 +39,12 @@ const BULK_IN_FLIGHT = 4;
 const REPLACE_IN_FLIGHT = 16;
 export const WRITE_ATTEMPTS = 5;
 
+/** checkUsersKnown, loaded only when a task names a user: a plain add starts without child_process. */
+export async function checkUsers(users: Iterable<string | undefined>): Promise<void> {
+  const named = [...users].filter((u) => u !== undefined);
+  if (named.length > 0) await (await import('./user-check.js')).checkUsersKnown(named);
+}
+
 /**
  * A task with a new spec, its run count kept (fire ids KID:N never repeat), paused if it was.
  * Its runs stay, unless `fresh` gives new ones (a new type, time, cron expression or zone: from

@@ -8,6 +8,7 @@ import { parseWindowTime, windowSec } from '../tasks/human-time.js';
 import { isoInZone, shortIso, utcIso } from '../tasks/iso-time.js';
 import { firstSchedule, upcomingRunTimes } from '../tasks/schedule.js';
 import { scheduleInWords } from '../tasks/schedule-words.js';
+import { MAX_RUNS_AHEAD, parseRunWindow, runTimesInWindow } from '../tasks/run-window.js';
 import { machineTimeZone } from '../time-zone.js';
 import {
   checkUpdateInput,
@@ -17,7 +18,14 @@ import {
   type TaskInput,
   type TaskRules,
 } from '../tasks/task-rules.js';
-import { type AddOutcome, type BulkOutcome, changedTask, TaskAdder, WRITE_ATTEMPTS } from './add-tasks.js';
+import {
+  type AddOutcome,
+  type BulkOutcome,
+  changedTask,
+  checkUsers,
+  TaskAdder,
+  WRITE_ATTEMPTS,
+} from './add-tasks.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { searchText, searchWindow, taskFilter } from './list-search.js';
 import { parseGroup } from '../tasks/task-group.js';
@@ -26,6 +34,9 @@ import { nameTakenForUpdate, resolveHistoryKid, resolveKid, resolveKids } from '
 export type { AddOutcome, BulkOutcome } from './add-tasks.js';
 export { BULK_BATCH } from './add-tasks.js';
 import { PauseResume } from './pause-resume.js';
+import { JobApplier } from './apply-jobs.js';
+import { EachTarget } from './targets.js';
+import { exportGroup, exportInput, type ExportResult } from './export-jobs.js';
 
 /** What changed, for runed.log. */
 export type TaskChange =
@@ -61,12 +72,6 @@ export interface ListQuery {
   search?: string | undefined;
   /** Only the tasks of this group. */
   group?: string | undefined;
-}
-
-/** checkUsersKnown, loaded only when a task names a user: a plain add starts without child_process. */
-async function checkUsers(users: Iterable<string | undefined>): Promise<void> {
-  const named = [...users].filter((u) => u !== undefined);
-  if (named.length > 0) await (await import('./user-check.js')).checkUsersKnown(named);
 }
 
 /** A task's last run, as `get` and `list` show it beside the task (README "Run history"). */
@@ -149,6 +154,16 @@ export interface NextRuns {
   more: boolean;
   /** Paused since (unix seconds): no runs until it is resumed. */
   paused?: number;
+  /** The window asked for (next --from, --until), unix ms. */
+  from_ms?: number;
+  until_ms?: number;
+}
+
+/** `next`'s options as typed: -n, and the window (a day, a date, `+30d`, `now`, unix seconds). */
+export interface NextQuery {
+  n?: string | undefined;
+  from?: string | undefined;
+  until?: string | undefined;
 }
 
 export interface TaskServiceDeps {
@@ -181,17 +196,24 @@ export const LIST_MAX_COUNT = 1000;
 export const LIST_MAX_OFFSET = 10_000;
 export const DEL_MAX_KIDS = 1000;
 export const NEXT_DEFAULT_RUNS = 10;
-export const NEXT_MAX_RUNS = 100;
+/** next -n at most (the preview's too). */
+export const NEXT_MAX_RUNS = MAX_RUNS_AHEAD;
 
 export class TaskService {
   private readonly rules: TaskRules;
   private readonly adder: TaskAdder;
   /** pause and resume (service/pause-resume.ts). */
   readonly pauses: PauseResume;
+  /** `apply` of a file (service/apply-jobs.ts). */
+  readonly jobs: JobApplier;
+  /** del, pause, resume and run on many tasks (service/targets.ts). */
+  readonly each: EachTarget;
 
   constructor(private readonly deps: TaskServiceDeps) {
     this.rules = taskRulesOf(deps.config);
     this.pauses = new PauseResume(deps);
+    this.jobs = new JobApplier({ ...deps, rules: this.rules });
+    this.each = new EachTarget(this);
     this.adder = new TaskAdder({
       config: deps.config,
       rules: this.rules,
@@ -202,6 +224,11 @@ export class TaskService {
 
   private async withStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
     return fn(await this.deps.store());
+  }
+
+  /** The store, for the parts of the service in files of their own (targets.ts). */
+  withTaskStore<T>(fn: (store: TaskStore) => Promise<T>): Promise<T> {
+    return this.withStore(fn);
   }
 
   /** The kid a KID argument stands for: a kid, or a task's name (task-ref.ts). */
@@ -250,6 +277,12 @@ export class TaskService {
   /** What applies to a task that sets none of its own (the dashboard shows values, not keys). */
   defaults(): { task_timeout: number } {
     return { task_timeout: this.deps.config.task.timeoutSec };
+  }
+
+  /** `export`: a group's tasks as an apply file (service/export-jobs.ts). */
+  async export(group: string | undefined, format: string | undefined): Promise<ExportResult> {
+    const input = exportInput(group, format);
+    return this.withStore((store) => exportGroup(store, input));
   }
 
   async count(): Promise<number> {
@@ -325,6 +358,21 @@ export class TaskService {
     const kids = [...new Set(await resolveKids(refs, this.deps.store))];
     const deleted = await this.withStore((store) => store.del(kids));
     this.deps.onChange({ op: 'del', kids, ...deleted });
+    return deleted;
+  }
+
+  /**
+   * Deletes one task by kid (a target of del's many, service/targets.ts); a kid with neither a
+   * task nor a run waiting is not found.
+   */
+  async delOne(kid: string): Promise<Deleted> {
+    const deleted = await this.withStore((store) => store.del([kid]));
+    if (deleted.removed === 0 && deleted.dropped === 0)
+      throw new KtimerError(
+        'not_found',
+        `task ${kid} does not exist (it may have fired already; a retry of its run under way, if any, will not happen); see \`ktimer list\``,
+      );
+    this.deps.onChange({ op: 'del', kids: [kid], ...deleted });
     return deleted;
   }
 
@@ -404,16 +452,33 @@ export class TaskService {
 
   /**
    * The next `n` runs of a task (NEXT_DEFAULT_RUNS when not given), local and UTC: local in the
-   * task's zone for cron, this machine's zone otherwise. `more` says whether runs follow them.
+   * task's zone for cron, this machine's zone otherwise; with `from` and `until`, those of that
+   * window (issue 25: far ahead; dates in the task's zone). `more` says whether runs follow them
+   * (within the window).
    */
-  async next(ref: string, nInput?: string): Promise<NextRuns> {
-    const n = runCount(nInput);
+  async next(ref: string, input: NextQuery = {}): Promise<NextRuns> {
+    // Checked before any round trip; read again below in the task's zone, from the server's now.
+    parseRunWindow(input, 'UTC', 0, NEXT_DEFAULT_RUNS);
     const task = await this.get(ref);
+    const tz = zoneShown(task);
+    const window = parseRunWindow(input, tz, await this.deps.nowMs(), NEXT_DEFAULT_RUNS);
+    const shown = {
+      ...(window.fromMs === undefined ? {} : { from_ms: window.fromMs }),
+      ...(window.untilMs === undefined ? {} : { until_ms: window.untilMs }),
+    };
     if (task.paused !== undefined) {
-      const { schedule, tz } = runsOf(task, 0);
-      return { kid: task.kid, schedule, tz, runs: [], more: false, paused: task.paused };
+      const { schedule } = runsOf(task, 0);
+      return { kid: task.kid, schedule, tz, runs: [], more: false, paused: task.paused, ...shown };
     }
-    return { kid: task.kid, ...runsOf(task, n) };
+    const { times, more } = runTimesInWindow(task, window);
+    return {
+      kid: task.kid,
+      schedule: scheduleInWords(task),
+      tz,
+      runs: times.map((ms) => runShown(Math.round(ms), tz)),
+      more,
+      ...shown,
+    };
   }
 
   /**
@@ -456,16 +521,18 @@ export const zoneShown = (task: Pick<Task, 'type' | 'tz'>): string =>
 /** A time as `next` and `resume` show it: in the zone of `zoneShown`. */
 export const timeShown = (ms: number, tz: string): string => shortIso(isoInZone(ms, tz));
 
+const runShown = (ms: number, tz: string) => ({
+  unix_ms: ms,
+  utc: shortIso(utcIso(ms)),
+  local: timeShown(ms, tz),
+});
+
 /** A task's next `n` runs in words and times, local in its zone (cron) or this machine's. */
 function runsOf(task: Task, n: number): Omit<NextRuns, 'kid' | 'paused'> {
   const tz = zoneShown(task);
   // One run more than shown says whether the task goes on after them.
   const upcoming = n === 0 ? [] : upcomingRunTimes(task, n + 1).map(Math.round);
-  const runs = upcoming.slice(0, n).map((ms) => ({
-    unix_ms: ms,
-    utc: shortIso(utcIso(ms)),
-    local: timeShown(ms, tz),
-  }));
+  const runs = upcoming.slice(0, n).map((ms) => runShown(ms, tz));
   return { schedule: scheduleInWords(task), tz, runs, more: upcoming.length > n };
 }
 

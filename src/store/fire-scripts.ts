@@ -84,7 +84,7 @@ export interface ClaimReply {
 export const fullSkip = (req: Pick<ClaimRequest, 'maxShell' | 'maxUrl'>): number =>
   req.maxShell + req.maxUrl + 100;
 
-const HISTORY_ARGV = {
+export const HISTORY_ARGV = {
   history_prefix: 'string',
   per_task: 'number',
   max_age_ms: 'number',
@@ -95,7 +95,7 @@ const HISTORY_ARGV = {
   max_output: 'number',
 } as const;
 
-const historyArgs = (h: HistoryRules) => ({
+export const historyArgs = (h: HistoryRules) => ({
   history_prefix: h.listPrefix,
   per_task: h.perTask,
   max_age_ms: h.maxAgeMs,
@@ -107,7 +107,7 @@ const historyArgs = (h: HistoryRules) => ({
 });
 
 /** The keys of the output budget (include/run-record.lua), after each history script's own. */
-const OUTPUT_KEYS = ['outputBytes', 'outputSwept'] as const;
+export const OUTPUT_KEYS = ['outputBytes', 'outputSwept'] as const;
 
 const CLAIM_ARGV = {
   fixed: {

@@ -49,6 +49,14 @@ export interface StoreKeys {
    * under way when it was deleted is not retried (a fired timer is gone from the hash already).
    */
   readonly noRetry: string;
+  /**
+   * Prefix of each group's set of kids (prefix + group; issue 25): every task stored with that
+   * group is in it (add, add --file, update and apply put it there; del takes it out). A task that
+   * left otherwise (fired, at its limit, cleared) may linger: readers check each task's group.
+   */
+  readonly group: string;
+  /** Prefix of each group's apply lock (prefix + group -> the token of the apply under way). */
+  readonly applyLock: string;
   /** Prefix of each dashboard session (prefix + the digest of its token): its record, expiring when idle. */
   readonly uiSession: string;
   /** The dashboard's logins counted in the current minute, across the fleet (a string, expiring). */
@@ -85,6 +93,8 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     // Also under the lock key's name: its hash tag comes first, so the name after it never moves the slot.
     endedName: `${keys.lock}:ended-name:`,
     noRetry: `${keys.lock}:no-retry:`,
+    group: `${keys.lock}:group:`,
+    applyLock: `${keys.lock}:apply:`,
     uiSession: `${keys.lock}:ui:session:`,
     uiLogins: `${keys.lock}:ui:logins`,
     uiEpoch: `${keys.lock}:ui:epoch`,

@@ -8,9 +8,10 @@ import { FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.js';
 import { GRID_LUA } from '../runs/grid.js';
 import { IDS_LUA } from '../runs/ids.js';
 import { KINDS_LUA, URL_PREFIXES } from '../runs/kinds.js';
-import { RECORD_FIELDS, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
+import { MISSED_FIELDS, RECORD_FIELDS, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
 import { RETRY_LUA } from '../runs/retry.js';
 import { UNITS_LUA } from '../runs/units.js';
+import * as applyScripts from './apply-scripts.js';
 import * as fireScripts from './fire-scripts.js';
 import * as pauseScripts from './pause-scripts.js';
 import type { ArgLayout, Script } from './script.js';
@@ -23,6 +24,7 @@ export const GENERATED_INCLUDE = 'include/generated.lua';
 export function scriptDefinitions(): Script<never, unknown>[] {
   const all: unknown[] = [
     ...Object.values(taskScripts),
+    ...Object.values(applyScripts),
     ...Object.values(fireScripts),
     ...Object.values(pauseScripts),
   ];
@@ -51,7 +53,9 @@ local URL_PREFIXES = ${list(URL_PREFIXES)}
 local RECORD_FIELDS = ${list(RECORD_FIELDS)}
 local FINISHED_AT = ${RECORD_FIELDS.indexOf('finished') + 1}
 -- What the runs stream and a task's last run keep of a record, in the stream's order (record.ts).
-local SUMMARY_FIELDS = ${list(SUMMARY_FIELDS)}`;
+local SUMMARY_FIELDS = ${list(SUMMARY_FIELDS)}
+-- A missed record's own fields, after the summary's in its stream entry and last run (record.ts).
+local MISSED_FIELDS = ${list(MISSED_FIELDS)}`;
 }
 
 /** A layout as Lua data: { { name, kind }, ... }, in ARGV order. */

@@ -45,6 +45,10 @@ export type { RunningFire } from './running-fires.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
+  ApplyBatchRows,
+  ApplyReply,
+  ApplyRow,
+  RowStatus,
   BatchNameTaken,
   BatchResult,
   Deleted,
@@ -113,7 +117,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     noRetryPrefix: keys.noRetry,
   };
   return {
-    tasks: new TaskStore(redis, historyRules.maxAgeMs),
+    tasks: new TaskStore(redis, historyRules),
     fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
     history: new HistoryStore(redis),
     live: new LiveOutputStore(redis),

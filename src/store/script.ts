@@ -77,7 +77,16 @@ function argOf(kind: ArgKind, value: unknown): ScriptArg {
  * The status codes scripts return, one meaning each (a script's header says which it uses).
  * The Lua files return these numbers.
  */
-export const STATUS = { done: 1, missing: 0, full: -1, exists: -2, changed: -3, already: -4 } as const;
+export const STATUS = {
+  done: 1,
+  missing: 0,
+  full: -1,
+  exists: -2,
+  changed: -3,
+  already: -4,
+  /** A lock the caller does not hold (it ran out, or another took it). */
+  unlocked: -5,
+} as const;
 export type Status = keyof typeof STATUS;
 
 const statusByCode = new Map<unknown, Status>(

@@ -3,19 +3,32 @@
 // of the schedule's scores.
 import { encodeTask, type Task } from '../tasks/task.js';
 import { countReply, NONE, type Script, STATUS, statusReply, unexpectedReply } from './script.js';
+import { HISTORY_ARGV, historyArgs, OUTPUT_KEYS, type HistoryRules } from './fire-scripts.js';
 
-/** A task as add, add_many, update, refill and resume write it (next_run_sec: its score). */
-const TASK_ROW = { kid: 'string', task_json: 'string', next_run_sec: 'score', name: 'string' } as const;
+/** A new task as add and add_many write it (next_run_sec: its score). */
+const TASK_ROW = {
+  kid: 'string',
+  task_json: 'string',
+  next_run_sec: 'score',
+  name: 'string',
+  group: 'string',
+} as const;
 const taskRow = ({ kid, task }: NewTask) => ({
   kid,
   task_json: encodeTask(task),
   next_run_sec: task.run_nexttime,
   name: task.name ?? '',
+  group: task.group ?? '',
 });
 
 export interface NewTask {
   kid: string;
   task: Task;
+}
+
+/** Where the scripts that write a task's group find its set of kids (StoreKeys.group). */
+export interface GroupSets {
+  groupPrefix: string;
 }
 
 /** The name is held by another task: its kid. */
@@ -29,17 +42,20 @@ function holderReply(script: string, reply: unknown): NameTaken {
   return { takenBy: reply };
 }
 
-const ADD_ARGV = { fixed: { ...TASK_ROW, max_tasks: 'number' }, each: NONE } as const;
+const ADD_ARGV = {
+  fixed: { ...TASK_ROW, group_prefix: 'string', max_tasks: 'number' },
+  each: NONE,
+} as const;
 
 export const ADD: Script<
-  NewTask & { maxNum: number },
+  NewTask & GroupSets & { maxNum: number },
   'done' | 'full' | 'exists' | NameTaken,
   typeof ADD_ARGV
 > = {
   name: 'add',
   keys: ['pool', 'schedule', 'names'],
   argv: ADD_ARGV,
-  encode: (t) => ({ fixed: { ...taskRow(t), max_tasks: t.maxNum } }),
+  encode: (t) => ({ fixed: { ...taskRow(t), group_prefix: t.groupPrefix, max_tasks: t.maxNum } }),
   decode: (reply) =>
     typeof reply === 'string'
       ? holderReply('add', reply)
@@ -51,18 +67,21 @@ export interface BatchNameTaken extends NameTaken {
   index: number;
 }
 
-const ADD_MANY_ARGV = { fixed: { max_tasks: 'number' }, each: TASK_ROW } as const;
+const ADD_MANY_ARGV = { fixed: { max_tasks: 'number', group_prefix: 'string' }, each: TASK_ROW } as const;
 
 /** Replies the number added (the whole batch), or why nothing was. */
 export const ADD_MANY: Script<
-  { tasks: readonly NewTask[]; maxNum: number },
+  GroupSets & { tasks: readonly NewTask[]; maxNum: number },
   number | 'full' | 'exists' | BatchNameTaken[],
   typeof ADD_MANY_ARGV
 > = {
   name: 'add_many',
   keys: ['pool', 'schedule', 'names'],
   argv: ADD_MANY_ARGV,
-  encode: ({ tasks, maxNum }) => ({ fixed: { max_tasks: maxNum }, each: tasks.map(taskRow) }),
+  encode: ({ tasks, maxNum, groupPrefix }) => ({
+    fixed: { max_tasks: maxNum, group_prefix: groupPrefix },
+    each: tasks.map(taskRow),
+  }),
   decode: (reply) => {
     if (Array.isArray(reply)) {
       if (reply.length === 0 || reply.length % 2 !== 0) throw unexpectedReply('add_many', reply);
@@ -85,26 +104,32 @@ const UPDATE_ARGV = {
     next_run_sec: 'score',
     old_name: 'string',
     new_name: 'string',
+    old_group: 'string',
+    new_group: 'string',
+    group_prefix: 'string',
   },
   each: NONE,
 } as const;
 
 export const UPDATE: Script<
-  { kid: string; expectedRaw: string; oldName: string | undefined; task: Task },
+  GroupSets & { kid: string; expectedRaw: string; old: Task; task: Task },
   'done' | 'missing' | 'changed' | NameTaken,
   typeof UPDATE_ARGV
 > = {
   name: 'update',
   keys: ['pool', 'schedule', 'paused', 'names'],
   argv: UPDATE_ARGV,
-  encode: ({ kid, expectedRaw, oldName, task }) => ({
+  encode: ({ kid, expectedRaw, old, task, groupPrefix }) => ({
     fixed: {
       kid,
       expected_json: expectedRaw,
       task_json: encodeTask(task),
       next_run_sec: task.run_nexttime,
-      old_name: oldName ?? '',
+      old_name: old.name ?? '',
       new_name: task.name ?? '',
+      old_group: old.group ?? '',
+      new_group: task.group ?? '',
+      group_prefix: groupPrefix,
     },
   }),
   decode: (reply) =>
@@ -118,6 +143,15 @@ export interface Refill {
   /** The task JSON as it was read: the write happens only if it is still that. */
   expectedRaw: string;
   task: Task;
+  /** A parked task's runs not fired: put on record as one `missed` run with the write. */
+  missed?: { policy: string; count: number; firstDueMs: number; lastDueMs: number };
+}
+
+/** Who refills, and when: the missed runs a refill puts on record are this daemon's, now. */
+export interface RefillBy {
+  owner: string;
+  nowMs: number;
+  history: HistoryRules;
 }
 
 /** A task written only if it still holds what was read (refill, resume): compare-and-set. */
@@ -133,12 +167,32 @@ export const swapOf = ({ kid, expectedRaw, task }: Refill) => ({
   next_run_sec: task.run_nexttime,
 });
 
+const REFILL_ARGV = {
+  fixed: { now_ms: 'number', owner: 'string', ...HISTORY_ARGV },
+  each: {
+    ...SWAP_ARGV.each,
+    missed: 'number?',
+    missed_first_ms: 'number?',
+    missed_last_ms: 'number?',
+    misfire: 'string?',
+  },
+} as const;
+
 /** Replies how many of the tasks were written (the others changed meanwhile). */
-export const REFILL: Script<readonly Refill[], number, typeof SWAP_ARGV> = {
+export const REFILL: Script<{ items: readonly Refill[]; by: RefillBy }, number, typeof REFILL_ARGV> = {
   name: 'refill',
-  keys: ['pool', 'schedule'],
-  argv: SWAP_ARGV,
-  encode: (items) => ({ fixed: {}, each: items.map(swapOf) }),
+  keys: ['pool', 'schedule', 'runs', 'last', ...OUTPUT_KEYS],
+  argv: REFILL_ARGV,
+  encode: ({ items, by }) => ({
+    fixed: { now_ms: by.nowMs, owner: by.owner, ...historyArgs(by.history) },
+    each: items.map((item) => ({
+      ...swapOf(item),
+      missed: item.missed?.count ?? null,
+      missed_first_ms: item.missed?.firstDueMs ?? null,
+      missed_last_ms: item.missed?.lastDueMs ?? null,
+      misfire: item.missed?.policy ?? null,
+    })),
+  }),
   decode: (reply) => countReply('refill', reply),
 };
 
@@ -153,6 +207,9 @@ export interface LeftBehind {
   keepMs: number;
 }
 
+/** What del needs besides: where a removed task's group keeps its kid. */
+export type DelLeftBehind = LeftBehind & GroupSets;
+
 /** What del did: tasks removed, and runs dropped that waited (a retry, a queued run). */
 export interface Deleted {
   removed: number;
@@ -160,19 +217,26 @@ export interface Deleted {
   dropped: number;
 }
 
-const LEFT_BEHIND = { ended_name_prefix: 'string', keep_ms: 'number', no_retry_prefix: 'string' } as const;
-const leftBehind = (left: LeftBehind) => ({
+export const LEFT_BEHIND = {
+  ended_name_prefix: 'string',
+  keep_ms: 'number',
+  no_retry_prefix: 'string',
+} as const;
+export const leftBehind = (left: LeftBehind) => ({
   ended_name_prefix: left.namePrefix,
   keep_ms: left.keepMs,
   no_retry_prefix: left.noRetryPrefix,
 });
-const DEL_ARGV = { fixed: LEFT_BEHIND, each: { kid: 'string' } } as const;
+const DEL_ARGV = { fixed: { ...LEFT_BEHIND, group_prefix: 'string' }, each: { kid: 'string' } } as const;
 
-export const DEL: Script<{ kids: readonly string[]; left: LeftBehind }, Deleted, typeof DEL_ARGV> = {
+export const DEL: Script<{ kids: readonly string[]; left: DelLeftBehind }, Deleted, typeof DEL_ARGV> = {
   name: 'del',
   keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires'],
   argv: DEL_ARGV,
-  encode: ({ kids, left }) => ({ fixed: leftBehind(left), each: kids.map((kid) => ({ kid })) }),
+  encode: ({ kids, left }) => ({
+    fixed: { ...leftBehind(left), group_prefix: left.groupPrefix },
+    each: kids.map((kid) => ({ kid })),
+  }),
   decode: (reply) => {
     if (!Array.isArray(reply) || reply.length !== 2) throw unexpectedReply('del', reply);
     return { removed: countReply('del', reply[0]), dropped: countReply('del', reply[1]) };

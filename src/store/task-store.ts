@@ -12,9 +12,9 @@ import {
   CLEAR,
   DEL,
   type Deleted,
-  type LeftBehind,
   LIST,
   type BatchNameTaken,
+  type DelLeftBehind,
   type ListPage,
   type ListWindow,
   type NameTaken,
@@ -23,7 +23,11 @@ import {
   type Refill,
   UPDATE,
 } from './task-scripts.js';
-import { RUN, type RunNow } from './fire-scripts.js';
+import { type HistoryRules, RUN, type RunNow } from './fire-scripts.js';
+import { APPLY, type ApplyBatch, type ApplyReply } from './apply-scripts.js';
+
+/** An apply's batch as its caller gives it (the store adds the key names). */
+export type ApplyBatchRows = Omit<ApplyBatch, 'lockPrefix' | 'left'>;
 
 export type {
   BatchNameTaken,
@@ -36,6 +40,7 @@ export type {
   Refill,
 } from './task-scripts.js';
 export type { PauseStatus, Resume, ResumeStatus } from './pause-scripts.js';
+export type { ApplyReply, ApplyRow, RowStatus } from './apply-scripts.js';
 
 /** `NameTaken`: the task's name is another task's (its kid); nothing was written. */
 export type AddResult = 'added' | 'full' | 'exists' | NameTaken;
@@ -53,17 +58,21 @@ const SCAN_COUNT = 1000;
 
 export class TaskStore {
   /** What del and clear leave behind of the tasks they remove (lua/include/ended-name.lua). */
-  private readonly left: LeftBehind;
+  private readonly left: DelLeftBehind;
+  private readonly groupPrefix: string;
 
   constructor(
     private readonly redis: RedisAccess,
-    /** history_max_age, ms: how long a removed task's name still leads to its history. */
-    historyMaxAgeMs: number,
+    /** What the history keeps: how long a removed task's name still leads to it; a refill's missed runs. */
+    private readonly history: HistoryRules,
   ) {
+    const historyMaxAgeMs = history.maxAgeMs;
+    this.groupPrefix = redis.keys.group;
     this.left = {
       namePrefix: redis.keys.endedName,
       noRetryPrefix: redis.keys.noRetry,
       keepMs: historyMaxAgeMs,
+      groupPrefix: this.groupPrefix,
     };
   }
 
@@ -135,13 +144,13 @@ export class TaskStore {
   }
 
   async add(kid: string, task: Task, maxNum: number): Promise<AddResult> {
-    const res = await this.redis.script(ADD, { kid, task, maxNum });
+    const res = await this.redis.script(ADD, { kid, task, maxNum, groupPrefix: this.groupPrefix });
     return res === 'done' ? 'added' : res;
   }
 
   /** Adds a batch atomically: all of it, or none when it would pass maxNum or a kid exists. */
   async addMany(tasks: readonly NewTask[], maxNum: number): Promise<BatchResult> {
-    const res = await this.redis.script(ADD_MANY, { tasks, maxNum });
+    const res = await this.redis.script(ADD_MANY, { tasks, maxNum, groupPrefix: this.groupPrefix });
     return typeof res === 'number' ? 'added' : res;
   }
 
@@ -150,15 +159,24 @@ export class TaskStore {
     const res = await this.redis.script(UPDATE, {
       kid,
       expectedRaw: expected.raw,
-      oldName: expected.task.name,
+      old: expected.task,
       task,
+      groupPrefix: this.groupPrefix,
     });
     return res === 'done' ? 'updated' : res;
   }
 
-  /** New run times for cron tasks, each written only if the task is unchanged since read. */
-  refill(items: readonly Refill[]): Promise<number> {
-    return items.length === 0 ? Promise.resolve(0) : this.redis.script(REFILL, items);
+  /**
+   * New run times for cron tasks, each written only if the task is unchanged since read; a
+   * parked one's missed runs on record with it, as `by`'s (the refilling daemon, now).
+   */
+  refill(
+    items: readonly Refill[],
+    by: { owner: string; nowMs: number } = { owner: '', nowMs: 0 },
+  ): Promise<number> {
+    return items.length === 0
+      ? Promise.resolve(0)
+      : this.redis.script(REFILL, { items, by: { ...by, history: this.history } });
   }
 
   /** Each task's last run (a summary), or null where it has none on record. */
@@ -190,6 +208,43 @@ export class TaskStore {
 
   clear(): Promise<number> {
     return this.redis.script(CLEAR, this.left);
+  }
+
+  /**
+   * The kids in a group's set: every task of the group, and perhaps some that left it (fired,
+   * at their limit, cleared) or were moved to another: check each task's group.
+   */
+  groupKids(group: string): Promise<string[]> {
+    return this.redis.call((client) => client.smembers(this.groupPrefix + group));
+  }
+
+  /** One step of a scan of every task (HSCAN): the next cursor ('0' at the end) and what it read. */
+  async scanTasks(
+    cursor: string,
+    count: number,
+  ): Promise<{ cursor: string; rows: { kid: string; raw: string }[] }> {
+    const [next, flat] = await this.redis.call((client) =>
+      client.hscan(this.redis.keys.pool, cursor, 'COUNT', count),
+    );
+    const rows: { kid: string; raw: string }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      rows.push({ kid: flat[i] as string, raw: flat[i + 1] as string });
+    return { cursor: next, rows };
+  }
+
+  /** Takes the group's apply lock for `ms` unless another apply holds it: whether it did. */
+  async lockApply(group: string, token: string, ms: number): Promise<boolean> {
+    const key = this.redis.keys.applyLock + group;
+    return (await this.redis.call((client) => client.set(key, token, 'PX', ms, 'NX'))) === 'OK';
+  }
+
+  /** One batch of an apply, written whole while the apply holds its group's lock (lua/apply.lua). */
+  applyBatch(batch: ApplyBatchRows): Promise<ApplyReply> {
+    return this.redis.script(APPLY, {
+      ...batch,
+      lockPrefix: this.redis.keys.applyLock,
+      left: this.left,
+    });
   }
 
   /** A page of the tasks whose next run lies in the window, in order of next run. */

@@ -5,7 +5,7 @@
 import { MAX_CATCH_UP } from '../runs/fire.js';
 import { nextSlotMs, periodMsOf } from '../runs/grid.js';
 import { msOfSec, secOfMs as toSec } from '../runs/units.js';
-import { cronTimesAfter, cronTimesUpTo } from './cron.js';
+import { cronTimesAfter, cronTimesUpTo, cronTimesWithin } from './cron.js';
 import type { Misfire, Task, TaskSpec, TaskType } from './task.js';
 import { usageError } from '../errors.js';
 import { parseTaskSpec, type TaskInput, type TaskRules } from './task-rules.js';
@@ -67,9 +67,17 @@ export interface Missed {
   /** The first run not fired, unix ms. */
   firstDueMs: number;
   nextDueMs: number;
-  /** How many; null where counting them would cost a calendar walk (a cron task parked). */
+  /** How many (a parked cron task's: counted up to MISSED_COUNTED). */
   count: number | null;
+  /** The last run not fired, unix ms (a parked cron task's; the claim finds the others'). */
+  lastDueMs?: number;
 }
+
+/**
+ * A parked cron task's missed runs are counted up to this many (a minutely job down for a week
+ * is 10,080): a calendar walk on the daemon's thread, once per gap.
+ */
+export const MISSED_COUNTED = 20_000;
 
 /**
  * A cron task with more run times: topped up to CRON_AHEAD, or, when the claim parked it (it
@@ -90,25 +98,41 @@ export function refillCron(task: Task, nowMs: number): { task: Task; missed: Mis
   const future = cronTimesAfter(cron, tz, nowMs, CRON_AHEAD + 1);
   const policy = task.misfire ?? 'once';
   let queue: number[];
-  let missed: Missed | null = null;
-  const nextDueMs = future[0] ?? 0;
+  let gap: [first: number, last: number] | null = null;
+  let nextDueMs = future[0] ?? 0;
+  const lastDue = (atMs: number) => cronTimesUpTo(cron, tz, atMs, 1)[0];
   if (policy === 'all') {
     const due = cronTimesUpTo(cron, tz, nowMs, MAX_CATCH_UP).filter((ms) => ms >= firstDueMs);
-    if (due.length === MAX_CATCH_UP && (due[0] as number) > firstDueMs)
-      missed = { policy, firstDueMs, nextDueMs: due[0] as number, count: null };
+    const before = due[0] === undefined ? undefined : lastDue(due[0] - 1);
+    if (due.length === MAX_CATCH_UP && before !== undefined && before >= firstDueMs)
+      gap = [firstDueMs, before];
+    nextDueMs = due[0] ?? nextDueMs;
     queue = [...due, ...future];
   } else if (policy === 'once') {
     // The first run due fires; those after it up to now do not.
     queue = [firstDueMs, ...future];
     const after = cronTimesAfter(cron, tz, firstDueMs, 1)[0];
-    if (after !== undefined && after <= nowMs) missed = { policy, firstDueMs: after, nextDueMs, count: null };
+    if (after !== undefined && after <= nowMs) gap = [after, lastDue(nowMs) ?? after];
   } else {
     queue = [...future];
-    missed = { policy, firstDueMs, nextDueMs, count: null };
+    gap = [firstDueMs, lastDue(nowMs) ?? firstDueMs];
   }
+  const missed = gap && missedOf(cron, tz, policy, gap, nextDueMs);
   const [next, ...times] = queue.map(toSec);
   const { parked: _, ...rest } = task;
   return { task: { ...rest, run_nexttime: next ?? 0, runs: times }, missed };
+}
+
+/** A parked cron task's gap of runs not fired, [first, last], counted. */
+function missedOf(
+  cron: string,
+  tz: string,
+  policy: Misfire,
+  [first, last]: [number, number],
+  nextDueMs: number,
+): Missed {
+  const count = cronTimesWithin(cron, tz, first - 1, last, MISSED_COUNTED).length;
+  return { policy, firstDueMs: first, lastDueMs: last, nextDueMs, count: Math.max(count, 1) };
 }
 
 /** The next `n` run times of a stored task, unix ms, as far as its limit allows. */

@@ -6,10 +6,12 @@ import type { HistoryService } from '../service/history-service.js';
 import type { TaskBoard } from '../service/task-board.js';
 import { type TaskService, withSchedule } from '../service/task-service.js';
 import { INPUT_FIELDS, type TaskInput } from '../tasks/task-rules.js';
+import { JOB_ACTIONS } from './job-actions.js';
 import { PAUSE_ACTIONS } from './pause-actions.js';
 import type { Role } from './auth.js';
-import type { Params } from './request.js';
+import { flagParam, type Params } from './request.js';
 import { asActor } from './request-actor.js';
+import { targetsParam, targetsReply } from './target-actions.js';
 
 export interface ActionResult {
   data: unknown;
@@ -36,13 +38,6 @@ function taskInput(params: Params): TaskInput {
   const env = params.get('env');
   input.env = env === undefined ? undefined : env.split(/\r?\n/);
   return input;
-}
-
-/** A 0/1 flag parameter: absent is false. */
-function flagParam(params: Params, name: string): boolean {
-  const value = params.get(name);
-  if (value !== undefined && value !== '0' && value !== '1') throw usageError(`${name} must be 0 or 1`);
-  return value === '1';
 }
 
 /** The task of `kid`: its kid, or its name (every action taking a kid takes a name). */
@@ -75,24 +70,26 @@ export const ACTIONS: Record<string, Action> = {
     return { data: task.kid, msg: 'ok' };
   },
   del: async (p, { service }) => {
-    const kids = kidParam(p)
-      .split(',')
-      .map((k) => k.trim())
-      .filter((k) => k !== '');
-    const { removed, dropped } = await service.del(kids);
-    if (removed === 0 && dropped === 0)
-      throw new KtimerError(
-        'not_found',
-        `no task with kid or name ${kids.length === 1 ? kids[0] : 'among those given'}`,
-      );
+    const results = await service.each.del(targetsParam(p));
+    const dropped = results.reduce((n, r) => n + (r.result?.dropped ?? 0), 0);
     // data stays the number of tasks deleted; runs dropped that waited (a fired timer's retry) are said in msg.
-    return { data: removed, msg: dropped > 0 ? `ok; ${dropped} waiting run(s) dropped` : 'ok' };
+    return targetsReply(
+      results,
+      (r) => r.removed > 0,
+      dropped > 0 ? `${dropped} waiting run(s) dropped` : '',
+    );
   },
   ...PAUSE_ACTIONS,
   run: async (p, { service }) => {
-    const outcome = await service.runNow(kidParam(p));
-    return { data: { fire_id: outcome.fire_id, state: outcome.state }, msg: 'ok' };
+    const input = targetsParam(p);
+    if (input.refs.length === 1 && input.group === undefined) {
+      const outcome = await service.runNow(kidParam(p));
+      return { data: { fire_id: outcome.fire_id, state: outcome.state }, msg: 'ok' };
+    }
+    const reply = targetsReply(await service.each.run(input), () => true);
+    return { ...reply, msg: reply.msg.replace(/^ok/, `ok; ${String(reply.data)} handed out or queued`) };
   },
+  ...JOB_ACTIONS,
   list: async (p, { service }) => {
     const page = await service.list({
       starttime: p.get('starttime'),
@@ -110,7 +107,11 @@ export const ACTIONS: Record<string, Action> = {
     };
   },
   next: async (p, { service }) => {
-    const next = await service.next(kidParam(p), p.get('n'));
+    const next = await service.next(kidParam(p), {
+      n: p.get('n'),
+      from: p.get('from'),
+      until: p.get('until'),
+    });
     const { schedule, tz, more, paused } = next;
     return { data: next.runs, msg: 'ok', extra: { schedule, tz, more, paused } };
   },

@@ -20,7 +20,15 @@ import {
   type RouteReply,
 } from './metrics-route.js';
 import { Dashboard, type DashboardDeps, isDashboardPath } from './dashboard/dashboard.js';
-import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm, requestTarget } from './request.js';
+import {
+  BadRequest,
+  checkParams,
+  type Params,
+  parseUrlEncoded,
+  readApplyBody,
+  readForm,
+  requestTarget,
+} from './request.js';
 
 /** What the API writes to error.log: a pino Logger, or one that hands lines to another thread. */
 export interface ErrorLog {
@@ -167,7 +175,10 @@ async function apiReply(
   });
   if (verdict === 'locked') return fail(429, lockedMessage(guard.limit));
   if (verdict === 'wrong') return fail(401, 'wrong or missing passwd');
-  if (req.method === 'POST' && !bodyHoldsPasswd) await readForm(req, params);
+  if (req.method === 'POST' && !bodyHoldsPasswd) {
+    if (params.get('action') === 'apply') await readApplyBody(req, params);
+    else await readForm(req, params);
+  }
   checkParams(params);
   const result = await runAction(params, deps, { via: 'api', role: verdict, address });
   return { code: 200, data: result.data, msg: result.msg, extra: result.extra };

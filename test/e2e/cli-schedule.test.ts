@@ -99,8 +99,12 @@ test('next: the next runs of a cron task in its zone and in UTC; --json; -n boun
   assert.equal(doc.tz, 'Europe/Berlin');
   assert.equal(doc.more, true);
   assert.equal((await kt('next', kid)).stdout.trimEnd().split('\n').length, 12, '10 runs by default');
-  for (const n of ['0', '101', 'abc'])
-    oneErrorLine(await kt('next', kid, '-n', n), /n "\w+" is invalid; expected a whole number from 1 to 100/);
+  assert.equal((await kt('next', kid, '-n', '1000')).stdout.trimEnd().split('\n').length, 1002, 'up to 1000');
+  for (const n of ['0', '1001', 'abc'])
+    oneErrorLine(
+      await kt('next', kid, '-n', n),
+      /n "\w+" is invalid; expected a whole number from 1 to 1000/,
+    );
   assert.equal((await kt('next', 'f'.repeat(32))).code, 1);
 });
 

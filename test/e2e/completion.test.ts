@@ -91,6 +91,7 @@ test("kids and names from the store of the line's --config, wherever a KID goes"
     `ktimer --config ${config} run --kid ${kid.slice(0, 6)}`,
     `ktimer --config ${config} get backup `,
     `ktimer get `,
+    `ktimer --config ${config} pause backup `,
   ]);
   assert.deepEqual(got[0], ['backup', kid].sort());
   // A kid is hex: one in sixteen begins with "b" too, and is offered beside the name.
@@ -101,6 +102,7 @@ test("kids and names from the store of the line's --config, wherever a KID goes"
   assert.deepEqual(got[4], [], 'one KID argument only');
   // No config to read here (Redis cannot be asked): nothing, and no error on the terminal.
   assert.deepEqual(got[5], []);
+  assert.deepEqual(got[6], ['backup', kid].sort(), 'del, pause, resume and run take several');
 });
 
 test('completion --tasks prints names and kids; an unknown shell is a usage error', async () => {

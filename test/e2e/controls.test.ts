@@ -257,6 +257,7 @@ test('the examples of `ktimer help run` work', async () => {
     '-type=ticker',
     '-time=600',
     '-name=backup',
+    '-group=nightly',
     '-command=echo backup done',
   ]);
   for (const example of examples) {

@@ -143,3 +143,35 @@ test('the web API: history and runs actions, with the same fields', async () => 
     'runs give summaries, without output',
   );
 });
+
+test('runs missed while no daemon was up are on record as missed: one row per gap, its count and span', async () => {
+  const kid = await web.daemon.add(['-type=ticker', '-time=1', '-misfire=skip', '-command=true']);
+  await web.daemon.waitForFires(1, 15_000, (e) => e.kid === kid);
+  web.daemon.kill('SIGTERM');
+  await web.daemon.waitExit();
+  const downAt = Date.now();
+  await waitFor(() => Date.now() - downAt > 3500, { what: 'three of its runs due with no daemon up' });
+  await web.daemon.start();
+  type Run = { result: string; missed?: number; due: number; last_due?: number; error?: string };
+  const gap = await waitFor(
+    async () => ((await json(['history', kid])).runs as Run[]).find((r) => r.result === 'missed') ?? null,
+    { what: 'the gap on record', timeoutMs: 15_000 },
+  );
+  assert.ok((gap.missed ?? 0) >= 3, `${gap.missed} runs missed`);
+  assert.equal(gap.error, 'misfire=skip');
+  assert.equal(
+    ((gap.last_due ?? 0) - gap.due).toFixed(3),
+    ((gap.missed ?? 0) - 1).toFixed(3),
+    'its span: a run a second',
+  );
+  const missedRows = ((await json(['history', kid])).runs as Run[]).filter((r) => r.result === 'missed');
+  assert.equal(missedRows.length, 1, 'one row for the gap');
+  const human = await web.daemon.cli(['history', kid]);
+  assert.match(
+    human.stdout,
+    new RegExp(`\\n— +schedule +missed ${gap.missed} .* due \\S+ \\.\\. \\S+ \\(misfire=skip\\)`),
+  );
+  const runs = await web.daemon.cli(['runs', '-n', '200']);
+  assert.match(runs.stdout, new RegExp(`${kid}:\\S+ +schedule +missed ${gap.missed}: due `));
+  await web.daemon.cli(['del', kid]);
+});

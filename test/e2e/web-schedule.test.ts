@@ -104,10 +104,11 @@ test('next: the runs as the command prints them, local in the zone and UTC; n bo
   assert.equal(two.body.schedule, 'every 1m');
   assert.equal((two.body.data as Run[]).length, 2);
   assert.equal(two.body.more, false);
-  for (const n of ['0', '101', 'x']) {
+  assert.equal(((await api('next', { kid, n: '1000' })).body.data as Run[]).length, 1000, 'up to 1000');
+  for (const n of ['0', '1001', 'x']) {
     const bad = await api('next', { kid, n });
     assert.equal(bad.http, 400);
-    assert.match(bad.body.msg, /n "\w+" is invalid; expected a whole number from 1 to 100/);
+    assert.match(bad.body.msg, /n "\w+" is invalid; expected a whole number from 1 to 1000/);
   }
   assert.equal((await api('next', { kid: 'f'.repeat(32) })).http, 404);
   assert.equal((await api('next')).http, 400, 'kid is missing');

@@ -39,7 +39,7 @@ export function storesOn(
     err instanceof KtimerError ? err : new KtimerError('redis', messageOf(err)),
   );
   return {
-    tasks: new TaskStore(access, history.maxAgeMs),
+    tasks: new TaskStore(access, history),
     fires: new FireStore(access, waitReplicas, history),
   };
 }

@@ -1,6 +1,6 @@
 // The claim/begin/finish scripts against a real Redis: each fire goes to one daemon, leases
 // are taken over when they run out, timers expire, corrupt data is removed.
-import { decodeRunRecord } from '../../src/store/run-record.js';
+import { decodeRunRecord, decodeRunsEntry } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { StoreKeys } from '../../src/store/keys.js';
@@ -144,6 +144,37 @@ test('misfire once (the default): an overdue ticker fires once, the runs between
     nextDueMs: T0 + 3_601_000,
   });
   assert.equal((await tasks.get('t'))?.task.run_nexttime, (T0 + 3_601_000) / 1000, 'the next slot after now');
+});
+
+test('missed runs are on record, one missed record per gap with its count and span, in history and runs', async () => {
+  await tasks.add('t', task({ type: 'ticker', time: 10, limit: 0 }), 100);
+  await tasks.add('s', task({ type: 'ticker', time: 10, limit: 0, misfire: 'skip' }), 100);
+  const res = await claim({ nowMs: T0 + 35_000 });
+  assert.deepEqual(
+    firesOf(res).map((f) => f.kid),
+    ['t'],
+  );
+  const once = decodeRunRecord('t', await redis.client.lindex(`${keys.history}t`, 0));
+  assert.deepEqual(
+    [once.result, once.ok, once.missed, once.due, once.last_due, once.error],
+    ['missed', false, 3, (T0 + 10_000) / 1000, (T0 + 30_000) / 1000, 'misfire=once'],
+    'once: the runs after the one fired, from the first to the last due',
+  );
+  const skip = decodeRunRecord('s', await redis.client.lindex(`${keys.history}s`, 0));
+  assert.deepEqual(
+    [skip.result, skip.missed, skip.due, skip.last_due],
+    ['missed', 4, T0 / 1000, (T0 + 30_000) / 1000],
+  );
+  assert.equal(await redis.client.llen(`${keys.history}s`), 1, 'one record for the whole gap');
+  const stream = await redis.client.xrange(keys.runs, '-', '+');
+  const missed = stream.map(([, f]) => decodeRunsEntry('runs', f)).filter((r) => r.result === 'missed');
+  assert.deepEqual(missed.map((r) => [r.kid, r.missed, r.due, r.last_due]).sort(), [
+    ['s', 4, T0 / 1000, (T0 + 30_000) / 1000],
+    ['t', 3, (T0 + 10_000) / 1000, (T0 + 30_000) / 1000],
+  ]);
+  // A claim in time misses nothing: no record more.
+  await claim({ nowMs: T0 + 40_001 });
+  assert.equal(await redis.client.llen(`${keys.history}s`), 1);
 });
 
 test('misfire skip: an overdue ticker fires nothing and waits for its next slot; a timely one fires', async () => {

@@ -16,16 +16,16 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   tasks: ['top', 'runs'],
   config: ['top'],
   store: ['top', 'runs', 'tasks', 'config'],
-  service: ['top', 'runs', 'tasks', 'config', 'store'],
+  service: ['top', 'runs', 'tasks', 'config', 'store', 'jobs'],
   runner: ['top', 'runs', 'tasks'],
   log: ['top', 'runs', 'tasks', 'config', 'service', 'runner', 'store'],
   notify: ['top', 'runs', 'config', 'store'],
-  web: ['top', 'runs', 'tasks', 'config', 'service'],
+  web: ['top', 'runs', 'tasks', 'config', 'service', 'jobs'],
   metrics: ['top', 'runs', 'tasks'],
   // Apply files, plans, export and the crontab import (issue 25): pure, over the task rules.
   jobs: ['top', 'runs', 'tasks'],
   daemon: ['top', 'runs', 'tasks', 'config', 'store', 'service', 'runner', 'log', 'notify', 'web', 'metrics'],
-  cli: ['top', 'runs', 'tasks', 'config', 'store', 'service', 'log', 'daemon'],
+  cli: ['top', 'runs', 'tasks', 'config', 'store', 'service', 'log', 'daemon', 'jobs'],
   // The dashboard's browser code: it talks to the daemon over HTTP only, and shares with it only
   // the pure types and rules of runs/ (esbuild bundles them into the page).
   browser: ['runs'],

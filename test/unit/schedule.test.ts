@@ -57,13 +57,15 @@ test('a parked task after an hour down: once fires the first run missed, skip no
   assert.deepEqual(once?.missed, {
     policy: 'once',
     firstDueMs: T0 + 5 * min,
+    lastDueMs: T0 + 60 * min,
     nextDueMs: T0 + 65 * min,
-    count: null,
+    count: 12,
   });
 
   const skip = refillCron({ ...parked, misfire: 'skip' }, now);
   assert.equal(skip?.task.run_nexttime, sec(T0 + 65 * min));
   assert.equal(skip?.missed?.firstDueMs, T0);
+  assert.equal(skip?.missed?.count, 13, 'every run of the hour, the first too');
 
   const all = refillCron({ ...parked, misfire: 'all' }, now);
   assert.equal(all?.task.run_nexttime, sec(T0));
@@ -74,7 +76,13 @@ test('a parked task after an hour down: once fires the first run missed, skip no
   const secondly = cron({ cron: '* * * * * *', misfire: 'all', parked: sec(T0), run_nexttime: 0 });
   const many = refillCron(secondly, T0 + 150_000);
   assert.equal(many?.task.run_nexttime, sec(T0 + 51_000), 'the latest 100 of 151');
-  assert.deepEqual(many?.missed, { policy: 'all', firstDueMs: T0, nextDueMs: T0 + 51_000, count: null });
+  assert.deepEqual(many?.missed, {
+    policy: 'all',
+    firstDueMs: T0,
+    lastDueMs: T0 + 50_000,
+    nextDueMs: T0 + 51_000,
+    count: 51,
+  });
 });
 
 test('upcoming runs: one for a timer, the grid for a ticker, the calendar for cron, within the limit', () => {

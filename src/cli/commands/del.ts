@@ -1,23 +1,27 @@
-// ktimer del KID (or NAME): deletes one task; an unknown kid or name is a failure (exit 1). A
-// fired timer is no task, but del stops its retries: the one waiting is dropped (then it is a
-// success), and a run of it under way is not retried.
-import { KtimerError } from '../../errors.js';
+// ktimer del KID... | -group=G: deletes tasks; an unknown kid or name is a failure (exit 1), the
+// others are deleted all the same (issue 25). A fired timer is no task, but del stops its
+// retries: the one waiting is dropped (then it is a success), and a run of it under way is not
+// retried.
 import type { CliContext } from '../context.js';
-import { kidArgument } from './kid-argument.js';
+import { oneTarget, printTargets, targetWords, tasksWord, type TargetOptions } from '../targets-output.js';
 
-export async function run(ctx: CliContext, words: string[], opts: { kid?: string }): Promise<void> {
+export async function run(ctx: CliContext, words: string[], opts: TargetOptions): Promise<void> {
+  const refs = targetWords(words, opts);
   const service = await ctx.service();
-  const kid = await service.resolveKid(kidArgument(words, opts.kid));
-  const { removed, dropped } = await service.del([kid]);
-  if (removed === 0 && dropped === 0) {
-    throw new KtimerError(
-      'not_found',
-      `task ${kid} does not exist (it may have fired already; a retry of its run under way, if any, will not happen); see \`ktimer list\``,
-    );
+  if (oneTarget(refs, opts)) {
+    const { removed, dropped } = await service.delOne(await service.resolveKid(refs[0] as string));
+    ctx.print(`operating result:[true]${dropped > 0 ? ` dropped:[${dropped}]` : ''}`, {
+      result: true,
+      removed,
+      dropped,
+    });
+    return;
   }
-  ctx.print(`operating result:[true]${dropped > 0 ? ` dropped:[${dropped}]` : ''}`, {
-    result: true,
-    removed,
-    dropped,
-  });
+  const results = await service.each.del({ refs, group: opts.group });
+  printTargets(
+    ctx,
+    results,
+    ({ dropped }) => `deleted${dropped > 0 ? ` (${dropped} waiting run(s) dropped)` : ''}`,
+    (done) => `deleted ${tasksWord(done.filter((d) => d.removed > 0).length)}`,
+  );
 }

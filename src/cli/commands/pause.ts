@@ -1,31 +1,49 @@
-// ktimer pause KID | --all: the task stays, with its kid, schedule and history, and never fires
-// until `ktimer resume` (README "Pause and resume").
-import { KtimerError } from '../../errors.js';
+// ktimer pause KID... | -group=G | --all: the tasks stay, with their kids, schedules and history,
+// and never fire until `ktimer resume` (README "Pause and resume").
+import { usageError } from '../../errors.js';
+import type { PauseOutcome } from '../../service/pause-resume.js';
+import { taskMissing } from '../../service/targets.js';
 import type { CliContext } from '../context.js';
-import { pauseTarget } from './pause-target.js';
+import { oneTarget, printTargets, targetWords, tasksWord, type TargetOptions } from '../targets-output.js';
 
 export async function run(
   ctx: CliContext,
   words: string[],
-  opts: { kid?: string; all?: boolean },
+  opts: TargetOptions & { all?: boolean },
 ): Promise<void> {
-  const target = pauseTarget('pause', words, opts);
-  const { pauses } = await ctx.service();
-  if (target === 'all') {
+  const refs = targetWords(words, opts);
+  const { pauses, each } = await ctx.service();
+  if (opts.all === true) {
+    everyTask('pause', refs, opts);
     const paused = await pauses.pauseAll();
-    ctx.print(`paused ${paused} task${paused === 1 ? '' : 's'}.`, { result: true, paused });
+    ctx.print(`paused ${tasksWord(paused)}.`, { result: true, paused });
     return;
   }
-  const [outcome] = await pauses.pause([target]);
-  if (!outcome || outcome.state === 'missing') {
-    throw new KtimerError(
-      'not_found',
-      `task ${outcome?.kid ?? target} does not exist (it may have fired already); see \`ktimer list\``,
-    );
+  if (oneTarget(refs, opts)) {
+    const [outcome] = await pauses.pause(refs);
+    if (!outcome || outcome.state === 'missing') throw taskMissing(outcome?.kid ?? (refs[0] as string));
+    ctx.print(pausedWords(outcome, true), { result: true, kid: outcome.kid, state: outcome.state });
+    return;
   }
-  const human =
-    outcome.state === 'paused'
-      ? `task ${outcome.kid} paused; \`ktimer resume ${outcome.kid}\` goes on with its schedule.`
-      : `task ${outcome.kid} was paused already.`;
-  ctx.print(human, { result: true, kid: outcome.kid, state: outcome.state });
+  printTargets(
+    ctx,
+    await each.pause({ refs, group: opts.group }),
+    (o) => pausedWords(o, false),
+    (done) => `paused ${tasksWord(done.filter((o) => o.state === 'paused').length)}`,
+  );
+}
+
+function pausedWords(outcome: PauseOutcome, alone: boolean): string {
+  if (outcome.state !== 'paused') return alone ? `task ${outcome.kid} was paused already.` : 'paused already';
+  return alone
+    ? `task ${outcome.kid} paused; \`ktimer resume ${outcome.kid}\` goes on with its schedule.`
+    : 'paused';
+}
+
+/** --all takes no kids and no group. */
+export function everyTask(command: 'pause' | 'resume', refs: readonly string[], opts: TargetOptions): void {
+  if (refs.length > 0 || opts.group !== undefined)
+    throw usageError(
+      `give kids, -group=G or --all, one of them (ktimer ${command} KID..., ktimer ${command} -group=G, or ktimer ${command} --all)`,
+    );
 }

@@ -1,52 +1,57 @@
-// ktimer resume KID | --all: a paused task goes on at the next run of its schedule after now,
-// without the runs it missed while paused (README "Pause and resume").
-import { KtimerError } from '../../errors.js';
+// ktimer resume KID... | -group=G | --all: paused tasks go on at the next run of their schedules
+// after now, without the runs they missed while paused (README "Pause and resume").
+import type { ResumeOutcome } from '../../service/pause-resume.js';
+import { taskMissing } from '../../service/targets.js';
 import { timeShown, zoneShown } from '../../service/task-service.js';
 import type { CliContext } from '../context.js';
 import { spanInWords } from '../run-words.js';
-import { pauseTarget } from './pause-target.js';
+import { oneTarget, printTargets, targetWords, tasksWord, type TargetOptions } from '../targets-output.js';
+import { everyTask } from './pause.js';
 
 export async function run(
   ctx: CliContext,
   words: string[],
-  opts: { kid?: string; all?: boolean },
+  opts: TargetOptions & { all?: boolean },
 ): Promise<void> {
-  const target = pauseTarget('resume', words, opts);
-  const { pauses } = await ctx.service();
-  if (target === 'all') {
+  const refs = targetWords(words, opts);
+  const { pauses, each } = await ctx.service();
+  if (opts.all === true) {
+    everyTask('resume', refs, opts);
     const { resumed, corrupt } = await pauses.resumeAll();
     for (const kid of corrupt) {
       process.stderr.write(
         `ktimer: warning: task ${kid} holds corrupt data in Redis and stays paused; delete it with \`ktimer del ${kid}\`\n`,
       );
     }
-    ctx.print(`resumed ${resumed} task${resumed === 1 ? '' : 's'}.`, { result: true, resumed, corrupt });
+    ctx.print(`resumed ${tasksWord(resumed)}.`, { result: true, resumed, corrupt });
     return;
   }
-  const [outcome] = await pauses.resume([target]);
-  if (!outcome || outcome.state === 'missing') {
-    throw new KtimerError(
-      'not_found',
-      `task ${outcome?.kid ?? target} does not exist (it may have fired already); see \`ktimer list\``,
-    );
-  }
-  if (outcome.state === 'not_paused' || !outcome.task) {
-    ctx.print(`task ${outcome.kid} is not paused; nothing to do.`, {
-      result: true,
-      kid: outcome.kid,
-      state: outcome.state,
-    });
+  if (oneTarget(refs, opts)) {
+    const [outcome] = await pauses.resume(refs);
+    if (!outcome || outcome.state === 'missing') throw taskMissing(outcome?.kid ?? (refs[0] as string));
+    const data = { result: true, kid: outcome.kid, state: outcome.state };
+    if (outcome.state === 'not_paused' || !outcome.task)
+      ctx.print(`task ${outcome.kid} is not paused; nothing to do.`, data);
+    else
+      ctx.print(`task ${outcome.kid} resumed; next run ${nextRun(outcome)}.`, {
+        ...data,
+        run_nexttime: outcome.task.run_nexttime,
+      });
     return;
   }
-  const nextMs = Math.round(outcome.task.run_nexttime * 1000);
+  printTargets(
+    ctx,
+    await each.resume({ refs, group: opts.group }),
+    (o) => (o.state === 'resumed' ? `resumed; next run ${nextRun(o)}` : 'not paused'),
+    (done) => `resumed ${tasksWord(done.filter((o) => o.state === 'resumed').length)}`,
+  );
+}
+
+/** When a resumed task runs next, in the zone `next` shows it in (a cron task's own). */
+function nextRun({ task }: ResumeOutcome): string {
+  if (!task) return '';
+  const nextMs = Math.round(task.run_nexttime * 1000);
   const inMs = nextMs - Date.now();
-  // In the zone `next` shows it in: a cron task's own.
-  const tz = zoneShown(outcome.task);
-  const when = `${timeShown(nextMs, tz)} (${tz}; ${inMs > 0 ? `in ${spanInWords(inMs)}` : 'now'})`;
-  ctx.print(`task ${outcome.kid} resumed; next run ${when}.`, {
-    result: true,
-    kid: outcome.kid,
-    state: outcome.state,
-    run_nexttime: outcome.task.run_nexttime,
-  });
+  const tz = zoneShown(task);
+  return `${timeShown(nextMs, tz)} (${tz}; ${inMs > 0 ? `in ${spanInWords(inMs)}` : 'now'})`;
 }

@@ -1,18 +1,33 @@
-// ktimer run KID [--wait]: fire the task once, now, by hand (docs/steering.md "Run now"); its
-// schedule stays as it is. The run counts: a timer's, or one that makes up a -limit, is the task's
-// last, and the task is done. --wait waits for the run (and its retries) to end and exits with its
-// result.
+// ktimer run KID... | -group=G [--wait]: fire tasks once, now, by hand (docs/steering.md "Run
+// now"); their schedules stay as they are. The run counts: a timer's, or one that makes up a
+// -limit, is the task's last, and the task is done. --wait (one task) waits for the run (and its
+// retries) to end and exits with its result.
+import { usageError } from '../../errors.js';
+import type { RunNowOutcome } from '../../service/task-service.js';
 import type { CliContext } from '../context.js';
 import { outcomeInWords } from '../run-words.js';
-import { kidArgument } from './kid-argument.js';
+import { oneTarget, printTargets, targetWords, type TargetOptions } from '../targets-output.js';
 
 export async function run(
   ctx: CliContext,
   words: string[],
-  opts: { kid?: string; wait?: boolean },
+  opts: TargetOptions & { wait?: boolean },
 ): Promise<void> {
-  const ref = kidArgument(words, opts.kid);
-  const outcome = await (await ctx.service()).runNow(ref);
+  const refs = targetWords(words, opts);
+  if (!oneTarget(refs, opts)) {
+    if (opts.wait === true) throw usageError('--wait waits for the run of one task; give one kid or name');
+    const results = await (await ctx.service()).each.run({ refs, group: opts.group });
+    const n = (done: readonly RunNowOutcome[]) => done.length;
+    printTargets(
+      ctx,
+      results,
+      (o) =>
+        `run ${o.fire_id} ${o.state === 'queued' ? 'queued' : 'handed out'}${o.task_done ? ': its last, the task is done' : ''}`,
+      (done) => `${n(done)} run${n(done) === 1 ? '' : 's'} handed out or queued`,
+    );
+    return;
+  }
+  const outcome = await (await ctx.service()).runNow(refs[0] as string);
   const { kid, fire_id } = outcome;
   if (!opts.wait) {
     const human =
@@ -23,6 +38,11 @@ export async function run(
     return;
   }
   if (outcome.task_done) process.stderr.write(`ktimer: ${lastRun(kid)}\n`);
+  await waitForRun(ctx, outcome);
+}
+
+async function waitForRun(ctx: CliContext, outcome: RunNowOutcome): Promise<void> {
+  const { fire_id } = outcome;
   const history = await ctx.history();
   const record = await history.waitFor(fire_id, {
     onSlow: () =>

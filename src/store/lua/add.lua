@@ -7,6 +7,8 @@
 -- ARGV task_json     its JSON,
 -- ARGV next_run_sec  its run_nexttime, unix seconds (fractional): its score
 -- ARGV name          its name, '' for none
+-- ARGV group         its group, '' for none: it joins the group's set of kids,
+-- ARGV group_prefix  which is this + group
 -- ARGV max_tasks     task_max_num
 -- Returns 1 added, -1 the store is full, -2 the kid exists already, or the kid of the task that
 -- holds the name (a string): nothing is added.
@@ -29,5 +31,8 @@ end
 redis.call('ZADD', KEYS[2], a.next_run_sec, a.kid)
 if name ~= '' then
   redis.call('HSET', KEYS[3], name, a.kid)
+end
+if a.group ~= '' then
+  redis.call('SADD', a.group_prefix .. a.group, a.kid)
 end
 return 1

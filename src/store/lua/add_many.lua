@@ -3,10 +3,12 @@
 -- no name twice in one batch.
 -- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] names hash (task name -> kid)
 -- ARGV max_tasks          task_max_num
+-- ARGV group_prefix       a group's set of kids is this + group
 -- ARGV each kid           per task: its kid,
 -- ARGV each task_json     its JSON,
 -- ARGV each next_run_sec  its run_nexttime, unix seconds (its score),
--- ARGV each name          its name ('' for none)
+-- ARGV each name          its name ('' for none),
+-- ARGV each group         its group ('' for none): it joins that group's set
 -- Returns the number added, -1 when the batch would pass task_max_num, -2 when a kid exists, or
 -- { i, kid, i, kid, ... }: the tasks of the batch (i from 1) whose name that kid holds; in each
 -- case but the first, nothing is added.
@@ -40,6 +42,9 @@ for _, t in ipairs(a.each) do
   redis.call('ZADD', KEYS[2], t.next_run_sec, t.kid)
   if t.name ~= '' then
     redis.call('HSET', KEYS[3], t.name, t.kid)
+  end
+  if t.group ~= '' then
+    redis.call('SADD', a.group_prefix .. t.group, t.kid)
   end
 end
 return n

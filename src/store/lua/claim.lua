@@ -62,7 +62,8 @@
 --   { 'missed', kid, policy, n, first_due_ms, next_due_ms }
 --                                   n runs of a ticker or cron task not fired (once: all but
 --                                   the one fired; skip: all; all: beyond 100), from the first;
---                                   the next due is next_due_ms
+--                                   the next due is next_due_ms; on record as one `missed`
+--                                   run (include/claim-missed.lua)
 --   { 'refill', kid, task_json }    a cron task that needs more run times (refill.lua)
 --#include include/generated.lua
 --#include include/run-record.lua
@@ -73,6 +74,7 @@
 --#include include/claim-lease.lua
 --#include include/claim-lapsed.lua
 --#include include/claim-plan.lua
+--#include include/claim-missed.lua
 --#include include/claim-task.lua
 --#include include/claim-due.lua
 

@@ -9,6 +9,9 @@
 -- ARGV next_run_sec   its new run_nexttime, unix seconds
 -- ARGV old_name       its name as read (in expected_json), '' for none
 -- ARGV new_name       its new name, '' for none
+-- ARGV old_group      its group as read, '' for none: it leaves that group's set of kids
+-- ARGV new_group      its new group, '' for none: it joins that group's set,
+-- ARGV group_prefix   which is this + group
 -- Returns 1 updated, 0 no such task, -3 the task changed since it was read (read it again), or
 -- the kid of another task that holds the new name (a string): nothing is changed.
 --#include include/generated.lua
@@ -37,5 +40,11 @@ if old ~= '' and old ~= new and redis.call('HGET', KEYS[4], old) == kid then
 end
 if new ~= '' then
   redis.call('HSET', KEYS[4], new, kid)
+end
+if a.old_group ~= '' and a.old_group ~= a.new_group then
+  redis.call('SREM', a.group_prefix .. a.old_group, kid)
+end
+if a.new_group ~= '' then
+  redis.call('SADD', a.group_prefix .. a.new_group, kid)
 end
 return 1

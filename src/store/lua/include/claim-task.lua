@@ -58,15 +58,14 @@ local function claim_task(c, kid, score, task, raw)
     c.out[#c.out + 1] = { 'refill', kid, raw }
     return
   end
+  local carried = task.runs
   local fire_ms, next_ms, missed, first_missed_ms, parked = plan(c, task, to_ms(score))
   local run_num = (tonumber(task.run_num) or 0) + (fire_ms and 1 or 0)
   if fire_ms then
     task.run_num = run_num
     task.run_lasttime = c.now
   end
-  if next_ms and missed > 0 then
-    c.out[#c.out + 1] = { 'missed', kid, task.misfire or 'once', missed, first_missed_ms, next_ms }
-  end
+  if next_ms and missed > 0 then record_missed(c, kid, task, carried, missed, first_missed_ms, next_ms) end
   move_on(c, kid, task, next_ms, limit > 0 and run_num >= limit, parked)
   if fire_ms then
     hand_out(c, kid, task, fire_of(kid, task, kind_of(task.command), fire_ms, run_num, limit, c.now_int))

@@ -117,6 +117,13 @@ local function add_to_stream(h, summary)
     values[#values + 1] = f
     values[#values + 1] = v == nil and '' or v
   end
+  -- A missed record's count and span: after the others, in its entry only.
+  if summary.result == OUTCOME.missed then
+    for _, f in ipairs(MISSED_FIELDS) do
+      values[#values + 1] = f
+      values[#values + 1] = summary[f] == nil and '' or summary[f]
+    end
+  end
   -- Trimmed by trim_runs, exactly: approximate trimming would not say which runs left.
   return redis.call('XADD', h.runs_key, '*', unpack(values))
 end
@@ -144,6 +151,9 @@ end
 local function record_run(h, rec)
   local summary = {}
   for _, f in ipairs(SUMMARY_FIELDS) do summary[f] = rec[f] end
+  if rec.result == OUTCOME.missed then
+    for _, f in ipairs(MISSED_FIELDS) do summary[f] = rec[f] end
+  end
   -- What started it and which attempt, only when not the usual (the schedule, a first attempt).
   if summary.trigger == TRIGGER.schedule then summary.trigger = nil end
   if summary.attempt == 1 then summary.attempt = nil end
