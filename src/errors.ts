@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'corrupt' // task data in Redis is not valid
   | 'too_large' // request body over the limit
   | 'auth' // wrong password or address not allowed
+  | 'forbidden' // a right password that may not do this (the viewer's, asked for a change)
   | 'daemon' // daemon lifecycle failure (start, stop)
   | 'stopped' // the daemon is not running (status)
   | 'internal';
@@ -33,6 +34,7 @@ const EXIT: Record<ErrorCode, number> = {
   corrupt: 1,
   too_large: 2,
   auth: 1,
+  forbidden: 1,
   daemon: 1,
   stopped: 3,
   internal: 1,
@@ -52,6 +54,7 @@ const HTTP: Record<ErrorCode, number> = {
   corrupt: 500,
   too_large: 413,
   auth: 401,
+  forbidden: 403,
   daemon: 500,
   stopped: 503,
   internal: 500,

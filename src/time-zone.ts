@@ -19,13 +19,18 @@ export function isTimeZone(tz: string): boolean {
 }
 
 /**
- * The zone's name as the platform spells it (`europe/berlin` -> `Europe/Berlin`), or null when
- * it is no zone: what a task stores, so the same zone reads the same everywhere.
+ * The zone's name as the user wrote it, its case as the platform spells it (`europe/berlin` ->
+ * `Europe/Berlin`), or null when it is no zone: what a task stores, so the same zone reads the
+ * same everywhere. An alias stays as written (`Asia/Kolkata`, which ICU calls `Asia/Calcutta`;
+ * `US/Eastern`): it names the same zone, and it is the name its user knows.
  */
 export function canonicalZone(tz: string): string | null {
   if (!isTimeZone(tz)) return null;
   if (canonical?.has(tz) || tz === 'UTC') return tz;
-  return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+  const lower = tz.toLowerCase();
+  for (const name of canonical ?? []) if (name.toLowerCase() === lower) return name;
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === lower ? resolved : tz;
 }
 
 /** This machine's zone (what `ktimer init` writes into conf.ini), UTC when it cannot tell. */

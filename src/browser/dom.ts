@@ -85,3 +85,31 @@ export function field(label: string, control: HTMLElement, hint?: string): HTMLE
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintEl);
 }
+
+/**
+ * Runs `redraw` (which may replace the focused element) and puts focus back on the element that
+ * stands for it now: the same control (data-act, or an output's summary) of the same row
+ * (data-kid, data-fire). Focus is never left on the page's body after an action or a refresh.
+ */
+export function keepingFocus(redraw: () => void): void {
+  const el = document.activeElement;
+  const key = el instanceof HTMLElement ? focusKeyOf(el) : null;
+  redraw();
+  if (!key || (document.activeElement && document.activeElement !== document.body)) return;
+  const scope = key.row === null ? document : document.querySelector(key.row);
+  scope?.querySelector<HTMLElement>(key.control)?.focus({ preventScroll: true });
+}
+
+function focusKeyOf(el: HTMLElement): { row: string | null; control: string } | null {
+  const control =
+    el.dataset.act !== undefined
+      ? `[data-act="${CSS.escape(el.dataset.act)}"]`
+      : el.tagName === 'SUMMARY'
+        ? 'summary'
+        : null;
+  if (control === null) return null;
+  const row = el.closest<HTMLElement>('[data-kid],[data-fire]');
+  if (!row) return { row: null, control };
+  const attr = row.dataset.fire !== undefined ? 'data-fire' : 'data-kid';
+  return { row: `[${attr}="${CSS.escape(row.getAttribute(attr) ?? '')}"]`, control };
+}

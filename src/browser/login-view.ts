@@ -1,4 +1,5 @@
-// The login form: web_passwd, once; the server answers with a session cookie.
+// The login form: web_passwd (may change tasks) or web_viewer_passwd (looks only), once; the
+// server answers with a session.
 import { login } from './api.js';
 import { fill, field, h } from './dom.js';
 
@@ -30,7 +31,7 @@ export function showLogin(root: HTMLElement, onLoggedIn: () => void, message = '
       },
     },
     h('h1', null, 'ktimer'),
-    field('Password (web_passwd)', passwd),
+    field('Password', passwd, 'web_passwd, or web_viewer_passwd to look without changing anything'),
     button,
     error,
   );

@@ -1,17 +1,30 @@
-// The one line that says what just happened (saved, paused, an error), read out by screen readers.
+// The one line that says what just happened (saved, paused, an error), read out by screen
+// readers; and a quieter live region for summaries (a page's counts when they change, a minute
+// of runs), never every line of a feed.
 import { h } from './dom.js';
 
 let area: HTMLElement | null = null;
+let summaries: HTMLElement | null = null;
+let lastSummary = '';
 
-export function noticeArea(): HTMLElement {
+export function noticeArea(): HTMLElement[] {
   area = h('p', { id: 'notice', role: 'status', 'aria-live': 'polite' });
-  return area;
+  summaries = h('p', { id: 'summary-live', class: 'visually-hidden', 'aria-live': 'polite' });
+  lastSummary = '';
+  return [area, summaries];
 }
 
 export function notify(message: string, isError = false): void {
   if (!area) return;
   area.textContent = message;
   area.className = isError ? 'error' : 'ok';
+}
+
+/** Says a summary once; the same summary again says nothing. */
+export function announce(summary: string): void {
+  if (!summaries || summary === lastSummary) return;
+  lastSummary = summary;
+  summaries.textContent = summary;
 }
 
 /** Runs `fn`; its failure becomes the notice (the server's message, one line). */

@@ -1,22 +1,23 @@
 // The runs of every task across the fleet, newest first; failures only at the tick of a box.
 // A run's output is read when it is unfolded.
 import { call } from './api.js';
+import { resultEl, taskLink, timeEl } from './cells.js';
 import { fill, h, settled, table } from './dom.js';
-import { endOf, ms, shortKid, timeOfSec } from './format.js';
-import { nameOf } from './names.js';
-import { attempt } from './notice.js';
+import { ms } from './format.js';
+import { announce, attempt } from './notice.js';
 import type { RunRecord, RunSummary } from './types.js';
 
 export function showRuns(main: HTMLElement): undefined {
   const failed = h('input', { type: 'checkbox', id: 'failed-only' });
   const body = h('tbody');
-  const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
+  const summary = h('p', { class: 'summary' });
   const load = async () => {
     const reply = await attempt(() =>
       call<RunSummary[]>('runs', { n: '100', failed: failed.checked ? '1' : undefined }),
     );
     if (!reply) return;
     summary.textContent = `${reply.data.length} ${failed.checked ? 'failed runs' : 'runs'}, newest first`;
+    announce(summary.textContent);
     fill(
       body,
       reply.data.length === 0 ? h('tr', null, h('td', { colspan: 8 }, 'No runs.')) : reply.data.map(runRow),
@@ -33,18 +34,11 @@ export function showRuns(main: HTMLElement): undefined {
     ),
     h('div', { class: 'field inline' }, failed, h('label', { for: failed.id }, 'Failures only')),
     summary,
-    table(['Task', 'Fire', 'Result', 'Started', 'Lateness', 'Duration', 'Host', 'Output'], body),
+    table(['Task', 'Fire', 'Result', 'Started', 'Lateness', 'Duration', 'Host', 'Output'], body, {
+      class: 'cards',
+    }),
   );
   void load();
-}
-
-/** A link to a run's task, named once its name is known. */
-export function taskLink(kid: string): HTMLElement {
-  const link = h('a', { href: `#/task/${encodeURIComponent(kid)}` }, shortKid(kid));
-  void nameOf(kid).then((name) => {
-    if (name !== null) link.textContent = name;
-  });
-  return link;
 }
 
 function runRow(r: RunSummary): HTMLElement {
@@ -66,18 +60,18 @@ function runRow(r: RunSummary): HTMLElement {
   return h(
     'tr',
     null,
-    h('td', null, taskLink(r.kid)),
+    h('td', { 'data-label': 'Task' }, taskLink(r.kid)),
     h(
       'td',
-      null,
+      { 'data-label': 'Fire' },
       r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
       r.trigger ? h('small', null, ` ${r.trigger}`) : null,
     ),
-    h('td', null, h('span', { class: `result ${r.result}` }, r.result), ' ', endOf(r)),
-    h('td', null, timeOfSec(r.started)),
-    h('td', null, ms(r.lateness_ms)),
-    h('td', null, ms(r.duration_ms)),
-    h('td', null, r.host),
-    h('td', null, details),
+    h('td', { 'data-label': 'Result' }, resultEl(r)),
+    h('td', { 'data-label': 'Started' }, timeEl(r.started === undefined ? undefined : r.started * 1000)),
+    h('td', { 'data-label': 'Lateness' }, ms(r.lateness_ms)),
+    h('td', { 'data-label': 'Duration' }, ms(r.duration_ms)),
+    h('td', { 'data-label': 'Host' }, r.host),
+    h('td', { 'data-label': 'Output' }, details),
   );
 }

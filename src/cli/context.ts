@@ -11,11 +11,14 @@ import type { Services } from '../service/services.js';
 import type { TaskService } from '../service/task-service.js';
 import type { Store } from '../store/open-store.js';
 import { safeJson } from '../text.js';
+import { hostname, userInfo } from 'node:os';
 import { runStats } from './run-stats.js';
 
 export interface GlobalOptions {
   config?: string;
   json?: boolean;
+  /** Why, for the change log (the commands that change tasks take --reason). */
+  reason?: string;
 }
 
 export class CliContext {
@@ -89,18 +92,30 @@ export class CliContext {
 
   /** The task and history services, with every change logged to runed.log (by the service). */
   private openServices(): Promise<Services> {
-    this.services ??= import('../service/services.js').then(({ openServices }) =>
-      openServices({
+    this.services ??= Promise.all([
+      import('../service/services.js'),
+      import('../service/change-log.js'),
+    ]).then(([{ openServices }, { parseReason }]) => {
+      // --reason is checked before the services exist, so before anything is changed.
+      const reason = parseReason(this.options.reason);
+      return openServices({
         config: this.config,
         store: () => this.store(),
         onChange: (change) => logTaskChange(this.changeLog().logger, change, 'cli'),
-      }),
-    );
+        actor: () => ({ via: 'cli', user: osUser(), host: hostname(), reason }),
+        warn: (message) => process.stderr.write(`ktimer: ${message}\n`),
+      });
+    });
     return this.services;
   }
 
   async service(): Promise<TaskService> {
     return (await this.openServices()).tasks;
+  }
+
+  /** Who changed what (changes). */
+  async changes(): Promise<Services['changes']> {
+    return (await this.openServices()).changes;
   }
 
   /** The run history (history, runs, output). */
@@ -128,9 +143,21 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
+    // The change log's entries of this command go before the connection closes.
+    const services = await this.services?.catch(() => undefined);
+    await services?.changes.flush();
     this.log?.flush();
     const store = this.opened;
     this.opened = undefined;
     await store?.close();
+  }
+}
+
+/** The OS user running this command (the change log's who), or its uid where it has no name. */
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '?');
   }
 }

@@ -17,7 +17,7 @@ export const runsInWords = (t: TaskWithKid): string =>
 /** The task as stored, with `name` and `timeout` and its schedule in words (the JSON of get and list). */
 
 /** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
-function table(header: readonly string[], rows: readonly string[][]): string {
+export function table(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells

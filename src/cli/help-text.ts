@@ -171,6 +171,19 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'A name leads to its task after it ended (fired, deleted) too, for as long as its history is kept.',
     ],
   },
+  changes: {
+    examples: [
+      'ktimer changes',
+      'ktimer changes --since 1d',
+      'ktimer changes -n 200 --json',
+      'ktimer pause backup --reason "disk full"',
+    ],
+    notes: [
+      'Every add, update, del, clear, pause, resume and run by hand, from any daemon, the command line,',
+      'the dashboard or the API: when, what, which task, who (user@host, or "dashboard admin ADDRESS"),',
+      'and the --reason given. Kept as the runs are: history_max_runs at most, none older than history_max_age.',
+    ],
+  },
   runs: {
     examples: ['ktimer runs', 'ktimer runs --failed --since 1h', 'ktimer runs -n 200 --json'],
     notes: ['Every daemon sharing the Redis puts its runs here; history_max_runs are kept.'],

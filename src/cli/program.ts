@@ -10,6 +10,12 @@ import { didYouMean, similar } from './suggest.js';
 
 export { outcome } from './command-action.js';
 
+/** --reason, on every command that changes tasks: kept in the change log (`ktimer changes`). */
+const REASON = [
+  '--reason <text>',
+  'why, kept with the change in the change log (ktimer changes); one line',
+] as const;
+
 function rootCommand() {
   return new Command('ktimer')
     .description(
@@ -80,7 +86,8 @@ function storeCommands(program: Program, argv: readonly string[]): void {
     program
       .command('clear')
       .description('delete every task; without --yes, only say how many it would delete (exit 2)')
-      .option('--yes', 'really delete every task'),
+      .option('--yes', 'really delete every task')
+      .option(...REASON),
     argv,
     () => import('./commands/clear.js'),
   );
@@ -90,7 +97,9 @@ function storeCommands(program: Program, argv: readonly string[]): void {
     () => import('./commands/get.js'),
   );
   bindAction(
-    kidsOption(program.command('del').description("delete tasks: several kids or names, or a group's")),
+    kidsOption(
+      program.command('del').description("delete tasks: several kids or names, or a group's"),
+    ).option(...REASON),
     argv,
     () => import('./commands/del.js'),
   );
@@ -108,13 +117,15 @@ function taskCommands(program: Program, argv: readonly string[]): void {
     .option(
       '--replace',
       'a task holding -name already is replaced (its kid and history stay) instead of refused',
-    );
+    )
+    .option(...REASON);
   bindAction(taskOptions(add, true), argv, () => import('./commands/add.js'));
   const update = program
     .command('update')
     .description(
       'change a task; unspecified fields keep their values; a new type, time, cron or tz reschedules it from now',
-    );
+    )
+    .option(...REASON);
   bindAction(taskOptions(kidOption(update), false), argv, () => import('./commands/update.js'));
   bindAction(
     program
@@ -227,7 +238,9 @@ function steeringCommands(program: Program, argv: readonly string[]): void {
       program
         .command('pause')
         .description('stop tasks from firing; they keep their kids, schedules and history'),
-    ).option('--all', 'pause every task'),
+    )
+      .option('--all', 'pause every task')
+      .option(...REASON),
     argv,
     () => import('./commands/pause.js'),
   );
@@ -236,7 +249,9 @@ function steeringCommands(program: Program, argv: readonly string[]): void {
       program
         .command('resume')
         .description('let paused tasks fire again, from the next run of their schedules (no catch-up)'),
-    ).option('--all', 'resume every task'),
+    )
+      .option('--all', 'resume every task')
+      .option(...REASON),
     argv,
     () => import('./commands/resume.js'),
   );
@@ -258,7 +273,8 @@ function runNowCommand(program: Program, argv: readonly string[]): void {
         'one task: wait for the run (and its retries) to end; exit 0 if it succeeded, 1 if not',
       )
       .option('--timeout <seconds>', 'with --wait: give up after this many seconds (exit 1; the run goes on)')
-      .option('--queue', 'hand the run out even when no live daemon may run it: it waits for one'),
+      .option('--queue', 'hand the run out even when no live daemon may run it: it waits for one')
+      .option(...REASON),
     argv,
     () => import('./commands/run.js'),
   );
@@ -277,8 +293,17 @@ function fleetCommands(program: Program, argv: readonly string[]): void {
   );
 }
 
-/** The dashboard's sessions, from the command line. */
+/** The dashboard's sessions, and who changed what, from the command line. */
 function sessionCommands(program: Program, argv: readonly string[]): void {
+  bindAction(
+    program
+      .command('changes')
+      .description('who changed what, fleet-wide, newest first: adds, updates, deletes, pauses, runs by hand')
+      .option('--since <time>', 'only since then: 1h, 30m, 2d ago, a date, or a unix timestamp')
+      .option('-n <n>', 'how many changes, 1..1000 (default 50)'),
+    argv,
+    () => import('./commands/changes.js'),
+  );
   bindAction(
     program
       .command('logout')

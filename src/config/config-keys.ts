@@ -202,6 +202,10 @@ const WEB_SECTION = {
     'Password of the API and the dashboard; `ktimer init` generates one. Empty stops the API from starting, unless web_allow_empty_passwd = 1.',
   ),
   web_allow_empty_passwd: bool(false, 'Let the API run without a password (web_passwd empty).'),
+  web_viewer_passwd: text(
+    '',
+    'A second password that only looks: the dashboard and the API show everything to whoever gives it, and refuse every change (403). Empty = no viewer login. Must differ from web_passwd.',
+  ),
   metrics_token: spec(
     '',
     '16 to 512 printable characters without spaces (`openssl rand -hex 24` makes one)',

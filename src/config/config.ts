@@ -72,6 +72,8 @@ export interface Config {
     readonly allowIp: readonly string[];
     readonly passwd: string;
     readonly allowEmptyPasswd: boolean;
+    /** The viewer's password: sees everything, changes nothing; '' = none. */
+    readonly viewerPasswd: string;
     /** A Bearer token that lets a scraper read /metrics without web_passwd; empty = none. */
     readonly metricsToken: string;
     /** Names a request's Host may give besides web_bind_ip and localhost (DNS rebinding). */

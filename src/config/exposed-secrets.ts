@@ -5,7 +5,13 @@ import type { Config } from './config.js';
 
 /** The warning to give when the file holds a password and its group or others may read it. */
 export function exposedSecretsWarning(config: Config): string | null {
-  if (config.web.passwd === '' && config.redis.passwd === '' && config.web.metricsToken === '') return null;
+  if (
+    config.web.passwd === '' &&
+    config.web.viewerPasswd === '' &&
+    config.redis.passwd === '' &&
+    config.web.metricsToken === ''
+  )
+    return null;
   let mode: number;
   try {
     mode = statSync(config.file).mode & 0o777;

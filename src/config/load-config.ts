@@ -220,6 +220,7 @@ function webConfig(w: SectionValues<(typeof CONFIG_KEYS)['web']['keys']>): Confi
     allowIp: w.web_allow_ip,
     passwd: w.web_passwd,
     allowEmptyPasswd: w.web_allow_empty_passwd,
+    viewerPasswd: w.web_viewer_passwd,
     metricsToken: w.metrics_token,
     hosts: w.web_hosts,
     wrongPasswdPerMinute: w.web_wrong_passwd_per_minute,

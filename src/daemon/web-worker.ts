@@ -16,6 +16,7 @@ import { openServices } from '../service/services.js';
 import { openStore, type Store } from '../store/open-store.js';
 import type { HealthReport } from '../web/metrics-route.js';
 import { Sessions } from '../web/dashboard/sessions.js';
+import { requestActor } from '../web/request-actor.js';
 import { type ErrorLog, startWebServer, type WebDeps } from '../web/web-server.js';
 import { answerWithin, type LoopHealth, loopProblem } from './health.js';
 import type { FromWebThread, LogLine, ToWebThread, WebWorkerData } from './web-messages.js';
@@ -149,16 +150,22 @@ function serverOptions(
     await checked;
     return store;
   };
+  const errorLog = forwardTo('error', post);
   const services = openServices({
     config,
     store: fleetChecked,
     onChange: (change) => logTaskChange(runed, change, 'web'),
+    // Each change is recorded as the request that made it (web/request-actor.ts).
+    actor: requestActor,
+    warn: (message) => errorLog.error({ event: 'web_error', err: message }, 'change log'),
   });
   return {
     config,
     service: services.tasks,
     history: services.history,
     fleet: services.fleet,
+    changes: services.changes,
+    board: services.board,
     info: () => asked.info.get(),
     metrics: async () => {
       const { text, error } = await asked.metrics.get();
@@ -167,7 +174,7 @@ function serverOptions(
     },
     health: () => healthOf(asked.loop, store),
     accessLog,
-    errorLog: forwardTo('error', post),
+    errorLog,
     // The fleet's count of wrong passwords, in Redis beside the sessions.
     wrongPasswords: store.uiSessions,
     dashboard: {
@@ -177,6 +184,7 @@ function serverOptions(
       // In Redis, on this thread's connection: shared by every daemon on it.
       sessions: new Sessions(store.uiSessions, {
         passwd: config.web.passwd,
+        viewerPasswd: config.web.viewerPasswd,
         lifetimeMs: config.web.sessionLifetimeSec * 1000,
       }),
       cookieMaxAgeSec: config.web.sessionLifetimeSec,

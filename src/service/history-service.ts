@@ -2,7 +2,13 @@
 // task (failures only, since a time), one run's record, a run's output as it is printed (the live
 // tail). Input is checked before any round trip.
 import { KtimerError, usageError } from '../errors.js';
-import { type HistoryStore, nextAttemptId, type RunRecord, type RunSummary } from '../store/open-store.js';
+import {
+  type HistoryStore,
+  nextAttemptId,
+  type RunningFire,
+  type RunRecord,
+  type RunSummary,
+} from '../store/open-store.js';
 import { parseHumanTime } from '../tasks/human-time.js';
 import { parseWhole } from '../tasks/task-rules.js';
 import { isKid } from '../tasks/kid.js';
@@ -45,6 +51,11 @@ export class HistoryService {
     const count = countOf(countInput, HISTORY_DEFAULT);
     const kid = await this.deps.resolveKid(ref);
     return { kid, runs: latestStartFirst(await (await this.deps.history()).ofTask(kid, count)) };
+  }
+
+  /** The runs under way across the fleet, and those about to start (the fires hash), oldest first. */
+  async running(): Promise<RunningFire[]> {
+    return (await this.deps.history()).running();
   }
 
   /** The last `count` runs on record of every task, latest start first. */
@@ -126,14 +137,23 @@ export class HistoryService {
     return `${kid}:${(m[2] as string).split('.').map(Number).join('.')}`;
   }
 
-  private async sinceMs(value: string): Promise<number> {
-    const ago = AGO.exec(value.trim());
-    if (ago) return (await this.deps.nowMs()) - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS];
-    const human = parseHumanTime('since', value, this.deps.timezone);
-    if (human && 'atMs' in human) return human.atMs;
-    if (human) throw usageError(`since "${value}" is invalid; a time ago is written without +: 1h, 30m, 2d`);
-    return parseWhole('since', value, 0, 'a time ago (1h, 30m, 2d), a date, or a unix timestamp') * 1000;
+  private sinceMs(value: string): Promise<number> {
+    return sinceMs('since', value, this.deps);
   }
+}
+
+/** A --since value as unix ms: a time ago (`1h`, `30m`, `2d`), a date, or a unix timestamp. */
+export async function sinceMs(
+  name: string,
+  value: string,
+  deps: { nowMs: () => Promise<number>; timezone: string },
+): Promise<number> {
+  const ago = AGO.exec(value.trim());
+  if (ago) return (await deps.nowMs()) - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS];
+  const human = parseHumanTime(name, value, deps.timezone);
+  if (human && 'atMs' in human) return human.atMs;
+  if (human) throw usageError(`${name} "${value}" is invalid; a time ago is written without +: 1h, 30m, 2d`);
+  return parseWhole(name, value, 0, 'a time ago (1h, 30m, 2d), a date, or a unix timestamp') * 1000;
 }
 
 /**

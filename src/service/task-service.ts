@@ -285,6 +285,11 @@ export class TaskService {
     return outcome;
   }
 
+  /** What applies to a task that sets none of its own (the dashboard shows values, not keys). */
+  defaults(): { task_timeout: number } {
+    return { task_timeout: this.deps.config.task.timeoutSec };
+  }
+
   /** `export`: a group's tasks as an apply file (service/export-jobs.ts). */
   async export(group: string | undefined, format: string | undefined): Promise<ExportResult> {
     const input = exportInput(group, format);

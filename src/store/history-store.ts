@@ -4,6 +4,7 @@
 import { type FireState, isFireState } from '../runs/fire.js';
 import { kidOfFireId } from '../runs/ids.js';
 import type { RedisAccess } from './redis-access.js';
+import { type RunningFire, runningFires } from './running-fires.js';
 import { decodeRunRecord, decodeRunsEntry, type RunRecord, type RunSummary } from './run-record.js';
 
 export interface RunsQuery {
@@ -74,6 +75,11 @@ export class HistoryStore {
       return isFireState(state) ? state : 'pending';
     }
     return queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`) ? 'queued' : null;
+  }
+
+  /** The runs under way across the fleet (and those about to start), oldest first. */
+  running(): Promise<RunningFire[]> {
+    return runningFires(this.redis);
   }
 
   /** Runs of every task, newest first, as the stream keeps them (a summary each). */

@@ -81,6 +81,8 @@ export interface StoreKeys {
   readonly daemonsSeen: string;
   /** Hash of what the fleet is: its `name`, written by the first daemon or command. */
   readonly fleet: string;
+  /** Stream of every task change (who changed what: add, update, del, pause ...), bounded as the runs stream. */
+  readonly changes: string;
 }
 
 export function storeKeys(keys: Config['keys']): StoreKeys {
@@ -120,5 +122,6 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     daemons: `${keys.lock}:daemons`,
     daemonsSeen: `${keys.lock}:daemons:seen`,
     fleet: `${keys.lock}:fleet`,
+    changes: `${keys.lock}:changes`,
   };
 }

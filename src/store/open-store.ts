@@ -3,6 +3,7 @@
 // Every failure comes out as a KtimerError('redis') naming the server and what to check.
 import type { Config } from '../config/config.js';
 import { KtimerError } from '../errors.js';
+import { ChangeStore } from './change-store.js';
 import { FireStore } from './fire-store.js';
 import { FleetStore } from './fleet-store.js';
 import { HistoryStore } from './history-store.js';
@@ -51,6 +52,8 @@ export type { LiveBatch, LiveChunk, LiveEntry, LiveOutputStore } from './live-ou
 export { WATCH_MS } from './live-output-store.js';
 export type { FedRun, RunFeed } from './run-feed.js';
 export type { UiSessionStore } from './ui-session-store.js';
+export type { ChangeEntry, ChangeStore } from './change-store.js';
+export type { RunningFire } from './running-fires.js';
 export type { ClientProfile } from './redis-client.js';
 export type {
   AddResult,
@@ -86,6 +89,8 @@ export interface Store {
   readonly uiSessions: UiSessionStore;
   /** The fleet: its name, its daemons, the label sets its tasks wait in. */
   readonly fleet: FleetStore;
+  /** Who changed what: every task change, fleet-wide, bounded as the history. */
+  readonly changes: ChangeStore;
   /** A follower of the runs stream, on a connection of its own opened at its first read. */
   runFeed(): RunFeed;
   /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
@@ -139,6 +144,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     live: new LiveOutputStore(redis),
     uiSessions: new UiSessionStore(redis),
     fleet,
+    changes: new ChangeStore(redis, { maxEntries: h.maxRuns, maxAgeMs: historyRules.maxAgeMs }),
     address: describeRedis(config),
     runFeed: () => new RunFeed(redis, () => blockingClient(config)),
     connect: () => connectClient(client, config, profile),

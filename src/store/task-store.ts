@@ -53,6 +53,9 @@ export interface StoredTask {
   raw: string;
 }
 
+/** Rows an HSCAN of the tasks asks for at a time. */
+const SCAN_COUNT = 1000;
+
 export class TaskStore {
   /** What del and clear leave behind of the tasks they remove (lua/include/ended-name.lua). */
   private readonly left: DelLeftBehind;
@@ -89,6 +92,30 @@ export class TaskStore {
   async get(kid: string): Promise<StoredTask | null> {
     const raw = await this.redis.call((client) => client.hget(this.redis.keys.pool, kid));
     return raw === null ? null : { task: decodeTask(kid, raw), raw };
+  }
+
+  /**
+   * Every task as stored (JSON, undecoded), read by HSCAN in pages (no one command holds Redis up
+   * for long), `max` at most: the dashboard's filters and sorting (service/task-board.ts).
+   * `complete` is false when there were more.
+   */
+  async scanAll(max: number): Promise<{ rows: { kid: string; raw: string }[]; complete: boolean }> {
+    const rows: { kid: string; raw: string }[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.call((c) =>
+        c.hscan(this.redis.keys.pool, cursor, 'COUNT', SCAN_COUNT),
+      );
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        rows.push({ kid: flat[i] as string, raw: flat[i + 1] as string });
+      cursor = next;
+    } while (cursor !== '0' && rows.length < max);
+    return { rows: rows.slice(0, max), complete: cursor === '0' && rows.length <= max };
+  }
+
+  /** The kids of the paused tasks, every one (the set is ordered by kid). */
+  pausedKids(): Promise<string[]> {
+    return this.redis.call((c) => c.zrange(this.redis.keys.paused, 0, -1));
   }
 
   /** Tasks as stored (JSON, undecoded), null where a kid has none. */

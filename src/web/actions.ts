@@ -1,14 +1,18 @@
 // The API's actions: each maps request parameters onto the same TaskService the command line
 // uses, so validation and messages are the same.
-import { usageError } from '../errors.js';
+import { KtimerError, usageError } from '../errors.js';
+import { type ChangeActor, type ChangeLog, parseReason } from '../service/change-log.js';
 import type { FleetService } from '../service/fleet-service.js';
 import type { HistoryService } from '../service/history-service.js';
+import type { TaskBoard } from '../service/task-board.js';
 import { type TaskService, withSchedule } from '../service/task-service.js';
 import { INPUT_FIELDS, type TaskInput } from '../tasks/task-rules.js';
 import { JOB_ACTIONS } from './job-actions.js';
 import { PAUSE_ACTIONS } from './pause-actions.js';
-import { targetsParam, targetsReply } from './target-actions.js';
+import type { Role } from './auth.js';
 import { flagParam, type Params } from './request.js';
+import { asActor } from './request-actor.js';
+import { targetsParam, targetsReply } from './target-actions.js';
 
 export interface ActionResult {
   data: unknown;
@@ -20,7 +24,12 @@ export interface ActionResult {
 export interface ActionDeps {
   service: TaskService;
   history: HistoryService;
+  /** The fleet's daemons (daemons action), and whether a task stored may be run by one. */
   fleet: FleetService;
+  /** Who changed what: recorded by the service as changes are made; the changes action reads it. */
+  changes: ChangeLog;
+  /** The dashboard's tasks at a glance (board, names). */
+  board: TaskBoard;
   info: () => Promise<Record<string, unknown>>;
 }
 
@@ -138,12 +147,83 @@ export const ACTIONS: Record<string, Action> = {
     const live = daemons.filter((d) => d.state === 'live').length;
     return { data: daemons, msg: `${live} live daemon(s) in fleet ${name}`, extra: { fleet: name } };
   },
+  running: async (_p, { history }) => {
+    const fires = await history.running();
+    return { data: fires, msg: `${fires.length} runs under way or about to start` };
+  },
+  board: async (p, { board }) => {
+    const { tasks, ...rest } = await board.page({
+      state: p.get('state'),
+      type: p.get('type'),
+      group: p.get('group'),
+      search: p.get('search'),
+      sort: p.get('sort'),
+      order: p.get('order'),
+      page: p.get('page'),
+      size: p.get('size'),
+    });
+    return { data: tasks, msg: `page ${rest.page} of ${rest.pages}, ${rest.total} tasks`, extra: rest };
+  },
+  names: async (p, { board }) => {
+    const kids = (p.get('kids') ?? '').split(',').filter((k) => k !== '');
+    return { data: await board.names(kids), msg: 'ok' };
+  },
+  changes: async (p, { changes }) => {
+    const rows = await changes.latest({ count: p.get('n'), since: p.get('since') });
+    return { data: rows, msg: `${rows.length} changes` };
+  },
 };
 
 /** A task stored that no live daemon may run (its labels): `warning` says so (docs/fleet.md). */
 async function placementWarning(fleet: FleetService, on: readonly string[] | undefined) {
   const why = await fleet.noDaemonFor(on ?? []);
   return why === null ? {} : { warning: `${why}: the task waits until one comes` };
+}
+
+/**
+ * What a viewer (web_viewer_passwd) may ask: the actions that only read. An allow list, so an
+ * action added later is refused to viewers until it is put here.
+ */
+export const READ_ACTIONS: ReadonlySet<string> = new Set([
+  'count',
+  'get',
+  'list',
+  'next',
+  'preview',
+  'history',
+  'runs',
+  'output',
+  'info',
+  'running',
+  'board',
+  'names',
+  'changes',
+  'daemons',
+  // A running run's live output (issue 24): it asks the daemon to publish it, and changes no task.
+  'output_live',
+]);
+
+/**
+ * Runs the action the parameters name, as `who` (the change log records it): a viewer is refused
+ * any action that changes something (403), before anything is read. Changes made are recorded
+ * before the reply goes.
+ */
+export async function runAction(
+  params: Params,
+  deps: ActionDeps,
+  who: Omit<ChangeActor, 'reason'> & { role: Role },
+): Promise<ActionResult> {
+  const action = actionOf(params);
+  const name = params.get('action') ?? '';
+  if (who.role === 'viewer' && !READ_ACTIONS.has(name))
+    throw new KtimerError(
+      'forbidden',
+      `action ${name} changes tasks, and the viewer password only looks; log in with web_passwd to change them`,
+    );
+  const reason = parseReason(params.get('reason'));
+  const result = await asActor({ ...who, reason }, () => action(params, deps));
+  await deps.changes.flush();
+  return result;
 }
 
 /** `name` when it names an action, else undefined (what webac.log shows as the action). */

@@ -99,7 +99,27 @@ export class FleetLimit {
   }
 }
 
-export type LoginVerdict = 'ok' | 'wrong' | 'locked';
+/**
+ * Who a right password lets in: `admin` (web_passwd) may change tasks; `viewer`
+ * (web_viewer_passwd) sees everything and changes nothing (docs/security.md).
+ */
+export type Role = 'admin' | 'viewer';
+export type LoginVerdict = Role | 'wrong' | 'locked';
+
+/** The passwords a guard knows: the admin's, and the viewer's ('' or absent: none). */
+export interface Passwords {
+  admin: string;
+  viewer?: string;
+}
+
+/** The role `given` proves, if any: both compared in constant time, whichever matches. */
+export function roleOf(passwords: Passwords, given: string | undefined): Role | null {
+  const admin = passwordMatches(passwords.admin, given);
+  const viewerPasswd = passwords.viewer ?? '';
+  // Compared whether or not there is one, so the time taken says nothing of it.
+  const viewer = passwordMatches(viewerPasswd, given) && viewerPasswd !== '';
+  return admin ? 'admin' : viewer ? 'viewer' : null;
+}
 
 /** The one line of a 429 while the fleet's limit holds. */
 export function lockedMessage(limit: FleetLimit): string {
@@ -111,18 +131,20 @@ export function lockedMessage(limit: FleetLimit): string {
 
 export class LoginGuard {
   private readonly throttle: FailureThrottle;
+  private readonly passwords: Passwords;
 
   constructor(
-    private readonly passwd: string,
+    passwords: string | Passwords,
     readonly limit: FleetLimit,
     now: () => number = Date.now,
   ) {
     this.throttle = new FailureThrottle(now);
+    this.passwords = typeof passwords === 'string' ? { admin: passwords } : passwords;
   }
 
   /**
    * 'locked' while the fleet's limit holds (the password not compared). A right password answers
-   * at once, whatever is in flight; a wrong one after its address's slow-down, or after the
+   * at once with its role, whatever is in flight; a wrong one after its address's slow-down, or after the
    * longest one when the fleet's count cannot be kept (Redis away).
    */
   async check(address: string, password: () => Promise<string | undefined>): Promise<LoginVerdict> {
@@ -131,9 +153,10 @@ export class LoginGuard {
     // Asked again once it is read: guesses whose bodies were held back and sent together meet
     // the limit here, one by one, not before their bodies came.
     if (this.limit.lockedForMs() > 0) return 'locked';
-    if (passwordMatches(this.passwd, given)) {
+    const role = roleOf(this.passwords, given);
+    if (role !== null) {
       this.throttle.succeed(address);
-      return 'ok';
+      return role;
     }
     const delayMs = this.throttle.delayMs(address);
     this.throttle.fail(address);

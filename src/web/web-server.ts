@@ -5,10 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { httpStatusOf, KtimerError, messageOf } from '../errors.js';
-import type { FleetService } from '../service/fleet-service.js';
-import type { HistoryService } from '../service/history-service.js';
-import type { TaskService } from '../service/task-service.js';
-import { actionOf, knownActionName } from './actions.js';
+import { type ActionDeps, knownActionName, runAction } from './actions.js';
 import { AllowList, canonicalAddress } from './allow-list.js';
 import { FleetLimit, lockedMessage, LoginGuard, type WrongPasswordCount } from './auth.js';
 import { gateConnections } from './connection-gate.js';
@@ -38,14 +35,8 @@ export interface ErrorLog {
   error(fields: object, msg: string): void;
 }
 
-export interface WebDeps {
+export interface WebDeps extends ActionDeps {
   config: Config;
-  service: TaskService;
-  /** The run history (history and runs actions). */
-  history: HistoryService;
-  /** The fleet's daemons (daemons action). */
-  fleet: FleetService;
-  info: () => Promise<Record<string, unknown>>;
   /** /metrics and /healthz (metrics-route.ts); without them those paths are 404. */
   metrics?: () => Promise<string>;
   health?: () => Promise<HealthReport>;
@@ -78,7 +69,12 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     );
   }
   const limit = new FleetLimit(deps.wrongPasswords ?? null, config.web.wrongPasswdPerMinute);
-  const guard = new LoginGuard(config.web.passwd, limit);
+  if (config.web.viewerPasswd !== '' && config.web.viewerPasswd === config.web.passwd)
+    throw new KtimerError(
+      'config',
+      `${config.file}: [web] web_viewer_passwd is the same as web_passwd, so a viewer could change tasks; give it another value, or leave it empty`,
+    );
+  const guard = new LoginGuard({ admin: config.web.passwd, viewer: config.web.viewerPasswd }, limit);
   const dashboard = new Dashboard(
     { ...deps, errorLog: (msg) => deps.errorLog.error({ event: 'web_error', err: msg }, 'dashboard') },
     guard,
@@ -162,7 +158,7 @@ const misdirected = (host: string): string =>
   `Host ${JSON.stringify(oneLine(host, 80))} is not one this API answers to (its address, localhost, ` +
   'or a name of web_hosts in conf.ini); reach it by one of those, or add the name to web_hosts';
 
-/** An action of the API on `/`, behind the password. */
+/** An action of the API on `/`, behind the password (the passwd parameter, or a Bearer credential). */
 async function apiReply(
   req: IncomingMessage,
   address: string,
@@ -170,11 +166,12 @@ async function apiReply(
   deps: WebDeps,
   guard: LoginGuard,
 ): Promise<Reply> {
-  // The password may come in the query string; only when it does not is the body read for it.
-  const bodyHoldsPasswd = req.method === 'POST' && !params.has('passwd');
+  const bearer = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+  // The password may come in the query string or a header; only when it does not is the body read for it.
+  const bodyHoldsPasswd = req.method === 'POST' && !params.has('passwd') && bearer === undefined;
   const verdict = await guard.check(address, async () => {
     if (bodyHoldsPasswd) await readForm(req, params);
-    return params.get('passwd');
+    return params.get('passwd') ?? bearer;
   });
   if (verdict === 'locked') return fail(429, lockedMessage(guard.limit));
   if (verdict === 'wrong') return fail(401, 'wrong or missing passwd');
@@ -183,7 +180,7 @@ async function apiReply(
     else await readForm(req, params);
   }
   checkParams(params);
-  const result = await actionOf(params)(params, deps);
+  const result = await runAction(params, deps, { via: 'api', role: verdict, address });
   return { code: 200, data: result.data, msg: result.msg, extra: result.extra };
 }
 

@@ -133,6 +133,17 @@ async function resetFor(page: Page): Promise<void> {
     timeoutMs: 15_000,
     what: 'the daemon to be healthy',
   });
+  // And live in its fleet again (the flush took its heartbeat; it says it every second): `run`
+  // refuses a task no live daemon may run.
+  await waitFor(
+    async () => {
+      const { daemons } = JSON.parse((await runCli(['daemons', '--json', '--config', config])).stdout) as {
+        daemons?: { state?: string }[];
+      };
+      return (daemons ?? []).some((d) => d.state === 'live');
+    },
+    { timeoutMs: 15_000, what: 'the daemon to be live in its fleet' },
+  );
 }
 
 function shownAndPrinted(example: Example, printed: string[]): string {

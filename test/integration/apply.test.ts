@@ -28,6 +28,8 @@ function serviceOver(tasks: (t: TaskStore) => TaskStore = (t) => t): TaskService
     config,
     store: async () => ({ ...store, tasks: tasks(store.tasks), serverTimeMs: () => store.serverTimeMs() }),
     onChange: (c) => changes.push(c),
+    actor: () => ({ via: 'cli', user: 'test', host: 'test', reason: '' }),
+    warn: () => {},
   }).tasks;
 }
 

@@ -380,6 +380,8 @@ test('apply places a task with labels in its set, moves it when they change; del
       config,
       store: () => Promise.resolve(store),
       onChange: () => undefined,
+      actor: () => ({ via: 'cli', user: 'test', host: 'test', reason: '' }),
+      warn: () => undefined,
     }).tasks;
     const job = (on: string) =>
       `group: g\ntasks:\n  fetch: {type: ticker, time: 600, command: "echo fetch", on: [${on}]}\n`;

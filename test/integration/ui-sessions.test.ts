@@ -46,7 +46,7 @@ function fleet(rules: Partial<SessionRules> = {}) {
 
 type Opened = { token: string; browser: string };
 const opened = async (sessions: Sessions, browser?: string): Promise<Opened> => {
-  const o = await sessions.open(browser);
+  const o = await sessions.open(browser, 'admin');
   assert.notEqual(o, 'busy');
   return o as Exclude<typeof o, 'busy'>;
 };
@@ -188,14 +188,14 @@ test("logins are counted across the fleet: past the minute's share, none is open
     await opened(a);
     await opened(b);
     await opened(a);
-    assert.equal(await b.open(undefined), 'busy');
-    assert.equal(await a.open(undefined), 'busy');
+    assert.equal(await b.open(undefined, 'admin'), 'busy');
+    assert.equal(await a.open(undefined, 'admin'), 'busy');
     assert.equal((await redis.client.keys(`${keys.uiSession}*`)).length, 3);
     const ttl = await redis.client.pttl(keys.uiLogins);
     assert.ok(ttl > 0 && ttl <= 60_000, `PTTL ${ttl}`);
     // A count that lost its expiry is given one at the next login: it never locks logins out.
     await redis.client.persist(keys.uiLogins);
-    assert.equal(await a.open(undefined), 'busy');
+    assert.equal(await a.open(undefined, 'admin'), 'busy');
     assert.ok((await redis.client.pttl(keys.uiLogins)) > 0);
     await redis.client.del(keys.uiLogins);
     await opened(b);

@@ -93,4 +93,7 @@ test('5 or 6 fields, nicknames, names, L and #; the rest is a usage error with t
   usage('* * * * *', 'Mars/Base', /time zone "Mars\/Base" is unknown/);
   assert.equal(checkZone('America/New_York'), 'America/New_York');
   assert.equal(checkZone('europe/berlin'), 'Europe/Berlin', 'stored as the platform spells it');
+  // An alias is kept as written (issue 26: "Asia/Kolkata" showed as "Asia/Calcutta").
+  assert.equal(checkZone('Asia/Kolkata'), 'Asia/Kolkata');
+  assert.equal(checkZone('US/Eastern'), 'US/Eastern');
 });

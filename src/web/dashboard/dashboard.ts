@@ -4,7 +4,8 @@
 // together with the browser's cookie; neither alone opens anything.
 // The actions are the API's own (actions.ts): same checks, same messages, same replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { actionOf, type ActionDeps } from '../actions.js';
+import { type ActionDeps, knownActionName, runAction } from '../actions.js';
+import { canonicalAddress } from '../allow-list.js';
 import { lockedMessage, type LoginGuard } from '../auth.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm } from '../request.js';
 import { DashboardAssets } from './assets.js';
@@ -46,6 +47,15 @@ const STATIC: Record<string, string> = {
 };
 type Route = 'file' | 'session' | 'live' | 'login' | 'logout' | 'api';
 const ROUTES: ReadonlySet<string> = new Set(['session', 'live', 'login', 'logout', 'api']);
+
+/**
+ * What this dashboard serves beyond the base, for the page to use without asking first (a request
+ * it cannot answer would be an error in the browser's console): each of issue 24's actions
+ * `daemons` (the fleet page) and `output_live` (a running run's live output) once the API has it.
+ */
+const DASHBOARD_FEATURES: readonly string[] = ['daemons', 'output_live'].filter(
+  (a) => knownActionName(a) !== undefined,
+);
 
 export const isDashboardPath = (path: string): boolean => path === '/ui' || path.startsWith('/ui/');
 
@@ -107,11 +117,22 @@ export class Dashboard {
     params: Params,
   ): Promise<DashboardReply | null> {
     const credentials = credentialsOf(req);
+    const address = canonicalAddress(req.socket.remoteAddress ?? '');
     // Redis away: the session cannot be read, and the request gets the API's 503 with its reason
     // (web-server.ts errorReply), never a 401 that would log the browser out.
     const session = await this.sessions.find(credentials, true);
     if (!session) return fail(401, 'not logged in, or the session ended; log in again');
-    if (route === 'session') return { code: 200, data: { ends_at_ms: session.endsAtMs }, msg: 'ok' };
+    if (route === 'session')
+      return {
+        code: 200,
+        data: {
+          ends_at_ms: session.endsAtMs,
+          role: session.role,
+          features: DASHBOARD_FEATURES,
+          defaults: this.deps.service.defaults(),
+        },
+        msg: 'ok',
+      };
     if (route === 'live') {
       await streamRuns(res, this.live, async () => (await this.sessions.find(credentials, false)) !== null);
       return null;
@@ -120,7 +141,7 @@ export class Dashboard {
       await this.sessions.end(credentials.token ?? '');
       return { code: 200, data: null, msg: 'logged out' };
     }
-    return this.action(req, query, params);
+    return this.action(req, query, params, { via: 'dashboard', role: session.role, address });
   }
 
   private async login(
@@ -136,23 +157,38 @@ export class Dashboard {
     });
     if (verdict === 'locked') return fail(429, lockedMessage(this.guard.limit));
     if (verdict === 'wrong') return fail(401, 'wrong password');
-    const opened = await this.sessions.open(cookieValue(req.headers.cookie, BROWSER_COOKIE));
+    const opened = await this.sessions.open(cookieValue(req.headers.cookie, BROWSER_COOKIE), verdict);
     if (opened === 'busy')
       return fail(
         429,
         `too many logins across the daemons this minute (${LOGINS_PER_MINUTE} at most); retry later`,
       );
     res.setHeader('set-cookie', browserCookie(opened.browser, this.deps.dashboard.cookieMaxAgeSec));
-    return { code: 200, data: { token: opened.token, ends_at_ms: opened.session.endsAtMs }, msg: 'ok' };
+    return {
+      code: 200,
+      data: {
+        token: opened.token,
+        ends_at_ms: opened.session.endsAtMs,
+        role: verdict,
+        features: DASHBOARD_FEATURES,
+        defaults: this.deps.service.defaults(),
+      },
+      msg: 'ok',
+    };
   }
 
-  private async action(req: IncomingMessage, query: string, params: Params): Promise<DashboardReply> {
+  private async action(
+    req: IncomingMessage,
+    query: string,
+    params: Params,
+    who: Parameters<typeof runAction>[2],
+  ): Promise<DashboardReply> {
     parseUrlEncoded(query, params);
     await readForm(req, params);
     if (params.has('passwd'))
       throw new BadRequest(400, 'parameter passwd is not taken here: the session stands in for it');
     checkParams(params);
-    const result = await actionOf(params)(params, this.deps);
+    const result = await runAction(params, this.deps, who);
     return { code: 200, data: result.data, msg: result.msg, extra: result.extra };
   }
 }

@@ -7,6 +7,7 @@
 // A session ends after 8 hours unused, at the end of its lifetime (web_session_lifetime), when
 // the password it logged in with is no longer web_passwd, or at `ktimer logout --all`.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Role } from '../auth.js';
 
 /** A session unused this long ends (its key's expiry, pushed back at each use). */
 export const SESSION_IDLE_MS = 8 * 3_600_000;
@@ -41,12 +42,17 @@ export interface Credentials {
 export interface Session {
   /** When its lifetime ends, unix ms. */
   readonly endsAtMs: number;
+  /** Who logged in: admin (web_passwd) or viewer (web_viewer_passwd: looks, changes nothing). */
+  readonly role: Role;
 }
 
 /** The sessions as the dashboard uses them. */
 export interface SessionStore {
-  /** A new session, bound to `browser` when it is a secret already (else to a new one); 'busy' past the logins of a minute. */
-  open(browser: string | undefined): Promise<{ token: string; browser: string; session: Session } | 'busy'>;
+  /** A new session of `role`, bound to `browser` when it is a secret already (else to a new one); 'busy' past the logins of a minute. */
+  open(
+    browser: string | undefined,
+    role: Role,
+  ): Promise<{ token: string; browser: string; session: Session } | 'busy'>;
   /** The live session these credentials prove (`touch`: a use, its idle time starts again); null when none. */
   find(credentials: Credentials, touch: boolean): Promise<Session | null>;
   /** Ends the session of `token`, on every daemon. */
@@ -54,8 +60,10 @@ export interface SessionStore {
 }
 
 export interface SessionRules {
-  /** web_passwd: a session opened with another ends. */
+  /** web_passwd: an admin session opened with another ends. */
   passwd: string;
+  /** web_viewer_passwd: a viewer session opened with another ends ('' or absent: none opens). */
+  viewerPasswd?: string;
   lifetimeMs: number;
   idleMs?: number;
   loginsPerMinute?: number;
@@ -88,6 +96,8 @@ interface SessionRecord {
   /** When it was opened, unix ms. */
   born: number;
   epoch: string;
+  /** Absent: admin (a session opened before viewers were). */
+  role?: 'viewer';
 }
 
 export class Sessions implements SessionStore {
@@ -103,8 +113,14 @@ export class Sessions implements SessionStore {
     this.loginsPerMinute = rules.loginsPerMinute ?? LOGINS_PER_MINUTE;
   }
 
+  /** The password a session of `role` logged in with, and must still be. */
+  private passwdOf(role: Role): string {
+    return role === 'viewer' ? (this.rules.viewerPasswd ?? '') : this.rules.passwd;
+  }
+
   async open(
     browser: string | undefined,
+    role: Role,
   ): Promise<{ token: string; browser: string; session: Session } | 'busy'> {
     const { count, epoch } = await this.records.countLogin(MINUTE_MS);
     if (count > this.loginsPerMinute) return 'busy';
@@ -112,12 +128,13 @@ export class Sessions implements SessionStore {
     const secret = browser !== undefined && SECRET.test(browser) ? browser : newToken();
     const record: SessionRecord = {
       browser: digest(secret),
-      passwd: passwdMark(token, this.rules.passwd),
+      passwd: passwdMark(token, this.passwdOf(role)),
       born: this.now(),
       epoch,
     };
+    if (role === 'viewer') record.role = 'viewer';
     await this.records.put(sessionId(token), JSON.stringify(record), this.idleMs);
-    return { token, browser: secret, session: { endsAtMs: record.born + this.rules.lifetimeMs } };
+    return { token, browser: secret, session: { endsAtMs: record.born + this.rules.lifetimeMs, role } };
   }
 
   async find({ token, browser }: Credentials, touch: boolean): Promise<Session | null> {
@@ -127,11 +144,15 @@ export class Sessions implements SessionStore {
     const stored = parseRecord(record);
     if (!stored || stored.epoch !== epoch) return null;
     const endsAtMs = stored.born + this.rules.lifetimeMs;
+    const role: Role = stored.role === 'viewer' ? 'viewer' : 'admin';
+    const passwd = this.passwdOf(role);
+    // A viewer's session ends once web_viewer_passwd is emptied, as any once its password changes.
     const holds =
       this.now() < endsAtMs &&
+      !(role === 'viewer' && passwd === '') &&
       sameText(stored.browser, digest(browser)) &&
-      sameText(stored.passwd, passwdMark(token, this.rules.passwd));
-    return holds ? { endsAtMs } : null;
+      sameText(stored.passwd, passwdMark(token, passwd));
+    return holds ? { endsAtMs, role } : null;
   }
 
   async end(token: string): Promise<void> {
@@ -144,7 +165,10 @@ function parseRecord(text: string | null): SessionRecord | null {
   try {
     const r = JSON.parse(text) as Partial<SessionRecord>;
     const fields = [r.browser, r.passwd, r.epoch];
-    return fields.every((f) => typeof f === 'string') && typeof r.born === 'number'
+    const role: unknown = r.role;
+    return fields.every((f) => typeof f === 'string') &&
+      typeof r.born === 'number' &&
+      (role === undefined || role === 'viewer')
       ? (r as SessionRecord)
       : null;
   } catch {

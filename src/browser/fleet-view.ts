@@ -1,0 +1,101 @@
+// The fleet: its daemons with name, host, pid, labels, version, uptime, the age of their last
+// claim, their runs under way, their lateness p99 and the settings where they differ from the
+// others; a daemon gone quiet says so (fleet-data.ts: where the list comes from).
+import { h, fill, table } from './dom.js';
+import { ms, spanOf } from './format.js';
+import { type FleetMember, loadFleet, QUIET_MS } from './fleet-data.js';
+import type { ViewHandle } from './main.js';
+import { announce, attempt } from './notice.js';
+
+const REFRESH_MS = 5000;
+
+export function showFleet(main: HTMLElement): ViewHandle {
+  const body = h('tbody');
+  const summary = h('p', { class: 'summary' });
+  const source = h('p', { class: 'muted' });
+  const load = async () => {
+    const fleet = await attempt(loadFleet);
+    if (!fleet) return;
+    const quiet = fleet.members.filter((m) => m.quiet).length;
+    summary.textContent = `${fleet.members.length} daemon${fleet.members.length === 1 ? '' : 's'}${quiet > 0 ? `, ${quiet} quiet` : ''}`;
+    announce(summary.textContent);
+    source.textContent = fleet.fromRuns
+      ? 'From the latest runs and the runs under way (this daemon has no daemons action yet): labels, version and uptime are unknown.'
+      : '';
+    fill(
+      body,
+      fleet.members.length === 0
+        ? h('tr', null, h('td', { colspan: 9 }, 'No daemon seen.'))
+        : fleet.members.map(memberRow),
+    );
+  };
+  fill(
+    main,
+    h('h1', null, 'Fleet'),
+    summary,
+    source,
+    table(
+      [
+        'Daemon',
+        'Host',
+        'Pid',
+        'Labels',
+        'Version',
+        'Up',
+        'Last claim',
+        'Running',
+        'Lateness p99',
+        'Differs',
+      ],
+      body,
+      {
+        class: 'cards',
+        'aria-label': 'Daemons',
+      },
+    ),
+  );
+  void load();
+  const timer = window.setInterval(() => void load(), REFRESH_MS);
+  return { stop: () => window.clearInterval(timer) };
+}
+
+/** Its last claim's age; from runs, when it was last seen running one. */
+function lastClaim(m: FleetMember): string {
+  const age = m.fromRuns ? m.row.seen_age_ms : m.row.last_claim_age_ms;
+  if (age === null) return 'never';
+  const text = `${spanOf(age)} ago${age > QUIET_MS ? ' (quiet)' : ''}`;
+  return m.fromRuns ? `a run ${text}` : text;
+}
+
+function differs(m: FleetMember): string {
+  if (!m.row.settings_differ) return 'same as the others';
+  return `[${m.row.settings_differ_in.join('], [')}] differ${m.row.settings_differ_in.length === 1 ? 's' : ''}`;
+}
+
+function memberRow(m: FleetMember): HTMLElement {
+  const { row } = m;
+  const unknown = () => h('span', { class: 'muted' }, 'unknown');
+  return h(
+    'tr',
+    { class: m.quiet ? 'quiet' : null },
+    h(
+      'td',
+      { 'data-label': 'Daemon' },
+      row.name,
+      m.quiet ? h('span', { class: 'badge bad' }, row.state === 'gone' ? ' gone' : ' quiet') : null,
+    ),
+    h('td', { 'data-label': 'Host' }, row.host),
+    h('td', { 'data-label': 'Pid' }, row.pid > 0 ? String(row.pid) : unknown()),
+    h('td', { 'data-label': 'Labels' }, m.fromRuns ? unknown() : row.labels.join(', ') || 'none'),
+    h('td', { 'data-label': 'Version' }, row.version || unknown()),
+    h('td', { 'data-label': 'Up' }, row.started > 0 ? spanOf(Date.now() - row.started * 1000) : unknown()),
+    h('td', { 'data-label': 'Last claim' }, lastClaim(m)),
+    h('td', { 'data-label': 'Running' }, String(row.running)),
+    h(
+      'td',
+      { 'data-label': 'Lateness p99' },
+      m.p99Ms === null ? 'no runs' : `${ms(m.p99Ms)} (${m.runsSeen} runs)`,
+    ),
+    h('td', { 'data-label': 'Differs' }, m.fromRuns ? unknown() : differs(m)),
+  );
+}

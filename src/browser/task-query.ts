@@ -1,0 +1,60 @@
+// The tasks list's state as the address holds it (`#/tasks?state=failing&type=cron&page=2`), so a
+// reload and Back keep the filter, search, sort and page. Defaults are left out of the address.
+
+export const STATES = ['all', 'failing', 'running', 'paused'] as const;
+export type TaskState = (typeof STATES)[number];
+export const SORTS = ['next', 'name', 'last', 'type'] as const;
+export type TaskSort = (typeof SORTS)[number];
+
+export interface TaskQuery {
+  state: TaskState;
+  type: string;
+  group: string;
+  search: string;
+  sort: TaskSort;
+  order: 'asc' | 'desc';
+  page: number;
+}
+
+export const DEFAULT_QUERY: TaskQuery = {
+  state: 'all',
+  type: '',
+  group: '',
+  search: '',
+  sort: 'next',
+  order: 'asc',
+  page: 1,
+};
+
+const pick = <T extends string>(value: string | null, allowed: readonly T[], dflt: T): T =>
+  allowed.find((a) => a === value) ?? dflt;
+
+export function parseQuery(text: string): TaskQuery {
+  const p = new URLSearchParams(text);
+  const page = Number(p.get('page'));
+  return {
+    state: pick(p.get('state'), STATES, 'all'),
+    type: pick(p.get('type'), ['', 'timer', 'ticker', 'cron'], ''),
+    group: p.get('group') ?? '',
+    search: p.get('q') ?? '',
+    sort: pick(p.get('sort'), SORTS, 'next'),
+    order: p.get('order') === 'desc' ? 'desc' : 'asc',
+    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
+  };
+}
+
+/** The address of a query: `#/tasks`, then what differs from the defaults. */
+export function queryHash(q: TaskQuery): string {
+  const p = new URLSearchParams();
+  if (q.state !== 'all') p.set('state', q.state);
+  if (q.type !== '') p.set('type', q.type);
+  if (q.group !== '') p.set('group', q.group);
+  if (q.search !== '') p.set('q', q.search);
+  if (q.sort !== 'next') p.set('sort', q.sort);
+  if (q.order !== 'asc') p.set('order', q.order);
+  if (q.page !== 1) p.set('page', String(q.page));
+  const text = p.toString();
+  return text === '' ? '#/tasks' : `#/tasks?${text}`;
+}
+
+export const sameQuery = (a: TaskQuery, b: TaskQuery): boolean => queryHash(a) === queryHash(b);

@@ -1,0 +1,57 @@
+// Who changed what (README "Who changed what"): one stream of every task change across the
+// fleet, `<lock>:changes`, each entry the flat fields service/change-log.ts makes. Bounded as
+// the runs stream is: at most history_max_runs entries, none older than history_max_age. The
+// entries of one turn of the event loop go in one round trip (a file of tasks added at once).
+import type { RedisAccess } from './redis-access.js';
+
+export interface ChangeBounds {
+  /** Entries kept at most (history_max_runs); 0 = none kept. */
+  maxEntries: number;
+  /** How long one is kept, ms (history_max_age). */
+  maxAgeMs: number;
+}
+
+/** A stream entry: its id (unix ms-seq, when it was recorded) and its fields. */
+export interface ChangeEntry {
+  id: string;
+  fields: Record<string, string>;
+}
+
+/** Entries read for one query at most. */
+const MAX_READ = 1000;
+
+export class ChangeStore {
+  constructor(
+    private readonly redis: RedisAccess,
+    private readonly bounds: ChangeBounds,
+  ) {}
+
+  /** Appends entries, in order, trimming by count and age. */
+  async append(entries: readonly Record<string, string>[], nowMs: number): Promise<void> {
+    const { maxEntries, maxAgeMs } = this.bounds;
+    if (entries.length === 0 || maxEntries === 0) return;
+    const key = this.redis.keys.changes;
+    await this.redis.call(async (c) => {
+      const batch = c.pipeline();
+      for (const fields of entries)
+        batch.xadd(key, 'MAXLEN', '~', maxEntries, '*', ...Object.entries(fields).flat());
+      batch.xtrim(key, 'MINID', '~', Math.max(0, Math.floor(nowMs - maxAgeMs)));
+      const replies = (await batch.exec()) ?? [];
+      const failed = replies.find(([err]) => err !== null)?.[0];
+      if (failed) throw failed;
+    });
+  }
+
+  /** The latest `count` entries (at most 1000), newest first, recorded at or after `sinceMs`. */
+  async latest(count: number, sinceMs: number | null): Promise<ChangeEntry[]> {
+    const start = sinceMs === null ? '-' : String(Math.max(0, Math.floor(sinceMs)));
+    const raw = await this.redis.call((c) =>
+      c.xrevrange(this.redis.keys.changes, '+', start, 'COUNT', Math.min(count, MAX_READ)),
+    );
+    return raw.map(([id, flat]) => {
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+      return { id, fields };
+    });
+  }
+}

@@ -1,0 +1,57 @@
+// The runs under way across the fleet, read from the fires hash (claim.lua, begin.lua and
+// run.lua write it; runs/fire.ts says what a fire is): one HVALS, read-only. The hash holds only
+// fires handed out and not yet on record, a few per daemon slot, so reading it whole is cheap.
+import { isFireState } from '../runs/fire.js';
+import { hostPidOf } from '../runs/ids.js';
+import type { RedisAccess } from './redis-access.js';
+
+/** A fire begun or about to be, as the Running view shows it. */
+export interface RunningFire {
+  fire_id: string;
+  kid: string;
+  /** started: its command runs; leased: claimed, about to begin; pending: a run by hand or retry waiting for its time. */
+  state: 'started' | 'leased' | 'pending';
+  /** The daemon holding it (its owner id's host and pid), when one does. */
+  host?: string;
+  pid?: number;
+  /** When it was due and, once begun, when it started: unix ms. */
+  due_ms: number;
+  started_ms?: number;
+  trigger: 'schedule' | 'manual' | 'retry';
+  attempt: number;
+}
+
+export async function runningFires(redis: RedisAccess): Promise<RunningFire[]> {
+  const raw = await redis.call((c) => c.hvals(redis.keys.fires));
+  const out: RunningFire[] = [];
+  for (const json of raw) {
+    const fire = readFire(json);
+    if (fire) out.push(fire);
+  }
+  return out.sort((a, b) => (a.started_ms ?? a.due_ms) - (b.started_ms ?? b.due_ms));
+}
+
+function readFire(json: string): RunningFire | null {
+  let v: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    v = parsed as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const { id, kid, state, due } = v;
+  if (typeof id !== 'string' || typeof kid !== 'string' || typeof due !== 'number') return null;
+  if (!isFireState(state) || state === 'queued') return null;
+  const fire: RunningFire = {
+    fire_id: id,
+    kid,
+    state,
+    due_ms: Math.round(due * 1000),
+    trigger: v.trigger === 'manual' || v.trigger === 'retry' ? v.trigger : 'schedule',
+    attempt: typeof v.attempt === 'number' ? v.attempt : 1,
+  };
+  if (typeof v.started === 'number') fire.started_ms = v.started;
+  if (typeof v.owner === 'string' && v.owner !== '') Object.assign(fire, hostPidOf(v.owner));
+  return fire;
+}

@@ -1,0 +1,164 @@
+// The viewer password and who changed what, over real HTTP against a running daemon (issue 26):
+// web_viewer_passwd opens the dashboard and the API to look (every read action answers) and
+// refuses every change (403, nothing changed), through the API (passwd or Bearer) and a dashboard
+// session alike; a viewer's session dies with its password. Each change is recorded with who
+// made it (door, role, address) and why, and read back by the changes action and `ktimer changes`.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { test } from 'node:test';
+import { READ_ACTIONS } from '../../src/web/actions.js';
+import { assertSessionRefused, uiCall, uiLogin } from '../helpers/dashboard-client.js';
+import { runCli } from '../helpers/cli.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { useWebDaemon } from '../helpers/web-daemon.js';
+
+const PASSWD = 'viewer-test-admin-secret';
+const VIEWER = 'viewer-test-look-only';
+const redis = usePrivateRedis();
+const web = useWebDaemon(redis, PASSWD, { web: [`web_viewer_passwd = ${VIEWER}`] });
+
+/** Every change action of the API, with parameters that would make it change something. */
+const CHANGES: Record<string, Record<string, string>> = {
+  add: { type: 'ticker', time: '60', command: 'true', name: 'by-viewer' },
+  update: { kid: 'watched', command: 'echo changed' },
+  del: { kid: 'watched' },
+  pause: { kid: 'watched' },
+  resume: { kid: 'watched' },
+  run: { kid: 'watched' },
+};
+
+function bearerCall(
+  params: Record<string, string>,
+  token: string,
+): Promise<{ status: number; body: { msg: string } }> {
+  return new Promise((resolve, reject) => {
+    const path = `/?${new URLSearchParams(params).toString()}`;
+    request(
+      { host: '127.0.0.1', port: web.port, path, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { msg: string } }),
+        );
+      },
+    )
+      .on('error', reject)
+      .end();
+  });
+}
+
+test('a viewer reads everything and changes nothing: API (passwd, Bearer) and dashboard session alike', async () => {
+  const added = await web.api({
+    action: 'add',
+    type: 'ticker',
+    time: '3600',
+    command: 'true',
+    name: 'watched',
+  });
+  assert.equal(added.http, 200, JSON.stringify(added));
+  const before = (await web.api({ action: 'get', kid: 'watched' })).body;
+  const session = await uiLogin(web.port, VIEWER);
+  assert.equal(
+    ((await uiCall(web.port, '/ui/session', session)).json?.data as { role: string }).role,
+    'viewer',
+  );
+  for (const [action, params] of Object.entries(CHANGES)) {
+    const api = await web.api({ action, ...params, passwd: VIEWER });
+    assert.equal(api.http, 403, `API ${action}: ${JSON.stringify(api.body)}`);
+    assert.match(String((api.body as { msg: string }).msg), /viewer password only looks/);
+    const bearer = await bearerCall({ action, ...params }, VIEWER);
+    assert.equal(bearer.status, 403, `Bearer ${action}`);
+    const ui = await uiCall(web.port, '/ui/api', { method: 'POST', ...session, form: { action, ...params } });
+    assert.equal(ui.status, 403, `dashboard ${action}: ${ui.text}`);
+  }
+  assert.deepEqual((await web.api({ action: 'get', kid: 'watched' })).body, before, 'nothing changed');
+  assert.equal((await web.api({ action: 'get', kid: 'by-viewer' })).http, 404);
+  for (const action of ['count', 'list', 'board', 'running', 'runs', 'changes', 'info']) {
+    assert.equal((await web.api({ action, passwd: VIEWER })).http, 200, `API ${action}`);
+    assert.equal(
+      (await uiCall(web.port, '/ui/api', { method: 'POST', ...session, form: { action } })).status,
+      200,
+      `dashboard ${action}`,
+    );
+  }
+  // A run's live output is read, not a change (it asks the daemon to publish it): never a 403.
+  const live = await web.api({ action: 'output_live', fire_id: 'watched:1', passwd: VIEWER });
+  assert.notEqual(live.http, 403, JSON.stringify(live.body));
+  // An action the viewer list does not know (added later) is refused to viewers by default.
+  assert.ok(!READ_ACTIONS.has('add') && !READ_ACTIONS.has('clear') && !READ_ACTIONS.has('apply'));
+  // The admin's Bearer changes; a wrong one is refused as a wrong password.
+  assert.equal((await bearerCall({ action: 'pause', kid: 'watched' }, PASSWD)).status, 200);
+  assert.equal((await bearerCall({ action: 'count' }, 'not-it')).status, 401);
+});
+
+test("a replayed cookie opens nothing without its session's token; a logged-out viewer session stays shut", async () => {
+  const session = await uiLogin(web.port, VIEWER);
+  // The cookie alone (another page of the host that read it), or with another session's token.
+  const other = await uiLogin(web.port, VIEWER);
+  await assertSessionRefused(web.port, { token: '', cookie: session.cookie });
+  const mixed = await uiCall(web.port, '/ui/api', {
+    method: 'POST',
+    token: other.token,
+    cookie: session.cookie,
+    form: { action: 'count' },
+  });
+  assert.equal(mixed.status, 401, 'a token works only with the cookie of its own browser');
+  const out = await uiCall(web.port, '/ui/logout', { method: 'POST', ...session });
+  assert.equal(out.status, 200);
+  await assertSessionRefused(web.port, session);
+});
+
+test('every change is recorded with who and why: the API, the dashboard, the command line', async () => {
+  const admin = await uiLogin(web.port, PASSWD);
+  const add = await uiCall(web.port, '/ui/api', {
+    method: 'POST',
+    ...admin,
+    form: {
+      action: 'add',
+      type: 'ticker',
+      time: '3600',
+      command: 'true',
+      name: 'audited',
+      reason: 'for the audit',
+    },
+  });
+  assert.equal(add.status, 200, add.text);
+  assert.equal((await web.api({ action: 'pause', kid: 'audited' })).http, 200);
+  const cli = await runCli(['--config', web.daemon.config, 'resume', 'audited', '--reason', 'back to work']);
+  assert.equal(cli.code, 0, cli.stderr);
+  const tooLong = await runCli([
+    '--config',
+    web.daemon.config,
+    'pause',
+    'audited',
+    '--reason',
+    'x'.repeat(201),
+  ]);
+  assert.equal(tooLong.code, 2);
+  assert.match(tooLong.stderr, /reason is 201 characters long; at most 200/);
+  const { body } = await web.api<{
+    data: { op: string; who: string; reason?: string; name?: string; via: string }[];
+  }>({
+    action: 'changes',
+    n: '3',
+  });
+  assert.deepEqual(
+    body.data.map((c) => [c.op, c.via, c.reason]),
+    [
+      ['resume', 'cli', 'back to work'],
+      ['pause', 'api', undefined],
+      ['add', 'dashboard', 'for the audit'],
+    ],
+  );
+  assert.match(body.data[2]?.who ?? '', /^dashboard admin 127\.0\.0\.1$/);
+  assert.match(body.data[1]?.who ?? '', /^API admin 127\.0\.0\.1$/);
+  assert.match(body.data[0]?.who ?? '', /^\S+@\S+$/);
+  const shown = await runCli(['--config', web.daemon.config, 'changes', '-n', '3']);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^WHEN +WHAT +TASK +WHO +WHY\n/);
+  assert.match(shown.stdout, /resume: 1 resumed .* back to work\n/);
+  assert.match(shown.stdout, /add: added \(ticker\) +audited +dashboard admin 127\.0\.0\.1 +for the audit/);
+  const json = await runCli(['--config', web.daemon.config, 'changes', '--since', '1h', '--json']);
+  assert.ok((JSON.parse(json.stdout) as { changes: unknown[] }).changes.length >= 3);
+});
