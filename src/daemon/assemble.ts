@@ -40,7 +40,7 @@ export interface DaemonParts {
   readonly scheduler: Scheduler;
   /** Alerts ([notify]): failures and recoveries POSTed, in the background. */
   readonly notifier: Notifier;
-  /** What /metrics shows (README "Metrics"). */
+  /** What /metrics shows (docs/metrics-and-health.md). */
   readonly metrics: Metrics;
   /** Running runs' output, published for whoever follows them (`output --follow`). */
   readonly live: LivePublisher;

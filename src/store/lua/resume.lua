@@ -1,5 +1,5 @@
 -- resume: put paused tasks back in the schedule with the next run the caller computed from now
--- (README "Pause and resume"), each only if it is still as the caller read it (compare-and-set):
+-- (docs/steering.md), each only if it is still as the caller read it (compare-and-set):
 -- an update or a pause in between wins, and the caller reads it again.
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
