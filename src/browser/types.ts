@@ -1,4 +1,4 @@
-// What the API's actions answer (README "Web API"), as the page reads it. A run's outcome, summary
+// What the API's actions answer (docs/web-api.md), as the page reads it. A run's outcome, summary
 // and record are the daemon's own types (src/runs/record.ts), so the page knows every outcome.
 import type { TaskType } from '../runs/kinds.js';
 import type { RunOutcome } from '../runs/record.js';

@@ -1,5 +1,5 @@
 // Entry point of `ktimer`: parse, run, and turn every failure into one line on stderr (and,
-// with --json, one JSON document on stdout) with the exit status README documents (0 ok, 1 failure,
+// with --json, one JSON document on stdout) with the exit status docs/command-line.md documents (0 ok, 1 failure,
 // 2 usage, 3 stopped). KTIMER_DEBUG=1 shows stacks.
 import { type CommandUnknownOpts, CommanderError } from '@commander-js/extra-typings';
 import { type ErrorCode, exitCodeOf, KtimerError, messageOf } from '../errors.js';

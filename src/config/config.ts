@@ -46,7 +46,7 @@ export interface Config {
     /** [task] env_file: absolute path, or '' for none (read by the daemon: config/env-file.ts). */
     readonly envFile: string;
   };
-  /** The run history kept in Redis (README "Run history"). */
+  /** The run history kept in Redis (docs/logs-and-history.md). */
   readonly history: {
     /** Records kept per task, newest first; 0 = none. */
     readonly perTask: number;
@@ -110,7 +110,7 @@ export interface Config {
      */
     readonly settings: { readonly task: string; readonly notify: string };
   };
-  /** Alerts (README "Alerts"): run records POSTed to a URL when a task fails, and recovers. */
+  /** Alerts (docs/steering.md): run records POSTed to a URL when a task fails, and recovers. */
   readonly notify: {
     /** http(s) URL, or '' for none. */
     readonly onFailure: string;

@@ -42,7 +42,7 @@ export interface DaemonParts {
   readonly scheduler: Scheduler;
   /** Alerts ([notify]): failures and recoveries POSTed, in the background. */
   readonly notifier: Notifier;
-  /** What /metrics shows (README "Metrics"). */
+  /** What /metrics shows (docs/metrics-and-health.md). */
   readonly metrics: Metrics;
   /** Its fleet checked before the first claim, its heartbeat (`ktimer daemons`). */
   readonly presence: FleetPresence;

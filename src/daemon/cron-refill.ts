@@ -21,7 +21,7 @@ export interface CronRefillDeps {
   /** The Redis clock: the misfire rules compare runs with its now. */
   clock: Clock;
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
-  /** Runs the misfire policy did not fire (README "Metrics"). */
+  /** Runs the misfire policy did not fire (docs/metrics-and-health.md). */
   metrics?: Pick<Metrics, 'runsMissed'>;
   /** This daemon's owner id: the host of the missed runs a refill puts on record. */
   owner?: string;

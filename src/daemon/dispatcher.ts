@@ -40,7 +40,7 @@ export interface DispatcherDeps {
   /** How long a begun fire's lease lasts before this daemon renews it (or it is recorded lost). */
   startedKeepMs: number;
   logs: Pick<DaemonLogs, 'runed' | 'error'>;
-  /** Each fire's result, lateness and duration (README "Metrics"). */
+  /** Each fire's result, lateness and duration (docs/metrics-and-health.md). */
   metrics?: Pick<Metrics, 'fireEnded'>;
   /** Where each run's output goes as it is printed (the live tail), and is told of its end. */
   live?: Pick<LivePublisher, 'listener' | 'ended'>;

@@ -1,4 +1,4 @@
-// The daemon's logs (README "Logs"): pino JSON lines in serve/error/runed/webac files, each
+// The daemon's logs (docs/logs-and-history.md): pino JSON lines in serve/error/runed/webac files, each
 // switched by its *_open key. Files rotate by size (rotating-file-stream, classic NAME.1 ..
 // NAME.<maxbackup>) while the live file keeps its plain name; reopen() (SIGHUP) starts new
 // streams so an external logrotate that moved the files is followed. New files get

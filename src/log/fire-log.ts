@@ -1,4 +1,4 @@
-// What the daemon writes about fires (README "Logs"): one runed.log `fire` entry per fire run (at
+// What the daemon writes about fires (docs/logs-and-history.md): one runed.log `fire` entry per fire run (at
 // error level when it failed, and then in error.log too), and the claim's other outcomes:
 // expired, corrupt, lost, missed, skipped.
 import type { RunnerResult } from '../runner/runner-result.js';

@@ -1,4 +1,4 @@
-// One runed.log line for every add, update, del, clear, pause and resume (README "Logs"), whichever
+// One runed.log line for every add, update, del, clear, pause and resume (docs/logs-and-history.md), whichever
 // front end made it.
 import type { TaskChange } from '../service/task-service.js';
 import { withEnvMasked } from './env-mask.js';

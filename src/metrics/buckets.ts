@@ -1,4 +1,4 @@
-// Histogram buckets, seconds, fitted to the values each histogram sees (README "Metrics").
+// Histogram buckets, seconds, fitted to the values each histogram sees (docs/metrics-and-health.md).
 
 /** Firing lateness: a healthy daemon fires within 0.5-10 ms; a taken-over lease, ~5 s. */
 export const LATENESS_BUCKETS_SEC = [

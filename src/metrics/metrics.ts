@@ -1,4 +1,4 @@
-// The daemon's Prometheus metrics (README "Metrics"): what its parts report as fires happen
+// The daemon's Prometheus metrics (docs/metrics-and-health.md): what its parts report as fires happen
 // (counters, histograms), what a scrape reads at that moment (running tasks, task counts, Redis),
 // and Node's process metrics. One registry per daemon, on its main thread, where fires happen;
 // the web API's thread asks for the text (scrape()).

@@ -1,4 +1,4 @@
-// Runs a URL task (README "The daemon"): GET with kid and timer_id added to the query; a kt_post=JSON
+// Runs a URL task (docs/running-tasks.md): GET with kid and timer_id added to the query; a kt_post=JSON
 // object turns it into a form POST of those fields; a timeout (30 s unless the task or task_timeout
 // says less, or the task more: fireTimeoutMs); the status, and the body as the run's stdout
 // (bounded by outputMax as a command's, and live to a listener). A call in flight dies with its

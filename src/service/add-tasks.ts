@@ -1,5 +1,5 @@
 // Adding tasks, one or a file's worth, and `--replace`: a named task whose name is held already
-// replaces the holder in place (README "Tasks"): its kid, run count and history stay, and its
+// replaces the holder in place (docs/tasks.md): its kid, run count and history stay, and its
 // runs stay too unless the type, time, cron expression or zone changed. Every write is one
 // script; a replace is a compare-and-set, tried again when a daemon moved the task meanwhile.
 import type { Config } from '../config/config.js';

@@ -1,4 +1,4 @@
-// Who changed what (README "Who changed what", issue 26): every task change the services make
+// Who changed what (docs/logs-and-history.md "Who changed what", issue 26): every task change the services make
 // (add, update, del, clear, pause, resume, run) is recorded fleet-wide in Redis with when, what,
 // which task and who: the OS user and host for the command line, "dashboard" or "API" with the
 // role and the remote address for the web, and an optional reason. The services tell the log

@@ -1,4 +1,4 @@
-// Pause and resume (README "Pause and resume"), for the command line and the web API alike: a
+// Pause and resume (docs/steering.md), for the command line and the web API alike: a
 // paused task leaves the schedule for the paused set and never fires, keeping its kid, fields,
 // run state and history; resumed, it goes on at the next run of its own schedule after now.
 import { KtimerError, usageError } from '../errors.js';

@@ -1,6 +1,6 @@
 // The one way a KID argument becomes a kid, for every command and web action that takes one
 // (get, update, del, next, history, output, and the commands to come): a kid as it is, or a
-// task name looked up in the names hash (README "Tasks"). History and output by name also find
+// task name looked up in the names hash (docs/tasks.md). History and output by name also find
 // the task that last held a name and has left since (resolveHistoryKid); the commands acting on
 // a live task do not.
 import { KtimerError } from '../errors.js';
@@ -22,7 +22,7 @@ export async function resolveKid(ref: string, store: () => Promise<NameLookup>):
 /**
  * The kid whose run history `ref` stands for (history, output NAME:RUN): a kid as it is; a name
  * held by a task now, or else by the task that last held it and has left (fired, at its limit,
- * deleted, cleared) while its history is kept (history_max_age, README "Run history").
+ * deleted, cleared) while its history is kept (history_max_age, docs/logs-and-history.md).
  */
 export async function resolveHistoryKid(
   ref: string,

@@ -75,7 +75,7 @@ export interface ListQuery {
   group?: string | undefined;
 }
 
-/** A task's last run, as `get` and `list` show it beside the task (README "Run history"). */
+/** A task's last run, as `get` and `list` show it beside the task (docs/logs-and-history.md). */
 export interface LastRunFields {
   last_result?: RunSummary['result'];
   last_ok?: boolean;
@@ -300,7 +300,7 @@ export class TaskService {
     return this.withStore((store) => store.count());
   }
 
-  /** One task, with its last run (README "Run history"). */
+  /** One task, with its last run (docs/logs-and-history.md). */
   async get(ref: string): Promise<TaskView> {
     const kid = await this.resolveKid(ref);
     const [stored, [last]] = await this.withStore((store) =>
@@ -458,7 +458,7 @@ export class TaskService {
     for (const t of placed) if (!live.some((held) => covers(held, t.on ?? []))) t.no_daemon = true;
   }
 
-  /** list's window in unix seconds: timestamps, or `now`, `+15m` and dates (README "Schedules"). */
+  /** list's window in unix seconds: timestamps, or `now`, `+15m` and dates (docs/schedules.md). */
   private async windowOf(query: ListQuery): Promise<[from: number | null, to: number | null]> {
     const bounds = (['starttime', 'endtime'] as const).map((name) => {
       const value = query[name];

@@ -1,4 +1,4 @@
-// Who changed what (README "Who changed what"): one stream of every task change across the
+// Who changed what (docs/logs-and-history.md "Who changed what"): one stream of every task change across the
 // fleet, `<lock>:changes`, each entry the flat fields service/change-log.ts makes. Bounded as
 // the runs stream is: at most history_max_runs entries, none older than history_max_age. The
 // entries of one turn of the event loop go in one round trip (a file of tasks added at once).

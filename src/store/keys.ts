@@ -1,4 +1,4 @@
-// Every Redis key name ktimer uses, built in one place from conf.ini (README "Redis layout").
+// Every Redis key name ktimer uses, built in one place from conf.ini (docs/internals.md).
 import type { Config } from '../config/config.js';
 
 export interface StoreKeys {
@@ -28,7 +28,7 @@ export interface StoreKeys {
   readonly liveWatched: string;
   /** Sorted set kid -> 0 (ordered by kid): paused tasks, which are not in the schedule. */
   readonly paused: string;
-  /** Hash task name -> kid: names are unique (README "Tasks"); kept by the scripts that write tasks. */
+  /** Hash task name -> kid: names are unique (docs/tasks.md); kept by the scripts that write tasks. */
   readonly names: string;
   /** Hash kid -> fire id: the fire running (or retried) now of a task with overlap skip or queue. */
   readonly running: string;
@@ -41,7 +41,7 @@ export interface StoreKeys {
   /**
    * Prefix of each ended task's name (prefix + name -> the kid that last held it): written when a
    * named task leaves (fired, at its limit, deleted, cleared), expiring with its history, so that
-   * history and output by name go on working (README "Run history").
+   * history and output by name go on working (docs/logs-and-history.md).
    */
   readonly endedName: string;
   /**

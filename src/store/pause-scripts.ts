@@ -1,5 +1,5 @@
 // Definitions of the scripts that pause and resume tasks (lua/pause.lua, resume.lua): keys,
-// arguments and checked replies, one status per task. README "Pause and resume".
+// arguments and checked replies, one status per task. docs/steering.md.
 import type { Task } from '../tasks/task.js';
 import { type Script, statusReply, unexpectedReply } from './script.js';
 import { SWAP_ARGV, swapOf } from './task-scripts.js';

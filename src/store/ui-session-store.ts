@@ -1,5 +1,5 @@
 // The dashboard's login sessions and the web API's count of wrong passwords, kept in Redis so
-// that every daemon on it shares them and a restart ends none (README "Redis layout",
+// that every daemon on it shares them and a restart ends none (docs/internals.md,
 // docs/security.md): one string per session, `<lock>:ui:session:<id>` -> its record (JSON, made
 // and read by web/dashboard/sessions.ts), expiring after the idle time and given it again at each
 // use. The id is what the web thread makes of the session's token (its digest): the token itself

@@ -154,7 +154,7 @@ export function upcomingRunTimes(task: Task, n: number): number[] {
 }
 
 /**
- * A paused task resumed at `nowMs` (README "Pause and resume"): no longer paused, and its next
+ * A paused task resumed at `nowMs` (docs/steering.md): no longer paused, and its next
  * run the first of its own schedule after now, so the runs it missed while paused never fire.
  * A ticker keeps its grid (first due + n x time); a cron task gets its run times from its
  * expression anew. A timer keeps its time if still ahead; one whose time passed while paused

@@ -1,4 +1,4 @@
-// Task names (README "Tasks"): a unique label that any command or web action takes in place of
+// Task names (docs/tasks.md): a unique label that any command or web action takes in place of
 // a kid. The syntax keeps the two apart: a name starts with a letter, has no `:` (so `NAME:3`
 // reads as a fire id) and is never in a kid's form (32 hex digits, or the dashed UUID).
 import { usageError } from '../errors.js';

@@ -1,4 +1,4 @@
-// The pure rules of README "Tasks": what a new or changed task is.
+// The pure rules of docs/tasks.md: what a new or changed task is.
 // No I/O here: `nowMs` comes in as an argument.
 import { usageError } from '../errors.js';
 import { oneLine } from '../text.js';

@@ -1,4 +1,4 @@
-// The task model: what is stored in Redis (as JSON; README "Redis layout") and how it is read back.
+// The task model: what is stored in Redis (as JSON; docs/internals.md) and how it is read back.
 import { KtimerError } from '../errors.js';
 import { isTaskType, type TaskType } from '../runs/kinds.js';
 import { readRunFields, type RunFields } from './run-fields.js';

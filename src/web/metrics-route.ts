@@ -1,5 +1,5 @@
-// /metrics (Prometheus text) and /healthz (a probe's 200 or 503) beside the API (README
-// "Metrics and health"). Both sit behind web_allow_ip like the API, which closes other addresses'
+// /metrics (Prometheus text) and /healthz (a probe's 200 or 503) beside the API
+// (docs/metrics-and-health.md). Both sit behind web_allow_ip like the API, which closes other addresses'
 // connections before a byte is read. /metrics also needs `Authorization: Bearer <metrics_token>`
 // or the API's passwd (in the query string, never a body); /healthz needs no password: it tells
 // nothing a probe should not know.

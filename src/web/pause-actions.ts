@@ -1,4 +1,4 @@
-// The API's pause and resume actions (README "Pause and resume"): `kid`, a comma-separated list
+// The API's pause and resume actions (docs/steering.md): `kid`, a comma-separated list
 // as for del, `group` for a group's tasks, or `all=1` for every task. data: how many this request
 // paused (resumed); msg adds how many were paused already (were not paused), and targets each
 // target's result (issue 25).

@@ -1,4 +1,4 @@
-// The HTTP API inside the daemon (README "Web API"): GET or form POST on / with an action, the password
+// The HTTP API inside the daemon (docs/web-api.md): GET or form POST on / with an action, the password
 // and task fields; JSON replies {status, code, data, msg} whose code is the HTTP status.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -1,4 +1,4 @@
-// ktimer changes [-n 50] [--since 1h]: who changed what, fleet-wide, newest first (README "Who
+// ktimer changes [-n 50] [--since 1h]: who changed what, fleet-wide, newest first (docs/logs-and-history.md "Who
 // changed what"): each add, update, del, clear, pause, resume and run, by whom and why.
 import type { ChangeRow } from '../../service/change-log.js';
 import { localIso } from '../../tasks/iso-time.js';

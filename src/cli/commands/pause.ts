@@ -1,5 +1,5 @@
 // ktimer pause KID... | -group=G | --all: the tasks stay, with their kids, schedules and history,
-// and never fire until `ktimer resume` (README "Pause and resume").
+// and never fire until `ktimer resume` (docs/steering.md).
 import { usageError } from '../../errors.js';
 import type { PauseOutcome } from '../../service/pause-resume.js';
 import { taskMissing } from '../../service/targets.js';

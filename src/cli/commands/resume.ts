@@ -1,5 +1,5 @@
 // ktimer resume KID... | -group=G | --all: paused tasks go on at the next run of their schedules
-// after now, without the runs they missed while paused (README "Pause and resume").
+// after now, without the runs they missed while paused (docs/steering.md).
 import type { ResumeOutcome } from '../../service/pause-resume.js';
 import { taskMissing } from '../../service/targets.js';
 import { timeShown, zoneShown } from '../../service/task-service.js';

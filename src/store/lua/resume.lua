@@ -1,5 +1,5 @@
 -- resume: put paused tasks back in the schedule with the next run the caller computed from now
--- (README "Pause and resume"), each only if it is still as the caller read it (compare-and-set):
+-- (docs/steering.md), each only if it is still as the caller read it (compare-and-set):
 -- an update or a pause in between wins, and the caller reads it again. A task with labels goes
 -- back to its label set's schedule (include/placement.lua).
 -- KEYS[1] pool hash (kid -> task JSON)

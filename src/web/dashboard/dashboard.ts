@@ -1,4 +1,4 @@
-// The dashboard at /ui (README "Dashboard", docs/security.md): its page and files, login and
+// The dashboard at /ui (docs/dashboard.md, docs/security.md): its page and files, login and
 // logout, the actions of the API under a session instead of passwd, and the live feed. A session
 // is proved by its token in the x-ktimer-session header (which only the page of this origin holds)
 // together with the browser's cookie; neither alone opens anything.
