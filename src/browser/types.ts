@@ -4,19 +4,9 @@ import type { TaskType } from '../runs/kinds.js';
 import type { RunOutcome } from '../runs/record.js';
 
 export type { RunOutcome, RunRecord, RunSummary } from '../runs/record.js';
+import type { RunningFire } from '../runs/fire.js';
 
-/** A run under way (or about to start), as the running action gives it. */
-export interface RunningFire {
-  fire_id: string;
-  kid: string;
-  state: 'started' | 'leased' | 'pending';
-  host?: string;
-  pid?: number;
-  due_ms: number;
-  started_ms?: number;
-  trigger: 'schedule' | 'manual' | 'retry';
-  attempt: number;
-}
+export type { RunningFire };
 
 export interface TaskRow {
   kid: string;

@@ -118,3 +118,22 @@ export const MAX_CATCH_UP = 100;
 
 /** A claimed fire not begun within this time is taken over by another daemon's claim. */
 export const LEASE_MS = 5000;
+
+/**
+ * A fire under way (begun) or about to be, as the web API's running action and the dashboard's
+ * Running view give it: read from the fires hash (store/running-fires.ts).
+ */
+export interface RunningFire {
+  fire_id: string;
+  kid: string;
+  /** started: its command runs; leased: claimed, about to begin; pending: a run by hand or retry waiting for its time. */
+  state: Exclude<FireState, 'queued'>;
+  /** The daemon holding it (its owner id's host and pid), when one does. */
+  host?: string;
+  pid?: number;
+  /** When it was due and, once begun, when it started: unix ms. */
+  due_ms: number;
+  started_ms?: number;
+  trigger: 'schedule' | 'manual' | 'retry';
+  attempt: number;
+}

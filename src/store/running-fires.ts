@@ -1,25 +1,11 @@
 // The runs under way across the fleet, read from the fires hash (claim.lua, begin.lua and
 // run.lua write it; runs/fire.ts says what a fire is): one HVALS, read-only. The hash holds only
 // fires handed out and not yet on record, a few per daemon slot, so reading it whole is cheap.
-import { isFireState } from '../runs/fire.js';
+import { isFireState, type RunningFire } from '../runs/fire.js';
 import { hostPidOf } from '../runs/ids.js';
 import type { RedisAccess } from './redis-access.js';
 
-/** A fire begun or about to be, as the Running view shows it. */
-export interface RunningFire {
-  fire_id: string;
-  kid: string;
-  /** started: its command runs; leased: claimed, about to begin; pending: a run by hand or retry waiting for its time. */
-  state: 'started' | 'leased' | 'pending';
-  /** The daemon holding it (its owner id's host and pid), when one does. */
-  host?: string;
-  pid?: number;
-  /** When it was due and, once begun, when it started: unix ms. */
-  due_ms: number;
-  started_ms?: number;
-  trigger: 'schedule' | 'manual' | 'retry';
-  attempt: number;
-}
+export type { RunningFire };
 
 export async function runningFires(redis: RedisAccess): Promise<RunningFire[]> {
   const raw = await redis.call((c) => c.hvals(redis.keys.fires));
