@@ -1,4 +1,4 @@
-// Bad input at volume: 1,000 generated command lines, 10,000 generated web requests and 3,000
+// Bad input at volume: 600 generated command lines, 10,000 generated web requests and 3,000
 // to the dashboard's routes. No stack trace, no exit status outside 0/1/2/3, no 5xx, and the
 // daemon still serves and fires.
 import assert from 'node:assert/strict';
@@ -118,10 +118,10 @@ const COMMANDS = [
   '-x',
 ];
 
-test('1,000 generated command lines: exit 0/1/2/3, one-line errors, no stack trace', async () => {
+test('600 generated command lines: exit 0/1/2/3, one-line errors, no stack trace', async () => {
   const r = rng(7);
   const lines: string[][] = [];
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < 600; i++) {
     const args = [r.pick(COMMANDS)];
     for (let k = r.next(4); k > 0; k--) {
       const opt = r.pick(OPTIONS);
@@ -154,7 +154,7 @@ test('1,000 generated command lines: exit 0/1/2/3, one-line errors, no stack tra
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  report('cli-fuzz', { lines: 1000, exit_codes: Object.fromEntries(codes) });
+  report('cli-fuzz', { lines: 600, exit_codes: Object.fromEntries(codes) });
   assert.equal(d.alive(), true);
 });
 
