@@ -16,14 +16,13 @@
 -- holds the name (a string): nothing is added.
 --#include include/generated.lua
 --#include include/placement.lua
+--#include include/name-holder.lua
 
 local a = ARGS.add()
 local name = a.name
 if name ~= '' then
-  local holder = redis.call('HGET', KEYS[3], name)
-  if holder and redis.call('HEXISTS', KEYS[1], holder) == 1 then
-    return holder
-  end
+  local holder = name_holder(KEYS[1], KEYS[3], name)
+  if holder then return holder end
 end
 if redis.call('HLEN', KEYS[1]) >= a.max_tasks then
   return -1

@@ -15,14 +15,15 @@
 -- case but the first, nothing is added.
 --#include include/generated.lua
 --#include include/placement.lua
+--#include include/name-holder.lua
 
 local a = ARGS.add_many()
 local n = #a.each
 local taken = {}
 for i, t in ipairs(a.each) do
   if t.name ~= '' then
-    local holder = redis.call('HGET', KEYS[3], t.name)
-    if holder and redis.call('HEXISTS', KEYS[1], holder) == 1 then
+    local holder = name_holder(KEYS[1], KEYS[3], t.name)
+    if holder then
       taken[#taken + 1] = i
       taken[#taken + 1] = holder
     end

@@ -36,6 +36,7 @@
 -- many waiting runs a removal dropped.
 --#include include/generated.lua
 --#include include/placement.lua
+--#include include/name-holder.lua
 --#include include/cancel-waiting.lua
 --#include include/ended-name.lua
 --#include include/delete-task.lua
@@ -56,8 +57,8 @@ for i, r in ipairs(rows) do
     if redis.call('HEXISTS', KEYS[1], r.kid) == 1 then
       return -2
     end
-    local holder = redis.call('HGET', KEYS[4], r.name)
-    if holder and redis.call('HEXISTS', KEYS[1], holder) == 1 then
+    local holder = name_holder(KEYS[1], KEYS[4], r.name)
+    if holder then
       taken[#taken + 1] = i
       taken[#taken + 1] = holder
     end

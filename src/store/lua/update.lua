@@ -18,6 +18,7 @@
 -- the kid of another task that holds the new name (a string): nothing is changed.
 --#include include/generated.lua
 --#include include/placement.lua
+--#include include/name-holder.lua
 
 local a = ARGS.update()
 local kid, old, new = a.kid, a.old_name, a.new_name
@@ -29,10 +30,8 @@ if current ~= a.expected_json then
   return -3
 end
 if new ~= '' and new ~= old then
-  local holder = redis.call('HGET', KEYS[4], new)
-  if holder and holder ~= kid and redis.call('HEXISTS', KEYS[1], holder) == 1 then
-    return holder
-  end
+  local holder = name_holder(KEYS[1], KEYS[4], new)
+  if holder and holder ~= kid then return holder end
 end
 redis.call('HSET', KEYS[1], kid, a.task_json)
 if not redis.call('ZSCORE', KEYS[3], kid) then
