@@ -3,7 +3,13 @@
 // del does) or forget (a stale entry of the group's set).
 import { encodeTask, type Task } from '../tasks/task.js';
 import { countReply, type Script, statusReply, unexpectedReply } from './script.js';
-import { LEFT_BEHIND, leftBehind, type BatchNameTaken, type DelLeftBehind } from './task-scripts.js';
+import {
+  DELETE_KEYS,
+  LEFT_BEHIND,
+  leftBehind,
+  type BatchNameTaken,
+  type DelLeftBehind,
+} from './task-scripts.js';
 
 export type ApplyRow =
   | { op: 'add'; kid: string; task: Task & { name: string } }
@@ -67,7 +73,7 @@ const ROW_STATUSES = ['done', 'missing', 'changed'] as const;
 
 export const APPLY: Script<ApplyBatch, ApplyReply, typeof APPLY_ARGV> = {
   name: 'apply',
-  keys: ['pool', 'schedule', 'paused', 'names', 'last', 'queued', 'retrying', 'leases', 'fires', 'placement'],
+  keys: DELETE_KEYS,
   argv: APPLY_ARGV,
   encode: (b) => ({
     fixed: {

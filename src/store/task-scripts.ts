@@ -227,11 +227,25 @@ export const leftBehind = (left: LeftBehind) => ({
   keep_ms: left.keepMs,
   no_retry_prefix: left.noRetryPrefix,
 });
+/** The keys of the scripts that remove tasks (del, clear, apply: lua/include/delete-task.lua), in its order. */
+export const DELETE_KEYS = [
+  'pool',
+  'schedule',
+  'last',
+  'paused',
+  'names',
+  'queued',
+  'retrying',
+  'leases',
+  'fires',
+  'placement',
+] as const;
+
 const DEL_ARGV = { fixed: { ...LEFT_BEHIND, group_prefix: 'string' }, each: { kid: 'string' } } as const;
 
 export const DEL: Script<{ kids: readonly string[]; left: DelLeftBehind }, Deleted, typeof DEL_ARGV> = {
   name: 'del',
-  keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires', 'placement'],
+  keys: DELETE_KEYS,
   argv: DEL_ARGV,
   encode: ({ kids, left }) => ({
     fixed: { ...leftBehind(left), group_prefix: left.groupPrefix },
@@ -247,7 +261,7 @@ const CLEAR_ARGV = { fixed: LEFT_BEHIND, each: NONE } as const;
 
 export const CLEAR: Script<LeftBehind, number, typeof CLEAR_ARGV> = {
   name: 'clear',
-  keys: ['pool', 'schedule', 'last', 'paused', 'names', 'queued', 'retrying', 'leases', 'fires', 'placement'],
+  keys: DELETE_KEYS,
   argv: CLEAR_ARGV,
   encode: (left) => ({ fixed: leftBehind(left) }),
   decode: (reply) => countReply('clear', reply),

@@ -6,8 +6,8 @@
 -- del removes them (include/delete-task.lua), and only while they are of the group. A task with
 -- labels is scheduled in, moved to, or removed from its label set's schedule, as add, update and
 -- del do (include/placement.lua).
--- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] paused sorted set (a paused task
---         changed stays paused), KEYS[4] names hash (task name -> kid), KEYS[5] last-run hash
+-- KEYS[1] pool hash, KEYS[2] schedule sorted set, KEYS[3] last-run hash, KEYS[4] paused sorted set
+--         (a paused task changed stays paused), KEYS[5] names hash (task name -> kid)
 -- KEYS[6] queued hash, KEYS[7] retrying hash, KEYS[8] leases sorted set, KEYS[9] fires hash:
 --         a removed task's runs that wait are dropped with it
 -- KEYS[10] placement sorted set (label set -> its earliest time: include/placement.lua)
@@ -57,7 +57,7 @@ for i, r in ipairs(rows) do
     if redis.call('HEXISTS', KEYS[1], r.kid) == 1 then
       return -2
     end
-    local holder = name_holder(KEYS[1], KEYS[4], r.name)
+    local holder = name_holder(KEYS[1], KEYS[5], r.name)
     if holder then
       taken[#taken + 1] = i
       taken[#taken + 1] = holder
@@ -71,18 +71,13 @@ if adds > 0 and redis.call('HLEN', KEYS[1]) + adds > a.max_tasks then
   return -1
 end
 
-local p = placement_of(KEYS[10], KEYS[2], KEYS[8])
-local d = {
-  pool = KEYS[1], schedule = KEYS[2], last = KEYS[5], paused = KEYS[3], names = KEYS[4],
-  group_prefix = a.group_prefix, placement = p,
-  waiting = { queued_key = KEYS[6], retrying_key = KEYS[7], fires_key = KEYS[9], placement = p },
-  ended = { prefix = a.ended_name_prefix, keep_ms = a.keep_ms, no_retry_prefix = a.no_retry_prefix },
-}
+local d = deletion_of(KEYS, a)
+local p = d.placement
 
 local function add(r)
   redis.call('HSET', KEYS[1], r.kid, r.task_json)
   schedule_in(p, label_set_of_raw(r.task_json), r.next_run_sec, r.kid)
-  redis.call('HSET', KEYS[4], r.name, r.kid)
+  redis.call('HSET', KEYS[5], r.name, r.kid)
   redis.call('SADD', group_key, r.kid)
   return 1, 0
 end
@@ -92,7 +87,7 @@ local function change(r)
   if not current then return 0, 0 end
   if current ~= r.expected_json then return -3, 0 end
   redis.call('HSET', KEYS[1], r.kid, r.task_json)
-  if not redis.call('ZSCORE', KEYS[3], r.kid) then
+  if not redis.call('ZSCORE', KEYS[4], r.kid) then
     -- New labels move it to their label set's schedule, as update does.
     local was, set = label_set_of_raw(current), label_set_of_raw(r.task_json)
     if was ~= set then unschedule_from(p, was, r.kid) end

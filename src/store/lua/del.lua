@@ -23,17 +23,11 @@
 --#include include/delete-task.lua
 
 local a = ARGS.del()
-local p = placement_of(KEYS[10], KEYS[2], KEYS[8])
-local d = {
-  pool = KEYS[1], schedule = KEYS[2], last = KEYS[3], paused = KEYS[4], names = KEYS[5],
-  group_prefix = a.group_prefix, placement = p,
-  waiting = { queued_key = KEYS[6], retrying_key = KEYS[7], fires_key = KEYS[9], placement = p },
-  ended = { prefix = a.ended_name_prefix, keep_ms = a.keep_ms, no_retry_prefix = a.no_retry_prefix },
-}
+local d = deletion_of(KEYS, a)
 local removed, dropped = 0, 0
 for _, item in ipairs(a.each) do
-  local r, w = delete_task(d, item.kid, redis.call('HGET', KEYS[1], item.kid))
+  local r, w = delete_task(d, item.kid, redis.call('HGET', d.pool, item.kid))
   removed, dropped = removed + r, dropped + w
 end
-placed_done(p)
+placed_done(d.placement)
 return { removed, dropped }

@@ -1,12 +1,25 @@
--- delete-task (included by del.lua and apply.lua): a task removed by hand (del, apply --prune),
--- with all it has: the hash entry and its place in the schedule or the paused set, its last run,
--- its name (its record kept for history by name, include/ended-name.lua), its group's set entry,
--- and its runs that wait (include/cancel-waiting.lua); its kid is marked so that no run of it
--- under way is retried. A task with labels leaves its label set's schedule (include/placement.lua;
--- the script calls placed_done once at its end). Its history stays until it ages out, as a fired
--- timer's does.
+-- delete-task (included by del.lua and apply.lua, whose KEYS are in one order): a task removed
+-- by hand (del, apply --prune), with all it has: the hash entry and its place in the schedule or
+-- the paused set, its last run, its name (its record kept for history by name,
+-- include/ended-name.lua), its group's set entry, and its runs that wait
+-- (include/cancel-waiting.lua); its kid is marked so that no run of it under way is retried. A
+-- task with labels leaves its label set's schedule (include/placement.lua; the script calls
+-- placed_done once at its end). Its history stays until it ages out, as a fired timer's does.
 -- d = { pool, schedule, last, paused, names, group_prefix, placement = placement_of's p,
--- waiting = cancel_waiting's w, ended = ended-name's ended }.
+-- waiting = cancel_waiting's w, ended = ended-name's ended }: deletion_of makes it.
+
+-- d for a script whose KEYS are del's, in its order (store/task-scripts.ts DELETE_KEYS: pool,
+-- schedule, last, paused, names, queued, retrying, leases, fires, placement), and whose arguments
+-- `a` carry group_prefix and what ended-name keeps (ended_name_prefix, keep_ms, no_retry_prefix).
+local function deletion_of(keys, a)
+  local p = placement_of(keys[10], keys[2], keys[8])
+  return {
+    pool = keys[1], schedule = keys[2], last = keys[3], paused = keys[4], names = keys[5],
+    group_prefix = a.group_prefix, placement = p,
+    waiting = { queued_key = keys[6], retrying_key = keys[7], fires_key = keys[9], placement = p },
+    ended = { prefix = a.ended_name_prefix, keep_ms = a.keep_ms, no_retry_prefix = a.no_retry_prefix },
+  }
+end
 
 -- The task's name and group as stored (nil where none, or where it is not a task's JSON). A
 -- task with neither costs no decoding.
