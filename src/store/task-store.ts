@@ -103,19 +103,11 @@ export class TaskStore {
     const rows: { kid: string; raw: string }[] = [];
     let cursor = '0';
     do {
-      const [next, flat] = await this.redis.call((c) =>
-        c.hscan(this.redis.keys.pool, cursor, 'COUNT', SCAN_COUNT),
-      );
-      for (let i = 0; i + 1 < flat.length; i += 2)
-        rows.push({ kid: flat[i] as string, raw: flat[i + 1] as string });
-      cursor = next;
+      const step = await this.scanTasks(cursor, SCAN_COUNT);
+      rows.push(...step.rows);
+      cursor = step.cursor;
     } while (cursor !== '0' && rows.length < max);
     return { rows: rows.slice(0, max), complete: cursor === '0' && rows.length <= max };
-  }
-
-  /** The kids of the paused tasks, every one (the set is ordered by kid). */
-  pausedKids(): Promise<string[]> {
-    return this.redis.call((c) => c.zrange(this.redis.keys.paused, 0, -1));
   }
 
   /** Tasks as stored (JSON, undecoded), null where a kid has none. */
