@@ -259,19 +259,19 @@ export class TaskStore {
 
   /**
    * The kids of up to `count` scheduled tasks (pause --all takes them in turn): the head of the
-   * schedule, then of each label set's schedule.
+   * schedule, then of each label set's schedule; two round trips, whatever the number of sets.
    */
   async scheduledHead(count: number): Promise<string[]> {
     const { schedule, placement, placedSchedule } = this.redis.keys;
-    const kids = await this.redis.call((c) => c.zrange(schedule, 0, count - 1));
-    if (kids.length >= count) return kids;
-    const sets = await this.redis.call((c) => c.zrange(placement, 0, -1));
-    for (const set of sets) {
-      const more = await this.redis.call((c) => c.zrange(placedSchedule + set, 0, count - kids.length - 1));
-      kids.push(...more);
-      if (kids.length >= count) break;
-    }
-    return kids;
+    const [kids, sets] = await this.redis.call((c) =>
+      Promise.all([c.zrange(schedule, 0, count - 1), c.zrange(placement, 0, -1)]),
+    );
+    const room = count - kids.length;
+    if (room <= 0 || sets.length === 0) return kids;
+    const heads = await this.redis.call((c) =>
+      Promise.all(sets.map((set) => c.zrange(placedSchedule + set, 0, room - 1))),
+    );
+    return [...kids, ...heads.flat()].slice(0, count);
   }
 
   /** Up to `count` paused tasks after kid `after` ('' = from the first), in order of kid. */

@@ -464,3 +464,22 @@ test("a parked cron task's refill writes its runs into its set, with its missed 
   );
   assert.deepEqual(ids(await claim('A', ['host:a'], { nowMs: downUntil + 1 })), [], 'no db: never met');
 });
+
+test('scheduledHead (pause --all) reads the schedule, then every label set, up to its count', async () => {
+  await tasks.add('a', task(), 100);
+  for (const [kid, on] of [
+    ['d1', ['db']],
+    ['d2', ['db']],
+    ['e1', ['eu']],
+    ['e2', ['db', 'eu']],
+  ] as const)
+    await tasks.add(kid, task({ on: [...on] }), 100);
+  assert.deepEqual((await tasks.scheduledHead(10)).sort(), ['a', 'd1', 'd2', 'e1', 'e2']);
+  const three = await tasks.scheduledHead(3);
+  assert.equal(three.length, 3);
+  assert.equal(three[0], 'a', 'the schedule first');
+  assert.deepEqual(await tasks.scheduledHead(1), ['a']);
+  assert.deepEqual(await tasks.pause(await tasks.scheduledHead(10), T0 / 1000), Array(5).fill('done'));
+  assert.deepEqual(await tasks.scheduledHead(10), []);
+  assert.deepEqual(await registry(), {});
+});
