@@ -4,7 +4,7 @@
 // the set with each batch of output and publishes the run's output into a capped stream of its
 // own (prefix + fire id: its backlog first, then each batch), ended by an `end` entry, expiring a
 // while after. Runs nobody follows cost Redis one read of the set per batch, across all runs.
-import type { RedisAccess } from './redis-access.js';
+import { type RedisAccess, transaction } from './redis-access.js';
 
 /** A run's output as it was printed: a batch of one stream, or the bytes left out before it. */
 export interface LiveChunk {
@@ -43,12 +43,9 @@ export class LiveOutputStore {
   async watch(fireId: string, nowMs: number, untilMs: number): Promise<void> {
     const key = this.redis.keys.liveWatched;
     await this.redis.call((c) =>
-      c
-        .multi()
-        .zremrangebyscore(key, '-inf', nowMs)
-        .zadd(key, untilMs, fireId)
-        .pexpire(key, 3_600_000)
-        .exec(),
+      transaction(c, (m) =>
+        m.zremrangebyscore(key, '-inf', nowMs).zadd(key, untilMs, fireId).pexpire(key, 3_600_000),
+      ),
     );
   }
 
@@ -58,23 +55,24 @@ export class LiveOutputStore {
     return new Set(ids);
   }
 
-  /** Publishes batches of output (one round trip for all). */
+  /** Publishes batches of output (one round trip for all); a command Redis refused fails it. */
   async publish(batches: readonly LiveBatch[]): Promise<void> {
     if (batches.length === 0) return;
-    await this.redis.call((c) => {
-      const p = c.pipeline();
-      for (const b of batches) {
-        const key = this.streamKey(b.fireId);
-        for (const ch of b.chunks) {
-          const fields = [ch.stream === 'stdout' ? 'o' : 'e', ch.text];
-          if (ch.droppedBytes > 0) fields.push('d', String(ch.droppedBytes));
-          p.xadd(key, 'MAXLEN', '~', STREAM_KEEP, '*', ...fields);
+    await this.redis.call((c) =>
+      transaction(c, (m) => {
+        for (const b of batches) {
+          const key = this.streamKey(b.fireId);
+          for (const ch of b.chunks) {
+            const fields = [ch.stream === 'stdout' ? 'o' : 'e', ch.text];
+            if (ch.droppedBytes > 0) fields.push('d', String(ch.droppedBytes));
+            m.xadd(key, 'MAXLEN', '~', STREAM_KEEP, '*', ...fields);
+          }
+          if (b.ended) m.xadd(key, 'MAXLEN', '~', STREAM_KEEP, '*', 'end', b.ended.ok ? '1' : '0');
+          m.pexpire(key, b.ended ? ENDED_KEEP_MS : RUNNING_KEEP_MS);
         }
-        if (b.ended) p.xadd(key, 'MAXLEN', '~', STREAM_KEEP, '*', 'end', b.ended.ok ? '1' : '0');
-        p.pexpire(key, b.ended ? ENDED_KEEP_MS : RUNNING_KEEP_MS);
-      }
-      return p.exec();
-    });
+        return m;
+      }),
+    );
   }
 
   /** The entries of `fireId`'s stream after `afterId` ('' or '0': from its start). */

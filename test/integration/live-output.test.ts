@@ -1,0 +1,55 @@
+// The live tail's store (store/live-output-store.ts) against a real Redis: what a daemon publishes
+// of a followed run reads back in order, and a write Redis refuses fails the call (the publisher
+// logs it and tries again) rather than being lost without a word.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { KtimerError } from '../../src/errors.js';
+import { LiveOutputStore } from '../../src/store/live-output-store.js';
+import { RedisAccess } from '../../src/store/redis-access.js';
+import { usePrivateRedis } from '../helpers/redis-server.js';
+import { testKeys } from '../helpers/stores.js';
+
+const redis = usePrivateRedis();
+const T0 = 1_800_000_000_000;
+
+const storeOn = (prefix: string) => {
+  const keys = testKeys(prefix);
+  return {
+    keys,
+    live: new LiveOutputStore(
+      new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e))),
+    ),
+  };
+};
+
+test('a followed run: watched until its time, its batches read back in order, then its end', async () => {
+  const { live } = storeOn('live1');
+  await live.watch('k:1', T0, T0 + 30_000);
+  assert.deepEqual([...(await live.watched(T0 + 1))], ['k:1']);
+  assert.deepEqual([...(await live.watched(T0 + 30_001))], []);
+  await live.publish([
+    { fireId: 'k:1', chunks: [{ stream: 'stdout', text: 'a\n', droppedBytes: 0 }] },
+    { fireId: 'k:1', chunks: [{ stream: 'stderr', text: 'b\n', droppedBytes: 7 }], ended: { ok: false } },
+  ]);
+  const entries = await live.read('k:1', '');
+  assert.deepEqual(
+    entries.map(({ id: _, ...e }) => e),
+    [
+      { chunk: { stream: 'stdout', text: 'a\n', droppedBytes: 0 } },
+      { chunk: { stream: 'stderr', text: 'b\n', droppedBytes: 7 } },
+      { ended: { ok: false } },
+    ],
+  );
+  assert.deepEqual(await live.read('k:1', entries[1]?.id ?? ''), [entries[2]]);
+});
+
+test('a write Redis refuses fails publish and watch, with the redis error', async () => {
+  const { keys, live } = storeOn('live2');
+  await redis.client.set(`${keys.liveOutput}k:1`, 'not a stream');
+  await assert.rejects(
+    live.publish([{ fireId: 'k:1', chunks: [{ stream: 'stdout', text: 'a', droppedBytes: 0 }] }]),
+    { code: 'redis' },
+  );
+  await redis.client.set(keys.liveWatched, 'not a sorted set');
+  await assert.rejects(live.watch('k:1', T0, T0 + 30_000), { code: 'redis' });
+});
