@@ -2,7 +2,7 @@
 // fleet, `<lock>:changes`, each entry the flat fields service/change-log.ts makes. Bounded as
 // the runs stream is: at most history_max_runs entries, none older than history_max_age. The
 // entries of one turn of the event loop go in one round trip (a file of tasks added at once).
-import type { RedisAccess } from './redis-access.js';
+import { type RedisAccess, transaction } from './redis-access.js';
 
 export interface ChangeBounds {
   /** Entries kept at most (history_max_runs); 0 = none kept. */
@@ -31,15 +31,13 @@ export class ChangeStore {
     const { maxEntries, maxAgeMs } = this.bounds;
     if (entries.length === 0 || maxEntries === 0) return;
     const key = this.redis.keys.changes;
-    await this.redis.call(async (c) => {
-      const batch = c.pipeline();
-      for (const fields of entries)
-        batch.xadd(key, 'MAXLEN', '~', maxEntries, '*', ...Object.entries(fields).flat());
-      batch.xtrim(key, 'MINID', '~', Math.max(0, Math.floor(nowMs - maxAgeMs)));
-      const replies = (await batch.exec()) ?? [];
-      const failed = replies.find(([err]) => err !== null)?.[0];
-      if (failed) throw failed;
-    });
+    await this.redis.call((c) =>
+      transaction(c, (m) => {
+        for (const fields of entries)
+          m.xadd(key, 'MAXLEN', '~', maxEntries, '*', ...Object.entries(fields).flat());
+        return m.xtrim(key, 'MINID', '~', Math.max(0, Math.floor(nowMs - maxAgeMs)));
+      }),
+    );
   }
 
   /** The latest `count` entries (at most 1000), newest first, recorded at or after `sinceMs`. */
