@@ -4,10 +4,11 @@
 import { encodeTask, type Task } from '../tasks/task.js';
 import { countReply, type Script, statusReply, unexpectedReply } from './script.js';
 import {
+  batchNamesTaken,
+  type BatchNameTaken,
   DELETE_KEYS,
   LEFT_BEHIND,
   leftBehind,
-  type BatchNameTaken,
   type DelLeftBehind,
 } from './task-scripts.js';
 
@@ -101,18 +102,6 @@ export const APPLY: Script<ApplyBatch, ApplyReply, typeof APPLY_ARGV> = {
         statuses: statuses.map((s) => statusReply('apply', s, ROW_STATUSES)),
         dropped: dropped.map((n) => countReply('apply', n)),
       };
-    return { written: false, why: 'taken', taken: takenOf(reply) };
+    return { written: false, why: 'taken', taken: batchNamesTaken('apply', reply) };
   },
 };
-
-/** `{ i, kid, ... }`: the rows (i from 1) whose names those kids hold. */
-function takenOf(reply: unknown[]): BatchNameTaken[] {
-  if (reply.length === 0 || reply.length % 2 !== 0) throw unexpectedReply('apply', reply);
-  const taken: BatchNameTaken[] = [];
-  for (let i = 0; i < reply.length; i += 2) {
-    const kid = reply[i + 1];
-    if (typeof kid !== 'string' || kid === '') throw unexpectedReply('apply', reply);
-    taken.push({ index: countReply('apply', reply[i]) - 1, takenBy: kid });
-  }
-  return taken;
-}

@@ -67,6 +67,18 @@ export interface BatchNameTaken extends NameTaken {
   index: number;
 }
 
+/**
+ * A reply `{ i, kid, i, kid, ... }` (add_many, apply): the tasks of a batch (i from 1) whose
+ * names those kids hold.
+ */
+export function batchNamesTaken(script: string, reply: unknown[]): BatchNameTaken[] {
+  if (reply.length === 0 || reply.length % 2 !== 0) throw unexpectedReply(script, reply);
+  const taken: BatchNameTaken[] = [];
+  for (let i = 0; i < reply.length; i += 2)
+    taken.push({ index: countReply(script, reply[i]) - 1, ...holderReply(script, reply[i + 1]) });
+  return taken;
+}
+
 const ADD_MANY_ARGV = { fixed: { max_tasks: 'number', group_prefix: 'string' }, each: TASK_ROW } as const;
 
 /** Replies the number added (the whole batch), or why nothing was. */
@@ -83,13 +95,7 @@ export const ADD_MANY: Script<
     each: tasks.map(taskRow),
   }),
   decode: (reply) => {
-    if (Array.isArray(reply)) {
-      if (reply.length === 0 || reply.length % 2 !== 0) throw unexpectedReply('add_many', reply);
-      const taken: BatchNameTaken[] = [];
-      for (let i = 0; i < reply.length; i += 2)
-        taken.push({ index: countReply('add_many', reply[i]) - 1, ...holderReply('add_many', reply[i + 1]) });
-      return taken;
-    }
+    if (Array.isArray(reply)) return batchNamesTaken('add_many', reply);
     return reply === STATUS.full || reply === STATUS.exists
       ? statusReply('add_many', reply, ['full', 'exists'])
       : countReply('add_many', reply);
