@@ -87,12 +87,7 @@ local function change(r)
   if not current then return 0, 0 end
   if current ~= r.expected_json then return -3, 0 end
   redis.call('HSET', KEYS[1], r.kid, r.task_json)
-  if not redis.call('ZSCORE', KEYS[4], r.kid) then
-    -- New labels move it to their label set's schedule, as update does.
-    local was, set = label_set_of_raw(current), label_set_of_raw(r.task_json)
-    if was ~= set then unschedule_from(p, was, r.kid) end
-    schedule_in(p, set, r.next_run_sec, r.kid)
-  end
+  reschedule(p, KEYS[4], r.kid, current, r.task_json, r.next_run_sec)
   return 1, 0
 end
 

@@ -34,13 +34,9 @@ if new ~= '' and new ~= old then
   if holder and holder ~= kid then return holder end
 end
 redis.call('HSET', KEYS[1], kid, a.task_json)
-if not redis.call('ZSCORE', KEYS[3], kid) then
-  local p = placement_of(KEYS[5], KEYS[2], nil)
-  local was, set = label_set_of_raw(current), label_set_of_raw(a.task_json)
-  if was ~= set then unschedule_from(p, was, kid) end
-  schedule_in(p, set, a.next_run_sec, kid)
-  placed_done(p)
-end
+local p = placement_of(KEYS[5], KEYS[2], nil)
+reschedule(p, KEYS[3], kid, current, a.task_json, a.next_run_sec)
+placed_done(p)
 if old ~= '' and old ~= new and redis.call('HGET', KEYS[4], old) == kid then
   redis.call('HDEL', KEYS[4], old)
 end

@@ -54,6 +54,16 @@ local function unschedule_from(p, set, kid)
   touch(p, set)
 end
 
+-- Task `kid` written anew (update, apply), its JSON `was_raw` before and `raw` now: unless it is
+-- paused (in paused_key, out of every schedule), it is scheduled at `score` in its label set's
+-- schedule, and leaves its old set's when its labels changed.
+local function reschedule(p, paused_key, kid, was_raw, raw, score)
+  if redis.call('ZSCORE', paused_key, kid) then return end
+  local was, set = label_set_of_raw(was_raw), label_set_of_raw(raw)
+  if was ~= set then unschedule_from(p, was, kid) end
+  schedule_in(p, set, score, kid)
+end
+
 -- Fire `id`, handed out without an owner, may be taken from `at_ms` on (unix ms).
 local function pend_in(p, set, at_ms, id)
   redis.call('ZADD', pending_key(p, set), at_ms, id)
