@@ -9,7 +9,7 @@ import type { Config } from '../../src/config/config.js';
 import { KtimerError } from '../../src/errors.js';
 import { openServices } from '../../src/service/services.js';
 import type { TaskChange, TaskService } from '../../src/service/task-service.js';
-import { openStore, type Store, type TaskStore } from '../../src/store/open-store.js';
+import { type ApplyRow, openStore, type Store, type TaskStore } from '../../src/store/open-store.js';
 import { storeKeys, type StoreKeys } from '../../src/store/keys.js';
 import { writeTestConfig } from '../helpers/cli.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
@@ -327,4 +327,38 @@ test("export prints the group's file, which applies back to no change", async ()
     service.export(undefined, 'yaml'),
     /the tasks are of 2 groups \(g, h\); give -group=G/,
   );
+});
+
+test('a batch apply.lua refuses writes nothing: a name a live task took meanwhile, a kid that exists, a lock not its own', async () => {
+  const t = store.tasks;
+  const task = (name: string) => ({
+    type: 'ticker' as const,
+    time: 60,
+    limit: 0,
+    command: 'echo',
+    name,
+    run_num: 0,
+    run_lasttime: 0,
+    run_nexttime: 1_800_000_000,
+  });
+  assert.equal(await t.add('held', task('db'), 100), 'added');
+  assert.equal(await t.lockApply('g', 'tok', 30_000), true);
+  const batch = (rows: ApplyRow[], token = 'tok') =>
+    t.applyBatch({ group: 'g', token, lockMs: 30_000, release: false, maxNum: 100, rows });
+  const add = (kid: string, name: string): ApplyRow => ({
+    op: 'add',
+    kid,
+    task: { ...task(name), group: 'g' },
+  });
+  assert.deepEqual(await batch([add('k1', 'web'), add('k2', 'db'), add('k3', 'eu')]), {
+    written: false,
+    why: 'taken',
+    taken: [{ index: 1, takenBy: 'held' }],
+  });
+  assert.deepEqual(await batch([add('k1', 'web'), add('held', 'x')]), { written: false, why: 'exists' });
+  assert.deepEqual(await batch([add('k1', 'web')], 'other'), { written: false, why: 'unlocked' });
+  assert.equal(await t.count(), 1, 'nothing written');
+  assert.equal(await redis.client.exists(`${keys.group}g`), 0);
+  assert.deepEqual(await batch([add('k1', 'web')]), { written: true, statuses: ['done'], dropped: [0] });
+  assert.equal(await t.count(), 2);
 });

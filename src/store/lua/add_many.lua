@@ -19,16 +19,7 @@
 
 local a = ARGS.add_many()
 local n = #a.each
-local taken = {}
-for i, t in ipairs(a.each) do
-  if t.name ~= '' then
-    local holder = name_holder(KEYS[1], KEYS[3], t.name)
-    if holder then
-      taken[#taken + 1] = i
-      taken[#taken + 1] = holder
-    end
-  end
-end
+local taken = names_taken(KEYS[1], KEYS[3], a.each, function(t) return t.name ~= '' and t.name or nil end)
 if #taken > 0 then
   return taken
 end

@@ -50,20 +50,16 @@ local rows = a.each or {}
 local group_key = a.group_prefix .. a.group
 
 -- Nothing is written unless every task added can be.
-local taken, adds = {}, 0
-for i, r in ipairs(rows) do
+local adds = 0
+for _, r in ipairs(rows) do
   if r.op == 'add' then
     adds = adds + 1
     if redis.call('HEXISTS', KEYS[1], r.kid) == 1 then
       return -2
     end
-    local holder = name_holder(KEYS[1], KEYS[5], r.name)
-    if holder then
-      taken[#taken + 1] = i
-      taken[#taken + 1] = holder
-    end
   end
 end
+local taken = names_taken(KEYS[1], KEYS[5], rows, function(r) return r.op == 'add' and r.name or nil end)
 if #taken > 0 then
   return taken
 end
