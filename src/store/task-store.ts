@@ -162,10 +162,7 @@ export class TaskStore {
    * New run times for cron tasks, each written only if the task is unchanged since read; a
    * parked one's missed runs on record with it, as `by`'s (the refilling daemon, now).
    */
-  refill(
-    items: readonly Refill[],
-    by: { owner: string; nowMs: number } = { owner: '', nowMs: 0 },
-  ): Promise<number> {
+  refill(items: readonly Refill[], by: { owner: string; nowMs: number }): Promise<number> {
     return items.length === 0
       ? Promise.resolve(0)
       : this.redis.script(REFILL, { items, by: { ...by, history: this.history } });

@@ -414,10 +414,19 @@ test('a cron task fires at the runs it carries, takes them in turn, and asks for
   // The daemon's refill: computed from the task as the claim left it, written only if unchanged.
   const planned = refillCron(asked, T0 + 7002);
   assert.ok(planned);
-  assert.equal(await tasks.refill([{ kid: 'c', expectedRaw: refill.raw, task: planned.task }]), 1);
+  assert.equal(
+    await tasks.refill([{ kid: 'c', expectedRaw: refill.raw, task: planned.task }], {
+      owner: 'A',
+      nowMs: T0,
+    }),
+    1,
+  );
   assert.equal((await tasks.get('c'))?.task.runs?.length, CRON_AHEAD);
   assert.equal(
-    await tasks.refill([{ kid: 'c', expectedRaw: refill.raw, task: planned.task }]),
+    await tasks.refill([{ kid: 'c', expectedRaw: refill.raw, task: planned.task }], {
+      owner: 'A',
+      nowMs: T0,
+    }),
     0,
     'changed: not written again',
   );
@@ -443,7 +452,10 @@ test('a cron task whose runs are all past is parked (nothing fires) until its ru
   assert.equal(Number(await redis.client.zscore(keys.schedule, 'c')), Math.floor(downUntil + 10_000) / 1000);
   const planned = refillCron(decodeTask('c', ask.raw), downUntil + 5000);
   assert.ok(planned?.missed && planned.missed.policy === 'once');
-  assert.equal(await tasks.refill([{ kid: 'c', expectedRaw: ask.raw, task: planned.task }]), 1);
+  assert.equal(
+    await tasks.refill([{ kid: 'c', expectedRaw: ask.raw, task: planned.task }], { owner: 'A', nowMs: T0 }),
+    1,
+  );
   const one = await claim({ nowMs: downUntil + 5001 });
   const fired = firesOf(one).map((f) => f.dueMs / 1000);
   assert.equal(fired.length, 1, 'once: one run for the hour missed');

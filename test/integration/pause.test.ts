@@ -173,7 +173,13 @@ test('a refill computed before a pause is refused: the paused task stays paused'
   const planned = refillCron(c, T0);
   assert.ok(planned);
   await tasks.pause([T], T0 / 1000);
-  assert.equal(await tasks.refill([{ kid: T, expectedRaw: encodeTask(c), task: planned.task }]), 0);
+  assert.equal(
+    await tasks.refill([{ kid: T, expectedRaw: encodeTask(c), task: planned.task }], {
+      owner: 'A',
+      nowMs: T0,
+    }),
+    0,
+  );
   assert.equal(await inSchedule(T), false);
 });
 
