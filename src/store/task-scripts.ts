@@ -233,7 +233,7 @@ export const leftBehind = (left: LeftBehind) => ({
   keep_ms: left.keepMs,
   no_retry_prefix: left.noRetryPrefix,
 });
-/** The keys of the scripts that remove tasks (del, clear, apply: lua/include/delete-task.lua), in its order. */
+/** The keys of the scripts that remove tasks (del, clear, apply), in the order delete-task.lua's deletion_of reads. */
 export const DELETE_KEYS = [
   'pool',
   'schedule',
