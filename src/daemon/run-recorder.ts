@@ -169,11 +169,15 @@ export class RunRecorder {
         const fires = [...this.running.values()];
         await this.deps.fires
           .renew({ owner: this.deps.owner, deadlineMs, fires })
-          .then(() => {
-            // Renewed (those still this daemon's): the fence waits for the new deadline.
-            // renew.lua's deadline: whole ms.
+          .then((renewed) => {
+            // Renewed: the fence waits for the new deadline (renew.lua's: whole ms). Not this
+            // daemon's any more (recorded lost meanwhile): stopped now, not run beside its retry.
             const until = Math.floor(deadlineMs);
-            for (const f of fires) if (this.running.has(f.id)) this.fence?.holds(f.id, until);
+            fires.forEach((f, i) => {
+              if (!this.running.has(f.id)) return;
+              if (renewed[i] === true) this.fence?.holds(f.id, until);
+              else this.fence?.revoke(f.id);
+            });
           })
           .catch((err: unknown) =>
             this.deps.logs.error.warn(

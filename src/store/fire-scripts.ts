@@ -5,7 +5,7 @@ import { isMisfire, type Misfire } from '../tasks/task.js';
 import { decodeFire, type Fire } from './fire-record.js';
 import type { RunEnding } from '../runs/record.js';
 import { decodeRunRecord, type RunRecord } from './run-record.js';
-import { countReply, NONE, type Script, unexpectedReply } from './script.js';
+import { NONE, type Script, unexpectedReply } from './script.js';
 
 export type ClaimEntry =
   | { kind: 'fire'; fire: Fire }
@@ -434,8 +434,11 @@ export interface RenewRequest {
 
 const RENEW_ARGV = { fixed: { owner: 'string', deadline_ms: 'number' }, each: LEASE_ARGV } as const;
 
-/** Renews the leases of a daemon's fires still running: no claim records them lost meanwhile. */
-export const RENEW: Script<RenewRequest, number, typeof RENEW_ARGV> = {
+/**
+ * Renews the leases of a daemon's fires still running: no claim records them lost meanwhile. One
+ * flag per fire: false when it is no longer this daemon's.
+ */
+export const RENEW: Script<RenewRequest, boolean[], typeof RENEW_ARGV> = {
   name: 'renew',
   keys: ['leases', 'fires'],
   argv: RENEW_ARGV,
@@ -443,7 +446,7 @@ export const RENEW: Script<RenewRequest, number, typeof RENEW_ARGV> = {
     fixed: { owner, deadline_ms: Math.floor(deadlineMs) },
     each: fires.map(leaseOf),
   }),
-  decode: (reply) => countReply('renew', reply),
+  decode: (reply) => flags('renew', reply),
 };
 
 function flags(script: string, reply: unknown): boolean[] {
