@@ -61,7 +61,7 @@ function setup(
   // host:pid:tag, as a daemon names itself: its records name host h, pid 1.
   const owner = options.owner ?? 'h:1:ab';
   // The recorder is real: it puts the runs on record in this Redis.
-  let fenced: Dispatcher | undefined;
+  const late: { dispatcher?: Dispatcher } = {};
   const recorder = new RunRecorder({
     fires: stores.fires,
     clock: options.renewOnSameClock ? clock : new ManualClock(T0),
@@ -74,7 +74,7 @@ function setup(
           fence: {
             graceMs: options.fenceGraceMs,
             stop: (id: string, signal: NodeJS.Signals, untilMs: number, revoked: boolean) =>
-              fenced?.fence(id, signal, untilMs, revoked),
+              late.dispatcher?.fence(id, signal, untilMs, revoked),
           },
         }),
   });
@@ -108,7 +108,7 @@ function setup(
     return reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
   };
   const dispatcher = make(stores.fires);
-  fenced = dispatcher;
+  late.dispatcher = dispatcher;
   return { keys, stores, clock, logs, runs, make, claim, recorder, dispatcher };
 }
 
