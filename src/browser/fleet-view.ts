@@ -1,11 +1,11 @@
 // The fleet: its daemons with name, host, pid, labels, version, uptime, the age of their last
 // claim, their runs under way, their lateness p99 and the settings where they differ from the
 // others; a daemon gone quiet says so (fleet-data.ts: where the list comes from).
-import { h, fill, table } from './dom.js';
-import { ms, spanOf } from './format.js';
+import { h, fill, rowsOr, table } from './dom.js';
+import { counted, ms, spanOf } from './format.js';
 import { type FleetMember, loadFleet, QUIET_MS } from './fleet-data.js';
 import type { ViewHandle } from './main.js';
-import { announce, attempt } from './notice.js';
+import { attempt, summarize } from './notice.js';
 
 const REFRESH_MS = 5000;
 
@@ -17,17 +17,11 @@ export function showFleet(main: HTMLElement): ViewHandle {
     const fleet = await attempt(loadFleet);
     if (!fleet) return;
     const quiet = fleet.members.filter((m) => m.quiet).length;
-    summary.textContent = `${fleet.members.length} daemon${fleet.members.length === 1 ? '' : 's'}${quiet > 0 ? `, ${quiet} quiet` : ''}`;
-    announce(summary.textContent);
+    summarize(summary, `${counted(fleet.members.length, 'daemon')}${quiet > 0 ? `, ${quiet} quiet` : ''}`);
     source.textContent = fleet.fromRuns
       ? 'From the latest runs and the runs under way (this daemon has no daemons action yet): labels, version and uptime are unknown.'
       : '';
-    fill(
-      body,
-      fleet.members.length === 0
-        ? h('tr', null, h('td', { colspan: 9 }, 'No daemon seen.'))
-        : fleet.members.map(memberRow),
-    );
+    fill(body, rowsOr(fleet.members, memberRow, 'No daemon seen.', 9));
   };
   fill(
     main,

@@ -4,7 +4,7 @@
 // has its history page (#/history/KID): links lead there, never to a request that fails.
 import { call, type Reply, taskDefaults } from './api.js';
 import { resultEl, scheduleCell, timeEl } from './cells.js';
-import { fill, h, keepingFocus, table } from './dom.js';
+import { fill, h, keepingFocus, rowsOr, table, titleBar } from './dom.js';
 import { ms, spanOf, timeOfMs } from './format.js';
 import { watchRuns } from './live-source.js';
 import type { ViewHandle } from './main.js';
@@ -62,10 +62,8 @@ function drawTask(
   const note = runNowNote(t);
   fill(
     head,
-    h(
-      'div',
-      { class: 'title' },
-      h('h1', null, labelOf(t)),
+    titleBar(
+      labelOf(t),
       taskActions(t, (gone) => (gone ? (location.hash = '#/tasks') : reload())),
     ),
     note !== null ? h('p', { class: 'note' }, note) : null,
@@ -286,12 +284,7 @@ class TaskPage {
     this.ownKid = reply.data[0]?.kid ?? this.ownKid;
     keepingFocus(() => {
       fill(this.health, healthOf(reply.data));
-      fill(
-        this.history,
-        reply.data.length === 0
-          ? h('tr', null, h('td', { colspan: 7 }, 'No runs on record yet.'))
-          : reply.data.slice(0, 50).map(runRow),
-      );
+      fill(this.history, rowsOr(reply.data.slice(0, 50), runRow, 'No runs on record yet.', 7));
     });
   }
 }

@@ -4,7 +4,7 @@
 // and scroll; each row says what its last run did and, for a failure, why.
 import { call, isViewer, type Reply } from './api.js';
 import { resultEl, scheduleCell, timeEl } from './cells.js';
-import { fill, h, keepingFocus } from './dom.js';
+import { fill, h, keepingFocus, rowsOr, titleBar } from './dom.js';
 import { relativeOf, shortKid, spanOf, timeOfMs } from './format.js';
 import { watchRuns } from './live-source.js';
 import { learnNames } from './names.js';
@@ -118,10 +118,8 @@ class TaskList {
 
   element(): HTMLElement[] {
     return [
-      h(
-        'div',
-        { class: 'title' },
-        h('h1', null, 'Tasks'),
+      titleBar(
+        'Tasks',
         isViewer() ? null : h('a', { href: '#/tasks/new', class: 'button primary' }, 'Add task'),
       ),
       this.states,
@@ -211,9 +209,7 @@ class TaskList {
     this.drawHead();
     fill(
       this.body,
-      tasks.length === 0
-        ? h('tr', null, h('td', { colspan: COLUMNS.length + 1 }, this.noneText()))
-        : tasks.map((t) => row(t, () => void this.load())),
+      rowsOr(tasks, (t) => row(t, () => void this.load()), this.noneText(), COLUMNS.length + 1),
     );
     this.drawPager(extra);
     const c = extra.counts;
