@@ -4,6 +4,7 @@
 import { h, fill, rowsOr, table } from './dom.js';
 import { counted, ms, spanOf } from './format.js';
 import { type FleetMember, loadFleet, QUIET_MS } from './fleet-data.js';
+import { whileInView } from './in-view.js';
 import type { ViewHandle } from './main.js';
 import { attempt, summarize } from './notice.js';
 
@@ -49,8 +50,14 @@ export function showFleet(main: HTMLElement): ViewHandle {
     ),
   );
   void load();
-  const timer = window.setInterval(() => void load(), REFRESH_MS);
-  return { stop: () => window.clearInterval(timer) };
+  const seen = whileInView(() => void load());
+  const timer = window.setInterval(seen.refresh, REFRESH_MS);
+  return {
+    stop: () => {
+      window.clearInterval(timer);
+      seen.stop();
+    },
+  };
 }
 
 /** Its last claim's age; from runs, when it was last seen running one. */

@@ -9,7 +9,11 @@ import type { RunRecord } from './types.js';
 
 /** Characters of output the tail keeps: the latest. */
 const KEEP_CHARS = 65_536;
-/** How often the tail asks for what was printed since. */
+/**
+ * How often the tail asks for what was printed since, in a background tab too (unlike the views'
+ * reads, in-view.ts): the daemon publishes a run's output only while someone follows it, so a
+ * pause would lose what was printed meanwhile; and the run ends.
+ */
 const POLL_MS = 1000;
 const AFTER_THE_RUN = 'the output is in the history once the run ends.';
 

@@ -6,6 +6,7 @@ import { call, type Reply, taskDefaults } from './api.js';
 import { resultEl, scheduleCell, timeEl } from './cells.js';
 import { fill, h, keepingFocus, rowsOr, table, titleBar } from './dom.js';
 import { ms, spanOf, timeOfMs } from './format.js';
+import { whileInView } from './in-view.js';
 import { watchRuns } from './live-source.js';
 import type { ViewHandle } from './main.js';
 import { attempt } from './notice.js';
@@ -149,18 +150,23 @@ function showTaskPage(main: HTMLElement, kid: string, live: boolean): ViewHandle
   fill(main, ...page.element());
   void page.reload();
   let pending: number | undefined;
-  const stop = watchRuns((run) => {
-    if (run.kid !== page.ownKid) return;
-    // Runs in a burst are read once.
+  // Runs in a burst are read once.
+  const reload = whileInView(() => {
     window.clearTimeout(pending);
     pending = window.setTimeout(() => void page.reload(), 100);
   });
-  const tick = window.setInterval(() => void page.loadRunning(), 5000);
+  const stop = watchRuns((run) => {
+    if (run.kid === page.ownKid) reload.refresh();
+  });
+  const running = whileInView(() => void page.loadRunning());
+  const tick = window.setInterval(running.refresh, 5000);
   return {
     stop: () => {
       stop();
       window.clearTimeout(pending);
       window.clearInterval(tick);
+      reload.stop();
+      running.stop();
       page.tail.stop();
     },
   };

@@ -6,6 +6,7 @@ import { call, isViewer, type Reply } from './api.js';
 import { resultEl, scheduleCell, timeEl } from './cells.js';
 import { fill, h, keepingFocus, rowsOr, titleBar } from './dom.js';
 import { relativeOf, shortKid, spanOf, timeOfMs } from './format.js';
+import { whileInView } from './in-view.js';
 import { watchRuns } from './live-source.js';
 import { learnNames } from './names.js';
 import { announce, attempt } from './notice.js';
@@ -37,12 +38,14 @@ export function showTasks(main: HTMLElement, arg: string): ViewHandle {
   const list = new TaskList(parseQuery(arg));
   fill(main, list.element());
   void list.load();
-  const stopFeed = watchRuns(() => list.soon());
-  const idle = window.setInterval(() => list.soon(), REFRESH_IDLE_MS);
+  const seen = whileInView(() => list.soon());
+  const stopFeed = watchRuns(seen.refresh);
+  const idle = window.setInterval(seen.refresh, REFRESH_IDLE_MS);
   return {
     stop: () => {
       stopFeed();
       window.clearInterval(idle);
+      seen.stop();
       list.stop();
     },
     update: (text) => {

@@ -429,6 +429,46 @@ test('a new tab of the browser is handed the session by an open one; with none o
   }
 });
 
+/** Makes the page believe its tab went to the background, or came back (as a tab switch does). */
+async function setInView(page: Page, visible: boolean): Promise<void> {
+  const state = visible ? 'visible' : 'hidden';
+  await page.evaluate(
+    `Object.defineProperty(document, 'visibilityState', { value: '${state}', configurable: true });
+     Object.defineProperty(document, 'hidden', { value: ${String(!visible)}, configurable: true });
+     document.dispatchEvent(new Event('visibilitychange'));`,
+  );
+}
+
+test('a Tasks page in a background tab reads the board no more while runs come, and once when seen again', async () => {
+  await api({ action: 'add', type: 'ticker', time: '1', name: 'in-view-tick', command: 'true' });
+  const runNum = async () =>
+    ((await api({ action: 'get', kid: 'in-view-tick' })) as { data: { run_num: number } }).data.run_num;
+  try {
+    await onPage(DESKTOP, async (page) => {
+      let boards = 0;
+      page.on('request', (r) => {
+        if (r.url().endsWith('/ui/api') && (r.postData() ?? '').includes('action=board')) boards++;
+      });
+      await logIn(page, PASSWD);
+      await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+      await waitFor(() => boards > 0, { what: 'the first board read' });
+      await setInView(page, false);
+      const hidden = boards;
+      // Twelve runs, each one of the live feed: a page in view reads the board every 3 s meanwhile
+      // (without whileInView: 2 reads in 9 runs).
+      const from = await runNum();
+      await waitFor(async () => (await runNum()) >= from + 12, { timeoutMs: 25_000, what: 'twelve runs' });
+      // At most the one read already set for before the tab went to the background.
+      assert.ok(boards - hidden <= 1, `${boards - hidden} board reads in a background tab`);
+      const before = boards;
+      await setInView(page, true);
+      await waitFor(() => boards > before, { what: 'the board read once the tab is seen' });
+    });
+  } finally {
+    await api({ action: 'del', kid: 'in-view-tick' });
+  }
+});
+
 test('Redis away: the Live page follows the runs again once it is back; log out says it could not', async () => {
   await onPage(DESKTOP, async (page) => {
     await page.goto(`http://127.0.0.1:${web.port}/ui`);
