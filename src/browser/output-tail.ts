@@ -5,7 +5,7 @@
 // action (its session's features), the slot says the output will be in the history.
 import { ApiError, call, serves } from './api.js';
 import { h } from './dom.js';
-import type { RunRecord } from './types.js';
+import type { LiveOutputPage } from './types.js';
 
 /** Characters of output the tail keeps: the latest. */
 const KEEP_CHARS = 65_536;
@@ -16,16 +16,6 @@ const KEEP_CHARS = 65_536;
  */
 const POLL_MS = 1000;
 const AFTER_THE_RUN = 'the output is in the history once the run ends.';
-
-/** One page of `output_live` (service/live-output.ts's LiveOutputPage). */
-export interface LiveOutputPage {
-  fire_id: string;
-  state: 'waiting' | 'running' | 'ended';
-  chunks: { stream: 'stdout' | 'stderr'; text: string; dropped_bytes: number }[];
-  live_ended: boolean;
-  next: string;
-  record: RunRecord | null;
-}
 
 export class OutputTail {
   // A log, but not read aloud line by line (aria-live off): the state line above says what happens.

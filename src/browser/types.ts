@@ -3,7 +3,7 @@
 // others are the page's view of the service's types, which it may not import (ARCHITECTURE.md):
 // test/unit/wire-types.test.ts has the compiler check that the daemon sends what they read.
 import type { TaskType } from '../runs/kinds.js';
-import type { RunOutcome } from '../runs/record.js';
+import type { RunOutcome, RunRecord } from '../runs/record.js';
 
 export type { RunOutcome, RunRecord, RunSummary } from '../runs/record.js';
 import type { RunningFire } from '../runs/fire.js';
@@ -111,4 +111,14 @@ export interface DaemonRow {
   settings_differ_in: ('task' | 'notify')[];
   /** Its id in leases and run records: name:pid:tag. */
   owner: string;
+}
+
+/** One page of `output_live` (service/live-output.ts's LiveOutputPage). */
+export interface LiveOutputPage {
+  fire_id: string;
+  state: 'waiting' | 'running' | 'ended';
+  chunks: { stream: 'stdout' | 'stderr'; text: string; dropped_bytes: number }[];
+  live_ended: boolean;
+  next: string;
+  record: RunRecord | null;
 }

@@ -9,11 +9,13 @@ import type {
   BoardExtra,
   ChangeRow as PageChangeRow,
   DaemonRow,
+  LiveOutputPage as PageLiveOutput,
   TaskRow,
   UpcomingRun,
 } from '../../src/browser/types.js';
 import type { ChangeRow } from '../../src/service/change-log.js';
 import type { DaemonView } from '../../src/service/fleet-service.js';
+import type { LiveOutputPage } from '../../src/service/live-output.js';
 import type { Board, BoardTask } from '../../src/service/task-board.js';
 import type { TaskService } from '../../src/service/task-service.js';
 
@@ -26,12 +28,13 @@ const pageReads =
 test("every reply the dashboard reads has the daemon's fields, with the daemon's types", () => {
   const checked = [
     pageReads<DaemonRow>()<DaemonView>(),
+    pageReads<PageLiveOutput>()<LiveOutputPage>(),
     pageReads<PageChangeRow>()<ChangeRow>(),
     pageReads<TaskRow>()<BoardTask>(),
     pageReads<BoardExtra>()<Omit<Board, 'tasks'>>(),
     pageReads<UpcomingRun>()<Awaited<ReturnType<TaskService['next']>>['runs'][number]>(),
   ];
-  assert.equal(checked.length, 5);
+  assert.equal(checked.length, 6);
 });
 
 test('a field the page reads that the daemon does not send fails to compile', () => {
