@@ -13,22 +13,17 @@ const REFRESH_MS = 5000;
 export function showFleet(main: HTMLElement): ViewHandle {
   const body = h('tbody');
   const summary = h('p', { class: 'summary' });
-  const source = h('p', { class: 'muted' });
   const load = async () => {
-    const fleet = await attempt(loadFleet);
-    if (!fleet) return;
-    const quiet = fleet.members.filter((m) => m.quiet).length;
-    summarize(summary, `${counted(fleet.members.length, 'daemon')}${quiet > 0 ? `, ${quiet} quiet` : ''}`);
-    source.textContent = fleet.fromRuns
-      ? 'From the latest runs and the runs under way (this daemon has no daemons action yet): labels, version and uptime are unknown.'
-      : '';
-    fill(body, rowsOr(fleet.members, memberRow, 'No daemon seen.', 9));
+    const members = await attempt(loadFleet);
+    if (!members) return;
+    const quiet = members.filter((m) => m.quiet).length;
+    summarize(summary, `${counted(members.length, 'daemon')}${quiet > 0 ? `, ${quiet} quiet` : ''}`);
+    fill(body, rowsOr(members, memberRow, 'No daemon seen.', 9));
   };
   fill(
     main,
     h('h1', null, 'Fleet'),
     summary,
-    source,
     table(
       [
         'Daemon',
@@ -60,12 +55,11 @@ export function showFleet(main: HTMLElement): ViewHandle {
   };
 }
 
-/** Its last claim's age; from runs, when it was last seen running one. */
+/** Its last claim's age. */
 function lastClaim(m: FleetMember): string {
-  const age = m.fromRuns ? m.row.seen_age_ms : m.row.last_claim_age_ms;
+  const age = m.row.last_claim_age_ms;
   if (age === null) return 'never';
-  const text = `${spanOf(age)} ago${age > QUIET_MS ? ' (quiet)' : ''}`;
-  return m.fromRuns ? `a run ${text}` : text;
+  return `${spanOf(age)} ago${age > QUIET_MS ? ' (quiet)' : ''}`;
 }
 
 function differs(m: FleetMember): string {
@@ -75,7 +69,6 @@ function differs(m: FleetMember): string {
 
 function memberRow(m: FleetMember): HTMLElement {
   const { row } = m;
-  const unknown = () => h('span', { class: 'muted' }, 'unknown');
   return h(
     'tr',
     { class: m.quiet ? 'quiet' : null },
@@ -86,10 +79,10 @@ function memberRow(m: FleetMember): HTMLElement {
       m.quiet ? h('span', { class: 'badge bad' }, row.state === 'gone' ? ' gone' : ' quiet') : null,
     ),
     h('td', { 'data-label': 'Host' }, row.host),
-    h('td', { 'data-label': 'Pid' }, row.pid > 0 ? String(row.pid) : unknown()),
-    h('td', { 'data-label': 'Labels' }, m.fromRuns ? unknown() : row.labels.join(', ') || 'none'),
-    h('td', { 'data-label': 'Version' }, row.version || unknown()),
-    h('td', { 'data-label': 'Up' }, row.started > 0 ? spanOf(Date.now() - row.started * 1000) : unknown()),
+    h('td', { 'data-label': 'Pid' }, String(row.pid)),
+    h('td', { 'data-label': 'Labels' }, row.labels.join(', ') || 'none'),
+    h('td', { 'data-label': 'Version' }, row.version),
+    h('td', { 'data-label': 'Up' }, spanOf(Date.now() - row.started * 1000)),
     h('td', { 'data-label': 'Last claim' }, lastClaim(m)),
     h('td', { 'data-label': 'Running' }, String(row.running)),
     h(
@@ -97,6 +90,6 @@ function memberRow(m: FleetMember): HTMLElement {
       { 'data-label': 'Lateness p99' },
       m.p99Ms === null ? 'no runs' : `${ms(m.p99Ms)} (${m.runsSeen} runs)`,
     ),
-    h('td', { 'data-label': 'Differs' }, m.fromRuns ? unknown() : differs(m)),
+    h('td', { 'data-label': 'Differs' }, differs(m)),
   );
 }

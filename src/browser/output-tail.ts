@@ -1,9 +1,8 @@
 // The live output of a run under way, on its task's page: lines appear as the command prints them.
-// It polls issue 24's web API action `output_live` (fire_id, after = the `next` of the page
-// before): each page holds the chunks printed since ({stream, text, dropped_bytes}) and the run's
-// state (waiting, running, ended, with its record once ended). Until the daemon serves that
-// action (its session's features), the slot says the output will be in the history.
-import { ApiError, call, serves } from './api.js';
+// It polls the web API's action `output_live` (fire_id, after = the `next` of the page before):
+// each page holds the chunks printed since ({stream, text, dropped_bytes}) and the run's state
+// (waiting, running, ended, with its record once ended).
+import { ApiError, call } from './api.js';
 import { h } from './dom.js';
 import type { LiveOutputPage } from './types.js';
 
@@ -33,11 +32,6 @@ export class OutputTail {
     this.stop();
     this.fireId = fireId;
     this.pre.textContent = '';
-    this.pre.hidden = !serves('output_live');
-    if (!serves('output_live')) {
-      this.state.textContent = `Live output needs a daemon that serves it; ${AFTER_THE_RUN}`;
-      return;
-    }
     this.state.textContent = `Live output of run ${fireId}: connecting...`;
     void this.poll(fireId, '', this.generation);
   }

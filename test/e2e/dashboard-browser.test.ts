@@ -106,12 +106,6 @@ function consoleErrors(page: Page): string[] {
   return errors;
 }
 
-/** Whether the daemon's web API has this action (issue 24's daemons and output_live come apart). */
-const served = async (action: string): Promise<boolean> => {
-  const reply = await web.api({ action });
-  return !JSON.stringify(reply.body).includes('is unknown');
-};
-
 const api = async (params: Record<string, string>) => {
   const reply = await web.api(params);
   assert.equal(reply.http, 200, JSON.stringify(reply));
@@ -306,10 +300,8 @@ test("a task's page: health, its output kept open as runs come, run now on a bus
       await page.goto(`http://127.0.0.1:${web.port}/ui#/task/g-slow`);
       await page.getByRole('heading', { name: 'Running now' }).waitFor({ timeout: 15_000 });
       await page.getByText('Run now is refused until it ends').first().waitFor();
-      // Its live output (issue 24's output_live), or, from a daemon without it, where it will be.
-      if (await served('output_live'))
-        await page.locator('pre.tail', { hasText: 'slow-started' }).waitFor({ timeout: 15_000 });
-      else await page.getByText('Live output needs a daemon that serves it').waitFor();
+      // Its live output (output_live).
+      await page.locator('pre.tail', { hasText: 'slow-started' }).waitFor({ timeout: 15_000 });
 
       await page.getByRole('link', { name: 'Changes' }).click();
       await page
@@ -322,10 +314,8 @@ test("a task's page: health, its output kept open as runs come, run now on a bus
       await page.getByRole('link', { name: 'Fleet' }).click();
       const daemon = page.getByRole('table', { name: 'Daemons' }).locator('tbody tr').first();
       await daemon.waitFor();
-      // From issue 24's daemons action: its version and uptime; from runs alone: said unknown.
-      if (await served('daemons'))
-        assert.match(await daemon.locator('td[data-label="Version"]').innerText(), /^\d+\.\d+/);
-      else await page.getByText('this daemon has no daemons action yet').waitFor();
+      // From the daemons action: its version.
+      assert.match(await daemon.locator('td[data-label="Version"]').innerText(), /^\d+\.\d+/);
       await assertAccessible(page, 'the fleet');
       await shot(page, 'fleet-desktop');
       await page.getByRole('link', { name: 'Runs' }).click();

@@ -4,7 +4,7 @@
 // together with the browser's cookie; neither alone opens anything.
 // The actions are the API's own (actions.ts): same checks, same messages, same replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ActionDeps, knownActionName, runAction } from '../actions.js';
+import { type ActionDeps, runAction } from '../actions.js';
 import { canonicalAddress } from '../allow-list.js';
 import { lockedMessage, type LoginGuard } from '../auth.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm } from '../request.js';
@@ -47,15 +47,6 @@ const STATIC: Record<string, string> = {
 };
 type Route = 'file' | 'session' | 'live' | 'login' | 'logout' | 'api';
 const ROUTES: ReadonlySet<string> = new Set(['session', 'live', 'login', 'logout', 'api']);
-
-/**
- * What this dashboard serves beyond the base, for the page to use without asking first (a request
- * it cannot answer would be an error in the browser's console): each of issue 24's actions
- * `daemons` (the fleet page) and `output_live` (a running run's live output) once the API has it.
- */
-const DASHBOARD_FEATURES: readonly string[] = ['daemons', 'output_live'].filter(
-  (a) => knownActionName(a) !== undefined,
-);
 
 export const isDashboardPath = (path: string): boolean => path === '/ui' || path.startsWith('/ui/');
 
@@ -128,7 +119,6 @@ export class Dashboard {
         data: {
           ends_at_ms: session.endsAtMs,
           role: session.role,
-          features: DASHBOARD_FEATURES,
           defaults: this.deps.service.defaults(),
         },
         msg: 'ok',
@@ -170,7 +160,6 @@ export class Dashboard {
         token: opened.token,
         ends_at_ms: opened.session.endsAtMs,
         role: verdict,
-        features: DASHBOARD_FEATURES,
         defaults: this.deps.service.defaults(),
       },
       msg: 'ok',
