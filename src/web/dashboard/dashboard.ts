@@ -5,7 +5,6 @@
 // The actions are the API's own (actions.ts): same checks, same messages, same replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ActionDeps, runAction } from '../actions.js';
-import { canonicalAddress } from '../allow-list.js';
 import { lockedMessage, type LoginGuard } from '../auth.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm } from '../request.js';
 import { DashboardAssets } from './assets.js';
@@ -96,7 +95,7 @@ export class Dashboard {
       return null;
     }
     if (route === 'login') return this.login(req, res, address, params);
-    return this.withSession(route, req, res, query, params);
+    return this.withSession(route, req, res, address, query, params);
   }
 
   /** A route behind a session. */
@@ -104,11 +103,11 @@ export class Dashboard {
     route: Exclude<Route, 'file' | 'login'>,
     req: IncomingMessage,
     res: ServerResponse,
+    address: string,
     query: string,
     params: Params,
   ): Promise<DashboardReply | null> {
     const credentials = credentialsOf(req);
-    const address = canonicalAddress(req.socket.remoteAddress ?? '');
     // Redis away: the session cannot be read, and the request gets the API's 503 with its reason
     // (web-server.ts errorReply), never a 401 that would log the browser out.
     const session = await this.sessions.find(credentials, true);
