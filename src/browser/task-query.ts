@@ -1,5 +1,6 @@
 // The tasks list's state as the address holds it (`#/tasks?state=failing&type=cron&page=2`), so a
 // reload and Back keep the filter, search, sort and page. Defaults are left out of the address.
+import { TASK_TYPES } from '../runs/kinds.js';
 
 export const STATES = ['all', 'failing', 'running', 'paused'] as const;
 export type TaskState = (typeof STATES)[number];
@@ -36,7 +37,7 @@ export function parseQuery(text: string): TaskQuery {
   const d = DEFAULT_QUERY;
   return {
     state: pick(p.get('state'), STATES, d.state),
-    type: pick(p.get('type'), ['', 'timer', 'ticker', 'cron'], d.type),
+    type: pick(p.get('type'), ['', ...TASK_TYPES], d.type),
     group: p.get('group') ?? d.group,
     search: p.get('q') ?? d.search,
     sort: pick(p.get('sort'), SORTS, d.sort),
