@@ -1,6 +1,7 @@
 // Benchmark 1, firing lateness: 5,000 URL tasks due uniformly over 20 s, with 100,000 other
 // tasks pending far ahead; ktimer's daemon beside BullMQ delayed jobs calling the same sink.
 // Run alone: node --import tsx bench/lateness.ts
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Bull, callSink } from './lib/bull.js';
 import { fmt, printSection, ratio, type Section } from './lib/report.js';
 import {
@@ -73,11 +74,16 @@ export async function runLateness(reps: number): Promise<Section> {
       [b, bullRun],
     ] as const) {
       const redis = await RedisServer.start();
+      // The sink's own event loop: a stall there stamps arrivals late, whoever sent them.
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       try {
         const figures = await fn(redis, sink);
+        loop.disable();
         runs.push(figures);
+        const sinkLoopMaxMs = Math.round(loop.max / 1e6);
         process.stdout.write(
-          `lateness rep ${rep + 1} ${fn === ktimerRun ? 'ktimer' : 'bullmq'}: ${JSON.stringify(figures)}\n`,
+          `lateness rep ${rep + 1} ${fn === ktimerRun ? 'ktimer' : 'bullmq'}: ${JSON.stringify(figures)} sink_loop_max_ms ${sinkLoopMaxMs}\n`,
         );
       } finally {
         await redis.destroy();

@@ -43,17 +43,13 @@ let token: string | null = storedToken();
 let role: 'admin' | 'viewer' = 'admin';
 
 export const isViewer = (): boolean => role === 'viewer';
-/** What this daemon's API serves beyond the base (issue 24's `daemons` and `output_live`), as its session says. */
-let features: readonly string[] = [];
-export const serves = (feature: string): boolean => features.includes(feature);
 /** What applies to a task that sets none of its own (task_timeout), as the session said. */
 let defaults: { task_timeout?: number } = {};
 export const taskDefaults = (): { task_timeout?: number } => defaults;
 
-/** What a login or a session's reply says of the daemon: its role, features and defaults. */
-function learn(data: { role?: unknown; features?: unknown; defaults?: unknown }): void {
+/** What a login or a session's reply says of the daemon: its role and defaults. */
+function learn(data: { role?: unknown; defaults?: unknown }): void {
   role = data.role === 'viewer' ? 'viewer' : 'admin';
-  features = Array.isArray(data.features) ? data.features.filter((f) => typeof f === 'string') : [];
   const timeout = (data.defaults as { task_timeout?: unknown } | undefined)?.task_timeout;
   defaults = typeof timeout === 'number' ? { task_timeout: timeout } : {};
 }
@@ -140,7 +136,7 @@ export async function resumeSession(): Promise<boolean> {
   token ??= await tokenFromOtherTab();
   if (token === null) return false;
   try {
-    const reply = await request<{ role?: unknown; features?: unknown; defaults?: unknown }>('/ui/session', {
+    const reply = await request<{ role?: unknown; defaults?: unknown }>('/ui/session', {
       headers: sessionHeaders(),
     });
     learn(reply.data);
@@ -153,10 +149,7 @@ export async function resumeSession(): Promise<boolean> {
 }
 
 export async function login(passwd: string): Promise<void> {
-  const reply = await post<{ token: string; role?: unknown; features?: unknown; defaults?: unknown }>(
-    '/ui/login',
-    { passwd },
-  );
+  const reply = await post<{ token: string; role?: unknown; defaults?: unknown }>('/ui/login', { passwd });
   learn(reply.data);
   keepToken(reply.data.token);
 }

@@ -3,9 +3,10 @@
 // web) and why.
 import { call } from './api.js';
 import { taskLink, timeEl } from './cells.js';
-import { fill, h, table } from './dom.js';
+import { fill, h, refreshButton, rowsOr, table, titleBar } from './dom.js';
+import { counted } from './format.js';
 import type { ViewHandle } from './main.js';
-import { announce, attempt } from './notice.js';
+import { attempt, summarize } from './notice.js';
 import type { ChangeRow } from './types.js';
 
 export function showChanges(main: HTMLElement): ViewHandle {
@@ -14,23 +15,12 @@ export function showChanges(main: HTMLElement): ViewHandle {
   const load = async () => {
     const reply = await attempt(() => call<ChangeRow[]>('changes', { n: '200' }));
     if (!reply) return;
-    summary.textContent = `${reply.data.length} change${reply.data.length === 1 ? '' : 's'}, newest first`;
-    announce(summary.textContent);
-    fill(
-      body,
-      reply.data.length === 0
-        ? h('tr', null, h('td', { colspan: 5 }, 'No changes on record.'))
-        : reply.data.map(changeRow),
-    );
+    summarize(summary, `${counted(reply.data.length, 'change')}, newest first`);
+    fill(body, rowsOr(reply.data, changeRow, 'No changes on record.', 5));
   };
   fill(
     main,
-    h(
-      'div',
-      { class: 'title' },
-      h('h1', null, 'Changes'),
-      h('button', { type: 'button', onclick: () => void load() }, 'Refresh'),
-    ),
+    titleBar('Changes', refreshButton(load)),
     h(
       'p',
       { class: 'muted' },

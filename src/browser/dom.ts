@@ -56,6 +56,25 @@ export function table(
   );
 }
 
+/** A page's heading, with its controls beside it (Refresh, Add task, a task's actions). */
+export function titleBar(title: string, ...controls: Child[]): HTMLElement {
+  return h('div', { class: 'title' }, h('h1', null, title), ...controls);
+}
+
+/** The button that reads a list again. */
+export const refreshButton = (load: () => Promise<void>): HTMLElement =>
+  h('button', { type: 'button', onclick: () => void load() }, 'Refresh');
+
+/** A table body's rows: one per item, or one across its `columns` saying there are `none`. */
+export function rowsOr<T>(
+  items: readonly T[],
+  row: (item: T) => HTMLElement,
+  none: string,
+  columns: number,
+): HTMLElement[] {
+  return items.length === 0 ? [h('tr', null, h('td', { colspan: columns }, none))] : items.map(row);
+}
+
 /** Replaces what `parent` holds. */
 export function fill(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();

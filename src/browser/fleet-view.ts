@@ -1,39 +1,29 @@
 // The fleet: its daemons with name, host, pid, labels, version, uptime, the age of their last
 // claim, their runs under way, their lateness p99 and the settings where they differ from the
 // others; a daemon gone quiet says so (fleet-data.ts: where the list comes from).
-import { h, fill, table } from './dom.js';
-import { ms, spanOf } from './format.js';
+import { h, fill, rowsOr, table } from './dom.js';
+import { counted, ms, spanOf } from './format.js';
 import { type FleetMember, loadFleet, QUIET_MS } from './fleet-data.js';
+import { whileInView } from './in-view.js';
 import type { ViewHandle } from './main.js';
-import { announce, attempt } from './notice.js';
+import { attempt, summarize } from './notice.js';
 
 const REFRESH_MS = 5000;
 
 export function showFleet(main: HTMLElement): ViewHandle {
   const body = h('tbody');
   const summary = h('p', { class: 'summary' });
-  const source = h('p', { class: 'muted' });
   const load = async () => {
-    const fleet = await attempt(loadFleet);
-    if (!fleet) return;
-    const quiet = fleet.members.filter((m) => m.quiet).length;
-    summary.textContent = `${fleet.members.length} daemon${fleet.members.length === 1 ? '' : 's'}${quiet > 0 ? `, ${quiet} quiet` : ''}`;
-    announce(summary.textContent);
-    source.textContent = fleet.fromRuns
-      ? 'From the latest runs and the runs under way (this daemon has no daemons action yet): labels, version and uptime are unknown.'
-      : '';
-    fill(
-      body,
-      fleet.members.length === 0
-        ? h('tr', null, h('td', { colspan: 9 }, 'No daemon seen.'))
-        : fleet.members.map(memberRow),
-    );
+    const members = await attempt(loadFleet);
+    if (!members) return;
+    const quiet = members.filter((m) => m.quiet).length;
+    summarize(summary, `${counted(members.length, 'daemon')}${quiet > 0 ? `, ${quiet} quiet` : ''}`);
+    fill(body, rowsOr(members, memberRow, 'No daemon seen.', 9));
   };
   fill(
     main,
     h('h1', null, 'Fleet'),
     summary,
-    source,
     table(
       [
         'Daemon',
@@ -55,16 +45,21 @@ export function showFleet(main: HTMLElement): ViewHandle {
     ),
   );
   void load();
-  const timer = window.setInterval(() => void load(), REFRESH_MS);
-  return { stop: () => window.clearInterval(timer) };
+  const seen = whileInView(() => void load());
+  const timer = window.setInterval(seen.refresh, REFRESH_MS);
+  return {
+    stop: () => {
+      window.clearInterval(timer);
+      seen.stop();
+    },
+  };
 }
 
-/** Its last claim's age; from runs, when it was last seen running one. */
+/** Its last claim's age. */
 function lastClaim(m: FleetMember): string {
-  const age = m.fromRuns ? m.row.seen_age_ms : m.row.last_claim_age_ms;
+  const age = m.row.last_claim_age_ms;
   if (age === null) return 'never';
-  const text = `${spanOf(age)} ago${age > QUIET_MS ? ' (quiet)' : ''}`;
-  return m.fromRuns ? `a run ${text}` : text;
+  return `${spanOf(age)} ago${age > QUIET_MS ? ' (quiet)' : ''}`;
 }
 
 function differs(m: FleetMember): string {
@@ -74,7 +69,6 @@ function differs(m: FleetMember): string {
 
 function memberRow(m: FleetMember): HTMLElement {
   const { row } = m;
-  const unknown = () => h('span', { class: 'muted' }, 'unknown');
   return h(
     'tr',
     { class: m.quiet ? 'quiet' : null },
@@ -85,10 +79,10 @@ function memberRow(m: FleetMember): HTMLElement {
       m.quiet ? h('span', { class: 'badge bad' }, row.state === 'gone' ? ' gone' : ' quiet') : null,
     ),
     h('td', { 'data-label': 'Host' }, row.host),
-    h('td', { 'data-label': 'Pid' }, row.pid > 0 ? String(row.pid) : unknown()),
-    h('td', { 'data-label': 'Labels' }, m.fromRuns ? unknown() : row.labels.join(', ') || 'none'),
-    h('td', { 'data-label': 'Version' }, row.version || unknown()),
-    h('td', { 'data-label': 'Up' }, row.started > 0 ? spanOf(Date.now() - row.started * 1000) : unknown()),
+    h('td', { 'data-label': 'Pid' }, String(row.pid)),
+    h('td', { 'data-label': 'Labels' }, row.labels.join(', ') || 'none'),
+    h('td', { 'data-label': 'Version' }, row.version),
+    h('td', { 'data-label': 'Up' }, spanOf(Date.now() - row.started * 1000)),
     h('td', { 'data-label': 'Last claim' }, lastClaim(m)),
     h('td', { 'data-label': 'Running' }, String(row.running)),
     h(
@@ -96,6 +90,6 @@ function memberRow(m: FleetMember): HTMLElement {
       { 'data-label': 'Lateness p99' },
       m.p99Ms === null ? 'no runs' : `${ms(m.p99Ms)} (${m.runsSeen} runs)`,
     ),
-    h('td', { 'data-label': 'Differs' }, m.fromRuns ? unknown() : differs(m)),
+    h('td', { 'data-label': 'Differs' }, differs(m)),
   );
 }

@@ -120,4 +120,7 @@ export function whyFailed(r: {
 }
 
 /** The kid's first 8 characters: enough to tell tasks apart on a screen. */
+/** `n` of a thing, as a summary counts it: "1 run", "3 runs". */
+export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export const shortKid = (kid: string): string => kid.slice(0, 8);

@@ -5,11 +5,11 @@
 import { call } from './api.js';
 import { resultEl, taskLink, timeEl } from './cells.js';
 import { fill, h } from './dom.js';
-import { ms } from './format.js';
+import { counted, ms } from './format.js';
 import { LatenessChart } from './lateness-chart.js';
 import { watchRuns } from './live-source.js';
 import type { ViewHandle } from './main.js';
-import { announce, attempt } from './notice.js';
+import { attempt, summarize } from './notice.js';
 import type { RunSummary } from './types.js';
 
 /** Lines the feed keeps. */
@@ -43,22 +43,21 @@ export function showLive(main: HTMLElement): ViewHandle {
   void attempt(() => call<RunSummary[]>('runs', { n: '300' })).then((reply) => {
     if (reply) chart.add(reply.data);
   });
-  const summarize = () => {
+  const summarizeMinute = () => {
     const now = Date.now();
     while (seen.length > 0 && (seen[0]?.atMs ?? now) < now - 60_000) seen.shift();
     const failed = seen.filter((s) => !s.ok).length;
     if (seen.length === 0) return;
-    minute.textContent = `${seen.length} run${seen.length === 1 ? '' : 's'} in the last minute, ${failed} failed.`;
-    announce(minute.textContent);
+    summarize(minute, `${counted(seen.length, 'run')} in the last minute, ${failed} failed.`);
   };
-  const timer = window.setInterval(summarize, SUMMARY_MS);
+  const timer = window.setInterval(summarizeMinute, SUMMARY_MS);
   const stop = watchRuns(
     (run) => {
       feed.prepend(line(run));
       while (feed.children.length > FEED_LINES) feed.lastElementChild?.remove();
       chart.add([run]);
       seen.push({ atMs: Date.now(), ok: run.result === 'ok' || run.result === 'skipped' });
-      if (seen.length === 1) summarize();
+      if (seen.length === 1) summarizeMinute();
     },
     (connected) => {
       state.textContent = connected ? 'connected: new runs appear at the top' : 'reconnecting...';

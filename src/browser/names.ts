@@ -2,6 +2,7 @@
 // from the task lists the page loads, else asked in batches (the names action, one request for
 // the kids of a moment, answering for gone tasks too: no request that fails, no 404 in the
 // console). A task gone (a timer that fired, one deleted) links to its history instead.
+import { KID_FORM } from '../runs/ids.js';
 import { call } from './api.js';
 import type { TaskRow } from './types.js';
 
@@ -13,6 +14,7 @@ export interface TaskName {
 const known = new Map<string, Promise<TaskName>>();
 let batch: { kids: string[]; settle: Map<string, (n: TaskName) => void> } | null = null;
 const BATCH_MS = 50;
+/** The names action's most kids a request (service/task-board.ts NAMES_MAX_KIDS). */
 const BATCH_MAX = 200;
 
 export function learnNames(tasks: readonly Pick<TaskRow, 'kid' | 'name'>[]): void {
@@ -42,7 +44,7 @@ function send(): void {
 export function nameOf(kid: string): Promise<TaskName> {
   let name = known.get(kid);
   if (!name) {
-    if (!/^[0-9a-f]{32}$/.test(kid)) return Promise.resolve({ name: null, exists: false });
+    if (!KID_FORM.test(kid)) return Promise.resolve({ name: null, exists: false });
     batch ??= { kids: [], settle: new Map() };
     const mine = batch;
     name = new Promise<TaskName>((resolve) => mine.settle.set(kid, resolve));

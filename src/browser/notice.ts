@@ -27,6 +27,12 @@ export function announce(summary: string): void {
   summaries.textContent = summary;
 }
 
+/** A page's summary line shown in `el`, and said (once) to screen readers. */
+export function summarize(el: HTMLElement, summary: string): void {
+  el.textContent = summary;
+  announce(summary);
+}
+
 /** Runs `fn`; its failure becomes the notice (the server's message, one line). */
 export async function attempt<T>(fn: () => Promise<T>, done?: string): Promise<T | undefined> {
   try {

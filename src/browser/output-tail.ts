@@ -1,27 +1,20 @@
 // The live output of a run under way, on its task's page: lines appear as the command prints them.
-// It polls issue 24's web API action `output_live` (fire_id, after = the `next` of the page
-// before): each page holds the chunks printed since ({stream, text, dropped_bytes}) and the run's
-// state (waiting, running, ended, with its record once ended). Until the daemon serves that
-// action (its session's features), the slot says the output will be in the history.
-import { ApiError, call, serves } from './api.js';
+// It polls the web API's action `output_live` (fire_id, after = the `next` of the page before):
+// each page holds the chunks printed since ({stream, text, dropped_bytes}) and the run's state
+// (waiting, running, ended, with its record once ended).
+import { ApiError, call } from './api.js';
 import { h } from './dom.js';
-import type { RunRecord } from './types.js';
+import type { LiveOutputPage } from './types.js';
 
 /** Characters of output the tail keeps: the latest. */
 const KEEP_CHARS = 65_536;
-/** How often the tail asks for what was printed since. */
+/**
+ * How often the tail asks for what was printed since, in a background tab too (unlike the views'
+ * reads, in-view.ts): the daemon publishes a run's output only while someone follows it, so a
+ * pause would lose what was printed meanwhile; and the run ends.
+ */
 const POLL_MS = 1000;
 const AFTER_THE_RUN = 'the output is in the history once the run ends.';
-
-/** One page of `output_live` (service/live-output.ts's LiveOutputPage). */
-export interface LiveOutputPage {
-  fire_id: string;
-  state: 'waiting' | 'running' | 'ended';
-  chunks: { stream: 'stdout' | 'stderr'; text: string; dropped_bytes: number }[];
-  live_ended: boolean;
-  next: string;
-  record: RunRecord | null;
-}
 
 export class OutputTail {
   // A log, but not read aloud line by line (aria-live off): the state line above says what happens.
@@ -39,11 +32,6 @@ export class OutputTail {
     this.stop();
     this.fireId = fireId;
     this.pre.textContent = '';
-    this.pre.hidden = !serves('output_live');
-    if (!serves('output_live')) {
-      this.state.textContent = `Live output needs a daemon that serves it; ${AFTER_THE_RUN}`;
-      return;
-    }
     this.state.textContent = `Live output of run ${fireId}: connecting...`;
     void this.poll(fireId, '', this.generation);
   }

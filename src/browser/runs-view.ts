@@ -2,9 +2,9 @@
 // A run's output is read when it is unfolded.
 import { call } from './api.js';
 import { resultEl, taskLink, timeEl } from './cells.js';
-import { fill, h, settled, table } from './dom.js';
+import { fill, h, refreshButton, rowsOr, settled, table, titleBar } from './dom.js';
 import { ms } from './format.js';
-import { announce, attempt } from './notice.js';
+import { attempt, summarize } from './notice.js';
 import type { RunRecord, RunSummary } from './types.js';
 
 export function showRuns(main: HTMLElement): undefined {
@@ -16,22 +16,13 @@ export function showRuns(main: HTMLElement): undefined {
       call<RunSummary[]>('runs', { n: '100', failed: failed.checked ? '1' : undefined }),
     );
     if (!reply) return;
-    summary.textContent = `${reply.data.length} ${failed.checked ? 'failed runs' : 'runs'}, newest first`;
-    announce(summary.textContent);
-    fill(
-      body,
-      reply.data.length === 0 ? h('tr', null, h('td', { colspan: 8 }, 'No runs.')) : reply.data.map(runRow),
-    );
+    summarize(summary, `${reply.data.length} ${failed.checked ? 'failed runs' : 'runs'}, newest first`);
+    fill(body, rowsOr(reply.data, runRow, 'No runs.', 8));
   };
   failed.addEventListener('change', () => void load());
   fill(
     main,
-    h(
-      'div',
-      { class: 'title' },
-      h('h1', null, 'Runs'),
-      h('button', { type: 'button', onclick: () => void load() }, 'Refresh'),
-    ),
+    titleBar('Runs', refreshButton(load)),
     h('div', { class: 'field inline' }, failed, h('label', { for: failed.id }, 'Failures only')),
     summary,
     table(['Task', 'Fire', 'Result', 'Started', 'Lateness', 'Duration', 'Host', 'Output'], body, {

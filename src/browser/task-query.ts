@@ -1,5 +1,6 @@
 // The tasks list's state as the address holds it (`#/tasks?state=failing&type=cron&page=2`), so a
 // reload and Back keep the filter, search, sort and page. Defaults are left out of the address.
+import { TASK_TYPES } from '../runs/kinds.js';
 
 export const STATES = ['all', 'failing', 'running', 'paused'] as const;
 export type TaskState = (typeof STATES)[number];
@@ -16,7 +17,8 @@ export interface TaskQuery {
   page: number;
 }
 
-export const DEFAULT_QUERY: TaskQuery = {
+/** The list as it is when the address says nothing: what parseQuery gives and queryHash leaves out. */
+const DEFAULT_QUERY: TaskQuery = {
   state: 'all',
   type: '',
   group: '',
@@ -32,27 +34,29 @@ const pick = <T extends string>(value: string | null, allowed: readonly T[], dfl
 export function parseQuery(text: string): TaskQuery {
   const p = new URLSearchParams(text);
   const page = Number(p.get('page'));
+  const d = DEFAULT_QUERY;
   return {
-    state: pick(p.get('state'), STATES, 'all'),
-    type: pick(p.get('type'), ['', 'timer', 'ticker', 'cron'], ''),
-    group: p.get('group') ?? '',
-    search: p.get('q') ?? '',
-    sort: pick(p.get('sort'), SORTS, 'next'),
-    order: p.get('order') === 'desc' ? 'desc' : 'asc',
-    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
+    state: pick(p.get('state'), STATES, d.state),
+    type: pick(p.get('type'), ['', ...TASK_TYPES], d.type),
+    group: p.get('group') ?? d.group,
+    search: p.get('q') ?? d.search,
+    sort: pick(p.get('sort'), SORTS, d.sort),
+    order: p.get('order') === 'desc' ? 'desc' : d.order,
+    page: Number.isSafeInteger(page) && page >= 1 ? page : d.page,
   };
 }
 
 /** The address of a query: `#/tasks`, then what differs from the defaults. */
 export function queryHash(q: TaskQuery): string {
   const p = new URLSearchParams();
-  if (q.state !== 'all') p.set('state', q.state);
-  if (q.type !== '') p.set('type', q.type);
-  if (q.group !== '') p.set('group', q.group);
-  if (q.search !== '') p.set('q', q.search);
-  if (q.sort !== 'next') p.set('sort', q.sort);
-  if (q.order !== 'asc') p.set('order', q.order);
-  if (q.page !== 1) p.set('page', String(q.page));
+  const d = DEFAULT_QUERY;
+  if (q.state !== d.state) p.set('state', q.state);
+  if (q.type !== d.type) p.set('type', q.type);
+  if (q.group !== d.group) p.set('group', q.group);
+  if (q.search !== d.search) p.set('q', q.search);
+  if (q.sort !== d.sort) p.set('sort', q.sort);
+  if (q.order !== d.order) p.set('order', q.order);
+  if (q.page !== d.page) p.set('page', String(q.page));
   const text = p.toString();
   return text === '' ? '#/tasks' : `#/tasks?${text}`;
 }

@@ -4,8 +4,9 @@
 // has its history page (#/history/KID): links lead there, never to a request that fails.
 import { call, type Reply, taskDefaults } from './api.js';
 import { resultEl, scheduleCell, timeEl } from './cells.js';
-import { fill, h, keepingFocus, table } from './dom.js';
+import { fill, h, keepingFocus, rowsOr, table, titleBar } from './dom.js';
 import { ms, spanOf, timeOfMs } from './format.js';
+import { whileInView } from './in-view.js';
 import { watchRuns } from './live-source.js';
 import type { ViewHandle } from './main.js';
 import { attempt } from './notice.js';
@@ -62,10 +63,8 @@ function drawTask(
   const note = runNowNote(t);
   fill(
     head,
-    h(
-      'div',
-      { class: 'title' },
-      h('h1', null, labelOf(t)),
+    titleBar(
+      labelOf(t),
       taskActions(t, (gone) => (gone ? (location.hash = '#/tasks') : reload())),
     ),
     note !== null ? h('p', { class: 'note' }, note) : null,
@@ -151,18 +150,23 @@ function showTaskPage(main: HTMLElement, kid: string, live: boolean): ViewHandle
   fill(main, ...page.element());
   void page.reload();
   let pending: number | undefined;
-  const stop = watchRuns((run) => {
-    if (run.kid !== page.ownKid) return;
-    // Runs in a burst are read once.
+  // Runs in a burst are read once.
+  const reload = whileInView(() => {
     window.clearTimeout(pending);
     pending = window.setTimeout(() => void page.reload(), 100);
   });
-  const tick = window.setInterval(() => void page.loadRunning(), 5000);
+  const stop = watchRuns((run) => {
+    if (run.kid === page.ownKid) reload.refresh();
+  });
+  const running = whileInView(() => void page.loadRunning());
+  const tick = window.setInterval(running.refresh, 5000);
   return {
     stop: () => {
       stop();
       window.clearTimeout(pending);
       window.clearInterval(tick);
+      reload.stop();
+      running.stop();
       page.tail.stop();
     },
   };
@@ -286,12 +290,7 @@ class TaskPage {
     this.ownKid = reply.data[0]?.kid ?? this.ownKid;
     keepingFocus(() => {
       fill(this.health, healthOf(reply.data));
-      fill(
-        this.history,
-        reply.data.length === 0
-          ? h('tr', null, h('td', { colspan: 7 }, 'No runs on record yet.'))
-          : reply.data.slice(0, 50).map(runRow),
-      );
+      fill(this.history, rowsOr(reply.data.slice(0, 50), runRow, 'No runs on record yet.', 7));
     });
   }
 }

@@ -4,8 +4,9 @@
 // and scroll; each row says what its last run did and, for a failure, why.
 import { call, isViewer, type Reply } from './api.js';
 import { resultEl, scheduleCell, timeEl } from './cells.js';
-import { fill, h, keepingFocus } from './dom.js';
+import { fill, h, keepingFocus, rowsOr, titleBar } from './dom.js';
 import { relativeOf, shortKid, spanOf, timeOfMs } from './format.js';
+import { whileInView } from './in-view.js';
 import { watchRuns } from './live-source.js';
 import { learnNames } from './names.js';
 import { announce, attempt } from './notice.js';
@@ -37,12 +38,14 @@ export function showTasks(main: HTMLElement, arg: string): ViewHandle {
   const list = new TaskList(parseQuery(arg));
   fill(main, list.element());
   void list.load();
-  const stopFeed = watchRuns(() => list.soon());
-  const idle = window.setInterval(() => list.soon(), REFRESH_IDLE_MS);
+  const seen = whileInView(() => list.soon());
+  const stopFeed = watchRuns(seen.refresh);
+  const idle = window.setInterval(seen.refresh, REFRESH_IDLE_MS);
   return {
     stop: () => {
       stopFeed();
       window.clearInterval(idle);
+      seen.stop();
       list.stop();
     },
     update: (text) => {
@@ -118,10 +121,8 @@ class TaskList {
 
   element(): HTMLElement[] {
     return [
-      h(
-        'div',
-        { class: 'title' },
-        h('h1', null, 'Tasks'),
+      titleBar(
+        'Tasks',
         isViewer() ? null : h('a', { href: '#/tasks/new', class: 'button primary' }, 'Add task'),
       ),
       this.states,
@@ -211,9 +212,7 @@ class TaskList {
     this.drawHead();
     fill(
       this.body,
-      tasks.length === 0
-        ? h('tr', null, h('td', { colspan: COLUMNS.length + 1 }, this.noneText()))
-        : tasks.map((t) => row(t, () => void this.load())),
+      rowsOr(tasks, (t) => row(t, () => void this.load()), this.noneText(), COLUMNS.length + 1),
     );
     this.drawPager(extra);
     const c = extra.counts;

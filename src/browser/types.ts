@@ -1,7 +1,9 @@
 // What the API's actions answer (docs/web-api.md), as the page reads it. A run's outcome, summary
-// and record are the daemon's own types (src/runs/record.ts), so the page knows every outcome.
+// and record are the daemon's own types (src/runs/record.ts), so the page knows every outcome; the
+// others are the page's view of the service's types, which it may not import (ARCHITECTURE.md):
+// test/unit/wire-types.test.ts has the compiler check that the daemon sends what they read.
 import type { TaskType } from '../runs/kinds.js';
-import type { RunOutcome } from '../runs/record.js';
+import type { RunOutcome, RunRecord } from '../runs/record.js';
 
 export type { RunOutcome, RunRecord, RunSummary } from '../runs/record.js';
 import type { RunningFire } from '../runs/fire.js';
@@ -106,7 +108,17 @@ export interface DaemonRow {
   /** Whether those differ from the fleet's usual ones. */
   settings_differ: boolean;
   /** Which sections differ: task, notify. */
-  settings_differ_in: string[];
+  settings_differ_in: ('task' | 'notify')[];
   /** Its id in leases and run records: name:pid:tag. */
   owner: string;
+}
+
+/** One page of `output_live` (service/live-output.ts's LiveOutputPage). */
+export interface LiveOutputPage {
+  fire_id: string;
+  state: 'waiting' | 'running' | 'ended';
+  chunks: { stream: 'stdout' | 'stderr'; text: string; dropped_bytes: number }[];
+  live_ended: boolean;
+  next: string;
+  record: RunRecord | null;
 }

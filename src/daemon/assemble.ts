@@ -101,8 +101,8 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     onGivenUp: () => metrics.notificationFailed(),
   });
   // The fence stops a run through the dispatcher, built below (a run starts only once both exist).
-  const recorder = buildRecorder(base, metrics, notifier, (id, signal, untilMs) =>
-    dispatcher.fence(id, signal, untilMs),
+  const recorder = buildRecorder(base, metrics, notifier, (id, signal, untilMs, revoked) =>
+    dispatcher.fence(id, signal, untilMs, revoked),
   );
   const live = new LivePublisher({ live: store.live, clock: base.clock, logs });
   const dispatcher = buildDispatcher(base, { shells, recorder, metrics, live });

@@ -81,6 +81,9 @@ export const KILLED_AT_SHUTDOWN = 'killed at shutdown';
 /** The `error` of a fire the lease fence stopped (daemon/lease-fence.ts). */
 export const STOPPED_UNLEASED =
   'stopped by its daemon: it could not renew the lease (Redis unreachable) before another daemon could take the run for lost';
+/** The `error` of a fire stopped because a renewal found its lease another's (recorded lost). */
+export const STOPPED_REVOKED =
+  'stopped by its daemon: its lease was no longer its own (the run was recorded lost meanwhile)';
 
 export class Dispatcher implements FireSink {
   private readonly running = new Map<string, Running>();
@@ -284,17 +287,24 @@ export class Dispatcher implements FireSink {
   }
 
   /**
-   * The lease fence stops fire `id`: its lease, unrenewed, ends at `leaseUntilMs`
-   * (daemon/lease-fence.ts). Said once in error.log, at its SIGTERM.
+   * The lease fence stops fire `id`: its lease, unrenewed, ends at `leaseUntilMs`, or `revoked`: a
+   * renewal found it another's (daemon/lease-fence.ts). Said once in error.log, at its SIGTERM.
    */
-  fence(id: string, signal: NodeJS.Signals, leaseUntilMs: number): void {
+  fence(id: string, signal: NodeJS.Signals, leaseUntilMs: number, revoked = false): void {
     const r = this.running.get(id);
     if (!r) return;
     if (r.stoppedBecause === undefined) {
-      r.stoppedBecause = STOPPED_UNLEASED;
+      r.stoppedBecause = revoked ? STOPPED_REVOKED : STOPPED_UNLEASED;
       this.deps.logs.error.error(
-        { event: 'fenced', kid: r.fire.kid, fire_id: id, lease_until: leaseUntilMs / 1000 },
-        'cannot renew the lease of a running task (Redis unreachable): stopping it before another daemon may take it for lost',
+        {
+          event: revoked ? 'revoked' : 'fenced',
+          kid: r.fire.kid,
+          fire_id: id,
+          lease_until: leaseUntilMs / 1000,
+        },
+        revoked
+          ? "a running task is no longer this daemon's (recorded lost meanwhile): stopping it"
+          : 'cannot renew the lease of a running task (Redis unreachable): stopping it before another daemon may take it for lost',
       );
     }
     r.task.kill(signal);

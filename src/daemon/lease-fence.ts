@@ -19,12 +19,17 @@ export interface LeaseFenceDeps {
   keepMs: number;
   /** shutdown_grace: the wait from SIGTERM to SIGKILL, at most a quarter of keepMs here. */
   graceMs: number;
-  /** Stops a running fire's command or call. */
-  stop: (fireId: string, signal: FenceSignal, leaseUntilMs: number) => void;
+  /**
+   * Stops a running fire's command or call: its lease ends at `leaseUntilMs` unrenewed, or
+   * `revoked`: it is another's already (revoke).
+   */
+  stop: (fireId: string, signal: FenceSignal, leaseUntilMs: number, revoked: boolean) => void;
 }
 
 interface Held {
   untilMs: number;
+  /** Found another's by a renewal: stopped now (revoke). */
+  revoked?: boolean;
   /** When SIGKILL comes, once SIGTERM was sent. */
   killAtMs?: number;
 }
@@ -47,13 +52,28 @@ export class LeaseFence {
   holds(id: string, untilMs: number): void {
     const h = this.held.get(id);
     // A later deadline never makes the fence act sooner: only a new lease may need a wake-up.
-    if (h) h.untilMs = Math.max(h.untilMs, untilMs);
-    else {
+    if (h) {
+      if (!h.revoked) h.untilMs = Math.max(h.untilMs, untilMs);
+    } else {
       const added = { untilMs };
       this.held.set(id, added);
       if (!this.watching) void this.watch();
       else if (this.nextAt(added) < this.sleepUntilMs) this.sleep?.wake();
     }
+  }
+
+  /**
+   * Fire `id`'s lease is not this daemon's any more (a renewal found it recorded lost, or taken
+   * over): stopped now, SIGTERM then SIGKILL after the stop wait, never beside what replaced it.
+   */
+  revoke(id: string): void {
+    const h = this.held.get(id);
+    if (!h) return;
+    const untilMs = this.deps.clock.nowMs() + FENCE_MARGIN_MS + this.stopWaitMs;
+    // Only sooner: a SIGTERM already sent keeps its SIGKILL time.
+    if (untilMs < h.untilMs) h.untilMs = untilMs;
+    h.revoked = true;
+    this.sleep?.wake();
   }
 
   /** Fire `id` ended (or is no longer this daemon's to stop): the fence looks at it no more. */
@@ -97,10 +117,10 @@ export class LeaseFence {
       if (nowMs < this.nextAt(h)) continue;
       if (h.killAtMs === undefined) {
         h.killAtMs = nowMs + this.stopWaitMs;
-        this.deps.stop(id, 'SIGTERM', h.untilMs);
+        this.deps.stop(id, 'SIGTERM', h.untilMs, h.revoked === true);
       } else {
         this.held.delete(id);
-        this.deps.stop(id, 'SIGKILL', h.untilMs);
+        this.deps.stop(id, 'SIGKILL', h.untilMs, h.revoked === true);
       }
     }
   }

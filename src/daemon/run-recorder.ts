@@ -2,7 +2,8 @@
 // takes them for lost while they run), and tells finish.lua how each one ended, in batches (one
 // round trip for all that ended in one turn of the event loop). finish.lua makes the record, once:
 // only for a fire this daemon still holds. For a failed run the retry rule says whether its
-// failure is one to retry, and the wait; finish.lua decides whether the retry happens.
+// failure is one to retry; finish.lua decides whether and when the retry happens
+// (include/retry.lua, as the claim does for a lost run).
 import { backoffMs } from '../backoff.js';
 import type { Clock, Sleep } from '../clock.js';
 import { messageOf } from '../errors.js';
@@ -11,7 +12,6 @@ import { logRetry } from '../log/fire-log.js';
 import { isRetryable } from '../runner/retry-rule.js';
 import type { RunnerResult } from '../runner/runner-result.js';
 import { latenessMs, type RunEnding } from '../runs/record.js';
-import { retryWaitOf } from '../runs/retry.js';
 import type { EndedRun, Fire, FireStore, RunRecord } from '../store/open-store.js';
 import { LeaseFence, type LeaseFenceDeps } from './lease-fence.js';
 
@@ -96,11 +96,7 @@ export class RunRecorder {
       stdout: r.stdout,
       stderr: r.stderr,
     };
-    const waitMs =
-      fire.retry_delay !== undefined && isRetryable(r)
-        ? retryWaitOf({ ...fire, retry_delay: fire.retry_delay })
-        : null;
-    return { fire, ending, retryWaitMs: waitMs };
+    return { fire, ending, retryable: fire.retry_delay !== undefined && isRetryable(r) };
   }
 
   private async flush(): Promise<void> {
@@ -169,11 +165,15 @@ export class RunRecorder {
         const fires = [...this.running.values()];
         await this.deps.fires
           .renew({ owner: this.deps.owner, deadlineMs, fires })
-          .then(() => {
-            // Renewed (those still this daemon's): the fence waits for the new deadline.
-            // renew.lua's deadline: whole ms.
+          .then((renewed) => {
+            // Renewed: the fence waits for the new deadline (renew.lua's: whole ms). Not this
+            // daemon's any more (recorded lost meanwhile): stopped now, not run beside its retry.
             const until = Math.floor(deadlineMs);
-            for (const f of fires) if (this.running.has(f.id)) this.fence?.holds(f.id, until);
+            fires.forEach((f, i) => {
+              if (!this.running.has(f.id)) return;
+              if (renewed[i] === true) this.fence?.holds(f.id, until);
+              else this.fence?.revoke(f.id);
+            });
           })
           .catch((err: unknown) =>
             this.deps.logs.error.warn(

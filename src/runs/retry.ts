@@ -1,7 +1,7 @@
-// The wait before a retry (-retries, -retry_delay), the one definition: the daemon computes it for
-// a failed run it tells finish.lua of, and the claim for a run it records lost (its daemon gone),
-// through the Lua twin below, generated into the scripts' include and checked equal on a real
-// Redis (test/integration/run-rules.test.ts).
+// The wait before a retry (-retries, -retry_delay), the one definition: the scripts compute it
+// (include/retry.lua, for finish.lua's failed runs and the claim's lost ones) through the Lua twin
+// below, generated into the scripts' include and checked equal on a real Redis
+// (test/integration/run-rules.test.ts); the TypeScript side says the same for the tests and docs.
 //
 // The jitter comes from the fire id, not from a random source: Redis 6's Lua seeds math.random the
 // same at every script call (7.0 no longer does), so the claim could not jitter by it; a hash of

@@ -15,6 +15,8 @@ const WAIT_REPLICAS_MS = 500;
 const FAILOVER_SETTLE_MS = 1500;
 const CONFIRM_ROUNDS = 3;
 const RETRY_MAX_MS = 2000;
+/** Begins again at most this many times for a late reply: a process starved for good goes on. */
+const LATE_BEGINS = 3;
 
 export interface DurableBeginOptions {
   owner: string;
@@ -96,19 +98,22 @@ async function confirmed(store: Beginner, n: number): Promise<boolean> {
  * Begins `fires`, retrying while Redis is away: which are begun, and the "now" of that begin. A
  * begin whose reply came late (queued through a reconnect, a starved process) stored a deadline
  * from a stale "now", one the lease fence may find past at once: it is begun again (by its
- * holder, that only moves the deadline on) until a reply comes within a quarter of the lease.
+ * holder, that only moves the deadline on) until a reply comes within a quarter of the lease, at
+ * most LATE_BEGINS times.
  */
 async function beginRetrying(
   store: Beginner,
   fires: readonly Fire[],
   options: DurableBeginOptions,
+  lateBegins = 0,
 ): Promise<{ allowed: boolean[]; nowMs: number }> {
   const begun = await beginOnce(store, fires, options);
   const { clock, keepMs } = options;
   const late = clock.nowMs() - begun.nowMs > keepMs / 4;
-  if (!late || options.shouldGiveUp() || !begun.allowed.some(Boolean)) return begun;
+  if (!late || lateBegins >= LATE_BEGINS || options.shouldGiveUp() || !begun.allowed.some(Boolean))
+    return begun;
   const held = fires.filter((_, i) => begun.allowed[i]);
-  const again = await beginRetrying(store, held, options);
+  const again = await beginRetrying(store, held, options, lateBegins + 1);
   const allowed = fires.map((f) => again.allowed[held.indexOf(f)] === true);
   return { allowed, nowMs: again.nowMs };
 }

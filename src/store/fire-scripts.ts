@@ -5,7 +5,7 @@ import { isMisfire, type Misfire } from '../tasks/task.js';
 import { decodeFire, type Fire } from './fire-record.js';
 import type { RunEnding } from '../runs/record.js';
 import { decodeRunRecord, type RunRecord } from './run-record.js';
-import { countReply, NONE, type Script, unexpectedReply } from './script.js';
+import { NONE, type Script, unexpectedReply } from './script.js';
 
 export type ClaimEntry =
   | { kind: 'fire'; fire: Fire }
@@ -247,11 +247,11 @@ export interface EndedRun {
   fire: Pick<Fire, 'id' | 'token' | 'kid'>;
   ending: RunEnding;
   /**
-   * The retry rule's verdict on a failed run (runner/retry-rule.ts): the wait before its retry,
-   * ms, when its failure is one to retry; null when not. finish.lua decides whether the retry
-   * happens (attempts left, the task not paused or deleted meanwhile).
+   * The retry rule's verdict on a failed run (runner/retry-rule.ts): its failure is one to retry.
+   * finish.lua decides the rest as the claim does for a lost run (include/retry.lua): whether the
+   * retry happens (-retries left, the task not paused or deleted meanwhile) and when.
    */
-  retryWaitMs: number | null;
+  retryable: boolean;
 }
 
 export interface FinishRequest {
@@ -290,11 +290,11 @@ const FINISH_ARGV = {
     error: 'string?',
     stdout: 'string?',
     stderr: 'string?',
-    retry_wait_ms: 'number?',
+    retryable: 'flag',
   },
 } as const;
 
-const endedArgs = ({ fire, ending: e, retryWaitMs }: EndedRun) => ({
+const endedArgs = ({ fire, ending: e, retryable }: EndedRun) => ({
   ...leaseOf(fire),
   started_ms: e.startedMs,
   finished_ms: e.finishedMs,
@@ -308,7 +308,7 @@ const endedArgs = ({ fire, ending: e, retryWaitMs }: EndedRun) => ({
   error: e.error,
   stdout: e.stdout,
   stderr: e.stderr,
-  retry_wait_ms: retryWaitMs,
+  retryable,
 });
 
 export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
@@ -434,8 +434,11 @@ export interface RenewRequest {
 
 const RENEW_ARGV = { fixed: { owner: 'string', deadline_ms: 'number' }, each: LEASE_ARGV } as const;
 
-/** Renews the leases of a daemon's fires still running: no claim records them lost meanwhile. */
-export const RENEW: Script<RenewRequest, number, typeof RENEW_ARGV> = {
+/**
+ * Renews the leases of a daemon's fires still running: no claim records them lost meanwhile. One
+ * flag per fire: false when it is no longer this daemon's.
+ */
+export const RENEW: Script<RenewRequest, boolean[], typeof RENEW_ARGV> = {
   name: 'renew',
   keys: ['leases', 'fires'],
   argv: RENEW_ARGV,
@@ -443,7 +446,7 @@ export const RENEW: Script<RenewRequest, number, typeof RENEW_ARGV> = {
     fixed: { owner, deadline_ms: Math.floor(deadlineMs) },
     each: fires.map(leaseOf),
   }),
-  decode: (reply) => countReply('renew', reply),
+  decode: (reply) => flags('renew', reply),
 };
 
 function flags(script: string, reply: unknown): boolean[] {

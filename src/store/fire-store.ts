@@ -46,9 +46,9 @@ export class FireStore {
     return this.redis.call(async (client) => Number(await client.call('WAIT', count, timeoutMs)));
   }
 
-  /** Keeps the leases of fires still running until `deadlineMs`; returns how many it kept. */
-  renew(req: RenewRequest): Promise<number> {
-    return req.fires.length === 0 ? Promise.resolve(0) : this.redis.script(RENEW, req);
+  /** Keeps the leases of fires still running until `deadlineMs`: per fire, whether it was kept. */
+  renew(req: RenewRequest): Promise<boolean[]> {
+    return req.fires.length === 0 ? Promise.resolve([]) : this.redis.script(RENEW, req);
   }
 
   /** Puts ended fires on record, once each (recorded: this owner held it), retries where asked. */

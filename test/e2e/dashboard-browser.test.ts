@@ -106,12 +106,6 @@ function consoleErrors(page: Page): string[] {
   return errors;
 }
 
-/** Whether the daemon's web API has this action (issue 24's daemons and output_live come apart). */
-const served = async (action: string): Promise<boolean> => {
-  const reply = await web.api({ action });
-  return !JSON.stringify(reply.body).includes('is unknown');
-};
-
 const api = async (params: Record<string, string>) => {
   const reply = await web.api(params);
   assert.equal(reply.http, 200, JSON.stringify(reply));
@@ -306,10 +300,8 @@ test("a task's page: health, its output kept open as runs come, run now on a bus
       await page.goto(`http://127.0.0.1:${web.port}/ui#/task/g-slow`);
       await page.getByRole('heading', { name: 'Running now' }).waitFor({ timeout: 15_000 });
       await page.getByText('Run now is refused until it ends').first().waitFor();
-      // Its live output (issue 24's output_live), or, from a daemon without it, where it will be.
-      if (await served('output_live'))
-        await page.locator('pre.tail', { hasText: 'slow-started' }).waitFor({ timeout: 15_000 });
-      else await page.getByText('Live output needs a daemon that serves it').waitFor();
+      // Its live output (output_live).
+      await page.locator('pre.tail', { hasText: 'slow-started' }).waitFor({ timeout: 15_000 });
 
       await page.getByRole('link', { name: 'Changes' }).click();
       await page
@@ -322,10 +314,8 @@ test("a task's page: health, its output kept open as runs come, run now on a bus
       await page.getByRole('link', { name: 'Fleet' }).click();
       const daemon = page.getByRole('table', { name: 'Daemons' }).locator('tbody tr').first();
       await daemon.waitFor();
-      // From issue 24's daemons action: its version and uptime; from runs alone: said unknown.
-      if (await served('daemons'))
-        assert.match(await daemon.locator('td[data-label="Version"]').innerText(), /^\d+\.\d+/);
-      else await page.getByText('this daemon has no daemons action yet').waitFor();
+      // From the daemons action: its version.
+      assert.match(await daemon.locator('td[data-label="Version"]').innerText(), /^\d+\.\d+/);
       await assertAccessible(page, 'the fleet');
       await shot(page, 'fleet-desktop');
       await page.getByRole('link', { name: 'Runs' }).click();
@@ -426,6 +416,46 @@ test('a new tab of the browser is handed the session by an open one; with none o
     assert.equal((await context.cookies()).length, 1);
   } finally {
     await context.close();
+  }
+});
+
+/** Makes the page believe its tab went to the background, or came back (as a tab switch does). */
+async function setInView(page: Page, visible: boolean): Promise<void> {
+  const state = visible ? 'visible' : 'hidden';
+  await page.evaluate(
+    `Object.defineProperty(document, 'visibilityState', { value: '${state}', configurable: true });
+     Object.defineProperty(document, 'hidden', { value: ${String(!visible)}, configurable: true });
+     document.dispatchEvent(new Event('visibilitychange'));`,
+  );
+}
+
+test('a Tasks page in a background tab reads the board no more while runs come, and once when seen again', async () => {
+  await api({ action: 'add', type: 'ticker', time: '1', name: 'in-view-tick', command: 'true' });
+  const runNum = async () =>
+    ((await api({ action: 'get', kid: 'in-view-tick' })) as { data: { run_num: number } }).data.run_num;
+  try {
+    await onPage(DESKTOP, async (page) => {
+      let boards = 0;
+      page.on('request', (r) => {
+        if (r.url().endsWith('/ui/api') && (r.postData() ?? '').includes('action=board')) boards++;
+      });
+      await logIn(page, PASSWD);
+      await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+      await waitFor(() => boards > 0, { what: 'the first board read' });
+      await setInView(page, false);
+      const hidden = boards;
+      // Twelve runs, each one of the live feed: a page in view reads the board every 3 s meanwhile
+      // (without whileInView: 2 reads in 9 runs).
+      const from = await runNum();
+      await waitFor(async () => (await runNum()) >= from + 12, { timeoutMs: 25_000, what: 'twelve runs' });
+      // At most the one read already set for before the tab went to the background.
+      assert.ok(boards - hidden <= 1, `${boards - hidden} board reads in a background tab`);
+      const before = boards;
+      await setInView(page, true);
+      await waitFor(() => boards > before, { what: 'the board read once the tab is seen' });
+    });
+  } finally {
+    await api({ action: 'del', kid: 'in-view-tick' });
   }
 });
 

@@ -96,17 +96,20 @@ export function endingOf(
   };
 }
 
-/** A run that ended as `ending` says, its failure retried after `retryWaitMs` if finish.lua lets it. */
-export const endedRun = (fire: Fire, ending: RunEnding, retryWaitMs: number | null = null): EndedRun => ({
+/**
+ * A run that ended as `ending` says; `retryable`: its failure is one to retry (finish.lua then
+ * retries it, after runs/retry.ts's wait, if its task has -retries left).
+ */
+export const endedRun = (fire: Fire, ending: RunEnding, retryable = false): EndedRun => ({
   fire,
   ending,
-  retryWaitMs,
+  retryable,
 });
 
 /**
  * A daemon's round for the fires due at `nowMs`, as the loop, dispatcher and recorder do it: claim
  * (room for 10 of a kind, unless `room` says more), begin, and finish each with the ending
- * `endingOf` makes (a failure worth a retry after `retryWaitMs` when given). Returns the fires and
+ * `endingOf` makes (a failure worth a retry when `retryable`). Returns the fires and
  * whether each went on record.
  */
 export async function claimBeginFinish(
@@ -116,7 +119,7 @@ export async function claimBeginFinish(
     owner?: string;
     room?: number;
     endingOf: (fire: Fire) => RunEnding;
-    retryWaitMs?: number | null;
+    retryable?: boolean;
   },
 ): Promise<{ fired: Fire[]; recorded: boolean[] }> {
   const owner = o.owner ?? 'A';
@@ -134,7 +137,7 @@ export async function claimBeginFinish(
   const done = await fires.finish({
     owner,
     nowMs: o.nowMs + 5,
-    runs: fired.map((f) => endedRun(f, o.endingOf(f), o.retryWaitMs ?? null)),
+    runs: fired.map((f) => endedRun(f, o.endingOf(f), o.retryable === true)),
   });
   return { fired, recorded: done.map((d) => d.recorded) };
 }

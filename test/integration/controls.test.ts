@@ -8,7 +8,7 @@ import { decodeRunRecord } from '../../src/store/run-record.js';
 import { ManualClock } from '../../src/clock.js';
 import { RunRecorder } from '../../src/daemon/run-recorder.js';
 import { emptyResult } from '../../src/runner/runner-result.js';
-import { jitterOf, retryWaitMs } from '../../src/runs/retry.js';
+import { jitterOf, retryWaitMs, retryWaitOf } from '../../src/runs/retry.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
@@ -60,21 +60,24 @@ async function claimAndBegin(nowMs: number, owner = 'A'): Promise<Fire[]> {
 }
 
 /**
- * finish.lua for one fire as `owner`: it ended at `endMs`, ok or failed (exit 1); a failure worth
- * a retry at `retryAtMs` when given (the retry rule's wait: retryAtMs - endMs). { recorded, streak,
- * retried }.
+ * finish.lua for one fire as `owner`: it ended at `endMs`, ok or failed (exit 1); `retryable`: a
+ * failure worth a retry (when it comes: retryAtOf). { recorded, streak, retried }.
  */
-async function finish(fire: Fire, ok: boolean, endMs: number, retryAtMs: number | null = null, owner = 'A') {
+async function finish(fire: Fire, ok: boolean, endMs: number, retryable = false, owner = 'A') {
   const ending = { ...endingOf(fire, { startedMs: fire.dueMs, ok, durationMs: 10 }), finishedMs: endMs };
   const [done] = await fires(owner).finish({
     owner,
     nowMs: endMs,
-    runs: [endedRun(fire, ending, retryAtMs === null ? null : retryAtMs - endMs)],
+    runs: [endedRun(fire, ending, retryable)],
   });
   assert.ok(done);
   const { recorded, streak, retried } = done;
   return { recorded, streak, retried };
 }
+
+/** When the retry of `fire`, failed at `endMs`, is due: runs/retry.ts's wait (what finish.lua computes). */
+const retryAtOf = (fire: Fire, endMs: number): number =>
+  endMs + retryWaitOf({ id: fire.id, attempt: fire.attempt, retry_delay: fire.retry_delay ?? 0 });
 
 const ticker = (over: Partial<Task> = {}): Task =>
   storedTask({
@@ -132,7 +135,7 @@ test('run now: a pending manual fire that exactly one of two claims takes; the s
   assert.equal((await storedFire('k:5'))?.state, 'leased');
   assert.deepEqual(firesOf(await claim(T0 + 2, 'C')), [], 'and no one else');
   await fires(fire.owner).begin({ nowMs: T0 + 2, owner: fire.owner, keepMs: KEEP_MS, fires: [fire] });
-  assert.equal((await finish(fire, true, T0 + 50, null, fire.owner)).recorded, true);
+  assert.equal((await finish(fire, true, T0 + 50, false, fire.owner)).recorded, true);
   const [rec] = await history('k');
   assert.equal(rec?.fire_id, 'k:5');
   assert.equal(rec?.trigger, 'manual');
@@ -314,7 +317,7 @@ test('overlap=queue: one run queued, the next skipped; the queued one handed out
     [['q:2', 'B', (T0 + 10_000) / 1000]],
   );
   assert.equal(await running('q'), 'q:2');
-  await finish(promoted[0] as Fire, true, T0 + 26_000, null, 'B');
+  await finish(promoted[0] as Fire, true, T0 + 26_000, false, 'B');
   assert.equal(await running('q'), null);
   assert.deepEqual(
     (await history('q')).map((r) => `${r.fire_id}:${r.result}`),
@@ -395,8 +398,8 @@ test('retries: a failed run is retried as k:N.A, pending until its time, through
   await tasks.add('k', storedTask({ run_nexttime: T0 / 1000, retries: 2, retry_delay: 10 }), 100);
   const [first] = await claimAndBegin(T0);
   assert.deepEqual([first?.id, first?.retries, first?.retry_delay], ['k:1', 2, 10]);
-  const retry2 = T0 + 10_000;
-  assert.deepEqual(await finish(first as Fire, false, T0 + 100, retry2), {
+  const retry2 = retryAtOf(first as Fire, T0 + 100);
+  assert.deepEqual(await finish(first as Fire, false, T0 + 100, true), {
     recorded: true,
     streak: 0,
     retried: true,
@@ -421,8 +424,9 @@ test('retries: a failed run is retried as k:N.A, pending until its time, through
     ['k:1.2', 'retry', 2, 'k:1', 1, 2],
   );
   assert.equal(await redis.client.hget(keys.retrying, 'k'), null, 'taken: no longer waiting');
-  const retry3 = retry2 + 20_000;
-  assert.deepEqual(await finish(second as Fire, false, retry2 + 100, retry3, 'B'), {
+  const retry3 = retryAtOf(second as Fire, retry2 + 100);
+  assert.ok(retry3 - (retry2 + 100) > 10_000 * 0.8 * 2 - 1, 'the delay doubled for a second retry');
+  assert.deepEqual(await finish(second as Fire, false, retry2 + 100, true, 'B'), {
     recorded: true,
     streak: 0,
     retried: true,
@@ -432,7 +436,7 @@ test('retries: a failed run is retried as k:N.A, pending until its time, through
   assert.deepEqual([third?.id, third?.attempt, third?.trigger], ['k:1.3', 3, 'retry']);
   // The last attempt fails too: its failure is one to retry, but finish.lua retries it no more
   // (attempt 3 > retries 2): a failure in a row.
-  assert.deepEqual(await finish(third as Fire, false, retry3 + 100, retry3 + 20_000), {
+  assert.deepEqual(await finish(third as Fire, false, retry3 + 100, true), {
     recorded: true,
     streak: 1,
     retried: false,
@@ -455,13 +459,14 @@ test('retries: a failed run is retried as k:N.A, pending until its time, through
 test('retries never touch the schedule, and a retry that succeeds ends the chain', async () => {
   await tasks.add('k', ticker({ time: 60, retries: 3, retry_delay: 5 }), 100);
   const [first] = await claimAndBegin(T0);
-  await finish(first as Fire, false, T0 + 100, T0 + 5000);
+  await finish(first as Fire, false, T0 + 100, true);
   assert.equal((await tasks.get('k'))?.task.run_nexttime, (T0 + 60_000) / 1000);
   assert.equal(await runNum('k'), 1, 'a retry takes no run number');
-  const [second] = await claimAndBegin(T0 + 5000);
+  const retryAt = retryAtOf(first as Fire, T0 + 100);
+  const [second] = await claimAndBegin(retryAt);
   assert.equal(second?.id, 'k:1.2');
   assert.equal(second?.run_num, 1);
-  assert.deepEqual(await finish(second as Fire, true, T0 + 5100), {
+  assert.deepEqual(await finish(second as Fire, true, retryAt + 100), {
     recorded: true,
     streak: 0,
     retried: false,
@@ -476,7 +481,7 @@ test('retries never touch the schedule, and a retry that succeeds ends the chain
 test('retries with overlap: the running mark moves to the retry, so scheduled runs wait for it', async () => {
   await tasks.add('k', ticker({ time: 10, overlap: 'skip', retries: 1, retry_delay: 30 }), 100);
   const [first] = await claimAndBegin(T0);
-  await finish(first as Fire, false, T0 + 100, T0 + 30_000);
+  await finish(first as Fire, false, T0 + 100, true);
   assert.equal(await running('k'), 'k:1.2');
   const during = await claim(T0 + 10_000);
   assert.deepEqual(
@@ -484,9 +489,10 @@ test('retries with overlap: the running mark moves to the retry, so scheduled ru
     ['k:2'],
     'the retry waiting counts as under way',
   );
-  const [retry] = await claimAndBegin(T0 + 30_000);
+  const retryAt = retryAtOf(first as Fire, T0 + 100);
+  const [retry] = await claimAndBegin(retryAt);
   assert.equal(retry?.id, 'k:1.2');
-  await finish(retry as Fire, true, T0 + 30_100);
+  await finish(retry as Fire, true, retryAt + 100);
   assert.equal(await running('k'), null);
 });
 
@@ -498,7 +504,7 @@ test('a task paused or deleted while its run went on is not retried', async () =
     assert.ok(fire);
     if (how === 'pause') await tasks.pause([kid], T0 / 1000);
     else assert.equal((await tasks.del([kid])).removed, 1);
-    const done = await finish(fire, false, T0 + 100, T0 + 10_000);
+    const done = await finish(fire, false, T0 + 100, true);
     assert.deepEqual(
       done,
       { recorded: true, streak: 1, retried: false },
@@ -520,7 +526,7 @@ test("del stops a fired timer's retries: the one waiting is dropped and counted,
   assert.equal(first.length, 2);
   const fireOf = (kid: string) => first.find((f) => f.kid === kid) as Fire;
   // 'waits' fails: its retry waits for its time. Both timers are gone from the hash now.
-  assert.deepEqual(await finish(fireOf('waits'), false, T0 + 100, T0 + 10_000), {
+  assert.deepEqual(await finish(fireOf('waits'), false, T0 + 100, true), {
     recorded: true,
     streak: 0,
     retried: true,
@@ -530,7 +536,7 @@ test("del stops a fired timer's retries: the one waiting is dropped and counted,
   assert.equal(await redis.client.hexists(keys.fires, 'waits:1.2'), 0);
   // 'runs' is deleted while its run goes on: when it fails, it is not retried.
   assert.deepEqual(await tasks.del(['runs']), { removed: 0, dropped: 0 });
-  assert.deepEqual(await finish(fireOf('runs'), false, T0 + 200, T0 + 10_000), {
+  assert.deepEqual(await finish(fireOf('runs'), false, T0 + 200, true), {
     recorded: true,
     streak: 1,
     retried: false,
@@ -585,9 +591,9 @@ test('a timer (gone from the hash once fired) is still retried; a ticker at its 
   const got = await claimAndBegin(T0);
   assert.equal(got.length, 2);
   assert.equal(await redis.client.hlen(keys.pool), 0);
-  for (const fire of got) await finish(fire, false, T0 + 100, T0 + 1000);
+  for (const fire of got) await finish(fire, false, T0 + 100, true);
   assert.deepEqual(
-    firesOf(await claim(T0 + 1000))
+    firesOf(await claim(Math.max(...got.map((f) => retryAtOf(f, T0 + 100)))))
       .map((f) => f.id)
       .sort(),
     ['l:1.2', 't:1.2'],
@@ -599,14 +605,14 @@ test('del and pause cancel a waiting retry and a queued run; a retry already tak
     const kid = `k-${how}`;
     await tasks.add(kid, ticker({ time: 3600, retries: 2, retry_delay: 10 }), 100);
     const [fire] = await claimAndBegin(T0);
-    await finish(fire as Fire, false, T0 + 100, T0 + 10_000);
+    await finish(fire as Fire, false, T0 + 100, true);
     assert.notEqual(await storedFire(`${kid}:1.2`), null);
     if (how === 'pause') await tasks.pause([kid], T0 / 1000 + 1);
     else await tasks.del([kid]);
     assert.equal(await storedFire(`${kid}:1.2`), null, `${how}: the retry is gone`);
     assert.equal(await redis.client.zscore(keys.leases, `${kid}:1.2`), null);
     assert.equal(await redis.client.hget(keys.retrying, kid), null);
-    assert.deepEqual((await claim(T0 + 10_000)).entries, [], `${how}: nothing fires`);
+    assert.deepEqual((await claim(T0 + 20_000)).entries, [], `${how}: nothing fires`);
   }
   // A queued run (overlap=queue) is dropped too.
   for (const how of ['pause', 'del'] as const) {
@@ -623,12 +629,13 @@ test('del and pause cancel a waiting retry and a queued run; a retry already tak
   // A retry a daemon has taken already is not the pause's to stop.
   await tasks.add('r', ticker({ time: 3600, retries: 2, retry_delay: 10 }), 100);
   const [fire] = await claimAndBegin(T0);
-  await finish(fire as Fire, false, T0 + 100, T0 + 10_000);
-  const [retry] = await claimAndBegin(T0 + 10_000);
+  await finish(fire as Fire, false, T0 + 100, true);
+  const retryAt = retryAtOf(fire as Fire, T0 + 100);
+  const [retry] = await claimAndBegin(retryAt);
   assert.equal(retry?.id, 'r:1.2');
-  await tasks.pause(['r'], T0 / 1000 + 11);
+  await tasks.pause(['r'], retryAt / 1000 + 1);
   assert.equal((await storedFire('r:1.2'))?.state, 'started');
-  assert.equal((await finish(retry as Fire, true, T0 + 10_100)).recorded, true);
+  assert.equal((await finish(retry as Fire, true, retryAt + 100)).recorded, true);
 });
 
 test('clear cancels every waiting retry and queued run, as del does', async () => {
@@ -636,7 +643,7 @@ test('clear cancels every waiting retry and queued run, as del does', async () =
   await tasks.add('q', ticker({ time: 3600, overlap: 'queue' }), 100);
   const got = await claimAndBegin(T0);
   const byKid = (kid: string) => got.find((f) => f.kid === kid) as Fire;
-  await finish(byKid('r'), false, T0 + 100, T0 + 10_000);
+  await finish(byKid('r'), false, T0 + 100, true);
   assert.deepEqual(await tasks.runNow('q', T0 + 1), { how: 'queued', fireId: 'q:2', done: false });
   assert.equal(await tasks.clear(), 2);
   assert.equal(await storedFire('r:1.2'), null, 'the retry is gone');
@@ -644,7 +651,7 @@ test('clear cancels every waiting retry and queued run, as del does', async () =
   assert.equal(await redis.client.exists(keys.retrying), 0);
   assert.equal(await redis.client.exists(keys.queued), 0, 'the queued run is gone');
   await finish(byKid('q'), true, T0 + 200);
-  assert.deepEqual((await claim(T0 + 10_000)).entries, [], 'nothing of the cleared tasks fires');
+  assert.deepEqual((await claim(T0 + 20_000)).entries, [], 'nothing of the cleared tasks fires');
 });
 
 test("clear keeps a fired timer's run under way from being retried, as del does", async () => {
@@ -652,7 +659,7 @@ test("clear keeps a fired timer's run under way from being retried, as del does"
   const [fire] = await claimAndBegin(T0);
   assert.ok(fire);
   assert.equal(await tasks.clear(), 0, 'the timer left the hash when it was claimed');
-  assert.deepEqual(await finish(fire, false, T0 + 100, T0 + 10_000), {
+  assert.deepEqual(await finish(fire, false, T0 + 100, true), {
     recorded: true,
     streak: 1,
     retried: false,
@@ -669,11 +676,12 @@ test('a lost attempt is retried as a failed one is, until the retries are spent:
     100,
   );
   const [fire] = await claimAndBegin(T0);
-  await finish(fire as Fire, false, T0 + 100, T0 + 1000);
+  await finish(fire as Fire, false, T0 + 100, true);
   // Attempt 2, begun by a daemon that dies: lost once its lease ran out, and retried after the
   // task's retry delay (doubled for a second retry, with its fire id's jitter).
-  await claimAndBegin(T0 + 1000, 'host:9:dead');
-  const lostAt = T0 + 1000 + KEEP_MS;
+  const secondAt = retryAtOf(fire as Fire, T0 + 100);
+  await claimAndBegin(secondAt, 'host:9:dead');
+  const lostAt = secondAt + KEEP_MS;
   const reply = await claim(lostAt, 'B');
   const retryAt = lostAt + retryWaitMs(1, 2, jitterOf('k:1.2'));
   assert.deepEqual(
@@ -763,7 +771,7 @@ test('a lost run of a task that keeps one run at a time: its mark moves to the r
   const retryAt = lostAt + retryWaitMs(30, 1, jitterOf('k:1'));
   const [retry] = await claimAndBegin(retryAt, 'B');
   assert.equal(retry?.id, 'k:1.2');
-  await finish(retry as Fire, true, retryAt + 100, null, 'B');
+  await finish(retry as Fire, true, retryAt + 100, false, 'B');
   assert.equal(await running('k'), null, 'free once the retry is on record');
 });
 
@@ -771,17 +779,20 @@ test('a lost run of a task that keeps one run at a time: its mark moves to the r
 
 test('failures in a row: counted after final failures and lost runs, given back (negated) by a success', async () => {
   await tasks.add('k', ticker({ time: 10, retries: 1, retry_delay: 1 }), 100);
-  const run = async (at: number, ok: boolean, retryAtMs: number | null = null) => {
+  let lastFire: Fire | undefined;
+  const run = async (at: number, ok: boolean, retryable = false) => {
     const [fire] = await claimAndBegin(at);
     assert.ok(fire, `a fire at ${at - T0}`);
-    return (await finish(fire, ok, at + 100, retryAtMs)).streak;
+    lastFire = fire;
+    return (await finish(fire, ok, at + 100, retryable)).streak;
   };
   assert.equal(await run(T0, true), 0, 'a success after none: 0');
   assert.equal(await run(T0 + 10_000, false), 1);
   assert.equal(await run(T0 + 20_000, false), 2);
-  assert.equal(await run(T0 + 30_000, false, T0 + 30_500), 0, 'a failure to be retried: 0');
+  assert.equal(await run(T0 + 30_000, false, true), 0, 'a failure to be retried: 0');
   assert.equal(await redis.client.get(`${keys.streak}k`), '2', 'and the count stays');
-  assert.equal(await run(T0 + 30_500, false), 3, 'its retry failed: the run failed');
+  const retryAt = retryAtOf(lastFire as Fire, T0 + 30_100);
+  assert.equal(await run(retryAt, false, true), 3, 'its retry failed (its retries spent): the run failed');
   assert.equal(await run(T0 + 40_000, true), -3, 'a success: minus how many there were');
   assert.equal(await redis.client.exists(`${keys.streak}k`), 0);
   assert.equal(await run(T0 + 50_000, true), 0);
@@ -798,7 +809,7 @@ test('failures in a row: counted after final failures and lost runs, given back 
   const skipped = await claim(T0 + 70_000);
   assert.ok(skipped.entries.some((e) => e.kind === 'skipped' && e.record.kid === 's'));
   assert.equal(await redis.client.exists(`${keys.streak}s`), 0, 'skipped: not a failure');
-  await finish(s1, false, T0 + 70_100, null, dead);
+  await finish(s1, false, T0 + 70_100, false, dead);
   assert.equal(await redis.client.get(`${keys.streak}s`), '1');
   const lost = await claim(T0 + 60_000 + KEEP_MS, 'B');
   const entry = lost.entries.find((e) => e.kind === 'lost');

@@ -38,6 +38,8 @@ function setup(
     limits?: Record<CommandKind, number>;
     /** The recorder's renewals on the dispatcher's clock (else on a clock of their own, which no test moves). */
     renewOnSameClock?: boolean;
+    /** Self-fencing on, through the dispatcher, with this shutdown_grace (ms). */
+    fenceGraceMs?: number;
   } = {},
 ) {
   const keys = testKeys(`d${++n}`);
@@ -59,12 +61,22 @@ function setup(
   // host:pid:tag, as a daemon names itself: its records name host h, pid 1.
   const owner = options.owner ?? 'h:1:ab';
   // The recorder is real: it puts the runs on record in this Redis.
+  const late: { dispatcher?: Dispatcher } = {};
   const recorder = new RunRecorder({
     fires: stores.fires,
     clock: options.renewOnSameClock ? clock : new ManualClock(T0),
     owner,
     keepMs: 60_000,
     logs,
+    ...(options.fenceGraceMs === undefined
+      ? {}
+      : {
+          fence: {
+            graceMs: options.fenceGraceMs,
+            stop: (id: string, signal: NodeJS.Signals, untilMs: number, revoked: boolean) =>
+              late.dispatcher?.fence(id, signal, untilMs, revoked),
+          },
+        }),
   });
   const make = (fires: Pick<FireStore, 'beginDurably'>) =>
     new Dispatcher({
@@ -95,7 +107,9 @@ function setup(
     });
     return reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
   };
-  return { keys, stores, clock, logs, runs, make, claim, recorder, dispatcher: make(stores.fires) };
+  const dispatcher = make(stores.fires);
+  late.dispatcher = dispatcher;
+  return { keys, stores, clock, logs, runs, make, claim, recorder, dispatcher };
 }
 
 test('a fire is begun, run and logged with its real start on the Redis clock; its slot is held meanwhile', async () => {
@@ -299,5 +313,48 @@ test('a running fire keeps its lease while it runs (renewed), so no claim record
   runs[0]?.end({ durationMs: 180_000 });
   await waitFor(async () => (await redis.client.hexists(keys.fires, id)) === 0, {
     what: 'the run on record',
+  });
+});
+
+test('a running fire found recorded lost by a renewal (its lease lapsed in Redis: a failover lost a renewal) is stopped, not run beside its retry', async () => {
+  const { clock, runs, claim, dispatcher, stores, keys, logs } = setup({
+    renewOnSameClock: true,
+    fenceGraceMs: 3000,
+  });
+  const fires = await claim([T0]);
+  dispatcher.dispatch(fires);
+  await waitFor(() => runs.length === 1, { what: 'the run' });
+  const id = (fires[0] as Fire).id;
+  // Redis lost its lease's renewals (a failover): it ran out, and another daemon's claim
+  // recorded the run lost.
+  await redis.client.zadd(keys.leases, T0, id);
+  const b = await stores.fires.claim({
+    nowMs: T0 + 1000,
+    owner: 'B',
+    leaseMs: 5000,
+    maxShell: 1,
+    maxUrl: 1,
+    expireLimitSec: 0,
+  });
+  assert.deepEqual(
+    b.entries.map((e) => e.kind),
+    ['lost'],
+  );
+  // Its daemon's next renewal finds the run no longer its own: SIGTERM at once, SIGKILL after the
+  // stop wait (shutdown_grace 3 s).
+  await waitFor(() => clock.sleeping >= 1, { what: 'the renewal wait' });
+  clock.advance(15_000);
+  await waitFor(() => (runs[0]?.kills ?? []).length === 1, { what: 'SIGTERM' });
+  assert.deepEqual(runs[0]?.kills, ['SIGTERM']);
+  assert.equal(logs.events('error', 'revoked').length, 1);
+  clock.advance(3000);
+  await waitFor(() => (runs[0]?.kills ?? []).length === 2, { what: 'SIGKILL' });
+  assert.deepEqual(runs[0]?.kills, ['SIGTERM', 'SIGKILL']);
+  runs[0]?.end({ ok: false, signal: 'SIGKILL', durationMs: 18_000 });
+  await waitFor(() => logs.events('runed', 'fire').length === 1, { what: 'its end logged' });
+  assert.match(String(logs.events('runed', 'fire')[0]?.error), /no longer its own/);
+  // Its record is refused: the run is on record once, lost.
+  await waitFor(() => logs.events('error', 'finished_after_lost').length === 1, {
+    what: 'the refused record',
   });
 });

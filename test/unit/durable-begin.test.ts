@@ -80,3 +80,27 @@ test("a begin whose reply came late is begun again: the deadline is the prompt o
   assert.deepEqual(begun.allowed, [true]);
   assert.equal(begun.leaseUntilMs, 3_014_000);
 });
+
+test('replies always late (a process starved for good): begun again 3 times at most, then run', async () => {
+  const clock = jumpingClock(4_000_000);
+  let begins = 0;
+  const store = {
+    begin: () => {
+      begins++;
+      clock.now += 6000;
+      return Promise.resolve([true]);
+    },
+    replicasConfirming: () => Promise.resolve(0),
+  };
+  const begun = await beginDurably(store, [fire], {
+    owner: 'h:1',
+    keepMs: 8000,
+    clock,
+    waitReplicas: 0,
+    shouldGiveUp: () => false,
+    onRetry: () => {},
+  });
+  assert.equal(begins, 4, 'the first begin and 3 more');
+  assert.deepEqual(begun.allowed, [true]);
+  assert.equal(begun.leaseUntilMs, 4_018_000 + 8000);
+});

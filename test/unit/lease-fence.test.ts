@@ -102,3 +102,38 @@ test('a lease added with an earlier deadline than those held is acted on at its 
   assert.equal(stops.length, 1, 'nothing for leases that ended');
   fence.close();
 });
+
+test('revoked (a renewal found the run recorded lost): SIGTERM at once, SIGKILL a stop wait later; no renewal saves it; others untouched', async () => {
+  const stopsRevoked: boolean[] = [];
+  const clock = new ManualClock(T0);
+  const stops: [string, FenceSignal, number][] = [];
+  const fence = new LeaseFence({
+    clock,
+    keepMs: KEEP_MS,
+    graceMs: 30_000,
+    stop: (id, signal, _until, revoked) => {
+      stops.push([id, signal, clock.nowMs() - T0]);
+      stopsRevoked.push(revoked);
+    },
+  });
+  const until = async (ms: number) => {
+    while (clock.nowMs() < T0 + ms) {
+      clock.advance(1);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  fence.holds('gone', T0 + KEEP_MS);
+  fence.holds('kept', T0 + KEEP_MS);
+  await until(2000);
+  fence.holds('kept', T0 + 2000 + KEEP_MS);
+  fence.revoke('gone');
+  fence.holds('gone', T0 + 2000 + KEEP_MS);
+  await new Promise((r) => setImmediate(r));
+  await until(4500);
+  assert.deepEqual(stops, [
+    ['gone', 'SIGTERM', 2000],
+    ['gone', 'SIGKILL', 4000],
+  ]);
+  assert.deepEqual(stopsRevoked, [true, true]);
+  fence.close();
+});

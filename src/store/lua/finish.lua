@@ -2,7 +2,7 @@
 -- then forget their lease. Only the holder of a fire's newest lease records it, and only once:
 -- a retried finish (a lost reply) finds nothing left to do. Whether a failed run is retried is
 -- decided by include/retry.lua, which the claim uses too for a run lost with its daemon (the
--- daemon says only whether its failure is one to retry, and the wait): a retry leaves in its place
+-- daemon says only whether its failure is one to retry): a retry leaves in its place
 -- a pending fire (no owner) that the first claim after its time takes (one holding its labels:
 -- include/placement.lua); otherwise its task is free to run again (include/overlap.lua).
 -- KEYS[1] leases sorted set, KEYS[2] fires hash, KEYS[3] runs stream, KEYS[4] last hash
@@ -37,7 +37,8 @@
 -- ARGV each error         why it failed, in words,
 -- ARGV each stdout        what it printed on stdout (a URL's body), within its output_max,
 -- ARGV each stderr        and on stderr,
--- ARGV each retry_wait_ms a failure worth a retry: the retry's wait (runs/retry.ts)
+-- ARGV each retryable     '1': a failure worth a retry (the daemon's retry rule); when, and whether,
+--                         include/retry.lua decides
 -- Returns one triple per run: { 1, streak, record_row } recorded (streak: include/run-record.lua;
 -- record_row: the record as kept, with retry_at when its retry was handed out), { 0, 0, false }
 -- not this owner's (taken over, or recorded lost).
@@ -69,7 +70,8 @@ for _, run in ipairs(a.each) do
   local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], run.fire_id) or '')
   if ok and type(fire) == 'table' and fire.owner == a.owner and fire.token == run.token then
     run.owner = a.owner
-    run.retry_ms = run.result == OUTCOME.failed and retry_ms_of(retries, fire, run.finished_ms, run.retry_wait_ms) or nil
+    local wait_ms = run.result == OUTCOME.failed and run.retryable and fire.retry_delay and retry_wait_of(fire)
+    run.retry_ms = retry_ms_of(retries, fire, run.finished_ms, wait_ms or nil)
     local rec = run_record(fire, run)
     local streak, id = record_run(history, rec)
     last_id = id or last_id

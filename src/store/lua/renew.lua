@@ -4,16 +4,18 @@
 -- ARGV deadline_ms  the leases' new deadline, unix ms
 -- ARGV each fire_id per fire: its id,
 -- ARGV each token   and its lease token
--- Returns how many leases were renewed.
+-- Returns one flag per fire: 1 renewed, 0 not this daemon's any more (recorded lost, or its
+-- lease taken over): its daemon stops it rather than run it beside what replaced it.
 --#include include/generated.lua
 
 local a = ARGS.renew()
-local renewed = 0
-for _, f in ipairs(a.each) do
+local renewed = {}
+for i, f in ipairs(a.each) do
+  renewed[i] = 0
   local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], f.fire_id) or '')
   if ok and type(fire) == 'table' and fire.owner == a.owner and fire.token == f.token then
     redis.call('ZADD', KEYS[1], 'XX', a.deadline_ms, f.fire_id)
-    renewed = renewed + 1
+    renewed[i] = 1
   end
 end
 return renewed

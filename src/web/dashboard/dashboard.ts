@@ -4,8 +4,7 @@
 // together with the browser's cookie; neither alone opens anything.
 // The actions are the API's own (actions.ts): same checks, same messages, same replies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ActionDeps, knownActionName, runAction } from '../actions.js';
-import { canonicalAddress } from '../allow-list.js';
+import { type ActionDeps, runAction } from '../actions.js';
 import { lockedMessage, type LoginGuard } from '../auth.js';
 import { BadRequest, checkParams, type Params, parseUrlEncoded, readForm } from '../request.js';
 import { DashboardAssets } from './assets.js';
@@ -47,15 +46,6 @@ const STATIC: Record<string, string> = {
 };
 type Route = 'file' | 'session' | 'live' | 'login' | 'logout' | 'api';
 const ROUTES: ReadonlySet<string> = new Set(['session', 'live', 'login', 'logout', 'api']);
-
-/**
- * What this dashboard serves beyond the base, for the page to use without asking first (a request
- * it cannot answer would be an error in the browser's console): each of issue 24's actions
- * `daemons` (the fleet page) and `output_live` (a running run's live output) once the API has it.
- */
-const DASHBOARD_FEATURES: readonly string[] = ['daemons', 'output_live'].filter(
-  (a) => knownActionName(a) !== undefined,
-);
 
 export const isDashboardPath = (path: string): boolean => path === '/ui' || path.startsWith('/ui/');
 
@@ -105,7 +95,7 @@ export class Dashboard {
       return null;
     }
     if (route === 'login') return this.login(req, res, address, params);
-    return this.withSession(route, req, res, query, params);
+    return this.withSession(route, req, res, address, query, params);
   }
 
   /** A route behind a session. */
@@ -113,11 +103,11 @@ export class Dashboard {
     route: Exclude<Route, 'file' | 'login'>,
     req: IncomingMessage,
     res: ServerResponse,
+    address: string,
     query: string,
     params: Params,
   ): Promise<DashboardReply | null> {
     const credentials = credentialsOf(req);
-    const address = canonicalAddress(req.socket.remoteAddress ?? '');
     // Redis away: the session cannot be read, and the request gets the API's 503 with its reason
     // (web-server.ts errorReply), never a 401 that would log the browser out.
     const session = await this.sessions.find(credentials, true);
@@ -128,7 +118,6 @@ export class Dashboard {
         data: {
           ends_at_ms: session.endsAtMs,
           role: session.role,
-          features: DASHBOARD_FEATURES,
           defaults: this.deps.service.defaults(),
         },
         msg: 'ok',
@@ -170,7 +159,6 @@ export class Dashboard {
         token: opened.token,
         ends_at_ms: opened.session.endsAtMs,
         role: verdict,
-        features: DASHBOARD_FEATURES,
         defaults: this.deps.service.defaults(),
       },
       msg: 'ok',

@@ -1,6 +1,6 @@
--- retry (included by finish.lua and claim.lua): the one place a retry is decided, for an attempt
--- that failed (finish.lua: the daemon's retry rule gave a wait) and for one lost with its daemon
--- (the claim: the wait is runs/retry.ts's retry_wait_of). It is retried when it has attempts left
+-- retry (included by finish.lua and claim.lua): the one place a retry is decided, and its wait
+-- computed (runs/retry.ts's retry_wait_of), for an attempt that failed (finish.lua: the daemon's
+-- retry rule said its failure is one to retry) and for one lost with its daemon (the claim). It is retried when it has attempts left
 -- (-retries) and its task may run again; its next attempt is then handed out as a pending fire (no
 -- owner) that the first claim after its time of a daemon that may run it takes: it waits in its
 -- label set's pending runs (include/placement.lua, so included before this), the leases when it
