@@ -40,6 +40,9 @@ export function runNotifyCommand(target: CommandTarget, body: AlertBody): Promis
       } catch {
         // Gone already.
       }
+      // A process that left the group (setsid) may still hold stderr open, and 'close' waits
+      // for it: let go of the pipe, so the alert's slot is given back within the timeout.
+      child.stderr.destroy();
     }, target.timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
