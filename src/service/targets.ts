@@ -86,7 +86,7 @@ export async function resolveTargets(
 /** `fn` on each target, a few at once; each failure kept as that target's result. */
 export async function eachTarget<T>(
   targets: readonly Target[],
-  fn: (kid: string) => Promise<T>,
+  fn: (kid: string) => T | Promise<T>,
 ): Promise<TargetResult<T>[]> {
   const results = new Array<TargetResult<T>>(targets.length);
   let next = 0;
@@ -104,7 +104,7 @@ export async function eachTarget<T>(
 async function resultOf<T>(
   target: string,
   kid: string | null,
-  fn: (kid: string) => Promise<T>,
+  fn: (kid: string) => T | Promise<T>,
 ): Promise<TargetResult<T>> {
   try {
     if (kid === null) throw noSuchName(target.trim());
@@ -175,9 +175,10 @@ function batches(kids: readonly string[]): string[][] {
   return out;
 }
 
-async function found<T extends { state: string }>(kid: string, outcome: T | undefined): Promise<T> {
+/** A target's outcome, or not_found when its task was gone. */
+function found<T extends { state: string }>(kid: string, outcome: T | undefined): T {
   if (!outcome || outcome.state === 'missing') throw taskMissing(kid);
-  return Promise.resolve(outcome);
+  return outcome;
 }
 
 export const taskMissing = (kid: string): KtimerError =>
