@@ -4,28 +4,15 @@
 // Also what to do with stray words, the words no command takes.
 import { existsSync } from 'node:fs';
 import { usageError } from '../errors.js';
+import { INPUT_FIELDS } from '../tasks/task-rules.js';
 
-/** Options that take a value: the word after `--name` is that value, never rewritten. */
-export const VALUE_OPTIONS = new Set([
-  'type',
-  'time',
-  'cron',
-  'tz',
-  'misfire',
-  'name',
-  'timeout',
-  'overlap',
-  'retries',
-  'retry_delay',
-  'group',
-  'on',
-  'cwd',
-  'env',
-  'user',
-  'output_max',
-  'notify',
-  'limit',
-  'command',
+/**
+ * Options that take a value: the word after `--name` is that value, never rewritten. The task
+ * fields (INPUT_FIELDS) and every other option declared `<value>` in program.ts; the
+ * argv test checks this set against the program.
+ */
+export const VALUE_OPTIONS: ReadonlySet<string> = new Set<string>([
+  ...INPUT_FIELDS,
   'kid',
   'key',
   'starttime',
@@ -36,6 +23,12 @@ export const VALUE_OPTIONS = new Set([
   'config',
   'file',
   'unit-dir',
+  'reason',
+  'from',
+  'until',
+  'since',
+  'format',
+  'run-as',
 ]);
 
 const GO_STYLE = /^-([a-zA-Z][a-zA-Z0-9_-]+)(=[\s\S]*)?$/;

@@ -8,6 +8,8 @@ import { type AlertBody, alertVariables } from './alert-body.js';
 
 /** Bytes of a failing command's stderr kept for error.log. */
 const STDERR_KEPT = 500;
+/** How long stderr may trail the exit of bash (as runner/run-shell.ts's OUTPUT_GRACE_MS). */
+const STDERR_GRACE_MS = 200;
 
 export interface CommandTarget {
   command: string;
@@ -41,16 +43,26 @@ export function runNotifyCommand(target: CommandTarget, body: AlertBody): Promis
         // Gone already.
       }
     }, target.timeoutMs);
-    child.on('error', (err) => {
+    let settled = false;
+    const finish = (why: string): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      resolve(`cannot start /bin/bash: ${err.message}`);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const said = stderr.trim().slice(0, STDERR_KEPT);
-      if (code === 0) resolve('');
-      else if (signal === 'SIGKILL') resolve(`no end within ${target.timeoutMs / 1000} s: killed`);
-      else resolve(`${signal ? `killed by ${signal}` : `exit ${code}`}${said ? `: ${said}` : ''}`);
+      child.stderr.destroy();
+      resolve(why);
+    };
+    child.on('error', (err) => finish(`cannot start /bin/bash: ${err.message}`));
+    child.on('exit', (code, signal) => {
+      const said = () => stderr.trim().slice(0, STDERR_KEPT);
+      const end = () => {
+        if (code === 0) finish('');
+        else if (signal === 'SIGKILL') finish(`no end within ${target.timeoutMs / 1000} s: killed`);
+        else finish(`${signal ? `killed by ${signal}` : `exit ${code}`}${said() ? `: ${said()}` : ''}`);
+      };
+      // As runner/run-shell.ts: what is left in the pipe comes before 'close', but a process it
+      // started in a session of its own (setsid) may hold the pipe open for good: a short grace.
+      child.once('close', end);
+      setTimeout(end, STDERR_GRACE_MS).unref();
     });
     // A command that does not read its stdin: nothing to worry about.
     child.stdin.on('error', () => {});

@@ -52,18 +52,22 @@ async function kidsOf(
   return [...new Set(await resolveEach(inputs, store))];
 }
 
+/** How a pause or resume of kids is told to the change log: one change, or one per task. */
+type Told = 'once' | 'each';
+
 export class PauseResume {
   constructor(private readonly deps: Pick<TaskServiceDeps, 'store' | 'nowMs' | 'onChange'>) {}
 
-  /** Pauses the tasks given; a task paused already keeps its paused-since time. */
-  async pause(kidInputs: readonly string[]): Promise<PauseOutcome[]> {
+  /**
+   * Pauses the tasks given, in one script; a task paused already keeps its paused-since time.
+   * `told: 'each'`: a change per task (the commands on many tasks), else one for them all.
+   */
+  async pause(kidInputs: readonly string[], told: Told = 'once'): Promise<PauseOutcome[]> {
     const kids = await kidsOf(kidInputs, this.deps.store);
     const store = await this.deps.store();
     const statuses = await store.pause(kids, toSec(await this.deps.nowMs()));
     const outcomes = kids.map((kid, i) => ({ kid, state: PAUSE_STATE[statuses[i] ?? 'missing'] }));
-    const paused = outcomes.filter((o) => o.state === 'paused').length;
-    this.deps.onChange({ op: 'pause', kids, count: paused });
-    return outcomes;
+    return this.tell('pause', outcomes, told, 'paused');
   }
 
   /**
@@ -89,10 +93,23 @@ export class PauseResume {
     const kids = await kidsOf(kidInputs, this.deps.store);
     const store = await this.deps.store();
     const nowMs = await this.deps.nowMs();
-    const outcomes: ResumeOutcome[] = [];
-    for (const kid of kids) outcomes.push(await this.resumeOne(store, kid, nowMs));
-    const resumed = outcomes.filter((o) => o.state === 'resumed').length;
-    this.deps.onChange({ op: 'resume', kids, count: resumed });
+    const { outcomes, corrupt } = await this.resumeRows(store, await rowsOf(store, kids), nowMs);
+    // Not readable as a task: read alone, its 'corrupt' error names it.
+    for (const kid of corrupt) outcomes.set(kid, await this.resumeOne(store, kid, nowMs));
+    const done = kids.map((kid) => outcomes.get(kid) ?? { kid, state: 'missing' as const });
+    return this.tell('resume', done, 'once', 'resumed');
+  }
+
+  /**
+   * Resumes kids (no names) in one read and one script, a change told per task: the commands on
+   * many tasks. A kid whose data is not a valid task has no outcome (resume it alone: it fails
+   * saying why).
+   */
+  async resumeEach(kids: readonly string[]): Promise<Map<string, ResumeOutcome>> {
+    const store = await this.deps.store();
+    const nowMs = await this.deps.nowMs();
+    const { outcomes } = await this.resumeRows(store, await rowsOf(store, kids), nowMs);
+    this.tell('resume', [...outcomes.values()], 'each', 'resumed');
     return outcomes;
   }
 
@@ -105,28 +122,61 @@ export class PauseResume {
     for (;;) {
       // Paged by kid, not by rank: resumed tasks leave the set without moving the page's place.
       const page = await store.pausedAfter(after, PAUSE_BATCH);
-      const items: Resume[] = [];
-      for (const { kid, raw } of page) {
-        if (raw === null) continue;
-        try {
-          items.push({ kid, expectedRaw: raw, task: resumedTask(decodeTask(kid, raw), nowMs) });
-        } catch {
-          result.corrupt.push(kid);
-        }
-      }
-      const statuses = await store.resume(items);
-      for (const [i, status] of statuses.entries()) {
-        const kid = items[i]?.kid as string;
-        // Changed since read (updated meanwhile): read and write it alone.
-        const done = status === 'changed' ? (await this.resumeOne(store, kid, nowMs)).state : status;
-        if (done === 'done' || done === 'resumed') result.resumed++;
-      }
+      const { outcomes, corrupt } = await this.resumeRows(store, page, nowMs);
+      for (const o of outcomes.values()) if (o.state === 'resumed') result.resumed++;
+      result.corrupt.push(...corrupt);
       const last = page.at(-1);
       if (!last || page.length < PAUSE_BATCH) break;
       after = last.kid;
     }
     this.deps.onChange({ op: 'resume', kids: 'all', count: result.resumed });
     return result;
+  }
+
+  /** The change made, told once for all the kids or once per kid; `done`: the state that counts. */
+  private tell<O extends { kid: string; state: string }>(
+    op: 'pause' | 'resume',
+    outcomes: O[],
+    told: Told,
+    done: O['state'],
+  ): O[] {
+    const count = (of: readonly O[]) => of.filter((o) => o.state === done).length;
+    if (told === 'once') this.deps.onChange({ op, kids: outcomes.map((o) => o.kid), count: count(outcomes) });
+    else for (const o of outcomes) this.deps.onChange({ op, kids: [o.kid], count: count([o]) });
+    return outcomes;
+  }
+
+  /**
+   * Tasks as read, resumed in one script; one changed since read (updated meanwhile) is read and
+   * written alone. Kids whose data is not a valid task are left as they are, in `corrupt`.
+   */
+  private async resumeRows(
+    store: TaskStore,
+    rows: readonly { kid: string; raw: string | null }[],
+    nowMs: number,
+  ): Promise<{ outcomes: Map<string, ResumeOutcome>; corrupt: string[] }> {
+    const outcomes = new Map<string, ResumeOutcome>();
+    const corrupt: string[] = [];
+    const items: Resume[] = [];
+    for (const { kid, raw } of rows) {
+      if (raw === null) outcomes.set(kid, { kid, state: 'missing' });
+      else {
+        try {
+          items.push({ kid, expectedRaw: raw, task: resumedTask(decodeTask(kid, raw), nowMs) });
+        } catch {
+          corrupt.push(kid);
+        }
+      }
+    }
+    const statuses = items.length === 0 ? [] : await store.resume(items);
+    for (const [i, status] of statuses.entries()) {
+      const { kid, task } = items[i] as Resume;
+      outcomes.set(
+        kid,
+        status === 'changed' ? await this.resumeOne(store, kid, nowMs) : resumeOutcome(kid, status, task),
+      );
+    }
+    return { outcomes, corrupt };
   }
 
   /** Compare-and-set: a task updated between our read and write is read again. */
@@ -137,10 +187,21 @@ export class PauseResume {
       const task = resumedTask(stored.task, nowMs);
       // The script, not the JSON, says whether it is paused: the paused set is the truth.
       const [status] = await store.resume([{ kid, expectedRaw: stored.raw, task }]);
-      if (status === 'done') return { kid, state: 'resumed', task };
-      if (status === 'missing') return { kid, state: 'missing' };
-      if (status === 'already') return { kid, state: 'not_paused' };
+      if (status !== undefined && status !== 'changed') return resumeOutcome(kid, status, task);
     }
     throw new KtimerError('internal', `task ${kid} kept changing while it was resumed; try again`);
   }
+}
+
+async function rowsOf(
+  store: TaskStore,
+  kids: readonly string[],
+): Promise<{ kid: string; raw: string | null }[]> {
+  const raws = await store.rawTasks(kids);
+  return kids.map((kid, i) => ({ kid, raw: raws[i] ?? null }));
+}
+
+function resumeOutcome(kid: string, status: PauseStatus, task: Task): ResumeOutcome {
+  if (status === 'done') return { kid, state: 'resumed', task };
+  return { kid, state: status === 'already' ? 'not_paused' : 'missing' };
 }

@@ -6,7 +6,7 @@ import type { TaskStore } from '../store/open-store.js';
 import { parseGroup } from '../tasks/task-group.js';
 import { parseTaskRef } from '../tasks/task-name.js';
 import { groupTasks } from './group-read.js';
-import type { PauseOutcome, ResumeOutcome } from './pause-resume.js';
+import { PAUSE_BATCH, type PauseOutcome, type ResumeOutcome } from './pause-resume.js';
 import { noSuchName } from './task-ref.js';
 import type { RunNowOutcome, TaskService } from './task-service.js';
 
@@ -86,7 +86,7 @@ export async function resolveTargets(
 /** `fn` on each target, a few at once; each failure kept as that target's result. */
 export async function eachTarget<T>(
   targets: readonly Target[],
-  fn: (kid: string) => Promise<T>,
+  fn: (kid: string) => T | Promise<T>,
 ): Promise<TargetResult<T>[]> {
   const results = new Array<TargetResult<T>>(targets.length);
   let next = 0;
@@ -104,7 +104,7 @@ export async function eachTarget<T>(
 async function resultOf<T>(
   target: string,
   kid: string | null,
-  fn: (kid: string) => Promise<T>,
+  fn: (kid: string) => T | Promise<T>,
 ): Promise<TargetResult<T>> {
   try {
     if (kid === null) throw noSuchName(target.trim());
@@ -136,19 +136,25 @@ export class EachTarget {
     return eachTarget(await this.targets('del', input), (kid) => this.service.delOne(kid));
   }
 
+  /** Pauses in one script per PAUSE_BATCH tasks; a change told per task (docs/logs-and-history.md). */
   async pause(input: TargetInput): Promise<TargetResult<PauseOutcome>[]> {
-    return eachTarget(await this.targets('pause', input), async (kid) => {
-      const [outcome] = await this.service.pauses.pause([kid]);
-      if (!outcome || outcome.state === 'missing') throw taskMissing(kid);
-      return outcome;
-    });
+    const targets = await this.targets('pause', input);
+    const outcomes = new Map<string, PauseOutcome>();
+    for (const batch of batches(kidsOf(targets)))
+      for (const o of await this.service.pauses.pause(batch, 'each')) outcomes.set(o.kid, o);
+    return eachTarget(targets, (kid) => found(kid, outcomes.get(kid)));
   }
 
+  /** Resumes in one read and one script per PAUSE_BATCH tasks; a change told per task. */
   async resume(input: TargetInput): Promise<TargetResult<ResumeOutcome>[]> {
-    return eachTarget(await this.targets('resume', input), async (kid) => {
-      const [outcome] = await this.service.pauses.resume([kid]);
-      if (!outcome || outcome.state === 'missing') throw taskMissing(kid);
-      return outcome;
+    const targets = await this.targets('resume', input);
+    const outcomes = new Map<string, ResumeOutcome>();
+    for (const batch of batches(kidsOf(targets)))
+      for (const [kid, o] of await this.service.pauses.resumeEach(batch)) outcomes.set(kid, o);
+    return eachTarget(targets, async (kid) => {
+      // No outcome: its data is not a valid task; resumed alone, it fails with the reason why.
+      const outcome = outcomes.get(kid) ?? (await this.service.pauses.resume([kid]))[0];
+      return found(kid, outcome);
     });
   }
 
@@ -156,6 +162,23 @@ export class EachTarget {
   async run(input: TargetInput, options: { queue?: boolean } = {}): Promise<TargetResult<RunNowOutcome>[]> {
     return eachTarget(await this.targets('run', input), (kid) => this.service.runNow(kid, options));
   }
+}
+
+/** The kids of the targets that have one, each once. */
+const kidsOf = (targets: readonly Target[]): string[] => [
+  ...new Set(targets.flatMap((t) => (t.kid === null ? [] : [t.kid]))),
+];
+
+function batches(kids: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < kids.length; i += PAUSE_BATCH) out.push(kids.slice(i, i + PAUSE_BATCH));
+  return out;
+}
+
+/** A target's outcome, or not_found when its task was gone. */
+function found<T extends { state: string }>(kid: string, outcome: T | undefined): T {
+  if (!outcome || outcome.state === 'missing') throw taskMissing(kid);
+  return outcome;
 }
 
 export const taskMissing = (kid: string): KtimerError =>

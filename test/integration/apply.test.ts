@@ -277,6 +277,39 @@ test('del, pause, resume on several targets or a group: each reported, the other
   );
 });
 
+test('pause and resume of a group: one script for the lot, a change told per task', async () => {
+  await apply(file('g', { a: ticker('a'), b: ticker('b'), c: ticker('c') }));
+  const scripts: string[] = [];
+  const counting = serviceOver((t) =>
+    Object.assign(Object.create(t) as TaskStore, {
+      pause: (kids: readonly string[], nowSec: number) => {
+        scripts.push(`pause:${kids.length}`);
+        return t.pause(kids, nowSec);
+      },
+      resume: (items: Parameters<TaskStore['resume']>[0]) => {
+        scripts.push(`resume:${items.length}`);
+        return t.resume(items);
+      },
+    }),
+  );
+  const paused = await counting.each.pause({ refs: [], group: 'g' });
+  assert.deepEqual(
+    paused.map((r) => r.result?.state),
+    ['paused', 'paused', 'paused'],
+  );
+  const resumed = await counting.each.resume({ refs: [], group: 'g' });
+  assert.deepEqual(
+    resumed.map((r) => r.result?.state),
+    ['resumed', 'resumed', 'resumed'],
+  );
+  assert.deepEqual(scripts, ['pause:3', 'resume:3']);
+  assert.deepEqual(
+    changes.flatMap((c) => (c.op === 'pause' || c.op === 'resume' ? [`${c.op}:${c.count}`] : [])),
+    ['pause:1', 'pause:1', 'pause:1', 'resume:1', 'resume:1', 'resume:1'],
+    'a change per task (docs/logs-and-history.md)',
+  );
+});
+
 test('run on several targets: a run by hand each, counting against -limit; a task done is refused', async () => {
   await apply(file('g', { a: `${ticker('a')}, limit: 1`, b: ticker('b') }));
   // No daemon is live here: each run is refused and nothing stored, unless queued (issue 25 item 5).

@@ -1,7 +1,8 @@
 // Go-style options rewritten to the GNU form commander reads.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { normalizeArgv } from '../../src/cli/argv.js';
+import { normalizeArgv, VALUE_OPTIONS } from '../../src/cli/argv.js';
+import { buildProgram } from '../../src/cli/program.js';
 
 test('-name=value becomes --name=value; GNU forms and single letters stay', () => {
   assert.deepEqual(normalizeArgv(['add', '-type=ticker', '-time=5', '-command=date --rfc-3339=ns']), [
@@ -26,6 +27,23 @@ test('the value after a value-taking option is never rewritten', () => {
   assert.deepEqual(normalizeArgv(['add', '--command', '-rf']), ['add', '--command', '-rf']);
   assert.deepEqual(normalizeArgv(['add', '-command', '-rf=x']), ['add', '--command', '-rf=x']);
   assert.deepEqual(normalizeArgv(['--config', '-weird.ini', 'count']), ['--config', '-weird.ini', 'count']);
+});
+
+test('every option declared with a value is one whose value is never rewritten', () => {
+  const program = buildProgram(['help']);
+  const declared = new Set<string>();
+  for (const cmd of [program, ...program.commands])
+    for (const o of cmd.options) if ((o.required || o.optional) && o.long) declared.add(o.long.slice(2));
+  assert.deepEqual([...declared].filter((n) => !VALUE_OPTIONS.has(n)).sort(), []);
+  assert.deepEqual([...VALUE_OPTIONS].filter((n) => !declared.has(n)).sort(), []);
+  // A reason or a date that starts with a dash stays the value it is.
+  assert.deepEqual(normalizeArgv(['pause', 'a', 'b', '--reason', '-deploy']), [
+    'pause',
+    'a',
+    'b',
+    '--reason',
+    '-deploy',
+  ]);
 });
 
 test('stray words and words after -- are left as they are', () => {
