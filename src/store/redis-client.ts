@@ -95,8 +95,11 @@ const outcomes = new WeakMap<RedisClient, Promise<Error | undefined>>();
 /** How long a failed command waits for the reconnect under way to say why Redis is away. */
 const OUTCOME_WAIT_MS = 1000;
 
-/** ioredis' words for a command sent while it is not connected: they say nothing of why. */
-const OFFLINE = /Stream isn't writeable|enableOfflineQueue|Connection is closed/i;
+/**
+ * ioredis' words for a command sent while it is not connected, or flushed when the connection
+ * closed under it (maxRetriesPerRequest 0): they say nothing of why.
+ */
+const OFFLINE = /Stream isn't writeable|enableOfflineQueue|Connection is closed|max retries per request/i;
 const NOAUTH = /^NOAUTH/;
 /** A MULTI refused as a whole says why after this (the fleet check is one: NOAUTH comes so). */
 const EXECABORT = /^EXECABORT Transaction discarded because of: /;
