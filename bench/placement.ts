@@ -108,7 +108,9 @@ async function lateness(sink: Sink, labelled: boolean): Promise<Latency> {
         { ...storedTask({ command: 'true', run_nexttime: now / 1000 + 86_400 + i }), ...on(i) },
       ]),
     );
-    const due = Array.from({ length: DUE }, (_, i) => now + LEAD_MS + Math.floor((SPREAD_MS * i) / DUE));
+    // The lead counts from after the pending ones are stored (that takes seconds).
+    const dueFrom = await redisNowMs(client);
+    const due = Array.from({ length: DUE }, (_, i) => dueFrom + LEAD_MS + Math.floor((SPREAD_MS * i) / DUE));
     await storeTasks(
       client,
       keys,

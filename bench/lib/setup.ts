@@ -88,8 +88,10 @@ export async function redisNowMs(client: import('ioredis').Redis): Promise<numbe
 }
 
 /**
- * The lateness runs' load under `prefix`: `count` URL timers calling the sink, due evenly over
- * `spreadMs` from `leadMs` after now, and `pending` timers far ahead. Returns the due times (ms).
+ * The lateness runs' load under `prefix`: `pending` timers far ahead, then `count` URL timers
+ * calling the sink, due evenly over `spreadMs` from `leadMs` after the pending ones are stored
+ * (storing 100,000 takes seconds: a lead counted from before it left the first fires due before
+ * the daemon was up, late by however long the seeding overran). Returns the due times (ms).
  */
 export async function seedDueTimers(
   redis: RedisServer,
@@ -98,19 +100,20 @@ export async function seedDueTimers(
   o: { count: number; pending: number; leadMs: number; spreadMs: number },
 ): Promise<number[]> {
   const client = redis.client();
-  const now = await redisNowMs(client);
-  const due = Array.from(
-    { length: o.count },
-    (_, i) => now + o.leadMs + Math.floor((o.spreadMs * i) / o.count),
-  );
+  const farFrom = await redisNowMs(client);
   await seedKtimer(
     client,
     prefix,
     Array.from({ length: o.pending }, (_, i) => ({
       kid: kidOf(i, 'f'),
       command: 'true',
-      dueSec: now / 1000 + 86_400 + i,
+      dueSec: farFrom / 1000 + 86_400 + i,
     })),
+  );
+  const now = await redisNowMs(client);
+  const due = Array.from(
+    { length: o.count },
+    (_, i) => now + o.leadMs + Math.floor((o.spreadMs * i) / o.count),
   );
   await seedKtimer(
     client,
