@@ -12,6 +12,7 @@ import { MISSED_FIELDS, RECORD_FIELDS, RUN_OUTCOMES, SUMMARY_FIELDS } from '../r
 import { RETRY_LUA } from '../runs/retry.js';
 import { UNITS_LUA } from '../runs/units.js';
 import * as applyScripts from './apply-scripts.js';
+import * as changeScripts from './change-scripts.js';
 import * as fireScripts from './fire-scripts.js';
 import * as fleetScripts from './fleet-scripts.js';
 import * as pauseScripts from './pause-scripts.js';
@@ -26,6 +27,7 @@ export function scriptDefinitions(): Script<never, unknown>[] {
   const all: unknown[] = [
     ...Object.values(taskScripts),
     ...Object.values(applyScripts),
+    ...Object.values(changeScripts),
     ...Object.values(fireScripts),
     ...Object.values(pauseScripts),
     ...Object.values(fleetScripts),
