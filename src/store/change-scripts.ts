@@ -21,7 +21,14 @@ export const APPEND_CHANGES: Script<ChangeAppend, number, typeof APPEND_CHANGES_
   argv: APPEND_CHANGES_ARGV,
   encode: (c) => ({
     fixed: { max_entries: c.maxEntries, min_id: Math.max(0, Math.floor(c.minIdMs)) },
-    each: c.entries.map((fields) => ({ fields_json: JSON.stringify(Object.entries(fields).flat()) })),
+    each: c.entries.map((fields) => ({ fields_json: JSON.stringify(flatPairs(fields)) })),
   }),
   decode: (reply) => countReply('append_changes', reply),
 };
+
+/** [name, value, name, value, ...] (Array.prototype.flat was the slow part of this encoding). */
+function flatPairs(fields: Record<string, string>): string[] {
+  const flat: string[] = [];
+  for (const name in fields) flat.push(name, fields[name] as string);
+  return flat;
+}
