@@ -10,7 +10,7 @@ import { readLogLines, runCli, taskKeys, writeTestConfig } from '../helpers/cli.
 import { usePrivateRedis } from '../helpers/redis-server.js';
 
 const redis = usePrivateRedis();
-/** More than four batches of APPLY_BATCH (500), half of them cron tasks. */
+/** Many batches of APPLY_BATCH (200), half of them cron tasks. */
 const TASKS = 2100;
 
 function applyFile(n: number): string {
