@@ -62,7 +62,8 @@ export interface RunRecord {
 /**
  * A history list's record is a JSON array: these fields by position, null where none, the
  * trailing ones left off (new fields go at the end). kid and ok are not among them: they are
- * read back from fire_id and result; nor are trigger `schedule` and attempt 1, the usual.
+ * read back from fire_id and result; nor are trigger `schedule` and attempt 1, the usual. type
+ * and kind are numbers, their codes in ROW_CODES (a row of ktimer 4.0.0 holds their names).
  */
 export const RECORD_FIELDS = [
   'fire_id',
@@ -75,10 +76,10 @@ export const RECORD_FIELDS = [
   'duration_ms',
   'result',
   'exit_code',
-  'http_status',
-  'output',
   'host',
   'pid',
+  'output',
+  'http_status',
   'error',
   'signal',
   'timed_out',
@@ -88,6 +89,29 @@ export const RECORD_FIELDS = [
   'missed',
   'last_due',
 ] as const satisfies readonly (keyof RunRecord)[];
+
+/**
+ * A row as ktimer 4.0.0 and 3.0 stored it (type and kind by name, RECORD_FIELDS before the nulls
+ * of most runs, http_status and output, went after pid), still read: a history outlives an upgrade.
+ * fire_id and finished are where they are in RECORD_FIELDS (include/run-record.lua reads both).
+ */
+export const RECORD_FIELDS_4_0 = [
+  ...RECORD_FIELDS.slice(0, 10),
+  'http_status',
+  'output',
+  'host',
+  'pid',
+  ...RECORD_FIELDS.slice(14),
+] as const satisfies readonly (keyof RunRecord)[];
+
+/**
+ * A row's type and kind: their index here (the names cost 13 bytes in every row). Codes are kept
+ * forever: a type or kind added goes at the end.
+ */
+export const ROW_CODES = {
+  type: ['timer', 'ticker', 'cron'],
+  kind: ['shell', 'url'],
+} as const satisfies { type: readonly TaskType[]; kind: readonly CommandKind[] };
 
 /**
  * What a missed record's summary holds besides the others': its span and count (in its history
