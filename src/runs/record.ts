@@ -91,17 +91,33 @@ export const RECORD_FIELDS = [
 ] as const satisfies readonly (keyof RunRecord)[];
 
 /**
- * A row as ktimer 4.0.0 and 3.0 stored it (type and kind by name, RECORD_FIELDS before the nulls
- * of most runs, http_status and output, went after pid), still read: a history outlives an upgrade.
- * fire_id and finished are where they are in RECORD_FIELDS (include/run-record.lua reads both).
+ * A row as ktimer 4.0.0 and 3.0 stored it, still read (a history outlives an upgrade): type and kind
+ * by name, and http_status and output, null in most runs, before host. fire_id and finished are
+ * where RECORD_FIELDS has them: include/run-record.lua reads both in either form.
  */
 export const RECORD_FIELDS_4_0 = [
-  ...RECORD_FIELDS.slice(0, 10),
+  'fire_id',
+  'type',
+  'kind',
+  'due',
+  'started',
+  'finished',
+  'lateness_ms',
+  'duration_ms',
+  'result',
+  'exit_code',
   'http_status',
   'output',
   'host',
   'pid',
-  ...RECORD_FIELDS.slice(14),
+  'error',
+  'signal',
+  'timed_out',
+  'trigger',
+  'attempt',
+  'retry_at',
+  'missed',
+  'last_due',
 ] as const satisfies readonly (keyof RunRecord)[];
 
 /**

@@ -18,8 +18,9 @@ export type { RunTrigger } from '../runs/fire.js';
 /** A stored row as the object it stands for: its fields by name. */
 function fromRow(row: unknown[]): Record<string, unknown> | null {
   const v: Record<string, unknown> = {};
-  // A row of this version has its type as a code; one of 4.0.0 and before, as a name.
-  const fields = typeof row[1] === 'number' ? RECORD_FIELDS : RECORD_FIELDS_4_0;
+  // A row of this version has its type and kind as codes; one of 4.0.0 and before, as names.
+  const coded = typeof row[1] === 'number' || typeof row[2] === 'number';
+  const fields = coded ? RECORD_FIELDS : RECORD_FIELDS_4_0;
   fields.forEach((name, i) => {
     if (row[i] !== null && row[i] !== undefined) v[name] = row[i];
   });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nextAttemptId } from '../../src/runs/ids.js';
-import { RECORD_FIELDS } from '../../src/runs/record.js';
+import { RECORD_FIELDS, RECORD_FIELDS_4_0 } from '../../src/runs/record.js';
 import { decodeRunRecord } from '../../src/store/run-record.js';
 
 test('a row with every field reads back as the record, kid and ok from fire_id and result', () => {
@@ -50,6 +50,12 @@ test('a row as ktimer 4.0.0 and 3.0 stored it: type and kind by name, http_statu
     [rec.type, rec.kind, rec.http_status, rec.output_bytes, rec.host, rec.pid],
     ['timer', 'url', 200, [3, 0], 'h', 9],
   );
+});
+
+test('both forms of a row have the fields Lua reads without decoding where they were, and the same fields', () => {
+  for (const f of ['fire_id', 'finished'] as const)
+    assert.equal(RECORD_FIELDS_4_0.indexOf(f), RECORD_FIELDS.indexOf(f), f);
+  assert.deepEqual([...RECORD_FIELDS_4_0].sort(), [...RECORD_FIELDS].sort());
 });
 
 test('a row with a type or kind code this version does not know is refused', () => {
