@@ -84,6 +84,7 @@
 --#include include/claim-missed.lua
 --#include include/claim-task.lua
 --#include include/claim-due.lua
+--#include include/claim-left.lua
 
 local a = ARGS.claim()
 -- Leases and tokens are in whole ms.
@@ -123,24 +124,6 @@ end
 local sources = { source_of(KEYS[2], '') }
 for _, set in ipairs(sets) do sources[#sources + 1] = source_of(schedule_key(c.place, set), set) end
 
--- The earliest time of the first label set in the registry this daemon may run, merged into the
--- reply (its schedule's score as stored, its pending runs' deadline in ms).
-local function next_placed(out)
-  for from = 0, math.huge, 64 do
-    local page = redis.call('ZRANGE', KEYS[14], from, from + 63)
-    if #page == 0 then return end
-    for _, set in ipairs(page) do
-      if holds_all(c.held, set) then
-        local head = redis.call('ZRANGE', schedule_key(c.place, set), 0, 0, 'WITHSCORES')
-        if head[2] and (not out[1] or tonumber(head[2]) < tonumber(out[1])) then out[1] = head[2] end
-        local waiting = redis.call('ZRANGE', pending_key(c.place, set), 0, 0, 'WITHSCORES')
-        if waiting[2] and (out[2] < 0 or tonumber(waiting[2]) < out[2]) then out[2] = tonumber(waiting[2]) end
-        return
-      end
-    end
-  end
-end
-
 -- 1. Leases that ran out: take the leased and pending ones over, record the begun ones lost.
 take_lapsed(c, sets)
 -- 2 and 3. Due tasks, each by its plan.
@@ -148,16 +131,5 @@ local skipped = claim_due(c, sources)
 trim_runs(c.history, c.last_id)
 placed_done(c.place)
 
--- 4. What is left, and when to look again: the earliest schedule score (exact, as stored) and
--- lease deadline. Due tasks beyond those passed over, with room and allowance left, mean the
--- budget ran out: go on at once. Anything else still due (passed over, or a lease that ran out)
--- waits for room.
-local out = c.out
-out[3] = due_left(c, sources, c.room.shell + c.room.url > 0 and skipped <= c.max_skip)
-local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-if head[2] then out[1] = head[2] end
-local lease_head = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-if lease_head[2] then out[2] = tonumber(lease_head[2]) end
-next_placed(out)
-if out[2] >= 0 and out[2] <= now_int and out[3] == 0 then out[3] = 1 end
-return out
+-- 4. What is left, and when to look again (include/claim-left.lua).
+return what_is_left(c, sources, skipped)
