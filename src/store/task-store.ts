@@ -110,6 +110,23 @@ export class TaskStore {
     return { rows: rows.slice(0, max), complete: cursor === '0' && rows.length <= max };
   }
 
+  /**
+   * What changes when the tasks as the board shows them change: the newest run on record (a run
+   * ended: a last run, a timer gone, a ticker's next time), the newest change on record (add,
+   * update, pause, del ... from any process) and the number of tasks; one round trip.
+   */
+  async boardStamp(): Promise<string> {
+    const { runs, changes, pool } = this.redis.keys;
+    const [run, change, count] = await this.redis.call((c) =>
+      Promise.all([
+        c.xrevrange(runs, '+', '-', 'COUNT', 1),
+        c.xrevrange(changes, '+', '-', 'COUNT', 1),
+        c.hlen(pool),
+      ]),
+    );
+    return `${run[0]?.[0] ?? '-'} ${change[0]?.[0] ?? '-'} ${count}`;
+  }
+
   /** Tasks as stored (JSON, undecoded), null where a kid has none. */
   rawTasks(kids: readonly string[]): Promise<(string | null)[]> {
     if (kids.length === 0) return Promise.resolve([]);
