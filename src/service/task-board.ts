@@ -259,25 +259,18 @@ function readTask(kid: string, raw: string): { task: TaskWithKid } | null {
 
 /** Every task (BOARD_MAX_TASKS at most) with its group and last run, as of `stamp`. */
 async function readSnapshot(tasks: TaskStore, stamp: string, readAtMs: number): Promise<Snapshot> {
-  const scan = await tasks.scanAll(BOARD_MAX_TASKS);
+  // Each page's last runs are asked as it comes, while the scan goes on.
+  const lastsByPage: Promise<(RunSummary | null)[]>[] = [];
+  const scan = await tasks.scanAll(BOARD_MAX_TASKS, (page) =>
+    lastsByPage.push(tasks.lastRuns(page.map((r) => r.kid))),
+  );
+  const lasts = (await Promise.all(lastsByPage)).flat();
   const rows: { task: TaskWithKid; last: RunSummary | null }[] = [];
   let corrupt = 0;
-  for (const { kid, raw } of scan.rows) {
+  scan.rows.forEach(({ kid, raw }, i) => {
     const read = readTask(kid, raw);
-    if (read) rows.push({ ...read, last: null });
+    if (read) rows.push({ ...read, last: lasts[i] ?? null });
     else corrupt++;
-  }
-  const lasts = await lastRunsOf(
-    tasks,
-    rows.map((r) => r.task.kid),
-  );
-  rows.forEach((r, i) => (r.last = lasts[i] ?? null));
+  });
   return { rows, complete: scan.complete, corrupt, stamp, readAtMs };
-}
-
-/** Last runs of many tasks, 1,000 kids a round trip. */
-async function lastRunsOf(tasks: TaskStore, kids: string[]): Promise<(RunSummary | null)[]> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < kids.length; i += 1000) chunks.push(kids.slice(i, i + 1000));
-  return (await Promise.all(chunks.map((c) => tasks.lastRuns(c)))).flat();
 }

@@ -97,13 +97,17 @@ export class TaskStore {
   /**
    * Every task as stored (JSON, undecoded), read by HSCAN in pages (no one command holds Redis up
    * for long), `max` at most: the dashboard's filters and sorting (service/task-board.ts).
-   * `complete` is false when there were more.
+   * `complete` is false when there were more. `onPage` sees each page as it comes.
    */
-  async scanAll(max: number): Promise<{ rows: { kid: string; raw: string }[]; complete: boolean }> {
+  async scanAll(
+    max: number,
+    onPage: (rows: readonly { kid: string; raw: string }[]) => void = () => {},
+  ): Promise<{ rows: { kid: string; raw: string }[]; complete: boolean }> {
     const rows: { kid: string; raw: string }[] = [];
     let cursor = '0';
     do {
       const step = await this.scanTasks(cursor, SCAN_COUNT);
+      onPage(step.rows);
       rows.push(...step.rows);
       cursor = step.cursor;
     } while (cursor !== '0' && rows.length < max);
