@@ -269,9 +269,10 @@ class TaskPage {
   }
 
   async loadRunning(): Promise<void> {
-    const reply = await call<RunningFire[]>('running').catch(() => null);
+    // This task's only: the fires hash is read by the server, not sent whole.
+    const reply = await call<RunningFire[]>('running', { kid: this.ownKid }).catch(() => null);
     if (!reply) return;
-    const mine = reply.data.filter((f) => f.kid === this.ownKid);
+    const mine = reply.data;
     drawRunning(this.running, this.runningList, this.tail, mine);
     const changed = this.runs.length > 0 !== mine.length > 0;
     this.runs = mine;

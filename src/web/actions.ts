@@ -147,8 +147,9 @@ export const ACTIONS: Record<string, Action> = {
     const live = daemons.filter((d) => d.state === 'live').length;
     return { data: daemons, msg: `${live} live daemon(s) in fleet ${name}`, extra: { fleet: name } };
   },
-  running: async (_p, { history }) => {
-    const fires = await history.running();
+  running: async (p, { history }) => {
+    const kid = p.get('kid');
+    const fires = await history.running(kid === undefined || kid.trim() === '' ? undefined : kid);
     return { data: fires, msg: `${fires.length} runs under way or about to start` };
   },
   board: async (p, { board }) => {

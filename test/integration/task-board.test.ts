@@ -128,6 +128,9 @@ test('runs under way come from the fires hash: which daemon, since when; the boa
       attempt: 1,
     },
   );
+  // One task's: its fields only (a task's page polls them), another's none.
+  assert.deepEqual(await history.running(kidOf(1)), running);
+  assert.deepEqual(await history.running(kidOf(2)), []);
   const page = await board.page({ state: 'running' });
   assert.equal(page.counts.running, 1);
   assert.equal(page.tasks[0]?.running?.[0]?.host, 'db1');
