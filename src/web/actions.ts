@@ -202,6 +202,8 @@ export const READ_ACTIONS: ReadonlySet<string> = new Set([
   'daemons',
   // A running run's live output (issue 24): it asks the daemon to publish it, and changes no task.
   'output_live',
+  // A group's jobs file: the tasks as `get` shows them to the viewer already, written as a file.
+  'export',
 ]);
 
 /**
