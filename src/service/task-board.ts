@@ -137,6 +137,19 @@ export class TaskBoard {
     this.reading = null;
   }
 
+  /**
+   * Reads every task now, kept as any read is: a login calls it, as the list's first request
+   * comes next. Never fails: that request reports what went wrong.
+   */
+  async warm(): Promise<void> {
+    try {
+      const tasks = await this.deps.tasks();
+      await this.tasksAsOf(tasks, await tasks.boardStamp());
+    } catch {
+      // The list's own request reads again and says why.
+    }
+  }
+
   async page(q: BoardQuery): Promise<Board> {
     const state = oneOf('state', q.state, BOARD_STATES, 'all');
     const sort = oneOf('sort', q.sort, BOARD_SORTS, 'next');

@@ -198,6 +198,13 @@ test('one read of every task serves the board for BOARD_FRESH_MS while nothing c
   await stores.fires.begin({ nowMs: T0 + 2503, owner: 'db1:4242:x', keepMs: 60_000, fires: fired });
   assert.equal((await board.page({})).counts.running, fired.length);
   assert.ok(fired.length > 0);
+  // A read begun by warm() (a login) serves the next request as well.
+  clock += BOARD_FRESH_MS;
+  await board.warm();
+  await redis.client.hset(keys.pool, kidOf(2), encodeTask(named(2, 'two-renamed')[1]));
+  assert.ok((await names()).includes('two'));
+  clock += BOARD_FRESH_MS;
+  assert.ok((await names()).includes('two-renamed'));
 });
 
 test('names: a task gone is said gone, not refused; a kid of another form is', async () => {
