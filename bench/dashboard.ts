@@ -145,7 +145,7 @@ async function visit(page: Page, port: number, failingCount: number): Promise<Ti
   await states.getByRole('link', { name: /^All/ }).click();
   await page.locator('tbody tr', { hasText: nameOf(1) }).waitFor();
   // The whole search at once (one input event): the clock runs from the last keystroke, the
-  // page's wait for more typing (250 ms) included.
+  // page's wait for more typing (150 ms, src/browser/tasks-view.ts) included.
   const wanted = nameOf(4321);
   stopped = await clock(page, `rowsSay(1, '${wanted}')`);
   await page.getByLabel('Search').fill(wanted);
@@ -209,7 +209,7 @@ export async function runDashboard(reps: number): Promise<Section> {
     rows: [
       row('login: Log in pressed -> 20 rows there, the first clickable', 'login'),
       row('Failing filter clicked -> its rows shown', 'failing'),
-      row('search typed -> its one row shown (250 ms typing wait included)', 'search'),
+      row('search typed -> its one row shown (150 ms typing wait included)', 'search'),
     ],
     notes: [
       `${TASKS} daily tickers with names in ${GROUPS} groups, every ${PAUSED_EVERY}th paused, 8% whose last run failed, each with 2 runs on record; one daemon with the dashboard on a private Redis; Chromium (headless, 1280x800) on the same machine. Each repetition is a fresh browser context (a new login); one visit before them is not counted.`,
