@@ -16,7 +16,7 @@ test('a refused connection names the address and the network error', () => {
 });
 
 test("ioredis' words for a closed connection become 'the connection is closed'", () => {
-  for (const err of [
+  for (const err of <Error[]>[
     new Error('Connection is closed.'),
     new Error("Stream isn't writeable and enableOfflineQueue options is false"),
     // A command flushed when the connection closed under it (seen while Redis shut down).
