@@ -39,7 +39,8 @@ function line(rnd: () => number, depth: number, indents: number[]): string[] {
     return [`${indent}${key}:${comment}`, ...(rnd() < 0.1 ? [] : children)];
   }
   const value = rnd() < 0.75 ? pick(VALUES.slice(0, 12)) : pick(VALUES);
-  const lines = [`${indent}${key}: ${value}`];
+  // Now and then no space after the colon: `a:b` is one plain scalar, no key.
+  const lines = [`${indent}${key}:${rnd() < 0.03 ? '' : ' '}${value}`];
   if (rnd() < 0.03) lines.push(`${indent}  more`);
   return lines;
 }
