@@ -80,7 +80,8 @@ export function readJob(
   if (input.type === undefined)
     return { problems: [{ line, message: 'type is missing; give type: cron or type: ticker' }] };
   try {
-    return { spec: { ...parseTaskSpec(input, rules), ...run, name } };
+    // The checked spec, with issue 24's fields (its name is the key's, checked already).
+    return { spec: Object.assign(parseTaskSpec(input, rules), run, { name }) };
   } catch (err) {
     const alone = fieldProblems(fields, input);
     return { problems: alone.length > 0 ? alone : [{ line, message: messageOf(err) }] };
@@ -127,6 +128,7 @@ function fieldsOf(map: YamlMap, problems: Problem[]): Field[] {
       problems.push({ line: key.line, message: messageOf(err) });
     }
   }
+  if (merged.length === 0) return own;
   const written = new Set(own.map((f) => f.key));
   return [...own, ...merged.filter((f) => !written.has(f.key))];
 }

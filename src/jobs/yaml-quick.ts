@@ -149,10 +149,17 @@ function valueOf(text: string, line: number): YamlScalar | YamlSeq | undefined {
   let node: YamlScalar | YamlSeq;
   let length: number;
   if (first === 34 /* " */) {
-    const m = DOUBLE.exec(text);
-    if (m === null) return undefined;
-    node = scalar(JSON.parse(m[0]) as string, false, line);
-    length = m[0].length;
+    // Most have no escape: the text between the quotes as it is; else through JSON.parse.
+    const close = text.indexOf('"', 1);
+    if (close !== -1 && !text.includes('\\')) {
+      node = scalar(text.slice(1, close), false, line);
+      length = close + 1;
+    } else {
+      const m = DOUBLE.exec(text);
+      if (m === null) return undefined;
+      node = scalar(JSON.parse(m[0]) as string, false, line);
+      length = m[0].length;
+    }
   } else if (first === 39 /* ' */) {
     const m = SINGLE.exec(text);
     if (m === null) return undefined;
