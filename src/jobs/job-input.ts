@@ -80,8 +80,9 @@ export function readJob(
   if (input.type === undefined)
     return { problems: [{ line, message: 'type is missing; give type: cron or type: ticker' }] };
   try {
-    // The checked spec, with issue 24's fields (its name is the key's, checked already).
-    return { spec: Object.assign(parseTaskSpec(input, rules), run, { name }) };
+    // A fresh object: adding issue 24's fields to the spec in place (Object.assign) left objects
+    // that made the writing of a 10,000-task apply ~100 ms slower (bench/apply.ts).
+    return { spec: { ...parseTaskSpec(input, rules), ...run, name } };
   } catch (err) {
     const alone = fieldProblems(fields, input);
     return { problems: alone.length > 0 ? alone : [{ line, message: messageOf(err) }] };
