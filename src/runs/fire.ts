@@ -120,6 +120,12 @@ export const MAX_CATCH_UP = 100;
 export const LEASE_MS = 5000;
 
 /**
+ * How long a daemon stays its label set's poller (lua/claim.lua) without claiming again: it claims
+ * at least once a second, so this outlives a pass; a poller that died is replaced within it.
+ */
+export const POLLER_MS = 3000;
+
+/**
  * A fire under way (begun) or about to be, as the web API's running action and the dashboard's
  * Running view give it: read from the fires hash (store/running-fires.ts).
  */

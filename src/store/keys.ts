@@ -73,6 +73,12 @@ export interface StoreKeys {
    * a set with nothing in either leaves it. lua/include/placement.lua keeps them.
    */
   readonly placement: string;
+  /**
+   * Prefix of the poller role (prefix + the label set, `''` none -> owner id, expiring): the one
+   * daemon of a label set that claims at each due time; the others claim once a second
+   * (lua/claim.lua).
+   */
+  readonly poller: string;
   readonly placedSchedule: string;
   readonly placedPending: string;
   /** Hash owner id -> the daemon as it last said (name, host, pid, labels, version, ...). */
@@ -117,6 +123,7 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     webWrongPasswd: `${keys.lock}:web:wrong-passwd`,
     // Lua makes the two prefixes from the registry's name (include/placement.lua): keep them so.
     placement: `${keys.lock}:on`,
+    poller: `${keys.lock}:poller:`,
     placedSchedule: `${keys.lock}:on:schedule:`,
     placedPending: `${keys.lock}:on:pending:`,
     daemons: `${keys.lock}:daemons`,

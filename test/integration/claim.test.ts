@@ -7,7 +7,9 @@ import type { StoreKeys } from '../../src/store/keys.js';
 import type { ClaimEntry, ClaimRequest, Fire, FireStore, TaskStore } from '../../src/store/open-store.js';
 import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src/tasks/schedule.js';
 import { decodeTask, type Task } from '../../src/tasks/task.js';
+import { POLLER_MS } from '../../src/runs/fire.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import {
   endedRun,
@@ -572,4 +574,32 @@ test("runs by hand count toward a ticker's limit; a timer run by hand is its one
   );
   assert.deepEqual(firesOf(await claim({ nowMs: T0 + 5000 })), []);
   assert.equal(await redis.client.hexists(keys.pool, 'o'), 0);
+});
+
+test('one daemon of a label set is its poller, until it stops claiming or waits for room (issue 28)', async () => {
+  assert.equal((await claim({ owner: 'A' })).poller, true);
+  assert.equal((await claim({ owner: 'B' })).poller, false, 'A polls: B claims once a second');
+  assert.equal((await claim({ owner: 'A', nowMs: T0 + 2000 })).poller, true, 'A keeps it while it claims');
+  assert.equal(
+    (await claim({ owner: 'B', labels: ['db'] })).poller,
+    true,
+    'a label set has a poller of its own',
+  );
+  // A waits for room with a shell task due: it gives the role up, and B, with room, takes it.
+  await tasks.add('k1', task(), 100);
+  const starved = await claim({ owner: 'A', nowMs: T0 + 2000, maxShell: 0 });
+  assert.deepEqual([starved.dueLeft, starved.poller], ['room', false]);
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 2000 })).poller, true);
+  assert.equal((await claim({ owner: 'A', nowMs: T0 + 2000 })).poller, false);
+});
+
+test('a poller that stops claiming is replaced once its role runs out (POLLER_MS from its last claim)', async () => {
+  // The role's end is on the script's clock: a claim 200 ms short of POLLER_MS ago holds it 200 ms.
+  const realNow = Date.now();
+  await claim({ owner: 'A', nowMs: realNow - POLLER_MS + 200 });
+  assert.equal((await claim({ owner: 'B', nowMs: realNow })).poller, false);
+  await waitFor(async () => (await claim({ owner: 'B', nowMs: Date.now() })).poller, {
+    what: 'B to take the role over',
+    timeoutMs: 3000,
+  });
 });

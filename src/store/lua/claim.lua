@@ -12,6 +12,10 @@
 -- all, from its label set's schedule, merged by due time with the schedule; its runs handed out
 -- without an owner wait in its label set's pending runs. Other daemons never look at either.
 -- Its phases are includes: lapsed leases, the plan of a due task, due tasks, what is left.
+-- Last, who polls: of the daemons holding one label set, one (the poller) claims at each due
+-- time and the others once a second, so that several daemons do not each make a claim that finds
+-- nothing (issue 28). The role is the caller's if nobody else holds it, for poll_ms; a daemon
+-- leaving due work for lack of room gives it up, so that one with room takes it.
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] leases sorted set (fire id -> deadline, unix ms)
@@ -25,6 +29,7 @@
 -- KEYS[12] outputBytes counter, KEYS[13] outputSwept stream id: the output budget
 --          (include/run-record.lua)
 -- KEYS[14] placement sorted set (label set -> its earliest time: include/placement.lua)
+-- KEYS[15] poller role prefix (prefix + labels -> the poller's owner id, expiring)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
@@ -49,11 +54,14 @@
 -- ARGV max_output         at most this many bytes (the oldest dropped first; 0: none kept)
 -- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid: its lost run is not
 --                         retried (include/ended-name.lua, include/retry.lua)
--- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
+-- ARGV poll_ms            how long the poller role lasts (from now_ms) unless its holder claims again
+-- Returns { next_score, next_lease_ms, due_left, poller, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
 --   due_left       0: nothing due is left; 1: what is due waits for room; 2: this claim stopped
 --                  at its budget with room left (claim again at once)
+--   poller         1: this daemon is its label set's poller (claim at the next due time); 0: another
+--                  daemon is, or this one waits for room (claim at the next whole second)
 -- and each entry is a flat array:
 --   { 'fire', fire_json }           claimed: run it after begin.lua; its kind (shell or url)
 --                                   is decided here, once
@@ -104,7 +112,7 @@ local c = {
   -- Where a task or a run waits for a daemon that may run it, and what this daemon holds.
   place = placement_of(KEYS[14], KEYS[2], KEYS[3]), held = {},
   -- The reply; leases handed out (each gets its own token); a task moved on to a time still due.
-  out = { false, -1, 0 }, seq = 0, catching_up = false,
+  out = { false, -1, 0, 0 }, seq = 0, catching_up = false,
 }
 c.overlap = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], placement = c.place, now_ms = now_int }
 -- A lost run's retry (include/retry.lua), decided as finish.lua decides a failed one's, and placed
@@ -160,4 +168,14 @@ local lease_head = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
 if lease_head[2] then out[2] = tonumber(lease_head[2]) end
 next_placed(out)
 if out[2] >= 0 and out[2] <= now_int and out[3] == 0 then out[3] = 1 end
+
+-- 5. Who polls (see the top).
+local poller_key = KEYS[15] .. (a.labels or '')
+local poller = redis.call('GET', poller_key)
+if out[3] == 1 then
+  if poller == a.owner then redis.call('DEL', poller_key) end
+elseif not poller or poller == a.owner then
+  redis.call('SET', poller_key, a.owner, 'PXAT', now_int + a.poll_ms)
+  out[4] = 1
+end
 return out
