@@ -124,6 +124,11 @@ async function ktimerRun(redis: RedisServer, sink: Sink, daemons: number): Promi
   await sink.waitFor(COUNT, LEAD_MS + SECONDS * 1000 + 60_000);
   const after = await counters(redis);
   if (BY_SCRIPT) await printByScript(redis, COUNT);
+  if (KTIMER_ONLY) {
+    const late = due.map((d, i) => (sink.arrivals.get(kidOf(i, 'd')) ?? Number.NaN) - d).sort((x, y) => x - y);
+    const at = (q: number) => fmt(late[Math.floor(q * (late.length - 1))] ?? Number.NaN, 0);
+    process.stdout.write(`  lateness ms: p50 ${at(0.5)}, p99 ${at(0.99)}, max ${at(1)}\n`);
+  }
   for (const d of fleet) d.kill();
   return workOf(before, after, COUNT);
 }

@@ -55,6 +55,11 @@ export interface SchedulerDeps {
    */
   gate?: () => Promise<void>;
   leaseMs: number;
+  /**
+   * How long a begun fire's lease lasts (task_lost_after): the claim begins what it hands out
+   * (ClaimRequest.beginKeepMs); absent, each fire is begun by the dispatcher.
+   */
+  beginKeepMs?: number;
   expireLimitSec: number;
   logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
   /**
@@ -178,6 +183,7 @@ export class Scheduler {
       owner: this.deps.owner,
       labels: this.deps.labels ?? [],
       leaseMs: this.deps.leaseMs,
+      beginKeepMs: this.deps.beginKeepMs,
       maxShell,
       maxUrl,
       expireLimitSec: this.deps.expireLimitSec,

@@ -71,6 +71,16 @@ export interface ClaimRequest {
   cronLowWater?: number;
   /** How long the poller role lasts unless claimed again; default POLLER_MS (runs/fire.ts). */
   pollerMs?: number;
+  /**
+   * > 0: the claim begins the fires it hands out (state started), their lease held this long,
+   * and no begin.lua follows; 0 or absent: leased for leaseMs, to be begun (durable-begin.ts).
+   */
+  beginKeepMs?: number;
+  /**
+   * This claim's number and the last one whose reply its daemon read (FireStore counts them):
+   * fires begun by a claim whose reply was not read are handed out again.
+   */
+  seq?: { claim: number; acked: number };
   history: HistoryRules;
 }
 
@@ -134,6 +144,9 @@ const CLAIM_ARGV = {
     ...HISTORY_ARGV,
     no_retry_prefix: 'string',
     poll_ms: 'number',
+    begin_keep_ms: 'number',
+    claim_seq: 'number',
+    acked_seq: 'number',
   },
   each: NONE,
 } as const;
@@ -155,6 +168,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
     ...OUTPUT_KEYS,
     'placement',
     'poller',
+    'unread',
   ],
   argv: CLAIM_ARGV,
   encode: (req) => ({
@@ -173,6 +187,9 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
       ...historyArgs(req.history),
       no_retry_prefix: req.history.noRetryPrefix,
       poll_ms: req.pollerMs ?? POLLER_MS,
+      begin_keep_ms: req.beginKeepMs ?? 0,
+      claim_seq: req.seq?.claim ?? 1,
+      acked_seq: req.seq?.acked ?? 0,
     },
   }),
   decode: (reply) => {

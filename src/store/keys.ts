@@ -79,6 +79,11 @@ export interface StoreKeys {
    * (lua/claim.lua).
    */
   readonly poller: string;
+  /**
+   * Prefix of each daemon's unread fires (prefix + owner id: hash fire id -> the claim that began
+   * it, expiring): begun by a claim whose reply the daemon has not said it read (lua/claim.lua).
+   */
+  readonly unread: string;
   readonly placedSchedule: string;
   readonly placedPending: string;
   /** Hash owner id -> the daemon as it last said (name, host, pid, labels, version, ...). */
@@ -124,6 +129,7 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     // Lua makes the two prefixes from the registry's name (include/placement.lua): keep them so.
     placement: `${keys.lock}:on`,
     poller: `${keys.lock}:poller:`,
+    unread: `${keys.lock}:unread:`,
     placedSchedule: `${keys.lock}:on:schedule:`,
     placedPending: `${keys.lock}:on:pending:`,
     daemons: `${keys.lock}:daemons`,

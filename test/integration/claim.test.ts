@@ -603,3 +603,66 @@ test('a poller that stops claiming is replaced once its role runs out (POLLER_MS
     timeoutMs: 3000,
   });
 });
+
+test('a claim that begins (no wait_replicas) hands out started fires, leased for begin_keep_ms: no claim takes them over at 5 s', async () => {
+  await tasks.add('k1', task(), 100);
+  const [fire] = firesOf(await claim({ beginKeepMs: 60_000 }));
+  assert.equal(fire?.state, 'started');
+  assert.equal(fire?.startedMs, T0);
+  assert.equal(Number(await redis.client.zscore(keys.leases, 'k1:1')), T0 + 60_000);
+  const other = await claim({ owner: 'B', nowMs: T0 + 6000 });
+  assert.deepEqual(other.entries, [], 'begun: neither taken over nor lost within its lease');
+  assert.deepEqual(await begin(T0 + 10, 'A', 60_000, [{ id: 'k1:1', token: fire?.token ?? '' }]), [true]);
+  // With wait_replicas the begin waits for replicas: the claim only leases.
+  await tasks.add('k2', task(), 100);
+  const durable = storesOn(redis.client, keys, 1).fires;
+  const reply = await durable.claim({
+    nowMs: T0,
+    owner: 'C',
+    leaseMs: 5000,
+    beginKeepMs: 60_000,
+    maxShell: 9,
+    maxUrl: 9,
+    expireLimitSec: 60,
+  });
+  assert.equal(firesOf(reply)[0]?.state, 'leased');
+});
+
+test("fires begun by a claim whose reply was not read come again in its daemon's next claim, and only then", async () => {
+  await tasks.add('k1', task(), 100);
+  const lost = firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 1, acked: 0 } }));
+  assert.deepEqual(
+    lost.map((f) => f.id),
+    ['k1:1'],
+  );
+  // The same claim sent again (ioredis resends a command whose reply it lost): it comes again.
+  const resent = await claim({ nowMs: T0 + 5, beginKeepMs: 60_000, seq: { claim: 1, acked: 0 } });
+  assert.deepEqual(
+    firesOf(resent).map((f) => [f.id, f.token, f.startedMs]),
+    [['k1:1', lost[0]?.token, T0 + 5]],
+  );
+  assert.equal(Number(await redis.client.zscore(keys.leases, 'k1:1')), T0 + 5 + 60_000, 'its lease from now');
+  // Another daemon's claim never gets it; this daemon's next claim, having read claim 1, neither.
+  assert.deepEqual(
+    firesOf(await claim({ owner: 'B', beginKeepMs: 60_000, seq: { claim: 1, acked: 0 } })),
+    [],
+  );
+  assert.deepEqual(firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 2, acked: 1 } })), []);
+  assert.deepEqual(firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 3, acked: 2 } })), []);
+});
+
+test('a FireStore counts its claims: a claim that failed leaves its fires to the next one', async () => {
+  await tasks.add('k1', task(), 100);
+  const store = fires('A');
+  const req = {
+    nowMs: T0,
+    owner: 'A',
+    leaseMs: 5000,
+    beginKeepMs: 60_000,
+    maxShell: 9,
+    maxUrl: 9,
+    expireLimitSec: 60,
+  };
+  assert.equal(firesOf(await store.claim(req)).length, 1);
+  assert.equal(firesOf(await store.claim(req)).length, 0, 'read: not handed out again');
+});

@@ -30,6 +30,8 @@
 --          (include/run-record.lua)
 -- KEYS[14] placement sorted set (label set -> its earliest time: include/placement.lua)
 -- KEYS[15] poller role prefix (prefix + labels -> the poller's owner id, expiring)
+-- KEYS[16] unread prefix (prefix + owner: hash fire id -> the claim that began it, expiring): the
+--          fires a claim began, until the daemon says it read that claim's reply
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
@@ -55,6 +57,11 @@
 -- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid: its lost run is not
 --                         retried (include/ended-name.lua, include/retry.lua)
 -- ARGV poll_ms            how long the poller role lasts (from now_ms) unless its holder claims again
+-- ARGV begin_keep_ms      > 0: the fires claimed are begun too (started, as begin.lua does), their
+--                         lease held this long; 0: leased for lease_ms, begun by begin.lua
+-- ARGV claim_seq          this claim's number, counted by its daemon from 1,
+-- ARGV acked_seq          and the last one whose reply it read: fires begun by a claim after that
+--                         one are in this reply again (include/claim-lease.lua redeliver)
 -- Returns { next_score, next_lease_ms, due_left, poller, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
@@ -63,8 +70,9 @@
 --   poller         1: this daemon is its label set's poller (claim at the next due time); 0: another
 --                  daemon is, or this one waits for room (claim at the next whole second)
 -- and each entry is a flat array:
---   { 'fire', fire_json }           claimed: run it after begin.lua; its kind (shell or url)
---                                   is decided here, once
+--   { 'fire', fire_json }           claimed: run it after begin.lua (state leased), or at once
+--                                   (started: begun here); its kind (shell or url) is decided
+--                                   here, once
 --   { 'expired', kid, task_json }   a timer overdue beyond the expire limit: removed, not run
 --   { 'corrupt', kid, raw }         task data that is not a valid task: removed
 --   { 'lost', record_row, streak }  begun by a daemon that vanished before it finished: put on
@@ -98,8 +106,12 @@ local a = ARGS.claim()
 local now_int = math.floor(a.now_ms)
 -- The claim's state, handed to each phase.
 local c = {
-  keys = { pool = KEYS[1], schedule = KEYS[2], leases = KEYS[3], fires = KEYS[4], names = KEYS[7], retrying = KEYS[10] },
+  keys = {
+    pool = KEYS[1], schedule = KEYS[2], leases = KEYS[3], fires = KEYS[4], names = KEYS[7], retrying = KEYS[10],
+    unread = KEYS[16] .. a.owner,
+  },
   now_ms = a.now_ms, now = a.now_ms / 1000, now_int = now_int, owner = a.owner, lease_ms = a.lease_ms,
+  begin_keep_ms = a.begin_keep_ms, claim_seq = a.claim_seq, acked_seq = a.acked_seq,
   room = { shell = a.max_shell, url = a.max_url }, expire_limit_sec = a.expire_limit_sec,
   max_skip = a.max_skip, low_water = a.cron_low_water, lost_after_ms = a.lost_after_ms,
   history = {
@@ -149,12 +161,16 @@ local function next_placed(out)
   end
 end
 
+-- 0. What this daemon's earlier claims began and it never read.
+redeliver(c)
 -- 1. Leases that ran out: take the leased and pending ones over, record the begun ones lost.
 take_lapsed(c, sets)
 -- 2 and 3. Due tasks, each by its plan.
 local skipped = claim_due(c, sources)
 trim_runs(c.history, c.last_id)
 placed_done(c.place)
+-- A daemon that never claims again leaves nothing behind: its unread fires go lost on their own.
+if c.unread then redis.call('PEXPIREAT', c.keys.unread, now_int + c.begin_keep_ms) end
 
 -- 4. What is left, and when to look again: the earliest schedule score (exact, as stored) and
 -- lease deadline. Due tasks beyond those passed over, with room and allowance left, mean the
