@@ -125,7 +125,9 @@ async function ktimerRun(redis: RedisServer, sink: Sink, daemons: number): Promi
   const after = await counters(redis);
   if (BY_SCRIPT) await printByScript(redis, COUNT);
   if (KTIMER_ONLY) {
-    const late = due.map((d, i) => (sink.arrivals.get(kidOf(i, 'd')) ?? Number.NaN) - d).sort((x, y) => x - y);
+    const late = due
+      .map((d, i) => (sink.arrivals.get(kidOf(i, 'd')) ?? Number.NaN) - d)
+      .sort((x, y) => x - y);
     const at = (q: number) => fmt(late[Math.floor(q * (late.length - 1))] ?? Number.NaN, 0);
     process.stdout.write(`  lateness ms: p50 ${at(0.5)}, p99 ${at(0.99)}, max ${at(1)}\n`);
   }
