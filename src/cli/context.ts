@@ -7,6 +7,7 @@ import { type OneshotLog, oneshotLogger } from '../log/oneshot-logger.js';
 import { logTaskChange } from '../log/task-change-log.js';
 import type { FleetService } from '../service/fleet-service.js';
 import type { HistoryService } from '../service/history-service.js';
+import type { ChangeActor } from '../service/change-log.js';
 import type { Services } from '../service/services.js';
 import type { TaskService } from '../service/task-service.js';
 import type { Store } from '../store/open-store.js';
@@ -98,11 +99,13 @@ export class CliContext {
     ]).then(([{ openServices }, { parseReason }]) => {
       // --reason is checked before the services exist, so before anything is changed.
       const reason = parseReason(this.options.reason);
+      // One command, one who: asked of the OS once, not for each task a file changes.
+      let who: ChangeActor | undefined;
       return openServices({
         config: this.config,
         store: () => this.store(),
         onChange: (change) => logTaskChange(this.changeLog().logger, change, 'cli'),
-        actor: () => ({ via: 'cli', user: osUser(), host: hostname(), reason }),
+        actor: () => (who ??= { via: 'cli', user: osUser(), host: hostname(), reason }),
         warn: (message) => process.stderr.write(`ktimer: ${message}\n`),
       });
     });

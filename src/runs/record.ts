@@ -62,9 +62,40 @@ export interface RunRecord {
 /**
  * A history list's record is a JSON array: these fields by position, null where none, the
  * trailing ones left off (new fields go at the end). kid and ok are not among them: they are
- * read back from fire_id and result; nor are trigger `schedule` and attempt 1, the usual.
+ * read back from fire_id and result; nor are trigger `schedule` and attempt 1, the usual. type
+ * and kind are numbers, their codes in ROW_CODES (a row of ktimer 4.0.0 holds their names).
  */
 export const RECORD_FIELDS = [
+  'fire_id',
+  'type',
+  'kind',
+  'due',
+  'started',
+  'finished',
+  'lateness_ms',
+  'duration_ms',
+  'result',
+  'exit_code',
+  'host',
+  'pid',
+  'output',
+  'http_status',
+  'error',
+  'signal',
+  'timed_out',
+  'trigger',
+  'attempt',
+  'retry_at',
+  'missed',
+  'last_due',
+] as const satisfies readonly (keyof RunRecord)[];
+
+/**
+ * A row as ktimer 4.0.0 and 3.0 stored it, still read (a history outlives an upgrade): type and kind
+ * by name, and http_status and output, null in most runs, before host. fire_id and finished are
+ * where RECORD_FIELDS has them: include/run-record.lua reads both in either form.
+ */
+export const RECORD_FIELDS_4_0 = [
   'fire_id',
   'type',
   'kind',
@@ -88,6 +119,15 @@ export const RECORD_FIELDS = [
   'missed',
   'last_due',
 ] as const satisfies readonly (keyof RunRecord)[];
+
+/**
+ * A row's type and kind: their index here (the names cost 13 bytes in every row). Codes are kept
+ * forever: a type or kind added goes at the end.
+ */
+export const ROW_CODES = {
+  type: ['timer', 'ticker', 'cron'],
+  kind: ['shell', 'url'],
+} as const satisfies { type: readonly TaskType[]; kind: readonly CommandKind[] };
 
 /**
  * What a missed record's summary holds besides the others': its span and count (in its history

@@ -19,8 +19,12 @@ import { changedTask, checkUsers, WRITE_ATTEMPTS } from './add-tasks.js';
 import { readGroup, type GroupState } from './group-read.js';
 import type { TaskChange, TaskServiceDeps } from './task-service.js';
 
-/** Tasks per batch: one script each, short enough that a claim waiting behind it stays on time. */
-export const APPLY_BATCH = 500;
+/**
+ * Tasks per batch: one script each, short enough that a claim waiting behind it stays on time.
+ * 500 held Redis ~10 ms a batch and put a daemon's lateness p99 at 3-5x its own meanwhile; 200
+ * kept it under 2x for the same speed (bench/apply.ts, bench/RESULTS.md section 9).
+ */
+export const APPLY_BATCH = 200;
 /** Batches sent at once (Redis runs one while the next is on its way). */
 const BATCHES_IN_FLIGHT = 2;
 /** The group's lock lasts this long after each batch: a crashed apply holds it no longer. */

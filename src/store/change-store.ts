@@ -1,8 +1,9 @@
 // Who changed what (docs/logs-and-history.md "Who changed what"): one stream of every task change across the
 // fleet, `<lock>:changes`, each entry the flat fields service/change-log.ts makes. Bounded as
 // the runs stream is: at most history_max_runs entries, none older than history_max_age. The
-// entries of one turn of the event loop go in one round trip (a file of tasks added at once).
-import { type RedisAccess, transaction } from './redis-access.js';
+// entries of one turn of the event loop go in one script call (a file of tasks added at once).
+import { APPEND_CHANGES } from './change-scripts.js';
+import type { RedisAccess } from './redis-access.js';
 
 export interface ChangeBounds {
   /** Entries kept at most (history_max_runs); 0 = none kept. */
@@ -30,14 +31,7 @@ export class ChangeStore {
   async append(entries: readonly Record<string, string>[], nowMs: number): Promise<void> {
     const { maxEntries, maxAgeMs } = this.bounds;
     if (entries.length === 0 || maxEntries === 0) return;
-    const key = this.redis.keys.changes;
-    await this.redis.call((c) =>
-      transaction(c, (m) => {
-        for (const fields of entries)
-          m.xadd(key, 'MAXLEN', '~', maxEntries, '*', ...Object.entries(fields).flat());
-        return m.xtrim(key, 'MINID', '~', Math.max(0, Math.floor(nowMs - maxAgeMs)));
-      }),
-    );
+    await this.redis.script(APPEND_CHANGES, { maxEntries, minIdMs: nowMs - maxAgeMs, entries });
   }
 
   /** The latest `count` entries (at most 1000), newest first, recorded at or after `sinceMs`. */

@@ -8,10 +8,11 @@ import { FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.js';
 import { GRID_LUA } from '../runs/grid.js';
 import { IDS_LUA } from '../runs/ids.js';
 import { KINDS_LUA, URL_PREFIXES } from '../runs/kinds.js';
-import { MISSED_FIELDS, RECORD_FIELDS, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
+import { MISSED_FIELDS, RECORD_FIELDS, ROW_CODES, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
 import { RETRY_LUA } from '../runs/retry.js';
 import { UNITS_LUA } from '../runs/units.js';
 import * as applyScripts from './apply-scripts.js';
+import * as changeScripts from './change-scripts.js';
 import * as fireScripts from './fire-scripts.js';
 import * as fleetScripts from './fleet-scripts.js';
 import * as pauseScripts from './pause-scripts.js';
@@ -26,6 +27,7 @@ export function scriptDefinitions(): Script<never, unknown>[] {
   const all: unknown[] = [
     ...Object.values(taskScripts),
     ...Object.values(applyScripts),
+    ...Object.values(changeScripts),
     ...Object.values(fireScripts),
     ...Object.values(pauseScripts),
     ...Object.values(fleetScripts),
@@ -40,6 +42,7 @@ export function scriptDefinitions(): Script<never, unknown>[] {
 const quoted = (s: string): string => `'${s}'`;
 const list = (items: readonly string[]): string => `{ ${items.map(quoted).join(', ')} }`;
 const names = (items: readonly string[]): string => `{ ${items.map((s) => `${s} = '${s}'`).join(', ')} }`;
+const codes = (items: readonly string[]): string => `{ ${items.map((s, i) => `${s} = ${i}`).join(', ')} }`;
 
 function constants(): string {
   return `-- Fire states (src/runs/fire.ts FIRE_STATES), run outcomes (record.ts RUN_OUTCOMES) and
@@ -54,6 +57,8 @@ local URL_PREFIXES = ${list(URL_PREFIXES)}
 -- A history row's fields by position (record.ts RECORD_FIELDS), and where finished is.
 local RECORD_FIELDS = ${list(RECORD_FIELDS)}
 local FINISHED_AT = ${RECORD_FIELDS.indexOf('finished') + 1}
+-- A row's type and kind as their codes (record.ts ROW_CODES).
+local ROW_CODES = { type = ${codes(ROW_CODES.type)}, kind = ${codes(ROW_CODES.kind)} }
 -- What the runs stream and a task's last run keep of a record, in the stream's order (record.ts).
 local SUMMARY_FIELDS = ${list(SUMMARY_FIELDS)}
 -- A missed record's own fields, after the summary's in its stream entry and last run (record.ts).

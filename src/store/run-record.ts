@@ -2,18 +2,35 @@
 // list's row, a claim's or finish's reply (the same row), a task's last run and a runs stream
 // entry (its summary), and what ktimer 2.0 and 1.2 stored. Written by include/run-record.lua.
 import { kidOfFireId } from '../runs/ids.js';
-import { isRunOutcome, RECORD_FIELDS, type RunRecord, type RunSummary } from '../runs/record.js';
+import {
+  isRunOutcome,
+  RECORD_FIELDS,
+  RECORD_FIELDS_4_0,
+  ROW_CODES,
+  type RunRecord,
+  type RunSummary,
+} from '../runs/record.js';
 import { unexpectedReply } from './script.js';
 
 export type { RunOutcome, RunRecord, RunSummary } from '../runs/record.js';
 export type { RunTrigger } from '../runs/fire.js';
 
 /** A stored row as the object it stands for: its fields by name. */
-function fromRow(row: unknown[]): Record<string, unknown> {
+function fromRow(row: unknown[]): Record<string, unknown> | null {
   const v: Record<string, unknown> = {};
-  RECORD_FIELDS.forEach((name, i) => {
+  // A row of this version has its type and kind as codes; one of 4.0.0 and before, as names.
+  const coded = typeof row[1] === 'number' || typeof row[2] === 'number';
+  const fields = coded ? RECORD_FIELDS : RECORD_FIELDS_4_0;
+  fields.forEach((name, i) => {
     if (row[i] !== null && row[i] !== undefined) v[name] = row[i];
   });
+  // type and kind: their codes, or their names (ktimer 4.0.0 and before). An unknown code: no record.
+  for (const f of ['type', 'kind'] as const) {
+    if (typeof v[f] !== 'number') continue;
+    const name = (ROW_CODES[f] as readonly string[])[v[f]];
+    if (name === undefined) return null;
+    v[f] = name;
+  }
   // `output`: the output inline (ktimer 3.0), or the bytes of stdout and stderr kept apart.
   if (Array.isArray(v.output)) {
     const [out, err] = v.output as unknown[];

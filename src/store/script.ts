@@ -61,9 +61,15 @@ export const NONE = {} as const;
 
 /** ARGV in the layout's order. */
 export function argvOf<A extends Argv>(argv: A, named: NamedArgs<A>): ScriptArg[] {
-  const fill = (layout: ArgLayout, values: Readonly<Record<string, unknown>>): ScriptArg[] =>
-    Object.entries(layout).map(([name, kind]) => argOf(kind, values[name]));
-  return [...fill(argv.fixed, named.fixed), ...(named.each ?? []).flatMap((item) => fill(argv.each, item))];
+  // One array, filled in place: a batch of 1,000 rows is thousands of arguments.
+  const out: ScriptArg[] = [];
+  const fill = (layout: readonly [string, ArgKind][], values: Readonly<Record<string, unknown>>): void => {
+    for (const [name, kind] of layout) out.push(argOf(kind, values[name]));
+  };
+  fill(Object.entries(argv.fixed), named.fixed);
+  const each = Object.entries(argv.each);
+  for (const item of named.each ?? []) fill(each, item);
+  return out;
 }
 
 function argOf(kind: ArgKind, value: unknown): ScriptArg {

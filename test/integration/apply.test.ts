@@ -7,6 +7,7 @@ import { beforeEach, test } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config.js';
 import { KtimerError } from '../../src/errors.js';
+import { APPLY_BATCH } from '../../src/service/apply-jobs.js';
 import { openServices } from '../../src/service/services.js';
 import type { TaskChange, TaskService } from '../../src/service/task-service.js';
 import { type ApplyRow, openStore, type Store, type TaskStore } from '../../src/store/open-store.js';
@@ -222,7 +223,7 @@ test('a crash between batches leaves whole tasks; the same file again plans what
   await assert.rejects(crashing.jobs.apply(text, 'big.yaml'), /connection lost/);
   const written = await store.tasks.count();
   assert.ok(written > 0 && written < 1300, `some batches written: ${written}`);
-  assert.equal(written % 500, 0, 'whole batches');
+  assert.equal(written % APPLY_BATCH, 0, 'whole batches');
   assert.equal(await redis.client.exists(`${keys.applyLock}big`), 0, 'the lock let go after the failure');
   assert.deepEqual(await summary(text), [1300 - written, 0, 0, written]);
   assert.equal(await store.tasks.count(), 1300);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';
+import { RECORD_FIELDS } from '../../src/runs/record.js';
 import { HistoryStore } from '../../src/store/history-store.js';
 import type { Fire } from '../../src/store/open-store.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
@@ -66,11 +67,18 @@ function setup(rules: Parameters<typeof historyRules>[1] = {}) {
   return { keys, history, fireRounds, outputs, listed };
 }
 
+/** A stored row's `output`: the bytes of stdout and stderr, null (or left off) when none kept. */
+const OUTPUT_AT = RECORD_FIELDS.indexOf('output');
+const rowOutput = (raw: string | null): unknown => (JSON.parse(raw ?? '') as unknown[])[OUTPUT_AT] ?? null;
+
 test('stdout and stderr are kept apart from the record: output reads both, history the tail', async () => {
   const { keys, history, fireRounds, outputs } = setup();
   await fireRounds(['t'], 1);
-  const row = JSON.parse((await redis.client.lindex(`${keys.history}t`, 0)) ?? '') as unknown[];
-  assert.deepEqual(row[11], [8, 8], "the row's output: the bytes of stdout and of stderr");
+  assert.deepEqual(
+    rowOutput(await redis.client.lindex(`${keys.history}t`, 0)),
+    [8, 8],
+    "the row's output: the bytes of stdout and of stderr",
+  );
   const one = await history.byFireId('t:1');
   assert.deepEqual(
     [one?.stdout, one?.stderr, one?.output, one?.output_dropped],
@@ -93,8 +101,7 @@ test('a listing shows the last 4 KiB of stdout then stderr; output reads them wh
 test('a run that printed nothing keeps nothing apart, and its row is as before', async () => {
   const { keys, history, fireRounds, outputs } = setup();
   await fireRounds(['t'], 1, () => ({}));
-  const row = JSON.parse((await redis.client.lindex(`${keys.history}t`, 0)) ?? '') as unknown[];
-  assert.equal(row[11], null);
+  assert.equal(rowOutput(await redis.client.lindex(`${keys.history}t`, 0)), null);
   const one = await history.byFireId('t:1');
   assert.deepEqual([one?.output, one?.output_bytes, one?.output_dropped], [undefined, undefined, undefined]);
   assert.deepEqual(await outputs(), { ids: [], bytes: 0, counted: 0 });
@@ -151,8 +158,8 @@ test('history_max_output = 0 or history_max_runs = 0: no output is kept', async 
     const { keys, history, fireRounds, outputs } = setup(rules);
     await fireRounds(['t'], 2);
     assert.deepEqual(await outputs(), { ids: [], bytes: 0, counted: 0 }, JSON.stringify(rules));
-    const row = JSON.parse((await redis.client.lindex(`${keys.history}t`, 0)) ?? '') as unknown[];
-    assert.equal(row[11], null, 'the record says nothing was kept');
+    const raw = await redis.client.lindex(`${keys.history}t`, 0);
+    assert.equal(rowOutput(raw), null, 'the record says nothing was kept');
     assert.equal((await history.byFireId('t:2'))?.output_dropped, undefined);
   }
 });

@@ -172,10 +172,11 @@ test('a record is kept as a row of values, no field names, and read back whole',
   const raw = await redis.client.lindex(`${keys.history}t`, 0);
   const [fire] = await history.ofTask('t', 1);
   assert.ok(fire);
+  // type and kind as codes (ticker 1, shell 0); the nulls of most runs (http_status) after pid.
   assert.deepEqual(JSON.parse(raw ?? ''), [
     't:2',
-    'ticker',
-    'shell',
+    1,
+    0,
     fire.due,
     (T0 + 1000) / 1000,
     (T0 + 1005) / 1000,
@@ -183,13 +184,73 @@ test('a record is kept as a row of values, no field names, and read back whole',
     5,
     'ok',
     0,
+    'h1',
+    11,
+    [5, 0],
+  ]);
+  const given = { id: 't:2', kid: 't', type: 'ticker', kind: 'shell', dueMs: fire.due * 1000 } as const;
+  assert.deepEqual(fire, recordOf(given, T0 + 1000), 'every field of the fire and its ending');
+});
+
+test('a row as ktimer 4.0.0 stored it (type and kind by name, http_status and output before host) reads the same', async () => {
+  const { keys, history, fireTicker } = setup();
+  await fireTicker('t', 2);
+  const [now] = await history.ofTask('t', 1);
+  const whole = await history.byFireId('t:2');
+  assert.ok(now && whole);
+  // The same run as 4.0.0 wrote it, its output apart as now; a URL run's too (http_status, no exit code).
+  const old = [
+    't:2',
+    'ticker',
+    'shell',
+    now.due,
+    now.started,
+    now.finished,
+    now.lateness_ms,
+    5,
+    'ok',
+    0,
     null,
     [5, 0],
     'h1',
     11,
-  ]);
-  const given = { id: 't:2', kid: 't', type: 'ticker', kind: 'shell', dueMs: fire.due * 1000 } as const;
-  assert.deepEqual(fire, recordOf(given, T0 + 1000), 'every field of the fire and its ending');
+  ];
+  const oldUrl = [
+    't:1',
+    'ticker',
+    'url',
+    now.due,
+    null,
+    now.finished,
+    null,
+    null,
+    'failed',
+    null,
+    503,
+    null,
+    'h2',
+    12,
+    'HTTP 503',
+  ];
+  await redis.client.del(`${keys.history}t`);
+  await redis.client.rpush(`${keys.history}t`, JSON.stringify(old), JSON.stringify(oldUrl));
+  assert.deepEqual(await history.ofTask('t', 1), [now], 'history');
+  assert.deepEqual(await history.byFireId('t:2'), whole, 'output: the record and its output whole');
+  const url = await history.byFireId('t:1');
+  assert.deepEqual(
+    [
+      url?.type,
+      url?.kind,
+      url?.result,
+      url?.ok,
+      url?.http_status,
+      url?.exit_code,
+      url?.host,
+      url?.pid,
+      url?.error,
+    ],
+    ['ticker', 'url', 'failed', false, 503, undefined, 'h2', 12, 'HTTP 503'],
+  );
 });
 
 test('records past history_max_age leave the list: rows, and objects as ktimer 2.0 stored them', async () => {

@@ -16,12 +16,17 @@ test('a refused connection names the address and the network error', () => {
 });
 
 test("ioredis' words for a closed connection become 'the connection is closed'", () => {
-  for (const err of [
+  // ioredis types MaxRetriesPerRequestError over redis-errors, which has no types: without a
+  // message. It is an Error when it runs.
+  const flushed: unknown = new MaxRetriesPerRequestError(0);
+  assert.ok(flushed instanceof Error);
+  const closed: Error[] = [
     new Error('Connection is closed.'),
     new Error("Stream isn't writeable and enableOfflineQueue options is false"),
     // A command flushed when the connection closed under it (seen while Redis shut down).
-    new MaxRetriesPerRequestError(0),
-  ]) {
+    flushed,
+  ];
+  for (const err of closed) {
     assert.equal(
       redisError(cfg, err).message,
       `cannot reach Redis at 10.0.0.7:6390: the connection is closed; ${hint}`,

@@ -4,14 +4,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nextAttemptId } from '../../src/runs/ids.js';
-import { RECORD_FIELDS } from '../../src/runs/record.js';
+import { RECORD_FIELDS, RECORD_FIELDS_4_0 } from '../../src/runs/record.js';
 import { decodeRunRecord } from '../../src/store/run-record.js';
 
 test('a row with every field reads back as the record, kid and ok from fire_id and result', () => {
-  const row = RECORD_FIELDS.map((f) => `v-${f}`);
+  const row: unknown[] = RECORD_FIELDS.map((f) => `v-${f}`);
   row[0] = 'nightly:3';
+  [row[1], row[2]] = [2, 1];
   row[8] = 'failed';
   const rec = decodeRunRecord('test', JSON.stringify(row)) as unknown as Record<string, unknown>;
+  assert.deepEqual([rec.type, rec.kind], ['cron', 'url'], 'type and kind by their codes');
   assert.equal(rec.kid, 'nightly');
   assert.equal(rec.ok, false);
   assert.equal(rec.retry_at, 'v-retry_at', 'the last field');
@@ -22,7 +24,7 @@ test('a row with every field reads back as the record, kid and ok from fire_id a
 test('a row: null where a field is absent, the trailing ones left off, the usual trigger and attempt restored', () => {
   const rec = decodeRunRecord(
     'test',
-    JSON.stringify(['a:b:7', 'timer', 'url', 10, null, 12, null, null, 'ok', null, 200]),
+    JSON.stringify(['a:b:7', 0, 1, 10, null, 12, null, null, 'ok', null, null, null, null, 200]),
   );
   assert.deepEqual(rec, {
     fire_id: 'a:b:7',
@@ -37,6 +39,35 @@ test('a row: null where a field is absent, the trailing ones left off, the usual
     trigger: 'schedule',
     attempt: 1,
   });
+});
+
+test('a row as ktimer 4.0.0 and 3.0 stored it: type and kind by name, http_status, output, host, pid', () => {
+  const rec = decodeRunRecord(
+    'test',
+    JSON.stringify(['a:b:7', 'timer', 'url', 10, null, 12, null, null, 'ok', null, 200, [3, 0], 'h', 9]),
+  );
+  assert.deepEqual(
+    [rec.type, rec.kind, rec.http_status, rec.output_bytes, rec.host, rec.pid],
+    ['timer', 'url', 200, [3, 0], 'h', 9],
+  );
+});
+
+test('both forms of a row have the fields Lua reads without decoding where they were, and the same fields', () => {
+  for (const f of ['fire_id', 'finished'] as const)
+    assert.equal(RECORD_FIELDS_4_0.indexOf(f), RECORD_FIELDS.indexOf(f), f);
+  assert.deepEqual([...RECORD_FIELDS_4_0].sort(), [...RECORD_FIELDS].sort());
+});
+
+test('a row with a type or kind code this version does not know is refused', () => {
+  for (const codes of [
+    [3, 0],
+    [0, 2],
+    [-1, 0],
+  ])
+    assert.throws(
+      () => decodeRunRecord('history', JSON.stringify(['k:1', ...codes, 1, null, 2, null, null, 'ok'])),
+      /history/,
+    );
 });
 
 test('an object, as ktimer 2.0 stored a record, still reads', () => {

@@ -29,11 +29,12 @@ end
 -- too): a JSON array of RECORD_FIELDS by position, absent fields null and the trailing ones left
 -- off; so are those read back from the others (src/store/run-record.ts decodeRunRecord): the kid
 -- (in fire_id), ok (result is ok), trigger schedule and attempt 1. The names were a third of a
--- record's bytes, kept for every run.
+-- record's bytes, kept for every run; type and kind are their codes (ROW_CODES).
 local function record_row(rec)
   local row, last = {}, 0
   for i, f in ipairs(RECORD_FIELDS) do
     local v = rec[f]
+    if ROW_CODES[f] then v = ROW_CODES[f][v] end
     if (f == 'trigger' and v == TRIGGER.schedule) or (f == 'attempt' and v == 1) or v == '' then v = nil end
     if v ~= nil then last = i end
     row[i] = v == nil and cjson.null or v
