@@ -5,6 +5,7 @@ import { runAdd } from './add.js';
 import { runApply } from './apply.js';
 import { runBurst } from './burst.js';
 import { runCost } from './cost.js';
+import { runDashboard } from './dashboard.js';
 import { runHistory } from './history.js';
 import { runLateness } from './lateness.js';
 import { runObserved } from './observed.js';
@@ -27,6 +28,7 @@ for (const run of [
   runObserved,
   runPlacement,
   runApply,
+  runDashboard,
 ]) {
   const section = await run(reps);
   printSection(section);

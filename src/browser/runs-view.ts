@@ -1,5 +1,6 @@
 // The runs of every task across the fleet, newest first; failures only at the tick of a box.
 // A run's output is read when it is unfolded.
+import { runOfFireId } from '../runs/ids.js';
 import { call } from './api.js';
 import { resultEl, taskLink, timeEl } from './cells.js';
 import { fill, h, refreshButton, rowsOr, settled, table, titleBar } from './dom.js';
@@ -55,7 +56,7 @@ function runRow(r: RunSummary): HTMLElement {
     h(
       'td',
       { 'data-label': 'Fire' },
-      r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
+      runOfFireId(r.fire_id),
       r.trigger ? h('small', null, ` ${r.trigger}`) : null,
     ),
     h('td', { 'data-label': 'Result' }, resultEl(r)),

@@ -2,6 +2,7 @@
 // its history, each run's output folded under it (an output opened stays open as the history
 // is read again). The page follows the live feed. A task gone (a timer that fired, one deleted)
 // has its history page (#/history/KID): links lead there, never to a request that fails.
+import { runOfFireId } from '../runs/ids.js';
 import { call, type Reply, taskDefaults } from './api.js';
 import { resultEl, scheduleCell, timeEl } from './cells.js';
 import { fill, h, keepingFocus, rowsOr, table, titleBar } from './dom.js';
@@ -268,9 +269,10 @@ class TaskPage {
   }
 
   async loadRunning(): Promise<void> {
-    const reply = await call<RunningFire[]>('running').catch(() => null);
+    // This task's only: the fires hash is read by the server, not sent whole.
+    const reply = await call<RunningFire[]>('running', { kid: this.ownKid }).catch(() => null);
     if (!reply) return;
-    const mine = reply.data.filter((f) => f.kid === this.ownKid);
+    const mine = reply.data;
     drawRunning(this.running, this.runningList, this.tail, mine);
     const changed = this.runs.length > 0 !== mine.length > 0;
     this.runs = mine;
@@ -314,7 +316,7 @@ function runRow(r: RunRecord): HTMLElement {
     h(
       'td',
       { 'data-label': 'Fire' },
-      r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
+      runOfFireId(r.fire_id),
       r.trigger !== 'schedule' ? h('small', null, ` ${r.trigger}`) : null,
     ),
     h('td', { 'data-label': 'Result' }, resultEl(r)),

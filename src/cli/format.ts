@@ -4,6 +4,7 @@ import type { DaemonView } from '../service/fleet-service.js';
 import type { NextRuns, TaskView } from '../service/task-service.js';
 import { hostLabel } from '../labels.js';
 import type { RunRecord, RunSummary } from '../store/open-store.js';
+import { runOfFireId } from '../runs/ids.js';
 import { localIso } from '../tasks/iso-time.js';
 import { msOfSec, scheduleInWords } from '../tasks/schedule-words.js';
 import type { TaskWithKid } from '../tasks/task.js';
@@ -58,7 +59,7 @@ export function taskTable(tasks: readonly TaskView[], nowMs: number): string {
 /** `ktimer history`: a task's runs, latest start first. */
 export function historyTable(runs: readonly RunRecord[]): string {
   const rows = runs.map((r) => [
-    r.result === 'missed' ? '—' : r.fire_id.slice(r.fire_id.lastIndexOf(':') + 1),
+    r.result === 'missed' ? '—' : runOfFireId(r.fire_id),
     r.started === undefined ? '' : localIso(r.started * 1000),
     triggerInWords(r),
     outcomeInWords(r),

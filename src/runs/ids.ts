@@ -23,6 +23,12 @@ export const missedIdOf = (kid: string, firstDueMs: number): string =>
 /** The kid of a fire id (`kid:run`, `kid:run.attempt`): what comes before the last colon. */
 export const kidOfFireId = (fireId: string): string => fireId.slice(0, fireId.lastIndexOf(':'));
 
+/**
+ * The run part of a fire id, as a run is shown beside its task: `run` or `run.attempt` (`4`,
+ * `4.2`), or a missed record's `missed-T`; what comes after the last colon.
+ */
+export const runOfFireId = (fireId: string): string => fireId.slice(fireId.lastIndexOf(':') + 1);
+
 /** The fire id of the attempt after `record`'s, as finish.lua's retry names it. */
 export const nextAttemptId = (record: { fire_id: string; attempt: number }): string =>
   attemptIdOf(record.fire_id.replace(/\.\d+$/, ''), record.attempt + 1);

@@ -53,9 +53,13 @@ export class HistoryService {
     return { kid, runs: latestStartFirst(await (await this.deps.history()).ofTask(kid, count)) };
   }
 
-  /** The runs under way across the fleet, and those about to start (the fires hash), oldest first. */
-  async running(): Promise<RunningFire[]> {
-    return (await this.deps.history()).running();
+  /**
+   * The runs under way across the fleet, and those about to start (the fires hash), oldest first;
+   * given a task (kid or name), its own only: what its page polls.
+   */
+  async running(ref?: string): Promise<RunningFire[]> {
+    const kid = ref === undefined ? undefined : await this.deps.resolveKid(ref);
+    return (await this.deps.history()).running(kid);
   }
 
   /** The last `count` runs on record of every task, latest start first. */

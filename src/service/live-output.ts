@@ -1,7 +1,8 @@
 // The live tail as the command line (`output --follow`) and the web API (`output_live`) read it:
 // one page at a time, from where the last page ended. Each read also says that someone follows
 // the run, so the daemon running it publishes its output (store/live-output-store.ts); the page
-// says whether the run waits, runs or has ended, and once it is on record, the record.
+// says whether the run waits, runs or has ended, and once it is on record, the record. A page
+// costs two round trips (the clock, then the rest at once), a third once the run is on record.
 import { KtimerError } from '../errors.js';
 import {
   type HistoryStore,
@@ -38,15 +39,21 @@ export async function liveOutputPage(
   fireId: string,
   after: string,
 ): Promise<LiveOutputPage> {
+  const from = checkedAfter(after);
   const [live, history, nowMs] = await Promise.all([deps.live(), deps.history(), deps.nowMs()]);
-  await live.watch(fireId, nowMs, nowMs + WATCH_MS);
-  const entries = await live.read(fireId, checkedAfter(after));
+  // One round trip after the clock's (the commands sent together on the connection): the watch,
+  // the output, and the run's state (not needed when its end is among the entries, but cheap).
+  const [, entries, fireState] = await Promise.all([
+    live.watch(fireId, nowMs, nowMs + WATCH_MS),
+    live.read(fireId, from),
+    history.stateOf(fireId),
+  ]);
   const chunks = entries.flatMap((e) =>
     'chunk' in e ? [{ stream: e.chunk.stream, text: e.chunk.text, dropped_bytes: e.chunk.droppedBytes }] : [],
   );
   const liveEnded = entries.some((e) => 'ended' in e);
   const page = { fire_id: fireId, chunks, live_ended: liveEnded, next: entries.at(-1)?.id ?? after };
-  const state = liveEnded ? null : await history.stateOf(fireId);
+  const state = liveEnded ? null : fireState;
   if (state === 'started') return { ...page, state: 'running', record: null };
   if (state !== null) return { ...page, state: 'waiting', record: null };
   const record = await history.byFireId(fireId);

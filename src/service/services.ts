@@ -44,6 +44,10 @@ export function openServices({ config, store, onChange, actor, warn }: ServicesD
     timezone,
     warn,
   });
+  const board = new TaskBoard({
+    tasks: async () => (await store()).tasks,
+    history: async () => (await store()).history,
+  });
   const tasks = new TaskService({
     config,
     store: async () => (await store()).tasks,
@@ -51,6 +55,8 @@ export function openServices({ config, store, onChange, actor, warn }: ServicesD
     onChange: (change) => {
       onChange(change);
       changes.record(change);
+      // The board's tasks read before it are stale now (their change log entry may come later).
+      board.forget();
     },
     liveLabels: () => fleet.liveLabels(),
   });
@@ -60,10 +66,6 @@ export function openServices({ config, store, onChange, actor, warn }: ServicesD
     resolveKid: (ref) => tasks.resolveHistoryKid(ref),
     nowMs,
     timezone,
-  });
-  const board = new TaskBoard({
-    tasks: async () => (await store()).tasks,
-    history: async () => (await store()).history,
   });
   return { tasks, history, fleet, changes, board };
 }

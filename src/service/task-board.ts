@@ -1,8 +1,12 @@
-// The dashboard's tasks at a glance (issue 26): every task read once per request, filtered by
-// state (failing, running, paused), type, group and search, each state with its count, sorted by
-// a column and cut into numbered pages. Redis keeps no index of these, so the tasks are read by
-// HSCAN in pages (TaskStore.scanAll: no one command holds Redis up) and the rest is done here, in
-// the web thread; BOARD_MAX_TASKS bounds what one request reads (docs/dashboard.md says so).
+// The dashboard's tasks at a glance (issue 26): every task, filtered by state (failing, running,
+// paused), type, group and search, each state with its count, sorted by a column and cut into
+// numbered pages. Redis keeps no index of these, so the tasks are read by HSCAN in pages
+// (TaskStore.scanAll: no one command holds Redis up) and the rest is done here, in the web
+// thread; BOARD_MAX_TASKS bounds what one read takes (docs/dashboard.md says so). Reading 5,000
+// tasks and their last runs takes tens of ms, so a read serves the requests after it for up to
+// BOARD_FRESH_MS while nothing changed: the store's stamp (newest run and change on record, the
+// task count; one round trip) is the same and no change was made through these services. The
+// runs under way are read afresh for each request.
 import { usageError } from '../errors.js';
 import type { HistoryStore, RunningFire, RunSummary, TaskStore } from '../store/open-store.js';
 import { KID_FORM } from '../runs/ids.js';
@@ -16,6 +20,8 @@ import { lastRunFields, type LastRunFields, withSchedule } from './task-service.
 export const BOARD_MAX_TASKS = 50_000;
 export const BOARD_DEFAULT_SIZE = 20;
 export const BOARD_MAX_SIZE = 100;
+/** How long one read of every task serves the next requests at most, while nothing changed. */
+export const BOARD_FRESH_MS = 2000;
 
 export const BOARD_STATES = ['all', 'failing', 'running', 'paused'] as const;
 export type BoardState = (typeof BOARD_STATES)[number];
@@ -64,6 +70,8 @@ export interface Board {
 export interface TaskBoardDeps {
   tasks: () => Promise<TaskStore>;
   history: () => Promise<HistoryStore>;
+  /** A monotonic clock, ms (tests drive it). */
+  clockMs?: () => number;
 }
 
 /** Kids one names request may ask at most. */
@@ -73,6 +81,15 @@ interface Row {
   task: TaskWithKid;
   last: RunSummary | null;
   running: RunningFire[];
+}
+
+/** Every task read once, with its last run: what serves the requests while it is fresh. */
+interface Snapshot {
+  rows: readonly Omit<Row, 'running'>[];
+  complete: boolean;
+  corrupt: number;
+  stamp: string;
+  readAtMs: number;
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
@@ -104,7 +121,34 @@ const nextOf = (r: Row): number =>
   r.task.paused !== undefined ? Number.POSITIVE_INFINITY : r.task.run_nexttime;
 
 export class TaskBoard {
-  constructor(private readonly deps: TaskBoardDeps) {}
+  private snapshot: Snapshot | null = null;
+  /** The read under way, which requests meanwhile share while the stamp is the same. */
+  private reading: { stamp: string; snapshot: Promise<Snapshot> } | null = null;
+  private readonly clockMs: () => number;
+
+  constructor(private readonly deps: TaskBoardDeps) {
+    this.clockMs = deps.clockMs ?? (() => performance.now());
+  }
+
+  /** A change was made (through these services): the next request reads every task again. */
+  forget(): void {
+    this.snapshot = null;
+    // A read begun before the change is not kept (it is no longer this.reading).
+    this.reading = null;
+  }
+
+  /**
+   * Reads every task now, kept as any read is: a login calls it, as the list's first request
+   * comes next. Never fails: that request reports what went wrong.
+   */
+  async warm(): Promise<void> {
+    try {
+      const tasks = await this.deps.tasks();
+      await this.tasksAsOf(tasks, await tasks.boardStamp());
+    } catch {
+      // The list's own request reads again and says why.
+    }
+  }
 
   async page(q: BoardQuery): Promise<Board> {
     const state = oneOf('state', q.state, BOARD_STATES, 'all');
@@ -171,28 +215,31 @@ export class TaskBoard {
   /** Every task (BOARD_MAX_TASKS at most) with its group, last run and runs under way. */
   private async readRows(): Promise<{ rows: Row[]; complete: boolean; corrupt: number }> {
     const tasks = await this.deps.tasks();
-    const [scan, running] = await Promise.all([
-      tasks.scanAll(BOARD_MAX_TASKS),
-      (await this.deps.history()).running(),
-    ]);
+    const [stamp, running] = await Promise.all([tasks.boardStamp(), (await this.deps.history()).running()]);
     const byKid = new Map<string, RunningFire[]>();
     for (const fire of running) {
       if (fire.state !== 'started' && fire.state !== 'leased') continue;
       byKid.set(fire.kid, [...(byKid.get(fire.kid) ?? []), fire]);
     }
-    const rows: Row[] = [];
-    let corrupt = 0;
-    for (const { kid, raw } of scan.rows) {
-      const read = readTask(kid, raw);
-      if (read) rows.push({ ...read, last: null, running: byKid.get(kid) ?? [] });
-      else corrupt++;
-    }
-    const lasts = await lastRunsOf(
-      tasks,
-      rows.map((r) => r.task.kid),
-    );
-    rows.forEach((r, i) => (r.last = lasts[i] ?? null));
-    return { rows, complete: scan.complete, corrupt };
+    const { rows, complete, corrupt } = await this.tasksAsOf(tasks, stamp);
+    return { rows: rows.map((r) => ({ ...r, running: byKid.get(r.task.kid) ?? [] })), complete, corrupt };
+  }
+
+  /** The snapshot if still fresh for `stamp`, else a new read (shared with requests meanwhile). */
+  private async tasksAsOf(tasks: TaskStore, stamp: string): Promise<Snapshot> {
+    const kept = this.snapshot;
+    if (kept && kept.stamp === stamp && this.clockMs() - kept.readAtMs < BOARD_FRESH_MS) return kept;
+    if (this.reading?.stamp === stamp) return this.reading.snapshot;
+    const reading = { stamp, snapshot: readSnapshot(tasks, stamp, this.clockMs()) };
+    this.reading = reading;
+    // Kept only if it is still the latest read: not one begun before a change or a newer stamp.
+    const done = (read: Snapshot | null) => {
+      if (this.reading !== reading) return;
+      this.reading = null;
+      if (read) this.snapshot = read;
+    };
+    reading.snapshot.then(done, () => done(null));
+    return reading.snapshot;
   }
 
   /** The page's rows as shown, a failed last run with its error and timeout from its record. */
@@ -223,9 +270,20 @@ function readTask(kid: string, raw: string): { task: TaskWithKid } | null {
   }
 }
 
-/** Last runs of many tasks, 1,000 kids a round trip. */
-async function lastRunsOf(tasks: TaskStore, kids: string[]): Promise<(RunSummary | null)[]> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < kids.length; i += 1000) chunks.push(kids.slice(i, i + 1000));
-  return (await Promise.all(chunks.map((c) => tasks.lastRuns(c)))).flat();
+/** Every task (BOARD_MAX_TASKS at most) with its group and last run, as of `stamp`. */
+async function readSnapshot(tasks: TaskStore, stamp: string, readAtMs: number): Promise<Snapshot> {
+  // Each page's last runs are asked as it comes, while the scan goes on.
+  const lastsByPage: Promise<(RunSummary | null)[]>[] = [];
+  const scan = await tasks.scanAll(BOARD_MAX_TASKS, (page) =>
+    lastsByPage.push(tasks.lastRuns(page.map((r) => r.kid))),
+  );
+  const lasts = (await Promise.all(lastsByPage)).flat();
+  const rows: { task: TaskWithKid; last: RunSummary | null }[] = [];
+  let corrupt = 0;
+  scan.rows.forEach(({ kid, raw }, i) => {
+    const read = readTask(kid, raw);
+    if (read) rows.push({ ...read, last: lasts[i] ?? null });
+    else corrupt++;
+  });
+  return { rows, complete: scan.complete, corrupt, stamp, readAtMs };
 }

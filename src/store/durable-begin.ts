@@ -112,9 +112,16 @@ async function beginRetrying(
   const late = clock.nowMs() - begun.nowMs > keepMs / 4;
   if (!late || lateBegins >= LATE_BEGINS || options.shouldGiveUp() || !begun.allowed.some(Boolean))
     return begun;
-  const held = fires.filter((_, i) => begun.allowed[i]);
-  const again = await beginRetrying(store, held, options, lateBegins + 1);
-  const allowed = fires.map((f) => again.allowed[held.indexOf(f)] === true);
+  const heldAt = fires.flatMap((_, i) => (begun.allowed[i] ? [i] : []));
+  const again = await beginRetrying(
+    store,
+    heldAt.map((i) => fires[i] as Fire),
+    options,
+    lateBegins + 1,
+  );
+  // Each fire's place among those begun again (not an indexOf per fire: a batch is hundreds).
+  const allowed = fires.map(() => false);
+  heldAt.forEach((i, j) => (allowed[i] = again.allowed[j] === true));
   return { allowed, nowMs: again.nowMs };
 }
 

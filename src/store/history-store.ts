@@ -77,9 +77,9 @@ export class HistoryStore {
     return queued !== null && queued.includes(`"id":${JSON.stringify(fireId)}`) ? 'queued' : null;
   }
 
-  /** The runs under way across the fleet (and those about to start), oldest first. */
-  running(): Promise<RunningFire[]> {
-    return runningFires(this.redis);
+  /** The runs under way across the fleet (and those about to start), oldest first; or `kid`'s only. */
+  running(kid?: string): Promise<RunningFire[]> {
+    return runningFires(this.redis, kid);
   }
 
   /** Runs of every task, newest first, as the stream keeps them (a summary each). */

@@ -1,20 +1,40 @@
 // The runs under way across the fleet, read from the fires hash (claim.lua, begin.lua and
 // run.lua write it; runs/fire.ts says what a fire is): one HVALS, read-only. The hash holds only
-// fires handed out and not yet on record, a few per daemon slot, so reading it whole is cheap.
+// fires handed out and not yet on record, a few per daemon slot, so reading it whole is cheap;
+// one task's (its page polls them) are its fields `kid:*`, found by HSCAN MATCH, the rest not sent.
 import { isFireState, type RunningFire } from '../runs/fire.js';
 import { hostPidOf } from '../runs/ids.js';
 import type { RedisAccess } from './redis-access.js';
 
 export type { RunningFire };
 
-export async function runningFires(redis: RedisAccess): Promise<RunningFire[]> {
-  const raw = await redis.call((c) => c.hvals(redis.keys.fires));
+/** Fields of the fires hash one HSCAN step looks at. */
+const SCAN_COUNT = 1000;
+
+/** The runs under way (and about to start), oldest first: the fleet's, or task `kid`'s only. */
+export async function runningFires(redis: RedisAccess, kid?: string): Promise<RunningFire[]> {
+  const raw =
+    kid === undefined ? await redis.call((c) => c.hvals(redis.keys.fires)) : await firesOf(redis, kid);
   const out: RunningFire[] = [];
   for (const json of raw) {
     const fire = readFire(json);
     if (fire) out.push(fire);
   }
   return out.sort((a, b) => (a.started_ms ?? a.due_ms) - (b.started_ms ?? b.due_ms));
+}
+
+/** The fires of one task: the hash's fields `kid:run` (runs/ids.ts fireIdOf), their JSON. */
+async function firesOf(redis: RedisAccess, kid: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, flat] = await redis.call((c) =>
+      c.hscan(redis.keys.fires, cursor, 'MATCH', `${kid}:*`, 'COUNT', SCAN_COUNT),
+    );
+    for (let i = 1; i < flat.length; i += 2) out.push(flat[i] as string);
+    cursor = next;
+  } while (cursor !== '0');
+  return out;
 }
 
 function readFire(json: string): RunningFire | null {

@@ -97,17 +97,38 @@ export class TaskStore {
   /**
    * Every task as stored (JSON, undecoded), read by HSCAN in pages (no one command holds Redis up
    * for long), `max` at most: the dashboard's filters and sorting (service/task-board.ts).
-   * `complete` is false when there were more.
+   * `complete` is false when there were more. `onPage` sees each page as it comes.
    */
-  async scanAll(max: number): Promise<{ rows: { kid: string; raw: string }[]; complete: boolean }> {
+  async scanAll(
+    max: number,
+    onPage: (rows: readonly { kid: string; raw: string }[]) => void = () => {},
+  ): Promise<{ rows: { kid: string; raw: string }[]; complete: boolean }> {
     const rows: { kid: string; raw: string }[] = [];
     let cursor = '0';
     do {
       const step = await this.scanTasks(cursor, SCAN_COUNT);
+      onPage(step.rows);
       rows.push(...step.rows);
       cursor = step.cursor;
     } while (cursor !== '0' && rows.length < max);
     return { rows: rows.slice(0, max), complete: cursor === '0' && rows.length <= max };
+  }
+
+  /**
+   * What changes when the tasks as the board shows them change: the newest run on record (a run
+   * ended: a last run, a timer gone, a ticker's next time), the newest change on record (add,
+   * update, pause, del ... from any process) and the number of tasks; one round trip.
+   */
+  async boardStamp(): Promise<string> {
+    const { runs, changes, pool } = this.redis.keys;
+    const [run, change, count] = await this.redis.call((c) =>
+      Promise.all([
+        c.xrevrange(runs, '+', '-', 'COUNT', 1),
+        c.xrevrange(changes, '+', '-', 'COUNT', 1),
+        c.hlen(pool),
+      ]),
+    );
+    return `${run[0]?.[0] ?? '-'} ${change[0]?.[0] ?? '-'} ${count}`;
   }
 
   /** Tasks as stored (JSON, undecoded), null where a kid has none. */

@@ -147,8 +147,9 @@ export const ACTIONS: Record<string, Action> = {
     const live = daemons.filter((d) => d.state === 'live').length;
     return { data: daemons, msg: `${live} live daemon(s) in fleet ${name}`, extra: { fleet: name } };
   },
-  running: async (_p, { history }) => {
-    const fires = await history.running();
+  running: async (p, { history }) => {
+    const kid = p.get('kid');
+    const fires = await history.running(kid === undefined || kid.trim() === '' ? undefined : kid);
     return { data: fires, msg: `${fires.length} runs under way or about to start` };
   },
   board: async (p, { board }) => {
@@ -201,6 +202,8 @@ export const READ_ACTIONS: ReadonlySet<string> = new Set([
   'daemons',
   // A running run's live output (issue 24): it asks the daemon to publish it, and changes no task.
   'output_live',
+  // A group's jobs file: the tasks as `get` shows them to the viewer already, written as a file.
+  'export',
 ]);
 
 /**

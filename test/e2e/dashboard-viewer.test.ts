@@ -55,6 +55,7 @@ test('a viewer reads everything and changes nothing: API (passwd, Bearer) and da
     time: '3600',
     command: 'true',
     name: 'watched',
+    group: 'kept',
   });
   assert.equal(added.http, 200, JSON.stringify(added));
   const before = (await web.api({ action: 'get', kid: 'watched' })).body;
@@ -63,7 +64,7 @@ test('a viewer reads everything and changes nothing: API (passwd, Bearer) and da
     ((await uiCall(web.port, '/ui/session', session)).json?.data as { role: string }).role,
     'viewer',
   );
-  // Every action not on the viewer's list, those added later too, apply and export among them.
+  // Every action not on the viewer's list, those added later too, apply among them.
   const changes = Object.keys(ACTIONS).filter((a) => !READ_ACTIONS.has(a));
   assert.ok(changes.includes('apply') && Object.keys(CHANGES).every((a) => changes.includes(a)));
   for (const action of changes) {
@@ -78,6 +79,16 @@ test('a viewer reads everything and changes nothing: API (passwd, Bearer) and da
   }
   assert.deepEqual((await web.api({ action: 'get', kid: 'watched' })).body, before, 'nothing changed');
   assert.equal((await web.api({ action: 'get', kid: 'by-viewer' })).http, 404);
+  // A group's jobs file: only read (docs/dashboard.md: a viewer may do the actions that only read).
+  const file = await web.api<{ data: string }>({ action: 'export', group: 'kept', passwd: VIEWER });
+  assert.equal(file.http, 200, JSON.stringify(file.body));
+  assert.match(file.body.data, /watched/);
+  const fileUi = await uiCall(web.port, '/ui/api', {
+    method: 'POST',
+    ...session,
+    form: { action: 'export', group: 'kept' },
+  });
+  assert.equal(fileUi.status, 200, fileUi.text);
   for (const action of ['count', 'list', 'board', 'running', 'runs', 'changes', 'info', 'daemons']) {
     assert.equal((await web.api({ action, passwd: VIEWER })).http, 200, `API ${action}`);
     assert.equal(

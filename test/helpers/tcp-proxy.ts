@@ -8,6 +8,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private cutOff = false;
+  private delayMs = 0;
 
   private constructor(
     private readonly server: Server,
@@ -20,6 +21,11 @@ export class TcpProxy {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     accepted.proxy = new TcpProxy(server, (server.address() as { port: number }).port);
     return accepted.proxy;
+  }
+
+  /** Every byte the client sends reaches Redis `ms` later (a slow network; 0: at once). */
+  delay(ms: number): void {
+    this.delayMs = ms;
   }
 
   /** The partition begins. */
@@ -56,7 +62,10 @@ export class TcpProxy {
       upstream.destroy();
     };
     client.on('data', (d) => {
-      if (!this.cutOff) upstream.write(d);
+      if (this.cutOff) return;
+      // One fixed delay: the bytes keep their order.
+      if (this.delayMs === 0) upstream.write(d);
+      else setTimeout(() => upstream.write(d), this.delayMs);
     });
     upstream.on('data', (d) => {
       if (!this.cutOff) client.write(d);

@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { slotsDue } from '../../src/runs/grid.js';
-import { attemptIdOf, fireIdOf, hostPidOf, kidOfFireId } from '../../src/runs/ids.js';
+import {
+  attemptIdOf,
+  fireIdOf,
+  hostPidOf,
+  kidOfFireId,
+  missedIdOf,
+  runOfFireId,
+} from '../../src/runs/ids.js';
 import { commandKind } from '../../src/runs/kinds.js';
 import { jitterOf, retryWaitMs } from '../../src/runs/retry.js';
 import { msOfSec, secOfMs, wholeMs } from '../../src/runs/units.js';
@@ -70,6 +77,13 @@ test('fire ids, attempts, the kid of a fire id, and the host and pid of an owner
   for (const id of ['k:1', 'a:b:12.9', 'nightly:3.2']) {
     assert.equal(await lua('return kid_of_fire_id(ARGV[1])', id), kidOfFireId(id), id);
   }
+  // The run part, as the dashboard and `ktimer history` show it beside the task.
+  const kid = 'f'.repeat(32);
+  assert.deepEqual(
+    [fireIdOf(kid, 4), attemptIdOf(fireIdOf(kid, 4), 2), missedIdOf(kid, 1_800_000_000_500)].map(runOfFireId),
+    ['4', '4.2', 'missed-1800000000'],
+  );
+  for (const id of ['k:1', 'a:b:12.9']) assert.equal(`${kidOfFireId(id)}:${runOfFireId(id)}`, id);
   for (const owner of ['host:42:ab', 'a:b:7:x', 'A', 'h:1:', 'h:x:1']) {
     const [host, pid] = (await lua('local h, p = host_pid_of(ARGV[1]) return { h, p or false }', owner)) as [
       string,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KtimerError } from '../../src/errors.js';
 import { ChangeLog } from '../../src/service/change-log.js';
-import { TaskBoard } from '../../src/service/task-board.js';
+import { BOARD_FRESH_MS, TaskBoard } from '../../src/service/task-board.js';
 import { ChangeStore } from '../../src/store/change-store.js';
 import { HistoryStore } from '../../src/store/history-store.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
@@ -128,9 +128,83 @@ test('runs under way come from the fires hash: which daemon, since when; the boa
       attempt: 1,
     },
   );
+  // One task's: its fields only (a task's page polls them), another's none.
+  assert.deepEqual(await history.running(kidOf(1)), running);
+  assert.deepEqual(await history.running(kidOf(2)), []);
   const page = await board.page({ state: 'running' });
   assert.equal(page.counts.running, 1);
   assert.equal(page.tasks[0]?.running?.[0]?.host, 'db1');
+});
+
+test('one read of every task serves the board for BOARD_FRESH_MS while nothing changed; a run, a change, a task added or forget() end it at once', async () => {
+  const { keys, access, stores, history } = setup();
+  let clock = 0;
+  const board = new TaskBoard({
+    tasks: async () => stores.tasks,
+    history: async () => history,
+    clockMs: () => clock,
+  });
+  const named = (i: number, name: string) =>
+    [kidOf(i), storedTask({ type: 'ticker', time: 1, limit: 0, name, run_nexttime: T0 / 1000 + i })] as const;
+  await storeTasks(redis.client, keys, [named(1, 'one'), named(2, 'two')]);
+  const names = async (q = {}) => (await board.page(q)).tasks.map((t) => t.name);
+  assert.deepEqual(await names(), ['one', 'two']);
+  // Written behind the services' back (no run, no change on record, as many tasks): not seen...
+  const renamed = () => redis.client.hset(keys.pool, kidOf(1), encodeTask(named(1, `one-${clock}`)[1]));
+  await renamed();
+  assert.deepEqual(await names(), ['one', 'two']);
+  clock += BOARD_FRESH_MS - 1;
+  assert.deepEqual(await names({ search: 'one' }), ['one'], 'the filters work on the kept read');
+  // ... until the read is BOARD_FRESH_MS old.
+  clock += 1;
+  assert.deepEqual(await names(), ['one-0', 'two']);
+
+  // A change on record (any process's `ktimer pause`, say): read again at once.
+  await renamed();
+  await new ChangeStore(access, { maxEntries: 100, maxAgeMs: 86_400_000 }).append(
+    [{ op: 'pause' }],
+    Date.now(),
+  );
+  assert.deepEqual(await names(), [`one-${clock}`, 'two']);
+  // A task added.
+  clock += 1;
+  await renamed();
+  await storeTasks(redis.client, keys, [named(3, 'three')]);
+  assert.deepEqual(await names(), [`one-${clock}`, 'two', 'three']);
+  // A change through these services (forget), before its change log entry is written.
+  clock += 1;
+  await renamed();
+  board.forget();
+  assert.deepEqual(await names(), [`one-${clock}`, 'two', 'three']);
+  // A run on record: its task's last run shows at once; runs under way are read for each request.
+  assert.equal((await board.page({ state: 'failing' })).total, 0);
+  await claimBeginFinish(stores.fires, {
+    nowMs: T0 + 1500,
+    endingOf: (f) => endingOf(f, { startedMs: T0 + 1500, ok: false }),
+  });
+  assert.deepEqual(
+    (await board.page({ state: 'failing' })).tasks.map((t) => t.name),
+    [`one-${clock}`],
+  );
+  const claimed = await stores.fires.claim({
+    nowMs: T0 + 2500,
+    owner: 'db1:4242:x',
+    leaseMs: 5000,
+    maxShell: 5,
+    maxUrl: 5,
+    expireLimitSec: 0,
+  });
+  const fired = claimed.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
+  await stores.fires.begin({ nowMs: T0 + 2503, owner: 'db1:4242:x', keepMs: 60_000, fires: fired });
+  assert.equal((await board.page({})).counts.running, fired.length);
+  assert.ok(fired.length > 0);
+  // A read begun by warm() (a login) serves the next request as well.
+  clock += BOARD_FRESH_MS;
+  await board.warm();
+  await redis.client.hset(keys.pool, kidOf(2), encodeTask(named(2, 'two-renamed')[1]));
+  assert.ok((await names()).includes('two'));
+  clock += BOARD_FRESH_MS;
+  assert.ok((await names()).includes('two-renamed'));
 });
 
 test('names: a task gone is said gone, not refused; a kid of another form is', async () => {

@@ -3,7 +3,7 @@
 // repeated time at its first occurrence), and an hourly job has no gap and no double.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkCron, checkZone, cronTimesAfter } from '../../src/tasks/cron.js';
+import { COMPILED_MAX, checkCron, checkZone, compiledCount, cronTimesAfter } from '../../src/tasks/cron.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000', '');
 const at = (text: string) => Date.parse(text);
@@ -96,4 +96,13 @@ test('5 or 6 fields, nicknames, names, L and #; the rest is a usage error with t
   // An alias is kept as written (issue 26: "Asia/Kolkata" showed as "Asia/Calcutta").
   assert.equal(checkZone('Asia/Kolkata'), 'Asia/Kolkata');
   assert.equal(checkZone('US/Eastern'), 'US/Eastern');
+});
+
+test('compiled expressions kept are bounded (each holds ~80 KiB of croner year table)', () => {
+  const after = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < COMPILED_MAX + 100; i++) {
+    const [next] = cronTimesAfter(`${i % 60} ${Math.floor(i / 60) % 24} * * *`, 'UTC', after, 1);
+    assert.ok(next !== undefined && next > after);
+  }
+  assert.equal(compiledCount(), COMPILED_MAX);
 });

@@ -276,3 +276,8 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() => fireScripts.RUN.decode(1));
   internal(() => fireScripts.BEGIN.decode([1, 2]));
 });
+
+test('claim.lua stays 150 lines or fewer: its phases live in includes (issue 22)', () => {
+  const lines = readFileSync(new URL('claim.lua', LUA_DIR), 'utf8').trimEnd().split('\n').length;
+  assert.ok(lines <= 150, `claim.lua has ${lines} lines; move a phase into include/claim-*.lua`);
+});

@@ -100,40 +100,12 @@
 --#include include/claim-missed.lua
 --#include include/claim-task.lua
 --#include include/claim-due.lua
+--#include include/claim-left.lua
+--#include include/claim-state.lua
 
 local a = ARGS.claim()
--- Leases and tokens are in whole ms.
-local now_int = math.floor(a.now_ms)
--- The claim's state, handed to each phase.
-local c = {
-  keys = {
-    pool = KEYS[1], schedule = KEYS[2], leases = KEYS[3], fires = KEYS[4], names = KEYS[7], retrying = KEYS[10],
-    unread = KEYS[16] .. a.owner,
-  },
-  now_ms = a.now_ms, now = a.now_ms / 1000, now_int = now_int, owner = a.owner, lease_ms = a.lease_ms,
-  begin_keep_ms = a.begin_keep_ms, claim_seq = a.claim_seq, acked_seq = a.acked_seq,
-  room = { shell = a.max_shell, url = a.max_url }, expire_limit_sec = a.expire_limit_sec,
-  max_skip = a.max_skip, low_water = a.cron_low_water, lost_after_ms = a.lost_after_ms,
-  history = {
-    prefix = a.history_prefix, per_task = a.per_task, max_age_ms = a.max_age_ms, max_runs = a.max_runs,
-    now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6], streak_prefix = a.streak_prefix,
-    output_prefix = a.output_prefix, output_bytes_key = KEYS[12], output_swept_key = KEYS[13],
-    max_output = a.max_output,
-  },
-  ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix },
-  -- Where a task or a run waits for a daemon that may run it, and what this daemon holds.
-  place = placement_of(KEYS[14], KEYS[2], KEYS[3]), held = {},
-  -- The reply; leases handed out (each gets its own token); a task moved on to a time still due.
-  out = { false, -1, 0, 0 }, seq = 0, catching_up = false,
-}
-c.overlap = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], placement = c.place, now_ms = now_int }
--- A lost run's retry (include/retry.lua), decided as finish.lua decides a failed one's, and placed
--- as any run handed out without an owner.
-c.retries = {
-  pool_key = KEYS[1], paused_key = KEYS[11], fires_key = KEYS[4], retrying_key = KEYS[10],
-  running_key = KEYS[8], ended = c.ended, placement = c.place, now_ms = now_int,
-}
-for label in string.gmatch(a.labels or '', '[^,]+') do c.held[label] = true end
+local c = claim_state(a, KEYS)
+local now_int = c.now_int
 
 -- The label sets due (their schedule or pending runs) that this daemon may run.
 local sets = {}
@@ -142,24 +114,6 @@ for _, set in ipairs(redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', a.now_ms)) do
 end
 local sources = { source_of(KEYS[2], '') }
 for _, set in ipairs(sets) do sources[#sources + 1] = source_of(schedule_key(c.place, set), set) end
-
--- The earliest time of the first label set in the registry this daemon may run, merged into the
--- reply (its schedule's score as stored, its pending runs' deadline in ms).
-local function next_placed(out)
-  for from = 0, math.huge, 64 do
-    local page = redis.call('ZRANGE', KEYS[14], from, from + 63)
-    if #page == 0 then return end
-    for _, set in ipairs(page) do
-      if holds_all(c.held, set) then
-        local head = redis.call('ZRANGE', schedule_key(c.place, set), 0, 0, 'WITHSCORES')
-        if head[2] and (not out[1] or tonumber(head[2]) < tonumber(out[1])) then out[1] = head[2] end
-        local waiting = redis.call('ZRANGE', pending_key(c.place, set), 0, 0, 'WITHSCORES')
-        if waiting[2] and (out[2] < 0 or tonumber(waiting[2]) < out[2]) then out[2] = tonumber(waiting[2]) end
-        return
-      end
-    end
-  end
-end
 
 -- 0. What this daemon's earlier claims began and it never read.
 redeliver(c)
@@ -172,26 +126,9 @@ placed_done(c.place)
 -- A daemon that never claims again leaves nothing behind: its unread fires go lost on their own.
 if c.unread then redis.call('PEXPIREAT', c.keys.unread, now_int + c.begin_keep_ms) end
 
--- 4. What is left, and when to look again: the earliest schedule score (exact, as stored) and
--- lease deadline. Due tasks beyond those passed over, with room and allowance left, mean the
--- budget ran out: go on at once. Anything else still due (passed over, or a lease that ran out)
--- waits for room.
-local out = c.out
-out[3] = due_left(c, sources, c.room.shell + c.room.url > 0 and skipped <= c.max_skip)
-local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-if head[2] then out[1] = head[2] end
-local lease_head = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-if lease_head[2] then out[2] = tonumber(lease_head[2]) end
-next_placed(out)
-if out[2] >= 0 and out[2] <= now_int and out[3] == 0 then out[3] = 1 end
+-- 4. What is left, and when to look again (include/claim-left.lua).
+local out = what_is_left(c, sources, skipped)
 
 -- 5. Who polls (see the top).
-local poller_key = KEYS[15] .. (a.labels or '')
-local poller = redis.call('GET', poller_key)
-if out[3] == 1 then
-  if poller == a.owner then redis.call('DEL', poller_key) end
-elseif not poller or poller == a.owner then
-  redis.call('SET', poller_key, a.owner, 'PXAT', now_int + a.poll_ms)
-  out[4] = 1
-end
+who_polls(c, out, KEYS[15] .. (a.labels or ''), a.poll_ms)
 return out

@@ -146,6 +146,8 @@ export class Dashboard {
     });
     if (verdict === 'locked') return fail(429, lockedMessage(this.guard.limit));
     if (verdict === 'wrong') return fail(401, 'wrong password');
+    // The tasks list is the page's first request after this: its read of every task starts now.
+    void this.deps.board.warm();
     const opened = await this.sessions.open(cookieValue(req.headers.cookie, BROWSER_COOKIE), verdict);
     if (opened === 'busy')
       return fail(

@@ -72,6 +72,8 @@ end
 -- `cap` tasks); nil when none is left. A short page was the last, unless a task met in it moved
 -- on to a time still due (a catch-up: met again further on).
 local function head_of(c, s, cap)
+  -- Its head is kept until it is used: a merge over many label sets asks every source each pick.
+  if s.head then return s.head, s.head_at end
   if s.i > #s.buf then
     if s.read and s.short and not s.catching_up then
       s.done = true
@@ -87,7 +89,8 @@ local function head_of(c, s, cap)
       return nil
     end
   end
-  return s.buf[s.i], tonumber(s.buf[s.i + 1])
+  s.head, s.head_at = s.buf[s.i], tonumber(s.buf[s.i + 1])
+  return s.head, s.head_at
 end
 
 -- Claims what is due in the sources, as room allows, in order of due time across them (a merge
@@ -105,7 +108,7 @@ local function claim_due(c, sources)
       if k and (not best or at < score) then best, kid, score = s, k, at end
     end
     if not best then break end
-    best.i = best.i + 2
+    best.i, best.head = best.i + 2, nil
     budget = budget - 1
     if not claim_or_pass(c, best, kid, score) then
       best.skipped = best.skipped + 1
