@@ -3,7 +3,14 @@
 // processed by 1 and by 3 workers calling the same sink, each on a Redis of its own. Redis CPU
 // (INFO cpu: user + sys of the server) and its script/command calls (INFO commandstats) are read
 // before the first due time and after the last call arrived, and divided by the calls made.
-// Run alone: node --import tsx bench/redis-cpu.ts [rate] [seconds]
+// Run alone: node --import tsx bench/redis-cpu.ts [rate] [seconds] [--scripts | --ktimer]
+// --ktimer: ktimer alone (1 and 3 daemons), for a quick look; the table needs BullMQ beside it.
+// --scripts: ktimer alone, with every command in the slowlog (threshold 0) and a breakdown per
+// script printed (calls per fire, µs of script time per call); the slowlog costs Redis CPU, so
+// its CPU figures are not the ones to compare.
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { readLua } from '../src/store/script.js';
 import { Bull, callSink } from './lib/bull.js';
 import { fmt, machine, printSection, ratio, type Section } from './lib/report.js';
 import {
@@ -20,6 +27,8 @@ const RATE = Number(process.argv[2] ?? 1000);
 const SECONDS = Number(process.argv[3] ?? 10);
 const COUNT = RATE * SECONDS;
 const LEAD_MS = 5000;
+const BY_SCRIPT = process.argv.includes('--scripts');
+const KTIMER_ONLY = BY_SCRIPT || process.argv.includes('--ktimer');
 
 interface Work {
   /** Redis CPU per fire, µs. */
@@ -56,6 +65,46 @@ function workOf(before: RedisCounters, after: RedisCounters, fires: number): Wor
   };
 }
 
+/** ktimer's scripts by the SHA1 EVALSHA names them with. */
+function scriptNames(): Map<string, string> {
+  const dir = new URL('../src/store/lua/', import.meta.url);
+  const names = new Map<string, string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua')))
+    names.set(createHash('sha1').update(readLua(file)).digest('hex'), file.replace(/\.lua$/, ''));
+  return names;
+}
+
+/** Every command from now on goes into the slowlog (only with --scripts). */
+async function logEveryCommand(redis: RedisServer): Promise<void> {
+  const c = redis.client();
+  await c.config('SET', 'slowlog-max-len', '1000000');
+  await c.config('SET', 'slowlog-log-slower-than', '0');
+  await c.slowlog('RESET');
+  c.disconnect();
+}
+
+/** Calls per fire and µs per call of each script (and other command) the slowlog holds. */
+async function printByScript(redis: RedisServer, fires: number): Promise<void> {
+  const c = redis.client();
+  await c.config('SET', 'slowlog-log-slower-than', '-1');
+  const entries = (await c.slowlog('GET', -1)) as [number, number, number, string[]][];
+  c.disconnect();
+  const names = scriptNames();
+  const by = new Map<string, { calls: number; us: number }>();
+  for (const [, , us, args] of entries) {
+    const cmd = (args[0] ?? '?').toLowerCase();
+    const name = cmd === 'evalsha' ? (names.get(args[1] ?? '') ?? 'evalsha ?') : cmd;
+    const row = by.get(name) ?? { calls: 0, us: 0 };
+    row.calls++;
+    row.us += us;
+    by.set(name, row);
+  }
+  for (const [name, { calls, us }] of [...by].sort((x, y) => y[1].us - x[1].us))
+    process.stdout.write(
+      `  ${name.padEnd(12)} ${fmt(calls / fires, 3)} calls/fire  ${fmt(us / calls, 1)} µs/call  ${fmt(us / fires, 1)} µs/fire\n`,
+    );
+}
+
 async function ktimerRun(redis: RedisServer, sink: Sink, daemons: number): Promise<Work> {
   const due = await seedDueTimers(redis, sink, 'cpu', {
     count: COUNT,
@@ -70,9 +119,18 @@ async function ktimerRun(redis: RedisServer, sink: Sink, daemons: number): Promi
   sink.reset();
   await Promise.all(fleet.map((d) => d.start()));
   await until(due[0] ?? 0);
+  if (BY_SCRIPT) await logEveryCommand(redis);
   const before = await counters(redis);
   await sink.waitFor(COUNT, LEAD_MS + SECONDS * 1000 + 60_000);
   const after = await counters(redis);
+  if (BY_SCRIPT) await printByScript(redis, COUNT);
+  if (KTIMER_ONLY) {
+    const late = due
+      .map((d, i) => (sink.arrivals.get(kidOf(i, 'd')) ?? Number.NaN) - d)
+      .sort((x, y) => x - y);
+    const at = (q: number) => fmt(late[Math.floor(q * (late.length - 1))] ?? Number.NaN, 0);
+    process.stdout.write(`  lateness ms: p50 ${at(0.5)}, p99 ${at(0.99)}, max ${at(1)}\n`);
+  }
   for (const d of fleet) d.kill();
   return workOf(before, after, COUNT);
 }
@@ -162,7 +220,15 @@ export async function runRedisCpu(): Promise<Section> {
   };
 }
 
+async function runKtimerOnly(): Promise<void> {
+  const sink = new Sink();
+  await sink.start();
+  for (const n of [1, 3]) await measure(sink, 'ktimer', ktimerRun, n);
+  await sink.close();
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printSection(await runRedisCpu());
+  if (KTIMER_ONLY) await runKtimerOnly();
+  else printSection(await runRedisCpu());
   process.exit(0);
 }

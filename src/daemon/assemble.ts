@@ -219,6 +219,8 @@ function buildScheduler(
     // No task is read before Redis is found to hold this daemon's fleet.
     gate: () => presence.verify(),
     leaseMs: LEASE_MS,
+    // Begun by the claim, as the dispatcher's begin would (its startedKeepMs): one round trip less.
+    beginKeepMs: b.config.task.lostAfterSec * 1000,
     expireLimitSec: b.config.task.expireLimitSec,
     logs: b.logs,
     onLost: (record, streak) => void alertLost(b, notifier, record, streak),

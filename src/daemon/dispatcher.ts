@@ -142,8 +142,19 @@ export class Dispatcher implements FireSink {
     }));
   }
 
-  /** Begins and starts claimed fires in the background; their slots are reserved at once. */
-  dispatch(fires: Fire[]): void {
+  /**
+   * Starts claimed fires: those their claim began (in time) at once, the others once begun in the
+   * background, their slots reserved meanwhile.
+   */
+  dispatch(claimed: Fire[]): void {
+    const fires: Fire[] = [];
+    for (const fire of claimed) {
+      const leaseUntilMs = this.begunByClaim(fire);
+      if (leaseUntilMs === null) fires.push(fire);
+      else this.start(fire, leaseUntilMs);
+    }
+    // Started: the state file (and the loop) hear of it, as after a begin.
+    if (fires.length < claimed.length) this.changed();
     if (fires.length === 0) return;
     for (const f of fires) this.reserved[f.kind]++;
     this.beginning++;
@@ -183,6 +194,18 @@ export class Dispatcher implements FireSink {
   /** hurry() was called: running tasks were not given shutdown_grace. */
   get hurried(): boolean {
     return this.killNow;
+  }
+
+  /**
+   * Until when the lease of a fire its claim began holds (as a begin's would: durable-begin.ts),
+   * or null: it is to be begun. A claim whose reply came late (past a quarter of the lease) is
+   * begun again, by its holder, which only moves its deadline on.
+   */
+  private begunByClaim(fire: Fire): number | null {
+    if (fire.state !== 'started' || fire.startedMs === undefined) return null;
+    const keepMs = this.deps.startedKeepMs;
+    if (this.deps.clock.nowMs() - fire.startedMs > keepMs / 4) return null;
+    return Math.floor(fire.startedMs) + keepMs;
   }
 
   private async beginAndStart(fires: Fire[]): Promise<void> {

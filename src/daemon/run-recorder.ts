@@ -1,6 +1,7 @@
 // Puts the daemon's fires on record in Redis: keeps the leases of those running (so that no claim
 // takes them for lost while they run), and tells finish.lua how each one ended, in batches (one
-// round trip for all that ended in one turn of the event loop). finish.lua makes the record, once:
+// round trip for all that ended within FINISH_LINGER_MS of the first: at a steady 1,000 fires a
+// second, one call per run cost Redis more than the runs' records; issue 28). finish.lua makes the record, once:
 // only for a fire this daemon still holds. For a failed run the retry rule says whether its
 // failure is one to retry; finish.lua decides whether and when the retry happens
 // (include/retry.lua, as the claim does for a lost run).
@@ -21,6 +22,11 @@ export type Ended = EndedRun & { fire: Fire };
 const RETRY_MAX_MS = 5000;
 /** At shutdown, finishes still failing are given up after this many attempts (their fires go lost). */
 const ATTEMPTS_AT_SHUTDOWN = 5;
+/**
+ * How long the first run that ended waits for others to go on record with it (real time, not the
+ * Redis clock: it only gathers a batch). Short beside any lease, and beside a ticker's interval.
+ */
+export const FINISH_LINGER_MS = 5;
 
 export interface RunRecorderDeps {
   fires: Pick<FireStore, 'finish' | 'renew'>;
@@ -41,6 +47,8 @@ export interface RunRecorderDeps {
    * stopped before its deadline, and shutdown_grace. None: runs are never stopped so (tests).
    */
   fence?: Pick<LeaseFenceDeps, 'graceMs' | 'stop'>;
+  /** FINISH_LINGER_MS unless given (0: the end of the event loop's turn). */
+  lingerMs?: number;
 }
 
 export class RunRecorder {
@@ -48,6 +56,8 @@ export class RunRecorder {
   private readonly fence: LeaseFence | null;
   private queue: Ended[] = [];
   private flushing: Promise<void> | null = null;
+  /** Ends the current linger, while one lasts. */
+  private lingering: (() => void) | null = null;
   private renewSleep: Sleep | undefined;
   private renewing = false;
   private closing = false;
@@ -69,12 +79,32 @@ export class RunRecorder {
     this.running.delete(fire.id);
     this.fence?.ended(fire.id);
     this.queue.push(this.ended(fire, startedMs, result));
-    this.flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
+    this.flushing ??= this.linger().then(() => this.flush());
+  }
+
+  /** Waits for more runs to end before a batch goes; close() ends the wait. */
+  private linger(): Promise<void> {
+    const ms = this.closing ? 0 : (this.deps.lingerMs ?? FINISH_LINGER_MS);
+    if (ms <= 0) return new Promise<void>((r) => setImmediate(r));
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.endLinger(), ms);
+      this.lingering = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private endLinger(): void {
+    const end = this.lingering;
+    this.lingering = null;
+    end?.();
   }
 
   /** Writes what is queued (at shutdown: gives up after a few failed attempts). */
   async close(): Promise<void> {
     this.closing = true;
+    this.endLinger();
     this.fence?.close();
     this.renewSleep?.wake();
     while (this.flushing) await this.flushing;

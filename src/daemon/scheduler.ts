@@ -1,5 +1,6 @@
-// The daemon's loop: one pass per second, aligned to the second, plus a wake-up at the exact
-// due time of the earliest task. Each pass claims what is due (one Lua script) and hands it to
+// The daemon's loop: one pass per second, aligned to the second, plus, in the daemon that is its
+// label set's poller (lua/claim.lua: one of several daemons), a wake-up at the exact due time of
+// the earliest task. Each pass claims what is due (one Lua script) and hands it to
 // the fire sink (the dispatcher). Redis failures are logged once per outage and retried with
 // backoff. Time comes from the injected clock, so tests run the loop on a manual one.
 import { backoffMs } from '../backoff.js';
@@ -54,6 +55,11 @@ export interface SchedulerDeps {
    */
   gate?: () => Promise<void>;
   leaseMs: number;
+  /**
+   * How long a begun fire's lease lasts (task_lost_after): the claim begins what it hands out
+   * (ClaimRequest.beginKeepMs); absent, each fire is begun by the dispatcher.
+   */
+  beginKeepMs?: number;
   expireLimitSec: number;
   logs: Pick<DaemonLogs, 'serve' | 'error' | 'runed'>;
   /**
@@ -75,6 +81,8 @@ export interface PassResult {
   dueLeft: ClaimReply['dueLeft'];
   /** A kind's room was used up: more may be due at once. */
   full: boolean;
+  /** This daemon claims at due times; otherwise once a second (ClaimReply.poller). */
+  poller: boolean;
 }
 
 /** Most fires one claim takes of a kind, so one script never blocks Redis for long. */
@@ -175,6 +183,7 @@ export class Scheduler {
       owner: this.deps.owner,
       labels: this.deps.labels ?? [],
       leaseMs: this.deps.leaseMs,
+      beginKeepMs: this.deps.beginKeepMs,
       maxShell,
       maxUrl,
       expireLimitSec: this.deps.expireLimitSec,
@@ -206,6 +215,7 @@ export class Scheduler {
       nextDueMs: reply.nextDueMs,
       dueLeft: reply.dueLeft,
       full: (maxShell > 0 && taken('shell') >= maxShell) || (maxUrl > 0 && taken('url') >= maxUrl),
+      poller: reply.poller,
     };
   }
 
@@ -248,6 +258,8 @@ export class Scheduler {
       this.starved = true;
       return nextSecond;
     }
+    // Another daemon polls at due times (lua/claim.lua): this one looks once a second.
+    if (!res.poller) return nextSecond;
     // The due time to the ms, rounded up (a score may carry a fraction of a ms); the float
     // noise of seconds x 1000 is kept from rounding a whole ms up by one.
     const due = res.nextDueMs === null ? Number.POSITIVE_INFINITY : Math.ceil(res.nextDueMs - 0.001);

@@ -29,6 +29,12 @@ export const FIRE_TRANSITIONS: readonly {
   when: string;
 }[] = [
   { from: null, to: 'leased', by: ['claim'], when: 'a task came due and there is room for it' },
+  {
+    from: null,
+    to: 'started',
+    by: ['claim'],
+    when: 'a task came due and there is room for it, and its claim begins it (no redis.wait_replicas)',
+  },
   { from: null, to: 'queued', by: ['claim', 'run'], when: "its task's run is under way (overlap=queue)" },
   { from: null, to: 'pending', by: ['run'], when: 'a run by hand (ktimer run)' },
   {
@@ -39,7 +45,14 @@ export const FIRE_TRANSITIONS: readonly {
   },
   { from: 'queued', to: 'pending', by: ['claim', 'finish', 'run'], when: 'the run it waited for ended' },
   { from: 'pending', to: 'leased', by: ['claim'], when: 'its time came: a claim takes it' },
+  { from: 'pending', to: 'started', by: ['claim'], when: 'its time came: a claim takes it and begins it' },
   { from: 'leased', to: 'leased', by: ['claim'], when: 'its lease ran out before a begin: taken over' },
+  {
+    from: 'leased',
+    to: 'started',
+    by: ['claim'],
+    when: 'its lease ran out before a begin: taken over and begun',
+  },
   {
     from: 'leased',
     to: 'pending',
@@ -86,6 +99,8 @@ export interface Fire {
   limit: number;
   /** When it was claimed, unix ms (Redis clock). */
   claimedMs: number;
+  /** When its claim began it (state started), unix ms: its lease holds from then (claim.lua). */
+  startedMs?: number;
   owner: string;
   /** Names this lease: only its holder may begin the fire. */
   token: string;
@@ -118,6 +133,12 @@ export const MAX_CATCH_UP = 100;
 
 /** A claimed fire not begun within this time is taken over by another daemon's claim. */
 export const LEASE_MS = 5000;
+
+/**
+ * How long a daemon stays its label set's poller (lua/claim.lua) without claiming again: it claims
+ * at least once a second, so this outlives a pass; a poller that died is replaced within it.
+ */
+export const POLLER_MS = 3000;
 
 /**
  * A fire under way (begun) or about to be, as the web API's running action and the dashboard's

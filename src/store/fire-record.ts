@@ -41,6 +41,7 @@ function isValid(v: Record<string, unknown>): boolean {
     isCommandKind(v.kind) &&
     isFireState(v.state) &&
     (v.retaken_from === undefined || typeof v.retaken_from === 'string') &&
+    (v.started === undefined || (typeof v.started === 'number' && Number.isFinite(v.started))) &&
     optionalWhole(v.timeout, 1) &&
     optionalWhole(v.attempt, 1) &&
     optionalWhole(v.retries, 1) &&
@@ -66,6 +67,7 @@ const isStringMap = (v: unknown): v is Record<string, string> =>
 /** The fields a fire has only where they apply. */
 function withOptional(fire: Fire, v: Record<string, unknown>): Fire {
   if (typeof v.retaken_from === 'string') fire.retaken_from = v.retaken_from;
+  if (typeof v.started === 'number') fire.startedMs = v.started;
   if (typeof v.timeout === 'number') fire.timeout = v.timeout;
   if (v.trigger === 'manual' || v.trigger === 'retry') fire.trigger = v.trigger;
   if (typeof v.attempt === 'number') fire.attempt = v.attempt;

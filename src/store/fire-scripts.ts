@@ -3,6 +3,7 @@
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import { isMisfire, type Misfire } from '../tasks/task.js';
 import { decodeFire, type Fire } from './fire-record.js';
+import { POLLER_MS } from '../runs/fire.js';
 import type { RunEnding } from '../runs/record.js';
 import { decodeRunRecord, type RunRecord } from './run-record.js';
 import { NONE, type Script, unexpectedReply } from './script.js';
@@ -68,6 +69,18 @@ export interface ClaimRequest {
   maxSkip?: number;
   /** A cron task carrying fewer run times than this is reported for a refill; default CRON_LOW_WATER. */
   cronLowWater?: number;
+  /** How long the poller role lasts unless claimed again; default POLLER_MS (runs/fire.ts). */
+  pollerMs?: number;
+  /**
+   * > 0: the claim begins the fires it hands out (state started), their lease held this long,
+   * and no begin.lua follows; 0 or absent: leased for leaseMs, to be begun (durable-begin.ts).
+   */
+  beginKeepMs?: number;
+  /**
+   * This claim's number and the last one whose reply its daemon read (FireStore counts them):
+   * fires begun by a claim whose reply was not read are handed out again.
+   */
+  seq?: { claim: number; acked: number };
   history: HistoryRules;
 }
 
@@ -79,6 +92,11 @@ export interface ClaimReply {
    * its budget with room left (claim again at once).
    */
   dueLeft: 'room' | 'more' | null;
+  /**
+   * This daemon is its label set's poller: it claims again at the next due time. Otherwise
+   * another daemon does, or this one waits for room: it claims again at the next whole second.
+   */
+  poller: boolean;
   entries: ClaimEntry[];
 }
 
@@ -125,6 +143,10 @@ const CLAIM_ARGV = {
     lost_after_ms: 'number',
     ...HISTORY_ARGV,
     no_retry_prefix: 'string',
+    poll_ms: 'number',
+    begin_keep_ms: 'number',
+    claim_seq: 'number',
+    acked_seq: 'number',
   },
   each: NONE,
 } as const;
@@ -145,6 +167,8 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
     'paused',
     ...OUTPUT_KEYS,
     'placement',
+    'poller',
+    'unread',
   ],
   argv: CLAIM_ARGV,
   encode: (req) => ({
@@ -162,23 +186,29 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
       lost_after_ms: req.history.lostAfterMs,
       ...historyArgs(req.history),
       no_retry_prefix: req.history.noRetryPrefix,
+      poll_ms: req.pollerMs ?? POLLER_MS,
+      begin_keep_ms: req.beginKeepMs ?? 0,
+      claim_seq: req.seq?.claim ?? 1,
+      acked_seq: req.seq?.acked ?? 0,
     },
   }),
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
-    const [score, leaseMs, left] = reply as unknown[];
+    const [score, leaseMs, left, poller] = reply as unknown[];
     const scoreMs = typeof score === 'string' ? Number(score) * 1000 : null;
     if (
       (score !== null && !Number.isFinite(scoreMs)) ||
       typeof leaseMs !== 'number' ||
-      ![0, 1, 2].includes(left as number)
+      ![0, 1, 2].includes(left as number) ||
+      (poller !== 0 && poller !== 1)
     )
       throw unexpectedReply('claim', reply);
     const due = [scoreMs, leaseMs < 0 ? null : leaseMs].filter((v): v is number => v !== null);
     return {
       nextDueMs: due.length === 0 ? null : Math.min(...due),
       dueLeft: left === 2 ? 'more' : left === 1 ? 'room' : null,
-      entries: (reply.slice(3) as unknown[]).map(claimEntry),
+      poller: poller === 1,
+      entries: (reply.slice(4) as unknown[]).map(claimEntry),
     };
   },
 };

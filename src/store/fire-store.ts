@@ -19,6 +19,10 @@ import {
 import type { RedisAccess } from './redis-access.js';
 
 export class FireStore {
+  /** Claims made, and the last one whose reply was read (ClaimRequest.seq). */
+  private claims = 0;
+  private claimsRead = 0;
+
   constructor(
     private readonly redis: RedisAccess,
     /** Replicas that must confirm a begin before its fire runs (redis.wait_replicas). */
@@ -27,8 +31,17 @@ export class FireStore {
     private readonly history: HistoryRules,
   ) {}
 
-  claim(req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
-    return this.redis.script(CLAIM, { ...req, history: this.history });
+  /**
+   * Claims what is due. A claim may begin its fires too (req.beginKeepMs) unless a begin must wait
+   * for replicas (then durable-begin.ts begins them); fires it began whose reply is lost come again
+   * in the next claim's.
+   */
+  async claim(req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
+    const seq = req.seq ?? { claim: ++this.claims, acked: this.claimsRead };
+    const beginKeepMs = this.waitReplicas > 0 ? 0 : req.beginKeepMs;
+    const reply = await this.redis.script(CLAIM, { ...req, beginKeepMs, seq, history: this.history });
+    this.claimsRead = Math.max(this.claimsRead, seq.claim);
+    return reply;
   }
 
   /** Marks fires started, one round trip; true for each fire whose lease this owner holds. */

@@ -73,6 +73,17 @@ export interface StoreKeys {
    * a set with nothing in either leaves it. lua/include/placement.lua keeps them.
    */
   readonly placement: string;
+  /**
+   * Prefix of the poller role (prefix + the label set, `''` none -> owner id, expiring): the one
+   * daemon of a label set that claims at each due time; the others claim once a second
+   * (lua/claim.lua).
+   */
+  readonly poller: string;
+  /**
+   * Prefix of each daemon's unread fires (prefix + owner id: hash fire id -> the claim that began
+   * it, expiring): begun by a claim whose reply the daemon has not said it read (lua/claim.lua).
+   */
+  readonly unread: string;
   readonly placedSchedule: string;
   readonly placedPending: string;
   /** Hash owner id -> the daemon as it last said (name, host, pid, labels, version, ...). */
@@ -117,6 +128,8 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     webWrongPasswd: `${keys.lock}:web:wrong-passwd`,
     // Lua makes the two prefixes from the registry's name (include/placement.lua): keep them so.
     placement: `${keys.lock}:on`,
+    poller: `${keys.lock}:poller:`,
+    unread: `${keys.lock}:unread:`,
     placedSchedule: `${keys.lock}:on:schedule:`,
     placedPending: `${keys.lock}:on:pending:`,
     daemons: `${keys.lock}:daemons`,

@@ -7,7 +7,9 @@ import type { StoreKeys } from '../../src/store/keys.js';
 import type { ClaimEntry, ClaimRequest, Fire, FireStore, TaskStore } from '../../src/store/open-store.js';
 import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src/tasks/schedule.js';
 import { decodeTask, type Task } from '../../src/tasks/task.js';
+import { POLLER_MS } from '../../src/runs/fire.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import {
   endedRun,
@@ -572,4 +574,120 @@ test("runs by hand count toward a ticker's limit; a timer run by hand is its one
   );
   assert.deepEqual(firesOf(await claim({ nowMs: T0 + 5000 })), []);
   assert.equal(await redis.client.hexists(keys.pool, 'o'), 0);
+});
+
+test('one daemon of a label set is its poller, until it stops claiming or waits for room (issue 28)', async () => {
+  assert.equal((await claim({ owner: 'A' })).poller, true);
+  assert.equal((await claim({ owner: 'B' })).poller, false, 'A polls: B claims once a second');
+  assert.equal((await claim({ owner: 'A', nowMs: T0 + 2000 })).poller, true, 'A keeps it while it claims');
+  assert.equal(
+    (await claim({ owner: 'B', labels: ['db'] })).poller,
+    true,
+    'a label set has a poller of its own',
+  );
+  // A waits for room with a shell task due: it gives the role up, and B, with room, takes it.
+  await tasks.add('k1', task(), 100);
+  const starved = await claim({ owner: 'A', nowMs: T0 + 2000, maxShell: 0 });
+  assert.deepEqual([starved.dueLeft, starved.poller], ['room', false]);
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 2000 })).poller, true);
+  assert.equal((await claim({ owner: 'A', nowMs: T0 + 2000 })).poller, false);
+});
+
+test('a poller that stops claiming is replaced once its role runs out (POLLER_MS from its last claim)', async () => {
+  // The role's end is on the script's clock: a claim 200 ms short of POLLER_MS ago holds it 200 ms.
+  const realNow = Date.now();
+  await claim({ owner: 'A', nowMs: realNow - POLLER_MS + 200 });
+  assert.equal((await claim({ owner: 'B', nowMs: realNow })).poller, false);
+  await waitFor(async () => (await claim({ owner: 'B', nowMs: Date.now() })).poller, {
+    what: 'B to take the role over',
+    timeoutMs: 3000,
+  });
+});
+
+test('a claim that begins (no wait_replicas) hands out started fires, leased for begin_keep_ms: no claim takes them over at 5 s', async () => {
+  await tasks.add('k1', task(), 100);
+  const [fire] = firesOf(await claim({ beginKeepMs: 60_000 }));
+  assert.equal(fire?.state, 'started');
+  assert.equal(fire?.startedMs, T0);
+  assert.equal(Number(await redis.client.zscore(keys.leases, 'k1:1')), T0 + 60_000);
+  const other = await claim({ owner: 'B', nowMs: T0 + 6000 });
+  assert.deepEqual(other.entries, [], 'begun: neither taken over nor lost within its lease');
+  assert.deepEqual(await begin(T0 + 10, 'A', 60_000, [{ id: 'k1:1', token: fire?.token ?? '' }]), [true]);
+  // With wait_replicas the begin waits for replicas: the claim only leases.
+  await tasks.add('k2', task(), 100);
+  const durable = storesOn(redis.client, keys, 1).fires;
+  const reply = await durable.claim({
+    nowMs: T0,
+    owner: 'C',
+    leaseMs: 5000,
+    beginKeepMs: 60_000,
+    maxShell: 9,
+    maxUrl: 9,
+    expireLimitSec: 60,
+  });
+  assert.equal(firesOf(reply)[0]?.state, 'leased');
+});
+
+test("fires begun by a claim whose reply was not read come again in its daemon's next claim, and only then", async () => {
+  await tasks.add('k1', task(), 100);
+  const lost = firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 1, acked: 0 } }));
+  assert.deepEqual(
+    lost.map((f) => f.id),
+    ['k1:1'],
+  );
+  // The same claim sent again (ioredis resends a command whose reply it lost): it comes again.
+  const resent = await claim({ nowMs: T0 + 5, beginKeepMs: 60_000, seq: { claim: 1, acked: 0 } });
+  assert.deepEqual(
+    firesOf(resent).map((f) => [f.id, f.token, f.startedMs]),
+    [['k1:1', lost[0]?.token, T0 + 5]],
+  );
+  assert.equal(Number(await redis.client.zscore(keys.leases, 'k1:1')), T0 + 5 + 60_000, 'its lease from now');
+  // Another daemon's claim never gets it; this daemon's next claim, having read claim 1, neither.
+  assert.deepEqual(
+    firesOf(await claim({ owner: 'B', beginKeepMs: 60_000, seq: { claim: 1, acked: 0 } })),
+    [],
+  );
+  assert.deepEqual(firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 2, acked: 1 } })), []);
+  assert.deepEqual(firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 3, acked: 2 } })), []);
+});
+
+test('an unread claim outlives its lease: after an outage longer than begin_keep_ms, its daemon still gets its fires again', async () => {
+  // A claim's reply lost as Redis went down (the reliability suite's 10 s outage, with leases of
+  // 5 s): when the daemon claims again after it, its begun fires must come back to it, not lapse
+  // into lost runs that never ran.
+  const start = Date.now();
+  await tasks.add('k1', task({ run_nexttime: start / 1000 - 1 }), 100);
+  const lost = firesOf(await claim({ nowMs: start, beginKeepMs: 200, seq: { claim: 1, acked: 0 } }));
+  assert.deepEqual(
+    lost.map((f) => f.id),
+    ['k1:1'],
+  );
+  assert.ok((await redis.client.pttl(`${keys.unread}A`)) > 60_000, 'the note is kept well past the lease');
+  await waitFor(() => Date.now() > start + 400, { what: 'the lease to run out', timeoutMs: 2000 });
+  const again = await claim({ nowMs: Date.now(), beginKeepMs: 200, seq: { claim: 2, acked: 0 } });
+  assert.deepEqual(
+    firesOf(again).map((f) => [f.id, f.token]),
+    [['k1:1', lost[0]?.token]],
+  );
+  assert.equal(
+    again.entries.filter((e) => e.kind === 'lost').length,
+    0,
+    'not recorded lost: its own daemon had it again',
+  );
+});
+
+test('a FireStore counts its claims: a claim that failed leaves its fires to the next one', async () => {
+  await tasks.add('k1', task(), 100);
+  const store = fires('A');
+  const req = {
+    nowMs: T0,
+    owner: 'A',
+    leaseMs: 5000,
+    beginKeepMs: 60_000,
+    maxShell: 9,
+    maxUrl: 9,
+    expireLimitSec: 60,
+  };
+  assert.equal(firesOf(await store.claim(req)).length, 1);
+  assert.equal(firesOf(await store.claim(req)).length, 0, 'read: not handed out again');
 });

@@ -90,7 +90,7 @@ function setup(
       startedKeepMs: 60_000,
       logs,
     });
-  const claim = async (dueMs: number[], claimOwner = owner, nowMs = clock.nowMs()) => {
+  const claim = async (dueMs: number[], claimOwner = owner, nowMs = clock.nowMs(), beginKeepMs = 0) => {
     await storeTasks(
       redis.client,
       keys,
@@ -101,6 +101,7 @@ function setup(
       nowMs,
       owner: claimOwner,
       leaseMs: 5000,
+      beginKeepMs,
       maxShell: 100,
       maxUrl: 100,
       expireLimitSec: 0,
@@ -159,6 +160,34 @@ test('a fire whose lease another daemon holds is not run here, and its slot is g
   await waitFor(() => logs.events('runed', 'not_ours').length === 1, { what: 'the fire logged as not ours' });
   assert.equal(runs.length, 0);
   assert.equal(dispatcher.room('shell'), 4);
+});
+
+test('fires their claim began run with no begin of their own, their lease from the claim; a late reply is begun again', async () => {
+  const { clock, runs, claim, make, stores, keys } = setup();
+  const begins: string[][] = [];
+  const dispatcher = make({
+    beginDurably: (fires, options) => {
+      begins.push(fires.map((f) => f.id));
+      return stores.fires.beginDurably(fires, options);
+    },
+  });
+  let told = 0;
+  dispatcher.onSlotFree(() => told++);
+  const fires = await claim([T0], undefined, T0, 60_000);
+  assert.equal(fires[0]?.state, 'started');
+  clock.advance(5);
+  dispatcher.dispatch(fires);
+  assert.equal(runs.length, 1, 'started at once');
+  assert.deepEqual(begins, []);
+  assert.equal(told, 1, 'the state file hears of it (info: running tasks)');
+  assert.equal(Number(await redis.client.zscore(keys.leases, fires[0]?.id ?? '')), T0 + 60_000);
+  // A reply read a quarter of the lease after its claim: begun again, the lease from now.
+  const late = await claim([T0 + 1], undefined, T0 + 10, 60_000);
+  clock.advance(15_006);
+  dispatcher.dispatch(late);
+  await waitFor(() => runs.length === 2, { what: 'the late fire run' });
+  assert.deepEqual(begins, [[late[0]?.id]]);
+  assert.equal(Number(await redis.client.zscore(keys.leases, late[0]?.id ?? '')), clock.nowMs() + 60_000);
 });
 
 test('drain waits shutdown_grace on the clock, then SIGTERM, then SIGKILL to what is left, logged killed at shutdown', async () => {

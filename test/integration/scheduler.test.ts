@@ -108,6 +108,36 @@ test('between seconds the loop sleeps exactly until the earliest due time', asyn
   }
 });
 
+test('while another daemon is the poller, the loop claims once a second, not at due times (issue 28)', async () => {
+  const { clock, sink, sched, store, idle, fires } = setup();
+  // Another daemon claimed first: it polls (its role outlives this test on the manual clock's now).
+  const other = await fires.claim({
+    nowMs: T0,
+    owner: 'other',
+    leaseMs: 5000,
+    maxShell: 1,
+    maxUrl: 1,
+    expireLimitSec: 60,
+  });
+  assert.equal(other.poller, true);
+  await store([['a', T0 + 1250]]);
+  sched.start();
+  try {
+    await idle();
+    clock.advance(1000);
+    await idle();
+    const passes = sched.passes;
+    clock.advance(250); // T0 + 1250: the poller's wake-up, not this daemon's
+    await idle();
+    assert.equal(sched.passes, passes);
+    assert.equal(sink.fires.length, 0);
+    clock.advance(750); // the next whole second: the once-a-second pass takes it
+    await waitFor(() => sink.fires.length === 1, { what: 'the fire at the next second', intervalMs: 2 });
+  } finally {
+    await sched.stop();
+  }
+});
+
 test('a slot freed during a claim is refilled by the next pass at once, not at the next second', async () => {
   const sink = new TestSink({ shell: 0, url: 0 });
   const ref: { sched?: Scheduler } = {};

@@ -144,38 +144,56 @@ test('replies are checked: anything a script would not send is an internal error
   // As the daemon holds it: its due in ms.
   const { due: _, claimed: __, ...rest } = fire;
   const held = { ...rest, dueMs: 1234, claimedMs: 1000 };
-  const reply = fireScripts.CLAIM.decode(['0.005', -1, 0, ['fire', JSON.stringify(fire)]]);
-  assert.deepEqual(reply, { nextDueMs: 5, dueLeft: null, entries: [{ kind: 'fire', fire: held }] });
+  const reply = fireScripts.CLAIM.decode(['0.005', -1, 0, 1, ['fire', JSON.stringify(fire)]]);
+  assert.deepEqual(reply, {
+    nextDueMs: 5,
+    dueLeft: null,
+    poller: true,
+    entries: [{ kind: 'fire', fire: held }],
+  });
+  assert.equal(fireScripts.CLAIM.decode(['5', -1, 0, 0]).poller, false);
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, 2]));
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0]));
   internal(() =>
-    fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, state: 'done' })]]),
+    fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, state: 'done' })]]),
   );
-  assert.equal(fireScripts.CLAIM.decode(['1.0004', 900, 2]).nextDueMs, 900, 'the earlier of score and lease');
-  assert.equal(fireScripts.CLAIM.decode([null, -1, 1]).dueLeft, 'room');
-  internal(() => fireScripts.CLAIM.decode([5, -1, 0]));
-  internal(() => fireScripts.CLAIM.decode(['5', -1, 3]));
-  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, kind: 'ftp' })]]));
+  assert.equal(
+    fireScripts.CLAIM.decode(['1.0004', 900, 2, 1]).nextDueMs,
+    900,
+    'the earlier of score and lease',
+  );
+  assert.equal(fireScripts.CLAIM.decode([null, -1, 1, 1]).dueLeft, 'room');
+  internal(() => fireScripts.CLAIM.decode([5, -1, 0, 1]));
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 3, 1]));
   internal(() =>
-    fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, token: undefined })]]),
+    fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, kind: 'ftp' })]]),
   );
-  const timed = fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, timeout: 7 })]]);
+  internal(() =>
+    fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, token: undefined })]]),
+  );
+  const timed = fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, timeout: 7 })]]);
   assert.deepEqual(timed.entries, [{ kind: 'fire', fire: { ...held, timeout: 7 } }]);
-  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, timeout: 0.5 })]]));
-  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['mystery', 'x']]));
-  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['missed', 'k', 'sometimes', 1, 2, 3]]));
-  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['missed', 'k', 'skip', 3, 1000, 4000]]).entries, [
-    { kind: 'missed', kid: 'k', policy: 'skip', count: 3, firstDueMs: 1000, nextDueMs: 4000 },
-  ]);
+  internal(() =>
+    fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, timeout: 0.5 })]]),
+  );
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, 1, ['mystery', 'x']]));
+  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, 1, ['missed', 'k', 'sometimes', 1, 2, 3]]));
+  assert.deepEqual(
+    fireScripts.CLAIM.decode([null, -1, 0, 1, ['missed', 'k', 'skip', 3, 1000, 4000]]).entries,
+    [{ kind: 'missed', kid: 'k', policy: 'skip', count: 3, firstDueMs: 1000, nextDueMs: 4000 }],
+  );
   const lost = { fire_id: 'k:1', kid: 'k', result: 'lost', ok: false, host: 'h', due: 1, finished: 2 };
-  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['lost', JSON.stringify(lost), 2]]), {
+  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, 1, ['lost', JSON.stringify(lost), 2]]), {
     nextDueMs: null,
     dueLeft: null,
+    poller: true,
     entries: [{ kind: 'lost', record: { ...lost, trigger: 'schedule', attempt: 1 }, streak: 2 }],
   });
-  internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', JSON.stringify(lost)]]));
-  internal(() => fireScripts.CLAIM.decode([null, -1, 0, ['lost', '{"kid":"k"}', 1]]));
+  internal(() => fireScripts.CLAIM.decode([null, -1, 0, 1, ['lost', JSON.stringify(lost)]]));
+  internal(() => fireScripts.CLAIM.decode([null, -1, 0, 1, ['lost', '{"kid":"k"}', 1]]));
   // What Redis keeps leaves out the kid, ok, and the usual trigger and attempt: read back whole.
   assert.deepEqual(
-    fireScripts.CLAIM.decode([null, -1, 0, ['lost', '{"fire_id":"k:1","result":"lost"}', 1]]).entries,
+    fireScripts.CLAIM.decode([null, -1, 0, 1, ['lost', '{"fire_id":"k:1","result":"lost"}', 1]]).entries,
     [
       {
         kind: 'lost',
@@ -185,21 +203,23 @@ test('replies are checked: anything a script would not send is an internal error
     ],
   );
   const skipped = { ...lost, result: 'skipped' };
-  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, ['skipped', JSON.stringify(skipped)]]).entries, [
+  assert.deepEqual(fireScripts.CLAIM.decode([null, -1, 0, 1, ['skipped', JSON.stringify(skipped)]]).entries, [
     { kind: 'skipped', record: { ...skipped, trigger: 'schedule', attempt: 1 } },
   ]);
   internal(() =>
-    fireScripts.CLAIM.decode([null, -1, 0, ['skipped', JSON.stringify({ ...lost, result: 'meh' })]]),
+    fireScripts.CLAIM.decode([null, -1, 0, 1, ['skipped', JSON.stringify({ ...lost, result: 'meh' })]]),
   );
   const retry = { trigger: 'retry', attempt: 2, first: 'k:1', retries: 3, retry_delay: 5 };
   assert.deepEqual(
-    fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, ...retry })]]).entries,
+    fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, ...retry })]]).entries,
     [{ kind: 'fire', fire: { ...held, ...retry } }],
   );
   internal(() =>
-    fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, trigger: 'cosmic ray' })]]),
+    fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, trigger: 'cosmic ray' })]]),
   );
-  internal(() => fireScripts.CLAIM.decode(['5', -1, 0, ['fire', JSON.stringify({ ...fire, attempt: 0 })]]));
+  internal(() =>
+    fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, attempt: 0 })]]),
+  );
   assert.deepEqual(pauseScripts.PAUSE.decode([1, 0, -4]), ['done', 'missing', 'already']);
   internal(() => pauseScripts.PAUSE.decode([-3]));
   internal(() => pauseScripts.PAUSE.decode(1));

@@ -12,6 +12,10 @@
 -- all, from its label set's schedule, merged by due time with the schedule; its runs handed out
 -- without an owner wait in its label set's pending runs. Other daemons never look at either.
 -- Its phases are includes: lapsed leases, the plan of a due task, due tasks, what is left.
+-- Last, who polls: of the daemons holding one label set, one (the poller) claims at each due
+-- time and the others once a second, so that several daemons do not each make a claim that finds
+-- nothing (issue 28). The role is the caller's if nobody else holds it, for poll_ms; a daemon
+-- leaving due work for lack of room gives it up, so that one with room takes it.
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)
 -- KEYS[3] leases sorted set (fire id -> deadline, unix ms)
@@ -25,6 +29,9 @@
 -- KEYS[12] outputBytes counter, KEYS[13] outputSwept stream id: the output budget
 --          (include/run-record.lua)
 -- KEYS[14] placement sorted set (label set -> its earliest time: include/placement.lua)
+-- KEYS[15] poller role prefix (prefix + labels -> the poller's owner id, expiring)
+-- KEYS[16] unread prefix (prefix + owner: hash fire id -> the claim that began it, expiring): the
+--          fires a claim began, until the daemon says it read that claim's reply
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
@@ -49,14 +56,23 @@
 -- ARGV max_output         at most this many bytes (the oldest dropped first; 0: none kept)
 -- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid: its lost run is not
 --                         retried (include/ended-name.lua, include/retry.lua)
--- Returns { next_score, next_lease_ms, due_left, entry, entry, ... }:
+-- ARGV poll_ms            how long the poller role lasts (from now_ms) unless its holder claims again
+-- ARGV begin_keep_ms      > 0: the fires claimed are begun too (started, as begin.lua does), their
+--                         lease held this long; 0: leased for lease_ms, begun by begin.lua
+-- ARGV claim_seq          this claim's number, counted by its daemon from 1,
+-- ARGV acked_seq          and the last one whose reply it read: fires begun by a claim after that
+--                         one are in this reply again (include/claim-lease.lua redeliver)
+-- Returns { next_score, next_lease_ms, due_left, poller, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
 --   due_left       0: nothing due is left; 1: what is due waits for room; 2: this claim stopped
 --                  at its budget with room left (claim again at once)
+--   poller         1: this daemon is its label set's poller (claim at the next due time); 0: another
+--                  daemon is, or this one waits for room (claim at the next whole second)
 -- and each entry is a flat array:
---   { 'fire', fire_json }           claimed: run it after begin.lua; its kind (shell or url)
---                                   is decided here, once
+--   { 'fire', fire_json }           claimed: run it after begin.lua (state leased), or at once
+--                                   (started: begun here); its kind (shell or url) is decided
+--                                   here, once
 --   { 'expired', kid, task_json }   a timer overdue beyond the expire limit: removed, not run
 --   { 'corrupt', kid, raw }         task data that is not a valid task: removed
 --   { 'lost', record_row, streak }  begun by a daemon that vanished before it finished: put on
@@ -85,36 +101,11 @@
 --#include include/claim-task.lua
 --#include include/claim-due.lua
 --#include include/claim-left.lua
+--#include include/claim-state.lua
 
 local a = ARGS.claim()
--- Leases and tokens are in whole ms.
-local now_int = math.floor(a.now_ms)
--- The claim's state, handed to each phase.
-local c = {
-  keys = { pool = KEYS[1], schedule = KEYS[2], leases = KEYS[3], fires = KEYS[4], names = KEYS[7], retrying = KEYS[10] },
-  now_ms = a.now_ms, now = a.now_ms / 1000, now_int = now_int, owner = a.owner, lease_ms = a.lease_ms,
-  room = { shell = a.max_shell, url = a.max_url }, expire_limit_sec = a.expire_limit_sec,
-  max_skip = a.max_skip, low_water = a.cron_low_water, lost_after_ms = a.lost_after_ms,
-  history = {
-    prefix = a.history_prefix, per_task = a.per_task, max_age_ms = a.max_age_ms, max_runs = a.max_runs,
-    now_ms = now_int, runs_key = KEYS[5], last_key = KEYS[6], streak_prefix = a.streak_prefix,
-    output_prefix = a.output_prefix, output_bytes_key = KEYS[12], output_swept_key = KEYS[13],
-    max_output = a.max_output,
-  },
-  ended = { prefix = a.ended_name_prefix, keep_ms = a.max_age_ms, no_retry_prefix = a.no_retry_prefix },
-  -- Where a task or a run waits for a daemon that may run it, and what this daemon holds.
-  place = placement_of(KEYS[14], KEYS[2], KEYS[3]), held = {},
-  -- The reply; leases handed out (each gets its own token); a task moved on to a time still due.
-  out = { false, -1, 0 }, seq = 0, catching_up = false,
-}
-c.overlap = { running_key = KEYS[8], queued_key = KEYS[9], fires_key = KEYS[4], placement = c.place, now_ms = now_int }
--- A lost run's retry (include/retry.lua), decided as finish.lua decides a failed one's, and placed
--- as any run handed out without an owner.
-c.retries = {
-  pool_key = KEYS[1], paused_key = KEYS[11], fires_key = KEYS[4], retrying_key = KEYS[10],
-  running_key = KEYS[8], ended = c.ended, placement = c.place, now_ms = now_int,
-}
-for label in string.gmatch(a.labels or '', '[^,]+') do c.held[label] = true end
+local c = claim_state(a, KEYS)
+local now_int = c.now_int
 
 -- The label sets due (their schedule or pending runs) that this daemon may run.
 local sets = {}
@@ -124,12 +115,19 @@ end
 local sources = { source_of(KEYS[2], '') }
 for _, set in ipairs(sets) do sources[#sources + 1] = source_of(schedule_key(c.place, set), set) end
 
+-- 0. What this daemon's earlier claims began and it never read.
+redeliver(c)
 -- 1. Leases that ran out: take the leased and pending ones over, record the begun ones lost.
 take_lapsed(c, sets)
 -- 2 and 3. Due tasks, each by its plan.
 local skipped = claim_due(c, sources)
 trim_runs(c.history, c.last_id)
 placed_done(c.place)
+keep_unread(c)
 
 -- 4. What is left, and when to look again (include/claim-left.lua).
-return what_is_left(c, sources, skipped)
+local out = what_is_left(c, sources, skipped)
+
+-- 5. Who polls (see the top).
+who_polls(c, out, KEYS[15] .. (a.labels or ''), a.poll_ms)
+return out

@@ -34,3 +34,15 @@ local function what_is_left(c, sources, skipped)
   if out[2] >= 0 and out[2] <= c.now_int and out[3] == 0 then out[3] = 1 end
   return out
 end
+
+-- Who polls: the daemon that claims at each due time of its label set (poller_key), held for
+-- poll_ms from its last claim; given up while what is due waits for room (claim.lua's top).
+local function who_polls(c, out, poller_key, poll_ms)
+  local poller = redis.call('GET', poller_key)
+  if out[3] == 1 then
+    if poller == c.owner then redis.call('DEL', poller_key) end
+  elseif not poller or poller == c.owner then
+    redis.call('SET', poller_key, c.owner, 'PXAT', c.now_int + poll_ms)
+    out[4] = 1
+  end
+end
