@@ -1,8 +1,8 @@
 // The quick reader of yaml-tree.ts: the plain block YAML that `export` prints and that programs
 // write (maps by indentation, one value a line: plain, "double" or 'single' quoted, or a flow
-// list of words), read a line at a time into the same nodes js-yaml's events give. js-yaml's
-// parser alone cost about 250 ms of CPU for a 10,000-task file, a third of a first apply's
-// budget (bench/RESULTS.md section 9); this reads it in a tenth of that.
+// list of words), read a line at a time into the same nodes js-yaml's events give. For a
+// 10,000-task file js-yaml's events and their tree took 160-210 ms of CPU, this 70-100 ms, with
+// less garbage (bench/RESULTS.md section 9).
 //
 // It answers only when it is sure: any other form (a tab or non-ASCII text, a comment where a
 // value goes on, a block list, a block scalar, an anchor, a tag, a flow map, a multi-line

@@ -1,6 +1,6 @@
 // A YAML (or JSON) text as a small tree whose every node knows its line, for messages that say
-// where. Built from js-yaml's event stream (source offsets, no values decided yet), which reads a
-// 10,000-task file in tens of milliseconds. A scalar is kept as text, never as a number or a
+// where. Plain block YAML is read by yaml-quick.ts; the rest is built from js-yaml's event stream
+// (source offsets, no values decided yet), which reads a 10,000-task file in 0.2 s. A scalar is kept as text, never as a number or a
 // boolean: a field's own rules read it (`010` stays "010"). Aliases stand for their anchor's node.
 import { EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, YAMLException, type Event } from 'js-yaml';
 import { readQuickYaml } from './yaml-quick.js';
