@@ -5,6 +5,8 @@
 // before the first due time and after the last call arrived, and divided by the calls made.
 // Run alone: node --import tsx bench/redis-cpu.ts [rate] [seconds] [--scripts | --ktimer]
 // [--breakdown]
+// --idle: 1 and 3 daemons with nothing due for SECONDS: what an idle fleet costs Redis a second
+// (claims, heartbeats), with the breakdown.
 // --breakdown: after each run, every command's calls and µs per fire from INFO commandstats (the
 // commands scripts run inside them too, their µs counted in the script's as well), and the round
 // trips: reads and writes the server processed, commands, connections opened, per fire.
@@ -33,7 +35,8 @@ const COUNT = RATE * SECONDS;
 const LEAD_MS = 5000;
 const BY_SCRIPT = process.argv.includes('--scripts');
 const KTIMER_ONLY = BY_SCRIPT || process.argv.includes('--ktimer');
-const BREAKDOWN = process.argv.includes('--breakdown');
+const IDLE = process.argv.includes('--idle');
+const BREAKDOWN = IDLE || process.argv.includes('--breakdown');
 
 interface Work {
   /** Redis CPU per fire, µs. */
@@ -269,6 +272,24 @@ export async function runRedisCpu(): Promise<Section> {
   };
 }
 
+/** An idle fleet of `daemons`: Redis CPU and commands a second, nothing due. */
+async function idleRun(redis: RedisServer, _sink: Sink, daemons: number): Promise<Work> {
+  const fleet = Array.from(
+    { length: daemons },
+    () => new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'cpu' })),
+  );
+  await Promise.all(fleet.map((d) => d.start()));
+  // Past the start: the daemons have settled who polls.
+  await until(Date.now() + 3000);
+  const before = await counters(redis);
+  await until(Date.now() + SECONDS * 1000);
+  const after = await counters(redis);
+  process.stdout.write(`  idle, per second (fire = second):\n`);
+  printBreakdown(before, after, SECONDS);
+  for (const d of fleet) d.kill();
+  return workOf(before, after, SECONDS);
+}
+
 async function runKtimerOnly(): Promise<void> {
   const sink = new Sink();
   await sink.start();
@@ -277,7 +298,10 @@ async function runKtimerOnly(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (KTIMER_ONLY) await runKtimerOnly();
+  if (IDLE) {
+    const sink = new Sink();
+    for (const n of [1, 3]) await measure(sink, 'ktimer idle', idleRun, n);
+  } else if (KTIMER_ONLY) await runKtimerOnly();
   else printSection(await runRedisCpu());
   process.exit(0);
 }
