@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { KtimerError } from '../errors.js';
 import { parseApplyFile } from '../jobs/apply-file.js';
-import type { Declaration, DeclaredJob, JobSpec } from '../jobs/job.js';
-import { makePlan, planRefusal, type Plan } from '../jobs/plan.js';
+import type { Declaration } from '../jobs/job.js';
+import { makePlan, planRefusal, type Plan, type PlannedChange } from '../jobs/plan.js';
 import type { ApplyBatchRows, ApplyReply, ApplyRow, TaskStore } from '../store/open-store.js';
 import { newKid } from '../tasks/kid.js';
 import { firstSchedule } from '../tasks/schedule.js';
@@ -122,7 +122,7 @@ export class JobApplier {
     let { plan: current, state: read } = { plan, state };
     for (let attempt = 0; ; attempt++) {
       const nowMs = await this.deps.nowMs();
-      const again = await writer.write(rowsOf(current, read, nowMs, this.deps.rules), total);
+      const again = await writer.write(rowBatches(current, read, nowMs, this.deps.rules), total);
       if (again.length === 0) break;
       if (attempt >= WRITE_ATTEMPTS)
         throw writer.stopped(`tasks ${again.slice(0, 5).join(', ')} kept changing while they were written`);
@@ -137,28 +137,56 @@ export class JobApplier {
       ...plan.remove.map((r): ApplyRow => ({ op: 'remove', kid: r.kid })),
       ...state.stale.map((kid): ApplyRow => ({ op: 'forget', kid })),
     ];
-    await writer.write(removals, total);
+    await writer.write(
+      batchesOf(removals.length, (from, to) => removals.slice(from, to)),
+      total,
+    );
   }
 }
 
-/** The rows of a plan's adds and changes: new tasks from now, changed ones keeping their runs. */
-function rowsOf(plan: Plan, state: GroupState, nowMs: number, rules: TaskRules): ApplyRow[] {
-  const spec = (job: { spec: JobSpec }): JobSpec => ({ ...job.spec, group: plan.group });
-  const adds = plan.add.map((job: DeclaredJob): ApplyRow => {
-    const s = spec(job);
-    return {
-      op: 'add',
-      kid: newKid(),
-      task: { ...s, run_num: 0, run_lasttime: 0, ...firstSchedule(s, rules.maxDay, nowMs) },
-    };
-  });
-  const changes = plan.change.map((c): ApplyRow => {
-    const s = spec(c);
-    const fresh = c.reschedule ? firstSchedule(s, rules.maxDay, nowMs) : null;
-    const task: Task = changedTask(s, c.current, fresh);
+/** A batch of rows, made when it is sent. */
+type Batch = () => ApplyRow[];
+
+/** `count` rows in batches of APPLY_BATCH, each made by `rows(from, to)` when its turn comes. */
+function batchesOf(count: number, rows: (from: number, to: number) => ApplyRow[]): Batch[] {
+  const batches: Batch[] = [];
+  for (let i = 0; i < count; i += APPLY_BATCH) batches.push(() => rows(i, Math.min(count, i + APPLY_BATCH)));
+  return batches;
+}
+
+/**
+ * The rows of a plan's adds and changes (new tasks from now, changed ones keeping their runs),
+ * a batch at a time: one is made while Redis writes the one before, and none is kept after.
+ */
+function rowBatches(plan: Plan, state: GroupState, nowMs: number, rules: TaskRules): Batch[] {
+  const { group } = plan;
+  const added = plan.add.length;
+  const rowAt = (i: number): ApplyRow => {
+    const job = plan.add[i];
+    if (job) {
+      const task = {
+        ...job.spec,
+        group,
+        run_num: 0,
+        run_lasttime: 0,
+        ...firstSchedule(job.spec, rules.maxDay, nowMs),
+      };
+      return { op: 'add', kid: newKid(), task };
+    }
+    const c = plan.change[i - added] as PlannedChange;
+    const spec = { ...c.spec, group };
+    const task: Task = changedTask(
+      spec,
+      c.current,
+      c.reschedule ? firstSchedule(spec, rules.maxDay, nowMs) : null,
+    );
     return { op: 'change', kid: c.kid, task, expectedRaw: state.raws.get(c.kid) ?? '' };
+  };
+  return batchesOf(added + plan.change.length, (from, to) => {
+    const rows: ApplyRow[] = [];
+    for (let i = from; i < to; i++) rows.push(rowAt(i));
+    return rows;
   });
-  return [...adds, ...changes];
 }
 
 /** Writes an apply's rows in batches under its group's lock, and tells each change. */
@@ -173,17 +201,15 @@ class BatchWriter {
     private readonly deps: Pick<ApplyDeps, 'config' | 'onChange'>,
   ) {}
 
-  /** Writes `rows`; returns the names of the tasks changed since they were read, to plan again. */
-  async write(rows: readonly ApplyRow[], total: number): Promise<string[]> {
-    const batches: ApplyRow[][] = [];
-    for (let i = 0; i < rows.length; i += APPLY_BATCH) batches.push(rows.slice(i, i + APPLY_BATCH));
+  /** Writes the batches; returns the names of the tasks changed since they were read, to plan again. */
+  async write(batches: readonly Batch[], total: number): Promise<string[]> {
     const again: string[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < batches.length) {
-        const batch = batches[next++] as ApplyRow[];
-        const reply = await this.store.applyBatch(this.batch(batch, false));
-        again.push(...this.outcome(batch, reply, total));
+        const rows = (batches[next++] as Batch)();
+        const reply = await this.store.applyBatch(this.batch(rows, false));
+        again.push(...this.outcome(rows, reply, total));
       }
     };
     await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, batches.length) }, worker));

@@ -49,7 +49,10 @@ export function checkCron(expr: string, tz: string): string {
     );
   }
   checkZone(tz);
-  const job = cronOf(text, tz);
+  // Whether it ever runs is a matter of its day and month fields, not of the zone (croner runs a
+  // time a DST gap skips at the gap's end): asked on local time, without the zone's Intl
+  // conversions, it costs a fraction (a file of thousands of tasks checks each expression).
+  const job = cronOf(text, undefined);
   if (job.nextRun(new Date(0)) === null)
     throw usageError(`cron "${oneLine(expr, 43)}" never runs; check its day and month fields`);
   if (checked.size >= CACHE_MAX) checked.clear();
@@ -115,9 +118,12 @@ export function localTimeMs(local: string, tz: string): number {
   return new CronDate(local, checkZone(tz)).getDate().getTime();
 }
 
-/** Compiled once per expression and zone: compiling costs about as much as finding a run. */
-function cronOf(expr: string, tz: string): Cron {
-  const key = `${expr}\u0000${tz}`;
+/**
+ * Compiled once per expression and zone (undefined: local time, for checks that no zone
+ * changes): compiling costs about as much as finding a run.
+ */
+function cronOf(expr: string, tz: string | undefined): Cron {
+  const key = `${expr}\u0000${tz ?? ''}`;
   let job = compiled.get(key);
   if (!job) {
     try {

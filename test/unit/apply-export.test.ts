@@ -9,6 +9,7 @@ import type { StoredJob } from '../../src/jobs/job.js';
 import { makePlan } from '../../src/jobs/plan.js';
 import { planLines } from '../../src/jobs/plan-text.js';
 import type { TaskRules } from '../../src/tasks/task-rules.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const rules: TaskRules = {
   maxDay: 365,
@@ -107,18 +108,6 @@ test('timers, nameless tasks and other groups are left out, each with its reason
   );
 });
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Strings YAML reads as something else when written plain, and strings that need escapes. */
 const AWKWARD = [
   'true',
@@ -209,7 +198,7 @@ function generated(next: () => number, i: number): StoredJob {
 for (const format of ['yaml', 'json'] as FileFormat[]) {
   test(`export -> apply gives no change, over generated tasks (${format})`, () => {
     for (let seed = 1; seed <= 40; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const tasks = Array.from({ length: 25 }, (_, i) => generated(next, i));
       // Names YAML would read as something else, were they not quoted.
       for (const [i, name] of ['null', 'true', 'on', 'No', 'NaN', 'e1'].entries())

@@ -90,6 +90,13 @@ test('5 or 6 fields, nicknames, names, L and #; the rest is a usage error with t
   usage('61 * * * *', 'UTC', /minute: 61/);
   usage('@sometimes', 'UTC', /@hourly, @daily/);
   usage('0 0 30 2 *', 'UTC', /never runs/);
+  // Whether it runs is asked on local time (no zone's conversions): the zone changes nothing.
+  usage('0 0 30 2 *', 'Europe/Berlin', /never runs/);
+  assert.equal(
+    checkCron('30 2 29 3 *', 'Europe/Berlin'),
+    '30 2 29 3 *',
+    'in the 2026 spring-forward gap: runs after it',
+  );
   usage('* * * * *', 'Mars/Base', /time zone "Mars\/Base" is unknown/);
   assert.equal(checkZone('America/New_York'), 'America/New_York');
   assert.equal(checkZone('europe/berlin'), 'Europe/Berlin', 'stored as the platform spells it');
