@@ -95,20 +95,24 @@ end
 
 -- The sources with a head, as a heap by its due time (ties: in the sources' order), so that a
 -- pick costs O(log sources) with many label sets, not a look at every source's head. A pick is
--- kept to few function calls: each costs Redis's Lua more than the comparisons.
-local function before(a, b)
-  return a.head_at < b.head_at or (a.head_at == b.head_at and a.n < b.n)
-end
-
+-- kept to few function calls (the comparisons are written out): each call costs Redis's Lua more
+-- than a comparison does.
 local function sift_down(heap, i)
-  local n = #heap
+  local n, s = #heap, heap[i]
+  local at, order = s.head_at, s.n
   while 2 * i <= n do
     local m = 2 * i
-    if m < n and before(heap[m + 1], heap[m]) then m = m + 1 end
-    if not before(heap[m], heap[i]) then return end
-    heap[i], heap[m] = heap[m], heap[i]
-    i = m
+    local child = heap[m]
+    if m < n then
+      local right = heap[m + 1]
+      if right.head_at < child.head_at or (right.head_at == child.head_at and right.n < child.n) then
+        m, child = m + 1, right
+      end
+    end
+    if child.head_at > at or (child.head_at == at and child.n > order) then break end
+    heap[i], i = child, m
   end
+  heap[i] = s
 end
 
 local function heap_of(c, sources, cap)
