@@ -216,12 +216,14 @@ async function withAndWithout<T>(
 /** The claim's cost per fire in each layout, beside the one without labels. */
 async function claimRows(reps: number): Promise<Row[]> {
   const costs = new Map<string, ClaimCost[]>(LAYOUTS.map((l) => [l.name, []]));
+  const figures = (c: Pick<ClaimCost, 'us' | 'instructions'>) =>
+    `${fmt(c.us, 2)} us${Number.isNaN(c.instructions) ? '' : `, ${fmt(c.instructions / 1000, 1)}k instructions`}`;
   for (let rep = 0; rep < reps; rep++)
     for (const layout of LAYOUTS) {
       const cost = await claimCost(layout);
       costs.get(layout.name)?.push(cost);
       process.stdout.write(
-        `placement claim rep ${rep + 1} ${layout.name}: ${fmt(cost.us, 2)} us, ${fmt(cost.commands, 2)} commands, ${fmt(cost.instructions / 1000, 1)}k instructions per fire\n`,
+        `placement claim rep ${rep + 1} ${layout.name}: ${figures(cost)}, ${fmt(cost.commands, 2)} commands per fire\n`,
       );
     }
   const of = (name: string) => {
@@ -229,8 +231,6 @@ async function claimRows(reps: number): Promise<Row[]> {
     return { us: median(runs.map((r) => r.us)), instructions: median(runs.map((r) => r.instructions)) };
   };
   const base = of('no labels');
-  const figures = (c: ClaimCost | { us: number; instructions: number }) =>
-    `${fmt(c.us, 2)} us${Number.isNaN(c.instructions) ? '' : `, ${fmt(c.instructions / 1000, 1)}k instructions`}`;
   return LAYOUTS.map((l) => {
     const cost = of(l.name);
     const commands = median((costs.get(l.name) ?? []).map((r) => r.commands));
