@@ -101,6 +101,30 @@ test('the claim merges the schedule and the label sets it holds by due time, wit
   assert.equal((await claim('B', [])).nextDueMs, T0 + 5000, "the leases' deadline only");
 });
 
+test('over 16 label sets, claims in small batches take every due task once, earliest first', async () => {
+  // 10 tasks in each of 16 sets and 10 without labels, their due times interleaved across the sets
+  // (a step of 7 ms modulo 170 scatters them): each claim's heap of sources must hand out the
+  // earliest left, pages of each set's share included; a tie goes to the schedule first.
+  const due = (i: number) => T0 - 10_000 + ((i * 7) % 170) * 10;
+  const all = Array.from({ length: 170 }, (_, i) => {
+    const on = i < 10 ? undefined : [`g${i % 16}`];
+    return { kid: `k${String(i).padStart(3, '0')}`, at: due(i), on };
+  });
+  all.push({ kid: 'tie-labelled', at: due(0), on: ['g3'] });
+  for (const t of all)
+    assert.equal(
+      await tasks.add(t.kid, task({ run_nexttime: t.at / 1000, ...(t.on ? { on: t.on } : {}) }), 1000),
+      'added',
+    );
+  const labels = Array.from({ length: 16 }, (_, i) => `g${i}`);
+  const claimed: string[] = [];
+  for (let i = 0; i < 40 && claimed.length < all.length; i++)
+    claimed.push(...firesOf(await claim('A', labels, { maxShell: 7, maxUrl: 0 })).map((f) => f.kid));
+  const inOrder = [...all].sort((a, b) => a.at - b.at || (a.on ? 1 : 0) - (b.on ? 1 : 0)).map((t) => t.kid);
+  assert.deepEqual(claimed, inOrder);
+  assert.deepEqual(await registry(), {}, 'every set emptied leaves the registry');
+});
+
 test("a daemon passes over a set's due tasks without room, and claims again at once when its budget ran out", async () => {
   const many = Array.from({ length: 40 }, (_, i) => [`d${i}`, task({ on: ['db'] })] as const);
   for (const [kid, t] of many) await tasks.add(kid, t, 100);

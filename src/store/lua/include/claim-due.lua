@@ -68,29 +68,73 @@ local function source_of(key, set)
   return { key = key, set = set, skipped = 0, buf = {}, i = 1, page_size = 32, read = false, done = false }
 end
 
--- The next due task of source s (kid, score), reading a page when the last is used up (at most
--- `cap` tasks); nil when none is left. A short page was the last, unless a task met in it moved
--- on to a time still due (a catch-up: met again further on).
-local function head_of(c, s, cap)
-  -- Its head is kept until it is used: a merge over many label sets asks every source each pick.
-  if s.head then return s.head, s.head_at end
+-- Whether source s has a next due task (s.buf[s.i], its score then in s.head_at), reading a page
+-- when the last is used up. A page is at most this source's share of the `cap` tasks the
+-- claim may still look at, with `live` sources left, so that many label sets do not each read a
+-- page of scores (costly to send) that goes unused. A short page was the last, unless a task met
+-- in it moved on to a time still due (a catch-up: met again further on).
+local function head_of(c, s, cap, live)
   if s.i > #s.buf then
     if s.read and s.short and not s.catching_up then
       s.done = true
-      return nil
+      return false
     end
-    local page = math.min(cap, s.page_size)
+    local page = math.min(cap, s.page_size, math.max(8, math.ceil(cap / live)))
     -- Pages grow from a few: room for 1,000 URL calls does not mean that any is due.
     s.page_size = math.min(s.page_size * 2, 512)
     s.buf = redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'WITHSCORES', 'LIMIT', s.skipped, page)
     s.i, s.read, s.short, s.catching_up = 1, true, #s.buf < page * 2, false
     if #s.buf == 0 then
       s.done = true
-      return nil
+      return false
     end
   end
-  s.head, s.head_at = s.buf[s.i], tonumber(s.buf[s.i + 1])
-  return s.head, s.head_at
+  s.head_at = tonumber(s.buf[s.i + 1])
+  return true
+end
+
+-- The sources with a head, as a heap by its due time (ties: in the sources' order), so that a
+-- pick costs O(log sources) with many label sets, not a look at every source's head. A pick is
+-- kept to few function calls (the comparisons are written out): each call costs Redis's Lua more
+-- than a comparison does.
+local function sift_down(heap, i)
+  local n, s = #heap, heap[i]
+  local at, order = s.head_at, s.n
+  while 2 * i <= n do
+    local m = 2 * i
+    local child = heap[m]
+    if m < n then
+      local right = heap[m + 1]
+      if right.head_at < child.head_at or (right.head_at == child.head_at and right.n < child.n) then
+        m, child = m + 1, right
+      end
+    end
+    if child.head_at > at or (child.head_at == at and child.n > order) then break end
+    heap[i], i = child, m
+  end
+  heap[i] = s
+end
+
+local function heap_of(c, sources, cap)
+  local heap = {}
+  for n, s in ipairs(sources) do
+    s.n = n
+    if head_of(c, s, cap, #sources) then heap[#heap + 1] = s end
+  end
+  for i = math.floor(#heap / 2), 1, -1 do sift_down(heap, i) end
+  return heap
+end
+
+-- The heap once its top source's head was used: that source with its next head, or without it.
+local function requeue(c, heap, cap)
+  local s = heap[1]
+  if s.i <= #s.buf then
+    s.head_at = tonumber(s.buf[s.i + 1])
+  elseif not head_of(c, s, cap, #heap) then
+    heap[1] = heap[#heap]
+    heap[#heap] = nil
+  end
+  if heap[2] then sift_down(heap, 1) end
 end
 
 -- Claims what is due in the sources, as room allows, in order of due time across them (a merge
@@ -100,15 +144,15 @@ local function claim_due(c, sources)
   -- Tasks looked at, at most: what there is room for, what may be passed over, and some slack for
   -- removing corrupt and expired ones and parking cron tasks (the rest go in the next claims).
   local budget = c.room.shell + c.room.url + c.max_skip + 100
+  local heap
   while budget > 0 and c.room.shell + c.room.url > 0 and skipped <= c.max_skip do
-    local cap = math.min(budget, c.room.shell + c.room.url + c.max_skip - skipped + 1)
-    local best, kid, score
-    for _, s in ipairs(sources) do
-      local k, at = head_of(c, s, cap)
-      if k and (not best or at < score) then best, kid, score = s, k, at end
-    end
+    local cap = c.room.shell + c.room.url + c.max_skip - skipped + 1
+    if cap > budget then cap = budget end
+    if heap then requeue(c, heap, cap) else heap = heap_of(c, sources, cap) end
+    local best = heap[1]
     if not best then break end
-    best.i, best.head = best.i + 2, nil
+    local kid, score = best.buf[best.i], best.head_at
+    best.i = best.i + 2
     budget = budget - 1
     if not claim_or_pass(c, best, kid, score) then
       best.skipped = best.skipped + 1
@@ -130,8 +174,13 @@ local function due_left(c, sources, room_left)
       if room_left and #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', s.skipped, 1) > 0 then
         return 2
       end
-      if #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', 0, 1) > 0 then left = 1 end
+      if #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', 0, 1) > 0 then
+        -- Nothing beyond what was passed over is looked for without room: 1 is the answer.
+        if not room_left then return 1 end
+        left = 1
+      end
     elseif s.skipped > 0 then
+      if not room_left then return 1 end
       left = 1
     end
   end

@@ -17,8 +17,12 @@ end
 
 -- The label set of a task or a fire ('' when it has none).
 local function label_set_of(t)
-  if type(t) ~= 'table' or type(t.on) ~= 'table' or #t.on == 0 then return '' end
-  return table.concat(t.on, ',')
+  if type(t) ~= 'table' then return '' end
+  local on = t.on
+  if type(on) ~= 'table' or #on == 0 then return '' end
+  -- One label (the usual case) is its own set: no join (a claim asks a few times a fire).
+  if #on == 1 and type(on[1]) == 'string' then return on[1] end
+  return table.concat(on, ',')
 end
 
 -- The label set of a task as stored (its JSON): decoded only when it may have one.
