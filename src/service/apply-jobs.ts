@@ -11,7 +11,6 @@ import { parseApplyFile } from '../jobs/apply-file.js';
 import type { Declaration, DeclaredJob, JobSpec } from '../jobs/job.js';
 import { makePlan, planRefusal, type Plan } from '../jobs/plan.js';
 import type { ApplyBatchRows, ApplyReply, ApplyRow, TaskStore } from '../store/open-store.js';
-import { newKid } from '../tasks/kid.js';
 import { firstSchedule } from '../tasks/schedule.js';
 import type { Task } from '../tasks/task.js';
 import type { TaskRules } from '../tasks/task-rules.js';
@@ -122,7 +121,10 @@ export class JobApplier {
     let { plan: current, state: read } = { plan, state };
     for (let attempt = 0; ; attempt++) {
       const nowMs = await this.deps.nowMs();
-      const again = await writer.write(rowsOf(current, read, nowMs, this.deps.rules), total);
+      const again = await writer.write(
+        rowsOf(current, read, nowMs, this.deps.rules, (name) => writer.store.newKid(name)),
+        total,
+      );
       if (again.length === 0) break;
       if (attempt >= WRITE_ATTEMPTS)
         throw writer.stopped(`tasks ${again.slice(0, 5).join(', ')} kept changing while they were written`);
@@ -142,13 +144,19 @@ export class JobApplier {
 }
 
 /** The rows of a plan's adds and changes: new tasks from now, changed ones keeping their runs. */
-function rowsOf(plan: Plan, state: GroupState, nowMs: number, rules: TaskRules): ApplyRow[] {
+function rowsOf(
+  plan: Plan,
+  state: GroupState,
+  nowMs: number,
+  rules: TaskRules,
+  kidFor: (name: string) => string,
+): ApplyRow[] {
   const spec = (job: { spec: JobSpec }): JobSpec => ({ ...job.spec, group: plan.group });
   const adds = plan.add.map((job: DeclaredJob): ApplyRow => {
     const s = spec(job);
     return {
       op: 'add',
-      kid: newKid(),
+      kid: kidFor(s.name),
       task: { ...s, run_num: 0, run_lasttime: 0, ...firstSchedule(s, rules.maxDay, nowMs) },
     };
   });

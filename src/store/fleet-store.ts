@@ -49,13 +49,24 @@ export interface LabelSetLoad {
 export class FleetStore {
   constructor(private readonly redis: RedisAccess) {}
 
-  /** The fleet's name as Redis holds it: `name` is written first (`written`) when it holds none. */
-  async nameHeld(name: string): Promise<{ held: string; written: boolean }> {
+  /**
+   * The fleet's name and shard count as Redis holds them: `name` is written first (`written`) when
+   * it holds none, with `shards` beside it when more than 1 (absent: 1, the layout of before).
+   */
+  async nameHeld(name: string, shards = 1): Promise<{ held: string; written: boolean; shards: number }> {
     const key = this.redis.keys.fleet;
-    const [written, held] = await this.redis.call((c) =>
-      transaction(c, (m) => m.hsetnx(key, 'name', name).hget(key, 'name')),
+    const [written, held, count] = await this.redis.call((c) =>
+      transaction(c, (m) => m.hsetnx(key, 'name', name).hget(key, 'name').hget(key, 'shards')),
     );
-    return { held: typeof held === 'string' ? held : name, written: written === 1 };
+    if (written === 1 && shards > 1) await this.redis.call((c) => c.hset(key, 'shards', shards));
+    const recorded = written === 1 ? shards : typeof count === 'string' ? Number(count) : 1;
+    return { held: typeof held === 'string' ? held : name, written: written === 1, shards: recorded };
+  }
+
+  /** Records the fleet's shard count (`ktimer reshard`): 1 is recorded as none. */
+  async recordShards(shards: number): Promise<void> {
+    const key = this.redis.keys.fleet;
+    await this.redis.call((c) => (shards > 1 ? c.hset(key, 'shards', shards) : c.hdel(key, 'shards')));
   }
 
   /** A daemon says it is alive, and what it is; daemons silent for DAEMON_FORGET_MS are forgotten. */
