@@ -10,7 +10,7 @@ import { HistoryStore, type HistoryStoreApi } from './history-store.js';
 import { LiveOutputStore } from './live-output-store.js';
 import { type StoreKeys, storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
-import { RunFeed } from './run-feed.js';
+import { RunFeed, type RunFeedApi, ShardedRunFeed } from './run-feed.js';
 import {
   type ClientProfile,
   connectClient,
@@ -55,7 +55,7 @@ export {
 export type { HistoryStoreApi as HistoryStore, RunsQuery } from './history-store.js';
 export type { LiveBatch, LiveChunk, LiveEntry, LiveOutputStore } from './live-output-store.js';
 export { WATCH_MS } from './live-output-store.js';
-export type { FedRun, RunFeed } from './run-feed.js';
+export type { FedRun, RunFeedApi as RunFeed } from './run-feed.js';
 export type { UiSessionStore } from './ui-session-store.js';
 export type { ChangeEntry, ChangeStore } from './change-store.js';
 export type { RunningFire } from './running-fires.js';
@@ -99,7 +99,7 @@ export interface Store {
   /** Who changed what: every task change, fleet-wide, bounded as the history. */
   readonly changes: ChangeStore;
   /** A follower of the runs stream, on a connection of its own opened at its first read. */
-  runFeed(): RunFeed;
+  runFeed(): RunFeedApi;
   /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
   readonly address: string;
   /**
@@ -149,7 +149,8 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     fleet,
     changes: new ChangeStore(redis, { maxEntries: h.maxRuns, maxAgeMs: historyRules.maxAgeMs }),
     address: describeRedis(config),
-    runFeed: () => new RunFeed(redis, () => blockingClient(config)),
+    runFeed: () =>
+      accesses.length > 1 ? new ShardedRunFeed(accesses) : new RunFeed(redis, () => blockingClient(config)),
     connect: () => connectClient(client, config, profile),
     serverTimeMs: () =>
       redis.call(async (c) => {

@@ -18,6 +18,7 @@ import type {
 import type { FireStore, FireStoreApi } from './fire-store.js';
 import type { HistoryStore, HistoryStoreApi, RunsQuery } from './history-store.js';
 import type { RunningFire } from './running-fires.js';
+import { compareIds as compareStreamIds } from './run-feed.js';
 import type { RunRecord, RunSummary } from './run-record.js';
 import { byShard, perShardInOrder, shardOf } from './shards.js';
 
@@ -150,11 +151,7 @@ export class ShardedHistoryStore implements HistoryStoreApi {
 
   /** Every shard's stream read newest first, merged by stream id (the time each was put on record). */
   async runs(q: RunsQuery): Promise<RunSummary[]> {
-    const all = (await Promise.all(this.shards.map((s) => s.runsWithIds(q)))).flat();
-    return all
-      .sort((a, b) => compareStreamIds(b.id, a.id))
-      .slice(0, q.count)
-      .map((r) => r.summary);
+    return (await this.runsWithIds(q)).map((r) => r.summary);
   }
 
   runsWithIds(q: RunsQuery): Promise<{ id: string; summary: RunSummary }[]> {
@@ -165,11 +162,4 @@ export class ShardedHistoryStore implements HistoryStoreApi {
         .slice(0, q.count),
     );
   }
-}
-
-/** Stream ids `ms-seq` in order: by ms, then seq. */
-export function compareStreamIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am - bm || as - bs;
 }

@@ -13,6 +13,7 @@ import { openStore, type Store } from '../../src/store/open-store.js';
 import { storeKeys } from '../../src/store/keys.js';
 import { shardKeyNames, shardOf } from '../../src/store/shards.js';
 import { writeTestConfig } from '../helpers/cli.js';
+import { claimBeginFinish, endingOf } from '../helpers/stores.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 
 const redis = usePrivateRedis();
@@ -54,6 +55,15 @@ beforeEach(async () => {
 });
 
 const shardKeys = () => shardKeyNames(config.keys, K).map(storeKeys);
+const storedTimer = () => ({
+  type: 'timer' as const,
+  time: 60,
+  limit: 1,
+  command: 'true',
+  run_num: 0,
+  run_lasttime: 0,
+  run_nexttime: 2_000_000_000,
+});
 const ticker = (name?: string) => ({
   type: 'ticker',
   time: '300',
@@ -163,4 +173,76 @@ test('one shard: the layout of before, nothing recorded beside the name', async 
   } finally {
     await s.close();
   }
+});
+
+test('fires over every shard: claimed, begun and finished each on its shard; runs and the live feed merge the streams', async () => {
+  const feed = store.runFeed();
+  const from = await feed.latestId();
+  const nowSec = Math.floor((await store.serverTimeMs()) / 1000);
+  const kids: string[] = [];
+  for (let i = 0; i < 18; i++)
+    kids.push((await service.add({ type: 'timer', time: '1', command: 'true', name: `r${i}` })).task.kid);
+  const nowMs = (nowSec + 5) * 1000;
+  const { fired, recorded } = await claimBeginFinish(store.fires, {
+    nowMs,
+    room: 50,
+    endingOf: (f) => endingOf(f, { startedMs: nowMs }),
+  });
+  assert.equal(fired.length, 18);
+  assert.ok(recorded.every(Boolean), 'each finished on its own shard');
+  assert.equal(new Set(kids.map((k) => shardOf(k, K))).size, K);
+  const runs = await store.history.runs({ sinceMs: null, count: 100, failedOnly: false });
+  assert.deepEqual(runs.map((r) => r.kid).sort(), [...kids].sort());
+  const fed = await feed.after(from, 100);
+  assert.deepEqual(fed.map((r) => r.run.kid).sort(), [...kids].sort());
+  assert.deepEqual(await feed.after(fed.at(-1)!.id, 10), [], 'the cursor goes on from every shard');
+  // A timer that fired is gone; its history by name still leads to it, on its shard.
+  const [kid3] = kids.slice(3);
+  assert.equal(await store.tasks.historyKidOfName('r3'), kid3);
+  assert.equal((await store.history.ofTask(kid3!, 10)).length, 1);
+  feed.close();
+});
+
+test('task_max_num counts every shard', async () => {
+  const small = configWith(K, `shmax${n}`, ['task_max_num = 5']);
+  const s = await open(small);
+  try {
+    for (let i = 0; i < 5; i++) await s.tasks.add(s.tasks.newKid(), { ...storedTimer() }, 5);
+    assert.equal(await s.tasks.add(s.tasks.newKid(), storedTimer(), 5), 'full');
+    assert.equal(await s.tasks.count(), 5);
+  } finally {
+    await s.close();
+  }
+});
+
+test("apply writes a group over every shard, each part under its shard's lock; a second apply changes nothing", async () => {
+  const tasks = Array.from(
+    { length: 12 },
+    (_, i) => `  a${i}: {type: ticker, time: 300, command: "echo ${i}"}`,
+  );
+  const text = `group: g\ntasks:\n${tasks.join('\n')}\n`;
+  const first = await service.jobs.apply(text, 'g.yaml', {});
+  assert.equal(first.plan.add.length, 12);
+  assert.equal(await service.count(), 12);
+  const again = await service.jobs.apply(text, 'g.yaml', {});
+  assert.equal(again.plan.unchanged.length, 12);
+  const kids = await store.tasks.kidsOfNames(tasks.map((_, i) => `a${i}`));
+  assert.ok(kids.every((k, i) => k !== null && shardOf(k, K) === shardOf(`a${i}`, K)));
+  const keys = shardKeys();
+  for (const k of keys) assert.equal(await redis.client.exists(`${k.applyLock}g`), 0, 'every lock let go');
+});
+
+test('a rename to a name of another shard is refused in one line, the task unchanged; within its shard it is renamed', async () => {
+  const { kid } = (await service.add(ticker('base'))).task;
+  const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
+  const far = names.find((x) => shardOf(x, K) !== shardOf(kid, K))!;
+  const near = names.find((x) => shardOf(x, K) === shardOf(kid, K))!;
+  await assert.rejects(service.update(kid, { name: far }), (e: unknown) => {
+    assert.ok(e instanceof KtimerError && e.code === 'usage');
+    assert.match(e.message, new RegExp(`cannot take the name ${far}: with 6 shards`));
+    return true;
+  });
+  assert.equal((await service.get(kid)).name, 'base');
+  assert.equal((await service.update(kid, { name: near })).name, near);
+  assert.equal((await service.get(near)).kid, kid);
 });
