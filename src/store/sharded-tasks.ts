@@ -3,7 +3,6 @@
 // script, one slot, as with one shard); a batch is split by shard, its replies put back in order;
 // a read over every task reads every shard and merges. What spans shards is not atomic: each
 // method says what it promises.
-import { KtimerError } from '../errors.js';
 import { newKid } from '../tasks/kid.js';
 import type { Task } from '../tasks/task.js';
 import type { ApplyReply } from './apply-scripts.js';
@@ -94,13 +93,36 @@ export class ShardedTaskStore implements TaskStoreApi {
     return perShardInOrder(kids, this.sOf, (s, part) => (this.shards[s] as TaskStore).rawTasks(part));
   }
 
-  /** A name lives on its shard (newKid), with its task. */
-  kidsOfNames(names: readonly string[]): Promise<(string | null)[]> {
-    return perShardInOrder(names, this.sOf, (s, part) => (this.shards[s] as TaskStore).kidsOfNames(part));
+  /**
+   * A name lives with its task: on its name's shard when added (newKid), on its kid's when it was
+   * renamed across shards or moved by a reshard. Every shard is asked; the name's own answers first.
+   */
+  async kidsOfNames(names: readonly string[]): Promise<(string | null)[]> {
+    if (names.length === 0) return [];
+    const all = await this.each((s) => s.kidsOfNames(names));
+    return names.map(
+      (name, i) => all[this.sOf(name)]?.[i] ?? all.map((a) => a[i]).find((k) => k != null) ?? null,
+    );
   }
 
-  historyKidOfName(name: string): Promise<string | null> {
-    return this.of(name).historyKidOfName(name);
+  async historyKidOfName(name: string): Promise<string | null> {
+    const [live] = await this.kidsOfNames([name]);
+    if (live !== null && live !== undefined) return live;
+    const ended = await this.each((s) => s.historyKidOfName(name));
+    return ended[this.sOf(name)] ?? ended.find((k) => k !== null) ?? null;
+  }
+
+  /**
+   * The task holding `name` on a shard other than `kid`'s, if any: the script that writes `kid`
+   * checks its own shard's names in the same step; this is checked just before (docs/shards.md).
+   */
+  private async heldElsewhere(name: string, kid: string): Promise<string | null> {
+    const all = await this.each((s) => s.kidsOfNames([name]));
+    for (const [shard, [holder]] of all.entries()) {
+      if (shard === this.sOf(kid) || holder === null || holder === undefined || holder === kid) continue;
+      if ((await this.of(holder).get(holder)) !== null) return holder;
+    }
+    return null;
   }
 
   /**
@@ -109,6 +131,8 @@ export class ShardedTaskStore implements TaskStoreApi {
    */
   async add(kid: string, task: Task, maxNum: number): Promise<AddResult> {
     if ((await this.count()) >= maxNum) return 'full';
+    const holder = task.name === undefined ? null : await this.heldElsewhere(task.name, kid);
+    if (holder !== null) return { takenBy: holder };
     return this.of(kid).add(kid, task, maxNum);
   }
 
@@ -134,14 +158,12 @@ export class ShardedTaskStore implements TaskStoreApi {
     return 'added';
   }
 
-  /** A rename stays on the task's shard: a name of another shard is refused (docs/shards.md). */
-  update(kid: string, expected: StoredTask, task: Task): Promise<UpdateResult> {
+  /** A rename to a name of another shard: the name then lives on the task's shard, checked first everywhere. */
+  async update(kid: string, expected: StoredTask, task: Task): Promise<UpdateResult> {
     const name = task.name;
-    if (name !== undefined && name !== expected.task.name && this.sOf(name) !== this.sOf(kid))
-      throw new KtimerError(
-        'usage',
-        `task ${kid} cannot take the name ${name}: with ${this.shards.length} shards a named task lives on its name's shard, and ${name}'s is another (docs/shards.md); add a new task named ${name} and delete this one`,
-      );
+    const holder =
+      name === undefined || name === expected.task.name ? null : await this.heldElsewhere(name, kid);
+    if (holder !== null) return { takenBy: holder };
     return this.of(kid).update(kid, expected, task);
   }
 

@@ -232,17 +232,20 @@ test("apply writes a group over every shard, each part under its shard's lock; a
   for (const k of keys) assert.equal(await redis.client.exists(`${k.applyLock}g`), 0, 'every lock let go');
 });
 
-test('a rename to a name of another shard is refused in one line, the task unchanged; within its shard it is renamed', async () => {
+test('a rename to a name of another shard: the name lives with its task, found from every shard, and stays unique', async () => {
   const { kid } = (await service.add(ticker('base'))).task;
   const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
   const far = names.find((x) => shardOf(x, K) !== shardOf(kid, K))!;
-  const near = names.find((x) => shardOf(x, K) === shardOf(kid, K))!;
-  await assert.rejects(service.update(kid, { name: far }), (e: unknown) => {
-    assert.ok(e instanceof KtimerError && e.code === 'usage');
-    assert.match(e.message, new RegExp(`cannot take the name ${far}: with 6 shards`));
-    return true;
-  });
-  assert.equal((await service.get(kid)).name, 'base');
-  assert.equal((await service.update(kid, { name: near })).name, near);
-  assert.equal((await service.get(near)).kid, kid);
+  assert.equal((await service.update(kid, { name: far })).name, far);
+  assert.equal((await service.get(far)).kid, kid, "found by name on the kid's shard");
+  await assert.rejects(
+    service.add(ticker(far)),
+    (e: unknown) => e instanceof KtimerError && e.code === 'exists',
+  );
+  const other = (await service.add(ticker('other'))).task.kid;
+  await assert.rejects(
+    service.update(other, { name: far }),
+    (e: unknown) => e instanceof KtimerError && e.code === 'exists',
+  );
+  assert.equal(await service.count(), 2);
 });
