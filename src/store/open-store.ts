@@ -20,6 +20,7 @@ import {
   redisError,
 } from './redis-client.js';
 import type { RedisClient } from './script.js';
+import { Resharder } from './reshard.js';
 import { ShardedFireStore, ShardedHistoryStore } from './sharded-fires.js';
 import { ShardedTaskStore } from './sharded-tasks.js';
 import { ShardLeases, singleClaimer } from './shard-leases.js';
@@ -43,6 +44,7 @@ export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record
 export { nextAttemptId } from '../runs/ids.js';
 export type { FireStoreApi as FireStore } from './fire-store.js';
 export type { ShardLeases } from './shard-leases.js';
+export type { Resharder, ReshardCount } from './reshard.js';
 export {
   DAEMON_FORGET_MS,
   DAEMON_LIVE_MS,
@@ -90,6 +92,8 @@ export interface Store {
   readonly history: HistoryStoreApi;
   /** The schedule shards ([redis] shards): their leases, and a claim on those a daemon holds. */
   readonly shards: ShardLeases;
+  /** Moves the fleet's tasks and history to `to` shards (`ktimer reshard`; reshard.ts). */
+  resharder(to: number): Resharder;
   /** Running runs' output as it is printed, for whoever follows them. */
   readonly live: LiveOutputStore;
   /** The dashboard's login sessions, shared by every daemon on this Redis. */
@@ -144,6 +148,11 @@ export function openStore(config: Config, profile: ClientProfile): Store {
       accesses,
       fires instanceof ShardedFireStore ? (on, req) => fires.claimOn(on, req) : singleClaimer(fires),
     ),
+    resharder: (to) =>
+      new Resharder(
+        accesses,
+        shardKeyNames(config.keys, to).map((names) => new RedisAccess(client, storeKeys(names), failure)),
+      ),
     live: new LiveOutputStore(redis),
     uiSessions: new UiSessionStore(redis),
     fleet,

@@ -309,7 +309,10 @@ function reindex(taken: BatchNameTaken[], part: readonly { index: number }[]): B
 
 /** Rows of several pages, each in order of (score, kid), merged in that order. */
 function mergeRows(pages: readonly ListRow[][]): ListRow[] {
-  return pages
-    .flat()
-    .sort((a, b) => Number(a.score) - Number(b.score) || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
+  return pages.flat().sort((a, b) => scoreOf(a) - scoreOf(b) || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
+}
+
+/** A row's score as a number: a paused row's is 'inf' (list.lua), after every scheduled one. */
+function scoreOf(row: ListRow): number {
+  return row.score === 'inf' ? Infinity : Number(row.score);
 }

@@ -85,3 +85,39 @@ test('two daemons share 6 shards by leases; one SIGKILLed, the other takes its s
   await new Promise((r) => setTimeout(r, 2000));
   assert.deepEqual([...fired()].sort(), [...names].sort(), 'each task exactly once');
 });
+
+test('reshard: refused while a daemon runs; then moves the tasks; a conf.ini with the old count is refused after', async () => {
+  await redis.ready();
+  const prefix = `shr${Date.now() % 100000}`;
+  const config = writeTestConfig({ redisPort: redis.server.port, prefix });
+  const d = new TestDaemon(config);
+  daemons.push(d);
+  await d.start();
+  for (let i = 0; i < 6; i++) await d.add([`-name=m${i}`, '-time=3600', '-command=true']);
+  const refused = await d.cli(['reshard', '--to', '6']);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr,
+    /^ktimer: error: reshard refused: 1 daemon of the fleet runs \(.+\); stop it with `ktimer stop`, then reshard: nothing was moved\n$/,
+  );
+  assert.equal((await d.cli(['stop'])).code, 0);
+  const dry = await d.cli(['reshard', '--to', '6', '--dry-run']);
+  assert.match(dry.stdout, /^reshard from 1 to 6 shards: 6 tasks, \d would move; nothing was moved\n$/);
+  const done = await d.cli(['reshard', '--to', '6']);
+  assert.equal(done.code, 0, done.stderr);
+  assert.match(
+    done.stdout,
+    /^resharded from 1 to 6 shards: \d of 6 tasks moved; set \[redis\] shards = 6 in every conf.ini of the fleet\n$/,
+  );
+  const old = await d.cli(['count']);
+  assert.equal(old.code, 1);
+  assert.match(
+    old.stderr,
+    /fleet default at .* has 6 shards, but .*conf.ini says \[redis\] shards = 1: no task was read/,
+  );
+  const six = new TestDaemon(
+    writeTestConfig({ redisPort: redis.server.port, prefix, extra: { redis: ['shards = 6'] } }),
+  );
+  assert.match((await six.cli(['count'])).stdout, /there are \[6\] tasks/);
+  assert.equal((await six.cli(['get', 'm4'])).code, 0);
+});

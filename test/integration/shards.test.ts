@@ -249,3 +249,73 @@ test('a rename to a name of another shard: the name lives with its task, found f
   );
   assert.equal(await service.count(), 2);
 });
+
+test('reshard 1 -> 6 -> 1 keeps tasks, names, paused state, groups, history and last runs', async () => {
+  const prefix = `shre${n}`;
+  const one = await open(configWith(1, prefix));
+  await one.checkFleet();
+  const svc1 = openServices({
+    config: configWith(1, prefix),
+    store: async () => one,
+    onChange: () => {},
+    actor: () => ({ via: 'cli', user: 'test', host: 'test', reason: '' }),
+    warn: () => {},
+  }).tasks;
+  const nowSec = Math.floor((await one.serverTimeMs()) / 1000);
+  for (let i = 0; i < 20; i++)
+    await svc1.add({ ...ticker(`re${i}`), time: '1', group: i % 2 ? 'odd' : 'even' });
+  await svc1.pauses.pause(['re0', 're1']);
+  const nowMs = (nowSec + 3) * 1000;
+  const { fired } = await claimBeginFinish(one.fires, {
+    nowMs,
+    room: 50,
+    endingOf: (f) => endingOf(f, { startedMs: nowMs }),
+  });
+  assert.equal(fired.length, 18, 'the unpaused ones ran once');
+  const before = await svc1.list({ count: '100' });
+  const kidOf = async (s: Store, name: string) => (await s.tasks.kidsOfNames([name]))[0];
+  const kid5 = await kidOf(one, 're5');
+  const history5 = (await one.history.ofTask(kid5!, 10)).length;
+  assert.ok(history5 >= 1);
+  const runs = (await one.history.runs({ sinceMs: null, count: 100, failedOnly: false })).length;
+
+  const toSix = one.resharder(K);
+  assert.deepEqual(await toSix.count(), { from: 1, to: 6, tasks: 20, moving: (await toSix.count()).moving });
+  assert.ok((await toSix.count()).moving >= 10);
+  await toSix.run();
+  await one.fleet.recordShards(K);
+  await one.close();
+
+  const six = await open(configWith(K, prefix));
+  await six.checkFleet();
+  assert.equal(await six.tasks.count(), 20);
+  assert.equal((await six.tasks.counts()).paused, 2);
+  assert.equal(await kidOf(six, 're5'), kid5);
+  assert.equal((await six.history.ofTask(kid5!, 10)).length, history5, 'its history moved with it');
+  assert.equal((await six.tasks.lastRuns([kid5!]))[0]?.kid, kid5);
+  assert.equal((await six.tasks.groupKids('odd')).length, 10);
+  assert.equal((await six.history.runs({ sinceMs: null, count: 100, failedOnly: false })).length, runs);
+  const svc6 = openServices({
+    config: configWith(K, prefix),
+    store: async () => six,
+    onChange: () => {},
+    actor: () => ({ via: 'cli', user: 'test', host: 'test', reason: '' }),
+    warn: () => {},
+  }).tasks;
+  const after = await svc6.list({ count: '100' });
+  const rows = (l: typeof after) => l.tasks.map((t) => `${t.kid} ${t.run_nexttime}`);
+  assert.deepEqual(rows(after), rows(before), 'the schedule as it was, paused tasks last');
+  await assert.rejects(svc6.add(ticker('re7')), /re7/, 'names still unique');
+
+  await six.resharder(1).run();
+  await six.fleet.recordShards(1);
+  await six.close();
+  const back = await open(configWith(1, prefix));
+  await back.checkFleet();
+  assert.equal(await back.tasks.count(), 20);
+  assert.equal((await back.history.ofTask(kid5!, 10)).length, history5);
+  assert.deepEqual(await redis.client.hgetall(storeKeys(configWith(1, prefix).keys).fleet), {
+    name: 'default',
+  });
+  await back.close();
+});
