@@ -651,6 +651,31 @@ test("fires begun by a claim whose reply was not read come again in its daemon's
   assert.deepEqual(firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 3, acked: 2 } })), []);
 });
 
+test('an unread claim outlives its lease: after an outage longer than begin_keep_ms, its daemon still gets its fires again', async () => {
+  // A claim's reply lost as Redis went down (the reliability suite's 10 s outage, with leases of
+  // 5 s): when the daemon claims again after it, its begun fires must come back to it, not lapse
+  // into lost runs that never ran.
+  const start = Date.now();
+  await tasks.add('k1', task({ run_nexttime: start / 1000 - 1 }), 100);
+  const lost = firesOf(await claim({ nowMs: start, beginKeepMs: 200, seq: { claim: 1, acked: 0 } }));
+  assert.deepEqual(
+    lost.map((f) => f.id),
+    ['k1:1'],
+  );
+  assert.ok((await redis.client.pttl(`${keys.unread}A`)) > 60_000, 'the note is kept well past the lease');
+  await waitFor(() => Date.now() > start + 400, { what: 'the lease to run out', timeoutMs: 2000 });
+  const again = await claim({ nowMs: Date.now(), beginKeepMs: 200, seq: { claim: 2, acked: 0 } });
+  assert.deepEqual(
+    firesOf(again).map((f) => [f.id, f.token]),
+    [['k1:1', lost[0]?.token]],
+  );
+  assert.equal(
+    again.entries.filter((e) => e.kind === 'lost').length,
+    0,
+    'not recorded lost: its own daemon had it again',
+  );
+});
+
 test('a FireStore counts its claims: a claim that failed leaves its fires to the next one', async () => {
   await tasks.add('k1', task(), 100);
   const store = fires('A');

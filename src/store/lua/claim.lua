@@ -123,8 +123,7 @@ take_lapsed(c, sets)
 local skipped = claim_due(c, sources)
 trim_runs(c.history, c.last_id)
 placed_done(c.place)
--- A daemon that never claims again leaves nothing behind: its unread fires go lost on their own.
-if c.unread then redis.call('PEXPIREAT', c.keys.unread, now_int + c.begin_keep_ms) end
+keep_unread(c)
 
 -- 4. What is left, and when to look again (include/claim-left.lua).
 local out = what_is_left(c, sources, skipped)

@@ -52,6 +52,17 @@ local function redeliver(c)
   end
 end
 
+-- How long a daemon's unread note outlives its last claim. Not the lease: a claim whose reply was
+-- lost as Redis went down must come again when its daemon claims after the outage, however long
+-- (a lease that ran out meanwhile is renewed by redeliver, which runs before lapsed leases are
+-- taken). A daemon that never claims again leaves its note behind this long, and its fires go
+-- lost on their own when their leases run out.
+local UNREAD_KEEP_MS = 24 * 3600 * 1000
+
+local function keep_unread(c)
+  if c.unread then redis.call('PEXPIREAT', c.keys.unread, c.now_int + UNREAD_KEEP_MS) end
+end
+
 -- A task that is done (fired its last run, expired) leaves the hash and the schedule, and frees
 -- its name if the name is still its own; the name stays on record as its kid's for history and
 -- output by name.
