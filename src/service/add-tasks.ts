@@ -195,12 +195,10 @@ export class TaskAdder {
     const batches: { index: number; item: NewTask }[][] = [];
     for (let i = 0; i < fresh.length; i += BULK_BATCH) {
       batches.push(
-        fresh
-          .slice(i, i + BULK_BATCH)
-          .map(({ spec, index }) => ({
-            index,
-            item: { kid: store.newKid(spec.name), task: this.newTask(spec, nowMs) },
-          })),
+        fresh.slice(i, i + BULK_BATCH).map(({ spec, index }) => ({
+          index,
+          item: { kid: store.newKid(spec.name), task: this.newTask(spec, nowMs) },
+        })),
       );
     }
     const refused: Refused[] = [];

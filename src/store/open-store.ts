@@ -248,7 +248,7 @@ async function checkFleet(config: Config, fleet: FleetStore): Promise<{ fleet: s
   if (shards !== config.redis.shards)
     throw new KtimerError(
       'fleet',
-      `fleet ${mine} at ${describeRedis(config)} has ${shards} shard${shards === 1 ? '' : 's'}, but ${config.file} says [redis] shards = ${config.redis.shards}: no task was read. Set shards = ${shards}, or change the fleet's with \`ktimer reshard --to ${config.redis.shards}\``,
+      `fleet ${mine} at ${describeRedis(config)} has ${shards} shard${shards === 1 ? '' : 's'}, but ${config.file} says [redis] shards = ${config.redis.shards}: no task was read. Set shards = ${shards} there (\`ktimer reshard\` changes the fleet's count)`,
     );
   return { fleet: mine, written };
 }

@@ -37,7 +37,7 @@ export async function run(
       to === from
         ? `the fleet has ${from} shard${from === 1 ? '' : 's'} already`
         : `reshard from ${from} to ${to} shards`;
-    ctx.print(`${what}: ${count.tasks} tasks, ${count.moving} would move; nothing was moved`, {
+    ctx.print(`${what}: ${tasks(count.tasks)}, ${count.moving} would move; nothing was moved`, {
       ...count,
       moved: 0,
     });
@@ -46,7 +46,9 @@ export async function run(
   const moved = await resharder.run();
   await store.fleet.recordShards(to);
   ctx.print(
-    `resharded from ${from} to ${to} shards: ${moved} of ${count.tasks} tasks moved; set [redis] shards = ${to} in every conf.ini of the fleet`,
+    `resharded from ${from} to ${to} shards: ${moved} of ${tasks(count.tasks)} moved; set [redis] shards = ${to} in every conf.ini of the fleet`,
     { ...count, moved },
   );
 }
+
+const tasks = (n: number): string => `${n} task${n === 1 ? '' : 's'}`;
