@@ -135,11 +135,13 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     (names) => new RedisAccess(client, storeKeys(names), failure),
   );
   const redis = accesses[0] as RedisAccess;
-  const fleet = new FleetStore(redis);
+  const fleet = new FleetStore(redis, accesses);
   const h = config.history;
   const rulesOf = (keys: StoreKeys) => historyRulesOf(config, keys);
   const historyRules = rulesOf(redis.keys);
-  const { tasks, fires, history } = shardedStores(accesses, config.redis.waitReplicas, rulesOf);
+  const liveLabels = async (sinceMs: number): Promise<string[][]> =>
+    (await fleet.daemons()).daemons.filter((d) => d.seen_ms >= sinceMs).map((d) => [...d.labels]);
+  const { tasks, fires, history } = shardedStores(accesses, config.redis.waitReplicas, rulesOf, liveLabels);
   return {
     tasks,
     fires,
@@ -209,6 +211,7 @@ function shardedStores(
   accesses: readonly RedisAccess[],
   waitReplicas: number,
   rulesOf: (keys: StoreKeys) => ReturnType<typeof historyRulesOf>,
+  liveLabels: (sinceMs: number) => Promise<string[][]>,
 ): { tasks: TaskStoreApi; fires: FireStoreApi; history: HistoryStoreApi } {
   const per = accesses.map((a) => ({
     tasks: new TaskStore(a, rulesOf(a.keys)),
@@ -218,7 +221,10 @@ function shardedStores(
   const [one] = per;
   if (one && per.length === 1) return one;
   return {
-    tasks: new ShardedTaskStore(per.map((p) => p.tasks)),
+    tasks: new ShardedTaskStore(
+      per.map((p) => p.tasks),
+      liveLabels,
+    ),
     fires: new ShardedFireStore(per.map((p) => p.fires)),
     history: new ShardedHistoryStore(per.map((p) => p.history)),
   };

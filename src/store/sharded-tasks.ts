@@ -3,6 +3,7 @@
 // script, one slot, as with one shard); a batch is split by shard, its replies put back in order;
 // a read over every task reads every shard and merges. What spans shards is not atomic: each
 // method says what it promises.
+import { covers } from '../labels.js';
 import { newKid } from '../tasks/kid.js';
 import type { Task } from '../tasks/task.js';
 import type { ApplyReply } from './apply-scripts.js';
@@ -33,7 +34,11 @@ import type {
 const SCAN_CURSOR = /^(\d+)\.(\d+)$/;
 
 export class ShardedTaskStore implements TaskStoreApi {
-  constructor(private readonly shards: readonly TaskStore[]) {}
+  constructor(
+    private readonly shards: readonly TaskStore[],
+    /** The labels of each daemon seen since then (the home keys': run.lua on another shard cannot see them). */
+    private readonly liveLabels: (sinceMs: number) => Promise<string[][]>,
+  ) {}
 
   private of(id: string): TaskStore {
     return this.shards[shardOf(id, this.shards.length)] as TaskStore;
@@ -181,8 +186,21 @@ export class ShardedTaskStore implements TaskStoreApi {
     return perShardInOrder(kids, this.sOf, (s, part) => (this.shards[s] as TaskStore).lastRuns(part));
   }
 
-  runNow(kid: string, nowMs: number, liveAfterMs: number | null = null): Promise<RunNow> {
-    return this.of(kid).runNow(kid, nowMs, liveAfterMs);
+  /**
+   * A run by hand on the task's shard. Whether a live daemon may run it is asked of the home keys
+   * (where daemons say they are alive) just before: run.lua on another shard cannot read them.
+   */
+  async runNow(kid: string, nowMs: number, liveAfterMs: number | null = null): Promise<RunNow> {
+    if (liveAfterMs !== null) {
+      const on = await this.of(kid)
+        .get(kid)
+        .then((t) => (t === null ? null : (t.task.on ?? [])))
+        .catch(() => []);
+      if (on === null) return 'missing';
+      const live = await this.liveLabels(liveAfterMs);
+      if (!live.some((held) => covers(held, on))) return { how: 'no_daemon', labels: [...on].sort() };
+    }
+    return this.of(kid).runNow(kid, nowMs, null);
   }
 
   async del(kids: readonly string[]): Promise<Deleted> {

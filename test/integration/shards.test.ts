@@ -319,3 +319,35 @@ test('reshard 1 -> 6 -> 1 keeps tasks, names, paused state, groups, history and 
   });
   await back.close();
 });
+
+test('a run by hand on any shard sees the daemons alive on the home keys, and their labels', async () => {
+  const nowMs = await store.serverTimeMs();
+  const plain: string[] = [];
+  for (let i = 0; i < 12; i++) plain.push((await service.add(ticker())).task.kid);
+  const gpu = (await service.add({ ...ticker(), on: 'gpu' })).task.kid;
+  assert.equal(new Set(plain.map((k) => shardOf(k, K))).size > 1, true);
+  const liveAfter = nowMs - 5000;
+  assert.deepEqual(await store.tasks.runNow(plain[0]!, nowMs, liveAfter), { how: 'no_daemon', labels: [] });
+  const daemon = {
+    name: 'a',
+    host: 'a',
+    pid: 1,
+    labels: ['host:a'],
+    version: 'x',
+    started_ms: nowMs,
+    last_claim_ms: null,
+    running: 0,
+    settings: { task: '', notify: '' },
+  };
+  await store.fleet.beat('a:1:x', daemon, nowMs);
+  for (const kid of plain)
+    assert.equal(((await store.tasks.runNow(kid, nowMs, liveAfter)) as { how: string }).how, 'fire');
+  assert.deepEqual(await store.tasks.runNow(gpu, nowMs, liveAfter), { how: 'no_daemon', labels: ['gpu'] });
+  await store.fleet.beat('b:1:x', { ...daemon, name: 'b', labels: ['gpu', 'host:b'] }, nowMs);
+  assert.equal(((await store.tasks.runNow(gpu, nowMs, liveAfter)) as { how: string }).how, 'fire');
+  assert.deepEqual(
+    (await store.fleet.labelSets()).map((l) => [l.labels.join(','), l.scheduled]),
+    [['gpu', 1]],
+    'label sets read from every shard',
+  );
+});
