@@ -4,6 +4,12 @@
 // (INFO cpu: user + sys of the server) and its script/command calls (INFO commandstats) are read
 // before the first due time and after the last call arrived, and divided by the calls made.
 // Run alone: node --import tsx bench/redis-cpu.ts [rate] [seconds] [--scripts | --ktimer]
+// [--breakdown]
+// --idle: 1 and 3 daemons with nothing due for SECONDS: what an idle fleet costs Redis a second
+// (claims, heartbeats), with the breakdown.
+// --breakdown: after each run, every command's calls and µs per fire from INFO commandstats (the
+// commands scripts run inside them too, their µs counted in the script's as well), and the round
+// trips: reads and writes the server processed, commands, connections opened, per fire.
 // --ktimer: ktimer alone (1 and 3 daemons), for a quick look; the table needs BullMQ beside it.
 // --scripts: ktimer alone, with every command in the slowlog (threshold 0) and a breakdown per
 // script printed (calls per fire, µs of script time per call); the slowlog costs Redis CPU, so
@@ -29,6 +35,8 @@ const COUNT = RATE * SECONDS;
 const LEAD_MS = 5000;
 const BY_SCRIPT = process.argv.includes('--scripts');
 const KTIMER_ONLY = BY_SCRIPT || process.argv.includes('--ktimer');
+const IDLE = process.argv.includes('--idle');
+const BREAKDOWN = IDLE || process.argv.includes('--breakdown');
 
 interface Work {
   /** Redis CPU per fire, µs. */
@@ -40,6 +48,10 @@ interface Work {
 interface RedisCounters {
   cpuS: number;
   scripts: number;
+  /** calls and usec of every command, from INFO commandstats. */
+  commands: Map<string, { calls: number; us: number }>;
+  /** INFO stats counters: total_reads_processed and the like. */
+  stats: Map<string, number>;
 }
 
 /** Waits until the wall clock reaches `ms`: the window measured starts at the first due time. */
@@ -49,13 +61,51 @@ async function counters(redis: RedisServer): Promise<RedisCounters> {
   const c = redis.client();
   const cpu = await c.info('cpu');
   const stats = await c.info('commandstats');
+  const general = await c.info('stats');
   c.disconnect();
   const num = (re: RegExp) => Number(re.exec(cpu)?.[1] ?? Number.NaN);
   // Only the script calls: commandstats counts the commands a script runs as calls too.
   let scripts = 0;
   for (const m of stats.matchAll(/^cmdstat_(eval|evalsha|eval_ro|evalsha_ro|fcall):calls=(\d+)/gm))
     scripts += Number(m[2]);
-  return { cpuS: num(/used_cpu_user:([\d.]+)/) + num(/used_cpu_sys:([\d.]+)/), scripts };
+  const commands = new Map<string, { calls: number; us: number }>();
+  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
+    commands.set(m[1] ?? '?', { calls: Number(m[2]), us: Number(m[3]) });
+  const counted = new Map<string, number>();
+  for (const m of general.matchAll(/^(total_\w+):(\d+)/gm)) counted.set(m[1] ?? '?', Number(m[2]));
+  return {
+    cpuS: num(/used_cpu_user:([\d.]+)/) + num(/used_cpu_sys:([\d.]+)/),
+    scripts,
+    commands,
+    stats: counted,
+  };
+}
+
+const ROUND_TRIPS: [string, string][] = [
+  ['total_reads_processed', 'reads'],
+  ['total_writes_processed', 'writes'],
+  ['total_commands_processed', 'commands'],
+  ['total_connections_received', 'connections'],
+];
+
+/** Every command's calls and µs per fire, then the round trips per fire (with --breakdown). */
+function printBreakdown(before: RedisCounters, after: RedisCounters, fires: number): void {
+  const rows = [...after.commands]
+    .map(([name, a]) => {
+      const b = before.commands.get(name) ?? { calls: 0, us: 0 };
+      return { name, calls: a.calls - b.calls, us: a.us - b.us };
+    })
+    .filter((r) => r.calls > 0 && !['info', 'slowlog', 'config'].includes(r.name))
+    .sort((x, y) => y.us - x.us);
+  for (const r of rows)
+    process.stdout.write(
+      `  ${r.name.padEnd(16)} ${fmt(r.calls / fires, 3).padStart(7)} calls/fire ${fmt(r.us / fires, 1).padStart(7)} µs/fire\n`,
+    );
+  const per = ROUND_TRIPS.map(
+    ([key, label]) =>
+      `${label} ${fmt(((after.stats.get(key) ?? 0) - (before.stats.get(key) ?? 0)) / fires, 3)}`,
+  );
+  process.stdout.write(`  per fire: ${per.join(', ')}\n`);
 }
 
 function workOf(before: RedisCounters, after: RedisCounters, fires: number): Work {
@@ -123,6 +173,7 @@ async function ktimerRun(redis: RedisServer, sink: Sink, daemons: number): Promi
   const before = await counters(redis);
   await sink.waitFor(COUNT, LEAD_MS + SECONDS * 1000 + 60_000);
   const after = await counters(redis);
+  if (BREAKDOWN) printBreakdown(before, after, COUNT);
   if (BY_SCRIPT) await printByScript(redis, COUNT);
   if (KTIMER_ONLY) {
     const late = due
@@ -156,6 +207,7 @@ async function bullRun(redis: RedisServer, sink: Sink, workers: number): Promise
   const before = await counters(redis);
   await sink.waitFor(COUNT, LEAD_MS + SECONDS * 1000 + 60_000);
   const after = await counters(redis);
+  if (BREAKDOWN) printBreakdown(before, after, COUNT);
   await Promise.all(queues.map((q) => q.close()));
   return workOf(before, after, COUNT);
 }
@@ -220,6 +272,24 @@ export async function runRedisCpu(): Promise<Section> {
   };
 }
 
+/** An idle fleet of `daemons`: Redis CPU and commands a second, nothing due. */
+async function idleRun(redis: RedisServer, _sink: Sink, daemons: number): Promise<Work> {
+  const fleet = Array.from(
+    { length: daemons },
+    () => new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'cpu' })),
+  );
+  await Promise.all(fleet.map((d) => d.start()));
+  // Past the start: the daemons have settled who polls.
+  await until(Date.now() + 3000);
+  const before = await counters(redis);
+  await until(Date.now() + SECONDS * 1000);
+  const after = await counters(redis);
+  process.stdout.write(`  idle, per second (fire = second):\n`);
+  printBreakdown(before, after, SECONDS);
+  for (const d of fleet) d.kill();
+  return workOf(before, after, SECONDS);
+}
+
 async function runKtimerOnly(): Promise<void> {
   const sink = new Sink();
   await sink.start();
@@ -228,7 +298,10 @@ async function runKtimerOnly(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (KTIMER_ONLY) await runKtimerOnly();
+  if (IDLE) {
+    const sink = new Sink();
+    for (const n of [1, 3]) await measure(sink, 'ktimer idle', idleRun, n);
+  } else if (KTIMER_ONLY) await runKtimerOnly();
   else printSection(await runRedisCpu());
   process.exit(0);
 }

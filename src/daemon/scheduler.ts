@@ -1,6 +1,6 @@
-// The daemon's loop: one pass per second, aligned to the second, plus, in the daemon that is its
-// label set's poller (lua/claim.lua: one of several daemons), a wake-up at the exact due time of
-// the earliest task. Each pass claims what is due (one Lua script) and hands it to
+// The daemon's loop: in the daemon that is its label set's poller (lua/claim.lua: one of several
+// daemons), a pass at the exact due time of the earliest task and at least one per second, aligned
+// to the second; in the others, a pass every NON_POLLER_CLAIM_MS (runs/fire.ts). Each pass claims what is due (one Lua script) and hands it to
 // the fire sink (the dispatcher). Redis failures are logged once per outage and retried with
 // backoff. Time comes from the injected clock, so tests run the loop on a manual one.
 import { backoffMs } from '../backoff.js';
@@ -16,6 +16,7 @@ import {
   fullSkip,
   type RunRecord,
 } from '../store/open-store.js';
+import { NON_POLLER_CLAIM_MS } from '../runs/fire.js';
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import type { CommandKind } from '../tasks/task.js';
 
@@ -81,7 +82,7 @@ export interface PassResult {
   dueLeft: ClaimReply['dueLeft'];
   /** A kind's room was used up: more may be due at once. */
   full: boolean;
-  /** This daemon claims at due times; otherwise once a second (ClaimReply.poller). */
+  /** This daemon claims at due times; otherwise every NON_POLLER_CLAIM_MS (ClaimReply.poller). */
   poller: boolean;
 }
 
@@ -258,8 +259,9 @@ export class Scheduler {
       this.starved = true;
       return nextSecond;
     }
-    // Another daemon polls at due times (lua/claim.lua): this one looks once a second.
-    if (!res.poller) return nextSecond;
+    // Another daemon polls at due times (lua/claim.lua): this one looks every NON_POLLER_CLAIM_MS,
+    // so that a dead poller's fires are late by that much at most until its role runs out.
+    if (!res.poller) return (Math.floor(now / NON_POLLER_CLAIM_MS) + 1) * NON_POLLER_CLAIM_MS;
     // The due time to the ms, rounded up (a score may carry a fraction of a ms); the float
     // noise of seconds x 1000 is kept from rounding a whole ms up by one.
     const due = res.nextDueMs === null ? Number.POSITIVE_INFINITY : Math.ceil(res.nextDueMs - 0.001);

@@ -136,9 +136,17 @@ export const LEASE_MS = 5000;
 
 /**
  * How long a daemon stays its label set's poller (lua/claim.lua) without claiming again: it claims
- * at least once a second, so this outlives a pass; a poller that died is replaced within it.
+ * at least once a second, so this outlives a pass and a late one; a poller that died is replaced
+ * within it.
  */
-export const POLLER_MS = 3000;
+export const POLLER_MS = 2000;
+
+/**
+ * How often a daemon that is not its label set's poller claims (aligned to multiples of it): what
+ * is due while the poller is dead, until its role runs out, is at most this late. Each such claim
+ * is an empty one most of the time: 4 a second per daemon (issue 28, bench/RESULTS.md).
+ */
+export const NON_POLLER_CLAIM_MS = 250;
 
 /**
  * A fire under way (begun) or about to be, as the web API's running action and the dashboard's

@@ -94,7 +94,8 @@ export interface ClaimReply {
   dueLeft: 'room' | 'more' | null;
   /**
    * This daemon is its label set's poller: it claims again at the next due time. Otherwise
-   * another daemon does, or this one waits for room: it claims again at the next whole second.
+   * another daemon does (this one claims every NON_POLLER_CLAIM_MS), or this one waits for room
+   * (it claims again when a slot frees, or at the next whole second).
    */
   poller: boolean;
   entries: ClaimEntry[];

@@ -150,6 +150,27 @@ test('run now: a pending manual fire that exactly one of two claims takes; the s
   );
 });
 
+test('run now, then del before a daemon takes it: the run is dropped (a timer run by hand too; an overlap mark freed)', async () => {
+  await tasks.add('k', ticker({ run_nexttime: (T0 + 3_600_000) / 1000, overlap: 'skip' }), 100);
+  await tasks.add('t', storedTask({ command: 'echo once', run_nexttime: (T0 + 3_600_000) / 1000 }), 100);
+  assert.deepEqual(await tasks.runNow('k', T0), { how: 'fire', fireId: 'k:1', done: false });
+  assert.deepEqual(await tasks.runNow('t', T0), { how: 'fire', fireId: 't:1', done: true });
+  assert.equal(await running('k'), 'k:1');
+  await tasks.del(['k', 't']);
+  assert.deepEqual(firesOf(await claim(T0 + 1)), [], 'neither run is handed to a daemon');
+  assert.equal(await storedFire('k:1'), null);
+  assert.equal(await storedFire('t:1'), null);
+  assert.equal(await redis.client.zcard(keys.leases), 0);
+  assert.equal(await running('k'), null, 'the overlap mark goes with it');
+  // A run by hand of a task that stays is taken as ever.
+  await tasks.add('s', ticker({ run_nexttime: (T0 + 3_600_000) / 1000 }), 100);
+  await tasks.runNow('s', T0 + 2);
+  assert.deepEqual(
+    firesOf(await claim(T0 + 3)).map((f) => f.id),
+    ['s:1'],
+  );
+});
+
 test('run now: a paused task runs and stays paused; a missing task; corrupt data', async () => {
   await tasks.add('p', ticker({ run_nexttime: (T0 + 10_000) / 1000 }), 100);
   assert.deepEqual(await tasks.pause(['p'], T0 / 1000), ['done']);

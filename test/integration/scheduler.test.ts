@@ -9,6 +9,7 @@ import type { Fire, RunRecord } from '../../src/store/open-store.js';
 import type { CommandKind } from '../../src/tasks/task.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { jitterOf, retryWaitMs } from '../../src/runs/retry.js';
+import { NON_POLLER_CLAIM_MS } from '../../src/runs/fire.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
@@ -108,7 +109,7 @@ test('between seconds the loop sleeps exactly until the earliest due time', asyn
   }
 });
 
-test('while another daemon is the poller, the loop claims once a second, not at due times (issue 28)', async () => {
+test('while another daemon is the poller, the loop claims every NON_POLLER_CLAIM_MS, not at due times (issue 28)', async () => {
   const { clock, sink, sched, store, idle, fires } = setup();
   // Another daemon claimed first: it polls (its role outlives this test on the manual clock's now).
   const other = await fires.claim({
@@ -120,19 +121,23 @@ test('while another daemon is the poller, the loop claims once a second, not at 
     expireLimitSec: 60,
   });
   assert.equal(other.poller, true);
-  await store([['a', T0 + 1250]]);
+  assert.equal(NON_POLLER_CLAIM_MS, 250);
+  await store([['a', T0 + 1100]]);
   sched.start();
   try {
     await idle();
     clock.advance(1000);
     await idle();
     const passes = sched.passes;
-    clock.advance(250); // T0 + 1250: the poller's wake-up, not this daemon's
+    clock.advance(100); // T0 + 1100: the poller's wake-up, not this daemon's
     await idle();
     assert.equal(sched.passes, passes);
     assert.equal(sink.fires.length, 0);
-    clock.advance(750); // the next whole second: the once-a-second pass takes it
-    await waitFor(() => sink.fires.length === 1, { what: 'the fire at the next second', intervalMs: 2 });
+    clock.advance(149);
+    await idle();
+    assert.equal(sink.fires.length, 0);
+    clock.advance(1); // T0 + 1250: this daemon's next pass takes it (a dead poller's fire, 150 ms late)
+    await waitFor(() => sink.fires.length === 1, { what: 'the fire at the next 250 ms', intervalMs: 2 });
   } finally {
     await sched.stop();
   }

@@ -13,8 +13,8 @@
 -- without an owner wait in its label set's pending runs. Other daemons never look at either.
 -- Its phases are includes: lapsed leases, the plan of a due task, due tasks, what is left.
 -- Last, who polls: of the daemons holding one label set, one (the poller) claims at each due
--- time and the others once a second, so that several daemons do not each make a claim that finds
--- nothing (issue 28). The role is the caller's if nobody else holds it, for poll_ms; a daemon
+-- time and the others every 250 ms (runs/fire.ts NON_POLLER_CLAIM_MS), so that several daemons
+-- do not each make a claim that finds nothing (issue 28). The role is the caller's if nobody else holds it, for poll_ms; a daemon
 -- leaving due work for lack of room gives it up, so that one with room takes it.
 -- KEYS[1] pool hash (kid -> task JSON)
 -- KEYS[2] schedule sorted set (kid -> run_nexttime, unix seconds)

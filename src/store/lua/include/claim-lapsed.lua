@@ -57,6 +57,17 @@ local function take_over(c, fire_id, fire)
   return true
 end
 
+-- A run by hand no daemon took before its task was deleted (del and clear mark the kid,
+-- include/ended-name.lua): dropped, as del drops a retry or a queued run that waits. True if so.
+local function dropped_by_del(c, fire_id, fire)
+  if fire.state ~= FIRE_STATE.pending or fire.trigger ~= TRIGGER.manual or not no_retry(c.ended, fire.kid) then
+    return false
+  end
+  redis.call('HDEL', c.keys.fires, fire_id)
+  release(c.overlap, fire.kid, fire_id)
+  return true
+end
+
 -- A fire of the leases that this daemon may not run (it lacks some of its labels): one leased to a
 -- daemon that did not begin it, or pending there (handed out before placement). Handed back
 -- without an owner to its label set's pending runs (include/placement.lua), for a daemon that
@@ -80,8 +91,8 @@ local function take_placed(c, set, limit)
     if not runnable(ok, fire) then
       unpend_from(c.place, set, fire_id)
       redis.call('HDEL', c.keys.fires, fire_id)
-    elseif fire.state ~= FIRE_STATE.pending then
-      -- Gone its own way (its lease lives in the leases): not a run that waits here.
+    elseif fire.state ~= FIRE_STATE.pending or dropped_by_del(c, fire_id, fire) then
+      -- Gone its own way (its lease lives in the leases), or dropped: not a run that waits here.
       unpend_from(c.place, set, fire_id)
     elseif take_over(c, fire_id, fire) then
       unpend_from(c.place, set, fire_id)
@@ -105,6 +116,8 @@ local function take_lapsed(c, sets)
       redis.call('HDEL', c.keys.fires, fire_id)
       fire.id = fire.id or fire_id
       record_lost(c, fire)
+    elseif dropped_by_del(c, fire_id, fire) then
+      redis.call('ZREM', c.keys.leases, fire_id)
     elseif set ~= '' and not holds_all(c.held, set) then
       hand_back(c, fire_id, fire, set)
     else

@@ -29,8 +29,10 @@ end
 -- too): a JSON array of RECORD_FIELDS by position, absent fields null and the trailing ones left
 -- off; so are those read back from the others (src/store/run-record.ts decodeRunRecord): the kid
 -- (in fire_id), ok (result is ok), trigger schedule and attempt 1. The names were a third of a
--- record's bytes, kept for every run; type and kind are their codes (ROW_CODES).
+-- record's bytes, kept for every run; type and kind are their codes (ROW_CODES). Encoded once: the
+-- row kept in the history is the one a reply carries (rec is not changed once on record).
 local function record_row(rec)
+  if rec.row then return rec.row end
   local row, last = {}, 0
   for i, f in ipairs(RECORD_FIELDS) do
     local v = rec[f]
@@ -40,7 +42,8 @@ local function record_row(rec)
     row[i] = v == nil and cjson.null or v
   end
   for i = #RECORD_FIELDS, last + 1, -1 do row[i] = nil end
-  return cjson.encode(row)
+  rec.row = cjson.encode(row)
+  return rec.row
 end
 
 local FINISHED_IN_ROW = '^%[' .. string.rep('[^,]*,', FINISHED_AT - 1) .. '([^,%]]*)'
@@ -92,11 +95,13 @@ end
 -- old end (the next runs take the rest), leave with their outputs.
 local function keep_in_history(h, rec)
   local key = h.prefix .. rec.kid
-  redis.call('LPUSH', key, record_row(rec))
-  for _, raw in ipairs(redis.call('LRANGE', key, h.per_task, h.per_task + 3)) do
-    drop_output(h, fire_id_of_row(raw))
+  -- Nothing past per_task (most lists, until a task has run that often): nothing to cut.
+  if redis.call('LPUSH', key, record_row(rec)) > h.per_task then
+    for _, raw in ipairs(redis.call('LRANGE', key, h.per_task, h.per_task + 3)) do
+      drop_output(h, fire_id_of_row(raw))
+    end
+    redis.call('LTRIM', key, 0, h.per_task - 1)
   end
-  redis.call('LTRIM', key, 0, h.per_task - 1)
   for _ = 1, 4 do
     local raw = redis.call('LINDEX', key, -1)
     local finished = finished_of(raw)
