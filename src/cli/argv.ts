@@ -24,6 +24,7 @@ export const VALUE_OPTIONS: ReadonlySet<string> = new Set<string>([
   'file',
   'unit-dir',
   'reason',
+  'to',
   'from',
   'until',
   'since',

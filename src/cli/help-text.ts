@@ -270,6 +270,15 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'A daemon that stops leaves at once; one that dies shows as gone after 5 s, and leaves after a minute.',
     ],
   },
+  reshard: {
+    examples: ['ktimer reshard --to 6 --dry-run', 'ktimer reshard --to 6'],
+    notes: [
+      "Changes the fleet's number of schedule shards ([redis] shards, docs/shards.md): moves every task, its",
+      'name, schedule, history and outputs to its shard of the new count, then records the count beside the',
+      "fleet's name. Refused (exit 1) while a daemon of the fleet runs or a run is handed out. Then set",
+      '[redis] shards = K in every conf.ini of the fleet. Stopped half-way, run it again: it finishes the move.',
+    ],
+  },
   check: {
     examples: [
       'ktimer check',

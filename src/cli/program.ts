@@ -291,6 +291,17 @@ function fleetCommands(program: Program, argv: readonly string[]): void {
     argv,
     () => import('./commands/daemons.js'),
   );
+  bindAction(
+    program
+      .command('reshard')
+      .description(
+        "change the fleet's number of schedule shards: move every task and its history (no daemon may run); --dry-run only counts",
+      )
+      .requiredOption('--to <k>', 'the new number of shards, 1..256')
+      .option('--dry-run', 'count the tasks that would move, move none'),
+    argv,
+    () => import('./commands/reshard.js'),
+  );
 }
 
 /** The dashboard's sessions, and who changed what, from the command line. */

@@ -237,6 +237,9 @@ const WEB_SECTION = {
   ),
 };
 
+/** The most schedule shards a fleet may have ([redis] shards; store/shards.ts). */
+export const MAX_SHARDS = 256;
+
 const REDIS_SECTION = {
   'redis.host': nonEmpty(
     '127.0.0.1',
@@ -268,6 +271,11 @@ const REDIS_SECTION = {
   'redis.cluster': hostPorts(
     'Redis Cluster: seed nodes (the three task keys then need a shared hash tag). Not with redis.sentinels.',
   ),
+  'redis.shards': int(1, 1, MAX_SHARDS, 'shards', {
+    meaning:
+      "Schedule shards: the fleet's tasks split over this many, each under a hash tag of its own, so Redis Cluster spreads them over its masters and daemons share them by leases. Fixed when the fleet is created and recorded beside its name: a daemon or command whose count differs refuses (exit 1); `ktimer reshard` changes it (docs/shards.md). 1 = one set of keys, the layout of before.",
+    aliases: ['shards'],
+  }),
   'redis.fleet': spec('default', NAME_RULE, (site, v) => readName(site, v, false), {
     meaning:
       "The fleet's name. The first daemon or command on a Redis records it there; a daemon or command whose fleet differs refuses to start (exit 1) and reads no task, so one pointed at another fleet's Redis never runs its tasks (docs/fleet.md).",

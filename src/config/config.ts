@@ -97,6 +97,8 @@ export interface Config {
     readonly waitReplicas: number;
     /** The fleet's name: a daemon or command whose fleet differs from the one Redis holds refuses. */
     readonly fleet: string;
+    /** Schedule shards (docs/shards.md): fixed for the fleet, recorded beside its name. */
+    readonly shards: number;
   };
   /** This daemon in its fleet ([daemon]). */
   readonly daemon: {

@@ -160,6 +160,7 @@ function redisConfig(r: SectionValues<(typeof CONFIG_KEYS)['redis']['keys']>): C
     connectTimeoutMs: r['redis.connect_timeout'] * 1000,
     waitReplicas: r['redis.wait_replicas'],
     fleet: r['redis.fleet'],
+    shards: r['redis.shards'],
   };
 }
 

@@ -17,7 +17,7 @@ import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { LEASE_MS } from '../runs/fire.js';
 import { ownerIdOf } from '../runs/ids.js';
-import { openStore, type RunRecord, type Store } from '../store/open-store.js';
+import { DAEMON_LIVE_MS, openStore, type RunRecord, type Store } from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
 import { LivePublisher } from './live-publisher.js';
@@ -27,6 +27,7 @@ import type { LeaseFenceDeps } from './lease-fence.js';
 import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
+import { ShardKeeper } from './shard-keeper.js';
 import { WebThread } from './web-thread.js';
 
 export interface DaemonParts {
@@ -48,6 +49,8 @@ export interface DaemonParts {
   readonly presence: FleetPresence;
   /** Running runs' output, published for whoever follows them (`output --follow`). */
   readonly live: LivePublisher;
+  /** The schedule shards it claims, by leases ([redis] shards > 1; null: one shard, claimed by all). */
+  readonly shards: ShardKeeper | null;
 }
 
 export interface AssembleOptions {
@@ -112,18 +115,14 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     () => dispatcher.runningCount,
     () => scheduler.msSinceClaim(),
   );
-  const scheduler = buildScheduler(base, dispatcher, refiller, metrics, notifier, presence);
+  const shards = buildShardKeeper(base);
+  const scheduler = buildScheduler(base, { dispatcher, refiller, metrics, notifier, presence, shards });
   dispatcher.onSlotFree(() => scheduler.slotFreed());
-  store.on('ready', () => {
-    logs.serve.info({ event: 'redis_ready', redis: store.address }, 'connected to Redis');
-    scheduler.wake();
-  });
-  store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
-  const { clock } = base;
+  wakeOnRedis(base, scheduler);
   return {
     owner,
     store,
-    clock,
+    clock: base.clock,
     shells,
     dispatcher,
     recorder,
@@ -133,7 +132,38 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     metrics,
     presence,
     live,
+    shards,
   };
+}
+
+/** A connection made again wakes the loop; serve.log says so. */
+function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): void {
+  store.on('ready', () => {
+    logs.serve.info({ event: 'redis_ready', redis: store.address }, 'connected to Redis');
+    scheduler.wake();
+  });
+  store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
+}
+
+/** With more than one shard: the leases that say which shards it claims (shard-keeper.ts). */
+function buildShardKeeper(b: Base): ShardKeeper | null {
+  const { store, owner, clock, logs } = b;
+  if (store.shards.count <= 1) return null;
+  return new ShardKeeper({
+    shards: store.shards,
+    owner,
+    labels: b.config.daemon.labels,
+    nowMs: () => clock.nowMs(),
+    liveDaemons: async () => {
+      const { nowMs, daemons } = await store.fleet.daemons();
+      return daemons.filter((d) => nowMs - d.seen_ms <= DAEMON_LIVE_MS).length;
+    },
+    onChange: (event, shard) =>
+      logs.serve.info(
+        { event: `shard_${event}`, shard },
+        `shard ${shard} ${event === 'taken' ? 'taken' : 'let go'}`,
+      ),
+  });
 }
 
 /** Cron tasks' run times, computed ahead; a parked task's missed runs go on record as this daemon's. */
@@ -203,14 +233,17 @@ function buildDispatcher(
 
 function buildScheduler(
   b: Base,
-  dispatcher: Dispatcher,
-  refiller: CronRefiller,
-  metrics: Metrics,
-  notifier: Notifier,
-  presence: FleetPresence,
+  {
+    dispatcher,
+    refiller,
+    metrics,
+    notifier,
+    presence,
+    shards,
+  }: Pick<DaemonParts, 'dispatcher' | 'refiller' | 'metrics' | 'notifier' | 'presence' | 'shards'>,
 ): Scheduler {
   return new Scheduler({
-    claimer: b.store.fires,
+    claimer: shards ?? b.store.fires,
     sink: dispatcher,
     refills: refiller,
     clock: b.clock,

@@ -207,6 +207,8 @@ async function shutdown({ config, logs, parts, web, status }: Started, signal: s
   );
   status.stop();
   await scheduler.stop();
+  // Its shards go to the others at once, not when their leases run out.
+  await parts.shards?.leave().catch(() => {});
   // It claims no more: `run` no longer counts on it.
   await parts.presence.stop();
   await web?.close().catch(() => {});

@@ -5,7 +5,6 @@
 import type { Config } from '../config/config.js';
 import { KtimerError, usageError } from '../errors.js';
 import type { NewTask, StoredTask, TaskStore } from '../store/open-store.js';
-import { newKid } from '../tasks/kid.js';
 import { firstSchedule } from '../tasks/schedule.js';
 import { decodeTask, encodeTask, type Task, type TaskSpec, type TaskWithKid } from '../tasks/task.js';
 import { checkLimitAhead, reschedules, type TaskRules } from '../tasks/task-rules.js';
@@ -98,7 +97,7 @@ export class TaskAdder {
   async add(store: TaskStore, spec: TaskSpec, replace: boolean): Promise<AddOutcome> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const nowMs = await this.deps.nowMs();
-      const kid = newKid();
+      const kid = store.newKid(spec.name);
       const task = this.newTask(spec, nowMs);
       const res = await store.add(kid, task, this.deps.config.task.maxNum);
       if (res === 'added') {
@@ -196,9 +195,10 @@ export class TaskAdder {
     const batches: { index: number; item: NewTask }[][] = [];
     for (let i = 0; i < fresh.length; i += BULK_BATCH) {
       batches.push(
-        fresh
-          .slice(i, i + BULK_BATCH)
-          .map(({ spec, index }) => ({ index, item: { kid: newKid(), task: this.newTask(spec, nowMs) } })),
+        fresh.slice(i, i + BULK_BATCH).map(({ spec, index }) => ({
+          index,
+          item: { kid: store.newKid(spec.name), task: this.newTask(spec, nowMs) },
+        })),
       );
     }
     const refused: Refused[] = [];

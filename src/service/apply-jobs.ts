@@ -11,7 +11,6 @@ import { parseApplyFile } from '../jobs/apply-file.js';
 import type { Declaration } from '../jobs/job.js';
 import { makePlan, planRefusal, type Plan, type PlannedChange } from '../jobs/plan.js';
 import type { ApplyBatchRows, ApplyReply, ApplyRow, TaskStore } from '../store/open-store.js';
-import { newKid } from '../tasks/kid.js';
 import { firstSchedule } from '../tasks/schedule.js';
 import type { Task } from '../tasks/task.js';
 import type { TaskRules } from '../tasks/task-rules.js';
@@ -122,7 +121,10 @@ export class JobApplier {
     let { plan: current, state: read } = { plan, state };
     for (let attempt = 0; ; attempt++) {
       const nowMs = await this.deps.nowMs();
-      const again = await writer.write(rowBatches(current, read, nowMs, this.deps.rules), total);
+      const again = await writer.write(
+        rowBatches(current, read, nowMs, this.deps.rules, (name) => writer.store.newKid(name)),
+        total,
+      );
       if (again.length === 0) break;
       if (attempt >= WRITE_ATTEMPTS)
         throw writer.stopped(`tasks ${again.slice(0, 5).join(', ')} kept changing while they were written`);
@@ -158,7 +160,13 @@ function batchesOf(count: number, rows: (from: number, to: number) => ApplyRow[]
  * The rows of a plan's adds and changes (new tasks from now, changed ones keeping their runs),
  * a batch at a time: one is made while Redis writes the one before, and none is kept after.
  */
-function rowBatches(plan: Plan, state: GroupState, nowMs: number, rules: TaskRules): Batch[] {
+function rowBatches(
+  plan: Plan,
+  state: GroupState,
+  nowMs: number,
+  rules: TaskRules,
+  kidFor: (name: string) => string,
+): Batch[] {
   const { group } = plan;
   const added = plan.add.length;
   const rowAt = (i: number): ApplyRow => {
@@ -171,7 +179,7 @@ function rowBatches(plan: Plan, state: GroupState, nowMs: number, rules: TaskRul
         run_lasttime: 0,
         ...firstSchedule(job.spec, rules.maxDay, nowMs),
       };
-      return { op: 'add', kid: newKid(), task };
+      return { op: 'add', kid: kidFor(job.spec.name), task };
     }
     const c = plan.change[i - added] as PlannedChange;
     const spec = { ...c.spec, group };

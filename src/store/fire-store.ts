@@ -71,3 +71,6 @@ export class FireStore {
       : this.redis.script(FINISH, { ...req, history: this.history });
   }
 }
+
+/** What the daemon sees of the fires: one shard's FireStore, or every shard's (sharded-fires.ts). */
+export type FireStoreApi = Pick<FireStore, keyof FireStore>;

@@ -30,3 +30,24 @@ export const HEARTBEAT: Script<Heartbeat, number, typeof HEARTBEAT_ARGV> = {
   }),
   decode: (reply) => countReply('heartbeat', reply),
 };
+
+export interface ShardLeaseCall {
+  owner: string;
+  leaseMs: number;
+  /** Take or keep the lease; false: let it go. */
+  take: boolean;
+}
+
+const SHARD_LEASE_ARGV = {
+  fixed: { owner: 'string', lease_ms: 'number', take: 'flag' },
+  each: NONE,
+} as const;
+
+/** Replies whether the daemon holds the shard's lease after the call. */
+export const SHARD_LEASE: Script<ShardLeaseCall, boolean, typeof SHARD_LEASE_ARGV> = {
+  name: 'shard_lease',
+  keys: ['shardLease'],
+  argv: SHARD_LEASE_ARGV,
+  encode: (c) => ({ fixed: { owner: c.owner, lease_ms: Math.floor(c.leaseMs), take: c.take } }),
+  decode: (reply) => countReply('shard_lease', reply) === 1,
+};

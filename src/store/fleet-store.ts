@@ -47,15 +47,30 @@ export interface LabelSetLoad {
 }
 
 export class FleetStore {
-  constructor(private readonly redis: RedisAccess) {}
+  constructor(
+    private readonly redis: RedisAccess,
+    /** Every schedule shard's keys (the home ones alone with one shard): label sets live in each. */
+    private readonly shards: readonly RedisAccess[] = [redis],
+  ) {}
 
-  /** The fleet's name as Redis holds it: `name` is written first (`written`) when it holds none. */
-  async nameHeld(name: string): Promise<{ held: string; written: boolean }> {
+  /**
+   * The fleet's name and shard count as Redis holds them: `name` is written first (`written`) when
+   * it holds none, with `shards` beside it when more than 1 (absent: 1, the layout of before).
+   */
+  async nameHeld(name: string, shards = 1): Promise<{ held: string; written: boolean; shards: number }> {
     const key = this.redis.keys.fleet;
-    const [written, held] = await this.redis.call((c) =>
-      transaction(c, (m) => m.hsetnx(key, 'name', name).hget(key, 'name')),
+    const [written, held, count] = await this.redis.call((c) =>
+      transaction(c, (m) => m.hsetnx(key, 'name', name).hget(key, 'name').hget(key, 'shards')),
     );
-    return { held: typeof held === 'string' ? held : name, written: written === 1 };
+    if (written === 1 && shards > 1) await this.redis.call((c) => c.hset(key, 'shards', shards));
+    const recorded = written === 1 ? shards : typeof count === 'string' ? Number(count) : 1;
+    return { held: typeof held === 'string' ? held : name, written: written === 1, shards: recorded };
+  }
+
+  /** Records the fleet's shard count (`ktimer reshard`): 1 is recorded as none. */
+  async recordShards(shards: number): Promise<void> {
+    const key = this.redis.keys.fleet;
+    await this.redis.call((c) => (shards > 1 ? c.hset(key, 'shards', shards) : c.hdel(key, 'shards')));
   }
 
   /** A daemon says it is alive, and what it is; daemons silent for DAEMON_FORGET_MS are forgotten. */
@@ -85,20 +100,35 @@ export class FleetStore {
     return { nowMs: Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000), daemons: out };
   }
 
-  /** The label sets in use (tasks scheduled in them, or runs waiting), with their loads. */
+  /** The label sets in use (tasks scheduled in them, or runs waiting), with their loads: every shard's, summed. */
   async labelSets(): Promise<LabelSetLoad[]> {
-    const { placement, placedSchedule, placedPending } = this.redis.keys;
-    const sets = await this.redis.call((c) => c.zrange(placement, 0, -1));
-    if (sets.length === 0) return [];
-    const counts = await this.redis.call((c) =>
-      Promise.all(sets.flatMap((s) => [c.zcard(placedSchedule + s), c.zcard(placedPending + s)])),
-    );
-    return sets.map((s, i) => ({
-      labels: s.split(','),
-      scheduled: counts[2 * i] ?? 0,
-      pending: counts[2 * i + 1] ?? 0,
-    }));
+    const loads = new Map<string, LabelSetLoad>();
+    for (const part of await Promise.all(this.shards.map(labelSetsOf)))
+      for (const l of part) {
+        const key = l.labels.join(',');
+        const had = loads.get(key);
+        loads.set(
+          key,
+          had ? { ...had, scheduled: had.scheduled + l.scheduled, pending: had.pending + l.pending } : l,
+        );
+      }
+    return [...loads.values()];
   }
+}
+
+/** One shard's label sets in use, with their loads. */
+async function labelSetsOf(redis: RedisAccess): Promise<LabelSetLoad[]> {
+  const { placement, placedSchedule, placedPending } = redis.keys;
+  const sets = await redis.call((c) => c.zrange(placement, 0, -1));
+  if (sets.length === 0) return [];
+  const counts = await redis.call((c) =>
+    Promise.all(sets.flatMap((s) => [c.zcard(placedSchedule + s), c.zcard(placedPending + s)])),
+  );
+  return sets.map((s, i) => ({
+    labels: s.split(','),
+    scheduled: counts[2 * i] ?? 0,
+    pending: counts[2 * i + 1] ?? 0,
+  }));
 }
 
 /** A daemon's record as a heartbeat wrote it, or null when it is not one. */

@@ -84,7 +84,12 @@ export class HistoryStore {
 
   /** Runs of every task, newest first, as the stream keeps them (a summary each). */
   async runs(q: RunsQuery): Promise<RunSummary[]> {
-    const out: RunSummary[] = [];
+    return (await this.runsWithIds(q)).map((r) => r.summary);
+  }
+
+  /** The same, each with its stream id (shards' streams merge by it: sharded-fires.ts). */
+  async runsWithIds(q: RunsQuery): Promise<{ id: string; summary: RunSummary }[]> {
+    const out: { id: string; summary: RunSummary }[] = [];
     const start = q.sinceMs === null ? '-' : String(Math.max(0, Math.floor(q.sinceMs)));
     let end = '+';
     for (let scanned = 0; out.length < q.count && scanned < MAX_SCANNED; scanned += PAGE) {
@@ -92,10 +97,10 @@ export class HistoryStore {
       const entries = await this.redis.call((c) =>
         c.xrevrange(this.redis.keys.runs, end, start, 'COUNT', page),
       );
-      for (const [, fields] of entries) {
+      for (const [id, fields] of entries) {
         const summary = readableEntry(fields);
         if (summary && (!q.failedOnly || summary.result === 'failed' || summary.result === 'lost'))
-          out.push(summary);
+          out.push({ id, summary });
         if (out.length >= q.count) break;
       }
       const last = entries.at(-1)?.[0];
@@ -105,6 +110,9 @@ export class HistoryStore {
     return out;
   }
 }
+
+/** What the service sees of the history: one shard's, or every shard's (sharded-fires.ts). */
+export type HistoryStoreApi = Pick<HistoryStore, keyof HistoryStore>;
 
 /** Bytes of output (stdout then stderr, as one) a history listing shows of each run. */
 export const OUTPUT_TAIL_BYTES = 4096;

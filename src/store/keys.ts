@@ -92,6 +92,8 @@ export interface StoreKeys {
   readonly daemonsSeen: string;
   /** Hash of what the fleet is: its `name`, written by the first daemon or command. */
   readonly fleet: string;
+  /** A schedule shard's lease (docs/shards.md): the owner id of the daemon claiming it, expiring. */
+  readonly shardLease: string;
   /** Stream of every task change (who changed what: add, update, del, pause ...), bounded as the runs stream. */
   readonly changes: string;
 }
@@ -136,5 +138,6 @@ export function storeKeys(keys: Config['keys']): StoreKeys {
     daemonsSeen: `${keys.lock}:daemons:seen`,
     fleet: `${keys.lock}:fleet`,
     changes: `${keys.lock}:changes`,
+    shardLease: `${keys.lock}:shard-lease`,
   };
 }

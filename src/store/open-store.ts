@@ -4,13 +4,13 @@
 import type { Config } from '../config/config.js';
 import { KtimerError } from '../errors.js';
 import { ChangeStore } from './change-store.js';
-import { FireStore } from './fire-store.js';
+import { FireStore, type FireStoreApi } from './fire-store.js';
 import { FleetStore } from './fleet-store.js';
-import { HistoryStore } from './history-store.js';
+import { HistoryStore, type HistoryStoreApi } from './history-store.js';
 import { LiveOutputStore } from './live-output-store.js';
-import { storeKeys } from './keys.js';
+import { type StoreKeys, storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
-import { RunFeed } from './run-feed.js';
+import { RunFeed, type RunFeedApi, ShardedRunFeed } from './run-feed.js';
 import {
   type ClientProfile,
   connectClient,
@@ -20,7 +20,12 @@ import {
   redisError,
 } from './redis-client.js';
 import type { RedisClient } from './script.js';
-import { TaskStore } from './task-store.js';
+import { Resharder } from './reshard.js';
+import { ShardedFireStore, ShardedHistoryStore } from './sharded-fires.js';
+import { ShardedTaskStore } from './sharded-tasks.js';
+import { ShardLeases, singleClaimer } from './shard-leases.js';
+import { shardKeyNames } from './shards.js';
+import { TaskStore, type TaskStoreApi } from './task-store.js';
 import { UiSessionStore } from './ui-session-store.js';
 
 export type { DurableBegin, DurableBeginOptions } from './durable-begin.js';
@@ -37,7 +42,9 @@ export {
 } from './fire-scripts.js';
 export type { RunOutcome, RunRecord, RunSummary, RunTrigger } from './run-record.js';
 export { nextAttemptId } from '../runs/ids.js';
-export type { FireStore } from './fire-store.js';
+export type { FireStoreApi as FireStore } from './fire-store.js';
+export type { ShardLeases } from './shard-leases.js';
+export type { Resharder, ReshardCount } from './reshard.js';
 export {
   DAEMON_FORGET_MS,
   DAEMON_LIVE_MS,
@@ -47,10 +54,10 @@ export {
   type LabelSetLoad,
   type SeenDaemon,
 } from './fleet-store.js';
-export type { HistoryStore, RunsQuery } from './history-store.js';
+export type { HistoryStoreApi as HistoryStore, RunsQuery } from './history-store.js';
 export type { LiveBatch, LiveChunk, LiveEntry, LiveOutputStore } from './live-output-store.js';
 export { WATCH_MS } from './live-output-store.js';
-export type { FedRun, RunFeed } from './run-feed.js';
+export type { FedRun, RunFeedApi as RunFeed } from './run-feed.js';
 export type { UiSessionStore } from './ui-session-store.js';
 export type { ChangeEntry, ChangeStore } from './change-store.js';
 export type { RunningFire } from './running-fires.js';
@@ -74,15 +81,19 @@ export type {
   Resume,
   ResumeStatus,
   StoredTask,
-  TaskStore,
+  TaskStoreApi as TaskStore,
   UpdateResult,
 } from './task-store.js';
 
 export interface Store {
-  readonly tasks: TaskStore;
-  readonly fires: FireStore;
+  readonly tasks: TaskStoreApi;
+  readonly fires: FireStoreApi;
   /** The run history: a task's runs, every task's, one run's record. */
-  readonly history: HistoryStore;
+  readonly history: HistoryStoreApi;
+  /** The schedule shards ([redis] shards): their leases, and a claim on those a daemon holds. */
+  readonly shards: ShardLeases;
+  /** Moves the fleet's tasks and history to `to` shards (`ktimer reshard`; reshard.ts). */
+  resharder(to: number): Resharder;
   /** Running runs' output as it is printed, for whoever follows them. */
   readonly live: LiveOutputStore;
   /** The dashboard's login sessions, shared by every daemon on this Redis. */
@@ -92,7 +103,7 @@ export interface Store {
   /** Who changed what: every task change, fleet-wide, bounded as the history. */
   readonly changes: ChangeStore;
   /** A follower of the runs stream, on a connection of its own opened at its first read. */
-  runFeed(): RunFeed;
+  runFeed(): RunFeedApi;
   /** Where it is: `host:port db N`, `sentinel master NAME via ...` or `cluster ...`. */
   readonly address: string;
   /**
@@ -119,34 +130,38 @@ export interface Store {
 /** The store of `config`, not yet connected (the client is made; a bad Cluster config throws). */
 export function openStore(config: Config, profile: ClientProfile): Store {
   const client = createRedis(config, profile);
-  const keys = storeKeys(config.keys);
-  const redis = new RedisAccess(client, keys, async (err) =>
-    redisError(config, await failureReason(client, err)),
+  const failure = async (err: unknown) => redisError(config, await failureReason(client, err));
+  const accesses = shardKeyNames(config.keys, config.redis.shards).map(
+    (names) => new RedisAccess(client, storeKeys(names), failure),
   );
-  const fleet = new FleetStore(redis);
+  const redis = accesses[0] as RedisAccess;
+  const fleet = new FleetStore(redis, accesses);
   const h = config.history;
-  const historyRules = {
-    perTask: h.perTask,
-    maxAgeMs: h.maxAgeSec * 1000,
-    maxRuns: h.maxRuns,
-    listPrefix: keys.history,
-    outputPrefix: keys.output,
-    maxOutputBytes: h.maxOutputBytes,
-    lostAfterMs: config.task.lostAfterSec * 1000,
-    streakPrefix: keys.streak,
-    endedNamePrefix: keys.endedName,
-    noRetryPrefix: keys.noRetry,
-  };
+  const rulesOf = (keys: StoreKeys) => historyRulesOf(config, keys);
+  const historyRules = rulesOf(redis.keys);
+  const liveLabels = async (sinceMs: number): Promise<string[][]> =>
+    (await fleet.daemons()).daemons.filter((d) => d.seen_ms >= sinceMs).map((d) => [...d.labels]);
+  const { tasks, fires, history } = shardedStores(accesses, config.redis.waitReplicas, rulesOf, liveLabels);
   return {
-    tasks: new TaskStore(redis, historyRules),
-    fires: new FireStore(redis, config.redis.waitReplicas, historyRules),
-    history: new HistoryStore(redis),
+    tasks,
+    fires,
+    history,
+    shards: new ShardLeases(
+      accesses,
+      fires instanceof ShardedFireStore ? (on, req) => fires.claimOn(on, req) : singleClaimer(fires),
+    ),
+    resharder: (to) =>
+      new Resharder(
+        accesses,
+        shardKeyNames(config.keys, to).map((names) => new RedisAccess(client, storeKeys(names), failure)),
+      ),
     live: new LiveOutputStore(redis),
     uiSessions: new UiSessionStore(redis),
     fleet,
     changes: new ChangeStore(redis, { maxEntries: h.maxRuns, maxAgeMs: historyRules.maxAgeMs }),
     address: describeRedis(config),
-    runFeed: () => new RunFeed(redis, () => blockingClient(config)),
+    runFeed: () =>
+      accesses.length > 1 ? new ShardedRunFeed(accesses) : new RunFeed(redis, () => blockingClient(config)),
     connect: () => connectClient(client, config, profile),
     serverTimeMs: () =>
       redis.call(async (c) => {
@@ -174,6 +189,47 @@ export function openStore(config: Config, profile: ClientProfile): Store {
   };
 }
 
+/** What the history keeps, with one shard's key names. */
+function historyRulesOf(config: Config, keys: StoreKeys) {
+  const h = config.history;
+  return {
+    perTask: h.perTask,
+    maxAgeMs: h.maxAgeSec * 1000,
+    maxRuns: h.maxRuns,
+    listPrefix: keys.history,
+    outputPrefix: keys.output,
+    maxOutputBytes: h.maxOutputBytes,
+    lostAfterMs: config.task.lostAfterSec * 1000,
+    streakPrefix: keys.streak,
+    endedNamePrefix: keys.endedName,
+    noRetryPrefix: keys.noRetry,
+  };
+}
+
+/** One shard: its stores as they are. More: a store per shard, behind the facades that route. */
+function shardedStores(
+  accesses: readonly RedisAccess[],
+  waitReplicas: number,
+  rulesOf: (keys: StoreKeys) => ReturnType<typeof historyRulesOf>,
+  liveLabels: (sinceMs: number) => Promise<string[][]>,
+): { tasks: TaskStoreApi; fires: FireStoreApi; history: HistoryStoreApi } {
+  const per = accesses.map((a) => ({
+    tasks: new TaskStore(a, rulesOf(a.keys)),
+    fires: new FireStore(a, waitReplicas, rulesOf(a.keys)),
+    history: new HistoryStore(a),
+  }));
+  const [one] = per;
+  if (one && per.length === 1) return one;
+  return {
+    tasks: new ShardedTaskStore(
+      per.map((p) => p.tasks),
+      liveLabels,
+    ),
+    fires: new ShardedFireStore(per.map((p) => p.fires)),
+    history: new ShardedHistoryStore(per.map((p) => p.history)),
+  };
+}
+
 /** A connection of its own for the runs stream's follower (XREAD BLOCK holds it). */
 async function blockingClient(config: Config): Promise<RedisClient> {
   const blocking = createRedis(config, 'daemon');
@@ -189,11 +245,16 @@ async function blockingClient(config: Config): Promise<RedisClient> {
 /** Store.checkFleet: a daemon or command pointed at another fleet's Redis, refused in one line. */
 async function checkFleet(config: Config, fleet: FleetStore): Promise<{ fleet: string; written: boolean }> {
   const mine = config.redis.fleet;
-  const { held, written } = await fleet.nameHeld(mine);
+  const { held, written, shards } = await fleet.nameHeld(mine, config.redis.shards);
   if (held !== mine)
     throw new KtimerError(
       'fleet',
       `Redis at ${describeRedis(config)} holds fleet ${held}, but ${config.file} says [redis] fleet = ${mine}: no task was read. Point [redis] at fleet ${mine}'s Redis, or set fleet = ${held} to join that fleet`,
+    );
+  if (shards !== config.redis.shards)
+    throw new KtimerError(
+      'fleet',
+      `fleet ${mine} at ${describeRedis(config)} has ${shards} shard${shards === 1 ? '' : 's'}, but ${config.file} says [redis] shards = ${config.redis.shards}: no task was read. Set shards = ${shards} there (\`ktimer reshard\` changes the fleet's count)`,
     );
   return { fleet: mine, written };
 }

@@ -2,6 +2,7 @@
 // a one-shot command fails fast and never retries; the daemon reconnects with backoff. Used
 // only inside store/ (open-store.ts is the door).
 import calculateSlot from 'cluster-key-slot';
+import { shardKeyNames } from './shards.js';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config/config.js';
 import { backoffMs } from '../backoff.js';
@@ -214,10 +215,12 @@ const whereIs = (cfg: Config): string =>
 
 /** Lua scripts touch several keys at once; in a cluster they must all live in one slot. */
 function checkClusterSlots(cfg: Config): void {
-  const keys = storeKeys(cfg.keys);
-  const names = (Object.keys(keys) as (keyof StoreKeys)[]).map((k) => keys[k]);
-  const slots = new Set(names.map((k) => calculateSlot(k)));
-  if (slots.size > 1) {
+  const spans = shardKeyNames(cfg.keys, cfg.redis.shards).some((shard) => {
+    const keys = storeKeys(shard);
+    const names = (Object.keys(keys) as (keyof StoreKeys)[]).map((k) => keys[k]);
+    return new Set(names.map((k) => calculateSlot(k))).size > 1;
+  });
+  if (spans) {
     throw new KtimerError(
       'config',
       `${cfg.file}: with redis.cluster the task keys must share a hash tag so ktimer's scripts stay on one slot; ` +

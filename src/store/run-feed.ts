@@ -51,3 +51,60 @@ export class RunFeed {
     this.blocking = null;
   }
 }
+
+/** What a follower offers: one stream's RunFeed, or every shard's (ShardedRunFeed). */
+export type RunFeedApi = Pick<RunFeed, keyof RunFeed>;
+
+/** How long a sharded feed waits between reads that found nothing. */
+const POLL_MS = 250;
+
+/**
+ * Following the runs streams of K > 1 shards (docs/shards.md): each read looks at every shard's
+ * stream after its own id (no blocking: a Cluster's shards are on several masters) and merges
+ * what it finds by stream id; nothing found, it waits POLL_MS before it returns. Its cursor is
+ * every shard's id, comma-separated.
+ */
+export class ShardedRunFeed implements RunFeedApi {
+  constructor(private readonly shards: readonly RedisAccess[]) {}
+
+  async latestId(): Promise<string> {
+    const ids = await Promise.all(
+      this.shards.map((s) => s.call((c) => c.xrevrange(s.keys.runs, '+', '-', 'COUNT', 1))),
+    );
+    return ids.map((newest) => newest[0]?.[0] ?? '0-0').join(',');
+  }
+
+  async after(afterId: string, blockMs: number): Promise<FedRun[]> {
+    const cursor = this.shards.map((_, i) => afterId.split(',')[i] ?? '0-0');
+    const read = await Promise.all(
+      this.shards.map((s, i) =>
+        s.call((c) => c.xread('COUNT', 100, 'STREAMS', s.keys.runs, cursor[i] as string)),
+      ),
+    );
+    const entries = read.flatMap((reply, shard) =>
+      (reply?.[0]?.[1] ?? []).map(([id, fields]) => ({ shard, id, fields })),
+    );
+    if (entries.length === 0) {
+      await new Promise((r) => setTimeout(r, Math.min(blockMs, POLL_MS)));
+      return [];
+    }
+    entries.sort((a, b) => compareIds(a.id, b.id));
+    return entries.flatMap(({ shard, id, fields }) => {
+      cursor[shard] = id;
+      try {
+        return [{ id: cursor.join(','), run: decodeRunsEntry('runs stream', fields) }];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  close(): void {}
+}
+
+/** Stream ids `ms-seq` in order. */
+export function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am - bm || as - bs;
+}

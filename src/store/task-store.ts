@@ -1,6 +1,7 @@
 // Typed access to the tasks in Redis. Every write is one Lua script, so the hash and the
 // schedule always agree; reads are single commands or one script. Any Redis failure comes out
 // as a KtimerError('redis') naming the server.
+import { newKid } from '../tasks/kid.js';
 import { decodeTask, type Task } from '../tasks/task.js';
 import { PAUSE, type PauseStatus, RESUME, type Resume, type ResumeStatus } from './pause-scripts.js';
 import type { RedisAccess } from './redis-access.js';
@@ -43,6 +44,9 @@ export type { PauseStatus, Resume, ResumeStatus } from './pause-scripts.js';
 export type { ApplyReply, ApplyRow, RowStatus } from './apply-scripts.js';
 
 /** `NameTaken`: the task's name is another task's (its kid); nothing was written. */
+/** What the service sees of the tasks: one shard's TaskStore, or every shard's (sharded-tasks.ts). */
+export type TaskStoreApi = Pick<TaskStore, keyof TaskStore>;
+
 export type AddResult = 'added' | 'full' | 'exists' | NameTaken;
 export type BatchResult = 'added' | 'full' | 'exists' | BatchNameTaken[];
 export type UpdateResult = 'updated' | 'missing' | 'changed' | NameTaken;
@@ -74,6 +78,11 @@ export class TaskStore {
       keepMs: historyMaxAgeMs,
       groupPrefix: this.groupPrefix,
     };
+  }
+
+  /** A new kid for a task of this name (one shard: any; ShardedTaskStore: on the name's shard). */
+  newKid(_name?: string | null): string {
+    return newKid();
   }
 
   count(): Promise<number> {

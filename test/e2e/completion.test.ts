@@ -76,7 +76,7 @@ test('commands, options in the style typed, option values, and the commands of h
     ['allow', 'queue', 'skip'],
     ['all', 'once', 'skip'],
     ['--json'],
-    ['restart', 'resume'],
+    ['reshard', 'restart', 'resume'],
     ['bash', 'zsh'],
   ]);
   for (const flag of ['--daemon', '--foreground', '--now', '--config', '--json', '--help'])

@@ -113,7 +113,7 @@ export const endedRun = (fire: Fire, ending: RunEnding, retryable = false): Ende
  * whether each went on record.
  */
 export async function claimBeginFinish(
-  fires: FireStore,
+  fires: Pick<FireStore, keyof FireStore>,
   o: {
     nowMs: number;
     owner?: string;

@@ -92,3 +92,51 @@ test('keys without a shared hash tag are refused with a clear error', async () =
   assert.equal(start.code, 1);
   assert.match(start.stderr, /must share a hash tag/);
 });
+
+test('schedule shards over the cluster: shards = 6 puts 2 on each master; 2 daemons fire tasks of every shard once', async () => {
+  const config = (name: string) =>
+    writeTestConfig({
+      redisPort: 1,
+      prefix: '{kt6}',
+      extra: { redis: [`redis.cluster = ${seeds}`, 'shards = 6'], daemon: [`name = ${name}`] },
+    });
+  const a = new TestDaemon(config('c1'));
+  const b = new TestDaemon(config('c2'));
+  await a.start();
+  await b.start();
+  try {
+    const client = nodes[0]!.client();
+    const slots = (await client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+    const masterOf = (slot: number) => slots.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+    const perMaster = new Map<number | undefined, number>();
+    const { shardKeyNames } = await import('../../src/store/shards.js');
+    const { loadConfig } = await import('../../src/config/load-config.js');
+    for (const k of shardKeyNames(loadConfig(a.config).keys, 6)) {
+      const slot = Number(await client.call('CLUSTER', 'KEYSLOT', k.pool));
+      perMaster.set(masterOf(slot), (perMaster.get(masterOf(slot)) ?? 0) + 1);
+    }
+    assert.deepEqual([...perMaster.values()], [2, 2, 2], 'two shards on each master');
+    const kids: string[] = [];
+    for (let i = 0; i < 24; i++)
+      kids.push(await a.add([`-name=c${i}`, `-time=${3 + (i % 5)}`, '-command=true']));
+    const fired = () => [...a.fires(), ...b.fires()].map((e) => e.kid as string);
+    await waitFor(() => kids.every((k) => fired().includes(k)), {
+      what: 'every task fired',
+      timeoutMs: 30_000,
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(fired().sort(), [...kids].sort(), 'each exactly once');
+    // Each master ran scripts: the claims of its shards.
+    for (const n of nodes) {
+      const c = n.client();
+      const stats = await c.info('commandstats');
+      c.disconnect();
+      assert.match(stats, /cmdstat_evalsha:calls=\d+/, `master ${n.port} ran scripts`);
+    }
+    client.disconnect();
+    report('cluster-shards', { nodes: 3, shards: 6, fired: fired().length });
+  } finally {
+    a.kill();
+    b.kill();
+  }
+});

@@ -1,0 +1,58 @@
+// Schedule shards as a daemon sees them (docs/shards.md): their leases (lua/shard_lease.lua, a key
+// in each shard's own slot), who holds each, the label sets each shard's placed tasks wait in, and
+// a claim on the shards a daemon holds.
+import type { ClaimReply, ClaimRequest } from './fire-scripts.js';
+import type { FireStoreApi } from './fire-store.js';
+import { SHARD_LEASE } from './fleet-scripts.js';
+import type { RedisAccess } from './redis-access.js';
+
+export class ShardLeases {
+  constructor(
+    /** Each shard's keys on the one client, shard 0 first. */
+    private readonly shards: readonly RedisAccess[],
+    private readonly claimer: (
+      shards: readonly number[],
+      req: Omit<ClaimRequest, 'history'>,
+    ) => Promise<ClaimReply>,
+  ) {}
+
+  /** How many shards the fleet has ([redis] shards). */
+  get count(): number {
+    return this.shards.length;
+  }
+
+  private at(shard: number): RedisAccess {
+    const access = this.shards[shard];
+    if (!access) throw new RangeError(`no shard ${shard}`);
+    return access;
+  }
+
+  /** Takes or keeps shard `shard`'s lease for `leaseMs` (or lets it go): whether `owner` holds it now. */
+  keep(shard: number, owner: string, leaseMs: number, take: boolean): Promise<boolean> {
+    return this.at(shard).script(SHARD_LEASE, { owner, leaseMs, take });
+  }
+
+  /** Each shard's holder (an owner id), null where none. */
+  holders(): Promise<(string | null)[]> {
+    return Promise.all(this.shards.map((s) => s.call((c) => c.get(s.keys.shardLease))));
+  }
+
+  /** The label sets a shard's placed tasks and runs wait in (its registry). */
+  labelSets(shard: number): Promise<string[]> {
+    const s = this.at(shard);
+    return s.call((c) => c.zrange(s.keys.placement, 0, -1));
+  }
+
+  /** A claim on these shards only, one after another (ShardedFireStore.claimOn). */
+  claimOn(shards: readonly number[], req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
+    return this.claimer(shards, req);
+  }
+}
+
+/** One shard: its claim is the FireStore's own. */
+export const singleClaimer =
+  (fires: FireStoreApi) =>
+  (shards: readonly number[], req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> =>
+    shards.length === 0
+      ? Promise.resolve({ nextDueMs: null, dueLeft: null, poller: false, entries: [] })
+      : fires.claim(req);
