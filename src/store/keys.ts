@@ -75,7 +75,7 @@ export interface StoreKeys {
   readonly placement: string;
   /**
    * Prefix of the poller role (prefix + the label set, `''` none -> owner id, expiring): the one
-   * daemon of a label set that claims at each due time; the others claim once a second
+   * daemon of a label set that claims at each due time; the others every 250 ms
    * (lua/claim.lua).
    */
   readonly poller: string;
