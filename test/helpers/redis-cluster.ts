@@ -92,33 +92,41 @@ export class RedisCluster {
 
   /**
    * A manual failover (CLUSTER FAILOVER, sent to a replica of the master on `masterPort`): the
-   * master stops writes, its replica catches up and takes over. Resolves, with the new master's
-   * port, once every node sees the replica as the master of those slots.
+   * master stops writes, its replica catches up and takes over. Resolves once every node sees the
+   * replica as the master of those slots: the new master's port, and when (unix ms) the replica
+   * said it was master (`promotedMs`) and when every node agreed (`agreedMs`).
    */
-  async failover(masterPort: number): Promise<number> {
+  async failover(masterPort: number): Promise<{ port: number; promotedMs: number; agreedMs: number }> {
     const before = await this.topology();
     const old = before.find((n) => n.port === masterPort && n.master);
     const replica = before.find((n) => !n.master && n.masterId === old?.id);
-    if (!old || !replica) throw new Error(`no master with a replica on port ${masterPort}`);
-    const server = this.nodes.find((n) => n.port === replica.port);
-    const c = server?.client();
+    const server = this.nodes.find((n) => n.port === replica?.port);
+    if (!old || !replica || !server) throw new Error(`no master with a replica on port ${masterPort}`);
+    const c = server.client();
     try {
-      await c?.call('CLUSTER', 'FAILOVER');
+      await c.call('CLUSTER', 'FAILOVER');
+      await waitFor(async () => /^role:master/m.test(await c.info('replication')), {
+        what: `port ${replica.port} to say it is master`,
+        timeoutMs: 20_000,
+        intervalMs: 20,
+      });
     } finally {
-      c?.disconnect();
+      c.disconnect();
     }
-    await waitFor(
-      async () =>
-        (await this.each((n) => n.call('CLUSTER', 'NODES'))).every((text) => {
-          const nodes = parseNodes(String(text));
-          return (
-            nodes.find((n) => n.id === replica.id)?.master === true &&
-            nodes.find((n) => n.id === old.id)?.master === false
-          );
-        }),
-      { what: `port ${replica.port} to take over from ${masterPort}`, timeoutMs: 20_000, intervalMs: 50 },
-    );
-    return replica.port;
+    const promotedMs = Date.now();
+    const sees = (text: unknown): boolean => {
+      const nodes = parseNodes(String(text));
+      return (
+        nodes.find((n) => n.id === replica.id)?.master === true &&
+        nodes.find((n) => n.id === old.id)?.master === false
+      );
+    };
+    await waitFor(async () => (await this.each((n) => n.call('CLUSTER', 'NODES'))).every(sees), {
+      what: `every node to see ${replica.port} take over from ${masterPort}`,
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
+    return { port: replica.port, promotedMs, agreedMs: Date.now() };
   }
 
   async destroy(): Promise<void> {
