@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import calculateSlot from 'cluster-key-slot';
 import { loadConfig } from '../../src/config/load-config.js';
+import { storeKeys } from '../../src/store/keys.js';
 import { shardKeyNames, shardOf } from '../../src/store/shards.js';
+import { storesOn } from '../helpers/stores.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import { waitFor } from '../helpers/wait.js';
@@ -187,6 +189,37 @@ test('a 3-master Cluster with replicas, shards = 6, SIGKILL chaos and a master f
   assert.deepEqual(records.unrecorded.slice(0, 5), [], 'fires that ran and are not on record');
   assert.ok(firedAfter > 0, 'the failed-over shards fired after the failover');
   assert.ok(scriptsOnNew > 0, 'the daemons ran scripts on the promoted replica');
+});
+
+test('redis.wait_replicas on a Cluster: WAIT goes to the master of the shard that took the begins', async () => {
+  // Three shards, one on each master. WAIT has no key: sent plainly, the Cluster client would
+  // pick any master, whose replicas say nothing of this shard's begins.
+  const keys = shardKeyNames(
+    { pool: '{kw}:tasks:all', trun: '{kw}:tasks:second', lock: '{kw}:tasks:lock' },
+    3,
+  );
+  const client = cluster.client();
+  cleanup.push(() => client.disconnect());
+  const waits = async (): Promise<Map<number, number>> => {
+    const out = new Map<number, number>();
+    for (const n of cluster.nodes) {
+      const c = n.client();
+      out.set(n.port, Number(/cmdstat_wait:calls=(\d+)/.exec(await c.info('commandstats'))?.[1] ?? 0));
+      c.disconnect();
+    }
+    return out;
+  };
+  for (const k of keys) {
+    const fires = storesOn(client, storeKeys(k), 1).fires;
+    const master = await cluster.masterOf(calculateSlot(k.lock));
+    const before = await waits();
+    for (let i = 0; i < 5; i++)
+      assert.equal(await fires.replicasConfirming(1, 2000), 1, 'its replica confirms');
+    const after = await waits();
+    const grew = cluster.nodes.map((n) => n.port).filter((p) => (after.get(p) ?? 0) > (before.get(p) ?? 0));
+    assert.deepEqual(grew, [master], `WAIT went to ${master}, the master of ${k.lock}, only`);
+    assert.equal((after.get(master) ?? 0) - (before.get(master) ?? 0), 5);
+  }
 });
 
 /** The longest wait between calls of these tasks that overlaps [fromMs, toMs] (the failover). */
