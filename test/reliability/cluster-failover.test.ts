@@ -99,12 +99,16 @@ test('a 3-master Cluster with replicas, shards = 6, SIGKILL chaos and a master f
     if ((await cluster.masterOf(calculateSlot(keys.lock))) === home) failedShards.push(shard);
   const failover = (async () => {
     await waitFor(() => Date.now() > startMs + 8000, { what: 'mid-run', timeoutMs: 20_000 });
+    // Who holds those shards then: a daemon just killed leaves them unclaimed until its lease ends.
+    const holders = await Promise.all(
+      failedShards.map((i) => client.get(storeKeys(shardKeys[i]!).shardLease)),
+    );
     const at = Date.now();
-    return { at, ...(await cluster.failover(home)) };
+    return { at, holders, ...(await cluster.failover(home)) };
   })();
 
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
-  const [{ kills, dead }, switched] = await Promise.all([
+  const [{ kills, dead, killedAt }, switched] = await Promise.all([
     killInTurn(daemons, startMs + SPREAD_SEC * 1000),
     failover,
   ]);
@@ -170,6 +174,11 @@ test('a 3-master Cluster with replicas, shards = 6, SIGKILL chaos and a master f
     firing_gap_ms: gap,
     other_shards_gap_ms: otherGap,
     first_fire_after_promotion_ms: firstAfter - switched.promotedMs,
+    // A holder of those shards killed before the failover: its shards waited for its lease, not the switch.
+    holder_killed_ms_before_failover: switched.holders.map((h) => {
+      const killed = killedAt.get(h?.split(':')[1] ?? '');
+      return killed !== undefined && killed <= switched.at ? switched.at - killed : null;
+    }),
     fired_on_failed_shards_after: firedAfter,
     scripts_on_new_master: scriptsOnNew,
     kills,

@@ -326,16 +326,21 @@ export async function begunByDead(
   return kids;
 }
 
-/** SIGKILLs the daemons in turn, every 3 s, each restarted at once, until `untilMs`; the pids killed. */
+/**
+ * SIGKILLs the daemons in turn, every 3 s, each restarted at once, until `untilMs`; the pids killed,
+ * and when each was (unix ms).
+ */
 export async function killInTurn(
   daemons: TestDaemon[],
   untilMs: number,
-): Promise<{ kills: number; dead: Set<string> }> {
+): Promise<{ kills: number; dead: Set<string>; killedAt: Map<string, number> }> {
   let kills = 0;
   const dead = new Set<string>();
+  const killedAt = new Map<string, number>();
   while (Date.now() < untilMs) {
     const victim = daemons[kills % daemons.length] as TestDaemon;
     dead.add(String(victim.pid));
+    killedAt.set(String(victim.pid), Date.now());
     victim.kill('SIGKILL');
     await victim.waitExit();
     kills++;
@@ -343,7 +348,7 @@ export async function killInTurn(
     const until = Date.now() + 3000;
     await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
   }
-  return { kills, dead };
+  return { kills, dead, killedAt };
 }
 
 /** Waits for every planned fire (less the excused), then long enough for a late duplicate to show. */
