@@ -10,7 +10,6 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { storeKeys } from '../../src/store/keys.js';
 import { shardKeyNames, shardOf } from '../../src/store/shards.js';
 import { storesOn } from '../helpers/stores.js';
-import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import { waitFor } from '../helpers/wait.js';
 import {
@@ -20,6 +19,7 @@ import {
   plan,
   type PlannedTask,
   report,
+  seedShards,
   settle,
   Sink,
   startFleet,
@@ -71,26 +71,7 @@ test('a 3-master Cluster with replicas, shards = 6, SIGKILL chaos and a master f
     tickerLimit: 5,
   });
   const shardOfTask = new Map(tasks.map((t) => [t.kid, shardOf(t.kid, SHARDS)]));
-  for (const [shard, keys] of shardKeys.entries()) {
-    const mine = tasks.filter((t) => shardOfTask.get(t.kid) === shard);
-    await storeTasks(
-      client,
-      { pool: keys.pool, schedule: keys.trun },
-      mine.map(
-        (t) =>
-          [
-            t.kid,
-            storedTask({
-              type: t.type,
-              time: t.time,
-              limit: t.limit,
-              command: t.command,
-              run_nexttime: t.dueSec,
-            }),
-          ] as const,
-      ),
-    );
-  }
+  await seedShards(client, shardKeys, (kid) => shardOfTask.get(kid) ?? 0, tasks);
 
   // The master of the home keys (fleet, daemons) and of its shards: failed over mid-run.
   const home = await cluster.masterOf(calculateSlot(shardKeys[0]!.lock));

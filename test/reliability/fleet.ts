@@ -71,6 +71,26 @@ export function seed(client: Redis | Cluster, prefix: string, tasks: PlannedTask
   );
 }
 
+/**
+ * Writes tasks straight into a sharded fleet's keys (shard 0 first, `shardKeyNames`), each on its
+ * shard (`shardOfKid`), as `ktimer add` stores them.
+ */
+export async function seedShards(
+  client: Redis | Cluster,
+  shards: readonly { pool: string; trun: string }[],
+  shardOfKid: (kid: string) => number,
+  tasks: PlannedTask[],
+): Promise<void> {
+  for (const [shard, keys] of shards.entries()) {
+    const mine = tasks.filter((t) => shardOfKid(t.kid) === shard);
+    await storeTasks(
+      client,
+      { pool: keys.pool, schedule: keys.trun },
+      mine.map((t) => [t.kid, storedFor(t)] as const),
+    );
+  }
+}
+
 /** A cron task carries its run times ahead, as `add` computes them. */
 function storedFor(t: PlannedTask): Task {
   if (t.type !== 'cron')
