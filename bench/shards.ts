@@ -4,8 +4,9 @@
 //   master's share of the script time (INFO commandstats: EVALSHA usec) and of Redis CPU (INFO cpu);
 // - fires/s projected for 1, 3 and 6 masters: masters x the per-core ceiling measured in the burst
 //   (fires per second of Redis CPU on one master).
-// Run alone: node --import tsx bench/shards.ts. BENCH_QUICK=1: a smaller load, one repetition, to
-// check that it works (not figures to quote); BENCH_REPS sets the repetitions (default 3).
+// Run alone: node --import tsx bench/shards.ts [--lateness | --cluster] (one part only). BENCH_QUICK=1:
+// a smaller load, one repetition, to check that it works (not figures to quote); BENCH_REPS sets
+// the repetitions (default 3).
 import type { LatenessLoad } from './lateness.js';
 import { ktimerLateness } from './lateness.js';
 import { rateOf } from './burst.js';
@@ -301,19 +302,30 @@ export async function shardCluster(sink: Sink, reps: number): Promise<Section[]>
   return [clusterSection(m, o, reps), projectionSection(m, o)];
 }
 
-/** Every section of this benchmark (`npm run bench` runs it with the others). */
-export async function runShards(reps: number): Promise<Section[]> {
+/** Every section of this benchmark (`npm run bench` runs it with the others), or one part. */
+export async function runShards(
+  reps: number,
+  part: 'lateness' | 'cluster' | 'all' = 'all',
+): Promise<Section[]> {
   const sink = new Sink();
   await sink.start();
   try {
-    return [await shardLateness(sink, reps), ...(await shardCluster(sink, reps))];
+    return [
+      ...(part === 'cluster' ? [] : [await shardLateness(sink, reps)]),
+      ...(part === 'lateness' ? [] : await shardCluster(sink, reps)),
+    ];
   } finally {
     await sink.close();
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const part = process.argv.includes('--lateness')
+    ? 'lateness'
+    : process.argv.includes('--cluster')
+      ? 'cluster'
+      : 'all';
   process.stdout.write(`${machine()}\n`);
-  for (const section of await runShards(REPS)) printSection(section);
+  for (const section of await runShards(REPS, part)) printSection(section);
   process.exit(0);
 }
