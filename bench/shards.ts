@@ -104,6 +104,8 @@ interface MasterWork {
   shards: number[];
   /** Fires of tasks on those shards. */
   fires: number;
+  /** Script calls, and µs inside them. */
+  scripts: number;
   scriptUs: number;
   cpuS: number;
 }
@@ -165,6 +167,7 @@ async function workByMaster(
       port: m.port,
       shards,
       fires: o.kids.filter((kid) => shards.includes(shardOf(kid, o.shards))).length,
+      scripts: before && after ? after.scripts - before.scripts : Number.NaN,
       scriptUs: before && after ? scriptUsBetween(before, after) : Number.NaN,
       cpuS: before && after ? after.cpuS - before.cpuS : Number.NaN,
     };
@@ -203,7 +206,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 function masterCell(b: ClusterBurst, m: MasterWork): string {
   const scripts = sum(b.masters.map((x) => x.scriptUs));
   const cpu = sum(b.masters.map((x) => x.cpuS));
-  return `${fmt(share(m.scriptUs, scripts))} % of script time (${fmt(m.scriptUs / 1000, 0)} ms), ${fmt(share(m.cpuS, cpu))} % of CPU (${fmt(m.cpuS * 1000, 0)} ms), shards [${m.shards.join(',')}], ${m.fires} fires`;
+  return `${fmt(share(m.scriptUs, scripts))} % of script time (${fmt(m.scriptUs / 1000, 0)} ms, ${m.scripts} calls), ${fmt(share(m.cpuS, cpu))} % of CPU (${fmt(m.cpuS * 1000, 0)} ms), shards [${m.shards.join(',')}], ${m.fires} fires`;
 }
 
 function clusterSection(many: ClusterBurst, one: ClusterBurst, reps: number): Section {
