@@ -36,7 +36,7 @@ interface ShellCost {
   redis: number;
 }
 
-function rateOf(times: number[], dueMs: number): Burst {
+export function rateOf(times: number[], dueMs: number): Burst {
   const s = [...times].sort((a, b) => a - b);
   const span = ((s.at(-1) ?? 0) - (s[0] ?? 0)) / 1000;
   return { perSec: span > 0 ? (s.length - 1) / span : Number.NaN, lastMs: (s.at(-1) ?? Number.NaN) - dueMs };

@@ -13,28 +13,52 @@ import {
   TestDaemon,
   writeTestConfig,
 } from './lib/setup.js';
-import { type Latency, latency, medianOf } from './lib/stats.js';
+import { type Latency, latency, medianLatency } from './lib/stats.js';
 
 const DUE = 5000;
 const PENDING = 100_000;
 const SPREAD_MS = 20_000;
 const LEAD_MS = 6000;
 
-async function ktimerRun(redis: RedisServer, sink: Sink): Promise<Latency> {
-  const due = await seedDueTimers(redis, sink, 'lat', {
-    count: DUE,
-    pending: PENDING,
-    leadMs: LEAD_MS,
-    spreadMs: SPREAD_MS,
-  });
-  const daemon = new TestDaemon(writeTestConfig({ redisPort: redis.port, prefix: 'lat' }));
+/** The lateness load (`count` due over `spreadMs`, `pending` far ahead), one daemon. */
+export interface LatenessLoad {
+  count: number;
+  pending: number;
+  leadMs: number;
+  spreadMs: number;
+  /** The fleet's schedule shards ([redis] shards), 1 unless said. */
+  shards?: number;
+}
+
+/** One daemon fires `load` from its own Redis keys under `prefix`: each fire's lateness. */
+export async function ktimerLateness(
+  redis: RedisServer,
+  sink: Sink,
+  load: LatenessLoad,
+  prefix = 'lat',
+): Promise<Latency> {
+  const due = await seedDueTimers(redis, sink, prefix, load);
+  const shards = load.shards ?? 1;
+  const daemon = new TestDaemon(
+    writeTestConfig({
+      redisPort: redis.port,
+      prefix,
+      extra: shards > 1 ? { redis: [`shards = ${shards}`] } : {},
+    }),
+  );
   // Before the start: a fire due as soon as the daemon is up must be counted.
   sink.reset();
   await daemon.start();
-  await sink.waitFor(DUE, LEAD_MS + SPREAD_MS + 30_000);
-  daemon.kill();
+  try {
+    await sink.waitFor(load.count, load.leadMs + load.spreadMs + 30_000);
+  } finally {
+    daemon.kill();
+  }
   return latency(due.map((d, i) => (sink.arrivals.get(kidOf(i, 'd')) ?? Number.NaN) - d));
 }
+
+const ktimerRun = (redis: RedisServer, sink: Sink): Promise<Latency> =>
+  ktimerLateness(redis, sink, { count: DUE, pending: PENDING, leadMs: LEAD_MS, spreadMs: SPREAD_MS });
 
 async function bullRun(redis: RedisServer, sink: Sink): Promise<Latency> {
   const bull = new Bull('lat', redis.port);
@@ -91,8 +115,8 @@ export async function runLateness(reps: number): Promise<Section> {
     }
   }
   await sink.close();
-  const km = medianOf(k as unknown as Record<string, number>[]) as unknown as Latency;
-  const bm = medianOf(b as unknown as Record<string, number>[]) as unknown as Latency;
+  const km = medianLatency(k);
+  const bm = medianLatency(b);
   const ms = (x: number) => `${fmt(x)} ms`;
   return {
     title: `1. Firing lateness: ${DUE} URL tasks over ${SPREAD_MS / 1000} s, ${PENDING} pending far ahead (median of ${reps})`,

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { readLua } from '../src/store/script.js';
 import { Bull, callSink } from './lib/bull.js';
+import { counters, type RedisCounters } from './lib/redis-work.js';
 import { fmt, machine, printSection, ratio, type Section } from './lib/report.js';
 import {
   kidOf,
@@ -45,41 +46,8 @@ interface Work {
   scripts: number;
 }
 
-interface RedisCounters {
-  cpuS: number;
-  scripts: number;
-  /** calls and usec of every command, from INFO commandstats. */
-  commands: Map<string, { calls: number; us: number }>;
-  /** INFO stats counters: total_reads_processed and the like. */
-  stats: Map<string, number>;
-}
-
 /** Waits until the wall clock reaches `ms`: the window measured starts at the first due time. */
 const until = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
-
-async function counters(redis: RedisServer): Promise<RedisCounters> {
-  const c = redis.client();
-  const cpu = await c.info('cpu');
-  const stats = await c.info('commandstats');
-  const general = await c.info('stats');
-  c.disconnect();
-  const num = (re: RegExp) => Number(re.exec(cpu)?.[1] ?? Number.NaN);
-  // Only the script calls: commandstats counts the commands a script runs as calls too.
-  let scripts = 0;
-  for (const m of stats.matchAll(/^cmdstat_(eval|evalsha|eval_ro|evalsha_ro|fcall):calls=(\d+)/gm))
-    scripts += Number(m[2]);
-  const commands = new Map<string, { calls: number; us: number }>();
-  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
-    commands.set(m[1] ?? '?', { calls: Number(m[2]), us: Number(m[3]) });
-  const counted = new Map<string, number>();
-  for (const m of general.matchAll(/^(total_\w+):(\d+)/gm)) counted.set(m[1] ?? '?', Number(m[2]));
-  return {
-    cpuS: num(/used_cpu_user:([\d.]+)/) + num(/used_cpu_sys:([\d.]+)/),
-    scripts,
-    commands,
-    stats: counted,
-  };
-}
 
 const ROUND_TRIPS: [string, string][] = [
   ['total_reads_processed', 'reads'],

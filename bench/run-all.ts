@@ -12,6 +12,7 @@ import { runObserved } from './observed.js';
 import { runPlacement } from './placement.js';
 import { machine, printSection, type Section } from './lib/report.js';
 import { runSchedules } from './schedules.js';
+import { runShards } from './shards.js';
 import { runWebFlood } from './web-flood.js';
 
 const reps = Number(process.env.BENCH_REPS ?? 3);
@@ -29,10 +30,12 @@ for (const run of [
   runPlacement,
   runApply,
   runDashboard,
+  runShards,
 ]) {
-  const section = await run(reps);
-  printSection(section);
-  sections.push(section);
+  for (const section of [await run(reps)].flat()) {
+    printSection(section);
+    sections.push(section);
+  }
 }
 
 const table = (s: Section) =>

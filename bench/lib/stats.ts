@@ -41,3 +41,6 @@ export function medianOf<T extends Record<string, number>>(runs: readonly T[]): 
   for (const key of Object.keys(runs[0] ?? {})) out[key] = median(runs.map((r) => r[key] as number));
   return out as T;
 }
+
+/** The median, field by field, of several runs' lateness figures. */
+export const medianLatency = (runs: readonly Latency[]): Latency => medianOf(runs.map((r) => ({ ...r })));

@@ -1,6 +1,6 @@
 // The daemon's side of the store, and the run history, with K > 1 schedule shards
 // (docs/shards.md): one FireStore and HistoryStore per shard behind facades with their methods. A
-// claim runs on each shard the daemon holds, one after another (each one script, one slot); a
+// claim runs on every shard the daemon holds at once (each one script, one slot); a
 // fire is begun, renewed and finished on its kid's shard. History reads of one task go to its
 // shard; the runs of every task are the shards' streams merged by their ids.
 import { kidOfFireId } from '../runs/ids.js';
@@ -40,21 +40,38 @@ export class ShardedFireStore implements FireStoreApi {
   }
 
   /**
-   * Claims on each of `shards` in turn, the slots the earlier ones filled taken off the room of the
-   * later ones; one reply: their entries, the earliest time left, what is still due.
+   * Claims on `shards` at once (one round trip), each with its part of the room; then, in turn,
+   * those that had more due than their part, with the room the others left. One reply: their
+   * entries, the earliest time left, what is still due.
    */
   async claimOn(shards: readonly number[], req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
     const out: ClaimReply = { nextDueMs: null, dueLeft: null, poller: false, entries: [] };
+    const left = new Map<number, ClaimReply['dueLeft']>();
     let room = { maxShell: req.maxShell, maxUrl: req.maxUrl };
-    for (const shard of shards) {
-      const reply = await this.at(shard).claim({ ...req, ...room });
+    const take = (shard: number, reply: ClaimReply): void => {
       out.entries.push(...reply.entries);
       out.poller ||= reply.poller;
       if (reply.nextDueMs !== null) out.nextDueMs = Math.min(out.nextDueMs ?? Infinity, reply.nextDueMs);
-      if (reply.dueLeft === 'more' || (reply.dueLeft === 'room' && out.dueLeft === null))
-        out.dueLeft = reply.dueLeft;
+      left.set(shard, reply.dueLeft);
       room = roomLeft(room, reply);
+    };
+    const n = shards.length;
+    const firsts = await Promise.all(
+      shards.map((shard, i) =>
+        this.at(shard).claim({
+          ...req,
+          maxShell: partOf(req.maxShell, n, i),
+          maxUrl: partOf(req.maxUrl, n, i),
+        }),
+      ),
+    );
+    firsts.forEach((reply, i) => take(shards[i] as number, reply));
+    for (const shard of shards) {
+      if (left.get(shard) === null || room.maxShell + room.maxUrl <= 0) continue;
+      take(shard, await this.at(shard).claim({ ...req, ...room }));
     }
+    const states = [...left.values()];
+    out.dueLeft = states.includes('more') ? 'more' : states.includes('room') ? 'room' : null;
     return out;
   }
 
@@ -107,6 +124,11 @@ export class ShardedFireStore implements FireStoreApi {
       (s, runs) => this.at(s).finish({ ...req, runs }),
     );
   }
+}
+
+/** Shard i's part of `room` over n shards: an even split, the first ones taking what is left over. */
+function partOf(room: number, n: number, i: number): number {
+  return Math.floor(room / n) + (i < room % n ? 1 : 0);
 }
 
 /** The slots a claim's fires took, off the room of the next shard's claim. */

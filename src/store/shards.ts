@@ -76,8 +76,9 @@ export function byShard<T>(
 }
 
 /**
- * Runs `fn` on each shard's part of `items` (shards in order, one after another) and puts their
- * replies, one per item, back in the items' order.
+ * Runs `fn` on each shard's part of `items`, the shards at once (their commands go out together on
+ * the one client: one round trip, not one a shard), and puts their replies, one per item, back in
+ * the items' order.
  */
 export async function perShardInOrder<T, R>(
   items: readonly T[],
@@ -85,15 +86,18 @@ export async function perShardInOrder<T, R>(
   fn: (shard: number, part: T[]) => Promise<R[]>,
 ): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
-  const groups = [...byShard(items, shardOfItem)].sort(([a], [b]) => a - b);
-  for (const [shard, group] of groups) {
-    const replies = await fn(
-      shard,
-      group.map((g) => g.item),
-    );
-    group.forEach((g, i) => {
-      out[g.index] = replies[i] as R;
-    });
-  }
+  await Promise.all(
+    [...byShard(items, shardOfItem)]
+      .sort(([a], [b]) => a - b)
+      .map(async ([shard, group]) => {
+        const replies = await fn(
+          shard,
+          group.map((g) => g.item),
+        );
+        group.forEach((g, i) => {
+          out[g.index] = replies[i] as R;
+        });
+      }),
+  );
   return out;
 }

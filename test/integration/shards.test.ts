@@ -203,6 +203,36 @@ test('fires over every shard: claimed, begun and finished each on its shard; run
   feed.close();
 });
 
+test("a claim over every shard never hands out more than its room, and one shard's due tasks get the room the others left", async () => {
+  const nowSec = Math.floor((await store.serverTimeMs()) / 1000);
+  // Four shell timers, all due, on one shard only (names drawn until one lands on the last shard).
+  const last = K - 1;
+  let made = 0;
+  for (let i = 0; made < 4; i++) {
+    const name = `only${i}`;
+    if (shardOf(store.tasks.newKid(name), K) !== last) continue;
+    await service.add({ type: 'timer', time: '1', command: 'true', name });
+    made++;
+  }
+  const claim = (maxShell: number) =>
+    store.fires.claim({
+      nowMs: (nowSec + 5) * 1000,
+      owner: 'A',
+      leaseMs: 5000,
+      maxShell,
+      maxUrl: 0,
+      expireLimitSec: 0,
+    });
+  // Room 3 over 6 shards: the last shard's even part is 0, yet it gets the 3 the others left.
+  const first = await claim(3);
+  const fired = first.entries.filter((e) => e.kind === 'fire');
+  assert.equal(fired.length, 3, 'the room, no more, no less');
+  assert.equal(first.dueLeft, 'room', 'the fourth waits for room');
+  const second = await claim(8);
+  assert.equal(second.entries.filter((e) => e.kind === 'fire').length, 1);
+  assert.equal(second.dueLeft, null);
+});
+
 test('task_max_num counts every shard', async () => {
   const small = configWith(K, `shmax${n}`, ['task_max_num = 5']);
   const s = await open(small);

@@ -50,7 +50,7 @@ test("a kid's shard is stable and spread over the shards", () => {
   for (const c of counts) assert.ok(c > 800 && c < 1200, `even: ${counts.join(' ')}`);
 });
 
-test('perShardInOrder: each shard its part, the replies back in the order of the items', async () => {
+test('perShardInOrder: each shard its part (sent in shard order, at once), the replies back in the order of the items', async () => {
   const calls: string[] = [];
   const out = await perShardInOrder(
     ['a1', 'b0', 'c1', 'd0'],
