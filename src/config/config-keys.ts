@@ -266,7 +266,7 @@ const REDIS_SECTION = {
     0,
     16,
     'replicas',
-    "With replicas (Sentinel): how many must have confirmed a fire's claim (WAIT) before it runs. A fire that a failover may have undone is then left to the new master instead of run twice. 0 = do not wait (a single server).",
+    "With replicas (Sentinel, or Cluster: each master's own): how many must have confirmed a fire's claim (WAIT) before it runs. A fire that a failover may have undone is then left to the new master instead of run twice. 0 = do not wait (a single server).",
   ),
   'redis.cluster': hostPorts(
     'Redis Cluster: seed nodes (the three task keys then need a shared hash tag). Not with redis.sentinels.',

@@ -54,9 +54,22 @@ export class FireStore {
     return beginDurably(this, fires, { ...options, waitReplicas: this.waitReplicas });
   }
 
-  /** WAIT: how many replicas have every write made so far on this connection. */
+  /**
+   * WAIT: how many replicas have every write made so far on this shard's connection. WAIT has no
+   * key, so a Cluster client would send it to any master: piped behind a read of this shard's fires
+   * key, it goes to the master of the shard's slot, the one that took the begins.
+   */
   replicasConfirming(count: number, timeoutMs: number): Promise<number> {
-    return this.redis.call(async (client) => Number(await client.call('WAIT', count, timeoutMs)));
+    return this.redis.call(async (client) => {
+      const replies = await client
+        .pipeline()
+        .exists(this.redis.keys.fires)
+        .call('WAIT', count, timeoutMs)
+        .exec();
+      const [err, confirmed] = replies?.[1] ?? [new Error('WAIT got no reply'), 0];
+      if (err) throw err;
+      return Number(confirmed);
+    });
   }
 
   /** Keeps the leases of fires still running until `deadlineMs`: per fire, whether it was kept. */

@@ -104,7 +104,7 @@ export class ShardedFireStore implements FireStoreApi {
     return out;
   }
 
-  /** WAIT on the home shard's connection (every shard shares one client). */
+  /** WAIT on the home shard's master (beginDurably waits on each shard's own). */
   replicasConfirming(count: number, timeoutMs: number): Promise<number> {
     return this.at(0).replicasConfirming(count, timeoutMs);
   }

@@ -1,45 +1,25 @@
 // Redis Cluster on loopback (3 masters, started here): with hash-tagged keys, add, fire, list
 // and del work through the cluster client; keys that would span slots are refused.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { RedisCluster } from '../helpers/redis-cluster.js';
+import type { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 import { report } from './fleet.js';
 
-const nodes: RedisServer[] = [];
+let cluster: RedisCluster;
+let nodes: RedisServer[] = [];
 let seeds = '';
 
 before(async () => {
-  for (let i = 0; i < 3; i++) {
-    nodes.push(
-      await RedisServer.start({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] }),
-    );
-  }
-  execFileSync(
-    'redis-cli',
-    [
-      '--cluster',
-      'create',
-      ...nodes.map((n) => `127.0.0.1:${n.port}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ],
-    { stdio: 'ignore' },
-  );
-  const c = nodes[0]?.client();
-  await waitFor(async () => /cluster_state:ok/.test((await c?.call('CLUSTER', 'INFO')) as string), {
-    what: 'cluster_state:ok',
-    timeoutMs: 20_000,
-  });
-  c?.disconnect();
-  seeds = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
+  cluster = await RedisCluster.start({ masters: 3, replicas: 0 });
+  nodes = cluster.nodes;
+  seeds = cluster.seeds;
 });
 after(async () => {
-  for (const n of nodes) await n.destroy();
+  await cluster.destroy();
 });
 
 test('with {hash-tagged} keys: add, fire, list, update, pause, resume, del through the cluster', async () => {

@@ -2,20 +2,20 @@
 // cron tasks (every second, 15 runs each: their carried run times are refilled as they go) over 20 s; then the same while daemons are SIGKILLed and restarted; then while Redis is shut
 // down for 10 s and restarted from its AOF; then a labelled fleet (half the tasks placed on two
 // label sets among three daemons) under the same SIGKILL chaos. Each prints its figures.
-import { decodeRunRecord, decodeRunsEntry } from '../../src/store/run-record.js';
+import { decodeRunsEntry } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import type { TestDaemon } from '../helpers/daemon.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 import {
+  begunByDead,
   checkRecords,
   fencedKids,
-  type PlannedTask,
+  killInTurn,
   plan,
   report,
   seed,
+  settle,
   Sink,
   startFleet,
   tally,
@@ -64,73 +64,9 @@ async function setup(prefix: string, aof = false) {
   return { redis, client, tasks, daemons, lastDueMs, startMs: (nowSec + 4) * 1000 };
 }
 
-/**
- * A fire that a killed daemon had begun (its command started, or about to) is never run again:
- * those are the only ones excused. Such a fire is begun in Redis until its lease runs out, then on
- * record as lost, naming the killed daemon's pid.
- */
-async function begunByDead(client: Redis, prefix: string, deadOwners: Set<string>): Promise<Set<string>> {
-  const lock = `${prefix}:tasks:lock`;
-  const all = await client.hgetall(`${lock}:fires`);
-  const kids = new Set<string>();
-  for (const raw of Object.values(all)) {
-    const fire = JSON.parse(raw) as { kid: string; owner?: string; state: string };
-    if (fire.state === 'started' && deadOwners.has(fire.owner?.split(':')[1] ?? '')) kids.add(fire.kid);
-  }
-  for (const [, fields] of await client.xrange(`${lock}:runs`, '-', '+')) {
-    const run = decodeRunsEntry('test', fields);
-    if (run.result !== 'lost') continue;
-    const history = await client.lrange(`${lock}:history:${run.kid}`, 0, -1);
-    const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
-    if (deadOwners.has(String(record?.pid))) kids.add(run.kid);
-  }
-  return kids;
-}
-
-/** SIGKILLs the daemons in turn, every 3 s, each restarted at once, until `untilMs`; the pids killed. */
-async function killInTurn(
-  daemons: TestDaemon[],
-  untilMs: number,
-): Promise<{ kills: number; dead: Set<string> }> {
-  let kills = 0;
-  const dead = new Set<string>();
-  while (Date.now() < untilMs) {
-    const victim = daemons[kills % daemons.length] as TestDaemon;
-    dead.add(String(victim.pid));
-    victim.kill('SIGKILL');
-    await victim.waitExit();
-    kills++;
-    await victim.start();
-    const until = Date.now() + 3000;
-    await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
-  }
-  return { kills, dead };
-}
-
-/** Waits for every planned fire (less the excused), then long enough for a late duplicate to show. */
-async function settle(
-  tasks: PlannedTask[],
-  lastDueMs: number,
-  excused: () => Set<string> = () => new Set(),
-  refresh: () => Promise<void> = () => Promise.resolve(),
-) {
-  const settled = () => tally(tasks, sink, excused()).lost === 0;
-  await waitFor(async () => settled() || (await refresh(), settled()), {
-    timeoutMs: 120_000,
-    intervalMs: 250,
-    what: 'every fire',
-  });
-  // A fire handed out twice would come at the latest one lease (5 s) after the first.
-  await waitFor(() => Date.now() > lastDueMs + 7000, {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    what: 'the settle time',
-  });
-}
-
 test('3 daemons, one Redis, 10,000 timers + 50 tickers + 50 cron tasks over 20 s: no duplicate, no miss, none early', async () => {
   const { client, tasks, daemons, lastDueMs } = await setup('fleet');
-  await settle(tasks, lastDueMs);
+  await settle(sink, tasks, lastDueMs);
   const t = tally(tasks, sink);
   const perDaemon = daemons.map((d) => d.fires().length);
   report('three-daemons', {
@@ -160,9 +96,9 @@ test('the same with a daemon SIGKILLed every 3 s and restarted: nothing lost, no
   const { client, tasks, daemons, lastDueMs, startMs } = await setup('chaos');
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
   const { kills, dead: deadOwners } = await killInTurn(daemons, startMs + SPREAD_SEC * 1000);
-  let excused = await begunByDead(client, 'chaos', deadOwners);
-  await settle(tasks, lastDueMs, () => excused);
-  excused = await begunByDead(client, 'chaos', deadOwners);
+  let excused = await begunByDead(client, ['chaos:tasks:lock'], deadOwners);
+  await settle(sink, tasks, lastDueMs, () => excused);
+  excused = await begunByDead(client, ['chaos:tasks:lock'], deadOwners);
   const t = tally(tasks, sink, excused);
   const unsent = [...excused].filter((k) => (sink.hits.get(k) ?? []).length === 0).length;
   report('sigkill-chaos', {
@@ -196,6 +132,7 @@ test('Redis shut down for 10 s mid-run and restarted from its AOF: nothing lost,
   // (their daemon could not renew within task_lost_after's fence time, 5 s here).
   let fenced = new Map<string, number>();
   await settle(
+    sink,
     tasks,
     lastDueMs + 10_000,
     () => new Set(fenced.keys()),
@@ -259,10 +196,10 @@ test('a labelled fleet under SIGKILL chaos: each run exactly once, always on a d
   const startMs = (nowSec + 2) * 1000;
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
   const { kills, dead } = await killInTurn(daemons, startMs + spreadSec * 1000);
-  let excused = await begunByDead(client, 'labels', dead);
+  let excused = await begunByDead(client, ['labels:tasks:lock'], dead);
   const lastDueMs = (nowSec + 2 + spreadSec + 2 * 5) * 1000;
-  await settle(tasks, lastDueMs, () => excused);
-  excused = await begunByDead(client, 'labels', dead);
+  await settle(sink, tasks, lastDueMs, () => excused);
+  excused = await begunByDead(client, ['labels:tasks:lock'], dead);
   const t = tally(tasks, sink, excused);
   const records = await checkRecords(client, 'labels', sink, tasks);
   // Every run on record (ok, failed or lost) names the daemon that had it: one holding its labels.

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { Cluster, Redis } from 'ioredis';
 import { taskKeys, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
 import { firstSchedule } from '../../src/tasks/schedule.js';
 import type { Task } from '../../src/tasks/task.js';
@@ -68,6 +69,26 @@ export function seed(client: Redis | Cluster, prefix: string, tasks: PlannedTask
     { ...taskKeys(prefix), placement: `${prefix}:tasks:lock:on` },
     tasks.map((t) => [t.kid, t.on === undefined ? storedFor(t) : { ...storedFor(t), on: t.on }]),
   );
+}
+
+/**
+ * Writes tasks straight into a sharded fleet's keys (shard 0 first, `shardKeyNames`), each on its
+ * shard (`shardOfKid`), as `ktimer add` stores them.
+ */
+export async function seedShards(
+  client: Redis | Cluster,
+  shards: readonly { pool: string; trun: string }[],
+  shardOfKid: (kid: string) => number,
+  tasks: PlannedTask[],
+): Promise<void> {
+  for (const [shard, keys] of shards.entries()) {
+    const mine = tasks.filter((t) => shardOfKid(t.kid) === shard);
+    await storeTasks(
+      client,
+      { pool: keys.pool, schedule: keys.trun },
+      mine.map((t) => [t.kid, storedFor(t)] as const),
+    );
+  }
 }
 
 /** A cron task carries its run times ahead, as `add` computes them. */
@@ -295,4 +316,79 @@ export async function startFleet(
   );
   await Promise.all(daemons.map((d) => d.start()));
   return daemons;
+}
+
+/**
+ * A fire that a killed daemon had begun (its command started, or about to) is never run again:
+ * those are the only ones excused. Such a fire is begun in Redis until its lease runs out, then on
+ * record as lost, naming the killed daemon's pid. `locks`: the fleet's lock key, one per shard.
+ */
+export async function begunByDead(
+  client: Redis | Cluster,
+  locks: readonly string[],
+  deadOwners: Set<string>,
+): Promise<Set<string>> {
+  const kids = new Set<string>();
+  for (const lock of locks) {
+    const all = await client.hgetall(`${lock}:fires`);
+    for (const raw of Object.values(all)) {
+      const fire = JSON.parse(raw) as { kid: string; owner?: string; state: string };
+      if (fire.state === 'started' && deadOwners.has(fire.owner?.split(':')[1] ?? '')) kids.add(fire.kid);
+    }
+    for (const [, fields] of await client.xrange(`${lock}:runs`, '-', '+')) {
+      const run = decodeRunsEntry('test', fields);
+      if (run.result !== 'lost') continue;
+      const history = await client.lrange(`${lock}:history:${run.kid}`, 0, -1);
+      const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
+      if (deadOwners.has(String(record?.pid))) kids.add(run.kid);
+    }
+  }
+  return kids;
+}
+
+/**
+ * SIGKILLs the daemons in turn, every 3 s, each restarted at once, until `untilMs`; the pids killed,
+ * and when each was (unix ms).
+ */
+export async function killInTurn(
+  daemons: TestDaemon[],
+  untilMs: number,
+): Promise<{ kills: number; dead: Set<string>; killedAt: Map<string, number> }> {
+  let kills = 0;
+  const dead = new Set<string>();
+  const killedAt = new Map<string, number>();
+  while (Date.now() < untilMs) {
+    const victim = daemons[kills % daemons.length] as TestDaemon;
+    dead.add(String(victim.pid));
+    killedAt.set(String(victim.pid), Date.now());
+    victim.kill('SIGKILL');
+    await victim.waitExit();
+    kills++;
+    await victim.start();
+    const until = Date.now() + 3000;
+    await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
+  }
+  return { kills, dead, killedAt };
+}
+
+/** Waits for every planned fire (less the excused), then long enough for a late duplicate to show. */
+export async function settle(
+  sink: Sink,
+  tasks: PlannedTask[],
+  lastDueMs: number,
+  excused: () => Set<string> = () => new Set(),
+  refresh: () => Promise<void> = () => Promise.resolve(),
+): Promise<void> {
+  const settled = () => tally(tasks, sink, excused()).lost === 0;
+  await waitFor(async () => settled() || (await refresh(), settled()), {
+    timeoutMs: 120_000,
+    intervalMs: 250,
+    what: 'every fire',
+  });
+  // A fire handed out twice would come at the latest one lease (5 s) after the first.
+  await waitFor(() => Date.now() > lastDueMs + 7000, {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+    what: 'the settle time',
+  });
 }
