@@ -148,7 +148,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     history,
     shards: new ShardLeases(
       accesses,
-      fires instanceof ShardedFireStore ? (on, req) => fires.claimOn(on, req) : singleClaimer(fires),
+      fires instanceof ShardedFireStore ? (on, req, held) => fires.claimOn(on, req, held) : singleClaimer(fires),
     ),
     resharder: (to) =>
       new Resharder(
