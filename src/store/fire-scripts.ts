@@ -210,14 +210,15 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
     const [score, leaseMs, left, poller] = reply as unknown[];
     const scoreMs = typeof score === 'string' ? Number(score) * 1000 : null;
+    if (left === FENCED && score === null && poller === 0 && reply.length === 4)
+      return { nextDueMs: null, dueLeft: null, poller: false, entries: [], fenced: true };
     if (
       (score !== null && !Number.isFinite(scoreMs)) ||
       typeof leaseMs !== 'number' ||
-      ![0, 1, 2, FENCED].includes(left as number) ||
+      ![0, 1, 2].includes(left as number) ||
       (poller !== 0 && poller !== 1)
     )
       throw unexpectedReply('claim', reply);
-    if (left === FENCED) return { nextDueMs: null, dueLeft: null, poller: false, entries: [], fenced: true };
     const due = [scoreMs, leaseMs < 0 ? null : leaseMs].filter((v): v is number => v !== null);
     return {
       nextDueMs: due.length === 0 ? null : Math.min(...due),

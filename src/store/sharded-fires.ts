@@ -40,11 +40,9 @@ export class ShardedFireStore implements FireStoreApi {
   }
 
   /**
-   * Claims on `shards` in one reply: their entries, the earliest time left, what is still due.
-   * First, at once (one round trip), the shards that get a part of the room split evenly (all of
-   * them when the room is no less than the shards, or none at all); next, at once, the others,
-   * with what the first left; then, in turn, those that had more due than their part, with what
-   * is still left. Every shard is claimed at least once. Shards in `held` are claimed as their
+   * Claims on `shards` at once (one round trip), each with its part of the room; then, in turn,
+   * those that had more due than their part, with the room the others left. One reply: their
+   * entries, the earliest time left, what is still due. Shards in `held` are claimed as their
    * holder (ClaimRequest.fenced): those whose lease is gone are refused, and named in `refused`.
    */
   async claimOn(
@@ -55,15 +53,8 @@ export class ShardedFireStore implements FireStoreApi {
     const merged = new MergedClaims(req);
     const claimAt = (shard: number, room: Room) =>
       this.at(shard).claim({ ...req, ...room, ...(held.has(shard) ? { fenced: true } : {}) });
-    const atOnce = async (on: readonly number[]) => {
-      const room = merged.room;
-      const replies = await Promise.all(on.map((s, i) => claimAt(s, splitRoom(room, on.length, i))));
-      replies.forEach((reply, i) => merged.take(on[i] as number, reply));
-    };
-    const total = req.maxShell + req.maxUrl;
-    const withPart = total === 0 ? shards.length : Math.max(req.maxShell, req.maxUrl);
-    await atOnce(shards.slice(0, withPart));
-    if (withPart < shards.length) await atOnce(shards.slice(withPart));
+    const firsts = await Promise.all(shards.map((s, i) => claimAt(s, splitRoom(req, shards.length, i))));
+    firsts.forEach((reply, i) => merged.take(shards[i] as number, reply));
     for (const shard of shards) {
       if (!merged.hasMore(shard)) continue;
       merged.take(shard, await claimAt(shard, merged.room));
