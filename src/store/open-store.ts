@@ -148,7 +148,9 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     history,
     shards: new ShardLeases(
       accesses,
-      fires instanceof ShardedFireStore ? (on, req, held) => fires.claimOn(on, req, held) : singleClaimer(fires),
+      fires instanceof ShardedFireStore
+        ? (on, req, held) => fires.claimOn(on, req, held)
+        : singleClaimer(fires),
     ),
     resharder: (to) =>
       new Resharder(

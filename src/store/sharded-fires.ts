@@ -91,11 +91,6 @@ export class ShardedFireStore implements FireStoreApi {
     return out;
   }
 
-  /** WAIT on the home shard's master (beginDurably waits on each shard's own). */
-  replicasConfirming(count: number, timeoutMs: number): Promise<number> {
-    return this.at(0).replicasConfirming(count, timeoutMs);
-  }
-
   renew(req: RenewRequest): Promise<boolean[]> {
     return perShard(
       req.fires,
