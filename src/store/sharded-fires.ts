@@ -22,7 +22,16 @@ import { compareIds as compareStreamIds } from './run-feed.js';
 import type { RunRecord, RunSummary } from './run-record.js';
 import { byShard, perShard, shardOf } from './shards.js';
 
+/**
+ * How long a shard's claim that left nothing due stands for it, for claims that have no room to
+ * give it (ShardedFireStore.claimOn): the scheduler's own bound, a claim at least every second.
+ */
+export const QUIET_MS = 1000;
+
 export class ShardedFireStore implements FireStoreApi {
+  /** Each shard's last claim reply that left nothing due, and the "now" it was made at. */
+  private readonly quiet = new Map<number, { atMs: number; reply: ClaimReply }>();
+
   constructor(private readonly shards: readonly FireStore[]) {}
 
   private sOf = (fireId: string): number => shardOf(kidOfFireId(fireId), this.shards.length);
@@ -42,7 +51,9 @@ export class ShardedFireStore implements FireStoreApi {
   /**
    * Claims on `shards` at once (one round trip), each with its part of the room; then, in turn,
    * those that had more due than their part, with the room the others left. One reply: their
-   * entries, the earliest time left, what is still due. Shards in `held` are claimed as their
+   * entries, the earliest time left, what is still due. A shard whose part is no room is skipped
+   * while its last claim, under QUIET_MS ago, left nothing due before now: it would hand out
+   * nothing, and the scheduler claims again within QUIET_MS. Shards in `held` are claimed as their
    * holder (ClaimRequest.fenced): those whose lease is gone are refused, and named in `refused`.
    */
   async claimOn(
@@ -51,15 +62,38 @@ export class ShardedFireStore implements FireStoreApi {
     held: ReadonlySet<number> = new Set(),
   ): Promise<ShardClaimReply> {
     const merged = new MergedClaims(req);
-    const claimAt = (shard: number, room: Room) =>
-      this.at(shard).claim({ ...req, ...room, ...(held.has(shard) ? { fenced: true } : {}) });
-    const firsts = await Promise.all(shards.map((s, i) => claimAt(s, splitRoom(req, shards.length, i))));
-    firsts.forEach((reply, i) => merged.take(shards[i] as number, reply));
+    const claimAt = async (shard: number, room: Room) => {
+      const reply = await this.at(shard).claim({
+        ...req,
+        ...room,
+        ...(held.has(shard) ? { fenced: true } : {}),
+      });
+      if (reply.dueLeft === null && !reply.fenced) this.quiet.set(shard, { atMs: req.nowMs, reply });
+      else this.quiet.delete(shard);
+      return reply;
+    };
+    const claimed: number[] = [];
+    const parts = shards.map((_, i) => splitRoom(req, shards.length, i));
+    shards.forEach((shard, i) => {
+      const part = parts[i] as Room;
+      const quiet = part.maxShell + part.maxUrl === 0 ? this.quietReply(shard, req.nowMs) : null;
+      if (quiet) merged.take(shard, { ...quiet, entries: [] });
+      else claimed.push(i);
+    });
+    const firsts = await Promise.all(claimed.map((i) => claimAt(shards[i] as number, parts[i] as Room)));
+    firsts.forEach((reply, j) => merged.take(shards[claimed[j] as number] as number, reply));
     for (const shard of shards) {
       if (!merged.hasMore(shard)) continue;
       merged.take(shard, await claimAt(shard, merged.room));
     }
     return merged.reply();
+  }
+
+  /** `shard`'s last claim reply, if made under QUIET_MS before `nowMs` and nothing was due before it. */
+  private quietReply(shard: number, nowMs: number): ClaimReply | null {
+    const q = this.quiet.get(shard);
+    if (q === undefined || nowMs - q.atMs >= QUIET_MS || nowMs < q.atMs) return null;
+    return q.reply.nextDueMs === null || q.reply.nextDueMs > nowMs ? q.reply : null;
   }
 
   begin(req: BeginRequest): Promise<boolean[]> {

@@ -278,6 +278,29 @@ test('the shard lease fences a claim: a shard held by another is refused, its ta
   }
 });
 
+test('a shard without room in a claim is skipped while its last claim, under a second ago, left nothing due', async () => {
+  const nowSec = Math.floor((await store.serverTimeMs()) / 1000);
+  const claim = (atMs: number) =>
+    store.fires.claim({ nowMs: atMs, owner: 'A', leaseMs: 5000, maxShell: 1, maxUrl: 0, expireLimitSec: 0 });
+  const claims = async () =>
+    Number(/cmdstat_eval(?:sha)?:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0);
+  // Room 1 over 6 shards: shard 0 has it, the 5 others a part of none.
+  const t0 = (nowSec + 10) * 1000;
+  await claim(t0);
+  await redis.client.config('RESETSTAT');
+  await claim(t0 + 100);
+  assert.equal(await claims(), 1, 'only the shard with the room: the 5 others were quiet');
+  // A timer due on the last shard, added since: its claim of t0 stands for it under a second.
+  let name = '';
+  for (let i = 0; name === '' || shardOf(store.tasks.newKid(name), K) !== K - 1; i++) name = `quiet${i}`;
+  await service.add({ type: 'timer', time: '1', command: 'true', name });
+  assert.equal((await claim(t0 + 900)).entries.length, 0, 'not claimed under a second on');
+  await redis.client.config('RESETSTAT');
+  const later = await claim(t0 + 1000);
+  assert.equal(later.entries.filter((e) => e.kind === 'fire').length, 1, 'a second on, it is claimed');
+  assert.equal(await claims(), K + 1, 'every shard, then the last one again with the room left');
+});
+
 test('task_max_num counts every shard', async () => {
   const small = configWith(K, `shmax${n}`, ['task_max_num = 5']);
   const s = await open(small);
