@@ -148,7 +148,7 @@ function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): void {
 const SHARD_EVENT_WORDS: Record<ShardEvent, string> = {
   taken: 'taken',
   let_go: 'let go',
-  refused: 'claim refused: another daemon holds its lease now (this one was paused past it); dropped',
+  refused: "claim refused: its lease is no longer this daemon's (paused or cut off past it); dropped",
 };
 
 /** With more than one shard: the leases that say which shards it claims (shard-keeper.ts). */

@@ -116,10 +116,12 @@ test('the fence: a daemon SIGSTOPped past its lease, its shard taken meanwhile, 
   const refused = await waitFor(() => b.log('serve').find((e) => e.event === 'shard_refused'), {
     what: "beta's claim refused by the fence",
   });
-  assert.match(String(refused.msg), /^shard \d claim refused: another daemon holds its lease now/);
+  assert.match(String(refused.msg), /^shard \d claim refused: its lease is no longer this daemon's/);
   await waitFor(() => linesOf(out).length >= names.length, { what: 'every task fired' });
   await waitFor(split, { what: 'the shards shared again', timeoutMs: 8000 });
   assert.deepEqual(linesOf(out).sort(), [...names].sort(), 'each task exactly once');
+  const alphaRefused = a.log('serve').filter((e) => e.event === 'shard_refused');
+  assert.deepEqual(alphaRefused, [], 'a daemon that kept its leases is never refused');
 });
 
 test('reshard: refused while a daemon runs; then moves the tasks; a conf.ini with the old count is refused after', async () => {
