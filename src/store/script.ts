@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { KtimerError } from '../errors.js';
 import type { StoreKeys } from './keys.js';
+import { scriptSource } from './lua-source.js';
 
 export type RedisClient = Redis | Cluster;
 export type ScriptArg = string | number;
@@ -136,13 +137,12 @@ function register(client: RedisClient, script: Script<never, unknown>): void {
 }
 
 /**
- * A script's source, with each `--#include FILE` line replaced by lua/FILE: code two scripts
- * share (Redis runs each script alone, with no modules). Beside this module: src/store/lua under
- * tsx, dist/bundle/lua in the build.
+ * A script's source, with each `--#include FILE` line replaced by lua/FILE (code two scripts
+ * share), pruned to the definitions the script reaches (lua-source.ts). Beside this module:
+ * src/store/lua under tsx, dist/bundle/lua in the build.
  */
 export function readLua(file: string): string {
-  const text = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
-  return text.replace(/^--#include (\S+)$/gm, (_, included: string) => readLua(included));
+  return scriptSource(file, (f) => readFileSync(new URL(`./lua/${f}`, import.meta.url), 'utf8'));
 }
 
 /** Runs `script` with its keys from `keys`; resolves with the checked reply. */
