@@ -98,6 +98,8 @@ export function pruneIncluded(included: string, body: string): string {
 }
 
 const INCLUDE = /^--#include (\S+)$/gm;
+/** The line between a spliced script's includes and its own body (redis-functions.ts). */
+export const BODY = '--#body';
 
 /** `file` with each `--#include FILE` line replaced by that file, spliced in turn. */
 function spliced(file: string, read: (file: string) => string): string {
@@ -120,5 +122,6 @@ export function scriptSource(file: string, read: (file: string) => string): stri
     .slice(first.index, end)
     .replace(INCLUDE, (_, included: string) => spliced(included, read));
   const outside = text.slice(0, first.index) + text.slice(end);
-  return `${text.slice(0, first.index)}${pruneIncluded(region, outside)}${text.slice(end)}`;
+  return `${text.slice(0, first.index)}${pruneIncluded(region, outside)}\n${BODY}${text.slice(end)}`;
 }
+

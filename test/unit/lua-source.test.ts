@@ -51,7 +51,7 @@ test('a file without includes comes back as it is; includes are spliced, nested 
   assert.match(out, /^-- header\n/);
   assert.match(
     out,
-    /local function g\(\) return 1 end\nlocal function f\(\) return g\(\) end\nreturn f\(\)$/,
+    /local function g\(\) return 1 end\nlocal function f\(\) return g\(\) end\n--#body\nreturn f\(\)$/,
   );
   assert.doesNotMatch(out, /function h/);
 });
