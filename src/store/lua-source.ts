@@ -124,4 +124,3 @@ export function scriptSource(file: string, read: (file: string) => string): stri
   const outside = text.slice(0, first.index) + text.slice(end);
   return `${text.slice(0, first.index)}${pruneIncluded(region, outside)}\n${BODY}${text.slice(end)}`;
 }
-

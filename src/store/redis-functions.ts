@@ -59,6 +59,11 @@ export function onFunctionsNotice(client: RedisClient, listener: (message: strin
   noticeListeners.set(client, listener);
 }
 
+/** This client runs every script by EVALSHA, as where Functions are refused, unsaid (benches). */
+export function runByEvalOnly(client: RedisClient): void {
+  stateOf(client).refused = true;
+}
+
 function stateOf(client: RedisClient): ClientState {
   let state = states.get(client);
   if (!state) {
@@ -70,12 +75,23 @@ function stateOf(client: RedisClient): ClientState {
 
 /** The server will not have Functions from this client: too old, or the user may not. */
 const REFUSED = /unknown command|NOPERM|no permissions/i;
+/** FCALL itself refused (never an error raised inside a function, which may have written). */
+const FCALL_REFUSED = /^(?:NOPERM .*'fcall'|ERR unknown command .fcall)/i;
 
 /**
  * Loads `lib` on the server (every master of a Cluster): true when it is there. A server that
  * refuses Functions turns this client to EVALSHA for good, said once; a master that cannot be
  * reached now is left to the reload when a call finds the library missing there.
  */
+/** This client uses EVALSHA from now on: said once. */
+function refuse(client: RedisClient, state: ClientState, why: unknown): void {
+  if (!state.refused)
+    noticeListeners.get(client)?.(
+      `Redis refuses Functions (${messageOf(why)}): ktimer runs its scripts by EVALSHA, which costs Redis more CPU per fire; allow this user FUNCTION and FCALL (docs/fleet.md)`,
+    );
+  state.refused = true;
+}
+
 async function load(client: RedisClient, state: ClientState, lib: Library): Promise<boolean> {
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
   const results = await Promise.allSettled(
@@ -87,11 +103,7 @@ async function load(client: RedisClient, state: ClientState, lib: Library): Prom
   );
   const refusal = results.find((r) => r.status === 'rejected' && REFUSED.test(messageOf(r.reason)));
   if (refusal?.status === 'rejected') {
-    if (!state.refused)
-      noticeListeners.get(client)?.(
-        `Redis refuses Functions (${messageOf(refusal.reason)}): ktimer runs its scripts by EVALSHA, which costs Redis more CPU per fire; allow this user FUNCTION and FCALL (docs/fleet.md)`,
-      );
-    state.refused = true;
+    refuse(client, state, refusal.reason);
     return false;
   }
   const failed = results.find((r) => r.status === 'rejected');
@@ -128,7 +140,9 @@ export async function callFunction(
     try {
       return await fcall();
     } catch (err) {
-      if (!/Function not found/i.test(messageOf(err))) throw err;
+      // Refused or not found, the call ran nothing: EVALSHA, or this again once loaded.
+      if (FCALL_REFUSED.test(messageOf(err))) refuse(client, state, err);
+      else if (!/Function not found/i.test(messageOf(err))) throw err;
       if (state.loaded.get(lib.fn) === loaded) state.loaded.delete(lib.fn);
     }
   }
