@@ -1,6 +1,7 @@
 // A script's source as Redis gets it: its includes spliced in, pruned to what its body reaches
 // (src/store/lua-source.ts). Each script keeps every definition it calls, and none it does not.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { scriptDefinitions } from '../../src/store/lua-generated.js';
 import { pruneIncluded, scriptSource } from '../../src/store/lua-source.js';
@@ -67,5 +68,26 @@ test('every script carries no local function it never uses', () => {
       assert.ok(uses >= 2, `${def.name}.lua: ${name ?? ''} is defined and never used`);
     }
     assert.equal([...code.matchAll(/^function ARGS\.(\w+)/gm)].length, 1, `${def.name}.lua: one ARGS layout`);
+  }
+});
+
+test('no include keeps per-call state in its top level (a Functions library keeps it across calls)', () => {
+  const dir = new URL('../../src/store/lua/', import.meta.url);
+  const files = [
+    ...readdirSync(dir).filter((f) => f.endsWith('.lua')),
+    ...readdirSync(new URL('include/', dir)).map((f) => `include/${f}`),
+  ];
+  const texts = files.map((f) => [f, readFileSync(new URL(f, dir), 'utf8')] as const);
+  for (const [file, text] of texts.filter(([f]) => f.startsWith('include/'))) {
+    for (const [line, list] of text.matchAll(/^local ([A-Za-z_][\w, ]*?)\s*=(?!=).*$/gm)) {
+      for (const name of (list ?? '').split(',').map((x) => x.trim())) {
+        const written = new RegExp(
+          `(?<![\\w.])${name}\\s*(?:\\[[^\\]]*\\]|\\.\\w+)?\\s*=(?!=)|table\\.\\w+\\(\\s*${name}\\b`,
+        );
+        for (const [other, code] of texts)
+          for (const l of code.split('\n'))
+            assert.ok(l === line || !written.test(l), `${other} writes ${file}'s top-level ${name}: ${l}`);
+      }
+    }
   }
 });
