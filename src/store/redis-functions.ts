@@ -78,11 +78,6 @@ const REFUSED = /unknown command|NOPERM|no permissions/i;
 /** FCALL itself refused (never an error raised inside a function, which may have written). */
 const FCALL_REFUSED = /^(?:NOPERM .*'fcall'|ERR unknown command .fcall)/i;
 
-/**
- * Loads `lib` on the server (every master of a Cluster): true when it is there. A server that
- * refuses Functions turns this client to EVALSHA for good, said once; a master that cannot be
- * reached now is left to the reload when a call finds the library missing there.
- */
 /** This client uses EVALSHA from now on: said once. */
 function refuse(client: RedisClient, state: ClientState, why: unknown): void {
   if (!state.refused)
@@ -92,6 +87,11 @@ function refuse(client: RedisClient, state: ClientState, why: unknown): void {
   state.refused = true;
 }
 
+/**
+ * Loads `lib` on the server (every master of a Cluster): true when it is there. A server that
+ * refuses Functions turns this client to EVALSHA for good, said once; a master that cannot be
+ * reached now is left to the reload when a call finds the library missing there.
+ */
 async function load(client: RedisClient, state: ClientState, lib: Library): Promise<boolean> {
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
   const results = await Promise.allSettled(
