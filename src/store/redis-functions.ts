@@ -73,8 +73,11 @@ function stateOf(client: RedisClient): ClientState {
   return state;
 }
 
-/** The server will not have Functions from this client: too old, or the user may not. */
-const REFUSED = /unknown command|NOPERM|no permissions/i;
+/**
+ * The server will not have Functions from this client: too old, or the user may not, or it
+ * refuses the library itself (test/integration/lua-load.test.ts keeps that from happening).
+ */
+const REFUSED = /unknown command|NOPERM|no permissions|Error registering functions|Error compiling function/i;
 /** FCALL itself refused (never an error raised inside a function, which may have written). */
 const FCALL_REFUSED = /^(?:NOPERM .*'fcall'|ERR unknown command .fcall)/i;
 
