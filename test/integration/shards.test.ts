@@ -267,7 +267,7 @@ test('the shard lease fences a claim: a shard held by another is refused, its ta
       new Set([0]),
     );
     const stats = await redis.client.info('commandstats');
-    assert.match(stats, /cmdstat_eval(sha)?:calls=1,/, 'one claim');
+    assert.match(stats, /cmdstat_(?:fcall|evalsha|eval):calls=1,/, 'one claim');
     assert.match(
       stats,
       /cmdstat_get:calls=1,/,
@@ -283,7 +283,7 @@ test('a shard without room in a claim is skipped while its last claim, under a s
   const claim = (atMs: number) =>
     store.fires.claim({ nowMs: atMs, owner: 'A', leaseMs: 5000, maxShell: 1, maxUrl: 0, expireLimitSec: 0 });
   const claims = async () =>
-    Number(/cmdstat_eval(?:sha)?:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0);
+    Number(/cmdstat_(?:fcall|evalsha):calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0);
   // Room 1 over 6 shards: shard 0 has it, the 5 others a part of none.
   const t0 = (nowSec + 10) * 1000;
   await claim(t0);
