@@ -5,7 +5,7 @@ import type { ClaimRequest } from './fire-scripts.js';
 import type { FireStoreApi } from './fire-store.js';
 import { SHARD_LEASE } from './fleet-scripts.js';
 import type { RedisAccess } from './redis-access.js';
-import type { ShardClaimReply } from './sharded-fires.js';
+import { type ShardClaimReply, ShardedFireStore } from './sharded-fires.js';
 
 /** A claim on some shards, those in `held` as their holder (ShardedFireStore.claimOn). */
 export type ShardClaimer = (
@@ -61,10 +61,14 @@ export class ShardLeases {
   }
 }
 
-/** One shard: its claim is the FireStore's own, never fenced (there is no lease to hold). */
-export const singleClaimer =
-  (fires: FireStoreApi): ShardClaimer =>
-  async (shards, req) =>
+/**
+ * The claim over shards of `fires`: ShardedFireStore's own; with one shard, the FireStore's claim,
+ * never fenced (there is no lease to hold).
+ */
+export function claimerOf(fires: FireStoreApi): ShardClaimer {
+  if (fires instanceof ShardedFireStore) return (on, req, held) => fires.claimOn(on, req, held);
+  return async (shards, req) =>
     shards.length === 0
       ? { nextDueMs: null, dueLeft: null, poller: false, entries: [], refused: [] }
       : { ...(await fires.claim(req)), refused: [] };
+}
