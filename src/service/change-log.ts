@@ -3,7 +3,7 @@
 // which task and who: the OS user and host for the command line, "dashboard" or "API" with the
 // role and the remote address for the web, and an optional reason. The services tell the log
 // of each change as they make it (services.ts); the log sends the changes of one turn of the
-// event loop in one round trip, and a front end awaits `flush()` before it answers.
+// event loop together, 100 a call, and a front end awaits `flush()` before it answers.
 import { usageError } from '../errors.js';
 import type { ChangeStore } from '../store/open-store.js';
 import { oneLine } from '../text.js';

@@ -1,6 +1,6 @@
 // `ktimer apply` of a file of thousands of tasks, as users run it (issue 25's numbers): several
 // batches, each task added once with its runed.log line and its entry in the changes stream
-// (who changed what: written in one script call per batch); the same file again plans no change
+// (who changed what: written 100 entries a script call); the same file again plans no change
 // and writes nothing at all, counted by Redis itself (INFO persistence).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { niceOfThreads } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const redis = usePrivateRedis();
-/** Many batches of APPLY_BATCH (200), half of them cron tasks. */
+/** Many batches (of about 1 ms of Redis each), half of them cron tasks. */
 const TASKS = 2100;
 
 function applyFile(n: number): string {
