@@ -111,7 +111,12 @@ async function printByScript(redis: RedisServer, fires: number): Promise<void> {
   const by = new Map<string, { calls: number; us: number }>();
   for (const [, , us, args] of entries) {
     const cmd = (args[0] ?? '?').toLowerCase();
-    const name = cmd === 'evalsha' ? (names.get(args[1] ?? '') ?? 'evalsha ?') : cmd;
+    const name =
+      cmd === 'evalsha'
+        ? (names.get(args[1] ?? '') ?? 'evalsha ?')
+        : cmd === 'fcall'
+          ? (/^ktimer_(\w+)_[0-9a-f]+$/.exec(args[1] ?? '')?.[1] ?? 'fcall ?')
+          : cmd;
     const row = by.get(name) ?? { calls: 0, us: 0 };
     row.calls++;
     row.us += us;

@@ -11,7 +11,7 @@
 // plugins below keep packages from loading at start what a command does not use.
 import { spawnSync } from 'node:child_process';
 import process from 'node:process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -125,7 +125,7 @@ cpSync('src/browser/index.html', 'dist/bundle/ui/index.html');
 // committed: only the build writes it; test/unit/lua-contracts.test.ts fails when it is stale).
 // The generator is bundled and run here.
 await build({
-  entryPoints: { 'lua-generated': 'src/store/lua-generated.ts' },
+  entryPoints: { 'lua-generated': 'src/store/lua-generated.ts', 'lua-source': 'src/store/lua-source.ts' },
   outdir: 'dist/gen',
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -135,10 +135,16 @@ await build({
   logLevel: 'warning',
 });
 const { GENERATED_INCLUDE, generatedLua } = await import(pathToFileURL('dist/gen/lua-generated.mjs').href);
+const { scriptSource } = await import(pathToFileURL('dist/gen/lua-source.mjs').href);
 writeFileSync(`src/store/lua/${GENERATED_INCLUDE}`, generatedLua());
 rmSync('dist/gen', { recursive: true, force: true });
 mkdirSync('dist/bundle/lua', { recursive: true });
 cpSync('src/store/lua', 'dist/bundle/lua', { recursive: true });
+// Each script as Redis gets it, its includes spliced in and pruned (src/store/lua-source.ts), so
+// the installed ktimer reads one file per script and prunes nothing at run time.
+for (const file of readdirSync('src/store/lua').filter((f) => f.endsWith('.lua'))) {
+  writeFileSync(`dist/bundle/lua/${file}`, scriptSource(file, (f) => readFileSync(`src/store/lua/${f}`, 'utf8')));
+}
 
 // The native shell spawner starts commands ~20x cheaper than Node (src/runner/native-spawner.ts).
 // Without a C compiler the daemon uses Node spawners instead: slower bursts, same behaviour.

@@ -143,6 +143,7 @@ function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): void {
     scheduler.wake();
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
+  store.onScriptsByEval((message) => logs.serve.warn({ event: 'redis_functions_refused' }, message));
 }
 
 /** With more than one shard: the leases that say which shards it claims (shard-keeper.ts). */

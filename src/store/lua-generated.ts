@@ -54,9 +54,10 @@ local TRIGGER = ${names(RUN_TRIGGERS)}
 local MAX_CATCH_UP = ${MAX_CATCH_UP}
 -- A command starting with one of these, in any case, is a URL (kinds.ts).
 local URL_PREFIXES = ${list(URL_PREFIXES)}
--- A history row's fields by position (record.ts RECORD_FIELDS), and where finished is.
+-- A history row's fields by position (record.ts RECORD_FIELDS), and a pattern finding its
+-- finished time (written out: a Functions library may call no string.rep as it loads).
 local RECORD_FIELDS = ${list(RECORD_FIELDS)}
-local FINISHED_AT = ${RECORD_FIELDS.indexOf('finished') + 1}
+local FINISHED_IN_ROW = '^%[${'[^,]*,'.repeat(RECORD_FIELDS.indexOf('finished'))}([^,%]]*)'
 -- A row's type and kind as their codes (record.ts ROW_CODES).
 local ROW_CODES = { type = ${codes(ROW_CODES.type)}, kind = ${codes(ROW_CODES.kind)} }
 -- What the runs stream and a task's last run keep of a record, in the stream's order (record.ts).

@@ -10,6 +10,7 @@ import { HistoryStore, type HistoryStoreApi } from './history-store.js';
 import { LiveOutputStore } from './live-output-store.js';
 import { type StoreKeys, storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
+import { onFunctionsNotice } from './redis-functions.js';
 import { RunFeed, type RunFeedApi, ShardedRunFeed } from './run-feed.js';
 import {
   type ClientProfile,
@@ -124,6 +125,8 @@ export interface Store {
   ping(): Promise<void>;
   /** Connection events, for the daemon's serve.log. */
   on(event: 'ready' | 'close', listener: () => void): void;
+  /** Said once: Redis refuses Functions, so the scripts run by EVALSHA (redis-functions.ts). */
+  onScriptsByEval(listener: (message: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -177,6 +180,9 @@ export function openStore(config: Config, profile: ClientProfile): Store {
       }),
     on: (event, listener) => {
       client.on(event, listener);
+    },
+    onScriptsByEval: (listener) => {
+      onFunctionsNotice(client, listener);
     },
     // The daemon's QUIT lets the server finish what was sent (a web request may be under way); a
     // one-shot command has its replies already and spares the round trip. A client that is not

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { KtimerError } from '../errors.js';
 import type { StoreKeys } from './keys.js';
+import { scriptSource } from './lua-source.js';
+import { BY_EVAL, callFunction, FUNCTION_SCRIPTS, type Library, libraryOf } from './redis-functions.js';
 
 export type RedisClient = Redis | Cluster;
 export type ScriptArg = string | number;
@@ -136,13 +138,24 @@ function register(client: RedisClient, script: Script<never, unknown>): void {
 }
 
 /**
- * A script's source, with each `--#include FILE` line replaced by lua/FILE: code two scripts
- * share (Redis runs each script alone, with no modules). Beside this module: src/store/lua under
- * tsx, dist/bundle/lua in the build.
+ * A script's source, with each `--#include FILE` line replaced by lua/FILE (code two scripts
+ * share), pruned to the definitions the script reaches (lua-source.ts). Beside this module:
+ * src/store/lua under tsx, dist/bundle/lua in the build.
  */
 export function readLua(file: string): string {
-  const text = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
-  return text.replace(/^--#include (\S+)$/gm, (_, included: string) => readLua(included));
+  return scriptSource(file, (f) => readFileSync(new URL(`./lua/${f}`, import.meta.url), 'utf8'));
+}
+
+const libraries = new Map<string, Library>();
+
+/** A hot script's library (redis-functions.ts), made once per process. */
+function libraryFor(name: string): Library {
+  let lib = libraries.get(name);
+  if (!lib) {
+    lib = libraryOf(name, readLua(`${name}.lua`));
+    libraries.set(name, lib);
+  }
+  return lib;
 }
 
 /** Runs `script` with its keys from `keys`; resolves with the checked reply. */
@@ -152,12 +165,17 @@ export async function runScript<Args, Reply, A extends Argv>(
   script: Script<Args, Reply, A>,
   args: Args,
 ): Promise<Reply> {
+  const keyNames = script.keys.map((k) => keys[k]);
+  const argv = argvOf(script.argv, script.encode(args));
+  if (FUNCTION_SCRIPTS.has(script.name)) {
+    const reply = await callFunction(client, libraryFor(script.name), keyNames, argv);
+    if (reply !== BY_EVAL) return script.decode(reply);
+  }
   register(client, script);
   // defineCommand put the script on the client as a method of that name (not in ioredis' types).
   const command: unknown = Reflect.get(client, `kt_${script.name}`);
   if (typeof command !== 'function')
     throw new KtimerError('internal', `script ${script.name} is not defined`);
-  const argv = argvOf(script.argv, script.encode(args));
-  const reply: unknown = await Reflect.apply(command, client, [...script.keys.map((k) => keys[k]), ...argv]);
+  const reply: unknown = await Reflect.apply(command, client, [...keyNames, ...argv]);
   return script.decode(reply);
 }

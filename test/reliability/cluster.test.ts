@@ -1,10 +1,13 @@
 // Redis Cluster on loopback (3 masters, started here): with hash-tagged keys, add, fire, list
-// and del work through the cluster client; keys that would span slots are refused.
+// and del work through the cluster client; keys that would span slots are refused; the hot
+// scripts' Functions libraries are on every master.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
+import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
+import { claimBeginFinish, endingOf, storesOn, testKeys } from '../helpers/stores.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 import { report } from './fleet.js';
@@ -118,5 +121,43 @@ test('schedule shards over the cluster: shards = 6 puts 2 on each master; 2 daem
   } finally {
     a.kill();
     b.kill();
+  }
+});
+
+test('Redis Functions on a Cluster: each library loaded on every master, loaded again when a master lost it', async () => {
+  const client = cluster.client();
+  const onEach = (args: string[]): Promise<unknown[]> =>
+    Promise.all(
+      nodes.map(async (n) => {
+        const c = n.client();
+        try {
+          return await c.call(args[0] ?? '', ...args.slice(1));
+        } finally {
+          c.disconnect();
+        }
+      }),
+    );
+  const libraries = async (): Promise<number[]> =>
+    (await onEach(['FUNCTION', 'LIST', 'LIBRARYNAME', 'ktimer_claim_*'])).map(
+      (list) => (list as unknown[]).length,
+    );
+  const fireOne = async (prefix: string): Promise<boolean[]> => {
+    const keys = testKeys(prefix);
+    await storeTasks(client, keys, [['k1', storedTask({ run_nexttime: 1_800_000_000 })]]);
+    const { recorded } = await claimBeginFinish(storesOn(client, keys).fires, {
+      nowMs: 1_800_000_000_000,
+      endingOf: (f) => endingOf(f, { startedMs: 1_800_000_000_000 }),
+    });
+    return recorded;
+  };
+  try {
+    await onEach(['FUNCTION', 'FLUSH']);
+    assert.deepEqual(await fireOne('{fa}:tasks'), [true]);
+    assert.deepEqual(await libraries(), [1, 1, 1], 'the claim library on each of the 3 masters');
+    await onEach(['FUNCTION', 'FLUSH']);
+    assert.deepEqual(await fireOne('{fb}:tasks'), [true], 'a call that found it gone loaded it again');
+    assert.deepEqual(await libraries(), [1, 1, 1]);
+  } finally {
+    client.disconnect();
   }
 });

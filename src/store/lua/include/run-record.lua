@@ -46,8 +46,6 @@ local function record_row(rec)
   return rec.row
 end
 
-local FINISHED_IN_ROW = '^%[' .. string.rep('[^,]*,', FINISHED_AT - 1) .. '([^,%]]*)'
-
 -- When a stored record ended (unix s): a row, or an object as ktimer 2.0 stored it. A row's
 -- first five values hold no comma (a fire id, two words, numbers or null): finished is read
 -- without decoding the rest, its output (up to 4 KiB) included, at every run.
