@@ -5,11 +5,11 @@
 // "now" for an add is the Redis server's clock. Lines for error.log and runed.log (failed
 // requests, task changes) go to the main thread, which owns those files; the daemon's state for
 // the info action comes from it too.
-import { getPriority, setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { KtimerError, messageOf } from '../errors.js';
+import { yieldThread } from '../priority.js';
 import { openLogFile } from '../log/daemon-logs.js';
 import { type LineLogger, logTaskChange } from '../log/task-change-log.js';
 import { openServices } from '../service/services.js';
@@ -27,8 +27,6 @@ const INFO_MAX_AGE_MS = 500;
 const HEALTH_MAX_AGE_MS = 100;
 /** /healthz waits this long for Redis to answer (a frozen server holds the call forever). */
 const PING_WAIT_MS = 1000;
-/** How much nicer than the daemon this thread runs: when CPUs are short, the loop goes first. */
-const NICER_BY = 10;
 /** How long it waits for its Redis connection before it listens all the same. */
 const CONNECT_WAIT_MS = 1000;
 
@@ -68,16 +66,6 @@ class AskMain<T> {
   }
 }
 
-/** On Linux a nice value belongs to a thread: this lowers the web API's thread alone. */
-function yieldToTheLoop(): void {
-  if (process.platform !== 'linux') return;
-  try {
-    setPriority(Math.min(19, getPriority() + NICER_BY));
-  } catch {
-    // not permitted here: the thread keeps the daemon's priority
-  }
-}
-
 /** What the thread asks the main thread: its state (info), its metrics, its loop's health. */
 interface Questions {
   info: AskMain<Record<string, unknown>>;
@@ -94,7 +82,8 @@ function questionsFor(post: Post): Questions {
 }
 
 async function run(port: MessagePort, { config }: WebWorkerData): Promise<void> {
-  yieldToTheLoop();
+  // When CPUs are short, the loop goes first (this thread alone: a nice value is a thread's own).
+  yieldThread();
   const post: Post = (msg) => port.postMessage(msg);
   const webac = openLogFile(config.log.webac, config, (text) => post({ type: 'stdout', text }));
   const store = openStore(config, 'daemon');

@@ -15,16 +15,18 @@ import { firstSchedule } from '../tasks/schedule.js';
 import type { Task } from '../tasks/task.js';
 import type { TaskRules } from '../tasks/task-rules.js';
 import { changedTask, checkUsers, WRITE_ATTEMPTS } from './add-tasks.js';
+import { BatchPacer, type PacerOptions } from './batch-pacer.js';
 import { readGroup, type GroupState } from './group-read.js';
 import type { TaskChange, TaskServiceDeps } from './task-service.js';
 
 /**
- * Tasks per batch: one script each, short enough that a claim waiting behind it stays on time.
- * 500 held Redis ~10 ms a batch and put a daemon's lateness p99 at 3-5x its own meanwhile; 200
- * kept it under 2x for the same speed (bench/apply.ts, bench/RESULTS.md section 9).
+ * Each batch is one script, sized by how long the batches before it took (batch-pacer.ts) to hold
+ * Redis about a millisecond: a daemon's claim queued behind it stays on time. Batches of a fixed
+ * 200 tasks (~7 ms each, two queued, and the change log's ~5 ms calls beside them) put a
+ * daemon's lateness p99 at 2-3x its own during a 10,000-task apply (bench/RESULTS.md section 9).
  */
-export const APPLY_BATCH = 200;
-/** Batches sent at once (Redis runs one while the next is on its way). */
+export const APPLY_PACE: PacerOptions = { targetMs: 1, first: 50, min: 10, max: 500 };
+/** Batches sent at once: Redis runs one while the next is made and sent, and the one before told. */
 const BATCHES_IN_FLIGHT = 2;
 /** The group's lock lasts this long after each batch: a crashed apply holds it no longer. */
 export const APPLY_LOCK_MS = 30_000;
@@ -122,7 +124,7 @@ export class JobApplier {
     for (let attempt = 0; ; attempt++) {
       const nowMs = await this.deps.nowMs();
       const again = await writer.write(
-        rowBatches(current, read, nowMs, this.deps.rules, (name) => writer.store.newKid(name)),
+        planRows(current, read, nowMs, this.deps.rules, (name) => writer.store.newKid(name)),
         total,
       );
       if (again.length === 0) break;
@@ -139,34 +141,27 @@ export class JobApplier {
       ...plan.remove.map((r): ApplyRow => ({ op: 'remove', kid: r.kid })),
       ...state.stale.map((kid): ApplyRow => ({ op: 'forget', kid })),
     ];
-    await writer.write(
-      batchesOf(removals.length, (from, to) => removals.slice(from, to)),
-      total,
-    );
+    await writer.write({ count: removals.length, rowAt: (i) => removals[i] as ApplyRow }, total);
   }
 }
 
-/** A batch of rows, made when it is sent. */
-type Batch = () => ApplyRow[];
-
-/** `count` rows in batches of APPLY_BATCH, each made by `rows(from, to)` when its turn comes. */
-function batchesOf(count: number, rows: (from: number, to: number) => ApplyRow[]): Batch[] {
-  const batches: Batch[] = [];
-  for (let i = 0; i < count; i += APPLY_BATCH) batches.push(() => rows(i, Math.min(count, i + APPLY_BATCH)));
-  return batches;
+/** Rows to write, each made when its batch is (none is kept after). */
+interface Rows {
+  count: number;
+  rowAt: (i: number) => ApplyRow;
 }
 
 /**
  * The rows of a plan's adds and changes (new tasks from now, changed ones keeping their runs),
- * a batch at a time: one is made while Redis writes the one before, and none is kept after.
+ * each made when its batch is: one batch is made while Redis writes the one before.
  */
-function rowBatches(
+function planRows(
   plan: Plan,
   state: GroupState,
   nowMs: number,
   rules: TaskRules,
   kidFor: (name: string) => string,
-): Batch[] {
+): Rows {
   const { group } = plan;
   const added = plan.add.length;
   const rowAt = (i: number): ApplyRow => {
@@ -190,17 +185,14 @@ function rowBatches(
     );
     return { op: 'change', kid: c.kid, task, expectedRaw: state.raws.get(c.kid) ?? '' };
   };
-  return batchesOf(added + plan.change.length, (from, to) => {
-    const rows: ApplyRow[] = [];
-    for (let i = from; i < to; i++) rows.push(rowAt(i));
-    return rows;
-  });
+  return { count: added + plan.change.length, rowAt };
 }
 
 /** Writes an apply's rows in batches under its group's lock, and tells each change. */
 class BatchWriter {
   /** Tasks written so far (the message of an apply stopped midway says how many). */
   private written = 0;
+  private readonly pacer = new BatchPacer(APPLY_PACE);
 
   constructor(
     readonly store: TaskStore,
@@ -210,17 +202,21 @@ class BatchWriter {
   ) {}
 
   /** Writes the batches; returns the names of the tasks changed since they were read, to plan again. */
-  async write(batches: readonly Batch[], total: number): Promise<string[]> {
+  async write({ count, rowAt }: Rows, total: number): Promise<string[]> {
     const again: string[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < batches.length) {
-        const rows = (batches[next++] as Batch)();
+      while (next < count) {
+        const from = next;
+        next = Math.min(count, from + this.pacer.size());
+        const rows: ApplyRow[] = [];
+        for (let i = from; i < next; i++) rows.push(rowAt(i));
         const reply = await this.store.applyBatch(this.batch(rows, false));
+        if (reply.written) this.pacer.took(rows.length, reply.us / 1000);
         again.push(...this.outcome(rows, reply, total));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, batches.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, count) }, worker));
     return again;
   }
 

@@ -33,7 +33,8 @@ export interface ApplyBatch {
 }
 
 export type ApplyReply =
-  | { written: true; statuses: RowStatus[]; dropped: number[] }
+  /** `us`: how long the batch held Redis, microseconds. */
+  | { written: true; statuses: RowStatus[]; dropped: number[]; us: number }
   | { written: false; why: 'unlocked' | 'exists' | 'full' }
   | { written: false; why: 'taken'; taken: BatchNameTaken[] };
 
@@ -95,12 +96,13 @@ export const APPLY: Script<ApplyBatch, ApplyReply, typeof APPLY_ARGV> = {
       return { written: false, why };
     }
     if (!Array.isArray(reply)) throw unexpectedReply('apply', reply);
-    const [statuses, dropped] = reply as unknown[];
-    if (reply.length === 2 && Array.isArray(statuses) && Array.isArray(dropped))
+    const [statuses, dropped, us] = reply as unknown[];
+    if (reply.length === 3 && Array.isArray(statuses) && Array.isArray(dropped))
       return {
         written: true,
         statuses: statuses.map((s) => statusReply('apply', s, ROW_STATUSES)),
         dropped: dropped.map((n) => countReply('apply', n)),
+        us: countReply('apply', us),
       };
     return { written: false, why: 'taken', taken: batchNamesTaken('apply', reply) };
   },

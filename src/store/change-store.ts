@@ -1,7 +1,7 @@
 // Who changed what (docs/logs-and-history.md "Who changed what"): one stream of every task change across the
 // fleet, `<lock>:changes`, each entry the flat fields service/change-log.ts makes. Bounded as
 // the runs stream is: at most history_max_runs entries, none older than history_max_age. The
-// entries of one turn of the event loop go in one script call (a file of tasks added at once).
+// entries given go in one script call (the change log gives it 100 at most).
 import { APPEND_CHANGES } from './change-scripts.js';
 import type { RedisAccess } from './redis-access.js';
 

@@ -259,10 +259,11 @@ export class ShardedTaskStore implements TaskStoreApi {
   /**
    * A batch of an apply, shard by shard (each part one script, under that shard's lock); not atomic
    * across shards: a crash in between leaves part of the batch, which the next apply finishes.
+   * Its time is the parts' together (each part holds its Redis less).
    */
   async applyBatch(batch: ApplyBatchRows): Promise<ApplyReply> {
     const parts = byShard(batch.rows, (r) => this.sOf(r.kid));
-    const statuses: ApplyReply & { written: true } = { written: true, statuses: [], dropped: [] };
+    const statuses: ApplyReply & { written: true } = { written: true, statuses: [], dropped: [], us: 0 };
     for (let shard = 0; shard < this.shards.length; shard++) {
       const part = parts.get(shard) ?? [];
       const reply = await (this.shards[shard] as TaskStore).applyBatch({
@@ -275,6 +276,7 @@ export class ShardedTaskStore implements TaskStoreApi {
         statuses.statuses[p.index] = reply.statuses[i] ?? 'missing';
         statuses.dropped[p.index] = reply.dropped[i] ?? 0;
       });
+      statuses.us += reply.us;
     }
     return statuses;
   }

@@ -234,8 +234,18 @@ export class TaskStore {
    * The kids in a group's set: every task of the group, and perhaps some that left it (fired,
    * at their limit, cleared) or were moved to another: check each task's group.
    */
-  groupKids(group: string): Promise<string[]> {
-    return this.redis.call((client) => client.smembers(this.groupPrefix + group));
+  async groupKids(group: string): Promise<string[]> {
+    // SSCAN, not SMEMBERS: a group of 10,000 read at once held Redis 3 ms and more (a claim waits).
+    const kids = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, some] = await this.redis.call((client) =>
+        client.sscan(this.groupPrefix + group, cursor, 'COUNT', SCAN_COUNT),
+      );
+      for (const kid of some) kids.add(kid);
+      cursor = next;
+    } while (cursor !== '0');
+    return [...kids];
   }
 
   /** One step of a scan of every task (HSCAN): the next cursor ('0' at the end) and what it read. */

@@ -1,16 +1,19 @@
 // `ktimer apply` of a file of thousands of tasks, as users run it (issue 25's numbers): several
 // batches, each task added once with its runed.log line and its entry in the changes stream
-// (who changed what: written in one script call per batch); the same file again plans no change
+// (who changed what: written 100 entries a script call); the same file again plans no change
 // and writes nothing at all, counted by Redis itself (INFO persistence).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { readLogLines, runCli, taskKeys, writeTestConfig } from '../helpers/cli.js';
+import { BIN, readLogLines, runCli, taskKeys, writeTestConfig } from '../helpers/cli.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
+import { niceOfThreads } from '../helpers/proc.js';
+import { waitFor } from '../helpers/wait.js';
 
 const redis = usePrivateRedis();
-/** Many batches of APPLY_BATCH (200), half of them cron tasks. */
+/** Many batches (of about 1 ms of Redis each), half of them cron tasks. */
 const TASKS = 2100;
 
 function applyFile(n: number): string {
@@ -53,3 +56,32 @@ test('a file of thousands of tasks applies in batches, each task told once; agai
   assert.equal(await redisChanges(), before, 'the same file again writes nothing to Redis');
   assert.equal(await redis.client.xlen(`${prefix}:tasks:lock:changes`), TASKS, 'and records no change');
 });
+
+test(
+  'apply yields to firing: every thread of it runs 10 nicer than a daemon',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    await redis.ready();
+    const config = writeTestConfig({ redisPort: redis.server.port, prefix: 'nice' });
+    // Its file from stdin, held open: the command waits for it, reniced already.
+    const child = spawn(process.execPath, [BIN, 'apply', '-', '--config', config], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const threads = await waitFor(
+        () => {
+          const threads = niceOfThreads(child.pid as number);
+          return threads.every((t) => t.nice === 10) ? threads : null;
+        },
+        { what: 'every thread of apply at nice 10' },
+      );
+      assert.ok(threads.length > 1, `the helper threads too: ${threads.length}`);
+      child.stdin.end(applyFile(3));
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.equal(await redis.client.hlen(taskKeys('nice').pool), 3);
+  },
+);

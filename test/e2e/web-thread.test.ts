@@ -4,12 +4,13 @@
 // daemon's. Faults are real: test/helpers/web-worker-fault.cjs, loaded into the daemon with
 // NODE_OPTIONS, blocks or crashes the web API's thread alone.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { TestDaemon } from '../helpers/daemon.js';
+import { niceOfThreads } from '../helpers/proc.js';
 import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -77,15 +78,6 @@ test('the loop fires on time while the web API thread is stuck, and the API answ
     timeoutMs: 10_000,
   });
 });
-
-/** The nice value of each thread of `pid`. */
-function niceOfThreads(pid: number): { tid: number; nice: number }[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => ({
-    tid: Number(tid),
-    // After the ") ": state is field 0, nice 16.
-    nice: Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]),
-  }));
-}
 
 test('the web API thread runs 10 nicer than the loop: short of CPUs, firing goes first', () => {
   const threads = niceOfThreads(d.pid);

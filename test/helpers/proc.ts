@@ -77,3 +77,12 @@ export function groupRunning(pgid: number): boolean {
       }
     });
 }
+
+/** The nice value of each thread of `pid`. */
+export function niceOfThreads(pid: number): { tid: number; nice: number }[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => ({
+    tid: Number(tid),
+    // After the ") ": state is field 0, nice 16.
+    nice: Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]),
+  }));
+}

@@ -7,10 +7,16 @@ import { beforeEach, test } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config.js';
 import { KtimerError } from '../../src/errors.js';
-import { APPLY_BATCH } from '../../src/service/apply-jobs.js';
-import { openServices } from '../../src/service/services.js';
+import { APPLY_PACE } from '../../src/service/apply-jobs.js';
+import { openServices, type Services } from '../../src/service/services.js';
 import type { TaskChange, TaskService } from '../../src/service/task-service.js';
-import { type ApplyRow, openStore, type Store, type TaskStore } from '../../src/store/open-store.js';
+import {
+  type ApplyReply,
+  type ApplyRow,
+  openStore,
+  type Store,
+  type TaskStore,
+} from '../../src/store/open-store.js';
 import { storeKeys, type StoreKeys } from '../../src/store/keys.js';
 import { writeTestConfig } from '../helpers/cli.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
@@ -23,16 +29,29 @@ let service: TaskService;
 let changes: TaskChange[];
 let n = 0;
 
-/** The task service over this test's keys; `tasks` may wrap the store (a crash, a daemon firing). */
-function serviceOver(tasks: (t: TaskStore) => TaskStore = (t) => t): TaskService {
+/**
+ * The task service over this test's keys; `tasks` may wrap the store (a crash, a daemon firing),
+ * `changes` the change log's.
+ */
+function servicesOver(
+  tasks: (t: TaskStore) => TaskStore = (t) => t,
+  changeStore: (c: Store['changes']) => Store['changes'] = (c) => c,
+): Services {
   return openServices({
     config,
-    store: async () => ({ ...store, tasks: tasks(store.tasks), serverTimeMs: () => store.serverTimeMs() }),
+    store: async () => ({
+      ...store,
+      tasks: tasks(store.tasks),
+      changes: changeStore(store.changes),
+      serverTimeMs: () => store.serverTimeMs(),
+    }),
     onChange: (c) => changes.push(c),
     actor: () => ({ via: 'cli', user: 'test', host: 'test', reason: '' }),
     warn: () => {},
-  }).tasks;
+  });
 }
+
+const serviceOver = (tasks?: (t: TaskStore) => TaskStore): TaskService => servicesOver(tasks).tasks;
 
 beforeEach(async () => {
   await redis.ready();
@@ -211,11 +230,12 @@ test('two applies of one group racing leave one file or the other, never a mix',
 test('a crash between batches leaves whole tasks; the same file again plans what is left and completes it', async () => {
   const tasks = Object.fromEntries(Array.from({ length: 1300 }, (_, i) => [`t${i}`, ticker(`echo ${i}`)]));
   const text = file('big', tasks);
-  let batches = 0;
+  const sizes: number[] = [];
   const crashing = serviceOver((t) =>
     Object.assign(Object.create(t) as TaskStore, {
       applyBatch: (b: Parameters<TaskStore['applyBatch']>[0]) => {
-        if (b.rows.length > 0 && ++batches === 2) throw new KtimerError('redis', 'connection lost');
+        if (b.rows.length > 0 && sizes.push(b.rows.length) === 2)
+          throw new KtimerError('redis', 'connection lost');
         return t.applyBatch(b);
       },
     }),
@@ -223,11 +243,93 @@ test('a crash between batches leaves whole tasks; the same file again plans what
   await assert.rejects(crashing.jobs.apply(text, 'big.yaml'), /connection lost/);
   const written = await store.tasks.count();
   assert.ok(written > 0 && written < 1300, `some batches written: ${written}`);
-  assert.equal(written % APPLY_BATCH, 0, 'whole batches');
+  assert.equal(written, sizes[0], 'the first batch whole, the second not at all');
   assert.equal(await redis.client.exists(`${keys.applyLock}big`), 0, 'the lock let go after the failure');
   assert.deepEqual(await summary(text), [1300 - written, 0, 0, written]);
   assert.equal(await store.tasks.count(), 1300);
   assert.deepEqual(await summary(text), [0, 0, 0, 1300]);
+});
+
+/** An apply of `count` tickers through a store whose batches report `msPerRow` each; their sizes. */
+async function batchSizes(
+  count: number,
+  msPerRow: number | null,
+): Promise<{ sizes: number[]; us: number[] }> {
+  const sizes: number[] = [];
+  const us: number[] = [];
+  const paced = serviceOver((t) =>
+    Object.assign(Object.create(t) as TaskStore, {
+      applyBatch: async (b: Parameters<TaskStore['applyBatch']>[0]) => {
+        const reply = await t.applyBatch(b);
+        if (b.rows.length === 0 || !reply.written) return reply;
+        sizes.push(b.rows.length);
+        us.push(reply.us);
+        return msPerRow === null ? reply : { ...reply, us: Math.round(b.rows.length * msPerRow * 1000) };
+      },
+    }),
+  );
+  const tasks = Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}`, ticker(`echo ${i}`)]));
+  await paced.jobs.apply(file('paced', tasks), 'paced.yaml');
+  assert.equal(await store.tasks.count(), count);
+  return { sizes, us };
+}
+
+test('each batch is sized by the time the scripts before it held Redis: slow rows make small batches', async () => {
+  const { targetMs, first, min, max } = APPLY_PACE;
+  const slow = await batchSizes(600, (2 * targetMs) / min);
+  // Two batches go before any is answered; the next fit the target, at the least `min`.
+  assert.deepEqual(slow.sizes.slice(0, 2), [first, first]);
+  assert.ok(
+    slow.sizes.slice(2).every((s) => s === min),
+    `small batches: ${slow.sizes.join(' ')}`,
+  );
+  await redis.client.flushall();
+  const fast = await batchSizes(3000, targetMs / (4 * max));
+  assert.ok(
+    fast.sizes.every((s, i) => i < 2 || s <= 2 * (fast.sizes[i - 2] as number)),
+    `a batch grows at most 2x: ${fast.sizes.join(' ')}`,
+  );
+  assert.equal(Math.max(...fast.sizes), max);
+  // The script's own figure: whole microseconds, not below 0.
+  assert.ok(
+    slow.us.every((u) => Number.isSafeInteger(u) && u >= 0),
+    slow.us.join(' '),
+  );
+});
+
+test('the change log of a large apply goes in calls of 100 entries at most, in order', async () => {
+  const calls: number[] = [];
+  // Batches of many rows (their scripts said to take no time): a turn tells more than 100 changes.
+  const logged = servicesOver(
+    (t) =>
+      Object.assign(Object.create(t) as TaskStore, {
+        applyBatch: async (b: Parameters<TaskStore['applyBatch']>[0]) => {
+          const reply = await t.applyBatch(b);
+          return reply.written ? { ...reply, us: 0 } : reply;
+        },
+      }),
+    (c) =>
+      Object.assign(Object.create(c) as Store['changes'], {
+        append: (entries: Record<string, string>[], nowMs: number) => {
+          calls.push(entries.length);
+          return c.append(entries, nowMs);
+        },
+      }),
+  );
+  const tasks = Object.fromEntries(Array.from({ length: 450 }, (_, i) => [`t${i}`, ticker(`echo ${i}`)]));
+  const { plan } = await logged.tasks.jobs.apply(file('logged', tasks), 'logged.yaml');
+  await logged.changes.flush();
+  assert.ok(
+    calls.every((n) => n <= 100),
+    calls.join(' '),
+  );
+  const names = (await redis.client.xrange(keys.changes, '-', '+')).map(([, f]) => f[f.indexOf('name') + 1]);
+  assert.deepEqual(
+    names,
+    plan.add.map((j) => j.spec.name),
+    'every task added on record, in the order written',
+  );
+  assert.ok(calls.length >= 5, calls.join(' '));
 });
 
 test('a task that left the group is forgotten by its set at the next apply that writes', async () => {
@@ -393,6 +495,8 @@ test('a batch apply.lua refuses writes nothing: a name a live task took meanwhil
   assert.deepEqual(await batch([add('k1', 'web')], 'other'), { written: false, why: 'unlocked' });
   assert.equal(await t.count(), 1, 'nothing written');
   assert.equal(await redis.client.exists(`${keys.group}g`), 0);
-  assert.deepEqual(await batch([add('k1', 'web')]), { written: true, statuses: ['done'], dropped: [0] });
+  const { us, ...written } = (await batch([add('k1', 'web')])) as ApplyReply & { written: true };
+  assert.deepEqual(written, { written: true, statuses: ['done'], dropped: [0] });
+  assert.ok(Number.isSafeInteger(us) && us >= 0, `the script's time, us: ${us}`);
   assert.equal(await t.count(), 2);
 });

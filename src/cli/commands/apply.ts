@@ -2,6 +2,7 @@
 // (issue 25, docs/apply.md). Prints the plan; a refused file changes nothing (exit 2).
 import { planData, planLines } from '../../jobs/plan-text.js';
 import { maskUrlUserinfo } from '../../log/mask-userinfo.js';
+import { yieldProcess } from '../../priority.js';
 import { readBulkFile } from '../bulk-input.js';
 import type { CliContext } from '../context.js';
 
@@ -11,6 +12,8 @@ export async function run(
   opts: { dryRun?: boolean; prune?: boolean },
 ): Promise<void> {
   const file = words[0] as string;
+  // Apply yields to firing: a daemon on this machine gets the CPUs first (docs/apply.md).
+  yieldProcess();
   const text = readBulkFile(file);
   const dryRun = opts.dryRun === true;
   const { plan, applied } = await (

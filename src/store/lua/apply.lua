@@ -31,9 +31,10 @@
 -- Returns -5 when the lock is not this apply's (it ran out: nothing written), -2 when a kid
 -- added exists, -1 when the tasks added would pass task_max_num, { i, kid, ... } for the tasks
 -- added (i from 1) whose names those kids hold (nothing written in these cases); else
--- { statuses, dropped }, one of each per task in order: status 1 written, 0 its task is gone
+-- { statuses, dropped, us }, one of each per task in order: status 1 written, 0 its task is gone
 -- (change, remove), -3 it changed since it was read (change) or left the group (remove), and how
--- many waiting runs a removal dropped.
+-- many waiting runs a removal dropped; then how long the batch held Redis, microseconds (the
+-- apply sizes its next batches by it: service/batch-pacer.ts).
 --#include include/generated.lua
 --#include include/placement.lua
 --#include include/name-holder.lua
@@ -41,6 +42,7 @@
 --#include include/ended-name.lua
 --#include include/delete-task.lua
 
+local started = redis.call('TIME')
 local a = ARGS.apply()
 local lock = a.lock_prefix .. a.group
 if redis.call('GET', lock) ~= a.token then
@@ -117,4 +119,6 @@ if a.release then
 else
   redis.call('PEXPIRE', lock, a.lock_ms)
 end
-return { statuses, dropped }
+local ended = redis.call('TIME')
+-- (never below 0: the server's clock may be stepped back meanwhile)
+return { statuses, dropped, math.max(0, (ended[1] - started[1]) * 1000000 + (ended[2] - started[2])) }
