@@ -62,6 +62,13 @@ local function fire_id_of_row(raw)
   return raw and string.match(raw, '^%["([^"]+)"')
 end
 
+-- The fleet's count of output bytes: the reply of this script's last change to it (h.output_bytes),
+-- else read once.
+local function output_bytes(h)
+  if h.output_bytes == nil then h.output_bytes = tonumber(redis.call('GET', h.output_bytes_key)) or 0 end
+  return h.output_bytes
+end
+
 -- The output of `fire_id` leaves (when kept), and the fleet's count of output bytes with it.
 local function drop_output(h, fire_id)
   if not fire_id then return end
@@ -69,7 +76,7 @@ local function drop_output(h, fire_id)
   local n = redis.call('STRLEN', key)
   if n > 0 then
     redis.call('DEL', key)
-    redis.call('DECRBY', h.output_bytes_key, n)
+    h.output_bytes = redis.call('DECRBY', h.output_bytes_key, n)
   end
 end
 
@@ -86,7 +93,7 @@ local function keep_output(h, rec)
   -- An output kept before under this fire id (a run again: rare) is replaced, its bytes counted
   -- off: SET's GET says it in the one command (STRLEN before SET was a second, at every run).
   local was = redis.call('SET', h.output_prefix .. rec.fire_id, rec.stdout .. rec.stderr, 'GET')
-  redis.call('INCRBY', h.output_bytes_key, was and bytes - #was or bytes)
+  h.output_bytes = redis.call('INCRBY', h.output_bytes_key, was and bytes - #was or bytes)
   rec.output = { #rec.stdout, #rec.stderr }
 end
 
@@ -195,19 +202,19 @@ end
 -- whose output it has not dropped yet; at most 200 runs a script. A walk that reaches the newest
 -- run with the count still over has dropped every output the stream knows of: the count restarts.
 local function drop_oldest_outputs(h)
-  local over = function() return (tonumber(redis.call('GET', h.output_bytes_key)) or 0) > h.max_output end
   for _ = 1, 10 do
-    if not over() then return end
+    if output_bytes(h) <= h.max_output then return end
     local from = redis.call('GET', h.output_swept_key)
     local entries = redis.call('XRANGE', h.runs_key, from and ('(' .. from) or '-', '+', 'COUNT', 20)
     if #entries == 0 then
       redis.call('DEL', h.output_bytes_key)
+      h.output_bytes = 0
       return
     end
     for _, entry in ipairs(entries) do
       drop_output(h, fire_id_of_entry(entry))
       redis.call('SET', h.output_swept_key, entry[1])
-      if not over() then return end
+      if output_bytes(h) <= h.max_output then return end
     end
   end
 end
