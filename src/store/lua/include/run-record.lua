@@ -62,11 +62,21 @@ local function fire_id_of_row(raw)
   return raw and string.match(raw, '^%["([^"]+)"')
 end
 
--- The fleet's count of output bytes: the reply of this script's last change to it (h.output_bytes),
--- else read once.
+-- The fleet's count of output bytes. A script's changes to it are added up (count_output) and sent
+-- in one INCRBY when the count is next wanted (drop_oldest_outputs, at the end of trim_runs, which
+-- every script that puts runs on record calls), whose reply is the count; else it is read once.
 local function output_bytes(h)
-  if h.output_bytes == nil then h.output_bytes = tonumber(redis.call('GET', h.output_bytes_key)) or 0 end
+  if h.output_delta then
+    h.output_bytes = redis.call('INCRBY', h.output_bytes_key, h.output_delta)
+    h.output_delta = nil
+  elseif h.output_bytes == nil then
+    h.output_bytes = tonumber(redis.call('GET', h.output_bytes_key)) or 0
+  end
   return h.output_bytes
+end
+
+local function count_output(h, bytes)
+  h.output_delta = (h.output_delta or 0) + bytes
 end
 
 -- The output of `fire_id` leaves (when kept), and the fleet's count of output bytes with it.
@@ -76,7 +86,7 @@ local function drop_output(h, fire_id)
   local n = redis.call('STRLEN', key)
   if n > 0 then
     redis.call('DEL', key)
-    h.output_bytes = redis.call('DECRBY', h.output_bytes_key, n)
+    count_output(h, -n)
   end
 end
 
@@ -93,7 +103,7 @@ local function keep_output(h, rec)
   -- An output kept before under this fire id (a run again: rare) is replaced, its bytes counted
   -- off: SET's GET says it in the one command (STRLEN before SET was a second, at every run).
   local was = redis.call('SET', h.output_prefix .. rec.fire_id, rec.stdout .. rec.stderr, 'GET')
-  h.output_bytes = redis.call('INCRBY', h.output_bytes_key, was and bytes - #was or bytes)
+  count_output(h, was and bytes - #was or bytes)
   rec.output = { #rec.stdout, #rec.stderr }
 end
 
@@ -208,7 +218,7 @@ local function drop_oldest_outputs(h)
     local entries = redis.call('XRANGE', h.runs_key, from and ('(' .. from) or '-', '+', 'COUNT', 20)
     if #entries == 0 then
       redis.call('DEL', h.output_bytes_key)
-      h.output_bytes = 0
+      h.output_bytes, h.output_delta = 0, nil
       return
     end
     for _, entry in ipairs(entries) do
