@@ -10,7 +10,8 @@
 import type { LatenessLoad } from './lateness.js';
 import { ktimerLateness } from './lateness.js';
 import { rateOf } from './burst.js';
-import { RedisCluster } from './lib/cluster.js';
+import calculateSlot from 'cluster-key-slot';
+import { RedisCluster } from '../test/helpers/redis-cluster.js';
 import { counters, type RedisCounters, scriptUsBetween } from './lib/redis-work.js';
 import { fmt, machine, printSection, ratio, type Row, type Section } from './lib/report.js';
 import {
@@ -138,7 +139,7 @@ async function seedBurst(
   shards: number,
 ): Promise<string[]> {
   const kids = Array.from({ length: BURST }, (_, i) => kidOf(i, 'u'));
-  const node = cluster.masters[0]?.client();
+  const node = cluster.nodes[0]?.client();
   const nowSec = node === undefined ? Date.now() / 1000 : (await redisNowMs(node)) / 1000;
   node?.disconnect();
   const client = cluster.client();
@@ -158,9 +159,12 @@ async function workByMaster(
   cluster: RedisCluster,
   o: { prefix: string; shards: number; kids: string[]; before: RedisCounters[]; after: RedisCounters[] },
 ): Promise<MasterWork[]> {
-  const homes = await Promise.all(shardTaskKeys(o.prefix, o.shards).map((k) => cluster.masterOf(k.pool)));
-  return cluster.masters.map((m, i) => {
-    const shards = homes.flatMap((h, s) => (h === m ? [s] : []));
+  const homes = await Promise.all(
+    shardTaskKeys(o.prefix, o.shards).map((k) => cluster.masterOf(calculateSlot(k.pool))),
+  );
+  // No replicas: every node is a master.
+  return cluster.nodes.map((m, i) => {
+    const shards = homes.flatMap((h, s) => (h === m.port ? [s] : []));
     const before = o.before[i];
     const after = o.after[i];
     return {
@@ -179,7 +183,7 @@ async function clusterBurst(cluster: RedisCluster, sink: Sink, shards: number): 
   const kids = await seedBurst(cluster, sink, prefix, shards);
   const redis = [`redis.cluster = ${cluster.seeds}`, ...(shards > 1 ? [`shards = ${shards}`] : [])];
   const daemon = new TestDaemon(writeTestConfig({ redisPort: 1, prefix, extra: { redis } }));
-  const before = await Promise.all(cluster.masters.map(counters));
+  const before = await Promise.all(cluster.nodes.map(counters));
   sink.reset();
   await daemon.start();
   try {
@@ -192,7 +196,7 @@ async function clusterBurst(cluster: RedisCluster, sink: Sink, shards: number): 
   } finally {
     daemon.kill();
   }
-  const after = await Promise.all(cluster.masters.map(counters));
+  const after = await Promise.all(cluster.nodes.map(counters));
   const masters = await workByMaster(cluster, { prefix, shards, kids, before, after });
   const perSec = rateOf([...sink.arrivals.values()], 0).perSec;
   process.stdout.write(`shards cluster K=${shards}: ${fmt(perSec, 0)} fires/s, ${JSON.stringify(masters)}\n`);
@@ -288,7 +292,7 @@ function medianRun(runs: ClusterBurst[]): ClusterBurst | undefined {
 }
 
 export async function shardCluster(sink: Sink, reps: number): Promise<Section[]> {
-  const cluster = await RedisCluster.start(MASTERS);
+  const cluster = await RedisCluster.start({ masters: MASTERS, replicas: 0 });
   const many: ClusterBurst[] = [];
   const one: ClusterBurst[] = [];
   try {

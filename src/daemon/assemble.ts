@@ -27,7 +27,7 @@ import type { LeaseFenceDeps } from './lease-fence.js';
 import { RunRecorder } from './run-recorder.js';
 import { RedisClock } from './redis-clock.js';
 import { Scheduler } from './scheduler.js';
-import { ShardKeeper } from './shard-keeper.js';
+import { ShardKeeper, type ShardEvent } from './shard-keeper.js';
 import { WebThread } from './web-thread.js';
 
 export interface DaemonParts {
@@ -115,7 +115,7 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
     () => dispatcher.runningCount,
     () => scheduler.msSinceClaim(),
   );
-  const shards = buildShardKeeper(base);
+  const shards = buildShardKeeper(base, metrics);
   const scheduler = buildScheduler(base, { dispatcher, refiller, metrics, notifier, presence, shards });
   dispatcher.onSlotFree(() => scheduler.slotFreed());
   wakeOnRedis(base, scheduler);
@@ -146,8 +146,14 @@ function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): void {
   store.onScriptsByEval((message) => logs.serve.warn({ event: 'redis_functions_refused' }, message));
 }
 
+const SHARD_EVENT_WORDS: Record<ShardEvent, string> = {
+  taken: 'taken',
+  let_go: 'let go',
+  refused: "claim refused: its lease is no longer this daemon's (paused or cut off past it); dropped",
+};
+
 /** With more than one shard: the leases that say which shards it claims (shard-keeper.ts). */
-function buildShardKeeper(b: Base): ShardKeeper | null {
+function buildShardKeeper(b: Base, metrics: Metrics): ShardKeeper | null {
   const { store, owner, clock, logs } = b;
   if (store.shards.count <= 1) return null;
   return new ShardKeeper({
@@ -159,11 +165,10 @@ function buildShardKeeper(b: Base): ShardKeeper | null {
       const { nowMs, daemons } = await store.fleet.daemons();
       return daemons.filter((d) => nowMs - d.seen_ms <= DAEMON_LIVE_MS).length;
     },
-    onChange: (event, shard) =>
-      logs.serve.info(
-        { event: `shard_${event}`, shard },
-        `shard ${shard} ${event === 'taken' ? 'taken' : 'let go'}`,
-      ),
+    onChange: (event, shard) => {
+      if (event === 'refused') metrics.shardClaimRefused();
+      logs.serve.info({ event: `shard_${event}`, shard }, `shard ${shard} ${SHARD_EVENT_WORDS[event]}`);
+    },
   });
 }
 

@@ -1,8 +1,9 @@
 // The daemon's loop: in the daemon that is its label set's poller (lua/claim.lua: one of several
 // daemons), a pass at the exact due time of the earliest task and at least one per second, aligned
-// to the second; in the others, a pass every NON_POLLER_CLAIM_MS (runs/fire.ts). Each pass claims what is due (one Lua script) and hands it to
-// the fire sink (the dispatcher). Redis failures are logged once per outage and retried with
-// backoff. Time comes from the injected clock, so tests run the loop on a manual one.
+// to the second; in the others, a pass every NON_POLLER_CLAIM_MS (runs/fire.ts). Each pass claims
+// what is due (one Lua script) and hands it to the fire sink (the dispatcher). Redis failures are
+// logged once per outage and retried with backoff. Time comes from the injected clock, so tests
+// run the loop on a manual one.
 import { backoffMs } from '../backoff.js';
 import type { Clock, Sleep } from '../clock.js';
 import { KtimerError, messageOf } from '../errors.js';

@@ -2,9 +2,11 @@
 // share the shards by leases (lua/shard_lease.lua: a key in each shard's own slot, renewed every
 // second, SHARD_LEASE_MS long): each takes up to its share, ceil(K / live daemons), renews what it
 // holds and lets go of what is past its share, so a daemon that joins gets shards within a second
-// or two and a dead one's are taken over once their leases run out. The claim itself never relied
-// on one claimer (every script is safe with several), so a lease changing hands never doubles a
-// run: it spreads the work, and the Redis CPU of claims that find nothing.
+// or two and a dead one's are taken over once their leases run out. Every script is safe with
+// several claimers, so a lease changing hands never doubles a run; the lease spreads the work and
+// the Redis CPU of claims that find nothing. It is also a fence: a claim on a shard it holds
+// carries the lease (lua/include/claim-fence.lua), so a daemon paused past its lease while another
+// took the shard is refused at its next claim, and drops the shard at once.
 //
 // Placement works within each shard: a shard's holder may lack a label set's labels, so a daemon
 // also claims every shard it does not hold whose registry has a label set it may run.
@@ -23,15 +25,19 @@ export interface ShardKeeperDeps {
   /** How many daemons of the fleet are alive now (this one included). */
   liveDaemons: () => Promise<number>;
   nowMs: () => number;
-  /** A shard taken or let go (serve.log). */
-  onChange?: (event: 'taken' | 'let_go', shard: number) => void;
+  /** A shard taken, let go, or found taken by another at a claim (refused by its fence). */
+  onChange?: (event: ShardEvent, shard: number) => void;
 }
+
+export type ShardEvent = 'taken' | 'let_go' | 'refused';
 
 export class ShardKeeper {
   private mine = new Set<number>();
   /** Shards held by others whose placed work this daemon may run. */
   private placed = new Set<number>();
   private lastTickMs = -Infinity;
+  /** Look at the leases before the next claim: none yet, or the last look failed. */
+  private mustLook = true;
 
   constructor(private readonly deps: ShardKeeperDeps) {}
 
@@ -45,15 +51,28 @@ export class ShardKeeper {
     return [...this.mine].sort((a, b) => a - b);
   }
 
-  /** The scheduler's claim: the leases looked at when due, then a claim on the shards it may claim. */
+  /**
+   * The scheduler's claim: on the shards it may claim, those it holds fenced by their lease (a
+   * shard whose fence refused is dropped at once); then the leases looked at, when due. The look
+   * comes after the claim, so a claim after a pause goes out as the daemon stood and its fence,
+   * not a look just made, keeps it off shards lost meanwhile. The first claim, and one after a
+   * look that failed, look first (a failure then is the claim's, the reply in hand never lost).
+   */
   async claim(req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
-    if (this.deps.nowMs() - this.lastTickMs >= SHARD_TICK_MS) await this.tick();
-    return this.deps.shards.claimOn(this.claimable(), req);
+    if (this.mustLook) await this.tick();
+    const reply = await this.deps.shards.claimOn(this.claimable(), req, new Set(this.mine));
+    for (const s of reply.refused) if (this.mine.delete(s)) this.deps.onChange?.('refused', s);
+    if (this.deps.nowMs() - this.lastTickMs >= SHARD_TICK_MS) {
+      // A look that fails leaves mustLook set: it is made again, and fails, before the next claim.
+      await this.tick().catch(() => undefined);
+    }
+    return reply;
   }
 
   /** Renews, lets go of and takes leases toward this daemon's share; finds placed work elsewhere. */
   async tick(): Promise<void> {
     this.lastTickMs = this.deps.nowMs();
+    this.mustLook = true;
     const { shards, owner } = this.deps;
     const [holders, live] = await Promise.all([shards.holders(), this.deps.liveDaemons()]);
     const share = Math.ceil(shards.count / Math.max(1, live));
@@ -68,6 +87,7 @@ export class ShardKeeper {
     for (const s of this.mine) if (!next.has(s)) this.deps.onChange?.('let_go', s);
     this.mine = next;
     this.placed = await this.placedElsewhere();
+    this.mustLook = false;
   }
 
   /** Lets go of every lease (a daemon that stops): others take its shards at their next tick. */

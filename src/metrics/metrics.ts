@@ -41,6 +41,7 @@ export class Metrics {
   private readonly lateness: Histogram<'kind'>;
   private readonly duration: Histogram<'kind'>;
   private readonly claim: Histogram;
+  private readonly shardRefusals: Counter;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -87,6 +88,11 @@ export class Metrics {
       buckets: [...CLAIM_BUCKETS_SEC],
       registers,
     });
+    this.shardRefusals = new Counter({
+      name: 'ktimer_shard_claims_refused_total',
+      help: "Claims on a schedule shard refused by its lease's fence: another daemon took the shard while this one was paused or cut off (docs/shards.md)",
+      registers,
+    });
     // Every series from the start, at 0: rate() and alerts see the first failure too.
     for (const kind of KINDS) {
       for (const result of FIRE_RESULTS) this.fires.inc({ kind, result }, 0);
@@ -127,6 +133,11 @@ export class Metrics {
   /** One claim took this long, ms. */
   claimTook(ms: number): void {
     this.claim.observe(ms / 1000);
+  }
+
+  /** A claim on a shard this daemon held was refused: another daemon holds its lease now. */
+  shardClaimRefused(): void {
+    this.shardRefusals.inc();
   }
 
   /** The Prometheus text of every metric. */

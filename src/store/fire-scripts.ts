@@ -81,6 +81,11 @@ export interface ClaimRequest {
    * fires begun by a claim whose reply was not read are handed out again.
    */
   seq?: { claim: number; acked: number };
+  /**
+   * Claim as the shard's holder (schedule shards, docs/shards.md): refused (ClaimReply.fenced)
+   * unless `owner` holds the shard's lease. Absent with one shard: the claim reads no lease.
+   */
+  fenced?: boolean;
   history: HistoryRules;
 }
 
@@ -99,6 +104,8 @@ export interface ClaimReply {
    */
   poller: boolean;
   entries: ClaimEntry[];
+  /** Refused by the shard's fence (ClaimRequest.fenced): the caller no longer holds the shard. */
+  fenced?: true;
 }
 
 /** Passing over as many due tasks as there are free slots, plus 100. */
@@ -130,6 +137,9 @@ export const historyArgs = (h: HistoryRules) => ({
 /** The keys of the output budget (include/run-record.lua), after each history script's own. */
 export const OUTPUT_KEYS = ['outputBytes', 'outputSwept'] as const;
 
+/** claim.lua's due_left when the shard's fence refused the claim (include/claim-fence.lua). */
+const FENCED = 3;
+
 const CLAIM_ARGV = {
   fixed: {
     now_ms: 'number',
@@ -148,6 +158,7 @@ const CLAIM_ARGV = {
     begin_keep_ms: 'number',
     claim_seq: 'number',
     acked_seq: 'number',
+    fenced: 'flag',
   },
   each: NONE,
 } as const;
@@ -170,6 +181,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
     'placement',
     'poller',
     'unread',
+    'shardLease',
   ],
   argv: CLAIM_ARGV,
   encode: (req) => ({
@@ -191,12 +203,15 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
       begin_keep_ms: req.beginKeepMs ?? 0,
       claim_seq: req.seq?.claim ?? 1,
       acked_seq: req.seq?.acked ?? 0,
+      fenced: req.fenced ?? false,
     },
   }),
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
     const [score, leaseMs, left, poller] = reply as unknown[];
     const scoreMs = typeof score === 'string' ? Number(score) * 1000 : null;
+    if (left === FENCED && score === null && poller === 0 && reply.length === 4)
+      return { nextDueMs: null, dueLeft: null, poller: false, entries: [], fenced: true };
     if (
       (score !== null && !Number.isFinite(scoreMs)) ||
       typeof leaseMs !== 'number' ||

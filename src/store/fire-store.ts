@@ -85,5 +85,8 @@ export class FireStore {
   }
 }
 
-/** What the daemon sees of the fires: one shard's FireStore, or every shard's (sharded-fires.ts). */
-export type FireStoreApi = Pick<FireStore, keyof FireStore>;
+/**
+ * What the daemon sees of the fires: one shard's FireStore, or every shard's (sharded-fires.ts).
+ * Not WAIT: only a shard's own beginDurably asks it, of the master that took its begins.
+ */
+export type FireStoreApi = Omit<FireStore, 'replicasConfirming'>;

@@ -24,7 +24,7 @@ import type { RedisClient } from './script.js';
 import { Resharder } from './reshard.js';
 import { ShardedFireStore, ShardedHistoryStore } from './sharded-fires.js';
 import { ShardedTaskStore } from './sharded-tasks.js';
-import { ShardLeases, singleClaimer } from './shard-leases.js';
+import { claimerOf, ShardLeases } from './shard-leases.js';
 import { shardKeyNames } from './shards.js';
 import { TaskStore, type TaskStoreApi } from './task-store.js';
 import { UiSessionStore } from './ui-session-store.js';
@@ -149,10 +149,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     tasks,
     fires,
     history,
-    shards: new ShardLeases(
-      accesses,
-      fires instanceof ShardedFireStore ? (on, req) => fires.claimOn(on, req) : singleClaimer(fires),
-    ),
+    shards: new ShardLeases(accesses, claimerOf(fires)),
     resharder: (to) =>
       new Resharder(
         accesses,

@@ -1,19 +1,24 @@
 // Schedule shards as a daemon sees them (docs/shards.md): their leases (lua/shard_lease.lua, a key
 // in each shard's own slot), who holds each, the label sets each shard's placed tasks wait in, and
 // a claim on the shards a daemon holds.
-import type { ClaimReply, ClaimRequest } from './fire-scripts.js';
+import type { ClaimRequest } from './fire-scripts.js';
 import type { FireStoreApi } from './fire-store.js';
 import { SHARD_LEASE } from './fleet-scripts.js';
 import type { RedisAccess } from './redis-access.js';
+import { type ShardClaimReply, ShardedFireStore } from './sharded-fires.js';
+
+/** A claim on some shards, those in `held` as their holder (ShardedFireStore.claimOn). */
+export type ShardClaimer = (
+  shards: readonly number[],
+  req: Omit<ClaimRequest, 'history'>,
+  held: ReadonlySet<number>,
+) => Promise<ShardClaimReply>;
 
 export class ShardLeases {
   constructor(
     /** Each shard's keys on the one client, shard 0 first. */
     private readonly shards: readonly RedisAccess[],
-    private readonly claimer: (
-      shards: readonly number[],
-      req: Omit<ClaimRequest, 'history'>,
-    ) => Promise<ClaimReply>,
+    private readonly claimer: ShardClaimer,
   ) {}
 
   /** How many shards the fleet has ([redis] shards). */
@@ -43,16 +48,27 @@ export class ShardLeases {
     return s.call((c) => c.zrange(s.keys.placement, 0, -1));
   }
 
-  /** A claim on these shards only, one after another (ShardedFireStore.claimOn). */
-  claimOn(shards: readonly number[], req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
-    return this.claimer(shards, req);
+  /**
+   * A claim on these shards only (ShardedFireStore.claimOn); those in `held` are claimed as their
+   * holder, fenced by their lease: the reply's `refused` names those whose lease is gone.
+   */
+  claimOn(
+    shards: readonly number[],
+    req: Omit<ClaimRequest, 'history'>,
+    held: ReadonlySet<number>,
+  ): Promise<ShardClaimReply> {
+    return this.claimer(shards, req, held);
   }
 }
 
-/** One shard: its claim is the FireStore's own. */
-export const singleClaimer =
-  (fires: FireStoreApi) =>
-  (shards: readonly number[], req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> =>
+/**
+ * The claim over shards of `fires`: ShardedFireStore's own; with one shard, the FireStore's claim,
+ * never fenced (there is no lease to hold).
+ */
+export function claimerOf(fires: FireStoreApi): ShardClaimer {
+  if (fires instanceof ShardedFireStore) return (on, req, held) => fires.claimOn(on, req, held);
+  return async (shards, req) =>
     shards.length === 0
-      ? Promise.resolve({ nextDueMs: null, dueLeft: null, poller: false, entries: [] })
-      : fires.claim(req);
+      ? { nextDueMs: null, dueLeft: null, poller: false, entries: [], refused: [] }
+      : { ...(await fires.claim(req)), refused: [] };
+}

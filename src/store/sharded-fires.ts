@@ -20,9 +20,18 @@ import type { HistoryStore, HistoryStoreApi, RunsQuery } from './history-store.j
 import type { RunningFire } from './running-fires.js';
 import { compareIds as compareStreamIds } from './run-feed.js';
 import type { RunRecord, RunSummary } from './run-record.js';
-import { byShard, perShardInOrder, shardOf } from './shards.js';
+import { byShard, perShard, shardOf } from './shards.js';
+
+/**
+ * How long a shard's claim that left nothing due stands for it, for claims that have no room to
+ * give it (ShardedFireStore.claimOn): the scheduler's own bound, a claim at least every second.
+ */
+export const QUIET_MS = 1000;
 
 export class ShardedFireStore implements FireStoreApi {
+  /** Each shard's last claim reply that left nothing due, and the "now" it was made at. */
+  private readonly quiet = new Map<number, { atMs: number; reply: ClaimReply }>();
+
   constructor(private readonly shards: readonly FireStore[]) {}
 
   private sOf = (fireId: string): number => shardOf(kidOfFireId(fireId), this.shards.length);
@@ -42,41 +51,53 @@ export class ShardedFireStore implements FireStoreApi {
   /**
    * Claims on `shards` at once (one round trip), each with its part of the room; then, in turn,
    * those that had more due than their part, with the room the others left. One reply: their
-   * entries, the earliest time left, what is still due.
+   * entries, the earliest time left, what is still due. A shard whose part is no room is skipped
+   * while its last claim, under QUIET_MS ago, left nothing due before now: it would hand out
+   * nothing, and the scheduler claims again within QUIET_MS. Shards in `held` are claimed as their
+   * holder (ClaimRequest.fenced): those whose lease is gone are refused, and named in `refused`.
    */
-  async claimOn(shards: readonly number[], req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
-    const out: ClaimReply = { nextDueMs: null, dueLeft: null, poller: false, entries: [] };
-    const left = new Map<number, ClaimReply['dueLeft']>();
-    let room = { maxShell: req.maxShell, maxUrl: req.maxUrl };
-    const take = (shard: number, reply: ClaimReply): void => {
-      out.entries.push(...reply.entries);
-      out.poller ||= reply.poller;
-      if (reply.nextDueMs !== null) out.nextDueMs = Math.min(out.nextDueMs ?? Infinity, reply.nextDueMs);
-      left.set(shard, reply.dueLeft);
-      room = roomLeft(room, reply);
+  async claimOn(
+    shards: readonly number[],
+    req: Omit<ClaimRequest, 'history'>,
+    held: ReadonlySet<number> = new Set(),
+  ): Promise<ShardClaimReply> {
+    const merged = new MergedClaims(req);
+    const claimAt = async (shard: number, room: Room) => {
+      const reply = await this.at(shard).claim({
+        ...req,
+        ...room,
+        ...(held.has(shard) ? { fenced: true } : {}),
+      });
+      if (reply.dueLeft === null && !reply.fenced) this.quiet.set(shard, { atMs: req.nowMs, reply });
+      else this.quiet.delete(shard);
+      return reply;
     };
-    const n = shards.length;
-    const firsts = await Promise.all(
-      shards.map((shard, i) =>
-        this.at(shard).claim({
-          ...req,
-          maxShell: partOf(req.maxShell, n, i),
-          maxUrl: partOf(req.maxUrl, n, i),
-        }),
-      ),
-    );
-    firsts.forEach((reply, i) => take(shards[i] as number, reply));
+    const claimed: number[] = [];
+    const parts = shards.map((_, i) => splitRoom(req, shards.length, i));
+    shards.forEach((shard, i) => {
+      const part = parts[i] as Room;
+      const quiet = part.maxShell + part.maxUrl === 0 ? this.quietReply(shard, req.nowMs) : null;
+      if (quiet) merged.take(shard, { ...quiet, entries: [] });
+      else claimed.push(i);
+    });
+    const firsts = await Promise.all(claimed.map((i) => claimAt(shards[i] as number, parts[i] as Room)));
+    firsts.forEach((reply, j) => merged.take(shards[claimed[j] as number] as number, reply));
     for (const shard of shards) {
-      if (left.get(shard) === null || room.maxShell + room.maxUrl <= 0) continue;
-      take(shard, await this.at(shard).claim({ ...req, ...room }));
+      if (!merged.hasMore(shard)) continue;
+      merged.take(shard, await claimAt(shard, merged.room));
     }
-    const states = [...left.values()];
-    out.dueLeft = states.includes('more') ? 'more' : states.includes('room') ? 'room' : null;
-    return out;
+    return merged.reply();
+  }
+
+  /** `shard`'s last claim reply, if made under QUIET_MS before `nowMs` and nothing was due before it. */
+  private quietReply(shard: number, nowMs: number): ClaimReply | null {
+    const q = this.quiet.get(shard);
+    if (q === undefined || nowMs - q.atMs >= QUIET_MS || nowMs < q.atMs) return null;
+    return q.reply.nextDueMs === null || q.reply.nextDueMs > nowMs ? q.reply : null;
   }
 
   begin(req: BeginRequest): Promise<boolean[]> {
-    return perShardInOrder(
+    return perShard(
       req.fires,
       (f) => this.sOf(f.id),
       (s, fires) => this.at(s).begin({ ...req, fires }),
@@ -104,13 +125,8 @@ export class ShardedFireStore implements FireStoreApi {
     return out;
   }
 
-  /** WAIT on the home shard's master (beginDurably waits on each shard's own). */
-  replicasConfirming(count: number, timeoutMs: number): Promise<number> {
-    return this.at(0).replicasConfirming(count, timeoutMs);
-  }
-
   renew(req: RenewRequest): Promise<boolean[]> {
-    return perShardInOrder(
+    return perShard(
       req.fires,
       (f) => this.sOf(f.id),
       (s, fires) => this.at(s).renew({ ...req, fires }),
@@ -118,7 +134,7 @@ export class ShardedFireStore implements FireStoreApi {
   }
 
   finish(req: Omit<FinishRequest, 'history'>): Promise<Finished[]> {
-    return perShardInOrder(
+    return perShard(
       req.runs,
       (r) => this.sOf(r.fire.id),
       (s, runs) => this.at(s).finish({ ...req, runs }),
@@ -126,20 +142,61 @@ export class ShardedFireStore implements FireStoreApi {
   }
 }
 
-/** Shard i's part of `room` over n shards: an even split, the first ones taking what is left over. */
-function partOf(room: number, n: number, i: number): number {
-  return Math.floor(room / n) + (i < room % n ? 1 : 0);
+/** A claim over several shards (ShardedFireStore.claimOn): one reply, and the shards that refused it. */
+export interface ShardClaimReply extends ClaimReply {
+  /** Shards claimed as their holder whose fence refused the claim: another daemon holds them now. */
+  refused: number[];
 }
 
-/** The slots a claim's fires took, off the room of the next shard's claim. */
-function roomLeft(room: { maxShell: number; maxUrl: number }, reply: ClaimReply): typeof room {
-  let { maxShell, maxUrl } = room;
-  for (const e of reply.entries) {
-    if (e.kind !== 'fire') continue;
-    if (e.fire.kind === 'url') maxUrl--;
-    else maxShell--;
+type Room = Pick<ClaimRequest, 'maxShell' | 'maxUrl'>;
+
+/** Part i of `room` over n shards: an even split, the first ones taking what is left over. */
+function splitRoom(room: Room, n: number, i: number): Room {
+  const part = (r: number) => Math.floor(r / n) + (i < r % n ? 1 : 0);
+  return { maxShell: part(room.maxShell), maxUrl: part(room.maxUrl) };
+}
+
+/** The shards' claim replies merged as they come, and the room they leave. */
+class MergedClaims {
+  private readonly out: ShardClaimReply = {
+    nextDueMs: null,
+    dueLeft: null,
+    poller: false,
+    entries: [],
+    refused: [],
+  };
+  private readonly left = new Map<number, ClaimReply['dueLeft']>();
+  room: Room;
+
+  constructor(req: Room) {
+    this.room = { maxShell: req.maxShell, maxUrl: req.maxUrl };
   }
-  return { maxShell: Math.max(0, maxShell), maxUrl: Math.max(0, maxUrl) };
+
+  take(shard: number, reply: ClaimReply): void {
+    const out = this.out;
+    if (reply.fenced) out.refused.push(shard);
+    out.entries.push(...reply.entries);
+    out.poller ||= reply.poller;
+    if (reply.nextDueMs !== null) out.nextDueMs = Math.min(out.nextDueMs ?? Infinity, reply.nextDueMs);
+    this.left.set(shard, reply.dueLeft);
+    for (const e of reply.entries) {
+      if (e.kind !== 'fire') continue;
+      if (e.fire.kind === 'url') this.room.maxUrl--;
+      else this.room.maxShell--;
+    }
+    this.room = { maxShell: Math.max(0, this.room.maxShell), maxUrl: Math.max(0, this.room.maxUrl) };
+  }
+
+  /** Whether `shard` had more due than its part, and room is left for it. */
+  hasMore(shard: number): boolean {
+    return this.left.get(shard) != null && this.room.maxShell + this.room.maxUrl > 0;
+  }
+
+  reply(): ShardClaimReply {
+    const states = [...this.left.values()];
+    this.out.dueLeft = states.includes('more') ? 'more' : states.includes('room') ? 'room' : null;
+    return this.out;
+  }
 }
 
 export class ShardedHistoryStore implements HistoryStoreApi {

@@ -10,7 +10,7 @@ import type { ApplyReply } from './apply-scripts.js';
 import type { RunNow } from './fire-scripts.js';
 import type { PauseStatus, Resume, ResumeStatus } from './pause-scripts.js';
 import type { RunSummary } from './run-record.js';
-import { byShard, perShardInOrder, shardOf } from './shards.js';
+import { byShard, perShard, shardOf } from './shards.js';
 import type {
   BatchNameTaken,
   Deleted,
@@ -95,7 +95,7 @@ export class ShardedTaskStore implements TaskStoreApi {
   }
 
   rawTasks(kids: readonly string[]): Promise<(string | null)[]> {
-    return perShardInOrder(kids, this.sOf, (s, part) => (this.shards[s] as TaskStore).rawTasks(part));
+    return perShard(kids, this.sOf, (s, part) => (this.shards[s] as TaskStore).rawTasks(part));
   }
 
   /**
@@ -183,7 +183,7 @@ export class ShardedTaskStore implements TaskStoreApi {
   }
 
   lastRuns(kids: readonly string[]): Promise<(RunSummary | null)[]> {
-    return perShardInOrder(kids, this.sOf, (s, part) => (this.shards[s] as TaskStore).lastRuns(part));
+    return perShard(kids, this.sOf, (s, part) => (this.shards[s] as TaskStore).lastRuns(part));
   }
 
   /**
@@ -296,11 +296,11 @@ export class ShardedTaskStore implements TaskStoreApi {
   }
 
   pause(kids: readonly string[], nowSec: number): Promise<PauseStatus[]> {
-    return perShardInOrder(kids, this.sOf, (s, part) => (this.shards[s] as TaskStore).pause(part, nowSec));
+    return perShard(kids, this.sOf, (s, part) => (this.shards[s] as TaskStore).pause(part, nowSec));
   }
 
   resume(items: readonly Resume[]): Promise<ResumeStatus[]> {
-    return perShardInOrder(
+    return perShard(
       items,
       (r) => this.sOf(r.kid),
       (s, part) => (this.shards[s] as TaskStore).resume(part),

@@ -80,7 +80,7 @@ export function byShard<T>(
  * the one client: one round trip, not one a shard), and puts their replies, one per item, back in
  * the items' order.
  */
-export async function perShardInOrder<T, R>(
+export async function perShard<T, R>(
   items: readonly T[],
   shardOfItem: (item: T) => number,
   fn: (shard: number, part: T[]) => Promise<R[]>,

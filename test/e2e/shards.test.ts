@@ -1,6 +1,7 @@
 // Schedule shards with real daemons (issue 28, docs/shards.md): [redis] shards = 6 on one Redis,
 // two daemons share the shards by leases (3 each), and when one is SIGKILLed the other takes its
-// shards over: tasks on every shard fire exactly once.
+// shards over: tasks on every shard fire exactly once. A daemon SIGSTOPped past its lease is
+// fenced off the shards taken meanwhile.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,13 +21,13 @@ afterEach(() => {
   for (const d of daemons.splice(0)) d.kill();
 });
 
-function daemon(prefix: string, name: string): TestDaemon {
+function daemon(prefix: string, name: string, shards = K): TestDaemon {
   const d = new TestDaemon(
     writeTestConfig({
       redisPort: redis.server.port,
       prefix,
       extra: {
-        redis: [`shards = ${K}`],
+        redis: [`shards = ${shards}`],
         default: ['task_lost_after = 8', 'shutdown_grace = 4'],
         daemon: [`name = ${name}`],
       },
@@ -37,14 +38,23 @@ function daemon(prefix: string, name: string): TestDaemon {
 }
 
 /** Each shard's lease holder, by daemon name (the owner id's first part), '' where none. */
-async function holders(config: string): Promise<string[]> {
-  const shards = shardKeyNames(loadConfig(config).keys, K).map(storeKeys);
+async function holders(config: string, k = K): Promise<string[]> {
+  const shards = shardKeyNames(loadConfig(config).keys, k).map(storeKeys);
   return Promise.all(
     shards.map(async (k) => ((await redis.client.get(k.shardLease)) ?? '').split(':')[0] ?? ''),
   );
 }
 
 const count = (names: string[], who: string) => names.filter((n) => n === who).length;
+
+/** The lines of a file the tasks append to, none before the first. */
+function linesOf(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n');
+  } catch {
+    return [];
+  }
+}
 
 test('two daemons share 6 shards by leases; one SIGKILLed, the other takes its shards: every task fires once', async () => {
   await redis.ready();
@@ -70,13 +80,7 @@ test('two daemons share 6 shards by leases; one SIGKILLed, the other takes its s
     await a.add([`-name=${name}`, `-time=${8 + (i % 6)}`, `-command=echo ${name} >> ${out}`]);
   b.kill('SIGKILL');
   await b.waitExit();
-  const fired = () => {
-    try {
-      return readFileSync(out, 'utf8').trim().split('\n');
-    } catch {
-      return [];
-    }
-  };
+  const fired = () => linesOf(out);
   await waitFor(() => fired().length >= names.length, { what: 'every task fired', timeoutMs: 40_000 });
   await waitFor(async () => count(await holders(a.config), 'alpha') === K, {
     what: 'alpha holds all 6 again',
@@ -84,6 +88,40 @@ test('two daemons share 6 shards by leases; one SIGKILLed, the other takes its s
   // Long enough for a late duplicate to show.
   await new Promise((r) => setTimeout(r, 2000));
   assert.deepEqual([...fired()].sort(), [...names].sort(), 'each task exactly once');
+});
+
+test('the fence: a daemon SIGSTOPped past its lease, its shard taken meanwhile, is refused at its next claim and drops it; every task fires once', async () => {
+  await redis.ready();
+  const k = 2;
+  const prefix = `shf${Date.now() % 100000}`;
+  const a = daemon(prefix, 'alpha', k);
+  const b = daemon(prefix, 'beta', k);
+  await Promise.all([a.start(), b.start()]);
+  const split = async () => {
+    const h = await holders(a.config, k);
+    return count(h, 'alpha') === 1 && count(h, 'beta') === 1;
+  };
+  await waitFor(split, { what: 'one shard each', timeoutMs: 8000 });
+  const out = join(a.dir, 'fenced.txt');
+  const names = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'];
+  assert.equal(new Set(names.map((n) => shardOf(n, k))).size, k, 'tasks on both shards');
+  for (const name of names) await a.add([`-name=${name}`, '-time=4', `-command=echo ${name} >> ${out}`]);
+  b.kill('SIGSTOP');
+  // Past beta's lease (5 s) and its liveness (5 s): alpha holds both shards.
+  await waitFor(async () => count(await holders(a.config, k), 'alpha') === k, {
+    what: "alpha took beta's shard",
+    timeoutMs: 12_000,
+  });
+  b.kill('SIGCONT');
+  const refused = await waitFor(() => b.log('serve').find((e) => e.event === 'shard_refused'), {
+    what: "beta's claim refused by the fence",
+  });
+  assert.match(String(refused.msg), /^shard \d claim refused: its lease is no longer this daemon's/);
+  await waitFor(() => linesOf(out).length >= names.length, { what: 'every task fired' });
+  await waitFor(split, { what: 'the shards shared again', timeoutMs: 8000 });
+  assert.deepEqual(linesOf(out).sort(), [...names].sort(), 'each task exactly once');
+  const alphaRefused = a.log('serve').filter((e) => e.event === 'shard_refused');
+  assert.deepEqual(alphaRefused, [], 'a daemon that kept its leases is never refused');
 });
 
 test('reshard: refused while a daemon runs; then moves the tasks; a conf.ini with the old count is refused after', async () => {

@@ -1,6 +1,6 @@
-// A private Redis Cluster on loopback for a test file: `masters` redis-servers with the slots split
-// evenly, each with `replicas` replicas, made by `redis-cli --cluster create`; and a manual
-// failover of one master to its replica. Never a mock: the daemons talk to real nodes.
+// A private Redis Cluster on loopback for a test file (and bench/shards.ts): `masters` redis-servers
+// with the slots split evenly, each with `replicas` replicas, made by `redis-cli --cluster create`;
+// and a manual failover of one master to its replica. Never a mock: the daemons talk to real nodes.
 import { execFileSync } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { RedisServer } from './redis-server.js';
@@ -17,6 +17,7 @@ interface NodeLine {
 export class RedisCluster {
   private constructor(readonly nodes: RedisServer[]) {}
 
+  /** The nodes (with no replicas, every one a master), state ok, replicas in sync. */
   static async start(opts: { masters: number; replicas: number }): Promise<RedisCluster> {
     const count = opts.masters * (1 + opts.replicas);
     const nodes = await Promise.all(
@@ -25,12 +26,22 @@ export class RedisCluster {
       ),
     );
     const cluster = new RedisCluster(nodes);
+    try {
+      await cluster.create(opts);
+    } catch (e) {
+      await cluster.destroy();
+      throw e;
+    }
+    return cluster;
+  }
+
+  private async create(opts: { masters: number; replicas: number }): Promise<void> {
     execFileSync(
       'redis-cli',
       [
         '--cluster',
         'create',
-        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        ...this.nodes.map((n) => `127.0.0.1:${n.port}`),
         '--cluster-replicas',
         String(opts.replicas),
         '--cluster-yes',
@@ -38,17 +49,16 @@ export class RedisCluster {
       { stdio: 'ignore' },
     );
     // Every node agrees the cluster is whole, and every replica has its master's data.
-    await waitFor(async () => (await cluster.each((c) => c.call('CLUSTER', 'INFO'))).every(isOk), {
+    await waitFor(async () => (await this.each((c) => c.call('CLUSTER', 'INFO'))).every(isOk), {
       what: 'cluster_state:ok on every node',
       timeoutMs: 30_000,
       intervalMs: 100,
     });
-    await waitFor(async () => (await cluster.replicasInSync()) === opts.masters * opts.replicas, {
+    await waitFor(async () => (await this.replicasInSync()) === opts.masters * opts.replicas, {
       what: 'every replica in sync',
       timeoutMs: 30_000,
       intervalMs: 100,
     });
-    return cluster;
   }
 
   /** The seed list for conf.ini's redis.cluster. */

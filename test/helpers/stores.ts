@@ -3,7 +3,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { KtimerError, messageOf } from '../../src/errors.js';
 import type { HistoryRules } from '../../src/store/fire-scripts.js';
-import { FireStore } from '../../src/store/fire-store.js';
+import { FireStore, type FireStoreApi } from '../../src/store/fire-store.js';
 import type { RunEnding } from '../../src/runs/record.js';
 import type { EndedRun, Fire } from '../../src/store/open-store.js';
 import { type StoreKeys, storeKeys } from '../../src/store/keys.js';
@@ -113,7 +113,7 @@ export const endedRun = (fire: Fire, ending: RunEnding, retryable = false): Ende
  * whether each went on record.
  */
 export async function claimBeginFinish(
-  fires: Pick<FireStore, keyof FireStore>,
+  fires: FireStoreApi,
   o: {
     nowMs: number;
     owner?: string;

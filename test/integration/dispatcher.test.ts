@@ -13,6 +13,7 @@ import {
   type RunnerResult,
 } from '../../src/runner/runner-result.js';
 import type { Fire, FireStore } from '../../src/store/open-store.js';
+import type { FireStore as ShardFireStore } from '../../src/store/fire-store.js';
 import type { CommandKind } from '../../src/tasks/task.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
@@ -291,7 +292,7 @@ test('a begin failing while Redis is away is retried with backoff, and given up 
 
 test('with wait_replicas and no replica: three rounds on the clock, then it runs, logged unconfirmed', async () => {
   const { clock, logs, runs, claim, make, stores } = setup({ waitReplicas: 1 });
-  const fast = Object.create(stores.fires) as FireStore;
+  const fast = Object.create(stores.fires) as ShardFireStore;
   fast.replicasConfirming = async () => 0; // WAIT itself would take 500 ms of real time per round
   const dispatcher = make(fast);
   dispatcher.dispatch(await claim([T0]));
@@ -309,7 +310,7 @@ test('with wait_replicas and no replica: three rounds on the clock, then it runs
 
 test('with wait_replicas: a claim undone meanwhile (the record gone) is not run', async () => {
   const { clock, logs, runs, claim, make, stores } = setup({ waitReplicas: 1 });
-  const fast = Object.create(stores.fires) as FireStore;
+  const fast = Object.create(stores.fires) as ShardFireStore;
   fast.replicasConfirming = async () => 0;
   const dispatcher = make(fast);
   const fires = await claim([T0]);

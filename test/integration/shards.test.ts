@@ -233,6 +233,74 @@ test("a claim over every shard never hands out more than its room, and one shard
   assert.equal(second.dueLeft, null);
 });
 
+test('the shard lease fences a claim: a shard held by another is refused, its tasks left to its holder; K = 1 reads no lease', async () => {
+  const nowSec = Math.floor((await store.serverTimeMs()) / 1000);
+  const kids: string[] = [];
+  for (let i = 0; kids.length < 12; i++)
+    kids.push((await service.add({ type: 'timer', time: '1', command: 'true', name: `fence${i}` })).task.kid);
+  const onShard = (s: number) => kids.filter((k) => shardOf(k, K) === s).length;
+  // A held shard 1 and 2; meanwhile (a pause past its lease) B took shard 2.
+  assert.equal(await store.shards.keep(1, 'A', 5000, true), true);
+  assert.equal(await store.shards.keep(2, 'B', 5000, true), true);
+  const claim = (owner: string, shards: number[]) =>
+    store.shards.claimOn(
+      shards,
+      { nowMs: (nowSec + 5) * 1000, owner, leaseMs: 5000, maxShell: 50, maxUrl: 0, expireLimitSec: 0 },
+      new Set(shards),
+    );
+  const a = await claim('A', [1, 2]);
+  assert.deepEqual(a.refused, [2], 'refused where another holds the lease');
+  assert.equal(a.entries.length, onShard(1), "only the held shard's tasks");
+  const b = await claim('B', [2]);
+  assert.deepEqual(b.refused, []);
+  assert.equal(b.entries.length, onShard(2), 'left to their holder, each claimed once');
+  // A lease that ran out and nobody took: refused too (the claimer holds nothing).
+  assert.deepEqual((await claim('C', [3])).refused, [3]);
+  // One shard: the claim asks no fence, so claim.lua reads no lease key.
+  const single = configWith(1, `shfence${n}`);
+  const s1 = await open(single);
+  try {
+    await redis.client.config('RESETSTAT');
+    await s1.shards.claimOn(
+      [0],
+      { nowMs: nowSec * 1000, owner: 'A', leaseMs: 5000, maxShell: 5, maxUrl: 0, expireLimitSec: 0 },
+      new Set([0]),
+    );
+    const stats = await redis.client.info('commandstats');
+    assert.match(stats, /cmdstat_(?:fcall|evalsha|eval):calls=1,/, 'one claim');
+    assert.match(
+      stats,
+      /cmdstat_get:calls=1,/,
+      "one GET, the poller role's (include/claim-left.lua): no lease read",
+    );
+  } finally {
+    await s1.close();
+  }
+});
+
+test('a shard without room in a claim is skipped while its last claim, under a second ago, left nothing due', async () => {
+  const nowSec = Math.floor((await store.serverTimeMs()) / 1000);
+  const claim = (atMs: number) =>
+    store.fires.claim({ nowMs: atMs, owner: 'A', leaseMs: 5000, maxShell: 1, maxUrl: 0, expireLimitSec: 0 });
+  const claims = async () =>
+    Number(/cmdstat_(?:fcall|evalsha):calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0);
+  // Room 1 over 6 shards: shard 0 has it, the 5 others a part of none.
+  const t0 = (nowSec + 10) * 1000;
+  await claim(t0);
+  await redis.client.config('RESETSTAT');
+  await claim(t0 + 100);
+  assert.equal(await claims(), 1, 'only the shard with the room: the 5 others were quiet');
+  // A timer due on the last shard, added since: its claim of t0 stands for it under a second.
+  let name = '';
+  for (let i = 0; name === '' || shardOf(store.tasks.newKid(name), K) !== K - 1; i++) name = `quiet${i}`;
+  await service.add({ type: 'timer', time: '1', command: 'true', name });
+  assert.equal((await claim(t0 + 900)).entries.length, 0, 'not claimed under a second on');
+  await redis.client.config('RESETSTAT');
+  const later = await claim(t0 + 1000);
+  assert.equal(later.entries.filter((e) => e.kind === 'fire').length, 1, 'a second on, it is claimed');
+  assert.equal(await claims(), K + 1, 'every shard, then the last one again with the room left');
+});
+
 test('task_max_num counts every shard', async () => {
   const small = configWith(K, `shmax${n}`, ['task_max_num = 5']);
   const s = await open(small);

@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
-import { report, Sink, startFleet } from './fleet.js';
+import { killInTurn, report, Sink, startFleet } from './fleet.js';
 
 interface Run {
   fire_id: string;
@@ -104,20 +104,7 @@ test('pause/resume, run now, overlap=skip and retries under kill -9 and a Redis 
   };
 
   // Kill -9 one daemon every 2 s once the last one is up again, and restart it; when each pid died.
-  let kills = 0;
-  const diedAt = new Map<number, number>();
-  const chaos = (async () => {
-    while (Date.now() < startMs + CHAOS_MS) {
-      const victim = daemons[kills % daemons.length] as TestDaemon;
-      diedAt.set(victim.pid, Date.now());
-      victim.kill('SIGKILL');
-      await victim.waitExit();
-      kills++;
-      await victim.start();
-      const until = Date.now() + 2000;
-      await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
-    }
-  })();
+  const chaos = killInTurn(daemons, startMs + CHAOS_MS, 2000);
 
   // Pause and resume p0..p4 twice, away from the Redis outage (t+11 s to t+15 s).
   const paused: [fromMs: number, toMs: number][] = [];
@@ -156,7 +143,8 @@ test('pause/resume, run now, overlap=skip and retries under kill -9 and a Redis 
   await at(14_500);
   await redis.launch();
   const outageToMs = Date.now();
-  await Promise.all([chaos, pauses, runs]);
+  const [{ kills, killedAt }] = await Promise.all([chaos, pauses, runs]);
+  const diedAt = new Map([...killedAt].map(([pid, ms]) => [Number(pid), ms]));
 
   // From a daemon's death to its lost run's retry, measured apart from the chaos (whose lost runs
   // come mostly with the Redis outage, kept for task_lost_after after a Redis restart): 3 timers

@@ -347,12 +347,13 @@ export async function begunByDead(
 }
 
 /**
- * SIGKILLs the daemons in turn, every 3 s, each restarted at once, until `untilMs`; the pids killed,
- * and when each was (unix ms).
+ * SIGKILLs the daemons in turn, every `everyMs` once the last one is up again, each restarted at
+ * once, until `untilMs`; the pids killed, and when each was (unix ms).
  */
 export async function killInTurn(
   daemons: TestDaemon[],
   untilMs: number,
+  everyMs = 3000,
 ): Promise<{ kills: number; dead: Set<string>; killedAt: Map<string, number> }> {
   let kills = 0;
   const dead = new Set<string>();
@@ -365,7 +366,7 @@ export async function killInTurn(
     await victim.waitExit();
     kills++;
     await victim.start();
-    const until = Date.now() + 3000;
+    const until = Date.now() + everyMs;
     await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
   }
   return { kills, dead, killedAt };

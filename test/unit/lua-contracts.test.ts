@@ -164,7 +164,9 @@ test('replies are checked: anything a script would not send is an internal error
   );
   assert.equal(fireScripts.CLAIM.decode([null, -1, 1, 1]).dueLeft, 'room');
   internal(() => fireScripts.CLAIM.decode([5, -1, 0, 1]));
+  assert.equal(fireScripts.CLAIM.decode([null, -1, 3, 0]).fenced, true, "refused by the shard's fence");
   internal(() => fireScripts.CLAIM.decode(['5', -1, 3, 1]));
+  internal(() => fireScripts.CLAIM.decode([null, -1, 3, 0, ['fire', '{}']]));
   internal(() =>
     fireScripts.CLAIM.decode(['5', -1, 0, 1, ['fire', JSON.stringify({ ...fire, kind: 'ftp' })]]),
   );

@@ -78,6 +78,13 @@ test('claim durations', async () => {
   assert.equal(value(text, 'ktimer_claim_duration_seconds_count'), 2);
 });
 
+test("claims refused by a shard's fence: 0 from the start, then counted", async () => {
+  const m = new Metrics(sources());
+  assert.equal(value(await m.scrape(), 'ktimer_shard_claims_refused_total'), 0);
+  m.shardClaimRefused();
+  assert.equal(value(await m.scrape(), 'ktimer_shard_claims_refused_total'), 1);
+});
+
 test('gauges read their sources at each scrape; process metrics come along', async () => {
   let up = true;
   let counts = { total: 12, paused: 2, withoutDaemon: 3 };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import calculateSlot from 'cluster-key-slot';
-import { perShardInOrder, shardKeyNames, shardOf } from '../../src/store/shards.js';
+import { perShard, shardKeyNames, shardOf } from '../../src/store/shards.js';
 
 const TAGGED = { pool: '{ktimer}:tasks:all', trun: '{ktimer}:tasks:second', lock: '{ktimer}:tasks:lock' };
 const PLAIN = { pool: 'ktimer:tasks:all', trun: 'ktimer:tasks:second', lock: 'ktimer:tasks:lock' };
@@ -50,9 +50,9 @@ test("a kid's shard is stable and spread over the shards", () => {
   for (const c of counts) assert.ok(c > 800 && c < 1200, `even: ${counts.join(' ')}`);
 });
 
-test('perShardInOrder: each shard its part (sent in shard order, at once), the replies back in the order of the items', async () => {
+test('perShard: each shard its part (sent in shard order, at once), the replies back in the order of the items', async () => {
   const calls: string[] = [];
-  const out = await perShardInOrder(
+  const out = await perShard(
     ['a1', 'b0', 'c1', 'd0'],
     (s) => Number(s[1]),
     async (shard, part) => {

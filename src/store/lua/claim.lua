@@ -32,6 +32,7 @@
 -- KEYS[15] poller role prefix (prefix + labels -> the poller's owner id, expiring)
 -- KEYS[16] unread prefix (prefix + owner: hash fire id -> the claim that began it, expiring): the
 --          fires a claim began, until the daemon says it read that claim's reply
+-- KEYS[17] shardLease string: the shard's lease holder (include/claim-fence.lua)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
@@ -62,11 +63,13 @@
 -- ARGV claim_seq          this claim's number, counted by its daemon from 1,
 -- ARGV acked_seq          and the last one whose reply it read: fires begun by a claim after that
 --                         one are in this reply again (include/claim-lease.lua redeliver)
+-- ARGV fenced             flag: claim as the shard's holder, refused unless owner holds KEYS[17]
 -- Returns { next_score, next_lease_ms, due_left, poller, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
 --   due_left       0: nothing due is left; 1: what is due waits for room; 2: this claim stopped
---                  at its budget with room left (claim again at once)
+--                  at its budget with room left (claim again at once); 3: refused, the
+--                  caller does not hold the shard's lease (include/claim-fence.lua)
 --   poller         1: this daemon is its label set's poller (claim at the next due time); 0: another
 --                  daemon is, or this one waits for room (claim at the next whole second)
 -- and each entry is a flat array:
@@ -102,8 +105,10 @@
 --#include include/claim-due.lua
 --#include include/claim-left.lua
 --#include include/claim-state.lua
+--#include include/claim-fence.lua
 
 local a = ARGS.claim()
+if fenced_out(a.fenced, KEYS[17], a.owner) then return fenced_reply() end
 local c = claim_state(a, KEYS)
 local now_int = c.now_int
 
