@@ -93,7 +93,7 @@ function accessor(script: Script<never, unknown>): string {
   if (Object.keys(each).length === 0) return `${head} return { ${fields} } end`;
   const n = Object.keys(fixed).length;
   return [
-    `${head}`,
+    head,
     `  local a = { ${fields}${fields === '' ? '' : ', '}each = {} }`,
     `  for at = ${n}, #ARGV - 1, ${Object.keys(each).length} do`,
     `    a.each[#a.each + 1] = { ${fieldsOf(each, (i) => `at + ${i}`)} }`,
