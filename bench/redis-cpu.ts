@@ -3,6 +3,9 @@
 // processed by 1 and by 3 workers calling the same sink, each on a Redis of its own. Redis CPU
 // (INFO cpu: user + sys of the server) and its script/command calls (INFO commandstats) are read
 // before the first due time and after the last call arrived, and divided by the calls made.
+// Both keep the same record of a run: ktimer its history row, runs-stream entry, last run and the
+// URL's response body as the run's output; BullMQ its completed job (keepCompleted) with the
+// processor's result, the body the sink answered (fetchSink), and its events-stream entry.
 // Run alone: node --import tsx bench/redis-cpu.ts [rate] [seconds] [--scripts | --ktimer]
 // [--breakdown]
 // --idle: 1 and 3 daemons with nothing due for SECONDS: what an idle fleet costs Redis a second
@@ -17,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { readLua } from '../src/store/script.js';
-import { Bull, callSink } from './lib/bull.js';
+import { Bull, fetchSink } from './lib/bull.js';
 import { counters, type RedisCounters } from './lib/redis-work.js';
 import { fmt, machine, printSection, ratio, type Section } from './lib/report.js';
 import {
@@ -175,7 +178,8 @@ async function bullRun(redis: RedisServer, sink: Sink, workers: number): Promise
     { keepCompleted: true },
   );
   sink.reset();
-  for (const q of queues) q.work((data) => callSink(`${sink.url('/b')}?kid=${data.kid as string}`), 100);
+  // The sink's body as the job's result: kept with the completed job, as ktimer keeps it as output.
+  for (const q of queues) q.work((data) => fetchSink(`${sink.url('/b')}?kid=${data.kid as string}`), 100);
   await until(due[0] ?? 0);
   const before = await counters(redis);
   await sink.waitFor(COUNT, LEAD_MS + SECONDS * 1000 + 60_000);

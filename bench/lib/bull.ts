@@ -18,6 +18,22 @@ export function callSink(url: string): Promise<void> {
 }
 
 /**
+ * Calls the sink and resolves with the body it answered ('' on an error): a processor returning
+ * it keeps it as the job's result, as ktimer keeps a URL run's response body as its output.
+ */
+export function fetchSink(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      })
+      .on('error', () => resolve(''));
+  });
+}
+
+/**
  * What a BullMQ job that runs a shell command does, as ktimer does for a shell task: start
  * `/bin/bash -c` in its own process group, keep the tail of its output, and return the exit
  * code with it (a job's result).

@@ -378,6 +378,18 @@ test('finish records only the runs whose lease its owner holds, and each only on
   assert.equal(await redis.client.xlen(keys.runs), 1);
 });
 
+test('a run twice in one finish is recorded once; the batch leaves the fires and the leases', async () => {
+  for (const kid of ['k1', 'k2']) await tasks.add(kid, task(), 100);
+  const claimed = firesOf(await claim({ owner: 'A' }));
+  await begin(T0, 'A', 60_000, claimed);
+  const [k1, k2] = claimed as [Fire, Fire];
+  const runs = [runOf(k1), runOf(k2), runOf(k1)];
+  assert.deepEqual(recorded(await fires('A').finish({ owner: 'A', nowMs: T0, runs })), [true, true, false]);
+  assert.equal(await redis.client.llen(`${keys.history}k1`), 1);
+  assert.equal(await redis.client.xlen(keys.runs), 2);
+  assert.deepEqual([await redis.client.hlen(keys.fires), await redis.client.zcard(keys.leases)], [0, 0]);
+});
+
 test('concurrent claims by many owners hand each fire out once', async () => {
   for (let i = 0; i < 500; i++) await tasks.add(`k${i}`, task({ run_nexttime: (T0 - i) / 1000 }), 1000);
   const owners = ['A', 'B', 'C', 'D'];

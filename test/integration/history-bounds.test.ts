@@ -89,6 +89,15 @@ test('stdout and stderr are kept apart from the record: output reads both, histo
   assert.deepEqual(await outputs(), { ids: ['t:1'], bytes: 16, counted: 16 });
 });
 
+test("an output found under a run's fire id (a kid used again) is replaced, its bytes counted once", async () => {
+  const { keys, fireRounds, outputs } = setup();
+  await redis.client.set(`${keys.output}t:1`, 'stale output');
+  await redis.client.set(keys.outputBytes, 12);
+  await fireRounds(['t'], 1);
+  assert.equal(await redis.client.get(`${keys.output}t:1`), 'out t:1\nerr t:1\n');
+  assert.deepEqual(await outputs(), { ids: ['t:1'], bytes: 16, counted: 16 });
+});
+
 test('a listing shows the last 4 KiB of stdout then stderr; output reads them whole', async () => {
   const { history, fireRounds } = setup();
   const stdout = `${'a'.repeat(5000)}\n`;

@@ -65,10 +65,23 @@ local retries = {
   running_key = KEYS[5], ended = ended, placement = p, now_ms = now_ms,
 }
 
-local out, last_id = {}, nil
+-- The fires put on record leave the fires hash and the leases together at the end, 500 to a
+-- command (two commands a batch, not two a run); a fire id twice in one batch is recorded once.
+local function forget(ids)
+  for i = 1, #ids, 500 do
+    local last = math.min(i + 499, #ids)
+    redis.call('HDEL', KEYS[2], unpack(ids, i, last))
+    redis.call('ZREM', KEYS[1], unpack(ids, i, last))
+  end
+end
+
+local out, last_id, recorded, seen = {}, nil, {}, {}
 for _, run in ipairs(a.each) do
   local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], run.fire_id) or '')
-  if ok and type(fire) == 'table' and fire.owner == a.owner and fire.token == run.token then
+  if ok and type(fire) == 'table' and fire.owner == a.owner and fire.token == run.token
+    and not seen[run.fire_id] then
+    seen[run.fire_id] = true
+    recorded[#recorded + 1] = run.fire_id
     run.owner = a.owner
     local wait_ms = run.result == OUTCOME.failed and run.retryable and fire.retry_delay and retry_wait_of(fire)
     run.retry_ms = retry_ms_of(retries, fire, run.finished_ms, wait_ms or nil)
@@ -76,14 +89,13 @@ for _, run in ipairs(a.each) do
     local streak, id = record_run(history, rec)
     last_id = id or last_id
     keep_ended_name(ended, fire.name, fire.kid)
-    redis.call('HDEL', KEYS[2], run.fire_id)
-    redis.call('ZREM', KEYS[1], run.fire_id)
     if run.retry_ms then hand_out_retry(retries, fire, run.retry_ms) else release(overlap, fire.kid, run.fire_id) end
     out[#out + 1] = { 1, streak, record_row(rec) }
   else
     out[#out + 1] = { 0, 0, false }
   end
 end
+forget(recorded)
 trim_runs(history, last_id)
 placed_done(p)
 return out

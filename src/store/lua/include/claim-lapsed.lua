@@ -103,7 +103,7 @@ end
 -- Leases that ran out, then the pending runs of `sets`, the label sets this daemon may run.
 local function take_lapsed(c, sets)
   local limit = c.room.shell + c.room.url + 100
-  for _, fire_id in ipairs(redis.call('ZRANGEBYSCORE', c.keys.leases, '-inf', c.now_int, 'LIMIT', 0, limit)) do
+  for _, fire_id in ipairs(redis.call('ZRANGEBYSCORE', c.keys.leases, '-inf', c.now_int, 'LIMIT', '0', limit)) do
     local ok, fire = pcall(cjson.decode, redis.call('HGET', c.keys.fires, fire_id) or '')
     local set = ok and label_set_of(fire) or ''
     if not runnable(ok, fire) then

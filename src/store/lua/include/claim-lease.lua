@@ -68,7 +68,8 @@ end
 -- output by name.
 local function remove_task(c, kid, task)
   -- task_done forgets the schedule's entry; one with labels is in its label set's schedule.
-  unschedule_from(c.place, label_set_of(task), kid)
+  local set = label_set_of(task)
+  if set ~= '' then unschedule_from(c.place, set, kid) end
   task_done(c.ended, c.keys, kid, task)
 end
 

@@ -26,9 +26,10 @@ end
 local function what_is_left(c, sources, skipped)
   local out = c.out
   out[3] = due_left(c, sources, c.room.shell + c.room.url > 0 and skipped <= c.max_skip)
-  local head = redis.call('ZRANGE', c.keys.schedule, 0, 0, 'WITHSCORES')
+  -- '0' as a string: a Lua number is formatted (%.17g) at every call.
+  local head = redis.call('ZRANGE', c.keys.schedule, '0', '0', 'WITHSCORES')
   if head[2] then out[1] = head[2] end
-  local lease_head = redis.call('ZRANGE', c.keys.leases, 0, 0, 'WITHSCORES')
+  local lease_head = redis.call('ZRANGE', c.keys.leases, '0', '0', 'WITHSCORES')
   if lease_head[2] then out[2] = tonumber(lease_head[2]) end
   next_placed(c, out)
   if out[2] >= 0 and out[2] <= c.now_int and out[3] == 0 then out[3] = 1 end

@@ -62,6 +62,23 @@ local function fire_id_of_row(raw)
   return raw and string.match(raw, '^%["([^"]+)"')
 end
 
+-- The fleet's count of output bytes. A script's changes to it are added up (count_output) and sent
+-- in one INCRBY when the count is next wanted (drop_oldest_outputs, at the end of trim_runs, which
+-- every script that puts runs on record calls), whose reply is the count; else it is read once.
+local function output_bytes(h)
+  if h.output_delta then
+    h.output_bytes = redis.call('INCRBY', h.output_bytes_key, h.output_delta)
+    h.output_delta = nil
+  elseif h.output_bytes == nil then
+    h.output_bytes = tonumber(redis.call('GET', h.output_bytes_key)) or 0
+  end
+  return h.output_bytes
+end
+
+local function count_output(h, bytes)
+  h.output_delta = (h.output_delta or 0) + bytes
+end
+
 -- The output of `fire_id` leaves (when kept), and the fleet's count of output bytes with it.
 local function drop_output(h, fire_id)
   if not fire_id then return end
@@ -69,7 +86,7 @@ local function drop_output(h, fire_id)
   local n = redis.call('STRLEN', key)
   if n > 0 then
     redis.call('DEL', key)
-    redis.call('DECRBY', h.output_bytes_key, n)
+    count_output(h, -n)
   end
 end
 
@@ -83,9 +100,10 @@ end
 local function keep_output(h, rec)
   local bytes = #rec.stdout + #rec.stderr
   if bytes == 0 or not keeps_output(h) then return end
-  drop_output(h, rec.fire_id)
-  redis.call('SET', h.output_prefix .. rec.fire_id, rec.stdout .. rec.stderr)
-  redis.call('INCRBY', h.output_bytes_key, bytes)
+  -- An output kept before under this fire id (a run again: rare) is replaced, its bytes counted
+  -- off: SET's GET says it in the one command (STRLEN before SET was a second, at every run).
+  local was = redis.call('SET', h.output_prefix .. rec.fire_id, rec.stdout .. rec.stderr, 'GET')
+  count_output(h, was and bytes - #was or bytes)
   rec.output = { #rec.stdout, #rec.stderr }
 end
 
@@ -94,13 +112,15 @@ end
 local function keep_in_history(h, rec)
   local key = h.prefix .. rec.kid
   -- Nothing past per_task (most lists, until a task has run that often): nothing to cut.
-  if redis.call('LPUSH', key, record_row(rec)) > h.per_task then
+  local n = redis.call('LPUSH', key, record_row(rec))
+  if n > h.per_task then
     for _, raw in ipairs(redis.call('LRANGE', key, h.per_task, h.per_task + 3)) do
       drop_output(h, fire_id_of_row(raw))
     end
     redis.call('LTRIM', key, 0, h.per_task - 1)
   end
-  for _ = 1, 4 do
+  -- A list of one holds only this row, on record now: none is past the age (a timer's history).
+  for _ = 1, n > 1 and 4 or 0 do
     local raw = redis.call('LINDEX', key, -1)
     local finished = finished_of(raw)
     if not finished or finished * 1000 >= h.now_ms - h.max_age_ms then break end
@@ -192,19 +212,19 @@ end
 -- whose output it has not dropped yet; at most 200 runs a script. A walk that reaches the newest
 -- run with the count still over has dropped every output the stream knows of: the count restarts.
 local function drop_oldest_outputs(h)
-  local over = function() return (tonumber(redis.call('GET', h.output_bytes_key)) or 0) > h.max_output end
   for _ = 1, 10 do
-    if not over() then return end
+    if output_bytes(h) <= h.max_output then return end
     local from = redis.call('GET', h.output_swept_key)
     local entries = redis.call('XRANGE', h.runs_key, from and ('(' .. from) or '-', '+', 'COUNT', 20)
     if #entries == 0 then
       redis.call('DEL', h.output_bytes_key)
+      h.output_bytes, h.output_delta = 0, nil
       return
     end
     for _, entry in ipairs(entries) do
       drop_output(h, fire_id_of_entry(entry))
       redis.call('SET', h.output_swept_key, entry[1])
-      if not over() then return end
+      if output_bytes(h) <= h.max_output then return end
     end
   end
 end
