@@ -218,7 +218,7 @@ export const COMMAND_HELP: Record<string, { examples: string[]; notes?: string[]
       'then N to add, N to change, N to remove, N unchanged. The same file again changes nothing.',
       'A bad task (exit 2) or another apply of the group under way (exit 1): nothing changes.',
       "--prune removes the group's tasks the file leaves out, never another group's. docs/apply.md.",
-      'It yields to firing: batches of about 1 ms of Redis each, and the command runs 10 nicer than a daemon.',
+      'It yields to firing: batches of about 2 ms of Redis each, and the command runs 10 nicer than a daemon.',
     ],
   },
   export: {

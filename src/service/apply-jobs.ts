@@ -21,11 +21,12 @@ import type { TaskChange, TaskServiceDeps } from './task-service.js';
 
 /**
  * Each batch is one script, sized by how long the batches before it took (batch-pacer.ts) to hold
- * Redis about a millisecond: a daemon's claim queued behind it stays on time. Batches of a fixed
+ * Redis about 2 ms: a daemon's claim queued behind it stays on time (1 ms cost the first apply
+ * 15% of its speed for no lateness measured better; section 9). Batches of a fixed
  * 200 tasks (~7 ms each, two queued, and the change log's ~5 ms calls beside them) put a
  * daemon's lateness p99 at 2-3x its own during a 10,000-task apply (bench/RESULTS.md section 9).
  */
-export const APPLY_PACE: PacerOptions = { targetMs: 1, first: 50, min: 10, max: 500 };
+export const APPLY_PACE: PacerOptions = { targetMs: 2, first: 100, min: 10, max: 500 };
 /** Batches sent at once: Redis runs one while the next is made and sent, and the one before told. */
 const BATCHES_IN_FLIGHT = 2;
 /** The group's lock lasts this long after each batch: a crashed apply holds it no longer. */
