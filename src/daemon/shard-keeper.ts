@@ -15,7 +15,7 @@ import type { ClaimReply, ClaimRequest, ShardLeases } from '../store/open-store.
 
 /** How long a shard's lease lasts unless renewed: a dead daemon's shards wait this long at most. */
 export const SHARD_LEASE_MS = 5000;
-/** How often the leases are looked at (before a claim, when this long has passed). */
+/** How often the leases are looked at (after a claim, when this long has passed). */
 export const SHARD_TICK_MS = 1000;
 
 export interface ShardKeeperDeps {
@@ -38,6 +38,8 @@ export class ShardKeeper {
   private lastTickMs = -Infinity;
   /** Look at the leases before the next claim: none yet, or the last look failed. */
   private mustLook = true;
+  /** The look started after a claim, under way while its fires are handed out. */
+  private looking: Promise<void> | null = null;
 
   constructor(private readonly deps: ShardKeeperDeps) {}
 
@@ -55,16 +57,23 @@ export class ShardKeeper {
    * The scheduler's claim: on the shards it may claim, those it holds fenced by their lease (a
    * shard whose fence refused is dropped at once); then the leases looked at, when due. The look
    * comes after the claim, so a claim after a pause goes out as the daemon stood and its fence,
-   * not a look just made, keeps it off shards lost meanwhile. The first claim, and one after a
-   * look that failed, look first (a failure then is the claim's, the reply in hand never lost).
+   * not a look just made, keeps it off shards lost meanwhile. The look is not awaited: the
+   * claim's fires are handed out while it runs, and the next claim waits for it. The first claim,
+   * and one after a look that failed, look first (a failure then is the claim's, the reply in hand
+   * never lost).
    */
   async claim(req: Omit<ClaimRequest, 'history'>): Promise<ClaimReply> {
+    await this.looking;
     if (this.mustLook) await this.tick();
     const reply = await this.deps.shards.claimOn(this.claimable(), req, new Set(this.mine));
     for (const s of reply.refused) if (this.mine.delete(s)) this.deps.onChange?.('refused', s);
     if (this.deps.nowMs() - this.lastTickMs >= SHARD_TICK_MS) {
       // A look that fails leaves mustLook set: it is made again, and fails, before the next claim.
-      await this.tick().catch(() => undefined);
+      this.looking = this.tick()
+        .catch(() => undefined)
+        .finally(() => {
+          this.looking = null;
+        });
     }
     return reply;
   }
@@ -92,6 +101,8 @@ export class ShardKeeper {
 
   /** Lets go of every lease (a daemon that stops): others take its shards at their next tick. */
   async leave(): Promise<void> {
+    // A look under way could take a lease after this lets them go.
+    await this.looking;
     await Promise.all([...this.mine].map((s) => this.set(s, false)));
     this.mine.clear();
   }

@@ -12,6 +12,7 @@ import type { TaskService } from '../../src/service/task-service.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { storeKeys } from '../../src/store/keys.js';
 import { shardKeyNames, shardOf } from '../../src/store/shards.js';
+import { SHARD_TICK_MS, ShardKeeper } from '../../src/daemon/shard-keeper.js';
 import { writeTestConfig } from '../helpers/cli.js';
 import { claimBeginFinish, endingOf } from '../helpers/stores.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
@@ -276,6 +277,45 @@ test('the shard lease fences a claim: a shard held by another is refused, its ta
   } finally {
     await s1.close();
   }
+});
+
+test("the keeper's look at the leases runs while a claim's fires are handed out: the next claim waits for it, not this one", async () => {
+  let clock = (await store.serverTimeMs()) + 10_000;
+  let live: Promise<number> = Promise.resolve(1);
+  const keeper = new ShardKeeper({
+    shards: store.shards,
+    owner: 'A',
+    labels: [],
+    liveDaemons: () => live,
+    nowMs: () => clock,
+  });
+  const req = () => ({ nowMs: clock, owner: 'A', leaseMs: 5000, maxShell: 5, maxUrl: 0, expireLimitSec: 0 });
+  await keeper.claim(req());
+  assert.deepEqual(
+    keeper.held(),
+    [0, 1, 2, 3, 4, 5],
+    'the first claim looked first: every shard, one daemon alive',
+  );
+  // The next look hangs on the fleet's count until `open`.
+  let open = () => {};
+  live = new Promise((resolve) => (open = () => resolve(1)));
+  const within = (p: Promise<unknown>, ms: number) =>
+    Promise.race([
+      p.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+    ]);
+  clock += SHARD_TICK_MS;
+  assert.equal(
+    await within(keeper.claim(req()), 2000),
+    true,
+    "a claim's reply is not held by the look it starts",
+  );
+  clock += 10;
+  const next = keeper.claim(req());
+  assert.equal(await within(next, 200), false, 'the next claim waits for that look');
+  open();
+  assert.equal(await within(next, 2000), true);
+  await keeper.leave();
 });
 
 test('a shard without room in a claim is skipped while its last claim, under a second ago, left nothing due', async () => {
