@@ -91,3 +91,19 @@ test('no include keeps per-call state in its top level (a Functions library keep
     }
   }
 });
+
+test('every script that puts runs on record calls trim_runs: the output count it changed is sent there', () => {
+  // run-record.lua adds a script's output byte changes up and sends them in one INCRBY inside
+  // trim_runs (drop_oldest_outputs): a script recording runs without it would lose them.
+  const recording = scriptDefinitions().filter((def) =>
+    /^local function record_run\b/m.test(readLua(`${def.name}.lua`)),
+  );
+  assert.ok(recording.length >= 3, recording.map((d) => d.name).join(' '));
+  for (const def of recording) {
+    const calls = readLua(`${def.name}.lua`)
+      .split('\n')
+      .filter((l) => !/^\s*--/.test(l) && !/^local function trim_runs\b/.test(l))
+      .filter((l) => /(?<![\w.])trim_runs\(/.test(l));
+    assert.ok(calls.length > 0, `${def.name}.lua records runs and never calls trim_runs`);
+  }
+});
