@@ -3,7 +3,7 @@
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import { isMisfire, type Misfire } from '../tasks/task.js';
 import { decodeFire, type Fire } from './fire-record.js';
-import { POLLER_MS } from '../runs/fire.js';
+import { DUE_LEFT, type DueLeft, POLLER_MS } from '../runs/fire.js';
 import type { RunEnding } from '../runs/record.js';
 import { decodeRunRecord, type RunRecord } from './run-record.js';
 import { NONE, type Script, unexpectedReply } from './script.js';
@@ -137,8 +137,9 @@ export const historyArgs = (h: HistoryRules) => ({
 /** The keys of the output budget (include/run-record.lua), after each history script's own. */
 export const OUTPUT_KEYS = ['outputBytes', 'outputSwept'] as const;
 
-/** claim.lua's due_left when the shard's fence refused the claim (include/claim-fence.lua). */
-const FENCED = 3;
+/** claim.lua's due_left codes (DUE_LEFT's index; the Lua writes them by name, generated). */
+const dueLeftOf = (code: unknown): DueLeft | undefined =>
+  typeof code === 'number' ? DUE_LEFT[code] : undefined;
 
 const CLAIM_ARGV = {
   fixed: {
@@ -208,21 +209,23 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
   }),
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
-    const [score, leaseMs, left, poller] = reply as unknown[];
+    const [score, leaseMs, code, poller] = reply as unknown[];
     const scoreMs = typeof score === 'string' ? Number(score) * 1000 : null;
-    if (left === FENCED && score === null && poller === 0 && reply.length === 4)
+    const left = dueLeftOf(code);
+    if (left === 'fenced' && score === null && poller === 0 && reply.length === 4)
       return { nextDueMs: null, dueLeft: null, poller: false, entries: [], fenced: true };
     if (
       (score !== null && !Number.isFinite(scoreMs)) ||
       typeof leaseMs !== 'number' ||
-      ![0, 1, 2].includes(left as number) ||
+      left === undefined ||
+      left === 'fenced' ||
       (poller !== 0 && poller !== 1)
     )
       throw unexpectedReply('claim', reply);
     const due = [scoreMs, leaseMs < 0 ? null : leaseMs].filter((v): v is number => v !== null);
     return {
       nextDueMs: due.length === 0 ? null : Math.min(...due),
-      dueLeft: left === 2 ? 'more' : left === 1 ? 'room' : null,
+      dueLeft: left === 'none' ? null : left,
       poller: poller === 1,
       entries: (reply.slice(4) as unknown[]).map(claimEntry),
     };

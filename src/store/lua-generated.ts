@@ -4,7 +4,7 @@
 // rules with a Lua twin: units, kinds, ids, the grid, the retry wait) and every script's ARGV, read by the names its definition fills
 // (ARGS.<script>()).
 // test/unit/lua-contracts.test.ts fails when the file differs from what this makes.
-import { FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.js';
+import { DUE_LEFT, FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.js';
 import { GRID_LUA } from '../runs/grid.js';
 import { IDS_LUA } from '../runs/ids.js';
 import { KINDS_LUA, URL_PREFIXES } from '../runs/kinds.js';
@@ -50,6 +50,8 @@ function constants(): string {
 local FIRE_STATE = ${names(FIRE_STATES)}
 local OUTCOME = ${names(RUN_OUTCOMES)}
 local TRIGGER = ${names(RUN_TRIGGERS)}
+-- What a claim says is still due, by code (fire.ts DUE_LEFT: its reply's third field).
+local DUE_LEFT = ${codes(DUE_LEFT)}
 -- Most runs a late task fires to catch up, misfire all (fire.ts).
 local MAX_CATCH_UP = ${MAX_CATCH_UP}
 -- A command starting with one of these, in any case, is a URL (kinds.ts).

@@ -67,9 +67,10 @@
 -- Returns { next_score, next_lease_ms, due_left, poller, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
---   due_left       0: nothing due is left; 1: what is due waits for room; 2: this claim stopped
---                  at its budget with room left (claim again at once); 3: refused, the
---                  caller does not hold the shard's lease (include/claim-fence.lua)
+--   due_left       DUE_LEFT's code (src/runs/fire.ts): none, nothing due is left; room, what is
+--                  due waits for room; more, this claim stopped at its budget with room left
+--                  (claim again at once); fenced, refused: the caller does not hold the shard's
+--                  lease (include/claim-fence.lua)
 --   poller         1: this daemon is its label set's poller (claim at the next due time); 0: another
 --                  daemon is, or this one waits for room (claim at the next whole second)
 -- and each entry is a flat array:

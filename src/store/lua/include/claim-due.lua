@@ -164,24 +164,24 @@ local function claim_due(c, sources)
   return skipped
 end
 
--- What is still due in the sources: 2 when tasks beyond those passed over are (the budget ran
--- out with room left: claim again at once), 1 when only tasks waiting for room are, else 0. A
--- source read to its end holds none but those it passed over.
+-- What is still due in the sources (DUE_LEFT): more when tasks beyond those passed over are (the
+-- budget ran out with room left: claim again at once), room when only tasks waiting for room are,
+-- else none. A source read to its end holds none but those it passed over.
 local function due_left(c, sources, room_left)
-  local left = 0
+  local left = DUE_LEFT.none
   for _, s in ipairs(sources) do
     if not s.done then
       if room_left and #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', s.skipped, 1) > 0 then
-        return 2
+        return DUE_LEFT.more
       end
       if #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', 0, 1) > 0 then
-        -- Nothing beyond what was passed over is looked for without room: 1 is the answer.
-        if not room_left then return 1 end
-        left = 1
+        -- Nothing beyond what was passed over is looked for without room: room is the answer.
+        if not room_left then return DUE_LEFT.room end
+        left = DUE_LEFT.room
       end
     elseif s.skipped > 0 then
-      if not room_left then return 1 end
-      left = 1
+      if not room_left then return DUE_LEFT.room end
+      left = DUE_LEFT.room
     end
   end
   return left

@@ -32,7 +32,7 @@ local function what_is_left(c, sources, skipped)
   local lease_head = redis.call('ZRANGE', c.keys.leases, '0', '0', 'WITHSCORES')
   if lease_head[2] then out[2] = tonumber(lease_head[2]) end
   next_placed(c, out)
-  if out[2] >= 0 and out[2] <= c.now_int and out[3] == 0 then out[3] = 1 end
+  if out[2] >= 0 and out[2] <= c.now_int and out[3] == DUE_LEFT.none then out[3] = DUE_LEFT.room end
   return out
 end
 
@@ -40,7 +40,7 @@ end
 -- poll_ms from its last claim; given up while what is due waits for room (claim.lua's top).
 local function who_polls(c, out, poller_key, poll_ms)
   local poller = redis.call('GET', poller_key)
-  if out[3] == 1 then
+  if out[3] == DUE_LEFT.room then
     if poller == c.owner then redis.call('DEL', poller_key) end
   elseif not poller or poller == c.owner then
     redis.call('SET', poller_key, c.owner, 'PXAT', c.now_int + poll_ms)

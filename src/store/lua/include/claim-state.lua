@@ -24,7 +24,7 @@ local function claim_state(a, K)
     -- Where a task or a run waits for a daemon that may run it, and what this daemon holds.
     place = placement_of(K[14], K[2], K[3]), held = {},
     -- The reply; leases handed out (each gets its own token); a task moved on to a time still due.
-    out = { false, -1, 0, 0 }, seq = 0, catching_up = false,
+    out = { false, -1, DUE_LEFT.none, 0 }, seq = 0, catching_up = false,
   }
   c.overlap = { running_key = K[8], queued_key = K[9], fires_key = K[4], placement = c.place, now_ms = now_int }
   -- A lost run's retry (include/retry.lua), decided as finish.lua decides a failed one's, and placed
