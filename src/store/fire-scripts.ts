@@ -144,6 +144,7 @@ const dueLeftOf = (code: unknown): DueLeft | undefined =>
 const CLAIM_ARGV = {
   fixed: {
     now_ms: 'number',
+    now_sec: 'score',
     owner: 'string',
     labels: 'string',
     lease_ms: 'number',
@@ -189,6 +190,9 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
     fixed: {
       // With its fraction: a score written with sub-ms precision is due exactly when it says.
       now_ms: req.nowMs,
+      // The same double as the script's now_ms / 1000, as text: Redis reads it back exactly (the
+      // shortest form that does), where a Lua number would be formatted at each call.
+      now_sec: String(req.nowMs / 1000),
       owner: req.owner,
       labels: (req.labels ?? []).join(','),
       lease_ms: req.leaseMs,

@@ -10,7 +10,10 @@ local function claim_state(a, K)
       pool = K[1], schedule = K[2], leases = K[3], fires = K[4], names = K[7], retrying = K[10],
       unread = K[16] .. a.owner,
     },
-    now_ms = a.now_ms, now = a.now_ms / 1000, now_int = now_int, owner = a.owner, lease_ms = a.lease_ms,
+    -- now in the schedule's unit (seconds), and in whole ms, as text: handed to commands as they
+    -- are (Redis would format a Lua number with %.17g at each call).
+    now_ms = a.now_ms, now = a.now_ms / 1000, now_sec = a.now_sec, now_int = now_int,
+    now_text = string.format('%d', now_int), owner = a.owner, lease_ms = a.lease_ms,
     begin_keep_ms = a.begin_keep_ms, claim_seq = a.claim_seq, acked_seq = a.acked_seq,
     room = { shell = a.max_shell, url = a.max_url }, expire_limit_sec = a.expire_limit_sec,
     max_skip = a.max_skip, low_water = a.cron_low_water, lost_after_ms = a.lost_after_ms,
