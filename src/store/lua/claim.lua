@@ -132,7 +132,8 @@ redeliver(c)
 take_lapsed(c, sets)
 -- 2 and 3. Due tasks, each by its plan.
 local skipped = claim_due(c, sources)
-trim_runs(c.history, c.last_id)
+-- A run put on record made c.history (include/claim-state.lua): trimmed once, here.
+if rawget(c, 'history') then trim_runs(c.history, c.last_id) end
 placed_done(c.place)
 keep_unread(c)
 

@@ -54,10 +54,10 @@ local function claim_or_pass(c, s, kid, score)
   elseif task.type == 'timer' and overdue then
     remove_task(c, kid, task)
     c.out[#c.out + 1] = { 'expired', kid, raw }
-  elseif c.room[kind_of(task.command)] > 0 then
-    claim_task(c, kid, score, task, raw)
   else
-    return false
+    kind = kind_of(task.command)
+    if c.room[kind] <= 0 then return false end
+    claim_task(c, kid, score, task, raw, kind)
   end
   return true
 end
