@@ -107,8 +107,8 @@ function accessor(script: Script<never, unknown>): string {
 
 const ARGV_READER = `-- Each script's ARGV by the names its definition fills (src/store/*-scripts.ts): ARGS.NAME(),
 -- each argument as the Lua value of its kind (store/script.ts ArgKind): a number, '' as none where
--- it may be, a flag true or nil; the arguments repeated after the fixed ones (a batch) as a.each,
--- one table per item.
+-- it may be, a flag true or nil, a score or a setting as its text; the arguments repeated after
+-- the fixed ones (a batch) as a.each, one table per item.
 local ARGS = {}`;
 
 /** The include's text. */

@@ -15,7 +15,7 @@ local function restart_grace(c)
     local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
     local t = redis.call('TIME')
     local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-    c.grace_until_ms = up and (server_ms - up * 1000 + c.lost_after_ms) or 0
+    c.grace_until_ms = up and (server_ms - up * 1000 + tonumber(c.a.lost_after_ms)) or 0
   end
   return c.grace_until_ms
 end

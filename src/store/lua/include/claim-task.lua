@@ -23,7 +23,7 @@ local function move_on(c, kid, task, next_ms, done, parked)
   local json = cjson.encode(task)
   redis.call('HSET', c.keys.pool, kid, json)
   schedule_in(c.place, label_set_of(task), task.run_nexttime, kid)
-  if parked or (task.type == 'cron' and carried < c.low_water) then
+  if parked or (task.type == 'cron' and carried < tonumber(c.a.cron_low_water)) then
     c.out[#c.out + 1] = { 'refill', kid, json }
   end
 end
