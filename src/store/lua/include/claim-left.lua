@@ -19,10 +19,6 @@ local function next_placed(c, out)
   end
 end
 
--- The reply: the earliest schedule score (exact, as stored) and lease deadline. Due tasks beyond
--- those passed over (`skipped` by claim_due), with room and allowance left, mean the budget ran
--- out: go on at once. Anything else still due (passed over, or a lease that ran out) waits for
--- room.
 -- The leases' earliest deadline now: the one read before anything lapsed (c.lease_head, take_lapsed)
 -- or the earliest this claim gave, when no other write touched the leases; else read again.
 local function lease_head_of(c)
@@ -35,6 +31,10 @@ local function lease_head_of(c)
   return head[2] and tonumber(head[2]) or -1
 end
 
+-- The reply: the earliest schedule score (exact, as stored) and lease deadline. Due tasks beyond
+-- those passed over (`skipped` by claim_due), with room and allowance left, mean the budget ran
+-- out: go on at once. Anything else still due (passed over, or a lease that ran out) waits for
+-- room.
 local function what_is_left(c, sources, skipped)
   local out = c.out
   out[3] = due_left(c, sources, c.room.shell + c.room.url > 0 and skipped <= c.max_skip)
