@@ -59,7 +59,12 @@ local URL_PREFIXES = ${list(URL_PREFIXES)}
 local RECORD_FIELDS = ${list(RECORD_FIELDS)}
 local FINISHED_IN_ROW = '^%[${'[^,]*,'.repeat(RECORD_FIELDS.indexOf('finished'))}([^,%]]*)'
 -- A row's type and kind as their codes (record.ts ROW_CODES).
-local ROW_CODES = { type = ${codes(ROW_CODES.type)}, kind = ${codes(ROW_CODES.kind)} }`;
+local ROW_CODES = { type = ${codes(ROW_CODES.type)}, kind = ${codes(ROW_CODES.kind)} }
+-- A row of RECORD_FIELDS, each \`null\` (cjson.null), made at its full size at once (a table grown
+-- a field at a time is resized five times on the way).
+local function null_row(null)
+  return { ${RECORD_FIELDS.map(() => 'null').join(', ')} }
+end`;
 }
 
 /** Argument `at` (a Lua expression for its ARGV index) as the Lua value of its kind (ArgKind). */

@@ -25,21 +25,21 @@ local function run_record(fire, e)
   }
 end
 
--- A record as a history row, the one encoding of a record (claim's and finish's replies carry it
--- too): a JSON array of RECORD_FIELDS by position, absent fields null and the trailing ones left
--- off; so are those read back from the others (src/store/run-record.ts decodeRunRecord): the kid
--- (in fire_id), ok (result is ok), trigger schedule and attempt 1. The names were a third of a
--- record's bytes, kept for every run; type and kind are their codes (ROW_CODES). Encoded once: the
--- row kept in the history is the one a reply carries (rec is not changed once on record).
+-- A record as a history row, the one encoding of a record (the runs stream, the task's last run
+-- and claim's and finish's replies carry it too): a JSON array of RECORD_FIELDS by position,
+-- absent fields null and the trailing ones left off; so are those read back from the others
+-- (src/store/run-record.ts decodeRunRecord): the kid (in fire_id), ok (result is ok), trigger
+-- schedule and attempt 1. The names were a third of a record's bytes, kept for every run; type and
+-- kind are their codes (ROW_CODES). Encoded once, the one cjson.encode of a run (rec is not changed
+-- once on record).
 local function record_row(rec)
   if rec.row then return rec.row end
-  local row, last = {}, 0
+  local row, last = null_row(cjson.null), 0
   for i, f in ipairs(RECORD_FIELDS) do
     local v = rec[f]
     if ROW_CODES[f] then v = ROW_CODES[f][v] end
     if (f == 'trigger' and v == TRIGGER.schedule) or (f == 'attempt' and v == 1) or v == '' then v = nil end
-    if v ~= nil then last = i end
-    row[i] = v == nil and cjson.null or v
+    if v ~= nil then last = i; row[i] = v end
   end
   for i = #RECORD_FIELDS, last + 1, -1 do row[i] = nil end
   rec.row = cjson.encode(row)
