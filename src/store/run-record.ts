@@ -92,7 +92,11 @@ export function summaryOf(where: string, record: RunRecord): RunSummary {
   return checkedRecord(where, v, record);
 }
 
-function copyField<K extends keyof RunRecord>(to: Partial<RunRecord>, from: RunRecord, field: K): void {
+function copyField<K extends keyof RunRecord>(
+  to: Partial<Pick<RunRecord, K>>,
+  from: Pick<RunRecord, K>,
+  field: K,
+): void {
   if (from[field] !== undefined) to[field] = from[field];
 }
 

@@ -99,7 +99,7 @@ test("the next attempt's fire id: the first attempt's id and the attempt", () =>
 });
 
 /** A runs stream entry as ktimer 4.2 wrote it: one field per summary field, empty where none. */
-const entry42 = (v: Record<string, string | number>): string[] =>
+const entry42 = (v: Record<string, string | number | undefined>): string[] =>
   [
     ...SUMMARY_FIELDS.map((f) => (f === 'started' ? 'started_ms' : f)),
     ...Object.keys(v).filter((k) => k in MISSED),
