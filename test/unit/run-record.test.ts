@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nextAttemptId } from '../../src/runs/ids.js';
-import { RECORD_FIELDS, RECORD_FIELDS_4_0, SUMMARY_FIELDS } from '../../src/runs/record.js';
+import { MISSED_FIELDS, RECORD_FIELDS, RECORD_FIELDS_4_0, SUMMARY_FIELDS } from '../../src/runs/record.js';
 import { decodeLastRun, decodeRunRecord, decodeRunsEntry, summaryOf } from '../../src/store/run-record.js';
 
 test('a row with every field reads back as the record, kid and ok from fire_id and result', () => {
@@ -98,28 +98,23 @@ test("the next attempt's fire id: the first attempt's id and the attempt", () =>
   assert.equal(nextAttemptId({ fire_id: 'a:b:12.9', attempt: 9 }), 'a:b:12.10');
 });
 
-/** A runs stream entry as ktimer 4.2 wrote it: one field per summary field, empty where none. */
-const entry42 = (v: Record<string, string | number | undefined>): string[] =>
-  [
-    ...SUMMARY_FIELDS.map((f) => (f === 'started' ? 'started_ms' : f)),
-    ...Object.keys(v).filter((k) => k in MISSED),
-  ].flatMap((f) => [f, String(v[f] ?? '')]);
-const MISSED = { due: 1, missed: 1, last_due: 1 };
+/**
+ * A runs stream entry as ktimer 4.2 wrote a summary (as its last run's JSON holds it): one field per
+ * summary field, empty where none, started in ms; a missed run's own fields after them.
+ */
+const entry42 = (v: Record<string, string | number>): string[] =>
+  [...SUMMARY_FIELDS, ...MISSED_FIELDS.filter((f) => f in v && v.result === 'missed')].flatMap((f) =>
+    f === 'started'
+      ? ['started_ms', v.started === undefined ? '' : String(Math.round(Number(v.started) * 1000))]
+      : [f, String(v[f] ?? '')],
+  );
 
 test('a runs stream entry holds the record row, read as the summary 4.2 entries and last runs read as', () => {
-  const cases = [
-    {
-      row: ['a:b:7', 1, 0, 10.5, 11.001, 11.2, 501.2, 199, 'ok', 0, 'h', 9, [3, 0]],
-      old: {
-        fire_id: 'a:b:7',
-        result: 'ok',
-        started_ms: 11001,
-        duration_ms: 199,
-        lateness_ms: 501.2,
-        exit_code: 0,
-        host: 'h',
-      },
-      last: {
+  // Each row, and the same run's summary as 4.2 kept it (its last run's JSON; its entry: entry42).
+  const cases: [unknown[], Record<string, string | number>][] = [
+    [
+      ['a:b:7', 1, 0, 10.5, 11.001, 11.2, 501.2, 199, 'ok', 0, 'h', 9, [3, 0]],
+      {
         fire_id: 'a:b:7',
         result: 'ok',
         started: 11.001,
@@ -128,9 +123,9 @@ test('a runs stream entry holds the record row, read as the summary 4.2 entries 
         exit_code: 0,
         host: 'h',
       },
-    },
-    {
-      row: [
+    ],
+    [
+      [
         'k:3.2',
         2,
         1,
@@ -152,18 +147,7 @@ test('a runs stream entry holds the record row, read as the summary 4.2 entries 
         2,
         20,
       ],
-      old: {
-        fire_id: 'k:3.2',
-        result: 'failed',
-        started_ms: 12000,
-        duration_ms: 1000,
-        lateness_ms: 2000,
-        http_status: 503,
-        host: 'h2',
-        trigger: 'retry',
-        attempt: 2,
-      },
-      last: {
+      {
         fire_id: 'k:3.2',
         result: 'failed',
         started: 12,
@@ -174,9 +158,9 @@ test('a runs stream entry holds the record row, read as the summary 4.2 entries 
         trigger: 'retry',
         attempt: 2,
       },
-    },
-    {
-      row: [
+    ],
+    [
+      [
         'k:missed-10',
         1,
         0,
@@ -189,34 +173,22 @@ test('a runs stream entry holds the record row, read as the summary 4.2 entries 
         null,
         'h',
         1,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
+        ...Array<null>(8).fill(null),
         3,
         30,
       ],
-      old: { fire_id: 'k:missed-10', result: 'missed', host: 'h', due: 10, missed: 3, last_due: 30 },
-      last: { fire_id: 'k:missed-10', result: 'missed', host: 'h', due: 10, missed: 3, last_due: 30 },
-    },
+      { fire_id: 'k:missed-10', result: 'missed', host: 'h', due: 10, missed: 3, last_due: 30 },
+    ],
   ];
-  for (const c of cases) {
-    const json = JSON.stringify(c.row);
+  for (const [row, last] of cases) {
+    const json = JSON.stringify(row);
     const now = decodeRunsEntry('runs', ['row', json]);
     // The same fields in the same order (`ktimer runs --json` prints them as read).
-    assert.equal(
-      JSON.stringify(now),
-      JSON.stringify(decodeRunsEntry('runs', entry42(c.old))),
-      c.row[0] as string,
-    );
+    assert.equal(JSON.stringify(now), JSON.stringify(decodeRunsEntry('runs', entry42(last))), json);
     assert.deepEqual(decodeLastRun('last', json), now, 'a last run: the row');
-    assert.deepEqual(decodeLastRun('last', JSON.stringify(c.last)), now, "a last run as 4.2's JSON summary");
+    assert.deepEqual(decodeLastRun('last', JSON.stringify(last)), now, "a last run as 4.2's JSON summary");
     assert.deepEqual(
-      decodeRunsEntry('runs', ['s', JSON.stringify(c.last)]),
+      decodeRunsEntry('runs', ['s', JSON.stringify(last)]),
       now,
       "an entry of 1.2, its JSON under 's'",
     );
