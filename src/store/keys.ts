@@ -12,9 +12,9 @@ export interface StoreKeys {
   readonly fires: string;
   /** Prefix of each task's history list (prefix + kid: run records, newest first). */
   readonly history: string;
-  /** Stream of every run across tasks (a summary each), for `ktimer runs`. */
+  /** Stream of every run across tasks (its record's row each), for `ktimer runs`. */
   readonly runs: string;
-  /** Hash kid -> the task's last run (a summary). */
+  /** Hash kid -> the task's last run (its record's row). */
   readonly last: string;
   /** Prefix of each run's output (prefix + fire id: stdout then stderr), apart from its record. */
   readonly output: string;

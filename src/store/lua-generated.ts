@@ -8,7 +8,7 @@ import { DUE_LEFT, FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.
 import { GRID_LUA } from '../runs/grid.js';
 import { IDS_LUA } from '../runs/ids.js';
 import { KINDS_LUA, URL_PREFIXES } from '../runs/kinds.js';
-import { MISSED_FIELDS, RECORD_FIELDS, ROW_CODES, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
+import { RECORD_FIELDS, ROW_CODES, RUN_OUTCOMES } from '../runs/record.js';
 import { RETRY_LUA } from '../runs/retry.js';
 import { UNITS_LUA } from '../runs/units.js';
 import * as applyScripts from './apply-scripts.js';
@@ -62,10 +62,11 @@ local RECORD_FIELDS = ${list(RECORD_FIELDS)}
 local FINISHED_IN_ROW = '^%[${'[^,]*,'.repeat(RECORD_FIELDS.indexOf('finished'))}([^,%]]*)'
 -- A row's type and kind as their codes (record.ts ROW_CODES).
 local ROW_CODES = { type = ${codes(ROW_CODES.type)}, kind = ${codes(ROW_CODES.kind)} }
--- What the runs stream and a task's last run keep of a record, in the stream's order (record.ts).
-local SUMMARY_FIELDS = ${list(SUMMARY_FIELDS)}
--- A missed record's own fields, after the summary's in its stream entry and last run (record.ts).
-local MISSED_FIELDS = ${list(MISSED_FIELDS)}`;
+-- A row of RECORD_FIELDS, each \`null\` (cjson.null), made at its full size at once (a table grown
+-- a field at a time is resized five times on the way).
+local function null_row(null)
+  return { ${RECORD_FIELDS.map(() => 'null').join(', ')} }
+end`;
 }
 
 /** Argument `at` (a Lua expression for its ARGV index) as the Lua value of its kind (ArgKind). */
