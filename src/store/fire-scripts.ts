@@ -163,7 +163,8 @@ const CLAIM_ARGV = {
     no_retry_prefix: 'string',
     poll_ms: 'number',
     begin_keep_ms: 'number',
-    claim_seq: 'number',
+    // Written into the unread note as it came (include/claim-lease.lua).
+    claim_seq: 'setting',
     acked_seq: 'number',
     fenced: 'flag',
   },
