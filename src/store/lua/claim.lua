@@ -12,9 +12,7 @@
 -- all, from its label set's schedule, merged by due time with the schedule; its runs handed out
 -- without an owner wait in its label set's pending runs. Other daemons never look at either.
 -- Its phases are includes: lapsed leases, the plan of a due task, due tasks, what is left.
--- A claim takes the tasks due a few ms ahead too (due_by_ms): their fires are handed out (and begun)
--- early, and started at their due time by the daemon (daemon/dispatcher.ts), so that a steady
--- rate costs fewer claims per fire (issue 28).
+-- It takes the tasks due a few ms ahead too (due_by_ms), started at their due time by the daemon.
 -- Last, who polls: of the daemons holding one label set, one (the poller) claims at each due
 -- time and the others every 250 ms (runs/fire.ts NON_POLLER_CLAIM_MS), so that several daemons
 -- do not each make a claim that finds nothing (issue 28). The role is the caller's if nobody else holds it, for poll_ms; a daemon
@@ -38,10 +36,8 @@
 -- KEYS[17] shardLease string: the shard's lease holder (include/claim-fence.lua)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
 -- ARGV now_sec            the same in unix seconds, as text
--- ARGV due_by_ms          due tasks are claimed up to this time (unix ms, >= now_ms: claimed
--- ARGV due_by_sec         ahead, CLAIM_AHEAD_MS in src/runs/fire.ts), and the same in seconds as
---                         text; the fires due after now_ms are started at their due time by the
---                         daemon. Leases, pending runs, expiry and misfire are decided on now.
+-- ARGV due_by_ms          due tasks are claimed up to this (unix ms: CLAIM_AHEAD_MS after now_ms,
+-- ARGV due_by_sec         src/runs/fire.ts), and in seconds as text; leases, expiry, misfire: now
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
 --                         needs none of the others
