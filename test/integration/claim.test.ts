@@ -125,10 +125,18 @@ test('a claim takes what is due within aheadMs: a ticker moves on from its due, 
     fired.map((f) => [f.id, f.dueMs, f.state]),
     [['t:1', due, 'started']],
   );
-  assert.equal(res.entries.filter((e) => e.kind === 'missed').length, 0, 'a task claimed ahead missed nothing');
+  assert.equal(
+    res.entries.filter((e) => e.kind === 'missed').length,
+    0,
+    'a task claimed ahead missed nothing',
+  );
   assert.equal(await redis.client.xlen(keys.runs), 0, 'no missed record');
   const stored = await tasks.get('t');
-  assert.equal(stored?.task.run_nexttime, (due + 2) / 1000, 'its next slot is a period after its due, not after now');
+  assert.equal(
+    stored?.task.run_nexttime,
+    (due + 2) / 1000,
+    'its next slot is a period after its due, not after now',
+  );
   assert.equal(stored?.task.run_lasttime, due / 1000, 'it runs at its due time');
   assert.equal(res.nextDueMs, due + 2, 'the next claim: the earliest due time after the horizon');
   const none = await claim({ nowMs: T0, owner: 'B' });

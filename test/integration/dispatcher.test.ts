@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { Dispatcher } from '../../src/daemon/dispatcher.js';
+import { CLAIM_AHEAD_MS } from '../../src/runs/fire.js';
 import { RunRecorder } from '../../src/daemon/run-recorder.js';
 import {
   emptyResult,
@@ -41,11 +42,13 @@ function setup(
     renewOnSameClock?: boolean;
     /** Self-fencing on, through the dispatcher, with this shutdown_grace (ms). */
     fenceGraceMs?: number;
+    /** The dispatcher's clock (default: a ManualClock at T0). */
+    clock?: ManualClock;
   } = {},
 ) {
   const keys = testKeys(`d${++n}`);
   const stores = storesOn(redis.client, keys, options.waitReplicas ?? 0);
-  const clock = new ManualClock(T0);
+  const clock = options.clock ?? new ManualClock(T0);
   const logs = memoryLogs();
   const runs: HeldRun[] = [];
   const runner =
@@ -91,7 +94,13 @@ function setup(
       startedKeepMs: 60_000,
       logs,
     });
-  const claim = async (dueMs: number[], claimOwner = owner, nowMs = clock.nowMs(), beginKeepMs = 0) => {
+  const claim = async (
+    dueMs: number[],
+    claimOwner = owner,
+    nowMs = clock.nowMs(),
+    beginKeepMs = 0,
+    aheadMs = 0,
+  ) => {
     await storeTasks(
       redis.client,
       keys,
@@ -100,6 +109,7 @@ function setup(
     const fires = claimOwner === owner ? stores.fires : storesOn(redis.client, keys).fires;
     const reply = await fires.claim({
       nowMs,
+      aheadMs,
       owner: claimOwner,
       leaseMs: 5000,
       beginKeepMs,
@@ -189,6 +199,51 @@ test('fires their claim began run with no begin of their own, their lease from t
   await waitFor(() => runs.length === 2, { what: 'the late fire run' });
   assert.deepEqual(begins, [[late[0]?.id]]);
   assert.equal(Number(await redis.client.zscore(keys.leases, late[0]?.id ?? '')), clock.nowMs() + 60_000);
+});
+
+/** A clock whose timers fire early (as a Node timer may, by up to a ms): at half the wait. */
+class EarlyClock extends ManualClock {
+  override sleep(ms: number) {
+    return super.sleep(ms / 2);
+  }
+}
+
+test('a fire claimed ahead starts at its due time, never before, even when a timer fires early; its slot is held meanwhile (issue 28)', async () => {
+  const { clock, runs, claim, dispatcher } = setup({ clock: new EarlyClock(T0) });
+  const fires = await claim([T0, T0 + 3], undefined, T0, 60_000, CLAIM_AHEAD_MS);
+  assert.deepEqual(
+    fires.map((f) => [f.dueMs, f.state]),
+    [
+      [T0, 'started'],
+      [T0 + 3, 'started'],
+    ],
+  );
+  dispatcher.dispatch(fires);
+  assert.equal(runs.length, 1, 'the one due now starts at once');
+  assert.equal(dispatcher.room('shell'), 2, 'the one held keeps its slot');
+  clock.advance(2); // past the early timer (T0 + 1.5), before the due time
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(runs.length, 1, 'not early, not by a millisecond');
+  clock.advance(1);
+  await waitFor(() => runs.length === 2, { what: 'the fire at its due time' });
+  assert.equal(runs[1]?.req.dueMs, T0 + 3);
+  assert.equal(dispatcher.snapshot()[1]?.started_ms, T0 + 3, 'started at its due time: lateness 0');
+  assert.equal(dispatcher.room('shell'), 2);
+});
+
+test('at shutdown a fire held for its due time starts then, and drain waits for it', async () => {
+  const { clock, runs, claim, dispatcher } = setup();
+  dispatcher.dispatch(await claim([T0 + 4], undefined, T0, 60_000, CLAIM_AHEAD_MS));
+  assert.equal(runs.length, 0);
+  let drained = false;
+  void dispatcher.drain(30_000).then(() => {
+    drained = true;
+  });
+  clock.advance(4);
+  await waitFor(() => runs.length === 1, { what: 'the held fire to start at its due time' });
+  assert.equal(drained, false, 'drain waits for it as for any begun fire');
+  runs[0]?.end({});
+  await waitFor(() => drained, { what: 'drain to end' });
 });
 
 test('drain waits shutdown_grace on the clock, then SIGTERM, then SIGKILL to what is left, logged killed at shutdown', async () => {
