@@ -3,7 +3,8 @@
 import { decodeLastRun, decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../src/clock.js';
+import { type Clock, ManualClock, systemClock } from '../../src/clock.js';
+import { Scheduler } from '../../src/daemon/scheduler.js';
 import { Dispatcher } from '../../src/daemon/dispatcher.js';
 import { CLAIM_AHEAD_MS } from '../../src/runs/fire.js';
 import { RunRecorder } from '../../src/daemon/run-recorder.js';
@@ -43,7 +44,7 @@ function setup(
     /** Self-fencing on, through the dispatcher, with this shutdown_grace (ms). */
     fenceGraceMs?: number;
     /** The dispatcher's clock (default: a ManualClock at T0). */
-    clock?: ManualClock;
+    clock?: Clock;
   } = {},
 ) {
   const keys = testKeys(`d${++n}`);
@@ -244,6 +245,53 @@ test('at shutdown a fire held for its due time starts then, and drain waits for 
   assert.equal(drained, false, 'drain waits for it as for any begun fire');
   runs[0]?.end({});
   await waitFor(() => drained, { what: 'drain to end' });
+});
+
+test('at a steady rate the loop makes fewer claims than fires / 2, each fire run once and none before its due time (issue 28)', async () => {
+  const { runs, stores, dispatcher, keys, logs } = setup({
+    clock: systemClock,
+    limits: { shell: 500, url: 500 },
+  });
+  let claims = 0;
+  const sched = new Scheduler({
+    claimer: {
+      claim: (req) => {
+        claims++;
+        return stores.fires.claim(req);
+      },
+    },
+    sink: dispatcher,
+    refills: { request: () => {} },
+    clock: Object.assign(Object.create(systemClock) as Clock, { syncIfOlder: async () => {} }),
+    owner: 'h:1:ab',
+    leaseMs: 5000,
+    beginKeepMs: 60_000,
+    expireLimitSec: 60,
+    logs,
+  });
+  // 300 fires over half a second, one every 5/3 ms, from 300 ms on.
+  const firstMs = Math.ceil(systemClock.nowMs()) + 300;
+  const dues = Array.from({ length: 300 }, (_, i) => firstMs + Math.round((i * 5) / 3));
+  await storeTasks(
+    redis.client,
+    keys,
+    dues.map((due, i) => [`steady${i}`, storedTask({ run_nexttime: due / 1000 })] as const),
+  );
+  sched.start();
+  try {
+    await waitFor(() => runs.length === 300, { what: '300 fires', timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await sched.stop();
+  }
+  assert.equal(runs.length, 300, 'each fire run once');
+  assert.equal(new Set(runs.map((r) => r.req.fireId)).size, 300);
+  const started = dispatcher.snapshot(1000);
+  const early = started.filter(
+    (r) => r.started_ms < (runs.find((x) => x.req.fireId === r.fire_id)?.req.dueMs ?? 0),
+  );
+  assert.deepEqual(early, [], 'none started before its due time');
+  assert.ok(claims < 150, `${String(claims)} claims for 300 fires: fewer than half`);
 });
 
 test('drain waits shutdown_grace on the clock, then SIGTERM, then SIGKILL to what is left, logged killed at shutdown', async () => {
