@@ -9,7 +9,6 @@ import { run } from 'node:test';
 import { tap } from 'node:test/reporters';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Readable } from 'node:stream';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,7 +31,7 @@ const rest = files.filter((f) => !beside.includes(f));
 const main = [...first.filter((f) => rest.includes(f)), ...rest.filter((f) => !first.includes(f))];
 
 let failed = false;
-function start(group: string[], concurrency: number): Readable {
+function start(group: string[], concurrency: number): NodeJS.ReadableStream {
   const stream = run({ files: group, concurrency });
   stream.on('test:fail', () => {
     failed = true;

@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
-import { killInTurn, report, Sink, startFleet } from './fleet.js';
+import { killInTurn, LOST_AFTER_MS, report, Sink, startFleet } from './fleet.js';
 
 interface Run {
   fire_id: string;
@@ -31,8 +31,6 @@ interface Run {
 
 /** The retrying timers' -retries: room for a lost attempt or two besides the two failures. */
 const RETRIES = 5;
-/** task_lost_after of the fleet (fleet.ts), and the retry delay of the retrying timers. */
-const LOST_AFTER_MS = 8000;
 
 const PREFIX = 'controls';
 const CHAOS_MS = 24_000;
