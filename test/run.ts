@@ -18,7 +18,11 @@ const { values, positionals } = parseArgs({
     beside: { type: 'string', default: '' },
   },
 });
-const list = (csv: string) => csv.split(',').filter(Boolean).map((f) => resolve(f));
+const list = (csv: string) =>
+  csv
+    .split(',')
+    .filter(Boolean)
+    .map((f) => resolve(f));
 const first = list(values.first);
 const beside = list(values.beside);
 const files = [...new Set(positionals.map((f) => resolve(f)))].sort();

@@ -92,8 +92,10 @@ test('a 3-master Cluster with replicas, shards = 6, SIGKILL chaos and a master f
   })();
 
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
+  const stopChaos = new AbortController();
+  cleanup.push(() => stopChaos.abort());
   const [{ kills, dead, killedAt }, switched] = await Promise.all([
-    killInTurn(daemons, startMs + SPREAD_SEC * 1000),
+    killInTurn(daemons, startMs + SPREAD_SEC * 1000, 3000, stopChaos.signal),
     failover,
   ]);
   const locks = shardKeys.map((k) => k.lock);

@@ -102,7 +102,9 @@ test('pause/resume, run now, overlap=skip and retries under kill -9 and a Redis 
   };
 
   // Kill -9 one daemon every 2 s once the last one is up again, and restart it; when each pid died.
-  const chaos = killInTurn(daemons, startMs + CHAOS_MS, 2000);
+  const stopChaos = new AbortController();
+  cleanup.push(() => stopChaos.abort());
+  const chaos = killInTurn(daemons, startMs + CHAOS_MS, 2000, stopChaos.signal);
 
   // Pause and resume p0..p4 twice, away from the Redis outage (t+11 s to t+15 s).
   const paused: [fromMs: number, toMs: number][] = [];

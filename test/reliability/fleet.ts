@@ -355,17 +355,20 @@ export async function begunByDead(
 
 /**
  * SIGKILLs the daemons in turn, every `everyMs` once the last one is up again, each restarted at
- * once, until `untilMs`; the pids killed, and when each was (unix ms).
+ * once, until `untilMs`; the pids killed, and when each was (unix ms). `stop` ends it early (a test
+ * that failed meanwhile: its cleanup aborts it, so that no daemon is started after the test).
  */
 export async function killInTurn(
   daemons: TestDaemon[],
   untilMs: number,
   everyMs = 3000,
+  stop?: AbortSignal,
 ): Promise<{ kills: number; dead: Set<string>; killedAt: Map<string, number> }> {
   let kills = 0;
   const dead = new Set<string>();
   const killedAt = new Map<string, number>();
-  while (Date.now() < untilMs) {
+  const stopped = () => stop?.aborted === true;
+  while (Date.now() < untilMs && !stopped()) {
     const victim = daemons[kills % daemons.length] as TestDaemon;
     dead.add(String(victim.pid));
     killedAt.set(String(victim.pid), Date.now());
@@ -373,6 +376,7 @@ export async function killInTurn(
     await victim.waitExit();
     kills++;
     await victim.start();
+    if (stopped()) victim.kill('SIGKILL');
     const until = Date.now() + everyMs;
     await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
   }
