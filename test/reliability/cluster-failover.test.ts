@@ -95,7 +95,7 @@ test('a 3-master Cluster with replicas, shards = 6, SIGKILL chaos and a master f
   const stopChaos = new AbortController();
   cleanup.push(() => stopChaos.abort());
   const [{ kills, dead, killedAt }, switched] = await Promise.all([
-    killInTurn(daemons, startMs + SPREAD_SEC * 1000, 3000, stopChaos.signal),
+    killInTurn(daemons, startMs + SPREAD_SEC * 1000, { stop: stopChaos.signal }),
     failover,
   ]);
   const locks = shardKeys.map((k) => k.lock);

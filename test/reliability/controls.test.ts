@@ -104,7 +104,7 @@ test('pause/resume, run now, overlap=skip and retries under kill -9 and a Redis 
   // Kill -9 one daemon every 2 s once the last one is up again, and restart it; when each pid died.
   const stopChaos = new AbortController();
   cleanup.push(() => stopChaos.abort());
-  const chaos = killInTurn(daemons, startMs + CHAOS_MS, 2000, stopChaos.signal);
+  const chaos = killInTurn(daemons, startMs + CHAOS_MS, { everyMs: 2000, stop: stopChaos.signal });
 
   // Pause and resume p0..p4 twice, away from the Redis outage (t+11 s to t+15 s).
   const paused: [fromMs: number, toMs: number][] = [];

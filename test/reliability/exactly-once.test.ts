@@ -100,9 +100,12 @@ test('the same with a daemon SIGKILLed every 2 s and restarted: nothing lost, no
   const { client, tasks, daemons, lastDueMs, startMs } = await setup('chaos');
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
   // Kills until task_lost_after before the last timers are due: the doubles of the last death's
-  // runs would come by then (afterKills). Every 2 s once up again: 4 kills or so, as every 3 s
-  // over the whole spread made.
-  const chaos = await killInTurn(daemons, startMs + SPREAD_SEC * 1000 - LOST_AFTER_MS, 2000);
+  // runs would come by then (afterKills). Every 2 s once up again, 4 kills at least, as every 3 s
+  // over the whole spread made on a quiet machine.
+  const chaos = await killInTurn(daemons, startMs + SPREAD_SEC * 1000 - LOST_AFTER_MS, {
+    everyMs: 2000,
+    minKills: 4,
+  });
   const { kills, dead: deadOwners } = chaos;
   let excused = await begunByDead(client, ['chaos:tasks:lock'], deadOwners);
   await settle(sink, tasks, Math.max(lastDueMs, afterKills(chaos.killedAt)), () => excused);
@@ -118,7 +121,6 @@ test('the same with a daemon SIGKILLed every 2 s and restarted: nothing lost, no
     begun_by_killed_daemon_not_delivered: unsent,
     lateness_ms: t.lateness,
   });
-  assert.ok(kills >= 2, `killed ${kills} times`);
   assert.equal(t.duplicates, 0);
   assert.equal(t.lost, 0, `lost: ${t.lostKids.slice(0, 5)}`);
   const records = await checkRecords(client, 'chaos', sink, tasks);
@@ -206,9 +208,10 @@ test('a labelled fleet under SIGKILL chaos: each run exactly once, always on a d
   await seed(client, 'labels', tasks);
   const startMs = (nowSec + 2) * 1000;
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
-  // Every 2 s until 4 s before the last timers are due (3 kills or so, as every 3 s over the
-  // spread made); the wait after the last fire covers task_lost_after after the last death.
-  const chaos = await killInTurn(daemons, startMs + (spreadSec - 4) * 1000, 2000);
+  // Every 2 s until 4 s before the last timers are due, 3 kills at least (as every 3 s over the
+  // spread made on a quiet machine); the wait after the last fire covers task_lost_after after
+  // the last death.
+  const chaos = await killInTurn(daemons, startMs + (spreadSec - 4) * 1000, { everyMs: 2000, minKills: 3 });
   const { kills, dead } = chaos;
   let excused = await begunByDead(client, ['labels:tasks:lock'], dead);
   await settle(sink, tasks, Math.max(lastDueMs(tasks), afterKills(chaos.killedAt)), () => excused);

@@ -355,20 +355,22 @@ export async function begunByDead(
 
 /**
  * SIGKILLs the daemons in turn, every `everyMs` once the last one is up again, each restarted at
- * once, until `untilMs`; the pids killed, and when each was (unix ms). `stop` ends it early (a test
- * that failed meanwhile: its cleanup aborts it, so that no daemon is started after the test).
+ * once, until `untilMs` and at least `minKills` kills (a loaded machine restarts slowly: the chaos
+ * goes on past untilMs rather than prove less); the pids killed, and when each was (unix ms).
+ * `stop` ends it early (a test that failed meanwhile: its cleanup aborts it, so that no daemon is
+ * started after the test).
  */
 export async function killInTurn(
   daemons: TestDaemon[],
   untilMs: number,
-  everyMs = 3000,
-  stop?: AbortSignal,
+  opts: { everyMs?: number; minKills?: number; stop?: AbortSignal } = {},
 ): Promise<{ kills: number; dead: Set<string>; killedAt: Map<string, number> }> {
+  const { everyMs = 3000, minKills = 0, stop } = opts;
   let kills = 0;
   const dead = new Set<string>();
   const killedAt = new Map<string, number>();
   const stopped = () => stop?.aborted === true;
-  while (Date.now() < untilMs && !stopped()) {
+  while ((Date.now() < untilMs || kills < minKills) && !stopped()) {
     const victim = daemons[kills % daemons.length] as TestDaemon;
     dead.add(String(victim.pid));
     killedAt.set(String(victim.pid), Date.now());
