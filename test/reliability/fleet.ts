@@ -423,6 +423,8 @@ export async function settle(
     timeoutMs: 120_000,
     intervalMs: 250,
     what: 'every fire',
+  }).catch((e: unknown) => {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}: ${missing(tasks, sink, excused())}`);
   });
   const lastHitMs = () => Math.max(0, ...tasks.map((t) => sink.hits.get(t.kid)?.at(-1) ?? 0));
   await waitFor(() => Date.now() > Math.max(calmFromMs, lastHitMs()) + DOUBLE_WITHIN_MS, {
@@ -435,4 +437,17 @@ export async function settle(
 /** When the doubles of killed daemons' runs could come at the latest: task_lost_after after the last death. */
 export function afterKills(killedAt: Map<string, number>): number {
   return Math.max(0, ...killedAt.values()) + LOST_AFTER_MS;
+}
+
+/** What has not come yet, by kind of task, and the first few: for a wait that timed out. */
+function missing(tasks: PlannedTask[], sink: Sink, excused: Set<string>): string {
+  const t = tally(tasks, sink, excused);
+  const byType: Record<string, number> = {};
+  const lost = new Set(t.lostKids);
+  const first = tasks.filter((p) => lost.has(p.kid));
+  for (const p of first) byType[p.type] = (byType[p.type] ?? 0) + 1;
+  const some = first
+    .slice(0, 3)
+    .map((p) => `${p.kid} (${p.type}, due ${p.dueSec}, ${sink.hits.get(p.kid)?.length ?? 0} calls)`);
+  return `${t.fired} of ${t.expected} calls came; tasks short of theirs: ${JSON.stringify(byType)}, e.g. ${some.join(', ')}`;
 }
