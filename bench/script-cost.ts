@@ -5,6 +5,8 @@
 // on fresh keys. No daemon, no HTTP: only Redis's share, steadier than redis-cpu.ts on a shared
 // machine; use it to compare two builds of the scripts, not to compare with BullMQ.
 // Run alone: node --import tsx bench/script-cost.ts [claimBatch] [finishBatch] [fires] [--eval]
+//   [--shell] [--ticker] [--empty]: shell commands instead of URL calls; tickers (each moved on an
+//   hour) instead of timers; --empty: the claim alone, each finding nothing due (per claim).
 // The scripts run as ktimer runs them: claim, begin, renew and finish as Redis Functions (FCALL)
 // where Redis allows; --eval: every script by EVALSHA, as where Functions are refused.
 // With Redis under callgrind (PATH=bench/lib/callgrind:$PATH BENCH_CALLGRIND_DIR=DIR; 1 round,
@@ -24,6 +26,9 @@ const CLAIM_BATCH = Number(numbers[0] ?? 1);
 const FINISH_BATCH = Number(numbers[1] ?? 3);
 const FIRES = Number(numbers[2] ?? 2000);
 const BY_EVAL = process.argv.includes('--eval');
+const SHELL = process.argv.includes('--shell');
+const TICKER = process.argv.includes('--ticker');
+const EMPTY = process.argv.includes('--empty');
 const CALLGRIND = process.env.BENCH_CALLGRIND_DIR !== undefined;
 const ROUNDS = CALLGRIND ? 1 : 3;
 const T0 = 1_800_000_000_000;
@@ -56,8 +61,10 @@ async function round(c: Redis, n: number, port: number): Promise<Round> {
     `sc${n}`,
     Array.from({ length: FIRES }, (_, i) => ({
       kid: kidOf(i, 'd'),
-      command: 'http://127.0.0.1:9/k',
-      dueSec: (T0 + i) / 1000,
+      command: SHELL ? 'true' : 'http://127.0.0.1:9/k',
+      // --empty: due only after the claims measured.
+      dueSec: (T0 + i + (EMPTY ? 3_600_000 : 0)) / 1000,
+      ...(TICKER ? { type: 'ticker' as const, time: 3600 } : {}),
     })),
   );
   const { fires } = storesOn(c, keys);
@@ -71,7 +78,8 @@ async function round(c: Redis, n: number, port: number): Promise<Round> {
     beginKeepMs: 60_000,
   };
   const claimAll = async (): Promise<void> => {
-    while (claimed.length < FIRES) {
+    for (let i = 0; EMPTY && i < FIRES; i++) await fires.claim({ ...claimArgs, nowMs: T0 + i });
+    while (!EMPTY && claimed.length < FIRES) {
       // A steady rate: each claim finds claimBatch due (one a ms), with room for more.
       const reply = await fires.claim({ ...claimArgs, nowMs: T0 + claimed.length + CLAIM_BATCH - 1 });
       const got = reply.entries.flatMap((e) => (e.kind === 'fire' ? [e.fire] : []));
@@ -93,6 +101,12 @@ async function round(c: Redis, n: number, port: number): Promise<Round> {
     await fires.claim({ ...claimArgs, nowMs: T0 - 60_000 });
     // Instructions (and commands, the scripts' own and those they run) per fire, in thousands.
     const claim = await redisWork(c, port, claimAll);
+    if (EMPTY)
+      return {
+        claimUs: claim.instructions / FIRES / 1000,
+        finishUs: 0,
+        cmds: `claim ${fmt(claim.commands / FIRES, 2)} commands/claim`,
+      };
     const first = claimed[0];
     if (first === undefined) throw new Error('nothing claimed');
     const stranger = { ...first, token: 'nobody' };
@@ -111,6 +125,12 @@ async function round(c: Redis, n: number, port: number): Promise<Round> {
   const a = await evalsha(c);
   await claimAll();
   const b = await evalsha(c);
+  if (EMPTY)
+    return {
+      claimUs: (b.us - a.us) / FIRES,
+      finishUs: 0,
+      cmds: `claim ${fmt((b.commands - a.commands) / FIRES, 2)} commands/claim`,
+    };
   await finishAll();
   const d = await evalsha(c);
   return {
@@ -128,7 +148,7 @@ for (let n = 0; n < ROUNDS; n++) rounds.push(await round(c, n, redis.port));
 const best = (f: (r: Round) => number) => Math.min(...rounds.map(f));
 const unit = CALLGRIND ? 'k instructions/fire' : 'µs/fire';
 process.stdout.write(
-  `script-cost${BY_EVAL ? ' (by EVALSHA)' : ''}: claim ${CLAIM_BATCH} a call ${fmt(best((r) => r.claimUs))} ${unit}, finish ${FINISH_BATCH} a call ${fmt(best((r) => r.finishUs))} ${unit} (best of ${ROUNDS}; ${rounds[0]?.cmds ?? ''})\n`,
+  `script-cost${BY_EVAL ? ' (by EVALSHA)' : ''}${[SHELL && ' shell', TICKER && ' tickers', EMPTY && ' empty claims'].filter(Boolean).join(',')}: claim ${CLAIM_BATCH} a call ${fmt(best((r) => r.claimUs))} ${unit}, finish ${FINISH_BATCH} a call ${fmt(best((r) => r.finishUs))} ${unit} (best of ${ROUNDS}; ${rounds[0]?.cmds ?? ''})\n`,
 );
 c.disconnect();
 await redis.destroy();

@@ -128,6 +128,15 @@ export interface Fire {
   notify?: 'off';
 }
 
+/**
+ * What a claim says is still due (its reply's third field, lua/claim.lua), by code, the index
+ * here: none; room, what is due waits for a free slot; more, the claim stopped at its budget with
+ * room left (claim again at once); fenced, refused: the caller does not hold the shard's lease.
+ * The Lua writes them by name (DUE_LEFT, generated).
+ */
+export const DUE_LEFT = ['none', 'room', 'more', 'fenced'] as const;
+export type DueLeft = (typeof DUE_LEFT)[number];
+
 /** Most runs a late ticker or cron task fires to catch up (misfire all): the latest ones. */
 export const MAX_CATCH_UP = 100;
 

@@ -130,10 +130,9 @@ export const ROW_CODES = {
 } as const satisfies { type: readonly TaskType[]; kind: readonly CommandKind[] };
 
 /**
- * What a missed record's summary holds besides the others': its span and count (in its history
- * row, missed and last_due are the last of RECORD_FIELDS, which other rows leave off; in its runs
- * stream entry and last run they follow the summary's fields, which other runs' entries keep as
- * they always were: no byte more per ordinary run).
+ * What a missed record's summary holds besides the others': its span and count (in its row,
+ * missed and last_due are the last of RECORD_FIELDS, which other rows leave off; in a runs stream
+ * entry of ktimer 4.2 they followed the summary's fields).
  */
 export const MISSED_FIELDS = ['due', 'missed', 'last_due'] as const satisfies readonly (keyof RunRecord)[];
 
@@ -149,8 +148,10 @@ type Unstored = Exclude<keyof RunRecord, (typeof RECORD_FIELDS)[number] | (typeo
 export const everyFieldStored: [Unstored] extends [never] ? true : Unstored = true;
 
 /**
- * What the runs stream and a task's last run keep of a record, in this order (the stream writes
- * started in ms, as started_ms); trigger and attempt only when not the usual.
+ * What `ktimer runs`, the live feed and a task's last run show of a record, in this order; trigger
+ * and attempt only when not the usual. The runs stream and the last-run hash keep the record's row
+ * and read this from it (store/run-record.ts summaryOf); ktimer 4.2 kept these fields themselves
+ * (the stream started in ms, as started_ms), still read.
  */
 export const SUMMARY_FIELDS = [
   'fire_id',

@@ -3,7 +3,7 @@
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import { isMisfire, type Misfire } from '../tasks/task.js';
 import { decodeFire, type Fire } from './fire-record.js';
-import { POLLER_MS } from '../runs/fire.js';
+import { DUE_LEFT, type DueLeft, POLLER_MS } from '../runs/fire.js';
 import type { RunEnding } from '../runs/record.js';
 import { decodeRunRecord, type RunRecord } from './run-record.js';
 import { NONE, type Script, unexpectedReply } from './script.js';
@@ -137,12 +137,14 @@ export const historyArgs = (h: HistoryRules) => ({
 /** The keys of the output budget (include/run-record.lua), after each history script's own. */
 export const OUTPUT_KEYS = ['outputBytes', 'outputSwept'] as const;
 
-/** claim.lua's due_left when the shard's fence refused the claim (include/claim-fence.lua). */
-const FENCED = 3;
+/** claim.lua's due_left codes (DUE_LEFT's index; the Lua writes them by name, generated). */
+const dueLeftOf = (code: unknown): DueLeft | undefined =>
+  typeof code === 'number' ? DUE_LEFT[code] : undefined;
 
 const CLAIM_ARGV = {
   fixed: {
     now_ms: 'number',
+    now_sec: 'score',
     owner: 'string',
     labels: 'string',
     lease_ms: 'number',
@@ -150,13 +152,19 @@ const CLAIM_ARGV = {
     max_url: 'number',
     expire_limit_sec: 'number',
     max_skip: 'number',
-    cron_low_water: 'number',
-    lost_after_ms: 'number',
+    // Read by few claims (a cron task's refill, a lost run, a run put on record): as text.
+    cron_low_water: 'setting',
+    lost_after_ms: 'setting',
     ...HISTORY_ARGV,
+    per_task: 'setting',
+    max_age_ms: 'setting',
+    max_runs: 'setting',
+    max_output: 'setting',
     no_retry_prefix: 'string',
     poll_ms: 'number',
     begin_keep_ms: 'number',
-    claim_seq: 'number',
+    // Written into the unread note as it came (include/claim-lease.lua).
+    claim_seq: 'setting',
     acked_seq: 'number',
     fenced: 'flag',
   },
@@ -188,6 +196,9 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
     fixed: {
       // With its fraction: a score written with sub-ms precision is due exactly when it says.
       now_ms: req.nowMs,
+      // The same double as the script's now_ms / 1000, as text: Redis reads it back exactly (the
+      // shortest form that does), where a Lua number would be formatted at each call.
+      now_sec: String(req.nowMs / 1000),
       owner: req.owner,
       labels: (req.labels ?? []).join(','),
       lease_ms: req.leaseMs,
@@ -208,21 +219,23 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
   }),
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('claim', reply);
-    const [score, leaseMs, left, poller] = reply as unknown[];
+    const [score, leaseMs, code, poller] = reply as unknown[];
     const scoreMs = typeof score === 'string' ? Number(score) * 1000 : null;
-    if (left === FENCED && score === null && poller === 0 && reply.length === 4)
+    const left = dueLeftOf(code);
+    if (left === 'fenced' && score === null && poller === 0 && reply.length === 4)
       return { nextDueMs: null, dueLeft: null, poller: false, entries: [], fenced: true };
     if (
       (score !== null && !Number.isFinite(scoreMs)) ||
       typeof leaseMs !== 'number' ||
-      ![0, 1, 2].includes(left as number) ||
+      left === undefined ||
+      left === 'fenced' ||
       (poller !== 0 && poller !== 1)
     )
       throw unexpectedReply('claim', reply);
     const due = [scoreMs, leaseMs < 0 ? null : leaseMs].filter((v): v is number => v !== null);
     return {
       nextDueMs: due.length === 0 ? null : Math.min(...due),
-      dueLeft: left === 2 ? 'more' : left === 1 ? 'room' : null,
+      dueLeft: left === 'none' ? null : left,
       poller: poller === 1,
       entries: (reply.slice(4) as unknown[]).map(claimEntry),
     };

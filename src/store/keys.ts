@@ -12,9 +12,9 @@ export interface StoreKeys {
   readonly fires: string;
   /** Prefix of each task's history list (prefix + kid: run records, newest first). */
   readonly history: string;
-  /** Stream of every run across tasks (a summary each), for `ktimer runs`. */
+  /** Stream of every run across tasks (its record's row each), for `ktimer runs`. */
   readonly runs: string;
-  /** Hash kid -> the task's last run (a summary). */
+  /** Hash kid -> the task's last run (its record's row). */
   readonly last: string;
   /** Prefix of each run's output (prefix + fire id: stdout then stderr), apart from its record. */
   readonly output: string;
@@ -74,14 +74,15 @@ export interface StoreKeys {
    */
   readonly placement: string;
   /**
-   * Prefix of the poller role (prefix + the label set, `''` none -> owner id, expiring): the one
-   * daemon of a label set that claims at each due time; the others every 250 ms
-   * (lua/claim.lua).
+   * Prefix of the poller role (prefix + the label set, `''` none -> `OWNER UNTIL`: its holder's
+   * owner id and when the role ends, unix ms; expiring then): the one daemon of a label set that
+   * claims at each due time; the others every 250 ms (lua/include/claim-left.lua).
    */
   readonly poller: string;
   /**
-   * Prefix of each daemon's unread fires (prefix + owner id: hash fire id -> the claim that began
-   * it, expiring): begun by a claim whose reply the daemon has not said it read (lua/claim.lua).
+   * Prefix of each daemon's unread note (prefix + owner id -> `SEQ ID ID...`: the last claim that
+   * began fires, by its number, and their fire ids; expiring): begun by a claim whose reply the
+   * daemon may not have read (lua/include/claim-lease.lua; ktimer 4.2's hash is read too).
    */
   readonly unread: string;
   readonly placedSchedule: string;

@@ -4,11 +4,11 @@
 // rules with a Lua twin: units, kinds, ids, the grid, the retry wait) and every script's ARGV, read by the names its definition fills
 // (ARGS.<script>()).
 // test/unit/lua-contracts.test.ts fails when the file differs from what this makes.
-import { FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.js';
+import { DUE_LEFT, FIRE_STATES, MAX_CATCH_UP, RUN_TRIGGERS } from '../runs/fire.js';
 import { GRID_LUA } from '../runs/grid.js';
 import { IDS_LUA } from '../runs/ids.js';
 import { KINDS_LUA, URL_PREFIXES } from '../runs/kinds.js';
-import { MISSED_FIELDS, RECORD_FIELDS, ROW_CODES, RUN_OUTCOMES, SUMMARY_FIELDS } from '../runs/record.js';
+import { RECORD_FIELDS, ROW_CODES, RUN_OUTCOMES } from '../runs/record.js';
 import { RETRY_LUA } from '../runs/retry.js';
 import { UNITS_LUA } from '../runs/units.js';
 import * as applyScripts from './apply-scripts.js';
@@ -50,6 +50,8 @@ function constants(): string {
 local FIRE_STATE = ${names(FIRE_STATES)}
 local OUTCOME = ${names(RUN_OUTCOMES)}
 local TRIGGER = ${names(RUN_TRIGGERS)}
+-- What a claim says is still due, by code (fire.ts DUE_LEFT: its reply's third field).
+local DUE_LEFT = ${codes(DUE_LEFT)}
 -- Most runs a late task fires to catch up, misfire all (fire.ts).
 local MAX_CATCH_UP = ${MAX_CATCH_UP}
 -- A command starting with one of these, in any case, is a URL (kinds.ts).
@@ -60,10 +62,11 @@ local RECORD_FIELDS = ${list(RECORD_FIELDS)}
 local FINISHED_IN_ROW = '^%[${'[^,]*,'.repeat(RECORD_FIELDS.indexOf('finished'))}([^,%]]*)'
 -- A row's type and kind as their codes (record.ts ROW_CODES).
 local ROW_CODES = { type = ${codes(ROW_CODES.type)}, kind = ${codes(ROW_CODES.kind)} }
--- What the runs stream and a task's last run keep of a record, in the stream's order (record.ts).
-local SUMMARY_FIELDS = ${list(SUMMARY_FIELDS)}
--- A missed record's own fields, after the summary's in its stream entry and last run (record.ts).
-local MISSED_FIELDS = ${list(MISSED_FIELDS)}`;
+-- A row of RECORD_FIELDS, each \`null\` (cjson.null), made at its full size at once (a table grown
+-- a field at a time is resized five times on the way).
+local function null_row(null)
+  return { ${RECORD_FIELDS.map(() => 'null').join(', ')} }
+end`;
 }
 
 /** Argument `at` (a Lua expression for its ARGV index) as the Lua value of its kind (ArgKind). */
@@ -105,8 +108,8 @@ function accessor(script: Script<never, unknown>): string {
 
 const ARGV_READER = `-- Each script's ARGV by the names its definition fills (src/store/*-scripts.ts): ARGS.NAME(),
 -- each argument as the Lua value of its kind (store/script.ts ArgKind): a number, '' as none where
--- it may be, a flag true or nil; the arguments repeated after the fixed ones (a batch) as a.each,
--- one table per item.
+-- it may be, a flag true or nil, a score or a setting as its text; the arguments repeated after
+-- the fixed ones (a batch) as a.each, one table per item.
 local ARGS = {}`;
 
 /** The include's text. */

@@ -1,14 +1,17 @@
 // Reading a run on record back from Redis (src/runs/record.ts says what a record is): a history
-// list's row, a claim's or finish's reply (the same row), a task's last run and a runs stream
-// entry (its summary), and what ktimer 2.0 and 1.2 stored. Written by include/run-record.lua.
+// list's row, a claim's or finish's reply, a runs stream entry and a task's last run (the same
+// row: the summary read from it), and what ktimer 4.2, 2.0 and 1.2 stored. Written by
+// include/run-record.lua.
 import { kidOfFireId } from '../runs/ids.js';
 import {
   isRunOutcome,
+  MISSED_FIELDS,
   RECORD_FIELDS,
   RECORD_FIELDS_4_0,
   ROW_CODES,
   type RunRecord,
   type RunSummary,
+  SUMMARY_FIELDS,
 } from '../runs/record.js';
 import { unexpectedReply } from './script.js';
 
@@ -76,14 +79,41 @@ function checkedRecord(where: string, value: unknown, reply: unknown): RunRecord
   return v as RunRecord;
 }
 
-/** The runs stream's text fields (SUMMARY_FIELDS; the others are numbers). */
+/**
+ * What a summary keeps of a record: SUMMARY_FIELDS in their order (trigger and attempt when not the
+ * usual), a missed run's MISSED_FIELDS, then kid and ok, as an entry of ktimer 4.2 reads. A runs
+ * stream entry and a task's last run hold the record's row, read as this summary.
+ */
+export function summaryOf(where: string, record: RunRecord): RunSummary {
+  const v: Partial<RunRecord> = {};
+  for (const f of record.result === 'missed' ? [...SUMMARY_FIELDS, ...MISSED_FIELDS] : SUMMARY_FIELDS)
+    if (!(f === 'trigger' && record.trigger === 'schedule') && !(f === 'attempt' && record.attempt === 1))
+      copyField(v, record, f);
+  return checkedRecord(where, v, record);
+}
+
+function copyField<K extends keyof RunRecord>(
+  to: Partial<Pick<RunRecord, K>>,
+  from: Pick<RunRecord, K>,
+  field: K,
+): void {
+  if (from[field] !== undefined) to[field] = from[field];
+}
+
+/** A task's last run: its record's row, or a summary as JSON (ktimer 4.2 and before). */
+export const decodeLastRun = (where: string, json: unknown): RunSummary =>
+  summaryOf(where, decodeRunRecord(where, json));
+
+/** The runs stream's text fields in an entry of ktimer 4.2 (SUMMARY_FIELDS; the others are numbers). */
 const STREAM_TEXT = new Set(['fire_id', 'result', 'signal', 'host', 'trigger']);
 
 /**
- * A runs stream entry's fields as a summary: one field per summary field, empty where none
- * (started_ms in unix ms); an entry of ktimer 1.2 holds the summary as JSON in its field `s`.
+ * A runs stream entry as a summary: its one field `row`, the record's row; an entry of ktimer 4.2
+ * and before has one field per summary field, empty where none (started_ms in unix ms); one of
+ * ktimer 1.2, the summary as JSON in its field `s`.
  */
 export function decodeRunsEntry(where: string, fields: readonly string[]): RunSummary {
+  if (fields.length === 2 && fields[0] === 'row') return decodeLastRun(where, fields[1]);
   if (fields.length === 2 && fields[0] === 's') return decodeRunRecord(where, fields[1]);
   const v: Record<string, string | number> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) {

@@ -19,9 +19,11 @@ export type ScriptArg = string | number;
  * How one argument goes over (TypeScript value -> ARGV string -> Lua value): `number` a number
  * (Lua: tonumber), `number?` one or none (null -> '' -> nil), `string` text as it is, `string?`
  * text or none ('' -> nil), `flag` true or false ('1' or '' -> true or nil), `score` a number or a
- * string such as '-inf' that Lua hands to Redis as it came (a sorted set's score, unchanged).
+ * string such as '-inf' that Lua hands to Redis as it came (a sorted set's score, unchanged),
+ * `setting` a number Lua keeps as its text until it uses it (tonumber there: a setting that most
+ * calls never read, whose conversion each call would cost).
  */
-export type ArgKind = 'number' | 'number?' | 'string' | 'string?' | 'flag' | 'score';
+export type ArgKind = 'number' | 'number?' | 'string' | 'string?' | 'flag' | 'score' | 'setting';
 /** Argument names and kinds, in ARGV order. */
 export type ArgLayout = Readonly<Record<string, ArgKind>>;
 
@@ -38,6 +40,7 @@ interface ArgValueOf {
   'string?': string | null;
   flag: boolean;
   score: number | string;
+  setting: number;
 }
 export type ArgValues<L extends ArgLayout> = { readonly [N in keyof L]: ArgValueOf[L[N]] };
 

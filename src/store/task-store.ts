@@ -6,7 +6,7 @@ import { decodeTask, type Task } from '../tasks/task.js';
 import { PAUSE, type PauseStatus, RESUME, type Resume, type ResumeStatus } from './pause-scripts.js';
 import type { RedisAccess } from './redis-access.js';
 import { unexpectedReply } from './script.js';
-import { decodeRunRecord, type RunSummary } from './run-record.js';
+import { decodeLastRun, type RunSummary } from './run-record.js';
 import {
   ADD,
   ADD_MANY,
@@ -204,7 +204,7 @@ export class TaskStore {
     const raw = await this.redis.call((client) => client.hmget(this.redis.keys.last, ...kids));
     return raw.map((r) => {
       try {
-        return r === null ? null : decodeRunRecord('last', r);
+        return r === null ? null : decodeLastRun('last', r);
       } catch {
         return null;
       }

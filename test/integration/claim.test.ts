@@ -703,3 +703,65 @@ test('a FireStore counts its claims: a claim that failed leaves its fires to the
   assert.equal(firesOf(await store.claim(req)).length, 1);
   assert.equal(firesOf(await store.claim(req)).length, 0, 'read: not handed out again');
 });
+
+test("a claim's next time counts the leases it gave: earlier than any lease there was, it is when to look again", async () => {
+  await tasks.add('k1', task(), 100);
+  await tasks.add('k2', task({ run_nexttime: (T0 + 1) / 1000 }), 100);
+  assert.equal(firesOf(await claim({ beginKeepMs: 60_000 })).length, 1);
+  const second = await claim({ owner: 'B', nowMs: T0 + 1 });
+  assert.equal(firesOf(second).length, 1);
+  assert.equal(second.nextDueMs, T0 + 5001, "its own lease, not the begun fire's deadline");
+});
+
+test("the unread note is one string, that claim's number then its fire ids, written only by a claim that began fires", async () => {
+  await tasks.add('k1', task(), 100);
+  await tasks.add('k2', task(), 100);
+  const note = `${keys.unread}A`;
+  await claim({ beginKeepMs: 60_000, seq: { claim: 1, acked: 0 } });
+  assert.equal(await redis.client.get(note), '1 k1:1 k2:1');
+  assert.ok((await redis.client.pttl(note)) > 3_600_000, 'kept long past its claim');
+  await claim({ beginKeepMs: 60_000, seq: { claim: 2, acked: 1 } });
+  assert.equal(
+    await redis.client.get(note),
+    '1 k1:1 k2:1',
+    'nothing begun, nothing written: read, it is past',
+  );
+  assert.deepEqual(firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 3, acked: 2 } })), []);
+});
+
+test('an unread note of ktimer 4.2 (a hash: fire id -> claim number) is read: its unread fires come again', async () => {
+  await tasks.add('k1', task(), 100);
+  await tasks.add('k2', task(), 100);
+  const note = `${keys.unread}A`;
+  const begun = firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 1, acked: 0 } }));
+  assert.equal(begun.length, 2);
+  // As 4.2 left it: k1:1 by claim 1 (read), k2:1 by claim 2 (whose reply was lost).
+  await redis.client.del(note);
+  await redis.client.hset(note, 'k1:1', '1', 'k2:1', '2');
+  const again = await claim({ nowMs: T0 + 5, beginKeepMs: 60_000, seq: { claim: 3, acked: 1 } });
+  assert.deepEqual(
+    firesOf(again).map((f) => f.id),
+    ['k2:1'],
+  );
+  assert.equal(await redis.client.get(note), '3 k2:1', 'written anew, as one string');
+  // A 4.2 note of claims all read: dropped, nothing handed out.
+  await redis.client.del(note);
+  await redis.client.hset(note, 'k1:1', '1');
+  assert.deepEqual(firesOf(await claim({ beginKeepMs: 60_000, seq: { claim: 4, acked: 3 } })), []);
+  assert.equal(await redis.client.exists(note), 0);
+});
+
+test("the poller role is its holder and its end; another daemon's is put back as it was, ktimer 4.2's too", async () => {
+  const role = keys.poller;
+  const endOf = async () => Number(await redis.client.call('PEXPIRETIME', role));
+  assert.equal((await claim({ owner: 'A' })).poller, true);
+  assert.equal(await redis.client.get(role), `A ${T0 + POLLER_MS}`);
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 500 })).poller, false);
+  assert.deepEqual([await redis.client.get(role), await endOf()], [`A ${T0 + POLLER_MS}`, T0 + POLLER_MS]);
+  // As 4.2 writes it: the owner id alone. Its end is not known: at most POLLER_MS from now.
+  await redis.client.set(role, 'C', 'PXAT', T0 + 1000);
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 500 })).poller, false);
+  assert.deepEqual([await redis.client.get(role), await endOf()], ['C', T0 + 500 + POLLER_MS]);
+  assert.equal((await claim({ owner: 'C', nowMs: T0 + 600 })).poller, true, 'its holder keeps it');
+  assert.equal(await redis.client.get(role), `C ${T0 + 600 + POLLER_MS}`);
+});

@@ -4,7 +4,7 @@
 // is gone); finish.lua hands out the retry of a failed run as a pending fire k:N.A, not for a task
 // paused or deleted meanwhile, and del/pause cancel a waiting one; run-record.lua counts failures
 // in a row.
-import { decodeRunRecord } from '../../src/store/run-record.js';
+import { decodeLastRun, decodeRunRecord } from '../../src/store/run-record.js';
 import { ManualClock } from '../../src/clock.js';
 import { RunRecorder } from '../../src/daemon/run-recorder.js';
 import { emptyResult } from '../../src/runner/runner-result.js';
@@ -139,7 +139,7 @@ test('run now: a pending manual fire that exactly one of two claims takes; the s
   const [rec] = await history('k');
   assert.equal(rec?.fire_id, 'k:5');
   assert.equal(rec?.trigger, 'manual');
-  const last = JSON.parse((await redis.client.hget(keys.last, 'k')) ?? '{}');
+  const last = decodeLastRun('last', await redis.client.hget(keys.last, 'k'));
   assert.equal(last.trigger, 'manual', 'the summary says what started it');
   // The schedule goes on as it was: the next scheduled run is number 6, at its time.
   assert.deepEqual(firesOf(await claim(T0 + 3_599_999)), []);
@@ -473,7 +473,7 @@ test('retries: a failed run is retried as k:N.A, pending until its time, through
       ['k:1', 'schedule', 1, 'failed'],
     ],
   );
-  const last = JSON.parse((await redis.client.hget(keys.last, 'k')) ?? '{}');
+  const last = decodeLastRun('last', await redis.client.hget(keys.last, 'k'));
   assert.deepEqual([last.fire_id, last.trigger, last.attempt], ['k:1.3', 'retry', 3]);
 });
 

@@ -1,6 +1,6 @@
 // The dispatcher on a manual clock against a real Redis: fires are claimed and begun by the real
 // scripts; the runners are stand-ins that end when the test says, so times are exact.
-import { decodeRunRecord } from '../../src/store/run-record.js';
+import { decodeLastRun, decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
@@ -151,7 +151,7 @@ test('a fire is begun, run and logged with its real start on the Redis clock; it
     ],
     [id, 'ok', (T0 + 19) / 1000, 19, 30, 'h', 'schedule', 1],
   );
-  assert.equal(JSON.parse((await redis.client.hget(keys.last, kid)) ?? '{}').fire_id, id);
+  assert.equal(decodeLastRun('last', await redis.client.hget(keys.last, kid)).fire_id, id);
 });
 
 test('a fire whose lease another daemon holds is not run here, and its slot is given back', async () => {

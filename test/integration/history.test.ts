@@ -2,7 +2,8 @@
 // kept (per task, by age, across tasks), and what the history reads give back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Fire, RunRecord } from '../../src/store/open-store.js';
+import type { Fire, RunRecord, RunSummary } from '../../src/store/open-store.js';
+import { SUMMARY_FIELDS } from '../../src/runs/record.js';
 import { HistoryStore } from '../../src/store/history-store.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import { KtimerError } from '../../src/errors.js';
@@ -251,6 +252,55 @@ test('a row as ktimer 4.0.0 stored it (type and kind by name, http_status and ou
     ],
     ['ticker', 'url', 'failed', false, 503, undefined, 'h2', 12, 'HTTP 503'],
   );
+});
+
+/** A summary as ktimer 4.2 wrote it into the runs stream: its fields, empty where none, started in ms. */
+const entryOf42 = (s: RunSummary): string[] =>
+  SUMMARY_FIELDS.flatMap((f) => {
+    const v = s[f];
+    const usual = (f === 'trigger' && v === 'schedule') || (f === 'attempt' && v === 1);
+    if (f === 'started') return ['started_ms', v === undefined ? '' : String(Math.round(Number(v) * 1000))];
+    return [f, v === undefined || usual ? '' : String(v)];
+  });
+
+test('runs stream entries and last runs as ktimer 4.2 stored them read the same beside rows, and leave as theirs', async () => {
+  const { keys, stores, history, fireTicker } = setup({ maxRuns: 4 });
+  await fireTicker('t', 2, (i) => i === 1);
+  const all = { sinceMs: null, count: 10, failedOnly: false };
+  const runs = await history.runs(all);
+  const [last] = await stores.tasks.lastRuns(['t']);
+  assert.deepEqual(
+    (await redis.client.xrange(keys.runs, '-', '+')).map(([, f]) => f[0]),
+    ['row', 'row'],
+    'an entry holds the row',
+  );
+  assert.equal(await redis.client.hget(keys.last, 't'), await redis.client.lindex(`${keys.history}t`, 0));
+  // The same runs as 4.2 kept them: an entry's fields (under the same ids), the last run's JSON.
+  const ids = (await redis.client.xrange(keys.runs, '-', '+')).map(([id]) => id);
+  await redis.client.del(keys.runs);
+  for (const [i, s] of [...runs].reverse().entries())
+    await redis.client.xadd(keys.runs, ids[i] ?? '*', ...entryOf42(s));
+  const { kid: _kid, ok: _ok, ...stored } = last ?? { kid: '', ok: false };
+  await redis.client.hset(keys.last, 't', JSON.stringify(stored));
+  assert.equal(
+    JSON.stringify(await history.runs(all)),
+    JSON.stringify(runs),
+    'the same summaries, fields in order',
+  );
+  assert.deepEqual(await stores.tasks.lastRuns(['t']), [last]);
+  // Four runs more: the stream keeps 4, the two 4.2 entries leave first, with their rows and outputs.
+  await fireTicker('t', 4, () => false, T0, 2);
+  const fireIds = ['t:6', 't:5', 't:4', 't:3'];
+  assert.deepEqual(
+    (await history.runs(all)).map((r) => r.fire_id),
+    fireIds,
+  );
+  assert.deepEqual(
+    (await history.ofTask('t', 10)).map((r) => r.fire_id),
+    fireIds,
+  );
+  assert.equal(await redis.client.exists(`${keys.output}t:1`, `${keys.output}t:2`), 0);
+  assert.equal((await stores.tasks.lastRuns(['t']))[0]?.fire_id, 't:6');
 });
 
 test('records past history_max_age leave the list: rows, and objects as ktimer 2.0 stored them', async () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { FIRE_TRANSITIONS } from '../../src/runs/fire.js';
+import { DUE_LEFT, FIRE_TRANSITIONS } from '../../src/runs/fire.js';
 import * as fireScripts from '../../src/store/fire-scripts.js';
 import { GENERATED_INCLUDE, generatedLua, scriptDefinitions } from '../../src/store/lua-generated.js';
 import * as pauseScripts from '../../src/store/pause-scripts.js';
@@ -282,4 +282,37 @@ test('replies are checked: anything a script would not send is an internal error
 test('claim.lua stays 150 lines or fewer: its phases live in includes (issue 22)', () => {
   const lines = readFileSync(new URL('claim.lua', LUA_DIR), 'utf8').trimEnd().split('\n').length;
   assert.ok(lines <= 150, `claim.lua has ${lines} lines; move a phase into include/claim-*.lua`);
+});
+
+test("the claim's due_left codes are DUE_LEFT's (src/runs/fire.ts), by name on both sides: no literal left behind", () => {
+  const files = [
+    'claim.lua',
+    ...readdirSync(INCLUDE_DIR)
+      .filter((f) => f.startsWith('claim-'))
+      .map((f) => `include/${f}`),
+  ];
+  for (const file of files) {
+    const code = readFileSync(new URL(file, LUA_DIR), 'utf8')
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('--'))
+      .join('\n');
+    assert.doesNotMatch(
+      code,
+      /out\[3\]\s*(?:[=~]=|=(?!=))(?!\s*(?:DUE_LEFT\.|due_left\())/,
+      `${file}: due_left by name`,
+    );
+    assert.doesNotMatch(code, /\{\s*false,\s*-1,(?!\s*DUE_LEFT\.)/, `${file}: a reply's due_left by name`);
+    const dueLeft = /function due_left\b[\s\S]*?\nend/.exec(code)?.[0] ?? '';
+    assert.doesNotMatch(dueLeft, /(?:return|left =)\s*\d/, `${file}: due_left returns DUE_LEFT's names`);
+  }
+  const ts = readFileSync(new URL('../../src/store/fire-scripts.ts', import.meta.url), 'utf8');
+  assert.doesNotMatch(ts, /FENCED = \d|left === \d|\[0, 1, 2\]/, 'fire-scripts.ts reads DUE_LEFT');
+  assert.deepEqual(
+    DUE_LEFT.map((_, code) => {
+      const reply = fireScripts.CLAIM.decode([null, -1, code, 0]);
+      return reply.fenced ? 'fenced' : (reply.dueLeft ?? 'none');
+    }),
+    [...DUE_LEFT],
+  );
+  assert.throws(() => fireScripts.CLAIM.decode([null, -1, DUE_LEFT.length, 0]), { code: 'internal' });
 });

@@ -1,11 +1,12 @@
 // A run record as Redis keeps it (include/run-record.lua): a row of values in RECORD_FIELDS'
-// order, or an object (a claim's reply, a task's last run, a record ktimer 2.0 stored); read
-// back with the fields a row leaves out.
+// order (a history's record, a runs stream entry, a task's last run), or an object (a claim's
+// reply, a record ktimer 2.0 stored, a summary of 4.2 and before); read back with the fields a
+// row leaves out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nextAttemptId } from '../../src/runs/ids.js';
-import { RECORD_FIELDS, RECORD_FIELDS_4_0 } from '../../src/runs/record.js';
-import { decodeRunRecord } from '../../src/store/run-record.js';
+import { MISSED_FIELDS, RECORD_FIELDS, RECORD_FIELDS_4_0, SUMMARY_FIELDS } from '../../src/runs/record.js';
+import { decodeLastRun, decodeRunRecord, decodeRunsEntry, summaryOf } from '../../src/store/run-record.js';
 
 test('a row with every field reads back as the record, kid and ok from fire_id and result', () => {
   const row: unknown[] = RECORD_FIELDS.map((f) => `v-${f}`);
@@ -95,4 +96,104 @@ test("the next attempt's fire id: the first attempt's id and the attempt", () =>
   assert.equal(nextAttemptId({ fire_id: 'nightly:3', attempt: 1 }), 'nightly:3.2');
   assert.equal(nextAttemptId({ fire_id: 'nightly:3.2', attempt: 2 }), 'nightly:3.3');
   assert.equal(nextAttemptId({ fire_id: 'a:b:12.9', attempt: 9 }), 'a:b:12.10');
+});
+
+/**
+ * A runs stream entry as ktimer 4.2 wrote a summary (as its last run's JSON holds it): one field per
+ * summary field, empty where none, started in ms; a missed run's own fields after them.
+ */
+const entry42 = (v: Record<string, string | number>): string[] =>
+  [...SUMMARY_FIELDS, ...MISSED_FIELDS.filter((f) => f in v && v.result === 'missed')].flatMap((f) =>
+    f === 'started'
+      ? ['started_ms', v.started === undefined ? '' : String(Math.round(Number(v.started) * 1000))]
+      : [f, String(v[f] ?? '')],
+  );
+
+test('a runs stream entry holds the record row, read as the summary 4.2 entries and last runs read as', () => {
+  // Each row, and the same run's summary as 4.2 kept it (its last run's JSON; its entry: entry42).
+  const cases: [unknown[], Record<string, string | number>][] = [
+    [
+      ['a:b:7', 1, 0, 10.5, 11.001, 11.2, 501.2, 199, 'ok', 0, 'h', 9, [3, 0]],
+      {
+        fire_id: 'a:b:7',
+        result: 'ok',
+        started: 11.001,
+        duration_ms: 199,
+        lateness_ms: 501.2,
+        exit_code: 0,
+        host: 'h',
+      },
+    ],
+    [
+      [
+        'k:3.2',
+        2,
+        1,
+        10,
+        12,
+        13,
+        2000,
+        1000,
+        'failed',
+        null,
+        'h2',
+        3,
+        null,
+        503,
+        'HTTP 503',
+        null,
+        null,
+        'retry',
+        2,
+        20,
+      ],
+      {
+        fire_id: 'k:3.2',
+        result: 'failed',
+        started: 12,
+        duration_ms: 1000,
+        lateness_ms: 2000,
+        http_status: 503,
+        host: 'h2',
+        trigger: 'retry',
+        attempt: 2,
+      },
+    ],
+    [
+      [
+        'k:missed-10',
+        1,
+        0,
+        10,
+        null,
+        40,
+        null,
+        null,
+        'missed',
+        null,
+        'h',
+        1,
+        ...Array<null>(8).fill(null),
+        3,
+        30,
+      ],
+      { fire_id: 'k:missed-10', result: 'missed', host: 'h', due: 10, missed: 3, last_due: 30 },
+    ],
+  ];
+  for (const [row, last] of cases) {
+    const json = JSON.stringify(row);
+    const now = decodeRunsEntry('runs', ['row', json]);
+    // The same fields in the same order (`ktimer runs --json` prints them as read).
+    assert.equal(JSON.stringify(now), JSON.stringify(decodeRunsEntry('runs', entry42(last))), json);
+    assert.deepEqual(decodeLastRun('last', json), now, 'a last run: the row');
+    assert.deepEqual(decodeLastRun('last', JSON.stringify(last)), now, "a last run as 4.2's JSON summary");
+    assert.deepEqual(
+      decodeRunsEntry('runs', ['s', JSON.stringify(last)]),
+      now,
+      "an entry of 1.2, its JSON under 's'",
+    );
+    assert.deepEqual(summaryOf('runs', decodeRunRecord('runs', json)), now);
+    assert.equal((now as Record<string, unknown>).output_bytes, undefined, 'no field a summary never had');
+  }
+  assert.throws(() => decodeRunsEntry('runs stream', ['row', '["nokid"]']), /runs stream/);
 });

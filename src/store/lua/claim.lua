@@ -29,11 +29,12 @@
 -- KEYS[12] outputBytes counter, KEYS[13] outputSwept stream id: the output budget
 --          (include/run-record.lua)
 -- KEYS[14] placement sorted set (label set -> its earliest time: include/placement.lua)
--- KEYS[15] poller role prefix (prefix + labels -> the poller's owner id, expiring)
--- KEYS[16] unread prefix (prefix + owner: hash fire id -> the claim that began it, expiring): the
---          fires a claim began, until the daemon says it read that claim's reply
+-- KEYS[15] poller role prefix (prefix + labels -> 'OWNER UNTIL_MS', expiring then)
+-- KEYS[16] unread prefix (prefix + owner -> 'SEQ FIRE_ID ...', expiring): the fires the last claim
+--          that began any began, until the daemon says it read that claim's reply
 -- KEYS[17] shardLease string: the shard's lease holder (include/claim-fence.lua)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
+-- ARGV now_sec            the same in unix seconds, as text: the schedule's scores are due up to it
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
 --                         needs none of the others
@@ -67,9 +68,10 @@
 -- Returns { next_score, next_lease_ms, due_left, poller, entry, entry, ... }:
 --   next_score     the earliest schedule score left (unix seconds as stored, a string), or false
 --   next_lease_ms  the earliest lease deadline left (unix ms), or -1
---   due_left       0: nothing due is left; 1: what is due waits for room; 2: this claim stopped
---                  at its budget with room left (claim again at once); 3: refused, the
---                  caller does not hold the shard's lease (include/claim-fence.lua)
+--   due_left       DUE_LEFT's code (src/runs/fire.ts): none, nothing due is left; room, what is
+--                  due waits for room; more, this claim stopped at its budget with room left
+--                  (claim again at once); fenced, refused: the caller does not hold the shard's
+--                  lease (include/claim-fence.lua)
 --   poller         1: this daemon is its label set's poller (claim at the next due time); 0: another
 --                  daemon is, or this one waits for room (claim at the next whole second)
 -- and each entry is a flat array:
@@ -112,10 +114,14 @@ if fenced_out(a.fenced, KEYS[17], a.owner) then return fenced_reply() end
 local c = claim_state(a, KEYS)
 local now_int = c.now_int
 
--- The label sets due (their schedule or pending runs) that this daemon may run.
-local sets = {}
-for _, set in ipairs(redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', a.now_ms)) do
-  if holds_all(c.held, set) then sets[#sets + 1] = set end
+-- The label sets due (their schedule or pending runs) that this daemon may run: none to look for
+-- when the registry's earliest is not due (or it is empty, c.no_sets: as most fleets' is).
+local sets, first = {}, redis.call('ZRANGE', KEYS[14], '0', '0', 'WITHSCORES')
+c.no_sets = not first[2]
+if first[2] and tonumber(first[2]) <= a.now_ms then
+  for _, set in ipairs(redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', a.now_ms)) do
+    if holds_all(c.held, set) then sets[#sets + 1] = set end
+  end
 end
 local sources = { source_of(KEYS[2], '') }
 for _, set in ipairs(sets) do sources[#sources + 1] = source_of(schedule_key(c.place, set), set) end
@@ -126,7 +132,8 @@ redeliver(c)
 take_lapsed(c, sets)
 -- 2 and 3. Due tasks, each by its plan.
 local skipped = claim_due(c, sources)
-trim_runs(c.history, c.last_id)
+-- A run put on record made c.history (include/claim-state.lua): trimmed once, here.
+if rawget(c, 'history') then trim_runs(c.history, c.last_id) end
 placed_done(c.place)
 keep_unread(c)
 

@@ -39,7 +39,8 @@ local function claim_or_pass(c, s, kid, score)
     return true
   end
   local overdue = c.expire_limit_sec > 0 and c.now - score > c.expire_limit_sec
-  local kind = raw_kind(raw)
+  -- With room for both kinds (as at a steady rate) nothing is passed over: no look at the raw.
+  local kind = (c.room.shell <= 0 or c.room.url <= 0) and raw_kind(raw)
   if kind and c.room[kind] <= 0 and not overdue then return false end
   local ok, task = pcall(cjson.decode, raw)
   if not ok or not valid(task) then
@@ -54,10 +55,10 @@ local function claim_or_pass(c, s, kid, score)
   elseif task.type == 'timer' and overdue then
     remove_task(c, kid, task)
     c.out[#c.out + 1] = { 'expired', kid, raw }
-  elseif c.room[kind_of(task.command)] > 0 then
-    claim_task(c, kid, score, task, raw)
   else
-    return false
+    kind = kind_of(task.command)
+    if c.room[kind] <= 0 then return false end
+    claim_task(c, kid, score, task, raw, kind)
   end
   return true
 end
@@ -82,7 +83,7 @@ local function head_of(c, s, cap, live)
     local page = math.min(cap, s.page_size, math.max(8, math.ceil(cap / live)))
     -- Pages grow from a few: room for 1,000 URL calls does not mean that any is due.
     s.page_size = math.min(s.page_size * 2, 512)
-    s.buf = redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'WITHSCORES', 'LIMIT', s.skipped, page)
+    s.buf = redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now_sec, 'WITHSCORES', 'LIMIT', s.skipped, page)
     s.i, s.read, s.short, s.catching_up = 1, true, #s.buf < page * 2, false
     if #s.buf == 0 then
       s.done = true
@@ -164,24 +165,24 @@ local function claim_due(c, sources)
   return skipped
 end
 
--- What is still due in the sources: 2 when tasks beyond those passed over are (the budget ran
--- out with room left: claim again at once), 1 when only tasks waiting for room are, else 0. A
--- source read to its end holds none but those it passed over.
+-- What is still due in the sources (DUE_LEFT): more when tasks beyond those passed over are (the
+-- budget ran out with room left: claim again at once), room when only tasks waiting for room are,
+-- else none. A source read to its end holds none but those it passed over.
 local function due_left(c, sources, room_left)
-  local left = 0
+  local left = DUE_LEFT.none
   for _, s in ipairs(sources) do
     if not s.done then
-      if room_left and #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', s.skipped, 1) > 0 then
-        return 2
+      if room_left and #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now_sec, 'LIMIT', s.skipped, '1') > 0 then
+        return DUE_LEFT.more
       end
-      if #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now, 'LIMIT', 0, 1) > 0 then
-        -- Nothing beyond what was passed over is looked for without room: 1 is the answer.
-        if not room_left then return 1 end
-        left = 1
+      if #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now_sec, 'LIMIT', '0', '1') > 0 then
+        -- Nothing beyond what was passed over is looked for without room: room is the answer.
+        if not room_left then return DUE_LEFT.room end
+        left = DUE_LEFT.room
       end
     elseif s.skipped > 0 then
-      if not room_left then return 1 end
-      left = 1
+      if not room_left then return DUE_LEFT.room end
+      left = DUE_LEFT.room
     end
   end
   return left

@@ -8,8 +8,7 @@ local function fenced_out(fenced, lease_key, owner)
   return fenced and redis.call('GET', lease_key) ~= owner
 end
 
--- The reply of a refused claim: nothing claimed, nothing due known, due_left FENCED.
-local FENCED = 3
+-- The reply of a refused claim: nothing claimed, nothing due known, due_left fenced.
 local function fenced_reply()
-  return { false, -1, FENCED, 0 }
+  return { false, -1, DUE_LEFT.fenced, 0 }
 end

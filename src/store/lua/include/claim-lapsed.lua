@@ -15,7 +15,7 @@ local function restart_grace(c)
     local up = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
     local t = redis.call('TIME')
     local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-    c.grace_until_ms = up and (server_ms - up * 1000 + c.lost_after_ms) or 0
+    c.grace_until_ms = up and (server_ms - up * 1000 + tonumber(c.a.lost_after_ms)) or 0
   end
   return c.grace_until_ms
 end
@@ -100,10 +100,20 @@ local function take_placed(c, set, limit)
   end
 end
 
--- Leases that ran out, then the pending runs of `sets`, the label sets this daemon may run.
+-- Leases that ran out, then the pending runs of `sets`, the label sets this daemon may run. The
+-- leases' earliest deadline is read first: when it is not due (as at a steady rate), nothing ran
+-- out, and it is kept as c.lease_head (-1: no lease), so that what_is_left need not read it again.
 local function take_lapsed(c, sets)
   local limit = c.room.shell + c.room.url + 100
-  for _, fire_id in ipairs(redis.call('ZRANGEBYSCORE', c.keys.leases, '-inf', c.now_int, 'LIMIT', '0', limit)) do
+  local head = redis.call('ZRANGE', c.keys.leases, '0', '0', 'WITHSCORES')
+  local head_ms = head[2] and tonumber(head[2]) or -1
+  local lapsed = {}
+  if head_ms > c.now_int or head_ms < 0 then
+    c.lease_head = head_ms
+  else
+    lapsed = redis.call('ZRANGEBYSCORE', c.keys.leases, '-inf', c.now_text, 'LIMIT', '0', limit)
+  end
+  for _, fire_id in ipairs(lapsed) do
     local ok, fire = pcall(cjson.decode, redis.call('HGET', c.keys.fires, fire_id) or '')
     local set = ok and label_set_of(fire) or ''
     if not runnable(ok, fire) then

@@ -19,6 +19,18 @@ local function next_placed(c, out)
   end
 end
 
+-- The leases' earliest deadline now: the one read before anything lapsed (c.lease_head, take_lapsed)
+-- or the earliest this claim gave, when no other write touched the leases; else read again.
+local function lease_head_of(c)
+  if c.lease_head and not c.place.pended then
+    local given = c.leased_until
+    if given and (c.lease_head < 0 or given < c.lease_head) then return given end
+    return c.lease_head
+  end
+  local head = redis.call('ZRANGE', c.keys.leases, '0', '0', 'WITHSCORES')
+  return head[2] and tonumber(head[2]) or -1
+end
+
 -- The reply: the earliest schedule score (exact, as stored) and lease deadline. Due tasks beyond
 -- those passed over (`skipped` by claim_due), with room and allowance left, mean the budget ran
 -- out: go on at once. Anything else still due (passed over, or a lease that ran out) waits for
@@ -29,21 +41,35 @@ local function what_is_left(c, sources, skipped)
   -- '0' as a string: a Lua number is formatted (%.17g) at every call.
   local head = redis.call('ZRANGE', c.keys.schedule, '0', '0', 'WITHSCORES')
   if head[2] then out[1] = head[2] end
-  local lease_head = redis.call('ZRANGE', c.keys.leases, '0', '0', 'WITHSCORES')
-  if lease_head[2] then out[2] = tonumber(lease_head[2]) end
-  next_placed(c, out)
-  if out[2] >= 0 and out[2] <= c.now_int and out[3] == 0 then out[3] = 1 end
+  out[2] = lease_head_of(c)
+  -- No label set in the registry when the claim began, and none written since: none to look at.
+  if not (c.no_sets and not c.place.placed) then next_placed(c, out) end
+  if out[2] >= 0 and out[2] <= c.now_int and out[3] == DUE_LEFT.none then out[3] = DUE_LEFT.room end
   return out
 end
 
 -- Who polls: the daemon that claims at each due time of its label set (poller_key), held for
--- poll_ms from its last claim; given up while what is due waits for room (claim.lua's top).
+-- poll_ms from its last claim; given up while what is due waits for room (claim.lua's top). The
+-- role's value is its holder's owner id and, after a space, when it ends (unix ms): so the
+-- caller takes it in one SET ... GET, and puts another daemon's back as it was (one that ktimer
+-- 4.2 wrote, its owner id alone, until poll_ms from now, the most it has left).
+local function holder_of(role)
+  local sp = role and string.find(role, ' ', 1, true)
+  return sp and string.sub(role, 1, sp - 1) or role
+end
+
 local function who_polls(c, out, poller_key, poll_ms)
-  local poller = redis.call('GET', poller_key)
-  if out[3] == 1 then
-    if poller == c.owner then redis.call('DEL', poller_key) end
-  elseif not poller or poller == c.owner then
-    redis.call('SET', poller_key, c.owner, 'PXAT', c.now_int + poll_ms)
+  if out[3] == DUE_LEFT.room then
+    if holder_of(redis.call('GET', poller_key)) == c.owner then redis.call('DEL', poller_key) end
+    return
+  end
+  local until_text = string.format('%d', c.now_int + poll_ms)
+  local was = redis.call('SET', poller_key, c.owner .. ' ' .. until_text, 'PXAT', until_text, 'GET')
+  local holder = holder_of(was)
+  if not was or holder == c.owner then
     out[4] = 1
+  else
+    local was_until = holder ~= was and string.sub(was, #holder + 2) or until_text
+    redis.call('SET', poller_key, was, 'PXAT', was_until)
   end
 end

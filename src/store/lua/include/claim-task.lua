@@ -23,7 +23,7 @@ local function move_on(c, kid, task, next_ms, done, parked)
   local json = cjson.encode(task)
   redis.call('HSET', c.keys.pool, kid, json)
   schedule_in(c.place, label_set_of(task), task.run_nexttime, kid)
-  if parked or (task.type == 'cron' and carried < c.low_water) then
+  if parked or (task.type == 'cron' and carried < tonumber(c.a.cron_low_water)) then
     c.out[#c.out + 1] = { 'refill', kid, json }
   end
 end
@@ -46,8 +46,8 @@ local function hand_out(c, kid, task, fire)
   lease(c, fire.id, fire)
 end
 
--- Task `kid`, due at `score` (unix seconds), as stored (raw) and decoded (task).
-local function claim_task(c, kid, score, task, raw)
+-- Task `kid`, due at `score` (unix seconds), as stored (raw) and decoded (task), its command's kind.
+local function claim_task(c, kid, score, task, raw, kind)
   local limit = tonumber(task.limit) or 0
   if task.type ~= 'timer' and limit > 0 and (tonumber(task.run_num) or 0) >= limit then
     -- Runs by hand (run.lua) made up its limit: it is done, as after its last scheduled run.
@@ -68,6 +68,6 @@ local function claim_task(c, kid, score, task, raw)
   if next_ms and missed > 0 then record_missed(c, kid, task, carried, missed, first_missed_ms, next_ms) end
   move_on(c, kid, task, next_ms, limit > 0 and run_num >= limit, parked)
   if fire_ms then
-    hand_out(c, kid, task, fire_of(kid, task, kind_of(task.command), fire_ms, run_num, limit, c.now_int))
+    hand_out(c, kid, task, fire_of(kid, task, kind, fire_ms, run_num, limit, c.now_int))
   end
 end

@@ -24,21 +24,24 @@ local function text_of(v)
   return type(v) == 'string' and v or nil
 end
 
+-- Fields a task has only where they apply are checked only where present: each call costs a
+-- claim's Lua more than the test does.
 local function fire_of(kid, task, kind, due_ms, run_num, limit, claimed_ms)
-  local retries = whole(task.retries, 1)
+  local retries = task.retries ~= nil and whole(task.retries, 1) or nil
   return {
     id = fire_id_of(kid, run_num), kid = kid, type = task.type, kind = kind, command = task.command,
     due = to_sec(due_ms), run_num = run_num, limit = limit, claimed = claimed_ms,
     -- The task's own timeout (seconds), for the daemon that runs it; none: task_timeout.
-    timeout = whole(task.timeout, 1),
+    timeout = task.timeout ~= nil and whole(task.timeout, 1) or nil,
     retries = retries, retry_delay = retries and whole(task.retry_delay, 1) or nil,
     -- Its name, if a string: a run recorded after its task left keeps the name's record
     -- (include/ended-name.lua); the daemon gives it to the command ($KTIMER_NAME) and alerts.
     name = text_of(task.name),
-    cwd = text_of(task.cwd), env = string_map(task.env), user = text_of(task.user),
-    output_max = whole(task.output_max, 0), notify = task.notify == 'off' and 'off' or nil,
+    cwd = text_of(task.cwd), env = task.env ~= nil and string_map(task.env) or nil, user = text_of(task.user),
+    output_max = task.output_max ~= nil and whole(task.output_max, 0) or nil,
+    notify = task.notify == 'off' and 'off' or nil,
     -- Its labels: handed out again without an owner, it waits for a daemon holding them all
     -- (include/placement.lua).
-    on = label_set_of(task) ~= '' and task.on or nil,
+    on = task.on ~= nil and label_set_of(task) ~= '' and task.on or nil,
   }
 end

@@ -15,6 +15,9 @@ local function placement_of(registry_key, schedule_key, leases_key)
   return { registry = registry_key, schedule = schedule_key, leases = leases_key, touched = {} }
 end
 
+-- p.placed: some label set was written by this script; p.pended: the leases (a run handed out
+-- without an owner and no labels, or one of them taken).
+
 -- The label set of a task or a fire ('' when it has none).
 local function label_set_of(t)
   if type(t) ~= 'table' then return '' end
@@ -44,7 +47,10 @@ end
 -- A write to a label set's schedule or pending runs: its registry entry is brought up to date by
 -- placed_done.
 local function touch(p, set)
-  if set ~= '' then p.touched[set] = true end
+  if set ~= '' then
+    p.touched[set] = true
+    p.placed = true
+  end
 end
 
 -- Task `kid` scheduled at `score` (unix seconds) in its set's schedule.
@@ -72,11 +78,13 @@ end
 local function pend_in(p, set, at_ms, id)
   redis.call('ZADD', pending_key(p, set), at_ms, id)
   touch(p, set)
+  if set == '' then p.pended = true end
 end
 
 local function unpend_from(p, set, id)
   redis.call('ZREM', pending_key(p, set), id)
   touch(p, set)
+  if set == '' then p.pended = true end
 end
 
 -- The registry's entry of each set written: the earliest time its schedule or pending runs hold

@@ -3,7 +3,7 @@
 -- fires hash holds it and how its run ended. record_run puts it on record: into its task's history
 -- list (newest first, at most h.per_task, none older than h.max_age_ms), its output apart from it
 -- (a string h.output_prefix .. fire_id: stdout then stderr, the record saying the bytes of each),
--- a summary into the runs stream and into the task's last run (JSON). trim_runs bounds it all
+-- the same row into the runs stream and as the task's last run. trim_runs bounds it all
 -- across the fleet, once per script (issue 27 L5, docs/logs-and-history.md "How much is kept").
 -- Arguments only, no globals: h = { prefix, per_task, max_age_ms, max_runs, now_ms, runs_key,
 -- last_key, streak_prefix, output_prefix, output_bytes_key, output_swept_key, max_output }.
@@ -25,21 +25,21 @@ local function run_record(fire, e)
   }
 end
 
--- A record as a history row, the one encoding of a record (claim's and finish's replies carry it
--- too): a JSON array of RECORD_FIELDS by position, absent fields null and the trailing ones left
--- off; so are those read back from the others (src/store/run-record.ts decodeRunRecord): the kid
--- (in fire_id), ok (result is ok), trigger schedule and attempt 1. The names were a third of a
--- record's bytes, kept for every run; type and kind are their codes (ROW_CODES). Encoded once: the
--- row kept in the history is the one a reply carries (rec is not changed once on record).
+-- A record as a history row, the one encoding of a record (the runs stream, the task's last run
+-- and claim's and finish's replies carry it too): a JSON array of RECORD_FIELDS by position,
+-- absent fields null and the trailing ones left off; so are those read back from the others
+-- (src/store/run-record.ts decodeRunRecord): the kid (in fire_id), ok (result is ok), trigger
+-- schedule and attempt 1. The names were a third of a record's bytes, kept for every run; type and
+-- kind are their codes (ROW_CODES). Encoded once, the one cjson.encode of a run (rec is not changed
+-- once on record).
 local function record_row(rec)
   if rec.row then return rec.row end
-  local row, last = {}, 0
+  local row, last = null_row(cjson.null), 0
   for i, f in ipairs(RECORD_FIELDS) do
     local v = rec[f]
     if ROW_CODES[f] then v = ROW_CODES[f][v] end
     if (f == 'trigger' and v == TRIGGER.schedule) or (f == 'attempt' and v == 1) or v == '' then v = nil end
-    if v ~= nil then last = i end
-    row[i] = v == nil and cjson.null or v
+    if v ~= nil then last = i; row[i] = v end
   end
   for i = #RECORD_FIELDS, last + 1, -1 do row[i] = nil end
   rec.row = cjson.encode(row)
@@ -130,28 +130,6 @@ local function keep_in_history(h, rec)
   redis.call('PEXPIRE', key, h.max_age_ms)
 end
 
--- The summary into the runs stream: the same fields in the same order in every entry (empty where
--- none), so a stream node keeps their names once and each entry only its values; started in ms.
--- Returns the entry's id.
-local function add_to_stream(h, summary)
-  local values = {}
-  for _, f in ipairs(SUMMARY_FIELDS) do
-    local v = summary[f]
-    if f == 'started' then f, v = 'started_ms', v and to_ms(v) end
-    values[#values + 1] = f
-    values[#values + 1] = v == nil and '' or v
-  end
-  -- A missed record's count and span: after the others, in its entry only.
-  if summary.result == OUTCOME.missed then
-    for _, f in ipairs(MISSED_FIELDS) do
-      values[#values + 1] = f
-      values[#values + 1] = summary[f] == nil and '' or summary[f]
-    end
-  end
-  -- Trimmed by trim_runs, exactly: approximate trimming would not say which runs left.
-  return redis.call('XADD', h.runs_key, '*', unpack(values))
-end
-
 -- The task's failures in a row, for alerts: after a failure or a lost run that no retry follows,
 -- how many there are now (>= 1); after a success, minus how many there were (0 when none); 0
 -- otherwise (skipped; a failure to be retried).
@@ -170,28 +148,25 @@ local function count_streak(h, rec)
   return 0
 end
 
--- Puts `rec` on record. Returns the task's failures in a row (count_streak) and the runs stream
--- entry's id (nil when the stream keeps none).
+-- Puts `rec` on record: its row, the one encoding of a record, is its history's, its runs stream
+-- entry's (one field, `row`) and its task's last run. Returns the task's failures in a row
+-- (count_streak) and the runs stream entry's id (nil when the stream keeps none).
 local function record_run(h, rec)
-  local summary = {}
-  for _, f in ipairs(SUMMARY_FIELDS) do summary[f] = rec[f] end
-  if rec.result == OUTCOME.missed then
-    for _, f in ipairs(MISSED_FIELDS) do summary[f] = rec[f] end
-  end
-  -- What started it and which attempt, only when not the usual (the schedule, a first attempt).
-  if summary.trigger == TRIGGER.schedule then summary.trigger = nil end
-  if summary.attempt == 1 then summary.attempt = nil end
   keep_output(h, rec)
+  local row = record_row(rec)
   if h.per_task > 0 then keep_in_history(h, rec) end
-  local id = h.max_runs > 0 and add_to_stream(h, summary) or nil
-  redis.call('HSET', h.last_key, rec.kid, cjson.encode(summary))
+  -- Trimmed by trim_runs, exactly: approximate trimming would not say which runs left.
+  local id = h.max_runs > 0 and redis.call('XADD', h.runs_key, '*', 'row', row) or nil
+  redis.call('HSET', h.last_key, rec.kid, row)
   h.added = (h.added or 0) + 1
   return count_streak(h, rec), id
 end
 
--- The fire id of a runs stream entry (nil: an entry of ktimer 1.2, a JSON summary).
+-- The fire id of a runs stream entry: its row's; an entry of ktimer 4.2 and before holds the
+-- summary's fields, fire_id first (nil: an entry of ktimer 1.2, a JSON summary).
 local function fire_id_of_entry(entry)
   local fields = entry[2]
+  if fields[1] == 'row' then return fire_id_of_row(fields[2]) end
   return fields[1] == 'fire_id' and fields[2] or nil
 end
 
