@@ -192,7 +192,7 @@ test('pause/resume, run now, overlap=skip and retries under kill -9 and a Redis 
   const records: Run[] = [];
   for (const kid of kidOf.values())
     for (const raw of await client.lrange(`${lock}:history:${kid}`, 0, -1))
-      records.push(decodeRunRecord('test', raw) as unknown as Run);
+      records.push(decodeRunRecord('test', raw, kid) as unknown as Run);
   const byKid = (name: string) => records.filter((r) => r.kid === kidOf.get(name));
 
   // 1. No run on record twice; the stream agrees with the lists.

@@ -273,7 +273,9 @@ export async function fencedKids(client: Redis | Cluster, prefix: string): Promi
     const run = decodeRunsEntry('test', fields);
     if (run.result !== 'failed') continue;
     const history = await client.lrange(`${lock}:history:${run.kid}`, 0, -1);
-    const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
+    const record = history
+      .map((r) => decodeRunRecord('test', r, run.kid))
+      .find((r) => r.fire_id === run.fire_id);
     if (record?.error?.startsWith('stopped by its daemon') === true) kids.set(run.kid, record.started ?? 0);
   }
   return kids;
@@ -346,7 +348,9 @@ export async function begunByDead(
       const run = decodeRunsEntry('test', fields);
       if (run.result !== 'lost') continue;
       const history = await client.lrange(`${lock}:history:${run.kid}`, 0, -1);
-      const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
+      const record = history
+        .map((r) => decodeRunRecord('test', r, run.kid))
+        .find((r) => r.fire_id === run.fire_id);
       if (deadOwners.has(String(record?.pid))) kids.add(run.kid);
     }
   }
