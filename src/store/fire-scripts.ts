@@ -368,7 +368,12 @@ export function rowsOf(req: FinishRequest): (string | null)[] {
     ending.result === 'failed' && retryable
       ? null
       : encodeRunRow({
-          fire: { ...fire, fire_id: fire.id, trigger: fire.trigger ?? 'schedule', attempt: fire.attempt ?? 1 },
+          fire: {
+            ...fire,
+            fire_id: fire.id,
+            trigger: fire.trigger ?? 'schedule',
+            attempt: fire.attempt ?? 1,
+          },
           ending,
           owner: req.owner,
           keepsOutput,
@@ -415,7 +420,11 @@ export function finishedOf(replies: readonly FinishReply[], rows: readonly (stri
   });
 }
 
-export const FINISH: Script<FinishRequest & { rows: readonly (string | null)[] }, FinishReply[], typeof FINISH_ARGV> = {
+export const FINISH: Script<
+  FinishRequest & { rows: readonly (string | null)[] },
+  FinishReply[],
+  typeof FINISH_ARGV
+> = {
   name: 'finish',
   keys: [
     'leases',
