@@ -197,7 +197,6 @@ function cjsonNumber(n: number): string | undefined {
 }
 
 // cjson escapes control characters, DEL, '"', '\' and '/' (lua_cjson.c char2escape); other bytes as they are.
-// eslint-disable-next-line no-control-regex -- these are the characters cjson escapes
 const CJSON_ESCAPED = /[\u0000-\u001f"/\\\u007f]/g;
 const NAMED_ESCAPES: Readonly<Record<string, string>> = {
   '"': '\\"',
