@@ -11,7 +11,7 @@ import type { Fire } from '../../src/store/fire-record.js';
 import type { StoreKeys } from '../../src/store/keys.js';
 import { RedisAccess } from '../../src/store/redis-access.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
-import { historyRules, testKeys } from '../helpers/stores.js';
+import { endingOf, historyRules, testKeys } from '../helpers/stores.js';
 
 const redis = usePrivateRedis();
 const T0 = 1_800_000_000_000;
@@ -20,19 +20,27 @@ const OWNER = 'host-1.example:4242:ab12';
 const access = (keys: StoreKeys) =>
   new RedisAccess(redis.client, keys, (e) => new KtimerError('redis', String(e)));
 
+/** Run `run_num` of timer `kid`, begun by OWNER under its `run_num`th lease, and anything `over` says. */
+const fireOf = (kid: string, runNum: number, over: Partial<Fire> = {}, owner = OWNER): Fire => ({
+  id: `${kid}:${over.attempt ?? runNum}`,
+  kid,
+  type: 'timer',
+  kind: 'shell',
+  command: 'echo hi',
+  state: 'started',
+  dueMs: T0,
+  run_num: runNum,
+  limit: 0,
+  claimedMs: T0,
+  owner,
+  token: `${owner}/${T0}/${runNum}`,
+  ...over,
+});
+
 const baseEnding: RunEnding = {
-  startedMs: T0 + 12.3456,
+  ...endingOf(fireOf('k', 1), { startedMs: T0 + 12.3456, durationMs: 500 }),
   finishedMs: T0 + 512.5,
   latenessMs: 12.3,
-  durationMs: 500,
-  result: 'ok',
-  exitCode: 0,
-  signal: null,
-  httpStatus: null,
-  timedOut: false,
-  error: null,
-  stdout: '',
-  stderr: '',
 };
 
 type Case = [string, Partial<Fire>, Partial<RunEnding>, string?];
@@ -109,21 +117,7 @@ async function stored(keys: StoreKeys, kid: string, fireId: string): Promise<unk
 test("the daemon's row is record_row's, byte for byte, and files the same; a row not held goes the slow path", async () => {
   for (const [i, [what, fireOver, endingOver, owner = OWNER]] of CASES.entries()) {
     const kid = `k${i}`;
-    const fire: Fire = {
-      id: `${kid}:${fireOver.attempt ?? 1}`,
-      kid,
-      type: 'timer',
-      kind: 'shell',
-      command: 'echo hi',
-      state: 'started',
-      dueMs: T0,
-      run_num: 1,
-      limit: 0,
-      claimedMs: T0,
-      owner,
-      token: `${owner}/${T0}/${i}`,
-      ...fireOver,
-    };
+    const fire = fireOf(kid, i, fireOver, owner);
     const req: FinishRequest = {
       owner,
       nowMs: T0 + 600,
@@ -155,20 +149,7 @@ test("the daemon's row is record_row's, byte for byte, and files the same; a row
 
 test('the fast path only for the lease held: another token, or a fire taken over, is not recorded', async () => {
   const keys = testKeys('notheld');
-  const fire = {
-    id: 'n:1',
-    kid: 'n',
-    type: 'timer',
-    kind: 'shell',
-    command: 'true',
-    state: 'started',
-    dueMs: T0,
-    run_num: 1,
-    limit: 0,
-    claimedMs: T0,
-    owner: OWNER,
-    token: `${OWNER}/${T0}/1`,
-  } satisfies Fire;
+  const fire = fireOf('n', 1);
   await storeFire(keys, fire);
   const req = (f: Fire, owner = OWNER): FinishRequest => ({
     owner,
@@ -195,20 +176,7 @@ test('the fast path only for the lease held: another token, or a fire taken over
 test('with no output kept (history_max_output 0), neither row says output bytes', async () => {
   const keys = testKeys('nooutput');
   const history = historyRules(keys, { maxOutputBytes: 0 });
-  const fire = {
-    id: 'o:1',
-    kid: 'o',
-    type: 'timer',
-    kind: 'shell',
-    command: 'true',
-    state: 'started',
-    dueMs: T0,
-    run_num: 1,
-    limit: 0,
-    claimedMs: T0,
-    owner: OWNER,
-    token: `${OWNER}/${T0}/1`,
-  } satisfies Fire;
+  const fire = fireOf('o', 1);
   const req: FinishRequest = {
     owner: OWNER,
     nowMs: T0 + 600,
