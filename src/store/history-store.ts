@@ -28,7 +28,7 @@ export class HistoryStore {
    */
   async ofTask(kid: string, count: number): Promise<RunRecord[]> {
     const raw = await this.redis.call((c) => c.lrange(`${this.redis.keys.history}${kid}`, 0, count - 1));
-    const records = readable(raw);
+    const records = readable(raw, kid);
     const apart = records.filter((r) => r.output_bytes !== undefined);
     if (apart.length === 0) return records;
     const tails = await this.redis.call((c) =>
@@ -42,11 +42,14 @@ export class HistoryStore {
   async byFireId(fireId: string): Promise<RunRecord | null> {
     const kid = kidOfFireId(fireId);
     const raw = await this.redis.call((c) => c.lrange(`${this.redis.keys.history}${kid}`, 0, -1));
-    // A plain search first: only the matching entry is decoded (a row starts with its fire id;
-    // a record ktimer 2.0 stored is an object).
+    // A plain search first: only the matching entry is decoded (a row starts with its fire id less
+    // the kid, or all of it as ktimer 4.2 and before wrote it; a record ktimer 2.0 stored is an object).
     const id = JSON.stringify(fireId);
-    const hit = raw.find((r) => r.startsWith(`[${id},`) || r.includes(`"fire_id":${id}`));
-    const record = hit === undefined ? null : (readable([hit])[0] ?? null);
+    const own = JSON.stringify(fireId.slice(kid.length));
+    const hit = raw.find(
+      (r) => r.startsWith(`[${own},`) || r.startsWith(`[${id},`) || r.includes(`"fire_id":${id}`),
+    );
+    const record = hit === undefined ? null : (readable([hit], kid)[0] ?? null);
     if (record?.output_bytes === undefined) return record;
     const bytes = await this.redis.call((c) => c.getBuffer(this.outputKey(record.fire_id)));
     return withOutput(record, bytes, 'whole');
@@ -148,10 +151,10 @@ function readableEntry(fields: readonly string[]): RunSummary | null {
 }
 
 /** Records that read as records (one damaged entry hides nothing else). */
-function readable(raw: readonly string[]): RunRecord[] {
+function readable(raw: readonly string[], kid: string): RunRecord[] {
   return raw.flatMap((r) => {
     try {
-      return [decodeRunRecord('history', r)];
+      return [decodeRunRecord('history', r, kid)];
     } catch {
       return [];
     }

@@ -50,13 +50,16 @@ const isBytes = (n: unknown): n is number => Number.isSafeInteger(n) && (n as nu
  * A record or summary from Redis, its identity checked (`where` names the reply it came in): a
  * history row, or an object (a claim's reply, a task's last run, a record ktimer 2.0 stored).
  */
-export function decodeRunRecord(where: string, json: unknown): RunRecord {
+export function decodeRunRecord(where: string, json: unknown, kid?: string): RunRecord {
   let value: unknown;
   try {
     value = typeof json === 'string' ? JSON.parse(json) : null;
   } catch {
     value = null;
   }
+  // A row in task kid's history list holds its fire id less the kid (`:run`: the list's key names it).
+  if (kid !== undefined && Array.isArray(value) && typeof value[0] === 'string' && value[0].startsWith(':'))
+    value[0] = `${kid}${value[0]}`;
   return checkedRecord(where, Array.isArray(value) ? fromRow(value) : value, json);
 }
 

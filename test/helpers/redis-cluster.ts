@@ -22,7 +22,17 @@ export class RedisCluster {
     const count = opts.masters * (1 + opts.replicas);
     const nodes = await Promise.all(
       Array.from({ length: count }, () =>
-        RedisServer.start({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] }),
+        // Replicas sync at once (the default waits 5 s to batch diskless syncs).
+        RedisServer.start({
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--repl-diskless-sync-delay',
+            '0',
+          ],
+        }),
       ),
     );
     const cluster = new RedisCluster(nodes);

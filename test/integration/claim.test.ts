@@ -156,13 +156,13 @@ test('missed runs are on record, one missed record per gap with its count and sp
     firesOf(res).map((f) => f.kid),
     ['t'],
   );
-  const once = decodeRunRecord('t', await redis.client.lindex(`${keys.history}t`, 0));
+  const once = decodeRunRecord('t', await redis.client.lindex(`${keys.history}t`, 0), 't');
   assert.deepEqual(
     [once.result, once.ok, once.missed, once.due, once.last_due, once.error],
     ['missed', false, 3, (T0 + 10_000) / 1000, (T0 + 30_000) / 1000, 'misfire=once'],
     'once: the runs after the one fired, from the first to the last due',
   );
-  const skip = decodeRunRecord('s', await redis.client.lindex(`${keys.history}s`, 0));
+  const skip = decodeRunRecord('s', await redis.client.lindex(`${keys.history}s`, 0), 's');
   assert.deepEqual(
     [skip.result, skip.missed, skip.due, skip.last_due],
     ['missed', 4, T0 / 1000, (T0 + 30_000) / 1000],
@@ -350,7 +350,7 @@ test('a begun fire is never handed out again: its run is put on record, or recor
   );
   assert.equal(await redis.client.hlen(keys.fires), 0);
   assert.equal(await redis.client.zcard(keys.leases), 0);
-  const lost = decodeRunRecord('test', await redis.client.lindex(`${keys.history}j`, 0));
+  const lost = decodeRunRecord('test', await redis.client.lindex(`${keys.history}j`, 0), 'j');
   assert.equal(lost.result, 'lost');
   assert.equal(lost.host, 'host', 'from the owner host:pid:tag');
   assert.equal(lost.pid, 42);

@@ -91,7 +91,7 @@ const ticker = (over: Partial<Task> = {}): Task =>
   });
 
 const history = async (kid: string): Promise<RunRecord[]> =>
-  (await redis.client.lrange(`${keys.history}${kid}`, 0, -1)).map((r) => decodeRunRecord('test', r));
+  (await redis.client.lrange(`${keys.history}${kid}`, 0, -1)).map((r) => decodeRunRecord('test', r, kid));
 
 const storedFire = async (id: string): Promise<Record<string, unknown> | null> => {
   const raw = await redis.client.hget(keys.fires, id);

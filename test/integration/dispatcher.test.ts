@@ -137,7 +137,7 @@ test('a fire is begun, run and logged with its real start on the Redis clock; it
     what: 'the run on record',
   });
   const kid = fires[0]?.kid ?? '';
-  const run = decodeRunRecord('test', await redis.client.lindex(`${keys.history}${kid}`, 0));
+  const run = decodeRunRecord('test', await redis.client.lindex(`${keys.history}${kid}`, 0), kid);
   assert.deepEqual(
     [
       run.fire_id,

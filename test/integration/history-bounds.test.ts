@@ -62,7 +62,8 @@ function setup(rules: Parameters<typeof historyRules>[1] = {}) {
   };
   const listed = async (kid: string) =>
     (await redis.client.lrange(`${keys.history}${kid}`, 0, -1)).map(
-      (r) => (JSON.parse(r) as unknown[])[0] as string,
+      // A row in the list holds its fire id less the kid (`:run`); one of 4.2, all of it.
+      (r) => ((JSON.parse(r) as unknown[])[0] as string).replace(/^:/, `${kid}:`),
     );
   return { keys, history, fireRounds, outputs, listed };
 }
@@ -123,6 +124,32 @@ test("records past history_per_task leave their task's list with their outputs",
   const { ids, bytes, counted } = await outputs();
   assert.deepEqual(ids, ['t:3', 't:4', 't:5']);
   assert.equal(counted, bytes);
+});
+
+test('rows as ktimer 4.2 kept them (the fire id whole) read beside rows without the kid, and leave with their outputs', async () => {
+  const { keys, history, fireRounds, outputs, listed } = setup({ perTask: 3, maxRuns: 4 });
+  await fireRounds(['t'], 2);
+  const key = `${keys.history}t`;
+  const rows = await redis.client.lrange(key, 0, -1);
+  assert.ok(
+    rows.every((r) => r.startsWith('[":')),
+    'kept without the kid',
+  );
+  await redis.client.del(key);
+  await redis.client.rpush(key, ...rows.map((r) => `["t${r.slice(2)}`));
+  assert.deepEqual(await listed('t'), ['t:2', 't:1'], 'the whole fire id, as 4.2 wrote it');
+  assert.deepEqual(
+    (await history.ofTask('t', 10)).map((r) => [r.fire_id, r.kid]),
+    [
+      ['t:2', 't'],
+      ['t:1', 't'],
+    ],
+  );
+  assert.equal((await history.byFireId('t:1'))?.stdout, 'out t:1\n');
+  await fireRounds(['t'], 3);
+  assert.deepEqual(await listed('t'), ['t:5', 't:4', 't:3'], 'the 4.2 rows left by history_per_task');
+  assert.deepEqual((await outputs()).ids, ['t:3', 't:4', 't:5'], 'with their outputs');
+  assert.equal((await history.byFireId('t:4'))?.stdout, 'out t:4\n');
 });
 
 test('history_max_runs bounds every task together: the fleet-wide oldest leave first, outputs too', async () => {

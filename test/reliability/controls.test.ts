@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
-import { killInTurn, report, Sink, startFleet } from './fleet.js';
+import { killInTurn, LOST_AFTER_MS, report, Sink, startFleet } from './fleet.js';
 
 interface Run {
   fire_id: string;
@@ -31,8 +31,6 @@ interface Run {
 
 /** The retrying timers' -retries: room for a lost attempt or two besides the two failures. */
 const RETRIES = 5;
-/** task_lost_after of the fleet (fleet.ts), and the retry delay of the retrying timers. */
-const LOST_AFTER_MS = 8000;
 
 const PREFIX = 'controls';
 const CHAOS_MS = 24_000;
@@ -104,7 +102,9 @@ test('pause/resume, run now, overlap=skip and retries under kill -9 and a Redis 
   };
 
   // Kill -9 one daemon every 2 s once the last one is up again, and restart it; when each pid died.
-  const chaos = killInTurn(daemons, startMs + CHAOS_MS, 2000);
+  const stopChaos = new AbortController();
+  cleanup.push(() => stopChaos.abort());
+  const chaos = killInTurn(daemons, startMs + CHAOS_MS, { everyMs: 2000, stop: stopChaos.signal });
 
   // Pause and resume p0..p4 twice, away from the Redis outage (t+11 s to t+15 s).
   const paused: [fromMs: number, toMs: number][] = [];
@@ -192,7 +192,7 @@ test('pause/resume, run now, overlap=skip and retries under kill -9 and a Redis 
   const records: Run[] = [];
   for (const kid of kidOf.values())
     for (const raw of await client.lrange(`${lock}:history:${kid}`, 0, -1))
-      records.push(decodeRunRecord('test', raw) as unknown as Run);
+      records.push(decodeRunRecord('test', raw, kid) as unknown as Run);
   const byKid = (name: string) => records.filter((r) => r.kid === kidOf.get(name));
 
   // 1. No run on record twice; the stream agrees with the lists.

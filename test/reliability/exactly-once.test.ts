@@ -2,19 +2,25 @@
 // cron tasks (every second, 15 runs each: their carried run times are refilled as they go) over 20 s; then the same while daemons are SIGKILLed and restarted; then while Redis is shut
 // down for 10 s and restarted from its AOF; then a labelled fleet (half the tasks placed on two
 // label sets among three daemons) under the same SIGKILL chaos. Each prints its figures.
+// Each waits after its last fire as long as a double could still come (settle), no longer; the
+// kills stop early enough that this wait ends about when it would without them.
 import { decodeRunsEntry } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 import {
+  afterKills,
   begunByDead,
   checkRecords,
   fencedKids,
   killInTurn,
+  lastDueMs,
+  LOST_AFTER_MS,
   plan,
   report,
   seed,
+  redisStateOf,
   settle,
   Sink,
   startFleet,
@@ -60,13 +66,12 @@ async function setup(prefix: string, aof = false) {
   cleanup.push(() => {
     for (const d of daemons) d.kill();
   });
-  const lastDueMs = (nowSec + 4 + SPREAD_SEC + 2 * 5) * 1000;
-  return { redis, client, tasks, daemons, lastDueMs, startMs: (nowSec + 4) * 1000 };
+  return { redis, client, tasks, daemons, lastDueMs: lastDueMs(tasks), startMs: (nowSec + 4) * 1000 };
 }
 
 test('3 daemons, one Redis, 10,000 timers + 50 tickers + 50 cron tasks over 20 s: no duplicate, no miss, none early', async () => {
   const { client, tasks, daemons, lastDueMs } = await setup('fleet');
-  await settle(sink, tasks, lastDueMs);
+  await settle(sink, tasks, lastDueMs, undefined, undefined, redisStateOf(client, 'fleet'));
   const t = tally(tasks, sink);
   const perDaemon = daemons.map((d) => d.fires().length);
   report('three-daemons', {
@@ -92,12 +97,19 @@ test('3 daemons, one Redis, 10,000 timers + 50 tickers + 50 cron tasks over 20 s
   );
 });
 
-test('the same with a daemon SIGKILLed every 3 s and restarted: nothing lost, nothing doubled', async () => {
+test('the same with a daemon SIGKILLed every 2 s and restarted: nothing lost, nothing doubled', async () => {
   const { client, tasks, daemons, lastDueMs, startMs } = await setup('chaos');
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
-  const { kills, dead: deadOwners } = await killInTurn(daemons, startMs + SPREAD_SEC * 1000);
+  // Kills until task_lost_after before the last timers are due: the doubles of the last death's
+  // runs would come by then (afterKills). Every 2 s once up again, 4 kills at least, as every 3 s
+  // over the whole spread made on a quiet machine.
+  const chaos = await killInTurn(daemons, startMs + SPREAD_SEC * 1000 - LOST_AFTER_MS, {
+    everyMs: 2000,
+    minKills: 4,
+  });
+  const { kills, dead: deadOwners } = chaos;
   let excused = await begunByDead(client, ['chaos:tasks:lock'], deadOwners);
-  await settle(sink, tasks, lastDueMs, () => excused);
+  await settle(sink, tasks, Math.max(lastDueMs, afterKills(chaos.killedAt)), () => excused);
   excused = await begunByDead(client, ['chaos:tasks:lock'], deadOwners);
   const t = tally(tasks, sink, excused);
   const unsent = [...excused].filter((k) => (sink.hits.get(k) ?? []).length === 0).length;
@@ -127,14 +139,16 @@ test('Redis shut down for 10 s mid-run and restarted from its AOF: nothing lost,
   const downAt = Date.now();
   await waitFor(() => Date.now() > downAt + 10_000, { what: '10 s of outage', timeoutMs: 15_000 });
   await redis.launch();
+  const upAt = Date.now();
   // A run its daemon stopped for want of a lease renewal is on record, not lost (see fencedKids):
   // those under way when Redis went, and on a starved machine some begun just after it came back
   // (their daemon could not renew within task_lost_after's fence time, 5 s here).
   let fenced = new Map<string, number>();
+  // Leases kept through the restart lapse task_lost_after after it: any double of theirs by then.
   await settle(
     sink,
     tasks,
-    lastDueMs + 10_000,
+    Math.max(lastDueMs, upAt + LOST_AFTER_MS),
     () => new Set(fenced.keys()),
     async () => {
       fenced = await fencedKids(client, 'outage');
@@ -195,10 +209,13 @@ test('a labelled fleet under SIGKILL chaos: each run exactly once, always on a d
   await seed(client, 'labels', tasks);
   const startMs = (nowSec + 2) * 1000;
   await waitFor(() => Date.now() > startMs + 1000, { what: 'the first fires', timeoutMs: 10_000 });
-  const { kills, dead } = await killInTurn(daemons, startMs + spreadSec * 1000);
+  // Every 2 s until 4 s before the last timers are due, 3 kills at least (as every 3 s over the
+  // spread made on a quiet machine); the wait after the last fire covers task_lost_after after
+  // the last death.
+  const chaos = await killInTurn(daemons, startMs + (spreadSec - 4) * 1000, { everyMs: 2000, minKills: 3 });
+  const { kills, dead } = chaos;
   let excused = await begunByDead(client, ['labels:tasks:lock'], dead);
-  const lastDueMs = (nowSec + 2 + spreadSec + 2 * 5) * 1000;
-  await settle(sink, tasks, lastDueMs, () => excused);
+  await settle(sink, tasks, Math.max(lastDueMs(tasks), afterKills(chaos.killedAt)), () => excused);
   excused = await begunByDead(client, ['labels:tasks:lock'], dead);
   const t = tally(tasks, sink, excused);
   const records = await checkRecords(client, 'labels', sink, tasks);

@@ -273,7 +273,9 @@ export async function fencedKids(client: Redis | Cluster, prefix: string): Promi
     const run = decodeRunsEntry('test', fields);
     if (run.result !== 'failed') continue;
     const history = await client.lrange(`${lock}:history:${run.kid}`, 0, -1);
-    const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
+    const record = history
+      .map((r) => decodeRunRecord('test', r, run.kid))
+      .find((r) => r.fire_id === run.fire_id);
     if (record?.error?.startsWith('stopped by its daemon') === true) kids.set(run.kid, record.started ?? 0);
   }
   return kids;
@@ -283,6 +285,9 @@ export async function fencedKids(client: Redis | Cluster, prefix: string): Promi
 export function report(name: string, figures: Record<string, unknown>): void {
   process.stdout.write(`# FIGURES ${name}: ${JSON.stringify(figures)}\n`);
 }
+
+/** task_lost_after of startFleet's daemons (ms): a killed daemon's begun runs are on record lost by then. */
+export const LOST_AFTER_MS = 8000;
 
 /** N daemons sharing one Redis and one key prefix, each with its own pidfile and logs. */
 export async function startFleet(
@@ -301,7 +306,11 @@ export async function startFleet(
   // its renewal, which that grace counts on. shutdown_grace at most half of it (config rule).
   const extra = {
     ...opts.extra,
-    default: ['task_lost_after = 8', 'shutdown_grace = 4', ...(opts.extra?.default ?? [])],
+    default: [
+      `task_lost_after = ${LOST_AFTER_MS / 1000}`,
+      'shutdown_grace = 4',
+      ...(opts.extra?.default ?? []),
+    ],
   };
   const daemons = Array.from(
     { length: n },
@@ -339,7 +348,9 @@ export async function begunByDead(
       const run = decodeRunsEntry('test', fields);
       if (run.result !== 'lost') continue;
       const history = await client.lrange(`${lock}:history:${run.kid}`, 0, -1);
-      const record = history.map((r) => decodeRunRecord('test', r)).find((r) => r.fire_id === run.fire_id);
+      const record = history
+        .map((r) => decodeRunRecord('test', r, run.kid))
+        .find((r) => r.fire_id === run.fire_id);
       if (deadOwners.has(String(record?.pid))) kids.add(run.kid);
     }
   }
@@ -348,17 +359,22 @@ export async function begunByDead(
 
 /**
  * SIGKILLs the daemons in turn, every `everyMs` once the last one is up again, each restarted at
- * once, until `untilMs`; the pids killed, and when each was (unix ms).
+ * once, until `untilMs` and at least `minKills` kills (a loaded machine restarts slowly: the chaos
+ * goes on past untilMs rather than prove less); the pids killed, and when each was (unix ms).
+ * `stop` ends it early (a test that failed meanwhile: its cleanup aborts it, so that no daemon is
+ * started after the test).
  */
 export async function killInTurn(
   daemons: TestDaemon[],
   untilMs: number,
-  everyMs = 3000,
+  opts: { everyMs?: number; minKills?: number; stop?: AbortSignal } = {},
 ): Promise<{ kills: number; dead: Set<string>; killedAt: Map<string, number> }> {
+  const { everyMs = 3000, minKills = 0, stop } = opts;
   let kills = 0;
   const dead = new Set<string>();
   const killedAt = new Map<string, number>();
-  while (Date.now() < untilMs) {
+  const stopped = () => stop?.aborted === true;
+  while ((Date.now() < untilMs || kills < minKills) && !stopped()) {
     const victim = daemons[kills % daemons.length] as TestDaemon;
     dead.add(String(victim.pid));
     killedAt.set(String(victim.pid), Date.now());
@@ -366,30 +382,102 @@ export async function killInTurn(
     await victim.waitExit();
     kills++;
     await victim.start();
+    if (stopped()) victim.kill('SIGKILL');
     const until = Date.now() + everyMs;
     await waitFor(() => Date.now() > until, { what: 'the next kill', timeoutMs: 5000 });
   }
   return { kills, dead, killedAt };
 }
 
-/** Waits for every planned fire (less the excused), then long enough for a late duplicate to show. */
+/** When the last planned fire is due (unix ms): a ticker's last run, a cron task's carried runs. */
+export function lastDueMs(tasks: readonly PlannedTask[]): number {
+  let last = 0;
+  for (const t of tasks) {
+    // A cron task here runs every second, its first run the second after dueSec.
+    const due =
+      t.type === 'timer'
+        ? t.dueSec
+        : t.type === 'ticker'
+          ? t.dueSec + t.time * (t.limit - 1)
+          : t.dueSec + t.limit;
+    last = Math.max(last, due * 1000);
+  }
+  return last;
+}
+
+/** How long after a fire its double could still come: one lease (5 s) after the first, and slack. */
+export const DOUBLE_WITHIN_MS = 7000;
+
+/**
+ * Waits for every planned fire (less the excused), then until DOUBLE_WITHIN_MS after the later of
+ * the last call the sink got for these tasks and `calmFromMs`: when the last fire was due, or when
+ * a fault's own doubles could come at the latest (a killed daemon's begun runs are settled
+ * task_lost_after after its death: see afterKills). A condition, not a fixed deadline: a fire that
+ * came late (an outage, a failover) moves the wait with it.
+ */
 export async function settle(
   sink: Sink,
   tasks: PlannedTask[],
-  lastDueMs: number,
+  calmFromMs: number,
   excused: () => Set<string> = () => new Set(),
   refresh: () => Promise<void> = () => Promise.resolve(),
+  explain: (kids: string[]) => Promise<string> = () => Promise.resolve(''),
 ): Promise<void> {
   const settled = () => tally(tasks, sink, excused()).lost === 0;
   await waitFor(async () => settled() || (await refresh(), settled()), {
     timeoutMs: 120_000,
     intervalMs: 250,
     what: 'every fire',
+  }).catch(async (e: unknown) => {
+    const short = tally(tasks, sink, excused()).lostKids.slice(0, 3);
+    const why = await explain(short).catch((err: unknown) => `(not read: ${String(err)})`);
+    throw new Error(
+      `${e instanceof Error ? e.message : String(e)}: ${missing(tasks, sink, excused())}${why}`,
+    );
   });
-  // A fire handed out twice would come at the latest one lease (5 s) after the first.
-  await waitFor(() => Date.now() > lastDueMs + 7000, {
+  const lastHitMs = () => Math.max(0, ...tasks.map((t) => sink.hits.get(t.kid)?.at(-1) ?? 0));
+  await waitFor(() => Date.now() > Math.max(calmFromMs, lastHitMs()) + DOUBLE_WITHIN_MS, {
     timeoutMs: 60_000,
     intervalMs: 250,
     what: 'the settle time',
   });
+}
+
+/**
+ * What Redis holds of tasks `kids` (one Redis, prefix): their task, schedule score, fires and
+ * history rows, for a wait that timed out to say where those runs went.
+ */
+export function redisStateOf(client: Redis, prefix: string): (kids: string[]) => Promise<string> {
+  const lock = `${prefix}:tasks:lock`;
+  return async (kids) => {
+    const fires = await client.hgetall(`${lock}:fires`);
+    const parts = await Promise.all(
+      kids.map(async (kid) => {
+        const task = await client.hget(`${prefix}:tasks:all`, kid);
+        const score = await client.zscore(`${prefix}:tasks:second`, kid);
+        const own = Object.entries(fires).filter(([id]) => id.startsWith(`${kid}:`));
+        const rows = await client.lrange(`${lock}:history:${kid}`, 0, -1);
+        return `${kid}: task ${task === null ? 'gone' : 'stored'}, schedule ${String(score)}, fires ${JSON.stringify(own)}, history ${JSON.stringify(rows)}`;
+      }),
+    );
+    return parts.length > 0 ? `; in Redis: ${parts.join('; ')}` : '';
+  };
+}
+
+/** When the doubles of killed daemons' runs could come at the latest: task_lost_after after the last death. */
+export function afterKills(killedAt: Map<string, number>): number {
+  return Math.max(0, ...killedAt.values()) + LOST_AFTER_MS;
+}
+
+/** What has not come yet, by kind of task, and the first few: for a wait that timed out. */
+function missing(tasks: PlannedTask[], sink: Sink, excused: Set<string>): string {
+  const t = tally(tasks, sink, excused);
+  const byType: Record<string, number> = {};
+  const lost = new Set(t.lostKids);
+  const first = tasks.filter((p) => lost.has(p.kid));
+  for (const p of first) byType[p.type] = (byType[p.type] ?? 0) + 1;
+  const some = first
+    .slice(0, 3)
+    .map((p) => `${p.kid} (${p.type}, due ${p.dueSec}, ${sink.hits.get(p.kid)?.length ?? 0} calls)`);
+  return `${t.fired} of ${t.expected} calls came; tasks short of theirs: ${JSON.stringify(byType)}, e.g. ${some.join(', ')}`;
 }

@@ -58,9 +58,20 @@ local function finished_of(raw)
   return tonumber(rec.finished)
 end
 
--- The fire id a history row starts with (nil: an object, as ktimer 2.0 stored, with no output apart).
-local function fire_id_of_row(raw)
-  return raw and string.match(raw, '^%["([^"]+)"')
+-- The fire id a row starts with (nil: an object, as ktimer 2.0 stored, with no output apart). A
+-- row in task `kid`'s history list starts with its fire id less the kid (`:run`; the list's key
+-- names the kid, 32 bytes a run fewer); one of ktimer 4.2 and before, and elsewhere, with all of it.
+local function fire_id_of_row(raw, kid)
+  local id = raw and string.match(raw, '^%["([^"]+)"')
+  if kid and id and string.byte(id, 1) == 58 then return kid .. id end
+  return id
+end
+
+-- rec's row as its task's history list keeps it: its fire id less the kid (fire_id_of_row).
+local function history_row(rec)
+  local row = record_row(rec)
+  if string.sub(rec.fire_id, 1, #rec.kid + 1) ~= rec.kid .. ':' then return row end
+  return '["' .. string.sub(row, #rec.kid + 3)
 end
 
 -- The fleet's count of output bytes. A script's changes to it are added up (count_output) and sent
@@ -113,10 +124,10 @@ end
 local function keep_in_history(h, rec)
   local key = h.prefix .. rec.kid
   -- Nothing past per_task (most lists, until a task has run that often): nothing to cut.
-  local n = redis.call('LPUSH', key, record_row(rec))
+  local n = redis.call('LPUSH', key, history_row(rec))
   if n > h.per_task then
     for _, raw in ipairs(redis.call('LRANGE', key, h.per_task, h.per_task + 3)) do
-      drop_output(h, fire_id_of_row(raw))
+      drop_output(h, fire_id_of_row(raw, rec.kid))
     end
     redis.call('LTRIM', key, 0, h.per_task - 1)
   end
@@ -126,7 +137,7 @@ local function keep_in_history(h, rec)
     local finished = finished_of(raw)
     if not finished or finished * 1000 >= h.now_ms - h.max_age_ms then break end
     redis.call('RPOP', key)
-    drop_output(h, fire_id_of_row(raw))
+    drop_output(h, fire_id_of_row(raw, rec.kid))
   end
   redis.call('PEXPIRE', key, h.max_age_ms)
 end
@@ -176,8 +187,9 @@ end
 local function drop_oldest_run(h, entry)
   local fire_id = fire_id_of_entry(entry)
   if fire_id then
-    local key = h.prefix .. (kid_of_fire_id(fire_id) or '')
-    if fire_id_of_row(redis.call('LINDEX', key, -1)) == fire_id then redis.call('RPOP', key) end
+    local kid = kid_of_fire_id(fire_id) or ''
+    local key = h.prefix .. kid
+    if fire_id_of_row(redis.call('LINDEX', key, -1), kid) == fire_id then redis.call('RPOP', key) end
     drop_output(h, fire_id)
   end
   redis.call('XDEL', h.runs_key, entry[1])
