@@ -1,8 +1,9 @@
 // Puts the daemon's fires on record in Redis: keeps the leases of those running (so that no claim
 // takes them for lost while they run), and tells finish.lua how each one ended, in batches (one
 // round trip for all that ended within FINISH_LINGER_MS of the first: at a steady 1,000 fires a
-// second, one call per run cost Redis more than the runs' records; issue 28). finish.lua makes the record, once:
-// only for a fire this daemon still holds. For a failed run the retry rule says whether its
+// second, one call per run cost Redis more than the runs' records; issue 28). finish.lua puts it on
+// record, once: only for a fire this daemon still holds (the row of a run not retried made here:
+// store/fire-scripts.ts rowsOf). For a failed run the retry rule says whether its
 // failure is one to retry; finish.lua decides whether and when the retry happens
 // (include/retry.lua, as the claim does for a lost run).
 import { backoffMs } from '../backoff.js';

@@ -1,7 +1,8 @@
 // A run on record: what the history keeps of one fire that ran (or could not), and what the
-// command line, the web API, the dashboard and alerts show of it. The record is built in one
-// place, include/run-record.lua, when finish.lua or the claim puts it on record; the daemon
-// gives finish.lua only how the run ended (RunEnding) and reads the record back from its reply.
+// command line, the web API, the dashboard and alerts show of it. The record is built in
+// include/run-record.lua when finish.lua or the claim puts it on record, except a run that is not
+// retried: the daemon sends its row (store/run-record.ts encodeRunRow, the same bytes) with how it
+// ended (RunEnding), and finish.lua files it as it is.
 // Times in a record are unix seconds (ms precision), as people read them.
 import type { RunTrigger } from './fire.js';
 import type { CommandKind, TaskType } from './kinds.js';

@@ -5,7 +5,7 @@ import { isMisfire, type Misfire } from '../tasks/task.js';
 import { decodeFire, type Fire } from './fire-record.js';
 import { DUE_LEFT, type DueLeft, POLLER_MS } from '../runs/fire.js';
 import type { RunEnding } from '../runs/record.js';
-import { decodeRunRecord, type RunRecord } from './run-record.js';
+import { decodeRunRecord, encodeRunRow, type RunRecord } from './run-record.js';
 import { NONE, type Script, unexpectedReply } from './script.js';
 
 export type ClaimEntry =
@@ -313,7 +313,8 @@ export const BEGIN: Script<BeginRequest, boolean[], typeof BEGIN_ARGV> = {
 
 /** A run that ended, as its daemon tells finish.lua. */
 export interface EndedRun {
-  fire: Pick<Fire, 'id' | 'token' | 'kid'>;
+  /** Its fire, as the claim handed it out: what its record's row says of it. */
+  fire: Pick<Fire, 'id' | 'token' | 'kid' | 'type' | 'kind' | 'dueMs' | 'trigger' | 'attempt' | 'name'>;
   ending: RunEnding;
   /**
    * The retry rule's verdict on a failed run (runner/retry-rule.ts): its failure is one to retry.
@@ -360,10 +361,37 @@ const FINISH_ARGV = {
     stdout: 'string?',
     stderr: 'string?',
     retryable: 'flag',
+    kid: 'string',
+    name: 'string?',
+    row: 'string?',
   },
 } as const;
 
-const endedArgs = ({ fire, ending: e, retryable }: EndedRun) => ({
+/**
+ * The row of each run that is not retried, made by the daemon (encodeRunRow): finish.lua files it
+ * as it is (its fast path); null: finish.lua makes the record (a failure to retry: its retry_at).
+ */
+export function rowsOf(req: FinishRequest): (string | null)[] {
+  const { history: h } = req;
+  const keepsOutput = h.maxOutputBytes > 0 && h.perTask > 0 && h.maxRuns > 0;
+  return req.runs.map(({ fire, ending, retryable }) =>
+    ending.result === 'failed' && retryable
+      ? null
+      : encodeRunRow({
+          fire: {
+            ...fire,
+            fire_id: fire.id,
+            trigger: fire.trigger ?? 'schedule',
+            attempt: fire.attempt ?? 1,
+          },
+          ending,
+          owner: req.owner,
+          keepsOutput,
+        }),
+  );
+}
+
+const endedArgs = ({ fire, ending: e, retryable }: EndedRun, row: string | null) => ({
   ...leaseOf(fire),
   started_ms: e.startedMs,
   finished_ms: e.finishedMs,
@@ -378,9 +406,35 @@ const endedArgs = ({ fire, ending: e, retryable }: EndedRun) => ({
   stdout: e.stdout,
   stderr: e.stderr,
   retryable,
+  kid: fire.kid,
+  name: fire.name ?? null,
+  row,
 });
 
-export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
+/**
+ * finish.lua's reply per run: recorded or not, the streak, and the row it kept; row null when
+ * recorded: the row the daemon sent (finishedOf reads it back).
+ */
+export interface FinishReply {
+  recorded: boolean;
+  streak: number;
+  row: string | null;
+}
+
+/** The replies as Finished, each recorded run's row the one finish.lua sent back or was sent. */
+export function finishedOf(replies: readonly FinishReply[], rows: readonly (string | null)[]): Finished[] {
+  return replies.map(({ recorded, streak, row }, i) => {
+    if (!recorded) return { recorded: false, streak: 0, retried: false, record: null };
+    const record = decodeRunRecord('finish', row ?? rows[i]);
+    return { recorded: true, streak, retried: record.retry_at !== undefined, record };
+  });
+}
+
+export const FINISH: Script<
+  FinishRequest & { rows: readonly (string | null)[] },
+  FinishReply[],
+  typeof FINISH_ARGV
+> = {
   name: 'finish',
   keys: [
     'leases',
@@ -403,19 +457,18 @@ export const FINISH: Script<FinishRequest, Finished[], typeof FINISH_ARGV> = {
       no_retry_prefix: req.history.noRetryPrefix,
       ...historyArgs(req.history),
     },
-    each: req.runs.map(endedArgs),
+    each: req.runs.map((run, i) => endedArgs(run, req.rows[i] ?? null)),
   }),
   decode: (reply) => {
     if (!Array.isArray(reply)) throw unexpectedReply('finish', reply);
-    return reply.map((triple: unknown): Finished => {
+    return reply.map((triple: unknown): FinishReply => {
       if (!Array.isArray(triple)) throw unexpectedReply('finish', reply);
       const [recorded, streak, row] = triple as unknown[];
-      if (recorded === 0 && streak === 0 && row === null)
-        return { recorded: false, streak: 0, retried: false, record: null };
-      if (recorded !== 1 || !isWhole(streak) || typeof row !== 'string')
+      if (recorded === 0 && streak === 0 && row === null) return { recorded: false, streak: 0, row: null };
+      // 1: recorded with the row the daemon sent (not sent back: it knows it).
+      if (recorded !== 1 || !isWhole(streak) || (typeof row !== 'string' && row !== 1))
         throw unexpectedReply('finish', reply);
-      const record = decodeRunRecord('finish', row);
-      return { recorded: true, streak: streak as number, retried: record.retry_at !== undefined, record };
+      return { recorded: true, streak: streak as number, row: typeof row === 'string' ? row : null };
     });
   },
 };

@@ -10,6 +10,8 @@ import {
   type ClaimReply,
   type ClaimRequest,
   FINISH,
+  finishedOf,
+  rowsOf,
   type Finished,
   type FinishRequest,
   type HistoryRules,
@@ -78,10 +80,11 @@ export class FireStore {
   }
 
   /** Puts ended fires on record, once each (recorded: this owner held it), retries where asked. */
-  finish(req: Omit<FinishRequest, 'history'>): Promise<Finished[]> {
-    return req.runs.length === 0
-      ? Promise.resolve([])
-      : this.redis.script(FINISH, { ...req, history: this.history });
+  async finish(req: Omit<FinishRequest, 'history'>): Promise<Finished[]> {
+    if (req.runs.length === 0) return [];
+    const full = { ...req, history: this.history };
+    const rows = rowsOf(full);
+    return finishedOf(await this.redis.script(FINISH, { ...full, rows }), rows);
   }
 }
 

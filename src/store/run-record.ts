@@ -2,13 +2,14 @@
 // list's row, a claim's or finish's reply, a runs stream entry and a task's last run (the same
 // row: the summary read from it), and what ktimer 4.2, 2.0 and 1.2 stored. Written by
 // include/run-record.lua.
-import { kidOfFireId } from '../runs/ids.js';
+import { hostPidOf, kidOfFireId } from '../runs/ids.js';
 import {
   isRunOutcome,
   MISSED_FIELDS,
   RECORD_FIELDS,
   RECORD_FIELDS_4_0,
   ROW_CODES,
+  type RunEnding,
   type RunRecord,
   type RunSummary,
   SUMMARY_FIELDS,
@@ -127,3 +128,88 @@ export function decodeRunsEntry(where: string, fields: readonly string[]): RunSu
   }
   return checkedRecord(where, v, fields);
 }
+
+/** A run that ended, as the daemon knows it: what its row is made of (include/run-record.lua run_record). */
+export interface RowOfRun {
+  fire: Pick<RunRecord, 'fire_id' | 'type' | 'kind' | 'trigger' | 'attempt'> & { dueMs: number };
+  ending: RunEnding;
+  /** The finishing daemon's id: the row's host and pid. */
+  owner: string;
+  /** Whether outputs are kept (include/run-record.lua keeps_output): the row says their bytes. */
+  keepsOutput: boolean;
+}
+
+/**
+ * The row finish.lua's record_row would write for a run that ended and is not retried, byte for
+ * byte (cjson's number format and escaping): the daemon makes it, so that finish.lua need not
+ * decode the fire nor encode the row (issue 28). null: a value cjson would write otherwise than
+ * JSON.stringify does here (a number past 14 digits): finish.lua makes that row itself.
+ */
+export function encodeRunRow({ fire, ending: e, owner, keepsOutput }: RowOfRun): string | null {
+  const { host, pid } = hostPidOf(owner);
+  const outBytes = [Buffer.byteLength(e.stdout), Buffer.byteLength(e.stderr)] as const;
+  const byField: Partial<Record<(typeof RECORD_FIELDS)[number], RowValue>> = {
+    fire_id: fire.fire_id,
+    type: ROW_CODES.type.indexOf(fire.type),
+    kind: ROW_CODES.kind.indexOf(fire.kind),
+    due: fire.dueMs / 1000,
+    started: luaSec(e.startedMs),
+    finished: luaSec(e.finishedMs),
+    lateness_ms: e.latenessMs,
+    duration_ms: e.durationMs,
+    result: e.result,
+    exit_code: e.exitCode,
+    host,
+    pid,
+    output: keepsOutput && outBytes[0] + outBytes[1] > 0 ? outBytes : null,
+    http_status: e.httpStatus,
+    error: e.error,
+    signal: e.signal,
+    timed_out: e.timedOut || null,
+    trigger: fire.trigger === 'schedule' ? null : fire.trigger,
+    attempt: fire.attempt === 1 ? null : fire.attempt,
+  };
+  const row = RECORD_FIELDS.map((f) => cjsonOf(byField[f] ?? null));
+  while (row.length > 0 && row[row.length - 1] === 'null') row.pop();
+  return row.includes(undefined) ? null : `[${row.join(',')}]`;
+}
+
+type RowValue = string | number | boolean | null | undefined | readonly number[];
+
+/** Unix seconds (3 decimals) of ms, rounded as Lua's to_sec rounds (floor of +0.5). */
+const luaSec = (ms: number): number => Math.floor(ms + 0.5) / 1000;
+
+/** A value as cjson.encode writes it; '' is left out as record_row leaves it (null); undefined: cannot. */
+function cjsonOf(v: RowValue): string | undefined {
+  if (v === null || v === undefined || v === '') return 'null';
+  if (typeof v === 'string') return `"${v.replace(CJSON_ESCAPED, cjsonEscape)}"`;
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') return cjsonNumber(v);
+  const items = v.map(cjsonNumber);
+  return items.includes(undefined) ? undefined : `[${items.join(',')}]`;
+}
+
+/**
+ * cjson writes numbers as printf's %.14g: the same text as JSON.stringify for a number of at
+ * most 14 significant digits written without an exponent; any other: undefined.
+ */
+function cjsonNumber(n: number): string | undefined {
+  const abs = Math.abs(n);
+  if (!Number.isFinite(n) || abs >= 1e14 || (abs < 1e-4 && n !== 0)) return undefined;
+  return Number(n.toPrecision(14)) === n ? String(n) : undefined;
+}
+
+// cjson escapes control characters, DEL, '"', '\' and '/' (lua_cjson.c char2escape); other bytes as they are.
+const CJSON_ESCAPED = /[\u0000-\u001f"/\\\u007f]/g;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '/': '\\/',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\f': '\\f',
+  '\r': '\\r',
+};
+const cjsonEscape = (c: string): string =>
+  NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;

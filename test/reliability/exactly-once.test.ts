@@ -20,6 +20,7 @@ import {
   plan,
   report,
   seed,
+  redisStateOf,
   settle,
   Sink,
   startFleet,
@@ -70,7 +71,7 @@ async function setup(prefix: string, aof = false) {
 
 test('3 daemons, one Redis, 10,000 timers + 50 tickers + 50 cron tasks over 20 s: no duplicate, no miss, none early', async () => {
   const { client, tasks, daemons, lastDueMs } = await setup('fleet');
-  await settle(sink, tasks, lastDueMs);
+  await settle(sink, tasks, lastDueMs, undefined, undefined, redisStateOf(client, 'fleet'));
   const t = tally(tasks, sink);
   const perDaemon = daemons.map((d) => d.fires().length);
   report('three-daemons', {

@@ -421,14 +421,19 @@ export async function settle(
   calmFromMs: number,
   excused: () => Set<string> = () => new Set(),
   refresh: () => Promise<void> = () => Promise.resolve(),
+  explain: (kids: string[]) => Promise<string> = () => Promise.resolve(''),
 ): Promise<void> {
   const settled = () => tally(tasks, sink, excused()).lost === 0;
   await waitFor(async () => settled() || (await refresh(), settled()), {
     timeoutMs: 120_000,
     intervalMs: 250,
     what: 'every fire',
-  }).catch((e: unknown) => {
-    throw new Error(`${e instanceof Error ? e.message : String(e)}: ${missing(tasks, sink, excused())}`);
+  }).catch(async (e: unknown) => {
+    const short = tally(tasks, sink, excused()).lostKids.slice(0, 3);
+    const why = await explain(short).catch((err: unknown) => `(not read: ${String(err)})`);
+    throw new Error(
+      `${e instanceof Error ? e.message : String(e)}: ${missing(tasks, sink, excused())}${why}`,
+    );
   });
   const lastHitMs = () => Math.max(0, ...tasks.map((t) => sink.hits.get(t.kid)?.at(-1) ?? 0));
   await waitFor(() => Date.now() > Math.max(calmFromMs, lastHitMs()) + DOUBLE_WITHIN_MS, {
@@ -436,6 +441,27 @@ export async function settle(
     intervalMs: 250,
     what: 'the settle time',
   });
+}
+
+/**
+ * What Redis holds of tasks `kids` (one Redis, prefix): their task, schedule score, fires and
+ * history rows, for a wait that timed out to say where those runs went.
+ */
+export function redisStateOf(client: Redis, prefix: string): (kids: string[]) => Promise<string> {
+  const lock = `${prefix}:tasks:lock`;
+  return async (kids) => {
+    const fires = await client.hgetall(`${lock}:fires`);
+    const parts = await Promise.all(
+      kids.map(async (kid) => {
+        const task = await client.hget(`${prefix}:tasks:all`, kid);
+        const score = await client.zscore(`${prefix}:tasks:second`, kid);
+        const own = Object.entries(fires).filter(([id]) => id.startsWith(`${kid}:`));
+        const rows = await client.lrange(`${lock}:history:${kid}`, 0, -1);
+        return `${kid}: task ${task === null ? 'gone' : 'stored'}, schedule ${String(score)}, fires ${JSON.stringify(own)}, history ${JSON.stringify(rows)}`;
+      }),
+    );
+    return parts.length > 0 ? `; in Redis: ${parts.join('; ')}` : '';
+  };
 }
 
 /** When the doubles of killed daemons' runs could come at the latest: task_lost_after after the last death. */

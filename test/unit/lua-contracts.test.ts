@@ -229,6 +229,7 @@ test('replies are checked: anything a script would not send is an internal error
   internal(() => pauseScripts.RESUME.decode([-1]));
   // finish replies the record it kept, as a history row: retried when it has a retry_at.
   const failedRow = JSON.stringify(['k:1', 'timer', 'shell', 1, 1.1, 1.2, 100, 100, 'failed', 1]);
+  const okRow = JSON.stringify(['k:4', 0, 0, 1, 1.1, 1.2, 100, 100, 'ok', 0, 'h', 9]);
   const retriedRow = JSON.stringify([
     'k:1',
     'timer',
@@ -243,25 +244,36 @@ test('replies are checked: anything a script would not send is an internal error
     ...Array(9).fill(null),
     11.2,
   ]);
-  const finished = fireScripts.FINISH.decode([
-    [1, 0, retriedRow],
-    [0, 0, null],
-    [1, 3, failedRow],
-  ]);
+  const finish = (reply: unknown, rows: (string | null)[] = []) =>
+    fireScripts.finishedOf(fireScripts.FINISH.decode(reply), rows);
+  // 1 in place of the row: recorded with the row the daemon sent (its fast path).
+  const finished = finish(
+    [
+      [1, 0, retriedRow],
+      [0, 0, null],
+      [1, 3, failedRow],
+      [1, -2, 1],
+    ],
+    [null, null, null, okRow],
+  );
   assert.deepEqual(
     finished.map((f) => [f.recorded, f.streak, f.retried, f.record?.retry_at]),
     [
       [true, 0, true, 11.2],
       [false, 0, false, undefined],
       [true, 3, false, undefined],
+      [true, -2, false, undefined],
     ],
   );
   assert.deepEqual([finished[2]?.record?.kid, finished[2]?.record?.exit_code], ['k', 1]);
+  assert.deepEqual([finished[3]?.record?.fire_id, finished[3]?.record?.result], ['k:4', 'ok']);
+  internal(() => finish([[1, 0, 1]], [null]));
+  internal(() => fireScripts.FINISH.decode([[1, 0, 2]]));
   internal(() => fireScripts.FINISH.decode(2));
   internal(() => fireScripts.FINISH.decode([1, 0]));
   internal(() => fireScripts.FINISH.decode([[2, 0, failedRow]]));
   internal(() => fireScripts.FINISH.decode([[1, 0]]));
-  internal(() => fireScripts.FINISH.decode([[1, 0, '{"kid":"k"}']]));
+  internal(() => finish([[1, 0, '{"kid":"k"}']]));
   internal(() => fireScripts.FINISH.decode([[0, 0, failedRow]]));
   assert.deepEqual(fireScripts.RUN.decode(0), 'missing');
   assert.deepEqual(fireScripts.RUN.decode(['fire', 'k:3', 0]), { how: 'fire', fireId: 'k:3', done: false });

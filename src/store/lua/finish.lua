@@ -39,9 +39,13 @@
 -- ARGV each stderr        and on stderr,
 -- ARGV each retryable     '1': a failure worth a retry (the daemon's retry rule); when, and whether,
 --                         include/retry.lua decides
+-- ARGV each kid           its task,
+-- ARGV each name          its task's name (include/ended-name.lua),
+-- ARGV each row           a run not retried: its record's row, as record_row would make it (the
+--                         daemon's, src/store/run-record.ts encodeRunRow), filed as it is
 -- Returns one triple per run: { 1, streak, record_row } recorded (streak: include/run-record.lua;
--- record_row: the record as kept, with retry_at when its retry was handed out), { 0, 0, false }
--- not this owner's (taken over, or recorded lost).
+-- record_row: the record as kept, with retry_at when its retry was handed out; 1: the row the
+-- daemon sent), { 0, 0, false } not this owner's (taken over, or recorded lost).
 --#include include/generated.lua
 --#include include/placement.lua
 --#include include/run-record.lua
@@ -75,25 +79,62 @@ local function forget(ids)
   end
 end
 
+-- Whether the fire as stored (`raw`, its JSON) holds the lease `token` of `owner`, found without
+-- decoding it: a token (owner/time/seq: include/claim-lease.lua) names one lease of one owner,
+-- and cjson writes its '/' as '\/'. A token cjson would escape otherwise is not found: the slow path.
+local function holds_lease(raw, owner, token)
+  if string.sub(token, 1, #owner + 1) ~= owner .. '/' then return false end
+  local escaped = string.gsub(token, '/', '\\/')
+  return string.find(raw, '"token":"' .. escaped .. '"', 1, true) ~= nil
+end
+
 local out, last_id, recorded, seen = {}, nil, {}, {}
+
+-- The fast path, a run not retried whose row the daemon made: filed as record_row's would be.
+local function file_sent_row(run)
+  local rec = {
+    fire_id = run.fire_id, kid = run.kid, result = run.result, stdout = run.stdout or '',
+    stderr = run.stderr or '', row = run.row,
+  }
+  local streak, id = record_run(history, rec)
+  last_id = id or last_id
+  keep_ended_name(ended, run.name, run.kid)
+  release(overlap, run.kid, run.fire_id)
+  return { 1, streak, 1 }
+end
+
+-- The slow path: the fire decoded, its record made here (a retry decided: include/retry.lua).
+local function file_run(run, raw)
+  local ok, fire = pcall(cjson.decode, raw or '')
+  if not (ok and type(fire) == 'table' and fire.owner == a.owner and fire.token == run.token) then
+    return { 0, 0, false }
+  end
+  run.owner = a.owner
+  local wait_ms = run.result == OUTCOME.failed and run.retryable and fire.retry_delay and retry_wait_of(fire)
+  run.retry_ms = retry_ms_of(retries, fire, run.finished_ms, wait_ms or nil)
+  local rec = run_record(fire, run)
+  local streak, id = record_run(history, rec)
+  last_id = id or last_id
+  keep_ended_name(ended, fire.name, fire.kid)
+  if run.retry_ms then hand_out_retry(retries, fire, run.retry_ms) else release(overlap, fire.kid, run.fire_id) end
+  return { 1, streak, record_row(rec) }
+end
+
 for _, run in ipairs(a.each) do
-  local ok, fire = pcall(cjson.decode, redis.call('HGET', KEYS[2], run.fire_id) or '')
-  if ok and type(fire) == 'table' and fire.owner == a.owner and fire.token == run.token
-    and not seen[run.fire_id] then
+  local raw = redis.call('HGET', KEYS[2], run.fire_id)
+  local reply
+  if not raw or seen[run.fire_id] then
+    reply = { 0, 0, false }
+  elseif run.row and not (run.result == OUTCOME.failed and run.retryable) and holds_lease(raw, a.owner, run.token) then
+    reply = file_sent_row(run)
+  else
+    reply = file_run(run, raw)
+  end
+  if reply[1] == 1 then
     seen[run.fire_id] = true
     recorded[#recorded + 1] = run.fire_id
-    run.owner = a.owner
-    local wait_ms = run.result == OUTCOME.failed and run.retryable and fire.retry_delay and retry_wait_of(fire)
-    run.retry_ms = retry_ms_of(retries, fire, run.finished_ms, wait_ms or nil)
-    local rec = run_record(fire, run)
-    local streak, id = record_run(history, rec)
-    last_id = id or last_id
-    keep_ended_name(ended, fire.name, fire.kid)
-    if run.retry_ms then hand_out_retry(retries, fire, run.retry_ms) else release(overlap, fire.kid, run.fire_id) end
-    out[#out + 1] = { 1, streak, record_row(rec) }
-  else
-    out[#out + 1] = { 0, 0, false }
   end
+  out[#out + 1] = reply
 end
 forget(recorded)
 trim_runs(history, last_id)

@@ -1,6 +1,7 @@
 -- run-record (included by claim.lua and finish.lua; src/runs/record.ts says what a record is): a
 -- run on record. run_record builds a record, the one place one is built: from its fire as the
--- fires hash holds it and how its run ended. record_run puts it on record: into its task's history
+-- fires hash holds it and how its run ended (a run finish.lua does not retry comes with its row
+-- made by the daemon, the same bytes as record_row's: src/store/run-record.ts encodeRunRow). record_run puts it on record: into its task's history
 -- list (newest first, at most h.per_task, none older than h.max_age_ms), its output apart from it
 -- (a string h.output_prefix .. fire_id: stdout then stderr, the record saying the bytes of each),
 -- the same row into the runs stream and as the task's last run. trim_runs bounds it all
