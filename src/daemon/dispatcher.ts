@@ -144,9 +144,48 @@ export class Dispatcher implements FireSink {
 
   /**
    * Starts claimed fires: those their claim began (in time) at once, the others once begun in the
-   * background, their slots reserved meanwhile.
+   * background, their slots reserved meanwhile. A fire claimed ahead (due after now, CLAIM_AHEAD_MS
+   * in runs/fire.ts) is held, its slot reserved, until its due time.
    */
   dispatch(claimed: Fire[]): void {
+    const nowMs = this.deps.clock.nowMs();
+    if (claimed.every((f) => f.dueMs <= nowMs)) {
+      this.dispatchNow(claimed);
+      return;
+    }
+    const due: Fire[] = [];
+    for (const fire of claimed) {
+      if (fire.dueMs <= nowMs) due.push(fire);
+      else this.holdUntilDue(fire);
+    }
+    this.dispatchNow(due);
+  }
+
+  /**
+   * Dispatches `fire` at its due time on the (Redis) clock, never before: a timer may fire up to a
+   * ms early, so the clock is read again. Counted as beginning meanwhile, so a shutdown waits for
+   * it to start as any begun fire (drain).
+   */
+  private holdUntilDue(fire: Fire): void {
+    this.reserved[fire.kind]++;
+    this.beginning++;
+    void this.untilClock(fire.dueMs).then(() => {
+      this.reserved[fire.kind]--;
+      this.beginning--;
+      this.dispatchNow([fire]);
+      this.changed();
+    });
+  }
+
+  private async untilClock(atMs: number): Promise<void> {
+    const { clock } = this.deps;
+    for (let left = atMs - clock.nowMs(); left > 0; left = atMs - clock.nowMs()) {
+      await clock.sleep(left).done;
+    }
+  }
+
+  private dispatchNow(claimed: Fire[]): void {
+    if (claimed.length === 0) return;
     const fires: Fire[] = [];
     for (const fire of claimed) {
       const leaseUntilMs = this.begunByClaim(fire);

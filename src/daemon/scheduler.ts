@@ -1,6 +1,7 @@
 // The daemon's loop: in the daemon that is its label set's poller (lua/claim.lua: one of several
 // daemons), a pass at the exact due time of the earliest task and at least one per second, aligned
-// to the second; in the others, a pass every NON_POLLER_CLAIM_MS (runs/fire.ts). Each pass claims
+// to the second (each pass also takes what is due within CLAIM_AHEAD_MS, runs/fire.ts: the sink
+// starts those at their due time, so the next pass is at the earliest due time after that); in the others, a pass every NON_POLLER_CLAIM_MS (runs/fire.ts). Each pass claims
 // what is due (one Lua script) and hands it to the fire sink (the dispatcher). Redis failures are
 // logged once per outage and retried with backoff. Time comes from the injected clock, so tests
 // run the loop on a manual one.
@@ -17,7 +18,7 @@ import {
   fullSkip,
   type RunRecord,
 } from '../store/open-store.js';
-import { NON_POLLER_CLAIM_MS } from '../runs/fire.js';
+import { CLAIM_AHEAD_MS, NON_POLLER_CLAIM_MS } from '../runs/fire.js';
 import { CRON_LOW_WATER } from '../tasks/schedule.js';
 import type { CommandKind } from '../tasks/task.js';
 
@@ -25,7 +26,10 @@ import type { CommandKind } from '../tasks/task.js';
 export interface FireSink {
   /** Free slots for fires of this kind. */
   room(kind: CommandKind): number;
-  /** Takes claimed fires and returns at once (they are begun and run in the background). */
+  /**
+   * Takes claimed fires and returns at once (they are begun and run in the background, each at its
+   * due time when that is still to come: claimed ahead).
+   */
   dispatch(fires: Fire[]): void;
 }
 
@@ -182,6 +186,8 @@ export class Scheduler {
     const claimStartedMs = performance.now();
     const reply = await this.deps.claimer.claim({
       nowMs,
+      // Fires due within this are claimed now and started at their due time by the sink.
+      aheadMs: CLAIM_AHEAD_MS,
       owner: this.deps.owner,
       labels: this.deps.labels ?? [],
       leaseMs: this.deps.leaseMs,

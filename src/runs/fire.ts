@@ -140,6 +140,14 @@ export type DueLeft = (typeof DUE_LEFT)[number];
 /** Most runs a late ticker or cron task fires to catch up (misfire all): the latest ones. */
 export const MAX_CATCH_UP = 100;
 
+/**
+ * A claim also takes the fires due within this many ms after its now (issue 28): the dispatcher
+ * holds each until its due time, so a steady rate costs fewer claims (a round trip and the
+ * claim's fixed Lua each) per fire. It widens, by as much, the window in which a daemon killed
+ * with SIGKILL leaves a begun fire not started (docs/guarantees.md).
+ */
+export const CLAIM_AHEAD_MS = 4;
+
 /** A claimed fire not begun within this time is taken over by another daemon's claim. */
 export const LEASE_MS = 5000;
 

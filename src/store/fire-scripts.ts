@@ -55,6 +55,11 @@ export interface HistoryRules {
 
 export interface ClaimRequest {
   nowMs: number;
+  /**
+   * The claim also takes tasks due up to this many ms after nowMs (CLAIM_AHEAD_MS, runs/fire.ts):
+   * their fires are handed out before their due time, to be started at it. Default 0.
+   */
+  aheadMs?: number;
   owner: string;
   /** The labels the daemon holds: it claims only tasks and runs that need none but these. */
   labels?: readonly string[];
@@ -145,6 +150,8 @@ const CLAIM_ARGV = {
   fixed: {
     now_ms: 'number',
     now_sec: 'score',
+    due_by_ms: 'number',
+    due_by_sec: 'score',
     owner: 'string',
     labels: 'string',
     lease_ms: 'number',
@@ -199,6 +206,9 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
       // The same double as the script's now_ms / 1000, as text: Redis reads it back exactly (the
       // shortest form that does), where a Lua number would be formatted at each call.
       now_sec: String(req.nowMs / 1000),
+      // How far ahead due tasks are claimed, likewise: due_by_ms / 1000 as text.
+      due_by_ms: req.nowMs + (req.aheadMs ?? 0),
+      due_by_sec: String((req.nowMs + (req.aheadMs ?? 0)) / 1000),
       owner: req.owner,
       labels: (req.labels ?? []).join(','),
       lease_ms: req.leaseMs,

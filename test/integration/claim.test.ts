@@ -7,7 +7,7 @@ import type { StoreKeys } from '../../src/store/keys.js';
 import type { ClaimEntry, ClaimRequest, Fire, FireStore, TaskStore } from '../../src/store/open-store.js';
 import { CRON_AHEAD, CRON_LOW_WATER, firstSchedule, refillCron } from '../../src/tasks/schedule.js';
 import { decodeTask, type Task } from '../../src/tasks/task.js';
-import { POLLER_MS } from '../../src/runs/fire.js';
+import { CLAIM_AHEAD_MS, POLLER_MS } from '../../src/runs/fire.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
@@ -112,6 +112,35 @@ test('a ticker is rescheduled on its grid (due + time, not from the claim) and r
   assert.equal(two.entries.length, 1);
   assert.equal(await tasks.get('t'), null, 'removed after its 2nd fire');
   assert.equal(await redis.client.zcard(keys.schedule), 0);
+});
+
+test('a claim takes what is due within aheadMs: a ticker moves on from its due, nothing missed, the rest after the horizon (issue 28)', async () => {
+  const due = T0 + CLAIM_AHEAD_MS - 1;
+  await tasks.add('t', task({ type: 'ticker', time: 0.002, limit: 0, run_nexttime: due / 1000 }), 100);
+  await tasks.add('late', task({ run_nexttime: (T0 + CLAIM_AHEAD_MS + 1) / 1000 }), 100);
+  const res = await claim({ nowMs: T0, aheadMs: CLAIM_AHEAD_MS, beginKeepMs: 60_000 });
+  const fired = firesOf(res);
+  // Due at T0 + 3 (a fire) and its next slot, T0 + 5, beyond the horizon T0 + 4: one fire.
+  assert.deepEqual(
+    fired.map((f) => [f.id, f.dueMs, f.state]),
+    [['t:1', due, 'started']],
+  );
+  assert.equal(
+    res.entries.filter((e) => e.kind === 'missed').length,
+    0,
+    'a task claimed ahead missed nothing',
+  );
+  assert.equal(await redis.client.xlen(keys.runs), 0, 'no missed record');
+  const stored = await tasks.get('t');
+  assert.equal(
+    stored?.task.run_nexttime,
+    (due + 2) / 1000,
+    'its next slot is a period after its due, not after now',
+  );
+  assert.equal(stored?.task.run_lasttime, due / 1000, 'it runs at its due time');
+  assert.equal(res.nextDueMs, due + 2, 'the next claim: the earliest due time after the horizon');
+  const none = await claim({ nowMs: T0, owner: 'B' });
+  assert.equal(firesOf(none).length, 0, 'without aheadMs, nothing due after now is claimed');
 });
 
 test('a 1-second ticker claimed late each time stays on its grid: run n is due at first + (n - 1) s', async () => {

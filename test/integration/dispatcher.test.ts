@@ -3,8 +3,10 @@
 import { decodeLastRun, decodeRunRecord } from '../../src/store/run-record.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../src/clock.js';
+import { type Clock, ManualClock, systemClock } from '../../src/clock.js';
+import { Scheduler } from '../../src/daemon/scheduler.js';
 import { Dispatcher } from '../../src/daemon/dispatcher.js';
+import { CLAIM_AHEAD_MS } from '../../src/runs/fire.js';
 import { RunRecorder } from '../../src/daemon/run-recorder.js';
 import {
   emptyResult,
@@ -41,11 +43,15 @@ function setup(
     renewOnSameClock?: boolean;
     /** Self-fencing on, through the dispatcher, with this shutdown_grace (ms). */
     fenceGraceMs?: number;
+    /** The dispatcher's clock (default: a ManualClock at T0); real: the machine's. */
+    clock?: ManualClock;
+    realClock?: boolean;
   } = {},
 ) {
   const keys = testKeys(`d${++n}`);
   const stores = storesOn(redis.client, keys, options.waitReplicas ?? 0);
-  const clock = new ManualClock(T0);
+  const clock = options.clock ?? new ManualClock(T0);
+  const dispatcherClock: Clock = options.realClock ? systemClock : clock;
   const logs = memoryLogs();
   const runs: HeldRun[] = [];
   const runner =
@@ -83,7 +89,7 @@ function setup(
     new Dispatcher({
       fires,
       recorder,
-      clock,
+      clock: dispatcherClock,
       owner,
       host: 'h',
       runners: { shell: runner('shell'), url: runner('url') },
@@ -91,7 +97,13 @@ function setup(
       startedKeepMs: 60_000,
       logs,
     });
-  const claim = async (dueMs: number[], claimOwner = owner, nowMs = clock.nowMs(), beginKeepMs = 0) => {
+  const claim = async (
+    dueMs: number[],
+    claimOwner = owner,
+    nowMs = clock.nowMs(),
+    beginKeepMs = 0,
+    aheadMs = 0,
+  ) => {
     await storeTasks(
       redis.client,
       keys,
@@ -100,6 +112,7 @@ function setup(
     const fires = claimOwner === owner ? stores.fires : storesOn(redis.client, keys).fires;
     const reply = await fires.claim({
       nowMs,
+      aheadMs,
       owner: claimOwner,
       leaseMs: 5000,
       beginKeepMs,
@@ -189,6 +202,98 @@ test('fires their claim began run with no begin of their own, their lease from t
   await waitFor(() => runs.length === 2, { what: 'the late fire run' });
   assert.deepEqual(begins, [[late[0]?.id]]);
   assert.equal(Number(await redis.client.zscore(keys.leases, late[0]?.id ?? '')), clock.nowMs() + 60_000);
+});
+
+/** A clock whose timers fire early (as a Node timer may, by up to a ms): at half the wait. */
+class EarlyClock extends ManualClock {
+  override sleep(ms: number) {
+    return super.sleep(ms / 2);
+  }
+}
+
+test('a fire claimed ahead starts at its due time, never before, even when a timer fires early; its slot is held meanwhile (issue 28)', async () => {
+  const { clock, runs, claim, dispatcher } = setup({ clock: new EarlyClock(T0) });
+  const fires = await claim([T0, T0 + 3], undefined, T0, 60_000, CLAIM_AHEAD_MS);
+  assert.deepEqual(
+    fires.map((f) => [f.dueMs, f.state]),
+    [
+      [T0, 'started'],
+      [T0 + 3, 'started'],
+    ],
+  );
+  dispatcher.dispatch(fires);
+  assert.equal(runs.length, 1, 'the one due now starts at once');
+  assert.equal(dispatcher.room('shell'), 2, 'the one held keeps its slot');
+  clock.advance(2); // past the early timer (T0 + 1.5), before the due time
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(runs.length, 1, 'not early, not by a millisecond');
+  clock.advance(1);
+  await waitFor(() => runs.length === 2, { what: 'the fire at its due time' });
+  assert.equal(runs[1]?.req.dueMs, T0 + 3);
+  assert.equal(dispatcher.snapshot()[1]?.started_ms, T0 + 3, 'started at its due time: lateness 0');
+  assert.equal(dispatcher.room('shell'), 2);
+});
+
+test('at shutdown a fire held for its due time starts then, and drain waits for it', async () => {
+  const { clock, runs, claim, dispatcher } = setup();
+  dispatcher.dispatch(await claim([T0 + 4], undefined, T0, 60_000, CLAIM_AHEAD_MS));
+  assert.equal(runs.length, 0);
+  let drained = false;
+  void dispatcher.drain(30_000).then(() => {
+    drained = true;
+  });
+  clock.advance(4);
+  await waitFor(() => runs.length === 1, { what: 'the held fire to start at its due time' });
+  assert.equal(drained, false, 'drain waits for it as for any begun fire');
+  runs[0]?.end({});
+  await waitFor(() => drained, { what: 'drain to end' });
+});
+
+test('at a steady rate the loop makes fewer claims than fires / 2, each fire run once and none before its due time (issue 28)', async () => {
+  const { runs, stores, dispatcher, keys, logs } = setup({
+    realClock: true,
+    limits: { shell: 500, url: 500 },
+  });
+  let claims = 0;
+  const sched = new Scheduler({
+    claimer: {
+      claim: (req) => {
+        claims++;
+        return stores.fires.claim(req);
+      },
+    },
+    sink: dispatcher,
+    refills: { request: () => {} },
+    clock: Object.assign(Object.create(systemClock) as Clock, { syncIfOlder: async () => {} }),
+    owner: 'h:1:ab',
+    leaseMs: 5000,
+    beginKeepMs: 60_000,
+    expireLimitSec: 60,
+    logs,
+  });
+  // 300 fires over half a second, one every 5/3 ms, from 300 ms on.
+  const firstMs = Math.ceil(systemClock.nowMs()) + 300;
+  const dues = Array.from({ length: 300 }, (_, i) => firstMs + Math.round((i * 5) / 3));
+  await storeTasks(
+    redis.client,
+    keys,
+    dues.map((due, i) => [`steady${i}`, storedTask({ run_nexttime: due / 1000 })] as const),
+  );
+  sched.start();
+  try {
+    await waitFor(() => runs.length === 300, { what: '300 fires', timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await sched.stop();
+  }
+  assert.equal(runs.length, 300, 'each fire run once');
+  assert.equal(new Set(runs.map((r) => r.req.fireId)).size, 300);
+  const started = dispatcher.snapshot(1000);
+  const early = started.filter(
+    (r) => r.started_ms < (runs.find((x) => x.req.fireId === r.fire_id)?.req.dueMs ?? 0),
+  );
+  assert.deepEqual(early, [], 'none started before its due time');
+  assert.ok(claims < 150, `${String(claims)} claims for 300 fires: fewer than half`);
 });
 
 test('drain waits shutdown_grace on the clock, then SIGTERM, then SIGKILL to what is left, logged killed at shutdown', async () => {

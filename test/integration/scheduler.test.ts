@@ -9,7 +9,7 @@ import type { Fire, RunRecord } from '../../src/store/open-store.js';
 import type { CommandKind } from '../../src/tasks/task.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { jitterOf, retryWaitMs } from '../../src/runs/retry.js';
-import { NON_POLLER_CLAIM_MS } from '../../src/runs/fire.js';
+import { CLAIM_AHEAD_MS, NON_POLLER_CLAIM_MS } from '../../src/runs/fire.js';
 import { memoryLogs } from '../helpers/memory-logs.js';
 import { usePrivateRedis } from '../helpers/redis-server.js';
 import { storedTask, storeTasks } from '../helpers/stored-tasks.js';
@@ -79,9 +79,13 @@ test('a task due in 3 s fires when the clock reaches it, never before, in millis
   sched.start();
   try {
     await idle();
-    clock.advance(2999);
+    // A pass just before the claim-ahead horizon reaches the task does not take it.
+    clock.advance(2999 - CLAIM_AHEAD_MS);
     await idle();
-    assert.equal(sink.fires.length, 0, 'not early, not by a millisecond');
+    assert.equal(sink.fires.length, 0, 'not claimed before CLAIM_AHEAD_MS from its due');
+    clock.advance(CLAIM_AHEAD_MS);
+    await idle();
+    assert.equal(sink.fires.length, 0, 'no pass before its due time: not early, not by a millisecond');
     clock.advance(1);
     await waitFor(() => sink.fires.length === 1, { what: 'the fire', intervalMs: 2 });
     assert.equal(sink.fires[0]?.dueMs, T0 + 3000);

@@ -12,6 +12,7 @@
 -- all, from its label set's schedule, merged by due time with the schedule; its runs handed out
 -- without an owner wait in its label set's pending runs. Other daemons never look at either.
 -- Its phases are includes: lapsed leases, the plan of a due task, due tasks, what is left.
+-- It takes the tasks due a few ms ahead too (due_by_ms), started at their due time by the daemon.
 -- Last, who polls: of the daemons holding one label set, one (the poller) claims at each due
 -- time and the others every 250 ms (runs/fire.ts NON_POLLER_CLAIM_MS), so that several daemons
 -- do not each make a claim that finds nothing (issue 28). The role is the caller's if nobody else holds it, for poll_ms; a daemon
@@ -34,7 +35,9 @@
 --          that began any began, until the daemon says it read that claim's reply
 -- KEYS[17] shardLease string: the shard's lease holder (include/claim-fence.lua)
 -- ARGV now_ms             now, unix ms, with its fraction (the daemon's Redis-synchronised clock)
--- ARGV now_sec            the same in unix seconds, as text: the schedule's scores are due up to it
+-- ARGV now_sec            the same in unix seconds, as text
+-- ARGV due_by_ms          due tasks are claimed up to this (unix ms: CLAIM_AHEAD_MS after now_ms,
+-- ARGV due_by_sec         src/runs/fire.ts), and in seconds as text; leases, expiry, misfire: now
 -- ARGV owner              the claiming daemon's id (host:pid:tag)
 -- ARGV labels             the labels it holds, separated by commas ('' none): it claims only what
 --                         needs none of the others
@@ -118,8 +121,8 @@ local now_int = c.now_int
 -- when the registry's earliest is not due (or it is empty, c.no_sets: as most fleets' is).
 local sets, first = {}, redis.call('ZRANGE', KEYS[14], '0', '0', 'WITHSCORES')
 c.no_sets = not first[2]
-if first[2] and tonumber(first[2]) <= a.now_ms then
-  for _, set in ipairs(redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', a.now_ms)) do
+if first[2] and tonumber(first[2]) <= a.due_by_ms then
+  for _, set in ipairs(redis.call('ZRANGEBYSCORE', KEYS[14], '-inf', a.due_by_ms)) do
     if holds_all(c.held, set) then sets[#sets + 1] = set end
   end
 end

@@ -83,7 +83,7 @@ local function head_of(c, s, cap, live)
     local page = math.min(cap, s.page_size, math.max(8, math.ceil(cap / live)))
     -- Pages grow from a few: room for 1,000 URL calls does not mean that any is due.
     s.page_size = math.min(s.page_size * 2, 512)
-    s.buf = redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now_sec, 'WITHSCORES', 'LIMIT', s.skipped, page)
+    s.buf = redis.call('ZRANGEBYSCORE', s.key, '-inf', c.due_by_sec, 'WITHSCORES', 'LIMIT', s.skipped, page)
     s.i, s.read, s.short, s.catching_up = 1, true, #s.buf < page * 2, false
     if #s.buf == 0 then
       s.done = true
@@ -172,10 +172,10 @@ local function due_left(c, sources, room_left)
   local left = DUE_LEFT.none
   for _, s in ipairs(sources) do
     if not s.done then
-      if room_left and #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now_sec, 'LIMIT', s.skipped, '1') > 0 then
+      if room_left and #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.due_by_sec, 'LIMIT', s.skipped, '1') > 0 then
         return DUE_LEFT.more
       end
-      if #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.now_sec, 'LIMIT', '0', '1') > 0 then
+      if #redis.call('ZRANGEBYSCORE', s.key, '-inf', c.due_by_sec, 'LIMIT', '0', '1') > 0 then
         -- Nothing beyond what was passed over is looked for without room: room is the answer.
         if not room_left then return DUE_LEFT.room end
         left = DUE_LEFT.room

@@ -2,7 +2,8 @@
 -- returns the run to fire (its due time in ms, or nil for none), the next score in ms (nil:
 -- remove the task), how many runs are not fired and the first of them (ms); cron_plan also
 -- whether it parked the task. They read the claim's state c (now, expire limit) and change only
--- the cron task's run times they are given.
+-- the cron task's run times they are given. A task claimed ahead (due after now, claim.lua) has
+-- missed nothing: its next run follows its due; expiry and misfire are decided on now.
 
 -- A parked cron task is looked at again after this (ms), in case no daemon refilled it.
 local PARK_RETRY_MS = 5000
@@ -14,9 +15,10 @@ local function stale(c, due_ms)
 end
 
 -- A ticker moves on along its grid (src/runs/grid.ts): more than one slot is due after downtime.
+-- A ticker claimed ahead (due after now) has one slot due, its own: the next is a period on.
 local function ticker_plan(c, task, due_ms)
   local period_ms = period_ms_of(task.time)
-  local slots = slots_due(due_ms, c.now_ms, period_ms)
+  local slots = slots_due(due_ms, math.max(c.now_ms, due_ms), period_ms)
   if task.misfire == 'all' then
     local dropped = math.max(0, slots - MAX_CATCH_UP)
     local fire_ms = due_ms + dropped * period_ms

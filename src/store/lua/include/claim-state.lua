@@ -56,6 +56,8 @@ local function claim_state(a, K)
     -- now in the schedule's unit (seconds), and in whole ms, as text: handed to commands as they
     -- are (Redis would format a Lua number with %.17g at each call).
     now_ms = a.now_ms, now = a.now_ms / 1000, now_sec = a.now_sec, now_int = now_int,
+    -- Due tasks are claimed up to here (claim.lua: claimed ahead), leases and expiry on now.
+    due_by_ms = a.due_by_ms, due_by_sec = a.due_by_sec,
     now_text = string.format('%d', now_int), owner = a.owner, lease_ms = a.lease_ms,
     begin_keep_ms = a.begin_keep_ms, claim_seq = a.claim_seq, acked_seq = a.acked_seq,
     room = { shell = a.max_shell, url = a.max_url }, expire_limit_sec = a.expire_limit_sec,

@@ -16,7 +16,7 @@ end
 local function move_on(c, kid, task, next_ms, done, parked)
   if not next_ms or done then return remove_task(c, kid, task) end
   task.run_nexttime = to_sec(next_ms)
-  if next_ms <= c.now_ms then c.catching_up = true end
+  if next_ms <= c.due_by_ms then c.catching_up = true end
   local carried = type(task.runs) == 'table' and #task.runs or 0
   -- cjson would write an empty list as {}: none is stored instead.
   if carried == 0 then task.runs = nil end
@@ -63,7 +63,8 @@ local function claim_task(c, kid, score, task, raw, kind)
   local run_num = (tonumber(task.run_num) or 0) + (fire_ms and 1 or 0)
   if fire_ms then
     task.run_num = run_num
-    task.run_lasttime = c.now
+    -- Claimed ahead, it runs at its due time.
+    task.run_lasttime = math.max(c.now, fire_ms / 1000)
   end
   if next_ms and missed > 0 then record_missed(c, kid, task, carried, missed, first_missed_ms, next_ms) end
   move_on(c, kid, task, next_ms, limit > 0 and run_num >= limit, parked)
