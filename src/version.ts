@@ -1,4 +1,4 @@
 // The version printed by `ktimer version` and reported by `info` and the web API.
-export const VERSION = '4.2.0';
+export const VERSION = '4.3.0';
 export const PUBDATE = '2026.12';
 export const PRODUCT = 'ktimer';
