@@ -10,6 +10,7 @@ import { runHistory } from './history.js';
 import { runLateness } from './lateness.js';
 import { runObserved } from './observed.js';
 import { runPlacement } from './placement.js';
+import { runRedisCpu } from './redis-cpu.js';
 import { machine, printSection, type Section } from './lib/report.js';
 import { runSchedules } from './schedules.js';
 import { runShards } from './shards.js';
@@ -31,6 +32,7 @@ for (const run of [
   runApply,
   runDashboard,
   runShards,
+  runRedisCpu,
 ]) {
   for (const section of [await run(reps)].flat()) {
     printSection(section);
