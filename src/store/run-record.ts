@@ -3,6 +3,7 @@
 // row: the summary read from it), and what ktimer 4.2, 2.0 and 1.2 stored. Written by
 // include/run-record.lua.
 import { hostPidOf, kidOfFireId } from '../runs/ids.js';
+import { secOfMs } from '../runs/units.js';
 import {
   isRunOutcome,
   MISSED_FIELDS,
@@ -152,9 +153,9 @@ export function encodeRunRow({ fire, ending: e, owner, keepsOutput }: RowOfRun):
     fire_id: fire.fire_id,
     type: ROW_CODES.type.indexOf(fire.type),
     kind: ROW_CODES.kind.indexOf(fire.kind),
-    due: fire.dueMs / 1000,
-    started: luaSec(e.startedMs),
-    finished: luaSec(e.finishedMs),
+    due: secOfMs(fire.dueMs),
+    started: secOfMs(e.startedMs),
+    finished: secOfMs(e.finishedMs),
     lateness_ms: e.latenessMs,
     duration_ms: e.durationMs,
     result: e.result,
@@ -175,9 +176,6 @@ export function encodeRunRow({ fire, ending: e, owner, keepsOutput }: RowOfRun):
 }
 
 type RowValue = string | number | boolean | null | undefined | readonly number[];
-
-/** Unix seconds (3 decimals) of ms, rounded as Lua's to_sec rounds (floor of +0.5). */
-const luaSec = (ms: number): number => Math.floor(ms + 0.5) / 1000;
 
 /** A value as cjson.encode writes it; '' is left out as record_row leaves it (null); undefined: cannot. */
 function cjsonOf(v: RowValue): string | undefined {
