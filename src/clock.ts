@@ -36,6 +36,26 @@ export const systemClock: Clock = {
 /** Waits `ms` on `clock`, without a way to end it early. */
 export const pause = (clock: Clock, ms: number): Promise<boolean> => clock.sleep(ms).done;
 
+/**
+ * Waits until `atMs` on `clock`, never less: a timer that fires early (by up to a ms) is armed
+ * again. `hold` is given each sleep while it lasts (then undefined), so that its owner may wake
+ * it: a wake ends the wait (true).
+ */
+export async function sleepUntil(
+  clock: Clock,
+  atMs: number,
+  hold?: (sleep: Sleep | undefined) => void,
+): Promise<boolean> {
+  for (let delay = atMs - clock.nowMs(); delay > 0; delay = atMs - clock.nowMs()) {
+    const sleep = clock.sleep(delay);
+    hold?.(sleep);
+    const woken = await sleep.done;
+    hold?.(undefined);
+    if (woken) return true;
+  }
+  return false;
+}
+
 /** A clock whose time moves only by hand: for tests. Sleeps end when the time passes them. */
 export class ManualClock implements Clock {
   private readonly sleepers = new Set<{ atMs: number; resolve: (woken: boolean) => void }>();

@@ -2,7 +2,7 @@
 // command or URL call without blocking the loop, bounds how many run at once per kind, logs each
 // outcome and hands it to the recorder (run history). Times are stamped on the injected (Redis)
 // clock.
-import type { Clock, Sleep } from '../clock.js';
+import { type Clock, type Sleep, sleepUntil } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { DaemonLogs } from '../log/daemon-logs.js';
 import { logFire } from '../log/fire-log.js';
@@ -149,10 +149,6 @@ export class Dispatcher implements FireSink {
    */
   dispatch(claimed: Fire[]): void {
     const nowMs = this.deps.clock.nowMs();
-    if (claimed.every((f) => f.dueMs <= nowMs)) {
-      this.dispatchNow(claimed);
-      return;
-    }
     const due: Fire[] = [];
     for (const fire of claimed) {
       if (fire.dueMs <= nowMs) due.push(fire);
@@ -169,19 +165,12 @@ export class Dispatcher implements FireSink {
   private holdUntilDue(fire: Fire): void {
     this.reserved[fire.kind]++;
     this.beginning++;
-    void this.untilClock(fire.dueMs).then(() => {
+    void sleepUntil(this.deps.clock, fire.dueMs).then(() => {
       this.reserved[fire.kind]--;
       this.beginning--;
       this.dispatchNow([fire]);
       this.changed();
     });
-  }
-
-  private async untilClock(atMs: number): Promise<void> {
-    const { clock } = this.deps;
-    for (let left = atMs - clock.nowMs(); left > 0; left = atMs - clock.nowMs()) {
-      await clock.sleep(left).done;
-    }
   }
 
   private dispatchNow(claimed: Fire[]): void {

@@ -1,12 +1,13 @@
 // The daemon's loop: in the daemon that is its label set's poller (lua/claim.lua: one of several
 // daemons), a pass at the exact due time of the earliest task and at least one per second, aligned
-// to the second (each pass also takes what is due within CLAIM_AHEAD_MS, runs/fire.ts: the sink
-// starts those at their due time, so the next pass is at the earliest due time after that); in the others, a pass every NON_POLLER_CLAIM_MS (runs/fire.ts). Each pass claims
+// to the second; in the others, a pass every NON_POLLER_CLAIM_MS (runs/fire.ts). Each pass also
+// takes what falls due within CLAIM_AHEAD_MS (runs/fire.ts): the sink starts those at their due
+// time, and the next pass is at the earliest due time after that. Each pass claims
 // what is due (one Lua script) and hands it to the fire sink (the dispatcher). Redis failures are
 // logged once per outage and retried with backoff. Time comes from the injected clock, so tests
 // run the loop on a manual one.
 import { backoffMs } from '../backoff.js';
-import type { Clock, Sleep } from '../clock.js';
+import { type Clock, type Sleep, sleepUntil } from '../clock.js';
 import { KtimerError, messageOf } from '../errors.js';
 import { type DaemonLogs } from '../log/daemon-logs.js';
 import { logClaimEntry } from '../log/fire-log.js';
@@ -275,16 +276,14 @@ export class Scheduler {
     return Math.min(nextSecond, due);
   }
 
-  /** Sleeps until `targetMs` on the clock, re-arming after a timer that fired early. */
+  /** Sleeps until `targetMs` on the clock (stop() wakes it). */
   private async sleepUntil(targetMs: number): Promise<void> {
-    while (!this.stopped) {
-      const delay = targetMs - this.deps.clock.nowMs();
-      if (delay <= 0) return;
-      this.sleeping = this.deps.clock.sleep(delay);
-      const woken = await this.sleeping.done;
-      this.sleeping = undefined;
-      if (woken) return;
-    }
+    if (this.stopped) return;
+    await sleepUntil(this.deps.clock, targetMs, (sleep) => {
+      this.sleeping = sleep;
+      // A stop between two sleeps (an early timer's) ends the next at once.
+      if (this.stopped) sleep?.wake();
+    });
   }
 
   private failed(err: unknown): void {
