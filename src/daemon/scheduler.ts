@@ -107,6 +107,8 @@ const RETRY_MAX_MS = 5000;
 export class Scheduler {
   private stopped = true;
   private sleeping: Sleep | undefined;
+  /** The last claim said this daemon polls (ClaimRequest.polling). */
+  private polling = false;
   private loopDone: Promise<void> = Promise.resolve();
   private failingSinceMs: number | null = null;
   /** Why the last pass failed, while Redis is away (for status and info). */
@@ -198,7 +200,9 @@ export class Scheduler {
       expireLimitSec: this.deps.expireLimitSec,
       maxSkip: deep ? fullSkip({ maxShell, maxUrl }) : SHALLOW_SKIP,
       cronLowWater: CRON_LOW_WATER,
+      polling: this.polling,
     });
+    this.polling = reply.poller;
     this.deps.metrics?.claimTook(performance.now() - claimStartedMs);
     this.lastClaimMs = nowMs;
     this.claimedOnce();

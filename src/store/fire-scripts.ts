@@ -77,6 +77,12 @@ export interface ClaimRequest {
   /** How long the poller role lasts unless claimed again; default POLLER_MS (runs/fire.ts). */
   pollerMs?: number;
   /**
+   * This daemon was its label set's poller at its last claim (ClaimReply.poller): the claim keeps
+   * the role in one SET ... GET; otherwise it looks with a GET and writes only to take a free role.
+   * A hint for fewer commands: either way the role ends up the same.
+   */
+  polling?: boolean;
+  /**
    * > 0: the claim begins the fires it hands out (state started), their lease held this long,
    * and no begin.lua follows; 0 or absent: leased for leaseMs, to be begun (durable-begin.ts).
    */
@@ -169,6 +175,7 @@ const CLAIM_ARGV = {
     max_output: 'setting',
     no_retry_prefix: 'string',
     poll_ms: 'number',
+    polling: 'flag',
     begin_keep_ms: 'number',
     // Written into the unread note as it came (include/claim-lease.lua).
     claim_seq: 'setting',
@@ -221,6 +228,7 @@ export const CLAIM: Script<ClaimRequest, ClaimReply, typeof CLAIM_ARGV> = {
       ...historyArgs(req.history),
       no_retry_prefix: req.history.noRetryPrefix,
       poll_ms: req.pollerMs ?? POLLER_MS,
+      polling: req.polling ?? false,
       begin_keep_ms: req.beginKeepMs ?? 0,
       claim_seq: req.seq?.claim ?? 1,
       acked_seq: req.seq?.acked ?? 0,

@@ -780,16 +780,34 @@ test('an unread note of ktimer 4.2 (a hash: fire id -> claim number) is read: it
   assert.equal(await redis.client.exists(note), 0);
 });
 
+test('a claim of a daemon that did not poll looks at the role and writes it only to take it free', async () => {
+  const role = keys.poller;
+  const sets = async () =>
+    Number(/cmdstat_set:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0);
+  assert.equal((await claim({ owner: 'A', polling: true })).poller, true);
+  const before = await sets();
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 250 })).poller, false);
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 500 })).poller, false);
+  assert.equal(await sets(), before, 'no write while another polls');
+  assert.equal(await redis.client.get(role), `A ${T0 + POLLER_MS}`);
+  await redis.client.del(role);
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 750 })).poller, true, 'a free role is taken');
+  assert.equal(await redis.client.get(role), `B ${T0 + 750 + POLLER_MS}`);
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 800 })).poller, true, 'and kept by its holder');
+  assert.equal(await redis.client.get(role), `B ${T0 + 800 + POLLER_MS}`);
+});
+
 test("the poller role is its holder and its end; another daemon's is put back as it was, ktimer 4.2's too", async () => {
   const role = keys.poller;
   const endOf = async () => Number(await redis.client.call('PEXPIRETIME', role));
   assert.equal((await claim({ owner: 'A' })).poller, true);
   assert.equal(await redis.client.get(role), `A ${T0 + POLLER_MS}`);
-  assert.equal((await claim({ owner: 'B', nowMs: T0 + 500 })).poller, false);
+  // B polled at its last claim (a role lost meanwhile): SET ... GET, then A's put back.
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 500, polling: true })).poller, false);
   assert.deepEqual([await redis.client.get(role), await endOf()], [`A ${T0 + POLLER_MS}`, T0 + POLLER_MS]);
   // As 4.2 writes it: the owner id alone. Its end is not known: at most POLLER_MS from now.
   await redis.client.set(role, 'C', 'PXAT', T0 + 1000);
-  assert.equal((await claim({ owner: 'B', nowMs: T0 + 500 })).poller, false);
+  assert.equal((await claim({ owner: 'B', nowMs: T0 + 500, polling: true })).poller, false);
   assert.deepEqual([await redis.client.get(role), await endOf()], ['C', T0 + 500 + POLLER_MS]);
   assert.equal((await claim({ owner: 'C', nowMs: T0 + 600 })).poller, true, 'its holder keeps it');
   assert.equal(await redis.client.get(role), `C ${T0 + 600 + POLLER_MS}`);

@@ -400,3 +400,24 @@ test('metrics: runs a ticker missed while nobody claimed are counted by its misf
   assert.match(text, /^ktimer_missed_runs_total\{misfire="once"\} 6$/m);
   assert.match(text, /^ktimer_missed_runs_total\{misfire="all"\} 0$/m);
 });
+
+test('each claim says whether the last one made this daemon the poller (a non-poller then looks, writes nothing)', async () => {
+  const sent: (boolean | undefined)[] = [];
+  const { sched, clock, idle } = setup({
+    claimer: (real) => ({
+      claim: async (req) => {
+        sent.push(req.polling);
+        return real.claim(req);
+      },
+    }),
+  });
+  sched.start();
+  try {
+    await idle();
+    clock.advance(1000);
+    await waitFor(() => sent.length >= 2, { what: 'a second claim' });
+  } finally {
+    await sched.stop();
+  }
+  assert.deepEqual(sent.slice(0, 2), [false, true], 'the first knows of no role; the next, that it holds it');
+});

@@ -264,12 +264,20 @@ test('the shard lease fences a claim: a shard held by another is refused, its ta
     await redis.client.config('RESETSTAT');
     await s1.shards.claimOn(
       [0],
-      { nowMs: nowSec * 1000, owner: 'A', leaseMs: 5000, maxShell: 5, maxUrl: 0, expireLimitSec: 0 },
+      {
+        nowMs: nowSec * 1000,
+        owner: 'A',
+        leaseMs: 5000,
+        maxShell: 5,
+        maxUrl: 0,
+        expireLimitSec: 0,
+        polling: true,
+      },
       new Set([0]),
     );
     const stats = await redis.client.info('commandstats');
     assert.match(stats, /cmdstat_(?:fcall|evalsha|eval):calls=1,/, 'one claim');
-    // The poller role is one SET ... GET (include/claim-left.lua), no GET: a GET is the lease's.
+    // The poller's role is one SET ... GET (include/claim-left.lua), no GET: a GET is the lease's.
     assert.doesNotMatch(stats, /cmdstat_get:/, 'no lease read');
   } finally {
     await s1.close();

@@ -62,6 +62,7 @@
 -- ARGV no_retry_prefix    a deleted or cleared task's mark is this + kid: its lost run is not
 --                         retried (include/ended-name.lua, include/retry.lua)
 -- ARGV poll_ms            how long the poller role lasts (from now_ms) unless its holder claims again
+-- ARGV polling          flag: it was the poller at its last claim (include/claim-left.lua who_polls)
 -- ARGV begin_keep_ms      > 0: the fires claimed are begun too (started, as begin.lua does), their
 --                         lease held this long; 0: leased for lease_ms, begun by begin.lua
 -- ARGV claim_seq          this claim's number, counted by its daemon from 1,
@@ -144,5 +145,5 @@ keep_unread(c)
 local out = what_is_left(c, sources, skipped)
 
 -- 5. Who polls (see the top).
-who_polls(c, out, KEYS[15] .. (a.labels or ''), a.poll_ms)
+who_polls(c, out, KEYS[15] .. (a.labels or ''), a.poll_ms, a.polling)
 return out

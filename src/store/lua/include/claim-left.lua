@@ -50,20 +50,29 @@ end
 
 -- Who polls: the daemon that claims at each due time of its label set (poller_key), held for
 -- poll_ms from its last claim; given up while what is due waits for room (claim.lua's top). The
--- role's value is its holder's owner id and, after a space, when it ends (unix ms): so the
--- caller takes it in one SET ... GET, and puts another daemon's back as it was (one that ktimer
--- 4.2 wrote, its owner id alone, until poll_ms from now, the most it has left).
+-- role's value is its holder's owner id and, after a space, when it ends (unix ms). The poller of
+-- the caller's last claim (`polling`, as at every due time) keeps it in one SET ... GET, and puts
+-- another daemon's back as it was (one that ktimer 4.2 wrote, its owner id alone, until poll_ms
+-- from now, the most it has left); the others (a claim every 250 ms) look with a GET and write
+-- only to take a role that is free: an idle fleet's non-pollers write nothing.
 local function holder_of(role)
   local sp = role and string.find(role, ' ', 1, true)
   return sp and string.sub(role, 1, sp - 1) or role
 end
 
-local function who_polls(c, out, poller_key, poll_ms)
+local function who_polls(c, out, poller_key, poll_ms, polling)
   if out[3] == DUE_LEFT.room then
     if holder_of(redis.call('GET', poller_key)) == c.owner then redis.call('DEL', poller_key) end
     return
   end
   local until_text = string.format('%d', c.now_int + poll_ms)
+  if not polling then
+    local held = holder_of(redis.call('GET', poller_key))
+    if held and held ~= c.owner then return end
+    redis.call('SET', poller_key, c.owner .. ' ' .. until_text, 'PXAT', until_text)
+    out[4] = 1
+    return
+  end
   local was = redis.call('SET', poller_key, c.owner .. ' ' .. until_text, 'PXAT', until_text, 'GET')
   local holder = holder_of(was)
   if not was or holder == c.owner then
