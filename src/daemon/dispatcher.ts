@@ -97,6 +97,8 @@ export class Dispatcher implements FireSink {
   /** The wait for running tasks at shutdown, while it lasts; hurry() ends it. */
   private grace: Sleep | undefined;
   private killNow = false;
+  /** Shutdown's SIGTERM was sent: a fire that starts after it (held for its due time) gets one too. */
+  private killing = false;
   private readonly beginOptions: DurableBeginOptions;
   firedTotal = 0;
   failedTotal = 0;
@@ -205,6 +207,7 @@ export class Dispatcher implements FireSink {
       this.grace = undefined;
     }
     const killed = this.running.size;
+    this.killing = true;
     this.killAll('SIGTERM');
     if (!(await this.settled(KILL_GRACE_MS / 2))) {
       this.killAll('SIGKILL');
@@ -281,8 +284,13 @@ export class Dispatcher implements FireSink {
       requestOf(fire, this.deps.limits),
       this.deps.live?.listener(fire.id),
     );
-    this.running.set(fire.id, { fire, task, handedMs });
+    const entry: Running = { fire, task, handedMs };
+    this.running.set(fire.id, entry);
     this.active[fire.kind]++;
+    if (this.killing) {
+      entry.stoppedBecause = KILLED_AT_SHUTDOWN;
+      task.kill('SIGTERM');
+    }
     this.deps.recorder.started(fire, leaseUntilMs);
     this.firedTotal++;
     task.result.then(

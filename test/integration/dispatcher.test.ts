@@ -249,6 +249,28 @@ test('at shutdown a fire held for its due time starts then, and drain waits for 
   await waitFor(() => drained, { what: 'drain to end' });
 });
 
+test('stop --now: a fire held for its due time that starts after the SIGTERM to the others gets one too, not only the SIGKILL', async () => {
+  const { clock, runs, claim, dispatcher } = setup();
+  dispatcher.dispatch(await claim([T0, T0 + 4], undefined, T0, 60_000, CLAIM_AHEAD_MS));
+  assert.equal(runs.length, 1);
+  dispatcher.hurry();
+  let drained = false;
+  void dispatcher.drain(30_000).then(() => {
+    drained = true;
+  });
+  await waitFor(() => runs[0]?.kills.length === 1, { what: 'the SIGTERM to the run under way' });
+  clock.advance(4);
+  await waitFor(() => runs.length === 2, { what: 'the held fire to start at its due time' });
+  assert.deepEqual(runs[1]?.kills, ['SIGTERM'], 'told to stop as it starts, as the others were');
+  for (const run of runs) run.end({ ok: false, signal: 'SIGTERM' });
+  await waitFor(() => drained, { what: 'drain to end' });
+  assert.deepEqual(
+    runs.map((r) => r.kills),
+    [['SIGTERM'], ['SIGTERM']],
+    'ended on SIGTERM: no SIGKILL',
+  );
+});
+
 test('at a steady rate the loop makes fewer claims than fires / 2, each fire run once and none before its due time (issue 28)', async () => {
   const { runs, stores, dispatcher, keys, logs } = setup({
     realClock: true,
