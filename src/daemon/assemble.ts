@@ -17,7 +17,13 @@ import { runUrl } from '../runner/run-url.js';
 import { type chooseSpawner, ShellPool } from '../runner/shell-pool.js';
 import { LEASE_MS } from '../runs/fire.js';
 import { ownerIdOf } from '../runs/ids.js';
-import { DAEMON_LIVE_MS, openStore, type RunRecord, type Store } from '../store/open-store.js';
+import {
+  DAEMON_LIVE_MS,
+  evictionWarning,
+  openStore,
+  type RunRecord,
+  type Store,
+} from '../store/open-store.js';
 import { CronRefiller } from './cron-refill.js';
 import { Dispatcher } from './dispatcher.js';
 import { LivePublisher } from './live-publisher.js';
@@ -136,11 +142,25 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   };
 }
 
-/** A connection made again wakes the loop; serve.log says so. */
+/**
+ * A connection made again wakes the loop; serve.log says so, and warns when Redis may evict keys
+ * (store/redis-memory.ts): at each connection, as a failover or restart may bring other settings,
+ * once for as long as they stay the same.
+ */
 function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): void {
+  let warned = '';
   store.on('ready', () => {
     logs.serve.info({ event: 'redis_ready', redis: store.address }, 'connected to Redis');
     scheduler.wake();
+    store.evictionRisks().then(
+      (risks) => {
+        const text = risks.length === 0 ? '' : evictionWarning(risks);
+        if (text !== '' && text !== warned) logs.serve.warn({ event: 'redis_may_evict', risks }, text);
+        warned = text;
+      },
+      // The loop says what is wrong with Redis; this look is only advice.
+      () => {},
+    );
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
   store.onScriptsByEval((message) => logs.serve.warn({ event: 'redis_functions_refused' }, message));

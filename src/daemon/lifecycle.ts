@@ -11,6 +11,7 @@ import { KtimerError, messageOf } from '../errors.js';
 import { type DaemonLogs, openDaemonLogs } from '../log/daemon-logs.js';
 import { chooseSpawner } from '../runner/shell-pool.js';
 import { VERSION } from '../version.js';
+import { evictionWarning } from '../store/open-store.js';
 import { assembleDaemon, type DaemonParts, startWeb, type WebHandle } from './assemble.js';
 import { DaemonStatus } from './daemon-status.js';
 import { removePidfile } from './pidfile.js';
@@ -23,6 +24,8 @@ const NOTIFY_GRACE_MS = 3000;
 export interface RunningDaemon {
   /** Redis reached at start-up, or the reason it was not (the daemon keeps retrying). */
   redisProblem: string | null;
+  /** Redis reached, but it may evict keys (store/redis-memory.ts): the warning, else null. */
+  redisWarning: string | null;
   webAddress: string | null;
   /** Starts firing tasks (after start-up was reported, so no task inherits the report pipe). */
   run(): void;
@@ -53,7 +56,9 @@ export async function startDaemon(
     assembleDaemon({ config, logs, spawner, local }),
   );
   parts.shells.warm();
-  const redisProblem = await undoOnFailure(config, { logs, parts }, () => firstConnection(parts, logs));
+  const { redisProblem, redisWarning } = await undoOnFailure(config, { logs, parts }, () =>
+    firstConnection(parts, logs),
+  );
   const status = new DaemonStatus(config, parts, local, stateFileOf(config.pidfile), mode);
   const web = await undoOnFailure(config, { logs, parts }, () =>
     startWeb(config, logs, {
@@ -84,7 +89,7 @@ export async function startDaemon(
     parts.presence.start();
     parts.scheduler.start();
   };
-  return { redisProblem, webAddress: status.webAddress, run, done };
+  return { redisProblem, redisWarning, webAddress: status.webAddress, run, done };
 }
 
 function logStart({ config, logs, parts, status }: Started, spawner: string): void {
@@ -132,14 +137,17 @@ async function undoOnFailure<T>(
  * Redis that holds another fleet is: the daemon does not start (its loop checks again before its
  * first claim when Redis was away).
  */
-async function firstConnection(parts: DaemonParts, logs: DaemonLogs): Promise<string | null> {
+async function firstConnection(
+  parts: DaemonParts,
+  logs: DaemonLogs,
+): Promise<{ redisProblem: string | null; redisWarning: string | null }> {
   try {
     await parts.store.connect();
     await parts.clock.sync();
   } catch (err) {
     const problem = messageOf(err);
     logs.serve.warn({ event: 'redis_down', err: problem }, 'Redis not reachable at start-up; retrying');
-    return problem;
+    return { redisProblem: problem, redisWarning: null };
   }
   try {
     await parts.presence.verify();
@@ -150,7 +158,9 @@ async function firstConnection(parts: DaemonParts, logs: DaemonLogs): Promise<st
     }
     // Redis went away meanwhile: the loop checks before its first claim.
   }
-  return null;
+  // Said to whoever starts it (serve.log hears it from assemble.ts at every connection).
+  const risks = await parts.store.evictionRisks().catch(() => []);
+  return { redisProblem: null, redisWarning: risks.length > 0 ? evictionWarning(risks) : null };
 }
 
 /** What the signals do: stop (once), and kill running tasks without waiting (SIGQUIT). */

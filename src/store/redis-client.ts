@@ -113,6 +113,9 @@ const EXECABORT = /^EXECABORT Transaction discarded because of: /;
  * a transaction refused for a NOAUTH, that NOAUTH.
  */
 export async function failureReason(client: RedisClient, err: unknown): Promise<unknown> {
+  // A transaction refused for a command it queued (OOM, READONLY...): that command's error says why.
+  const queued = (err as { previousErrors?: unknown } | null)?.previousErrors;
+  if (Array.isArray(queued) && queued[0] instanceof Error) return failureReason(client, queued[0]);
   const message = messageOf(err).replace(EXECABORT, '');
   if (NOAUTH.test(message)) return connectionErrors.get(client) ?? new Error(message);
   if (!OFFLINE.test(message)) return err;
@@ -193,10 +196,13 @@ async function selectDb(client: RedisClient, cfg: Config): Promise<void> {
 export function redisError(cfg: Config, err: unknown): KtimerError {
   if (err instanceof KtimerError) return err;
   const reason = messageOf(err).replace(/\s+/g, ' ');
-  let hint = `check [redis] in ${cfg.file} and that redis-server is running`;
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(reason))
-    hint = `check redis.user / redis.passwd in ${cfg.file}`;
-  else if (/DB index is out of range/i.test(reason)) hint = `check redis.db in ${cfg.file}`;
+  const hint =
+    SERVER_STATES.find(([said]) => said.test(reason))?.[1] ??
+    (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(reason)
+      ? `check redis.user / redis.passwd in ${cfg.file}`
+      : /DB index is out of range/i.test(reason)
+        ? `check redis.db in ${cfg.file}`
+        : `check [redis] in ${cfg.file} and that redis-server is running`);
   const code = (err as { code?: unknown } | null)?.code;
   const what =
     typeof code === 'string' && /^E[A-Z]+$/.test(code)
@@ -206,6 +212,30 @@ export function redisError(cfg: Config, err: unknown): KtimerError {
         : `Redis ${describeRedis(cfg)} failed: ${reason}`;
   return new KtimerError('redis', `${what}; ${hint}`, { cause: err });
 }
+
+/**
+ * What a server that answers but refuses says, and what to do: not a connection to check. A
+ * daemon retries each of them; a command says it and exits 1.
+ */
+const SERVER_STATES: readonly (readonly [RegExp, string])[] = [
+  [
+    /^OOM /,
+    'Redis is full (maxmemory) and refuses writes until memory is freed: raise maxmemory, or keep less history (history_per_task, history_max_output; docs/fleet.md#redis-memory)',
+  ],
+  [/^LOADING /, 'Redis is loading its data after a restart: run the command again in a moment'],
+  [
+    /^MISCONF /,
+    'Redis refuses writes because its last snapshot failed to save: see its log (disk full? permissions?)',
+  ],
+  [
+    /^BUSY /,
+    'a script has run too long on Redis and blocks it: it ends by itself, or SCRIPT KILL ends one that wrote nothing',
+  ],
+  [
+    /^(READONLY|MASTERDOWN) /,
+    'this Redis is a replica: point [redis] at the master, or name the sentinels (redis.sentinels) so that every command finds it',
+  ],
+];
 
 /** Where the client connects: host:port for a single server. */
 const whereIs = (cfg: Config): string =>

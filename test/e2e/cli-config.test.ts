@@ -6,7 +6,8 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, runCli, writeTestConfig } from '../helpers/cli.js';
+import { readLogLines, ROOT, runCli, writeTestConfig } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { freePort, usePrivateRedis } from '../helpers/redis-server.js';
 
 const redis = usePrivateRedis();
@@ -140,6 +141,65 @@ test('init fills in an empty web_passwd of an existing file, and checks everythi
   assert.match(readFileSync(config, 'utf8'), /^web_passwd = \S{20,}$/m);
   assert.equal(statSync(config).mode & 0o777, 0o600);
   assert.equal(JSON.parse((await runCli(['init', '--json', '--config', config])).stdout).ok, true);
+});
+
+test('a Redis that may evict keys: init warns (exit 0), start -d says so on stderr, serve.log too; noeviction: silent', async () => {
+  const config = writeTestConfig({ redisPort: redis.server.port, extra: { web: ['web_enable = 0'] } });
+  await redis.client.config('SET', 'maxmemory', '1gb');
+  await redis.client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  const warning = `Redis at 127.0.0.1:${redis.server.port} (maxmemory 1.00G, maxmemory-policy allkeys-lru) may evict keys when full`;
+  try {
+    const init = await runCli(['init', '--config', config]);
+    assert.equal(init.code, 0, init.stdout + init.stderr);
+    assert.match(
+      init.stdout,
+      new RegExp(`^redis memory: +WARNING +${warning.replace(/[().]/g, '\\$&')}`, 'm'),
+    );
+    const doc = JSON.parse((await runCli(['init', '--json', '--config', config])).stdout);
+    assert.equal(doc.ok, true);
+    const check = doc.checks.find((c: { check: string }) => c.check === 'redis memory');
+    assert.equal(check.warning, true);
+    assert.match(check.detail, /set maxmemory-policy noeviction/);
+    const start = await runCli(['start', '-d', '--config', config]);
+    try {
+      assert.equal(start.code, 0, start.stderr);
+      assert.ok(start.stderr.includes(`ktimer: warning: ${warning}`), start.stderr);
+      const serveLog = join(config, '..', 'log', 'serve.log');
+      await waitFor(() => readLogLines(serveLog).some((e) => e.event === 'redis_may_evict'), {
+        what: 'redis_may_evict in serve.log',
+      });
+    } finally {
+      await runCli(['stop', '--config', config]);
+    }
+    // The default policy: no word of it.
+    await redis.client.config('SET', 'maxmemory-policy', 'noeviction');
+    const quiet = await runCli(['init', '--config', config]);
+    assert.match(quiet.stdout, /^redis memory: +ok +keys are never evicted/m);
+    const again = await runCli(['start', '-d', '--config', config]);
+    await runCli(['stop', '--config', config]);
+    assert.equal(again.stderr, '');
+  } finally {
+    await redis.client.config('SET', 'maxmemory', '0');
+    await redis.client.config('SET', 'maxmemory-policy', 'noeviction');
+  }
+});
+
+test('a full Redis (noeviction): add says Redis is full and what to do, exit 1, nothing stored', async () => {
+  const config = writeTestConfig({ redisPort: redis.server.port });
+  const before = await redis.client.dbsize();
+  await redis.client.config('SET', 'maxmemory', '1');
+  try {
+    const res = await runCli(['add', '--config', config, '-time=60', '-command=true']);
+    assert.equal(res.code, 1);
+    assert.equal(res.stdout, '');
+    assert.match(
+      res.stderr,
+      /^ktimer: error: Redis 127\.0\.0\.1:\d+ db 0 failed: OOM command not allowed when used memory > 'maxmemory'\.; Redis is full \(maxmemory\) and refuses writes until memory is freed: raise maxmemory.*\n$/,
+    );
+  } finally {
+    await redis.client.config('SET', 'maxmemory', '0');
+  }
+  assert.equal(await redis.client.dbsize(), before, 'nothing stored');
 });
 
 test('init with Redis unreachable: the file is still made, the redis check fails, exit 1', async () => {

@@ -1,6 +1,6 @@
 // Redis Cluster on loopback (3 masters, started here): with hash-tagged keys, add, fire, list
 // and del work through the cluster client; keys that would span slots are refused; the hot
-// scripts' Functions libraries are on every master.
+// scripts' Functions libraries are on every master; init asks every master whether it may evict.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
@@ -59,6 +59,36 @@ test('with {hash-tagged} keys: add, fire, list, update, pause, resume, del throu
     report('cluster', { nodes: 3, fired: d.fires().length, lateness_ms: fire?.lateness_ms });
   } finally {
     d.kill();
+  }
+});
+
+test('init asks every master whether it may evict keys, and names the one that may', async () => {
+  const config = writeTestConfig({
+    redisPort: 1,
+    prefix: '{kt}',
+    extra: { redis: [`redis.cluster = ${seeds}`], web: ['web_enable = 0'] },
+  });
+  const evicting = nodes[1] as RedisServer;
+  const client = evicting.client();
+  try {
+    await client.config('SET', 'maxmemory', '1gb');
+    await client.config('SET', 'maxmemory-policy', 'volatile-lru');
+    const doc = JSON.parse((await runCli(['init', '--json', '--config', config])).stdout);
+    assert.equal(doc.ok, true, JSON.stringify(doc.checks));
+    const check = doc.checks.find((c: { check: string }) => c.check === 'redis memory');
+    assert.equal(check.warning, true);
+    assert.match(
+      check.detail,
+      new RegExp(
+        `^Redis at 127\\.0\\.0\\.1:${evicting.port} \\(maxmemory 1\\.00G, maxmemory-policy volatile-lru\\) may evict`,
+      ),
+    );
+    for (const other of [nodes[0], nodes[2]])
+      assert.ok(!check.detail.includes(`:${other?.port} `), check.detail);
+  } finally {
+    await client.config('SET', 'maxmemory', '0');
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    client.disconnect();
   }
 });
 

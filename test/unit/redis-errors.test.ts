@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors/index.js';
 import { buildConfig } from '../../src/config/load-config.js';
-import { redisError } from '../../src/store/redis-client.js';
+import { Redis } from 'ioredis';
+import { failureReason, redisError } from '../../src/store/redis-client.js';
 
 const FILE = '/etc/ktimer/conf.ini';
 const cfg = buildConfig('[redis]\nredis.host = 10.0.0.7\nredis.port = 6390\n', FILE);
@@ -40,4 +41,44 @@ test('what Redis itself said is kept, with the setting to check', () => {
     redisError(cfg, new Error('WRONGPASS invalid username-password pair')).message,
     `Redis 10.0.0.7:6390 db 0 failed: WRONGPASS invalid username-password pair; check redis.user / redis.passwd in ${FILE}`,
   );
+});
+
+test('a server that answers but refuses: what it said, and what to do instead of checking [redis]', () => {
+  const said = (message: string) => redisError(cfg, new Error(message)).message;
+  assert.equal(
+    said("OOM command not allowed when used memory > 'maxmemory'."),
+    "Redis 10.0.0.7:6390 db 0 failed: OOM command not allowed when used memory > 'maxmemory'.; Redis is full (maxmemory) and refuses writes until memory is freed: raise maxmemory, or keep less history (history_per_task, history_max_output; docs/fleet.md#redis-memory)",
+  );
+  assert.match(
+    said('LOADING Redis is loading the dataset in memory'),
+    /; Redis is loading its data after a restart: run the command again in a moment$/,
+  );
+  assert.match(
+    said(
+      'MISCONF Redis is configured to save RDB snapshots, but it is currently not able to persist on disk.',
+    ),
+    /; Redis refuses writes because its last snapshot failed to save/,
+  );
+  assert.match(
+    said('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'),
+    /; a script has run too long on Redis/,
+  );
+  assert.match(
+    said("READONLY You can't write against a read only replica."),
+    /; this Redis is a replica: point \[redis\] at the master/,
+  );
+});
+
+test("a transaction refused for a command it queued says that command's error, not EXECABORT", async () => {
+  const client = new Redis({ lazyConnect: true });
+  const oom = new Error("OOM command not allowed when used memory > 'maxmemory'.");
+  const aborted = Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), {
+    previousErrors: [oom],
+  });
+  assert.equal(await failureReason(client, aborted), oom);
+  assert.match(
+    redisError(cfg, await failureReason(client, aborted)).message,
+    /failed: OOM command not allowed.*; Redis is full/,
+  );
+  client.disconnect();
 });

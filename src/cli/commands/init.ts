@@ -1,6 +1,7 @@
 // ktimer init: creates a missing conf.ini (random web password, mode 0600) where find-config.ts
-// looks for it, then checks the config, Redis, the log dir, the runtime dir, the pidfile and the
-// web API's port; one line per check, the config's first saying which file and why.
+// looks for it, then checks the config, Redis (and whether it may evict keys: a WARNING, not a
+// failure), the log dir, the runtime dir, the pidfile and the web API's port; one line per check,
+// the config's first saying which file and why.
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
@@ -9,21 +10,34 @@ import type { FoundConfig } from '../../config/find-config.js';
 import { prepareConfig } from '../../config/write-config.js';
 import { readPidfile } from '../../daemon/pidfile.js';
 import { KtimerError, messageOf } from '../../errors.js';
+import { evictionWarning } from '../../store/open-store.js';
 import type { CliContext } from '../context.js';
 
 interface Check {
   check: string;
   ok: boolean;
   detail: string;
+  /** It works, but not as it should for production: said as WARNING, init still succeeds. */
+  warning?: true;
+}
+
+/** A check's outcome that is no failure but a warning. */
+interface Warning {
+  warning: string;
 }
 
 /** The checks made so far; each one's failure is its detail, and the next ones still run. */
 class Checks {
   readonly list: Check[] = [];
 
-  async attempt(check: string, fn: () => string | Promise<string>): Promise<boolean> {
+  async attempt(check: string, fn: () => string | Warning | Promise<string | Warning>): Promise<boolean> {
     try {
-      this.list.push({ check, ok: true, detail: await fn() });
+      const outcome = await fn();
+      this.list.push(
+        typeof outcome === 'string'
+          ? { check, ok: true, detail: outcome }
+          : { check, ok: true, detail: outcome.warning, warning: true },
+      );
       return true;
     } catch (err) {
       this.list.push({ check, ok: false, detail: messageOf(err) });
@@ -68,6 +82,12 @@ async function checkPlaces(ctx: CliContext, checks: Checks): Promise<void> {
     // Said, not assumed: whatever answers at this address is the store from now on.
     return `${store.address} answers (Redis ${version ?? 'unknown'})`;
   });
+  if (redisOk)
+    await checks.attempt('redis memory', async () => {
+      const risks = await (await ctx.connectedStore()).evictionRisks();
+      if (risks.length > 0) return { warning: evictionWarning(risks) };
+      return 'keys are never evicted (no maxmemory, or maxmemory-policy noeviction)';
+    });
   if (redisOk)
     await checks.attempt('fleet', async () => {
       const store = await ctx.store();
@@ -115,7 +135,10 @@ function report(ctx: CliContext, checks: readonly Check[]): void {
   const ok = checks.every((c) => c.ok);
   const width = Math.max(...checks.map((c) => c.check.length)) + 1;
   const human = checks
-    .map((c) => `${`${c.check}:`.padEnd(width)} ${c.ok ? 'ok' : 'FAILED'}  ${c.detail}`)
+    .map(
+      (c) =>
+        `${`${c.check}:`.padEnd(width)} ${c.ok ? (c.warning ? 'WARNING' : 'ok') : 'FAILED'}  ${c.detail}`,
+    )
     .join('\n');
   // A failure's --json document is main's, with the checks in it: one document either way.
   if (ok || !ctx.json) ctx.print(human, { ok, checks, config: ctx.configFound });

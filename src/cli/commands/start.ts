@@ -67,9 +67,12 @@ async function runDaemon(ctx: CliContext, detached: boolean): Promise<void> {
   try {
     const { startDaemon } = await import('../../daemon/lifecycle.js');
     const daemon = await startDaemon(ctx.config, undefined, detached ? 'detached' : 'foreground');
-    const warnings = daemon.redisProblem
-      ? [`Redis is not reachable yet (${daemon.redisProblem}); the daemon keeps retrying`]
-      : [];
+    const warnings = [
+      ...(daemon.redisProblem
+        ? [`Redis is not reachable yet (${daemon.redisProblem}); the daemon keeps retrying`]
+        : []),
+      ...(daemon.redisWarning ? [daemon.redisWarning] : []),
+    ];
     if (detached) {
       reportStartup([`ok ${process.pid}`, ...warnings.map((w) => `warn ${w}`)]);
     } else {
