@@ -72,7 +72,7 @@ function storeCommands(program: Program, argv: readonly string[]): void {
     program
       .command('init')
       .description(
-        'create conf.ini if missing (random web password, mode 0600) and say which one and why; check Redis (and warn if it may evict keys), log dir, runtime dir, pidfile, web port',
+        'create conf.ini if missing (random web password, mode 0600) and say which one and why; check Redis (and warn if it may evict keys or keeps no AOF), log dir, runtime dir, pidfile, web port',
       ),
     argv,
     () => import('./commands/init.js'),

@@ -20,6 +20,7 @@ import { ownerIdOf } from '../runs/ids.js';
 import {
   DAEMON_LIVE_MS,
   evictionWarning,
+  noAofWarning,
   openStore,
   type RunRecord,
   type Store,
@@ -144,19 +145,26 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
 
 /**
  * A connection made again wakes the loop; serve.log says so, and warns when Redis may evict keys
- * (store/redis-memory.ts): at each connection, as a failover or restart may bring other settings,
- * once for as long as they stay the same.
+ * or keeps no AOF (store/redis-durability.ts): at each connection, as a failover or restart may
+ * bring other settings, each once for as long as it stays the same.
  */
 function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): void {
-  let warned = '';
+  const warned = { evict: '', aof: '' };
+  const warn = (kind: keyof typeof warned, event: string, text: string, fields: object) => {
+    if (text !== '' && text !== warned[kind]) logs.serve.warn({ event, ...fields }, text);
+    warned[kind] = text;
+  };
   store.on('ready', () => {
     logs.serve.info({ event: 'redis_ready', redis: store.address }, 'connected to Redis');
     scheduler.wake();
-    store.evictionRisks().then(
-      (risks) => {
-        const text = risks.length === 0 ? '' : evictionWarning(risks);
-        if (text !== '' && text !== warned) logs.serve.warn({ event: 'redis_may_evict', risks }, text);
-        warned = text;
+    store.durability().then(
+      ({ evicting, withoutAof }) => {
+        warn('evict', 'redis_may_evict', evicting.length > 0 ? evictionWarning(evicting) : '', {
+          risks: evicting,
+        });
+        warn('aof', 'redis_without_aof', withoutAof.length > 0 ? noAofWarning(withoutAof) : '', {
+          nodes: withoutAof,
+        });
       },
       // The loop says what is wrong with Redis; this look is only advice.
       () => {},

@@ -24,7 +24,7 @@ const NOTIFY_GRACE_MS = 3000;
 export interface RunningDaemon {
   /** Redis reached at start-up, or the reason it was not (the daemon keeps retrying). */
   redisProblem: string | null;
-  /** Redis reached, but it may evict keys (store/redis-memory.ts): the warning, else null. */
+  /** Redis reached, but it may evict keys (store/redis-durability.ts): the warning, else null. */
   redisWarning: string | null;
   webAddress: string | null;
   /** Starts firing tasks (after start-up was reported, so no task inherits the report pipe). */
@@ -159,8 +159,8 @@ async function firstConnection(
     // Redis went away meanwhile: the loop checks before its first claim.
   }
   // Said to whoever starts it (serve.log hears it from assemble.ts at every connection).
-  const risks = await parts.store.evictionRisks().catch(() => []);
-  return { redisProblem: null, redisWarning: risks.length > 0 ? evictionWarning(risks) : null };
+  const { evicting } = await parts.store.durability().catch(() => ({ evicting: [] }));
+  return { redisProblem: null, redisWarning: evicting.length > 0 ? evictionWarning(evicting) : null };
 }
 
 /** What the signals do: stop (once), and kill running tasks without waiting (SIGQUIT). */

@@ -11,8 +11,8 @@ import { LiveOutputStore } from './live-output-store.js';
 import { type StoreKeys, storeKeys } from './keys.js';
 import { RedisAccess } from './redis-access.js';
 import { onFunctionsNotice } from './redis-functions.js';
-import { type EvictionRisk, evictionRisks } from './redis-memory.js';
-export { type EvictionRisk, evictionWarning } from './redis-memory.js';
+import { type Durability, durabilityOf } from './redis-durability.js';
+export { type Durability, evictionWarning, noAofWarning } from './redis-durability.js';
 import { RunFeed, type RunFeedApi, ShardedRunFeed } from './run-feed.js';
 import {
   type ClientProfile,
@@ -117,8 +117,8 @@ export interface Store {
   /** The server's clock, unix ms with microsecond precision: the clock every machine shares. */
   serverTimeMs(): Promise<number>;
   serverInfo(): Promise<{ version: string | null }>;
-  /** The servers that may evict ktimer's keys (a maxmemory, a policy but noeviction): redis-memory.ts. */
-  evictionRisks(): Promise<EvictionRisk[]>;
+  /** The masters that may evict ktimer's keys, and those without AOF (redis-durability.ts). */
+  durability(): Promise<Durability>;
   /**
    * Checks that this Redis holds the fleet of conf.ini's [redis] fleet (recording it there if it
    * holds none): a KtimerError('fleet') naming both fleets and the key when not. Every daemon and
@@ -175,7 +175,7 @@ export function openStore(config: Config, profile: ClientProfile): Store {
     checkFleet: () => checkFleet(config, fleet),
     serverInfo: () =>
       redis.call(async (c) => ({ version: /redis_version:(\S+)/.exec(await c.info('server'))?.[1] ?? null })),
-    evictionRisks: () => redis.call(evictionRisks),
+    durability: () => redis.call(durabilityOf),
     ping: () =>
       redis.call(async (c) => {
         await c.ping();

@@ -220,7 +220,7 @@ export function redisError(cfg: Config, err: unknown): KtimerError {
 const SERVER_STATES: readonly (readonly [RegExp, string])[] = [
   [
     /^OOM /,
-    'Redis is full (maxmemory) and refuses writes until memory is freed: raise maxmemory, or keep less history (history_per_task, history_max_output; docs/fleet.md#redis-memory)',
+    'Redis is full (maxmemory) and refuses writes until memory is freed: raise maxmemory, or keep less history (history_per_task, history_max_output; docs/fleet.md#redis-memory-and-persistence)',
   ],
   [/^LOADING /, 'Redis is loading its data after a restart: run the command again in a moment'],
   [

@@ -143,7 +143,7 @@ test('init fills in an empty web_passwd of an existing file, and checks everythi
   assert.equal(JSON.parse((await runCli(['init', '--json', '--config', config])).stdout).ok, true);
 });
 
-test('a Redis that may evict keys: init warns (exit 0), start -d says so on stderr, serve.log too; noeviction: silent', async () => {
+test('a Redis that may evict keys, or keeps no AOF: init warns (exit 0), serve.log too, start -d of eviction; noeviction and AOF: silent', async () => {
   const config = writeTestConfig({ redisPort: redis.server.port, extra: { web: ['web_enable = 0'] } });
   await redis.client.config('SET', 'maxmemory', '1gb');
   await redis.client.config('SET', 'maxmemory-policy', 'allkeys-lru');
@@ -165,22 +165,35 @@ test('a Redis that may evict keys: init warns (exit 0), start -d says so on stde
       assert.equal(start.code, 0, start.stderr);
       assert.ok(start.stderr.includes(`ktimer: warning: ${warning}`), start.stderr);
       const serveLog = join(config, '..', 'log', 'serve.log');
-      await waitFor(() => readLogLines(serveLog).some((e) => e.event === 'redis_may_evict'), {
-        what: 'redis_may_evict in serve.log',
-      });
+      // The test's Redis keeps no AOF: said too, in serve.log only.
+      assert.match(
+        init.stdout,
+        /^redis disk: +WARNING +Redis at 127\.0\.0\.1:\d+ keeps no AOF \(appendonly no\)/m,
+      );
+      await waitFor(
+        () => {
+          const events = readLogLines(serveLog).map((e) => e.event);
+          return events.includes('redis_may_evict') && events.includes('redis_without_aof');
+        },
+        { what: 'redis_may_evict and redis_without_aof in serve.log' },
+      );
+      assert.ok(!start.stderr.includes('AOF'), 'start -d does not say the AOF');
     } finally {
       await runCli(['stop', '--config', config]);
     }
-    // The default policy: no word of it.
+    // No eviction, AOF on: no word of either.
     await redis.client.config('SET', 'maxmemory-policy', 'noeviction');
+    await redis.client.config('SET', 'appendonly', 'yes');
     const quiet = await runCli(['init', '--config', config]);
     assert.match(quiet.stdout, /^redis memory: +ok +keys are never evicted/m);
+    assert.match(quiet.stdout, /^redis disk: +ok +AOF on/m);
     const again = await runCli(['start', '-d', '--config', config]);
     await runCli(['stop', '--config', config]);
     assert.equal(again.stderr, '');
   } finally {
     await redis.client.config('SET', 'maxmemory', '0');
     await redis.client.config('SET', 'maxmemory-policy', 'noeviction');
+    await redis.client.config('SET', 'appendonly', 'no');
   }
 });
 
@@ -268,7 +281,7 @@ test('init says how many tasks the Redis it found holds, and refuses a web port 
     assert.equal(res.code, 1);
     assert.match(
       res.stdout,
-      /redis: +ok +127\.0\.0\.1:\d+ db 0 answers \(Redis [\d.]+\)\nredis memory: +ok +keys are never evicted .*\nfleet: +ok +default \(recorded in Redis now\); 0 tasks under kt\w+:tasks:all\n/,
+      /redis: +ok +127\.0\.0\.1:\d+ db 0 answers \(Redis [\d.]+\)\nredis memory: +ok +keys are never evicted .*\nredis disk: +WARNING +.* keeps no AOF .*\nfleet: +ok +default \(recorded in Redis now\); 0 tasks under kt\w+:tasks:all\n/,
     );
     assert.match(
       res.stdout,

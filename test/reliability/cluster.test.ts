@@ -1,6 +1,6 @@
 // Redis Cluster on loopback (3 masters, started here): with hash-tagged keys, add, fire, list
 // and del work through the cluster client; keys that would span slots are refused; the hot
-// scripts' Functions libraries are on every master; init asks every master whether it may evict.
+// scripts' Functions libraries are on every master; init asks every master whether it may evict or lacks an AOF.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
@@ -62,7 +62,7 @@ test('with {hash-tagged} keys: add, fire, list, update, pause, resume, del throu
   }
 });
 
-test('init asks every master whether it may evict keys, and names the one that may', async () => {
+test('init asks every master whether it may evict keys and keeps an AOF, and names those that do not', async () => {
   const config = writeTestConfig({
     redisPort: 1,
     prefix: '{kt}',
@@ -85,6 +85,17 @@ test('init asks every master whether it may evict keys, and names the one that m
     );
     for (const other of [nodes[0], nodes[2]])
       assert.ok(!check.detail.includes(`:${other?.port} `), check.detail);
+    // The cluster's nodes keep no AOF: every master is named.
+    const disk = doc.checks.find((c: { check: string }) => c.check === 'redis disk');
+    assert.equal(disk.warning, true);
+    assert.deepEqual(
+      (disk.detail as string)
+        .replace(/^Redis at /, '')
+        .split(' keeps no AOF')[0]
+        ?.split(', ')
+        .sort(),
+      nodes.map((n) => `127.0.0.1:${n.port}`).sort(),
+    );
   } finally {
     await client.config('SET', 'maxmemory', '0');
     await client.config('SET', 'maxmemory-policy', 'noeviction');

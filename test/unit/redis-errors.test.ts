@@ -47,7 +47,7 @@ test('a server that answers but refuses: what it said, and what to do instead of
   const said = (message: string) => redisError(cfg, new Error(message)).message;
   assert.equal(
     said("OOM command not allowed when used memory > 'maxmemory'."),
-    "Redis 10.0.0.7:6390 db 0 failed: OOM command not allowed when used memory > 'maxmemory'.; Redis is full (maxmemory) and refuses writes until memory is freed: raise maxmemory, or keep less history (history_per_task, history_max_output; docs/fleet.md#redis-memory)",
+    "Redis 10.0.0.7:6390 db 0 failed: OOM command not allowed when used memory > 'maxmemory'.; Redis is full (maxmemory) and refuses writes until memory is freed: raise maxmemory, or keep less history (history_per_task, history_max_output; docs/fleet.md#redis-memory-and-persistence)",
   );
   assert.match(
     said('LOADING Redis is loading the dataset in memory'),

@@ -10,7 +10,7 @@ import type { FoundConfig } from '../../config/find-config.js';
 import { prepareConfig } from '../../config/write-config.js';
 import { readPidfile } from '../../daemon/pidfile.js';
 import { KtimerError, messageOf } from '../../errors.js';
-import { evictionWarning } from '../../store/open-store.js';
+import { type Durability, evictionWarning, noAofWarning } from '../../store/open-store.js';
 import type { CliContext } from '../context.js';
 
 interface Check {
@@ -82,12 +82,7 @@ async function checkPlaces(ctx: CliContext, checks: Checks): Promise<void> {
     // Said, not assumed: whatever answers at this address is the store from now on.
     return `${store.address} answers (Redis ${version ?? 'unknown'})`;
   });
-  if (redisOk)
-    await checks.attempt('redis memory', async () => {
-      const risks = await (await ctx.connectedStore()).evictionRisks();
-      if (risks.length > 0) return { warning: evictionWarning(risks) };
-      return 'keys are never evicted (no maxmemory, or maxmemory-policy noeviction)';
-    });
+  if (redisOk) await checkDurability(ctx, checks);
   if (redisOk)
     await checks.attempt('fleet', async () => {
       const store = await ctx.store();
@@ -108,6 +103,22 @@ async function checkPlaces(ctx: CliContext, checks: Checks): Promise<void> {
     return `${c.pidfile} (no daemon running)`;
   });
   await checks.attempt('web port', () => webPort(c, pid.state === 'running'));
+}
+
+/** Whether Redis keeps what ktimer writes: warnings, not failures (it works, but may lose a run). */
+async function checkDurability(ctx: CliContext, checks: Checks): Promise<void> {
+  let durability: Durability | undefined;
+  const ask = async () => (durability ??= await (await ctx.connectedStore()).durability());
+  await checks.attempt('redis memory', async () => {
+    const { evicting } = await ask();
+    if (evicting.length > 0) return { warning: evictionWarning(evicting) };
+    return 'keys are never evicted (no maxmemory, or maxmemory-policy noeviction)';
+  });
+  await checks.attempt('redis disk', async () => {
+    const { withoutAof } = await ask();
+    if (withoutAof.length > 0) return { warning: noAofWarning(withoutAof) };
+    return 'AOF on: a restart of Redis keeps every write (appendonly yes)';
+  });
 }
 
 /** Whether the daemon could listen where conf.ini says, before `start -d` finds out. */
