@@ -113,9 +113,13 @@ const EXECABORT = /^EXECABORT Transaction discarded because of: /;
  * a transaction refused for a NOAUTH, that NOAUTH.
  */
 export async function failureReason(client: RedisClient, err: unknown): Promise<unknown> {
-  // A transaction refused for a command it queued (OOM, READONLY...): that command's error says why.
+  // A transaction refused for a command it queued (OOM, READONLY...): that command's error says
+  // why. (A connection that closed rejects every command with one error, EXEC's own among them.)
   const queued = (err as { previousErrors?: unknown } | null)?.previousErrors;
-  if (Array.isArray(queued) && queued[0] instanceof Error) return failureReason(client, queued[0]);
+  const cause: unknown = Array.isArray(queued)
+    ? (queued as unknown[]).find((e) => e instanceof Error && e !== err)
+    : undefined;
+  if (cause !== undefined) err = cause;
   const message = messageOf(err).replace(EXECABORT, '');
   if (NOAUTH.test(message)) return connectionErrors.get(client) ?? new Error(message);
   if (!OFFLINE.test(message)) return err;

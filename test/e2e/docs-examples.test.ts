@@ -125,6 +125,14 @@ async function resetFor(page: Page): Promise<void> {
     );
   }
   await redis.client.flushdb();
+  // A page may change the server's settings (docs/fleet.md: maxmemory, AOF): each starts with the
+  // test server's own.
+  for (const [name, value] of [
+    ['maxmemory', '0'],
+    ['maxmemory-policy', 'noeviction'],
+    ['appendonly', 'no'],
+  ] as const)
+    await redis.client.config('SET', name, value);
   if (page.daemonStopped && status.code === 0) await runCli(['stop', '--now', '--config', config]);
   if (page.daemonStopped) return;
   if (status.code !== 0) await startDaemon();

@@ -82,3 +82,11 @@ test("a transaction refused for a command it queued says that command's error, n
   );
   client.disconnect();
 });
+
+test('a closed connection rejects every queued command with one error, EXEC among them: no loop, that error', async () => {
+  const client = new Redis({ lazyConnect: true });
+  const wrongpass = new Error('WRONGPASS invalid username-password pair or user is disabled.');
+  Object.assign(wrongpass, { previousErrors: [wrongpass, wrongpass] });
+  assert.equal(await failureReason(client, wrongpass), wrongpass);
+  client.disconnect();
+});
