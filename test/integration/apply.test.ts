@@ -37,13 +37,16 @@ function servicesOver(
   tasks: (t: TaskStore) => TaskStore = (t) => t,
   changeStore: (c: Store['changes']) => Store['changes'] = (c) => c,
 ): Services {
+  // This test's store, not the module's variable: a change log flushed after the test ended (its
+  // timer) went to the next test's keys, and that test saw another's tasks in its log.
+  const own = store;
   return openServices({
     config,
     store: async () => ({
-      ...store,
-      tasks: tasks(store.tasks),
-      changes: changeStore(store.changes),
-      serverTimeMs: () => store.serverTimeMs(),
+      ...own,
+      tasks: tasks(own.tasks),
+      changes: changeStore(own.changes),
+      serverTimeMs: () => own.serverTimeMs(),
     }),
     onChange: (c) => changes.push(c),
     actor: () => ({ via: 'cli', user: 'test', host: 'test', reason: '' }),
@@ -257,7 +260,7 @@ async function batchSizes(
 ): Promise<{ sizes: number[]; us: number[] }> {
   const sizes: number[] = [];
   const us: number[] = [];
-  const paced = serviceOver((t) =>
+  const paced = servicesOver((t) =>
     Object.assign(Object.create(t) as TaskStore, {
       applyBatch: async (b: Parameters<TaskStore['applyBatch']>[0]) => {
         const reply = await t.applyBatch(b);
@@ -269,7 +272,8 @@ async function batchSizes(
     }),
   );
   const tasks = Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}`, ticker(`echo ${i}`)]));
-  await paced.jobs.apply(file('paced', tasks), 'paced.yaml');
+  await paced.tasks.jobs.apply(file('paced', tasks), 'paced.yaml');
+  await paced.changes.flush();
   assert.equal(await store.tasks.count(), count);
   return { sizes, us };
 }
