@@ -81,7 +81,8 @@ test('init creates a missing conf.ini: random web_passwd, mode 0600, one line pe
   const passwd = /^web_passwd = (\S+)$/m.exec(text)?.[1];
   assert.ok(passwd && passwd.length >= 20, 'a generated password');
   const lines = res.stdout.trim().split('\n');
-  // The fleet line comes only when that Redis answers (as after the README's run command).
+  // Redis's memory, disk and fleet lines come only when that Redis answers (as after the
+  // README's run command).
   const redisUp = /^redis: +ok/m.test(res.stdout);
   assert.deepEqual(
     lines.map((l) => l.split(':')[0]),
@@ -89,7 +90,7 @@ test('init creates a missing conf.ini: random web_passwd, mode 0600, one line pe
       'config file',
       'config values',
       'redis',
-      ...(redisUp ? ['fleet'] : []),
+      ...(redisUp ? ['redis memory', 'redis disk', 'fleet'] : []),
       'log dir',
       'runtime dir',
       'pidfile',
