@@ -19,6 +19,7 @@ import { LEASE_MS } from '../runs/fire.js';
 import { ownerIdOf } from '../runs/ids.js';
 import {
   DAEMON_LIVE_MS,
+  type Durability,
   evictionWarning,
   noAofWarning,
   openStore,
@@ -58,6 +59,11 @@ export interface DaemonParts {
   readonly live: LivePublisher;
   /** The schedule shards it claims, by leases ([redis] shards > 1; null: one shard, claimed by all). */
   readonly shards: ShardKeeper | null;
+  /**
+   * What the look at Redis's memory and persistence made at the last connection found (null: none
+   * yet, or it failed): start-up reports it without asking Redis again.
+   */
+  lastDurability(): Promise<Durability | null>;
 }
 
 export interface AssembleOptions {
@@ -125,8 +131,9 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
   const shards = buildShardKeeper(base, metrics);
   const scheduler = buildScheduler(base, { dispatcher, refiller, metrics, notifier, presence, shards });
   dispatcher.onSlotFree(() => scheduler.slotFreed());
-  wakeOnRedis(base, scheduler);
+  const lastDurability = wakeOnRedis(base, scheduler);
   return {
+    lastDurability,
     owner,
     store,
     clock: base.clock,
@@ -146,9 +153,10 @@ export function assembleDaemon({ config, logs, spawner, local }: AssembleOptions
 /**
  * A connection made again wakes the loop; serve.log says so, and warns when Redis may evict keys
  * or keeps no AOF (store/redis-durability.ts): at each connection, as a failover or restart may
- * bring other settings, each once for as long as it stays the same.
+ * bring other settings, each once for as long as it stays the same. Returns the last look's.
  */
-function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): void {
+function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): () => Promise<Durability | null> {
+  let last: Promise<Durability | null> = Promise.resolve(null);
   const warned = { evict: '', aof: '' };
   const warn = (kind: keyof typeof warned, event: string, text: string, fields: object) => {
     if (text !== '' && text !== warned[kind]) logs.serve.warn({ event, ...fields }, text);
@@ -157,21 +165,24 @@ function wakeOnRedis({ store, logs }: Base, scheduler: Scheduler): void {
   store.on('ready', () => {
     logs.serve.info({ event: 'redis_ready', redis: store.address }, 'connected to Redis');
     scheduler.wake();
-    store.durability().then(
-      ({ evicting, withoutAof }) => {
+    last = store.durability().then(
+      (durability) => {
+        const { evicting, withoutAof } = durability;
         warn('evict', 'redis_may_evict', evicting.length > 0 ? evictionWarning(evicting) : '', {
           risks: evicting,
         });
         warn('aof', 'redis_without_aof', withoutAof.length > 0 ? noAofWarning(withoutAof) : '', {
           nodes: withoutAof,
         });
+        return durability;
       },
       // The loop says what is wrong with Redis; this look is only advice.
-      () => {},
+      () => null,
     );
   });
   store.on('close', () => logs.serve.debug({ event: 'redis_close' }, 'Redis connection closed'));
   store.onScriptsByEval((message) => logs.serve.warn({ event: 'redis_functions_refused' }, message));
+  return () => last;
 }
 
 const SHARD_EVENT_WORDS: Record<ShardEvent, string> = {

@@ -158,8 +158,8 @@ async function firstConnection(
     }
     // Redis went away meanwhile: the loop checks before its first claim.
   }
-  // Said to whoever starts it (serve.log hears it from assemble.ts at every connection).
-  const { evicting } = await parts.store.durability().catch(() => ({ evicting: [] }));
+  // Said to whoever starts it too: the look the connection made (assemble.ts wakeOnRedis).
+  const evicting = (await parts.lastDurability())?.evicting ?? [];
   return { redisProblem: null, redisWarning: evicting.length > 0 ? evictionWarning(evicting) : null };
 }
 
