@@ -356,10 +356,11 @@ const FINISH_ARGV = {
   fixed: { owner: 'string', now_ms: 'number', no_retry_prefix: 'string', ...HISTORY_ARGV },
   each: {
     ...LEASE_ARGV,
-    started_ms: 'number',
-    finished_ms: 'number',
-    lateness_ms: 'number',
-    duration_ms: 'number',
+    // How it ended: none of these but result for a run whose row is sent (the row says it).
+    started_ms: 'number?',
+    finished_ms: 'number?',
+    lateness_ms: 'number?',
+    duration_ms: 'number?',
     result: 'string',
     exit_code: 'number?',
     signal: 'string?',
@@ -399,18 +400,36 @@ export function rowsOf(req: FinishRequest): (string | null)[] {
   );
 }
 
+/**
+ * A run's arguments. With its row, only what finish.lua files besides it (the row says the rest:
+ * sent twice it would cost every finish its parsing); without, how it ended, to make the record.
+ */
 const endedArgs = ({ fire, ending: e, retryable }: EndedRun, row: string | null) => ({
   ...leaseOf(fire),
-  started_ms: e.startedMs,
-  finished_ms: e.finishedMs,
-  lateness_ms: e.latenessMs,
-  duration_ms: e.durationMs,
+  ...(row === null
+    ? {
+        started_ms: e.startedMs,
+        finished_ms: e.finishedMs,
+        lateness_ms: e.latenessMs,
+        duration_ms: e.durationMs,
+        exit_code: e.exitCode,
+        signal: e.signal,
+        http_status: e.httpStatus,
+        timed_out: e.timedOut,
+        error: e.error,
+      }
+    : {
+        started_ms: null,
+        finished_ms: null,
+        lateness_ms: null,
+        duration_ms: null,
+        exit_code: null,
+        signal: null,
+        http_status: null,
+        timed_out: false,
+        error: null,
+      }),
   result: e.result,
-  exit_code: e.exitCode,
-  signal: e.signal,
-  http_status: e.httpStatus,
-  timed_out: e.timedOut,
-  error: e.error,
   stdout: e.stdout,
   stderr: e.stderr,
   retryable,

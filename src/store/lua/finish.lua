@@ -25,7 +25,8 @@
 -- ARGV max_output         at most this many bytes (the oldest dropped first; 0: none kept)
 -- ARGV each fire_id       per run ended: its fire,
 -- ARGV each token         the lease it was begun under,
--- ARGV each started_ms    when it really started (unix ms, with a fraction),
+-- ARGV each started_ms    (with no row: the next nine say how it ended) when it really started
+--                         (unix ms, with a fraction),
 -- ARGV each finished_ms   when it was seen to end (unix ms, with a fraction),
 -- ARGV each lateness_ms   how late it started,
 -- ARGV each duration_ms   how long it ran,
@@ -42,7 +43,8 @@
 -- ARGV each kid           its task,
 -- ARGV each name          its task's name (include/ended-name.lua),
 -- ARGV each row           a run not retried: its record's row, as record_row would make it (the
---                         daemon's, src/store/run-record.ts encodeRunRow), filed as it is
+--                         daemon's, src/store/run-record.ts encodeRunRow), filed as it is; the
+--                         fields above it that the row says are not sent with it
 -- Returns one triple per run: { 1, streak, record_row } recorded (streak: include/run-record.lua;
 -- record_row: the record as kept, with retry_at when its retry was handed out; 1: the row the
 -- daemon sent), { 0, 0, false } not this owner's (taken over, or recorded lost).
@@ -79,13 +81,15 @@ local function forget(ids)
   end
 end
 
--- Whether the fire as stored (`raw`, its JSON) holds the lease `token` of `owner`, found without
+-- Whether the fire as stored (`raw`, its JSON) holds the lease `token` of `owner`. Found without
 -- decoding it: a token (owner/time/seq: include/claim-lease.lua) names one lease of one owner,
--- and cjson writes its '/' as '\/'. A token cjson would escape otherwise is not found: the slow path.
+-- and cjson writes its '/' as '\/'; a token cjson would escape otherwise is looked for decoded.
 local function holds_lease(raw, owner, token)
   if string.sub(token, 1, #owner + 1) ~= owner .. '/' then return false end
   local escaped = string.gsub(token, '/', '\\/')
-  return string.find(raw, '"token":"' .. escaped .. '"', 1, true) ~= nil
+  if string.find(raw, '"token":"' .. escaped .. '"', 1, true) then return true end
+  local ok, fire = pcall(cjson.decode, raw)
+  return ok and type(fire) == 'table' and fire.owner == owner and fire.token == token
 end
 
 local out, last_id, recorded, seen = {}, nil, {}, {}
@@ -125,8 +129,8 @@ for _, run in ipairs(a.each) do
   local reply
   if not raw or seen[run.fire_id] then
     reply = { 0, 0, false }
-  elseif run.row and not (run.result == OUTCOME.failed and run.retryable) and holds_lease(raw, a.owner, run.token) then
-    reply = file_sent_row(run)
+  elseif run.row and not (run.result == OUTCOME.failed and run.retryable) then
+    reply = holds_lease(raw, a.owner, run.token) and file_sent_row(run) or { 0, 0, false }
   else
     reply = file_run(run, raw)
   end
